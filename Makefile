@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make               build the module (for KVER) and relayctl
+# make module        the module only;  make tool: relayctl only
+# make modules-all   the module for every installed kernel that has headers
+# make check         install what is missing, build, run unit and VM tests
+# make demo          boot the CGNAT lab in a VM and show the relay at work
+# make deps          install build and test dependencies from Debian
+# make install       relayctl, its man page and the systemd unit
+# make dkms-install  register and build the module with DKMS
+#
+# KVER picks the kernel to build for (default: the newest one in /lib/modules that
+# has a build directory; the running kernel usually has none). KDIR overrides the
+# headers directory.
+
+VERSION := 0.1.0
+KVERS := $(shell for d in /lib/modules/*/build; do [ -e "$$d/Makefile" ] && basename "$$(dirname "$$d")"; done 2>/dev/null | sort -V)
+KVER ?= $(lastword $(KVERS))
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD := build/$(KVER)
+
+PREFIX ?= /usr
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSTEMDDIR ?= /lib/systemd/system
+
+MODULE_SRC := Kbuild $(wildcard module/*.c module/*.h) include/uapi/linux/wgrelay.h
+
+all: module tool
+
+# Each kernel gets its own copy of the sources under build/KVER so that builds for
+# several kernels do not trample each other's objects.
+module: $(BUILD)/wgrelay.ko
+$(BUILD)/wgrelay.ko: $(MODULE_SRC)
+	@test -n "$(KVER)" -a -e "$(KDIR)/Makefile" || { echo "no kernel headers for '$(KVER)' (try: make deps, or KVER=...)" >&2; exit 1; }
+	@mkdir -p $(BUILD)/module $(BUILD)/include/uapi/linux
+	@cp -p Kbuild $(BUILD)/ && cp -p module/*.c module/*.h $(BUILD)/module/ && cp -p include/uapi/linux/wgrelay.h $(BUILD)/include/uapi/linux/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD) W=$(W) $(if $(DEBUG),CONFIG_WGRELAY_DEBUG=y) modules
+
+module-debug:
+	$(MAKE) module DEBUG=1 KVER=$(KVER) BUILD=build/$(KVER)-debug
+
+modules-all:
+	@for k in $(KVERS); do $(MAKE) --no-print-directory module KVER=$$k || exit 1; done
+
+tool:
+	$(MAKE) -C tools VERSION=$(VERSION)
+
+deps:
+	@scripts/deps.sh
+
+check:
+	@tests/run-all.sh
+
+demo:
+	@tests/demo.sh
+
+bench:
+	@bench/run.sh
+
+style:
+	@tests/style.sh
+
+install: tool
+	install -D -m 0755 tools/relayctl $(DESTDIR)$(SBINDIR)/relayctl
+	install -D -m 0644 tools/man/relayctl.8 $(DESTDIR)$(MANDIR)/man8/relayctl.8
+	install -D -m 0644 tools/systemd/wgrelay@.service $(DESTDIR)$(SYSTEMDDIR)/wgrelay@.service
+	install -d -m 0700 $(DESTDIR)/etc/wgrelay
+
+dkms-install:
+	@scripts/dkms-install.sh $(VERSION)
+
+clean:
+	rm -rf build
+	$(MAKE) -C tools clean
+
+.PHONY: all module module-debug modules-all tool deps check demo bench style install dkms-install clean

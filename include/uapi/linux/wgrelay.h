@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * wgrelay: a kernel relay for stock WireGuard peers that sit behind NAT.
+ *
+ * Generic netlink family "wgrelay", version 1.
+ *
+ * Commands
+ * --------
+ * WGRELAY_CMD_GET_DEVICE (dump)
+ *   Request: WGRELAY_A_IFINDEX or WGRELAY_A_IFNAME.
+ *   Reply:   one or more messages for the device. The first carries the device
+ *            attributes and WGRELAY_A_STATS; every message carries WGRELAY_A_IFINDEX,
+ *            WGRELAY_A_IFNAME and WGRELAY_A_GENERATION and as many peers in
+ *            WGRELAY_A_PEERS as fit. Peers are continued in the next message; a
+ *            change to the peer set during a dump is flagged with NLM_F_DUMP_INTR.
+ *
+ * WGRELAY_CMD_SET_DEVICE (do)
+ *   Request: WGRELAY_A_IFINDEX or WGRELAY_A_IFNAME, then any of the settable device
+ *            attributes, WGRELAY_A_FLAGS and WGRELAY_A_PEERS. Each nested peer is
+ *            identified by WGRELAY_PEER_A_PUBLIC_KEY and is created if it does not
+ *            exist. For WGRELAY_PEER_A_NAME, _ENDPOINT and _ALLOWED_PEERS a
+ *            zero-length value clears the setting. WGRELAY_F_REPLACE_PEERS removes
+ *            every existing peer first. The request is validated whole before
+ *            anything changes: a rejected request changes nothing.
+ *
+ * WGRELAY_CMD_GET_SESSIONS (dump)
+ *   Request: WGRELAY_A_IFINDEX or WGRELAY_A_IFNAME.
+ *   Reply:   WGRELAY_A_SESSIONS (nested, WGRELAY_SESSION_A_*), continued across
+ *            messages.
+ *
+ * WGRELAY_CMD_FLUSH (do)
+ *   Request: WGRELAY_A_IFINDEX or WGRELAY_A_IFNAME, WGRELAY_A_FLUSH (a mask of
+ *            WGRELAY_FLUSH_*). Peers and settings are kept.
+ *
+ * Every command that changes state needs CAP_NET_ADMIN in the device's network
+ * namespace. Errors carry an extended ACK message.
+ *
+ * Endpoints are a struct sockaddr_in or struct sockaddr_in6 (as in WireGuard).
+ * Times (LAST_SEEN) are seconds since the Unix epoch, 0 for never.
+ */
+#ifndef _UAPI_LINUX_WGRELAY_H
+#define _UAPI_LINUX_WGRELAY_H
+
+#include <linux/types.h>
+
+#define WGRELAY_GENL_NAME		"wgrelay"
+#define WGRELAY_GENL_VERSION		1
+
+#define WGRELAY_KEY_LEN			32
+#define WGRELAY_NAME_MAXLEN		32	/* characters, without the NUL */
+#define WGRELAY_MAX_ALLOWED_PEERS	1024
+#define WGRELAY_MAX_PEERS		(1U << 20)
+
+#define WGRELAY_DEFAULT_PORT		51820
+#define WGRELAY_DEFAULT_SESSION_TIMEOUT	180	/* seconds: WireGuard's REJECT_AFTER_TIME */
+#define WGRELAY_DEFAULT_BINDING_TIMEOUT	300	/* seconds */
+#define WGRELAY_DEFAULT_MAX_SESSIONS	(1U << 17)
+#define WGRELAY_DEFAULT_FANOUT		8
+#define WGRELAY_MAX_TIMEOUT		86400	/* seconds */
+#define WGRELAY_MAX_SESSIONS_LIMIT	(1U << 24)
+#define WGRELAY_MAX_FANOUT		64
+
+enum wgrelay_cmd {
+	WGRELAY_CMD_GET_DEVICE,
+	WGRELAY_CMD_SET_DEVICE,
+	WGRELAY_CMD_GET_SESSIONS,
+	WGRELAY_CMD_FLUSH,
+	__WGRELAY_CMD_MAX
+};
+#define WGRELAY_CMD_MAX (__WGRELAY_CMD_MAX - 1)
+
+enum wgrelay_device_flag {
+	WGRELAY_F_REPLACE_PEERS = 1U << 0,
+	__WGRELAY_F_ALL = WGRELAY_F_REPLACE_PEERS
+};
+
+enum wgrelay_flush {
+	WGRELAY_FLUSH_SESSIONS = 1U << 0,	/* sessions, handshakes in flight, pending */
+	WGRELAY_FLUSH_BINDINGS = 1U << 1,	/* learned peer endpoints */
+	__WGRELAY_FLUSH_ALL = WGRELAY_FLUSH_SESSIONS | WGRELAY_FLUSH_BINDINGS
+};
+
+enum wgrelay_device_attr {
+	WGRELAY_A_UNSPEC,
+	WGRELAY_A_IFINDEX,		/* u32 */
+	WGRELAY_A_IFNAME,		/* NUL-terminated string */
+	WGRELAY_A_LISTEN_PORT,		/* u16, 1..65535 */
+	WGRELAY_A_SESSION_TIMEOUT,	/* u32 seconds, 1..WGRELAY_MAX_TIMEOUT */
+	WGRELAY_A_BINDING_TIMEOUT,	/* u32 seconds, 1..WGRELAY_MAX_TIMEOUT */
+	WGRELAY_A_MAX_SESSIONS,		/* u32, 1..WGRELAY_MAX_SESSIONS_LIMIT */
+	WGRELAY_A_DISCOVERY_FANOUT,	/* u32, 0..WGRELAY_MAX_FANOUT */
+	WGRELAY_A_ROAMING,		/* u8, 0 or 1 */
+	WGRELAY_A_FLAGS,		/* u32, WGRELAY_F_* */
+	WGRELAY_A_PEERS,		/* nest of nests (WGRELAY_PEER_A_*) */
+	WGRELAY_A_STATS,		/* nest (WGRELAY_STATS_A_*), read only */
+	WGRELAY_A_SESSIONS,		/* nest of nests (WGRELAY_SESSION_A_*), read only */
+	WGRELAY_A_FLUSH,		/* u32, WGRELAY_FLUSH_* */
+	WGRELAY_A_GENERATION,		/* u32, read only: bumped on every peer change */
+	WGRELAY_A_NUM_PEERS,		/* u32, read only */
+	WGRELAY_A_NUM_SESSIONS,		/* u32, read only */
+	__WGRELAY_A_LAST
+};
+#define WGRELAY_A_MAX (__WGRELAY_A_LAST - 1)
+
+enum wgrelay_peer_flag {
+	WGRELAY_PEER_F_REMOVE = 1U << 0,
+	__WGRELAY_PEER_F_ALL = WGRELAY_PEER_F_REMOVE
+};
+
+enum wgrelay_binding_state {
+	WGRELAY_BINDING_NONE,
+	WGRELAY_BINDING_TENTATIVE,	/* learned from a handshake, not yet proven */
+	WGRELAY_BINDING_CONFIRMED,	/* proven by data after a completed handshake */
+};
+
+enum wgrelay_peer_attr {
+	WGRELAY_PEER_A_UNSPEC,
+	WGRELAY_PEER_A_PUBLIC_KEY,	/* binary, exactly WGRELAY_KEY_LEN */
+	WGRELAY_PEER_A_NAME,		/* string of 1..32 of [A-Za-z0-9._-]; "" clears */
+	WGRELAY_PEER_A_ENDPOINT,	/* sockaddr_in/sockaddr_in6: static endpoint; empty clears */
+	WGRELAY_PEER_A_ALLOWED_PEERS,	/* binary, n * WGRELAY_KEY_LEN public keys; empty clears */
+	WGRELAY_PEER_A_FLAGS,		/* u32, WGRELAY_PEER_F_* */
+	WGRELAY_PEER_A_BINDING_STATE,	/* u8, enum wgrelay_binding_state, read only */
+	WGRELAY_PEER_A_BINDING_ENDPOINT,/* sockaddr, read only */
+	WGRELAY_PEER_A_LAST_SEEN,	/* u64 Unix seconds, read only */
+	WGRELAY_PEER_A_RX_PACKETS,	/* u64, relayed datagrams this peer sent */
+	WGRELAY_PEER_A_RX_BYTES,	/* u64 */
+	WGRELAY_PEER_A_TX_PACKETS,	/* u64, relayed datagrams sent to this peer */
+	WGRELAY_PEER_A_TX_BYTES,	/* u64 */
+	WGRELAY_PEER_A_HANDSHAKES,	/* u64, handshakes completed (responses relayed) */
+	WGRELAY_PEER_A_NUM_SESSIONS,	/* u32, live sessions owned by this peer */
+	WGRELAY_PEER_A_PAD,
+	__WGRELAY_PEER_A_LAST
+};
+#define WGRELAY_PEER_A_MAX (__WGRELAY_PEER_A_LAST - 1)
+
+enum wgrelay_session_attr {
+	WGRELAY_SESSION_A_UNSPEC,
+	WGRELAY_SESSION_A_RECEIVER_INDEX,	/* u32, as on the wire (host order here) */
+	WGRELAY_SESSION_A_OWNER,		/* binary public key: who receives on the index */
+	WGRELAY_SESSION_A_COUNTERPART,		/* binary public key: who sends on it */
+	WGRELAY_SESSION_A_ENDPOINT,		/* sockaddr: where the owner is reached */
+	WGRELAY_SESSION_A_CONFIRMED,		/* u8, 0 tentative, 1 confirmed */
+	WGRELAY_SESSION_A_LAST_SEEN,		/* u64 Unix seconds */
+	WGRELAY_SESSION_A_COUNTER,		/* u64, highest transport counter seen */
+	WGRELAY_SESSION_A_PACKETS,		/* u64 */
+	WGRELAY_SESSION_A_BYTES,		/* u64 */
+	WGRELAY_SESSION_A_PAD,
+	__WGRELAY_SESSION_A_LAST
+};
+#define WGRELAY_SESSION_A_MAX (__WGRELAY_SESSION_A_LAST - 1)
+
+/*
+ * Device counters. In WGRELAY_A_STATS each is a u64 attribute whose type is the
+ * counter's index plus one; sysfs names them in lower case without the prefix.
+ */
+enum wgrelay_stat {
+	WGRELAY_STAT_RX_PACKETS,	/* datagrams received on the relay port */
+	WGRELAY_STAT_RX_BYTES,
+	WGRELAY_STAT_TX_PACKETS,	/* datagrams relayed */
+	WGRELAY_STAT_TX_BYTES,
+	WGRELAY_STAT_RX_INVALID,	/* not a well-formed WireGuard message */
+	WGRELAY_STAT_HS_RATELIMITED,	/* handshake over the per-source rate */
+	WGRELAY_STAT_HS_UNKNOWN_TARGET,	/* mac1 matched no provisioned peer */
+	WGRELAY_STAT_HS_UNSOLICITED,	/* response/cookie for no forwarded initiation */
+	WGRELAY_STAT_HS_DENIED,		/* the pair is not allowed by AllowedPeers */
+	WGRELAY_STAT_RX_NO_SESSION,	/* data for an unknown receiver index */
+	WGRELAY_STAT_HS_INITIATIONS,	/* initiations forwarded to a bound target */
+	WGRELAY_STAT_HS_RESPONSES,	/* responses forwarded */
+	WGRELAY_STAT_HS_COOKIES,	/* cookie replies forwarded */
+	WGRELAY_STAT_DISCOVERY_FWD,	/* copies of initiations sent for discovery */
+	WGRELAY_STAT_HS_NO_ROUTE,	/* initiation with no bound target and no candidate */
+	WGRELAY_STAT_CONFIRMS,		/* sessions confirmed by their first data */
+	WGRELAY_STAT_ROAMS,		/* endpoints moved by a fresh counter */
+	WGRELAY_STAT_SESSIONS_CREATED,
+	WGRELAY_STAT_SESSIONS_EXPIRED,
+	WGRELAY_STAT_SESSIONS_FULL,	/* sessions refused: max-sessions reached */
+	WGRELAY_STAT_BINDINGS_EXPIRED,
+	WGRELAY_STAT_TX_ERRORS,		/* no route, no socket, or the send failed */
+	WGRELAY_STAT_DEV_XMIT_DROPS,	/* IP packets routed into the relay device */
+	WGRELAY_STAT_LOOP_DROPS,	/* would have been sent back to its sender */
+	__WGRELAY_STAT_MAX
+};
+
+enum wgrelay_stats_attr {
+	WGRELAY_STATS_A_UNSPEC,
+	/* WGRELAY_STAT_x + 1 */
+	WGRELAY_STATS_A_PAD = __WGRELAY_STAT_MAX + 1,
+	__WGRELAY_STATS_A_LAST
+};
+#define WGRELAY_STATS_A_MAX (__WGRELAY_STATS_A_LAST - 1)
+
+#endif /* _UAPI_LINUX_WGRELAY_H */
