@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what building and testing wgrelay needs on Debian 12. Idempotent, and fast
+# when everything is already present: apt is only run for packages dpkg does not
+# report as installed.
+
+set -euo pipefail
+
+PACKAGES=(
+	# The two kernels the module is tested against, with headers to build for them.
+	linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	# Building the module, relayctl and the unit tests.
+	make gcc bc pkg-config kmod dkms
+	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcmocka-dev
+	# The VM lab and what runs inside it.
+	qemu-system-x86 busybox-static cpio xz-utils
+	iproute2 iputils-ping nftables conntrack socat tcpdump iperf3
+	wireguard-tools wireguard-go
+	# Benchmark plots.
+	gnuplot-nox
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+	[[ $status == installed ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+
+if ((EUID != 0)); then
+	echo "deps.sh: missing packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
+
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
