@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _WGR_PEER_H
+#define _WGR_PEER_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/rhashtable-types.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/socket.h>
+#include <linux/wgrelay.h>
+
+struct wgr_device;
+
+/**
+ * struct wgr_endpoint - a UDP address as seen from the relay
+ * @addr: the remote address and port (AF_INET or AF_INET6; AF_UNSPEC: none)
+ * @src4: the local address it reached us at, so that we answer from it
+ * @src6: likewise for IPv6
+ */
+struct wgr_endpoint {
+	union {
+		struct sockaddr addr;
+		struct sockaddr_in addr4;
+		struct sockaddr_in6 addr6;
+	};
+	union {
+		__be32 src4;
+		struct in6_addr src6;
+	};
+};
+
+bool wgr_endpoint_eq(const struct wgr_endpoint *a, const struct wgr_endpoint *b);
+
+static inline bool wgr_endpoint_set(const struct wgr_endpoint *ep)
+{
+	return ep->addr.sa_family != AF_UNSPEC;
+}
+
+/* A peer's allow-list: public keys, sorted so that a lookup is a binary search. */
+struct wgr_allowed {
+	struct rcu_head rcu;
+	u32 n;
+	u8 keys[][WGRELAY_KEY_LEN];
+};
+
+/**
+ * struct wgr_peer - a provisioned WireGuard public key
+ * @wgr: the relay
+ * @list: in wgr_peers.list (RCU; the mac1 scan walks it)
+ * @key_node: in wgr_peers.by_key
+ * @name_node: in wgr_peers.by_name while @name is set
+ * @public_key: the peer's WireGuard public key
+ * @mac1_key: BLAKE2s("mac1----" || @public_key): validates mac1 of messages to it
+ * @name: operator's name for it, "" for none (wgr_device.lock)
+ * @allowed: peers it may talk to, NULL for any (RCU, wgr_device.lock)
+ * @static_ep: operator-given endpoint, used while unbound (wgr_state.lock)
+ * @bind_ep: learned endpoint (wgr_state.lock)
+ * @bind_state: enum wgrelay_binding_state (wgr_state.lock)
+ * @bind_time: jiffies when @bind_ep was set (wgr_state.lock)
+ * @last_rx: jiffies of the last data accepted from it (lockless, WRITE_ONCE)
+ * @halves: session halves it owns (wgr_state.lock)
+ * @n_sessions: length of @halves
+ * @retired: traffic of its sessions that have gone: rx/tx packets/bytes
+ * @handshakes: handshakes it took part in that the relay saw complete
+ * @rcu: frees it after a grace period
+ */
+struct wgr_peer {
+	struct wgr_device *wgr;
+	struct list_head list;
+	struct rhash_head key_node;
+	struct rhash_head name_node;
+	u8 public_key[WGRELAY_KEY_LEN];
+	u8 mac1_key[WGRELAY_KEY_LEN];
+	char name[WGRELAY_NAME_MAXLEN + 1];
+	struct wgr_allowed __rcu *allowed;
+	struct wgr_endpoint static_ep;
+	struct wgr_endpoint bind_ep;
+	u8 bind_state;
+	unsigned long bind_time;
+	unsigned long last_rx;
+	struct list_head halves;
+	u32 n_sessions;
+	u64 retired[4];
+	u64 handshakes;
+	struct rcu_head rcu;
+};
+
+enum { WGR_RX_PACKETS, WGR_RX_BYTES, WGR_TX_PACKETS, WGR_TX_BYTES };
+
+/**
+ * struct wgr_peers - a relay's provisioned peers
+ * @list: every peer, oldest first (RCU; writers hold wgr_device.lock)
+ * @by_key: by public key
+ * @by_name: by name, peers that have one
+ * @count: number of peers
+ * @generation: bumped on every change to the set or to a peer's settings
+ */
+struct wgr_peers {
+	struct list_head list;
+	struct rhashtable by_key;
+	struct rhashtable by_name;
+	u32 count;
+	u32 generation;
+};
+
+/* Live information about a peer for netlink, filled under the state lock. */
+struct wgr_peer_info {
+	u8 bind_state;
+	struct wgr_endpoint bind_ep;
+	struct wgr_endpoint static_ep;
+	u64 last_seen;		/* Unix seconds, 0: never */
+	u64 traffic[4];		/* WGR_RX_PACKETS... */
+	u64 handshakes;
+	u32 n_sessions;
+};
+
+int wgr_peers_init(struct wgr_peers *peers);
+void wgr_peers_destroy(struct wgr_device *wgr);
+
+struct wgr_peer *wgr_peer_lookup(struct wgr_device *wgr, const u8 *public_key);
+struct wgr_peer *wgr_peer_lookup_name(struct wgr_device *wgr, const char *name);
+struct wgr_peer *wgr_peer_create(struct wgr_device *wgr, const u8 *public_key);
+void wgr_peer_remove(struct wgr_peer *peer);
+void wgr_peers_remove_all(struct wgr_device *wgr);
+
+int wgr_peer_set_name(struct wgr_peer *peer, const char *name);
+void wgr_peer_set_static_endpoint(struct wgr_peer *peer, const struct wgr_endpoint *ep);
+int wgr_peer_set_allowed(struct wgr_peer *peer, const u8 *keys, u32 n);
+
+bool wgr_peers_may_talk(const struct wgr_peer *a, const struct wgr_peer *b);
+void wgr_peer_read(struct wgr_peer *peer, struct wgr_peer_info *info);
+
+bool wgr_name_valid(const char *name, size_t len);
+
+#endif /* _WGR_PEER_H */

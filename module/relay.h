@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _WGR_RELAY_H
+#define _WGR_RELAY_H
+
+#include <linux/skbuff.h>
+#include <net/sock.h>
+
+int wgr_relay_rcv(struct sock *sk, struct sk_buff *skb);
+
+#endif /* _WGR_RELAY_H */

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _WGR_SESSION_H
+#define _WGR_SESSION_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/hashtable.h>
+#include <linux/rhashtable-types.h>
+#include <linux/seqlock.h>
+#include <linux/siphash.h>
+#include <net/dst_cache.h>
+
+#include "peer.h"
+
+struct wgr_device;
+
+/**
+ * struct wgr_half - one direction of a relayed WireGuard session
+ * @node: in wgr_state.sessions, keyed by @index
+ * @index: the receiver index data to @owner carries, as loaded from the wire
+ * @which: 0 or 1, its place in its pair
+ * @owner: the peer that chose @index and receives on it
+ * @ep: where @owner is reached (writers hold wgr_state.lock and the pair's @seq)
+ * @dst_cache: route to @ep
+ * @counter: the highest transport counter seen on @index (racy maximum)
+ * @packets: datagrams relayed to @owner on @index
+ * @bytes: their payload bytes
+ * @peer_node: in @owner's list of halves (wgr_state.lock)
+ */
+struct wgr_half {
+	struct rhlist_head node;
+	u32 index;
+	u8 which;
+	struct wgr_peer *owner;
+	struct wgr_endpoint ep;
+	struct dst_cache dst_cache;
+	u64 counter;
+	atomic64_t packets;
+	atomic64_t bytes;
+	struct list_head peer_node;
+};
+
+/**
+ * struct wgr_pair - the two directions of one WireGuard session, made together
+ * from a handshake response and expired together
+ * @half: the initiator's half (0) and the responder's (1)
+ * @seq: guards the endpoints in @half against torn reads on the fast path
+ * @last_seen: jiffies of the last datagram relayed on either half (lockless)
+ * @confirmed: data has flowed, so the handshake really completed
+ * @list: in wgr_state.pairs (wgr_state.lock)
+ * @rcu: frees it after a grace period
+ */
+struct wgr_pair {
+	struct wgr_half half[2];
+	seqcount_t seq;
+	unsigned long last_seen;
+	bool confirmed;
+	struct list_head list;
+	struct rcu_head rcu;
+};
+
+static inline struct wgr_pair *wgr_half_pair(struct wgr_half *h)
+{
+	return container_of(h, struct wgr_pair, half[h->which]);
+}
+
+static inline struct wgr_half *wgr_half_other(struct wgr_half *h)
+{
+	return &wgr_half_pair(h)->half[!h->which];
+}
+
+/**
+ * struct wgr_handshake - an initiation the relay forwarded and awaits an answer to
+ * @node: in wgr_state.handshakes, hashed by @sender
+ * @list: in wgr_state.hs_list, oldest first
+ * @sender: the initiator's sender index: the response's receiver index
+ * @initiator: where the initiation came from
+ * @target: the peer whose mac1 it carried
+ * @time: jiffies when it was first seen
+ * @n_fwd: number of endpoints in @fwd
+ * @fwd: where it was forwarded; only these may answer it
+ */
+struct wgr_handshake {
+	struct hlist_node node;
+	struct list_head list;
+	u32 sender;
+	struct wgr_endpoint initiator;
+	struct wgr_peer *target;
+	unsigned long time;
+	u32 n_fwd;
+	struct wgr_endpoint fwd[];
+};
+
+#define WGR_SOURCE_RECENT 4
+#define WGR_SOURCE_PENDING 4
+
+/**
+ * struct wgr_source - what the relay remembers of an endpoint that sends handshakes
+ * @node: in wgr_state.sources, hashed by @ep
+ * @list: in wgr_state.src_list, least recently used first
+ * @ep: the endpoint
+ * @last: jiffies of its last initiation
+ * @recent: targets its initiations were for, most recent first: tried before the scan
+ * @pending: targets it initiated to that had no endpoint: it is a discovery candidate
+ * @pending_since: jiffies for each of @pending
+ */
+struct wgr_source {
+	struct hlist_node node;
+	struct list_head list;
+	struct wgr_endpoint ep;
+	unsigned long last;
+	struct wgr_peer *recent[WGR_SOURCE_RECENT];
+	struct wgr_peer *pending[WGR_SOURCE_PENDING];
+	unsigned long pending_since[WGR_SOURCE_PENDING];
+};
+
+/* A token bucket for one source address (IPv6: its /64). */
+struct wgr_bucket {
+	struct hlist_node node;
+	u64 key[2];
+	u64 tokens;
+	u64 last_ns;
+};
+
+#define WGR_STATE_HASH_BITS 10
+
+/**
+ * struct wgr_state - what a relay learns from traffic
+ * @lock: guards everything here but the lockless reads the fields document; the
+ *        handshake path takes it, the data path only to confirm or roam
+ * @sessions: halves by receiver index (rhltable: two owners may pick one index)
+ * @n_sessions: halves in @sessions
+ * @pairs: every pair, for expiry and dumps
+ * @generation: bumped when a pair comes or goes, for dump consistency
+ * @seed: keys the hashes an attacker could aim at
+ */
+struct wgr_state {
+	spinlock_t lock;
+	struct rhltable sessions;
+	atomic_t n_sessions;
+	struct list_head pairs;
+	u32 generation;
+	siphash_key_t seed;
+
+	DECLARE_HASHTABLE(handshakes, WGR_STATE_HASH_BITS);
+	struct list_head hs_list;
+	u32 n_handshakes;
+
+	DECLARE_HASHTABLE(sources, WGR_STATE_HASH_BITS);
+	struct list_head src_list;
+	u32 n_sources;
+
+	DECLARE_HASHTABLE(buckets, WGR_STATE_HASH_BITS);
+	u32 n_buckets;
+};
+
+/* A session for netlink and procfs, copied out under the state lock. */
+struct wgr_session_info {
+	u32 index;
+	u8 owner[WGRELAY_KEY_LEN];
+	u8 counterpart[WGRELAY_KEY_LEN];
+	struct wgr_endpoint ep;
+	bool confirmed;
+	u64 last_seen;		/* Unix seconds */
+	u64 counter;
+	u64 packets;
+	u64 bytes;
+};
+
+int wgr_state_init(struct wgr_state *state);
+void wgr_state_destroy(struct wgr_state *state);
+void wgr_state_flush(struct wgr_device *wgr, u32 what);
+void wgr_state_forget_peer(struct wgr_device *wgr, struct wgr_peer *peer);
+void wgr_state_gc(struct wgr_device *wgr);
+
+unsigned int wgr_sessions_read(struct wgr_device *wgr, unsigned long pos,
+			       struct wgr_session_info *out, unsigned int max,
+			       u32 *generation);
+
+u64 wgr_jiffies_to_unix(unsigned long then);
+
+#endif /* _WGR_SESSION_H */
