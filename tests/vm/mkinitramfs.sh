@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh KVER OUTDIR
+#
+# Build the initramfs the VM lab boots with Debian's kernel KVER, in two parts:
+#
+#   OUTDIR/base.cpio.gz  busybox, bash, iproute2, nft, wg, wireguard-go, iperf3, ...,
+#                        their libraries and the stock kernel modules the lab needs.
+#                        Slow to build, so it is cached: rebuilt only when its inputs
+#                        (this script, the binaries, the kernel's modules) change.
+#   OUTDIR/overlay.cpio  what changes from one edit to the next: build/KVER/wgrelay.ko
+#                        (as /lib/modules/KVER/extra/wgrelay.ko), tools/relayctl and
+#                        the tests/ scripts. Rebuilt on every call; it takes a moment.
+#
+# The kernel unpacks concatenated cpio archives in order, so the runner boots
+# "cat base.cpio.gz overlay.cpio" and files in the overlay win.
+#
+# EXTRA_MODULES (space separated) adds stock modules to the base.
+
+set -euo pipefail
+
+KVER=${1:?usage: mkinitramfs.sh KVER OUTDIR}
+OUT=${2:?usage: mkinitramfs.sh KVER OUTDIR}
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MODDIR=/lib/modules/$KVER
+
+BINARIES=(
+	/usr/bin/bash /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/sbin/bridge
+	/usr/sbin/nft /usr/sbin/conntrack /usr/bin/wg /usr/bin/wireguard-go
+	/usr/bin/iperf3 /usr/bin/socat /usr/bin/ping /usr/bin/tcpdump /usr/bin/kmod
+)
+# relayctl's libraries, so that only relayctl itself has to go in the overlay.
+LIBRARIES=(libnl-3.so.200 libnl-genl-3.so.200 libnl-route-3.so.200)
+MODULES=(
+	veth bridge tun dummy wireguard udp_tunnel ip6_udp_tunnel
+	nf_tables nft_chain_nat nft_nat nft_masq nft_ct nf_conntrack_netlink
+	nft_reject_inet nft_limit sch_netem virtio_rng
+	${EXTRA_MODULES:-}
+)
+
+die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
+
+[[ -d $MODDIR/kernel ]] || die "no modules for kernel $KVER in $MODDIR"
+for b in "${BINARIES[@]}" /bin/busybox; do
+	[[ -x $b ]] || die "$b is missing (run scripts/deps.sh)"
+done
+mkdir -p "$OUT"
+
+# copy_with_libs ROOT FILE [DEST]: copy FILE to ROOT/DEST (default: its own path)
+# and every library ldd says it needs (ldd lists them recursively).
+copy_with_libs() {
+	local root=$1 f=$2 dest=${3:-$2} lib
+	mkdir -p "$root$(dirname "$dest")"
+	cp -L "$f" "$root$dest"
+	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+		[[ -e $root$lib ]] || { mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; }
+	done
+}
+
+# modprobe --show-depends prints the chain in load order: "insmod PATH" or "builtin NAME".
+module_files() {
+	local m deps
+	for m in "${MODULES[@]}"; do
+		deps=$(modprobe -S "$KVER" --show-depends "$m") || die "module $m not found for $KVER"
+		awk '$1 == "insmod" { print $2 }' <<<"$deps"
+	done | sort -u
+}
+
+make_cpio() { (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet); }
+
+build_base() {
+	local root=$1 f rel applet lib
+	mkdir -p "$root"/{usr/bin,usr/sbin,usr/lib,usr/lib64,dev,proc,sys,run,tmp,etc,root,var}
+	ln -s usr/bin "$root/bin"; ln -s usr/sbin "$root/sbin"
+	ln -s usr/lib "$root/lib"; ln -s usr/lib64 "$root/lib64"
+	ln -s ../run "$root/var/run"
+
+	# busybox first, so that the real tools copied next replace its applets.
+	cp /bin/busybox "$root/usr/bin/busybox"
+	for applet in $(/bin/busybox --list-full); do
+		rel=usr/${applet#usr/}
+		[[ -e $root/$rel || -L $root/$rel ]] || ln -s /usr/bin/busybox "$root/$rel"
+	done
+	for f in "${BINARIES[@]}"; do
+		rm -f "$root$f"
+		copy_with_libs "$root" "$f"
+	done
+	for applet in insmod rmmod modprobe depmod lsmod modinfo; do
+		rm -f "$root/usr/sbin/$applet" "$root/usr/bin/$applet"
+		ln -s /usr/bin/kmod "$root/usr/sbin/$applet"
+	done
+	for lib in "${LIBRARIES[@]}"; do
+		f=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')
+		[[ -n $f ]] || die "library $lib not found (run scripts/deps.sh)"
+		copy_with_libs "$root" "$f"
+	done
+
+	printf 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/:/bin/false\ntcpdump:x:101:101::/:/bin/false\n' >"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\ntcpdump:x:101:\n' >"$root/etc/group"
+	cp /etc/protocols /etc/services "$root/etc/"
+	echo 'hosts: files' >"$root/etc/nsswitch.conf"
+	printf '127.0.0.1 localhost\n::1 localhost\n' >"$root/etc/hosts"
+
+	# Modules, decompressed (6.12 ships .ko.xz); depmod runs in the guest at boot,
+	# once the overlay has added wgrelay.ko.
+	mkdir -p "$root$MODDIR"
+	cp "$MODDIR"/modules.{order,builtin,builtin.modinfo} "$root$MODDIR/"
+	for f in $(module_files); do
+		rel=${f#"$MODDIR"/}
+		mkdir -p "$root$MODDIR/$(dirname "$rel")"
+		case $f in
+		*.xz) xz -dc "$f" >"$root$MODDIR/${rel%.xz}" ;;
+		*.zst) zstd -qdc "$f" >"$root$MODDIR/${rel%.zst}" ;;
+		*) cp "$f" "$root$MODDIR/$rel" ;;
+		esac
+	done
+	cp "$TOP/tests/vm/init" "$root/init"
+	chmod 0755 "$root/init"
+}
+
+# The cache key: everything the base is made of.
+base_key() {
+	{
+		echo "$KVER ${MODULES[*]} ${LIBRARIES[*]}"
+		sha256sum "${BASH_SOURCE[0]}" "$TOP/tests/vm/init"
+		stat -L -c '%n %s %Y' "${BINARIES[@]}" /bin/busybox "$MODDIR/modules.dep"
+	} | sha256sum | cut -d' ' -f1
+}
+
+key=$(base_key)
+if [[ ! -s $OUT/base.cpio.gz || $(cat "$OUT/base.key" 2>/dev/null) != "$key" ]]; then
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	build_base "$tmp/root"
+	make_cpio "$tmp/root" | gzip -1 >"$OUT/base.cpio.gz.new"
+	# The kernel only looks for an uncompressed archive (the overlay) at a 4-byte
+	# aligned offset; it skips the zero padding.
+	truncate -s %512 "$OUT/base.cpio.gz.new"
+	mv "$OUT/base.cpio.gz.new" "$OUT/base.cpio.gz"
+	echo "$key" >"$OUT/base.key"
+	rm -rf "$tmp"
+	trap - EXIT
+fi
+
+# The overlay: our module, relayctl and the tests, as they are right now.
+ov=$(mktemp -d)
+trap 'rm -rf "$ov"' EXIT
+if [[ -f $TOP/build/$KVER/wgrelay.ko ]]; then
+	mkdir -p "$ov$MODDIR/extra"
+	cp "$TOP/build/$KVER/wgrelay.ko" "$ov$MODDIR/extra/"
+fi
+if [[ -x $TOP/tools/relayctl ]]; then
+	copy_with_libs "$ov" "$TOP/tools/relayctl" /usr/sbin/relayctl
+fi
+mkdir -p "$ov/tests"
+cp -r "$TOP/tests/lib" "$TOP/tests/vm" "$ov/tests/"
+make_cpio "$ov" >"$OUT/overlay.cpio"

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh KVER TEST [ARGS...]
+#
+# Boot Debian's kernel KVER in QEMU (TCG) with the lab initramfs and run TEST, a
+# script under tests/vm/ (or a path relative to tests/), inside the guest under
+# "bash -e". The guest checks its kernel log afterwards. Prints the console, then one
+# "PASS:"/"FAIL:" line, and exits with the test's status (non-zero on any failure).
+#
+# TIMEOUT     seconds before QEMU is killed (default: the test's "# timeout: N"
+#             line, else 300)
+# LOGDIR      where the console log goes (default tests/out/KVER)
+# VM_MEM, VM_SMP   guest memory in MiB (1024) and CPUs (2)
+# VERBOSE=1   also show the guest's full kernel log on the terminal
+
+set -euo pipefail
+
+KVER=${1:?usage: run.sh KVER TEST [ARGS...]}
+TEST=${2:?usage: run.sh KVER TEST [ARGS...]}
+shift 2
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+[[ $TEST == */* ]] || TEST=vm/$TEST
+[[ -f $TOP/tests/$TEST ]] || { echo "run.sh: no test $TOP/tests/$TEST" >&2; exit 2; }
+[[ -f /boot/vmlinuz-$KVER ]] || { echo "run.sh: no kernel /boot/vmlinuz-$KVER" >&2; exit 2; }
+
+timeout=${TIMEOUT:-$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$TOP/tests/$TEST" | head -1)}
+timeout=${timeout:-300}
+name=$(basename "$TEST" .sh)${1:+-$(printf '%s' "$*" | tr -c 'A-Za-z0-9_.=-' _)}
+logdir=${LOGDIR:-$TOP/tests/out/$KVER}
+log=$logdir/$name.log
+vmdir=$TOP/build/vm/$KVER
+mkdir -p "$logdir" "$vmdir"
+
+"$TOP/tests/vm/mkinitramfs.sh" "$KVER" "$vmdir"
+initrd=$(mktemp "$vmdir/initrd.XXXXXX")
+trap 'rm -f "$initrd"' EXIT
+cat "$vmdir/base.cpio.gz" "$vmdir/overlay.cpio" >"$initrd"
+
+nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+args=$(printf '%q ' "$@" | base64 -w0)
+# The guest kills the test a little before we kill the guest, so that a hung test
+# still gets its kernel log checked and printed.
+cmdline="console=ttyS0 quiet panic=-1 random.trust_cpu=on wgr.test=$TEST wgr.nonce=$nonce wgr.timeout=$((timeout > 60 ? timeout - 30 : timeout * 2 / 3)) wgr.args=$args"
+
+start=$(date +%s)
+set +e
+timeout -k 5 "$timeout" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-1024}" \
+	-nographic -no-reboot -nic none -device virtio-rng-pci \
+	-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd" -append "$cmdline" \
+	</dev/null 2>&1 | sed -u 's/\x1b[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/\r$//' | tee "$log" |
+	awk -v b="WGR-DMESG-BEGIN-$nonce" -v e="WGR-DMESG-END-$nonce" -v all="${VERBOSE:-0}" '
+		$0 == b { hide = !all } !hide { print; fflush() } $0 == e { hide = 0 }'
+qemu_rc=${PIPESTATUS[0]}
+set -e
+took=$(($(date +%s) - start))
+
+rc=$(sed -n "s/^WGR-RESULT-$nonce rc=\([0-9]\+\)$/\1/p" "$log" | tail -1)
+if [[ -z $rc ]]; then
+	if grep -q 'Kernel panic' "$log"; then
+		why="guest kernel panic"
+	elif ((qemu_rc == 124 || qemu_rc == 137)); then
+		why="timed out after $timeout s"
+	else
+		why="guest gave no result (qemu exit status $qemu_rc)"
+	fi
+	rc=1
+elif ((rc != 0)); then
+	why="exit status $rc"
+fi
+
+if ((rc == 0)); then
+	echo "PASS: $KVER $name (${took} s)"
+else
+	echo "FAIL: $KVER $name: $why (${took} s, log: ${log#"$TOP"/})"
+fi
+exit "$rc"
