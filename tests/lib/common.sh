@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the lab's test scripts, in the manner of WireGuard's tests/netns.sh.
+# Source it from a script run by bash (never busybox sh: its applets, including a
+# cut-down "ip", would shadow the real tools):
+#
+#   . "$(dirname "$0")/../lib/common.sh"
+#
+# Namespaces made with ns_add and processes started with bg are torn down by
+# cleanup, which runs on exit. Add more teardown with at_exit "command".
+
+set -eEuo pipefail
+
+NAMESPACES=()
+BG_PIDS=()
+AT_EXIT=()
+TMP=$(mktemp -d /tmp/wgr.XXXXXX)
+
+# n NS CMD...: run CMD inside network namespace NS.
+n() { ip netns exec "$1" "${@:2}"; }
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
+step() { printf '\n### %s\n' "$*"; }
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+
+# Print the failing command and where it was when "set -e" stops a script, so that a
+# log says more than "exit status 1".
+trap 'printf "FAIL: line %s: %s (status %s)\n" "$LINENO" "$BASH_COMMAND" "$?" >&2' ERR
+
+at_exit() { AT_EXIT+=("$1"); }
+
+cleanup() {
+	local rc=$? i
+	set +eE
+	trap - ERR
+	for ((i = ${#AT_EXIT[@]} - 1; i >= 0; i--)); do
+		eval "${AT_EXIT[i]}" >/dev/null 2>&1
+	done
+	for i in "${BG_PIDS[@]}"; do
+		kill "$i" 2>/dev/null
+	done
+	for i in "${BG_PIDS[@]}"; do
+		wait "$i" 2>/dev/null
+	done
+	for ((i = ${#NAMESPACES[@]} - 1; i >= 0; i--)); do
+		ip netns del "${NAMESPACES[i]}" 2>/dev/null
+	done
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+
+# ns_add NS...: create network namespaces with loopback up; cleanup deletes them.
+ns_add() {
+	local ns
+	for ns; do
+		ip netns add "$ns"
+		NAMESPACES+=("$ns")
+		n "$ns" ip link set lo up
+	done
+}
+
+# bg NS CMD...: start CMD in NS in the background; cleanup kills it. Sets BG_PID.
+bg() {
+	n "$1" "${@:2}" &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+}
+
+# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds; fail after SECONDS.
+wait_for() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "timed out after ${secs} s waiting for: $*"
+}
+
+# Assertions: each prints what was expected and what it got.
+assert_eq() { # EXPECTED GOT [WHAT]
+	[[ $2 == "$1" ]] || fail "${3:-value}: expected '$1', got '$2'"
+}
+assert_ne() { # UNEXPECTED GOT [WHAT]
+	[[ $2 != "$1" ]] || fail "${3:-value}: expected anything but '$1'"
+}
+assert_match() { # REGEX TEXT [WHAT]
+	[[ $2 =~ $1 ]] || fail "${3:-text}: expected a match for /$1/, got: $2"
+}
+assert_no_match() { # REGEX TEXT [WHAT]
+	[[ ! $2 =~ $1 ]] || fail "${3:-text}: expected no match for /$1/, got: $2"
+}
+assert_empty_file() { # FILE [WHAT]
+	[[ ! -s $1 ]] || fail "${2:-$1}: expected nothing, got: $(head -c 200 "$1")"
+}
+assert_ok() { # CMD...: CMD must succeed
+	"$@" || fail "expected success: $* (status $?)"
+}
+assert_fails() { # CMD...: CMD must fail
+	if "$@"; then fail "expected failure: $*"; fi
+}
+
+# listening NS tcp|udp PORT: is a socket bound to PORT in NS?
+listening() { [[ -n $(n "$1" ss -Hl --"$2" -n "sport = :$3") ]]; }
+
+# module_loaded NAME: is the module in /proc/modules?
+module_loaded() { grep -q "^$1 " /proc/modules; }
