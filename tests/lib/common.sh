@@ -102,8 +102,12 @@ assert_fails() { # CMD...: CMD must fail
 	if "$@"; then fail "expected failure: $*"; fi
 }
 
-# listening NS tcp|udp PORT: is a socket bound to PORT in NS?
-listening() { [[ -n $(n "$1" ss -Hl --"$2" -n "sport = :$3") ]]; }
+# listening NS tcp|udp PORT: is a socket bound to PORT in NS ("" for this namespace)?
+listening() {
+	local in=()
+	[[ -z $1 ]] || in=(ip netns exec "$1")
+	[[ -n $("${in[@]}" ss -Hl --"$2" -n "sport = :$3") ]]
+}
 
 # module_loaded NAME: is the module in /proc/modules?
 module_loaded() { grep -q "^$1 " /proc/modules; }

@@ -5,6 +5,7 @@
 # with home and laptop as its peers. The laptop pings home through it. With "go",
 # the laptop runs wireguard-go instead of the kernel's WireGuard.
 #
+# variants: kernel go
 # timeout: 180
 
 . "$(dirname "$0")/../lib/common.sh"

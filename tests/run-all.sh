@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-all.sh [TEST...]: what "make check" runs.
+#
+#  1. scripts/deps.sh (installs only what is missing)
+#  2. builds the module for every kernel and relayctl
+#  3. the unit tests (make -C tests/unit run), counted per cmocka test case
+#  4. every VM test (tests/vm/t-*.sh, once per "# variants:" word if it has that
+#     line) on every installed Debian kernel, logs in tests/out/KVER/
+#  5. a DKMS build per kernel
+#
+# and ends with one line: "N passed, N failed". A failed build step counts as one
+# failure (its tests usually fail too). Exits non-zero if anything failed.
+#
+# TESTS="t-lifecycle t-wg-hub" (or arguments) runs those VM tests only; KVERS="..."
+# picks the kernels; SKIP="deps unit dkms" skips those steps.
+
+set -uo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$TOP"
+OUT=$TOP/tests/out
+mkdir -p "$OUT"
+
+((EUID == 0)) || { echo "run-all.sh: the VM tests and DKMS need root" >&2; exit 1; }
+
+# Debian kernels that have both an image to boot and headers to build against.
+if [[ -z ${KVERS:-} ]]; then
+	KVERS=$(for d in /lib/modules/*/build; do
+		k=$(basename "$(dirname "$d")")
+		[[ -e $d/Makefile && -f /boot/vmlinuz-$k ]] && echo "$k"
+	done | sort -V | tr '\n' ' ')
+fi
+TESTS=${*:-${TESTS:-}}
+SKIP=${SKIP:-}
+
+passed=0 failed=0 failures=()
+pass() { passed=$((passed + ${2:-1})); }
+failure() { failed=$((failed + ${2:-1})); failures+=("$1"); }
+skip() { [[ " $SKIP " == *" $1 "* ]]; }
+heading() { printf '\n======== %s ========\n' "$*"; }
+started=$(date +%s)
+
+if ! skip deps; then
+	heading "dependencies"
+	scripts/deps.sh || { echo "run-all.sh: cannot install dependencies" >&2; exit 1; }
+fi
+[[ -n $KVERS ]] || { echo "run-all.sh: no kernel with image and headers installed" >&2; exit 1; }
+
+heading "build (kernels: $KVERS)"
+for kver in $KVERS; do
+	if ! make --no-print-directory module KVER="$kver"; then
+		failure "build: module for $kver"
+		# Never let the VM tests pick up a module left from an older build.
+		rm -f "build/$kver/wgrelay.ko"
+	fi
+done
+make --no-print-directory tool || failure "build: relayctl"
+
+if ! skip unit && [[ -f tests/unit/Makefile ]]; then
+	heading "unit tests"
+	make --no-print-directory -C tests/unit run 2>&1 | tee "$OUT/unit.log"
+	unit_rc=${PIPESTATUS[0]}
+	n_pass=$(sed -n 's/^\[  PASSED  \] \([0-9]\+\) test(s)\..*/\1/p' "$OUT/unit.log" | awk '{ s += $1 } END { print s + 0 }')
+	n_fail=$(sed -n 's/^\[  FAILED  \] \([0-9]\+\) test(s).*/\1/p' "$OUT/unit.log" | awk '{ s += $1 } END { print s + 0 }')
+	pass unit "$n_pass"
+	((n_fail == 0)) || failure "unit: $n_fail test case(s), see tests/out/unit.log" "$n_fail"
+	if ((unit_rc != 0 && n_fail == 0)); then
+		failure "unit: make -C tests/unit run exited with $unit_rc"
+	fi
+fi
+
+# The VM test runs: "t-name.sh" or "t-name.sh VARIANT".
+runs=()
+for t in tests/vm/t-*.sh; do
+	name=$(basename "$t")
+	if [[ -n $TESTS ]]; then
+		wanted=0
+		for w in $TESTS; do [[ $name == "${w%.sh}.sh" || $name == "$w"* ]] && wanted=1; done
+		((wanted)) || continue
+	fi
+	variants=$(sed -n 's/^# variants: *//p' "$t" | head -1)
+	if [[ -n $variants ]]; then
+		for v in $variants; do runs+=("$name $v"); done
+	else
+		runs+=("$name")
+	fi
+done
+
+for kver in $KVERS; do
+	for r in "${runs[@]}"; do
+		heading "$kver: $r"
+		# shellcheck disable=SC2086 # a run is a test name and its argument
+		if tests/vm/run.sh "$kver" $r; then
+			pass "$kver $r"
+		else
+			failure "vm: $kver $r"
+		fi
+	done
+done
+
+if ! skip dkms && [[ -z $TESTS ]]; then
+	heading "DKMS build"
+	# shellcheck disable=SC2086
+	tests/dkms.sh $KVERS | tee "$OUT/dkms.log"
+	n_pass=$(grep -c '^PASS:' "$OUT/dkms.log")
+	n_fail=$(grep -c '^FAIL:' "$OUT/dkms.log")
+	pass dkms "$n_pass"
+	((n_fail == 0)) || failure "dkms: $n_fail failure(s), see tests/out/dkms.log" "$n_fail"
+fi
+
+heading "summary ($(($(date +%s) - started)) s)"
+for f in "${failures[@]}"; do
+	echo "FAILED: $f"
+done
+echo "$passed passed, $failed failed"
+((failed == 0))
