@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef RELAYCTL_H
+#define RELAYCTL_H
+
+#include <stdio.h>
+
+extern const char *prog_name;
+
+/* Prints "relayctl: WHAT: <last_error()>" to stderr; returns the exit status 1. */
+int report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void print_usage(FILE *f);
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int show_main(int argc, char *argv[]);
+int showconf_main(int argc, char *argv[]);
+int set_main(int argc, char *argv[]);
+int setconf_main(int argc, char *argv[]);
+int flush_main(int argc, char *argv[]);
+int up_main(int argc, char *argv[]);
+int down_main(int argc, char *argv[]);
+
+
+
+#include "config.h"
+
+struct nlctx;
+
+enum conf_mode { CONF_SET, CONF_ADD, CONF_SYNC };
+
+int apply_config(struct nlctx *ctx, const char *ifname, struct wgr_device *conf,
+		 enum conf_mode mode);
+#endif
