@@ -28,6 +28,22 @@ static inline void wgr_set_lltx(struct net_device *dev) { dev->lltx = true; }
 static inline void wgr_set_lltx(struct net_device *dev) { dev->features |= NETIF_F_LLTX; }
 #endif
 
+/*
+ * Devices that must not change namespace: a feature bit until 6.12, then
+ * dev->netns_local, renamed dev->netns_immutable in 6.15 (and in 6.12.y stable,
+ * hence the header probe in Kbuild).
+ */
+#if defined(WGR_HAVE_NETNS_IMMUTABLE)
+static inline void wgr_set_netns_local(struct net_device *dev) { dev->netns_immutable = true; }
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+static inline void wgr_set_netns_local(struct net_device *dev) { dev->netns_local = true; }
+#else
+static inline void wgr_set_netns_local(struct net_device *dev)
+{
+	dev->features |= NETIF_F_NETNS_LOCAL;
+}
+#endif
+
 /* 6.2 moved a dump's parsed attributes into a struct genl_info. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 static inline struct nlattr **wgr_dump_attrs(struct netlink_callback *cb)

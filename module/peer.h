@@ -63,6 +63,8 @@ struct wgr_allowed {
  * @n_sessions: length of @halves
  * @retired: traffic of its sessions that have gone: rx/tx packets/bytes
  * @handshakes: handshakes it took part in that the relay saw complete
+ * @dead: removed; set under wgr_state.lock, so code that found the peer under RCU
+ *        and then took the lock knows not to link it anywhere
  * @rcu: frees it after a grace period
  */
 struct wgr_peer {
@@ -83,6 +85,7 @@ struct wgr_peer {
 	u32 n_sessions;
 	u64 retired[4];
 	u64 handshakes;
+	bool dead;
 	struct rcu_head rcu;
 };
 

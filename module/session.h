@@ -152,7 +152,19 @@ struct wgr_state {
 
 	DECLARE_HASHTABLE(buckets, WGR_STATE_HASH_BITS);
 	u32 n_buckets;
+
+	unsigned long last_scan;
 };
+
+/* Bounds on what an attacker can make the relay remember. */
+#define WGR_MAX_HANDSHAKES	8192
+#define WGR_MAX_SOURCES		4096
+#define WGR_MAX_BUCKETS		8192
+#define WGR_HANDSHAKE_TIMEOUT	(10 * HZ)
+#define WGR_PENDING_TIMEOUT	(30 * HZ)
+/* WireGuard's own handshake rate limit: 20 per second, bursts of 5. */
+#define WGR_HS_PER_SECOND	20
+#define WGR_HS_BURST		5
 
 /* A session for netlink and procfs, copied out under the state lock. */
 struct wgr_session_info {
@@ -172,6 +184,33 @@ void wgr_state_destroy(struct wgr_state *state);
 void wgr_state_flush(struct wgr_device *wgr, u32 what);
 void wgr_state_forget_peer(struct wgr_device *wgr, struct wgr_peer *peer);
 void wgr_state_gc(struct wgr_device *wgr);
+
+/* The relay's decisions (relay.c) use these; all but the lookup need the lock. */
+struct wgr_half *wgr_half_lookup(struct wgr_device *wgr, u32 index,
+				 const struct wgr_endpoint *src, bool *elsewhere);
+struct wgr_pair *wgr_pair_create(struct wgr_device *wgr, struct wgr_handshake *hs,
+				 struct wgr_peer *initiator, u32 responder_index,
+				 const struct wgr_endpoint *responder_ep);
+void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair);
+void wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *sender,
+		   const struct wgr_endpoint *ep);
+void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep);
+
+bool wgr_ratelimit_allow(struct wgr_device *wgr, const struct wgr_endpoint *src);
+struct wgr_source *wgr_source_get(struct wgr_device *wgr, const struct wgr_endpoint *ep);
+void wgr_source_note_target(struct wgr_source *src, struct wgr_peer *target);
+void wgr_source_add_pending(struct wgr_source *src, struct wgr_peer *target);
+unsigned int wgr_discovery_candidates(struct wgr_device *wgr, const struct wgr_endpoint *from,
+				      struct wgr_peer *target, struct wgr_endpoint *out,
+				      unsigned int max);
+struct wgr_handshake *wgr_handshake_record(struct wgr_device *wgr, u32 sender,
+					   const struct wgr_endpoint *initiator,
+					   struct wgr_peer *target,
+					   const struct wgr_endpoint *fwd, unsigned int n_fwd);
+struct wgr_handshake *wgr_handshake_answered(struct wgr_device *wgr, u32 sender,
+					     const struct wgr_endpoint *from);
+void wgr_bind(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8 state);
+bool wgr_peer_route(struct wgr_peer *peer, struct wgr_endpoint *ep);
 
 unsigned int wgr_sessions_read(struct wgr_device *wgr, unsigned long pos,
 			       struct wgr_session_info *out, unsigned int max,

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Provisioned peers: the public keys the relay routes handshakes to.
+ *
+ * Peers change only under wgr_device.lock. The fast path reads them under RCU:
+ * the mac1 scan walks wgr_peers.list, sessions and handshakes point at them. A
+ * peer is removed in two steps: everything that points at it is dropped under the
+ * state lock and it is unlinked, then it is freed after a grace period.
+ */
+#include <linux/slab.h>
+#include <linux/rhashtable.h>
+#include <linux/sort.h>
+#include <linux/bsearch.h>
+
+#include "device.h"
+#include "peer.h"
+#include "session.h"
+#include "messages.h"
+
+static const struct rhashtable_params key_params = {
+	.key_len = WGRELAY_KEY_LEN,
+	.key_offset = offsetof(struct wgr_peer, public_key),
+	.head_offset = offsetof(struct wgr_peer, key_node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params name_params = {
+	.key_len = WGRELAY_NAME_MAXLEN + 1,
+	.key_offset = offsetof(struct wgr_peer, name),
+	.head_offset = offsetof(struct wgr_peer, name_node),
+	.automatic_shrinking = true,
+};
+
+/**
+ * wgr_endpoint_eq - do two endpoints name the same remote address and port?
+ * @a: one endpoint
+ * @b: the other
+ *
+ * The local address is not compared: it is how we reached them, not who they are.
+ * Return: true if equal.
+ */
+bool wgr_endpoint_eq(const struct wgr_endpoint *a, const struct wgr_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_port == b->addr4.sin_port &&
+		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+	if (a->addr.sa_family == AF_INET6)
+		return a->addr6.sin6_port == b->addr6.sin6_port &&
+		       ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
+		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id;
+	return false;
+}
+
+/**
+ * wgr_name_valid - is this an acceptable peer name?
+ * @name: the characters
+ * @len: their number
+ *
+ * Return: true for 1 to WGRELAY_NAME_MAXLEN characters of [A-Za-z0-9._-].
+ */
+bool wgr_name_valid(const char *name, size_t len)
+{
+	size_t i;
+
+	if (!len || len > WGRELAY_NAME_MAXLEN)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!isalnum(c) && c != '.' && c != '_' && c != '-')
+			return false;
+	}
+	return true;
+}
+
+int wgr_peers_init(struct wgr_peers *peers)
+{
+	int ret;
+
+	INIT_LIST_HEAD(&peers->list);
+	peers->count = 0;
+	peers->generation = 0;
+	ret = rhashtable_init(&peers->by_key, &key_params);
+	if (ret)
+		return ret;
+	ret = rhashtable_init(&peers->by_name, &name_params);
+	if (ret)
+		goto err_key;
+	return 0;
+
+err_key:
+	rhashtable_destroy(&peers->by_key);
+	return ret;
+}
+
+/**
+ * wgr_peers_destroy - free every peer and the tables
+ * @wgr: the relay, being torn down: nothing can reach its peers any more
+ */
+void wgr_peers_destroy(struct wgr_device *wgr)
+{
+	mutex_lock(&wgr->lock);
+	wgr_peers_remove_all(wgr);
+	mutex_unlock(&wgr->lock);
+	rhashtable_destroy(&wgr->peers.by_name);
+	rhashtable_destroy(&wgr->peers.by_key);
+}
+
+/**
+ * wgr_peer_lookup - find a peer by public key
+ * @wgr: the relay
+ * @public_key: WGRELAY_KEY_LEN bytes
+ *
+ * Context: under rcu_read_lock() or wgr->lock.
+ * Return: the peer or NULL.
+ */
+struct wgr_peer *wgr_peer_lookup(struct wgr_device *wgr, const u8 *public_key)
+{
+	return rhashtable_lookup_fast(&wgr->peers.by_key, public_key, key_params);
+}
+
+/**
+ * wgr_peer_lookup_name - find a peer by name
+ * @wgr: the relay
+ * @name: a NUL-terminated name
+ *
+ * Context: under rcu_read_lock() or wgr->lock.
+ * Return: the peer or NULL.
+ */
+struct wgr_peer *wgr_peer_lookup_name(struct wgr_device *wgr, const char *name)
+{
+	char key[WGRELAY_NAME_MAXLEN + 1] = {};
+
+	if (strscpy(key, name, sizeof(key)) <= 0)
+		return NULL;
+	return rhashtable_lookup_fast(&wgr->peers.by_name, key, name_params);
+}
+
+/**
+ * wgr_peer_create - provision a new peer
+ * @wgr: the relay
+ * @public_key: its WireGuard public key; must not be provisioned yet
+ *
+ * Context: wgr->lock held.
+ * Return: the peer, or an ERR_PTR.
+ */
+struct wgr_peer *wgr_peer_create(struct wgr_device *wgr, const u8 *public_key)
+{
+	struct wgr_peer *peer;
+	int ret;
+
+	lockdep_assert_held(&wgr->lock);
+	if (wgr->peers.count >= WGRELAY_MAX_PEERS)
+		return ERR_PTR(-ENOSPC);
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer)
+		return ERR_PTR(-ENOMEM);
+	peer->wgr = wgr;
+	memcpy(peer->public_key, public_key, WGRELAY_KEY_LEN);
+	wgr_mac1_key(peer->mac1_key, public_key);
+	INIT_LIST_HEAD(&peer->halves);
+	ret = rhashtable_lookup_insert_fast(&wgr->peers.by_key, &peer->key_node, key_params);
+	if (ret) {
+		kfree(peer);
+		return ERR_PTR(ret);
+	}
+	/* Published last: the mac1 scan may find it from here on. */
+	list_add_tail_rcu(&peer->list, &wgr->peers.list);
+	wgr->peers.count++;
+	wgr->peers.generation++;
+	return peer;
+}
+
+static void peer_free_rcu(struct rcu_head *rcu)
+{
+	struct wgr_peer *peer = container_of(rcu, struct wgr_peer, rcu);
+
+	/* Nothing can reach the list any more: no rcu_dereference needed. */
+	kfree(rcu_dereference_protected(peer->allowed, true));
+	kfree(peer);
+}
+
+/**
+ * wgr_peer_remove - forget a peer and everything learned about it
+ * @peer: the peer; freed after an RCU grace period
+ *
+ * Context: wgr->lock held.
+ */
+void wgr_peer_remove(struct wgr_peer *peer)
+{
+	struct wgr_device *wgr = peer->wgr;
+
+	lockdep_assert_held(&wgr->lock);
+	list_del_rcu(&peer->list);
+	rhashtable_remove_fast(&wgr->peers.by_key, &peer->key_node, key_params);
+	if (peer->name[0])
+		rhashtable_remove_fast(&wgr->peers.by_name, &peer->name_node, name_params);
+	/* Sessions, handshakes and sources point at it: drop them before the grace period. */
+	wgr_state_forget_peer(wgr, peer);
+	wgr->peers.count--;
+	wgr->peers.generation++;
+	call_rcu(&peer->rcu, peer_free_rcu);
+}
+
+void wgr_peers_remove_all(struct wgr_device *wgr)
+{
+	struct wgr_peer *peer, *tmp;
+
+	lockdep_assert_held(&wgr->lock);
+	list_for_each_entry_safe(peer, tmp, &wgr->peers.list, list)
+		wgr_peer_remove(peer);
+}
+
+/**
+ * wgr_peer_set_name - name a peer, or clear its name
+ * @peer: the peer
+ * @name: a valid name (wgr_name_valid()), "" to clear
+ *
+ * Context: wgr->lock held.
+ * Return: 0, -EEXIST if another peer has the name, or another negative errno.
+ */
+int wgr_peer_set_name(struct wgr_peer *peer, const char *name)
+{
+	struct wgr_device *wgr = peer->wgr;
+	char old[WGRELAY_NAME_MAXLEN + 1];
+	int ret;
+
+	lockdep_assert_held(&wgr->lock);
+	if (!strcmp(peer->name, name))
+		return 0;
+	if (name[0] && wgr_peer_lookup_name(wgr, name))
+		return -EEXIST;
+	memcpy(old, peer->name, sizeof(old));
+	if (old[0])
+		rhashtable_remove_fast(&wgr->peers.by_name, &peer->name_node, name_params);
+	/* The hash key is the whole zero-padded array, so clear it before copying. */
+	memset(peer->name, 0, sizeof(peer->name));
+	strscpy(peer->name, name, sizeof(peer->name));
+	if (peer->name[0]) {
+		ret = rhashtable_insert_fast(&wgr->peers.by_name, &peer->name_node, name_params);
+		if (ret) {
+			memcpy(peer->name, old, sizeof(old));
+			if (old[0] && rhashtable_insert_fast(&wgr->peers.by_name,
+							     &peer->name_node, name_params))
+				memset(peer->name, 0, sizeof(peer->name));
+			return ret;
+		}
+	}
+	wgr->peers.generation++;
+	return 0;
+}
+
+/**
+ * wgr_peer_set_static_endpoint - set or clear where a peer can always be reached
+ * @peer: the peer
+ * @ep: the endpoint (its local address ignored), or NULL to clear
+ *
+ * Context: wgr->lock held.
+ */
+void wgr_peer_set_static_endpoint(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+{
+	struct wgr_device *wgr = peer->wgr;
+
+	lockdep_assert_held(&wgr->lock);
+	spin_lock_bh(&wgr->state.lock);
+	memset(&peer->static_ep, 0, sizeof(peer->static_ep));
+	if (ep) {
+		if (ep->addr.sa_family == AF_INET)
+			peer->static_ep.addr4 = ep->addr4;
+		else if (ep->addr.sa_family == AF_INET6)
+			peer->static_ep.addr6 = ep->addr6;
+	}
+	spin_unlock_bh(&wgr->state.lock);
+	wgr->peers.generation++;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, WGRELAY_KEY_LEN);
+}
+
+/**
+ * wgr_peer_set_allowed - set the peers this one may talk to
+ * @peer: the peer
+ * @keys: @n public keys, back to back
+ * @n: how many; 0 lets it talk to every peer
+ *
+ * Context: wgr->lock held.
+ * Return: 0 or -ENOMEM.
+ */
+int wgr_peer_set_allowed(struct wgr_peer *peer, const u8 *keys, u32 n)
+{
+	struct wgr_device *wgr = peer->wgr;
+	struct wgr_allowed *new = NULL, *old;
+
+	lockdep_assert_held(&wgr->lock);
+	if (n) {
+		new = kmalloc(struct_size(new, keys, n), GFP_KERNEL);
+		if (!new)
+			return -ENOMEM;
+		new->n = n;
+		memcpy(new->keys, keys, (size_t)n * WGRELAY_KEY_LEN);
+		sort(new->keys, n, WGRELAY_KEY_LEN, key_cmp, NULL);
+	}
+	old = rcu_replace_pointer(peer->allowed, new, lockdep_is_held(&wgr->lock));
+	if (old)
+		kfree_rcu(old, rcu);
+	wgr->peers.generation++;
+	return 0;
+}
+
+static bool allows(const struct wgr_peer *a, const struct wgr_peer *b)
+{
+	const struct wgr_allowed *allowed = rcu_dereference_check(a->allowed,
+				lockdep_is_held(&a->wgr->lock));
+
+	return !allowed || bsearch(b->public_key, allowed->keys, allowed->n,
+				   WGRELAY_KEY_LEN, key_cmp);
+}
+
+/**
+ * wgr_peers_may_talk - may two peers have a session through the relay?
+ * @a: one peer
+ * @b: the other
+ *
+ * Both allow-lists must permit the pair; a peer without one permits everyone.
+ * Context: under rcu_read_lock() or wgr->lock.
+ * Return: true if they may.
+ */
+bool wgr_peers_may_talk(const struct wgr_peer *a, const struct wgr_peer *b)
+{
+	return a != b && allows(a, b) && allows(b, a);
+}
+
+/**
+ * wgr_peer_read - copy a peer's binding and traffic for reporting
+ * @peer: the peer
+ * @info: filled in
+ *
+ * Context: process or softirq; takes the state lock.
+ */
+void wgr_peer_read(struct wgr_peer *peer, struct wgr_peer_info *info)
+{
+	struct wgr_device *wgr = peer->wgr;
+	struct wgr_half *h;
+	unsigned long last;
+
+	memset(info, 0, sizeof(*info));
+	spin_lock_bh(&wgr->state.lock);
+	info->bind_state = peer->bind_state;
+	info->bind_ep = peer->bind_ep;
+	info->static_ep = peer->static_ep;
+	memcpy(info->traffic, peer->retired, sizeof(info->traffic));
+	info->handshakes = peer->handshakes;
+	info->n_sessions = peer->n_sessions;
+	list_for_each_entry(h, &peer->halves, peer_node) {
+		struct wgr_half *other = wgr_half_other(h);
+
+		info->traffic[WGR_TX_PACKETS] += atomic64_read(&h->packets);
+		info->traffic[WGR_TX_BYTES] += atomic64_read(&h->bytes);
+		info->traffic[WGR_RX_PACKETS] += atomic64_read(&other->packets);
+		info->traffic[WGR_RX_BYTES] += atomic64_read(&other->bytes);
+	}
+	last = READ_ONCE(peer->last_rx);
+	spin_unlock_bh(&wgr->state.lock);
+	if (last)
+		info->last_seen = wgr_jiffies_to_unix(last);
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The relay's UDP sockets: one IPv4 and one IPv6 socket on the listen port, in the
+ * namespace the device was created in, set up as UDP tunnel sockets so that every
+ * datagram goes straight to wgr_relay_rcv() in softirq. Relayed datagrams leave
+ * from the same port: a NAT with address-and-port-dependent filtering lets in
+ * only what comes from where its mapping points.
+ */
+#include <linux/net.h>
+#include <linux/udp.h>
+#include <net/udp_tunnel.h>
+#include <net/ipv6_stubs.h>
+#include <net/ip6_route.h>
+#include <net/route.h>
+
+#include "device.h"
+#include "relay.h"
+#include "socket.h"
+
+static int sock_open(struct wgr_device *wgr, int family, u16 port, struct socket **out)
+{
+	struct udp_tunnel_sock_cfg tunnel = {
+		.sk_user_data = wgr,
+		.encap_type = 1,
+		.encap_rcv = wgr_relay_rcv,
+	};
+	struct udp_port_cfg cfg = {
+		.family = family,
+		.local_udp_port = htons(port),
+		.use_udp_checksums = true,
+		.use_udp6_tx_checksums = true,
+		.use_udp6_rx_checksums = true,
+		/* The IPv4 socket has the port for IPv4; do not let v4-mapped collide. */
+		.ipv6_v6only = true,
+	};
+	struct socket *sock;
+	int ret;
+
+	if (family == AF_INET)
+		cfg.local_ip.s_addr = htonl(INADDR_ANY);
+	else
+		cfg.local_ip6 = in6addr_any;
+	ret = udp_sock_create(wgr->net, &cfg, &sock);
+	if (ret)
+		return ret;
+	setup_udp_tunnel_sock(wgr->net, sock, &tunnel);
+	*out = sock;
+	return 0;
+}
+
+static void sock_free(struct sock *sk)
+{
+	if (sk)
+		udp_tunnel_sock_release(sk->sk_socket);
+}
+
+/**
+ * wgr_socket_open - open the relay's sockets on a port, replacing any open ones
+ * @wgr: the relay
+ * @port: the UDP port
+ * @extack: for the reason of a failure, may be NULL
+ *
+ * Both sockets are opened before the old ones are closed, so a failure (most
+ * often: the port is in use) leaves the relay as it was. IPv6 may be missing
+ * (disabled on the kernel command line): the relay then serves IPv4 alone.
+ * Context: process, wgr->lock held.
+ * Return: 0 or a negative errno.
+ */
+int wgr_socket_open(struct wgr_device *wgr, u16 port, struct netlink_ext_ack *extack)
+{
+	struct socket *sock4, *sock6 = NULL;
+	struct sock *old4, *old6;
+	int ret;
+
+	lockdep_assert_held(&wgr->lock);
+	ret = sock_open(wgr, AF_INET, port, &sock4);
+	if (ret)
+		goto err;
+	if (IS_ENABLED(CONFIG_IPV6) && ipv6_mod_enabled()) {
+		ret = sock_open(wgr, AF_INET6, port, &sock6);
+		if (ret && ret != -EAFNOSUPPORT)
+			goto err_sock4;
+	}
+	old4 = rcu_replace_pointer(wgr->sock4, sock4->sk, lockdep_is_held(&wgr->lock));
+	old6 = rcu_replace_pointer(wgr->sock6, sock6 ? sock6->sk : NULL,
+				   lockdep_is_held(&wgr->lock));
+	/* udp_tunnel_sock_release() waits for receivers; senders use RCU too. */
+	synchronize_net();
+	sock_free(old4);
+	sock_free(old6);
+	return 0;
+
+err_sock4:
+	udp_tunnel_sock_release(sock4);
+err:
+	if (ret == -EADDRINUSE)
+		NL_SET_ERR_MSG_MOD(extack, "listen port is already in use");
+	else
+		NL_SET_ERR_MSG_MOD(extack, "cannot open the relay's UDP sockets");
+	return ret;
+}
+
+/**
+ * wgr_socket_close - close the relay's sockets
+ * @wgr: the relay
+ *
+ * Context: process, wgr->lock held.
+ */
+void wgr_socket_close(struct wgr_device *wgr)
+{
+	struct sock *old4, *old6;
+
+	lockdep_assert_held(&wgr->lock);
+	old4 = rcu_replace_pointer(wgr->sock4, NULL, lockdep_is_held(&wgr->lock));
+	old6 = rcu_replace_pointer(wgr->sock6, NULL, lockdep_is_held(&wgr->lock));
+	synchronize_net();
+	sock_free(old4);
+	sock_free(old6);
+}
+
+static int send4(struct wgr_device *wgr, struct sk_buff *skb,
+		 const struct wgr_endpoint *to, struct dst_cache *cache, u8 ds)
+{
+	struct flowi4 fl = {
+		.daddr = to->addr4.sin_addr.s_addr,
+		.saddr = to->src4,
+		.fl4_dport = to->addr4.sin_port,
+		.flowi4_proto = IPPROTO_UDP,
+	};
+	struct rtable *rt = NULL;
+	struct sock *sk;
+
+	sk = rcu_dereference_bh(wgr->sock4);
+	if (unlikely(!sk))
+		return -ENONET;
+	fl.fl4_sport = inet_sk(sk)->inet_sport;
+	if (cache)
+		rt = dst_cache_get_ip4(cache, &fl.saddr);
+	if (!rt) {
+		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
+		/* The address the peer reached us at may have gone away: pick another. */
+		if (PTR_ERR_OR_ZERO(rt) == -EINVAL && fl.saddr) {
+			fl.saddr = 0;
+			rt = ip_route_output_flow(sock_net(sk), &fl, sk);
+		}
+		if (IS_ERR(rt))
+			return PTR_ERR(rt);
+		if (cache)
+			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
+	}
+	wgr_udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
+				ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
+				fl.fl4_dport, false, false);
+	return 0;
+}
+
+static int send6(struct wgr_device *wgr, struct sk_buff *skb,
+		 const struct wgr_endpoint *to, struct dst_cache *cache, u8 ds)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	struct flowi6 fl = {
+		.daddr = to->addr6.sin6_addr,
+		.saddr = to->src6,
+		.fl6_dport = to->addr6.sin6_port,
+		.flowi6_oif = to->addr6.sin6_scope_id,
+		.flowi6_proto = IPPROTO_UDP,
+	};
+	struct dst_entry *dst = NULL;
+	struct sock *sk;
+
+	sk = rcu_dereference_bh(wgr->sock6);
+	if (unlikely(!sk))
+		return -ENONET;
+	fl.fl6_sport = inet_sk(sk)->inet_sport;
+	if (cache)
+		dst = dst_cache_get_ip6(cache, &fl.saddr);
+	if (!dst) {
+		if (!ipv6_addr_any(&fl.saddr) &&
+		    !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0))
+			fl.saddr = in6addr_any;
+		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
+		if (IS_ERR(dst))
+			return PTR_ERR(dst);
+		if (cache)
+			dst_cache_set_ip6(cache, dst, &fl.saddr);
+	}
+	udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &fl.saddr, &fl.daddr, ds,
+			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport, false);
+	return 0;
+#else
+	return -EAFNOSUPPORT;
+#endif
+}
+
+/**
+ * wgr_send - relay a datagram, reusing its buffer
+ * @wgr: the relay
+ * @skb: the datagram with skb->data at the WireGuard message; consumed
+ * @to: the endpoint to send it to, from the local address in @to when possible
+ * @cache: the route cache for @to, or NULL
+ *
+ * The tunnel helpers push the new UDP and IP headers into the headroom the old
+ * ones left. The DSCP and ECN bits travel with the datagram.
+ * Context: softirq, or with bottom halves disabled.
+ * Return: 0 when handed to the IP layer, or a negative errno (skb freed).
+ */
+int wgr_send(struct wgr_device *wgr, struct sk_buff *skb,
+	     const struct wgr_endpoint *to, struct dst_cache *cache)
+{
+	unsigned int headroom = to->addr.sa_family == AF_INET6 ?
+		sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	u8 ds = 0;
+	int ret;
+
+	if (skb->protocol == htons(ETH_P_IP) && skb_network_header_len(skb) >= sizeof(struct iphdr))
+		ds = ip_hdr(skb)->tos;
+	else if (skb->protocol == htons(ETH_P_IPV6))
+		ds = ipv6_get_dsfield(ipv6_hdr(skb));
+
+	headroom += sizeof(struct udphdr) + LL_MAX_HEADER;
+	if (unlikely(skb_cow_head(skb, headroom))) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	/* Nothing of the way in may steer the way out: no mark, no conntrack, no dst. */
+	skb_scrub_packet(skb, true);
+	skb->dev = NULL;
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_reset_inner_headers(skb);
+	skb->encapsulation = 0;
+
+	rcu_read_lock_bh();
+	if (to->addr.sa_family == AF_INET)
+		ret = send4(wgr, skb, to, cache, ds);
+	else if (to->addr.sa_family == AF_INET6)
+		ret = send6(wgr, skb, to, cache, ds);
+	else
+		ret = -EAFNOSUPPORT;
+	rcu_read_unlock_bh();
+	if (likely(!ret))
+		return 0;
+err:
+	wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
+	kfree_skb(skb);
+	return ret;
+}
