@@ -24,6 +24,7 @@ KVER=${1:?usage: mkinitramfs.sh KVER OUTDIR}
 OUT=${2:?usage: mkinitramfs.sh KVER OUTDIR}
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MODDIR=/lib/modules/$KVER
+IMG_MODDIR=/usr$MODDIR
 
 BINARIES=(
 	/usr/bin/bash /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/sbin/bridge
@@ -47,14 +48,26 @@ for b in "${BINARIES[@]}" /bin/busybox; do
 done
 mkdir -p "$OUT"
 
+# The image is merged-/usr: /lib, /lib64, /bin and /sbin are symlinks into /usr.
+# Files are stored under their /usr path, because an archive entry for "lib" itself
+# (a directory) would replace the base's symlink when the overlay is unpacked.
+usr_path() {
+	case $1 in
+	/lib/* | /lib64/* | /bin/* | /sbin/*) echo "/usr$1" ;;
+	*) echo "$1" ;;
+	esac
+}
+
 # copy_with_libs ROOT FILE [DEST]: copy FILE to ROOT/DEST (default: its own path)
 # and every library ldd says it needs (ldd lists them recursively).
 copy_with_libs() {
-	local root=$1 f=$2 dest=${3:-$2} lib
+	local root=$1 f=$2 dest lib
+	dest=$(usr_path "${3:-$2}")
 	mkdir -p "$root$(dirname "$dest")"
 	cp -L "$f" "$root$dest"
 	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
-		[[ -e $root$lib ]] || { mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; }
+		dest=$(usr_path "$lib")
+		[[ -e $root$dest ]] || { mkdir -p "$root$(dirname "$dest")"; cp -L "$lib" "$root$dest"; }
 	done
 }
 
@@ -147,12 +160,12 @@ fi
 ov=$(mktemp -d)
 trap 'rm -rf "$ov"' EXIT
 if [[ -f $TOP/build/$KVER/wgrelay.ko ]]; then
-	mkdir -p "$ov$MODDIR/extra"
-	cp "$TOP/build/$KVER/wgrelay.ko" "$ov$MODDIR/extra/"
+	mkdir -p "$ov$IMG_MODDIR/extra"
+	cp "$TOP/build/$KVER/wgrelay.ko" "$ov$IMG_MODDIR/extra/"
 fi
 if [[ -x $TOP/tools/relayctl ]]; then
 	copy_with_libs "$ov" "$TOP/tools/relayctl" /usr/sbin/relayctl
 fi
 mkdir -p "$ov/tests"
-cp -r "$TOP/tests/lib" "$TOP/tests/vm" "$ov/tests/"
+cp -r "$TOP/tests/lib" "$TOP/tests/vm" "$TOP/tests/demo" "$ov/tests/"
 make_cpio "$ov" >"$OUT/overlay.cpio"
