@@ -210,7 +210,13 @@ int endpoint_parse(union wgr_sockaddr *ep, const char *text)
 		set_error("invalid endpoint '%s': port must be 1-65535", text);
 		return -EINVAL;
 	}
-	return resolve(ep, host, port, text, buf[0] == '[');
+	if (resolve(ep, host, port, text, buf[0] == '['))
+		return -EINVAL;
+	if (buf[0] == '[' && ep->sa.sa_family != AF_INET6) {
+		set_error("invalid endpoint '%s': brackets are for IPv6 addresses", text);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 size_t endpoint_len(const union wgr_sockaddr *ep)
