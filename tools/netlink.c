@@ -498,9 +498,12 @@ static int put_peer(struct nl_msg *msg, const struct wgr_peer *p)
 
 	if (p->remove)
 		return ret | nla_put_u32(msg, WGRELAY_PEER_A_FLAGS, WGRELAY_PEER_F_REMOVE);
-	/* Names go without a NUL, so that 32 characters fit a 32-byte limit. */
+	/*
+	 * NUL-terminated, as the module's NLA_NUL_STRING policy wants; so a cleared
+	 * name is "" (one NUL byte), not the zero-length value the uapi comment says.
+	 */
 	if (p->set & PEER_HAS_NAME)
-		ret |= nla_put(msg, WGRELAY_PEER_A_NAME, strlen(p->name), p->name);
+		ret |= nla_put_string(msg, WGRELAY_PEER_A_NAME, p->name);
 	if (p->set & PEER_HAS_ENDPOINT)
 		ret |= nla_put(msg, WGRELAY_PEER_A_ENDPOINT, endpoint_len(&p->endpoint),
 			       &p->endpoint);
