@@ -180,7 +180,7 @@ static int run(struct nlctx *ctx, struct nl_msg *msg, nl_recvmsg_msg_cb_t parse,
 	if (!ctx->status)
 		return 0;
 	if (-ctx->status == EPERM || -ctx->status == EACCES)
-		set_error("%s%s%s (changing a relay needs CAP_NET_ADMIN)", strerror(-ctx->status),
+		set_error("%s%s%s (relayctl needs CAP_NET_ADMIN)", strerror(-ctx->status),
 			  ctx->extack[0] ? ": " : "", ctx->extack);
 	else
 		set_error("%s%s%s", strerror(-ctx->status), ctx->extack[0] ? ": " : "",
