@@ -1,0 +1,1122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "wgrelay" generic netlink family: the commands, their attributes and what
+ * they mean are described in include/uapi/linux/wgrelay.h.
+ *
+ * Locking: the family is not parallel, so genl_mutex serialises our handlers; on
+ * top of that every handler takes wgr->lock, which is what the peer and settings
+ * writers assert, and which the device's own up/down paths take too. RTNL is
+ * never taken here: wgr->lock alone serialises configuration.
+ */
+
+#include <linux/kernel.h>
+#include <linux/netdevice.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/sort.h>
+#include <linux/bsearch.h>
+#include <linux/string.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <net/ipv6.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <linux/wgrelay.h>
+
+#include "netlink.h"
+#include "device.h"
+#include "peer.h"
+#include "session.h"
+
+static struct genl_family wgr_genl_family;
+
+/* Policies */
+
+static int validate_endpoint(const struct nlattr *attr, struct netlink_ext_ack *extack)
+{
+	struct sockaddr_in6 sin6;
+	struct sockaddr_in sin;
+
+	/* Copied out: attribute payloads are only 4-byte aligned. */
+	switch (nla_len(attr)) {
+	case 0:
+		return 0;	/* clears the static endpoint */
+	case sizeof(sin):
+		memcpy(&sin, nla_data(attr), sizeof(sin));
+		if (sin.sin_family != AF_INET)
+			break;
+		if (!sin.sin_port) {
+			NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint port must not be 0");
+			return -EINVAL;
+		}
+		if (ipv4_is_zeronet(sin.sin_addr.s_addr) ||
+		    ipv4_is_multicast(sin.sin_addr.s_addr) ||
+		    ipv4_is_lbcast(sin.sin_addr.s_addr)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint must be a unicast address");
+			return -EINVAL;
+		}
+		return 0;
+	case sizeof(sin6):
+		memcpy(&sin6, nla_data(attr), sizeof(sin6));
+		if (sin6.sin6_family != AF_INET6)
+			break;
+		if (!sin6.sin6_port) {
+			NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint port must not be 0");
+			return -EINVAL;
+		}
+		if (ipv6_addr_any(&sin6.sin6_addr) ||
+		    ipv6_addr_is_multicast(&sin6.sin6_addr)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint must be a unicast address");
+			return -EINVAL;
+		}
+		/*
+		 * The IPv6 socket is not the IPv4 one: an IPv4 peer must be given as
+		 * the IPv4 address it is, so that it is reached from the IPv4 socket.
+		 */
+		if (ipv6_addr_v4mapped(&sin6.sin6_addr)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "IPv4-mapped endpoint: give it as a sockaddr_in");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint must be a sockaddr_in or sockaddr_in6");
+	return -EINVAL;
+}
+
+static int validate_allowed(const struct nlattr *attr, struct netlink_ext_ack *extack)
+{
+	/* The policy has bounded the length already: at most the maximum of keys. */
+	if (nla_len(attr) % WGRELAY_KEY_LEN) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "allowed peers must be a whole number of public keys");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct netlink_range_validation timeout_range = {
+	.min = 1,
+	.max = WGRELAY_MAX_TIMEOUT,
+};
+
+static struct netlink_range_validation max_sessions_range = {
+	.min = 1,
+	.max = WGRELAY_MAX_SESSIONS_LIMIT,
+};
+
+/*
+ * Read-only attributes are left out of the policies on purpose: the strict
+ * validation every command gets rejects them as unsupported in a request.
+ */
+static const struct nla_policy peer_policy[WGRELAY_PEER_A_MAX + 1] = {
+	[WGRELAY_PEER_A_PUBLIC_KEY] = NLA_POLICY_EXACT_LEN(WGRELAY_KEY_LEN),
+	[WGRELAY_PEER_A_NAME] = { .type = NLA_NUL_STRING, .len = WGRELAY_NAME_MAXLEN },
+	[WGRELAY_PEER_A_ENDPOINT] = NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_endpoint,
+							   sizeof(struct sockaddr_in6)),
+	[WGRELAY_PEER_A_ALLOWED_PEERS] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_allowed,
+				       WGRELAY_MAX_ALLOWED_PEERS * WGRELAY_KEY_LEN),
+	[WGRELAY_PEER_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __WGRELAY_PEER_F_ALL),
+};
+
+#define DEVICE_LOOKUP_POLICY						\
+	[WGRELAY_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),		\
+	[WGRELAY_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 }
+
+static const struct nla_policy get_policy[WGRELAY_A_MAX + 1] = {
+	DEVICE_LOOKUP_POLICY,
+};
+
+static const struct nla_policy set_policy[WGRELAY_A_MAX + 1] = {
+	DEVICE_LOOKUP_POLICY,
+	[WGRELAY_A_LISTEN_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[WGRELAY_A_SESSION_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
+	[WGRELAY_A_BINDING_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
+	[WGRELAY_A_MAX_SESSIONS] = NLA_POLICY_FULL_RANGE(NLA_U32, &max_sessions_range),
+	[WGRELAY_A_DISCOVERY_FANOUT] = NLA_POLICY_MAX(NLA_U32, WGRELAY_MAX_FANOUT),
+	[WGRELAY_A_ROAMING] = NLA_POLICY_MAX(NLA_U8, 1),
+	[WGRELAY_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __WGRELAY_F_ALL),
+	[WGRELAY_A_PEERS] = NLA_POLICY_NESTED_ARRAY(peer_policy),
+};
+
+static const struct nla_policy flush_policy[WGRELAY_A_MAX + 1] = {
+	DEVICE_LOOKUP_POLICY,
+	[WGRELAY_A_FLUSH] = NLA_POLICY_MASK(NLA_U32, __WGRELAY_FLUSH_ALL),
+};
+
+/* Device lookup */
+
+/*
+ * The device, with a reference the caller drops with dev_put(), or an ERR_PTR.
+ * Only wgrelay devices of @net are found: the caller's capability was checked
+ * against that namespace.
+ */
+static struct net_device *lookup_dev(struct net *net, struct nlattr **attrs,
+				     struct netlink_ext_ack *extack)
+{
+	struct nlattr *index_attr = attrs[WGRELAY_A_IFINDEX];
+	struct nlattr *name_attr = attrs[WGRELAY_A_IFNAME];
+	struct net_device *dev, *named;
+	bool same;
+
+	if (index_attr) {
+		dev = dev_get_by_index(net, nla_get_u32(index_attr));
+		if (!dev) {
+			NL_SET_ERR_MSG_ATTR(extack, index_attr, "no device with this index");
+			return ERR_PTR(-ENODEV);
+		}
+		if (name_attr) {
+			/* Compared by identity: a name can change under us. */
+			named = dev_get_by_name(net, nla_data(name_attr));
+			same = named == dev;
+			if (named)
+				dev_put(named);
+			if (!same) {
+				NL_SET_ERR_MSG_ATTR(extack, name_attr,
+						    "interface name and index differ");
+				dev_put(dev);
+				return ERR_PTR(-EINVAL);
+			}
+		}
+	} else if (name_attr) {
+		dev = dev_get_by_name(net, nla_data(name_attr));
+		if (!dev) {
+			NL_SET_ERR_MSG_ATTR(extack, name_attr, "no device with this name");
+			return ERR_PTR(-ENODEV);
+		}
+	} else {
+		NL_SET_ERR_MSG_MOD(extack, "an interface index or name is required");
+		return ERR_PTR(-EINVAL);
+	}
+
+	if (dev->rtnl_link_ops != &wgr_link_ops) {
+		NL_SET_ERR_MSG_MOD(extack, "not a wgrelay device");
+		dev_put(dev);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return dev;
+}
+
+/*
+ * Our reference keeps the net_device and its private area, but unregistration
+ * goes ahead regardless of it. Checked with wgr->lock held, so that a device
+ * which tears its tables down under that lock while unregistering is never
+ * configured or dumped after it has done so.
+ */
+static bool dev_alive(const struct net_device *dev, struct netlink_ext_ack *extack)
+{
+	if (READ_ONCE(dev->reg_state) == NETREG_REGISTERED)
+		return true;
+	NL_SET_ERR_MSG_MOD(extack, "the device is being removed");
+	return false;
+}
+
+/* Attribute helpers */
+
+/*
+ * Only the sockaddr part goes out, rebuilt field by field so that no padding or
+ * stale bytes of the endpoint reach user space. No address: nothing is put.
+ */
+static int put_endpoint(struct sk_buff *skb, int type, const struct wgr_endpoint *ep)
+{
+	if (ep->addr.sa_family == AF_INET) {
+		struct sockaddr_in sin = {
+			.sin_family = AF_INET,
+			.sin_port = ep->addr4.sin_port,
+			.sin_addr = ep->addr4.sin_addr,
+		};
+
+		return nla_put(skb, type, sizeof(sin), &sin);
+	}
+	if (ep->addr.sa_family == AF_INET6) {
+		struct sockaddr_in6 sin6 = {
+			.sin6_family = AF_INET6,
+			.sin6_port = ep->addr6.sin6_port,
+			.sin6_flowinfo = ep->addr6.sin6_flowinfo,
+			.sin6_addr = ep->addr6.sin6_addr,
+			.sin6_scope_id = ep->addr6.sin6_scope_id,
+		};
+
+		return nla_put(skb, type, sizeof(sin6), &sin6);
+	}
+	return 0;
+}
+
+static int put_dev_id(struct sk_buff *skb, const struct net_device *dev)
+{
+	if (nla_put_u32(skb, WGRELAY_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, WGRELAY_A_IFNAME, dev->name))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * A dump's callbacks run one per message, with the state kept in cb->ctx between
+ * them. Peers are resumed by public key rather than by position or pointer: a
+ * key lookup is O(1) on a list of a million peers, and a key that is gone is
+ * simply not found, where a stored pointer could be freed meanwhile.
+ */
+struct dump_ctx {
+	struct net_device *dev;
+	union {
+		u8 next_key[WGRELAY_KEY_LEN];	/* GET_DEVICE: first peer not sent yet */
+		unsigned long next_pos;		/* GET_SESSIONS: first session not sent */
+	};
+	u32 generation;		/* the peer or session generation the dump began at */
+	u8 stage;
+	bool changed;		/* the generation moved during the dump */
+};
+
+enum { DUMP_FIRST, DUMP_MORE, DUMP_DONE };
+
+static struct dump_ctx *dump_ctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct dump_ctx) > sizeof(cb->ctx));
+	return (struct dump_ctx *)cb->ctx;
+}
+
+/*
+ * Tracks the generation across a dump's messages. cb->seq is not the generation
+ * itself because nl_dump_check_consistent() ignores a previous value of 0, which
+ * a fresh device's generation is: 1 means unchanged, 2 changed.
+ */
+static void dump_track(struct netlink_callback *cb, u32 generation)
+{
+	struct dump_ctx *ctx = dump_ctx(cb);
+
+	if (ctx->stage == DUMP_FIRST)
+		ctx->generation = generation;
+	else if (generation != ctx->generation)
+		ctx->changed = true;
+	cb->seq = ctx->changed ? 2 : 1;
+}
+
+static int dump_start(struct netlink_callback *cb)
+{
+	struct dump_ctx *ctx = dump_ctx(cb);
+	struct net_device *dev;
+
+	dev = lookup_dev(sock_net(cb->skb->sk), wgr_dump_attrs(cb), cb->extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->dev = dev;
+	return 0;
+}
+
+/* Called whenever a dump whose .start succeeded ends, also on socket close. */
+static int dump_done(struct netlink_callback *cb)
+{
+	struct dump_ctx *ctx = dump_ctx(cb);
+
+	if (ctx->dev)
+		dev_put(ctx->dev);
+	ctx->dev = NULL;
+	return 0;
+}
+
+/* WGRELAY_CMD_GET_DEVICE */
+
+static int put_settings(struct sk_buff *skb, struct wgr_device *wgr)
+{
+	u64 stats[__WGRELAY_STAT_MAX];
+	struct nlattr *nest;
+	int i;
+
+	lockdep_assert_held(&wgr->lock);
+
+	if (nla_put_u16(skb, WGRELAY_A_LISTEN_PORT, READ_ONCE(wgr->cfg.listen_port)) ||
+	    nla_put_u32(skb, WGRELAY_A_SESSION_TIMEOUT, READ_ONCE(wgr->cfg.session_timeout)) ||
+	    nla_put_u32(skb, WGRELAY_A_BINDING_TIMEOUT, READ_ONCE(wgr->cfg.binding_timeout)) ||
+	    nla_put_u32(skb, WGRELAY_A_MAX_SESSIONS, READ_ONCE(wgr->cfg.max_sessions)) ||
+	    nla_put_u32(skb, WGRELAY_A_DISCOVERY_FANOUT, READ_ONCE(wgr->cfg.discovery_fanout)) ||
+	    nla_put_u8(skb, WGRELAY_A_ROAMING, READ_ONCE(wgr->cfg.roaming)) ||
+	    nla_put_u32(skb, WGRELAY_A_NUM_PEERS, wgr->peers.count) ||
+	    nla_put_u32(skb, WGRELAY_A_NUM_SESSIONS, atomic_read(&wgr->state.n_sessions)))
+		return -EMSGSIZE;
+
+	wgr_stats_read(wgr, stats);
+	nest = nla_nest_start(skb, WGRELAY_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < __WGRELAY_STAT_MAX; i++) {
+		if (nla_put_u64_64bit(skb, i + 1, stats[i], WGRELAY_STATS_A_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int put_peer(struct sk_buff *skb, struct wgr_device *wgr, struct wgr_peer *peer)
+{
+	const struct wgr_allowed *allowed;
+	struct wgr_peer_info info;
+	struct nlattr *nest;
+
+	allowed = rcu_dereference_protected(peer->allowed, lockdep_is_held(&wgr->lock));
+	wgr_peer_read(peer, &info);
+
+	nest = nla_nest_start(skb, 0);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put(skb, WGRELAY_PEER_A_PUBLIC_KEY, WGRELAY_KEY_LEN, peer->public_key) ||
+	    (peer->name[0] && nla_put_string(skb, WGRELAY_PEER_A_NAME, peer->name)) ||
+	    put_endpoint(skb, WGRELAY_PEER_A_ENDPOINT, &info.static_ep) ||
+	    (allowed && allowed->n &&
+	     nla_put(skb, WGRELAY_PEER_A_ALLOWED_PEERS, allowed->n * WGRELAY_KEY_LEN,
+		     allowed->keys)) ||
+	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_STATE, info.bind_state) ||
+	    (info.bind_state != WGRELAY_BINDING_NONE &&
+	     put_endpoint(skb, WGRELAY_PEER_A_BINDING_ENDPOINT, &info.bind_ep)) ||
+	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_LAST_SEEN, info.last_seen,
+			      WGRELAY_PEER_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_RX_PACKETS, info.traffic[WGR_RX_PACKETS],
+			      WGRELAY_PEER_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_RX_BYTES, info.traffic[WGR_RX_BYTES],
+			      WGRELAY_PEER_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_TX_PACKETS, info.traffic[WGR_TX_PACKETS],
+			      WGRELAY_PEER_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_TX_BYTES, info.traffic[WGR_TX_BYTES],
+			      WGRELAY_PEER_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_HANDSHAKES, info.handshakes,
+			      WGRELAY_PEER_A_PAD) ||
+	    nla_put_u32(skb, WGRELAY_PEER_A_NUM_SESSIONS, info.n_sessions)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * Where this message's peers start: the head of the list for the first message,
+ * else the peer the previous message stopped at. NULL: that peer has been removed
+ * since, so the dump cannot continue.
+ */
+static struct list_head *dump_resume(struct dump_ctx *ctx, struct wgr_device *wgr)
+{
+	struct wgr_peer *peer;
+
+	if (ctx->stage == DUMP_FIRST)
+		return &wgr->peers.list;
+	/* wgr->lock keeps the peer alive; RCU only satisfies the hash table. */
+	rcu_read_lock();
+	peer = wgr_peer_lookup(wgr, ctx->next_key);
+	rcu_read_unlock();
+	/* The walk continues *after* the returned entry. */
+	return peer ? peer->list.prev : NULL;
+}
+
+static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct dump_ctx *ctx = dump_ctx(cb);
+	struct wgr_device *wgr = netdev_priv(ctx->dev);
+	struct nlattr *peers_nest;
+	struct list_head *pos;
+	unsigned int n = 0;
+	void *hdr;
+	int ret;
+
+	if (ctx->stage == DUMP_DONE)
+		return 0;
+
+	mutex_lock(&wgr->lock);
+	if (!dev_alive(ctx->dev, cb->extack)) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	dump_track(cb, wgr->peers.generation);
+
+	pos = dump_resume(ctx, wgr);
+	if (!pos) {
+		/*
+		 * Ending here is correct: the peer was removed, so the generation
+		 * moved, and NLMSG_DONE carries NLM_F_DUMP_INTR for it.
+		 */
+		ctx->changed = true;
+		cb->seq = 2;
+		ctx->stage = DUMP_DONE;
+		ret = 0;
+		goto out_unlock;
+	}
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &wgr_genl_family, NLM_F_MULTI, WGRELAY_CMD_GET_DEVICE);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto out_unlock;
+	}
+	genl_dump_check_consistent(cb, hdr);
+
+	if (put_dev_id(skb, ctx->dev) ||
+	    nla_put_u32(skb, WGRELAY_A_GENERATION, wgr->peers.generation) ||
+	    (ctx->stage == DUMP_FIRST && put_settings(skb, wgr))) {
+		ret = -EMSGSIZE;
+		goto err_cancel;
+	}
+
+	peers_nest = nla_nest_start(skb, WGRELAY_A_PEERS);
+	if (peers_nest) {
+		list_for_each_continue(pos, &wgr->peers.list) {
+			if (put_peer(skb, wgr, list_entry(pos, struct wgr_peer, list)))
+				break;
+			n++;
+		}
+		if (n)
+			nla_nest_end(skb, peers_nest);
+		else
+			nla_nest_cancel(skb, peers_nest);
+	} else {
+		/* Not even room for the nest: the next message has. */
+		pos = pos->next;
+	}
+
+	if (pos == &wgr->peers.list) {
+		ctx->stage = DUMP_DONE;
+	} else if (!n && ctx->stage != DUMP_FIRST) {
+		/* An otherwise empty message: it will never fit. */
+		NL_SET_ERR_MSG_MOD(cb->extack,
+				   "a peer does not fit in a message: read with a larger buffer");
+		ret = -EMSGSIZE;
+		goto err_cancel;
+	} else {
+		memcpy(ctx->next_key, list_entry(pos, struct wgr_peer, list)->public_key,
+		       WGRELAY_KEY_LEN);
+		ctx->stage = DUMP_MORE;
+	}
+
+	genlmsg_end(skb, hdr);
+	mutex_unlock(&wgr->lock);
+	return skb->len;
+
+err_cancel:
+	genlmsg_cancel(skb, hdr);
+out_unlock:
+	mutex_unlock(&wgr->lock);
+	return ret;
+}
+
+/* WGRELAY_CMD_GET_SESSIONS */
+
+/* Sessions copied per call: the state lock is held for one batch at a time. */
+#define SESSIONS_BATCH 32
+
+static int put_session(struct sk_buff *skb, const struct wgr_session_info *s)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, 0);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, WGRELAY_SESSION_A_RECEIVER_INDEX, s->index) ||
+	    nla_put(skb, WGRELAY_SESSION_A_OWNER, WGRELAY_KEY_LEN, s->owner) ||
+	    nla_put(skb, WGRELAY_SESSION_A_COUNTERPART, WGRELAY_KEY_LEN, s->counterpart) ||
+	    put_endpoint(skb, WGRELAY_SESSION_A_ENDPOINT, &s->ep) ||
+	    nla_put_u8(skb, WGRELAY_SESSION_A_CONFIRMED, s->confirmed) ||
+	    nla_put_u64_64bit(skb, WGRELAY_SESSION_A_LAST_SEEN, s->last_seen,
+			      WGRELAY_SESSION_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGRELAY_SESSION_A_COUNTER, s->counter,
+			      WGRELAY_SESSION_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGRELAY_SESSION_A_PACKETS, s->packets,
+			      WGRELAY_SESSION_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGRELAY_SESSION_A_BYTES, s->bytes,
+			      WGRELAY_SESSION_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * Fills the open WGRELAY_A_SESSIONS nest from ctx->next_pos on, advancing it.
+ * Return: how many sessions were put; *end tells whether the table was exhausted.
+ */
+static unsigned int put_sessions(struct sk_buff *skb, struct netlink_callback *cb,
+				 struct wgr_device *wgr, struct wgr_session_info *buf,
+				 bool *end)
+{
+	struct dump_ctx *ctx = dump_ctx(cb);
+	unsigned int i, got, n = 0;
+	u32 generation;
+
+	*end = false;
+	for (;;) {
+		got = wgr_sessions_read(wgr, ctx->next_pos, buf, SESSIONS_BATCH, &generation);
+		dump_track(cb, generation);
+		/* Only the first batch of the whole dump sets the reference. */
+		if (ctx->stage == DUMP_FIRST)
+			ctx->stage = DUMP_MORE;
+		if (!got) {
+			*end = true;
+			return n;
+		}
+		for (i = 0; i < got; i++) {
+			if (put_session(skb, &buf[i]))
+				return n;
+			ctx->next_pos++;
+			n++;
+		}
+	}
+}
+
+static int get_sessions_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct dump_ctx *ctx = dump_ctx(cb);
+	struct wgr_device *wgr = netdev_priv(ctx->dev);
+	struct wgr_session_info *buf;
+	bool first = ctx->stage == DUMP_FIRST;
+	struct nlattr *nest;
+	unsigned int n = 0;
+	bool end = false;
+	void *hdr;
+	int ret;
+
+	if (ctx->stage == DUMP_DONE)
+		return 0;
+
+	/* Allocated here, not under the state lock wgr_sessions_read() takes. */
+	buf = kmalloc_array(SESSIONS_BATCH, sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	mutex_lock(&wgr->lock);
+	if (!dev_alive(ctx->dev, cb->extack)) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &wgr_genl_family, NLM_F_MULTI, WGRELAY_CMD_GET_SESSIONS);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto out_unlock;
+	}
+	if (put_dev_id(skb, ctx->dev)) {
+		ret = -EMSGSIZE;
+		goto err_cancel;
+	}
+
+	nest = nla_nest_start(skb, WGRELAY_A_SESSIONS);
+	if (nest) {
+		n = put_sessions(skb, cb, wgr, buf, &end);
+		if (n)
+			nla_nest_end(skb, nest);
+		else
+			nla_nest_cancel(skb, nest);
+	}
+	if (ctx->stage == DUMP_FIRST)
+		ctx->stage = DUMP_MORE;
+	/* After put_sessions(): it sets cb->seq from the generations it read. */
+	genl_dump_check_consistent(cb, hdr);
+
+	if (end) {
+		ctx->stage = DUMP_DONE;
+	} else if (!n && !first) {
+		NL_SET_ERR_MSG_MOD(cb->extack, "a session does not fit in a message");
+		ret = -EMSGSIZE;
+		goto err_cancel;
+	}
+
+	genlmsg_end(skb, hdr);
+	ret = skb->len;
+	goto out_unlock;
+
+err_cancel:
+	genlmsg_cancel(skb, hdr);
+out_unlock:
+	mutex_unlock(&wgr->lock);
+	kfree(buf);
+	return ret;
+}
+
+/* WGRELAY_CMD_SET_DEVICE */
+
+/* One nested peer of a request, pointing into the request's attributes. */
+struct peer_req {
+	const struct nlattr *nest;
+	const u8 *key;
+	const struct nlattr *name;	/* NULL: unchanged; "": clear */
+	const struct nlattr *endpoint;	/* NULL: unchanged; empty: clear */
+	const struct nlattr *allowed;	/* NULL: unchanged; empty: clear */
+	struct wgr_peer *peer;		/* the existing peer with @key, if it stays */
+	bool remove;
+};
+
+struct set_req {
+	struct peer_req *peers;		/* in request order, which is applied */
+	struct peer_req **sorted;	/* by key, then by name for the name check */
+	unsigned int n;
+	bool replace;
+};
+
+static const char *req_name(const struct peer_req *p)
+{
+	return p->name ? nla_data(p->name) : "";
+}
+
+static int cmp_req_key(const void *a, const void *b)
+{
+	const struct peer_req *pa = *(const struct peer_req * const *)a;
+	const struct peer_req *pb = *(const struct peer_req * const *)b;
+
+	return memcmp(pa->key, pb->key, WGRELAY_KEY_LEN);
+}
+
+static int cmp_key_req(const void *key, const void *elt)
+{
+	const struct peer_req *p = *(const struct peer_req * const *)elt;
+
+	return memcmp(key, p->key, WGRELAY_KEY_LEN);
+}
+
+static int cmp_req_name(const void *a, const void *b)
+{
+	const struct peer_req *pa = *(const struct peer_req * const *)a;
+	const struct peer_req *pb = *(const struct peer_req * const *)b;
+
+	return strcmp(req_name(pa), req_name(pb));
+}
+
+static int parse_peer(struct peer_req *p, const struct nlattr *nest,
+		      struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[WGRELAY_PEER_A_MAX + 1];
+	const char *name;
+	size_t len;
+	int ret;
+
+	/* Validated already as part of the request; this only splits it up. */
+	ret = nla_parse_nested(tb, WGRELAY_PEER_A_MAX, nest, peer_policy, extack);
+	if (ret)
+		return ret;
+
+	p->nest = nest;
+	if (!tb[WGRELAY_PEER_A_PUBLIC_KEY]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "peer without a public key");
+		return -EINVAL;
+	}
+	p->key = nla_data(tb[WGRELAY_PEER_A_PUBLIC_KEY]);
+	p->name = tb[WGRELAY_PEER_A_NAME];
+	p->endpoint = tb[WGRELAY_PEER_A_ENDPOINT];
+	p->allowed = tb[WGRELAY_PEER_A_ALLOWED_PEERS];
+	p->remove = tb[WGRELAY_PEER_A_FLAGS] &&
+		    (nla_get_u32(tb[WGRELAY_PEER_A_FLAGS]) & WGRELAY_PEER_F_REMOVE);
+
+	if (p->remove && (p->name || p->endpoint || p->allowed)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "a peer to remove takes no name, endpoint or allowed peers");
+		return -EINVAL;
+	}
+
+	if (p->name) {
+		/* The policy guarantees a NUL within the attribute; it must be the
+		 * last byte, or two requests could mean one name differently.
+		 */
+		name = nla_data(p->name);
+		len = strnlen(name, nla_len(p->name));
+		if (len + 1 != nla_len(p->name)) {
+			NL_SET_ERR_MSG_ATTR(extack, p->name, "peer name contains a NUL byte");
+			return -EINVAL;
+		}
+		if (len && !wgr_name_valid(name, len)) {
+			NL_SET_ERR_MSG_ATTR(extack, p->name,
+					    "peer name must be 1-32 of A-Z a-z 0-9 . _ -");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Splits WGRELAY_A_PEERS up and checks what needs no device state. */
+static int parse_peers(struct set_req *req, const struct nlattr *peers,
+		       struct netlink_ext_ack *extack)
+{
+	const struct nlattr *nest;
+	unsigned int i = 0;
+	int rem, ret;
+
+	if (!peers)
+		return 0;
+	nla_for_each_nested(nest, peers, rem)
+		req->n++;
+	if (!req->n)
+		return 0;
+	/* Bounded already by the message size; this bounds the allocation too. */
+	if (req->n > WGRELAY_MAX_PEERS) {
+		NL_SET_ERR_MSG_ATTR(extack, peers, "too many peers in one request");
+		return -E2BIG;
+	}
+
+	req->peers = kvcalloc(req->n, sizeof(*req->peers), GFP_KERNEL);
+	if (!req->peers)
+		return -ENOMEM;
+	req->sorted = kvmalloc_array(req->n, sizeof(*req->sorted), GFP_KERNEL);
+	if (!req->sorted)
+		return -ENOMEM;	/* the caller frees req->peers */
+
+	nla_for_each_nested(nest, peers, rem) {
+		ret = parse_peer(&req->peers[i], nest, extack);
+		if (ret)
+			return ret;
+		req->sorted[i] = &req->peers[i];
+		i++;
+		cond_resched();
+	}
+
+	/* Sorted rather than compared pairwise: a request may hold 10^6 peers. */
+	sort(req->sorted, req->n, sizeof(*req->sorted), cmp_req_key, NULL);
+	for (i = 1; i < req->n; i++) {
+		if (!cmp_req_key(&req->sorted[i - 1], &req->sorted[i])) {
+			NL_SET_ERR_MSG_ATTR(extack, req->sorted[i]->nest,
+					    "public key appears twice in the request");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void free_req(struct set_req *req)
+{
+	kvfree(req->sorted);
+	kvfree(req->peers);
+}
+
+static struct peer_req *find_req(struct set_req *req, const u8 *key)
+{
+	struct peer_req **p;
+
+	if (!req->n)
+		return NULL;
+	p = bsearch(key, req->sorted, req->n, sizeof(*req->sorted), cmp_key_req);
+	return p ? *p : NULL;
+}
+
+/*
+ * Checks the request against the device: the number of peers and the names.
+ * Fills in peer_req.peer. Changes nothing.
+ *
+ * A name may only be taken from a peer this request removes. Moving a name from
+ * one kept peer to another within one request (a swap, or A gives up "x" which
+ * B takes) is refused: the names are applied one peer at a time, so the
+ * intermediate state would hold a duplicate. Two requests do it.
+ */
+static int check_peers(struct wgr_device *wgr, struct set_req *req,
+		       struct netlink_ext_ack *extack)
+{
+	u64 count = req->replace ? 0 : wgr->peers.count;
+	struct wgr_peer *owner;
+	struct peer_req *p, *q;
+	unsigned int i;
+
+	lockdep_assert_held(&wgr->lock);
+
+	for (i = 0; i < req->n; i++) {
+		p = &req->peers[i];
+		if (!req->replace) {
+			rcu_read_lock();
+			p->peer = wgr_peer_lookup(wgr, p->key);
+			rcu_read_unlock();
+		}
+		if (p->remove)
+			count -= !!p->peer;
+		else
+			count += !p->peer;
+		cond_resched();
+	}
+	if (count > WGRELAY_MAX_PEERS) {
+		NL_SET_ERR_MSG_MOD(extack, "too many peers for one device");
+		return -E2BIG;
+	}
+
+	for (i = 0; i < req->n && !req->replace; i++) {
+		p = &req->peers[i];
+		if (p->remove || !*req_name(p))
+			continue;
+		rcu_read_lock();
+		owner = wgr_peer_lookup_name(wgr, req_name(p));
+		rcu_read_unlock();
+		if (!owner || owner == p->peer)
+			continue;
+		q = find_req(req, owner->public_key);
+		if (!q || !q->remove) {
+			NL_SET_ERR_MSG_ATTR(extack, p->name,
+					    "peer name already used by another peer");
+			return -EEXIST;
+		}
+	}
+
+	/* Last: it reorders req->sorted, which find_req() needed sorted by key. */
+	if (req->n)
+		sort(req->sorted, req->n, sizeof(*req->sorted), cmp_req_name, NULL);
+	for (i = 1; i < req->n; i++) {
+		p = req->sorted[i];
+		if (*req_name(p) && !cmp_req_name(&req->sorted[i - 1], &req->sorted[i])) {
+			NL_SET_ERR_MSG_ATTR(extack, p->name,
+					    "peer name given to two peers in the request");
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* The port goes first: it is the setting that can fail (in use), and then nothing
+ * else must have changed.
+ */
+static int apply_settings(struct wgr_device *wgr, struct nlattr **attrs,
+			  struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	lockdep_assert_held(&wgr->lock);
+
+	if (attrs[WGRELAY_A_LISTEN_PORT]) {
+		u16 port = nla_get_u16(attrs[WGRELAY_A_LISTEN_PORT]);
+
+		if (port != READ_ONCE(wgr->cfg.listen_port)) {
+			ret = wgr_device_set_port(wgr, port, extack);
+			if (ret)
+				return ret;
+		}
+	}
+	if (attrs[WGRELAY_A_SESSION_TIMEOUT])
+		WRITE_ONCE(wgr->cfg.session_timeout,
+			   nla_get_u32(attrs[WGRELAY_A_SESSION_TIMEOUT]));
+	if (attrs[WGRELAY_A_BINDING_TIMEOUT])
+		WRITE_ONCE(wgr->cfg.binding_timeout,
+			   nla_get_u32(attrs[WGRELAY_A_BINDING_TIMEOUT]));
+	if (attrs[WGRELAY_A_MAX_SESSIONS])
+		WRITE_ONCE(wgr->cfg.max_sessions, nla_get_u32(attrs[WGRELAY_A_MAX_SESSIONS]));
+	if (attrs[WGRELAY_A_DISCOVERY_FANOUT])
+		WRITE_ONCE(wgr->cfg.discovery_fanout,
+			   nla_get_u32(attrs[WGRELAY_A_DISCOVERY_FANOUT]));
+	if (attrs[WGRELAY_A_ROAMING])
+		WRITE_ONCE(wgr->cfg.roaming, !!nla_get_u8(attrs[WGRELAY_A_ROAMING]));
+	return 0;
+}
+
+static int apply_peer(struct wgr_device *wgr, struct peer_req *p,
+		      struct netlink_ext_ack *extack)
+{
+	struct wgr_peer *peer = p->peer;
+	struct wgr_endpoint ep;
+	int ret;
+
+	if (!peer) {
+		peer = wgr_peer_create(wgr, p->key);
+		if (IS_ERR(peer)) {
+			NL_SET_ERR_MSG_ATTR(extack, p->nest, "could not create the peer");
+			return PTR_ERR(peer);
+		}
+	}
+	if (p->name) {
+		ret = wgr_peer_set_name(peer, nla_data(p->name));
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(extack, p->name, "could not set the peer name");
+			return ret;
+		}
+	}
+	if (p->endpoint) {
+		if (!nla_len(p->endpoint)) {
+			wgr_peer_set_static_endpoint(peer, NULL);
+		} else {
+			/*
+			 * The policy let only a sockaddr_in or _in6 of its family
+			 * through. Copied into the member of that size: a copy into
+			 * ep.addr would span fields, which FORTIFY_SOURCE warns of.
+			 */
+			memset(&ep, 0, sizeof(ep));
+			if (nla_len(p->endpoint) == sizeof(ep.addr4))
+				memcpy(&ep.addr4, nla_data(p->endpoint), sizeof(ep.addr4));
+			else
+				memcpy(&ep.addr6, nla_data(p->endpoint), sizeof(ep.addr6));
+			wgr_peer_set_static_endpoint(peer, &ep);
+		}
+	}
+	if (p->allowed) {
+		ret = wgr_peer_set_allowed(peer, nla_data(p->allowed),
+					   nla_len(p->allowed) / WGRELAY_KEY_LEN);
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(extack, p->allowed,
+					    "could not set the allowed peers");
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Removals first, so that a name or a slot a removed peer held is free before
+ * a kept or new peer takes it; the check allowed for exactly that. Only running
+ * out of memory fails here, and then the request is applied in part.
+ */
+static int apply_peers(struct wgr_device *wgr, struct set_req *req,
+		       struct netlink_ext_ack *extack)
+{
+	struct peer_req *p;
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&wgr->lock);
+
+	if (req->replace)
+		wgr_peers_remove_all(wgr);
+	for (i = 0; i < req->n; i++) {
+		p = &req->peers[i];
+		if (p->remove && p->peer) {
+			wgr_peer_remove(p->peer);
+			p->peer = NULL;
+		}
+	}
+	for (i = 0; i < req->n; i++) {
+		p = &req->peers[i];
+		if (p->remove)
+			continue;
+		ret = apply_peer(wgr, p, extack);
+		if (ret)
+			return ret;
+		/* A million peers is a long time to hold the CPU. */
+		cond_resched();
+	}
+	return 0;
+}
+
+static int set_device(struct sk_buff *skb, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **attrs = info->attrs;
+	struct set_req req = {};
+	struct net_device *dev;
+	struct wgr_device *wgr;
+	int ret;
+
+	dev = lookup_dev(genl_info_net(info), attrs, extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	wgr = netdev_priv(dev);
+
+	req.replace = attrs[WGRELAY_A_FLAGS] &&
+		      (nla_get_u32(attrs[WGRELAY_A_FLAGS]) & WGRELAY_F_REPLACE_PEERS);
+	ret = parse_peers(&req, attrs[WGRELAY_A_PEERS], extack);
+	if (ret)
+		goto out_free;
+
+	mutex_lock(&wgr->lock);
+	if (!dev_alive(dev, extack)) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	ret = check_peers(wgr, &req, extack);
+	if (ret)
+		goto out_unlock;
+	ret = apply_settings(wgr, attrs, extack);
+	if (ret)
+		goto out_unlock;
+	ret = apply_peers(wgr, &req, extack);
+
+out_unlock:
+	mutex_unlock(&wgr->lock);
+out_free:
+	free_req(&req);
+	dev_put(dev);
+	return ret;
+}
+
+/* WGRELAY_CMD_FLUSH */
+
+static int flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *mask_attr = info->attrs[WGRELAY_A_FLUSH];
+	u32 mask = mask_attr ? nla_get_u32(mask_attr) : __WGRELAY_FLUSH_ALL;
+	struct net_device *dev;
+	struct wgr_device *wgr;
+	int ret = 0;
+
+	if (!mask) {
+		NL_SET_ERR_MSG_ATTR(info->extack, mask_attr, "nothing to flush: the mask is 0");
+		return -EINVAL;
+	}
+	dev = lookup_dev(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	wgr = netdev_priv(dev);
+
+	mutex_lock(&wgr->lock);
+	if (dev_alive(dev, info->extack))
+		wgr_device_flush(wgr, mask);
+	else
+		ret = -ENODEV;
+	mutex_unlock(&wgr->lock);
+	dev_put(dev);
+	return ret;
+}
+
+/*
+ * Everything needs CAP_NET_ADMIN in the namespace's user namespace, reads too:
+ * peers' endpoints and sessions are their users' IP addresses.
+ */
+static const struct genl_ops wgr_genl_ops[] = {
+	{
+		.cmd = WGRELAY_CMD_GET_DEVICE,
+		.start = dump_start,
+		.dumpit = get_device_dump,
+		.done = dump_done,
+		.policy = get_policy,
+		.maxattr = WGRELAY_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = WGRELAY_CMD_SET_DEVICE,
+		.doit = set_device,
+		.policy = set_policy,
+		.maxattr = WGRELAY_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = WGRELAY_CMD_GET_SESSIONS,
+		.start = dump_start,
+		.dumpit = get_sessions_dump,
+		.done = dump_done,
+		.policy = get_policy,
+		.maxattr = WGRELAY_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = WGRELAY_CMD_FLUSH,
+		.doit = flush,
+		.policy = flush_policy,
+		.maxattr = WGRELAY_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static struct genl_family wgr_genl_family __ro_after_init = {
+	.ops = wgr_genl_ops,
+	.n_ops = ARRAY_SIZE(wgr_genl_ops),
+	.resv_start_op = WGRELAY_CMD_FLUSH + 1,
+	.name = WGRELAY_GENL_NAME,
+	.version = WGRELAY_GENL_VERSION,
+	.module = THIS_MODULE,
+	.netnsok = true,
+};
+
+/**
+ * wgr_genl_init - register the "wgrelay" generic netlink family
+ *
+ * Return: 0 or a negative errno from genl_register_family().
+ */
+int wgr_genl_init(void)
+{
+	return genl_register_family(&wgr_genl_family);
+}
+
+/**
+ * wgr_genl_uninit - unregister the family
+ *
+ * Returns once no handler of ours runs any more; dumps still open are ended
+ * and their .done called by the core.
+ */
+void wgr_genl_uninit(void)
+{
+	genl_unregister_family(&wgr_genl_family);
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/class/net/DEV/wgrelay/: a relay's settings and counters, read only, one
+ * value a file. Changes go through netlink, where they are validated whole.
+ */
+
+#include <linux/device.h>
+#include <linux/netdevice.h>
+#include <linux/sysfs.h>
+#include <linux/wgrelay.h>
+
+#include "sysfs.h"
+#include "device.h"
+
+static struct wgr_device *to_wgr(struct device *d)
+{
+	return netdev_priv(to_net_dev(d));
+}
+
+/*
+ * Settings and sizes: each is one word read on its own (see struct wgr_config),
+ * so no lock is needed for a value that is current at some instant.
+ */
+#define WGR_VALUE_ATTR(_name, _expr)					\
+static ssize_t _name##_show(struct device *d, struct device_attribute *attr, \
+			    char *buf)					\
+{									\
+	struct wgr_device *wgr = to_wgr(d);				\
+									\
+	return sysfs_emit(buf, "%u\n", (unsigned int)(_expr));		\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+WGR_VALUE_ATTR(listen_port, READ_ONCE(wgr->cfg.listen_port));
+WGR_VALUE_ATTR(session_timeout, READ_ONCE(wgr->cfg.session_timeout));
+WGR_VALUE_ATTR(binding_timeout, READ_ONCE(wgr->cfg.binding_timeout));
+WGR_VALUE_ATTR(max_sessions, READ_ONCE(wgr->cfg.max_sessions));
+WGR_VALUE_ATTR(discovery_fanout, READ_ONCE(wgr->cfg.discovery_fanout));
+WGR_VALUE_ATTR(roaming, READ_ONCE(wgr->cfg.roaming));
+WGR_VALUE_ATTR(peers, READ_ONCE(wgr->peers.count));
+WGR_VALUE_ATTR(sessions, atomic_read(&wgr->state.n_sessions));
+
+/* Counters: one show function, the attribute says which counter. */
+struct wgr_stat_attr {
+	struct device_attribute attr;
+	enum wgrelay_stat stat;
+};
+
+static ssize_t stat_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	const struct wgr_stat_attr *sa = container_of(attr, struct wgr_stat_attr, attr);
+
+	return sysfs_emit(buf, "%llu\n", wgr_stat_read(to_wgr(d), sa->stat));
+}
+
+/* File name and counter, in the order of enum wgrelay_stat. */
+#define WGR_STATS(X)							\
+	X(rx_packets, RX_PACKETS)					\
+	X(rx_bytes, RX_BYTES)						\
+	X(tx_packets, TX_PACKETS)					\
+	X(tx_bytes, TX_BYTES)						\
+	X(rx_invalid, RX_INVALID)					\
+	X(hs_ratelimited, HS_RATELIMITED)				\
+	X(hs_unknown_target, HS_UNKNOWN_TARGET)				\
+	X(hs_unsolicited, HS_UNSOLICITED)				\
+	X(hs_denied, HS_DENIED)						\
+	X(rx_no_session, RX_NO_SESSION)					\
+	X(hs_initiations, HS_INITIATIONS)				\
+	X(hs_responses, HS_RESPONSES)					\
+	X(hs_cookies, HS_COOKIES)					\
+	X(discovery_fwd, DISCOVERY_FWD)					\
+	X(hs_no_route, HS_NO_ROUTE)					\
+	X(confirms, CONFIRMS)						\
+	X(roams, ROAMS)							\
+	X(sessions_created, SESSIONS_CREATED)				\
+	X(sessions_expired, SESSIONS_EXPIRED)				\
+	X(sessions_full, SESSIONS_FULL)					\
+	X(bindings_expired, BINDINGS_EXPIRED)				\
+	X(tx_errors, TX_ERRORS)						\
+	X(dev_xmit_drops, DEV_XMIT_DROPS)				\
+	X(loop_drops, LOOP_DROPS)
+
+#define WGR_STAT_DEFINE(_name, _stat)					\
+static struct wgr_stat_attr stat_attr_##_name = {			\
+	.attr = __ATTR(_name, 0444, stat_show, NULL),			\
+	.stat = WGRELAY_STAT_##_stat,					\
+};
+WGR_STATS(WGR_STAT_DEFINE)
+
+#define WGR_STAT_ENTRY(_name, _stat) &stat_attr_##_name.attr.attr,
+
+#define WGR_NUM_VALUES 8
+
+static struct attribute *wgr_attrs[] = {
+	&dev_attr_listen_port.attr,
+	&dev_attr_session_timeout.attr,
+	&dev_attr_binding_timeout.attr,
+	&dev_attr_max_sessions.attr,
+	&dev_attr_discovery_fanout.attr,
+	&dev_attr_roaming.attr,
+	&dev_attr_peers.attr,
+	&dev_attr_sessions.attr,
+	WGR_STATS(WGR_STAT_ENTRY)
+	NULL
+};
+
+/* A counter added to the uapi without a file here fails the build. */
+static_assert(ARRAY_SIZE(wgr_attrs) == WGR_NUM_VALUES + __WGRELAY_STAT_MAX + 1);
+
+/*
+ * The files go away when the net_device unregisters, and kernfs waits for reads
+ * in progress; the private area outlives them. But ndo_uninit runs *before* the
+ * files are removed: what a show function reads (counters, tables) must be freed
+ * no earlier than the device's priv_destructor.
+ */
+const struct attribute_group wgr_sysfs_group = {
+	.name = "wgrelay",
+	.attrs = wgr_attrs,
+};
