@@ -243,14 +243,6 @@ static int put_endpoint(struct sk_buff *skb, int type, const struct wgr_endpoint
 	return 0;
 }
 
-static int put_dev_id(struct sk_buff *skb, const struct net_device *dev)
-{
-	if (nla_put_u32(skb, WGRELAY_A_IFINDEX, dev->ifindex) ||
-	    nla_put_string(skb, WGRELAY_A_IFNAME, dev->name))
-		return -EMSGSIZE;
-	return 0;
-}
-
 /*
  * A dump's callbacks run one per message, with the state kept in cb->ctx between
  * them. Peers are resumed by public key rather than by position or pointer: a
@@ -290,6 +282,24 @@ static void dump_track(struct netlink_callback *cb, u32 generation)
 	else if (generation != ctx->generation)
 		ctx->changed = true;
 	cb->seq = ctx->changed ? 2 : 1;
+}
+
+/* Starts a dump message: every one names the device. NULL: no room. */
+static void *put_dump_header(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd)
+{
+	const struct net_device *dev = dump_ctx(cb)->dev;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &wgr_genl_family, NLM_F_MULTI, cmd);
+	if (!hdr)
+		return NULL;
+	if (nla_put_u32(skb, WGRELAY_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, WGRELAY_A_IFNAME, dev->name)) {
+		genlmsg_cancel(skb, hdr);
+		return NULL;
+	}
+	return hdr;
 }
 
 static int dump_start(struct netlink_callback *cb)
@@ -402,10 +412,8 @@ static struct list_head *dump_resume(struct dump_ctx *ctx, struct wgr_device *wg
 
 	if (ctx->stage == DUMP_FIRST)
 		return &wgr->peers.list;
-	/* wgr->lock keeps the peer alive; RCU only satisfies the hash table. */
-	rcu_read_lock();
+	/* Under wgr->lock, which also keeps the peer from being freed. */
 	peer = wgr_peer_lookup(wgr, ctx->next_key);
-	rcu_read_unlock();
 	/* The walk continues *after* the returned entry. */
 	return peer ? peer->list.prev : NULL;
 }
@@ -443,16 +451,14 @@ static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		goto out_unlock;
 	}
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &wgr_genl_family, NLM_F_MULTI, WGRELAY_CMD_GET_DEVICE);
+	hdr = put_dump_header(skb, cb, WGRELAY_CMD_GET_DEVICE);
 	if (!hdr) {
 		ret = -EMSGSIZE;
 		goto out_unlock;
 	}
 	genl_dump_check_consistent(cb, hdr);
 
-	if (put_dev_id(skb, ctx->dev) ||
-	    nla_put_u32(skb, WGRELAY_A_GENERATION, wgr->peers.generation) ||
+	if (nla_put_u32(skb, WGRELAY_A_GENERATION, wgr->peers.generation) ||
 	    (ctx->stage == DUMP_FIRST && put_settings(skb, wgr))) {
 		ret = -EMSGSIZE;
 		goto err_cancel;
@@ -560,6 +566,13 @@ static unsigned int put_sessions(struct sk_buff *skb, struct netlink_callback *c
 			ctx->next_pos++;
 			n++;
 		}
+		/* A short batch is the end of the table: each read walks it from the
+		 * start, so one read fewer is worth having.
+		 */
+		if (got < SESSIONS_BATCH) {
+			*end = true;
+			return n;
+		}
 	}
 }
 
@@ -589,15 +602,10 @@ static int get_sessions_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		goto out_unlock;
 	}
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &wgr_genl_family, NLM_F_MULTI, WGRELAY_CMD_GET_SESSIONS);
+	hdr = put_dump_header(skb, cb, WGRELAY_CMD_GET_SESSIONS);
 	if (!hdr) {
 		ret = -EMSGSIZE;
 		goto out_unlock;
-	}
-	if (put_dev_id(skb, ctx->dev)) {
-		ret = -EMSGSIZE;
-		goto err_cancel;
 	}
 
 	nest = nla_nest_start(skb, WGRELAY_A_SESSIONS);
@@ -816,11 +824,8 @@ static int check_peers(struct wgr_device *wgr, struct set_req *req,
 
 	for (i = 0; i < req->n; i++) {
 		p = &req->peers[i];
-		if (!req->replace) {
-			rcu_read_lock();
+		if (!req->replace)
 			p->peer = wgr_peer_lookup(wgr, p->key);
-			rcu_read_unlock();
-		}
 		if (p->remove)
 			count -= !!p->peer;
 		else
@@ -836,9 +841,7 @@ static int check_peers(struct wgr_device *wgr, struct set_req *req,
 		p = &req->peers[i];
 		if (p->remove || !*req_name(p))
 			continue;
-		rcu_read_lock();
 		owner = wgr_peer_lookup_name(wgr, req_name(p));
-		rcu_read_unlock();
 		if (!owner || owner == p->peer)
 			continue;
 		q = find_req(req, owner->public_key);

@@ -19,7 +19,7 @@
 #include "session.h"
 
 /* Sessions copied out at a time; the state lock is held for one batch. */
-#define PROC_BATCH 16
+#define PROC_BATCH 32
 
 /*
  * A record of the seq_file is one batch of one device's sessions (position 0 is
@@ -80,10 +80,17 @@ static void *load_first(struct seq_file *m)
 static void *load_next(struct seq_file *m)
 {
 	struct proc_state *st = m->private;
+	struct wgr_device *wgr = st->cur;
 
-	st->spos += st->n;
 	st->index++;
-	return load(m, st->cur);
+	/* A short batch was the end of that device's table. */
+	if (st->n < PROC_BATCH) {
+		wgr = list_next_or_null_rcu(devices(m), &wgr->list, struct wgr_device, list);
+		st->spos = 0;
+	} else {
+		st->spos += st->n;
+	}
+	return load(m, wgr);
 }
 
 static struct wgr_device *find_dev(struct seq_file *m, int ifindex)
