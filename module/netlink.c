@@ -36,6 +36,8 @@ static int validate_endpoint(const struct nlattr *attr, struct netlink_ext_ack *
 {
 	struct sockaddr_in6 sin6;
 	struct sockaddr_in sin;
+	bool unicast;
+	__be16 port;
 
 	/* Copied out: attribute payloads are only 4-byte aligned. */
 	switch (nla_len(attr)) {
@@ -44,31 +46,16 @@ static int validate_endpoint(const struct nlattr *attr, struct netlink_ext_ack *
 	case sizeof(sin):
 		memcpy(&sin, nla_data(attr), sizeof(sin));
 		if (sin.sin_family != AF_INET)
-			break;
-		if (!sin.sin_port) {
-			NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint port must not be 0");
-			return -EINVAL;
-		}
-		if (ipv4_is_zeronet(sin.sin_addr.s_addr) ||
-		    ipv4_is_multicast(sin.sin_addr.s_addr) ||
-		    ipv4_is_lbcast(sin.sin_addr.s_addr)) {
-			NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint must be a unicast address");
-			return -EINVAL;
-		}
-		return 0;
+			goto bad_shape;
+		port = sin.sin_port;
+		unicast = !ipv4_is_zeronet(sin.sin_addr.s_addr) &&
+			  !ipv4_is_multicast(sin.sin_addr.s_addr) &&
+			  !ipv4_is_lbcast(sin.sin_addr.s_addr);
+		break;
 	case sizeof(sin6):
 		memcpy(&sin6, nla_data(attr), sizeof(sin6));
 		if (sin6.sin6_family != AF_INET6)
-			break;
-		if (!sin6.sin6_port) {
-			NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint port must not be 0");
-			return -EINVAL;
-		}
-		if (ipv6_addr_any(&sin6.sin6_addr) ||
-		    ipv6_addr_is_multicast(&sin6.sin6_addr)) {
-			NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint must be a unicast address");
-			return -EINVAL;
-		}
+			goto bad_shape;
 		/*
 		 * The IPv6 socket is not the IPv4 one: an IPv4 peer must be given as
 		 * the IPv4 address it is, so that it is reached from the IPv4 socket.
@@ -78,8 +65,25 @@ static int validate_endpoint(const struct nlattr *attr, struct netlink_ext_ack *
 					    "IPv4-mapped endpoint: give it as a sockaddr_in");
 			return -EINVAL;
 		}
-		return 0;
+		port = sin6.sin6_port;
+		unicast = !ipv6_addr_any(&sin6.sin6_addr) &&
+			  !ipv6_addr_is_multicast(&sin6.sin6_addr);
+		break;
+	default:
+		goto bad_shape;
 	}
+
+	if (!port) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint port must not be 0");
+		return -EINVAL;
+	}
+	if (!unicast) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint must be a unicast address");
+		return -EINVAL;
+	}
+	return 0;
+
+bad_shape:
 	NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint must be a sockaddr_in or sockaddr_in6");
 	return -EINVAL;
 }
