@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wgr-forge: an attacker on the Internet, for the lab only. It knows every public
+ * key and sends what such an attacker can make: handshake messages with valid
+ * mac1, data messages with guessed indices, and garbage, at a bounded rate.
+ *
+ *   wgr-forge MODE ADDR PORT COUNT PPS [PUBKEY]
+ *
+ * MODE: garbage     random bytes of random length (0-1500), some with valid types
+ *       initiation  148-byte initiations, random sender, mac1 valid for PUBKEY
+ *       response    92-byte responses, random indices, mac1 valid for PUBKEY
+ *       cookie      64-byte cookie replies to random indices
+ *       data        type-4 messages with random receiver indices and counters
+ * PPS bounds the rate; COUNT the total. Exits 0 when all were sent.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../unit/blake2s.h"
+
+static int b64_decode32(const char *s, uint8_t out[32])
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint32_t acc = 0;
+	int bits = 0, n = 0;
+
+	if (strlen(s) != 44 || s[43] != '=')
+		return -1;
+	for (int i = 0; i < 43; i++) {
+		const char *p = strchr(alphabet, s[i]);
+
+		if (!p || !*p)
+			return -1;
+		acc = acc << 6 | (uint32_t)(p - alphabet);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n < 32)
+				out[n++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return n == 32 ? 0 : -1;
+}
+
+static void fill_random(void *buf, size_t len)
+{
+	if (getrandom(buf, len, 0) != (ssize_t)len) {
+		perror("getrandom");
+		exit(1);
+	}
+}
+
+static void set_mac1(uint8_t *msg, size_t mac_off, const uint8_t pub[32])
+{
+	uint8_t label[40], key[32];
+
+	memcpy(label, "mac1----", 8);
+	memcpy(label + 8, pub, 32);
+	test_blake2s(key, 32, label, sizeof(label), NULL, 0);
+	test_blake2s(msg + mac_off, 16, msg, mac_off, key, 32);
+}
+
+static size_t make(const char *mode, uint8_t *msg, const uint8_t *pub)
+{
+	uint16_t r16;
+	size_t len;
+
+	if (!strcmp(mode, "garbage")) {
+		fill_random(&r16, sizeof(r16));
+		len = r16 % 1501;
+		fill_random(msg, len);
+		/* A quarter look like WireGuard at a glance: a valid type byte. */
+		if (len >= 4 && r16 % 4 == 0) {
+			msg[0] = (uint8_t)(1 + r16 % 4);
+			if (r16 % 8 == 0)
+				msg[1] = msg[2] = msg[3] = 0;
+		}
+		return len;
+	}
+	if (!strcmp(mode, "initiation")) {
+		fill_random(msg, 148);
+		memcpy(msg, "\1\0\0\0", 4);
+		set_mac1(msg, 116, pub);
+		return 148;
+	}
+	if (!strcmp(mode, "response")) {
+		fill_random(msg, 92);
+		memcpy(msg, "\2\0\0\0", 4);
+		set_mac1(msg, 60, pub);
+		return 92;
+	}
+	if (!strcmp(mode, "cookie")) {
+		fill_random(msg, 64);
+		memcpy(msg, "\3\0\0\0", 4);
+		return 64;
+	}
+	if (!strcmp(mode, "data")) {
+		fill_random(&r16, sizeof(r16));
+		len = 32 + 16 * (r16 % 8);
+		fill_random(msg, len);
+		memcpy(msg, "\4\0\0\0", 4);
+		return len;
+	}
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	uint8_t pub[32] = { 0 }, msg[1600];
+	long count, pps;
+	socklen_t sslen;
+	int fd;
+
+	if (argc < 6) {
+		fprintf(stderr, "usage: wgr-forge MODE ADDR PORT COUNT PPS [PUBKEY]\n");
+		return 2;
+	}
+	count = strtol(argv[4], NULL, 10);
+	pps = strtol(argv[5], NULL, 10);
+	if (count <= 0 || count > 10000000 || pps <= 0 || pps > 1000000) {
+		fprintf(stderr, "wgr-forge: COUNT must be 1..10000000 and PPS 1..1000000\n");
+		return 2;
+	}
+	if ((!strcmp(argv[1], "initiation") || !strcmp(argv[1], "response")) &&
+	    (argc < 7 || b64_decode32(argv[6], pub))) {
+		fprintf(stderr, "wgr-forge: %s needs a base64 PUBKEY\n", argv[1]);
+		return 2;
+	}
+	if (!make(argv[1], msg, pub) && strcmp(argv[1], "garbage")) {
+		fprintf(stderr, "wgr-forge: unknown mode '%s'\n", argv[1]);
+		return 2;
+	}
+	if (inet_pton(AF_INET, argv[2], &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)atoi(argv[3]));
+		sslen = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, argv[2], &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)atoi(argv[3]));
+		sslen = sizeof(*sin6);
+	} else {
+		fprintf(stderr, "wgr-forge: bad address '%s'\n", argv[2]);
+		return 2;
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0) {
+		perror("socket");
+		return 1;
+	}
+	for (long i = 0; i < count; i++) {
+		size_t len = make(argv[1], msg, pub);
+
+		/* Losses to a full queue are fine; anything else is a broken lab. */
+		if (sendto(fd, msg, len, 0, (struct sockaddr *)&ss, sslen) < 0 &&
+		    errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED) {
+			perror("sendto");
+			return 1;
+		}
+		if ((i + 1) % (pps / 100 + 1) == 0) {
+			struct timespec ts = { 0, (long)(1e9 / pps * (pps / 100 + 1)) };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	close(fd);
+	return 0;
+}
