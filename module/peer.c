@@ -168,7 +168,7 @@ struct wgr_peer *wgr_peer_create(struct wgr_device *wgr, const u8 *public_key)
 	}
 	/* Published last: the mac1 scan may find it from here on. */
 	list_add_tail_rcu(&peer->list, &wgr->peers.list);
-	wgr->peers.count++;
+	WRITE_ONCE(wgr->peers.count, wgr->peers.count + 1);
 	wgr->peers.generation++;
 	return peer;
 }
@@ -199,7 +199,7 @@ void wgr_peer_remove(struct wgr_peer *peer)
 		rhashtable_remove_fast(&wgr->peers.by_name, &peer->name_node, name_params);
 	/* Sessions, handshakes and sources point at it: drop them before the grace period. */
 	wgr_state_forget_peer(wgr, peer);
-	wgr->peers.count--;
+	WRITE_ONCE(wgr->peers.count, wgr->peers.count - 1);
 	wgr->peers.generation++;
 	call_rcu(&peer->rcu, peer_free_rcu);
 }

@@ -9,7 +9,7 @@
 
 #include "encoding.h"
 
-/* Longest config line, in bytes: 1024 allowed keys of 44 chars plus ", " fit. */
+/* Longest config line, in bytes: WGRELAY_MAX_ALLOWED_PEERS keys of 44 chars plus ", " fit. */
 #define CONFIG_MAX_LINE		65536
 /* Largest config file we read; 2^20 peers with long lines would not fit, but no */
 /* sane file gets near this and a bound keeps a hostile one from eating memory. */

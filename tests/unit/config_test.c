@@ -327,7 +327,7 @@ static void test_allowed_limit(void **state)
 			assert_int_equal(dev.peers[0].n_allowed, WGRELAY_MAX_ALLOWED_PEERS);
 		} else {
 			assert_int_not_equal(resolve_allowed(&dev, NULL), 0);
-			assert_non_null(strstr(last_error(), "more than 1024"));
+			assert_non_null(strstr(last_error(), "more than 96"));
 		}
 		device_free(&dev);
 	}

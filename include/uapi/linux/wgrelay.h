@@ -18,10 +18,13 @@
  *   Request: WGRELAY_A_IFINDEX or WGRELAY_A_IFNAME, then any of the settable device
  *            attributes, WGRELAY_A_FLAGS and WGRELAY_A_PEERS. Each nested peer is
  *            identified by WGRELAY_PEER_A_PUBLIC_KEY and is created if it does not
- *            exist. For WGRELAY_PEER_A_NAME, _ENDPOINT and _ALLOWED_PEERS a
- *            zero-length value clears the setting. WGRELAY_F_REPLACE_PEERS removes
- *            every existing peer first. The request is validated whole before
- *            anything changes: a rejected request changes nothing.
+ *            exist. An empty string ("", just the NUL) for WGRELAY_PEER_A_NAME and a
+ *            zero-length WGRELAY_PEER_A_ENDPOINT or _ALLOWED_PEERS clear the
+ *            setting. WGRELAY_F_REPLACE_PEERS removes every existing peer first.
+ *            A message is validated whole before anything changes: a rejected
+ *            message changes nothing. A configuration too large for one message
+ *            is sent as several (only the first with settings and
+ *            WGRELAY_F_REPLACE_PEERS); each is applied on its own.
  *
  * WGRELAY_CMD_GET_SESSIONS (dump)
  *   Request: WGRELAY_A_IFINDEX or WGRELAY_A_IFNAME.
@@ -32,8 +35,9 @@
  *   Request: WGRELAY_A_IFINDEX or WGRELAY_A_IFNAME, WGRELAY_A_FLUSH (a mask of
  *            WGRELAY_FLUSH_*). Peers and settings are kept.
  *
- * Every command that changes state needs CAP_NET_ADMIN in the device's network
- * namespace. Errors carry an extended ACK message.
+ * Every command needs CAP_NET_ADMIN in the device's network namespace: even the
+ * reads return peers' addresses. Errors carry an extended ACK message.
+ * A new device has the WGRELAY_DEFAULT_* settings, with roaming on.
  *
  * Endpoints are a struct sockaddr_in or struct sockaddr_in6 (as in WireGuard).
  * Times (LAST_SEEN) are seconds since the Unix epoch, 0 for never.
@@ -48,7 +52,12 @@
 
 #define WGRELAY_KEY_LEN			32
 #define WGRELAY_NAME_MAXLEN		32	/* characters, without the NUL */
-#define WGRELAY_MAX_ALLOWED_PEERS	1024
+/*
+ * 96 keys (3 KiB) keep one peer inside a single dump message even when the
+ * kernel falls back to its smallest dump buffer. A peer that talks to many (a
+ * server) needs no list of its own: a pair is allowed only if both lists allow it.
+ */
+#define WGRELAY_MAX_ALLOWED_PEERS	96
 #define WGRELAY_MAX_PEERS		(1U << 20)
 
 #define WGRELAY_DEFAULT_PORT		51820
