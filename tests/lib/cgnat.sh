@@ -66,6 +66,17 @@ nat() {
 	EOT
 }
 
+# behind ROUTER GATEWAY PREFIX HOST HOST_IF HOST_ADDR: HOST on ROUTER's LAN (lan0,
+# PREFIX), ROUTER (at GATEWAY) its default route and masquerading the LAN.
+behind() {
+	local len=${3#*/}
+	link "$1" lan0 "$4" "$5"
+	n "$1" ip addr add "$2/$len" dev lan0
+	nat "$1" "$3"
+	n "$4" ip addr add "$6/$len" dev "$5"
+	n "$4" ip route add default via "$2"
+}
+
 # cgnat_setup: build the whole topology.
 cgnat_setup() {
 	ns_add "${LAB_NAMESPACES[@]}"
@@ -78,24 +89,11 @@ cgnat_setup() {
 	public vps eth0 "$VPS4" "$VPS6"
 
 	public cgnat wan0 "$CGNAT4"
-	link cgnat lan0 homerouter wan0
-	n cgnat ip addr add 100.64.0.1/10 dev lan0
-	nat cgnat 100.64.0.0/10
-
-	n homerouter ip addr add "$HOMEROUTER_WAN4/10" dev wan0
-	n homerouter ip route add default via 100.64.0.1
-	link homerouter lan0 home eth0
-	n homerouter ip addr add 192.168.1.1/24 dev lan0
-	nat homerouter 192.168.1.0/24
-	n home ip addr add "$HOME4/24" dev eth0
-	n home ip route add default via 192.168.1.1
+	behind cgnat 100.64.0.1 100.64.0.0/10 homerouter wan0 "$HOMEROUTER_WAN4"
+	behind homerouter 192.168.1.1 192.168.1.0/24 home eth0 "$HOME4"
 
 	public hotelnat wan0 "$HOTEL4"
-	link hotelnat lan0 laptop eth0
-	n hotelnat ip addr add 10.0.0.1/24 dev lan0
-	nat hotelnat 10.0.0.0/24
-	n laptop ip addr add "$LAPTOP4/24" dev eth0
-	n laptop ip route add default via 10.0.0.1
+	behind hotelnat 10.0.0.1 10.0.0.0/24 laptop eth0 "$LAPTOP4"
 }
 
 # --- WireGuard on the lab's hosts --------------------------------------------------

@@ -24,9 +24,16 @@ log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
 step() { printf '\n### %s\n' "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
-# Print the failing command and where it was when "set -e" stops a script, so that a
-# log says more than "exit status 1".
-trap 'printf "FAIL: line %s: %s (status %s)\n" "$LINENO" "$BASH_COMMAND" "$?" >&2' ERR
+# When "set -e" stops a script, print the failing command and the call chain that
+# led to it (innermost first), so that a log says more than "exit status 1".
+on_err() {
+	local rc=$? i where=
+	for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
+		where+=" ${BASH_SOURCE[i]##*/}:${BASH_LINENO[i - 1]}"
+	done
+	printf 'FAIL: %s (status %s) at%s\n' "$BASH_COMMAND" "$rc" "$where" >&2
+}
+trap on_err ERR
 
 at_exit() { AT_EXIT+=("$1"); }
 

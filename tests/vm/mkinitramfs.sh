@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkinitramfs.sh KVER OUTDIR
+# mkinitramfs.sh KVER OUTDIR [OVERLAY]
 #
 # Build the initramfs the VM lab boots with Debian's kernel KVER, in two parts:
 #
@@ -9,9 +9,10 @@
 #                        their libraries and the stock kernel modules the lab needs.
 #                        Slow to build, so it is cached: rebuilt only when its inputs
 #                        (this script, the binaries, the kernel's modules) change.
-#   OUTDIR/overlay.cpio  what changes from one edit to the next: build/KVER/wgrelay.ko
+#   OVERLAY              what changes from one edit to the next: build/KVER/wgrelay.ko
 #                        (as /lib/modules/KVER/extra/wgrelay.ko), tools/relayctl and
 #                        the tests/ scripts. Rebuilt on every call; it takes a moment.
+#                        Default OUTDIR/overlay.cpio; give each concurrent run its own.
 #
 # The kernel unpacks concatenated cpio archives in order, so the runner boots
 # "cat base.cpio.gz overlay.cpio" and files in the overlay win.
@@ -22,6 +23,7 @@ set -euo pipefail
 
 KVER=${1:?usage: mkinitramfs.sh KVER OUTDIR}
 OUT=${2:?usage: mkinitramfs.sh KVER OUTDIR}
+OVERLAY=${3:-$OUT/overlay.cpio}
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MODDIR=/lib/modules/$KVER
 IMG_MODDIR=/usr$MODDIR
@@ -142,19 +144,24 @@ base_key() {
 }
 
 key=$(base_key)
+# Runs for the same kernel may start together: one builds, the others wait for it.
+exec 9>"$OUT/base.lock"
+flock 9
 if [[ ! -s $OUT/base.cpio.gz || $(cat "$OUT/base.key" 2>/dev/null) != "$key" ]]; then
+	echo "mkinitramfs.sh: building the base initramfs for $KVER" >&2
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	build_base "$tmp/root"
-	make_cpio "$tmp/root" | gzip -1 >"$OUT/base.cpio.gz.new"
+	make_cpio "$tmp/root" | gzip -1 >"$tmp/base.cpio.gz"
 	# The kernel only looks for an uncompressed archive (the overlay) at a 4-byte
 	# aligned offset; it skips the zero padding.
-	truncate -s %512 "$OUT/base.cpio.gz.new"
-	mv "$OUT/base.cpio.gz.new" "$OUT/base.cpio.gz"
+	truncate -s %512 "$tmp/base.cpio.gz"
+	mv "$tmp/base.cpio.gz" "$OUT/base.cpio.gz"
 	echo "$key" >"$OUT/base.key"
 	rm -rf "$tmp"
 	trap - EXIT
 fi
+exec 9>&-
 
 # The overlay: our module, relayctl and the tests, as they are right now.
 ov=$(mktemp -d)
@@ -168,4 +175,4 @@ if [[ -x $TOP/tools/relayctl ]]; then
 fi
 mkdir -p "$ov/tests"
 cp -r "$TOP/tests/lib" "$TOP/tests/vm" "$TOP/tests/demo" "$ov/tests/"
-make_cpio "$ov" >"$OUT/overlay.cpio"
+make_cpio "$ov" >"$OVERLAY"

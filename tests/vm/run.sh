@@ -33,10 +33,10 @@ log=$logdir/$name.log
 vmdir=$TOP/build/vm/$KVER
 mkdir -p "$logdir" "$vmdir"
 
-"$TOP/tests/vm/mkinitramfs.sh" "$KVER" "$vmdir"
 initrd=$(mktemp "$vmdir/initrd.XXXXXX")
-trap 'rm -f "$initrd"' EXIT
-cat "$vmdir/base.cpio.gz" "$vmdir/overlay.cpio" >"$initrd"
+trap 'rm -f "$initrd" "$initrd.overlay"' EXIT
+"$TOP/tests/vm/mkinitramfs.sh" "$KVER" "$vmdir" "$initrd.overlay"
+cat "$vmdir/base.cpio.gz" "$initrd.overlay" >"$initrd"
 
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 args=$(printf '%q ' "$@" | base64 -w0)

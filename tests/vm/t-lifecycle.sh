@@ -53,8 +53,8 @@ for i in $(seq 1 50); do
 	ip link add "relay$i" type "$kind"
 done
 assert_eq 50 "$(count_links)" "devices created"
+# Only one: all would listen on the default port, and a second one up is EADDRINUSE.
 ip link set relay1 up
-ip link set relay50 up
 for i in $(seq 1 50); do
 	ip link del "relay$i"
 done
