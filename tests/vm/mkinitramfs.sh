@@ -173,6 +173,12 @@ fi
 if [[ -x $TOP/tools/relayctl ]]; then
 	copy_with_libs "$ov" "$TOP/tools/relayctl" /usr/sbin/relayctl
 fi
+# Helper binaries built on the host (tests/tools, bench/), if they were built.
+for f in "$TOP"/build/tools/* "$TOP"/build/bench/*; do
+	[[ -f $f ]] || continue
+	mkdir -p "$ov/usr/bin"
+	cp "$f" "$ov/usr/bin/"
+done
 mkdir -p "$ov/tests"
 cp -r "$TOP/tests/lib" "$TOP/tests/vm" "$TOP/tests/demo" "$ov/tests/"
 make_cpio "$ov" >"$OVERLAY"
