@@ -67,3 +67,36 @@ stat_is() { [[ $(relay_stat "$1") == "$2" ]]; }
 
 # no_confirmed_binding: no peer of relay0 has a confirmed binding (for wait_for).
 no_confirmed_binding() { ! n vps relayctl show relay0 | grep -q "binding: .*confirmed"; }
+
+# --- More hosts for multi-peer scenarios ---------------------------------------------
+
+# behind_nat NAT NS NET: host NS on a LAN of its own (NET.0/24, NS at NET.2) behind
+# the NAT box NAT, masqueraded to NAT's public address like NAT's other LAN.
+behind_nat() {
+	local nat=$1 ns=$2 net=$3
+	ns_add "$ns"
+	link "$nat" "l-$ns" "$ns" eth0
+	n "$nat" ip addr add "$net.1/24" dev "l-$ns"
+	n "$ns" ip addr add "$net.2/24" dev eth0
+	n "$ns" ip route add default via "$net.1"
+	n "$nat" nft add rule ip nat postrouting oifname wan0 ip saddr "$net.0/24" masquerade
+	n "$nat" nft add rule inet filter forward iifname "l-$ns" oifname wan0 accept
+}
+
+# ipv6_only NS ADDR6: host NS on the Internet with nothing but an IPv6 address.
+ipv6_only() {
+	ns_add "$1"
+	link inet "$1" "$1" eth0
+	n inet ip link set "$1" master br0
+	n "$1" ip -6 addr add "$2/64" dev eth0 nodad
+	n "$1" ip -6 route add default via "$INET6"
+}
+
+# wg_mesh_peer NS PEER ENDPOINT: NS talks to PEER through ENDPOINT with keepalives.
+wg_mesh_peer() { wg_peer "$1" "$2" "${WG_ADDR[$2]}/32" "$3"; }
+
+# pair_works A B: A and B ping each other over WireGuard (retrying for a handshake).
+pair_works() {
+	wait_for 40 n "$1" ping -c 1 -W 1 "${WG_ADDR[$2]}"
+	n "$2" ping -q -c 2 -i 0.2 -W 2 "${WG_ADDR[$1]}" >/dev/null
+}
