@@ -8,6 +8,7 @@
 #include <net/rtnetlink.h>
 #include <linux/wgrelay.h>
 
+#include "debugfs.h"
 #include "device.h"
 #include "netlink.h"
 
@@ -23,6 +24,7 @@ static int __init wgr_mod_init(void)
 	ret = wgr_genl_init();
 	if (ret)
 		goto err_device;
+	wgr_debugfs_init();
 	pr_info("WireGuard relay " WGR_VERSION " loaded\n");
 	return 0;
 
@@ -33,6 +35,7 @@ err_device:
 
 static void __exit wgr_mod_exit(void)
 {
+	wgr_debugfs_uninit();
 	wgr_genl_uninit();
 	wgr_device_uninit();
 	/* Pairs and peers are freed from RCU callbacks that run this module's code. */

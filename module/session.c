@@ -881,3 +881,87 @@ out:
 	spin_unlock_bh(&state->lock);
 	return n;
 }
+
+#ifdef CONFIG_WGRELAY_DEBUG
+/*
+ * Test-only, for the benchmark's table-at-scale runs (debugfs.c); never in a
+ * release build. Nothing here is reachable from the network.
+ */
+
+/**
+ * wgr_debug_pair_add - insert a synthetic, confirmed pair
+ * @wgr: the relay
+ * @a: owner of half 0
+ * @b: owner of half 1
+ * @idx: the receiver indices of the two halves
+ * @ep: their endpoints
+ *
+ * Context: process; takes the state lock.
+ * Return: 0 or a negative errno.
+ */
+int wgr_debug_pair_add(struct wgr_device *wgr, struct wgr_peer *a, struct wgr_peer *b,
+		       const u32 idx[2], const struct wgr_endpoint ep[2])
+{
+	struct wgr_state *state = &wgr->state;
+	struct wgr_peer *owner[2] = { a, b };
+	struct wgr_pair *pair;
+	int i, ret;
+
+	pair = kzalloc(sizeof(*pair), GFP_KERNEL);
+	if (!pair)
+		return -ENOMEM;
+	seqcount_init(&pair->seq);
+	pair->last_seen = jiffies;
+	pair->confirmed = true;
+	for (i = 0; i < 2; i++) {
+		struct wgr_half *h = &pair->half[i];
+
+		h->which = i;
+		h->index = idx[i];
+		h->owner = owner[i];
+		h->ep = ep[i];
+		ret = dst_cache_init(&h->dst_cache, GFP_KERNEL);
+		if (ret) {
+			if (i)
+				dst_cache_destroy(&pair->half[0].dst_cache);
+			kfree(pair);
+			return ret;
+		}
+	}
+	spin_lock_bh(&state->lock);
+	ret = rhltable_insert(&state->sessions, &pair->half[0].node, session_params);
+	if (ret)
+		goto err;
+	ret = rhltable_insert(&state->sessions, &pair->half[1].node, session_params);
+	if (ret) {
+		rhltable_remove(&state->sessions, &pair->half[0].node, session_params);
+		goto err;
+	}
+	for (i = 0; i < 2; i++) {
+		list_add_tail(&pair->half[i].peer_node, &owner[i]->halves);
+		owner[i]->n_sessions++;
+	}
+	list_add_tail(&pair->list, &state->pairs);
+	atomic_add(2, &state->n_sessions);
+	state->generation++;
+	spin_unlock_bh(&state->lock);
+	return 0;
+err:
+	spin_unlock_bh(&state->lock);
+	call_rcu(&pair->rcu, pair_free_rcu);
+	return ret;
+}
+
+/**
+ * wgr_debug_gc_scan - run the periodic session and binding sweep now
+ * @wgr: the relay
+ *
+ * Context: process; takes the state lock, as the gc work item does.
+ */
+void wgr_debug_gc_scan(struct wgr_device *wgr)
+{
+	spin_lock_bh(&wgr->state.lock);
+	gc_sessions_and_bindings(wgr);
+	spin_unlock_bh(&wgr->state.lock);
+}
+#endif /* CONFIG_WGRELAY_DEBUG */

@@ -218,4 +218,11 @@ unsigned int wgr_sessions_read(struct wgr_device *wgr, unsigned long pos,
 
 u64 wgr_jiffies_to_unix(unsigned long then);
 
+#ifdef CONFIG_WGRELAY_DEBUG
+/* Test-only: the benchmark fills the table through debugfs.c. */
+int wgr_debug_pair_add(struct wgr_device *wgr, struct wgr_peer *a, struct wgr_peer *b,
+		       const u32 idx[2], const struct wgr_endpoint ep[2]);
+void wgr_debug_gc_scan(struct wgr_device *wgr);
+#endif
+
 #endif /* _WGR_SESSION_H */
