@@ -9,12 +9,14 @@
 #  4. every VM test (tests/vm/t-*.sh, once per "# variants:" word if it has that
 #     line) on every installed Debian kernel, logs in tests/out/KVER/
 #  5. a DKMS build per kernel
+#  6. the harness's own self-tests (tests/vm/harness/*.sh) on the first kernel: each
+#     must make run.sh fail, for the reason on its "# expect:" line
 #
 # and ends with one line: "N passed, N failed". A failed build step counts as one
 # failure (its tests usually fail too). Exits non-zero if anything failed.
 #
-# TESTS="t-lifecycle t-wg-hub" (or arguments) runs those VM tests only; KVERS="..."
-# picks the kernels; SKIP="deps unit dkms" skips those steps.
+# TESTS="t-lifecycle t-wg-hub" (or arguments) runs only those VM tests (by name
+# prefix; "dkms" and "harness" name steps 5 and 6); KVERS="..." picks the kernels; SKIP="deps unit dkms harness" skips those steps.
 
 set -uo pipefail
 
@@ -39,6 +41,15 @@ passed=0 failed=0 failures=()
 pass() { passed=$((passed + ${2:-1})); }
 failure() { failed=$((failed + ${2:-1})); failures+=("$1"); }
 skip() { [[ " $SKIP " == *" $1 "* ]]; }
+# selected NAME: is NAME (a test file or a step) among TESTS? All are when it is empty.
+selected() {
+	local w
+	[[ -z $TESTS ]] && return 0
+	for w in $TESTS; do
+		[[ $1 == "${w%.sh}.sh" || $1 == "$w"* ]] && return 0
+	done
+	return 1
+}
 heading() { printf '\n======== %s ========\n' "$*"; }
 started=$(date +%s)
 
@@ -75,11 +86,7 @@ fi
 runs=()
 for t in tests/vm/t-*.sh; do
 	name=$(basename "$t")
-	if [[ -n $TESTS ]]; then
-		wanted=0
-		for w in $TESTS; do [[ $name == "${w%.sh}.sh" || $name == "$w"* ]] && wanted=1; done
-		((wanted)) || continue
-	fi
+	selected "$name" || continue
 	variants=$(sed -n 's/^# variants: *//p' "$t" | head -1)
 	if [[ -n $variants ]]; then
 		for v in $variants; do runs+=("$name $v"); done
@@ -100,7 +107,7 @@ for kver in $KVERS; do
 	done
 done
 
-if ! skip dkms && [[ -z $TESTS ]]; then
+if ! skip dkms && selected dkms; then
 	heading "DKMS build"
 	# shellcheck disable=SC2086
 	tests/dkms.sh $KVERS | tee "$OUT/dkms.log"
@@ -108,6 +115,26 @@ if ! skip dkms && [[ -z $TESTS ]]; then
 	n_fail=$(grep -c '^FAIL:' "$OUT/dkms.log")
 	pass dkms "$n_pass"
 	((n_fail == 0)) || failure "dkms: $n_fail failure(s), see tests/out/dkms.log" "$n_fail"
+fi
+
+if ! skip harness && selected harness; then
+	kver=${KVERS%% *}
+	for t in tests/vm/harness/*.sh; do
+		name=harness/$(basename "$t")
+		expect=$(sed -n 's/^# expect: *//p' "$t")
+		heading "$kver: $name (must fail: $expect)"
+		# A short host timeout: hostkill.sh waits for it.
+		out=$(BOOT_SLACK=30 tests/vm/run.sh "$kver" "vm/$name" 2>&1)
+		rc=$?
+		tail -1 <<<"$out" | sed 's/^FAIL: /as it should: /'
+		if ((rc != 0)) && grep -qF -- "$expect" <<<"$out"; then
+			echo "PASS: the harness caught it"
+			pass "$name"
+		else
+			echo "FAIL: expected run.sh to fail with '$expect' (exit status $rc)"
+			failure "harness: $name"
+		fi
+	done
 fi
 
 heading "summary ($(($(date +%s) - started)) s)"

@@ -8,8 +8,9 @@
 # "bash -e". The guest checks its kernel log afterwards. Prints the console, then one
 # "PASS:"/"FAIL:" line, and exits with the test's status (non-zero on any failure).
 #
-# TIMEOUT     seconds before QEMU is killed (default: the test's "# timeout: N"
-#             line, else 300)
+# TIMEOUT     seconds the test may run in the guest (default: the test's
+#             "# timeout: N" line, else 300). The host kills QEMU BOOT_SLACK (60) s
+#             later: booting, and the checks after the test, take time too.
 # LOGDIR      where the console log goes (default tests/out/KVER)
 # VM_MEM, VM_SMP   guest memory in MiB (1024) and CPUs (2)
 # VERBOSE=1   also show the guest's full kernel log on the terminal
@@ -27,7 +28,10 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 timeout=${TIMEOUT:-$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$TOP/tests/$TEST" | head -1)}
 timeout=${timeout:-300}
-name=$(basename "$TEST" .sh)${1:+-$(printf '%s' "$*" | tr -c 'A-Za-z0-9_.=-' _)}
+# The log's name: vm/t-wg-hub.sh go -> t-wg-hub-go, vm/harness/panic.sh -> harness-panic.
+name=${TEST#vm/}
+name=${name%.sh}${1:+-$*}
+name=$(printf '%s' "$name" | tr -c 'A-Za-z0-9_.=-' -)
 logdir=${LOGDIR:-$TOP/tests/out/$KVER}
 log=$logdir/$name.log
 vmdir=$TOP/build/vm/$KVER
@@ -40,13 +44,14 @@ cat "$vmdir/base.cpio.gz" "$initrd.overlay" >"$initrd"
 
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 args=$(printf '%q ' "$@" | base64 -w0)
-# The guest kills the test a little before we kill the guest, so that a hung test
-# still gets its kernel log checked and printed.
-cmdline="console=ttyS0 quiet panic=-1 random.trust_cpu=on wgr.test=$TEST wgr.nonce=$nonce wgr.timeout=$((timeout > 60 ? timeout - 30 : timeout * 2 / 3)) wgr.args=$args"
+# The guest kills a hung test itself, so that its kernel log still gets checked
+# and printed; the host's timeout is for a guest that hangs as a whole.
+cmdline="console=ttyS0 quiet panic=-1 random.trust_cpu=on wgr.test=$TEST wgr.nonce=$nonce wgr.timeout=$timeout wgr.args=$args"
+host_timeout=$((timeout + ${BOOT_SLACK:-60}))
 
 start=$(date +%s)
 set +e
-timeout -k 5 "$timeout" qemu-system-x86_64 \
+timeout -k 5 "$host_timeout" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-1024}" \
 	-nographic -no-reboot -nic none -device virtio-rng-pci \
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd" -append "$cmdline" \
@@ -62,11 +67,13 @@ if [[ -z $rc ]]; then
 	if grep -q 'Kernel panic' "$log"; then
 		why="guest kernel panic"
 	elif ((qemu_rc == 124 || qemu_rc == 137)); then
-		why="timed out after $timeout s"
+		why="timed out after $host_timeout s (the guest hung)"
 	else
 		why="guest gave no result (qemu exit status $qemu_rc)"
 	fi
 	rc=1
+elif ((rc == 137)); then
+	why="killed after the guest-side timeout"
 elif ((rc != 0)); then
 	why="exit status $rc"
 fi
