@@ -17,7 +17,8 @@
 # The kernel unpacks concatenated cpio archives in order, so the runner boots
 # "cat base.cpio.gz overlay.cpio" and files in the overlay win.
 #
-# EXTRA_MODULES (space separated) adds stock modules to the base.
+# EXTRA_MODULES (space separated) adds stock modules to the base; WGRELAY_KO picks
+# another build of the module (e.g. build/KVER-debug/wgrelay.ko from make module-debug).
 
 set -euo pipefail
 
@@ -166,9 +167,10 @@ exec 9>&-
 # The overlay: our module, relayctl and the tests, as they are right now.
 ov=$(mktemp -d)
 trap 'rm -rf "$ov"' EXIT
-if [[ -f $TOP/build/$KVER/wgrelay.ko ]]; then
+ko=${WGRELAY_KO:-$TOP/build/$KVER/wgrelay.ko}
+if [[ -f $ko ]]; then
 	mkdir -p "$ov$IMG_MODDIR/extra"
-	cp "$TOP/build/$KVER/wgrelay.ko" "$ov$IMG_MODDIR/extra/"
+	cp "$ko" "$ov$IMG_MODDIR/extra/wgrelay.ko"
 fi
 if [[ -x $TOP/tools/relayctl ]]; then
 	copy_with_libs "$ov" "$TOP/tools/relayctl" /usr/sbin/relayctl
