@@ -21,7 +21,7 @@
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$TOP"
+cd "$TOP" || exit 1
 OUT=$TOP/tests/out
 mkdir -p "$OUT"
 

@@ -83,7 +83,7 @@ step_relay_device() {
 
 DEMO_STEPS=(step_lab step_outbound step_blocked step_relay_device)
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 for s in "${DEMO_STEPS[@]}"; do
 	"$s"
 done

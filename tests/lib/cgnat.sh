@@ -180,6 +180,7 @@ udp_sink() {
 	local f=$TMP/$1.$2
 	: >"$f"
 	# socat forks a child per datagram and tells it the sender in its environment.
+	# shellcheck disable=SC2016 # expanded by that child
 	echo 'echo "$SOCAT_PEERADDR:$SOCAT_PEERPORT $(cat)" >>"$1"' >"$TMP/udp_record.sh"
 	bg "$1" socat -u "UDP4-RECVFROM:$2,reuseaddr,fork" EXEC:"bash $TMP/udp_record.sh $f"
 	wait_for 5 listening "$1" udp "$2"

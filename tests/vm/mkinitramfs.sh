@@ -40,8 +40,9 @@ MODULES=(
 	veth bridge tun dummy wireguard udp_tunnel ip6_udp_tunnel
 	nf_tables nft_chain_nat nft_nat nft_masq nft_ct nf_conntrack_netlink
 	nft_reject_inet nft_limit sch_netem virtio_rng
-	${EXTRA_MODULES:-}
 )
+read -ra extra <<<"${EXTRA_MODULES:-}"
+MODULES+=("${extra[@]}")
 
 die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
 

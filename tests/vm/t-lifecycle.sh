@@ -66,7 +66,6 @@ ip -n relayns link add relay0 type "$kind"
 ip -n relayns link set relay0 up
 assert_eq 1 "$(count_links relayns)" "devices in relayns"
 ip netns del relayns
-NAMESPACES=()
 unload
 modprobe "$mod"
 

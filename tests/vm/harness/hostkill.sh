@@ -3,5 +3,5 @@
 # the guest-side timeout's watcher process is stopped) must be killed by the host.
 # expect: timed out after
 # timeout: 10
-kill -STOP $(pidof timeout)
+kill -STOP "$(pidof timeout)"
 sleep 1000
