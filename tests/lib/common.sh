@@ -70,7 +70,9 @@ ns_add() {
 
 # bg NS CMD...: start CMD in NS in the background; cleanup kills it. Sets BG_PID.
 bg() {
-	n "$1" "${@:2}" &
+	# Not through n(): a function would run in a subshell, and killing that would
+	# leave the command running. "ip netns exec" execs it, so BG_PID is its PID.
+	ip netns exec "$1" "${@:2}" &
 	BG_PID=$!
 	BG_PIDS+=("$BG_PID")
 }
