@@ -68,6 +68,7 @@ for kver in $KVERS; do
 	fi
 done
 make --no-print-directory tool || failure "build: relayctl"
+make --no-print-directory -C tests/tools || failure "build: test tools"
 
 if ! skip unit && [[ -f tests/unit/Makefile ]]; then
 	heading "unit tests"
