@@ -39,7 +39,10 @@ mkdir -p "$logdir" "$vmdir"
 
 initrd=$(mktemp "$vmdir/initrd.XXXXXX")
 trap 'rm -f "$initrd" "$initrd.overlay"' EXIT
-"$TOP/tests/vm/mkinitramfs.sh" "$KVER" "$vmdir" "$initrd.overlay"
+if ! "$TOP/tests/vm/mkinitramfs.sh" "$KVER" "$vmdir" "$initrd.overlay"; then
+	echo "FAIL: $KVER $name: could not build the initramfs"
+	exit 1
+fi
 cat "$vmdir/base.cpio.gz" "$initrd.overlay" >"$initrd"
 
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
