@@ -118,6 +118,17 @@ void wgr_socket_close(struct wgr_device *wgr)
 	sock_free(old6);
 }
 
+/*
+ * Room for the new headers where the old ones were. The old IP and UDP headers
+ * and the link header before them leave enough for any same-family relay, so
+ * this copies only a cloned skb (someone is capturing) or an unusual device.
+ */
+static int make_headroom(struct sk_buff *skb, struct dst_entry *dst, unsigned int ip_len)
+{
+	return skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + dst->header_len +
+				 ip_len + sizeof(struct udphdr));
+}
+
 static int send4(struct wgr_device *wgr, struct sk_buff *skb,
 		 const struct wgr_endpoint *to, struct dst_cache *cache, u8 ds)
 {
@@ -147,6 +158,10 @@ static int send4(struct wgr_device *wgr, struct sk_buff *skb,
 			return PTR_ERR(rt);
 		if (cache)
 			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
+	}
+	if (unlikely(make_headroom(skb, &rt->dst, sizeof(struct iphdr)))) {
+		ip_rt_put(rt);
+		return -ENOMEM;
 	}
 	wgr_udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
 				ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
@@ -184,6 +199,10 @@ static int send6(struct wgr_device *wgr, struct sk_buff *skb,
 		if (cache)
 			dst_cache_set_ip6(cache, dst, &fl.saddr);
 	}
+	if (unlikely(make_headroom(skb, dst, sizeof(struct ipv6hdr)))) {
+		dst_release(dst);
+		return -ENOMEM;
+	}
 	udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &fl.saddr, &fl.daddr, ds,
 			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport, false);
 	return 0;
@@ -207,8 +226,6 @@ static int send6(struct wgr_device *wgr, struct sk_buff *skb,
 int wgr_send(struct wgr_device *wgr, struct sk_buff *skb,
 	     const struct wgr_endpoint *to, struct dst_cache *cache)
 {
-	unsigned int headroom = to->addr.sa_family == AF_INET6 ?
-		sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	u8 ds = 0;
 	int ret;
 
@@ -217,11 +234,6 @@ int wgr_send(struct wgr_device *wgr, struct sk_buff *skb,
 	else if (skb->protocol == htons(ETH_P_IPV6))
 		ds = ipv6_get_dsfield(ipv6_hdr(skb));
 
-	headroom += sizeof(struct udphdr) + LL_MAX_HEADER;
-	if (unlikely(skb_cow_head(skb, headroom))) {
-		ret = -ENOMEM;
-		goto err;
-	}
 	/* Nothing of the way in may steer the way out: no mark, no conntrack, no dst. */
 	skb_scrub_packet(skb, true);
 	skb->dev = NULL;
@@ -239,7 +251,6 @@ int wgr_send(struct wgr_device *wgr, struct sk_buff *skb,
 	rcu_read_unlock_bh();
 	if (likely(!ret))
 		return 0;
-err:
 	wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
 	kfree_skb(skb);
 	return ret;
