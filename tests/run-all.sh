@@ -27,13 +27,6 @@ mkdir -p "$OUT"
 
 ((EUID == 0)) || { echo "run-all.sh: the VM tests and DKMS need root" >&2; exit 1; }
 
-# Debian kernels that have both an image to boot and headers to build against.
-if [[ -z ${KVERS:-} ]]; then
-	KVERS=$(for d in /lib/modules/*/build; do
-		k=$(basename "$(dirname "$d")")
-		[[ -e $d/Makefile && -f /boot/vmlinuz-$k ]] && echo "$k"
-	done | sort -V | tr '\n' ' ')
-fi
 TESTS=${*:-${TESTS:-}}
 SKIP=${SKIP:-}
 
@@ -55,9 +48,19 @@ started=$(date +%s)
 
 if ! skip deps; then
 	heading "dependencies"
-	scripts/deps.sh || { echo "run-all.sh: cannot install dependencies" >&2; exit 1; }
+	if ! scripts/deps.sh; then
+		echo "run-all.sh: cannot install the dependencies"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
 fi
-[[ -n $KVERS ]] || { echo "run-all.sh: no kernel with image and headers installed" >&2; exit 1; }
+# After deps.sh, which may have just installed them.
+KVERS=${KVERS:-$(tests/vm/kernels.sh | tr '\n' ' ')}
+if [[ -z $KVERS ]]; then
+	echo "run-all.sh: no kernel with both an image and headers is installed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 
 heading "build (kernels: $KVERS)"
 for kver in $KVERS; do
@@ -95,6 +98,10 @@ for t in tests/vm/t-*.sh; do
 		runs+=("$name")
 	fi
 done
+
+if [[ -n $TESTS && ${#runs[@]} == 0 ]] && ! selected dkms && ! selected harness; then
+	failure "nothing matches TESTS='$TESTS'"
+fi
 
 for kver in $KVERS; do
 	for r in "${runs[@]}"; do
