@@ -15,7 +15,10 @@ cgnat_setup
 udp_sink home 5001
 udp_sink vps 6000
 
-step "control: home's listener receives what its own LAN sends it"
+step "controls: the Internet works (IPv4 and IPv6), home's listener works"
+n vps ping -c 1 -W 2 "$CGNAT4" >/dev/null
+n vps ping -c 1 -W 2 "$HOTEL4" >/dev/null
+n vps ping -6 -c 1 -W 2 "$INET6" >/dev/null
 udp_send homerouter "$HOME4" 5001 from-lan
 wait_for 5 grep -q from-lan "$TMP/home.5001"
 cat "$TMP/home.5001"
