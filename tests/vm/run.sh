@@ -39,6 +39,7 @@ mkdir -p "$logdir" "$vmdir"
 
 initrd=$(mktemp "$vmdir/initrd.XXXXXX")
 trap 'rm -f "$initrd" "$initrd.overlay"' EXIT
+trap 'exit 130' INT TERM
 if ! "$TOP/tests/vm/mkinitramfs.sh" "$KVER" "$vmdir" "$initrd.overlay"; then
 	echo "FAIL: $KVER $name: could not build the initramfs"
 	exit 1
