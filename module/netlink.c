@@ -306,17 +306,41 @@ static void *put_dump_header(struct sk_buff *skb, struct netlink_callback *cb, u
 	return hdr;
 }
 
+/*
+ * Takes the dump's device. Kernels before 6.2 give a dump's .start no extack
+ * (cb->extack is NULL there), so a lookup failing in .start would reach user
+ * space as a bare errno: "Operation not supported" for a dummy0. There .start
+ * leaves the lookup to the first dumpit call, which always has an extack, and
+ * whose error ends the dump with the reason in NLMSG_DONE.
+ */
 static int dump_start(struct netlink_callback *cb)
 {
 	struct dump_ctx *ctx = dump_ctx(cb);
 	struct net_device *dev;
 
+	memset(ctx, 0, sizeof(*ctx));
+	if (!cb->extack)
+		return 0;
 	dev = lookup_dev(sock_net(cb->skb->sk), wgr_dump_attrs(cb), cb->extack);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
-	memset(ctx, 0, sizeof(*ctx));
 	ctx->dev = dev;
 	return 0;
+}
+
+/* The device of the dump, looked up now if .start could not do it. */
+static struct wgr_device *dump_wgr(struct netlink_callback *cb)
+{
+	struct dump_ctx *ctx = dump_ctx(cb);
+	struct net_device *dev;
+
+	if (!ctx->dev) {
+		dev = lookup_dev(sock_net(cb->skb->sk), wgr_dump_attrs(cb), cb->extack);
+		if (IS_ERR(dev))
+			return ERR_CAST(dev);
+		ctx->dev = dev;	/* dump_done() drops it */
+	}
+	return netdev_priv(ctx->dev);
 }
 
 /* Called whenever a dump whose .start succeeded ends, also on socket close. */
@@ -425,8 +449,8 @@ static struct list_head *dump_resume(struct dump_ctx *ctx, struct wgr_device *wg
 static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct dump_ctx *ctx = dump_ctx(cb);
-	struct wgr_device *wgr = netdev_priv(ctx->dev);
 	struct nlattr *peers_nest;
+	struct wgr_device *wgr;
 	struct list_head *pos;
 	unsigned int n = 0;
 	void *hdr;
@@ -434,6 +458,9 @@ static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	if (ctx->stage == DUMP_DONE)
 		return 0;
+	wgr = dump_wgr(cb);
+	if (IS_ERR(wgr))
+		return PTR_ERR(wgr);
 
 	mutex_lock(&wgr->lock);
 	if (!dev_alive(ctx->dev, cb->extack)) {
@@ -583,9 +610,9 @@ static unsigned int put_sessions(struct sk_buff *skb, struct netlink_callback *c
 static int get_sessions_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct dump_ctx *ctx = dump_ctx(cb);
-	struct wgr_device *wgr = netdev_priv(ctx->dev);
-	struct wgr_session_info *buf;
 	bool first = ctx->stage == DUMP_FIRST;
+	struct wgr_session_info *buf;
+	struct wgr_device *wgr;
 	struct nlattr *nest;
 	unsigned int n = 0;
 	bool end = false;
@@ -594,6 +621,9 @@ static int get_sessions_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	if (ctx->stage == DUMP_DONE)
 		return 0;
+	wgr = dump_wgr(cb);
+	if (IS_ERR(wgr))
+		return PTR_ERR(wgr);
 
 	/* Allocated here, not under the state lock wgr_sessions_read() takes. */
 	buf = kmalloc_array(SESSIONS_BATCH, sizeof(*buf), GFP_KERNEL);
