@@ -50,40 +50,61 @@ static int libnl_errno(int nlerr)
 	}
 }
 
-static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
+/* The extack message among the TLVs at @off in @nlh (NLM_F_ACK_TLVS), if any. */
+static void take_extack(struct nlctx *ctx, struct nlmsghdr *nlh, int off)
 {
-	struct nlmsghdr *nlh = (struct nlmsghdr *)err - 1;
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	int len = nlh->nlmsg_len, ack_len;
-	struct nlctx *ctx = arg;
+	int len = nlh->nlmsg_len;
 
-	(void)nla;
-	ctx->status = err->error ? err->error : -EIO;
-	ack_len = sizeof(*nlh) + sizeof(int) + sizeof(*nlh);
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		ack_len += err->msg.nlmsg_len - sizeof(*nlh);
-	if (len <= ack_len)
-		return NL_STOP;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)nlh + ack_len),
-		      len - ack_len, NULL))
-		return NL_STOP;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || len <= off)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)nlh + off), len - off,
+		      NULL))
+		return;
 	if (tb[NLMSGERR_ATTR_MSG])
 		snprintf(ctx->extack, sizeof(ctx->extack), "%.*s",
 			 (int)strnlen(nla_data(tb[NLMSGERR_ATTR_MSG]),
 				      nla_len(tb[NLMSGERR_ATTR_MSG])),
 			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+}
+
+static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)err - 1;
+	struct nlctx *ctx = arg;
+	int ack_len;
+
+	(void)nla;
+	ctx->status = err->error ? err->error : -EIO;
+	ack_len = sizeof(*nlh) + sizeof(int) + sizeof(*nlh);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		ack_len += err->msg.nlmsg_len - sizeof(*nlh);
+	take_extack(ctx, nlh, ack_len);
 	return NL_STOP;
 }
 
+/*
+ * An ACK, or the NLMSG_DONE that ends a dump. A dump that fails after it began
+ * (the device went away, or, before Linux 6.2, any failure to find the device)
+ * ends with a DONE that carries the negative errno and the extack TLVs: libnl
+ * calls NL_CB_FINISH for it all the same, so the error must be read here.
+ */
 static int cb_done(struct nl_msg *msg, void *arg)
 {
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct nlctx *ctx = arg;
+	int err = 0;
 
-	(void)msg;
-	if (ctx->status == 1)
+	if (ctx->status != 1)
+		return NL_STOP;
+	if (nlh->nlmsg_type == NLMSG_DONE && nlmsg_datalen(nlh) >= (int)sizeof(err))
+		memcpy(&err, nlmsg_data(nlh), sizeof(err));
+	if (err < 0) {
+		ctx->status = err;
+		take_extack(ctx, nlh, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(err)));
+	} else {
 		ctx->status = 0;
+	}
 	return NL_STOP;
 }
 
