@@ -384,9 +384,14 @@ proto:
 	return NL_STOP;
 }
 
-/* Runs a dump again while the kernel says it was interrupted by a change. */
+/*
+ * Runs a dump again while the kernel says it was interrupted by a change
+ * (NLM_F_DUMP_INTR). When the retries run out, a dump that may be inexact
+ * (@inexact_ok) keeps what the last try read and returns 0 with ctx->intr set;
+ * any other fails with -EAGAIN.
+ */
 static int dump(struct nlctx *ctx, const char *ifname, uint8_t cmd, nl_recvmsg_msg_cb_t parse,
-		void *arg, void (*reset)(void *arg))
+		void *arg, void (*reset)(void *arg), bool inexact_ok)
 {
 	int ret, tries;
 
@@ -403,6 +408,8 @@ static int dump(struct nlctx *ctx, const char *ifname, uint8_t cmd, nl_recvmsg_m
 		if (ret || !ctx->intr)
 			return ret;
 	}
+	if (inexact_ok)
+		return 0;
 	set_error("the device kept changing during the dump; try again");
 	return -EAGAIN;
 }
@@ -426,7 +433,8 @@ int wgr_get_device(struct nlctx *ctx, const char *ifname, struct wgr_device *dev
 {
 	memset(dev, 0, sizeof(*dev));
 	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
-	return dump(ctx, ifname, WGRELAY_CMD_GET_DEVICE, parse_device, dev, reset_device);
+	/* Peers change only when configured: a dump that keeps changing is an error. */
+	return dump(ctx, ifname, WGRELAY_CMD_GET_DEVICE, parse_device, dev, reset_device, false);
 }
 
 static int parse_sessions(struct nl_msg *msg, void *arg)
@@ -486,10 +494,23 @@ static void reset_sessions(void *arg)
 	list->n = 0;
 }
 
+/**
+ * wgr_get_sessions - dump the session table of the relay @ifname into @list
+ *
+ * On a busy relay sessions come and go all the time, and the dump may be flagged
+ * interrupted on every try. Then @list holds what the last try read and
+ * list->inexact is set: the caller shows it with a warning rather than nothing.
+ * Return: 0 or a negative errno with last_error() set.
+ */
 int wgr_get_sessions(struct nlctx *ctx, const char *ifname, struct session_list *list)
 {
+	int ret;
+
 	memset(list, 0, sizeof(*list));
-	return dump(ctx, ifname, WGRELAY_CMD_GET_SESSIONS, parse_sessions, list, reset_sessions);
+	ret = dump(ctx, ifname, WGRELAY_CMD_GET_SESSIONS, parse_sessions, list, reset_sessions,
+		   true);
+	list->inexact = !ret && ctx->intr;
+	return ret;
 }
 
 static int put_settings(struct nl_msg *msg, const struct wgr_device *conf)

@@ -40,6 +40,7 @@ struct wgr_session {
 struct session_list {
 	struct wgr_session *items;
 	size_t n, cap;
+	bool inexact;	/* the table kept changing during every try of the dump */
 };
 
 int nlctx_open(struct nlctx *ctx, int protocol);

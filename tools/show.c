@@ -463,6 +463,10 @@ int show_main(int argc, char *argv[])
 			device_free(&dev);
 			break;
 		}
+		if (sessions.inexact)
+			fprintf(stderr, "%s: show %s: warning: sessions kept coming and going during "
+				"the dump; the list may miss some or show some twice\n",
+				prog_name, names[i]);
 		if (json) {
 			if (i)
 				putchar(',');
