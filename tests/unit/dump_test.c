@@ -155,45 +155,40 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void sessions_clean(void **state)
+/*
+ * A sessions dump whose first @intr replies are flagged interrupted: it returns
+ * 0 after @tries requests, with the one session of the last reply only.
+ */
+static void expect_sessions(int intr, int tries, bool inexact)
 {
 	struct session_list list;
 
-	(void)state;
+	k.intr_tries = intr;
 	assert_int_equal(wgr_get_sessions(&ctx, "lo", &list), 0);
-	assert_int_equal(k.tries, 1);
+	assert_int_equal(k.tries, tries);
 	assert_int_equal(list.n, 1);
-	assert_false(list.inexact);
+	assert_int_equal(list.items[0].index, tries);
+	assert_int_equal(list.inexact, inexact);
 	free(list.items);
+}
+
+static void sessions_clean(void **state)
+{
+	(void)state;
+	expect_sessions(0, 1, false);
 }
 
 static void sessions_retried(void **state)
 {
-	struct session_list list;
-
 	(void)state;
-	k.intr_tries = 3;
-	assert_int_equal(wgr_get_sessions(&ctx, "lo", &list), 0);
-	assert_int_equal(k.tries, 4);
-	/* Only what the clean try read: nothing of the interrupted ones. */
-	assert_int_equal(list.n, 1);
-	assert_int_equal(list.items[0].index, 4);
-	assert_false(list.inexact);
-	free(list.items);
+	expect_sessions(3, 4, false);
 }
 
+/* Kept, with the warning flag, once the 10 tries are used up. */
 static void sessions_never_still(void **state)
 {
-	struct session_list list;
-
 	(void)state;
-	k.intr_tries = 1000;
-	assert_int_equal(wgr_get_sessions(&ctx, "lo", &list), 0);
-	assert_int_equal(k.tries, 10);
-	assert_int_equal(list.n, 1);
-	assert_int_equal(list.items[0].index, 10);
-	assert_true(list.inexact);
-	free(list.items);
+	expect_sessions(1000, 10, true);
 }
 
 static void peers_never_still(void **state)
