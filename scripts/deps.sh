@@ -12,7 +12,7 @@ PACKAGES=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	# Building the module, relayctl and the unit tests.
-	make gcc bc pkg-config kmod dkms shellcheck
+	make gcc bc pkg-config kmod dkms shellcheck sparse
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcmocka-dev
 	# The VM lab and what runs inside it.
 	qemu-system-x86 busybox-static cpio xz-utils

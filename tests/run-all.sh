@@ -5,6 +5,7 @@
 #
 #  1. scripts/deps.sh (installs only what is missing)
 #  2. builds the module for every kernel and relayctl
+#  2b. W=1 and sparse on the module for every kernel (tests/style.sh)
 #  3. the unit tests (make -C tests/unit run), counted per cmocka test case
 #  4. every VM test (tests/vm/t-*.sh, once per "# variants:" word if it has that
 #     line) on every installed Debian kernel, logs in tests/out/KVER/
@@ -72,6 +73,15 @@ for kver in $KVERS; do
 done
 make --no-print-directory tool || failure "build: relayctl"
 make --no-print-directory -C tests/tools || failure "build: test tools"
+
+if ! skip style && selected style; then
+	heading "style: W=1 and sparse"
+	# shellcheck disable=SC2086
+	tests/style.sh $KVERS | tee "$OUT/style.log"
+	pass style "$(grep -c '^PASS:' "$OUT/style.log")"
+	n_fail=$(grep -c '^FAIL:' "$OUT/style.log")
+	((n_fail == 0)) || failure "style: see tests/out/style.log" "$n_fail"
+fi
 
 if ! skip unit && [[ -f tests/unit/Makefile ]]; then
 	heading "unit tests"
