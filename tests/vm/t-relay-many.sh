@@ -69,3 +69,18 @@ sessions=$(relay_sessions)
 ports=$(echo "$sessions" | grep -o "$HOTEL4:[0-9]*" | sort -u | wc -l)
 ((ports >= 3)) || fail "expected the three clients at three ports of $HOTEL4, saw $ports"
 assert_eq 0 "$(relay_stat rx_invalid)" "rx_invalid"
+
+step "max-sessions: with the table full, new sessions are refused and counted"
+live=$(relay_stat sessions)
+n vps relayctl set relay0 max-sessions "$live"
+full0=$(relay_stat sessions_full)
+# The tablet's session with home is rebuilt by a fresh handshake that needs room.
+n tablet wg set "${WG_IF[tablet]}" peer "${WG_PUB[home]}" remove
+wg_mesh_peer tablet home "$RELAY_EP"
+wait_for 30 eval '(($(relay_stat sessions_full) > full0))'
+log "sessions_full went from $full0 to $(relay_stat sessions_full)"
+(($(relay_stat sessions) <= live)) || fail "sessions grew past max-sessions ($live)"
+# Established sessions are untouched.
+pair_works laptop home
+pair_works phone home2
+n vps relayctl set relay0 max-sessions 131072
