@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Part 3, the session table at scale, with the debug module (make module-debug):
+# one real session learned from a handshake, then synthetic confirmed pairs added
+# through debugfs up to each level. At each level: memory, lookup cost, the
+# forwarding rate on the real session, and one gc sweep.
+
+. /tests/lib/common.sh
+. /usr/bin/bench-line.sh
+
+SECONDS_PER_RUN=${1:-5}
+LEVELS=(${2:-2 1000 100000 1000000})
+KO=/usr/bin/wgrelay-debug.ko
+
+[[ -f $KO ]] || fail "no $KO: bench/run.sh copies the debug build there"
+modprobe udp_tunnel
+modprobe ip6_udp_tunnel
+insmod "$KO"
+CTL=/sys/kernel/debug/wgrelay/ctl
+
+line_setup
+line_relay_session 86400
+n mid relayctl set relay0 max-sessions 16777216
+meminfo() { awk -v k="$1:" '$1 == k { print $2 * 1024 }' /proc/meminfo; }
+# "ip netns exec" mounts a fresh /sys, without debugfs: mount it in there.
+ctl() { n mid sh -c "mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null; echo '$*' >$CTL && cat $CTL"; }
+relay_stat() { n mid cat "/sys/class/net/relay0/wgrelay/$1"; }
+
+base_free=$(meminfo MemFree) base_sessions=$(relay_stat sessions)
+for level in "${LEVELS[@]}"; do
+	# Sessions are halves: the real pair is 2 of them.
+	pairs=$((level / 2 - 1))
+	if ((pairs > 0)); then
+		log "filling to $level sessions"
+		ctl relay0 fill "$pairs"
+	fi
+	sleep 1
+	sessions=$(relay_stat sessions)
+	free=$(meminfo MemFree)
+	bytes=$(( sessions > base_sessions ? (base_free - free) / (sessions - base_sessions) : 0 ))
+	echo "RESULT table mem sessions=$sessions bytes_per_session=$bytes slab=$(meminfo Slab) percpu=$(meminfo Percpu)"
+	if ((pairs > 0)); then
+		r=$(ctl relay0 lookup 200000)
+		echo "RESULT table lookup sessions=$sessions ns=$(awk '{ print $7 }' <<<"$r")"
+	fi
+	pps_run "table pps sessions=$sessions" "$MID_GEN4" "$RELAY_PORT" "$DATA_INDEX" 32 "$SECONDS_PER_RUN"
+	r=$(ctl relay0 gc)
+	echo "RESULT table gc sessions=$sessions ns=$(awk '{ print $5 }' <<<"$r")"
+done
+grep -E '^(kmalloc-(256|512|1k)|pcpu)' /proc/slabinfo 2>/dev/null | awk '{ print "slab", $1, $2, $4 }' || true

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: build, boot the lab VM once per part, and write docs/BENCHMARKS.md
+# and its charts (docs/bench/*.png). Not part of make check: it takes ~15-20 min.
+#
+# KVER     the guest kernel (default: 6.1.0-56-amd64 if installed, the LAB.md baseline)
+# PARTS    which parts to run (default: "e2e engine table handshake")
+# BENCH_T  seconds per measurement (default 5)
+
+set -euo pipefail
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$TOP"
+
+KVER=${KVER:-$(ls -d /lib/modules/6.1.0-*/build 2>/dev/null | head -1 | cut -d/ -f4)}
+[[ -n $KVER ]] || { echo "bench: no kernel headers (set KVER)" >&2; exit 1; }
+PARTS=${PARTS:-e2e engine table handshake}
+T=${BENCH_T:-5}
+OUT=build/bench
+LOGS=$OUT/log
+
+make --no-print-directory module KVER="$KVER"
+make --no-print-directory module-debug KVER="$KVER"
+make --no-print-directory tool
+make --no-print-directory -C bench
+# Into the guest's /usr/bin (tests/vm/mkinitramfs.sh copies build/bench/*).
+for f in bench/guest/*.sh; do
+	cp "$f" "$OUT/bench-$(basename "$f")"
+done
+cp "build/$KVER-debug/wgrelay.ko" "$OUT/wgrelay-debug.ko"
+mkdir -p "$LOGS"
+
+for part in $PARTS; do
+	case $part in
+	e2e) args=("$T") mem=1024 ;;
+	engine) args=("$T" 2) mem=1024 ;;
+	table) args=("$T") mem=2048 ;;	# a million sessions take ~450 MB
+	handshake) args=("$T") mem=1024 ;;
+	*) echo "bench: unknown part $part" >&2; exit 2 ;;
+	esac
+	echo "=== bench: $part"
+	rm -f "$LOGS/bench-$part"*.log
+	VM_MEM=$mem LOGDIR=$TOP/$LOGS TIMEOUT=600 tests/vm/run.sh "$KVER" vm/bench.sh "$part" "${args[@]}" |
+		grep -E '^(RESULT|PASS|FAIL|\[)' || true
+	grep -h '^RESULT' "$LOGS/bench-$part"*.log >"$OUT/$part.results" ||
+		{ echo "bench: $part produced no results (log: $LOGS)" >&2; exit 1; }
+done
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+python3 bench/report.py --out docs --results "$OUT" --kver "$KVER" --cpu "$cpu" \
+	--cores "$(nproc)" --seconds "$T"
+echo "bench: wrote docs/BENCHMARKS.md and docs/bench/*.png"
