@@ -10,6 +10,7 @@
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"
+. "$(dirname "$0")/../lib/relay.sh"
 
 say() { printf '%s\n' "$@" | fold -s -w 88; }
 show() {
@@ -65,23 +66,72 @@ step_blocked() {
 		"forward a port on a box shared by thousands of customers)"
 }
 
-step_relay_device() {
-	heading "the relay: a wgrelay device on the VPS"
+step_relay() {
+	heading "the relay: wgrelay on the VPS, provisioned with the peers' public keys"
 	modinfo -F filename wgrelay >/dev/null 2>&1 ||
 		fail "wgrelay.ko is not in this VM: the module did not build (see 'make module')"
-	say "wgrelay is a kernel module; 'ip link add ... type wgrelay' loads it on demand."
-	show vps ip link add relay0 type wgrelay
-	show "" "lsmod | grep -E '^(Module|wgrelay)'"
-	show vps ip link set relay0 up
-	show vps ip -d link show relay0
-	show vps ss -uln
-	if command -v relayctl >/dev/null; then
-		show vps relayctl show relay0 || true
-	fi
-	show vps ip link del relay0
+	wg_keys home laptop
+	relay_conf "$TMP/relay0.conf" home laptop
+	say "On a VPS this file is /etc/wgrelay/relay0.conf. It holds public keys only: the" \
+		"relay never has a private key and never decrypts anything."
+	show "" cat "$TMP/relay0.conf"
+	say "" "'relayctl up' creates relay0 (loading the module), applies the file and brings" \
+		"it up; the relay listens on UDP 51820 on IPv4 and IPv6:"
+	show vps relayctl up "$TMP/relay0.conf"
+	show vps "ss -uln | grep -E 'State|51820'"
+	show vps relayctl show relay0
 }
 
-DEMO_STEPS=(step_lab step_outbound step_blocked step_relay_device)
+# wg_quick_text NS PEER: the wg-quick file NS would use (what the README shows).
+wg_quick_text() {
+	printf '[Interface]\nPrivateKey = (%s private key)\nAddress = %s/24\n\n' "$1" "${WG_ADDR[$1]}"
+	printf '[Peer]\nPublicKey = %s\nAllowedIPs = %s/32\nEndpoint = %s\nPersistentKeepalive = 25\n' \
+		"${WG_PUB[$2]}" "${WG_ADDR[$2]}" "$RELAY_EP"
+}
+
+step_peers() {
+	heading "stock WireGuard on home and laptop, Endpoint = the relay"
+	say "Each side keeps its ordinary WireGuard config; the only change is that the" \
+		"peer's Endpoint is the VPS. home's config, as wg-quick would read it:"
+	wg_quick_text home laptop | sed 's/^/    /'
+	say "" "and the laptop's:"
+	wg_quick_text laptop home | sed 's/^/    /'
+	wg_peers "$RELAY_EP" "$RELAY_EP"
+	say "" "(applied here with ip and wg, as wg-quick does)"
+	show home wg show
+	show laptop wg show
+}
+
+step_ping() {
+	heading "the laptop reaches home, and home the laptop"
+	wait_for 30 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
+	show laptop ping -c 4 -i 0.3 "${WG_ADDR[home]}"
+	show home ping -c 4 -i 0.3 "${WG_ADDR[laptop]}"
+	say "" "Both sides see the other at the relay; the handshake and the encryption are" \
+		"theirs, end to end:"
+	show laptop "wg show wg0 endpoints; wg show wg0 latest-handshakes"
+}
+
+step_iperf() {
+	heading "a transfer through the relay"
+	bg home iperf3 -s -1 -B "${WG_ADDR[home]}"
+	wait_for 10 listening home tcp 5201
+	show laptop iperf3 -c "${WG_ADDR[home]}" -t 5 -f m
+	say "" "(QEMU emulates the CPU here, so absolute speed says little; see make bench" \
+		"for the relay against the direct path and a WireGuard hub, measured side by side)"
+}
+
+step_state() {
+	heading "what the relay knows: bindings and sessions, no keys"
+	say "Each peer is bound to the public endpoint its NAT gave it; the session table" \
+		"maps each WireGuard receiver index to where its owner is:"
+	show vps relayctl show relay0
+	show vps relayctl show relay0 sessions
+	show vps "relayctl show relay0 stats | grep -vw 0"
+	show vps ip -s link show relay0
+}
+
+DEMO_STEPS=(step_lab step_outbound step_blocked step_relay step_peers step_ping step_iperf step_state)
 
 cd "$(dirname "$0")/.." || exit 1
 for s in "${DEMO_STEPS[@]}"; do

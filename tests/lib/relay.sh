@@ -14,10 +14,11 @@ relay_conf() {
 	local file=$1 name
 	shift
 	{
-		printf '[Relay]\nListenPort = %s\n%s\n' "$RELAY_PORT" "${RELAY_SETTINGS:-}"
+		printf '[Relay]\nListenPort = %s\n' "$RELAY_PORT"
+		[[ -z ${RELAY_SETTINGS:-} ]] || printf '%s\n' "$RELAY_SETTINGS"
 		for name; do
-			printf '\n[Peer]\nPublicKey = %s\nName = %s\n%s\n' \
-				"${WG_PUB[$name]}" "$name" "${RELAY_PEER_EXTRA[$name]:-}"
+			printf '\n[Peer]\nPublicKey = %s\nName = %s\n' "${WG_PUB[$name]}" "$name"
+			[[ -z ${RELAY_PEER_EXTRA[$name]:-} ]] || printf '%s\n' "${RELAY_PEER_EXTRA[$name]}"
 		done
 	} >"$file"
 }
