@@ -15,7 +15,7 @@
 . /tests/lib/relay.sh
 
 T=${1:-5}
-PATHS=(${2:-direct relay hub gohub})
+read -ra PATHS <<<"${2:-direct relay hub gohub}"
 HOME_PORT=51900 LAPTOP_PORT=51901
 
 cgnat_setup
@@ -44,7 +44,9 @@ measure() { # PATH
 	((i < 60)) || fail "$1: laptop cannot reach home"
 	for spec in "1 up" "4 up" "1 down" "4 down"; do
 		set -- "$1" $spec
-		out=$(n laptop iperf3 -c "${WG_ADDR[home]}" -t "$T" -P "$2" $([[ $3 == down ]] && echo -R) -f m |
+		reverse=()
+		[[ $3 == down ]] && reverse=(-R)
+		out=$(n laptop iperf3 -c "${WG_ADDR[home]}" -t "$T" -P "$2" "${reverse[@]}" -f m |
 			awk '/receiver/ { v = $(NF - 2) } END { print v }')
 		echo "RESULT e2e $1 tcp streams=$2 dir=$3 mbit=$out"
 	done

@@ -16,7 +16,7 @@
 . /usr/bin/bench-line.sh
 
 SECONDS_PER_RUN=${1:-5}
-SIZES=(${2:-1 100 1000 10000})
+read -ra SIZES <<<"${2:-1 100 1000 10000}"
 N_SRC=512
 
 line_setup

@@ -10,7 +10,7 @@
 . /usr/bin/bench-line.sh
 
 SECONDS_PER_RUN=${1:-5}
-LEVELS=(${2:-2 1000 100000 1000000})
+read -ra LEVELS <<<"${2:-2 1000 100000 1000000}"
 KO=/usr/bin/wgrelay-debug.ko
 
 [[ -f $KO ]] || fail "no $KO: bench/run.sh copies the debug build there"
