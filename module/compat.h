@@ -2,14 +2,15 @@
 /*
  * Kernel version differences, in one place. Force-included into every file of the
  * module by Kbuild, so logic never carries #if LINUX_VERSION_CODE of its own.
- * Supported: 5.15 through current mainline; built and tested on Debian's 6.1 and 6.12.
+ * Built and tested on Debian's 6.1 and 6.12. The differences known up to current
+ * mainline are collected here so that other kernels can follow; not handled yet:
+ * rtnl_link_ops.newlink() taking a struct rtnl_newlink_params (6.15).
  */
 #ifndef _WGR_COMPAT_H
 #define _WGR_COMPAT_H
 
 #include <linux/version.h>
 #include <linux/netdevice.h>
-#include <linux/timer.h>
 #include <net/genetlink.h>
 #include <net/udp_tunnel.h>
 #include <crypto/blake2s.h>
@@ -55,11 +56,6 @@ static inline struct nlattr **wgr_dump_attrs(struct netlink_callback *cb)
 {
 	return genl_dumpit_info(cb)->attrs;
 }
-#endif
-
-/* 6.2 renamed del_timer*() to timer_delete*(); 6.15 removed the old names. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-#define timer_delete_sync(t) del_timer_sync(t)
 #endif
 
 /* 6.19 put blake2s()'s key first and its lengths beside their buffers. */

@@ -127,8 +127,14 @@ static void wgr_uninit(struct net_device *dev)
 {
 	struct wgr_device *wgr = netdev_priv(dev);
 
-	/* A grace period follows in unregister_netdevice_many() before the free. */
-	list_del_rcu(&wgr->list);
+	/*
+	 * register_netdevice() calls this on its own error paths too, before newlink
+	 * listed the device (and then frees it at once: it must never be listed
+	 * there). After a listing, a grace period follows in
+	 * unregister_netdevice_many() before the free.
+	 */
+	if (!list_empty(&wgr->list))
+		list_del_rcu(&wgr->list);
 }
 
 static const struct net_device_ops wgr_netdev_ops = {
@@ -163,6 +169,7 @@ static void wgr_setup(struct net_device *dev)
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = ETH_MAX_MTU;
 	dev->needs_free_netdev = true;
+	INIT_LIST_HEAD(&((struct wgr_device *)netdev_priv(dev))->list);
 	dev->sysfs_groups[0] = &wgr_sysfs_group;
 	wgr_set_lltx(dev);
 	wgr_set_netns_local(dev);
@@ -232,26 +239,6 @@ struct rtnl_link_ops wgr_link_ops __read_mostly = {
 };
 
 /**
- * wgr_device_get_by_index - find a relay device and hold it
- * @net: the namespace
- * @ifindex: its interface index
- *
- * Return: the relay with its net_device held (dev_put() it), or NULL.
- */
-struct wgr_device *wgr_device_get_by_index(struct net *net, int ifindex)
-{
-	struct net_device *dev = dev_get_by_index(net, ifindex);
-
-	if (!dev)
-		return NULL;
-	if (dev->rtnl_link_ops != &wgr_link_ops) {
-		dev_put(dev);
-		return NULL;
-	}
-	return netdev_priv(dev);
-}
-
-/**
  * wgr_device_set_port - change the listen port, reopening the sockets if up
  * @wgr: the relay
  * @port: the new port
@@ -274,19 +261,6 @@ int wgr_device_set_port(struct wgr_device *wgr, u16 port, struct netlink_ext_ack
 	}
 	WRITE_ONCE(wgr->cfg.listen_port, port);
 	return 0;
-}
-
-/**
- * wgr_device_flush - forget learned state on the operator's request
- * @wgr: the relay
- * @what: a mask of WGRELAY_FLUSH_*
- *
- * Context: process, wgr->lock held.
- */
-void wgr_device_flush(struct wgr_device *wgr, u32 what)
-{
-	lockdep_assert_held(&wgr->lock);
-	wgr_state_flush(wgr, what);
 }
 
 static int __net_init wgr_net_init(struct net *net)

@@ -73,10 +73,8 @@ void wgr_stats_read(struct wgr_device *wgr, u64 out[__WGRELAY_STAT_MAX]);
 u64 wgr_stat_read(struct wgr_device *wgr, enum wgrelay_stat s);
 
 extern struct rtnl_link_ops wgr_link_ops;
-struct wgr_device *wgr_device_get_by_index(struct net *net, int ifindex);
 
 int wgr_device_set_port(struct wgr_device *wgr, u16 port, struct netlink_ext_ack *extack);
-void wgr_device_flush(struct wgr_device *wgr, u32 what);
 
 /* The relays of one namespace, for procfs. */
 struct wgr_net {

@@ -319,6 +319,11 @@ static int dump_start(struct netlink_callback *cb)
 	struct net_device *dev;
 
 	memset(ctx, 0, sizeof(*ctx));
+	/*
+	 * As if a first message had been sent unchanged: nl_dump_check_consistent()
+	 * then flags a change already seen while filling the real first message.
+	 */
+	cb->prev_seq = 1;
 	if (!cb->extack)
 		return 0;
 	dev = lookup_dev(sock_net(cb->skb->sk), wgr_dump_attrs(cb), cb->extack);
@@ -379,7 +384,8 @@ static int put_settings(struct sk_buff *skb, struct wgr_device *wgr)
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 0; i < __WGRELAY_STAT_MAX; i++) {
-		if (nla_put_u64_64bit(skb, i + 1, stats[i], WGRELAY_STATS_A_PAD)) {
+		if (nla_put_u64_64bit(skb, WGRELAY_STATS_A_COUNTER(i), stats[i],
+				      WGRELAY_STATS_A_PAD)) {
 			nla_nest_cancel(skb, nest);
 			return -EMSGSIZE;
 		}
@@ -1083,7 +1089,7 @@ static int flush(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&wgr->lock);
 	if (dev_alive(dev, info->extack))
-		wgr_device_flush(wgr, mask);
+		wgr_state_flush(wgr, mask);
 	else
 		ret = -ENODEV;
 	mutex_unlock(&wgr->lock);
@@ -1130,7 +1136,6 @@ static const struct genl_ops wgr_genl_ops[] = {
 static struct genl_family wgr_genl_family __ro_after_init = {
 	.ops = wgr_genl_ops,
 	.n_ops = ARRAY_SIZE(wgr_genl_ops),
-	.resv_start_op = WGRELAY_CMD_FLUSH + 1,
 	.name = WGRELAY_GENL_NAME,
 	.version = WGRELAY_GENL_VERSION,
 	.module = THIS_MODULE,

@@ -12,6 +12,7 @@
 #include <net/ipv6_stubs.h>
 #include <net/ip6_route.h>
 #include <net/route.h>
+#include <linux/inetdevice.h>
 
 #include "device.h"
 #include "relay.h"
@@ -148,12 +149,10 @@ static int send4(struct wgr_device *wgr, struct sk_buff *skb,
 	if (cache)
 		rt = dst_cache_get_ip4(cache, &fl.saddr);
 	if (!rt) {
-		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
 		/* The address the peer reached us at may have gone away: pick another. */
-		if (PTR_ERR_OR_ZERO(rt) == -EINVAL && fl.saddr) {
+		if (fl.saddr && !inet_confirm_addr(sock_net(sk), NULL, 0, fl.saddr, RT_SCOPE_HOST))
 			fl.saddr = 0;
-			rt = ip_route_output_flow(sock_net(sk), &fl, sk);
-		}
+		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
 		if (IS_ERR(rt))
 			return PTR_ERR(rt);
 		if (cache)

@@ -360,10 +360,11 @@ static int parse_device(struct nl_msg *msg, void *arg)
 	if (tb[WGRELAY_A_STATS]) {
 		dev->has_stats = true;
 		nla_for_each_nested(a, tb[WGRELAY_A_STATS], rem) {
-			int type = nla_type(a);
+			int stat = nla_type(a) - WGRELAY_STATS_A_FIRST_COUNTER;
 
-			if (type >= 1 && type <= __WGRELAY_STAT_MAX)
-				get_u64(a, &dev->stats[type - 1]);
+			/* Counters newer than this tool are skipped. */
+			if (stat >= 0 && stat < __WGRELAY_STAT_MAX)
+				get_u64(a, &dev->stats[stat]);
 		}
 	}
 	if (tb[WGRELAY_A_PEERS]) {

@@ -181,4 +181,12 @@ ns_add again
 n again ip link add relay0 type wgrelay
 n again ip link set relay0 up
 wait_for 5 listening again udp 51820
+
+step "registration failing after the device is set up (its index is taken where it goes)"
+ns_add taken
+n taken ip link add d0 index 4242 type dummy
+assert_fails ip link add relay9 netns taken index 4242 type wgrelay
+assert_fails n taken ip link show relay9
+n again ip link add relay9 index 4242 type wgrelay
+n again ip link del relay9
 log "device: all good"

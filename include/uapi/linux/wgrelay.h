@@ -160,8 +160,9 @@ enum wgrelay_session_attr {
 #define WGRELAY_SESSION_A_MAX (__WGRELAY_SESSION_A_LAST - 1)
 
 /*
- * Device counters. In WGRELAY_A_STATS each is a u64 attribute whose type is the
- * counter's index plus one; sysfs names them in lower case without the prefix.
+ * Device counters. In WGRELAY_A_STATS each is a u64 attribute whose type is
+ * WGRELAY_STATS_A_COUNTER(index); sysfs names them in lower case without the
+ * prefix. New counters are added at the end; no attribute number ever moves.
  */
 enum wgrelay_stat {
 	WGRELAY_STAT_RX_PACKETS,	/* datagrams received on the relay port */
@@ -193,10 +194,10 @@ enum wgrelay_stat {
 
 enum wgrelay_stats_attr {
 	WGRELAY_STATS_A_UNSPEC,
-	/* WGRELAY_STAT_x + 1 */
-	WGRELAY_STATS_A_PAD = __WGRELAY_STAT_MAX + 1,
-	__WGRELAY_STATS_A_LAST
+	WGRELAY_STATS_A_PAD,
+	WGRELAY_STATS_A_FIRST_COUNTER,	/* WGRELAY_STAT_RX_PACKETS; the rest follow */
 };
-#define WGRELAY_STATS_A_MAX (__WGRELAY_STATS_A_LAST - 1)
+#define WGRELAY_STATS_A_COUNTER(stat)	(WGRELAY_STATS_A_FIRST_COUNTER + (stat))
+#define WGRELAY_STATS_A_MAX		WGRELAY_STATS_A_COUNTER(__WGRELAY_STAT_MAX - 1)
 
 #endif /* _UAPI_LINUX_WGRELAY_H */
