@@ -161,6 +161,7 @@ struct wgr_peer *wgr_peer_create(struct wgr_device *wgr, const u8 *public_key)
 	memcpy(peer->public_key, public_key, WGRELAY_KEY_LEN);
 	wgr_mac1_key(peer->mac1_key, public_key);
 	INIT_LIST_HEAD(&peer->halves);
+	seqcount_init(&peer->bind_seq);
 	ret = rhashtable_lookup_insert_fast(&wgr->peers.by_key, &peer->key_node, key_params);
 	if (ret) {
 		kfree(peer);
@@ -209,8 +210,11 @@ void wgr_peers_remove_all(struct wgr_device *wgr)
 	struct wgr_peer *peer, *tmp;
 
 	lockdep_assert_held(&wgr->lock);
-	list_for_each_entry_safe(peer, tmp, &wgr->peers.list, list)
+	list_for_each_entry_safe(peer, tmp, &wgr->peers.list, list) {
 		wgr_peer_remove(peer);
+		/* A million peers, each walking the handshake and source tables. */
+		cond_resched();
+	}
 }
 
 /**

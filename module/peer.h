@@ -8,6 +8,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/socket.h>
+#include <linux/seqlock.h>
 #include <linux/wgrelay.h>
 
 struct wgr_device;
@@ -55,10 +56,14 @@ struct wgr_allowed {
  * @name: operator's name for it, "" for none (wgr_device.lock)
  * @allowed: peers it may talk to, NULL for any (RCU, wgr_device.lock)
  * @static_ep: operator-given endpoint, used while unbound (wgr_state.lock)
- * @bind_ep: learned endpoint (wgr_state.lock)
+ * @bind_ep: learned endpoint (wgr_state.lock to write, @bind_seq to read without it)
+ * @bind_seq: guards @bind_ep against torn lockless reads
  * @bind_state: enum wgrelay_binding_state (wgr_state.lock)
+ * @bind_trusted: the binding was proven by a handshake whose responder answered at
+ *                an endpoint already trusted (see wgr_pair_create()); a binding
+ *                learned through discovery is not, and cannot displace one that is
  * @bind_time: jiffies when @bind_ep was set (wgr_state.lock)
- * @last_rx: jiffies of the last data accepted from it (lockless, WRITE_ONCE)
+ * @last_rx: jiffies of the last data from it at its binding (lockless, WRITE_ONCE)
  * @halves: session halves it owns (wgr_state.lock)
  * @n_sessions: length of @halves
  * @retired: traffic of its sessions that have gone: rx/tx packets/bytes
@@ -78,7 +83,9 @@ struct wgr_peer {
 	struct wgr_allowed __rcu *allowed;
 	struct wgr_endpoint static_ep;
 	struct wgr_endpoint bind_ep;
+	seqcount_t bind_seq;
 	u8 bind_state;
+	bool bind_trusted;
 	unsigned long bind_time;
 	unsigned long last_rx;
 	struct list_head halves;

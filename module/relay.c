@@ -82,6 +82,23 @@ static enum wgr_message_type skb_message(struct sk_buff *skb)
 	return type;
 }
 
+/*
+ * Roaming: data on a confirmed session from an endpoint other than its sender's
+ * moves the sender there, if nobody but the two peers could have sent it. That
+ * takes the index, which only they and the relay know (not half 0's when
+ * discovery sent the initiation, and so its sender index, to others too), and a
+ * counter past any seen but within reach of it, as a real sender's is.
+ */
+static bool may_roam(struct wgr_device *wgr, struct wgr_half *h, u64 counter)
+{
+	u64 seen = READ_ONCE(h->counter);
+
+	return READ_ONCE(wgr->cfg.roaming) &&
+	       !(h->which == 0 && wgr_half_pair(h)->leaked) &&
+	       counter > seen && counter - seen <= WGR_ROAM_WINDOW &&
+	       counter < WGR_REJECT_AFTER_MESSAGES;
+}
+
 static void relay_data(struct wgr_device *wgr, struct sk_buff *skb,
 		       const struct wgr_endpoint *src)
 {
@@ -118,16 +135,12 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb,
 			wgr_pair_confirm(wgr, pair);
 		spin_unlock(&wgr->state.lock);
 	} else if (unlikely(elsewhere)) {
-		/*
-		 * Roaming: only the two peers and the relay know a confirmed session's
-		 * index, and only a counter beyond any seen shows it is not a replay.
-		 */
-		if (!READ_ONCE(wgr->cfg.roaming) || counter <= READ_ONCE(h->counter)) {
+		if (!may_roam(wgr, h, counter)) {
 			wgr_stat_inc(wgr, WGRELAY_STAT_RX_NO_SESSION);
 			goto drop;
 		}
 		spin_lock(&wgr->state.lock);
-		if (counter > READ_ONCE(h->counter) && !READ_ONCE(sender->owner->dead))
+		if (may_roam(wgr, h, counter) && !READ_ONCE(sender->owner->dead))
 			wgr_pair_roam(wgr, sender, src);
 		spin_unlock(&wgr->state.lock);
 	}
@@ -136,7 +149,8 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb,
 		WRITE_ONCE(h->counter, counter);
 	if (READ_ONCE(pair->last_seen) != jiffies)
 		WRITE_ONCE(pair->last_seen, jiffies);
-	if (READ_ONCE(sender->owner->last_rx) != jiffies)
+	/* Only data from where a peer is bound keeps the binding: not any session's. */
+	if (READ_ONCE(sender->owner->last_rx) != jiffies && wgr_peer_bound_at(sender->owner, src))
 		WRITE_ONCE(sender->owner->last_rx, jiffies);
 
 	wgr_half_read_ep(h, &to);
@@ -184,7 +198,9 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
 
 /*
  * Whose mac1 is this? The source's recent targets are tried first; then every
- * peer. Called under RCU without the state lock: the scan can be long.
+ * peer, within the relay's scan budget. Called under RCU without the state lock:
+ * the scan can be long. Return: the peer, NULL, or ERR_PTR(-EBUSY) when the
+ * budget would not cover a scan.
  */
 static struct wgr_peer *find_receiver(struct wgr_device *wgr, const u8 *msg,
 				      unsigned int mac_off, struct wgr_peer **hints,
@@ -192,48 +208,61 @@ static struct wgr_peer *find_receiver(struct wgr_device *wgr, const u8 *msg,
 {
 	struct wgr_peer *peer;
 	unsigned int i;
+	bool allowed;
 
 	for (i = 0; i < n_hints; i++)
 		if (hints[i] && wgr_mac1_valid(msg, mac_off, hints[i]->mac1_key))
 			return hints[i];
+	spin_lock(&wgr->state.lock);
+	allowed = wgr_scan_allow(wgr, READ_ONCE(wgr->peers.count));
+	spin_unlock(&wgr->state.lock);
+	if (!allowed)
+		return ERR_PTR(-EBUSY);
 	list_for_each_entry_rcu(peer, &wgr->peers.list, list)
 		if (wgr_mac1_valid(msg, mac_off, peer->mac1_key))
 			return peer;
 	return NULL;
 }
 
+/* Count why no receiver was found: over the scan budget, or nobody's mac1. */
+static void count_no_receiver(struct wgr_device *wgr, struct wgr_peer *peer)
+{
+	wgr_stat_inc(wgr, IS_ERR(peer) ? WGRELAY_STAT_HS_RATELIMITED
+				       : WGRELAY_STAT_HS_UNKNOWN_TARGET);
+}
+
 static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			     const struct wgr_endpoint *src)
 {
 	struct wgr_state *state = &wgr->state;
-	struct wgr_peer *hints[WGR_SOURCE_RECENT] = {};
+	struct wgr_peer *hints[WGR_SOURCE_RECENT];
 	struct wgr_endpoint *to, route;
 	struct wgr_source *source;
 	struct wgr_peer *target;
 	unsigned int n = 0, fanout;
-
-	spin_lock(&state->lock);
-	if (!wgr_ratelimit_allow(wgr, src)) {
-		spin_unlock(&state->lock);
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
-		goto drop;
-	}
-	source = wgr_source_get(wgr, src);
-	if (source)
-		memcpy(hints, source->recent, sizeof(hints));
-	spin_unlock(&state->lock);
+	bool trusted = false;
 
 	/* The hints stay valid under RCU: a peer is freed only after a grace period. */
 	rcu_read_lock();
-	target = find_receiver(wgr, skb->data, WGR_INITIATION_MAC1_OFF, hints, ARRAY_SIZE(hints));
-	if (!target) {
+	spin_lock(&state->lock);
+	if (!wgr_ratelimit_allow(wgr, src)) {
+		spin_unlock(&state->lock);
 		rcu_read_unlock();
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_UNKNOWN_TARGET);
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
+		goto drop;
+	}
+	wgr_source_hints(wgr, src, hints);
+	spin_unlock(&state->lock);
+
+	target = find_receiver(wgr, skb->data, WGR_INITIATION_MAC1_OFF, hints, ARRAY_SIZE(hints));
+	if (IS_ERR_OR_NULL(target)) {
+		rcu_read_unlock();
+		count_no_receiver(wgr, target);
 		goto drop;
 	}
 
 	fanout = READ_ONCE(wgr->cfg.discovery_fanout);
-	to = kmalloc_array(max(fanout, 1U), sizeof(*to), GFP_ATOMIC);
+	to = kmalloc_array(fanout + 1, sizeof(*to), GFP_ATOMIC);
 	if (unlikely(!to)) {
 		rcu_read_unlock();
 		wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
@@ -243,28 +272,37 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	spin_lock(&state->lock);
 	if (target->dead)
 		goto unlock_drop;
-	/* The source record may have been evicted while the lock was dropped. */
+	/* Only now that mac1 named a peer is the source worth remembering. */
 	source = wgr_source_get(wgr, src);
 	if (source)
 		wgr_source_note_target(source, target);
-	if (wgr_peer_route(target, &route)) {
-		if (wgr_endpoint_eq(&route, src)) {
+	if (wgr_peer_route(target, &route, &trusted)) {
+		if (!wgr_endpoint_eq(&route, src)) {
+			to[n++] = route;
+			wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
+		} else if (trusted) {
 			wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
 			goto unlock_drop;
 		}
-		to[0] = route;
-		n = 1;
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
-	} else {
-		n = wgr_discovery_candidates(wgr, src, target, to, fanout);
+	}
+	if (!trusted) {
+		/*
+		 * No endpoint the relay can vouch for: discover the target among the
+		 * peers initiating through it, and be found by it in turn.
+		 */
+		unsigned int found = wgr_discovery_candidates(wgr, src, n ? &route : NULL,
+							      target, to + n, fanout);
+
+		n += found;
+		wgr_stat_add(wgr, WGRELAY_STAT_DISCOVERY_FWD, found);
 		if (source)
 			wgr_source_add_pending(source, target);
 		if (!n)
 			wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);
-		wgr_stat_add(wgr, WGRELAY_STAT_DISCOVERY_FWD, n);
 	}
 	if (n)
-		wgr_handshake_record(wgr, wgr_initiation_sender(skb->data), src, target, to, n);
+		wgr_handshake_record(wgr, wgr_initiation_sender(skb->data), src, target,
+				     trusted, to, n);
 	spin_unlock(&state->lock);
 	rcu_read_unlock();
 
@@ -285,7 +323,7 @@ static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
 {
 	u32 receiver = wgr_response_receiver(skb->data);
 	struct wgr_state *state = &wgr->state;
-	struct wgr_peer *initiator, *target;
+	struct wgr_peer *initiator, *target, *hint;
 	struct wgr_handshake *hs;
 	struct wgr_endpoint to;
 	struct wgr_pair *pair;
@@ -303,13 +341,15 @@ static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
 		goto drop;
 	}
 	target = hs->target;
+	hint = wgr_source_owner(wgr, &hs->initiator);
 	spin_unlock(&state->lock);
 
+	/* The hint stays valid under RCU even if its peer is being removed. */
 	rcu_read_lock();
-	initiator = find_receiver(wgr, skb->data, WGR_RESPONSE_MAC1_OFF, NULL, 0);
-	if (!initiator) {
+	initiator = find_receiver(wgr, skb->data, WGR_RESPONSE_MAC1_OFF, &hint, 1);
+	if (IS_ERR_OR_NULL(initiator)) {
 		rcu_read_unlock();
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_UNKNOWN_TARGET);
+		count_no_receiver(wgr, initiator);
 		goto drop;
 	}
 	if (!wgr_peers_may_talk(initiator, target)) {
@@ -332,8 +372,8 @@ static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
 		goto unlock_drop;
 	}
 	wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_CREATED, 2);
-	wgr_bind(initiator, &hs->initiator, WGRELAY_BINDING_TENTATIVE);
-	wgr_bind(target, src, WGRELAY_BINDING_TENTATIVE);
+	wgr_bind(initiator, &hs->initiator, WGRELAY_BINDING_TENTATIVE, false);
+	wgr_bind(target, src, WGRELAY_BINDING_TENTATIVE, false);
 	initiator->handshakes++;
 	target->handshakes++;
 	to = hs->initiator;
@@ -358,6 +398,12 @@ static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb,
 	struct wgr_endpoint to;
 
 	spin_lock(&wgr->state.lock);
+	if (!wgr_ratelimit_allow(wgr, src)) {
+		spin_unlock(&wgr->state.lock);
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
+		kfree_skb(skb);
+		return;
+	}
 	hs = wgr_handshake_answered(wgr, wgr_cookie_receiver(skb->data), src);
 	if (hs)
 		to = hs->initiator;

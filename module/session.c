@@ -61,6 +61,7 @@ int wgr_state_init(struct wgr_state *state)
 	INIT_LIST_HEAD(&state->pairs);
 	INIT_LIST_HEAD(&state->hs_list);
 	INIT_LIST_HEAD(&state->src_list);
+	INIT_LIST_HEAD(&state->bucket_lru);
 	hash_init(state->handshakes);
 	hash_init(state->sources);
 	hash_init(state->buckets);
@@ -104,6 +105,22 @@ static void pair_remove(struct wgr_device *wgr, struct wgr_pair *pair)
 	call_rcu(&pair->rcu, pair_free_rcu);
 }
 
+/* Every change to a binding goes through here, inside the peer's seqcount. */
+static void set_binding(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8 state,
+			bool trusted)
+{
+	lockdep_assert_held(&peer->wgr->state.lock);
+	write_seqcount_begin(&peer->bind_seq);
+	if (ep)
+		peer->bind_ep = *ep;
+	else
+		memset(&peer->bind_ep, 0, sizeof(peer->bind_ep));
+	write_seqcount_end(&peer->bind_seq);
+	peer->bind_state = state;
+	peer->bind_trusted = trusted;
+	peer->bind_time = jiffies;
+}
+
 static void handshake_remove(struct wgr_state *state, struct wgr_handshake *hs)
 {
 	lockdep_assert_held(&state->lock);
@@ -120,6 +137,14 @@ static void source_remove(struct wgr_state *state, struct wgr_source *src)
 	list_del(&src->list);
 	state->n_sources--;
 	kfree(src);
+}
+
+static void bucket_remove(struct wgr_state *state, struct wgr_bucket *b)
+{
+	hash_del(&b->node);
+	list_del(&b->lru);
+	state->n_buckets--;
+	kfree(b);
 }
 
 static void flush_sessions(struct wgr_device *wgr)
@@ -155,10 +180,8 @@ void wgr_state_flush(struct wgr_device *wgr, u32 what)
 		flush_sessions(wgr);
 	if (what & WGRELAY_FLUSH_BINDINGS) {
 		rcu_read_lock();
-		list_for_each_entry_rcu(peer, &wgr->peers.list, list) {
-			memset(&peer->bind_ep, 0, sizeof(peer->bind_ep));
-			peer->bind_state = WGRELAY_BINDING_NONE;
-		}
+		list_for_each_entry_rcu(peer, &wgr->peers.list, list)
+			set_binding(peer, NULL, WGRELAY_BINDING_NONE, false);
 		rcu_read_unlock();
 	}
 	spin_unlock_bh(&wgr->state.lock);
@@ -172,19 +195,12 @@ void wgr_state_destroy(struct wgr_state *state)
 {
 	struct wgr_device *wgr = container_of(state, struct wgr_device, state);
 
+	struct wgr_bucket *b, *tmp;
+
 	spin_lock_bh(&state->lock);
 	flush_sessions(wgr);
-	while (state->n_buckets) {
-		struct wgr_bucket *b;
-		struct hlist_node *tmp;
-		int bkt;
-
-		hash_for_each_safe(state->buckets, bkt, tmp, b, node) {
-			hash_del(&b->node);
-			kfree(b);
-			state->n_buckets--;
-		}
-	}
+	list_for_each_entry_safe(b, tmp, &state->bucket_lru, lru)
+		bucket_remove(state, b);
 	spin_unlock_bh(&state->lock);
 	rhltable_destroy(&state->sessions);
 }
@@ -217,6 +233,8 @@ void wgr_state_forget_peer(struct wgr_device *wgr, struct wgr_peer *peer)
 		for (i = 0; i < WGR_SOURCE_PENDING; i++)
 			if (src->pending[i] == peer)
 				src->pending[i] = NULL;
+		if (src->owner == peer)
+			src->owner = NULL;
 	}
 	spin_unlock_bh(&state->lock);
 }
@@ -287,36 +305,72 @@ void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep)
  * @peer: the peer
  * @ep: its endpoint
  * @state: WGRELAY_BINDING_TENTATIVE or WGRELAY_BINDING_CONFIRMED
+ * @trusted: a confirmation by a trusted pair (see wgr_pair_create())
  *
  * A tentative binding never replaces a confirmed one: only proof moves a peer.
+ * And only proof from a trusted pair moves a trusted binding: a pair learned
+ * through discovery may have been made by one attacker playing both sides.
  * Context: the state lock.
  */
-void wgr_bind(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8 state)
+void wgr_bind(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8 state, bool trusted)
 {
+	bool same = wgr_endpoint_eq(&peer->bind_ep, ep);
+
 	lockdep_assert_held(&peer->wgr->state.lock);
-	if (state == WGRELAY_BINDING_TENTATIVE && peer->bind_state == WGRELAY_BINDING_CONFIRMED)
-		return;
-	peer->bind_ep = *ep;
-	peer->bind_state = state;
-	peer->bind_time = jiffies;
+	if (peer->bind_state == WGRELAY_BINDING_CONFIRMED) {
+		if (state == WGRELAY_BINDING_TENTATIVE)
+			return;
+		if (peer->bind_trusted && !trusted && !same)
+			return;
+		trusted |= peer->bind_trusted && same;
+	}
+	set_binding(peer, ep, state, state == WGRELAY_BINDING_CONFIRMED && trusted);
 	if (state == WGRELAY_BINDING_CONFIRMED)
 		WRITE_ONCE(peer->last_rx, jiffies);
+}
+
+/**
+ * wgr_peer_bound_at - is a peer's binding this endpoint?
+ * @peer: the peer
+ * @ep: the endpoint
+ *
+ * Context: any; reads the binding without the state lock.
+ * Return: true if the peer has a confirmed binding at @ep.
+ */
+bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+{
+	struct wgr_endpoint bound;
+	unsigned int seq;
+
+	if (READ_ONCE(peer->bind_state) != WGRELAY_BINDING_CONFIRMED)
+		return false;
+	do {
+		seq = read_seqcount_begin(&peer->bind_seq);
+		bound = peer->bind_ep;
+	} while (read_seqcount_retry(&peer->bind_seq, seq));
+	return wgr_endpoint_eq(&bound, ep);
 }
 
 /**
  * wgr_peer_route - where should an initiation for this peer go?
  * @peer: the target
  * @ep: set to the endpoint
+ * @trusted: set if that endpoint is trusted: only then does it go there alone
  *
- * A confirmed binding wins; otherwise the operator's static endpoint. Tentative
- * bindings are not used: anyone who got a discovery copy could have made one.
+ * A trusted confirmed binding wins, then the operator's static endpoint, then a
+ * binding learned through discovery (untrusted: the caller keeps discovering, so
+ * that a squatter cannot cut the real peer off). Tentative bindings are not used:
+ * anyone who got a discovery copy could have made one.
  * Context: the state lock.
  * Return: true if there is somewhere to send it.
  */
-bool wgr_peer_route(struct wgr_peer *peer, struct wgr_endpoint *ep)
+bool wgr_peer_route(struct wgr_peer *peer, struct wgr_endpoint *ep, bool *trusted)
 {
+	bool bound = peer->bind_state == WGRELAY_BINDING_CONFIRMED;
+
 	lockdep_assert_held(&peer->wgr->state.lock);
-	if (peer->bind_state == WGRELAY_BINDING_CONFIRMED) {
+	*trusted = true;
+	if (bound && peer->bind_trusted) {
 		*ep = peer->bind_ep;
 		return true;
 	}
@@ -324,7 +378,10 @@ bool wgr_peer_route(struct wgr_peer *peer, struct wgr_endpoint *ep)
 		*ep = peer->static_ep;
 		return true;
 	}
-	return false;
+	*trusted = false;
+	if (bound)
+		*ep = peer->bind_ep;
+	return bound;
 }
 
 static int half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *owner,
@@ -339,6 +396,21 @@ static int half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *o
 	return dst_cache_init(&h->dst_cache, GFP_ATOMIC);
 }
 
+/* Live halves with this receiver index: a chain an attacker must not lengthen. */
+static unsigned int index_sharers(struct wgr_device *wgr, u32 index)
+{
+	struct rhlist_head *list, *pos;
+	struct wgr_half *h;
+	unsigned int n = 0;
+
+	rcu_read_lock();
+	list = rhltable_lookup(&wgr->state.sessions, &index, session_params);
+	rhl_for_each_entry_rcu(h, pos, list, node)
+		n++;
+	rcu_read_unlock();
+	return n;
+}
+
 /**
  * wgr_pair_create - make the two sessions a handshake response announces
  * @wgr: the relay
@@ -347,9 +419,13 @@ static int half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *o
  * @responder_index: the response's sender index: data to the responder carries it
  * @responder_ep: where the response came from
  *
- * Both halves start tentative; see wgr_pair_confirm().
+ * Both halves start tentative; see wgr_pair_confirm(). The pair is trusted when
+ * the response came from where the relay already knew the target to be: then
+ * the target really answered, and really named the initiator. A response from a
+ * discovery candidate proves nothing: one attacker can play both sides.
  * Context: the state lock.
- * Return: the pair, or an ERR_PTR (-ENOSPC when max-sessions is reached).
+ * Return: the pair, or an ERR_PTR (-ENOSPC when max-sessions is reached or an
+ * index is already shared by WGR_MAX_INDEX_SHARERS sessions).
  */
 struct wgr_pair *wgr_pair_create(struct wgr_device *wgr, struct wgr_handshake *hs,
 				 struct wgr_peer *initiator, u32 responder_index,
@@ -364,11 +440,17 @@ struct wgr_pair *wgr_pair_create(struct wgr_device *wgr, struct wgr_handshake *h
 		return ERR_PTR(-EINVAL);
 	if (atomic_read(&state->n_sessions) + 2 > READ_ONCE(wgr->cfg.max_sessions))
 		return ERR_PTR(-ENOSPC);
+	if (index_sharers(wgr, hs->sender) >= WGR_MAX_INDEX_SHARERS ||
+	    index_sharers(wgr, responder_index) >= WGR_MAX_INDEX_SHARERS)
+		return ERR_PTR(-ENOSPC);
 	pair = kzalloc(sizeof(*pair), GFP_ATOMIC);
 	if (!pair)
 		return ERR_PTR(-ENOMEM);
 	seqcount_init(&pair->seq);
 	pair->last_seen = jiffies;
+	pair->trusted = (hs->trusted && wgr_endpoint_eq(responder_ep, &hs->fwd[0])) ||
+			wgr_endpoint_eq(responder_ep, &hs->target->static_ep);
+	pair->leaked = hs->n_fwd > 1;
 	ret = half_init(&pair->half[0], 0, hs->sender, initiator, &hs->initiator);
 	if (ret)
 		goto err_free;
@@ -407,6 +489,9 @@ err_free:
 
 static void source_drop_pending(struct wgr_state *state, const struct wgr_endpoint *ep,
 				struct wgr_peer *target);
+static u32 ep_hash(struct wgr_state *state, const struct wgr_endpoint *ep);
+static struct wgr_source *source_find(struct wgr_state *state, const struct wgr_endpoint *ep,
+				      u32 hash);
 static void handshake_drop(struct wgr_state *state, u32 sender,
 			   const struct wgr_endpoint *initiator);
 
@@ -422,14 +507,18 @@ static void handshake_drop(struct wgr_state *state, u32 sender,
 void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 {
 	struct wgr_half *ini = &pair->half[0], *resp = &pair->half[1];
+	struct wgr_source *src;
 
 	lockdep_assert_held(&wgr->state.lock);
 	if (pair->confirmed)
 		return;
-	pair->confirmed = true;
-	wgr_bind(ini->owner, &ini->ep, WGRELAY_BINDING_CONFIRMED);
-	wgr_bind(resp->owner, &resp->ep, WGRELAY_BINDING_CONFIRMED);
+	WRITE_ONCE(pair->confirmed, true);
+	wgr_bind(ini->owner, &ini->ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
+	wgr_bind(resp->owner, &resp->ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
 	handshake_drop(&wgr->state, ini->index, &ini->ep);
+	src = source_find(&wgr->state, &ini->ep, ep_hash(&wgr->state, &ini->ep));
+	if (src)
+		src->owner = ini->owner;
 	source_drop_pending(&wgr->state, &ini->ep, resp->owner);
 	source_drop_pending(&wgr->state, &resp->ep, ini->owner);
 	wgr_stat_inc(wgr, WGRELAY_STAT_CONFIRMS);
@@ -454,7 +543,7 @@ void wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *sender,
 	write_seqcount_end(&pair->seq);
 	dst_cache_reset(&sender->dst_cache);
 	if (pair->confirmed)
-		wgr_bind(sender->owner, ep, WGRELAY_BINDING_CONFIRMED);
+		wgr_bind(sender->owner, ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
 	wgr_stat_inc(wgr, WGRELAY_STAT_ROAMS);
 }
 
@@ -505,14 +594,18 @@ bool wgr_ratelimit_allow(struct wgr_device *wgr, const struct wgr_endpoint *src)
 			continue;
 		b->tokens = min(max_tokens, b->tokens + (now - b->last_ns));
 		b->last_ns = now;
+		list_move_tail(&b->lru, &state->bucket_lru);
 		if (b->tokens < cost)
 			return false;
 		b->tokens -= cost;
 		return true;
 	}
-	/* Full means many sources at once: refuse new ones rather than grow. */
+	/*
+	 * Full means many sources at once: forget the longest idle rather than grow,
+	 * or refuse every new source (and so every legitimate peer) while it lasts.
+	 */
 	if (state->n_buckets >= WGR_MAX_BUCKETS)
-		return false;
+		bucket_remove(state, list_first_entry(&state->bucket_lru, struct wgr_bucket, lru));
 	b = kmalloc(sizeof(*b), GFP_ATOMIC);
 	if (!b)
 		return false;
@@ -521,7 +614,35 @@ bool wgr_ratelimit_allow(struct wgr_device *wgr, const struct wgr_endpoint *src)
 	b->tokens = max_tokens - cost;
 	b->last_ns = now;
 	hash_add(state->buckets, &b->node, hash);
+	list_add_tail(&b->lru, &state->bucket_lru);
 	state->n_buckets++;
+	return true;
+}
+
+/**
+ * wgr_scan_allow - may the relay compute @cost more mac1s for unknown receivers?
+ * @wgr: the relay
+ * @cost: the number of peers the scan may try
+ *
+ * One token bucket per relay, refilled at WGR_SCANS_PER_SECOND and holding a
+ * second's worth (or one whole scan, if the relay has more peers than that).
+ * Context: the state lock.
+ * Return: true if the scan may run; its cost is then taken.
+ */
+bool wgr_scan_allow(struct wgr_device *wgr, u32 cost)
+{
+	struct wgr_state *state = &wgr->state;
+	u64 now = ktime_get_coarse_boottime_ns();
+	u64 elapsed = min_t(u64, now - state->scan_last_ns, NSEC_PER_SEC);
+	u64 cap = max_t(u64, WGR_SCANS_PER_SECOND, cost);
+
+	lockdep_assert_held(&state->lock);
+	state->scan_last_ns = now;
+	state->scan_tokens = min(cap, state->scan_tokens +
+				 div_u64(elapsed * WGR_SCANS_PER_SECOND, NSEC_PER_SEC));
+	if (state->scan_tokens < cost)
+		return false;
+	state->scan_tokens -= cost;
 	return true;
 }
 
@@ -572,6 +693,45 @@ touch:
 	return src;
 }
 
+/**
+ * wgr_source_hints - the targets an endpoint initiated to recently
+ * @wgr: the relay
+ * @ep: the endpoint
+ * @hints: filled with them, most recent first; NULL where there are none
+ *
+ * Creates nothing: a source is remembered only once its mac1 named a peer.
+ * Context: the state lock.
+ */
+void wgr_source_hints(struct wgr_device *wgr, const struct wgr_endpoint *ep,
+		      struct wgr_peer *hints[WGR_SOURCE_RECENT])
+{
+	struct wgr_source *src;
+
+	lockdep_assert_held(&wgr->state.lock);
+	src = source_find(&wgr->state, ep, ep_hash(&wgr->state, ep));
+	if (src)
+		memcpy(hints, src->recent, sizeof(src->recent));
+	else
+		memset(hints, 0, sizeof(src->recent));
+}
+
+/**
+ * wgr_source_owner - the peer last proven to be at an endpoint
+ * @wgr: the relay
+ * @ep: the endpoint
+ *
+ * Context: the state lock; the peer may be used under RCU after it is dropped.
+ * Return: the peer, or NULL.
+ */
+struct wgr_peer *wgr_source_owner(struct wgr_device *wgr, const struct wgr_endpoint *ep)
+{
+	struct wgr_source *src;
+
+	lockdep_assert_held(&wgr->state.lock);
+	src = source_find(&wgr->state, ep, ep_hash(&wgr->state, ep));
+	return src ? src->owner : NULL;
+}
+
 /* Keep a target at the front of a most-recent-first array, dropping the oldest. */
 static void mru_insert(struct wgr_peer **arr, unsigned long *since, unsigned int n,
 		       struct wgr_peer *peer)
@@ -620,6 +780,7 @@ static void source_drop_pending(struct wgr_state *state, const struct wgr_endpoi
  * wgr_discovery_candidates - where to send an initiation for a peer with no endpoint
  * @wgr: the relay
  * @from: the initiator's endpoint, never a candidate
+ * @skip: an endpoint the initiation goes to anyway, or NULL
  * @target: the peer the initiation is for
  * @out: filled with up to @max endpoints
  * @max: the fanout
@@ -627,13 +788,15 @@ static void source_drop_pending(struct wgr_state *state, const struct wgr_endpoi
  * A peer behind NAT with PersistentKeepalive initiates to its own peers until it
  * is bound, so it shows up as a source with pending targets. @target is among
  * those sources whose pending target it may talk to; the most recently active
- * come first. A wrong recipient cannot decrypt the copy and drops it.
+ * come first. A wrong recipient cannot decrypt the copy and drops it. No endpoint
+ * gets more than WGR_DISCOVERY_PER_SECOND copies a second, so that forged
+ * initiations cannot turn the relay into an amplifier against it.
  * Context: the state lock.
  * Return: the number of endpoints in @out.
  */
 unsigned int wgr_discovery_candidates(struct wgr_device *wgr, const struct wgr_endpoint *from,
-				      struct wgr_peer *target, struct wgr_endpoint *out,
-				      unsigned int max)
+				      const struct wgr_endpoint *skip, struct wgr_peer *target,
+				      struct wgr_endpoint *out, unsigned int max)
 {
 	struct wgr_state *state = &wgr->state;
 	struct wgr_source *src;
@@ -644,7 +807,13 @@ unsigned int wgr_discovery_candidates(struct wgr_device *wgr, const struct wgr_e
 	list_for_each_entry_reverse(src, &state->src_list, list) {
 		if (n >= max)
 			break;
-		if (wgr_endpoint_eq(&src->ep, from))
+		if (wgr_endpoint_eq(&src->ep, from) || (skip && wgr_endpoint_eq(&src->ep, skip)))
+			continue;
+		if (time_after(jiffies, src->disc_window + HZ)) {
+			src->disc_window = jiffies;
+			src->disc_count = 0;
+		}
+		if (src->disc_count >= WGR_DISCOVERY_PER_SECOND)
 			continue;
 		for (i = 0; i < WGR_SOURCE_PENDING; i++) {
 			struct wgr_peer *p = src->pending[i];
@@ -653,6 +822,7 @@ unsigned int wgr_discovery_candidates(struct wgr_device *wgr, const struct wgr_e
 				continue;
 			if (wgr_peers_may_talk(p, target)) {
 				out[n++] = src->ep;
+				src->disc_count++;
 				break;
 			}
 		}
@@ -682,17 +852,19 @@ static void handshake_drop(struct wgr_state *state, u32 sender,
  * @sender: its sender index
  * @initiator: where it came from
  * @target: the peer its mac1 names
+ * @trusted: @fwd[0] is the target's trusted binding or static endpoint
  * @fwd: where it was forwarded
  * @n_fwd: how many endpoints in @fwd
  *
  * Keyed by sender index and initiator endpoint, so that a replay from elsewhere
  * cannot take over a genuine initiation's record. A repeat replaces the old one.
+ * A full table forgets its oldest record: a flood must not stop every handshake.
  * Context: the state lock.
- * Return: the record, or NULL if the table is full or memory is short.
+ * Return: the record, or NULL if memory is short.
  */
 struct wgr_handshake *wgr_handshake_record(struct wgr_device *wgr, u32 sender,
 					   const struct wgr_endpoint *initiator,
-					   struct wgr_peer *target,
+					   struct wgr_peer *target, bool trusted,
 					   const struct wgr_endpoint *fwd, unsigned int n_fwd)
 {
 	struct wgr_state *state = &wgr->state;
@@ -701,7 +873,8 @@ struct wgr_handshake *wgr_handshake_record(struct wgr_device *wgr, u32 sender,
 	lockdep_assert_held(&state->lock);
 	handshake_drop(state, sender, initiator);
 	if (state->n_handshakes >= WGR_MAX_HANDSHAKES)
-		return NULL;
+		handshake_remove(state, list_first_entry(&state->hs_list,
+							 struct wgr_handshake, list));
 	hs = kmalloc(struct_size(hs, fwd, n_fwd), GFP_ATOMIC);
 	if (!hs)
 		return NULL;
@@ -709,6 +882,7 @@ struct wgr_handshake *wgr_handshake_record(struct wgr_device *wgr, u32 sender,
 	hs->initiator = *initiator;
 	hs->target = target;
 	hs->time = jiffies;
+	hs->trusted = trusted;
 	hs->n_fwd = n_fwd;
 	memcpy(hs->fwd, fwd, n_fwd * sizeof(*fwd));
 	hash_add(state->handshakes, &hs->node, hs_hash(state, sender));
@@ -760,7 +934,10 @@ static void gc_sessions_and_bindings(struct wgr_device *wgr)
 	struct wgr_peer *peer;
 
 	list_for_each_entry_safe(pair, tmp, &state->pairs, list) {
-		if (time_after(jiffies, READ_ONCE(pair->last_seen) + session_timeout)) {
+		/* An initiator sends data at once: an unconfirmed pair is a dead end. */
+		unsigned long timeout = pair->confirmed ? session_timeout : WGR_HANDSHAKE_TIMEOUT;
+
+		if (time_after(jiffies, READ_ONCE(pair->last_seen) + timeout)) {
 			pair_remove(wgr, pair);
 			wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_EXPIRED, 2);
 		}
@@ -775,8 +952,7 @@ static void gc_sessions_and_bindings(struct wgr_device *wgr)
 		    time_after(READ_ONCE(peer->last_rx), seen))
 			seen = READ_ONCE(peer->last_rx);
 		if (time_after(jiffies, seen + binding_timeout)) {
-			memset(&peer->bind_ep, 0, sizeof(peer->bind_ep));
-			peer->bind_state = WGRELAY_BINDING_NONE;
+			set_binding(peer, NULL, WGRELAY_BINDING_NONE, false);
 			wgr_stat_inc(wgr, WGRELAY_STAT_BINDINGS_EXPIRED);
 		}
 	}
@@ -801,9 +977,7 @@ void wgr_state_gc(struct wgr_device *wgr)
 	u64 now_ns = ktime_get_coarse_boottime_ns();
 	struct wgr_handshake *hs, *hs_tmp;
 	struct wgr_source *src, *src_tmp;
-	struct hlist_node *tmp;
-	struct wgr_bucket *b;
-	int bkt;
+	struct wgr_bucket *b, *b_tmp;
 
 	spin_lock_bh(&state->lock);
 	list_for_each_entry_safe(hs, hs_tmp, &state->hs_list, list) {
@@ -816,12 +990,10 @@ void wgr_state_gc(struct wgr_device *wgr)
 			break;
 		source_remove(state, src);
 	}
-	hash_for_each_safe(state->buckets, bkt, tmp, b, node) {
-		if (now_ns - b->last_ns > NSEC_PER_SEC) {
-			hash_del(&b->node);
-			kfree(b);
-			state->n_buckets--;
-		}
+	list_for_each_entry_safe(b, b_tmp, &state->bucket_lru, lru) {
+		if (now_ns - b->last_ns <= NSEC_PER_SEC)
+			break;
+		bucket_remove(state, b);
 	}
 	if (time_after_eq(jiffies, state->last_scan + interval)) {
 		state->last_scan = jiffies;

@@ -46,7 +46,11 @@ struct wgr_half {
  * @half: the initiator's half (0) and the responder's (1)
  * @seq: guards the endpoints in @half against torn reads on the fast path
  * @last_seen: jiffies of the last datagram relayed on either half (lockless)
- * @confirmed: data has flowed, so the handshake really completed
+ * @confirmed: the initiator's data has flowed, so the handshake completed
+ * @trusted: the responder answered at the target's trusted binding or static
+ *           endpoint, so the response, and the initiator it names, are genuine
+ * @leaked: the initiation (and so half 0's index) also went to other endpoints
+ *          for discovery: half 0's index is no secret, and cannot prove a roam
  * @list: in wgr_state.pairs (wgr_state.lock)
  * @rcu: frees it after a grace period
  */
@@ -55,6 +59,8 @@ struct wgr_pair {
 	seqcount_t seq;
 	unsigned long last_seen;
 	bool confirmed;
+	bool trusted;
+	bool leaked;
 	struct list_head list;
 	struct rcu_head rcu;
 };
@@ -77,6 +83,7 @@ static inline struct wgr_half *wgr_half_other(struct wgr_half *h)
  * @initiator: where the initiation came from
  * @target: the peer whose mac1 it carried
  * @time: jiffies when it was first seen
+ * @trusted: @fwd[0] is the target's trusted binding or static endpoint
  * @n_fwd: number of endpoints in @fwd
  * @fwd: where it was forwarded; only these may answer it
  */
@@ -87,6 +94,7 @@ struct wgr_handshake {
 	struct wgr_endpoint initiator;
 	struct wgr_peer *target;
 	unsigned long time;
+	bool trusted;
 	u32 n_fwd;
 	struct wgr_endpoint fwd[];
 };
@@ -103,6 +111,10 @@ struct wgr_handshake {
  * @recent: targets its initiations were for, most recent first: tried before the scan
  * @pending: targets it initiated to that had no endpoint: it is a discovery candidate
  * @pending_since: jiffies for each of @pending
+ * @owner: the peer last proven to be at @ep (its handshake was confirmed): the
+ *         first guess for whom a response to its initiations is for
+ * @disc_window: jiffies when @disc_count started counting
+ * @disc_count: discovery copies sent to it since @disc_window
  */
 struct wgr_source {
 	struct hlist_node node;
@@ -112,11 +124,15 @@ struct wgr_source {
 	struct wgr_peer *recent[WGR_SOURCE_RECENT];
 	struct wgr_peer *pending[WGR_SOURCE_PENDING];
 	unsigned long pending_since[WGR_SOURCE_PENDING];
+	struct wgr_peer *owner;
+	unsigned long disc_window;
+	u32 disc_count;
 };
 
 /* A token bucket for one source address (IPv6: its /64). */
 struct wgr_bucket {
 	struct hlist_node node;
+	struct list_head lru;
 	u64 key[2];
 	u64 tokens;
 	u64 last_ns;
@@ -151,9 +167,13 @@ struct wgr_state {
 	u32 n_sources;
 
 	DECLARE_HASHTABLE(buckets, WGR_STATE_HASH_BITS);
+	struct list_head bucket_lru;
 	u32 n_buckets;
 
 	unsigned long last_scan;
+
+	u64 scan_tokens;
+	u64 scan_last_ns;
 };
 
 /* Bounds on what an attacker can make the relay remember. */
@@ -165,6 +185,20 @@ struct wgr_state {
 /* WireGuard's own handshake rate limit: 20 per second, bursts of 5. */
 #define WGR_HS_PER_SECOND	20
 #define WGR_HS_BURST		5
+/*
+ * mac1 computations a relay spends per second on handshakes whose receiver is not
+ * among their source's recent targets (a scan of every peer): a few tens of
+ * milliseconds of CPU, however many addresses an attacker sends from.
+ */
+#define WGR_SCANS_PER_SECOND	200000
+/* Discovery copies one endpoint may receive per second: the relay amplifies little. */
+#define WGR_DISCOVERY_PER_SECOND 10
+/* Live sessions that may share one receiver index (two owners can collide). */
+#define WGR_MAX_INDEX_SHARERS	4
+/* A roam must come with a counter this far at most past the highest seen. */
+#define WGR_ROAM_WINDOW		(1ULL << 32)
+/* WireGuard's REJECT_AFTER_MESSAGES: no peer sends a counter at or above it. */
+#define WGR_REJECT_AFTER_MESSAGES (U64_MAX - (1ULL << 13))
 
 /* A session for netlink and procfs, copied out under the state lock. */
 struct wgr_session_info {
@@ -197,20 +231,25 @@ void wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *sender,
 void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep);
 
 bool wgr_ratelimit_allow(struct wgr_device *wgr, const struct wgr_endpoint *src);
+bool wgr_scan_allow(struct wgr_device *wgr, u32 cost);
+struct wgr_peer *wgr_source_owner(struct wgr_device *wgr, const struct wgr_endpoint *ep);
 struct wgr_source *wgr_source_get(struct wgr_device *wgr, const struct wgr_endpoint *ep);
 void wgr_source_note_target(struct wgr_source *src, struct wgr_peer *target);
 void wgr_source_add_pending(struct wgr_source *src, struct wgr_peer *target);
 unsigned int wgr_discovery_candidates(struct wgr_device *wgr, const struct wgr_endpoint *from,
-				      struct wgr_peer *target, struct wgr_endpoint *out,
-				      unsigned int max);
+				      const struct wgr_endpoint *skip, struct wgr_peer *target,
+				      struct wgr_endpoint *out, unsigned int max);
 struct wgr_handshake *wgr_handshake_record(struct wgr_device *wgr, u32 sender,
 					   const struct wgr_endpoint *initiator,
-					   struct wgr_peer *target,
+					   struct wgr_peer *target, bool trusted,
 					   const struct wgr_endpoint *fwd, unsigned int n_fwd);
 struct wgr_handshake *wgr_handshake_answered(struct wgr_device *wgr, u32 sender,
 					     const struct wgr_endpoint *from);
-void wgr_bind(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8 state);
-bool wgr_peer_route(struct wgr_peer *peer, struct wgr_endpoint *ep);
+void wgr_bind(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8 state, bool trusted);
+bool wgr_peer_route(struct wgr_peer *peer, struct wgr_endpoint *ep, bool *trusted);
+bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep);
+void wgr_source_hints(struct wgr_device *wgr, const struct wgr_endpoint *ep,
+		      struct wgr_peer *hints[WGR_SOURCE_RECENT]);
 
 unsigned int wgr_sessions_read(struct wgr_device *wgr, unsigned long pos,
 			       struct wgr_session_info *out, unsigned int max,

