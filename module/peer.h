@@ -67,7 +67,7 @@ struct wgr_allowed {
  * @halves: session halves it owns (wgr_state.lock)
  * @n_sessions: length of @halves
  * @retired: traffic of its sessions that have gone: rx/tx packets/bytes
- * @handshakes: handshakes it took part in that the relay saw complete
+ * @handshakes: responses the relay passed on in handshakes it took part in
  * @dead: removed; set under wgr_state.lock, so code that found the peer under RCU
  *        and then took the lock knows not to link it anywhere
  * @rcu: frees it after a grace period

@@ -66,11 +66,10 @@ static enum wgr_message_type skb_message(struct sk_buff *skb)
 		return WGR_MSG_INVALID;
 	uh = udp_hdr(skb);
 	len = ntohs(uh->len);
-	if (unlikely(len < sizeof(struct udphdr) || len - sizeof(struct udphdr) > skb->len - off))
+	/* The UDP layer trimmed the datagram to its length: the two must agree. */
+	if (unlikely(len < sizeof(struct udphdr) || len - sizeof(struct udphdr) != skb->len - off))
 		return WGR_MSG_INVALID;
 	len -= sizeof(struct udphdr);
-	if (unlikely(pskb_trim(skb, off + len)))
-		return WGR_MSG_INVALID;
 	if (unlikely(len < WGR_HEADER_LEN || skb_copy_bits(skb, off, head, sizeof(head))))
 		return WGR_MSG_INVALID;
 	/* Only the type word is read here: wgr_message_type_of() needs no more of it. */
@@ -130,8 +129,8 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb,
 			goto drop;
 		}
 		spin_lock(&wgr->state.lock);
-		/* Peers removed under us have taken their pairs off every list. */
-		if (!READ_ONCE(sender->owner->dead) && !READ_ONCE(h->owner->dead))
+		/* A flush, expiry or peer removal may have taken it off the lists. */
+		if (!pair->removed)
 			wgr_pair_confirm(wgr, pair);
 		spin_unlock(&wgr->state.lock);
 	} else if (unlikely(elsewhere)) {
@@ -140,7 +139,7 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb,
 			goto drop;
 		}
 		spin_lock(&wgr->state.lock);
-		if (may_roam(wgr, h, counter) && !READ_ONCE(sender->owner->dead))
+		if (may_roam(wgr, h, counter) && !pair->removed)
 			wgr_pair_roam(wgr, sender, src);
 		spin_unlock(&wgr->state.lock);
 	}
@@ -158,9 +157,9 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb,
 		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
 		goto drop;
 	}
-	atomic64_inc(&h->packets);
-	atomic64_add(len, &h->bytes);
 	if (likely(!wgr_send(wgr, skb, &to, &h->dst_cache))) {
+		atomic64_inc(&h->packets);
+		atomic64_add(len, &h->bytes);
 		wgr_stat_inc(wgr, WGRELAY_STAT_TX_PACKETS);
 		wgr_stat_add(wgr, WGRELAY_STAT_TX_BYTES, len);
 	}

@@ -100,6 +100,7 @@ static void pair_remove(struct wgr_device *wgr, struct wgr_pair *pair)
 		pair->half[!i].owner->retired[WGR_RX_BYTES] += bytes;
 	}
 	atomic_sub(2, &state->n_sessions);
+	pair->removed = true;
 	list_del(&pair->list);
 	state->generation++;
 	call_rcu(&pair->rcu, pair_free_rcu);
@@ -549,11 +550,15 @@ void wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *sender,
 
 static u32 ep_hash(struct wgr_state *state, const struct wgr_endpoint *ep)
 {
+	const u32 *a6 = (__force const u32 *)ep->addr6.sin6_addr.s6_addr32;
+
 	if (ep->addr.sa_family == AF_INET)
 		return siphash_2u32((__force u32)ep->addr4.sin_addr.s_addr,
 				    (__force u32)ep->addr4.sin_port, &state->seed);
-	return siphash(&ep->addr6.sin6_addr, sizeof(struct in6_addr), &state->seed) ^
-	       (__force u32)ep->addr6.sin6_port;
+	/* The port goes into the hash, not beside it: chains must not be choosable. */
+	return siphash_3u32(siphash_4u32(a6[0], a6[1], a6[2], a6[3], &state->seed),
+			    (__force u32)ep->addr6.sin6_port, ep->addr6.sin6_scope_id,
+			    &state->seed);
 }
 
 /* A source address for rate limiting: IPv4 address, or IPv6 /64 (like WireGuard). */

@@ -51,6 +51,8 @@ struct wgr_half {
  *           endpoint, so the response, and the initiator it names, are genuine
  * @leaked: the initiation (and so half 0's index) also went to other endpoints
  *          for discovery: half 0's index is no secret, and cannot prove a roam
+ * @removed: off the lists (wgr_state.lock): a reader that found it under RCU
+ *           must not confirm or roam it
  * @list: in wgr_state.pairs (wgr_state.lock)
  * @rcu: frees it after a grace period
  */
@@ -61,6 +63,7 @@ struct wgr_pair {
 	bool confirmed;
 	bool trusted;
 	bool leaked;
+	bool removed;
 	struct list_head list;
 	struct rcu_head rcu;
 };

@@ -136,7 +136,7 @@ enum wgrelay_peer_attr {
 	WGRELAY_PEER_A_RX_BYTES,	/* u64 */
 	WGRELAY_PEER_A_TX_PACKETS,	/* u64, relayed datagrams sent to this peer */
 	WGRELAY_PEER_A_TX_BYTES,	/* u64 */
-	WGRELAY_PEER_A_HANDSHAKES,	/* u64, handshakes completed (responses relayed) */
+	WGRELAY_PEER_A_HANDSHAKES,	/* u64, handshake responses relayed for it */
 	WGRELAY_PEER_A_NUM_SESSIONS,	/* u32, live sessions owned by this peer */
 	WGRELAY_PEER_A_PAD,
 	__WGRELAY_PEER_A_LAST
@@ -186,7 +186,7 @@ enum wgrelay_stat {
 	WGRELAY_STAT_SESSIONS_EXPIRED,
 	WGRELAY_STAT_SESSIONS_FULL,	/* sessions refused: max-sessions reached */
 	WGRELAY_STAT_BINDINGS_EXPIRED,
-	WGRELAY_STAT_TX_ERRORS,		/* no route, no socket, or the send failed */
+	WGRELAY_STAT_TX_ERRORS,		/* no route, no socket, no memory, or the send failed */
 	WGRELAY_STAT_DEV_XMIT_DROPS,	/* IP packets routed into the relay device */
 	WGRELAY_STAT_LOOP_DROPS,	/* would have been sent back to its sender */
 	__WGRELAY_STAT_MAX
