@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "../tests/unit/blake2s.h"
+#include "encoding.h"
 
 #define BATCH 32
 #define MAX_SIZE 1500
@@ -222,29 +223,6 @@ static int data(int argc, char **argv)
 	return 0;
 }
 
-static int b64_decode32(const char *s, uint8_t out[32])
-{
-	uint32_t acc = 0;
-	int bits = 0, n = 0;
-
-	if (strlen(s) != 44 || s[43] != '=')
-		return -1;
-	for (int i = 0; i < 43; i++) {
-		const char *p = strchr(b64, s[i]);
-
-		if (!p || !*p)
-			return -1;
-		acc = acc << 6 | (uint32_t)(p - b64);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n < 32)
-				out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return n == 32 ? 0 : -1;
-}
-
 static uint16_t csum(const void *p, size_t len)
 {
 	const uint8_t *b = p;
@@ -283,7 +261,7 @@ static int init(int argc, char **argv)
 	if (argc != 7)
 		usage();
 	addr4(&to, argv[0], argv[1]);
-	if (b64_decode32(argv[2], pub)) {
+	if (!key_from_base64(pub, argv[2])) {
 		fprintf(stderr, "wgr-load: bad public key '%s'\n", argv[2]);
 		return 2;
 	}

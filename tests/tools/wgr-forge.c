@@ -34,31 +34,7 @@
 #include <unistd.h>
 
 #include "../unit/blake2s.h"
-
-static int b64_decode32(const char *s, uint8_t out[32])
-{
-	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	uint32_t acc = 0;
-	int bits = 0, n = 0;
-
-	if (strlen(s) != 44 || s[43] != '=')
-		return -1;
-	for (int i = 0; i < 43; i++) {
-		const char *p = strchr(alphabet, s[i]);
-
-		if (!p || !*p)
-			return -1;
-		acc = acc << 6 | (uint32_t)(p - alphabet);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n < 32)
-				out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return n == 32 ? 0 : -1;
-}
+#include "encoding.h"
 
 static void fill_random(void *buf, size_t len)
 {
@@ -163,8 +139,8 @@ static int stage(const struct sockaddr_storage *to, socklen_t len, char **keys)
 	uint32_t s_index, r_index;
 	int a, b;
 
-	if (b64_decode32(keys[0], bait) || b64_decode32(keys[1], target) ||
-	    b64_decode32(keys[2], victim)) {
+	if (!key_from_base64(bait, keys[0]) || !key_from_base64(target, keys[1]) ||
+	    !key_from_base64(victim, keys[2])) {
 		fprintf(stderr, "wgr-forge: stage needs three base64 public keys\n");
 		return 2;
 	}
@@ -236,7 +212,7 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	if ((!strcmp(argv[1], "initiation") || !strcmp(argv[1], "response")) &&
-	    (argc < 7 || b64_decode32(argv[6], pub))) {
+	    (argc < 7 || !key_from_base64(pub, argv[6]))) {
 		fprintf(stderr, "wgr-forge: %s needs a base64 PUBKEY\n", argv[1]);
 		return 2;
 	}
