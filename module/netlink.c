@@ -415,6 +415,8 @@ static int put_peer(struct sk_buff *skb, struct wgr_device *wgr, struct wgr_peer
 	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_STATE, info.bind_state) ||
 	    (info.bind_state != WGRELAY_BINDING_NONE &&
 	     put_endpoint(skb, WGRELAY_PEER_A_BINDING_ENDPOINT, &info.bind_ep)) ||
+	    (info.bind_state == WGRELAY_BINDING_CONFIRMED &&
+	     nla_put_u8(skb, WGRELAY_PEER_A_BINDING_TRUSTED, info.bind_trusted)) ||
 	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_LAST_SEEN, info.last_seen,
 			      WGRELAY_PEER_A_PAD) ||
 	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_RX_PACKETS, info.traffic[WGR_RX_PACKETS],

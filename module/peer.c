@@ -354,6 +354,7 @@ void wgr_peer_read(struct wgr_peer *peer, struct wgr_peer_info *info)
 	memset(info, 0, sizeof(*info));
 	spin_lock_bh(&wgr->state.lock);
 	info->bind_state = peer->bind_state;
+	info->bind_trusted = peer->bind_trusted;
 	info->bind_ep = peer->bind_ep;
 	info->static_ep = peer->static_ep;
 	memcpy(info->traffic, peer->retired, sizeof(info->traffic));

@@ -117,6 +117,7 @@ struct wgr_peers {
 /* Live information about a peer for netlink, filled under the state lock. */
 struct wgr_peer_info {
 	u8 bind_state;
+	bool bind_trusted;
 	struct wgr_endpoint bind_ep;
 	struct wgr_endpoint static_ep;
 	u64 last_seen;		/* Unix seconds, 0: never */

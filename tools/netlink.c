@@ -311,6 +311,7 @@ static int parse_peer(struct wgr_device *dev, struct nlattr *nest)
 	if (p->n_allowed)
 		p->set |= PEER_HAS_ALLOWED;
 	get_u8(tb[WGRELAY_PEER_A_BINDING_STATE], &p->binding_state);
+	get_u8(tb[WGRELAY_PEER_A_BINDING_TRUSTED], &p->binding_trusted);
 	if (tb[WGRELAY_PEER_A_BINDING_ENDPOINT])
 		get_sockaddr(tb[WGRELAY_PEER_A_BINDING_ENDPOINT], &p->binding);
 	get_u64(tb[WGRELAY_PEER_A_LAST_SEEN], &p->last_seen);

@@ -111,6 +111,7 @@ static void json_peer(const struct wgr_peer *p, bool full)
 	}
 	putchar(']');
 	json_key_string("binding_state", binding_name(p->binding_state), true);
+	printf(",\"binding_trusted\":%s", p->binding_trusted ? "true" : "false");
 	json_key_endpoint("binding_endpoint", &p->binding);
 	printf(",\"last_seen\":%" PRIu64 ",\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 	       ",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64 ",\"handshakes\":%" PRIu64
@@ -259,7 +260,12 @@ static void pretty_peer(const struct wgr_device *dev, const struct wgr_peer *p)
 	field("binding");
 	if (p->binding.sa.sa_family) {
 		endpoint_format(ep, sizeof(ep), &p->binding);
-		printf("%s (%s)\n", ep, binding_name(p->binding_state));
+		/* A confirmed binding is trusted, or was only learned through discovery. */
+		if (p->binding_state == WGRELAY_BINDING_CONFIRMED)
+			printf("%s (confirmed, %s)\n", ep,
+			       p->binding_trusted ? "trusted" : "discovered");
+		else
+			printf("%s (%s)\n", ep, binding_name(p->binding_state));
 	} else {
 		printf("(none)\n");
 	}

@@ -139,6 +139,10 @@ enum wgrelay_peer_attr {
 	WGRELAY_PEER_A_HANDSHAKES,	/* u64, handshake responses relayed for it */
 	WGRELAY_PEER_A_NUM_SESSIONS,	/* u32, live sessions owned by this peer */
 	WGRELAY_PEER_A_PAD,
+	WGRELAY_PEER_A_BINDING_TRUSTED,	/* u8, read only: 1 if the binding was proven by a
+					 * handshake answered at an endpoint the relay
+					 * already trusted; 0 if learned through discovery
+					 */
 	__WGRELAY_PEER_A_LAST
 };
 #define WGRELAY_PEER_A_MAX (__WGRELAY_PEER_A_LAST - 1)
