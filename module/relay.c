@@ -134,14 +134,20 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb,
 			wgr_pair_confirm(wgr, pair);
 		spin_unlock(&wgr->state.lock);
 	} else if (unlikely(elsewhere)) {
-		if (!may_roam(wgr, h, counter)) {
+		bool roamed = false;
+
+		if (may_roam(wgr, h, counter)) {
+			spin_lock(&wgr->state.lock);
+			/* Checked again: another CPU may have moved on, or removed the pair. */
+			roamed = may_roam(wgr, h, counter) && !pair->removed;
+			if (roamed)
+				wgr_pair_roam(wgr, sender, src);
+			spin_unlock(&wgr->state.lock);
+		}
+		if (!roamed) {
 			wgr_stat_inc(wgr, WGRELAY_STAT_RX_NO_SESSION);
 			goto drop;
 		}
-		spin_lock(&wgr->state.lock);
-		if (may_roam(wgr, h, counter) && !pair->removed)
-			wgr_pair_roam(wgr, sender, src);
-		spin_unlock(&wgr->state.lock);
 	}
 
 	if (counter > READ_ONCE(h->counter))
