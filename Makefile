@@ -41,8 +41,12 @@ $(BUILD)/wgrelay.ko: $(MODULE_SRC)
 module-debug:
 	$(MAKE) module DEBUG=1 KVER=$(KVER) BUILD=build/$(KVER)-debug
 
+# Every kernel is tried, so one failing build does not hide how the others fare.
 modules-all:
-	@for k in $(KVERS); do $(MAKE) --no-print-directory module KVER=$$k || exit 1; done
+	@failed=; for k in $(KVERS); do \
+		$(MAKE) --no-print-directory module KVER=$$k || failed="$$failed $$k"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "module build failed for:$$failed" >&2; exit 1; fi
 
 tool:
 	$(MAKE) -C tools VERSION=$(VERSION)
