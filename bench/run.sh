@@ -12,7 +12,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP"
 
-KVER=${KVER:-$(ls -d /lib/modules/6.1.0-*/build 2>/dev/null | head -1 | cut -d/ -f4)}
+KVER=${KVER:-$(ls -d /lib/modules/6.1.0-*/build 2>/dev/null | awk -F/ 'NR == 1 { print $4 }')}
 [[ -n $KVER ]] || { echo "bench: no kernel headers (set KVER)" >&2; exit 1; }
 PARTS=${PARTS:-e2e engine table handshake}
 T=${BENCH_T:-5}
@@ -46,7 +46,7 @@ for part in $PARTS; do
 		{ echo "bench: $part produced no results (log: $LOGS)" >&2; exit 1; }
 done
 
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | awk 'NR == 1')
 python3 bench/report.py --out docs --results "$OUT" --kver "$KVER" --cpu "$cpu" \
 	--cores "$(nproc)" --seconds "$T"
 echo "bench: wrote docs/BENCHMARKS.md and docs/bench/*.png"

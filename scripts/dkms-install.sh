@@ -33,7 +33,7 @@ if [[ $version != "$conf_version" ]]; then
 fi
 
 src=/usr/src/wgrelay-$version
-if dkms status -m wgrelay -v "$version" | grep -q .; then
+if [[ -n $(dkms status -m wgrelay -v "$version") ]]; then
 	dkms remove -m wgrelay -v "$version" --all
 fi
 rm -rf "$src"

@@ -13,7 +13,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP"
 
 scripts/deps.sh
-kver=${DEMO_KVER:-$(tests/vm/kernels.sh | head -1)}
+kver=${DEMO_KVER:-$(tests/vm/kernels.sh | awk 'NR == 1')}
 [[ -n $kver ]] || { echo "demo.sh: no kernel with image and headers installed" >&2; exit 1; }
 
 make --no-print-directory module KVER="$kver" || { rm -f "build/$kver/wgrelay.ko"; echo "demo.sh: the module does not build" >&2; }

@@ -28,7 +28,7 @@ dkms add -m wgrelay -v "$version" "${trees[@]}" >"$tmp/add.log" 2>&1 || { cat "$
 for kver in "$@"; do
 	log=$tmp/build-$kver.log
 	if dkms build -m wgrelay -v "$version" -k "$kver" "${trees[@]}" >"$log" 2>&1 &&
-		ko=$(find "$tmp/dkms/wgrelay/$version/$kver" -name 'wgrelay.ko*' | head -1) && [[ -n $ko ]]; then
+		ko=$(find "$tmp/dkms/wgrelay/$version/$kver" -name 'wgrelay.ko*' | awk 'NR == 1') && [[ -n $ko ]]; then
 		echo "PASS: $kver dkms build (${ko#"$tmp"/})"
 	else
 		cat "$log"

@@ -101,7 +101,7 @@ runs=()
 for t in tests/vm/t-*.sh; do
 	name=$(basename "$t")
 	selected "$name" || continue
-	variants=$(sed -n 's/^# variants: *//p' "$t" | head -1)
+	variants=$(sed -n 's/^# variants: *//p' "$t" | awk 'NR == 1')
 	if [[ -n $variants ]]; then
 		for v in $variants; do runs+=("$name $v"); done
 	else

@@ -108,7 +108,9 @@ build_base() {
 		ln -s /usr/bin/kmod "$root/usr/sbin/$applet"
 	done
 	for lib in "${LIBRARIES[@]}"; do
-		f=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')
+		# No early "exit" in awk: under pipefail, ldconfig dying of SIGPIPE would
+		# fail the assignment and end the script without a word.
+		f=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ && !f { f = $NF } END { print f }')
 		[[ -n $f ]] || die "library $lib not found (run scripts/deps.sh)"
 		copy_with_libs "$root" "$f"
 	done

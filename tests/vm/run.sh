@@ -26,7 +26,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 [[ -f $TOP/tests/$TEST ]] || { echo "run.sh: no test $TOP/tests/$TEST" >&2; exit 2; }
 [[ -f /boot/vmlinuz-$KVER ]] || { echo "run.sh: no kernel /boot/vmlinuz-$KVER" >&2; exit 2; }
 
-timeout=${TIMEOUT:-$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$TOP/tests/$TEST" | head -1)}
+timeout=${TIMEOUT:-$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$TOP/tests/$TEST" | awk 'NR == 1')}
 timeout=${timeout:-300}
 # The log's name: vm/t-wg-hub.sh go -> t-wg-hub-go, vm/harness/panic.sh -> harness-panic.
 name=${TEST#vm/}

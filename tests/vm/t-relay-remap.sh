@@ -21,7 +21,7 @@ relay_up home laptop
 wg_peers "$RELAY_EP" "$RELAY_EP"
 pair_works laptop home
 
-home_ep() { n vps relayctl show relay0 | awk '/name: home/ { f = 1 } f && /binding:/ { print $2; exit }'; }
+home_ep() { n vps relayctl show relay0 | awk '/name: home/ { f = 1 } f && /binding:/ && !ep { ep = $2 } END { print ep }'; }
 before=$(home_ep)
 log "home is at $before"
 assert_match "^$CGNAT4:[0-9]+$" "$before" "home's binding"
