@@ -100,15 +100,35 @@ def main():
     paths = ["direct", "relay", "hub", "gohub"]
     names = {"direct": "direct (port forwards)", "relay": "wgrelay",
              "hub": "kernel WireGuard hub", "gohub": "wireguard-go hub"}
-    tput, rtt = {}, {}
+    # Round 0 is the warm-up pass: listed, never reported. Lines without a round
+    # (older runs) count as round 1.
+    runs, warm = {}, {}
     for label, kv in e2e:
         if len(label) >= 3 and label[2] == "tcp":
-            tput[(label[1], kv["streams"], kv["dir"])] = num(kv.get("mbit"))
+            key = (label[1], kv["streams"], kv["dir"])
+            v = num(kv.get("mbit"))
         elif len(label) >= 3 and label[2] == "ping":
-            rtt[label[1]] = num(kv.get("rtt_ms"))
+            key = (label[1], "ping")
+            v = num(kv.get("rtt_ms"))
+        else:
+            continue
+        rnd = int(kv.get("round", "1"))
+        (warm if rnd == 0 else runs).setdefault(key, []).append((rnd, v))
+
+    def mid(key):
+        vals = [v for _, v in runs.get(key, []) if v is not None]
+        return statistics.median(vals) if vals else None
+
+    tput = {k: mid(k) for k in runs if k[1] != "ping"}
+    rtt = {k[0]: mid(k) for k in runs if k[1] == "ping"}
+    rounds = sorted({r for v in runs.values() for r, _ in v})
     md.append("## 1. End to end: laptop -> home, stock WireGuard\n")
     md.append("iperf3 TCP through the tunnel (up: laptop sends; down: `-R`), and ping RTT. "
-              "Ratios are to the direct path with faked port forwards.\n")
+              "After a discarded warm-up pass over every path, each path is measured once per "
+              "round, the order of the paths reversed in every other round; the table shows "
+              + ("the mean of the 2 rounds" if len(rounds) == 2 else
+                 f"the median over {len(rounds)} round{'s' if len(rounds) != 1 else ''}")
+              + ". Ratios are to the direct path with faked port forwards.\n")
     specs = [("1", "up"), ("4", "up"), ("1", "down"), ("4", "down")]
     md.append("| path | " + " | ".join(f"{s} stream{'s' if s != '1' else ''} {d}" for s, d in specs)
               + " | RTT |")
@@ -124,7 +144,25 @@ def main():
         md.append(f"| {names[p]} | " + " | ".join(cells) + " |")
         rows.append([p] + [(tput.get((p, s, d)) or 0) / (tput.get(("direct", s, d)) or 1)
                            for s, d in specs])
+
     md.append("")
+
+    def listing(src):
+        out = []
+        for p in paths:
+            for s, d in specs + [("ping", None)]:
+                key = (p, s, d) if d else (p, "ping")
+                if key not in src:
+                    continue
+                what, fmt = (f"{s} {d}", "{:.1f}") if d else ("RTT", "{:.2f}")
+                out.append(f"{p} {what}: " + ", ".join(
+                    fmt.format(v) if v is not None else "n/a" for _, v in sorted(src[key])))
+        return "; ".join(out)
+
+    if runs:
+        md.append("All runs, in round order (Mbit/s; RTT in ms): " + listing(runs) + ".\n")
+    if warm:
+        md.append("Warm-up pass (shorter runs, discarded): " + listing(warm) + ".\n")
     with open(os.path.join(dat, "e2e.dat"), "w") as f:
         for r in rows:
             f.write(" ".join([r[0]] + [f"{x:.3f}" for x in r[1:]]) + "\n")
