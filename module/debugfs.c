@@ -9,7 +9,8 @@
  *   DEV fill PAIRS     add synthetic confirmed pairs between DEV's first two peers
  *                      until PAIRS of them exist
  *   DEV lookup N       N session lookups of random synthetic indices: ns per lookup
- *   DEV gc             one periodic session sweep, timed (nothing expires unless
+ *   DEV gc             one periodic session sweep, timed: in all, and the longest
+ *                      hold of the state lock (nothing expires unless
  *                      session-timeout says so)
  */
 #include <linux/debugfs.h>
@@ -116,11 +117,11 @@ static void do_lookup(struct wgr_device *wgr, u32 n)
 
 static void do_gc(struct wgr_device *wgr)
 {
-	u64 t0 = ktime_get_ns();
+	u64 t0 = ktime_get_ns(), hold;
 
-	wgr_debug_gc_scan(wgr);
-	snprintf(result, sizeof(result), "gc sessions %d ns %llu\n",
-		 atomic_read(&wgr->state.n_sessions), ktime_get_ns() - t0);
+	hold = wgr_debug_gc_scan(wgr);
+	snprintf(result, sizeof(result), "gc sessions %d ns %llu hold_ns %llu\n",
+		 atomic_read(&wgr->state.n_sessions), ktime_get_ns() - t0, hold);
 }
 
 static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)

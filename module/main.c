@@ -11,6 +11,7 @@
 #include "debugfs.h"
 #include "device.h"
 #include "netlink.h"
+#include "session.h"
 
 #define WGR_VERSION "0.1.0"
 
@@ -18,9 +19,12 @@ static int __init wgr_mod_init(void)
 {
 	int ret;
 
-	ret = wgr_device_init();
+	ret = wgr_session_cache_init();
 	if (ret)
 		return ret;
+	ret = wgr_device_init();
+	if (ret)
+		goto err_cache;
 	ret = wgr_genl_init();
 	if (ret)
 		goto err_device;
@@ -30,6 +34,8 @@ static int __init wgr_mod_init(void)
 
 err_device:
 	wgr_device_uninit();
+err_cache:
+	wgr_session_cache_uninit();
 	return ret;
 }
 
@@ -40,6 +46,7 @@ static void __exit wgr_mod_exit(void)
 	wgr_device_uninit();
 	/* Pairs and peers are freed from RCU callbacks that run this module's code. */
 	rcu_barrier();
+	wgr_session_cache_uninit();
 }
 
 module_init(wgr_mod_init);

@@ -257,7 +257,7 @@ struct dump_ctx {
 	struct net_device *dev;
 	union {
 		u8 next_key[WGRELAY_KEY_LEN];	/* GET_DEVICE: first peer not sent yet */
-		unsigned long next_pos;		/* GET_SESSIONS: first session not sent */
+		struct wgr_sessions_pos next;	/* GET_SESSIONS: first session not sent */
 	};
 	u32 generation;		/* the peer or session generation the dump began at */
 	u8 stage;
@@ -577,7 +577,7 @@ static int put_session(struct sk_buff *skb, const struct wgr_session_info *s)
 }
 
 /*
- * Fills the open WGRELAY_A_SESSIONS nest from ctx->next_pos on, advancing it.
+ * Fills the open WGRELAY_A_SESSIONS nest from ctx->next on, advancing it.
  * Return: how many sessions were put; *end tells whether the table was exhausted.
  */
 static unsigned int put_sessions(struct sk_buff *skb, struct netlink_callback *cb,
@@ -590,7 +590,7 @@ static unsigned int put_sessions(struct sk_buff *skb, struct netlink_callback *c
 
 	*end = false;
 	for (;;) {
-		got = wgr_sessions_read(wgr, ctx->next_pos, buf, SESSIONS_BATCH, &generation);
+		got = wgr_sessions_read(wgr, &ctx->next, buf, SESSIONS_BATCH, &generation);
 		dump_track(cb, generation);
 		/* Only the first batch of the whole dump sets the reference. */
 		if (ctx->stage == DUMP_FIRST)
@@ -600,14 +600,14 @@ static unsigned int put_sessions(struct sk_buff *skb, struct netlink_callback *c
 			return n;
 		}
 		for (i = 0; i < got; i++) {
-			if (put_session(skb, &buf[i]))
+			if (put_session(skb, &buf[i])) {
+				/* The message is full: the next one starts here. */
+				ctx->next = buf[i].at;
 				return n;
-			ctx->next_pos++;
+			}
 			n++;
 		}
-		/* A short batch is the end of the table: each read walks it from the
-		 * start, so one read fewer is worth having.
-		 */
+		/* A short batch is the end of the table. */
 		if (got < SESSIONS_BATCH) {
 			*end = true;
 			return n;

@@ -363,10 +363,10 @@ void wgr_peer_read(struct wgr_peer *peer, struct wgr_peer_info *info)
 	list_for_each_entry(h, &peer->halves, peer_node) {
 		struct wgr_half *other = wgr_half_other(h);
 
-		info->traffic[WGR_TX_PACKETS] += atomic64_read(&h->packets);
-		info->traffic[WGR_TX_BYTES] += atomic64_read(&h->bytes);
-		info->traffic[WGR_RX_PACKETS] += atomic64_read(&other->packets);
-		info->traffic[WGR_RX_BYTES] += atomic64_read(&other->bytes);
+		info->traffic[WGR_TX_PACKETS] += READ_ONCE(h->packets);
+		info->traffic[WGR_TX_BYTES] += READ_ONCE(h->bytes);
+		info->traffic[WGR_RX_PACKETS] += READ_ONCE(other->packets);
+		info->traffic[WGR_RX_BYTES] += READ_ONCE(other->bytes);
 	}
 	last = READ_ONCE(peer->last_rx);
 	spin_unlock_bh(&wgr->state.lock);

@@ -18,8 +18,11 @@
 #include "device.h"
 #include "session.h"
 
-/* Sessions copied out at a time; the state lock is held for one batch. */
-#define PROC_BATCH 32
+/*
+ * Sessions copied out at a time; the state lock is held for one batch. A batch is
+ * one seq_file record: 16 lines of up to ~200 bytes fit the first page-sized buffer.
+ */
+#define PROC_BATCH 16
 
 /*
  * A record of the seq_file is one batch of one device's sessions (position 0 is
@@ -31,7 +34,8 @@ struct proc_state {
 	struct seq_net_private p;	/* first: seq_file_net() finds it there */
 	struct wgr_device *cur;		/* the batch's device, from ->start to ->stop */
 	int ifindex;			/* the batch's device, across reads */
-	unsigned long spos;		/* position of the batch's first session */
+	struct wgr_sessions_pos at;	/* the batch's first session */
+	struct wgr_sessions_pos next;	/* the session after the batch */
 	loff_t index;			/* seq_file position of the batch */
 	unsigned int n;
 	struct wgr_session_info buf[PROC_BATCH];
@@ -45,7 +49,7 @@ static struct list_head *devices(struct seq_file *m)
 }
 
 /*
- * The first non-empty batch at st->spos of @wgr or, once it has no more, of the
+ * The first non-empty batch at st->at of @wgr or, once it has no more, of the
  * devices after it. NULL: the end.
  */
 static void *load(struct seq_file *m, struct wgr_device *wgr)
@@ -54,14 +58,15 @@ static void *load(struct seq_file *m, struct wgr_device *wgr)
 	u32 generation;
 
 	while (wgr) {
-		st->n = wgr_sessions_read(wgr, st->spos, st->buf, PROC_BATCH, &generation);
+		st->next = st->at;
+		st->n = wgr_sessions_read(wgr, &st->next, st->buf, PROC_BATCH, &generation);
 		if (st->n) {
 			st->cur = wgr;
 			st->ifindex = wgr->dev->ifindex;
 			return st;
 		}
 		wgr = list_next_or_null_rcu(devices(m), &wgr->list, struct wgr_device, list);
-		st->spos = 0;
+		st->at = (struct wgr_sessions_pos){};
 	}
 	st->cur = NULL;
 	st->ifindex = 0;
@@ -72,7 +77,7 @@ static void *load_first(struct seq_file *m)
 {
 	struct proc_state *st = m->private;
 
-	st->spos = 0;
+	st->at = (struct wgr_sessions_pos){};
 	st->index = 1;
 	return load(m, list_first_or_null_rcu(devices(m), struct wgr_device, list));
 }
@@ -86,9 +91,9 @@ static void *load_next(struct seq_file *m)
 	/* A short batch was the end of that device's table. */
 	if (st->n < PROC_BATCH) {
 		wgr = list_next_or_null_rcu(devices(m), &wgr->list, struct wgr_device, list);
-		st->spos = 0;
+		st->at = (struct wgr_sessions_pos){};
 	} else {
-		st->spos += st->n;
+		st->at = st->next;
 	}
 	return load(m, wgr);
 }

@@ -163,9 +163,9 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb,
 		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
 		goto drop;
 	}
-	if (likely(!wgr_send(wgr, skb, &to, &h->dst_cache))) {
-		atomic64_inc(&h->packets);
-		atomic64_add(len, &h->bytes);
+	if (likely(!wgr_send(wgr, skb, &to))) {
+		WRITE_ONCE(h->packets, h->packets + 1);
+		WRITE_ONCE(h->bytes, h->bytes + len);
 		wgr_stat_inc(wgr, WGRELAY_STAT_TX_PACKETS);
 		wgr_stat_add(wgr, WGRELAY_STAT_TX_BYTES, len);
 	}
@@ -190,7 +190,7 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
 			wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
 			continue;
 		}
-		if (!wgr_send(wgr, c, &to[i], NULL)) {
+		if (!wgr_send(wgr, c, &to[i])) {
 			wgr_stat_inc(wgr, WGRELAY_STAT_TX_PACKETS);
 			wgr_stat_add(wgr, WGRELAY_STAT_TX_BYTES, len);
 			sent++;

@@ -21,6 +21,10 @@
 #include "session.h"
 
 static siphash_key_t index_key __read_mostly;
+static struct kmem_cache *pair_cache __read_mostly;
+/* 128 bytes a session: keep it so (lockdep makes the seqcount bigger). */
+static_assert(sizeof(struct wgr_pair) <= 256 || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
+static atomic64_t removal_stamps = ATOMIC64_INIT(0);
 
 /*
  * Receiver indices are chosen by the peers, so an attacker can choose colliding
@@ -53,10 +57,24 @@ u64 wgr_jiffies_to_unix(unsigned long then)
 	return ktime_get_real_seconds() - age / HZ;
 }
 
+int wgr_session_cache_init(void)
+{
+	/* No SLAB_HWCACHE_ALIGN: 256 bytes line up with cache lines as they are. */
+	pair_cache = KMEM_CACHE(wgr_pair, 0);
+	return pair_cache ? 0 : -ENOMEM;
+}
+
+/* Context: after rcu_barrier(), so that no pair is waiting to be freed. */
+void wgr_session_cache_uninit(void)
+{
+	kmem_cache_destroy(pair_cache);
+}
+
 int wgr_state_init(struct wgr_state *state)
 {
 	get_random_once(&index_key, sizeof(index_key));
 	spin_lock_init(&state->lock);
+	mutex_init(&state->sweep_lock);
 	atomic_set(&state->n_sessions, 0);
 	INIT_LIST_HEAD(&state->pairs);
 	INIT_LIST_HEAD(&state->hs_list);
@@ -67,16 +85,13 @@ int wgr_state_init(struct wgr_state *state)
 	hash_init(state->buckets);
 	get_random_bytes(&state->seed, sizeof(state->seed));
 	state->last_scan = jiffies;
+	state->removal_stamp = atomic64_inc_return(&removal_stamps);
 	return rhltable_init(&state->sessions, &session_params);
 }
 
 static void pair_free_rcu(struct rcu_head *rcu)
 {
-	struct wgr_pair *pair = container_of(rcu, struct wgr_pair, rcu);
-
-	dst_cache_destroy(&pair->half[0].dst_cache);
-	dst_cache_destroy(&pair->half[1].dst_cache);
-	kfree(pair);
+	kmem_cache_free(pair_cache, container_of(rcu, struct wgr_pair, rcu));
 }
 
 static void pair_remove(struct wgr_device *wgr, struct wgr_pair *pair)
@@ -87,8 +102,8 @@ static void pair_remove(struct wgr_device *wgr, struct wgr_pair *pair)
 	lockdep_assert_held(&state->lock);
 	for (i = 0; i < 2; i++) {
 		struct wgr_half *h = &pair->half[i];
-		u64 packets = atomic64_read(&h->packets);
-		u64 bytes = atomic64_read(&h->bytes);
+		u64 packets = READ_ONCE(h->packets);
+		u64 bytes = READ_ONCE(h->bytes);
 
 		rhltable_remove(&state->sessions, &h->node, session_params);
 		list_del(&h->peer_node);
@@ -101,8 +116,11 @@ static void pair_remove(struct wgr_device *wgr, struct wgr_pair *pair)
 	}
 	atomic_sub(2, &state->n_sessions);
 	pair->removed = true;
+	if (state->gc_next == &pair->list)
+		state->gc_next = pair->list.next;
 	list_del(&pair->list);
 	state->generation++;
+	state->removal_stamp = atomic64_inc_return(&removal_stamps);
 	call_rcu(&pair->rcu, pair_free_rcu);
 }
 
@@ -240,6 +258,62 @@ void wgr_state_forget_peer(struct wgr_device *wgr, struct wgr_peer *peer)
 	spin_unlock_bh(&state->lock);
 }
 
+static void half_ep_pack(struct wgr_half_ep *p, const struct wgr_endpoint *ep)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = ep->addr.sa_family;
+	if (p->family == AF_INET) {
+		p->addr.a4 = ep->addr4.sin_addr.s_addr;
+		p->src.a4 = ep->src4;
+		p->port = ep->addr4.sin_port;
+	} else if (p->family == AF_INET6) {
+		p->addr.a6 = ep->addr6.sin6_addr;
+		p->src.a6 = ep->src6;
+		p->port = ep->addr6.sin6_port;
+		p->scope_id = ep->addr6.sin6_scope_id;
+	}
+}
+
+static void half_ep_unpack(struct wgr_endpoint *ep, const struct wgr_half_ep *p)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->addr.sa_family = p->family;
+	if (p->family == AF_INET) {
+		ep->addr4.sin_addr.s_addr = p->addr.a4;
+		ep->addr4.sin_port = p->port;
+		ep->src4 = p->src.a4;
+	} else if (p->family == AF_INET6) {
+		ep->addr6.sin6_addr = p->addr.a6;
+		ep->addr6.sin6_port = p->port;
+		ep->addr6.sin6_scope_id = p->scope_id;
+		ep->src6 = p->src.a6;
+	}
+}
+
+/* As wgr_endpoint_eq(): the remote address and port, not the local address. */
+static bool half_ep_eq(const struct wgr_half_ep *p, const struct wgr_endpoint *ep)
+{
+	if (p->family != ep->addr.sa_family)
+		return false;
+	if (p->family == AF_INET)
+		return p->port == ep->addr4.sin_port && p->addr.a4 == ep->addr4.sin_addr.s_addr;
+	return p->family == AF_INET6 && p->port == ep->addr6.sin6_port &&
+	       ipv6_addr_equal(&p->addr.a6, &ep->addr6.sin6_addr) &&
+	       p->scope_id == ep->addr6.sin6_scope_id;
+}
+
+/* Context: rcu_read_lock() or the state lock. */
+static void half_ep_read(struct wgr_half *h, struct wgr_half_ep *p)
+{
+	struct wgr_pair *pair = wgr_half_pair(h);
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&pair->seq);
+		*p = h->ep;
+	} while (read_seqcount_retry(&pair->seq, seq));
+}
+
 /**
  * wgr_half_lookup - find the session half that data to @index from @src belongs to
  * @wgr: the relay
@@ -267,12 +341,12 @@ struct wgr_half *wgr_half_lookup(struct wgr_device *wgr, u32 index,
 	list = rhltable_lookup(&wgr->state.sessions, &index, session_params);
 	rhl_for_each_entry_rcu(h, pos, list, node) {
 		struct wgr_pair *pair = wgr_half_pair(h);
-		struct wgr_endpoint from;
+		struct wgr_half_ep from;
 
 		if (time_after(jiffies, READ_ONCE(pair->last_seen) + timeout))
 			continue;
-		wgr_half_read_ep(wgr_half_other(h), &from);
-		if (wgr_endpoint_eq(&from, src))
+		half_ep_read(wgr_half_other(h), &from);
+		if (half_ep_eq(&from, src))
 			return h;
 		candidate = h;
 		live++;
@@ -292,13 +366,10 @@ struct wgr_half *wgr_half_lookup(struct wgr_device *wgr, u32 index,
  */
 void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep)
 {
-	struct wgr_pair *pair = wgr_half_pair(h);
-	unsigned int seq;
+	struct wgr_half_ep p;
 
-	do {
-		seq = read_seqcount_begin(&pair->seq);
-		*ep = h->ep;
-	} while (read_seqcount_retry(&pair->seq, seq));
+	half_ep_read(h, &p);
+	half_ep_unpack(ep, &p);
 }
 
 /**
@@ -385,16 +456,14 @@ bool wgr_peer_route(struct wgr_peer *peer, struct wgr_endpoint *ep, bool *truste
 	return bound;
 }
 
-static int half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *owner,
-		     const struct wgr_endpoint *ep)
+/* @h is zeroed. */
+static void half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *owner,
+		      const struct wgr_endpoint *ep)
 {
 	h->which = which;
 	h->index = index;
 	h->owner = owner;
-	h->ep = *ep;
-	atomic64_set(&h->packets, 0);
-	atomic64_set(&h->bytes, 0);
-	return dst_cache_init(&h->dst_cache, GFP_ATOMIC);
+	half_ep_pack(&h->ep, ep);
 }
 
 /* Live halves with this receiver index: a chain an attacker must not lengthen. */
@@ -444,7 +513,7 @@ struct wgr_pair *wgr_pair_create(struct wgr_device *wgr, struct wgr_handshake *h
 	if (index_sharers(wgr, hs->sender) >= WGR_MAX_INDEX_SHARERS ||
 	    index_sharers(wgr, responder_index) >= WGR_MAX_INDEX_SHARERS)
 		return ERR_PTR(-ENOSPC);
-	pair = kzalloc(sizeof(*pair), GFP_ATOMIC);
+	pair = kmem_cache_zalloc(pair_cache, GFP_ATOMIC);
 	if (!pair)
 		return ERR_PTR(-ENOMEM);
 	seqcount_init(&pair->seq);
@@ -452,15 +521,11 @@ struct wgr_pair *wgr_pair_create(struct wgr_device *wgr, struct wgr_handshake *h
 	pair->trusted = (hs->trusted && wgr_endpoint_eq(responder_ep, &hs->fwd[0])) ||
 			wgr_endpoint_eq(responder_ep, &hs->target->static_ep);
 	pair->leaked = hs->n_fwd > 1;
-	ret = half_init(&pair->half[0], 0, hs->sender, initiator, &hs->initiator);
-	if (ret)
-		goto err_free;
-	ret = half_init(&pair->half[1], 1, responder_index, hs->target, responder_ep);
-	if (ret)
-		goto err_cache0;
+	half_init(&pair->half[0], 0, hs->sender, initiator, &hs->initiator);
+	half_init(&pair->half[1], 1, responder_index, hs->target, responder_ep);
 	ret = rhltable_insert(&state->sessions, &pair->half[0].node, session_params);
 	if (ret)
-		goto err_cache1;
+		goto err_free;
 	ret = rhltable_insert(&state->sessions, &pair->half[1].node, session_params);
 	if (ret)
 		goto err_unhash0;
@@ -479,12 +544,8 @@ err_unhash0:
 	/* A reader may have found half 0 while it was hashed: free after a grace period. */
 	call_rcu(&pair->rcu, pair_free_rcu);
 	return ERR_PTR(ret);
-err_cache1:
-	dst_cache_destroy(&pair->half[1].dst_cache);
-err_cache0:
-	dst_cache_destroy(&pair->half[0].dst_cache);
 err_free:
-	kfree(pair);
+	kmem_cache_free(pair_cache, pair);
 	return ERR_PTR(ret);
 }
 
@@ -508,20 +569,23 @@ static void handshake_drop(struct wgr_state *state, u32 sender,
 void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 {
 	struct wgr_half *ini = &pair->half[0], *resp = &pair->half[1];
+	struct wgr_endpoint ini_ep, resp_ep;
 	struct wgr_source *src;
 
 	lockdep_assert_held(&wgr->state.lock);
 	if (pair->confirmed)
 		return;
 	WRITE_ONCE(pair->confirmed, true);
-	wgr_bind(ini->owner, &ini->ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
-	wgr_bind(resp->owner, &resp->ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
-	handshake_drop(&wgr->state, ini->index, &ini->ep);
-	src = source_find(&wgr->state, &ini->ep, ep_hash(&wgr->state, &ini->ep));
+	half_ep_unpack(&ini_ep, &ini->ep);
+	half_ep_unpack(&resp_ep, &resp->ep);
+	wgr_bind(ini->owner, &ini_ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
+	wgr_bind(resp->owner, &resp_ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
+	handshake_drop(&wgr->state, ini->index, &ini_ep);
+	src = source_find(&wgr->state, &ini_ep, ep_hash(&wgr->state, &ini_ep));
 	if (src)
 		src->owner = ini->owner;
-	source_drop_pending(&wgr->state, &ini->ep, resp->owner);
-	source_drop_pending(&wgr->state, &resp->ep, ini->owner);
+	source_drop_pending(&wgr->state, &ini_ep, resp->owner);
+	source_drop_pending(&wgr->state, &resp_ep, ini->owner);
 	wgr_stat_inc(wgr, WGRELAY_STAT_CONFIRMS);
 }
 
@@ -540,9 +604,8 @@ void wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *sender,
 
 	lockdep_assert_held(&wgr->state.lock);
 	write_seqcount_begin(&pair->seq);
-	sender->ep = *ep;
+	half_ep_pack(&sender->ep, ep);
 	write_seqcount_end(&pair->seq);
-	dst_cache_reset(&sender->dst_cache);
 	if (pair->confirmed)
 		wgr_bind(sender->owner, ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
 	wgr_stat_inc(wgr, WGRELAY_STAT_ROAMS);
@@ -930,23 +993,62 @@ struct wgr_handshake *wgr_handshake_answered(struct wgr_device *wgr, u32 sender,
 	return best;
 }
 
-static void gc_sessions_and_bindings(struct wgr_device *wgr)
+/* Pairs the sweep looks at per hold of the state lock (BH off on that CPU). */
+#define WGR_GC_BATCH 1024
+
+/*
+ * The periodic sweep of sessions, in batches: the lock is dropped between them,
+ * so that a table of a million sessions never stops a CPU's relaying for the
+ * whole sweep. state->gc_next survives removals in between (pair_remove()).
+ * Return: the longest the lock was held, in ns, when @timed; else 0.
+ * Context: process; takes the state lock.
+ */
+static u64 gc_sessions(struct wgr_device *wgr, bool timed)
 {
 	unsigned long session_timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
-	unsigned long binding_timeout = READ_ONCE(wgr->cfg.binding_timeout) * HZ;
 	struct wgr_state *state = &wgr->state;
-	struct wgr_pair *pair, *tmp;
+	u64 t0 = 0, longest = 0;
+	unsigned int n;
+
+	mutex_lock(&state->sweep_lock);
+	spin_lock_bh(&state->lock);
+	state->gc_next = state->pairs.next;
+	for (;;) {
+		if (timed)
+			t0 = ktime_get_ns();
+		for (n = 0; n < WGR_GC_BATCH && state->gc_next != &state->pairs; n++) {
+			struct wgr_pair *pair = list_entry(state->gc_next, struct wgr_pair, list);
+			/* An initiator sends data at once: an unconfirmed pair is a dead end. */
+			unsigned long timeout = pair->confirmed ? session_timeout
+								: WGR_HANDSHAKE_TIMEOUT;
+
+			state->gc_next = pair->list.next;
+			if (time_after(jiffies, READ_ONCE(pair->last_seen) + timeout)) {
+				pair_remove(wgr, pair);
+				wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_EXPIRED, 2);
+			}
+		}
+		if (timed)
+			longest = max(longest, ktime_get_ns() - t0);
+		if (state->gc_next == &state->pairs)
+			break;
+		spin_unlock_bh(&state->lock);
+		cond_resched();
+		spin_lock_bh(&state->lock);
+	}
+	state->gc_next = NULL;
+	spin_unlock_bh(&state->lock);
+	mutex_unlock(&state->sweep_lock);
+	return longest;
+}
+
+/* Context: the state lock. */
+static void gc_bindings(struct wgr_device *wgr)
+{
+	unsigned long binding_timeout = READ_ONCE(wgr->cfg.binding_timeout) * HZ;
 	struct wgr_peer *peer;
 
-	list_for_each_entry_safe(pair, tmp, &state->pairs, list) {
-		/* An initiator sends data at once: an unconfirmed pair is a dead end. */
-		unsigned long timeout = pair->confirmed ? session_timeout : WGR_HANDSHAKE_TIMEOUT;
-
-		if (time_after(jiffies, READ_ONCE(pair->last_seen) + timeout)) {
-			pair_remove(wgr, pair);
-			wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_EXPIRED, 2);
-		}
-	}
+	lockdep_assert_held(&wgr->state.lock);
 	rcu_read_lock();
 	list_for_each_entry_rcu(peer, &wgr->peers.list, list) {
 		unsigned long seen = peer->bind_time;
@@ -983,6 +1085,7 @@ void wgr_state_gc(struct wgr_device *wgr)
 	struct wgr_handshake *hs, *hs_tmp;
 	struct wgr_source *src, *src_tmp;
 	struct wgr_bucket *b, *b_tmp;
+	bool sweep;
 
 	spin_lock_bh(&state->lock);
 	list_for_each_entry_safe(hs, hs_tmp, &state->hs_list, list) {
@@ -1000,11 +1103,14 @@ void wgr_state_gc(struct wgr_device *wgr)
 			break;
 		bucket_remove(state, b);
 	}
-	if (time_after_eq(jiffies, state->last_scan + interval)) {
+	sweep = time_after_eq(jiffies, state->last_scan + interval);
+	if (sweep) {
 		state->last_scan = jiffies;
-		gc_sessions_and_bindings(wgr);
+		gc_bindings(wgr);
 	}
 	spin_unlock_bh(&state->lock);
+	if (sweep)
+		gc_sessions(wgr, false);
 }
 
 static void session_info(struct wgr_half *h, struct wgr_session_info *info)
@@ -1014,47 +1120,71 @@ static void session_info(struct wgr_half *h, struct wgr_session_info *info)
 	info->index = h->index;
 	memcpy(info->owner, h->owner->public_key, WGRELAY_KEY_LEN);
 	memcpy(info->counterpart, wgr_half_other(h)->owner->public_key, WGRELAY_KEY_LEN);
-	info->ep = h->ep;
+	half_ep_unpack(&info->ep, &h->ep);
 	info->confirmed = pair->confirmed;
 	info->last_seen = wgr_jiffies_to_unix(READ_ONCE(pair->last_seen));
 	info->counter = READ_ONCE(h->counter);
-	info->packets = atomic64_read(&h->packets);
-	info->bytes = atomic64_read(&h->bytes);
+	info->packets = READ_ONCE(h->packets);
+	info->bytes = READ_ONCE(h->bytes);
 }
 
 /**
  * wgr_sessions_read - copy part of the session table for reporting
  * @wgr: the relay
- * @pos: how many sessions to skip, in table order
- * @out: where to copy
+ * @where: where to start (zeroed: the start of the table); moved past what is read
+ * @out: where to copy; each entry's @at is its own place, for a reader that
+ *       uses only some of them
  * @max: room in @out
  * @generation: set to the table's generation, for dump consistency checks
  *
+ * Sessions come in table order: oldest pair first, its two halves in turn.
  * Context: process or softirq; takes the state lock.
  * Return: the number of sessions copied; less than @max at the end of the table.
  */
-unsigned int wgr_sessions_read(struct wgr_device *wgr, unsigned long pos,
+unsigned int wgr_sessions_read(struct wgr_device *wgr, struct wgr_sessions_pos *where,
 			       struct wgr_session_info *out, unsigned int max,
 			       u32 *generation)
 {
 	struct wgr_state *state = &wgr->state;
 	struct wgr_pair *pair;
-	unsigned long i = 0;
 	unsigned int n = 0;
-	int k;
+	u8 k;
 
 	spin_lock_bh(&state->lock);
 	*generation = state->generation;
-	list_for_each_entry(pair, &state->pairs, list) {
-		for (k = 0; k < 2; k++, i++) {
-			if (i < pos)
-				continue;
-			if (n >= max)
-				goto out;
-			session_info(&pair->half[k], &out[n++]);
+	if (where->stamp == state->removal_stamp) {
+		/* Nothing was removed since: the pair is still listed (none: the end). */
+		pair = where->pair ?: list_entry(&state->pairs, struct wgr_pair, list);
+		k = where->half;
+	} else {
+		unsigned long skip = where->pos;
+
+		/* A new reader, or pairs went: walk to the place again. */
+		list_for_each_entry(pair, &state->pairs, list) {
+			if (skip < 2)
+				break;
+			skip -= 2;
 		}
+		k = skip < 2 ? skip : 0;
 	}
-out:
+	for (; &pair->list != &state->pairs && n < max; pair = list_next_entry(pair, list)) {
+		for (; k < 2 && n < max; k++, n++) {
+			out[n].at = (struct wgr_sessions_pos){
+				.pos = where->pos + n,
+				.pair = pair,
+				.stamp = state->removal_stamp,
+				.half = k,
+			};
+			session_info(&pair->half[k], &out[n]);
+		}
+		if (k < 2)
+			break;
+		k = 0;
+	}
+	where->pos += n;
+	where->pair = &pair->list != &state->pairs ? pair : NULL;
+	where->half = k;
+	where->stamp = state->removal_stamp;
 	spin_unlock_bh(&state->lock);
 	return n;
 }
@@ -1084,27 +1214,14 @@ int wgr_debug_pair_add(struct wgr_device *wgr, struct wgr_peer *a, struct wgr_pe
 	struct wgr_pair *pair;
 	int i, ret;
 
-	pair = kzalloc(sizeof(*pair), GFP_KERNEL);
+	pair = kmem_cache_zalloc(pair_cache, GFP_KERNEL);
 	if (!pair)
 		return -ENOMEM;
 	seqcount_init(&pair->seq);
 	pair->last_seen = jiffies;
 	pair->confirmed = true;
-	for (i = 0; i < 2; i++) {
-		struct wgr_half *h = &pair->half[i];
-
-		h->which = i;
-		h->index = idx[i];
-		h->owner = owner[i];
-		h->ep = ep[i];
-		ret = dst_cache_init(&h->dst_cache, GFP_KERNEL);
-		if (ret) {
-			if (i)
-				dst_cache_destroy(&pair->half[0].dst_cache);
-			kfree(pair);
-			return ret;
-		}
-	}
+	for (i = 0; i < 2; i++)
+		half_init(&pair->half[i], i, idx[i], owner[i], &ep[i]);
 	spin_lock_bh(&state->lock);
 	ret = rhltable_insert(&state->sessions, &pair->half[0].node, session_params);
 	if (ret)
@@ -1130,15 +1247,14 @@ err:
 }
 
 /**
- * wgr_debug_gc_scan - run the periodic session and binding sweep now
+ * wgr_debug_gc_scan - run the periodic session sweep now
  * @wgr: the relay
  *
  * Context: process; takes the state lock, as the gc work item does.
+ * Return: the longest the sweep held the state lock, in ns.
  */
-void wgr_debug_gc_scan(struct wgr_device *wgr)
+u64 wgr_debug_gc_scan(struct wgr_device *wgr)
 {
-	spin_lock_bh(&wgr->state.lock);
-	gc_sessions_and_bindings(wgr);
-	spin_unlock_bh(&wgr->state.lock);
+	return gc_sessions(wgr, true);
 }
 #endif /* CONFIG_WGRELAY_DEBUG */

@@ -6,38 +6,64 @@
 #include <linux/list.h>
 #include <linux/hashtable.h>
 #include <linux/rhashtable-types.h>
+#include <linux/mutex.h>
 #include <linux/seqlock.h>
 #include <linux/siphash.h>
-#include <net/dst_cache.h>
 
 #include "peer.h"
 
 struct wgr_device;
 
 /**
+ * struct wgr_half_ep - a half's endpoint: struct wgr_endpoint, packed
+ * @addr: the remote address (IPv4 in the first word)
+ * @src: the local address it reached us at
+ * @scope_id: the interface of a link-local IPv6 @addr
+ * @port: the remote port
+ * @family: AF_INET or AF_INET6
+ *
+ * 40 bytes instead of 44 (no sin6_flowinfo, a one-byte family): with it a pair
+ * fits in 256 bytes. See wgr_half_read_ep().
+ */
+struct wgr_half_ep {
+	union {
+		__be32 a4;
+		struct in6_addr a6;
+	} addr, src;
+	u32 scope_id;
+	__be16 port;
+	u8 family;
+};
+
+/**
  * struct wgr_half - one direction of a relayed WireGuard session
  * @node: in wgr_state.sessions, keyed by @index
- * @index: the receiver index data to @owner carries, as loaded from the wire
- * @which: 0 or 1, its place in its pair
  * @owner: the peer that chose @index and receives on it
- * @ep: where @owner is reached (writers hold wgr_state.lock and the pair's @seq)
- * @dst_cache: route to @ep
  * @counter: the highest transport counter seen on @index (racy maximum)
  * @packets: datagrams relayed to @owner on @index
  * @bytes: their payload bytes
  * @peer_node: in @owner's list of halves (wgr_state.lock)
+ * @ep: where @owner is reached (writers hold wgr_state.lock and the pair's @seq)
+ * @index: the receiver index data to @owner carries, as loaded from the wire
+ * @which: 0 or 1, its place in its pair
+ *
+ * @packets and @bytes are plain counters, as WireGuard keeps a peer's: the data
+ * for one index comes from one sender, i.e. one flow, which the NIC steers to one
+ * CPU. Two CPUs relaying on the same half at once (a roam in progress) can lose
+ * an increment; a locked instruction per packet would cost every packet.
+ * No route is cached here: a per-CPU dst_cache per half would cost more memory
+ * than the rest of the pair on any machine with a few CPUs (see wgr_send()).
  */
 struct wgr_half {
 	struct rhlist_head node;
+	struct wgr_peer *owner;
+	u64 counter;
+	u64 packets;
+	u64 bytes;
+	struct list_head peer_node;
+	struct wgr_half_ep ep;
 	u32 index;
 	u8 which;
-	struct wgr_peer *owner;
-	struct wgr_endpoint ep;
-	struct dst_cache dst_cache;
-	u64 counter;
-	atomic64_t packets;
-	atomic64_t bytes;
-	struct list_head peer_node;
 };
 
 /**
@@ -45,7 +71,6 @@ struct wgr_half {
  * from a handshake response and expired together
  * @half: the initiator's half (0) and the responder's (1)
  * @seq: guards the endpoints in @half against torn reads on the fast path
- * @last_seen: jiffies of the last datagram relayed on either half (lockless)
  * @confirmed: the initiator's data has flowed, so the handshake completed
  * @trusted: the responder answered at the target's trusted binding or static
  *           endpoint, so the response, and the initiator it names, are genuine
@@ -53,19 +78,26 @@ struct wgr_half {
  *          for discovery: half 0's index is no secret, and cannot prove a roam
  * @removed: off the lists (wgr_state.lock): a reader that found it under RCU
  *           must not confirm or roam it
- * @list: in wgr_state.pairs (wgr_state.lock)
- * @rcu: frees it after a grace period
+ * @last_seen: jiffies of the last datagram relayed on either half (lockless)
+ * @list: in wgr_state.pairs (wgr_state.lock), oldest first
+ * @rcu: frees it after a grace period, once it is off @list: no reader walks
+ *       @list under RCU alone, so the two can share their space
+ *
+ * Pairs come from their own slab cache; 256 bytes, i.e. 128 per session (see
+ * docs/BENCHMARKS.md, part 3).
  */
 struct wgr_pair {
 	struct wgr_half half[2];
 	seqcount_t seq;
-	unsigned long last_seen;
 	bool confirmed;
 	bool trusted;
 	bool leaked;
 	bool removed;
-	struct list_head list;
-	struct rcu_head rcu;
+	unsigned long last_seen;
+	union {
+		struct list_head list;
+		struct rcu_head rcu;
+	};
 };
 
 static inline struct wgr_pair *wgr_half_pair(struct wgr_half *h)
@@ -150,7 +182,13 @@ struct wgr_bucket {
  * @sessions: halves by receiver index (rhltable: two owners may pick one index)
  * @n_sessions: halves in @sessions
  * @pairs: every pair, for expiry and dumps
+ * @gc_next: during a sweep, the next pair it looks at (in @pairs; the sweep
+ *           drops the lock between batches, and pair removal moves this on)
+ * @sweep_lock: one sweep at a time: @gc_next is the only cursor
  * @generation: bumped when a pair comes or goes, for dump consistency
+ * @removal_stamp: a new value, unique among all relays, whenever a pair is
+ *                 removed: a reader's saved place in @pairs is valid while this
+ *                 has not moved (struct wgr_sessions_pos)
  * @seed: keys the hashes an attacker could aim at
  */
 struct wgr_state {
@@ -158,7 +196,10 @@ struct wgr_state {
 	struct rhltable sessions;
 	atomic_t n_sessions;
 	struct list_head pairs;
+	struct list_head *gc_next;
+	struct mutex sweep_lock;
 	u32 generation;
+	u64 removal_stamp;
 	siphash_key_t seed;
 
 	DECLARE_HASHTABLE(handshakes, WGR_STATE_HASH_BITS);
@@ -203,6 +244,25 @@ struct wgr_state {
 /* WireGuard's REJECT_AFTER_MESSAGES: no peer sends a counter at or above it. */
 #define WGR_REJECT_AFTER_MESSAGES (U64_MAX - (1ULL << 13))
 
+/**
+ * struct wgr_sessions_pos - a place in a relay's session table, for readers
+ * @pos: sessions before it
+ * @pair: the pair there; only a pointer to compare, valid while @stamp is the
+ *        table's removal_stamp (no pair was removed since, so it is listed)
+ * @stamp: the table's removal_stamp when @pair was taken; no two relays ever
+ *         have the same, so a place never applies to another relay's table
+ * @half: which of @pair's halves
+ *
+ * Zeroed, it is the start of the table. Reading on from a saved place is O(1);
+ * only after a removal does a read walk @pos sessions from the start again.
+ */
+struct wgr_sessions_pos {
+	unsigned long pos;
+	struct wgr_pair *pair;
+	u64 stamp;
+	u8 half;
+};
+
 /* A session for netlink and procfs, copied out under the state lock. */
 struct wgr_session_info {
 	u32 index;
@@ -214,6 +274,7 @@ struct wgr_session_info {
 	u64 counter;
 	u64 packets;
 	u64 bytes;
+	struct wgr_sessions_pos at;	/* to read on from this session */
 };
 
 int wgr_state_init(struct wgr_state *state);
@@ -254,9 +315,12 @@ bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 void wgr_source_hints(struct wgr_device *wgr, const struct wgr_endpoint *ep,
 		      struct wgr_peer *hints[WGR_SOURCE_RECENT]);
 
-unsigned int wgr_sessions_read(struct wgr_device *wgr, unsigned long pos,
+unsigned int wgr_sessions_read(struct wgr_device *wgr, struct wgr_sessions_pos *where,
 			       struct wgr_session_info *out, unsigned int max,
 			       u32 *generation);
+
+int wgr_session_cache_init(void);
+void wgr_session_cache_uninit(void);
 
 u64 wgr_jiffies_to_unix(unsigned long then);
 
@@ -264,7 +328,7 @@ u64 wgr_jiffies_to_unix(unsigned long then);
 /* Test-only: the benchmark fills the table through debugfs.c. */
 int wgr_debug_pair_add(struct wgr_device *wgr, struct wgr_peer *a, struct wgr_peer *b,
 		       const u32 idx[2], const struct wgr_endpoint ep[2]);
-void wgr_debug_gc_scan(struct wgr_device *wgr);
+u64 wgr_debug_gc_scan(struct wgr_device *wgr);
 #endif
 
 #endif /* _WGR_SESSION_H */

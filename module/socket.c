@@ -12,7 +12,6 @@
 #include <net/ipv6_stubs.h>
 #include <net/ip6_route.h>
 #include <net/route.h>
-#include <linux/inetdevice.h>
 
 #include "device.h"
 #include "relay.h"
@@ -130,33 +129,37 @@ static int make_headroom(struct sk_buff *skb, struct dst_entry *dst, unsigned in
 				 ip_len + sizeof(struct udphdr));
 }
 
+/*
+ * No route cache: a per-CPU dst_cache per session would cost more memory than the
+ * session itself, and the output route lookup is what IP forwarding does per
+ * packet too (the FIB hands out a per-CPU cached route for the nexthop).
+ */
 static int send4(struct wgr_device *wgr, struct sk_buff *skb,
-		 const struct wgr_endpoint *to, struct dst_cache *cache, u8 ds)
+		 const struct wgr_endpoint *to, u8 ds)
 {
-	struct flowi4 fl = {
-		.daddr = to->addr4.sin_addr.s_addr,
-		.saddr = to->src4,
-		.fl4_dport = to->addr4.sin_port,
-		.flowi4_proto = IPPROTO_UDP,
-	};
-	struct rtable *rt = NULL;
+	struct flowi4 fl;
+	struct rtable *rt;
 	struct sock *sk;
+	__be32 saddr = to->src4;
 
 	sk = rcu_dereference_bh(wgr->sock4);
 	if (unlikely(!sk))
 		return -ENONET;
-	fl.fl4_sport = inet_sk(sk)->inet_sport;
-	if (cache)
-		rt = dst_cache_get_ip4(cache, &fl.saddr);
-	if (!rt) {
-		/* The address the peer reached us at may have gone away: pick another. */
-		if (fl.saddr && !inet_confirm_addr(sock_net(sk), NULL, 0, fl.saddr, RT_SCOPE_HOST))
-			fl.saddr = 0;
+	for (;;) {
+		fl = (struct flowi4){
+			.daddr = to->addr4.sin_addr.s_addr,
+			.saddr = saddr,
+			.fl4_dport = to->addr4.sin_port,
+			.fl4_sport = inet_sk(sk)->inet_sport,
+			.flowi4_proto = IPPROTO_UDP,
+		};
 		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
-		if (IS_ERR(rt))
+		if (!IS_ERR(rt))
+			break;
+		/* The address the peer reached us at may be gone: let the route pick. */
+		if (!saddr)
 			return PTR_ERR(rt);
-		if (cache)
-			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
+		saddr = 0;
 	}
 	if (unlikely(make_headroom(skb, &rt->dst, sizeof(struct iphdr)))) {
 		ip_rt_put(rt);
@@ -169,7 +172,7 @@ static int send4(struct wgr_device *wgr, struct sk_buff *skb,
 }
 
 static int send6(struct wgr_device *wgr, struct sk_buff *skb,
-		 const struct wgr_endpoint *to, struct dst_cache *cache, u8 ds)
+		 const struct wgr_endpoint *to, u8 ds)
 {
 #if IS_ENABLED(CONFIG_IPV6)
 	struct flowi6 fl = {
@@ -179,25 +182,19 @@ static int send6(struct wgr_device *wgr, struct sk_buff *skb,
 		.flowi6_oif = to->addr6.sin6_scope_id,
 		.flowi6_proto = IPPROTO_UDP,
 	};
-	struct dst_entry *dst = NULL;
+	struct dst_entry *dst;
 	struct sock *sk;
 
 	sk = rcu_dereference_bh(wgr->sock6);
 	if (unlikely(!sk))
 		return -ENONET;
 	fl.fl6_sport = inet_sk(sk)->inet_sport;
-	if (cache)
-		dst = dst_cache_get_ip6(cache, &fl.saddr);
-	if (!dst) {
-		if (!ipv6_addr_any(&fl.saddr) &&
-		    !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0))
-			fl.saddr = in6addr_any;
-		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
-		if (IS_ERR(dst))
-			return PTR_ERR(dst);
-		if (cache)
-			dst_cache_set_ip6(cache, dst, &fl.saddr);
-	}
+	/* The address the peer reached us at may be gone: let the route pick. */
+	if (!ipv6_addr_any(&fl.saddr) && !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0))
+		fl.saddr = in6addr_any;
+	dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
 	if (unlikely(make_headroom(skb, dst, sizeof(struct ipv6hdr)))) {
 		dst_release(dst);
 		return -ENOMEM;
@@ -215,15 +212,13 @@ static int send6(struct wgr_device *wgr, struct sk_buff *skb,
  * @wgr: the relay
  * @skb: the datagram with skb->data at the WireGuard message; consumed
  * @to: the endpoint to send it to, from the local address in @to when possible
- * @cache: the route cache for @to, or NULL
  *
  * The tunnel helpers push the new UDP and IP headers into the headroom the old
  * ones left. The DSCP and ECN bits travel with the datagram.
  * Context: softirq, or with bottom halves disabled.
  * Return: 0 when handed to the IP layer, or a negative errno (skb freed).
  */
-int wgr_send(struct wgr_device *wgr, struct sk_buff *skb,
-	     const struct wgr_endpoint *to, struct dst_cache *cache)
+int wgr_send(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to)
 {
 	u8 ds = 0;
 	int ret;
@@ -242,9 +237,9 @@ int wgr_send(struct wgr_device *wgr, struct sk_buff *skb,
 
 	rcu_read_lock_bh();
 	if (to->addr.sa_family == AF_INET)
-		ret = send4(wgr, skb, to, cache, ds);
+		ret = send4(wgr, skb, to, ds);
 	else if (to->addr.sa_family == AF_INET6)
-		ret = send6(wgr, skb, to, cache, ds);
+		ret = send6(wgr, skb, to, ds);
 	else
 		ret = -EAFNOSUPPORT;
 	rcu_read_unlock_bh();

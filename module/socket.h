@@ -7,11 +7,9 @@
 
 struct wgr_device;
 struct wgr_endpoint;
-struct dst_cache;
 
 int wgr_socket_open(struct wgr_device *wgr, u16 port, struct netlink_ext_ack *extack);
 void wgr_socket_close(struct wgr_device *wgr);
-int wgr_send(struct wgr_device *wgr, struct sk_buff *skb,
-	     const struct wgr_endpoint *to, struct dst_cache *cache);
+int wgr_send(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to);
 
 #endif /* _WGR_SOCKET_H */
