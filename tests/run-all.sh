@@ -4,7 +4,7 @@
 # run-all.sh [TEST...]: what "make check" runs.
 #
 #  1. scripts/deps.sh (installs only what is missing)
-#  2. builds the module for every kernel and relayctl
+#  2. builds the module (and its debug build) for every kernel and relayctl
 #  2b. W=1 and sparse on the module for every kernel (tests/style.sh)
 #  3. the unit tests (make -C tests/unit run), counted per cmocka test case
 #  4. every VM test (tests/vm/t-*.sh, once per "# variants:" word if it has that
@@ -69,6 +69,11 @@ for kver in $KVERS; do
 		failure "build: module for $kver"
 		# Never let the VM tests pick up a module left from an older build.
 		rm -f "build/$kver/wgrelay.ko"
+	fi
+	# The debug build (debugfs knobs) is for the tests marked "# module: debug".
+	if ! make --no-print-directory module-debug KVER="$kver"; then
+		failure "build: debug module for $kver"
+		rm -f "build/$kver-debug/wgrelay.ko"
 	fi
 done
 make --no-print-directory tool || failure "build: relayctl"

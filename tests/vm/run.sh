@@ -14,6 +14,8 @@
 # LOGDIR      where the console log goes (default tests/out/KVER)
 # VM_MEM, VM_SMP   guest memory in MiB (1024) and CPUs (2)
 # VERBOSE=1   also show the guest's full kernel log on the terminal
+# WGRELAY_KO  the module to boot with (default build/KVER/wgrelay.ko, or the debug
+#             build for a test with a "# module: debug" line)
 
 set -euo pipefail
 
@@ -28,6 +30,11 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 timeout=${TIMEOUT:-$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$TOP/tests/$TEST" | awk 'NR == 1')}
 timeout=${timeout:-300}
+# "# module: debug": the test needs the debug build's test-only knobs (debugfs.c).
+if [[ -z ${WGRELAY_KO:-} ]] && grep -q '^# module: debug$' "$TOP/tests/$TEST"; then
+	export WGRELAY_KO=$TOP/build/$KVER-debug/wgrelay.ko
+	[[ -f $WGRELAY_KO ]] || { echo "run.sh: $TEST needs the debug build (make module-debug KVER=$KVER)" >&2; exit 2; }
+fi
 # The log's name: vm/t-wg-hub.sh go -> t-wg-hub-go, vm/harness/panic.sh -> harness-panic.
 name=${TEST#vm/}
 name=${name%.sh}${1:+-$*}
