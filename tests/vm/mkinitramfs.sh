@@ -15,9 +15,11 @@
 #                        Default OUTDIR/overlay.cpio; give each concurrent run its own.
 #
 # The kernel unpacks concatenated cpio archives in order, so the runner boots
-# "cat base.cpio.gz overlay.cpio" and files in the overlay win.
+# "cat base.cpio.gz overlay.cpio" and files in the overlay win. The base's path
+# is printed on standard output.
 #
-# EXTRA_MODULES (space separated) adds stock modules to the base; WGRELAY_KO picks
+# EXTRA_MODULES and EXTRA_BINARIES (space separated) add stock modules and host
+# programs (with their libraries; e.g. /usr/bin/perf for make bench) to the base; WGRELAY_KO picks
 # another build of the module (e.g. build/KVER-debug/wgrelay.ko from make module-debug).
 
 set -euo pipefail
@@ -43,6 +45,8 @@ MODULES=(
 )
 read -ra extra <<<"${EXTRA_MODULES:-}"
 MODULES+=("${extra[@]}")
+read -ra extra <<<"${EXTRA_BINARIES:-}"
+BINARIES+=("${extra[@]}")
 
 die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
 
@@ -148,10 +152,16 @@ base_key() {
 }
 
 key=$(base_key)
+# A base with extras has a name of its own, so that a run with them (make bench)
+# and one without (make check) do not rebuild each other's.
+base=$OUT/base.cpio.gz
+if [[ -n ${EXTRA_MODULES:-}${EXTRA_BINARIES:-} ]]; then
+	base=$OUT/base-$(printf '%s|%s' "${EXTRA_MODULES:-}" "${EXTRA_BINARIES:-}" | sha256sum | cut -c1-12).cpio.gz
+fi
 # Runs for the same kernel may start together: one builds, the others wait for it.
 exec 9>"$OUT/base.lock"
 flock 9
-if [[ ! -s $OUT/base.cpio.gz || $(cat "$OUT/base.key" 2>/dev/null) != "$key" ]]; then
+if [[ ! -s $base || $(cat "$base.key" 2>/dev/null) != "$key" ]]; then
 	echo "mkinitramfs.sh: building the base initramfs for $KVER" >&2
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
@@ -160,8 +170,8 @@ if [[ ! -s $OUT/base.cpio.gz || $(cat "$OUT/base.key" 2>/dev/null) != "$key" ]];
 	# The kernel only looks for an uncompressed archive (the overlay) at a 4-byte
 	# aligned offset; it skips the zero padding.
 	truncate -s %512 "$tmp/base.cpio.gz"
-	mv "$tmp/base.cpio.gz" "$OUT/base.cpio.gz"
-	echo "$key" >"$OUT/base.key"
+	mv "$tmp/base.cpio.gz" "$base"
+	echo "$key" >"$base.key"
 	rm -rf "$tmp"
 	trap - EXIT
 fi
@@ -188,3 +198,5 @@ done
 mkdir -p "$ov/tests"
 cp -r "$TOP/tests/lib" "$TOP/tests/vm" "$TOP/tests/demo" "$ov/tests/"
 make_cpio "$ov" >"$OVERLAY"
+# The caller boots "cat BASE OVERLAY": tell it which base.
+echo "$base"

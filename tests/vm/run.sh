@@ -47,11 +47,11 @@ mkdir -p "$logdir" "$vmdir"
 initrd=$(mktemp "$vmdir/initrd.XXXXXX")
 trap 'rm -f "$initrd" "$initrd.overlay"' EXIT
 trap 'exit 130' INT TERM
-if ! "$TOP/tests/vm/mkinitramfs.sh" "$KVER" "$vmdir" "$initrd.overlay"; then
+if ! base=$("$TOP/tests/vm/mkinitramfs.sh" "$KVER" "$vmdir" "$initrd.overlay"); then
 	echo "FAIL: $KVER $name: could not build the initramfs"
 	exit 1
 fi
-cat "$vmdir/base.cpio.gz" "$initrd.overlay" >"$initrd"
+cat "$base" "$initrd.overlay" >"$initrd"
 
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 args=$(printf '%q ' "$@" | base64 -w0)
