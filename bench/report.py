@@ -92,7 +92,7 @@ def main():
     md.append(f"| guest kernel | {a.kver} (QEMU TCG, 2 vCPUs) |")
     md.append(f"| host CPU | {a.cpu} ({a.cores} cores) |")
     md.append(f"| seconds per measurement | {a.seconds} |")
-    md.append(f"| reproduce | `make bench` (or `KVER={a.kver} PARTS='e2e engine table handshake' "
+    md.append(f"| reproduce | `make bench` (or `KVER={a.kver} PARTS='e2e engine table handshake profile' "
               f"BENCH_T={a.seconds} bench/run.sh`) |\n")
 
     # --- Part 1 -----------------------------------------------------------------
@@ -241,12 +241,15 @@ def main():
               "confirmed pairs added through the debug-only debugfs knob (module/debugfs.c, "
               "built only by `make module-debug`) up to each level. *Sessions* counts halves, "
               "as the relay's `sessions` counter does. Memory is the fall in MemFree from the "
-              "first level, per session added (kmalloc slabs, per-CPU dst caches and the hash "
-              "table together). Lookup: in-kernel `wgr_half_lookup()` of random synthetic "
+              "first level, per session added (the pairs' slab cache and the hash table "
+              "together). Lookup: in-kernel `wgr_half_lookup()` of random synthetic "
               "indices. Forwarding: 32-byte data on the real session, as in part 2. GC: one "
-              "full sweep of `gc_sessions_and_bindings()` under the state lock (BH off).\n")
-    md.append("| sessions | bytes/session | lookup | forwarding | ratio | gc sweep |")
-    md.append("|---|---|---|---|---|---|")
+              "periodic sweep (`gc_sessions()`, nothing expires), which takes the state lock "
+              "(BH off) for batches of 1,024 pairs and drops it in between: its whole time, "
+              "and the longest it held the lock, which is how long it can keep that CPU from "
+              "relaying.\n")
+    md.append("| sessions | bytes/session | lookup | forwarding | ratio | gc sweep | longest lock hold |")
+    md.append("|---|---|---|---|---|---|---|")
     levels = sorted(lv)
     base = num(lv[levels[0]].get("pps", {}).get("pps")) if levels else None
     rows = []
@@ -256,9 +259,11 @@ def main():
         lk = d.get("lookup", {}).get("ns")
         p = num(d.get("pps", {}).get("pps"))
         g = num(d.get("gc", {}).get("ns"))
+        hold = num(d.get("gc", {}).get("hold_ns"))
         md.append(f"| {s:,} | {b if b != '0' else '-'} | {lk + ' ns' if lk else '-'} | "
-                  f"{p:.0f} pps | {ratio(p, base)} | {g / 1e6:.2f} ms |" if p and g is not None
-                  else f"| {s:,} | {b} | {lk} | n/a | n/a | n/a |")
+                  f"{p:.0f} pps | {ratio(p, base)} | {g / 1e6:.2f} ms | "
+                  f"{hold / 1e6:.2f} ms |" if p and g is not None and hold is not None
+                  else f"| {s:,} | {b} | {lk} | n/a | n/a | n/a | n/a |")
         rows.append((s, p / base if p and base else 0, int(b or 0), g or 0))
     md.append("")
     with open(os.path.join(dat, "table.dat"), "w") as f:
@@ -311,6 +316,57 @@ def main():
              "Initiations routed per second (log scale) vs. provisioned peers",
              "initiations/s", None, ["cached (hint)", "scan (target last)"], logy=True)
         md.append("![handshake](bench/handshake.png)\n")
+
+    # --- Part 5 -----------------------------------------------------------------
+    prof_path = os.path.join(a.results, "profile.results")
+    meta, got, shares = {}, {}, {}
+    for label, kv in parse(prof_path):
+        if label[:2] == ["profile", "meta"]:
+            meta[kv["variant"]] = (num(kv["record_s"]), num(kv["cpus"]))
+        elif len(label) >= 3 and label[0] == "profile":
+            got[label[1]] = num(kv.get("received"))
+    if os.path.exists(prof_path):
+        for line in open(prof_path):
+            w = line.split()
+            if len(w) >= 4 and w[0] == "PROFILE":
+                shares.setdefault(w[1], {})[" ".join(w[3:])] = num(w[2])
+    idle = re.compile(r"^(native_safe_halt|default_idle|.*cpuidle.*|.*_idle.*|mwait_idle.*|"
+                      r"acpi_idle.*|poll_idle|do_idle|cpu_startup_entry)$")
+
+    def per_packet(v):
+        """ns of CPU per datagram delivered, by symbol, idle left out."""
+        rec, cpus = meta.get(v, (None, None))
+        n = got.get(v)
+        if not (rec and cpus and n):
+            return {}
+        return {sym: pct / 100 * cpus * rec / n * 1e9
+                for sym, pct in shares.get(v, {}).items() if pct is not None and not idle.match(sym)}
+
+    fw, rl = per_packet("forward"), per_packet("relay")
+    if fw and rl:
+        md.append("## 5. Where the time goes (profile)\n")
+        md.append("The line of part 2 with 1420-byte datagrams, once routed by `mid` and once "
+                  "relayed, each under `perf record -a -e cpu-clock` (a TCG guest has no PMU; "
+                  "cpu-clock samples idle CPUs too, so a symbol's share of the samples times "
+                  "CPUs times seconds, divided by the datagrams delivered, is CPU time per "
+                  "datagram). Both runs include the generator's and the sink's work, which is "
+                  "the same in both; the difference is `mid`'s. Nanoseconds of TCG-emulated "
+                  "CPU per datagram (roughly 10-30x a real CPU's), idle left out; symbols "
+                  "whose cost differs by more than 5 ns, largest difference first.\n")
+        md.append(f"| | IP forwarding | wgrelay | difference |")
+        md.append("|---|---|---|---|")
+        md.append(f"| all (busy) | {sum(fw.values()):.0f} ns | {sum(rl.values()):.0f} ns | "
+                  f"{sum(rl.values()) - sum(fw.values()):+.0f} ns |")
+        syms = sorted(set(fw) | set(rl), key=lambda k: -abs(rl.get(k, 0) - fw.get(k, 0)))
+        for sym in syms[:25]:
+            d = rl.get(sym, 0) - fw.get(sym, 0)
+            if abs(d) < 5:
+                break
+            md.append(f"| `{sym}` | {fw.get(sym, 0):.0f} ns | {rl.get(sym, 0):.0f} ns | {d:+.0f} ns |")
+        ours = sum(v for k, v in rl.items() if k.startswith("wgr_"))
+        md.append(f"\nwgrelay's own functions (`wgr_*`) account for {ours:.0f} ns of the relay's "
+                  f"{sum(rl.values()):.0f} ns per datagram; symbols under 0.05 % of the samples "
+                  "are not listed by the guest.\n")
 
     # --- Goals ------------------------------------------------------------------
     md.append("## Goals in this run\n")

@@ -5,7 +5,7 @@
 # and its charts (docs/bench/*.png). Not part of make check: it takes ~15-20 min.
 #
 # KVER     the guest kernel (default: 6.1.0-56-amd64 if installed, the LAB.md baseline)
-# PARTS    which parts to run (default: "e2e engine table handshake")
+# PARTS    which parts to run (default: "e2e engine table handshake profile")
 # BENCH_T  seconds per measurement (default 5)
 
 set -euo pipefail
@@ -14,7 +14,7 @@ cd "$TOP"
 
 KVER=${KVER:-$(ls -d /lib/modules/6.1.0-*/build 2>/dev/null | awk -F/ 'NR == 1 { print $4 }')}
 [[ -n $KVER ]] || { echo "bench: no kernel headers (set KVER)" >&2; exit 1; }
-PARTS=${PARTS:-e2e engine table handshake}
+PARTS=${PARTS:-e2e engine table handshake profile}
 T=${BENCH_T:-5}
 OUT=build/bench
 LOGS=$OUT/log
@@ -29,20 +29,29 @@ for f in bench/guest/*.sh; do
 done
 cp "build/$KVER-debug/wgrelay.ko" "$OUT/wgrelay-debug.ko"
 mkdir -p "$LOGS"
+# The profile part runs the host's perf in the guest (Debian's linux-perf).
+if [[ " $PARTS " == *" profile "* ]]; then
+	if [[ ! -x /usr/bin/perf ]]; then
+		apt-get install -y --no-install-recommends linux-perf >/dev/null ||
+			{ echo "bench: cannot install linux-perf for the profile part" >&2; exit 1; }
+	fi
+	export EXTRA_BINARIES=/usr/bin/perf
+fi
 
 for part in $PARTS; do
 	case $part in
-	e2e) args=("$T") mem=1024 ;;
-	engine) args=("$T" 2) mem=1024 ;;
-	table) args=("$T") mem=2048 ;;	# a million sessions take ~450 MB
-	handshake) args=("$T") mem=1024 ;;
+	e2e) args=("$T") mem=1024 timeout=900 ;;
+	engine) args=("$T" 2) mem=1024 timeout=600 ;;
+	table) args=("$T") mem=2048 timeout=600 ;;	# a million sessions take ~300 MB
+	handshake) args=("$T") mem=1024 timeout=600 ;;
+	profile) args=("$T") mem=1024 timeout=300 ;;
 	*) echo "bench: unknown part $part" >&2; exit 2 ;;
 	esac
 	echo "=== bench: $part"
 	rm -f "$LOGS/bench-$part"*.log
-	VM_MEM=$mem LOGDIR=$TOP/$LOGS TIMEOUT=600 tests/vm/run.sh "$KVER" vm/bench.sh "$part" "${args[@]}" |
+	VM_MEM=$mem LOGDIR=$TOP/$LOGS TIMEOUT=$timeout tests/vm/run.sh "$KVER" vm/bench.sh "$part" "${args[@]}" |
 		grep -E '^(RESULT|PASS|FAIL|\[)' || true
-	grep -h '^RESULT' "$LOGS/bench-$part"*.log >"$OUT/$part.results" ||
+	grep -hE '^(RESULT|PROFILE)' "$LOGS/bench-$part"*.log >"$OUT/$part.results" ||
 		{ echo "bench: $part produced no results (log: $LOGS)" >&2; exit 1; }
 done
 

@@ -46,6 +46,6 @@ for level in "${LEVELS[@]}"; do
 	fi
 	pps_run "table pps sessions=$sessions" "$MID_GEN4" "$RELAY_PORT" "$DATA_INDEX" 32 "$SECONDS_PER_RUN"
 	r=$(ctl relay0 gc)
-	echo "RESULT table gc sessions=$sessions ns=$(awk '{ print $5 }' <<<"$r")"
+	echo "RESULT table gc sessions=$sessions ns=$(awk '{ print $5 }' <<<"$r") hold_ns=$(awk '{ print $7 }' <<<"$r")"
 done
-grep -E '^(kmalloc-(256|512|1k)|pcpu)' /proc/slabinfo 2>/dev/null | awk '{ print "slab", $1, $2, $4 }' || true
+grep -E '^(wgr_pair|kmalloc-(256|512|1k)|pcpu)' /proc/slabinfo 2>/dev/null | awk '{ print "slab", $1, $2, $4 }' || true
