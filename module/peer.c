@@ -16,6 +16,7 @@
 #include "peer.h"
 #include "session.h"
 #include "messages.h"
+#include "socket.h"
 
 static const struct rhashtable_params key_params = {
 	.key_len = WGRELAY_KEY_LEN,
@@ -157,6 +158,11 @@ struct wgr_peer *wgr_peer_create(struct wgr_device *wgr, const u8 *public_key)
 	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
 	if (!peer)
 		return ERR_PTR(-ENOMEM);
+	peer->route = wgr_route_alloc();
+	if (!peer->route) {
+		kfree(peer);
+		return ERR_PTR(-ENOMEM);
+	}
 	peer->wgr = wgr;
 	memcpy(peer->public_key, public_key, WGRELAY_KEY_LEN);
 	wgr_mac1_key(peer->mac1_key, public_key);
@@ -164,6 +170,7 @@ struct wgr_peer *wgr_peer_create(struct wgr_device *wgr, const u8 *public_key)
 	seqcount_init(&peer->bind_seq);
 	ret = rhashtable_lookup_insert_fast(&wgr->peers.by_key, &peer->key_node, key_params);
 	if (ret) {
+		wgr_route_free(peer->route);
 		kfree(peer);
 		return ERR_PTR(ret);
 	}
@@ -180,6 +187,7 @@ static void peer_free_rcu(struct rcu_head *rcu)
 
 	/* Nothing can reach the list any more: no rcu_dereference needed. */
 	kfree(rcu_dereference_protected(peer->allowed, true));
+	wgr_route_free(peer->route);
 	kfree(peer);
 }
 

@@ -39,6 +39,8 @@ static inline bool wgr_endpoint_set(const struct wgr_endpoint *ep)
 }
 
 /* A peer's allow-list: public keys, sorted so that a lookup is a binary search. */
+struct wgr_route;
+
 struct wgr_allowed {
 	struct rcu_head rcu;
 	u32 n;
@@ -57,6 +59,7 @@ struct wgr_allowed {
  * @allowed: peers it may talk to, NULL for any (RCU, wgr_device.lock)
  * @static_ep: operator-given endpoint, used while unbound (wgr_state.lock)
  * @bind_ep: learned endpoint (wgr_state.lock to write, @bind_seq to read without it)
+ * @route: per-CPU route to where its sessions send it data (socket.c)
  * @bind_seq: guards @bind_ep against torn lockless reads
  * @bind_state: enum wgrelay_binding_state (wgr_state.lock)
  * @bind_trusted: the binding was proven by a handshake whose responder answered at
@@ -83,6 +86,7 @@ struct wgr_peer {
 	struct wgr_allowed __rcu *allowed;
 	struct wgr_endpoint static_ep;
 	struct wgr_endpoint bind_ep;
+	struct wgr_route __percpu *route;
 	seqcount_t bind_seq;
 	u8 bind_state;
 	bool bind_trusted;

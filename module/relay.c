@@ -163,7 +163,7 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb,
 		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
 		goto drop;
 	}
-	if (likely(!wgr_send(wgr, skb, &to))) {
+	if (likely(!wgr_send(wgr, skb, &to, h->owner->route))) {
 		WRITE_ONCE(h->packets, h->packets + 1);
 		WRITE_ONCE(h->bytes, h->bytes + len);
 		wgr_stat_inc(wgr, WGRELAY_STAT_TX_PACKETS);
@@ -190,7 +190,7 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
 			wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
 			continue;
 		}
-		if (!wgr_send(wgr, c, &to[i])) {
+		if (!wgr_send(wgr, c, &to[i], NULL)) {
 			wgr_stat_inc(wgr, WGRELAY_STAT_TX_PACKETS);
 			wgr_stat_add(wgr, WGRELAY_STAT_TX_BYTES, len);
 			sent++;

@@ -52,7 +52,8 @@ struct wgr_half_ep {
  * CPU. Two CPUs relaying on the same half at once (a roam in progress) can lose
  * an increment; a locked instruction per packet would cost every packet.
  * No route is cached here: a per-CPU dst_cache per half would cost more memory
- * than the rest of the pair on any machine with a few CPUs (see wgr_send()).
+ * than the rest of the pair on any machine with a few CPUs; the owner caches
+ * its route (wgr_peer.route, see wgr_route_alloc()).
  */
 struct wgr_half {
 	struct rhlist_head node;

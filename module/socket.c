@@ -129,50 +129,121 @@ static int make_headroom(struct sk_buff *skb, struct dst_entry *dst, unsigned in
 				 ip_len + sizeof(struct udphdr));
 }
 
-/*
- * No route cache: a per-CPU dst_cache per session would cost more memory than the
- * session itself, and the output route lookup is what IP forwarding does per
- * packet too (the FIB hands out a per-CPU cached route for the nexthop).
+/**
+ * wgr_route_alloc - a route cache for one peer, one slot per CPU
+ *
+ * Per peer, as WireGuard keeps its dst_cache: sessions are many (two per
+ * handshake, a million on a big relay) and a per-CPU cache each would cost more
+ * than the rest of the session; peers are few, and each is at one endpoint.
+ * Context: process.
+ * Return: the cache, or NULL.
  */
-static int send4(struct wgr_device *wgr, struct sk_buff *skb,
-		 const struct wgr_endpoint *to, u8 ds)
+struct wgr_route __percpu *wgr_route_alloc(void)
 {
+	return alloc_percpu(struct wgr_route);
+}
+
+/* Context: nothing can use @route any more (after an RCU grace period). */
+void wgr_route_free(struct wgr_route __percpu *route)
+{
+	int cpu;
+
+	if (!route)
+		return;
+	for_each_possible_cpu(cpu)
+		dst_release(per_cpu_ptr(route, cpu)->dst);
+	free_percpu(route);
+}
+
+/* The cached route if it is for this destination and source and still valid. */
+static struct dst_entry *route_get(struct wgr_route *r, sa_family_t family, const void *daddr,
+				   const void *saddr, u32 oif, size_t alen)
+{
+	struct dst_entry *dst = r->dst;
+
+	if (!dst || r->family != family || r->oif != oif || memcmp(&r->daddr, daddr, alen) ||
+	    memcmp(&r->saddr, saddr, alen))
+		return NULL;
+	if (!dst_check(dst, r->cookie)) {
+		/* The routes changed (or the source address went away). */
+		r->dst = NULL;
+		dst_release(dst);
+		return NULL;
+	}
+	dst_hold(dst);
+	return dst;
+}
+
+static void route_set(struct wgr_route *r, struct dst_entry *dst, sa_family_t family,
+		      const void *daddr, const void *saddr, u32 oif, size_t alen, u32 cookie)
+{
+	struct dst_entry *old = r->dst;
+
+	dst_hold(dst);
+	r->dst = dst;
+	r->cookie = cookie;
+	r->oif = oif;
+	r->family = family;
+	memcpy(&r->daddr, daddr, alen);
+	memcpy(&r->saddr, saddr, alen);
+	dst_release(old);
+}
+
+/*
+ * @route (may be NULL: handshakes, which go anywhere, are not cached) is the
+ * receiving peer's; wgr_send() runs with BH off, so this CPU's slot is ours.
+ * Only a route from the source the peer reached us at is cached: the fallback
+ * below (that address is gone) is looked up every time until the peer moves.
+ */
+static int send4(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to,
+		 struct wgr_route *route, u8 ds)
+{
+	__be32 daddr = to->addr4.sin_addr.s_addr, saddr = to->src4;
+	struct rtable *rt = NULL;
+	struct dst_entry *dst;
 	struct flowi4 fl;
-	struct rtable *rt;
 	struct sock *sk;
-	__be32 saddr = to->src4;
 
 	sk = rcu_dereference_bh(wgr->sock4);
 	if (unlikely(!sk))
 		return -ENONET;
-	for (;;) {
+	if (route) {
+		dst = route_get(route, AF_INET, &daddr, &saddr, 0, sizeof(daddr));
+		if (dst)
+			rt = container_of(dst, struct rtable, dst);
+	}
+	while (!rt) {
 		fl = (struct flowi4){
-			.daddr = to->addr4.sin_addr.s_addr,
+			.daddr = daddr,
 			.saddr = saddr,
 			.fl4_dport = to->addr4.sin_port,
 			.fl4_sport = inet_sk(sk)->inet_sport,
 			.flowi4_proto = IPPROTO_UDP,
 		};
 		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
-		if (!IS_ERR(rt))
-			break;
-		/* The address the peer reached us at may be gone: let the route pick. */
-		if (!saddr)
-			return PTR_ERR(rt);
-		saddr = 0;
+		if (IS_ERR(rt)) {
+			/* The address the peer reached us at may be gone: let the route pick. */
+			if (!saddr)
+				return PTR_ERR(rt);
+			saddr = 0;
+			rt = NULL;
+			continue;
+		}
+		if (route && saddr)
+			route_set(route, &rt->dst, AF_INET, &daddr, &saddr, 0, sizeof(daddr), 0);
+		saddr = fl.saddr;
 	}
 	if (unlikely(make_headroom(skb, &rt->dst, sizeof(struct iphdr)))) {
 		ip_rt_put(rt);
 		return -ENOMEM;
 	}
-	wgr_udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
-				ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
-				fl.fl4_dport, false, false);
+	wgr_udp_tunnel_xmit_skb(rt, sk, skb, saddr, daddr, ds, ip4_dst_hoplimit(&rt->dst), 0,
+				inet_sk(sk)->inet_sport, to->addr4.sin_port, false, false);
 	return 0;
 }
 
-static int send6(struct wgr_device *wgr, struct sk_buff *skb,
-		 const struct wgr_endpoint *to, u8 ds)
+static int send6(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to,
+		 struct wgr_route *route, u8 ds)
 {
 #if IS_ENABLED(CONFIG_IPV6)
 	struct flowi6 fl = {
@@ -182,19 +253,36 @@ static int send6(struct wgr_device *wgr, struct sk_buff *skb,
 		.flowi6_oif = to->addr6.sin6_scope_id,
 		.flowi6_proto = IPPROTO_UDP,
 	};
-	struct dst_entry *dst;
+	struct dst_entry *dst = NULL;
 	struct sock *sk;
 
 	sk = rcu_dereference_bh(wgr->sock6);
 	if (unlikely(!sk))
 		return -ENONET;
 	fl.fl6_sport = inet_sk(sk)->inet_sport;
-	/* The address the peer reached us at may be gone: let the route pick. */
-	if (!ipv6_addr_any(&fl.saddr) && !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0))
-		fl.saddr = in6addr_any;
-	dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
-	if (IS_ERR(dst))
-		return PTR_ERR(dst);
+	if (route)
+		dst = route_get(route, AF_INET6, &fl.daddr, &fl.saddr, fl.flowi6_oif,
+				sizeof(fl.daddr));
+	if (!dst) {
+		bool cache = route && !ipv6_addr_any(&fl.saddr);
+
+		/* The address the peer reached us at may be gone: let the route pick. */
+		if (cache && !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0)) {
+			fl.saddr = in6addr_any;
+			cache = false;
+		}
+		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
+		if (IS_ERR(dst))
+			return PTR_ERR(dst);
+		if (cache) {
+			/* Not an IPv6 route when IPsec bundles it: no fib serial then. */
+			u32 cookie = dst->ops->family == AF_INET6 ?
+				     rt6_get_cookie(container_of(dst, struct rt6_info, dst)) : 0;
+
+			route_set(route, dst, AF_INET6, &fl.daddr, &fl.saddr, fl.flowi6_oif,
+				  sizeof(fl.daddr), cookie);
+		}
+	}
 	if (unlikely(make_headroom(skb, dst, sizeof(struct ipv6hdr)))) {
 		dst_release(dst);
 		return -ENOMEM;
@@ -212,13 +300,15 @@ static int send6(struct wgr_device *wgr, struct sk_buff *skb,
  * @wgr: the relay
  * @skb: the datagram with skb->data at the WireGuard message; consumed
  * @to: the endpoint to send it to, from the local address in @to when possible
+ * @route: the receiving peer's route cache, or NULL
  *
  * The tunnel helpers push the new UDP and IP headers into the headroom the old
  * ones left. The DSCP and ECN bits travel with the datagram.
  * Context: softirq, or with bottom halves disabled.
  * Return: 0 when handed to the IP layer, or a negative errno (skb freed).
  */
-int wgr_send(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to)
+int wgr_send(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to,
+	     struct wgr_route __percpu *route)
 {
 	u8 ds = 0;
 	int ret;
@@ -237,9 +327,9 @@ int wgr_send(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpo
 
 	rcu_read_lock_bh();
 	if (to->addr.sa_family == AF_INET)
-		ret = send4(wgr, skb, to, ds);
+		ret = send4(wgr, skb, to, route ? this_cpu_ptr(route) : NULL, ds);
 	else if (to->addr.sa_family == AF_INET6)
-		ret = send6(wgr, skb, to, ds);
+		ret = send6(wgr, skb, to, route ? this_cpu_ptr(route) : NULL, ds);
 	else
 		ret = -EAFNOSUPPORT;
 	rcu_read_unlock_bh();
