@@ -205,28 +205,36 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
  * Whose mac1 is this? The source's recent targets are tried first; then every
  * peer, within the relay's scan budget. Called under RCU without the state lock:
  * the scan can be long. Return: the peer, NULL, or ERR_PTR(-EBUSY) when the
- * budget would not cover a scan.
+ * budget is spent.
  */
 static struct wgr_peer *find_receiver(struct wgr_device *wgr, const u8 *msg,
 				      unsigned int mac_off, struct wgr_peer **hints,
 				      unsigned int n_hints)
 {
-	struct wgr_peer *peer;
+	struct wgr_peer *peer, *found = NULL;
 	unsigned int i;
+	u32 tried = 0;
 	bool allowed;
 
 	for (i = 0; i < n_hints; i++)
 		if (hints[i] && wgr_mac1_valid(msg, mac_off, hints[i]->mac1_key))
 			return hints[i];
 	spin_lock(&wgr->state.lock);
-	allowed = wgr_scan_allow(wgr, READ_ONCE(wgr->peers.count));
+	allowed = wgr_scan_allow(wgr);
 	spin_unlock(&wgr->state.lock);
 	if (!allowed)
 		return ERR_PTR(-EBUSY);
-	list_for_each_entry_rcu(peer, &wgr->peers.list, list)
-		if (wgr_mac1_valid(msg, mac_off, peer->mac1_key))
-			return peer;
-	return NULL;
+	list_for_each_entry_rcu(peer, &wgr->peers.list, list) {
+		tried++;
+		if (wgr_mac1_valid(msg, mac_off, peer->mac1_key)) {
+			found = peer;
+			break;
+		}
+	}
+	spin_lock(&wgr->state.lock);
+	wgr_scan_charge(wgr, tried);
+	spin_unlock(&wgr->state.lock);
+	return found;
 }
 
 /* Count why no receiver was found: over the scan budget, or nobody's mac1. */

@@ -688,30 +688,42 @@ bool wgr_ratelimit_allow(struct wgr_device *wgr, const struct wgr_endpoint *src)
 }
 
 /**
- * wgr_scan_allow - may the relay compute @cost more mac1s for unknown receivers?
+ * wgr_scan_allow - may the relay start a mac1 scan for an unknown receiver?
  * @wgr: the relay
- * @cost: the number of peers the scan may try
  *
- * One token bucket per relay, refilled at WGR_SCANS_PER_SECOND and holding a
- * second's worth (or one whole scan, if the relay has more peers than that).
+ * One budget per relay, refilled at WGR_SCANS_PER_SECOND mac1s and holding a
+ * second's worth. A scan may start while the budget is positive and is charged
+ * what it really tried (wgr_scan_charge()): a scan that finds its peer early
+ * costs little, one for a mac1 nobody's costs every peer. The budget goes below
+ * zero by at most the scans in flight, one per CPU, and must refill before the
+ * next one starts.
  * Context: the state lock.
- * Return: true if the scan may run; its cost is then taken.
+ * Return: true if a scan may run.
  */
-bool wgr_scan_allow(struct wgr_device *wgr, u32 cost)
+bool wgr_scan_allow(struct wgr_device *wgr)
 {
 	struct wgr_state *state = &wgr->state;
 	u64 now = ktime_get_coarse_boottime_ns();
 	u64 elapsed = min_t(u64, now - state->scan_last_ns, NSEC_PER_SEC);
-	u64 cap = max_t(u64, WGR_SCANS_PER_SECOND, cost);
 
 	lockdep_assert_held(&state->lock);
 	state->scan_last_ns = now;
-	state->scan_tokens = min(cap, state->scan_tokens +
-				 div_u64(elapsed * WGR_SCANS_PER_SECOND, NSEC_PER_SEC));
-	if (state->scan_tokens < cost)
-		return false;
-	state->scan_tokens -= cost;
-	return true;
+	state->scan_tokens = min_t(s64, WGR_SCANS_PER_SECOND, state->scan_tokens +
+				   (s64)div_u64(elapsed * WGR_SCANS_PER_SECOND, NSEC_PER_SEC));
+	return state->scan_tokens > 0;
+}
+
+/**
+ * wgr_scan_charge - charge a scan's mac1 computations to the budget
+ * @wgr: the relay
+ * @tried: how many peers the scan tried
+ *
+ * Context: the state lock.
+ */
+void wgr_scan_charge(struct wgr_device *wgr, u32 tried)
+{
+	lockdep_assert_held(&wgr->state.lock);
+	wgr->state.scan_tokens -= tried;
 }
 
 static struct wgr_source *source_find(struct wgr_state *state, const struct wgr_endpoint *ep,

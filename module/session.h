@@ -217,7 +217,7 @@ struct wgr_state {
 
 	unsigned long last_scan;
 
-	u64 scan_tokens;
+	s64 scan_tokens;
 	u64 scan_last_ns;
 };
 
@@ -296,7 +296,8 @@ void wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *sender,
 void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep);
 
 bool wgr_ratelimit_allow(struct wgr_device *wgr, const struct wgr_endpoint *src);
-bool wgr_scan_allow(struct wgr_device *wgr, u32 cost);
+bool wgr_scan_allow(struct wgr_device *wgr);
+void wgr_scan_charge(struct wgr_device *wgr, u32 tried);
 struct wgr_peer *wgr_source_owner(struct wgr_device *wgr, const struct wgr_endpoint *ep);
 struct wgr_source *wgr_source_get(struct wgr_device *wgr, const struct wgr_endpoint *ep);
 void wgr_source_note_target(struct wgr_source *src, struct wgr_peer *target);
