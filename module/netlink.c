@@ -334,11 +334,17 @@ static int dump_start(struct netlink_callback *cb)
 }
 
 /* The device of the dump, looked up now if .start could not do it. */
+/*
+ * The device a dump is about, looked up on its first call. NULL once the dump
+ * has sent everything (its last call only ends it).
+ */
 static struct wgr_device *dump_wgr(struct netlink_callback *cb)
 {
 	struct dump_ctx *ctx = dump_ctx(cb);
 	struct net_device *dev;
 
+	if (ctx->stage == DUMP_DONE)
+		return NULL;
 	if (!ctx->dev) {
 		dev = lookup_dev(sock_net(cb->skb->sk), wgr_dump_attrs(cb), cb->extack);
 		if (IS_ERR(dev))
@@ -464,11 +470,9 @@ static int get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	void *hdr;
 	int ret;
 
-	if (ctx->stage == DUMP_DONE)
-		return 0;
 	wgr = dump_wgr(cb);
-	if (IS_ERR(wgr))
-		return PTR_ERR(wgr);
+	if (IS_ERR_OR_NULL(wgr))
+		return PTR_ERR_OR_ZERO(wgr);
 
 	mutex_lock(&wgr->lock);
 	if (!dev_alive(ctx->dev, cb->extack)) {
@@ -627,11 +631,9 @@ static int get_sessions_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	void *hdr;
 	int ret;
 
-	if (ctx->stage == DUMP_DONE)
-		return 0;
 	wgr = dump_wgr(cb);
-	if (IS_ERR(wgr))
-		return PTR_ERR(wgr);
+	if (IS_ERR_OR_NULL(wgr))
+		return PTR_ERR_OR_ZERO(wgr);
 
 	/* Allocated here, not under the state lock wgr_sessions_read() takes. */
 	buf = kmalloc_array(SESSIONS_BATCH, sizeof(*buf), GFP_KERNEL);
