@@ -175,8 +175,7 @@ static void wgr_setup(struct net_device *dev)
 	wgr_set_netns_local(dev);
 }
 
-static int wgr_newlink(struct net *src_net, struct net_device *dev, struct nlattr *tb[],
-		       struct nlattr *data[], struct netlink_ext_ack *extack)
+static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 {
 	struct wgr_net *wn = net_generic(dev_net(dev), wgr_net_id);
 	struct wgr_device *wgr = netdev_priv(dev);

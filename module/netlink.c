@@ -210,7 +210,7 @@ static struct net_device *lookup_dev(struct net *net, struct nlattr **attrs,
  */
 static bool dev_alive(const struct net_device *dev, struct netlink_ext_ack *extack)
 {
-	if (READ_ONCE(dev->reg_state) == NETREG_REGISTERED)
+	if (wgr_dev_reg_state(dev) == NETREG_REGISTERED)
 		return true;
 	NL_SET_ERR_MSG_MOD(extack, "the device is being removed");
 	return false;

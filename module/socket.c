@@ -9,7 +9,6 @@
 #include <linux/net.h>
 #include <linux/udp.h>
 #include <net/udp_tunnel.h>
-#include <net/ipv6_stubs.h>
 #include <net/ip6_route.h>
 #include <net/route.h>
 
@@ -43,7 +42,7 @@ static int sock_open(struct wgr_device *wgr, int family, u16 port, struct socket
 	ret = udp_sock_create(wgr->net, &cfg, &sock);
 	if (ret)
 		return ret;
-	setup_udp_tunnel_sock(wgr->net, sock, &tunnel);
+	wgr_setup_udp_tunnel_sock(wgr->net, sock, &tunnel);
 	*out = sock;
 	return 0;
 }
@@ -51,7 +50,7 @@ static int sock_open(struct wgr_device *wgr, int family, u16 port, struct socket
 static void sock_free(struct sock *sk)
 {
 	if (sk)
-		udp_tunnel_sock_release(sk->sk_socket);
+		wgr_udp_tunnel_sock_release(sk->sk_socket);
 }
 
 /**
@@ -91,7 +90,7 @@ int wgr_socket_open(struct wgr_device *wgr, u16 port, struct netlink_ext_ack *ex
 	return 0;
 
 err_sock4:
-	udp_tunnel_sock_release(sock4);
+	wgr_udp_tunnel_sock_release(sock4);
 err:
 	if (ret == -EADDRINUSE)
 		NL_SET_ERR_MSG_MOD(extack, "listen port is already in use");
@@ -271,7 +270,7 @@ static int send6(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_e
 			fl.saddr = in6addr_any;
 			cache = false;
 		}
-		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
+		dst = wgr_ip6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
 		if (IS_ERR(dst))
 			return PTR_ERR(dst);
 		if (cache) {
@@ -287,8 +286,8 @@ static int send6(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_e
 		dst_release(dst);
 		return -ENOMEM;
 	}
-	udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &fl.saddr, &fl.daddr, ds,
-			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport, false);
+	wgr_udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &fl.saddr, &fl.daddr, ds,
+				 ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport, false);
 	return 0;
 #else
 	return -EAFNOSUPPORT;
