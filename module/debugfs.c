@@ -9,6 +9,8 @@
  *   DEV fill PAIRS     add synthetic confirmed pairs between DEV's first two peers
  *                      until PAIRS of them exist
  *   DEV lookup N       N session lookups of random synthetic indices: ns per lookup
+ *   DEV scan-rate N    the mac1 scan budget, N a second (WGR_SCANS_PER_SECOND by
+ *                      default), so that a test can tell the budget from the CPU
  *   DEV gc             one periodic session sweep, timed: in all, and the longest
  *                      hold of the state lock (nothing expires unless
  *                      session-timeout says so)
@@ -124,6 +126,15 @@ static void do_gc(struct wgr_device *wgr)
 		 atomic_read(&wgr->state.n_sessions), ktime_get_ns() - t0, hold);
 }
 
+static void do_scan_rate(struct wgr_device *wgr, u32 rate)
+{
+	spin_lock_bh(&wgr->state.lock);
+	wgr->state.scan_rate = rate;
+	wgr->state.scan_tokens = min_t(s64, wgr->state.scan_tokens, rate);
+	spin_unlock_bh(&wgr->state.lock);
+	snprintf(result, sizeof(result), "scan-rate %u\n", rate);
+}
+
 static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
 {
 	char buf[64], name[IFNAMSIZ], cmd[16];
@@ -152,6 +163,8 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len,
 		do_lookup(netdev_priv(dev), arg);
 	else if (!strcmp(cmd, "gc"))
 		do_gc(netdev_priv(dev));
+	else if (!strcmp(cmd, "scan-rate") && arg)
+		do_scan_rate(netdev_priv(dev), arg);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&ctl_lock);

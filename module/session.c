@@ -85,6 +85,7 @@ int wgr_state_init(struct wgr_state *state)
 	hash_init(state->buckets);
 	get_random_bytes(&state->seed, sizeof(state->seed));
 	state->last_scan = jiffies;
+	state->scan_rate = WGR_SCANS_PER_SECOND;
 	state->removal_stamp = atomic64_inc_return(&removal_stamps);
 	return rhltable_init(&state->sessions, &session_params);
 }
@@ -691,8 +692,9 @@ bool wgr_ratelimit_allow(struct wgr_device *wgr, const struct wgr_endpoint *src)
  * wgr_scan_allow - may the relay start a mac1 scan for an unknown receiver?
  * @wgr: the relay
  *
- * One budget per relay, refilled at WGR_SCANS_PER_SECOND mac1s and holding a
- * second's worth. A scan may start while the budget is positive and is charged
+ * One budget per relay, refilled at wgr_state.scan_rate mac1s a second
+ * (WGR_SCANS_PER_SECOND; only the debug build's test knob changes it) and
+ * holding a second's worth. A scan may start while the budget is positive and is charged
  * what it really tried (wgr_scan_charge()): a scan that finds its peer early
  * costs little, one for a mac1 nobody's costs every peer. The budget goes below
  * zero by at most the scans in flight, one per CPU, and must refill before the
@@ -708,8 +710,8 @@ bool wgr_scan_allow(struct wgr_device *wgr)
 
 	lockdep_assert_held(&state->lock);
 	state->scan_last_ns = now;
-	state->scan_tokens = min_t(s64, WGR_SCANS_PER_SECOND, state->scan_tokens +
-				   (s64)div_u64(elapsed * WGR_SCANS_PER_SECOND, NSEC_PER_SEC));
+	state->scan_tokens = min_t(s64, state->scan_rate, state->scan_tokens +
+				   (s64)div_u64(elapsed * state->scan_rate, NSEC_PER_SEC));
 	return state->scan_tokens > 0;
 }
 

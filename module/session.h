@@ -217,6 +217,7 @@ struct wgr_state {
 
 	unsigned long last_scan;
 
+	u32 scan_rate;
 	s64 scan_tokens;
 	u64 scan_last_ns;
 };
