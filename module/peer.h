@@ -38,9 +38,9 @@ static inline bool wgr_endpoint_set(const struct wgr_endpoint *ep)
 	return ep->addr.sa_family != AF_UNSPEC;
 }
 
-/* A peer's allow-list: public keys, sorted so that a lookup is a binary search. */
 struct wgr_route;
 
+/* A peer's allow-list: public keys, sorted so that a lookup is a binary search. */
 struct wgr_allowed {
 	struct rcu_head rcu;
 	u32 n;

@@ -214,7 +214,6 @@ void wgr_state_flush(struct wgr_device *wgr, u32 what)
 void wgr_state_destroy(struct wgr_state *state)
 {
 	struct wgr_device *wgr = container_of(state, struct wgr_device, state);
-
 	struct wgr_bucket *b, *tmp;
 
 	spin_lock_bh(&state->lock);
@@ -467,6 +466,35 @@ static void half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *
 	half_ep_pack(&h->ep, ep);
 }
 
+/*
+ * Hash a new pair's halves and put it on every list. On failure it is on none,
+ * but a reader may have found half 0 while it was hashed: the caller frees it
+ * after a grace period (call_rcu()).
+ * Context: the state lock.
+ */
+static int pair_link(struct wgr_state *state, struct wgr_pair *pair)
+{
+	int i, ret;
+
+	lockdep_assert_held(&state->lock);
+	ret = rhltable_insert(&state->sessions, &pair->half[0].node, session_params);
+	if (ret)
+		return ret;
+	ret = rhltable_insert(&state->sessions, &pair->half[1].node, session_params);
+	if (ret) {
+		rhltable_remove(&state->sessions, &pair->half[0].node, session_params);
+		return ret;
+	}
+	for (i = 0; i < 2; i++) {
+		list_add_tail(&pair->half[i].peer_node, &pair->half[i].owner->halves);
+		pair->half[i].owner->n_sessions++;
+	}
+	list_add_tail(&pair->list, &state->pairs);
+	atomic_add(2, &state->n_sessions);
+	state->generation++;
+	return 0;
+}
+
 /* Live halves with this receiver index: a chain an attacker must not lengthen. */
 static unsigned int index_sharers(struct wgr_device *wgr, u32 index)
 {
@@ -524,37 +552,17 @@ struct wgr_pair *wgr_pair_create(struct wgr_device *wgr, struct wgr_handshake *h
 	pair->leaked = hs->n_fwd > 1;
 	half_init(&pair->half[0], 0, hs->sender, initiator, &hs->initiator);
 	half_init(&pair->half[1], 1, responder_index, hs->target, responder_ep);
-	ret = rhltable_insert(&state->sessions, &pair->half[0].node, session_params);
-	if (ret)
-		goto err_free;
-	ret = rhltable_insert(&state->sessions, &pair->half[1].node, session_params);
-	if (ret)
-		goto err_unhash0;
-
-	list_add_tail(&pair->half[0].peer_node, &initiator->halves);
-	list_add_tail(&pair->half[1].peer_node, &hs->target->halves);
-	initiator->n_sessions++;
-	hs->target->n_sessions++;
-	list_add_tail(&pair->list, &state->pairs);
-	atomic_add(2, &state->n_sessions);
-	state->generation++;
+	ret = pair_link(state, pair);
+	if (ret) {
+		call_rcu(&pair->rcu, pair_free_rcu);
+		return ERR_PTR(ret);
+	}
 	return pair;
-
-err_unhash0:
-	rhltable_remove(&state->sessions, &pair->half[0].node, session_params);
-	/* A reader may have found half 0 while it was hashed: free after a grace period. */
-	call_rcu(&pair->rcu, pair_free_rcu);
-	return ERR_PTR(ret);
-err_free:
-	kmem_cache_free(pair_cache, pair);
-	return ERR_PTR(ret);
 }
 
 static void source_drop_pending(struct wgr_state *state, const struct wgr_endpoint *ep,
 				struct wgr_peer *target);
-static u32 ep_hash(struct wgr_state *state, const struct wgr_endpoint *ep);
-static struct wgr_source *source_find(struct wgr_state *state, const struct wgr_endpoint *ep,
-				      u32 hash);
+static struct wgr_source *source_lookup(struct wgr_state *state, const struct wgr_endpoint *ep);
 static void handshake_drop(struct wgr_state *state, u32 sender,
 			   const struct wgr_endpoint *initiator);
 
@@ -582,7 +590,7 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 	wgr_bind(ini->owner, &ini_ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
 	wgr_bind(resp->owner, &resp_ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
 	handshake_drop(&wgr->state, ini->index, &ini_ep);
-	src = source_find(&wgr->state, &ini_ep, ep_hash(&wgr->state, &ini_ep));
+	src = source_lookup(&wgr->state, &ini_ep);
 	if (src)
 		src->owner = ini->owner;
 	source_drop_pending(&wgr->state, &ini_ep, resp->owner);
@@ -739,6 +747,12 @@ static struct wgr_source *source_find(struct wgr_state *state, const struct wgr_
 	return NULL;
 }
 
+/* As source_find(), for callers that do not need the hash themselves. */
+static struct wgr_source *source_lookup(struct wgr_state *state, const struct wgr_endpoint *ep)
+{
+	return source_find(state, ep, ep_hash(state, ep));
+}
+
 /**
  * wgr_source_get - the record of an endpoint that sends initiations, made if new
  * @wgr: the relay
@@ -790,7 +804,7 @@ void wgr_source_hints(struct wgr_device *wgr, const struct wgr_endpoint *ep,
 	struct wgr_source *src;
 
 	lockdep_assert_held(&wgr->state.lock);
-	src = source_find(&wgr->state, ep, ep_hash(&wgr->state, ep));
+	src = source_lookup(&wgr->state, ep);
 	if (src)
 		memcpy(hints, src->recent, sizeof(src->recent));
 	else
@@ -810,7 +824,7 @@ struct wgr_peer *wgr_source_owner(struct wgr_device *wgr, const struct wgr_endpo
 	struct wgr_source *src;
 
 	lockdep_assert_held(&wgr->state.lock);
-	src = source_find(&wgr->state, ep, ep_hash(&wgr->state, ep));
+	src = source_lookup(&wgr->state, ep);
 	return src ? src->owner : NULL;
 }
 
@@ -848,7 +862,7 @@ void wgr_source_add_pending(struct wgr_source *src, struct wgr_peer *target)
 static void source_drop_pending(struct wgr_state *state, const struct wgr_endpoint *ep,
 				struct wgr_peer *target)
 {
-	struct wgr_source *src = source_find(state, ep, ep_hash(state, ep));
+	struct wgr_source *src = source_lookup(state, ep);
 	int i;
 
 	if (!src)
@@ -1237,26 +1251,10 @@ int wgr_debug_pair_add(struct wgr_device *wgr, struct wgr_peer *a, struct wgr_pe
 	for (i = 0; i < 2; i++)
 		half_init(&pair->half[i], i, idx[i], owner[i], &ep[i]);
 	spin_lock_bh(&state->lock);
-	ret = rhltable_insert(&state->sessions, &pair->half[0].node, session_params);
+	ret = pair_link(state, pair);
+	spin_unlock_bh(&state->lock);
 	if (ret)
-		goto err;
-	ret = rhltable_insert(&state->sessions, &pair->half[1].node, session_params);
-	if (ret) {
-		rhltable_remove(&state->sessions, &pair->half[0].node, session_params);
-		goto err;
-	}
-	for (i = 0; i < 2; i++) {
-		list_add_tail(&pair->half[i].peer_node, &owner[i]->halves);
-		owner[i]->n_sessions++;
-	}
-	list_add_tail(&pair->list, &state->pairs);
-	atomic_add(2, &state->n_sessions);
-	state->generation++;
-	spin_unlock_bh(&state->lock);
-	return 0;
-err:
-	spin_unlock_bh(&state->lock);
-	call_rcu(&pair->rcu, pair_free_rcu);
+		call_rcu(&pair->rcu, pair_free_rcu);
 	return ret;
 }
 
