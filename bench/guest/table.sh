@@ -17,14 +17,11 @@ KO=/usr/bin/wgrelay-debug.ko
 modprobe udp_tunnel
 modprobe ip6_udp_tunnel
 insmod "$KO"
-CTL=/sys/kernel/debug/wgrelay/ctl
 
 line_setup
 line_relay_session 86400
 n mid relayctl set relay0 max-sessions 16777216
 meminfo() { awk -v k="$1:" '$1 == k { print $2 * 1024 }' /proc/meminfo; }
-# "ip netns exec" mounts a fresh /sys, without debugfs: mount it in there.
-ctl() { n mid sh -c "mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null; echo '$*' >$CTL && cat $CTL"; }
 relay_stat() { n mid cat "/sys/class/net/relay0/wgrelay/$1"; }
 
 # The first run of a boot is slower (seen: about half the rate of the next ones),
@@ -36,7 +33,7 @@ for level in "${LEVELS[@]}"; do
 	pairs=$((level / 2 - 1))
 	if ((pairs > 0)); then
 		log "filling to $level sessions"
-		ctl relay0 fill "$pairs"
+		debug_ctl mid relay0 fill "$pairs"
 	fi
 	sleep 1
 	sessions=$(relay_stat sessions)
@@ -44,14 +41,14 @@ for level in "${LEVELS[@]}"; do
 	bytes=$(( sessions > base_sessions ? (base_free - free) / (sessions - base_sessions) : 0 ))
 	echo "RESULT table mem sessions=$sessions bytes_per_session=$bytes slab=$(meminfo Slab) percpu=$(meminfo Percpu)"
 	if ((pairs > 0)); then
-		r=$(ctl relay0 lookup 200000)
+		r=$(debug_ctl mid relay0 lookup 200000)
 		echo "RESULT table lookup sessions=$sessions ns=$(awk '{ print $7 }' <<<"$r")"
 	fi
 	# Three runs a level (report.py takes their median): one run moves by 20 %.
 	for _ in 1 2 3; do
 		pps_run "table pps sessions=$sessions" "$MID_GEN4" "$RELAY_PORT" "$DATA_INDEX" 32 "$SECONDS_PER_RUN"
 	done
-	r=$(ctl relay0 gc)
+	r=$(debug_ctl mid relay0 gc)
 	echo "RESULT table gc sessions=$sessions ns=$(awk '{ print $5 }' <<<"$r") hold_ns=$(awk '{ print $7 }' <<<"$r")"
 done
 grep -E '^(wgr_pair|kmalloc-(256|512|1k)|pcpu)' /proc/slabinfo 2>/dev/null | awk '{ print "slab", $1, $2, $4 }' || true

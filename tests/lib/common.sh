@@ -120,3 +120,15 @@ listening() {
 
 # module_loaded NAME: is the module in /proc/modules?
 module_loaded() { grep -q "^$1 " /proc/modules; }
+
+# key I: a valid public key made from the number I (42 digits, a last character
+# with zero low bits, '='), for peers that are only provisioned, never run.
+key() { printf '%042dA=' "$1"; }
+
+# debug_ctl NS DEV CMD [ARG]: a command to the debug build's test knob
+# (module/debugfs.c) for relay DEV in NS; prints its result. "ip netns exec"
+# mounts a fresh /sys, without debugfs: it is mounted in there.
+debug_ctl() {
+	n "$1" sh -c "mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+		echo '${*:2}' >/sys/kernel/debug/wgrelay/ctl && cat /sys/kernel/debug/wgrelay/ctl"
+}

@@ -12,7 +12,6 @@
 
 ns_add r other
 r() { n r "$@"; }
-key() { printf '%042dA=' "$1"; }
 nobody() { r su -s /usr/bin/bash nobody -c "$(printf '%q ' "$@")"; }
 
 SYS=/sys/class/net/relay0/wgrelay

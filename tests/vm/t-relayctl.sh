@@ -19,9 +19,6 @@
 ns_add r
 r() { n r "$@"; }
 
-# key I: a valid public key (42 digits, a last character with zero low bits, '=').
-key() { printf '%042dA=' "$1"; }
-
 # state: what must not change when a bad command fails.
 state() { r relayctl showconf relay0; }
 

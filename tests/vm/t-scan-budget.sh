@@ -16,12 +16,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 PEERS=1000
-key() { printf '%042dA=' "$1"; }
 relay_stat() { n r cat "/sys/class/net/relay0/wgrelay/$1"; }
-ctl() {
-	n r sh -c "mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-		echo '$*' >/sys/kernel/debug/wgrelay/ctl && cat /sys/kernel/debug/wgrelay/ctl"
-}
 now() { date +%s.%N; }
 
 step "a relay with $PEERS peers; an attacker beside it"
@@ -56,7 +51,7 @@ flood() {
 }
 
 step "budget: $PEERS mac1 a second, one full scan: 60 initiations at 20 a second"
-log "$(ctl relay0 scan-rate "$PEERS")"
+log "$(debug_ctl r relay0 scan-rate "$PEERS")"
 flood 60 20
 # One scan a second, a second's worth at the start, and at most one more per CPU
 # in flight when the budget ran out.
@@ -64,7 +59,7 @@ flood 60 20
 ((UNKNOWN <= SECS + 1 + $(nproc))) || fail "$UNKNOWN full scans in $SECS s, over the budget"
 
 step "the default budget: the same initiations, 20 at 10 a second, are all scanned"
-log "$(ctl relay0 scan-rate 200000)"
+log "$(debug_ctl r relay0 scan-rate 200000)"
 flood 20 10
 # 10 a second is within the per-address limit (20/s, bursts of 5); a late timer
 # in the guest may still bunch a few together beyond the burst.

@@ -21,13 +21,7 @@
 
 ns_add r
 r() { n r "$@"; }
-key() { printf '%042dA=' "$1"; }
 relay_stat() { r cat "/sys/class/net/relay0/wgrelay/$1"; }
-# "ip netns exec" mounts a fresh /sys, without debugfs: mount it in there.
-ctl() {
-	r sh -c "mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-		echo '$*' >/sys/kernel/debug/wgrelay/ctl && cat /sys/kernel/debug/wgrelay/ctl"
-}
 # synth FIRST LAST: the receiver indices of synthetic halves FIRST..LAST, in order
 # (module/debugfs.c: synth_index()).
 synth() {
@@ -42,14 +36,14 @@ step "a relay with two peers, and ${PAIRS} synthetic pairs, then ${PAIRS} more 1
 r ip link add relay0 type wgrelay
 r relayctl set relay0 max-sessions 100000 peer "$(key 1)" name a peer "$(key 2)" name b
 r ip link set relay0 up
-out=$(ctl relay0 fill "$PAIRS")
+out=$(debug_ctl r relay0 fill "$PAIRS")
 log "$out"
 assert_match "ret 0$" "$out" "first fill"
 synth 0 $((2 * PAIRS - 1)) >"$TMP/old"
 synth $((2 * PAIRS)) $((4 * PAIRS - 1)) >"$TMP/new"
 cat "$TMP/old" "$TMP/new" >"$TMP/all"
 sleep 10
-out=$(ctl relay0 fill $((2 * PAIRS)))
+out=$(debug_ctl r relay0 fill $((2 * PAIRS)))
 log "$out"
 assert_match "ret 0$" "$out" "second fill"
 assert_eq $((4 * PAIRS)) "$(relay_stat sessions)" "sessions after filling"
@@ -97,7 +91,7 @@ assert_eq "$(cat "$TMP/new")" "$(cat "$TMP/proc")" "/proc/net/wgrelay"
 # Small reads: one record (a batch of sessions) spans several of them.
 r dd if=/proc/net/wgrelay bs=333 2>/dev/null | tail -n +2 | awk '{ print $2 }' >"$TMP/proc-small"
 assert_eq "$(cat "$TMP/new")" "$(cat "$TMP/proc-small")" "/proc/net/wgrelay in 333-byte reads"
-out=$(ctl relay0 fill $((3 * PAIRS)))
+out=$(debug_ctl r relay0 fill $((3 * PAIRS)))
 assert_match "ret 0$" "$out" "third fill"
 synth $((4 * PAIRS)) $((6 * PAIRS - 1)) >>"$TMP/new"
 r relayctl show relay0 sessions | awk 'NR > 1 { print $1 }' >"$TMP/dump"
