@@ -49,7 +49,7 @@ for part in $PARTS; do
 	esac
 	echo "=== bench: $part"
 	rm -f "$LOGS/bench-$part"*.log
-	VM_MEM=$mem LOGDIR=$TOP/$LOGS TIMEOUT=$timeout tests/vm/run.sh "$KVER" vm/bench.sh "$part" "${args[@]}" |
+	VM_ACCEL=${VM_ACCEL:-tcg,thread=multi} VM_MEM=$mem LOGDIR=$TOP/$LOGS TIMEOUT=$timeout tests/vm/run.sh "$KVER" vm/bench.sh "$part" "${args[@]}" |
 		grep -E '^(RESULT|PASS|FAIL|\[)' || true
 	grep -hE '^(RESULT|PROFILE)' "$LOGS/bench-$part"*.log >"$OUT/$part.results" ||
 		{ echo "bench: $part produced no results (log: $LOGS)" >&2; exit 1; }

@@ -13,6 +13,8 @@
 #             later: booting, and the checks after the test, take time too.
 # LOGDIR      where the console log goes (default tests/out/KVER)
 # VM_MEM, VM_SMP   guest memory in MiB (1024) and CPUs (2)
+# VM_ACCEL    QEMU's accelerator (default tcg,thread=single: every vCPU in one host
+#             thread; bench/run.sh sets tcg,thread=multi for parallel vCPUs)
 # VERBOSE=1   also show the guest's full kernel log on the terminal
 # WGRELAY_KO  the module to boot with (default build/KVER/wgrelay.ko, or the debug
 #             build for a test with a "# module: debug" line)
@@ -63,7 +65,7 @@ host_timeout=$((timeout + ${BOOT_SLACK:-60}))
 boot() {
 	set +e
 	timeout -k 5 "$host_timeout" qemu-system-x86_64 \
-		-accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-1024}" \
+		-accel "${VM_ACCEL:-tcg,thread=single}" -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-1024}" \
 		-nographic -no-reboot -nic none -device virtio-rng-pci \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd" -append "$cmdline" \
 		</dev/null 2>&1 | sed -u 's/\x1b[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/\r$//' | tee "$log" |
@@ -75,7 +77,9 @@ boot() {
 
 start=$(date +%s)
 boot
-# Under TCG a multi-CPU guest now and then dies of an int3 Oops while the kernel
+# Tests run with one host thread for all vCPUs (VM_ACCEL above): then no vCPU can
+# run a jump another one is half-way through patching. Under multi-threaded TCG
+# (the benchmarks) a multi-CPU guest now and then dies of an int3 Oops while the kernel
 # patches its own text (a static branch flipped on one vCPU, the other running the
 # half-patched jump: seen during boot in sched_clock_cpu with no module loaded, and
 # mid-test in __netif_receive_skb_core). QEMU's cross-vCPU code modification, not
