@@ -128,10 +128,7 @@ static void do_gc(struct wgr_device *wgr)
 
 static void do_scan_rate(struct wgr_device *wgr, u32 rate)
 {
-	spin_lock_bh(&wgr->state.lock);
-	wgr->state.scan_rate = rate;
-	wgr->state.scan_tokens = min_t(s64, wgr->state.scan_tokens, rate);
-	spin_unlock_bh(&wgr->state.lock);
+	wgr_scan_set_rate(&wgr->ratelimit, rate);
 	snprintf(result, sizeof(result), "scan-rate %u\n", rate);
 }
 

@@ -55,13 +55,9 @@ void wgr_stats_read(struct wgr_device *wgr, u64 out[__WGRELAY_STAT_MAX])
 	}
 }
 
-/* Every reason the relay can drop a datagram it received. */
-static const enum wgrelay_stat rx_drop_stats[] = {
-	WGRELAY_STAT_RX_INVALID, WGRELAY_STAT_HS_RATELIMITED,
-	WGRELAY_STAT_HS_UNKNOWN_TARGET, WGRELAY_STAT_HS_UNSOLICITED,
-	WGRELAY_STAT_HS_DENIED, WGRELAY_STAT_RX_NO_SESSION, WGRELAY_STAT_HS_NO_ROUTE,
-	WGRELAY_STAT_SESSIONS_FULL, WGRELAY_STAT_LOOP_DROPS,
-};
+/* Every reason the relay can drop a datagram it received (the uapi's list says). */
+#define WGR_DROP_STAT(_stat, _name, _drop) (_drop) ? WGRELAY_STAT_##_stat : -1,
+static const int rx_drop_stats[] = { WGRELAY_STATS(WGR_DROP_STAT) };
 
 static void wgr_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *stats)
 {
@@ -75,7 +71,8 @@ static void wgr_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *st
 	stats->tx_packets = c[WGRELAY_STAT_TX_PACKETS];
 	stats->tx_bytes = c[WGRELAY_STAT_TX_BYTES];
 	for (i = 0; i < ARRAY_SIZE(rx_drop_stats); i++)
-		stats->rx_dropped += c[rx_drop_stats[i]];
+		if (rx_drop_stats[i] >= 0)
+			stats->rx_dropped += c[rx_drop_stats[i]];
 	stats->tx_errors = c[WGRELAY_STAT_TX_ERRORS];
 	stats->tx_dropped = c[WGRELAY_STAT_DEV_XMIT_DROPS];
 }
@@ -202,6 +199,10 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 	ret = wgr_peers_init(&wgr->peers);
 	if (ret)
 		goto err_stats;
+	wgr_bindings_init(&wgr->bindings);
+	wgr_handshakes_init(&wgr->handshakes);
+	wgr_sources_init(&wgr->sources);
+	wgr_ratelimit_init(&wgr->ratelimit);
 	ret = wgr_state_init(&wgr->state);
 	if (ret)
 		goto err_peers;

@@ -9,8 +9,12 @@
 #include <linux/rhashtable.h>
 #include <linux/wgrelay.h>
 
+#include "bind.h"
+#include "handshake.h"
 #include "peer.h"
+#include "ratelimit.h"
 #include "session.h"
+#include "source.h"
 
 struct wgr_pcpu_stats {
 	u64 ctr[__WGRELAY_STAT_MAX];
@@ -40,7 +44,11 @@ struct wgr_config {
  * @lock: serialises configuration: settings, peers, up/down, flush
  * @cfg: settings
  * @peers: provisioned peers
- * @state: learned state: bindings, handshakes, sessions; see session.h
+ * @state: sessions and pair routes (session.c; the lock order is in session.h)
+ * @bindings: where the peers are (bind.c)
+ * @handshakes: initiations in flight (handshake.c)
+ * @sources: endpoints that send initiations (source.c)
+ * @ratelimit: token buckets and the mac1 scan budget (ratelimit.c)
  * @stats: per-CPU counters indexed by enum wgrelay_stat
  * @gc_work: periodic expiry of learned state
  * @list: entry in the per-namespace list of relays (procfs)
@@ -54,6 +62,10 @@ struct wgr_device {
 	struct wgr_config cfg;
 	struct wgr_peers peers;
 	struct wgr_state state;
+	struct wgr_bindings bindings;
+	struct wgr_handshakes handshakes;
+	struct wgr_sources sources;
+	struct wgr_ratelimit ratelimit;
 	struct wgr_pcpu_stats __percpu *stats;
 	struct delayed_work gc_work;
 	struct list_head list;

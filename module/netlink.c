@@ -419,10 +419,12 @@ static int put_peer(struct sk_buff *skb, struct wgr_device *wgr, struct wgr_peer
 	     nla_put(skb, WGRELAY_PEER_A_ALLOWED_PEERS, allowed->n * WGRELAY_KEY_LEN,
 		     allowed->keys)) ||
 	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_STATE, info.bind_state) ||
-	    (info.bind_state != WGRELAY_BINDING_NONE &&
+	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_STATUS, info.bind_status) ||
+	    (info.bind_status != WGRELAY_BINDING_STATUS_NONE &&
 	     put_endpoint(skb, WGRELAY_PEER_A_BINDING_ENDPOINT, &info.bind_ep)) ||
-	    (info.bind_state == WGRELAY_BINDING_CONFIRMED &&
-	     nla_put_u8(skb, WGRELAY_PEER_A_BINDING_TRUSTED, info.bind_trusted)) ||
+	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_CONFLICT, info.bind_conflict) ||
+	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_BINDINGS_KEPT, info.bindings_kept,
+			      WGRELAY_PEER_A_PAD) ||
 	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_LAST_SEEN, info.last_seen,
 			      WGRELAY_PEER_A_PAD) ||
 	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_RX_PACKETS, info.traffic[WGR_RX_PACKETS],

@@ -17,6 +17,8 @@
 #include "session.h"
 #include "messages.h"
 #include "socket.h"
+#include "bind.h"
+#include <linux/timekeeping.h>
 
 static const struct rhashtable_params key_params = {
 	.key_len = WGRELAY_KEY_LEN,
@@ -276,7 +278,7 @@ void wgr_peer_set_static_endpoint(struct wgr_peer *peer, const struct wgr_endpoi
 	struct wgr_device *wgr = peer->wgr;
 
 	lockdep_assert_held(&wgr->lock);
-	spin_lock_bh(&wgr->state.lock);
+	spin_lock_bh(&wgr->bindings.lock);
 	memset(&peer->static_ep, 0, sizeof(peer->static_ep));
 	if (ep) {
 		if (ep->addr.sa_family == AF_INET)
@@ -284,7 +286,7 @@ void wgr_peer_set_static_endpoint(struct wgr_peer *peer, const struct wgr_endpoi
 		else if (ep->addr.sa_family == AF_INET6)
 			peer->static_ep.addr6 = ep->addr6;
 	}
-	spin_unlock_bh(&wgr->state.lock);
+	spin_unlock_bh(&wgr->bindings.lock);
 	wgr->peers.generation++;
 }
 
@@ -347,37 +349,28 @@ bool wgr_peers_may_talk(const struct wgr_peer *a, const struct wgr_peer *b)
 }
 
 /**
+ * wgr_jiffies_to_unix - convert a recent jiffies stamp to Unix seconds
+ * @then: a jiffies value in the past
+ *
+ * Return: seconds since the epoch.
+ */
+u64 wgr_jiffies_to_unix(unsigned long then)
+{
+	unsigned long age = jiffies - then;
+
+	return ktime_get_real_seconds() - age / HZ;
+}
+
+/**
  * wgr_peer_read - copy a peer's binding and traffic for reporting
  * @peer: the peer
  * @info: filled in
  *
- * Context: process or softirq; takes the state lock.
+ * Context: process; takes the bindings' and the state's locks in turn.
  */
 void wgr_peer_read(struct wgr_peer *peer, struct wgr_peer_info *info)
 {
-	struct wgr_device *wgr = peer->wgr;
-	struct wgr_half *h;
-	unsigned long last;
-
 	memset(info, 0, sizeof(*info));
-	spin_lock_bh(&wgr->state.lock);
-	info->bind_state = peer->bind_state;
-	info->bind_trusted = peer->bind_trusted;
-	info->bind_ep = peer->bind_ep;
-	info->static_ep = peer->static_ep;
-	memcpy(info->traffic, peer->retired, sizeof(info->traffic));
-	info->handshakes = peer->handshakes;
-	info->n_sessions = peer->n_sessions;
-	list_for_each_entry(h, &peer->halves, peer_node) {
-		struct wgr_half *other = wgr_half_other(h);
-
-		info->traffic[WGR_TX_PACKETS] += READ_ONCE(h->packets);
-		info->traffic[WGR_TX_BYTES] += READ_ONCE(h->bytes);
-		info->traffic[WGR_RX_PACKETS] += READ_ONCE(other->packets);
-		info->traffic[WGR_RX_BYTES] += READ_ONCE(other->bytes);
-	}
-	last = READ_ONCE(peer->last_rx);
-	spin_unlock_bh(&wgr->state.lock);
-	if (last)
-		info->last_seen = wgr_jiffies_to_unix(last);
+	wgr_bind_read(peer->wgr, peer, info);
+	wgr_sessions_peer_read(peer->wgr, peer, info);
 }

@@ -57,16 +57,19 @@ struct wgr_allowed {
  * @mac1_key: BLAKE2s("mac1----" || @public_key): validates mac1 of messages to it
  * @name: operator's name for it, "" for none (wgr_device.lock)
  * @allowed: peers it may talk to, NULL for any (RCU, wgr_device.lock)
- * @static_ep: operator-given endpoint, used while unbound (wgr_state.lock)
- * @bind_ep: learned endpoint (wgr_state.lock to write, @bind_seq to read without it)
+ * @static_ep: operator-given endpoint: its binding, always (wgr_bindings.lock)
+ * @bind_ep: learned endpoint (wgr_bindings.lock to write, @bind_seq to read without it)
  * @route: per-CPU route to where its sessions send it data (socket.c)
  * @bind_seq: guards @bind_ep against torn lockless reads
- * @bind_state: enum wgrelay_binding_state (wgr_state.lock)
- * @bind_trusted: the binding was proven by a handshake whose responder answered at
- *                an endpoint already trusted (see wgr_pair_create()); a binding
- *                learned through discovery is not, and cannot displace one that is
- * @bind_time: jiffies when @bind_ep was set (wgr_state.lock)
- * @last_rx: jiffies of the last data from it at its binding (lockless, WRITE_ONCE)
+ * @bind_state: enum wgrelay_binding_state (wgr_bindings.lock; READ_ONCE without)
+ * @bind_time: jiffies when @bind_ep was set (wgr_bindings.lock)
+ * @last_rx: jiffies of the last data from it at its binding: the binding is live
+ *           while this is recent (lockless, WRITE_ONCE; see bind.c)
+ * @roam_ep: where its newest authenticated roam out of its binding went: where a
+ *           stale binding follows (wgr_bindings.lock)
+ * @roam_at: jiffies of that roam
+ * @bindings_kept: confirmations and roams that would have moved its live or
+ *                 static binding (wgr_bindings.lock)
  * @halves: session halves it owns (wgr_state.lock)
  * @n_sessions: length of @halves
  * @retired: traffic of its sessions that have gone: rx/tx packets/bytes
@@ -89,9 +92,11 @@ struct wgr_peer {
 	struct wgr_route __percpu *route;
 	seqcount_t bind_seq;
 	u8 bind_state;
-	bool bind_trusted;
 	unsigned long bind_time;
 	unsigned long last_rx;
+	struct wgr_endpoint roam_ep;
+	unsigned long roam_at;
+	u64 bindings_kept;
 	struct list_head halves;
 	u32 n_sessions;
 	u64 retired[4];
@@ -118,15 +123,17 @@ struct wgr_peers {
 	u32 generation;
 };
 
-/* Live information about a peer for netlink, filled under the state lock. */
+/* Live information about a peer for netlink (bind.c and session.c fill it). */
 struct wgr_peer_info {
 	u8 bind_state;
-	bool bind_trusted;
+	u8 bind_status;		/* enum wgrelay_binding_status */
+	bool bind_conflict;	/* a live session reaches it elsewhere */
 	struct wgr_endpoint bind_ep;
 	struct wgr_endpoint static_ep;
 	u64 last_seen;		/* Unix seconds, 0: never */
 	u64 traffic[4];		/* WGR_RX_PACKETS... */
 	u64 handshakes;
+	u64 bindings_kept;
 	u32 n_sessions;
 };
 
@@ -145,6 +152,7 @@ int wgr_peer_set_allowed(struct wgr_peer *peer, const u8 *keys, u32 n);
 
 bool wgr_peers_may_talk(const struct wgr_peer *a, const struct wgr_peer *b);
 void wgr_peer_read(struct wgr_peer *peer, struct wgr_peer_info *info);
+u64 wgr_jiffies_to_unix(unsigned long then);
 
 bool wgr_name_valid(const char *name, size_t len);
 

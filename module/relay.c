@@ -4,48 +4,30 @@
  * in softirq, from the UDP socket's encap_rcv.
  *
  * Every datagram is hostile until shown otherwise. It is validated (length, type,
- * reserved bytes) before any state is looked at, and nothing in a handshake
- * message is believed: mac1 only says whom a message is *for*, and anyone can
- * forge it. Bindings move only on proof (see wgr_pair_confirm() and roaming
- * below). The relay holds no key and never looks past the cleartext header.
+ * reserved bytes, TTL, source) before any state is looked at, and nothing in a
+ * handshake message is believed: mac1 only says whom a message is *for*, and
+ * anyone can forge it. This file holds the decisions of trust model v2 (DESIGN
+ * 2.3); the tables it consults each take their own lock (session.h has the
+ * order), so no lock is taken here. The relay holds no key and never looks past
+ * the cleartext header.
  */
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <net/udp.h>
+#include <net/addrconf.h>
+#include <net/inet_ecn.h>
 
 #include "device.h"
 #include "messages.h"
+#include "bind.h"
+#include "handshake.h"
+#include "ratelimit.h"
 #include "relay.h"
 #include "session.h"
 #include "socket.h"
-
-/* Where the datagram came from, and which local address it was sent to. */
-static bool skb_endpoint(struct sk_buff *skb, struct wgr_endpoint *ep)
-{
-	const struct udphdr *uh = udp_hdr(skb);
-
-	memset(ep, 0, sizeof(*ep));
-	if (skb->protocol == htons(ETH_P_IP)) {
-		ep->addr4.sin_family = AF_INET;
-		ep->addr4.sin_port = uh->source;
-		ep->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
-		ep->src4 = ip_hdr(skb)->daddr;
-		return true;
-	}
-	if (skb->protocol == htons(ETH_P_IPV6)) {
-		ep->addr6.sin6_family = AF_INET6;
-		ep->addr6.sin6_port = uh->source;
-		ep->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
-		/* A link-local peer is only reachable through the link it came from. */
-		if (ipv6_addr_type(&ep->addr6.sin6_addr) & IPV6_ADDR_LINKLOCAL)
-			ep->addr6.sin6_scope_id = inet6_iif(skb);
-		ep->src6 = ipv6_hdr(skb)->daddr;
-		return true;
-	}
-	return false;
-}
+#include "source.h"
 
 /*
  * Leave skb->data at the WireGuard message, with its header linear, and return
@@ -81,12 +63,78 @@ static enum wgr_message_type skb_message(struct sk_buff *skb)
 	return type;
 }
 
+/* The most hops a relayed datagram may still make (Linux's default TTL). */
+#define WGR_MAX_TTL 64
+
+/**
+ * struct wgr_rx - what the relay keeps of a datagram's IP header
+ * @src: where it came from, and which local address it was sent to
+ * @ds: its DSCP and ECN bits, which travel with it
+ * @ttl: the TTL (hop limit) it leaves with
+ */
+struct wgr_rx {
+	struct wgr_endpoint src;
+	u8 ds;
+	u8 ttl;
+};
+
+/*
+ * Read the IP header: the source, what goes on with the datagram, and whether it
+ * may be relayed at all. A datagram that has used up its TTL has been going round
+ * relays; one "from" the relay's own socket was sent by the relay to itself; one
+ * from another local address came from outside unless it came over loopback
+ * (IPv4 drops those itself as martians; IPv6 does not).
+ * Return: 0, or the counter to drop it under.
+ */
+static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx)
+{
+	const struct udphdr *uh = udp_hdr(skb);
+	struct wgr_endpoint *ep = &rx->src;
+	bool from_lo = skb->dev && (skb->dev->flags & IFF_LOOPBACK);
+	u8 ttl;
+
+	memset(ep, 0, sizeof(*ep));
+	if (skb->protocol == htons(ETH_P_IP)) {
+		const struct iphdr *ip = ip_hdr(skb);
+
+		ep->addr4.sin_family = AF_INET;
+		ep->addr4.sin_port = uh->source;
+		ep->addr4.sin_addr.s_addr = ip->saddr;
+		ep->src4 = ip->daddr;
+		rx->ds = ip->tos;
+		ttl = ip->ttl;
+	} else if (skb->protocol == htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6 = ipv6_hdr(skb);
+
+		ep->addr6.sin6_family = AF_INET6;
+		ep->addr6.sin6_port = uh->source;
+		ep->addr6.sin6_addr = ip6->saddr;
+		/* A link-local peer is only reachable through the link it came from. */
+		if (ipv6_addr_type(&ep->addr6.sin6_addr) & IPV6_ADDR_LINKLOCAL)
+			ep->addr6.sin6_scope_id = inet6_iif(skb);
+		ep->src6 = ip6->daddr;
+		rx->ds = ipv6_get_dsfield(ip6);
+		ttl = ip6->hop_limit;
+		if (!from_lo && ipv6_chk_addr(sock_net(sk), &ip6->saddr, NULL, 0))
+			return WGRELAY_STAT_LOOP_DROPS;
+	} else {
+		return WGRELAY_STAT_RX_INVALID;
+	}
+	if (unlikely(from_lo && uh->source == inet_sk(sk)->inet_sport))
+		return WGRELAY_STAT_LOOP_DROPS;
+	if (unlikely(ttl <= 1))
+		return WGRELAY_STAT_TTL_DROPS;
+	rx->ttl = min_t(u8, ttl - 1, WGR_MAX_TTL);
+	return 0;
+}
+
 /*
  * Roaming: data on a confirmed session from an endpoint other than its sender's
- * moves the sender there, if nobody but the two peers could have sent it. That
- * takes the index, which only they and the relay know (not half 0's when
- * discovery sent the initiation, and so its sender index, to others too), and a
- * counter past any seen but within reach of it, as a real sender's is.
+ * moves the sender there, in this session only, if nobody but the two peers
+ * could have sent it. That takes the index, which only they and the relay know
+ * (not half 0's when discovery sent the initiation, and so its sender index, to
+ * others too), and a counter past any seen but within reach of it, as a real
+ * sender's is.
  */
 static bool may_roam(struct wgr_device *wgr, struct wgr_half *h, u64 counter)
 {
@@ -98,9 +146,9 @@ static bool may_roam(struct wgr_device *wgr, struct wgr_half *h, u64 counter)
 	       counter < WGR_REJECT_AFTER_MESSAGES;
 }
 
-static void relay_data(struct wgr_device *wgr, struct sk_buff *skb,
-		       const struct wgr_endpoint *src)
+static void relay_data(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx)
 {
+	const struct wgr_endpoint *src = &rx->src;
 	struct wgr_half *h, *sender;
 	struct wgr_endpoint to;
 	struct wgr_pair *pair;
@@ -120,31 +168,18 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb,
 
 	if (unlikely(!READ_ONCE(pair->confirmed))) {
 		/*
-		 * Only the initiator's data proves the handshake: it sends data only
-		 * after verifying the response. Data the other way on a tentative pair
-		 * can come from whoever got a discovery copy and forged a response.
+		 * Only the initiator's data, from where the initiation came, proves the
+		 * handshake: it sends data only after verifying the response. Data the
+		 * other way on a tentative pair can come from whoever got a discovery
+		 * copy and forged a response; data from elsewhere proves nothing.
 		 */
 		if (elsewhere || h->which != 1) {
 			wgr_stat_inc(wgr, WGRELAY_STAT_RX_NO_SESSION);
 			goto drop;
 		}
-		spin_lock(&wgr->state.lock);
-		/* A flush, expiry or peer removal may have taken it off the lists. */
-		if (!pair->removed)
-			wgr_pair_confirm(wgr, pair);
-		spin_unlock(&wgr->state.lock);
+		wgr_pair_confirm(wgr, pair);
 	} else if (unlikely(elsewhere)) {
-		bool roamed = false;
-
-		if (may_roam(wgr, h, counter)) {
-			spin_lock(&wgr->state.lock);
-			/* Checked again: another CPU may have moved on, or removed the pair. */
-			roamed = may_roam(wgr, h, counter) && !pair->removed;
-			if (roamed)
-				wgr_pair_roam(wgr, sender, src);
-			spin_unlock(&wgr->state.lock);
-		}
-		if (!roamed) {
+		if (!may_roam(wgr, h, counter) || !wgr_pair_roam(wgr, h, src, counter)) {
 			wgr_stat_inc(wgr, WGRELAY_STAT_RX_NO_SESSION);
 			goto drop;
 		}
@@ -154,16 +189,14 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb,
 		WRITE_ONCE(h->counter, counter);
 	if (READ_ONCE(pair->last_seen) != jiffies)
 		WRITE_ONCE(pair->last_seen, jiffies);
-	/* Only data from where a peer is bound keeps the binding: not any session's. */
-	if (READ_ONCE(sender->owner->last_rx) != jiffies && wgr_peer_bound_at(sender->owner, src))
-		WRITE_ONCE(sender->owner->last_rx, jiffies);
+	wgr_bind_seen(sender->owner, src);
 
 	wgr_half_read_ep(h, &to);
 	if (unlikely(wgr_endpoint_eq(&to, src))) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
 		goto drop;
 	}
-	if (likely(!wgr_send(wgr, skb, &to, h->owner->route))) {
+	if (likely(!wgr_send(wgr, skb, &to, h->owner->route, rx->ds, rx->ttl))) {
 		WRITE_ONCE(h->packets, h->packets + 1);
 		WRITE_ONCE(h->bytes, h->bytes + len);
 		wgr_stat_inc(wgr, WGRELAY_STAT_TX_PACKETS);
@@ -179,7 +212,8 @@ drop:
 
 /* Send @skb to each of @to; the last one gets the original. Consumes @skb. */
 static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
-				const struct wgr_endpoint *to, unsigned int n)
+				const struct wgr_rx *rx, const struct wgr_endpoint *to,
+				unsigned int n)
 {
 	unsigned int i, sent = 0, len = skb->len;
 
@@ -190,7 +224,7 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
 			wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
 			continue;
 		}
-		if (!wgr_send(wgr, c, &to[i], NULL)) {
+		if (!wgr_send(wgr, c, &to[i], NULL, rx->ds, rx->ttl)) {
 			wgr_stat_inc(wgr, WGRELAY_STAT_TX_PACKETS);
 			wgr_stat_add(wgr, WGRELAY_STAT_TX_BYTES, len);
 			sent++;
@@ -203,9 +237,9 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
 
 /*
  * Whose mac1 is this? The source's recent targets are tried first; then every
- * peer, within the relay's scan budget. Called under RCU without the state lock:
- * the scan can be long. Return: the peer, NULL, or ERR_PTR(-EBUSY) when the
- * budget is spent.
+ * peer, within the relay's scan budget. Called under RCU without any lock: the
+ * scan can be long. Return: the peer, NULL, or ERR_PTR(-EBUSY) when the budget
+ * is spent.
  */
 static struct wgr_peer *find_receiver(struct wgr_device *wgr, const u8 *msg,
 				      unsigned int mac_off, struct wgr_peer **hints,
@@ -214,15 +248,11 @@ static struct wgr_peer *find_receiver(struct wgr_device *wgr, const u8 *msg,
 	struct wgr_peer *peer, *found = NULL;
 	unsigned int i;
 	u32 tried = 0;
-	bool allowed;
 
 	for (i = 0; i < n_hints; i++)
 		if (hints[i] && wgr_mac1_valid(msg, mac_off, hints[i]->mac1_key))
 			return hints[i];
-	spin_lock(&wgr->state.lock);
-	allowed = wgr_scan_allow(wgr);
-	spin_unlock(&wgr->state.lock);
-	if (!allowed)
+	if (!wgr_scan_allow(&wgr->ratelimit))
 		return ERR_PTR(-EBUSY);
 	list_for_each_entry_rcu(peer, &wgr->peers.list, list) {
 		tried++;
@@ -231,9 +261,7 @@ static struct wgr_peer *find_receiver(struct wgr_device *wgr, const u8 *msg,
 			break;
 		}
 	}
-	spin_lock(&wgr->state.lock);
-	wgr_scan_charge(wgr, tried);
-	spin_unlock(&wgr->state.lock);
+	wgr_scan_charge(&wgr->ratelimit, tried);
 	return found;
 }
 
@@ -244,190 +272,189 @@ static void count_no_receiver(struct wgr_device *wgr, struct wgr_peer *peer)
 				       : WGRELAY_STAT_HS_UNKNOWN_TARGET);
 }
 
-static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
-			     const struct wgr_endpoint *src)
+/* Would this go to the relay's own socket? Only a misconfigured static endpoint can. */
+static bool to_self(struct wgr_device *wgr, const struct wgr_endpoint *to)
 {
-	struct wgr_state *state = &wgr->state;
-	struct wgr_peer *hints[WGR_SOURCE_RECENT];
-	struct wgr_endpoint *to, route;
-	struct wgr_source *source;
-	struct wgr_peer *target;
-	unsigned int n = 0, fanout;
-	bool trusted = false;
+	__be16 port = htons(READ_ONCE(wgr->cfg.listen_port));
 
-	/* The hints stay valid under RCU: a peer is freed only after a grace period. */
-	rcu_read_lock();
-	spin_lock(&state->lock);
-	if (!wgr_ratelimit_allow(wgr, src)) {
-		spin_unlock(&state->lock);
-		rcu_read_unlock();
+	if (to->addr.sa_family == AF_INET)
+		return to->addr4.sin_port == port &&
+		       inet_addr_type(wgr->net, to->addr4.sin_addr.s_addr) == RTN_LOCAL;
+	return to->addr6.sin6_port == port &&
+	       ipv6_chk_addr(wgr->net, &to->addr6.sin6_addr, NULL, 0);
+}
+
+/*
+ * Where an initiation from @src for @target goes (trust model v2): along a live
+ * session @src initiated with @target, wherever @target is in it (pair routing);
+ * else to @target's binding. Discovery copies go beside it only when the binding
+ * is stale or absent: a live or static binding, or a live session, is proof
+ * enough of where @target is, and copies to candidates would hand an attacker
+ * the initiation's sender index and a staging opportunity.
+ * Return: the number of endpoints in @to (up to 1 + @fanout); *@discover says
+ * whether the rest were discovery copies.
+ */
+static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_endpoint *src,
+				     struct wgr_peer *target, struct wgr_endpoint *to,
+				     unsigned int fanout, bool *discover)
+{
+	enum wgrelay_binding_status status;
+	unsigned int n = 0, found;
+
+	*discover = false;
+	if (wgr_pair_route(wgr, src, target, &to[0])) {
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_PAIR_ROUTED);
+		return 1;
+	}
+	if (wgr_bind_route(wgr, target, &to[0], &status))
+		n = 1;
+	if (status == WGRELAY_BINDING_STATUS_LIVE || status == WGRELAY_BINDING_STATUS_STATIC)
+		return n;
+	*discover = true;
+	found = wgr_source_candidates(&wgr->sources, &wgr->ratelimit, src, n ? &to[0] : NULL,
+				      target, to + n, fanout);
+	wgr_stat_add(wgr, WGRELAY_STAT_DISCOVERY_FWD, found);
+	return n + found;
+}
+
+static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
+			     const struct wgr_rx *rx)
+{
+	const struct wgr_endpoint *src = &rx->src;
+	struct wgr_peer *hints[WGR_SOURCE_RECENT];
+	unsigned int n, fanout;
+	struct wgr_endpoint *to;
+	struct wgr_peer *target;
+	bool discover;
+
+	if (!wgr_ratelimit_initiation(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
 		goto drop;
 	}
-	wgr_source_hints(wgr, src, hints);
-	spin_unlock(&state->lock);
-
-	target = find_receiver(wgr, skb->data, WGR_INITIATION_MAC1_OFF, hints, ARRAY_SIZE(hints));
-	if (IS_ERR_OR_NULL(target)) {
-		rcu_read_unlock();
-		count_no_receiver(wgr, target);
-		goto drop;
-	}
-
 	fanout = READ_ONCE(wgr->cfg.discovery_fanout);
 	to = kmalloc_array(fanout + 1, sizeof(*to), GFP_ATOMIC);
 	if (unlikely(!to)) {
-		rcu_read_unlock();
 		wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
 		goto drop;
 	}
 
-	spin_lock(&state->lock);
-	if (target->dead)
+	/* The peers found stay valid under RCU: a peer is freed after a grace period. */
+	rcu_read_lock();
+	wgr_source_hints(&wgr->sources, src, hints);
+	target = find_receiver(wgr, skb->data, WGR_INITIATION_MAC1_OFF, hints, ARRAY_SIZE(hints));
+	if (IS_ERR_OR_NULL(target)) {
+		count_no_receiver(wgr, target);
 		goto unlock_drop;
-	/* Only now that mac1 named a peer is the source worth remembering. */
-	source = wgr_source_get(wgr, src);
-	if (source)
-		wgr_source_note_target(source, target);
-	if (wgr_peer_route(target, &route, &trusted)) {
-		if (!wgr_endpoint_eq(&route, src)) {
-			to[n++] = route;
-			wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
-		} else if (trusted) {
-			wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
-			goto unlock_drop;
-		}
 	}
-	if (!trusted) {
-		/*
-		 * No endpoint the relay can vouch for: discover the target among the
-		 * peers initiating through it, and be found by it in turn.
-		 */
-		unsigned int found = wgr_discovery_candidates(wgr, src, n ? &route : NULL,
-							      target, to + n, fanout);
+	if (READ_ONCE(target->dead))
+		goto unlock_drop;
 
-		n += found;
-		wgr_stat_add(wgr, WGRELAY_STAT_DISCOVERY_FWD, found);
-		if (source)
-			wgr_source_add_pending(source, target);
-		if (!n)
-			wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);
+	n = route_initiation(wgr, src, target, to, fanout, &discover);
+	/* Only now that mac1 named a peer is the source worth remembering. */
+	wgr_source_initiated(&wgr->sources, src, target, discover);
+	if (n && (wgr_endpoint_eq(&to[0], src) || to_self(wgr, &to[0]))) {
+		/* Never back to where it came from, never to the relay itself. */
+		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
+		goto unlock_drop;
 	}
-	if (n)
-		wgr_handshake_record(wgr, wgr_initiation_sender(skb->data), src, target,
-				     trusted, to, n);
-	spin_unlock(&state->lock);
+	if (!n) {
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);
+		goto unlock_drop;
+	}
+	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
+	wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data), src, target,
+			     to, n);
 	rcu_read_unlock();
 
-	send_copies(wgr, skb, to, n);
+	send_copies(wgr, skb, rx, to, n);
 	kfree(to);
 	return;
 
 unlock_drop:
-	spin_unlock(&state->lock);
 	rcu_read_unlock();
 	kfree(to);
 drop:
 	kfree_skb(skb);
+}
+
+/*
+ * Match an answer to a handshake the relay forwarded to where it came from,
+ * before any limit: junk from a neighbour at the same address must cost a peer
+ * nothing (trust model v2, promise 5). Return: 0, or the counter to drop it under.
+ */
+static int answer(struct wgr_device *wgr, u32 receiver, const struct wgr_endpoint *src,
+		  enum wgr_answer_kind kind, struct wgr_answer *hs)
+{
+	switch (wgr_handshake_answer(&wgr->handshakes, receiver, src, kind, hs)) {
+	case 0:
+		return 0;
+	case -EDQUOT:
+		return WGRELAY_STAT_HS_COLLISIONS;
+	default:
+		return WGRELAY_STAT_HS_UNSOLICITED;
+	}
 }
 
 static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
-			   const struct wgr_endpoint *src)
+			   const struct wgr_rx *rx)
 {
 	u32 receiver = wgr_response_receiver(skb->data);
-	struct wgr_state *state = &wgr->state;
-	struct wgr_peer *initiator, *target, *hint;
-	struct wgr_handshake *hs;
-	struct wgr_endpoint to;
-	struct wgr_pair *pair;
+	const struct wgr_endpoint *src = &rx->src;
+	struct wgr_peer *initiator, *hint;
+	struct wgr_answer hs;
+	int why, ret;
 
-	spin_lock(&state->lock);
-	if (!wgr_ratelimit_allow(wgr, src)) {
-		spin_unlock(&state->lock);
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
+	why = answer(wgr, receiver, src, WGR_ANSWER_RESPONSE, &hs);
+	if (why) {
+		wgr_stat_inc(wgr, why);
 		goto drop;
 	}
-	hs = wgr_handshake_answered(wgr, receiver, src);
-	if (!hs) {
-		spin_unlock(&state->lock);
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_UNSOLICITED);
-		goto drop;
-	}
-	target = hs->target;
-	hint = wgr_source_owner(wgr, &hs->initiator);
-	spin_unlock(&state->lock);
 
-	/* The hint stays valid under RCU even if its peer is being removed. */
+	/* The peers stay valid under RCU even if they are being removed. */
 	rcu_read_lock();
+	hint = wgr_source_owner(&wgr->sources, &hs.initiator);
 	initiator = find_receiver(wgr, skb->data, WGR_RESPONSE_MAC1_OFF, &hint, 1);
 	if (IS_ERR_OR_NULL(initiator)) {
-		rcu_read_unlock();
 		count_no_receiver(wgr, initiator);
-		goto drop;
+		goto unlock_drop;
 	}
-	if (!wgr_peers_may_talk(initiator, target)) {
-		rcu_read_unlock();
+	if (!wgr_peers_may_talk(initiator, hs.target)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_DENIED);
-		goto drop;
-	}
-
-	spin_lock(&state->lock);
-	/* The scan ran unlocked: the handshake may have expired or its peers gone. */
-	hs = wgr_handshake_answered(wgr, receiver, src);
-	if (!hs || hs->target != target || initiator->dead) {
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_UNSOLICITED);
 		goto unlock_drop;
 	}
-	pair = wgr_pair_create(wgr, hs, initiator, wgr_response_sender(skb->data), src);
-	if (IS_ERR(pair)) {
-		wgr_stat_inc(wgr, PTR_ERR(pair) == -ENOSPC ? WGRELAY_STAT_SESSIONS_FULL
-							   : WGRELAY_STAT_TX_ERRORS);
+	ret = wgr_pair_create(wgr, &hs, receiver, initiator, wgr_response_sender(skb->data), src);
+	if (ret) {
+		wgr_stat_inc(wgr, ret == -EEXIST ? WGRELAY_STAT_HS_COLLISIONS :
+				  ret == -ENOSPC ? WGRELAY_STAT_SESSIONS_FULL :
+				  ret == -ENOENT ? WGRELAY_STAT_HS_UNSOLICITED :
+						   WGRELAY_STAT_TX_ERRORS);
 		goto unlock_drop;
 	}
-	wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_CREATED, 2);
-	wgr_bind(initiator, &hs->initiator, WGRELAY_BINDING_TENTATIVE, false);
-	wgr_bind(target, src, WGRELAY_BINDING_TENTATIVE, false);
-	initiator->handshakes++;
-	target->handshakes++;
-	to = hs->initiator;
-	spin_unlock(&state->lock);
 	rcu_read_unlock();
-
+	wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_CREATED, 2);
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_RESPONSES);
-	send_copies(wgr, skb, &to, 1);
+	send_copies(wgr, skb, rx, &hs.initiator, 1);
 	return;
 
 unlock_drop:
-	spin_unlock(&state->lock);
 	rcu_read_unlock();
 drop:
 	kfree_skb(skb);
 }
 
-static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb,
-			 const struct wgr_endpoint *src)
+static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx)
 {
-	struct wgr_handshake *hs;
-	struct wgr_endpoint to;
+	struct wgr_answer hs;
+	int why;
 
-	spin_lock(&wgr->state.lock);
-	if (!wgr_ratelimit_allow(wgr, src)) {
-		spin_unlock(&wgr->state.lock);
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
-		kfree_skb(skb);
-		return;
-	}
-	hs = wgr_handshake_answered(wgr, wgr_cookie_receiver(skb->data), src);
-	if (hs)
-		to = hs->initiator;
-	spin_unlock(&wgr->state.lock);
-	if (!hs) {
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_UNSOLICITED);
+	why = answer(wgr, wgr_cookie_receiver(skb->data), &rx->src, WGR_ANSWER_COOKIE, &hs);
+	if (why) {
+		wgr_stat_inc(wgr, why);
 		kfree_skb(skb);
 		return;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIES);
-	send_copies(wgr, skb, &to, 1);
+	send_copies(wgr, skb, rx, &hs.initiator, 1);
 }
 
 /**
@@ -442,29 +469,31 @@ int wgr_relay_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct wgr_device *wgr = rcu_dereference_sk_user_data(sk);
 	enum wgr_message_type type;
-	struct wgr_endpoint src;
+	struct wgr_rx rx;
+	int why;
 
 	if (unlikely(!wgr))
 		goto drop;
 	wgr_stat_inc(wgr, WGRELAY_STAT_RX_PACKETS);
 	wgr_stat_add(wgr, WGRELAY_STAT_RX_BYTES, skb->len);
 	type = skb_message(skb);
-	if (unlikely(type == WGR_MSG_INVALID || !skb_endpoint(skb, &src))) {
-		wgr_stat_inc(wgr, WGRELAY_STAT_RX_INVALID);
+	why = type == WGR_MSG_INVALID ? WGRELAY_STAT_RX_INVALID : skb_rx(sk, skb, &rx);
+	if (unlikely(why)) {
+		wgr_stat_inc(wgr, why);
 		goto drop;
 	}
 	switch (type) {
 	case WGR_MSG_DATA:
-		relay_data(wgr, skb, &src);
+		relay_data(wgr, skb, &rx);
 		return 0;
 	case WGR_MSG_INITIATION:
-		relay_initiation(wgr, skb, &src);
+		relay_initiation(wgr, skb, &rx);
 		return 0;
 	case WGR_MSG_RESPONSE:
-		relay_response(wgr, skb, &src);
+		relay_response(wgr, skb, &rx);
 		return 0;
 	case WGR_MSG_COOKIE:
-		relay_cookie(wgr, skb, &src);
+		relay_cookie(wgr, skb, &rx);
 		return 0;
 	default:
 		break;

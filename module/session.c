@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What a relay learns from traffic: sessions (by receiver index), handshakes in
- * flight, the sources that send handshakes, per-address token buckets and the
- * peers' bindings. Everything but the session lookup is changed under
- * wgr_state.lock; the data path looks sessions up under RCU and takes the lock
- * only to confirm a session or to move an endpoint.
+ * Sessions: the pairs of halves a handshake response announces, by receiver
+ * index, and the pair routes of trust model v2 (confirmed pairs by initiator
+ * endpoint and target). The data path looks halves up under RCU and takes the
+ * state lock only to confirm or roam one; the handshake path takes it to make a
+ * pair or look a pair route up. Bindings (bind.c), handshakes in flight
+ * (handshake.c), handshake sources (source.c) and rate limits (ratelimit.c) each
+ * have their own file and lock; the lock order is in session.h.
  *
- * Everything an attacker can make the relay create is bounded (WGR_MAX_*), and
- * everything expires: lazily where the fast path looks, and in one periodic work
- * item per relay.
+ * Everything an attacker can make the relay create is bounded, and everything
+ * expires: lazily where the fast path looks, and in one periodic work item per
+ * relay (wgr_state_gc()).
  */
 #include <linux/slab.h>
 #include <linux/jhash.h>
@@ -17,13 +19,18 @@
 #include <linux/timekeeping.h>
 #include <net/ipv6.h>
 
+#include "bind.h"
 #include "device.h"
+#include "handshake.h"
+#include "ratelimit.h"
 #include "session.h"
+#include "source.h"
 
 static siphash_key_t index_key __read_mostly;
+static siphash_key_t route_key __read_mostly;
 static struct kmem_cache *pair_cache __read_mostly;
-/* 128 bytes a session: keep it so (lockdep makes the seqcount bigger). */
-static_assert(sizeof(struct wgr_pair) <= 256 || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
+/* 132 bytes a session: keep it so (lockdep makes the seqcount bigger). */
+static_assert(sizeof(struct wgr_pair) <= 264 || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
 static atomic64_t removal_stamps = ATOMIC64_INIT(0);
 
 /*
@@ -44,18 +51,72 @@ static const struct rhashtable_params session_params = {
 	.automatic_shrinking = true,
 };
 
-/**
- * wgr_jiffies_to_unix - convert a recent jiffies stamp to Unix seconds
- * @then: a jiffies value in the past
- *
- * Return: seconds since the epoch.
+/*
+ * Pair routes: the key is an initiator's endpoint (as packed in a half) and a
+ * target. Endpoints are an attacker's to choose, so the hash is keyed too.
  */
-u64 wgr_jiffies_to_unix(unsigned long then)
-{
-	unsigned long age = jiffies - then;
+struct route_lookup {
+	struct wgr_half_ep ep;
+	const struct wgr_peer *target;
+};
 
-	return ktime_get_real_seconds() - age / HZ;
+static u32 route_hash(const struct wgr_half_ep *ep, const struct wgr_peer *target, u32 seed)
+{
+	struct {
+		u8 addr[16];
+		u64 target;
+		u32 seed;
+		u32 scope_id;
+		__be16 port;
+		u16 family;
+	} k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, &ep->addr, sizeof(k.addr));
+	k.target = (unsigned long)target;
+	k.seed = seed;
+	k.scope_id = ep->scope_id;
+	k.port = ep->port;
+	k.family = ep->family;
+	return (u32)siphash(&k, sizeof(k), &route_key);
 }
+
+static u32 route_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct route_lookup *key = data;
+
+	return route_hash(&key->ep, key->target, seed);
+}
+
+static u32 route_obj_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct wgr_pair *pair = data;
+
+	return route_hash(&pair->half[0].ep, pair->half[1].owner, seed);
+}
+
+static bool half_ep_same(const struct wgr_half_ep *a, const struct wgr_half_ep *b)
+{
+	return a->family == b->family && a->port == b->port && a->scope_id == b->scope_id &&
+	       !memcmp(&a->addr, &b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+static int route_obj_cmpfn(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct route_lookup *key = arg->key;
+	const struct wgr_pair *pair = obj;
+
+	return !(pair->half[1].owner == key->target && half_ep_same(&pair->half[0].ep, &key->ep));
+}
+
+static const struct rhashtable_params route_params = {
+	.key_len = sizeof(struct route_lookup),
+	.head_offset = offsetof(struct wgr_pair, route_node),
+	.hashfn = route_hashfn,
+	.obj_hashfn = route_obj_hashfn,
+	.obj_cmpfn = route_obj_cmpfn,
+	.automatic_shrinking = true,
+};
 
 int wgr_session_cache_init(void)
 {
@@ -70,24 +131,26 @@ void wgr_session_cache_uninit(void)
 	kmem_cache_destroy(pair_cache);
 }
 
+/* Context: process. */
 int wgr_state_init(struct wgr_state *state)
 {
+	int ret;
+
 	get_random_once(&index_key, sizeof(index_key));
+	get_random_once(&route_key, sizeof(route_key));
 	spin_lock_init(&state->lock);
 	mutex_init(&state->sweep_lock);
 	atomic_set(&state->n_sessions, 0);
 	INIT_LIST_HEAD(&state->pairs);
-	INIT_LIST_HEAD(&state->hs_list);
-	INIT_LIST_HEAD(&state->src_list);
-	INIT_LIST_HEAD(&state->bucket_lru);
-	hash_init(state->handshakes);
-	hash_init(state->sources);
-	hash_init(state->buckets);
-	get_random_bytes(&state->seed, sizeof(state->seed));
 	state->last_scan = jiffies;
-	state->scan_rate = WGR_SCANS_PER_SECOND;
 	state->removal_stamp = atomic64_inc_return(&removal_stamps);
-	return rhltable_init(&state->sessions, &session_params);
+	ret = rhltable_init(&state->sessions, &session_params);
+	if (ret)
+		return ret;
+	ret = rhashtable_init(&state->routes, &route_params);
+	if (ret)
+		rhltable_destroy(&state->sessions);
+	return ret;
 }
 
 static void pair_free_rcu(struct rcu_head *rcu)
@@ -115,6 +178,8 @@ static void pair_remove(struct wgr_device *wgr, struct wgr_pair *pair)
 		pair->half[!i].owner->retired[WGR_RX_PACKETS] += packets;
 		pair->half[!i].owner->retired[WGR_RX_BYTES] += bytes;
 	}
+	if (pair->routed)
+		rhashtable_remove_fast(&state->routes, &pair->route_node, route_params);
 	atomic_sub(2, &state->n_sessions);
 	pair->removed = true;
 	if (state->gc_next == &pair->list)
@@ -125,62 +190,15 @@ static void pair_remove(struct wgr_device *wgr, struct wgr_pair *pair)
 	call_rcu(&pair->rcu, pair_free_rcu);
 }
 
-/* Every change to a binding goes through here, inside the peer's seqcount. */
-static void set_binding(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8 state,
-			bool trusted)
-{
-	lockdep_assert_held(&peer->wgr->state.lock);
-	write_seqcount_begin(&peer->bind_seq);
-	if (ep)
-		peer->bind_ep = *ep;
-	else
-		memset(&peer->bind_ep, 0, sizeof(peer->bind_ep));
-	write_seqcount_end(&peer->bind_seq);
-	peer->bind_state = state;
-	peer->bind_trusted = trusted;
-	peer->bind_time = jiffies;
-}
-
-static void handshake_remove(struct wgr_state *state, struct wgr_handshake *hs)
-{
-	lockdep_assert_held(&state->lock);
-	hash_del(&hs->node);
-	list_del(&hs->list);
-	state->n_handshakes--;
-	kfree(hs);
-}
-
-static void source_remove(struct wgr_state *state, struct wgr_source *src)
-{
-	lockdep_assert_held(&state->lock);
-	hash_del(&src->node);
-	list_del(&src->list);
-	state->n_sources--;
-	kfree(src);
-}
-
-static void bucket_remove(struct wgr_state *state, struct wgr_bucket *b)
-{
-	hash_del(&b->node);
-	list_del(&b->lru);
-	state->n_buckets--;
-	kfree(b);
-}
-
 static void flush_sessions(struct wgr_device *wgr)
 {
 	struct wgr_state *state = &wgr->state;
-	struct wgr_handshake *hs, *hs_tmp;
-	struct wgr_source *src, *src_tmp;
 	struct wgr_pair *pair, *tmp;
 
-	lockdep_assert_held(&state->lock);
+	spin_lock_bh(&state->lock);
 	list_for_each_entry_safe(pair, tmp, &state->pairs, list)
 		pair_remove(wgr, pair);
-	list_for_each_entry_safe(hs, hs_tmp, &state->hs_list, list)
-		handshake_remove(state, hs);
-	list_for_each_entry_safe(src, src_tmp, &state->src_list, list)
-		source_remove(state, src);
+	spin_unlock_bh(&state->lock);
 }
 
 /**
@@ -189,22 +207,17 @@ static void flush_sessions(struct wgr_device *wgr)
  * @what: a mask of WGRELAY_FLUSH_*: sessions (with handshakes in flight and the
  *        sources' memory), bindings, or both
  *
- * Context: process; takes the state lock.
+ * Context: process; takes each table's lock in turn.
  */
 void wgr_state_flush(struct wgr_device *wgr, u32 what)
 {
-	struct wgr_peer *peer;
-
-	spin_lock_bh(&wgr->state.lock);
-	if (what & WGRELAY_FLUSH_SESSIONS)
+	if (what & WGRELAY_FLUSH_SESSIONS) {
 		flush_sessions(wgr);
-	if (what & WGRELAY_FLUSH_BINDINGS) {
-		rcu_read_lock();
-		list_for_each_entry_rcu(peer, &wgr->peers.list, list)
-			set_binding(peer, NULL, WGRELAY_BINDING_NONE, false);
-		rcu_read_unlock();
+		wgr_handshakes_flush(&wgr->handshakes);
+		wgr_sources_flush(&wgr->sources);
 	}
-	spin_unlock_bh(&wgr->state.lock);
+	if (what & WGRELAY_FLUSH_BINDINGS)
+		wgr_bindings_flush(wgr);
 }
 
 /**
@@ -214,13 +227,10 @@ void wgr_state_flush(struct wgr_device *wgr, u32 what)
 void wgr_state_destroy(struct wgr_state *state)
 {
 	struct wgr_device *wgr = container_of(state, struct wgr_device, state);
-	struct wgr_bucket *b, *tmp;
 
-	spin_lock_bh(&state->lock);
-	flush_sessions(wgr);
-	list_for_each_entry_safe(b, tmp, &state->bucket_lru, lru)
-		bucket_remove(state, b);
-	spin_unlock_bh(&state->lock);
+	wgr_state_flush(wgr, WGRELAY_FLUSH_SESSIONS);
+	wgr_ratelimit_destroy(&wgr->ratelimit);
+	rhashtable_destroy(&state->routes);
 	rhltable_destroy(&state->sessions);
 }
 
@@ -232,30 +242,16 @@ void wgr_state_destroy(struct wgr_state *state)
 void wgr_state_forget_peer(struct wgr_device *wgr, struct wgr_peer *peer)
 {
 	struct wgr_state *state = &wgr->state;
-	struct wgr_handshake *hs, *hs_tmp;
-	struct wgr_source *src;
 	struct wgr_half *h, *tmp;
-	int i;
 
 	spin_lock_bh(&state->lock);
 	WRITE_ONCE(peer->dead, true);
 	/* A pair's halves have different owners (wgr_pair_create()), so tmp survives. */
 	list_for_each_entry_safe(h, tmp, &peer->halves, peer_node)
 		pair_remove(wgr, wgr_half_pair(h));
-	list_for_each_entry_safe(hs, hs_tmp, &state->hs_list, list)
-		if (hs->target == peer)
-			handshake_remove(state, hs);
-	list_for_each_entry(src, &state->src_list, list) {
-		for (i = 0; i < WGR_SOURCE_RECENT; i++)
-			if (src->recent[i] == peer)
-				src->recent[i] = NULL;
-		for (i = 0; i < WGR_SOURCE_PENDING; i++)
-			if (src->pending[i] == peer)
-				src->pending[i] = NULL;
-		if (src->owner == peer)
-			src->owner = NULL;
-	}
 	spin_unlock_bh(&state->lock);
+	wgr_handshakes_forget_peer(&wgr->handshakes, peer);
+	wgr_sources_forget_peer(&wgr->sources, peer);
 }
 
 static void half_ep_pack(struct wgr_half_ep *p, const struct wgr_endpoint *ep)
@@ -372,90 +368,6 @@ void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep)
 	half_ep_unpack(ep, &p);
 }
 
-/**
- * wgr_bind - record where a peer is
- * @peer: the peer
- * @ep: its endpoint
- * @state: WGRELAY_BINDING_TENTATIVE or WGRELAY_BINDING_CONFIRMED
- * @trusted: a confirmation by a trusted pair (see wgr_pair_create())
- *
- * A tentative binding never replaces a confirmed one: only proof moves a peer.
- * And only proof from a trusted pair moves a trusted binding: a pair learned
- * through discovery may have been made by one attacker playing both sides.
- * Context: the state lock.
- */
-void wgr_bind(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8 state, bool trusted)
-{
-	bool same = wgr_endpoint_eq(&peer->bind_ep, ep);
-
-	lockdep_assert_held(&peer->wgr->state.lock);
-	if (peer->bind_state == WGRELAY_BINDING_CONFIRMED) {
-		if (state == WGRELAY_BINDING_TENTATIVE)
-			return;
-		if (peer->bind_trusted && !trusted && !same)
-			return;
-		trusted |= peer->bind_trusted && same;
-	}
-	set_binding(peer, ep, state, state == WGRELAY_BINDING_CONFIRMED && trusted);
-	if (state == WGRELAY_BINDING_CONFIRMED)
-		WRITE_ONCE(peer->last_rx, jiffies);
-}
-
-/**
- * wgr_peer_bound_at - is a peer's binding this endpoint?
- * @peer: the peer
- * @ep: the endpoint
- *
- * Context: any; reads the binding without the state lock.
- * Return: true if the peer has a confirmed binding at @ep.
- */
-bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep)
-{
-	struct wgr_endpoint bound;
-	unsigned int seq;
-
-	if (READ_ONCE(peer->bind_state) != WGRELAY_BINDING_CONFIRMED)
-		return false;
-	do {
-		seq = read_seqcount_begin(&peer->bind_seq);
-		bound = peer->bind_ep;
-	} while (read_seqcount_retry(&peer->bind_seq, seq));
-	return wgr_endpoint_eq(&bound, ep);
-}
-
-/**
- * wgr_peer_route - where should an initiation for this peer go?
- * @peer: the target
- * @ep: set to the endpoint
- * @trusted: set if that endpoint is trusted: only then does it go there alone
- *
- * A trusted confirmed binding wins, then the operator's static endpoint, then a
- * binding learned through discovery (untrusted: the caller keeps discovering, so
- * that a squatter cannot cut the real peer off). Tentative bindings are not used:
- * anyone who got a discovery copy could have made one.
- * Context: the state lock.
- * Return: true if there is somewhere to send it.
- */
-bool wgr_peer_route(struct wgr_peer *peer, struct wgr_endpoint *ep, bool *trusted)
-{
-	bool bound = peer->bind_state == WGRELAY_BINDING_CONFIRMED;
-
-	lockdep_assert_held(&peer->wgr->state.lock);
-	*trusted = true;
-	if (bound && peer->bind_trusted) {
-		*ep = peer->bind_ep;
-		return true;
-	}
-	if (wgr_endpoint_set(&peer->static_ep)) {
-		*ep = peer->static_ep;
-		return true;
-	}
-	*trusted = false;
-	if (bound)
-		*ep = peer->bind_ep;
-	return bound;
-}
-
 /* @h is zeroed. */
 static void half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *owner,
 		      const struct wgr_endpoint *ep)
@@ -498,14 +410,21 @@ static int pair_link(struct wgr_state *state, struct wgr_pair *pair)
 /* Live halves with this receiver index: a chain an attacker must not lengthen. */
 static unsigned int index_sharers(struct wgr_device *wgr, u32 index)
 {
+	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
 	struct rhlist_head *list, *pos;
 	struct wgr_half *h;
 	unsigned int n = 0;
 
 	rcu_read_lock();
 	list = rhltable_lookup(&wgr->state.sessions, &index, session_params);
-	rhl_for_each_entry_rcu(h, pos, list, node)
-		n++;
+	rhl_for_each_entry_rcu(h, pos, list, node) {
+		struct wgr_pair *pair = wgr_half_pair(h);
+
+		/* Expired halves wait for the sweep: they take nobody's place. */
+		if (!time_after(jiffies, READ_ONCE(pair->last_seen) +
+				(pair->confirmed ? timeout : WGR_HANDSHAKE_TIMEOUT)))
+			n++;
+	}
 	rcu_read_unlock();
 	return n;
 }
@@ -513,512 +432,217 @@ static unsigned int index_sharers(struct wgr_device *wgr, u32 index)
 /**
  * wgr_pair_create - make the two sessions a handshake response announces
  * @wgr: the relay
- * @hs: the handshake in flight: its initiator endpoint and sender index
+ * @hs: the handshake it answers (wgr_handshake_answer())
+ * @initiator_index: the initiation's sender index: data to the initiator carries it
  * @initiator: the peer the response's mac1 was made for
  * @responder_index: the response's sender index: data to the responder carries it
  * @responder_ep: where the response came from
  *
- * Both halves start tentative; see wgr_pair_confirm(). The pair is trusted when
- * the response came from where the relay already knew the target to be: then
- * the target really answered, and really named the initiator. A response from a
- * discovery candidate proves nothing: one attacker can play both sides.
- * Context: the state lock.
- * Return: the pair, or an ERR_PTR (-ENOSPC when max-sessions is reached or an
- * index is already shared by WGR_MAX_INDEX_SHARERS sessions).
+ * Both halves start tentative; see wgr_pair_confirm(). A response whose sender
+ * index is already a live receiver index is refused: an attacker that learnt an
+ * index a real peer sends on (a discovery copy) would otherwise have the real
+ * peer's data confirm, or be routed to, the attacker's session. A genuine
+ * collision costs the responder one retry, at odds of sessions in 2^32.
+ * Context: softirq; takes the state lock.
+ * Return: 0, -EEXIST (a collision), -ENOSPC (max-sessions reached, or the
+ * initiation's index shared by WGR_MAX_INDEX_SHARERS sessions) or -ENOMEM.
  */
-struct wgr_pair *wgr_pair_create(struct wgr_device *wgr, struct wgr_handshake *hs,
-				 struct wgr_peer *initiator, u32 responder_index,
-				 const struct wgr_endpoint *responder_ep)
+int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 initiator_index,
+		    struct wgr_peer *initiator, u32 responder_index,
+		    const struct wgr_endpoint *responder_ep)
 {
 	struct wgr_state *state = &wgr->state;
 	struct wgr_pair *pair;
 	int ret;
 
-	lockdep_assert_held(&state->lock);
 	if (WARN_ON_ONCE(initiator == hs->target))
-		return ERR_PTR(-EINVAL);
-	if (atomic_read(&state->n_sessions) + 2 > READ_ONCE(wgr->cfg.max_sessions))
-		return ERR_PTR(-ENOSPC);
-	if (index_sharers(wgr, hs->sender) >= WGR_MAX_INDEX_SHARERS ||
-	    index_sharers(wgr, responder_index) >= WGR_MAX_INDEX_SHARERS)
-		return ERR_PTR(-ENOSPC);
+		return -EINVAL;
 	pair = kmem_cache_zalloc(pair_cache, GFP_ATOMIC);
 	if (!pair)
-		return ERR_PTR(-ENOMEM);
+		return -ENOMEM;
 	seqcount_init(&pair->seq);
 	pair->last_seen = jiffies;
-	pair->trusted = (hs->trusted && wgr_endpoint_eq(responder_ep, &hs->fwd[0])) ||
-			wgr_endpoint_eq(responder_ep, &hs->target->static_ep);
-	pair->leaked = hs->n_fwd > 1;
-	half_init(&pair->half[0], 0, hs->sender, initiator, &hs->initiator);
+	pair->leaked = hs->leaked;
+	half_init(&pair->half[0], 0, initiator_index, initiator, &hs->initiator);
 	half_init(&pair->half[1], 1, responder_index, hs->target, responder_ep);
-	ret = pair_link(state, pair);
-	if (ret) {
-		call_rcu(&pair->rcu, pair_free_rcu);
-		return ERR_PTR(ret);
+
+	spin_lock_bh(&state->lock);
+	if (initiator->dead || hs->target->dead) {
+		ret = -ENOENT;
+		goto err;
 	}
-	return pair;
+	if (atomic_read(&state->n_sessions) + 2 > READ_ONCE(wgr->cfg.max_sessions) ||
+	    index_sharers(wgr, initiator_index) >= WGR_MAX_INDEX_SHARERS) {
+		ret = -ENOSPC;
+		goto err;
+	}
+	if (index_sharers(wgr, responder_index)) {
+		ret = -EEXIST;
+		goto err;
+	}
+	ret = pair_link(state, pair);
+	if (ret)
+		goto err_rcu;
+	initiator->handshakes++;
+	hs->target->handshakes++;
+	spin_unlock_bh(&state->lock);
+
+	wgr_bind_tentative(wgr, initiator, &hs->initiator);
+	wgr_bind_tentative(wgr, hs->target, responder_ep);
+	return 0;
+
+err:
+	spin_unlock_bh(&state->lock);
+	kmem_cache_free(pair_cache, pair);
+	return ret;
+err_rcu:
+	/* A reader may have found half 0 while it was hashed (pair_link()). */
+	spin_unlock_bh(&state->lock);
+	call_rcu(&pair->rcu, pair_free_rcu);
+	return ret;
 }
 
-static void source_drop_pending(struct wgr_state *state, const struct wgr_endpoint *ep,
-				struct wgr_peer *target);
-static struct wgr_source *source_lookup(struct wgr_state *state, const struct wgr_endpoint *ep);
-static void handshake_drop(struct wgr_state *state, u32 sender,
-			   const struct wgr_endpoint *initiator);
+/*
+ * Make @pair the route for initiations from its initiator's endpoint to its
+ * target, replacing an older one. Context: the state lock.
+ */
+static void route_add(struct wgr_state *state, struct wgr_pair *pair)
+{
+	struct route_lookup key = { .ep = pair->half[0].ep, .target = pair->half[1].owner };
+	struct wgr_pair *old;
+
+	lockdep_assert_held(&state->lock);
+	old = rhashtable_lookup_get_insert_key(&state->routes, &key, &pair->route_node,
+					       route_params);
+	if (IS_ERR(old))
+		return;		/* no memory: initiations use the binding */
+	if (old) {
+		if (rhashtable_replace_fast(&state->routes, &old->route_node, &pair->route_node,
+					    route_params))
+			return;
+		old->routed = false;
+	}
+	pair->routed = true;
+}
 
 /**
  * wgr_pair_confirm - the first data on a pair proves its handshake completed
  * @wgr: the relay
- * @pair: the pair
+ * @pair: the pair, found under RCU
  *
- * The initiator sends data only after verifying the response, so the responder
- * holds the target's key and answered the initiator: both endpoints are proven.
- * Context: the state lock.
+ * The initiator sends data only after verifying the response, so whoever holds
+ * the initiator's key accepted a response from whoever answered at half 1's
+ * endpoint. That proves the pair, not the peers: one attacker can play both
+ * ends (a staged handshake). So the bindings move only as bind.c allows, and the
+ * pair becomes the route for the initiator's next initiations to this target.
+ * Context: softirq; takes the state lock.
  */
 void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 {
 	struct wgr_half *ini = &pair->half[0], *resp = &pair->half[1];
+	struct wgr_state *state = &wgr->state;
 	struct wgr_endpoint ini_ep, resp_ep;
-	struct wgr_source *src;
 
-	lockdep_assert_held(&wgr->state.lock);
-	if (pair->confirmed)
+	spin_lock_bh(&state->lock);
+	/* A flush, expiry or peer removal may have taken it off the lists. */
+	if (pair->removed || pair->confirmed) {
+		spin_unlock_bh(&state->lock);
 		return;
+	}
 	WRITE_ONCE(pair->confirmed, true);
+	route_add(state, pair);
 	half_ep_unpack(&ini_ep, &ini->ep);
 	half_ep_unpack(&resp_ep, &resp->ep);
-	wgr_bind(ini->owner, &ini_ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
-	wgr_bind(resp->owner, &resp_ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
-	handshake_drop(&wgr->state, ini->index, &ini_ep);
-	src = source_lookup(&wgr->state, &ini_ep);
-	if (src)
-		src->owner = ini->owner;
-	source_drop_pending(&wgr->state, &ini_ep, resp->owner);
-	source_drop_pending(&wgr->state, &resp_ep, ini->owner);
+	spin_unlock_bh(&state->lock);
+
+	/* The peers are freed only after a grace period: the caller holds RCU. */
+	wgr_bind_confirmed(wgr, ini->owner, &ini_ep);
+	wgr_bind_confirmed(wgr, resp->owner, &resp_ep);
+	wgr_handshake_done(&wgr->handshakes, ini->index, &ini_ep);
+	wgr_source_confirmed(&wgr->sources, &ini_ep, ini->owner, &resp_ep, resp->owner);
 	wgr_stat_inc(wgr, WGRELAY_STAT_CONFIRMS);
 }
 
 /**
- * wgr_pair_roam - the sender on a half has moved
+ * wgr_pair_roam - data on @h came, with a fresh counter, from a new endpoint
  * @wgr: the relay
- * @sender: the half whose owner moved (data to it now goes to @ep)
- * @ep: its new endpoint
+ * @h: the half the data is for; the other half's owner sent it and has moved
+ * @ep: the sender's new endpoint
+ * @counter: the data's counter, which the caller found fresh
  *
- * Context: the state lock. The caller checked the counter was fresh.
+ * Moves the sender in this session only (trust model v2: a roam moves only the
+ * roamer, in its own session). Its binding may follow once stale (bind.c).
+ * Context: softirq; takes the state lock.
+ * Return: true if it moved; false if the pair went, or another CPU saw a newer
+ * counter first.
  */
-void wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *sender,
-		   const struct wgr_endpoint *ep)
+bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_endpoint *ep,
+		   u64 counter)
 {
-	struct wgr_pair *pair = wgr_half_pair(sender);
+	struct wgr_half *sender = wgr_half_other(h);
+	struct wgr_pair *pair = wgr_half_pair(h);
+	struct wgr_state *state = &wgr->state;
+	struct wgr_endpoint from;
+	bool routed;
 
-	lockdep_assert_held(&wgr->state.lock);
+	spin_lock_bh(&state->lock);
+	if (pair->removed || counter <= READ_ONCE(h->counter)) {
+		spin_unlock_bh(&state->lock);
+		return false;
+	}
+	half_ep_unpack(&from, &sender->ep);
+	/* Half 0's endpoint keys the pair route: take it out while it changes. */
+	routed = sender->which == 0 && pair->routed;
+	if (routed) {
+		rhashtable_remove_fast(&state->routes, &pair->route_node, route_params);
+		pair->routed = false;
+	}
 	write_seqcount_begin(&pair->seq);
 	half_ep_pack(&sender->ep, ep);
 	write_seqcount_end(&pair->seq);
+	if (routed)
+		route_add(state, pair);
+	spin_unlock_bh(&state->lock);
+
 	if (pair->confirmed)
-		wgr_bind(sender->owner, ep, WGRELAY_BINDING_CONFIRMED, pair->trusted);
+		wgr_bind_roamed(wgr, sender->owner, &from, ep);
 	wgr_stat_inc(wgr, WGRELAY_STAT_ROAMS);
-}
-
-static u32 ep_hash(struct wgr_state *state, const struct wgr_endpoint *ep)
-{
-	const u32 *a6 = (__force const u32 *)ep->addr6.sin6_addr.s6_addr32;
-
-	if (ep->addr.sa_family == AF_INET)
-		return siphash_2u32((__force u32)ep->addr4.sin_addr.s_addr,
-				    (__force u32)ep->addr4.sin_port, &state->seed);
-	/* The port goes into the hash, not beside it: chains must not be choosable. */
-	return siphash_3u32(siphash_4u32(a6[0], a6[1], a6[2], a6[3], &state->seed),
-			    (__force u32)ep->addr6.sin6_port, ep->addr6.sin6_scope_id,
-			    &state->seed);
-}
-
-/* A source address for rate limiting: IPv4 address, or IPv6 /64 (like WireGuard). */
-static void bucket_key(const struct wgr_endpoint *ep, u64 key[2])
-{
-	if (ep->addr.sa_family == AF_INET) {
-		key[0] = (__force u32)ep->addr4.sin_addr.s_addr;
-		key[1] = 0;
-	} else {
-		memcpy(&key[0], &ep->addr6.sin6_addr, sizeof(u64));
-		key[1] = 1;
-	}
-}
-
-/**
- * wgr_ratelimit_allow - take a token from the source address's bucket
- * @wgr: the relay
- * @src: the handshake's sender
- *
- * Context: the state lock.
- * Return: true if the handshake may be processed.
- */
-bool wgr_ratelimit_allow(struct wgr_device *wgr, const struct wgr_endpoint *src)
-{
-	const u64 cost = NSEC_PER_SEC / WGR_HS_PER_SECOND;
-	const u64 max_tokens = cost * WGR_HS_BURST;
-	struct wgr_state *state = &wgr->state;
-	u64 now = ktime_get_coarse_boottime_ns();
-	struct wgr_bucket *b;
-	u64 key[2];
-	u32 hash;
-
-	lockdep_assert_held(&state->lock);
-	bucket_key(src, key);
-	hash = siphash(key, sizeof(key), &state->seed);
-	hash_for_each_possible(state->buckets, b, node, hash) {
-		if (b->key[0] != key[0] || b->key[1] != key[1])
-			continue;
-		b->tokens = min(max_tokens, b->tokens + (now - b->last_ns));
-		b->last_ns = now;
-		list_move_tail(&b->lru, &state->bucket_lru);
-		if (b->tokens < cost)
-			return false;
-		b->tokens -= cost;
-		return true;
-	}
-	/*
-	 * Full means many sources at once: forget the longest idle rather than grow,
-	 * or refuse every new source (and so every legitimate peer) while it lasts.
-	 */
-	if (state->n_buckets >= WGR_MAX_BUCKETS)
-		bucket_remove(state, list_first_entry(&state->bucket_lru, struct wgr_bucket, lru));
-	b = kmalloc(sizeof(*b), GFP_ATOMIC);
-	if (!b)
-		return false;
-	b->key[0] = key[0];
-	b->key[1] = key[1];
-	b->tokens = max_tokens - cost;
-	b->last_ns = now;
-	hash_add(state->buckets, &b->node, hash);
-	list_add_tail(&b->lru, &state->bucket_lru);
-	state->n_buckets++;
 	return true;
 }
 
 /**
- * wgr_scan_allow - may the relay start a mac1 scan for an unknown receiver?
+ * wgr_pair_route - where an initiation from @from for @target goes, if a live
+ * session says so
  * @wgr: the relay
- *
- * One budget per relay, refilled at wgr_state.scan_rate mac1s a second
- * (WGR_SCANS_PER_SECOND; only the debug build's test knob changes it) and
- * holding a second's worth. A scan may start while the budget is positive and is charged
- * what it really tried (wgr_scan_charge()): a scan that finds its peer early
- * costs little, one for a mac1 nobody's costs every peer. The budget goes below
- * zero by at most the scans in flight, one per CPU, and must refill before the
- * next one starts.
- * Context: the state lock.
- * Return: true if a scan may run.
- */
-bool wgr_scan_allow(struct wgr_device *wgr)
-{
-	struct wgr_state *state = &wgr->state;
-	u64 now = ktime_get_coarse_boottime_ns();
-	u64 elapsed = min_t(u64, now - state->scan_last_ns, NSEC_PER_SEC);
-
-	lockdep_assert_held(&state->lock);
-	state->scan_last_ns = now;
-	state->scan_tokens = min_t(s64, state->scan_rate, state->scan_tokens +
-				   (s64)div_u64(elapsed * state->scan_rate, NSEC_PER_SEC));
-	return state->scan_tokens > 0;
-}
-
-/**
- * wgr_scan_charge - charge a scan's mac1 computations to the budget
- * @wgr: the relay
- * @tried: how many peers the scan tried
- *
- * Context: the state lock.
- */
-void wgr_scan_charge(struct wgr_device *wgr, u32 tried)
-{
-	lockdep_assert_held(&wgr->state.lock);
-	wgr->state.scan_tokens -= tried;
-}
-
-static struct wgr_source *source_find(struct wgr_state *state, const struct wgr_endpoint *ep,
-				      u32 hash)
-{
-	struct wgr_source *src;
-
-	hash_for_each_possible(state->sources, src, node, hash)
-		if (wgr_endpoint_eq(&src->ep, ep))
-			return src;
-	return NULL;
-}
-
-/* As source_find(), for callers that do not need the hash themselves. */
-static struct wgr_source *source_lookup(struct wgr_state *state, const struct wgr_endpoint *ep)
-{
-	return source_find(state, ep, ep_hash(state, ep));
-}
-
-/**
- * wgr_source_get - the record of an endpoint that sends initiations, made if new
- * @wgr: the relay
- * @ep: the endpoint (its local address is kept: discovery copies are sent from it)
- *
- * When the table is full the least recently active source is forgotten.
- * Context: the state lock.
- * Return: the record, or NULL if memory is short.
- */
-struct wgr_source *wgr_source_get(struct wgr_device *wgr, const struct wgr_endpoint *ep)
-{
-	struct wgr_state *state = &wgr->state;
-	u32 hash = ep_hash(state, ep);
-	struct wgr_source *src;
-
-	lockdep_assert_held(&state->lock);
-	src = source_find(state, ep, hash);
-	if (src) {
-		src->ep = *ep;
-		goto touch;
-	}
-	if (state->n_sources >= WGR_MAX_SOURCES)
-		source_remove(state, list_first_entry(&state->src_list, struct wgr_source, list));
-	src = kzalloc(sizeof(*src), GFP_ATOMIC);
-	if (!src)
-		return NULL;
-	src->ep = *ep;
-	hash_add(state->sources, &src->node, hash);
-	list_add_tail(&src->list, &state->src_list);
-	state->n_sources++;
-touch:
-	src->last = jiffies;
-	list_move_tail(&src->list, &state->src_list);
-	return src;
-}
-
-/**
- * wgr_source_hints - the targets an endpoint initiated to recently
- * @wgr: the relay
- * @ep: the endpoint
- * @hints: filled with them, most recent first; NULL where there are none
- *
- * Creates nothing: a source is remembered only once its mac1 named a peer.
- * Context: the state lock.
- */
-void wgr_source_hints(struct wgr_device *wgr, const struct wgr_endpoint *ep,
-		      struct wgr_peer *hints[WGR_SOURCE_RECENT])
-{
-	struct wgr_source *src;
-
-	lockdep_assert_held(&wgr->state.lock);
-	src = source_lookup(&wgr->state, ep);
-	if (src)
-		memcpy(hints, src->recent, sizeof(src->recent));
-	else
-		memset(hints, 0, sizeof(src->recent));
-}
-
-/**
- * wgr_source_owner - the peer last proven to be at an endpoint
- * @wgr: the relay
- * @ep: the endpoint
- *
- * Context: the state lock; the peer may be used under RCU after it is dropped.
- * Return: the peer, or NULL.
- */
-struct wgr_peer *wgr_source_owner(struct wgr_device *wgr, const struct wgr_endpoint *ep)
-{
-	struct wgr_source *src;
-
-	lockdep_assert_held(&wgr->state.lock);
-	src = source_lookup(&wgr->state, ep);
-	return src ? src->owner : NULL;
-}
-
-/* Keep a target at the front of a most-recent-first array, dropping the oldest. */
-static void mru_insert(struct wgr_peer **arr, unsigned long *since, unsigned int n,
-		       struct wgr_peer *peer)
-{
-	unsigned int i, at = n - 1;
-
-	for (i = 0; i < n; i++) {
-		if (arr[i] == peer) {
-			at = i;
-			break;
-		}
-	}
-	memmove(&arr[1], &arr[0], at * sizeof(arr[0]));
-	arr[0] = peer;
-	if (since) {
-		memmove(&since[1], &since[0], at * sizeof(since[0]));
-		since[0] = jiffies;
-	}
-}
-
-void wgr_source_note_target(struct wgr_source *src, struct wgr_peer *target)
-{
-	if (src->recent[0] != target)
-		mru_insert(src->recent, NULL, WGR_SOURCE_RECENT, target);
-}
-
-void wgr_source_add_pending(struct wgr_source *src, struct wgr_peer *target)
-{
-	mru_insert(src->pending, src->pending_since, WGR_SOURCE_PENDING, target);
-}
-
-static void source_drop_pending(struct wgr_state *state, const struct wgr_endpoint *ep,
-				struct wgr_peer *target)
-{
-	struct wgr_source *src = source_lookup(state, ep);
-	int i;
-
-	if (!src)
-		return;
-	for (i = 0; i < WGR_SOURCE_PENDING; i++)
-		if (src->pending[i] == target)
-			src->pending[i] = NULL;
-}
-
-/**
- * wgr_discovery_candidates - where to send an initiation for a peer with no endpoint
- * @wgr: the relay
- * @from: the initiator's endpoint, never a candidate
- * @skip: an endpoint the initiation goes to anyway, or NULL
- * @target: the peer the initiation is for
- * @out: filled with up to @max endpoints
- * @max: the fanout
- *
- * A peer behind NAT with PersistentKeepalive initiates to its own peers until it
- * is bound, so it shows up as a source with pending targets. @target is among
- * those sources whose pending target it may talk to; the most recently active
- * come first. A wrong recipient cannot decrypt the copy and drops it. No endpoint
- * gets more than WGR_DISCOVERY_PER_SECOND copies a second, so that forged
- * initiations cannot turn the relay into an amplifier against it.
- * Context: the state lock.
- * Return: the number of endpoints in @out.
- */
-unsigned int wgr_discovery_candidates(struct wgr_device *wgr, const struct wgr_endpoint *from,
-				      const struct wgr_endpoint *skip, struct wgr_peer *target,
-				      struct wgr_endpoint *out, unsigned int max)
-{
-	struct wgr_state *state = &wgr->state;
-	struct wgr_source *src;
-	unsigned int n = 0;
-	int i;
-
-	lockdep_assert_held(&state->lock);
-	list_for_each_entry_reverse(src, &state->src_list, list) {
-		if (n >= max)
-			break;
-		if (wgr_endpoint_eq(&src->ep, from) || (skip && wgr_endpoint_eq(&src->ep, skip)))
-			continue;
-		if (time_after(jiffies, src->disc_window + HZ)) {
-			src->disc_window = jiffies;
-			src->disc_count = 0;
-		}
-		if (src->disc_count >= WGR_DISCOVERY_PER_SECOND)
-			continue;
-		for (i = 0; i < WGR_SOURCE_PENDING; i++) {
-			struct wgr_peer *p = src->pending[i];
-
-			if (!p || time_after(jiffies, src->pending_since[i] + WGR_PENDING_TIMEOUT))
-				continue;
-			if (wgr_peers_may_talk(p, target)) {
-				out[n++] = src->ep;
-				src->disc_count++;
-				break;
-			}
-		}
-	}
-	return n;
-}
-
-static u32 hs_hash(struct wgr_state *state, u32 sender)
-{
-	return siphash_1u32(sender, &state->seed);
-}
-
-static void handshake_drop(struct wgr_state *state, u32 sender,
-			   const struct wgr_endpoint *initiator)
-{
-	struct wgr_handshake *hs;
-	struct hlist_node *tmp;
-
-	hash_for_each_possible_safe(state->handshakes, hs, tmp, node, hs_hash(state, sender))
-		if (hs->sender == sender && wgr_endpoint_eq(&hs->initiator, initiator))
-			handshake_remove(state, hs);
-}
-
-/**
- * wgr_handshake_record - remember a forwarded initiation
- * @wgr: the relay
- * @sender: its sender index
- * @initiator: where it came from
+ * @from: the initiation's source
  * @target: the peer its mac1 names
- * @trusted: @fwd[0] is the target's trusted binding or static endpoint
- * @fwd: where it was forwarded
- * @n_fwd: how many endpoints in @fwd
+ * @ep: set to @target's endpoint in that session
  *
- * Keyed by sender index and initiator endpoint, so that a replay from elsewhere
- * cannot take over a genuine initiation's record. A repeat replaces the old one.
- * A full table forgets its oldest record: a flood must not stop every handshake.
- * Context: the state lock.
- * Return: the record, or NULL if memory is short.
+ * Pair routing (trust model v2): the peer that initiated a live session keeps
+ * reaching its partner wherever either has roamed, whatever sits in the
+ * partner's binding. The session's initiator endpoint followed the initiator's
+ * roams, authenticated by an index that went only to it.
+ * Context: softirq; takes the state lock.
+ * Return: true if a live confirmed session routes it.
  */
-struct wgr_handshake *wgr_handshake_record(struct wgr_device *wgr, u32 sender,
-					   const struct wgr_endpoint *initiator,
-					   struct wgr_peer *target, bool trusted,
-					   const struct wgr_endpoint *fwd, unsigned int n_fwd)
+bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
+		    struct wgr_peer *target, struct wgr_endpoint *ep)
 {
+	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
 	struct wgr_state *state = &wgr->state;
-	struct wgr_handshake *hs;
+	struct route_lookup key = { .target = target };
+	struct wgr_pair *pair;
+	bool found = false;
 
-	lockdep_assert_held(&state->lock);
-	handshake_drop(state, sender, initiator);
-	if (state->n_handshakes >= WGR_MAX_HANDSHAKES)
-		handshake_remove(state, list_first_entry(&state->hs_list,
-							 struct wgr_handshake, list));
-	hs = kmalloc(struct_size(hs, fwd, n_fwd), GFP_ATOMIC);
-	if (!hs)
-		return NULL;
-	hs->sender = sender;
-	hs->initiator = *initiator;
-	hs->target = target;
-	hs->time = jiffies;
-	hs->trusted = trusted;
-	hs->n_fwd = n_fwd;
-	memcpy(hs->fwd, fwd, n_fwd * sizeof(*fwd));
-	hash_add(state->handshakes, &hs->node, hs_hash(state, sender));
-	list_add_tail(&hs->list, &state->hs_list);
-	state->n_handshakes++;
-	return hs;
-}
-
-/**
- * wgr_handshake_answered - the handshake a response or cookie reply answers
- * @wgr: the relay
- * @sender: the answer's receiver index: the initiation's sender index
- * @from: where the answer came from
- *
- * Only an endpoint the initiation was forwarded to (or the target's static
- * endpoint) may answer it: off-path attackers cannot inject answers. If a replay
- * made two records match, the oldest, the genuine one, wins.
- * Context: the state lock.
- * Return: the handshake, or NULL.
- */
-struct wgr_handshake *wgr_handshake_answered(struct wgr_device *wgr, u32 sender,
-					     const struct wgr_endpoint *from)
-{
-	struct wgr_state *state = &wgr->state;
-	struct wgr_handshake *hs, *best = NULL;
-	u32 i;
-
-	lockdep_assert_held(&state->lock);
-	hash_for_each_possible(state->handshakes, hs, node, hs_hash(state, sender)) {
-		bool match = wgr_endpoint_eq(&hs->target->static_ep, from);
-
-		if (hs->sender != sender ||
-		    time_after(jiffies, hs->time + WGR_HANDSHAKE_TIMEOUT))
-			continue;
-		for (i = 0; i < hs->n_fwd && !match; i++)
-			match = wgr_endpoint_eq(&hs->fwd[i], from);
-		if (match && (!best || time_before(hs->time, best->time)))
-			best = hs;
+	half_ep_pack(&key.ep, from);
+	spin_lock_bh(&state->lock);
+	pair = rhashtable_lookup_fast(&state->routes, &key, route_params);
+	if (pair && !time_after(jiffies, READ_ONCE(pair->last_seen) + timeout)) {
+		half_ep_unpack(ep, &pair->half[1].ep);
+		found = true;
 	}
-	return best;
+	spin_unlock_bh(&state->lock);
+	return found;
 }
 
 /* Pairs the sweep looks at per hold of the state lock (BH off on that CPU). */
@@ -1070,30 +694,6 @@ static u64 gc_sessions(struct wgr_device *wgr, bool timed)
 	return longest;
 }
 
-/* Context: the state lock. */
-static void gc_bindings(struct wgr_device *wgr)
-{
-	unsigned long binding_timeout = READ_ONCE(wgr->cfg.binding_timeout) * HZ;
-	struct wgr_peer *peer;
-
-	lockdep_assert_held(&wgr->state.lock);
-	rcu_read_lock();
-	list_for_each_entry_rcu(peer, &wgr->peers.list, list) {
-		unsigned long seen = peer->bind_time;
-
-		if (peer->bind_state == WGRELAY_BINDING_NONE)
-			continue;
-		if (peer->bind_state == WGRELAY_BINDING_CONFIRMED &&
-		    time_after(READ_ONCE(peer->last_rx), seen))
-			seen = READ_ONCE(peer->last_rx);
-		if (time_after(jiffies, seen + binding_timeout)) {
-			set_binding(peer, NULL, WGRELAY_BINDING_NONE, false);
-			wgr_stat_inc(wgr, WGRELAY_STAT_BINDINGS_EXPIRED);
-		}
-	}
-	rcu_read_unlock();
-}
-
 /**
  * wgr_state_gc - expire learned state
  * @wgr: the relay
@@ -1109,36 +709,53 @@ void wgr_state_gc(struct wgr_device *wgr)
 	unsigned long interval = clamp_t(unsigned long,
 					 READ_ONCE(wgr->cfg.session_timeout) * HZ / 8, HZ, 30 * HZ);
 	struct wgr_state *state = &wgr->state;
-	u64 now_ns = ktime_get_coarse_boottime_ns();
-	struct wgr_handshake *hs, *hs_tmp;
-	struct wgr_source *src, *src_tmp;
-	struct wgr_bucket *b, *b_tmp;
-	bool sweep;
 
-	spin_lock_bh(&state->lock);
-	list_for_each_entry_safe(hs, hs_tmp, &state->hs_list, list) {
-		if (!time_after(jiffies, hs->time + WGR_HANDSHAKE_TIMEOUT))
-			break;
-		handshake_remove(state, hs);
+	wgr_handshakes_gc(&wgr->handshakes);
+	wgr_sources_gc(&wgr->sources);
+	wgr_ratelimit_gc(&wgr->ratelimit);
+	if (!time_after_eq(jiffies, state->last_scan + interval))
+		return;
+	state->last_scan = jiffies;
+	wgr_bindings_gc(wgr);
+	gc_sessions(wgr, false);
+}
+
+/**
+ * wgr_sessions_peer_read - a peer's traffic and sessions, for reporting
+ * @wgr: the relay
+ * @peer: the peer
+ * @info: its traffic, session count and binding conflict are filled in; its
+ *        binding (wgr_bind_read()) must be there already
+ *
+ * A live confirmed session that reaches the peer somewhere other than its
+ * binding is a conflict: a squatter holds the binding, or the peer roamed and
+ * its binding has not followed yet.
+ * Context: process; takes the state lock.
+ */
+void wgr_sessions_peer_read(struct wgr_device *wgr, struct wgr_peer *peer,
+			    struct wgr_peer_info *info)
+{
+	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
+	struct wgr_half *h;
+
+	spin_lock_bh(&wgr->state.lock);
+	memcpy(info->traffic, peer->retired, sizeof(info->traffic));
+	info->handshakes = peer->handshakes;
+	info->n_sessions = peer->n_sessions;
+	list_for_each_entry(h, &peer->halves, peer_node) {
+		struct wgr_half *other = wgr_half_other(h);
+		struct wgr_pair *pair = wgr_half_pair(h);
+
+		info->traffic[WGR_TX_PACKETS] += READ_ONCE(h->packets);
+		info->traffic[WGR_TX_BYTES] += READ_ONCE(h->bytes);
+		info->traffic[WGR_RX_PACKETS] += READ_ONCE(other->packets);
+		info->traffic[WGR_RX_BYTES] += READ_ONCE(other->bytes);
+		if (pair->confirmed && info->bind_status != WGRELAY_BINDING_STATUS_NONE &&
+		    !time_after(jiffies, READ_ONCE(pair->last_seen) + timeout) &&
+		    !half_ep_eq(&h->ep, &info->bind_ep))
+			info->bind_conflict = true;
 	}
-	list_for_each_entry_safe(src, src_tmp, &state->src_list, list) {
-		if (!time_after(jiffies, src->last + WGR_PENDING_TIMEOUT))
-			break;
-		source_remove(state, src);
-	}
-	list_for_each_entry_safe(b, b_tmp, &state->bucket_lru, lru) {
-		if (now_ns - b->last_ns <= NSEC_PER_SEC)
-			break;
-		bucket_remove(state, b);
-	}
-	sweep = time_after_eq(jiffies, state->last_scan + interval);
-	if (sweep) {
-		state->last_scan = jiffies;
-		gc_bindings(wgr);
-	}
-	spin_unlock_bh(&state->lock);
-	if (sweep)
-		gc_sessions(wgr, false);
+	spin_unlock_bh(&wgr->state.lock);
 }
 
 static void session_info(struct wgr_half *h, struct wgr_session_info *info)

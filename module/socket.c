@@ -195,7 +195,7 @@ static void route_set(struct wgr_route *r, struct dst_entry *dst, sa_family_t fa
  * below (that address is gone) is looked up every time until the peer moves.
  */
 static int send4(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to,
-		 struct wgr_route *route, u8 ds)
+		 struct wgr_route *route, u8 ds, u8 ttl)
 {
 	__be32 daddr = to->addr4.sin_addr.s_addr, saddr = to->src4;
 	struct rtable *rt = NULL;
@@ -236,13 +236,13 @@ static int send4(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_e
 		ip_rt_put(rt);
 		return -ENOMEM;
 	}
-	wgr_udp_tunnel_xmit_skb(rt, sk, skb, saddr, daddr, ds, ip4_dst_hoplimit(&rt->dst), 0,
+	wgr_udp_tunnel_xmit_skb(rt, sk, skb, saddr, daddr, ds, ttl, 0,
 				inet_sk(sk)->inet_sport, to->addr4.sin_port, false, false);
 	return 0;
 }
 
 static int send6(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to,
-		 struct wgr_route *route, u8 ds)
+		 struct wgr_route *route, u8 ds, u8 ttl)
 {
 #if IS_ENABLED(CONFIG_IPV6)
 	struct flowi6 fl = {
@@ -286,8 +286,8 @@ static int send6(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_e
 		dst_release(dst);
 		return -ENOMEM;
 	}
-	wgr_udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &fl.saddr, &fl.daddr, ds,
-				 ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport, false);
+	wgr_udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &fl.saddr, &fl.daddr, ds, ttl, 0,
+				 fl.fl6_sport, fl.fl6_dport, false);
 	return 0;
 #else
 	return -EAFNOSUPPORT;
@@ -300,22 +300,20 @@ static int send6(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_e
  * @skb: the datagram with skb->data at the WireGuard message; consumed
  * @to: the endpoint to send it to, from the local address in @to when possible
  * @route: the receiving peer's route cache, or NULL
+ * @ds: the DSCP and ECN bits it arrived with: they travel with it
+ * @ttl: the TTL (hop limit) it leaves with: the arriving one less one, at most
+ *       64, so that a loop through relays dies (trust model v2)
  *
  * The tunnel helpers push the new UDP and IP headers into the headroom the old
- * ones left. The DSCP and ECN bits travel with the datagram.
+ * ones left. The caller reads @ds from the datagram as it came in: a copy made
+ * by pskb_copy() has no IP header of its own to read it from.
  * Context: softirq, or with bottom halves disabled.
  * Return: 0 when handed to the IP layer, or a negative errno (skb freed).
  */
 int wgr_send(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to,
-	     struct wgr_route __percpu *route)
+	     struct wgr_route __percpu *route, u8 ds, u8 ttl)
 {
-	u8 ds = 0;
 	int ret;
-
-	if (skb->protocol == htons(ETH_P_IP) && skb_network_header_len(skb) >= sizeof(struct iphdr))
-		ds = ip_hdr(skb)->tos;
-	else if (skb->protocol == htons(ETH_P_IPV6))
-		ds = ipv6_get_dsfield(ipv6_hdr(skb));
 
 	/* Nothing of the way in may steer the way out: no mark, no conntrack, no dst. */
 	skb_scrub_packet(skb, true);
@@ -323,12 +321,17 @@ int wgr_send(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpo
 	skb->ip_summed = CHECKSUM_NONE;
 	skb_reset_inner_headers(skb);
 	skb->encapsulation = 0;
+	/*
+	 * A full-size IPv4 datagram is too big for IPv6 once its header grows: the
+	 * relay is the IPv6 sender then, and may fragment it (the scrub cleared this).
+	 */
+	skb->ignore_df = 1;
 
 	rcu_read_lock_bh();
 	if (to->addr.sa_family == AF_INET)
-		ret = send4(wgr, skb, to, route ? this_cpu_ptr(route) : NULL, ds);
+		ret = send4(wgr, skb, to, route ? this_cpu_ptr(route) : NULL, ds, ttl);
 	else if (to->addr.sa_family == AF_INET6)
-		ret = send6(wgr, skb, to, route ? this_cpu_ptr(route) : NULL, ds);
+		ret = send6(wgr, skb, to, route ? this_cpu_ptr(route) : NULL, ds, ttl);
 	else
 		ret = -EAFNOSUPPORT;
 	rcu_read_unlock_bh();

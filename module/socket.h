@@ -37,6 +37,6 @@ struct wgr_route {
 struct wgr_route __percpu *wgr_route_alloc(void);
 void wgr_route_free(struct wgr_route __percpu *route);
 int wgr_send(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to,
-	     struct wgr_route __percpu *route);
+	     struct wgr_route __percpu *route, u8 ds, u8 ttl);
 
 #endif /* _WGR_SOCKET_H */

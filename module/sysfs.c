@@ -53,41 +53,15 @@ static ssize_t stat_show(struct device *d, struct device_attribute *attr, char *
 	return sysfs_emit(buf, "%llu\n", wgr_stat_read(to_wgr(d), sa->stat));
 }
 
-/* File name and counter, in the order of enum wgrelay_stat. */
-#define WGR_STATS(X)							\
-	X(rx_packets, RX_PACKETS)					\
-	X(rx_bytes, RX_BYTES)						\
-	X(tx_packets, TX_PACKETS)					\
-	X(tx_bytes, TX_BYTES)						\
-	X(rx_invalid, RX_INVALID)					\
-	X(hs_ratelimited, HS_RATELIMITED)				\
-	X(hs_unknown_target, HS_UNKNOWN_TARGET)				\
-	X(hs_unsolicited, HS_UNSOLICITED)				\
-	X(hs_denied, HS_DENIED)						\
-	X(rx_no_session, RX_NO_SESSION)					\
-	X(hs_initiations, HS_INITIATIONS)				\
-	X(hs_responses, HS_RESPONSES)					\
-	X(hs_cookies, HS_COOKIES)					\
-	X(discovery_fwd, DISCOVERY_FWD)					\
-	X(hs_no_route, HS_NO_ROUTE)					\
-	X(confirms, CONFIRMS)						\
-	X(roams, ROAMS)							\
-	X(sessions_created, SESSIONS_CREATED)				\
-	X(sessions_expired, SESSIONS_EXPIRED)				\
-	X(sessions_full, SESSIONS_FULL)					\
-	X(bindings_expired, BINDINGS_EXPIRED)				\
-	X(tx_errors, TX_ERRORS)						\
-	X(dev_xmit_drops, DEV_XMIT_DROPS)				\
-	X(loop_drops, LOOP_DROPS)
-
-#define WGR_STAT_DEFINE(_name, _stat)					\
+/* One file per counter of the uapi's list, named as there. */
+#define WGR_STAT_DEFINE(_stat, _name, _drop)				\
 static struct wgr_stat_attr stat_attr_##_name = {			\
 	.attr = __ATTR(_name, 0444, stat_show, NULL),			\
 	.stat = WGRELAY_STAT_##_stat,					\
 };
-WGR_STATS(WGR_STAT_DEFINE)
+WGRELAY_STATS(WGR_STAT_DEFINE)
 
-#define WGR_STAT_ENTRY(_name, _stat) &stat_attr_##_name.attr.attr,
+#define WGR_STAT_ENTRY(_stat, _name, _drop) &stat_attr_##_name.attr.attr,
 
 #define WGR_NUM_VALUES 8
 
@@ -100,11 +74,11 @@ static struct attribute *wgr_attrs[] = {
 	&dev_attr_roaming.attr,
 	&dev_attr_peers.attr,
 	&dev_attr_sessions.attr,
-	WGR_STATS(WGR_STAT_ENTRY)
+	WGRELAY_STATS(WGR_STAT_ENTRY)
 	NULL
 };
 
-/* A counter added to the uapi without a file here fails the build. */
+/* The values above, then one file per counter. */
 static_assert(ARRAY_SIZE(wgr_attrs) == WGR_NUM_VALUES + __WGRELAY_STAT_MAX + 1);
 
 /*

@@ -11,32 +11,9 @@
 #include "config.h"
 #include "error.h"
 
-const char *const stat_names[__WGRELAY_STAT_MAX] = {
-	[WGRELAY_STAT_RX_PACKETS] = "rx_packets",
-	[WGRELAY_STAT_RX_BYTES] = "rx_bytes",
-	[WGRELAY_STAT_TX_PACKETS] = "tx_packets",
-	[WGRELAY_STAT_TX_BYTES] = "tx_bytes",
-	[WGRELAY_STAT_RX_INVALID] = "rx_invalid",
-	[WGRELAY_STAT_HS_RATELIMITED] = "hs_ratelimited",
-	[WGRELAY_STAT_HS_UNKNOWN_TARGET] = "hs_unknown_target",
-	[WGRELAY_STAT_HS_UNSOLICITED] = "hs_unsolicited",
-	[WGRELAY_STAT_HS_DENIED] = "hs_denied",
-	[WGRELAY_STAT_RX_NO_SESSION] = "rx_no_session",
-	[WGRELAY_STAT_HS_INITIATIONS] = "hs_initiations",
-	[WGRELAY_STAT_HS_RESPONSES] = "hs_responses",
-	[WGRELAY_STAT_HS_COOKIES] = "hs_cookies",
-	[WGRELAY_STAT_DISCOVERY_FWD] = "discovery_fwd",
-	[WGRELAY_STAT_HS_NO_ROUTE] = "hs_no_route",
-	[WGRELAY_STAT_CONFIRMS] = "confirms",
-	[WGRELAY_STAT_ROAMS] = "roams",
-	[WGRELAY_STAT_SESSIONS_CREATED] = "sessions_created",
-	[WGRELAY_STAT_SESSIONS_EXPIRED] = "sessions_expired",
-	[WGRELAY_STAT_SESSIONS_FULL] = "sessions_full",
-	[WGRELAY_STAT_BINDINGS_EXPIRED] = "bindings_expired",
-	[WGRELAY_STAT_TX_ERRORS] = "tx_errors",
-	[WGRELAY_STAT_DEV_XMIT_DROPS] = "dev_xmit_drops",
-	[WGRELAY_STAT_LOOP_DROPS] = "loop_drops",
-};
+#define STAT_NAME(stat, name, drop) [WGRELAY_STAT_##stat] = #name,
+const char *const stat_names[__WGRELAY_STAT_MAX] = { WGRELAY_STATS(STAT_NAME) };
+#undef STAT_NAME
 
 /* Every setting, with its config file key and its `set` keyword. */
 enum setting {

@@ -48,7 +48,9 @@ struct wgr_peer {
 	unsigned int line;	/* config line of its [Peer], 0 on the command line */
 
 	uint8_t binding_state;
-	uint8_t binding_trusted;
+	uint8_t binding_status;		/* enum wgrelay_binding_status */
+	uint8_t binding_conflict;
+	uint64_t bindings_kept;
 	union wgr_sockaddr binding;
 	uint64_t last_seen;
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, handshakes;

@@ -311,7 +311,9 @@ static int parse_peer(struct wgr_device *dev, struct nlattr *nest)
 	if (p->n_allowed)
 		p->set |= PEER_HAS_ALLOWED;
 	get_u8(tb[WGRELAY_PEER_A_BINDING_STATE], &p->binding_state);
-	get_u8(tb[WGRELAY_PEER_A_BINDING_TRUSTED], &p->binding_trusted);
+	get_u8(tb[WGRELAY_PEER_A_BINDING_STATUS], &p->binding_status);
+	get_u8(tb[WGRELAY_PEER_A_BINDING_CONFLICT], &p->binding_conflict);
+	get_u64(tb[WGRELAY_PEER_A_BINDINGS_KEPT], &p->bindings_kept);
 	if (tb[WGRELAY_PEER_A_BINDING_ENDPOINT])
 		get_sockaddr(tb[WGRELAY_PEER_A_BINDING_ENDPOINT], &p->binding);
 	get_u64(tb[WGRELAY_PEER_A_LAST_SEEN], &p->last_seen);

@@ -35,6 +35,20 @@ static const char *binding_name(uint8_t state)
 	return state <= WGRELAY_BINDING_CONFIRMED ? binding_names[state] : "unknown";
 }
 
+/* What a binding is worth now (trust model v2; relayctl(8) explains each). */
+static const char *const status_names[] = {
+	[WGRELAY_BINDING_STATUS_NONE] = "none",
+	[WGRELAY_BINDING_STATUS_TENTATIVE] = "tentative",
+	[WGRELAY_BINDING_STATUS_LIVE] = "live",
+	[WGRELAY_BINDING_STATUS_STALE] = "stale",
+	[WGRELAY_BINDING_STATUS_STATIC] = "static",
+};
+
+static const char *status_name(uint8_t status)
+{
+	return status <= WGRELAY_BINDING_STATUS_STATIC ? status_names[status] : "unknown";
+}
+
 /* A JSON string; bytes that are not valid UTF-8 are escaped one by one. */
 static void json_string(const char *s)
 {
@@ -111,7 +125,9 @@ static void json_peer(const struct wgr_peer *p, bool full)
 	}
 	putchar(']');
 	json_key_string("binding_state", binding_name(p->binding_state), true);
-	printf(",\"binding_trusted\":%s", p->binding_trusted ? "true" : "false");
+	json_key_string("binding_status", status_name(p->binding_status), true);
+	printf(",\"binding_conflict\":%s,\"bindings_kept\":%" PRIu64,
+	       p->binding_conflict ? "true" : "false", p->bindings_kept);
 	json_key_endpoint("binding_endpoint", &p->binding);
 	printf(",\"last_seen\":%" PRIu64 ",\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 	       ",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64 ",\"handshakes\":%" PRIu64
@@ -260,14 +276,16 @@ static void pretty_peer(const struct wgr_device *dev, const struct wgr_peer *p)
 	field("binding");
 	if (p->binding.sa.sa_family) {
 		endpoint_format(ep, sizeof(ep), &p->binding);
-		/* A confirmed binding is trusted, or was only learned through discovery. */
-		if (p->binding_state == WGRELAY_BINDING_CONFIRMED)
-			printf("%s (confirmed, %s)\n", ep,
-			       p->binding_trusted ? "trusted" : "discovered");
-		else
-			printf("%s (%s)\n", ep, binding_name(p->binding_state));
+		/* Live, stale, static or tentative; and whether its sessions agree. */
+		printf("%s (%s%s)\n", ep, status_name(p->binding_status),
+		       p->binding_conflict ? ", a live session reaches it elsewhere" : "");
 	} else {
 		printf("(none)\n");
+	}
+	if (p->bindings_kept) {
+		field("bindings kept");
+		printf("%" PRIu64 " (handshakes or roams elsewhere that did not move it)\n",
+		       p->bindings_kept);
 	}
 	field("last seen");
 	print_ago(p->last_seen);

@@ -66,8 +66,9 @@ show_relay() {
 # stat_is NAME VALUE: relay0's counter NAME equals VALUE now (for wait_for).
 stat_is() { [[ $(relay_stat "$1") == "$2" ]]; }
 
-# no_confirmed_binding: no peer of relay0 has a confirmed binding (for wait_for).
-no_confirmed_binding() { ! n vps relayctl show relay0 | grep -q "binding: .*confirmed"; }
+# no_confirmed_binding: no peer of relay0 has a confirmed (live or stale) binding
+# (for wait_for).
+no_confirmed_binding() { ! n vps relayctl show relay0 | grep -qE "binding: .*\((live|stale)"; }
 
 # --- More hosts for multi-peer scenarios ---------------------------------------------
 
@@ -100,4 +101,62 @@ wg_mesh_peer() { wg_peer "$1" "$2" "${WG_ADDR[$2]}/32" "$3"; }
 pair_works() {
 	wait_for 40 n "$1" ping -c 1 -W 1 "${WG_ADDR[$2]}"
 	n "$2" ping -q -c 2 -i 0.2 -W 2 "${WG_ADDR[$1]}" >/dev/null
+}
+
+# --- Trust model v2 (tests/vm/t-trust-*.sh) ------------------------------------------
+
+# binding_ep NAME: peer NAME's binding endpoint from "relayctl show relay0 --json"
+# ("(none)" without one). Both the "binding_endpoint" field of trust model v1's
+# relayctl and a "binding" string are understood; the guest has no jq.
+binding_ep() {
+	local ep
+	ep=$(n vps relayctl show relay0 --json | tr -d '\n' | sed 's/{"public_key"/\n&/g' |
+		grep -F "\"name\":\"$1\"" | head -1 |
+		grep -o '"binding\(_endpoint\)\?":\("[^"]*"\|null\)' | head -1 |
+		sed 's/^[^:]*://; s/"//g')
+	[[ -n $ep && $ep != null ]] && echo "$ep" || echo "(none)"
+}
+
+# binding_line NAME: the "binding:" line of peer NAME in relayctl show (for logs).
+binding_line() {
+	n vps relayctl show relay0 | awk -v n="$1" '$1 == "name:" { f = ($2 == n) }
+		f && $1 == "binding:" { $1 = ""; print substr($0, 2); exit }'
+}
+
+# relay_stat0 NAME: like relay_stat, but 0 for a counter this build does not have,
+# so that a test fails on behaviour, not on a missing file.
+relay_stat0() { n vps cat "/sys/class/net/relay0/wgrelay/$1" 2>/dev/null || echo 0; }
+
+# trust_counters: the counters trust model v2 added, and some it relies on.
+trust_counters() {
+	local s
+	for s in bindings_kept hs_pair_routed hs_collisions ttl_drops loop_drops confirms \
+		roams hs_ratelimited hs_unsolicited discovery_fwd; do
+		printf '%s=%s ' "$s" "$(relay_stat0 $s)"
+	done
+	echo
+}
+
+# session_of OWNER COUNTERPART: "INDEX COUNTER" of OWNER's most recently active
+# confirmed session with COUNTERPART, from /proc/net/wgrelay (index in hex, as
+# printed there); nothing if there is none.
+session_of() {
+	relay_sessions | awk -v o="${WG_PUB[$1]}" -v c="${WG_PUB[$2]}" '
+		$3 == o && $4 == c && $6 == "confirmed" && (best == "" || $7 < idle) {
+			idle = $7; best = $2 " " $8 }
+		END { if (best != "") print best }'
+}
+
+# ping_record NS ADDR COUNT FILE: in the background, NS pings ADDR once a second,
+# COUNT times, into FILE. Sets BG_PID.
+ping_record() {
+	bg "$1" ping -n -i 1 -W 1 -c "$3" "$2" >"$4" 2>&1
+}
+
+# ping_report FILE COUNT: "RECEIVED MAX_GAP" of a ping_record: replies received,
+# and the longest run of consecutive sequence numbers without one.
+ping_report() {
+	grep -o 'icmp_seq=[0-9]*' "$1" | cut -d= -f2 | sort -n -u |
+		awk -v count="$2" '{ got++; if ($1 - last - 1 > gap) gap = $1 - last - 1; last = $1 }
+			END { if (count - last > gap) gap = count - last; print got + 0, gap + 0 }'
 }

@@ -4,8 +4,10 @@
 # The CGNAT forgets home's mapping in the middle of a transfer (its conntrack table
 # is flushed, and it maps ports at random, as large CGNATs do): home's next datagram
 # leaves from a new public port. The relay sees a fresh counter on a confirmed
-# session from the new endpoint, moves home there, and traffic resumes without a new
-# handshake. Prints how long it took.
+# session from the new endpoint, moves home there in that session, and traffic
+# resumes without a new handshake. Prints how long it took. Home's binding is live
+# at the old endpoint until nothing has come from there for a minute (trust model
+# v2: a live binding never moves); then it follows home's roam.
 #
 # timeout: 300
 
@@ -43,12 +45,19 @@ log "traffic resumed $took ms after the CGNAT lost its mapping"
 
 n vps relayctl show relay0 stats
 n vps relayctl show relay0 sessions
-after=$(home_ep)
-log "home is now at $after"
-assert_ne "$before" "$after" "home's binding after the remap"
-assert_match "^$CGNAT4:[0-9]+$" "$after" "home's new binding"
+session_ep=$(relay_sessions | awk -v k="${WG_PUB[home]}" '$3 == k && $6 == "confirmed" { print $5; exit }')
+log "home's sessions reach it at $session_ep"
+assert_ne "$before" "$session_ep" "home's endpoint in its session after the remap"
+assert_match "^$CGNAT4:[0-9]+$" "$session_ep" "home's new endpoint"
 assert_stat_ge roams 1
+assert_match "a live session reaches it elsewhere" "$(n vps relayctl show relay0)" \
+	"relayctl show, home's binding before it follows"
 assert_eq "$handshakes" "$(n laptop wg show "${WG_IF[laptop]}" latest-handshakes | awk '{ print $2 }')" \
 	"laptop's last handshake (the session survived the move)"
 wait "$iperf" || fail "the iperf3 transfer across the remap failed"
+
+step "home's binding goes stale at the old endpoint and follows the roam"
+wait_for 90 eval '[[ $(home_ep) == "$session_ep" ]]'
+log "home's binding is now at $(home_ep)"
+assert_stat_ge bindings_followed 1
 show_relay

@@ -1,14 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Trusted and discovered bindings. A server with a public address is provisioned
-# with a static endpoint; the laptop (behind the hotel's NAT) reaches it through
-# the relay. The server answered where the relay knew it to be, so the laptop's
-# binding is trusted. An attacker then stages a whole handshake through discovery
-# naming the laptop as initiator (wgr-forge stage): it may squat bindings learned
-# through discovery, but never displaces a trusted one, and the laptop stays
-# reachable. Trust carries on: home's handshake with the laptop is answered at the
-# laptop's trusted endpoint, so home's binding is trusted too.
+# Static and live bindings (trust model v2). A server with a public address is
+# provisioned with a static endpoint: that is its binding, shown as static. The
+# laptop (behind the hotel's NAT) reaches it through the relay, and home (behind
+# CGNAT) reaches the laptop: their bindings are live while they talk. An attacker
+# then stages a whole handshake through discovery naming the laptop as initiator
+# (wgr-forge stage): the relay sees it complete, but a live binding does not move
+# (bindings_kept), and the laptop stays reachable.
 #
 # timeout: 300
 
@@ -40,25 +39,32 @@ wg_mesh_peer laptop server "$RELAY_EP"
 wg_peer server laptop "${WG_ADDR[laptop]}/32"
 pair_works laptop server
 echo "laptop: $(binding_of laptop)"
-assert_match "^$HOTEL4:[0-9]+ \\(confirmed, trusted\\)$" "$(binding_of laptop)" "laptop's binding"
+assert_match "^$HOTEL4:[0-9]+ \\(live\\)$" "$(binding_of laptop)" "laptop's binding"
+assert_match "^$SERVER4:$WG_PORT \\(static\\)$" "$(binding_of server)" "server's binding"
 
-step "home, behind CGNAT, and the laptop: the laptop's trusted binding vouches for home"
+step "home, behind CGNAT, and the laptop"
 wg_up home
 wg_mesh_peer home laptop "$RELAY_EP"
 wg_mesh_peer laptop home "$RELAY_EP"
 pair_works laptop home
-wait_for 30 eval '[[ $(binding_of home) == *trusted* ]]'
+wait_for 30 eval '[[ $(binding_of home) == *live* ]]'
 echo "home: $(binding_of home)"
-assert_match "^$CGNAT4:[0-9]+ \\(confirmed, trusted\\)$" "$(binding_of home)" "home's binding"
-assert_match '"binding_trusted":true' "$(n vps relayctl show relay0 --json)" "show --json"
+assert_match "^$CGNAT4:[0-9]+ \\(live\\)$" "$(binding_of home)" "home's binding"
+assert_match '"binding_status":"static"' "$(n vps relayctl show relay0 --json)" "show --json"
 
 step "an attacker stages a handshake through discovery naming the laptop"
 before=$(binding_of laptop)
+before=${before%% *}
 n attacker wgr-forge stage "$VPS4" "$RELAY_PORT" "${WG_PUB[ghost]}" "${WG_PUB[ghost2]}" "${WG_PUB[laptop]}"
 n vps relayctl show relay0 | grep -E 'name:|binding:'
-assert_eq "$before" "$(binding_of laptop)" "laptop's trusted binding after the staged handshake"
+after=$(binding_of laptop)
+assert_eq "$before" "${after%% *}" "laptop's live binding after the staged handshake"
+# The staged session is live and reaches "the laptop" at the attacker: flagged.
+assert_match "live, a live session reaches it elsewhere" "$after" "laptop's binding, shown"
 assert_stat_ge confirms 3
+assert_stat_ge bindings_kept 1
 # The server's next handshake still finds the laptop where it really is.
 n vps relayctl flush relay0 sessions
 wait_for 60 n server ping -c 1 -W 1 "${WG_ADDR[laptop]}"
-assert_eq "$before" "$(binding_of laptop)" "laptop's binding after a fresh handshake"
+after=$(binding_of laptop)
+assert_eq "$before" "${after%% *}" "laptop's binding after a fresh handshake"

@@ -122,6 +122,20 @@ enum wgrelay_binding_state {
 	WGRELAY_BINDING_CONFIRMED,	/* proven by data after a completed handshake */
 };
 
+/*
+ * What a binding is worth now (trust model v2): live while data comes from it;
+ * stale after WGRELAY_BINDING_STALE seconds without, when a newer confirmation or
+ * a roam out of it may move it; static when the operator set the endpoint.
+ */
+enum wgrelay_binding_status {
+	WGRELAY_BINDING_STATUS_NONE,
+	WGRELAY_BINDING_STATUS_TENTATIVE,
+	WGRELAY_BINDING_STATUS_LIVE,
+	WGRELAY_BINDING_STATUS_STALE,
+	WGRELAY_BINDING_STATUS_STATIC,
+};
+#define WGRELAY_BINDING_STALE		60	/* seconds */
+
 enum wgrelay_peer_attr {
 	WGRELAY_PEER_A_UNSPEC,
 	WGRELAY_PEER_A_PUBLIC_KEY,	/* binary, exactly WGRELAY_KEY_LEN */
@@ -139,9 +153,14 @@ enum wgrelay_peer_attr {
 	WGRELAY_PEER_A_HANDSHAKES,	/* u64, handshake responses relayed for it */
 	WGRELAY_PEER_A_NUM_SESSIONS,	/* u32, live sessions owned by this peer */
 	WGRELAY_PEER_A_PAD,
-	WGRELAY_PEER_A_BINDING_TRUSTED,	/* u8, read only: 1 if the binding was proven by a
-					 * handshake answered at an endpoint the relay
-					 * already trusted; 0 if learned through discovery
+	WGRELAY_PEER_A_BINDING_TRUSTED,	/* u8: trust model v1 only; no longer sent */
+	WGRELAY_PEER_A_BINDING_STATUS,	/* u8, enum wgrelay_binding_status, read only */
+	WGRELAY_PEER_A_BINDING_CONFLICT,/* u8, read only: 1 if a live session of the
+					 * peer reaches it somewhere other than its
+					 * binding (a squatter, or a roam not yet followed)
+					 */
+	WGRELAY_PEER_A_BINDINGS_KEPT,	/* u64, read only: confirmations and roams that
+					 * would have moved its live or static binding
 					 */
 	__WGRELAY_PEER_A_LAST
 };
@@ -164,37 +183,77 @@ enum wgrelay_session_attr {
 #define WGRELAY_SESSION_A_MAX (__WGRELAY_SESSION_A_LAST - 1)
 
 /*
- * Device counters. In WGRELAY_A_STATS each is a u64 attribute whose type is
- * WGRELAY_STATS_A_COUNTER(index); sysfs names them in lower case without the
- * prefix. New counters are added at the end; no attribute number ever moves.
+ * Device counters: the one list, for the uapi, sysfs (module/sysfs.c), the drop
+ * total of `ip -s link` (module/device.c) and relayctl. Each entry is
+ * WGRELAY_STAT(NAME, name, drop): WGRELAY_STAT_NAME in enum wgrelay_stat, "name"
+ * in sysfs and relayctl, and drop = 1 if it counts received datagrams that were
+ * dropped. In WGRELAY_A_STATS each is a u64 attribute whose type is
+ * WGRELAY_STATS_A_COUNTER(index). New counters are added at the end; no attribute
+ * number ever moves.
  */
+#define WGRELAY_STATS(WGRELAY_STAT)						\
+	/* datagrams received on the relay port, and their bytes */		\
+	WGRELAY_STAT(RX_PACKETS, rx_packets, 0)					\
+	WGRELAY_STAT(RX_BYTES, rx_bytes, 0)					\
+	/* datagrams relayed, and their bytes */				\
+	WGRELAY_STAT(TX_PACKETS, tx_packets, 0)					\
+	WGRELAY_STAT(TX_BYTES, tx_bytes, 0)					\
+	/* not a well-formed WireGuard message */				\
+	WGRELAY_STAT(RX_INVALID, rx_invalid, 1)					\
+	/* initiation over its source's rate, or a mac1 scan over budget */	\
+	WGRELAY_STAT(HS_RATELIMITED, hs_ratelimited, 1)				\
+	/* mac1 matched no provisioned peer */					\
+	WGRELAY_STAT(HS_UNKNOWN_TARGET, hs_unknown_target, 1)			\
+	/* response/cookie that answers nothing forwarded to where it came from */ \
+	WGRELAY_STAT(HS_UNSOLICITED, hs_unsolicited, 1)				\
+	/* the pair is not allowed by AllowedPeers */				\
+	WGRELAY_STAT(HS_DENIED, hs_denied, 1)					\
+	/* data for an unknown receiver index, or from where it may not come */	\
+	WGRELAY_STAT(RX_NO_SESSION, rx_no_session, 1)				\
+	/* initiations forwarded to a target's endpoint */			\
+	WGRELAY_STAT(HS_INITIATIONS, hs_initiations, 0)				\
+	WGRELAY_STAT(HS_RESPONSES, hs_responses, 0)				\
+	WGRELAY_STAT(HS_COOKIES, hs_cookies, 0)					\
+	/* copies of initiations sent for discovery */				\
+	WGRELAY_STAT(DISCOVERY_FWD, discovery_fwd, 0)				\
+	/* initiation with no endpoint for its target and no candidate */	\
+	WGRELAY_STAT(HS_NO_ROUTE, hs_no_route, 1)				\
+	/* sessions confirmed by their first data */				\
+	WGRELAY_STAT(CONFIRMS, confirms, 0)					\
+	/* session endpoints moved by a fresh counter */			\
+	WGRELAY_STAT(ROAMS, roams, 0)						\
+	WGRELAY_STAT(SESSIONS_CREATED, sessions_created, 0)			\
+	WGRELAY_STAT(SESSIONS_EXPIRED, sessions_expired, 0)			\
+	/* sessions refused: max-sessions reached, or an index shared too often */ \
+	WGRELAY_STAT(SESSIONS_FULL, sessions_full, 1)				\
+	WGRELAY_STAT(BINDINGS_EXPIRED, bindings_expired, 0)			\
+	/* no route, no socket, no memory, or the send failed */		\
+	WGRELAY_STAT(TX_ERRORS, tx_errors, 0)					\
+	/* IP packets routed into the relay device */				\
+	WGRELAY_STAT(DEV_XMIT_DROPS, dev_xmit_drops, 0)				\
+	/* would go back to its sender or to the relay itself, or spoofed	\
+	 * a local source address */						\
+	WGRELAY_STAT(LOOP_DROPS, loop_drops, 1)					\
+	/* a confirmation or roam that would have moved a live or static	\
+	 * binding: the binding stayed (trust model v2) */			\
+	WGRELAY_STAT(BINDINGS_KEPT, bindings_kept, 0)				\
+	/* stale bindings that moved to where their peer roamed */		\
+	WGRELAY_STAT(BINDINGS_FOLLOWED, bindings_followed, 0)			\
+	/* initiations sent along a live session to the target's endpoint	\
+	 * in it (pair routing), whatever the target's binding */		\
+	WGRELAY_STAT(HS_PAIR_ROUTED, hs_pair_routed, 0)				\
+	/* responses whose sender index is already a live receiver index,	\
+	 * or answers over an in-flight handshake's limit */			\
+	WGRELAY_STAT(HS_COLLISIONS, hs_collisions, 1)				\
+	/* arrived with a TTL (hop limit) of 1 or less: a loop */		\
+	WGRELAY_STAT(TTL_DROPS, ttl_drops, 1)
+
+#define WGRELAY_STAT_ENUM_(name, lower, drop) WGRELAY_STAT_##name,
 enum wgrelay_stat {
-	WGRELAY_STAT_RX_PACKETS,	/* datagrams received on the relay port */
-	WGRELAY_STAT_RX_BYTES,
-	WGRELAY_STAT_TX_PACKETS,	/* datagrams relayed */
-	WGRELAY_STAT_TX_BYTES,
-	WGRELAY_STAT_RX_INVALID,	/* not a well-formed WireGuard message */
-	WGRELAY_STAT_HS_RATELIMITED,	/* handshake over the per-source rate */
-	WGRELAY_STAT_HS_UNKNOWN_TARGET,	/* mac1 matched no provisioned peer */
-	WGRELAY_STAT_HS_UNSOLICITED,	/* response/cookie for no forwarded initiation */
-	WGRELAY_STAT_HS_DENIED,		/* the pair is not allowed by AllowedPeers */
-	WGRELAY_STAT_RX_NO_SESSION,	/* data for an unknown receiver index */
-	WGRELAY_STAT_HS_INITIATIONS,	/* initiations forwarded to a bound target */
-	WGRELAY_STAT_HS_RESPONSES,	/* responses forwarded */
-	WGRELAY_STAT_HS_COOKIES,	/* cookie replies forwarded */
-	WGRELAY_STAT_DISCOVERY_FWD,	/* copies of initiations sent for discovery */
-	WGRELAY_STAT_HS_NO_ROUTE,	/* initiation with no bound target and no candidate */
-	WGRELAY_STAT_CONFIRMS,		/* sessions confirmed by their first data */
-	WGRELAY_STAT_ROAMS,		/* endpoints moved by a fresh counter */
-	WGRELAY_STAT_SESSIONS_CREATED,
-	WGRELAY_STAT_SESSIONS_EXPIRED,
-	WGRELAY_STAT_SESSIONS_FULL,	/* sessions refused: max-sessions reached */
-	WGRELAY_STAT_BINDINGS_EXPIRED,
-	WGRELAY_STAT_TX_ERRORS,		/* no route, no socket, no memory, or the send failed */
-	WGRELAY_STAT_DEV_XMIT_DROPS,	/* IP packets routed into the relay device */
-	WGRELAY_STAT_LOOP_DROPS,	/* would have been sent back to its sender */
+	WGRELAY_STATS(WGRELAY_STAT_ENUM_)
 	__WGRELAY_STAT_MAX
 };
+#undef WGRELAY_STAT_ENUM_
 
 enum wgrelay_stats_attr {
 	WGRELAY_STATS_A_UNSPEC,

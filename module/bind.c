@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bindings: where each peer is, as far as the relay can tell (trust model v2,
+ * DESIGN 2.3). Nothing in a handshake says who sent it, and one attacker can play
+ * both ends of a handshake the relay sees complete; what the relay can observe is
+ * which endpoints real peers keep sending data from. So:
+ *
+ *  - a binding is *live* while data comes from it on confirmed sessions whose
+ *    sender is its peer (wgr_bind_seen()), *stale* WGRELAY_BINDING_STALE seconds
+ *    after that stops, absent binding-timeout after;
+ *  - a live binding never moves: no handshake, confirmation or roam moves it
+ *    (counted as bindings_kept). Only going stale, or the operator, does;
+ *  - a stale binding follows its peer's newest authenticated roam out of it (a
+ *    roam in a session in which the peer was at the binding, not voided by data
+ *    from the binding since); with no such roam, or when absent, it takes the
+ *    peer's newest confirmation;
+ *  - a static endpoint is the binding, always live, and never moves; it says
+ *    nothing about any other peer.
+ *
+ * A squatter can take a stale or absent binding and keep it live with one
+ * datagram a minute: that is the price of holding no keys. A peer that talks
+ * keeps its binding, and pair routing (session.c) keeps the initiating side of
+ * a live session reaching its partner whatever sits in the partner's binding.
+ */
+#include "bind.h"
+#include "device.h"
+
+#define WGR_BINDING_STALE	(WGRELAY_BINDING_STALE * HZ)
+
+void wgr_bindings_init(struct wgr_bindings *b)
+{
+	spin_lock_init(&b->lock);
+}
+
+/* Every change to a binding goes through here, inside the peer's seqcount. */
+static void set_binding(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8 state)
+{
+	lockdep_assert_held(&peer->wgr->bindings.lock);
+	write_seqcount_begin(&peer->bind_seq);
+	if (ep)
+		peer->bind_ep = *ep;
+	else
+		memset(&peer->bind_ep, 0, sizeof(peer->bind_ep));
+	write_seqcount_end(&peer->bind_seq);
+	WRITE_ONCE(peer->bind_state, state);
+	peer->bind_time = jiffies;
+	memset(&peer->roam_ep, 0, sizeof(peer->roam_ep));
+}
+
+/**
+ * wgr_bind_status - what a peer's binding is worth now
+ * @peer: the peer
+ *
+ * Context: any; a racy read is fine (a binding's worth changes with time anyway).
+ * Return: enum wgrelay_binding_status.
+ */
+enum wgrelay_binding_status wgr_bind_status(const struct wgr_peer *peer)
+{
+	if (wgr_endpoint_set(&peer->static_ep))
+		return WGRELAY_BINDING_STATUS_STATIC;
+	switch (READ_ONCE(peer->bind_state)) {
+	case WGRELAY_BINDING_CONFIRMED:
+		return time_before(jiffies, READ_ONCE(peer->last_rx) + WGR_BINDING_STALE) ?
+		       WGRELAY_BINDING_STATUS_LIVE : WGRELAY_BINDING_STATUS_STALE;
+	case WGRELAY_BINDING_TENTATIVE:
+		return WGRELAY_BINDING_STATUS_TENTATIVE;
+	default:
+		return WGRELAY_BINDING_STATUS_NONE;
+	}
+}
+
+/*
+ * A stale binding moves to where its peer roamed out of it, if the peer has not
+ * sent from the binding since and the roam is recent enough for its session to
+ * be alive. Return: true if it moved.
+ */
+static bool follow(struct wgr_device *wgr, struct wgr_peer *peer)
+{
+	unsigned long last = READ_ONCE(peer->last_rx);
+	struct wgr_endpoint to;
+
+	lockdep_assert_held(&wgr->bindings.lock);
+	if (!wgr_endpoint_set(&peer->roam_ep) ||
+	    wgr_bind_status(peer) != WGRELAY_BINDING_STATUS_STALE)
+		return false;
+	if (!time_after(peer->roam_at, last) ||
+	    time_after(jiffies, peer->roam_at + READ_ONCE(wgr->cfg.session_timeout) * HZ)) {
+		/* The peer sent from its binding after the roam, or the roam is old. */
+		memset(&peer->roam_ep, 0, sizeof(peer->roam_ep));
+		return false;
+	}
+	to = peer->roam_ep;
+	set_binding(peer, &to, WGRELAY_BINDING_CONFIRMED);
+	/* Live again as soon as the peer's data comes from there (wgr_bind_seen()). */
+	WRITE_ONCE(peer->last_rx, peer->roam_at);
+	wgr_stat_inc(wgr, WGRELAY_STAT_BINDINGS_FOLLOWED);
+	return true;
+}
+
+/**
+ * wgr_bind_route - where initiations for a peer go when no session says otherwise
+ * @wgr: the relay
+ * @peer: the target
+ * @ep: set to the endpoint, if there is one
+ * @status: set to what the binding is worth (discovery runs when it is stale or
+ *          absent)
+ *
+ * Tentative bindings are not used: anyone who got a discovery copy could have
+ * made one.
+ * Context: softirq.
+ * Return: true if there is somewhere to send it.
+ */
+bool wgr_bind_route(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_endpoint *ep,
+		    enum wgrelay_binding_status *status)
+{
+	bool found = true;
+
+	spin_lock_bh(&wgr->bindings.lock);
+	follow(wgr, peer);
+	*status = wgr_bind_status(peer);
+	if (*status == WGRELAY_BINDING_STATUS_STATIC)
+		*ep = peer->static_ep;
+	else if (*status == WGRELAY_BINDING_STATUS_LIVE || *status == WGRELAY_BINDING_STATUS_STALE)
+		*ep = peer->bind_ep;
+	else
+		found = false;
+	spin_unlock_bh(&wgr->bindings.lock);
+	return found;
+}
+
+/**
+ * wgr_bind_tentative - a response names where a peer may be
+ * @wgr: the relay
+ * @peer: the peer
+ * @ep: the endpoint
+ *
+ * Shown, never routed to; only a peer with no binding gets one.
+ * Context: softirq.
+ */
+void wgr_bind_tentative(struct wgr_device *wgr, struct wgr_peer *peer,
+			const struct wgr_endpoint *ep)
+{
+	spin_lock_bh(&wgr->bindings.lock);
+	if (peer->bind_state == WGRELAY_BINDING_NONE)
+		set_binding(peer, ep, WGRELAY_BINDING_TENTATIVE);
+	spin_unlock_bh(&wgr->bindings.lock);
+}
+
+/* A binding that stays where it is although proof of another endpoint came. */
+static void kept(struct wgr_device *wgr, struct wgr_peer *peer)
+{
+	peer->bindings_kept++;
+	wgr_stat_inc(wgr, WGRELAY_STAT_BINDINGS_KEPT);
+}
+
+/**
+ * wgr_bind_confirmed - a confirmed handshake puts a peer at an endpoint
+ * @wgr: the relay
+ * @peer: the peer
+ * @ep: where the handshake put it
+ *
+ * Moves a binding that is absent, tentative, or stale with no roam out of it to
+ * follow; keeps a live or static one (see the top of this file).
+ * Context: softirq.
+ */
+void wgr_bind_confirmed(struct wgr_device *wgr, struct wgr_peer *peer,
+			const struct wgr_endpoint *ep)
+{
+	spin_lock_bh(&wgr->bindings.lock);
+	if (follow(wgr, peer)) {
+		/* The roam is the newer word on where the peer is. */
+		if (!wgr_endpoint_eq(&peer->bind_ep, ep))
+			kept(wgr, peer);
+		goto out;
+	}
+	switch (wgr_bind_status(peer)) {
+	case WGRELAY_BINDING_STATUS_STATIC:
+		if (!wgr_endpoint_eq(&peer->static_ep, ep))
+			kept(wgr, peer);
+		break;
+	case WGRELAY_BINDING_STATUS_LIVE:
+		if (wgr_endpoint_eq(&peer->bind_ep, ep))
+			WRITE_ONCE(peer->last_rx, jiffies);
+		else
+			kept(wgr, peer);
+		break;
+	default:
+		set_binding(peer, ep, WGRELAY_BINDING_CONFIRMED);
+		WRITE_ONCE(peer->last_rx, jiffies);
+		break;
+	}
+out:
+	spin_unlock_bh(&wgr->bindings.lock);
+}
+
+/**
+ * wgr_bind_roamed - a peer's authenticated data moved its endpoint in a session
+ * @wgr: the relay
+ * @peer: the peer that roamed
+ * @from: its endpoint in that session before
+ * @to: its endpoint now
+ *
+ * A roam moves the session only. If it left the peer's binding (or the endpoint
+ * of a roam out of it), it is where the binding goes once stale: see follow().
+ * Context: softirq.
+ */
+void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
+		     const struct wgr_endpoint *from, const struct wgr_endpoint *to)
+{
+	spin_lock_bh(&wgr->bindings.lock);
+	if (peer->bind_state == WGRELAY_BINDING_CONFIRMED &&
+	    (wgr_endpoint_eq(&peer->bind_ep, from) || wgr_endpoint_eq(&peer->roam_ep, from))) {
+		peer->roam_ep = *to;
+		peer->roam_at = jiffies;
+		if (peer->roam_at == READ_ONCE(peer->last_rx))
+			peer->roam_at++;
+		/* A live binding stays until it goes stale (follow()). */
+		if (wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_LIVE)
+			kept(wgr, peer);
+		else
+			follow(wgr, peer);
+	}
+	spin_unlock_bh(&wgr->bindings.lock);
+}
+
+/**
+ * wgr_peer_bound_at - is a peer's binding this endpoint?
+ * @peer: the peer
+ * @ep: the endpoint
+ *
+ * Context: any; reads the binding through its seqcount.
+ * Return: true if the peer has a confirmed binding, or a static endpoint, at @ep.
+ */
+bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+{
+	struct wgr_endpoint bound;
+	unsigned int seq;
+
+	if (wgr_endpoint_set(&peer->static_ep))
+		return wgr_endpoint_eq(&peer->static_ep, ep);
+	if (READ_ONCE(peer->bind_state) != WGRELAY_BINDING_CONFIRMED)
+		return false;
+	do {
+		seq = read_seqcount_begin(&peer->bind_seq);
+		bound = peer->bind_ep;
+	} while (read_seqcount_retry(&peer->bind_seq, seq));
+	return wgr_endpoint_eq(&bound, ep);
+}
+
+/**
+ * wgr_bind_read - copy a peer's binding for reporting
+ * @wgr: the relay
+ * @peer: the peer
+ * @info: its binding fields are filled in
+ *
+ * Context: process.
+ */
+void wgr_bind_read(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_peer_info *info)
+{
+	unsigned long last;
+
+	spin_lock_bh(&wgr->bindings.lock);
+	follow(wgr, peer);
+	info->bind_state = peer->bind_state;
+	info->bind_status = wgr_bind_status(peer);
+	info->bind_ep = info->bind_status == WGRELAY_BINDING_STATUS_STATIC ? peer->static_ep :
+										peer->bind_ep;
+	info->static_ep = peer->static_ep;
+	info->bindings_kept = peer->bindings_kept;
+	last = READ_ONCE(peer->last_rx);
+	spin_unlock_bh(&wgr->bindings.lock);
+	if (last)
+		info->last_seen = wgr_jiffies_to_unix(last);
+}
+
+/* Context: process. */
+void wgr_bindings_flush(struct wgr_device *wgr)
+{
+	struct wgr_peer *peer;
+
+	spin_lock_bh(&wgr->bindings.lock);
+	rcu_read_lock();
+	list_for_each_entry_rcu(peer, &wgr->peers.list, list)
+		set_binding(peer, NULL, WGRELAY_BINDING_NONE);
+	rcu_read_unlock();
+	spin_unlock_bh(&wgr->bindings.lock);
+}
+
+/**
+ * wgr_bindings_gc - move stale bindings after their peers' roams, forget old ones
+ * @wgr: the relay
+ *
+ * A binding is forgotten binding-timeout after the last data from it (or after it
+ * was set, for a tentative one).
+ * Context: process.
+ */
+void wgr_bindings_gc(struct wgr_device *wgr)
+{
+	unsigned long binding_timeout = READ_ONCE(wgr->cfg.binding_timeout) * HZ;
+	struct wgr_peer *peer;
+
+	spin_lock_bh(&wgr->bindings.lock);
+	rcu_read_lock();
+	list_for_each_entry_rcu(peer, &wgr->peers.list, list) {
+		unsigned long seen = peer->bind_time;
+
+		if (peer->bind_state == WGRELAY_BINDING_NONE)
+			continue;
+		follow(wgr, peer);
+		if (peer->bind_state == WGRELAY_BINDING_CONFIRMED &&
+		    time_after(READ_ONCE(peer->last_rx), seen))
+			seen = READ_ONCE(peer->last_rx);
+		if (time_after(jiffies, seen + binding_timeout)) {
+			set_binding(peer, NULL, WGRELAY_BINDING_NONE);
+			wgr_stat_inc(wgr, WGRELAY_STAT_BINDINGS_EXPIRED);
+		}
+	}
+	rcu_read_unlock();
+	spin_unlock_bh(&wgr->bindings.lock);
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Handshakes in flight: initiations the relay forwarded, by sender index and
+ * initiator endpoint, with the endpoints they went to. Only those endpoints may
+ * answer (trust model v2, precise confirmation): an off-path attacker cannot
+ * inject an answer, and a static endpoint is no exception (a spoofer can send
+ * "from" it, and it vouches only for its own peer).
+ *
+ * Each endpoint may answer at most twice, each response making its own tentative
+ * session, so that a forged response from another recipient of a discovery copy
+ * never blocks the real one: the initiator's first data decides. A spoofer that
+ * guesses a peer's port (the relay forwards only the response "from" the right
+ * one, which tells it where the peer is) gets WGR_MAX_STRAYS wrong guesses per
+ * handshake at the peer's address; then that endpoint answers nothing more, and
+ * every further handful of guesses costs the attacker a new handshake.
+ */
+#include <linux/slab.h>
+#include <net/ipv6.h>
+
+#include "handshake.h"
+
+#define WGR_MAX_HANDSHAKES	8192
+/* Answers of each kind one forwarded endpoint may give. */
+#define WGR_MAX_ANSWERS		2
+/* Responses from other ports of a forwarded endpoint's address before it is shut. */
+#define WGR_MAX_STRAYS		4
+
+/**
+ * struct wgr_forward - one endpoint an initiation went to
+ * @ep: the endpoint
+ * @answers: responses and cookie replies it gave, by enum wgr_answer_kind
+ * @strays: responses from other ports of its address (IPv6: /64)
+ */
+struct wgr_forward {
+	struct wgr_endpoint ep;
+	u8 answers[2];
+	u8 strays;
+};
+
+/**
+ * struct wgr_handshake - an initiation the relay forwarded
+ * @node: in wgr_handshakes.table, hashed by @sender
+ * @list: in wgr_handshakes.list, oldest first
+ * @sender: the initiator's sender index: the answers' receiver index
+ * @initiator: where the initiation came from
+ * @target: the peer whose mac1 it carried
+ * @time: jiffies when it was forwarded
+ * @n_fwd: number of endpoints in @fwd
+ * @fwd: where it was forwarded; only these may answer it
+ */
+struct wgr_handshake {
+	struct hlist_node node;
+	struct list_head list;
+	u32 sender;
+	struct wgr_endpoint initiator;
+	struct wgr_peer *target;
+	unsigned long time;
+	u32 n_fwd;
+	struct wgr_forward fwd[];
+};
+
+void wgr_handshakes_init(struct wgr_handshakes *hss)
+{
+	spin_lock_init(&hss->lock);
+	hash_init(hss->table);
+	INIT_LIST_HEAD(&hss->list);
+	hss->n = 0;
+	get_random_bytes(&hss->seed, sizeof(hss->seed));
+}
+
+static u32 hs_hash(struct wgr_handshakes *hss, u32 sender)
+{
+	return siphash_1u32(sender, &hss->seed);
+}
+
+static void handshake_remove(struct wgr_handshakes *hss, struct wgr_handshake *hs)
+{
+	lockdep_assert_held(&hss->lock);
+	hash_del(&hs->node);
+	list_del(&hs->list);
+	hss->n--;
+	kfree(hs);
+}
+
+/* Context: process. */
+void wgr_handshakes_flush(struct wgr_handshakes *hss)
+{
+	struct wgr_handshake *hs, *tmp;
+
+	spin_lock_bh(&hss->lock);
+	list_for_each_entry_safe(hs, tmp, &hss->list, list)
+		handshake_remove(hss, hs);
+	spin_unlock_bh(&hss->lock);
+}
+
+/* Context: process. */
+void wgr_handshakes_gc(struct wgr_handshakes *hss)
+{
+	struct wgr_handshake *hs, *tmp;
+
+	spin_lock_bh(&hss->lock);
+	list_for_each_entry_safe(hs, tmp, &hss->list, list) {
+		if (!time_after(jiffies, hs->time + WGR_HANDSHAKE_TIMEOUT))
+			break;
+		handshake_remove(hss, hs);
+	}
+	spin_unlock_bh(&hss->lock);
+}
+
+/**
+ * wgr_handshakes_forget_peer - drop the handshakes for a peer being removed
+ * @hss: the handshakes
+ * @peer: the peer
+ *
+ * Context: process.
+ */
+void wgr_handshakes_forget_peer(struct wgr_handshakes *hss, struct wgr_peer *peer)
+{
+	struct wgr_handshake *hs, *tmp;
+
+	spin_lock_bh(&hss->lock);
+	list_for_each_entry_safe(hs, tmp, &hss->list, list)
+		if (hs->target == peer)
+			handshake_remove(hss, hs);
+	spin_unlock_bh(&hss->lock);
+}
+
+static void handshake_drop(struct wgr_handshakes *hss, u32 sender,
+			   const struct wgr_endpoint *initiator)
+{
+	struct wgr_handshake *hs;
+	struct hlist_node *tmp;
+
+	lockdep_assert_held(&hss->lock);
+	hash_for_each_possible_safe(hss->table, hs, tmp, node, hs_hash(hss, sender))
+		if (hs->sender == sender && wgr_endpoint_eq(&hs->initiator, initiator))
+			handshake_remove(hss, hs);
+}
+
+/**
+ * wgr_handshake_record - remember a forwarded initiation
+ * @hss: the handshakes
+ * @sender: its sender index
+ * @initiator: where it came from
+ * @target: the peer its mac1 names
+ * @fwd: where it was forwarded
+ * @n_fwd: how many endpoints in @fwd
+ *
+ * Keyed by sender index and initiator endpoint, so that a replay from elsewhere
+ * cannot take over a genuine initiation's record. A repeat replaces the old one.
+ * A full table forgets its oldest record: a flood must not stop every handshake.
+ * Context: softirq.
+ * Return: false if memory is short.
+ */
+bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender,
+			  const struct wgr_endpoint *initiator, struct wgr_peer *target,
+			  const struct wgr_endpoint *fwd, unsigned int n_fwd)
+{
+	struct wgr_handshake *hs = kzalloc(struct_size(hs, fwd, n_fwd), GFP_ATOMIC);
+	unsigned int i;
+
+	if (!hs)
+		return false;
+	hs->sender = sender;
+	hs->initiator = *initiator;
+	hs->target = target;
+	hs->time = jiffies;
+	hs->n_fwd = n_fwd;
+	for (i = 0; i < n_fwd; i++)
+		hs->fwd[i].ep = fwd[i];
+
+	spin_lock_bh(&hss->lock);
+	handshake_drop(hss, sender, initiator);
+	if (hss->n >= WGR_MAX_HANDSHAKES)
+		handshake_remove(hss, list_first_entry(&hss->list, struct wgr_handshake, list));
+	hash_add(hss->table, &hs->node, hs_hash(hss, sender));
+	list_add_tail(&hs->list, &hss->list);
+	hss->n++;
+	spin_unlock_bh(&hss->lock);
+	return true;
+}
+
+static bool same_address(const struct wgr_endpoint *a, const struct wgr_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+	return ipv6_prefix_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr, 64);
+}
+
+/**
+ * wgr_handshake_answer - accept an answer to a forwarded initiation, or not
+ * @hss: the handshakes
+ * @sender: the answer's receiver index: the initiation's sender index
+ * @from: where the answer came from
+ * @kind: a response or a cookie reply
+ * @out: filled with what the caller needs of the handshake
+ *
+ * If a replay made two records match, the oldest, the genuine one, wins. A
+ * response from another port of a forwarded endpoint's address counts against
+ * that endpoint (see the comment at the top of this file).
+ * Context: softirq.
+ * Return: 0 if accepted; -ENOENT if it answers nothing forwarded to @from;
+ * -EDQUOT if @from has answered as often as it may.
+ */
+int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,
+			 const struct wgr_endpoint *from, enum wgr_answer_kind kind,
+			 struct wgr_answer *out)
+{
+	struct wgr_forward *match = NULL, *f;
+	struct wgr_handshake *hs, *best = NULL;
+	int ret = -ENOENT;
+	u32 i;
+
+	spin_lock_bh(&hss->lock);
+	hash_for_each_possible(hss->table, hs, node, hs_hash(hss, sender)) {
+		struct wgr_forward *found = NULL;
+
+		if (hs->sender != sender || time_after(jiffies, hs->time + WGR_HANDSHAKE_TIMEOUT))
+			continue;
+		for (i = 0; i < hs->n_fwd; i++) {
+			f = &hs->fwd[i];
+			if (wgr_endpoint_eq(&f->ep, from)) {
+				found = f;
+				break;
+			}
+			/* A guess at a forwarded endpoint's port. */
+			if (kind == WGR_ANSWER_RESPONSE && same_address(&f->ep, from) &&
+			    f->strays < U8_MAX)
+				f->strays++;
+		}
+		if (found && (!best || time_before(hs->time, best->time))) {
+			best = hs;
+			match = found;
+		}
+	}
+	if (best) {
+		ret = -EDQUOT;
+		if (match->strays < WGR_MAX_STRAYS && match->answers[kind] < WGR_MAX_ANSWERS) {
+			match->answers[kind]++;
+			out->initiator = best->initiator;
+			out->target = best->target;
+			out->leaked = best->n_fwd > 1;
+			ret = 0;
+		}
+	}
+	spin_unlock_bh(&hss->lock);
+	return ret;
+}
+
+/**
+ * wgr_handshake_done - a handshake was confirmed: forget it
+ * @hss: the handshakes
+ * @sender: its sender index
+ * @initiator: where it came from
+ *
+ * Context: softirq.
+ */
+void wgr_handshake_done(struct wgr_handshakes *hss, u32 sender,
+			const struct wgr_endpoint *initiator)
+{
+	spin_lock_bh(&hss->lock);
+	handshake_drop(hss, sender, initiator);
+	spin_unlock_bh(&hss->lock);
+}

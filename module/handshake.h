@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _WGR_HANDSHAKE_H
+#define _WGR_HANDSHAKE_H
+
+#include <linux/types.h>
+#include <linux/hashtable.h>
+#include <linux/list.h>
+#include <linux/siphash.h>
+#include <linux/spinlock.h>
+
+#include "peer.h"
+
+#define WGR_HANDSHAKES_HASH_BITS 10
+#define WGR_HANDSHAKE_TIMEOUT	(10 * HZ)
+
+/**
+ * struct wgr_handshakes - initiations the relay forwarded and awaits answers to
+ * @lock: guards the table and every handshake in it (lock order: session.h)
+ * @table: handshakes by sender index
+ * @list: the same, oldest first
+ * @n: number of handshakes
+ * @seed: keys the index hash (indices are the peers' choice, and an attacker's)
+ */
+struct wgr_handshakes {
+	spinlock_t lock;
+	DECLARE_HASHTABLE(table, WGR_HANDSHAKES_HASH_BITS);
+	struct list_head list;
+	u32 n;
+	siphash_key_t seed;
+};
+
+/**
+ * struct wgr_answer - what an accepted answer needs of the handshake it answers
+ * @initiator: where the initiation came from, where the answer goes
+ * @target: the peer the initiation's mac1 named
+ * @leaked: the initiation, and so its sender index, went to more than one endpoint
+ */
+struct wgr_answer {
+	struct wgr_endpoint initiator;
+	struct wgr_peer *target;
+	bool leaked;
+};
+
+enum wgr_answer_kind { WGR_ANSWER_RESPONSE, WGR_ANSWER_COOKIE };
+
+void wgr_handshakes_init(struct wgr_handshakes *hss);
+void wgr_handshakes_flush(struct wgr_handshakes *hss);
+void wgr_handshakes_gc(struct wgr_handshakes *hss);
+void wgr_handshakes_forget_peer(struct wgr_handshakes *hss, struct wgr_peer *peer);
+
+bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender,
+			  const struct wgr_endpoint *initiator, struct wgr_peer *target,
+			  const struct wgr_endpoint *fwd, unsigned int n_fwd);
+int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,
+			 const struct wgr_endpoint *from, enum wgr_answer_kind kind,
+			 struct wgr_answer *out);
+void wgr_handshake_done(struct wgr_handshakes *hss, u32 sender,
+			const struct wgr_endpoint *initiator);
+
+#endif /* _WGR_HANDSHAKE_H */

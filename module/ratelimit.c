@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Token buckets, as WireGuard's ratelimiter.c keeps them, and the relay's budget
+ * of mac1 computations. Only initiations are limited: a response or cookie reply
+ * is first matched to a handshake the relay forwarded to where it came from, and
+ * one that matches nothing is dropped before it costs anything. So junk from a
+ * neighbour behind the same CGNAT address cannot spend a peer's tokens on its
+ * answers (trust model v2, promise 5).
+ *
+ * Initiations are limited per IP:port, as WireGuard paces one peer (one initiation
+ * every 5 s, so 20/s with a burst of 5 is far above any real peer), and under a
+ * looser ceiling per address (IPv6: per /64), which bounds what one host can make
+ * the relay do with many ports without letting a neighbour's few ports starve a
+ * peer at the same address. Discovery copies are limited per destination address,
+ * so that spoofed initiations cannot aim them at a victim from many ports.
+ */
+#include <linux/slab.h>
+#include <linux/ktime.h>
+#include <net/ipv6.h>
+
+#include "peer.h"
+#include "ratelimit.h"
+
+#define WGR_MAX_BUCKETS		16384
+/*
+ * mac1 computations a relay spends per second on handshakes whose receiver is not
+ * among their source's recent targets (a scan of every peer): a few tens of
+ * milliseconds of CPU, however many addresses an attacker sends from.
+ */
+#define WGR_SCANS_PER_SECOND	200000
+
+/* What one kind of bucket allows: a rate and a burst. */
+struct bucket_kind {
+	u32 per_second;
+	u32 burst;
+};
+
+enum { KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY };
+
+static const struct bucket_kind kinds[] = {
+	/* WireGuard's own handshake limit, per sender IP:port. */
+	[KIND_HS_ENDPOINT] = { 20, 5 },
+	/* Eight busy peers behind one address, or one host with many ports. */
+	[KIND_HS_ADDRESS] = { 160, 40 },
+	/* Discovery copies one address (/64) may receive: the relay amplifies little. */
+	[KIND_DISCOVERY] = { 10, 10 },
+};
+
+struct wgr_bucket {
+	struct hlist_node node;
+	struct list_head lru;
+	u64 key;
+	u64 tokens;
+	u64 last_ns;
+};
+
+void wgr_ratelimit_init(struct wgr_ratelimit *rl)
+{
+	spin_lock_init(&rl->lock);
+	hash_init(rl->buckets);
+	INIT_LIST_HEAD(&rl->lru);
+	rl->n = 0;
+	get_random_bytes(&rl->seed, sizeof(rl->seed));
+	rl->scan_rate = WGR_SCANS_PER_SECOND;
+	rl->scan_tokens = 0;
+	rl->scan_last_ns = ktime_get_coarse_boottime_ns();
+}
+
+static void bucket_remove(struct wgr_ratelimit *rl, struct wgr_bucket *b)
+{
+	lockdep_assert_held(&rl->lock);
+	hash_del(&b->node);
+	list_del(&b->lru);
+	rl->n--;
+	kfree(b);
+}
+
+/* Context: process; nothing can reach @rl any more. */
+void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
+{
+	struct wgr_bucket *b, *tmp;
+
+	spin_lock_bh(&rl->lock);
+	list_for_each_entry_safe(b, tmp, &rl->lru, lru)
+		bucket_remove(rl, b);
+	spin_unlock_bh(&rl->lock);
+}
+
+/**
+ * wgr_ratelimit_gc - forget buckets that have refilled
+ * @rl: the buckets
+ *
+ * A bucket idle for a second is full again (every kind refills within a second),
+ * the same as a new one: it can go.
+ * Context: process.
+ */
+void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
+{
+	u64 now = ktime_get_coarse_boottime_ns();
+	struct wgr_bucket *b, *tmp;
+
+	spin_lock_bh(&rl->lock);
+	list_for_each_entry_safe(b, tmp, &rl->lru, lru) {
+		if (now - b->last_ns <= NSEC_PER_SEC)
+			break;
+		bucket_remove(rl, b);
+	}
+	spin_unlock_bh(&rl->lock);
+}
+
+/*
+ * The bucket's key: a keyed hash of its kind and what it limits. 64 bits of
+ * SipHash under a secret: nobody can make two sources share a bucket.
+ */
+static u64 bucket_key(struct wgr_ratelimit *rl, unsigned int kind,
+		      const struct wgr_endpoint *ep, bool port)
+{
+	struct {
+		u32 kind;
+		__be16 port;
+		u16 family;
+		u8 addr[16];
+	} k;
+
+	memset(&k, 0, sizeof(k));
+	k.kind = kind;
+	k.family = ep->addr.sa_family;
+	if (ep->addr.sa_family == AF_INET) {
+		memcpy(k.addr, &ep->addr4.sin_addr, 4);
+		k.port = port ? ep->addr4.sin_port : 0;
+	} else {
+		/* IPv6: the /64 for an address, as WireGuard limits; the host for a port. */
+		memcpy(k.addr, &ep->addr6.sin6_addr, port ? 16 : 8);
+		k.port = port ? ep->addr6.sin6_port : 0;
+	}
+	return siphash(&k, sizeof(k), &rl->seed);
+}
+
+/* Take a token from one bucket, made full if new. Context: @rl->lock. */
+static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
+{
+	const u64 cost = NSEC_PER_SEC / kinds[kind].per_second;
+	const u64 max_tokens = cost * kinds[kind].burst;
+	struct wgr_bucket *b;
+
+	lockdep_assert_held(&rl->lock);
+	hash_for_each_possible(rl->buckets, b, node, key) {
+		if (b->key != key)
+			continue;
+		b->tokens = min(max_tokens, b->tokens + (now - b->last_ns));
+		b->last_ns = now;
+		list_move_tail(&b->lru, &rl->lru);
+		if (b->tokens < cost)
+			return false;
+		b->tokens -= cost;
+		return true;
+	}
+	/*
+	 * Full means many sources at once: forget the longest idle rather than grow,
+	 * or refuse every new source (and so every legitimate peer) while it lasts.
+	 */
+	if (rl->n >= WGR_MAX_BUCKETS)
+		bucket_remove(rl, list_first_entry(&rl->lru, struct wgr_bucket, lru));
+	b = kmalloc(sizeof(*b), GFP_ATOMIC);
+	if (!b)
+		return false;
+	b->key = key;
+	b->tokens = max_tokens - cost;
+	b->last_ns = now;
+	hash_add(rl->buckets, &b->node, key);
+	list_add_tail(&b->lru, &rl->lru);
+	rl->n++;
+	return true;
+}
+
+/**
+ * wgr_ratelimit_initiation - may an initiation from @src be processed?
+ * @rl: the buckets
+ * @src: its source
+ *
+ * Context: softirq.
+ * Return: true if both its IP:port and its address have a token to spend.
+ */
+bool wgr_ratelimit_initiation(struct wgr_ratelimit *rl, const struct wgr_endpoint *src)
+{
+	u64 now = ktime_get_coarse_boottime_ns();
+	u64 ep_key = bucket_key(rl, KIND_HS_ENDPOINT, src, true);
+	u64 addr_key = bucket_key(rl, KIND_HS_ADDRESS, src, false);
+	bool ok;
+
+	spin_lock_bh(&rl->lock);
+	/* The endpoint first: a source over its own limit spends nothing of its address's. */
+	ok = take(rl, KIND_HS_ENDPOINT, ep_key, now) && take(rl, KIND_HS_ADDRESS, addr_key, now);
+	spin_unlock_bh(&rl->lock);
+	return ok;
+}
+
+/**
+ * wgr_ratelimit_discovery - may a discovery copy go to @dst?
+ * @rl: the buckets
+ * @dst: the candidate
+ *
+ * Context: softirq; may be called under the sources' lock (lock order: session.h).
+ * Return: true if @dst's address (IPv6: /64) may receive another copy now.
+ */
+bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst)
+{
+	u64 key = bucket_key(rl, KIND_DISCOVERY, dst, false);
+	bool ok;
+
+	spin_lock_bh(&rl->lock);
+	ok = take(rl, KIND_DISCOVERY, key, ktime_get_coarse_boottime_ns());
+	spin_unlock_bh(&rl->lock);
+	return ok;
+}
+
+/**
+ * wgr_scan_allow - may the relay start a mac1 scan for an unknown receiver?
+ * @rl: the relay's budget
+ *
+ * One budget per relay, refilled at @rl->scan_rate mac1s a second and holding a
+ * second's worth. A scan may start while the budget is positive and is charged
+ * what it really tried (wgr_scan_charge()): a scan that finds its peer early
+ * costs little, one for a mac1 nobody's costs every peer. The budget goes below
+ * zero by at most the scans in flight, one per CPU, and must refill before the
+ * next one starts.
+ * Context: softirq.
+ * Return: true if a scan may run.
+ */
+bool wgr_scan_allow(struct wgr_ratelimit *rl)
+{
+	u64 now = ktime_get_coarse_boottime_ns();
+	u64 elapsed;
+	bool ok;
+
+	spin_lock_bh(&rl->lock);
+	elapsed = min_t(u64, now - rl->scan_last_ns, NSEC_PER_SEC);
+	rl->scan_last_ns = now;
+	rl->scan_tokens = min_t(s64, rl->scan_rate, rl->scan_tokens +
+				(s64)div_u64(elapsed * rl->scan_rate, NSEC_PER_SEC));
+	ok = rl->scan_tokens > 0;
+	spin_unlock_bh(&rl->lock);
+	return ok;
+}
+
+/**
+ * wgr_scan_charge - charge a scan's mac1 computations to the budget
+ * @rl: the relay's budget
+ * @tried: how many peers the scan tried
+ *
+ * Context: softirq.
+ */
+void wgr_scan_charge(struct wgr_ratelimit *rl, u32 tried)
+{
+	spin_lock_bh(&rl->lock);
+	rl->scan_tokens -= tried;
+	spin_unlock_bh(&rl->lock);
+}
+
+/**
+ * wgr_scan_set_rate - change the scan budget's rate (the debug build's test knob)
+ * @rl: the relay's budget
+ * @rate: mac1 computations a second
+ *
+ * Context: process.
+ */
+void wgr_scan_set_rate(struct wgr_ratelimit *rl, u32 rate)
+{
+	spin_lock_bh(&rl->lock);
+	rl->scan_rate = rate;
+	rl->scan_tokens = min_t(s64, rl->scan_tokens, rate);
+	spin_unlock_bh(&rl->lock);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _WGR_RATELIMIT_H
+#define _WGR_RATELIMIT_H
+
+#include <linux/types.h>
+#include <linux/hashtable.h>
+#include <linux/list.h>
+#include <linux/siphash.h>
+#include <linux/spinlock.h>
+
+struct wgr_endpoint;
+
+#define WGR_RATELIMIT_HASH_BITS 12
+
+/**
+ * struct wgr_ratelimit - a relay's token buckets and its mac1 scan budget
+ * @lock: guards everything here; the innermost lock of the relay (see session.h)
+ * @buckets: token buckets by key (a keyed hash of what they limit)
+ * @lru: the same buckets, least recently used first
+ * @n: number of buckets
+ * @seed: keys the bucket hash: an attacker must not be able to aim at a bucket
+ * @scan_rate: mac1 computations a second the scan budget refills with
+ * @scan_tokens: what is left of it (below zero by at most the scans in flight)
+ * @scan_last_ns: when it was last refilled
+ */
+struct wgr_ratelimit {
+	spinlock_t lock;
+	DECLARE_HASHTABLE(buckets, WGR_RATELIMIT_HASH_BITS);
+	struct list_head lru;
+	u32 n;
+	siphash_key_t seed;
+	u32 scan_rate;
+	s64 scan_tokens;
+	u64 scan_last_ns;
+};
+
+void wgr_ratelimit_init(struct wgr_ratelimit *rl);
+void wgr_ratelimit_destroy(struct wgr_ratelimit *rl);
+void wgr_ratelimit_gc(struct wgr_ratelimit *rl);
+bool wgr_ratelimit_initiation(struct wgr_ratelimit *rl, const struct wgr_endpoint *src);
+bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst);
+bool wgr_scan_allow(struct wgr_ratelimit *rl);
+void wgr_scan_charge(struct wgr_ratelimit *rl, u32 tried);
+void wgr_scan_set_rate(struct wgr_ratelimit *rl, u32 rate);
+
+#endif /* _WGR_RATELIMIT_H */

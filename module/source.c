@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Handshake sources: endpoints that send initiations, with the targets they
+ * initiated to (tried first when their next mac1 is checked), the targets they
+ * could not reach (which makes them discovery candidates: a peer behind NAT with
+ * PersistentKeepalive keeps initiating until it is found), and the peer last
+ * proven to be at them (the first guess for whom a response is for).
+ *
+ * A source is remembered only once its mac1 named a peer; the table is bounded
+ * (the least recently active is forgotten) and a source expires
+ * WGR_PENDING_TIMEOUT after its last initiation.
+ */
+#include <linux/slab.h>
+#include <net/ipv6.h>
+
+#include "ratelimit.h"
+#include "source.h"
+
+#define WGR_MAX_SOURCES		4096
+#define WGR_PENDING_TIMEOUT	(30 * HZ)
+
+/**
+ * struct wgr_source - one endpoint that sends initiations
+ * @node: in wgr_sources.table
+ * @lru: in wgr_sources.lru
+ * @ep: the endpoint (its local address too: discovery copies are sent from it)
+ * @last: jiffies of its last initiation
+ * @recent: targets of its initiations, most recent first
+ * @pending: targets it initiated to that had no live endpoint: it is a candidate
+ * @pending_since: jiffies for each of @pending
+ * @owner: the peer last proven to be at @ep (a handshake from it was confirmed)
+ */
+struct wgr_source {
+	struct hlist_node node;
+	struct list_head lru;
+	struct wgr_endpoint ep;
+	unsigned long last;
+	struct wgr_peer *recent[WGR_SOURCE_RECENT];
+	struct wgr_peer *pending[WGR_SOURCE_PENDING];
+	unsigned long pending_since[WGR_SOURCE_PENDING];
+	struct wgr_peer *owner;
+};
+
+void wgr_sources_init(struct wgr_sources *srcs)
+{
+	spin_lock_init(&srcs->lock);
+	hash_init(srcs->table);
+	INIT_LIST_HEAD(&srcs->lru);
+	srcs->n = 0;
+	get_random_bytes(&srcs->seed, sizeof(srcs->seed));
+}
+
+static u32 ep_hash(struct wgr_sources *srcs, const struct wgr_endpoint *ep)
+{
+	const u32 *a6 = (__force const u32 *)ep->addr6.sin6_addr.s6_addr32;
+
+	if (ep->addr.sa_family == AF_INET)
+		return siphash_2u32((__force u32)ep->addr4.sin_addr.s_addr,
+				    (__force u32)ep->addr4.sin_port, &srcs->seed);
+	/* The port goes into the hash, not beside it: chains must not be choosable. */
+	return siphash_3u32(siphash_4u32(a6[0], a6[1], a6[2], a6[3], &srcs->seed),
+			    (__force u32)ep->addr6.sin6_port, ep->addr6.sin6_scope_id,
+			    &srcs->seed);
+}
+
+static struct wgr_source *source_find(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
+				      u32 hash)
+{
+	struct wgr_source *src;
+
+	lockdep_assert_held(&srcs->lock);
+	hash_for_each_possible(srcs->table, src, node, hash)
+		if (wgr_endpoint_eq(&src->ep, ep))
+			return src;
+	return NULL;
+}
+
+static struct wgr_source *source_lookup(struct wgr_sources *srcs, const struct wgr_endpoint *ep)
+{
+	return source_find(srcs, ep, ep_hash(srcs, ep));
+}
+
+static void source_remove(struct wgr_sources *srcs, struct wgr_source *src)
+{
+	lockdep_assert_held(&srcs->lock);
+	hash_del(&src->node);
+	list_del(&src->lru);
+	srcs->n--;
+	kfree(src);
+}
+
+/* Context: process. */
+void wgr_sources_flush(struct wgr_sources *srcs)
+{
+	struct wgr_source *src, *tmp;
+
+	spin_lock_bh(&srcs->lock);
+	list_for_each_entry_safe(src, tmp, &srcs->lru, lru)
+		source_remove(srcs, src);
+	spin_unlock_bh(&srcs->lock);
+}
+
+/* Context: process. */
+void wgr_sources_gc(struct wgr_sources *srcs)
+{
+	struct wgr_source *src, *tmp;
+
+	spin_lock_bh(&srcs->lock);
+	list_for_each_entry_safe(src, tmp, &srcs->lru, lru) {
+		if (!time_after(jiffies, src->last + WGR_PENDING_TIMEOUT))
+			break;
+		source_remove(srcs, src);
+	}
+	spin_unlock_bh(&srcs->lock);
+}
+
+/**
+ * wgr_sources_forget_peer - drop every pointer to a peer being removed
+ * @srcs: the sources
+ * @peer: the peer
+ *
+ * Context: process.
+ */
+void wgr_sources_forget_peer(struct wgr_sources *srcs, struct wgr_peer *peer)
+{
+	struct wgr_source *src;
+	int i;
+
+	spin_lock_bh(&srcs->lock);
+	list_for_each_entry(src, &srcs->lru, lru) {
+		for (i = 0; i < WGR_SOURCE_RECENT; i++)
+			if (src->recent[i] == peer)
+				src->recent[i] = NULL;
+		for (i = 0; i < WGR_SOURCE_PENDING; i++)
+			if (src->pending[i] == peer)
+				src->pending[i] = NULL;
+		if (src->owner == peer)
+			src->owner = NULL;
+	}
+	spin_unlock_bh(&srcs->lock);
+}
+
+/**
+ * wgr_source_hints - the targets an endpoint initiated to recently
+ * @srcs: the sources
+ * @ep: the endpoint
+ * @hints: filled with them, most recent first; NULL where there are none
+ *
+ * Creates nothing: a source is remembered only once its mac1 named a peer.
+ * Context: softirq, under rcu_read_lock(): the peers may be used until it ends.
+ */
+void wgr_source_hints(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
+		      struct wgr_peer *hints[WGR_SOURCE_RECENT])
+{
+	struct wgr_source *src;
+
+	spin_lock_bh(&srcs->lock);
+	src = source_lookup(srcs, ep);
+	if (src)
+		memcpy(hints, src->recent, sizeof(src->recent));
+	else
+		memset(hints, 0, sizeof(src->recent));
+	spin_unlock_bh(&srcs->lock);
+}
+
+/**
+ * wgr_source_owner - the peer last proven to be at an endpoint
+ * @srcs: the sources
+ * @ep: the endpoint
+ *
+ * Context: softirq, under rcu_read_lock(): the peer may be used until it ends.
+ * Return: the peer, or NULL.
+ */
+struct wgr_peer *wgr_source_owner(struct wgr_sources *srcs, const struct wgr_endpoint *ep)
+{
+	struct wgr_source *src;
+	struct wgr_peer *owner;
+
+	spin_lock_bh(&srcs->lock);
+	src = source_lookup(srcs, ep);
+	owner = src ? src->owner : NULL;
+	spin_unlock_bh(&srcs->lock);
+	return owner;
+}
+
+/* Keep a target at the front of a most-recent-first array, dropping the oldest. */
+static void mru_insert(struct wgr_peer **arr, unsigned long *since, unsigned int n,
+		       struct wgr_peer *peer)
+{
+	unsigned int i, at = n - 1;
+
+	for (i = 0; i < n; i++) {
+		if (arr[i] == peer) {
+			at = i;
+			break;
+		}
+	}
+	memmove(&arr[1], &arr[0], at * sizeof(arr[0]));
+	arr[0] = peer;
+	if (since) {
+		memmove(&since[1], &since[0], at * sizeof(since[0]));
+		since[0] = jiffies;
+	}
+}
+
+/**
+ * wgr_source_initiated - an endpoint sent an initiation whose mac1 named @target
+ * @srcs: the sources
+ * @ep: the endpoint (remembered, with its local address, if new)
+ * @target: the peer
+ * @pending: @target had no live endpoint: @ep becomes a discovery candidate
+ *
+ * When the table is full the least recently active source is forgotten.
+ * Context: softirq.
+ */
+void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
+			  struct wgr_peer *target, bool pending)
+{
+	u32 hash = ep_hash(srcs, ep);
+	struct wgr_source *src;
+
+	spin_lock_bh(&srcs->lock);
+	src = source_find(srcs, ep, hash);
+	if (!src) {
+		if (srcs->n >= WGR_MAX_SOURCES)
+			source_remove(srcs, list_first_entry(&srcs->lru, struct wgr_source, lru));
+		src = kzalloc(sizeof(*src), GFP_ATOMIC);
+		if (!src)
+			goto out;
+		hash_add(srcs->table, &src->node, hash);
+		list_add_tail(&src->lru, &srcs->lru);
+		srcs->n++;
+	}
+	src->ep = *ep;
+	src->last = jiffies;
+	list_move_tail(&src->lru, &srcs->lru);
+	if (src->recent[0] != target)
+		mru_insert(src->recent, NULL, WGR_SOURCE_RECENT, target);
+	if (pending)
+		mru_insert(src->pending, src->pending_since, WGR_SOURCE_PENDING, target);
+out:
+	spin_unlock_bh(&srcs->lock);
+}
+
+/* Does @out[0..n) already hold an endpoint at @ep's address (IPv6: its /64)? */
+static bool address_taken(const struct wgr_endpoint *out, unsigned int n,
+			  const struct wgr_endpoint *ep)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (out[i].addr.sa_family != ep->addr.sa_family)
+			continue;
+		if (ep->addr.sa_family == AF_INET ?
+		    out[i].addr4.sin_addr.s_addr == ep->addr4.sin_addr.s_addr :
+		    ipv6_prefix_equal(&out[i].addr6.sin6_addr, &ep->addr6.sin6_addr, 64))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * wgr_source_candidates - where to send copies of an initiation for a peer with no
+ * live endpoint
+ * @srcs: the sources
+ * @rl: the relay's buckets: each address receives few copies a second
+ * @from: the initiator's endpoint, never a candidate
+ * @skip: an endpoint the initiation goes to anyway, or NULL
+ * @target: the peer the initiation is for
+ * @out: filled with up to @max endpoints
+ * @max: the fanout
+ *
+ * A candidate is a source that initiated, within WGR_PENDING_TIMEOUT, to a peer
+ * that had no live endpoint and that may talk to @target; the most recently
+ * active come first, one per address (IPv6: /64), so that one host's many ports
+ * cannot fill a fanout. A wrong recipient cannot decrypt the copy and drops it.
+ * Context: softirq.
+ * Return: the number of endpoints in @out.
+ */
+unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimit *rl,
+				   const struct wgr_endpoint *from,
+				   const struct wgr_endpoint *skip, struct wgr_peer *target,
+				   struct wgr_endpoint *out, unsigned int max)
+{
+	struct wgr_source *src;
+	unsigned int n = 0;
+	int i;
+
+	spin_lock_bh(&srcs->lock);
+	list_for_each_entry_reverse(src, &srcs->lru, lru) {
+		if (n >= max)
+			break;
+		if (wgr_endpoint_eq(&src->ep, from) || (skip && wgr_endpoint_eq(&src->ep, skip)) ||
+		    address_taken(out, n, &src->ep))
+			continue;
+		for (i = 0; i < WGR_SOURCE_PENDING; i++) {
+			struct wgr_peer *p = src->pending[i];
+
+			if (!p || time_after(jiffies, src->pending_since[i] + WGR_PENDING_TIMEOUT) ||
+			    !wgr_peers_may_talk(p, target))
+				continue;
+			if (wgr_ratelimit_discovery(rl, &src->ep))
+				out[n++] = src->ep;
+			break;
+		}
+	}
+	spin_unlock_bh(&srcs->lock);
+	return n;
+}
+
+static void drop_pending(struct wgr_source *src, struct wgr_peer *target)
+{
+	int i;
+
+	for (i = 0; i < WGR_SOURCE_PENDING; i++)
+		if (src->pending[i] == target)
+			src->pending[i] = NULL;
+}
+
+/**
+ * wgr_source_confirmed - a handshake between two endpoints was confirmed
+ * @srcs: the sources
+ * @ini_ep: where the initiator is
+ * @initiator: the peer the response's mac1 named
+ * @resp_ep: where the responder is
+ * @responder: the peer the initiation's mac1 named
+ *
+ * Neither is looking for the other any more, and the initiator's endpoint is the
+ * first guess for whom its next response is for.
+ * Context: softirq.
+ */
+void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *ini_ep,
+			  struct wgr_peer *initiator, const struct wgr_endpoint *resp_ep,
+			  struct wgr_peer *responder)
+{
+	struct wgr_source *src;
+
+	spin_lock_bh(&srcs->lock);
+	src = source_lookup(srcs, ini_ep);
+	if (src) {
+		src->owner = initiator;
+		drop_pending(src, responder);
+	}
+	src = source_lookup(srcs, resp_ep);
+	if (src)
+		drop_pending(src, initiator);
+	spin_unlock_bh(&srcs->lock);
+}
