@@ -24,6 +24,8 @@
 #define WGR_MAX_ANSWERS		2
 /* Responses from other ports of a forwarded endpoint's address before it is shut. */
 #define WGR_MAX_STRAYS		4
+/* Records from different initiators with one sender index. */
+#define WGR_MAX_SENDER_SHARERS	4
 
 /**
  * struct wgr_forward - one endpoint an initiation went to
@@ -137,6 +139,26 @@ static void handshake_drop(struct wgr_handshakes *hss, u32 sender,
 			handshake_remove(hss, hs);
 }
 
+/*
+ * Live records with this sender index from other initiators. Answers carry only
+ * the index, so each walks all of them: an attacker that learnt a real index (a
+ * discovery copy) must not be able to make that walk long, or to drown the
+ * genuine record, which is the oldest and wins (wgr_handshake_answer()).
+ */
+static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
+			    const struct wgr_endpoint *initiator)
+{
+	struct wgr_handshake *hs;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&hss->lock);
+	hash_for_each_possible(hss->table, hs, node, hs_hash(hss, sender))
+		if (hs->sender == sender && !wgr_endpoint_eq(&hs->initiator, initiator) &&
+		    !time_after(jiffies, hs->time + WGR_HANDSHAKE_TIMEOUT))
+			n++;
+	return n;
+}
+
 /**
  * wgr_handshake_record - remember a forwarded initiation
  * @hss: the handshakes
@@ -149,8 +171,9 @@ static void handshake_drop(struct wgr_handshakes *hss, u32 sender,
  * Keyed by sender index and initiator endpoint, so that a replay from elsewhere
  * cannot take over a genuine initiation's record. A repeat replaces the old one.
  * A full table forgets its oldest record: a flood must not stop every handshake.
- * Context: softirq.
- * Return: false if memory is short.
+ * Context: softirq, under rcu_read_lock() (@target is alive).
+ * Return: false if memory is short, @target is being removed, or the sender
+ * index already has WGR_MAX_SENDER_SHARERS records from other initiators.
  */
 bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender,
 			  const struct wgr_endpoint *initiator, struct wgr_peer *target,
@@ -170,6 +193,15 @@ bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender,
 		hs->fwd[i].ep = fwd[i];
 
 	spin_lock_bh(&hss->lock);
+	/*
+	 * wgr_handshakes_forget_peer() runs after the peer is marked dead: checked
+	 * under this lock, no record can point at a peer that is being freed.
+	 */
+	if (READ_ONCE(target->dead) || sharers(hss, sender, initiator) >= WGR_MAX_SENDER_SHARERS) {
+		spin_unlock_bh(&hss->lock);
+		kfree(hs);
+		return false;
+	}
 	handshake_drop(hss, sender, initiator);
 	if (hss->n >= WGR_MAX_HANDSHAKES)
 		handshake_remove(hss, list_first_entry(&hss->list, struct wgr_handshake, list));

@@ -8,10 +8,10 @@
  * answers (trust model v2, promise 5).
  *
  * Initiations are limited per IP:port, as WireGuard paces one peer (one initiation
- * every 5 s, so 20/s with a burst of 5 is far above any real peer), and under a
- * looser ceiling per address (IPv6: per /64), which bounds what one host can make
- * the relay do with many ports without letting a neighbour's few ports starve a
- * peer at the same address. Discovery copies are limited per destination address,
+ * every 5 s, so 20/s with a burst of 5 is far above any real peer), and, unless a
+ * live session or binding vouches for them, under a looser ceiling per address
+ * (IPv6: per /64), which bounds what one host can make the relay do with many
+ * ports; a neighbour's flood of those cannot refuse a talking peer's rekey. Discovery copies are limited per destination address,
  * so that spoofed initiations cannot aim them at a victim from many ports.
  */
 #include <linux/slab.h>
@@ -173,26 +173,46 @@ static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
 	return true;
 }
 
+/* Take a token of one kind for @ep. Context: softirq. */
+static bool limit(struct wgr_ratelimit *rl, unsigned int kind, const struct wgr_endpoint *ep,
+		  bool port)
+{
+	u64 key = bucket_key(rl, kind, ep, port);
+	bool ok;
+
+	spin_lock_bh(&rl->lock);
+	ok = take(rl, kind, key, ktime_get_coarse_boottime_ns());
+	spin_unlock_bh(&rl->lock);
+	return ok;
+}
+
 /**
  * wgr_ratelimit_initiation - may an initiation from @src be processed?
  * @rl: the buckets
  * @src: its source
  *
+ * The IP:port's own limit: WireGuard's 20 a second, burst 5.
  * Context: softirq.
- * Return: true if both its IP:port and its address have a token to spend.
+ * Return: true if it has a token to spend.
  */
 bool wgr_ratelimit_initiation(struct wgr_ratelimit *rl, const struct wgr_endpoint *src)
 {
-	u64 now = ktime_get_coarse_boottime_ns();
-	u64 ep_key = bucket_key(rl, KIND_HS_ENDPOINT, src, true);
-	u64 addr_key = bucket_key(rl, KIND_HS_ADDRESS, src, false);
-	bool ok;
+	return limit(rl, KIND_HS_ENDPOINT, src, true);
+}
 
-	spin_lock_bh(&rl->lock);
-	/* The endpoint first: a source over its own limit spends nothing of its address's. */
-	ok = take(rl, KIND_HS_ENDPOINT, ep_key, now) && take(rl, KIND_HS_ADDRESS, addr_key, now);
-	spin_unlock_bh(&rl->lock);
-	return ok;
+/**
+ * wgr_ratelimit_address - may an initiation from @src's address be processed?
+ * @rl: the buckets
+ * @src: its source
+ *
+ * The address's ceiling (IPv6: its /64), for initiations that no live session or
+ * live binding vouches for: those are never refused by it (relay.c).
+ * Context: softirq.
+ * Return: true if the address has a token to spend.
+ */
+bool wgr_ratelimit_address(struct wgr_ratelimit *rl, const struct wgr_endpoint *src)
+{
+	return limit(rl, KIND_HS_ADDRESS, src, false);
 }
 
 /**
@@ -205,13 +225,7 @@ bool wgr_ratelimit_initiation(struct wgr_ratelimit *rl, const struct wgr_endpoin
  */
 bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst)
 {
-	u64 key = bucket_key(rl, KIND_DISCOVERY, dst, false);
-	bool ok;
-
-	spin_lock_bh(&rl->lock);
-	ok = take(rl, KIND_DISCOVERY, key, ktime_get_coarse_boottime_ns());
-	spin_unlock_bh(&rl->lock);
-	return ok;
+	return limit(rl, KIND_DISCOVERY, dst, false);
 }
 
 /**

@@ -317,14 +317,30 @@ static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_en
 	return n + found;
 }
 
+/*
+ * Does a live session or a live binding vouch for an initiation from @src for
+ * @target? Then the per-address ceiling does not apply: a neighbour behind the
+ * same address must not be able to refuse a talking peer's rekey.
+ */
+static bool vouched(struct wgr_device *wgr, const struct wgr_endpoint *src,
+		    struct wgr_peer *target)
+{
+	struct wgr_peer *owner = wgr_source_owner(&wgr->sources, src);
+	struct wgr_endpoint ep;
+
+	return wgr_pair_route(wgr, src, target, &ep) ||
+	       (owner && wgr_bind_status(owner) == WGRELAY_BINDING_STATUS_LIVE &&
+		wgr_peer_bound_at(owner, src));
+}
+
 static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			     const struct wgr_rx *rx)
 {
 	const struct wgr_endpoint *src = &rx->src;
 	struct wgr_peer *hints[WGR_SOURCE_RECENT];
-	unsigned int n, fanout;
+	struct wgr_peer *target = NULL;
+	unsigned int i, n, fanout;
 	struct wgr_endpoint *to;
-	struct wgr_peer *target;
 	bool discover;
 
 	if (!wgr_ratelimit_initiation(&wgr->ratelimit, src)) {
@@ -341,10 +357,22 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	/* The peers found stay valid under RCU: a peer is freed after a grace period. */
 	rcu_read_lock();
 	wgr_source_hints(&wgr->sources, src, hints);
-	target = find_receiver(wgr, skb->data, WGR_INITIATION_MAC1_OFF, hints, ARRAY_SIZE(hints));
-	if (IS_ERR_OR_NULL(target)) {
-		count_no_receiver(wgr, target);
+	for (i = 0; i < ARRAY_SIZE(hints) && !target; i++)
+		if (hints[i] && wgr_mac1_valid(skb->data, WGR_INITIATION_MAC1_OFF,
+					       hints[i]->mac1_key))
+			target = hints[i];
+	/* Anything else pays its address's ceiling before it may cost a scan. */
+	if (!(target && vouched(wgr, src, target)) &&
+	    !wgr_ratelimit_address(&wgr->ratelimit, src)) {
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
 		goto unlock_drop;
+	}
+	if (!target) {
+		target = find_receiver(wgr, skb->data, WGR_INITIATION_MAC1_OFF, NULL, 0);
+		if (IS_ERR_OR_NULL(target)) {
+			count_no_receiver(wgr, target);
+			goto unlock_drop;
+		}
 	}
 	if (READ_ONCE(target->dead))
 		goto unlock_drop;
@@ -361,9 +389,13 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);
 		goto unlock_drop;
 	}
+	if (!wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data), src,
+				  target, to, n)) {
+		/* Nobody could answer it: do not send it. */
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
+		goto unlock_drop;
+	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
-	wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data), src, target,
-			     to, n);
 	rcu_read_unlock();
 
 	send_copies(wgr, skb, rx, to, n);
@@ -404,14 +436,13 @@ static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
 	struct wgr_answer hs;
 	int why, ret;
 
+	/* From here the peers stay valid even if they are being removed. */
+	rcu_read_lock();
 	why = answer(wgr, receiver, src, WGR_ANSWER_RESPONSE, &hs);
 	if (why) {
 		wgr_stat_inc(wgr, why);
-		goto drop;
+		goto unlock_drop;
 	}
-
-	/* The peers stay valid under RCU even if they are being removed. */
-	rcu_read_lock();
 	hint = wgr_source_owner(&wgr->sources, &hs.initiator);
 	initiator = find_receiver(wgr, skb->data, WGR_RESPONSE_MAC1_OFF, &hint, 1);
 	if (IS_ERR_OR_NULL(initiator)) {
@@ -438,7 +469,6 @@ static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
 
 unlock_drop:
 	rcu_read_unlock();
-drop:
 	kfree_skb(skb);
 }
 

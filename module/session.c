@@ -407,8 +407,12 @@ static int pair_link(struct wgr_state *state, struct wgr_pair *pair)
 	return 0;
 }
 
-/* Live halves with this receiver index: a chain an attacker must not lengthen. */
-static unsigned int index_sharers(struct wgr_device *wgr, u32 index)
+/*
+ * Live halves with this receiver index (only those whose initiator is at @ini,
+ * if given): a chain an attacker must not lengthen.
+ */
+static unsigned int index_sharers(struct wgr_device *wgr, u32 index,
+				  const struct wgr_endpoint *ini)
 {
 	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
 	struct rhlist_head *list, *pos;
@@ -421,8 +425,10 @@ static unsigned int index_sharers(struct wgr_device *wgr, u32 index)
 		struct wgr_pair *pair = wgr_half_pair(h);
 
 		/* Expired halves wait for the sweep: they take nobody's place. */
-		if (!time_after(jiffies, READ_ONCE(pair->last_seen) +
-				(pair->confirmed ? timeout : WGR_HANDSHAKE_TIMEOUT)))
+		if (time_after(jiffies, READ_ONCE(pair->last_seen) +
+			       (pair->confirmed ? timeout : WGR_HANDSHAKE_TIMEOUT)))
+			continue;
+		if (!ini || half_ep_eq(&pair->half[0].ep, ini))
 			n++;
 	}
 	rcu_read_unlock();
@@ -445,7 +451,8 @@ static unsigned int index_sharers(struct wgr_device *wgr, u32 index)
  * collision costs the responder one retry, at odds of sessions in 2^32.
  * Context: softirq; takes the state lock.
  * Return: 0, -EEXIST (a collision), -ENOSPC (max-sessions reached, or the
- * initiation's index shared by WGR_MAX_INDEX_SHARERS sessions) or -ENOMEM.
+ * initiation already has WGR_MAX_INDEX_SHARERS sessions), -ENOENT (a peer is
+ * being removed) or -ENOMEM.
  */
 int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 initiator_index,
 		    struct wgr_peer *initiator, u32 responder_index,
@@ -471,12 +478,17 @@ int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 ini
 		ret = -ENOENT;
 		goto err;
 	}
+	/*
+	 * The responses to one initiation share its sender index; other initiators'
+	 * sessions on it do not count against this one (handshake.c bounds how many
+	 * records, and so answers, one index can have).
+	 */
 	if (atomic_read(&state->n_sessions) + 2 > READ_ONCE(wgr->cfg.max_sessions) ||
-	    index_sharers(wgr, initiator_index) >= WGR_MAX_INDEX_SHARERS) {
+	    index_sharers(wgr, initiator_index, &hs->initiator) >= WGR_MAX_INDEX_SHARERS) {
 		ret = -ENOSPC;
 		goto err;
 	}
-	if (index_sharers(wgr, responder_index)) {
+	if (index_sharers(wgr, responder_index, NULL)) {
 		ret = -EEXIST;
 		goto err;
 	}
@@ -583,7 +595,6 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	struct wgr_pair *pair = wgr_half_pair(h);
 	struct wgr_state *state = &wgr->state;
 	struct wgr_endpoint from;
-	bool routed;
 
 	spin_lock_bh(&state->lock);
 	if (pair->removed || counter <= READ_ONCE(h->counter)) {
@@ -591,17 +602,20 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 		return false;
 	}
 	half_ep_unpack(&from, &sender->ep);
-	/* Half 0's endpoint keys the pair route: take it out while it changes. */
-	routed = sender->which == 0 && pair->routed;
-	if (routed) {
+	/*
+	 * Half 0's endpoint keys the pair route, and the route does not follow it:
+	 * a spoofer that staged a pair of its own (it knows the index and counter)
+	 * could roam it "to" a real peer's endpoint and plant a route there, taking
+	 * the real peer's next initiations for the target. The initiator's next
+	 * initiation from its new endpoint goes to the target's binding instead.
+	 */
+	if (sender->which == 0 && pair->routed) {
 		rhashtable_remove_fast(&state->routes, &pair->route_node, route_params);
 		pair->routed = false;
 	}
 	write_seqcount_begin(&pair->seq);
 	half_ep_pack(&sender->ep, ep);
 	write_seqcount_end(&pair->seq);
-	if (routed)
-		route_add(state, pair);
 	spin_unlock_bh(&state->lock);
 
 	if (pair->confirmed)
@@ -620,8 +634,9 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
  *
  * Pair routing (trust model v2): the peer that initiated a live session keeps
  * reaching its partner wherever either has roamed, whatever sits in the
- * partner's binding. The session's initiator endpoint followed the initiator's
- * roams, authenticated by an index that went only to it.
+ * partner's binding. The route is the initiator's endpoint at confirmation; a
+ * roam of the initiator ends it (see wgr_pair_roam()), while the target's
+ * endpoint in it follows the target's roams.
  * Context: softirq; takes the state lock.
  * Return: true if a live confirmed session routes it.
  */

@@ -148,9 +148,11 @@ struct wgr_state {
 	unsigned long last_scan;
 };
 
-/* Live sessions that may share one receiver index (responses to one discovered
- * initiation share its sender index: two from each endpoint it went to). */
-#define WGR_MAX_INDEX_SHARERS	32
+/*
+ * Live sessions of one initiation (its sender index, its initiator endpoint):
+ * two responses from each endpoint it went to, at the largest fanout.
+ */
+#define WGR_MAX_INDEX_SHARERS	(2 * (WGRELAY_MAX_FANOUT + 1))
 /* A roam must come with a counter this far at most past the highest seen. */
 #define WGR_ROAM_WINDOW		(1ULL << 32)
 /* WireGuard's REJECT_AFTER_MESSAGES: no peer sends a counter at or above it. */

@@ -220,6 +220,9 @@ void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *e
 	struct wgr_source *src;
 
 	spin_lock_bh(&srcs->lock);
+	/* As for handshakes: forget_peer follows the dead mark, under this lock. */
+	if (READ_ONCE(target->dead))
+		goto out;
 	src = source_find(srcs, ep, hash);
 	if (!src) {
 		if (srcs->n >= WGR_MAX_SOURCES)
@@ -337,7 +340,7 @@ void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *i
 
 	spin_lock_bh(&srcs->lock);
 	src = source_lookup(srcs, ini_ep);
-	if (src) {
+	if (src && !READ_ONCE(initiator->dead)) {
 		src->owner = initiator;
 		drop_pending(src, responder);
 	}

@@ -37,7 +37,9 @@ r sysctl -qw net.ipv6.conf.relay0.disable_ipv6=1
 r relayctl set relay0 listen-port 4100 session-timeout 61 binding-timeout 62 max-sessions 63 \
 	discovery-fanout 4 roaming off peer "$(key 1)" name a peer "$(key 2)" name b
 r ls "$SYS" | tee "$TMP/files"
-assert_eq 32 "$(wc -l <"$TMP/files")" "files in $SYS"
+# Eight settings and sizes, and one file per counter of the uapi's list.
+assert_eq $((8 + $(r relayctl show relay0 stats | wc -l))) "$(wc -l <"$TMP/files")" "files in $SYS"
+assert_eq 37 "$(wc -l <"$TMP/files")" "files in $SYS (29 counters)"
 for f in $(cat "$TMP/files"); do
 	v=$(sys "$f")
 	assert_match '^[0-9]+$' "$v" "$SYS/$f"
