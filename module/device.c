@@ -203,6 +203,7 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 	wgr_handshakes_init(&wgr->handshakes);
 	wgr_sources_init(&wgr->sources);
 	wgr_ratelimit_init(&wgr->ratelimit);
+	wgr_cookies_init(&wgr->cookies);
 	ret = wgr_state_init(&wgr->state);
 	if (ret)
 		goto err_peers;

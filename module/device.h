@@ -10,6 +10,7 @@
 #include <linux/wgrelay.h>
 
 #include "bind.h"
+#include "cookie.h"
 #include "handshake.h"
 #include "peer.h"
 #include "ratelimit.h"
@@ -49,6 +50,7 @@ struct wgr_config {
  * @handshakes: initiations in flight (handshake.c)
  * @sources: endpoints that send initiations (source.c)
  * @ratelimit: token buckets and the mac1 scan budget (ratelimit.c)
+ * @cookies: the secrets of the relay's own cookie replies (cookie.c)
  * @stats: per-CPU counters indexed by enum wgrelay_stat
  * @gc_work: periodic expiry of learned state
  * @list: entry in the per-namespace list of relays (procfs)
@@ -66,6 +68,7 @@ struct wgr_device {
 	struct wgr_handshakes handshakes;
 	struct wgr_sources sources;
 	struct wgr_ratelimit ratelimit;
+	struct wgr_cookies cookies;
 	struct wgr_pcpu_stats __percpu *stats;
 	struct delayed_work gc_work;
 	struct list_head list;

@@ -18,6 +18,7 @@
 #include "messages.h"
 #include "socket.h"
 #include "bind.h"
+#include "cookie.h"
 #include <linux/timekeeping.h>
 
 static const struct rhashtable_params key_params = {
@@ -168,6 +169,7 @@ struct wgr_peer *wgr_peer_create(struct wgr_device *wgr, const u8 *public_key)
 	peer->wgr = wgr;
 	memcpy(peer->public_key, public_key, WGRELAY_KEY_LEN);
 	wgr_mac1_key(peer->mac1_key, public_key);
+	wgr_cookie_key(peer->cookie_key, public_key);
 	INIT_LIST_HEAD(&peer->halves);
 	seqcount_init(&peer->bind_seq);
 	ret = rhashtable_lookup_insert_fast(&wgr->peers.by_key, &peer->key_node, key_params);

@@ -55,6 +55,7 @@ struct wgr_allowed {
  * @name_node: in wgr_peers.by_name while @name is set
  * @public_key: the peer's WireGuard public key
  * @mac1_key: BLAKE2s("mac1----" || @public_key): validates mac1 of messages to it
+ * @cookie_key: BLAKE2s("cookie--" || @public_key): seals cookie replies on its behalf
  * @name: operator's name for it, "" for none (wgr_device.lock)
  * @allowed: peers it may talk to, NULL for any (RCU, wgr_device.lock)
  * @static_ep: operator-given endpoint: its binding, always (wgr_bindings.lock)
@@ -85,6 +86,7 @@ struct wgr_peer {
 	struct rhash_head name_node;
 	u8 public_key[WGRELAY_KEY_LEN];
 	u8 mac1_key[WGRELAY_KEY_LEN];
+	u8 cookie_key[WGRELAY_KEY_LEN];
 	char name[WGRELAY_NAME_MAXLEN + 1];
 	struct wgr_allowed __rcu *allowed;
 	struct wgr_endpoint static_ep;

@@ -35,7 +35,7 @@ struct bucket_kind {
 	u32 burst;
 };
 
-enum { KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY };
+enum { KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_COOKIE, KIND_COOKIE_ADDRESS };
 
 static const struct bucket_kind kinds[] = {
 	/* WireGuard's own handshake limit, per sender IP:port. */
@@ -44,6 +44,13 @@ static const struct bucket_kind kinds[] = {
 	[KIND_HS_ADDRESS] = { 160, 40 },
 	/* Discovery copies one address (/64) may receive: the relay amplifies little. */
 	[KIND_DISCOVERY] = { 10, 10 },
+	/*
+	 * The relay's cookie replies one IP:port may receive (each smaller than its
+	 * cause), and one address (/64) in all: what spoofed initiations can aim at
+	 * a victim is 6.4 kB/s of them, whatever the rate or the ports.
+	 */
+	[KIND_COOKIE] = { 10, 5 },
+	[KIND_COOKIE_ADDRESS] = { 100, 20 },
 };
 
 struct wgr_bucket {
@@ -226,6 +233,19 @@ bool wgr_ratelimit_address(struct wgr_ratelimit *rl, const struct wgr_endpoint *
 bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst)
 {
 	return limit(rl, KIND_DISCOVERY, dst, false);
+}
+
+/**
+ * wgr_ratelimit_cookie - may the relay send a cookie reply to @dst?
+ * @rl: the buckets
+ * @dst: the initiation's source
+ *
+ * Context: softirq.
+ * Return: true if @dst, and its address, may receive another one now.
+ */
+bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst)
+{
+	return limit(rl, KIND_COOKIE, dst, true) && limit(rl, KIND_COOKIE_ADDRESS, dst, false);
 }
 
 /**

@@ -22,6 +22,7 @@
 #include "device.h"
 #include "messages.h"
 #include "bind.h"
+#include "cookie.h"
 #include "handshake.h"
 #include "ratelimit.h"
 #include "relay.h"
@@ -296,13 +297,14 @@ static bool to_self(struct wgr_device *wgr, const struct wgr_endpoint *to)
  */
 static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_endpoint *src,
 				     struct wgr_peer *target, struct wgr_endpoint *to,
-				     unsigned int fanout, bool *discover)
+				     unsigned int fanout, bool *discover, bool *paired)
 {
 	enum wgrelay_binding_status status;
 	unsigned int n = 0, found;
 
 	*discover = false;
-	if (wgr_pair_route(wgr, src, target, &to[0])) {
+	*paired = wgr_pair_route(wgr, src, target, &to[0]);
+	if (*paired) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_PAIR_ROUTED);
 		return 1;
 	}
@@ -315,6 +317,31 @@ static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_en
 				      target, to + n, fanout);
 	wgr_stat_add(wgr, WGRELAY_STAT_DISCOVERY_FWD, found);
 	return n + found;
+}
+
+/*
+ * Answer an initiation with the relay's own cookie reply, on its target's behalf
+ * (cookie.c): the initiator's retry, five seconds later, carries mac2 that proves
+ * it receives at its address.
+ */
+static void send_cookie(struct wgr_device *wgr, const u8 *msg, const struct wgr_rx *rx,
+			const struct wgr_peer *target)
+{
+	unsigned int head = LL_MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr);
+	struct sk_buff *skb;
+
+	if (!wgr_ratelimit_cookie(&wgr->ratelimit, &rx->src))
+		return;
+	skb = alloc_skb(head + WGR_COOKIE_LEN, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
+		return;
+	}
+	skb_reserve(skb, head);
+	wgr_cookie_reply(&wgr->cookies, msg, &rx->src, target, skb_put(skb, WGR_COOKIE_LEN));
+	/* It starts here: the usual TTL, no DS of its own. */
+	if (!wgr_send(wgr, skb, &rx->src, NULL, 0, WGR_MAX_TTL))
+		wgr_stat_inc(wgr, WGRELAY_STAT_COOKIES_SENT);
 }
 
 /*
@@ -339,9 +366,9 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	const struct wgr_endpoint *src = &rx->src;
 	struct wgr_peer *hints[WGR_SOURCE_RECENT];
 	struct wgr_peer *target = NULL;
+	bool discover, paired, mac2;
 	unsigned int i, n, fanout;
 	struct wgr_endpoint *to;
-	bool discover;
 
 	if (!wgr_ratelimit_initiation(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
@@ -377,14 +404,24 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	if (READ_ONCE(target->dead))
 		goto unlock_drop;
 
-	n = route_initiation(wgr, src, target, to, fanout, &discover);
-	/* Only now that mac1 named a peer is the source worth remembering. */
-	wgr_source_initiated(&wgr->sources, src, target, discover);
+	mac2 = wgr_cookie_mac2_valid(&wgr->cookies, skb->data, src);
+	if (mac2)
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_MAC2);
+	n = route_initiation(wgr, src, target, to, fanout, &discover, &paired);
+	/*
+	 * Only now that mac1 named a peer is the source worth remembering; only a
+	 * source that proved it receives at its address (mac2) may be sent copies of
+	 * others' initiations.
+	 */
+	wgr_source_initiated(&wgr->sources, src, target, discover && mac2);
 	if (n && (wgr_endpoint_eq(&to[0], src) || to_self(wgr, &to[0]))) {
 		/* Never back to where it came from, never to the relay itself. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
 		goto unlock_drop;
 	}
+	/* A session vouches for a pair-routed source; any other proves itself. */
+	if (!mac2 && !paired)
+		send_cookie(wgr, skb->data, rx, target);
 	if (!n) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);
 		goto unlock_drop;

@@ -246,7 +246,11 @@ enum wgrelay_session_attr {
 	 * or answers over an in-flight handshake's limit */			\
 	WGRELAY_STAT(HS_COLLISIONS, hs_collisions, 1)				\
 	/* arrived with a TTL (hop limit) of 1 or less: a loop */		\
-	WGRELAY_STAT(TTL_DROPS, ttl_drops, 1)
+	WGRELAY_STAT(TTL_DROPS, ttl_drops, 1)					\
+	/* the relay's own cookie replies (return routability) */		\
+	WGRELAY_STAT(COOKIES_SENT, cookies_sent, 0)				\
+	/* initiations that carried a valid relay mac2 */			\
+	WGRELAY_STAT(HS_MAC2, hs_mac2, 0)
 
 #define WGRELAY_STAT_ENUM_(name, lower, drop) WGRELAY_STAT_##name,
 enum wgrelay_stat {

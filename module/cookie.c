@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The relay's own cookie replies: return routability with WireGuard's own
+ * mechanism, so that stock peers need no change (trust model v2).
+ *
+ * A peer that receives a cookie reply to its initiation decrypts it with a key
+ * derived from the public key of the peer it initiated to, with the initiation's
+ * mac1 as associated data; the relay knows that public key, so it can answer on
+ * the target's behalf, as WireGuard's cookie.c answers for itself. The peer then
+ * puts mac2, keyed by the cookie, on its messages for two minutes. The cookie is
+ * a keyed hash of the peer's IP address and port under a secret that changes
+ * every two minutes: only a source that receives at its address can have it. A
+ * valid mac2 therefore proves that the datagram's source is real, for as long as
+ * the cookie lasts; it is checked on every datagram, never remembered per
+ * address (a spoofer can send "from" a verified address).
+ *
+ * What a valid mac2 buys: only such sources become discovery candidates, so the
+ * relay never sends copies of initiations toward an address that did not ask
+ * (no amplification). The reply is smaller than the initiation it answers and
+ * limited per destination IP:port, so it amplifies nothing either.
+ */
+#include <linux/random.h>
+#include <crypto/chacha20poly1305.h>
+
+#include "cookie.h"
+#include "messages.h"
+#include "peer.h"
+
+#define WGR_COOKIE_SIZE		16	/* the cookie itself */
+#define WGR_COOKIE_ROTATE	(120 * HZ)
+#define WGR_COOKIE_LABEL	"cookie--"
+/* mac2 follows mac1 and covers every byte before it. */
+#define WGR_INITIATION_MAC2_OFF	(WGR_INITIATION_MAC1_OFF + WGR_MAC1_LEN)
+/* A cookie reply: type, receiver index, nonce, the cookie sealed with its tag. */
+#define WGR_COOKIE_NONCE_OFF	8
+#define WGR_COOKIE_SEALED_OFF	(WGR_COOKIE_NONCE_OFF + XCHACHA20POLY1305_NONCE_SIZE)
+
+static_assert(WGR_COOKIE_SEALED_OFF + WGR_COOKIE_SIZE + CHACHA20POLY1305_AUTHTAG_SIZE ==
+	      WGR_COOKIE_LEN);
+static_assert(WGR_INITIATION_MAC2_OFF + WGR_MAC1_LEN == WGR_INITIATION_LEN);
+
+void wgr_cookies_init(struct wgr_cookies *c)
+{
+	spin_lock_init(&c->lock);
+	get_random_bytes(c->secret, sizeof(c->secret));
+	c->rotated = jiffies;
+}
+
+/**
+ * wgr_cookie_key - the key a peer decrypts cookie replies from @public_key's
+ * owner with
+ * @key: filled with BLAKE2s-256("cookie--" || @public_key)
+ * @public_key: the key of the peer the cookie is sent on behalf of
+ */
+void wgr_cookie_key(u8 key[32], const u8 public_key[32])
+{
+	u8 buf[sizeof(WGR_COOKIE_LABEL) - 1 + WGRELAY_KEY_LEN];
+
+	memcpy(buf, WGR_COOKIE_LABEL, sizeof(WGR_COOKIE_LABEL) - 1);
+	memcpy(buf + sizeof(WGR_COOKIE_LABEL) - 1, public_key, WGRELAY_KEY_LEN);
+	wgr_blake2s(key, 32, buf, sizeof(buf), NULL, 0);
+}
+
+/* Copy the secrets out, rotating them first when they are due. */
+static void secrets(struct wgr_cookies *c, u8 out[2][WGR_COOKIE_SECRET_LEN])
+{
+	spin_lock_bh(&c->lock);
+	if (time_after_eq(jiffies, c->rotated + WGR_COOKIE_ROTATE)) {
+		memcpy(c->secret[1], c->secret[0], WGR_COOKIE_SECRET_LEN);
+		get_random_bytes(c->secret[0], WGR_COOKIE_SECRET_LEN);
+		/* After a long quiet spell the previous secret is stale too. */
+		if (time_after_eq(jiffies, c->rotated + 2 * WGR_COOKIE_ROTATE))
+			get_random_bytes(c->secret[1], WGR_COOKIE_SECRET_LEN);
+		c->rotated = jiffies;
+	}
+	memcpy(out, c->secret, sizeof(c->secret));
+	spin_unlock_bh(&c->lock);
+}
+
+/* The cookie of an IP address and port under one secret. */
+static void make_cookie(u8 cookie[WGR_COOKIE_SIZE], const u8 secret[WGR_COOKIE_SECRET_LEN],
+			const struct wgr_endpoint *src)
+{
+	u8 buf[16 + sizeof(__be16)];
+	unsigned int len;
+
+	if (src->addr.sa_family == AF_INET) {
+		memcpy(buf, &src->addr4.sin_addr, 4);
+		memcpy(buf + 4, &src->addr4.sin_port, 2);
+		len = 6;
+	} else {
+		memcpy(buf, &src->addr6.sin6_addr, 16);
+		memcpy(buf + 16, &src->addr6.sin6_port, 2);
+		len = 18;
+	}
+	wgr_blake2s(cookie, WGR_COOKIE_SIZE, buf, len, secret, WGR_COOKIE_SECRET_LEN);
+}
+
+/**
+ * wgr_cookie_mac2_valid - does an initiation carry the relay's mac2 for its source?
+ * @c: the relay's secrets
+ * @msg: the initiation, WGR_INITIATION_LEN bytes
+ * @src: where it came from
+ *
+ * Checked under the current and the previous secret: a cookie lives up to two
+ * minutes at the peer, which may have taken it just before a rotation.
+ * Context: softirq.
+ * Return: true if mac2 was made with the cookie of @src.
+ */
+bool wgr_cookie_mac2_valid(struct wgr_cookies *c, const u8 *msg,
+			   const struct wgr_endpoint *src)
+{
+	u8 s[2][WGR_COOKIE_SECRET_LEN], cookie[WGR_COOKIE_SIZE], mac[WGR_MAC1_LEN];
+	bool valid = false;
+	int i;
+
+	secrets(c, s);
+	for (i = 0; i < 2 && !valid; i++) {
+		make_cookie(cookie, s[i], src);
+		wgr_blake2s(mac, sizeof(mac), msg, WGR_INITIATION_MAC2_OFF, cookie, sizeof(cookie));
+		valid = !crypto_memneq(mac, msg + WGR_INITIATION_MAC2_OFF, sizeof(mac));
+	}
+	memzero_explicit(s, sizeof(s));
+	memzero_explicit(cookie, sizeof(cookie));
+	return valid;
+}
+
+/**
+ * wgr_cookie_reply - a cookie reply to an initiation, on its target's behalf
+ * @c: the relay's secrets
+ * @msg: the initiation, WGR_INITIATION_LEN bytes
+ * @src: where it came from, where the reply goes
+ * @target: the peer its mac1 names: the initiator decrypts with its key
+ * @out: filled with the WGR_COOKIE_LEN bytes of the reply
+ *
+ * Context: softirq.
+ */
+void wgr_cookie_reply(struct wgr_cookies *c, const u8 *msg, const struct wgr_endpoint *src,
+		      const struct wgr_peer *target, u8 *out)
+{
+	u8 s[2][WGR_COOKIE_SECRET_LEN], cookie[WGR_COOKIE_SIZE];
+
+	secrets(c, s);
+	make_cookie(cookie, s[0], src);
+	memset(out, 0, WGR_COOKIE_SEALED_OFF);
+	out[0] = WGR_MSG_COOKIE;
+	/* The receiver index is the initiation's sender index, as loaded from the wire. */
+	memcpy(out + 4, msg + WGR_INITIATION_SENDER_OFF, 4);
+	get_random_bytes(out + WGR_COOKIE_NONCE_OFF, XCHACHA20POLY1305_NONCE_SIZE);
+	xchacha20poly1305_encrypt(out + WGR_COOKIE_SEALED_OFF, cookie, sizeof(cookie),
+				  msg + WGR_INITIATION_MAC1_OFF, WGR_MAC1_LEN,
+				  out + WGR_COOKIE_NONCE_OFF, target->cookie_key);
+	memzero_explicit(s, sizeof(s));
+	memzero_explicit(cookie, sizeof(cookie));
+}
