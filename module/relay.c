@@ -288,31 +288,31 @@ static bool to_self(struct wgr_device *wgr, const struct wgr_endpoint *to)
 /*
  * Where an initiation from @src for @target goes (trust model v2): along a live
  * session @src initiated with @target, wherever @target is in it (pair routing);
- * else to @target's binding. Discovery copies go beside it only when the binding
- * is stale or absent: a live or static binding, or a live session, is proof
- * enough of where @target is, and copies to candidates would hand an attacker
- * the initiation's sender index and a staging opportunity.
- * Return: the number of endpoints in @to (up to 1 + @fanout); *@discover says
- * whether the rest were discovery copies.
+ * else to @target's binding. Discovery copies go beside it when the binding is
+ * stale or absent, or on failure (@failing: @src proved its address, and its
+ * last two initiations for @target went unanswered); otherwise a live session,
+ * or a live or static binding, is proof enough of where @target is, and copies
+ * to candidates would hand out the initiation's sender index for nothing.
+ * Return: the number of endpoints in @to (up to 1 + @fanout); *@paired says
+ * whether a session routed it.
  */
 static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_endpoint *src,
-				     struct wgr_peer *target, struct wgr_endpoint *to,
-				     unsigned int fanout, bool *discover, bool *paired)
+				     struct wgr_peer *target, bool failing,
+				     struct wgr_endpoint *to, unsigned int fanout, bool *paired)
 {
-	enum wgrelay_binding_status status;
+	enum wgrelay_binding_status status = WGRELAY_BINDING_STATUS_NONE;
 	unsigned int n = 0, found;
 
-	*discover = false;
 	*paired = wgr_pair_route(wgr, src, target, &to[0]);
 	if (*paired) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_PAIR_ROUTED);
-		return 1;
-	}
-	if (wgr_bind_route(wgr, target, &to[0], &status))
 		n = 1;
-	if (status == WGRELAY_BINDING_STATUS_LIVE || status == WGRELAY_BINDING_STATUS_STATIC)
+	} else if (wgr_bind_route(wgr, target, &to[0], &status)) {
+		n = 1;
+	}
+	if (!failing && (*paired || status == WGRELAY_BINDING_STATUS_LIVE ||
+			 status == WGRELAY_BINDING_STATUS_STATIC))
 		return n;
-	*discover = true;
 	found = wgr_source_candidates(&wgr->sources, &wgr->ratelimit, src, n ? &to[0] : NULL,
 				      target, to + n, fanout);
 	wgr_stat_add(wgr, WGRELAY_STAT_DISCOVERY_FWD, found);
@@ -366,7 +366,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	const struct wgr_endpoint *src = &rx->src;
 	struct wgr_peer *hints[WGR_SOURCE_RECENT];
 	struct wgr_peer *target = NULL;
-	bool discover, paired, mac2;
+	bool paired, mac2;
 	unsigned int i, n, fanout;
 	struct wgr_endpoint *to;
 
@@ -407,13 +407,15 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	mac2 = wgr_cookie_mac2_valid(&wgr->cookies, skb->data, src);
 	if (mac2)
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_MAC2);
-	n = route_initiation(wgr, src, target, to, fanout, &discover, &paired);
+	n = route_initiation(wgr, src, target,
+			     mac2 && wgr_source_failing(&wgr->sources, src, target),
+			     to, fanout, &paired);
 	/*
 	 * Only now that mac1 named a peer is the source worth remembering; only a
 	 * source that proved it receives at its address (mac2) may be sent copies of
 	 * others' initiations.
 	 */
-	wgr_source_initiated(&wgr->sources, src, target, discover && mac2);
+	wgr_source_initiated(&wgr->sources, src, target, n > 0, mac2);
 	if (n && (wgr_endpoint_eq(&to[0], src) || to_self(wgr, &to[0]))) {
 		/* Never back to where it came from, never to the relay itself. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Handshake sources: endpoints that send initiations, with the targets they
- * initiated to (tried first when their next mac1 is checked), the targets they
- * could not reach (which makes them discovery candidates: a peer behind NAT with
- * PersistentKeepalive keeps initiating until it is found), and the peer last
- * proven to be at them (the first guess for whom a response is for).
+ * initiated to (tried first when their next mac1 is checked) and when their
+ * initiations to each were forwarded (two forwarded and unconfirmed make the
+ * next one with mac2 a discovery trigger: discovery on failure), whether they
+ * are discovery candidates (an initiation with the relay's mac2, none confirmed
+ * since: a peer behind NAT with PersistentKeepalive keeps initiating until it
+ * is found), and the peer last proven to be at them (the first guess for whom
+ * a response is for).
  *
  * A source is remembered only once its mac1 named a peer; the table is bounded
  * (the least recently active is forgotten) and a source expires
@@ -18,6 +21,21 @@
 
 #define WGR_MAX_SOURCES		4096
 #define WGR_PENDING_TIMEOUT	(30 * HZ)
+/* Discovery on failure: two forwards within this, neither confirmed within... */
+#define WGR_FAIL_WINDOW		(15 * HZ)
+/* ...this (WireGuard retries after 5 s; a confirmation takes one round trip). */
+#define WGR_FAIL_AFTER		(5 * HZ)
+
+/**
+ * struct wgr_source_try - initiations from a source to one target
+ * @target: the peer
+ * @fwd: jiffies of the last two that were forwarded, newest first (0: none);
+ *       a confirmation clears them
+ */
+struct wgr_source_try {
+	struct wgr_peer *target;
+	unsigned long fwd[2];
+};
 
 /**
  * struct wgr_source - one endpoint that sends initiations
@@ -26,7 +44,8 @@
  * @ep: the endpoint (its local address too: discovery copies are sent from it)
  * @last: jiffies of its last initiation
  * @recent: targets of its initiations, most recent first
- * @pending: targets it initiated to that had no live endpoint: it is a candidate
+ * @pending: targets of its initiations that carried the relay's mac2 and are not
+ *           confirmed: it is a discovery candidate for peers that may talk to them
  * @pending_since: jiffies for each of @pending
  * @owner: the peer last proven to be at @ep (a handshake from it was confirmed)
  */
@@ -35,7 +54,7 @@ struct wgr_source {
 	struct list_head lru;
 	struct wgr_endpoint ep;
 	unsigned long last;
-	struct wgr_peer *recent[WGR_SOURCE_RECENT];
+	struct wgr_source_try recent[WGR_SOURCE_RECENT];
 	struct wgr_peer *pending[WGR_SOURCE_PENDING];
 	unsigned long pending_since[WGR_SOURCE_PENDING];
 	struct wgr_peer *owner;
@@ -129,8 +148,8 @@ void wgr_sources_forget_peer(struct wgr_sources *srcs, struct wgr_peer *peer)
 	spin_lock_bh(&srcs->lock);
 	list_for_each_entry(src, &srcs->lru, lru) {
 		for (i = 0; i < WGR_SOURCE_RECENT; i++)
-			if (src->recent[i] == peer)
-				src->recent[i] = NULL;
+			if (src->recent[i].target == peer)
+				memset(&src->recent[i], 0, sizeof(src->recent[i]));
 		for (i = 0; i < WGR_SOURCE_PENDING; i++)
 			if (src->pending[i] == peer)
 				src->pending[i] = NULL;
@@ -153,13 +172,12 @@ void wgr_source_hints(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
 		      struct wgr_peer *hints[WGR_SOURCE_RECENT])
 {
 	struct wgr_source *src;
+	int i;
 
 	spin_lock_bh(&srcs->lock);
 	src = source_lookup(srcs, ep);
-	if (src)
-		memcpy(hints, src->recent, sizeof(src->recent));
-	else
-		memset(hints, 0, sizeof(src->recent));
+	for (i = 0; i < WGR_SOURCE_RECENT; i++)
+		hints[i] = src ? src->recent[i].target : NULL;
 	spin_unlock_bh(&srcs->lock);
 }
 
@@ -203,20 +221,75 @@ static void mru_insert(struct wgr_peer **arr, unsigned long *since, unsigned int
 	}
 }
 
+/* Move @target's try to the front of @src's recent ones, made if new. */
+static struct wgr_source_try *try_front(struct wgr_source *src, struct wgr_peer *target)
+{
+	unsigned int i, at = WGR_SOURCE_RECENT - 1;
+	struct wgr_source_try t = { .target = target };
+
+	for (i = 0; i < WGR_SOURCE_RECENT; i++) {
+		if (src->recent[i].target == target) {
+			at = i;
+			t = src->recent[i];
+			break;
+		}
+	}
+	memmove(&src->recent[1], &src->recent[0], at * sizeof(src->recent[0]));
+	src->recent[0] = t;
+	return &src->recent[0];
+}
+
+/**
+ * wgr_source_failing - have an endpoint's initiations to @target been failing?
+ * @srcs: the sources
+ * @ep: the endpoint
+ * @target: the peer
+ *
+ * Discovery on failure (trust model v2): the two previous initiations from @ep
+ * for @target were forwarded within WGR_FAIL_WINDOW and neither was confirmed
+ * within WGR_FAIL_AFTER. Whatever sits at @target's binding, or at the end of a
+ * pair route, does not answer: a squatter, or a peer that has moved.
+ * Context: softirq.
+ * Return: true if so.
+ */
+bool wgr_source_failing(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
+			struct wgr_peer *target)
+{
+	struct wgr_source *src;
+	bool failing = false;
+	int i;
+
+	spin_lock_bh(&srcs->lock);
+	src = source_lookup(srcs, ep);
+	for (i = 0; src && i < WGR_SOURCE_RECENT; i++) {
+		const unsigned long *fwd = src->recent[i].fwd;
+
+		if (src->recent[i].target != target)
+			continue;
+		failing = fwd[0] && fwd[1] && time_before(jiffies, fwd[1] + WGR_FAIL_WINDOW) &&
+			  time_after_eq(jiffies, fwd[0] + WGR_FAIL_AFTER);
+		break;
+	}
+	spin_unlock_bh(&srcs->lock);
+	return failing;
+}
+
 /**
  * wgr_source_initiated - an endpoint sent an initiation whose mac1 named @target
  * @srcs: the sources
  * @ep: the endpoint (remembered, with its local address, if new)
  * @target: the peer
- * @pending: @target had no live endpoint: @ep becomes a discovery candidate
+ * @forwarded: the initiation was sent on (for wgr_source_failing())
+ * @candidate: it carried the relay's mac2: @ep becomes a discovery candidate
  *
  * When the table is full the least recently active source is forgotten.
  * Context: softirq.
  */
 void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
-			  struct wgr_peer *target, bool pending)
+			  struct wgr_peer *target, bool forwarded, bool candidate)
 {
 	u32 hash = ep_hash(srcs, ep);
+	struct wgr_source_try *t;
 	struct wgr_source *src;
 
 	spin_lock_bh(&srcs->lock);
@@ -237,9 +310,12 @@ void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *e
 	src->ep = *ep;
 	src->last = jiffies;
 	list_move_tail(&src->lru, &srcs->lru);
-	if (src->recent[0] != target)
-		mru_insert(src->recent, NULL, WGR_SOURCE_RECENT, target);
-	if (pending)
+	t = try_front(src, target);
+	if (forwarded) {
+		t->fwd[1] = t->fwd[0];
+		t->fwd[0] = jiffies ?: 1;
+	}
+	if (candidate)
 		mru_insert(src->pending, src->pending_since, WGR_SOURCE_PENDING, target);
 out:
 	spin_unlock_bh(&srcs->lock);
@@ -263,8 +339,7 @@ static bool address_taken(const struct wgr_endpoint *out, unsigned int n,
 }
 
 /**
- * wgr_source_candidates - where to send copies of an initiation for a peer with no
- * live endpoint
+ * wgr_source_candidates - where to send copies of an initiation for discovery
  * @srcs: the sources
  * @rl: the relay's buckets: each address receives few copies a second
  * @from: the initiator's endpoint, never a candidate
@@ -273,9 +348,10 @@ static bool address_taken(const struct wgr_endpoint *out, unsigned int n,
  * @out: filled with up to @max endpoints
  * @max: the fanout
  *
- * A candidate is a source that initiated, within WGR_PENDING_TIMEOUT, to a peer
- * that had no live endpoint and that may talk to @target; the most recently
- * active come first, one per address (IPv6: /64), so that one host's many ports
+ * A candidate is a source whose initiation with the relay's mac2, within
+ * WGR_PENDING_TIMEOUT and not confirmed since, was for a peer that may talk to
+ * @target: it proved it receives at its address. The most recently active come
+ * first, one per address (IPv6: /64), so that one host's many ports
  * cannot fill a fanout. A wrong recipient cannot decrypt the copy and drops it.
  * Context: softirq.
  * Return: the number of endpoints in @out.
@@ -328,8 +404,8 @@ static void drop_pending(struct wgr_source *src, struct wgr_peer *target)
  * @resp_ep: where the responder is
  * @responder: the peer the initiation's mac1 named
  *
- * Neither is looking for the other any more, and the initiator's endpoint is the
- * first guess for whom its next response is for.
+ * Neither is looking for the other any more; the initiator's endpoint is no
+ * longer a candidate, and is the first guess for whom its next response is for.
  * Context: softirq.
  */
 void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *ini_ep,
@@ -341,8 +417,14 @@ void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *i
 	spin_lock_bh(&srcs->lock);
 	src = source_lookup(srcs, ini_ep);
 	if (src && !READ_ONCE(initiator->dead)) {
+		int i;
+
 		src->owner = initiator;
-		drop_pending(src, responder);
+		/* Its initiation was confirmed: no longer a candidate, not failing. */
+		memset(src->pending, 0, sizeof(src->pending));
+		for (i = 0; i < WGR_SOURCE_RECENT; i++)
+			if (src->recent[i].target == responder)
+				memset(src->recent[i].fwd, 0, sizeof(src->recent[i].fwd));
 	}
 	src = source_lookup(srcs, resp_ep);
 	if (src)

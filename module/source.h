@@ -41,7 +41,9 @@ void wgr_source_hints(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
 		      struct wgr_peer *hints[WGR_SOURCE_RECENT]);
 struct wgr_peer *wgr_source_owner(struct wgr_sources *srcs, const struct wgr_endpoint *ep);
 void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
-			  struct wgr_peer *target, bool pending);
+			  struct wgr_peer *target, bool forwarded, bool candidate);
+bool wgr_source_failing(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
+			struct wgr_peer *target);
 unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimit *rl,
 				   const struct wgr_endpoint *from,
 				   const struct wgr_endpoint *skip, struct wgr_peer *target,
