@@ -15,6 +15,7 @@
 
 #include "device.h"
 #include "procfs.h"
+#include "relay.h"
 #include "socket.h"
 #include "sysfs.h"
 
@@ -105,6 +106,7 @@ static int wgr_stop(struct net_device *dev)
 	mutex_lock(&wgr->lock);
 	wgr_socket_close(wgr);
 	cancel_delayed_work_sync(&wgr->gc_work);
+	wgr_scans_stop(&wgr->scans);
 	/* What was learned belongs to sockets that are gone: peers will re-handshake. */
 	wgr_state_flush(wgr, __WGRELAY_FLUSH_ALL);
 	mutex_unlock(&wgr->lock);
@@ -148,6 +150,7 @@ static void wgr_destruct(struct net_device *dev)
 
 	/* Down already closed the sockets and stopped the gc: nothing reaches the state. */
 	cancel_delayed_work_sync(&wgr->gc_work);
+	wgr_scans_stop(&wgr->scans);
 	wgr_peers_destroy(wgr);
 	wgr_state_destroy(&wgr->state);
 	free_percpu(wgr->stats);
@@ -204,6 +207,7 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 	wgr_sources_init(&wgr->sources);
 	wgr_ratelimit_init(&wgr->ratelimit);
 	wgr_cookies_init(&wgr->cookies);
+	wgr_scans_init(&wgr->scans, wgr_relay_scan_work);
 	ret = wgr_state_init(&wgr->state);
 	if (ret)
 		goto err_peers;

@@ -14,6 +14,7 @@
 #include "handshake.h"
 #include "peer.h"
 #include "ratelimit.h"
+#include "scan.h"
 #include "session.h"
 #include "source.h"
 
@@ -51,6 +52,7 @@ struct wgr_config {
  * @sources: endpoints that send initiations (source.c)
  * @ratelimit: token buckets and the mac1 scan budget (ratelimit.c)
  * @cookies: the secrets of the relay's own cookie replies (cookie.c)
+ * @scans: handshakes waiting for a scan of every peer's mac1 (scan.c)
  * @stats: per-CPU counters indexed by enum wgrelay_stat
  * @gc_work: periodic expiry of learned state
  * @list: entry in the per-namespace list of relays (procfs)
@@ -69,6 +71,7 @@ struct wgr_device {
 	struct wgr_sources sources;
 	struct wgr_ratelimit ratelimit;
 	struct wgr_cookies cookies;
+	struct wgr_scans scans;
 	struct wgr_pcpu_stats __percpu *stats;
 	struct delayed_work gc_work;
 	struct list_head list;

@@ -35,7 +35,7 @@
  */
 struct wgr_forward {
 	struct wgr_endpoint ep;
-	u8 answers[2];
+	u8 answers[WGR_ANSWER_PEEK];
 	u8 strays;
 };
 
@@ -226,7 +226,8 @@ static bool same_address(const struct wgr_endpoint *a, const struct wgr_endpoint
  * @hss: the handshakes
  * @sender: the answer's receiver index: the initiation's sender index
  * @from: where the answer came from
- * @kind: a response or a cookie reply
+ * @kind: a response or a cookie reply; or WGR_ANSWER_PEEK, to look again at a
+ *        response already accepted (nothing is counted then)
  * @out: filled with what the caller needs of the handshake
  *
  * If a replay made two records match, the oldest, the genuine one, wins. A
@@ -267,7 +268,12 @@ int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,
 			match = found;
 		}
 	}
-	if (best) {
+	if (best && kind == WGR_ANSWER_PEEK) {
+		ret = 0;
+		out->initiator = best->initiator;
+		out->target = best->target;
+		out->leaked = best->n_fwd > 1;
+	} else if (best) {
 		ret = -EDQUOT;
 		if (match->strays < WGR_MAX_STRAYS && match->answers[kind] < WGR_MAX_ANSWERS) {
 			match->answers[kind]++;

@@ -41,7 +41,11 @@ struct wgr_answer {
 	bool leaked;
 };
 
-enum wgr_answer_kind { WGR_ANSWER_RESPONSE, WGR_ANSWER_COOKIE };
+/*
+ * What an answer is: a response or a cookie reply, each counted against its
+ * endpoint; or a look at a response already counted (the scan worker's).
+ */
+enum wgr_answer_kind { WGR_ANSWER_RESPONSE, WGR_ANSWER_COOKIE, WGR_ANSWER_PEEK };
 
 void wgr_handshakes_init(struct wgr_handshakes *hss);
 void wgr_handshakes_flush(struct wgr_handshakes *hss);

@@ -26,6 +26,7 @@
 #include "handshake.h"
 #include "ratelimit.h"
 #include "relay.h"
+#include "scan.h"
 #include "session.h"
 #include "socket.h"
 #include "source.h"
@@ -67,18 +68,6 @@ static enum wgr_message_type skb_message(struct sk_buff *skb)
 /* The most hops a relayed datagram may still make (Linux's default TTL). */
 #define WGR_MAX_TTL 64
 
-/**
- * struct wgr_rx - what the relay keeps of a datagram's IP header
- * @src: where it came from, and which local address it was sent to
- * @ds: its DSCP and ECN bits, which travel with it
- * @ttl: the TTL (hop limit) it leaves with
- */
-struct wgr_rx {
-	struct wgr_endpoint src;
-	u8 ds;
-	u8 ttl;
-};
-
 /*
  * Read the IP header: the source, what goes on with the datagram, and whether it
  * may be relayed at all. A datagram that has used up its TTL has been going round
@@ -87,7 +76,7 @@ struct wgr_rx {
  * (IPv4 drops those itself as martians; IPv6 does not).
  * Return: 0, or the counter to drop it under.
  */
-static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx)
+static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx, bool check_local)
 {
 	const struct udphdr *uh = udp_hdr(skb);
 	struct wgr_endpoint *ep = &rx->src;
@@ -122,6 +111,16 @@ static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx)
 		return WGRELAY_STAT_RX_INVALID;
 	}
 	if (unlikely(from_lo && uh->source == inet_sk(sk)->inet_sport))
+		return WGRELAY_STAT_LOOP_DROPS;
+	/*
+	 * IPv4 drops a local source from outside as a martian, unless accept_local
+	 * is on: a FIB lookup then, for handshakes only. Data must match a session
+	 * endpoint, which a handshake made, or carry a fresh counter on a secret
+	 * index to roam; a datagram it relays to the relay's own port comes back
+	 * over loopback and is dropped just above, and its TTL ends any other loop.
+	 */
+	if (unlikely(ep->addr.sa_family == AF_INET && !from_lo && check_local &&
+		     inet_addr_type(sock_net(sk), ep->addr4.sin_addr.s_addr) == RTN_LOCAL))
 		return WGRELAY_STAT_LOOP_DROPS;
 	if (unlikely(ttl <= 1))
 		return WGRELAY_STAT_TTL_DROPS;
@@ -236,23 +235,30 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
 	return sent;
 }
 
-/*
- * Whose mac1 is this? The source's recent targets are tried first; then every
- * peer, within the relay's scan budget. Called under RCU without any lock: the
- * scan can be long. Return: the peer, NULL, or ERR_PTR(-EBUSY) when the budget
- * is spent.
- */
-static struct wgr_peer *find_receiver(struct wgr_device *wgr, const u8 *msg,
-				      unsigned int mac_off, struct wgr_peer **hints,
-				      unsigned int n_hints)
+/* Whose mac1 is this, among the source's recent targets? */
+static struct wgr_peer *find_hinted(const u8 *msg, unsigned int mac_off,
+				    struct wgr_peer *const *hints, unsigned int n_hints)
 {
-	struct wgr_peer *peer, *found = NULL;
 	unsigned int i;
-	u32 tried = 0;
 
 	for (i = 0; i < n_hints; i++)
 		if (hints[i] && wgr_mac1_valid(msg, mac_off, hints[i]->mac1_key))
 			return hints[i];
+	return NULL;
+}
+
+/*
+ * Whose mac1 is this, among every peer? Within the relay's scan budget; in
+ * softirq only for a relay of at most WGR_SCAN_INLINE peers, else in the scan
+ * worker, with bottom halves enabled. Called under RCU without any lock.
+ * Return: the peer, NULL, or ERR_PTR(-EBUSY) when the budget is spent.
+ */
+static struct wgr_peer *find_receiver(struct wgr_device *wgr, const u8 *msg,
+				      unsigned int mac_off)
+{
+	struct wgr_peer *peer, *found = NULL;
+	u32 tried = 0;
+
 	if (!wgr_scan_allow(&wgr->ratelimit))
 		return ERR_PTR(-EBUSY);
 	list_for_each_entry_rcu(peer, &wgr->peers.list, list) {
@@ -264,6 +270,23 @@ static struct wgr_peer *find_receiver(struct wgr_device *wgr, const u8 *msg,
 	}
 	wgr_scan_charge(&wgr->ratelimit, tried);
 	return found;
+}
+
+/* May a scan of every peer run here, in softirq? */
+static bool scan_inline(struct wgr_device *wgr)
+{
+	return READ_ONCE(wgr->peers.count) <= WGR_SCAN_INLINE;
+}
+
+/* Leave a handshake for the scan worker: at most two seconds of its budget wait. */
+static void scan_later(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx,
+		       bool verified)
+{
+	u32 peers = max_t(u32, READ_ONCE(wgr->peers.count), 1);
+
+	if (!wgr_scan_queue(&wgr->scans, skb, rx, verified,
+			    2 * READ_ONCE(wgr->ratelimit.scan_rate) / peers))
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
 }
 
 /* Count why no receiver was found: over the scan budget, or nobody's mac1. */
@@ -360,50 +383,26 @@ static bool vouched(struct wgr_device *wgr, const struct wgr_endpoint *src,
 		wgr_peer_bound_at(owner, src));
 }
 
-static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
-			     const struct wgr_rx *rx)
+/*
+ * An initiation whose target is known: route it, remember it, answer it with a
+ * cookie where it must prove its address, and send it on.
+ * Context: softirq or BH off, under RCU (@target is alive). Consumes @skb.
+ */
+static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx,
+			  struct wgr_peer *target)
 {
 	const struct wgr_endpoint *src = &rx->src;
-	struct wgr_peer *hints[WGR_SOURCE_RECENT];
-	struct wgr_peer *target = NULL;
-	bool paired, mac2;
-	unsigned int i, n, fanout;
+	unsigned int n, fanout = READ_ONCE(wgr->cfg.discovery_fanout);
 	struct wgr_endpoint *to;
+	bool paired, mac2;
 
-	if (!wgr_ratelimit_initiation(&wgr->ratelimit, src)) {
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
+	if (READ_ONCE(target->dead))
 		goto drop;
-	}
-	fanout = READ_ONCE(wgr->cfg.discovery_fanout);
 	to = kmalloc_array(fanout + 1, sizeof(*to), GFP_ATOMIC);
 	if (unlikely(!to)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
 		goto drop;
 	}
-
-	/* The peers found stay valid under RCU: a peer is freed after a grace period. */
-	rcu_read_lock();
-	wgr_source_hints(&wgr->sources, src, hints);
-	for (i = 0; i < ARRAY_SIZE(hints) && !target; i++)
-		if (hints[i] && wgr_mac1_valid(skb->data, WGR_INITIATION_MAC1_OFF,
-					       hints[i]->mac1_key))
-			target = hints[i];
-	/* Anything else pays its address's ceiling before it may cost a scan. */
-	if (!(target && vouched(wgr, src, target)) &&
-	    !wgr_ratelimit_address(&wgr->ratelimit, src)) {
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
-		goto unlock_drop;
-	}
-	if (!target) {
-		target = find_receiver(wgr, skb->data, WGR_INITIATION_MAC1_OFF, NULL, 0);
-		if (IS_ERR_OR_NULL(target)) {
-			count_no_receiver(wgr, target);
-			goto unlock_drop;
-		}
-	}
-	if (READ_ONCE(target->dead))
-		goto unlock_drop;
-
 	mac2 = wgr_cookie_mac2_valid(&wgr->cookies, skb->data, src);
 	if (mac2)
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_MAC2);
@@ -419,31 +418,70 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	if (n && (wgr_endpoint_eq(&to[0], src) || to_self(wgr, &to[0]))) {
 		/* Never back to where it came from, never to the relay itself. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
-		goto unlock_drop;
+		goto free_drop;
 	}
 	/* A session vouches for a pair-routed source; any other proves itself. */
 	if (!mac2 && !paired)
 		send_cookie(wgr, skb->data, rx, target);
 	if (!n) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);
-		goto unlock_drop;
+		goto free_drop;
 	}
 	if (!wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data), src,
 				  target, to, n)) {
 		/* Nobody could answer it: do not send it. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
-		goto unlock_drop;
+		goto free_drop;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
-	rcu_read_unlock();
-
 	send_copies(wgr, skb, rx, to, n);
 	kfree(to);
 	return;
 
+free_drop:
+	kfree(to);
+drop:
+	kfree_skb(skb);
+}
+
+static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
+			     const struct wgr_rx *rx)
+{
+	const struct wgr_endpoint *src = &rx->src;
+	struct wgr_peer *hints[WGR_SOURCE_RECENT];
+	struct wgr_peer *target;
+
+	if (!wgr_ratelimit_initiation(&wgr->ratelimit, src)) {
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
+		goto drop;
+	}
+	/* The peers found stay valid under RCU: a peer is freed after a grace period. */
+	rcu_read_lock();
+	wgr_source_hints(&wgr->sources, src, hints);
+	target = find_hinted(skb->data, WGR_INITIATION_MAC1_OFF, hints, ARRAY_SIZE(hints));
+	/* Anything else pays its address's ceiling before it may cost a scan. */
+	if (!(target && vouched(wgr, src, target)) &&
+	    !wgr_ratelimit_address(&wgr->ratelimit, src)) {
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
+		goto unlock_drop;
+	}
+	if (!target && !scan_inline(wgr)) {
+		rcu_read_unlock();
+		scan_later(wgr, skb, rx, wgr_cookie_mac2_valid(&wgr->cookies, skb->data, src));
+		return;
+	}
+	if (!target)
+		target = find_receiver(wgr, skb->data, WGR_INITIATION_MAC1_OFF);
+	if (IS_ERR_OR_NULL(target)) {
+		count_no_receiver(wgr, target);
+		goto unlock_drop;
+	}
+	initiation_to(wgr, skb, rx, target);
+	rcu_read_unlock();
+	return;
+
 unlock_drop:
 	rcu_read_unlock();
-	kfree(to);
 drop:
 	kfree_skb(skb);
 }
@@ -466,49 +504,127 @@ static int answer(struct wgr_device *wgr, u32 receiver, const struct wgr_endpoin
 	}
 }
 
-static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
-			   const struct wgr_rx *rx)
+/*
+ * A response to a forwarded initiation whose initiator is known: make the pair's
+ * sessions and send it on. Context: softirq or BH off, under RCU. Consumes @skb.
+ */
+static void response_from(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx,
+			  const struct wgr_answer *hs, struct wgr_peer *initiator)
 {
-	u32 receiver = wgr_response_receiver(skb->data);
-	const struct wgr_endpoint *src = &rx->src;
-	struct wgr_peer *initiator, *hint;
-	struct wgr_answer hs;
-	int why, ret;
+	int ret;
 
-	/* From here the peers stay valid even if they are being removed. */
-	rcu_read_lock();
-	why = answer(wgr, receiver, src, WGR_ANSWER_RESPONSE, &hs);
-	if (why) {
-		wgr_stat_inc(wgr, why);
-		goto unlock_drop;
-	}
-	hint = wgr_source_owner(&wgr->sources, &hs.initiator);
-	initiator = find_receiver(wgr, skb->data, WGR_RESPONSE_MAC1_OFF, &hint, 1);
-	if (IS_ERR_OR_NULL(initiator)) {
-		count_no_receiver(wgr, initiator);
-		goto unlock_drop;
-	}
-	if (!wgr_peers_may_talk(initiator, hs.target)) {
+	if (!wgr_peers_may_talk(initiator, hs->target)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_DENIED);
-		goto unlock_drop;
+		goto drop;
 	}
-	ret = wgr_pair_create(wgr, &hs, receiver, initiator, wgr_response_sender(skb->data), src);
+	ret = wgr_pair_create(wgr, hs, wgr_response_receiver(skb->data), initiator,
+			      wgr_response_sender(skb->data), &rx->src);
 	if (ret) {
 		wgr_stat_inc(wgr, ret == -EEXIST ? WGRELAY_STAT_HS_COLLISIONS :
 				  ret == -ENOSPC ? WGRELAY_STAT_SESSIONS_FULL :
 				  ret == -ENOENT ? WGRELAY_STAT_HS_UNSOLICITED :
 						   WGRELAY_STAT_TX_ERRORS);
-		goto unlock_drop;
+		goto drop;
 	}
-	rcu_read_unlock();
 	wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_CREATED, 2);
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_RESPONSES);
-	send_copies(wgr, skb, rx, &hs.initiator, 1);
+	send_copies(wgr, skb, rx, &hs->initiator, 1);
+	return;
+
+drop:
+	kfree_skb(skb);
+}
+
+static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
+			   const struct wgr_rx *rx)
+{
+	struct wgr_peer *initiator, *hint;
+	struct wgr_answer hs;
+	int why;
+
+	/* From here the peers stay valid even if they are being removed. */
+	rcu_read_lock();
+	why = answer(wgr, wgr_response_receiver(skb->data), &rx->src, WGR_ANSWER_RESPONSE, &hs);
+	if (why) {
+		wgr_stat_inc(wgr, why);
+		goto unlock_drop;
+	}
+	hint = wgr_source_owner(&wgr->sources, &hs.initiator);
+	initiator = find_hinted(skb->data, WGR_RESPONSE_MAC1_OFF, &hint, 1);
+	if (!initiator && !scan_inline(wgr)) {
+		/* It answers what the relay forwarded: it goes to the head of the queue. */
+		rcu_read_unlock();
+		scan_later(wgr, skb, rx, true);
+		return;
+	}
+	if (!initiator)
+		initiator = find_receiver(wgr, skb->data, WGR_RESPONSE_MAC1_OFF);
+	if (IS_ERR_OR_NULL(initiator)) {
+		count_no_receiver(wgr, initiator);
+		goto unlock_drop;
+	}
+	response_from(wgr, skb, rx, &hs, initiator);
+	rcu_read_unlock();
 	return;
 
 unlock_drop:
 	rcu_read_unlock();
 	kfree_skb(skb);
+}
+
+/*
+ * One handshake from the scan queue: the scan runs with bottom halves enabled
+ * (softirqs, and so the relay's data path, go on on this CPU meanwhile); what
+ * follows runs as it would have in softirq.
+ */
+static void scan_one(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx)
+{
+	bool init = skb->data[0] == WGR_MSG_INITIATION;
+	struct wgr_answer hs;
+	struct wgr_peer *peer;
+
+	rcu_read_lock();
+	peer = find_receiver(wgr, skb->data, init ? WGR_INITIATION_MAC1_OFF : WGR_RESPONSE_MAC1_OFF);
+	if (IS_ERR_OR_NULL(peer)) {
+		count_no_receiver(wgr, peer);
+		goto drop;
+	}
+	local_bh_disable();
+	if (init) {
+		initiation_to(wgr, skb, rx, peer);
+	} else if (!wgr_handshake_answer(&wgr->handshakes, wgr_response_receiver(skb->data),
+					 &rx->src, WGR_ANSWER_PEEK, &hs)) {
+		/* Accepted (and counted) before it was queued; still in flight? */
+		response_from(wgr, skb, rx, &hs, peer);
+	} else {
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_UNSOLICITED);
+		kfree_skb(skb);
+	}
+	local_bh_enable();
+	rcu_read_unlock();
+	return;
+
+drop:
+	rcu_read_unlock();
+	kfree_skb(skb);
+}
+
+/**
+ * wgr_relay_scan_work - the scan worker: handshakes that need every peer's mac1
+ * @work: wgr_device.scans.work
+ *
+ * Context: process (system_unbound_wq).
+ */
+void wgr_relay_scan_work(struct work_struct *work)
+{
+	struct wgr_device *wgr = container_of(work, struct wgr_device, scans.work);
+	struct sk_buff *skb;
+	struct wgr_rx rx;
+
+	while ((skb = wgr_scan_next(&wgr->scans, &rx))) {
+		scan_one(wgr, skb, &rx);
+		cond_resched();
+	}
 }
 
 static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx)
@@ -546,7 +662,8 @@ int wgr_relay_rcv(struct sock *sk, struct sk_buff *skb)
 	wgr_stat_inc(wgr, WGRELAY_STAT_RX_PACKETS);
 	wgr_stat_add(wgr, WGRELAY_STAT_RX_BYTES, skb->len);
 	type = skb_message(skb);
-	why = type == WGR_MSG_INVALID ? WGRELAY_STAT_RX_INVALID : skb_rx(sk, skb, &rx);
+	why = type == WGR_MSG_INVALID ? WGRELAY_STAT_RX_INVALID :
+	      skb_rx(sk, skb, &rx, type != WGR_MSG_DATA);
 	if (unlikely(why)) {
 		wgr_stat_inc(wgr, why);
 		goto drop;

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _WGR_SCAN_H
+#define _WGR_SCAN_H
+
+#include <linux/skbuff.h>
+#include <linux/workqueue.h>
+
+#include "peer.h"
+
+struct wgr_device;
+
+/**
+ * struct wgr_rx - what the relay keeps of a datagram's IP header
+ * @src: where it came from, and which local address it was sent to
+ * @ds: its DSCP and ECN bits, which travel with it
+ * @ttl: the TTL (hop limit) it leaves with
+ *
+ * A datagram waiting for the scan worker carries it in its skb->cb.
+ */
+struct wgr_rx {
+	struct wgr_endpoint src;
+	u8 ds;
+	u8 ttl;
+};
+
+/**
+ * struct wgr_scans - handshakes whose mac1 needs a scan of every peer
+ * @verified: responses to forwarded initiations, and initiations with the
+ *            relay's mac2: served first, and never dropped for the others
+ * @unverified: initiations without mac2: the first to go when the queue is full
+ * @work: the worker, on system_unbound_wq
+ *
+ * Scanning a large relay's peers costs far more than one datagram may in softirq
+ * (trust model v2, promise 4), so a handshake that its source's hints do not
+ * explain waits here, as WireGuard's handshakes wait for its handshake workers.
+ */
+struct wgr_scans {
+	struct sk_buff_head verified;
+	struct sk_buff_head unverified;
+	struct work_struct work;
+};
+
+/* Peers a datagram may try in softirq; a relay with more has its scans queued. */
+#define WGR_SCAN_INLINE		256
+/* Datagrams the worker may have waiting, in both queues, at most (and at least 16). */
+#define WGR_SCAN_QUEUE		1024
+
+void wgr_scans_init(struct wgr_scans *q, work_func_t fn);
+void wgr_scans_stop(struct wgr_scans *q);
+bool wgr_scan_queue(struct wgr_scans *q, struct sk_buff *skb, const struct wgr_rx *rx,
+		    bool verified, unsigned int max);
+struct sk_buff *wgr_scan_next(struct wgr_scans *q, struct wgr_rx *rx);
+
+static inline struct wgr_rx *wgr_skb_rx(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct wgr_rx) > sizeof(skb->cb));
+	return (struct wgr_rx *)skb->cb;
+}
+
+#endif /* _WGR_SCAN_H */
