@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Never to itself, and loops die (trust model v2, DESIGN.md 2.3). Three attacks on
+# the relay's own address, each bounded, each from the lab's own namespaces:
+#
+#  (a) Peers provisioned with a static endpoint that is the relay's own socket
+#      address (203.0.113.1:51820 and [2001:db8::1]:51820). An attacker sends 3
+#      initiations for each: none is sent anywhere. loop_drops counts each, and the
+#      relay receives only the attacker's datagrams (a copy sent to itself would
+#      come back in as one more).
+#  (b) Datagrams spoofed from the relay's own address (raw sockets: initiations
+#      for home from 203.0.113.1:51820, 203.0.113.1:12345 and [2001:db8::1]:51820),
+#      with the vps accepting local source addresses on eth0 (accept_local), as a
+#      misconfigured VPS would: each is dropped and counted in loop_drops.
+#  (c) TTL: the hotel's NAT box rewrites the TTL of the laptop's datagrams to the
+#      relay. At 10, the copies the relay sends on to home leave the vps with TTL
+#      9; at 200, with 64 (min(arriving - 1, 64)). At 1, data on the live session is
+#      dropped and counted in ttl_drops, and the laptop's pings get no answer.
+#
+# Trust model v1 sends (a)'s copies to itself, forwards (b)'s, and relays every
+# datagram with TTL 64 whatever it arrived with.
+#
+# timeout: 240
+
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cgnat.sh"
+. "$(dirname "$0")/../lib/relay.sh"
+
+ATTACKER4=203.0.113.66 ATTACKER6=2001:db8::66
+cgnat_setup
+ns_add attacker
+public attacker eth0 "$ATTACKER4" "$ATTACKER6"
+wg_keys home laptop loop4 loop6
+RELAY_PEER_EXTRA[loop4]="Endpoint = $VPS4:$RELAY_PORT"
+RELAY_PEER_EXTRA[loop6]="Endpoint = [$VPS6]:$RELAY_PORT"
+relay_up home laptop loop4 loop6
+n vps relayctl showconf relay0
+wait_for 10 n attacker ping -6 -c 1 -W 1 "$VPS6"
+failures=()
+check() { # WHAT CONDITION...: record a failure unless CONDITION holds
+	local what=$1
+	shift
+	if "$@"; then log "ok: $what"; else failures+=("$what"); log "FAILED: $what"; fi
+}
+
+step "(a) initiations for peers whose static endpoint is the relay itself"
+for p in loop4 loop6; do
+	addr=$VPS4
+	[[ $p == loop6 ]] && addr=$VPS6
+	rx0=$(relay_stat rx_packets) loops0=$(relay_stat0 loop_drops) tx0=$(relay_stat tx_packets)
+	n attacker wgr-forge initiation "$addr" "$RELAY_PORT" 3 2 "${WG_PUB[$p]}"
+	sleep 1
+	rx=$(($(relay_stat rx_packets) - rx0)) loops=$(($(relay_stat0 loop_drops) - loops0))
+	tx=$(($(relay_stat tx_packets) - tx0))
+	log "$p ($addr): received $rx, relayed $tx, loop_drops +$loops"
+	check "$p: the relay received only the attacker's 3 initiations (got $rx)" eval "((rx == 3))"
+	check "$p: nothing relayed (relayed $tx)" eval "((tx == 0))"
+	check "$p: loop_drops counted the 3 (got +$loops)" eval "((loops >= 3))"
+done
+
+step "(b) datagrams spoofed from the relay's own address"
+n vps sysctl -qw net.ipv4.conf.eth0.accept_local=1
+for src in "$VPS4 $RELAY_PORT" "$VPS4 12345" "$VPS6 $RELAY_PORT"; do
+	read -r saddr sport <<<"$src"
+	daddr=$VPS4
+	[[ $saddr == "$VPS6" ]] && daddr=$VPS6
+	rx0=$(relay_stat rx_packets) loops0=$(relay_stat0 loop_drops) tx0=$(relay_stat tx_packets)
+	n attacker wgr-forge spoof "$saddr" "$sport" "$daddr" "$RELAY_PORT" initiation 3 "${WG_PUB[home]}"
+	sleep 1
+	rx=$(($(relay_stat rx_packets) - rx0)) loops=$(($(relay_stat0 loop_drops) - loops0))
+	tx=$(($(relay_stat tx_packets) - tx0))
+	log "from $saddr:$sport: received $rx, relayed $tx, loop_drops +$loops"
+	check "spoofed from $saddr:$sport: the relay received them (got $rx)" eval "((rx >= 3))"
+	check "spoofed from $saddr:$sport: loop_drops counted the 3 (got +$loops)" eval "((loops >= 3))"
+done
+n vps sysctl -qw net.ipv4.conf.eth0.accept_local=0
+
+step "(c) TTL: home and the laptop talk; the hotel's NAT rewrites the laptop's TTL"
+wg_peers "$RELAY_EP" "$RELAY_EP"
+pair_works laptop home
+n hotelnat nft add table ip ttl
+n hotelnat nft add chain ip ttl post '{ type filter hook postrouting priority mangle; }'
+# relayed_ttls TTL: set the laptop's datagrams to arrive with TTL; print the TTLs
+# of the laptop's pings relayed on to home, as tcpdump sees them leave the vps.
+relayed_ttls() {
+	n hotelnat nft flush chain ip ttl post
+	n hotelnat nft add rule ip ttl post oifname wan0 udp dport "$RELAY_PORT" ip ttl set "$1"
+	bg vps timeout 15 tcpdump -l -n -v -i eth0 -c 4 "udp and src port $RELAY_PORT and dst host $CGNAT4"
+	local pid=$BG_PID
+	sleep 2
+	n laptop ping -q -c 6 -i 0.3 -W 1 "${WG_ADDR[home]}" >/dev/null || true
+	wait "$pid" 2>/dev/null || true
+} >"$TMP/tcpdump"
+for ttl in 10 200; do
+	relayed_ttls "$ttl"
+	want=$((ttl - 1 < 64 ? ttl - 1 : 64))
+	got=$(grep -o 'ttl [0-9]*' "$TMP/tcpdump" | cut -d' ' -f2 | sort -u | tr '\n' ' ')
+	log "arriving with TTL $ttl: relayed with TTL $got(want $want)"
+	check "arriving with TTL $ttl, relayed with TTL $want (got: ${got:-nothing})" \
+		eval "[[ '$got' == '$want ' ]]"
+done
+
+n hotelnat nft flush chain ip ttl post
+n hotelnat nft add rule ip ttl post oifname wan0 udp dport "$RELAY_PORT" ip ttl set 1
+drops0=$(relay_stat0 ttl_drops)
+if n laptop ping -q -c 3 -i 0.3 -W 1 "${WG_ADDR[home]}" >/dev/null; then answered=yes; else answered=no; fi
+drops=$(($(relay_stat0 ttl_drops) - drops0))
+log "arriving with TTL 1: ttl_drops +$drops, pings answered: $answered"
+check "data arriving with TTL 1 counted in ttl_drops (got +$drops)" eval "((drops >= 3))"
+check "data arriving with TTL 1 is not relayed (pings answered: $answered)" eval "[[ $answered == no ]]"
+n hotelnat nft delete table ip ttl
+wait_for 30 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
+log "counters: $(trust_counters)"
+
+step "what must hold"
+((${#failures[@]} == 0)) || fail "$(IFS=";"; echo "${failures[*]}" | sed "s/;/; /g")"

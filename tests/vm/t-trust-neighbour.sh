@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A shared address is not a shared fate (trust model v2, DESIGN.md 2.3, promise 5;
+# attacker (d)). A host "neighbour" behind the same CGNAT as home, so behind the
+# same public address 203.0.113.2, sends junk to the relay all the time, an even
+# stream of PPS datagrams a second (default 180) from six source ports (wgr-forge
+# mix): a quarter initiations with valid mac1 for the laptop (45 a second, under
+# the per-address ceiling of 160, 15 a second from each of three ports), the rest
+# responses with valid mac1 for the laptop and cookie replies, random indices.
+# Meanwhile home and the laptop re-handshake three times (the relay forgets their
+# sessions and one side's WireGuard forgets the other, so that it initiates at
+# once): laptop, home, laptop. (At 60 a second in six separate streams, trust
+# model v1 let each of these handshakes through: the streams came in bursts.)
+#
+# What must hold: each time the handshake completes within one WireGuard retry:
+# the first ping through the new session gets its answer within 12 s. Responses
+# and cookie replies are matched to a forwarded handshake before any limit, and
+# initiations are limited per IP:port, so home's own handshakes are never queued
+# behind the neighbour's junk. Trust model v1 holds every handshake message from
+# one address to 20 a second, and the neighbour spends that budget.
+#
+# Usage: t-trust-neighbour.sh [PPS]
+#
+# timeout: 300
+
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cgnat.sh"
+. "$(dirname "$0")/../lib/relay.sh"
+
+JUNK_SECS=200 LIMIT=12 PPS=${1:-180}
+cgnat_setup
+behind_nat cgnat neighbour 100.65.0
+wg_keys home laptop
+relay_up home laptop
+wg_peers "$RELAY_EP" "$RELAY_EP"
+pair_works laptop home
+log "home at $(binding_ep home), laptop at $(binding_ep laptop)"
+
+step "the neighbour behind the same CGNAT sends $PPS junk datagrams a second"
+bg neighbour wgr-forge mix "$VPS4" "$RELAY_PORT" "$JUNK_SECS" "$PPS" "${WG_PUB[laptop]}" 6
+sleep 3
+# Every junk datagram leaves from the CGNAT's address, as home's do.
+n vps relayctl show relay0 stats | grep -E 'rx_packets|hs_ratelimited|hs_unsolicited' || true
+
+# rehandshake NS PEER: NS's WireGuard forgets PEER and learns it again, so that
+# it initiates at once; the relay forgets all sessions first.
+rehandshake() {
+	n vps relayctl flush relay0 sessions
+	n "$1" wg set "${WG_IF[$1]}" peer "${WG_PUB[$2]}" remove
+	wg_mesh_peer "$1" "$2" "$RELAY_EP"
+}
+
+took=()
+for side in laptop home laptop; do
+	other=home
+	[[ $side == home ]] && other=laptop
+	step "$side initiates a new handshake with $other, through the junk"
+	rl0=$(relay_stat hs_ratelimited)
+	start=${EPOCHREALTIME/./}
+	rehandshake "$side" "$other"
+	ok=0
+	while (((${EPOCHREALTIME/./} - start) / 1000000 < LIMIT)); do
+		if n "$side" ping -c 1 -W 1 "${WG_ADDR[$other]}" >/dev/null 2>&1; then
+			ok=1
+			break
+		fi
+	done
+	t=$(((${EPOCHREALTIME/./} - start) / 1000))
+	what="no answer in $t ms"
+	((ok)) && what="answered after $t ms"
+	log "$side -> $other: $what; hs_ratelimited +$(($(relay_stat hs_ratelimited) - rl0)); $(trust_counters)"
+	((ok)) || took+=("$side's handshake with $other did not complete within $LIMIT s")
+	# Whatever happened, give the pair a while to recover before the next round.
+	for ((i = 0; i < 45 && !ok; i++)); do
+		n "$side" ping -c 1 -W 1 "${WG_ADDR[$other]}" >/dev/null 2>&1 && ok=1
+	done
+done
+show_relay
+
+step "what must hold"
+((${#took[@]} == 0)) || fail "${took[0]} (of 3 handshakes, ${#took[@]} were blocked by the neighbour's junk)"
