@@ -8,7 +8,8 @@
 #  2b. W=1 and sparse on the module for every kernel (tests/style.sh)
 #  3. the unit tests (make -C tests/unit run), counted per cmocka test case
 #  4. every VM test (tests/vm/t-*.sh, once per "# variants:" word if it has that
-#     line) on every installed Debian kernel, logs in tests/out/KVER/
+#     line) on every installed Debian kernel, JOBS (default: the CPUs) at a time,
+#     logs in tests/out/KVER/
 #  5. a DKMS build per kernel
 #  6. the harness's own self-tests (tests/vm/harness/*.sh) on the first kernel: each
 #     must make run.sh fail, for the reason on its "# expect:" line
@@ -118,16 +119,43 @@ if [[ -n $TESTS && ${#runs[@]} == 0 ]] && ! selected dkms && ! selected harness;
 	failure "nothing matches TESTS='$TESTS'"
 fi
 
+# VM runs go JOBS at a time: each guest's vCPUs run in one host thread
+# (tests/vm/run.sh), so a run keeps one host core busy. A run's console goes to a
+# file and is printed whole when the run ends, in the order the runs end.
+JOBS=${JOBS:-$(nproc)}
+((JOBS >= 1)) || JOBS=1
+vm_jobs=()
 for kver in $KVERS; do
 	for r in "${runs[@]}"; do
-		heading "$kver: $r"
-		# shellcheck disable=SC2086 # a run is a test name and its argument
-		if tests/vm/run.sh "$kver" $r; then
-			pass "$kver $r"
-		else
-			failure "vm: $kver $r"
-		fi
+		vm_jobs+=("$kver $r")
 	done
+done
+declare -A job_of=()
+vm_done() { # PID: report a finished run
+	local job=${job_of[$1]} rc
+	rc=$(cat "$OUT/.vm-$1.rc" 2>/dev/null || echo 1)
+	heading "$job"
+	cat "$OUT/.vm-$1.out"
+	rm -f "$OUT/.vm-$1.out" "$OUT/.vm-$1.rc"
+	unset "job_of[$1]"
+	if ((rc == 0)); then
+		pass "$job"
+	else
+		failure "vm: $job"
+	fi
+}
+next=0
+while ((next < ${#vm_jobs[@]} || ${#job_of[@]} > 0)); do
+	if ((next < ${#vm_jobs[@]} && ${#job_of[@]} < JOBS)); then
+		job=${vm_jobs[next]}
+		next=$((next + 1))
+		# shellcheck disable=SC2086 # a job is a kernel, a test name and its argument
+		(exec >"$OUT/.vm-$BASHPID.out" 2>&1; tests/vm/run.sh $job; echo $? >"$OUT/.vm-$BASHPID.rc") &
+		job_of[$!]=$job
+		continue
+	fi
+	wait -n -p finished
+	vm_done "$finished"
 done
 
 if ! skip dkms && selected dkms; then
