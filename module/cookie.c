@@ -18,6 +18,17 @@
  * relay never sends copies of initiations toward an address that did not ask
  * (no amplification). The reply is smaller than the initiation it answers and
  * limited per destination IP:port, so it amplifies nothing either.
+ *
+ * A target's own cookie replies end here (trust model v2). A WireGuard peer
+ * under load answers a handshake without its mac2 with a cookie reply to the
+ * handshake's source, the relay; relayed, it would reach the initiator beside
+ * the relay's own, and a peer keeps only one (the kernel the first, wireguard-go
+ * the last): whoever else could forge one (anyone who saw the initiation: a
+ * squatter, a discovery candidate) could keep a peer's mac2 wrong for ever. So
+ * the relay opens it (its key derives from the target's public key), keeps it
+ * for the endpoint it came from, and puts mac2 made with it on what it sends
+ * there; everything else it sends leaves with mac2 zeroed: the relay's cookie
+ * is for the relay alone.
  */
 #include <linux/random.h>
 #include <crypto/chacha20poly1305.h>
@@ -28,6 +39,8 @@
 
 #define WGR_COOKIE_SIZE		16	/* the cookie itself */
 #define WGR_COOKIE_ROTATE	(120 * HZ)
+/* WireGuard's COOKIE_SECRET_MAX_AGE less its latency allowance. */
+#define WGR_TARGET_COOKIE_AGE	(115 * HZ)
 #define WGR_COOKIE_LABEL	"cookie--"
 /* mac2 follows mac1 and covers every byte before it. */
 #define WGR_INITIATION_MAC2_OFF	(WGR_INITIATION_MAC1_OFF + WGR_MAC1_LEN)
@@ -152,4 +165,70 @@ void wgr_cookie_reply(struct wgr_cookies *c, const u8 *msg, const struct wgr_end
 				  out + WGR_COOKIE_NONCE_OFF, target->cookie_key);
 	memzero_explicit(s, sizeof(s));
 	memzero_explicit(cookie, sizeof(cookie));
+}
+
+/**
+ * wgr_cookie_take - keep a target's cookie reply to a handshake the relay sent it
+ * @c: the relay's cookies
+ * @target: the peer the handshake was for
+ * @msg: the cookie reply, WGR_COOKIE_LEN bytes
+ * @mac1: the mac1 of the handshake it answers (its associated data)
+ * @from: where it came from: the endpoint the handshake was sent to
+ *
+ * A reply that does not open under @target's key is dropped. One that does may
+ * still come from anyone who saw the handshake (the key is public): it is kept
+ * for @from only, so a squatter can spoil only what the relay sends to itself.
+ * Context: softirq.
+ * Return: true if it opened and was kept.
+ */
+bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *msg,
+		     const u8 *mac1, const struct wgr_endpoint *from)
+{
+	u8 cookie[WGR_COOKIE_SIZE];
+
+	if (!xchacha20poly1305_decrypt(cookie, msg + WGR_COOKIE_SEALED_OFF,
+				       WGR_COOKIE_SIZE + CHACHA20POLY1305_AUTHTAG_SIZE,
+				       mac1, WGR_MAC1_LEN, msg + WGR_COOKIE_NONCE_OFF,
+				       target->cookie_key))
+		return false;
+	spin_lock_bh(&c->lock);
+	memcpy(target->cookie.value, cookie, sizeof(cookie));
+	target->cookie.at = *from;
+	target->cookie.birth = jiffies ?: 1;
+	spin_unlock_bh(&c->lock);
+	memzero_explicit(cookie, sizeof(cookie));
+	return true;
+}
+
+/**
+ * wgr_cookie_put_mac2 - mac2 for an initiation the relay sends to @to
+ * @c: the relay's cookies
+ * @target: the peer the initiation is for
+ * @to: where it goes
+ * @msg: the initiation, writable, WGR_INITIATION_LEN bytes
+ *
+ * With the target's own cookie from @to, mac2 made with it; else zeros (the
+ * relay's own cookie, which the initiator's mac2 may be made with, is nobody
+ * else's business).
+ * Context: softirq.
+ */
+void wgr_cookie_put_mac2(struct wgr_cookies *c, struct wgr_peer *target,
+			 const struct wgr_endpoint *to, u8 *msg)
+{
+	u8 cookie[WGR_COOKIE_SIZE];
+	bool have;
+
+	spin_lock_bh(&c->lock);
+	have = target->cookie.birth && wgr_endpoint_eq(&target->cookie.at, to) &&
+	       time_before(jiffies, target->cookie.birth + WGR_TARGET_COOKIE_AGE);
+	if (have)
+		memcpy(cookie, target->cookie.value, sizeof(cookie));
+	spin_unlock_bh(&c->lock);
+	if (have) {
+		wgr_blake2s(msg + WGR_INITIATION_MAC2_OFF, WGR_MAC1_LEN, msg,
+			    WGR_INITIATION_MAC2_OFF, cookie, sizeof(cookie));
+		memzero_explicit(cookie, sizeof(cookie));
+	} else {
+		memset(msg + WGR_INITIATION_MAC2_OFF, 0, WGR_MAC1_LEN);
+	}
 }

@@ -46,6 +46,7 @@ struct wgr_forward {
  * @sender: the initiator's sender index: the answers' receiver index
  * @initiator: where the initiation came from
  * @target: the peer whose mac1 it carried
+ * @mac1: that mac1, which the target's cookie reply is sealed with
  * @time: jiffies when it was forwarded
  * @n_fwd: number of endpoints in @fwd
  * @fwd: where it was forwarded; only these may answer it
@@ -56,6 +57,7 @@ struct wgr_handshake {
 	u32 sender;
 	struct wgr_endpoint initiator;
 	struct wgr_peer *target;
+	u8 mac1[16];
 	unsigned long time;
 	u32 n_fwd;
 	struct wgr_forward fwd[];
@@ -163,6 +165,7 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  * wgr_handshake_record - remember a forwarded initiation
  * @hss: the handshakes
  * @sender: its sender index
+ * @mac1: its mac1 (16 bytes)
  * @initiator: where it came from
  * @target: the peer its mac1 names
  * @fwd: where it was forwarded
@@ -175,7 +178,7 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  * Return: false if memory is short, @target is being removed, or the sender
  * index already has WGR_MAX_SENDER_SHARERS records from other initiators.
  */
-bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender,
+bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 			  const struct wgr_endpoint *initiator, struct wgr_peer *target,
 			  const struct wgr_endpoint *fwd, unsigned int n_fwd)
 {
@@ -187,6 +190,7 @@ bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender,
 	hs->sender = sender;
 	hs->initiator = *initiator;
 	hs->target = target;
+	memcpy(hs->mac1, mac1, sizeof(hs->mac1));
 	hs->time = jiffies;
 	hs->n_fwd = n_fwd;
 	for (i = 0; i < n_fwd; i++)
@@ -273,6 +277,7 @@ int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,
 		out->initiator = best->initiator;
 		out->target = best->target;
 		out->leaked = best->n_fwd > 1;
+		memcpy(out->mac1, best->mac1, sizeof(out->mac1));
 	} else if (best) {
 		ret = -EDQUOT;
 		if (match->strays < WGR_MAX_STRAYS && match->answers[kind] < WGR_MAX_ANSWERS) {
@@ -280,6 +285,7 @@ int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,
 			out->initiator = best->initiator;
 			out->target = best->target;
 			out->leaked = best->n_fwd > 1;
+			memcpy(out->mac1, best->mac1, sizeof(out->mac1));
 			ret = 0;
 		}
 	}

@@ -34,11 +34,13 @@ struct wgr_handshakes {
  * @initiator: where the initiation came from, where the answer goes
  * @target: the peer the initiation's mac1 named
  * @leaked: the initiation, and so its sender index, went to more than one endpoint
+ * @mac1: the initiation's mac1: a cookie reply's associated data
  */
 struct wgr_answer {
 	struct wgr_endpoint initiator;
 	struct wgr_peer *target;
 	bool leaked;
+	u8 mac1[16];
 };
 
 /*
@@ -52,7 +54,7 @@ void wgr_handshakes_flush(struct wgr_handshakes *hss);
 void wgr_handshakes_gc(struct wgr_handshakes *hss);
 void wgr_handshakes_forget_peer(struct wgr_handshakes *hss, struct wgr_peer *peer);
 
-bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender,
+bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 			  const struct wgr_endpoint *initiator, struct wgr_peer *target,
 			  const struct wgr_endpoint *fwd, unsigned int n_fwd);
 int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,

@@ -40,6 +40,18 @@ static inline bool wgr_endpoint_set(const struct wgr_endpoint *ep)
 
 struct wgr_route;
 
+/**
+ * struct wgr_target_cookie - a peer's own cookie for the relay (see cookie.c)
+ * @value: the cookie
+ * @at: the endpoint it came from; it is good for handshakes sent there only
+ * @birth: jiffies when it came; 0: none
+ */
+struct wgr_target_cookie {
+	u8 value[16];
+	struct wgr_endpoint at;
+	unsigned long birth;
+};
+
 /* A peer's allow-list: public keys, sorted so that a lookup is a binary search. */
 struct wgr_allowed {
 	struct rcu_head rcu;
@@ -55,7 +67,9 @@ struct wgr_allowed {
  * @name_node: in wgr_peers.by_name while @name is set
  * @public_key: the peer's WireGuard public key
  * @mac1_key: BLAKE2s("mac1----" || @public_key): validates mac1 of messages to it
- * @cookie_key: BLAKE2s("cookie--" || @public_key): seals cookie replies on its behalf
+ * @cookie_key: BLAKE2s("cookie--" || @public_key): seals cookie replies on its
+ *              behalf, and opens the ones it sends the relay
+ * @cookie: the cookie it last gave the relay, while under load (wgr_cookies.lock)
  * @name: operator's name for it, "" for none (wgr_device.lock)
  * @allowed: peers it may talk to, NULL for any (RCU, wgr_device.lock)
  * @static_ep: operator-given endpoint: its binding, always (wgr_bindings.lock)
@@ -87,6 +101,7 @@ struct wgr_peer {
 	u8 public_key[WGRELAY_KEY_LEN];
 	u8 mac1_key[WGRELAY_KEY_LEN];
 	u8 cookie_key[WGRELAY_KEY_LEN];
+	struct wgr_target_cookie cookie;
 	char name[WGRELAY_NAME_MAXLEN + 1];
 	struct wgr_allowed __rcu *allowed;
 	struct wgr_endpoint static_ep;

@@ -235,6 +235,30 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
 	return sent;
 }
 
+/*
+ * Send an initiation to each of @to, each copy with the mac2 the target wants
+ * from there (cookie.c). Consumes @skb.
+ */
+static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
+			    const struct wgr_rx *rx, struct wgr_peer *target,
+			    const struct wgr_endpoint *to, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct sk_buff *c = i + 1 < n ? pskb_copy(skb, GFP_ATOMIC) : skb;
+
+		if (unlikely(!c || skb_ensure_writable(c, WGR_INITIATION_LEN))) {
+			wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
+			if (c)
+				kfree_skb(c);
+			continue;
+		}
+		wgr_cookie_put_mac2(&wgr->cookies, target, &to[i], c->data);
+		send_copies(wgr, c, rx, &to[i], 1);
+	}
+}
+
 /* Whose mac1 is this, among the source's recent targets? */
 static struct wgr_peer *find_hinted(const u8 *msg, unsigned int mac_off,
 				    struct wgr_peer *const *hints, unsigned int n_hints)
@@ -427,14 +451,14 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);
 		goto free_drop;
 	}
-	if (!wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data), src,
-				  target, to, n)) {
+	if (!wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data),
+				  skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n)) {
 		/* Nobody could answer it: do not send it. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
 		goto free_drop;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
-	send_copies(wgr, skb, rx, to, n);
+	send_initiation(wgr, skb, rx, target, to, n);
 	kfree(to);
 	return;
 
@@ -632,14 +656,15 @@ static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const stru
 	struct wgr_answer hs;
 	int why;
 
+	/* The target stays valid under RCU even if it is being removed. */
+	rcu_read_lock();
 	why = answer(wgr, wgr_cookie_receiver(skb->data), &rx->src, WGR_ANSWER_COOKIE, &hs);
-	if (why) {
-		wgr_stat_inc(wgr, why);
-		kfree_skb(skb);
-		return;
-	}
-	wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIES);
-	send_copies(wgr, skb, rx, &hs.initiator, 1);
+	if (!why && !wgr_cookie_take(&wgr->cookies, hs.target, skb->data, hs.mac1, &rx->src))
+		why = WGRELAY_STAT_HS_UNSOLICITED;
+	rcu_read_unlock();
+	/* A target's cookie ends here (cookie.c): never forwarded. */
+	wgr_stat_inc(wgr, why ?: WGRELAY_STAT_HS_COOKIES);
+	kfree_skb(skb);
 }
 
 /**

@@ -210,10 +210,11 @@ enum wgrelay_session_attr {
 	WGRELAY_STAT(HS_DENIED, hs_denied, 1)					\
 	/* data for an unknown receiver index, or from where it may not come */	\
 	WGRELAY_STAT(RX_NO_SESSION, rx_no_session, 1)				\
-	/* initiations forwarded to a target's endpoint */			\
+	/* initiations and responses forwarded */				\
 	WGRELAY_STAT(HS_INITIATIONS, hs_initiations, 0)				\
 	WGRELAY_STAT(HS_RESPONSES, hs_responses, 0)				\
-	WGRELAY_STAT(HS_COOKIES, hs_cookies, 0)					\
+	/* targets' own cookie replies, kept, never forwarded (cookie.c) */	\
+	WGRELAY_STAT(HS_COOKIES, hs_cookies, 1)					\
 	/* copies of initiations sent for discovery */				\
 	WGRELAY_STAT(DISCOVERY_FWD, discovery_fwd, 0)				\
 	/* initiation with no endpoint for its target and no candidate */	\
