@@ -163,3 +163,25 @@ ping_report() {
 		awk -v count="$2" '{ got++; if ($1 - last - 1 > gap) gap = $1 - last - 1; last = $1 }
 			END { if (count - last > gap) gap = count - last; print got + 0, gap + 0 }'
 }
+
+# watch_bindings SECONDS PEER...: for SECONDS, every 5 s, compare each PEER's
+# binding endpoint with BOUND[PEER]; log the first move of each, and keep the
+# lines in MOVED.
+declare -gA BOUND=()
+watch_bindings() {
+	local secs=$1 start=$SECONDS p ep
+	local -A seen=()
+	shift
+	MOVED=()
+	while ((SECONDS - start < secs)); do
+		for p; do
+			ep=$(binding_ep "$p")
+			if [[ $ep != "${BOUND[$p]}" && -z ${seen[$p]:-} ]]; then
+				seen[$p]=1
+				MOVED+=("$p's binding moved from ${BOUND[$p]} to $ep after $((SECONDS - start)) s: $(binding_line "$p")")
+				log "${MOVED[-1]}"
+			fi
+		done
+		sleep 5
+	done
+}

@@ -45,22 +45,8 @@ bg attacker wgr-forge squat "$VPS4" "$RELAY_PORT" "$SECS" \
 	"${WG_PUB[home]}" "${WG_PUB[g2]}" "${WG_PUB[g]}" "${WG_PUB[laptop]}" "${WG_PUB[home]}"
 squat=$BG_PID
 
-moved=()
-declare -A seen_move=()
-start=$SECONDS
-while ((SECONDS - start < SECS)); do
-	for p in home laptop; do
-		ep=$(binding_ep "$p")
-		ref=home0
-		[[ $p == laptop ]] && ref=laptop0
-		if [[ $ep != "${!ref}" && -z ${seen_move[$p]:-} ]]; then
-			seen_move[$p]=1
-			moved+=("$p's binding moved from ${!ref} to $ep after $((SECONDS - start)) s: $(binding_line "$p")")
-			log "${moved[-1]}"
-		fi
-	done
-	sleep 5
-done
+BOUND=([home]=$home0 [laptop]=$laptop0)
+watch_bindings "$SECS" home laptop
 g_at=$(binding_ep g)
 log "G is bound at $g_at ($(binding_line g))"
 # The squat needs a discovery copy, which trust model v2 sends only to sources
@@ -76,7 +62,7 @@ log "counters: $(trust_counters)"
 n vps relayctl show relay0 | grep -E 'name:|binding:'
 
 step "what must hold"
-((${#moved[@]} == 0)) || fail "${moved[0]}"
+((${#MOVED[@]} == 0)) || fail "${MOVED[0]}"
 assert_eq "$home0" "$(binding_ep home)" "home's binding"
 assert_eq "$laptop0" "$(binding_ep laptop)" "laptop's binding"
 ((got * 100 >= SECS * 95)) || fail "only $got of $SECS pings were answered (at least 95% must be)"

@@ -57,23 +57,8 @@ bg attacker wgr-forge hold "$VPS4" "$RELAY_PORT" "$SECS" \
 	"${WG_PUB[laptop]}" "${WG_PUB[home]}" "${WG_PUB[laptop]}" >"$TMP/hold2"
 hold2=$BG_PID
 
-# Watch the bindings every 5 s; remember the first move of each.
-moved=()
-declare -A seen_move=()
-start=$SECONDS
-while ((SECONDS - start < SECS)); do
-	for p in home laptop; do
-		ep=$(binding_ep "$p")
-		ref=home0
-		[[ $p == laptop ]] && ref=laptop0
-		if [[ $ep != "${!ref}" && -z ${seen_move[$p]:-} ]]; then
-			seen_move[$p]=1
-			moved+=("$p's binding moved from ${!ref} to $ep after $((SECONDS - start)) s: $(binding_line "$p")")
-			log "${moved[-1]}"
-		fi
-	done
-	sleep 5
-done
+BOUND=([home]=$home0 [laptop]=$laptop0)
+watch_bindings "$SECS" home laptop
 wait "$hold1" || true
 wait "$hold2" || true
 wait "$ping_pid" || true
@@ -93,7 +78,7 @@ n vps relayctl show relay0 sessions || true
 
 step "what must hold"
 home1=$(binding_ep home) laptop1=$(binding_ep laptop)
-((${#moved[@]} == 0)) || fail "${moved[0]}"
+((${#MOVED[@]} == 0)) || fail "${MOVED[0]}"
 assert_eq "$home0" "$home1" "home's binding after $SECS s of staging"
 assert_eq "$laptop0" "$laptop1" "laptop's binding after $SECS s of staging"
 ((got * 100 >= SECS * 95)) || fail "only $got of $SECS pings were answered (at least 95% must be)"
