@@ -656,15 +656,40 @@ static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const stru
 	struct wgr_answer hs;
 	int why;
 
+	u32 receiver = wgr_cookie_receiver(skb->data);
+	struct wgr_endpoint to;
+	struct wgr_half *h;
+	bool elsewhere;
+
 	/* The target stays valid under RCU even if it is being removed. */
 	rcu_read_lock();
-	why = answer(wgr, wgr_cookie_receiver(skb->data), &rx->src, WGR_ANSWER_COOKIE, &hs);
-	if (!why && !wgr_cookie_take(&wgr->cookies, hs.target, skb->data, hs.mac1, &rx->src))
-		why = WGRELAY_STAT_HS_UNSOLICITED;
+	why = answer(wgr, receiver, &rx->src, WGR_ANSWER_COOKIE, &hs);
+	if (!why) {
+		/* A target's cookie for an initiation ends here (cookie.c). */
+		if (!wgr_cookie_take(&wgr->cookies, hs.target, skb->data, hs.mac1, &rx->src))
+			why = WGRELAY_STAT_HS_UNSOLICITED;
+		rcu_read_unlock();
+		wgr_stat_inc(wgr, why ?: WGRELAY_STAT_HS_COOKIES);
+		kfree_skb(skb);
+		return;
+	}
+	/*
+	 * An initiator under load answers a response without its mac2 with a cookie
+	 * reply on the responder's index: it goes to the responder, the only one
+	 * that can use it, and only from where the response went, and only while the
+	 * pair is unconfirmed (the initiator retries; the responder's next response
+	 * then carries mac2 made with it).
+	 */
+	h = wgr_half_lookup(wgr, receiver, &rx->src, &elsewhere);
+	if (!h || elsewhere || h->which != 1 || READ_ONCE(wgr_half_pair(h)->confirmed)) {
+		rcu_read_unlock();
+		wgr_stat_inc(wgr, why);
+		kfree_skb(skb);
+		return;
+	}
+	wgr_half_read_ep(h, &to);
 	rcu_read_unlock();
-	/* A target's cookie ends here (cookie.c): never forwarded. */
-	wgr_stat_inc(wgr, why ?: WGRELAY_STAT_HS_COOKIES);
-	kfree_skb(skb);
+	send_copies(wgr, skb, rx, &to, 1);
 }
 
 /**
