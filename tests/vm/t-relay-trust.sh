@@ -6,7 +6,7 @@
 # laptop (behind the hotel's NAT) reaches it through the relay, and home (behind
 # CGNAT) reaches the laptop: their bindings are live while they talk. An attacker
 # then stages a whole handshake through discovery naming the laptop as initiator
-# (wgr-forge stage): the relay sees it complete, but a live binding does not move
+# (wgr-forge hold): the relay sees it complete, but a live binding does not move
 # (bindings_kept), and the laptop stays reachable.
 #
 # timeout: 300
@@ -55,7 +55,10 @@ assert_match '"binding_status":"static"' "$(n vps relayctl show relay0 --json)" 
 step "an attacker stages a handshake through discovery naming the laptop"
 before=$(binding_of laptop)
 before=${before%% *}
-n attacker wgr-forge stage "$VPS4" "$RELAY_PORT" "${WG_PUB[ghost]}" "${WG_PUB[ghost2]}" "${WG_PUB[laptop]}"
+# Staging needs a discovery candidate, which needs the relay's mac2: wgr-forge
+# hold takes the relay's cookie and stages again every 5 s.
+n attacker wgr-forge hold "$VPS4" "$RELAY_PORT" 15 \
+	"${WG_PUB[ghost]}" "${WG_PUB[ghost2]}" "${WG_PUB[laptop]}" | tee "$TMP/hold"
 n vps relayctl show relay0 | grep -E 'name:|binding:'
 after=$(binding_of laptop)
 assert_eq "$before" "${after%% *}" "laptop's live binding after the staged handshake"
