@@ -97,7 +97,8 @@ static inline unsigned int wgr_message_header_len(enum wgr_message_type type)
 	case WGR_MSG_RESPONSE:
 		return WGR_RESPONSE_LEN;
 	case WGR_MSG_COOKIE:
-		return WGR_COOKIE_RECEIVER_OFF + 4;
+		/* The relay opens targets' cookie replies: all of it. */
+		return WGR_COOKIE_LEN;
 	case WGR_MSG_DATA:
 		return WGR_DATA_COUNTER_OFF + 8;
 	default:

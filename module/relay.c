@@ -11,6 +11,7 @@
  * order), so no lock is taken here. The relay holds no key and never looks past
  * the cleartext header.
  */
+#include <linux/delay.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <linux/ip.h>
@@ -600,8 +601,9 @@ unlock_drop:
  * One handshake from the scan queue: the scan runs with bottom halves enabled
  * (softirqs, and so the relay's data path, go on on this CPU meanwhile); what
  * follows runs as it would have in softirq.
+ * Return: false if the scan budget is spent (the datagram was not used).
  */
-static void scan_one(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx)
+static bool scan_one(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx)
 {
 	bool init = skb->data[0] == WGR_MSG_INITIATION;
 	struct wgr_answer hs;
@@ -609,9 +611,15 @@ static void scan_one(struct wgr_device *wgr, struct sk_buff *skb, const struct w
 
 	rcu_read_lock();
 	peer = find_receiver(wgr, skb->data, init ? WGR_INITIATION_MAC1_OFF : WGR_RESPONSE_MAC1_OFF);
-	if (IS_ERR_OR_NULL(peer)) {
+	if (peer == ERR_PTR(-EBUSY)) {
+		rcu_read_unlock();
+		return false;
+	}
+	if (!peer) {
 		count_no_receiver(wgr, peer);
-		goto drop;
+		rcu_read_unlock();
+		kfree_skb(skb);
+		return true;
 	}
 	local_bh_disable();
 	if (init) {
@@ -626,17 +634,16 @@ static void scan_one(struct wgr_device *wgr, struct sk_buff *skb, const struct w
 	}
 	local_bh_enable();
 	rcu_read_unlock();
-	return;
-
-drop:
-	rcu_read_unlock();
-	kfree_skb(skb);
+	return true;
 }
 
 /**
  * wgr_relay_scan_work - the scan worker: handshakes that need every peer's mac1
  * @work: wgr_device.scans.work
  *
+ * When the scan budget is spent, the datagram at the head of the queue waits for
+ * it to refill; the queue holds only what the budget serves in two seconds
+ * (scan_later()), so none waits long, and stopping the device empties it.
  * Context: process (system_unbound_wq).
  */
 void wgr_relay_scan_work(struct work_struct *work)
@@ -644,9 +651,13 @@ void wgr_relay_scan_work(struct work_struct *work)
 	struct wgr_device *wgr = container_of(work, struct wgr_device, scans.work);
 	struct sk_buff *skb;
 	struct wgr_rx rx;
+	bool verified;
 
-	while ((skb = wgr_scan_next(&wgr->scans, &rx))) {
-		scan_one(wgr, skb, &rx);
+	while ((skb = wgr_scan_next(&wgr->scans, &rx, &verified))) {
+		if (!scan_one(wgr, skb, &rx)) {
+			wgr_scan_again(&wgr->scans, skb, verified);
+			msleep(20);
+		}
 		cond_resched();
 	}
 }

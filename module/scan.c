@@ -56,6 +56,12 @@ bool wgr_scan_queue(struct wgr_scans *q, struct sk_buff *skb, const struct wgr_r
 		}
 		kfree_skb(old);
 	}
+	/*
+	 * It outlives this softirq: nothing of the way in may stay with it (a route
+	 * held without a reference, conntrack, the ingress device).
+	 */
+	skb_scrub_packet(skb, true);
+	skb->dev = NULL;
 	*wgr_skb_rx(skb) = *rx;
 	skb_queue_tail(verified ? &q->verified : &q->unverified, skb);
 	queue_work(system_unbound_wq, &q->work);
@@ -66,15 +72,33 @@ bool wgr_scan_queue(struct wgr_scans *q, struct sk_buff *skb, const struct wgr_r
  * wgr_scan_next - the next datagram for the worker, verified ones first
  * @q: the queue
  * @rx: filled with what was read of its IP header
+ * @verified: set if it came from the verified queue
  *
  * Context: process (the worker).
  * Return: the datagram, or NULL when both queues are empty.
  */
-struct sk_buff *wgr_scan_next(struct wgr_scans *q, struct wgr_rx *rx)
+struct sk_buff *wgr_scan_next(struct wgr_scans *q, struct wgr_rx *rx, bool *verified)
 {
-	struct sk_buff *skb = skb_dequeue(&q->verified) ?: skb_dequeue(&q->unverified);
+	struct sk_buff *skb = skb_dequeue(&q->verified);
 
+	*verified = skb;
+	if (!skb)
+		skb = skb_dequeue(&q->unverified);
 	if (skb)
 		*rx = *wgr_skb_rx(skb);
 	return skb;
+}
+
+/**
+ * wgr_scan_again - put a datagram back at the head of its queue
+ * @q: the queue
+ * @skb: the datagram wgr_scan_next() gave
+ * @verified: as wgr_scan_next() said
+ *
+ * The scan budget was spent: it waits, first in line, rather than being dropped.
+ * Context: process (the worker).
+ */
+void wgr_scan_again(struct wgr_scans *q, struct sk_buff *skb, bool verified)
+{
+	skb_queue_head(verified ? &q->verified : &q->unverified, skb);
 }

@@ -49,7 +49,8 @@ void wgr_scans_init(struct wgr_scans *q, work_func_t fn);
 void wgr_scans_stop(struct wgr_scans *q);
 bool wgr_scan_queue(struct wgr_scans *q, struct sk_buff *skb, const struct wgr_rx *rx,
 		    bool verified, unsigned int max);
-struct sk_buff *wgr_scan_next(struct wgr_scans *q, struct wgr_rx *rx);
+struct sk_buff *wgr_scan_next(struct wgr_scans *q, struct wgr_rx *rx, bool *verified);
+void wgr_scan_again(struct wgr_scans *q, struct sk_buff *skb, bool verified);
 
 static inline struct wgr_rx *wgr_skb_rx(struct sk_buff *skb)
 {
