@@ -822,6 +822,36 @@ static int selftest(void)
 	return 0;
 }
 
+/*
+ * cookieprobe: is the WireGuard peer at ADDR:PORT under load? One initiation with
+ * a valid mac1 for PUBKEY: a peer under load answers it with a cookie reply.
+ */
+static int cookieprobe(int argc, char **argv)
+{
+	struct sockaddr_storage ss = { 0 };
+	uint8_t pub[32], msg[1600];
+	socklen_t sslen;
+	int fd;
+
+	if (argc != 5 || !(sslen = parse_ep(&ss, argv[2], argv[3])) ||
+	    !key_from_base64(pub, argv[4])) {
+		fprintf(stderr, "usage: wgr-forge cookieprobe ADDR PORT PUBKEY\n");
+		return 2;
+	}
+	fd = stage_socket(&ss, sslen);
+	if (send(fd, msg, make("initiation", msg, pub), 0) < 0) {
+		perror("wgr-forge: cookieprobe");
+		return 1;
+	}
+	/* stage_socket() gives up after 3 s without anything. */
+	if (stage_wait(fd, 3, msg, sizeof(msg)) != 64) {
+		printf("cookieprobe: no cookie reply: not under load\n");
+		return 1;
+	}
+	printf("cookieprobe: a cookie reply: under load\n");
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	struct sockaddr_storage ss = { 0 };
@@ -836,6 +866,8 @@ int main(int argc, char *argv[])
 		return selftest();
 	if (argc >= 2 && !strcmp(argv[1], "mix"))
 		return mix(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "cookieprobe"))
+		return cookieprobe(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "onedata"))
 		return onedata(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "spoof"))
@@ -872,7 +904,8 @@ int main(int argc, char *argv[])
 				"       wgr-forge onedata ADDR PORT SPORT INDEX COUNTER [TTL]\n"
 				"       wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]\n"
 				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
-				"PUB_VICTIM [SECONDS]\n");
+				"PUB_VICTIM [SECONDS]\n"
+				"       wgr-forge cookieprobe ADDR PORT PUBKEY\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "stage")) {
