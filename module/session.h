@@ -23,7 +23,7 @@ struct wgr_device;
  * @family: AF_INET or AF_INET6
  *
  * 40 bytes instead of 44 (no sin6_flowinfo, a one-byte family): with it a pair
- * fits in 256 bytes. See wgr_half_read_ep().
+ * fits in 264 bytes (struct wgr_pair). See wgr_half_read_ep().
  */
 struct wgr_half_ep {
 	union {
