@@ -45,6 +45,19 @@ static void synth_ep(struct wgr_endpoint *ep, u32 which)
 	ep->addr4.sin_port = htons(40000 + which);
 }
 
+/*
+ * The initiator of synthetic pair @pair: a /24 of 10/8 for every 512 pairs, as
+ * a table of that size holds in real life, and below the per-prefix count
+ * (WGR_PREFIX_PAIRS) that would otherwise evict the benchmark's own pairs.
+ */
+static void synth_initiator(struct wgr_endpoint *ep, u32 pair)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->addr4.sin_family = AF_INET;
+	ep->addr4.sin_addr.s_addr = htonl(0x0a000001 | ((pair >> 9) & 0xffff) << 8);
+	ep->addr4.sin_port = htons(40001);
+}
+
 static int do_fill(struct wgr_device *wgr, u32 want)
 {
 	struct wgr_endpoint ep[2];
@@ -60,11 +73,11 @@ static int do_fill(struct wgr_device *wgr, u32 want)
 		ret = -ENOENT;
 		goto out;
 	}
-	synth_ep(&ep[0], 1);
 	synth_ep(&ep[1], 2);
 	while (filled < want) {
 		u32 idx[2] = { synth_index(2 * filled), synth_index(2 * filled + 1) };
 
+		synth_initiator(&ep[0], filled);
 		ret = wgr_debug_pair_add(wgr, a, b, idx, ep);
 		if (ret == -EBUSY) {	/* the table is being resized: let it finish */
 			cond_resched();
@@ -93,7 +106,6 @@ static void do_lookup(struct wgr_device *wgr, u32 n)
 	u32 found = 0, i;
 	u64 t0, ns;
 
-	synth_ep(&from[0], 1);
 	synth_ep(&from[1], 2);
 	if (!filled) {
 		snprintf(result, sizeof(result), "lookup none filled\n");
@@ -106,6 +118,8 @@ static void do_lookup(struct wgr_device *wgr, u32 n)
 
 		rcu_read_lock();
 		/* Data to half h comes from the other half's owner. */
+		if (half & 1)
+			synth_initiator(&from[0], half / 2);
 		if (wgr_half_lookup(wgr, synth_index(half), &from[!(half & 1)], &elsewhere))
 			found++;
 		rcu_read_unlock();

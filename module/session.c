@@ -29,8 +29,8 @@
 static siphash_key_t index_key __read_mostly;
 static siphash_key_t route_key __read_mostly;
 static struct kmem_cache *pair_cache __read_mostly;
-/* 132 bytes a session: keep it so (lockdep makes the seqcount bigger). */
-static_assert(sizeof(struct wgr_pair) <= 264 || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
+/* 144 bytes a session: keep it so (lockdep makes the seqcount bigger). */
+static_assert(sizeof(struct wgr_pair) <= 288 || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
 static atomic64_t removal_stamps = ATOMIC64_INIT(0);
 
 /*
@@ -149,7 +149,16 @@ int wgr_state_init(struct wgr_state *state)
 		return ret;
 	ret = rhashtable_init(&state->routes, &route_params);
 	if (ret)
-		rhltable_destroy(&state->sessions);
+		goto err_routes;
+	ret = wgr_quota_init(&state->quota, WGR_PREFIX_PAIRS);
+	if (ret)
+		goto err_quota;
+	return 0;
+
+err_quota:
+	rhashtable_destroy(&state->routes);
+err_routes:
+	rhltable_destroy(&state->sessions);
 	return ret;
 }
 
@@ -180,6 +189,7 @@ static void pair_remove(struct wgr_device *wgr, struct wgr_pair *pair)
 	}
 	if (pair->routed)
 		rhashtable_remove_fast(&state->routes, &pair->route_node, route_params);
+	wgr_quota_release(&state->quota, pair->acct, &pair->acct_node);
 	atomic_sub(2, &state->n_sessions);
 	pair->removed = true;
 	if (state->gc_next == &pair->list)
@@ -230,6 +240,7 @@ void wgr_state_destroy(struct wgr_state *state)
 
 	wgr_state_flush(wgr, WGRELAY_FLUSH_SESSIONS);
 	wgr_ratelimit_destroy(&wgr->ratelimit);
+	wgr_quota_destroy(&state->quota);
 	rhashtable_destroy(&state->routes);
 	rhltable_destroy(&state->sessions);
 }
@@ -386,16 +397,21 @@ static void half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *
  */
 static int pair_link(struct wgr_state *state, struct wgr_pair *pair)
 {
+	struct wgr_endpoint ini;
 	int i, ret;
 
 	lockdep_assert_held(&state->lock);
-	ret = rhltable_insert(&state->sessions, &pair->half[0].node, session_params);
+	half_ep_unpack(&ini, &pair->half[0].ep);
+	ret = wgr_quota_charge(&state->quota, wgr_quota_key(&ini), &pair->acct_node, &pair->acct);
 	if (ret)
 		return ret;
+	ret = rhltable_insert(&state->sessions, &pair->half[0].node, session_params);
+	if (ret)
+		goto err_quota;
 	ret = rhltable_insert(&state->sessions, &pair->half[1].node, session_params);
 	if (ret) {
 		rhltable_remove(&state->sessions, &pair->half[0].node, session_params);
-		return ret;
+		goto err_quota;
 	}
 	for (i = 0; i < 2; i++) {
 		list_add_tail(&pair->half[i].peer_node, &pair->half[i].owner->halves);
@@ -405,6 +421,10 @@ static int pair_link(struct wgr_state *state, struct wgr_pair *pair)
 	atomic_add(2, &state->n_sessions);
 	state->generation++;
 	return 0;
+
+err_quota:
+	wgr_quota_release(&state->quota, pair->acct, &pair->acct_node);
+	return ret;
 }
 
 /*
@@ -435,6 +455,79 @@ static unsigned int index_sharers(struct wgr_device *wgr, u32 index,
 	return n;
 }
 
+/*
+ * A pair a full table keeps over others: the pair route of two peers that are
+ * talking, each at its own binding. Staged pairs (an attacker at both ends)
+ * are not at real peers' bindings, so a flood of them cannot make its own
+ * entries unevictable; a squatter of two stale bindings has one such pair.
+ */
+static bool pair_anchored(struct wgr_pair *pair)
+{
+	struct wgr_endpoint ep;
+	int i;
+
+	if (!pair->routed || time_after(jiffies, READ_ONCE(pair->last_seen) + WGR_ANCHOR_IDLE))
+		return false;
+	for (i = 0; i < 2; i++) {
+		half_ep_unpack(&ep, &pair->half[i].ep);
+		if (!wgr_peer_bound_at(pair->half[i].owner, &ep))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * An account's oldest pair that is not anchored, looking at WGR_EVICT_TRIES at
+ * most: anchored ones go to the back (a second chance, as a clock does), so the
+ * next look starts further on. Context: the state lock.
+ */
+static struct wgr_pair *evictable(struct wgr_account *acct)
+{
+	struct wgr_pair *pair;
+	int i;
+
+	for (i = 0; i < WGR_EVICT_TRIES; i++) {
+		pair = list_first_entry(&acct->members, struct wgr_pair, acct_node);
+		if (!pair_anchored(pair))
+			return pair;
+		list_move_tail(&pair->acct_node, &acct->members);
+	}
+	return NULL;
+}
+
+/*
+ * Room for a new pair whose initiator's prefix is @key, under trust model v2's
+ * counts: a prefix at WGR_PREFIX_PAIRS gives up its own oldest pair; a full
+ * table takes one from the prefix that holds the most, then from @key's own.
+ * So a flood from one prefix, or from a few hundred, evicts its own pairs, and
+ * the pairs of everyone who holds less stay. Context: the state lock.
+ * Return: 0, or -ENOSPC if everything it may take is anchored.
+ */
+static int make_room(struct wgr_device *wgr, u64 key)
+{
+	struct wgr_state *state = &wgr->state;
+	struct wgr_account *own = wgr_quota_find(&state->quota, key), *heavy;
+	struct wgr_pair *victim = NULL;
+
+	lockdep_assert_held(&state->lock);
+	if (own && wgr_account_full(&state->quota, own)) {
+		victim = evictable(own);
+	} else if (atomic_read(&state->n_sessions) + 2 > READ_ONCE(wgr->cfg.max_sessions)) {
+		heavy = wgr_quota_heaviest(&state->quota);
+		if (heavy)
+			victim = evictable(heavy);
+		if (!victim && own && own != heavy)
+			victim = evictable(own);
+	} else {
+		return 0;
+	}
+	if (!victim)
+		return -ENOSPC;
+	pair_remove(wgr, victim);
+	wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_EVICTED, 2);
+	return 0;
+}
+
 /**
  * wgr_pair_create - make the two sessions a handshake response announces
  * @wgr: the relay
@@ -450,7 +543,7 @@ static unsigned int index_sharers(struct wgr_device *wgr, u32 index,
  * peer's data confirm, or be routed to, the attacker's session. A genuine
  * collision costs the responder one retry, at odds of sessions in 2^32.
  * Context: softirq; takes the state lock.
- * Return: 0, -EEXIST (a collision), -ENOSPC (max-sessions reached, or the
+ * Return: 0, -EEXIST (a collision), -ENOSPC (no room: see make_room(); or the
  * initiation already has WGR_MAX_INDEX_SHARERS sessions), -ENOENT (a peer is
  * being removed) or -ENOMEM.
  */
@@ -483,8 +576,7 @@ int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 ini
 	 * sessions on it do not count against this one (handshake.c bounds how many
 	 * records, and so answers, one index can have).
 	 */
-	if (atomic_read(&state->n_sessions) + 2 > READ_ONCE(wgr->cfg.max_sessions) ||
-	    index_sharers(wgr, initiator_index, &hs->initiator) >= WGR_MAX_INDEX_SHARERS) {
+	if (index_sharers(wgr, initiator_index, &hs->initiator) >= WGR_MAX_INDEX_SHARERS) {
 		ret = -ENOSPC;
 		goto err;
 	}
@@ -492,6 +584,9 @@ int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 ini
 		ret = -EEXIST;
 		goto err;
 	}
+	ret = make_room(wgr, wgr_quota_key(&hs->initiator));
+	if (ret)
+		goto err;
 	ret = pair_link(state, pair);
 	if (ret)
 		goto err_rcu;

@@ -11,6 +11,7 @@
 #include <linux/siphash.h>
 
 #include "peer.h"
+#include "quota.h"
 
 struct wgr_device;
 
@@ -84,9 +85,11 @@ struct wgr_half {
  * @rcu: frees it after a grace period, once it is off @list: no reader walks
  *       @list under RCU alone, so the two can share their space
  * @route_node: in wgr_state.routes while @routed
+ * @acct_node: in @acct's members, oldest first (wgr_state.lock)
+ * @acct: the initiator's prefix, which the pair is counted against
  *
- * Pairs come from their own slab cache; 264 bytes, i.e. 132 per session (see
- * docs/BENCHMARKS.md, part 3; pair routing added the last 8).
+ * Pairs come from their own slab cache; 288 bytes, i.e. 144 per session (see
+ * docs/BENCHMARKS.md, part 3; pair routing added 8, the prefix counts 24).
  */
 struct wgr_pair {
 	struct wgr_half half[2];
@@ -101,6 +104,8 @@ struct wgr_pair {
 		struct rcu_head rcu;
 	};
 	struct rhash_head route_node;
+	struct list_head acct_node;
+	struct wgr_account *acct;
 };
 
 static inline struct wgr_pair *wgr_half_pair(struct wgr_half *h)
@@ -120,6 +125,8 @@ static inline struct wgr_half *wgr_half_other(struct wgr_half *h)
  * @sessions: halves by receiver index (rhltable: two owners may pick one index)
  * @routes: confirmed pairs by (half 0's endpoint, half 1's owner): pair routing
  * @n_sessions: halves in @sessions
+ * @quota: pairs by their initiator's prefix: a full table evicts from the
+ *         prefix that holds the most (see make_room() in session.c)
  * @pairs: every pair, for expiry and dumps
  * @gc_next: during a sweep, the next pair it looks at (in @pairs; the sweep
  *           drops the lock between batches, and pair removal moves this on)
@@ -140,6 +147,7 @@ struct wgr_state {
 	struct rhltable sessions;
 	struct rhashtable routes;
 	atomic_t n_sessions;
+	struct wgr_quota quota;
 	struct list_head pairs;
 	struct list_head *gc_next;
 	struct mutex sweep_lock;
@@ -153,6 +161,18 @@ struct wgr_state {
  * two responses from each endpoint it went to, at the largest fanout.
  */
 #define WGR_MAX_INDEX_SHARERS	(2 * (WGRELAY_MAX_FANOUT + 1))
+/*
+ * Pairs one initiator prefix (IPv4 /24, IPv6 /48) may hold: a CGNAT pool's
+ * worth of users each talking to a few peers, and a 64th of the default table.
+ */
+#define WGR_PREFIX_PAIRS	1024
+/* Pairs a full table looks at in one account before it gives up (make_room()). */
+#define WGR_EVICT_TRIES		4
+/*
+ * A pair route stays anchored (kept by a full table) this long after its last
+ * datagram: PersistentKeepalive's 25 s, and some slack.
+ */
+#define WGR_ANCHOR_IDLE		(30 * HZ)
 /* A roam must come with a counter this far at most past the highest seen. */
 #define WGR_ROAM_WINDOW		(1ULL << 32)
 /* WireGuard's REJECT_AFTER_MESSAGES: no peer sends a counter at or above it. */

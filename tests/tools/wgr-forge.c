@@ -67,6 +67,15 @@
  * endpoint, which the spoofer cannot receive at), and if the relay passes it on
  * to A, A sends the first data on it. Repeats every 5 s for SECONDS (default
  * one round). Prints how many rounds the relay passed on; exits 0.
+ *
+ *   wgr-forge fill ADDR PORT SECONDS PPS BPORT NPORTS PUB_TARGET PUB_NAME...
+ *
+ * Fills a relay's session table with confirmed pairs of its own, as an insider
+ * whose peer TARGET has a static endpoint at this host's port BPORT (socket B)
+ * can: NPORTS sockets A initiate to TARGET, PPS a second in all, round-robin; B
+ * answers every copy with a response whose mac1 names the next PUB_NAME; A
+ * sends the first data on every response the relay passes on. Every such pair
+ * is counted against this host's prefix. Prints what it achieved; exits 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -802,6 +811,95 @@ static int mix(int argc, char **argv)
 	return 0;
 }
 
+/* A session table filled with pairs whose both ends are this host. */
+static int fill(int argc, char **argv)
+{
+	struct sockaddr_storage to, local;
+	struct timespec next;
+	uint8_t target[32], names[8][32], msg[1600];
+	long seconds, pps, bport, nports, nnames = argc - 9;
+	long inits = 0, copies = 0, passed = 0;
+	int fds[17], k = 0, name = 0;
+	socklen_t len;
+
+	if (argc < 10 || nnames > 8 || !(len = parse_ep(&to, argv[2], argv[3])) ||
+	    (seconds = strtol(argv[4], NULL, 10)) <= 0 || seconds > 3600 ||
+	    (pps = strtol(argv[5], NULL, 10)) <= 0 || pps > 10000 ||
+	    (bport = strtol(argv[6], NULL, 10)) <= 0 || bport > 65535 ||
+	    (nports = strtol(argv[7], NULL, 10)) <= 0 || nports > 16 ||
+	    !key_from_base64(target, argv[8]) || !parse_keys(names, argv + 9, (int)nnames)) {
+		fprintf(stderr, "usage: wgr-forge fill ADDR PORT SECONDS(1..3600) PPS(1..10000) "
+				"BPORT NPORTS(1..16) PUB_TARGET PUB_NAME... (1..8 names)\n");
+		return 2;
+	}
+	for (long i = 0; i <= nports; i++) {
+		fds[i] = socket(to.ss_family, SOCK_DGRAM, 0);
+		if (fds[i] < 0)
+			return perror("socket"), 1;
+	}
+	/* B, at the port the relay has TARGET's static endpoint at. */
+	memset(&local, 0, sizeof(local));
+	local.ss_family = to.ss_family;
+	if (to.ss_family == AF_INET)
+		((struct sockaddr_in *)&local)->sin_port = htons((uint16_t)bport);
+	else
+		((struct sockaddr_in6 *)&local)->sin6_port = htons((uint16_t)bport);
+	if (bind(fds[nports], (struct sockaddr *)&local, len))
+		return perror("wgr-forge: fill: bind B"), 1;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (double end = now_s() + seconds; now_s() < end;) {
+		struct pollfd pfd[17];
+		uint32_t sender;
+
+		make("initiation", msg, target);
+		fill_random(&sender, sizeof(sender));
+		put_le32(msg + 4, sender);
+		set_mac1(msg, 116, target);
+		if (sendto(fds[k], msg, 148, 0, (struct sockaddr *)&to, len) >= 0)
+			inits++;
+		k = (k + 1) % (int)nports;
+		next.tv_nsec += 1000000000L / pps;
+		while (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		/* Answer and confirm whatever came in until the next initiation is due. */
+		for (;;) {
+			struct timespec t;
+			long wait_ms;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			wait_ms = (next.tv_sec - t.tv_sec) * 1000 + (next.tv_nsec - t.tv_nsec) / 1000000;
+			if (wait_ms < 0)
+				break;
+			for (long i = 0; i <= nports; i++)
+				pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+			if (poll(pfd, nports + 1, (int)wait_ms) <= 0)
+				break;
+			for (long i = 0; i <= nports; i++) {
+				ssize_t n;
+
+				if (!(pfd[i].revents & POLLIN))
+					continue;
+				n = recv(fds[i], msg, sizeof(msg), MSG_DONTWAIT);
+				if (i == nports && n == 148 && msg[0] == 1) {
+					copies++;
+					make_response(msg, get_le32(msg + 4), names[name]);
+					name = (name + 1) % (int)nnames;
+					sendto(fds[i], msg, 92, 0, (struct sockaddr *)&to, len);
+				} else if (i < nports && n == 92 && msg[0] == 2) {
+					passed++;
+					make_data(msg, get_le32(msg + 4), 0);
+					sendto(fds[i], msg, 32, 0, (struct sockaddr *)&to, len);
+				}
+			}
+		}
+	}
+	printf("fill: %ld initiations, %ld copies at B, %ld responses passed on and confirmed\n",
+	       inits, copies, passed);
+	return 0;
+}
+
 /* HChaCha20 against draft-irtf-cfrg-xchacha-03's vector. */
 static int selftest(void)
 {
@@ -866,6 +964,8 @@ int main(int argc, char *argv[])
 		return selftest();
 	if (argc >= 2 && !strcmp(argv[1], "mix"))
 		return mix(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "fill"))
+		return fill(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "cookieprobe"))
 		return cookieprobe(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "onedata"))
@@ -901,6 +1001,8 @@ int main(int argc, char *argv[])
 				"       wgr-forge squat ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM "
 				"PUB_BAIT2 PUB_TARGET2\n"
 				"       wgr-forge mix ADDR PORT SECONDS PPS PUBKEY NPORTS\n"
+				"       wgr-forge fill ADDR PORT SECONDS PPS BPORT NPORTS PUB_TARGET "
+				"PUB_NAME...\n"
 				"       wgr-forge onedata ADDR PORT SPORT INDEX COUNTER [TTL]\n"
 				"       wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]\n"
 				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "

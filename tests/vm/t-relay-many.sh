@@ -70,15 +70,21 @@ ports=$(echo "$sessions" | grep -o "$HOTEL4:[0-9]*" | sort -u | wc -l)
 ((ports >= 3)) || fail "expected the three clients at three ports of $HOTEL4, saw $ports"
 assert_eq 0 "$(relay_stat rx_invalid)" "rx_invalid"
 
-step "max-sessions: with the table full, new sessions are refused and counted"
+step "max-sessions: a full table makes room from sessions not in use, or refuses"
 live=$(relay_stat sessions)
 n vps relayctl set relay0 max-sessions "$live"
-full0=$(relay_stat sessions_full)
+full0=$(relay_stat sessions_full) evicted0=$(relay_stat sessions_evicted)
 # The tablet's session with home is rebuilt by a fresh handshake that needs room.
+# The table gives up the oldest session of the prefix that holds the most (here
+# every client's, 203.0.113.0/24) unless it is the current one of two peers
+# talking at their bindings; the first few it looks at being all such, it refuses.
+# Which happens depends on the order the sessions came in: either is counted.
 n tablet wg set "${WG_IF[tablet]}" peer "${WG_PUB[home]}" remove
 wg_mesh_peer tablet home "$RELAY_EP"
-wait_for 30 eval '(($(relay_stat sessions_full) > full0))'
-log "sessions_full went from $full0 to $(relay_stat sessions_full)"
+room() { (($(relay_stat sessions_full) > full0 || $(relay_stat sessions_evicted) > evicted0)); }
+wait_for 30 room
+log "sessions_full went from $full0 to $(relay_stat sessions_full)," \
+	"sessions_evicted from $evicted0 to $(relay_stat sessions_evicted)"
 (($(relay_stat sessions) <= live)) || fail "sessions grew past max-sessions ($live)"
 # Established sessions are untouched.
 pair_works laptop home

@@ -251,7 +251,10 @@ enum wgrelay_session_attr {
 	/* the relay's own cookie replies (return routability) */		\
 	WGRELAY_STAT(COOKIES_SENT, cookies_sent, 0)				\
 	/* initiations that carried a valid relay mac2 */			\
-	WGRELAY_STAT(HS_MAC2, hs_mac2, 0)
+	WGRELAY_STAT(HS_MAC2, hs_mac2, 0)					\
+	/* sessions a full table (or a full prefix) gave up for a new one: the	\
+	 * oldest of the source prefix that holds the most */			\
+	WGRELAY_STAT(SESSIONS_EVICTED, sessions_evicted, 0)
 
 #define WGRELAY_STAT_ENUM_(name, lower, drop) WGRELAY_STAT_##name,
 enum wgrelay_stat {

@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Counts that cannot be locked (trust model v2, DESIGN.md 2.3, promise 4; test 7
+# of the trust issue). An insider, mallory, is provisioned with a static
+# endpoint at a host of its own on another prefix (198.51.100.66:4444). From
+# there it fills the relay's session table with confirmed pairs whose both ends
+# are itself (wgr-forge fill): eight sockets initiate to mallory, 100 a second in
+# all; the relay forwards each to mallory's static endpoint, which answers in the
+# name of ghost1, ghost2, home or the laptop, and the initiating socket sends the
+# first data. The relay's table holds 64 sessions (max-sessions), so it is full
+# within a second, and stays full.
+#
+# Meanwhile home and the laptop, who were talking, re-handshake (the laptop's
+# WireGuard forgets home, so it initiates at once), and a tablet that never
+# talked to home connects to it. With one pool that refuses what does not fit
+# (trust model v1 and the first v2 code) both fail for as long as the flood
+# lasts: every new pair is refused (sessions_full). Now the sessions are counted
+# by the initiator's prefix (an IPv4 /24, an IPv6 /48), and a full table makes
+# room at the expense of the prefix that holds the most: the flood evicts its
+# own pairs (sessions_evicted), and each handshake completes within one
+# WireGuard retry. The talking pair's session is kept whatever the flood does
+# (it is anchored: the pair route of two peers at their own live bindings).
+#
+# timeout: 300
+
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cgnat.sh"
+. "$(dirname "$0")/../lib/relay.sh"
+
+ATTACKER4=198.51.100.66 MALLORY_PORT=4444 MAX=64 LIMIT=12 FLOOD_SECS=120
+cgnat_setup
+# The attacker's host sits on the Internet's bridge with an address of another
+# /24; the vps reaches it on the link.
+ns_add attacker
+link inet attacker attacker eth0
+n inet ip link set attacker master br0
+n attacker ip addr add "$ATTACKER4/24" dev eth0
+n attacker ip route add "$VPS4/32" dev eth0
+n vps ip route add "$ATTACKER4/32" dev eth0
+behind_nat hotelnat tablet 10.0.1
+WG_ADDR[tablet]=172.31.0.5
+
+wg_keys home laptop tablet mallory ghost1 ghost2
+RELAY_SETTINGS="MaxSessions = $MAX"
+RELAY_PEER_EXTRA[mallory]="Endpoint = $ATTACKER4:$MALLORY_PORT"
+relay_up home laptop tablet mallory ghost1 ghost2
+wg_peers "$RELAY_EP" "$RELAY_EP"
+pair_works laptop home
+declare -A BOUND=([home]=$(binding_ep home) [laptop]=$(binding_ep laptop))
+log "home at ${BOUND[home]}, laptop at ${BOUND[laptop]}"
+
+step "mallory fills the session table from $ATTACKER4, 100 pairs a second"
+bg attacker wgr-forge fill "$VPS4" "$RELAY_PORT" "$FLOOD_SECS" 100 "$MALLORY_PORT" 8 \
+	"${WG_PUB[mallory]}" "${WG_PUB[ghost1]}" "${WG_PUB[ghost2]}" "${WG_PUB[home]}" \
+	"${WG_PUB[laptop]}" >"$TMP/fill.out"
+fill_pid=$BG_PID
+for ((i = 0; i < 30 && $(relay_stat sessions) < MAX - 4; i++)); do
+	sleep 1
+done
+if (($(relay_stat sessions) < MAX - 4)); then
+	n vps relayctl show relay0 stats
+	show_relay
+	fail "mallory's flood did not fill the table in 30 s"
+fi
+sleep 5
+log "sessions $(relay_stat sessions) of $MAX; sessions_full $(relay_stat0 sessions_full)," \
+	"sessions_evicted $(relay_stat0 sessions_evicted)"
+ping_record home "${WG_ADDR[laptop]}" 60 "$TMP/ping"
+ping_pid=$BG_PID
+
+# handshake_within NS PEER: NS pings PEER until it answers, LIMIT s at most;
+# prints how long it took.
+handshake_within() {
+	local start=${EPOCHREALTIME/./}
+	while (((${EPOCHREALTIME/./} - start) / 1000000 < LIMIT)); do
+		if n "$1" ping -c 1 -W 1 "${WG_ADDR[$2]}" >/dev/null 2>&1; then
+			echo "$(((${EPOCHREALTIME/./} - start) / 1000)) ms"
+			return 0
+		fi
+	done
+	echo "no answer in $LIMIT s"
+	return 1
+}
+
+failures=()
+step "the laptop re-handshakes with home, the table full of mallory's pairs"
+full0=$(relay_stat0 sessions_full)
+n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
+wg_mesh_peer laptop home "$RELAY_EP"
+took=$(handshake_within laptop home) || failures+=("the laptop's new handshake with home: $took")
+log "laptop -> home: $took; sessions_full +$(($(relay_stat0 sessions_full) - full0))," \
+	"sessions_evicted $(relay_stat0 sessions_evicted)"
+
+step "a tablet that never talked to home connects to it"
+wg_up tablet
+wg_mesh_peer tablet home "$RELAY_EP"
+wg_mesh_peer home tablet "$RELAY_EP"
+# The relay's cookie reply costs a fresh contact one retry (return routability).
+LIMIT=20
+took=$(handshake_within tablet home) || failures+=("the tablet's first handshake with home: $took")
+log "tablet -> home: $took; sessions_evicted $(relay_stat0 sessions_evicted)"
+
+wait "$ping_pid" || true
+read -r got gap < <(ping_report "$TMP/ping" 60)
+log "home -> laptop through it all: $got of 60 pings answered, longest gap $gap s"
+
+step "the flood ends"
+wait "$fill_pid" || true
+cat "$TMP/fill.out"
+show_relay
+passed=$(sed -n 's/.* \([0-9]*\) responses passed on.*/\1/p' "$TMP/fill.out")
+# The attack was real: the relay made and confirmed mallory's pairs all along.
+((${passed:-0} >= 10 * FLOOD_SECS)) || fail "the flood made only ${passed:-0} pairs"
+(($(relay_stat sessions) <= MAX)) || fail "sessions grew past max-sessions ($MAX)"
+((${#failures[@]} == 0)) || fail "$(printf '%s; ' "${failures[@]}")"
+# Both handshakes were made by evicting mallory's pairs, never by refusing.
+assert_stat_ge sessions_evicted 4
+# The pings went on through the laptop's new handshake (WireGuard holds them
+# for a few seconds while it handshakes).
+((got >= 50 && gap <= LIMIT)) || fail "home -> laptop: $got of 60 answered, gap $gap s"
+for p in home laptop; do
+	assert_eq "${BOUND[$p]}" "$(binding_ep "$p")" "$p's binding"
+done
