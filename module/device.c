@@ -153,6 +153,7 @@ static void wgr_destruct(struct net_device *dev)
 	wgr_scans_stop(&wgr->scans);
 	wgr_peers_destroy(wgr);
 	wgr_state_destroy(&wgr->state);
+	wgr_handshakes_destroy(&wgr->handshakes);
 	free_percpu(wgr->stats);
 	mutex_destroy(&wgr->lock);
 }
@@ -203,14 +204,16 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 	if (ret)
 		goto err_stats;
 	wgr_bindings_init(&wgr->bindings);
-	wgr_handshakes_init(&wgr->handshakes);
+	ret = wgr_handshakes_init(&wgr->handshakes);
+	if (ret)
+		goto err_peers;
 	wgr_sources_init(&wgr->sources);
 	wgr_ratelimit_init(&wgr->ratelimit);
 	wgr_cookies_init(&wgr->cookies);
 	wgr_scans_init(&wgr->scans, wgr_relay_scan_work);
 	ret = wgr_state_init(&wgr->state);
 	if (ret)
-		goto err_peers;
+		goto err_handshakes;
 
 	ret = register_netdevice(dev);
 	if (ret)
@@ -225,6 +228,8 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 
 err_state:
 	wgr_state_destroy(&wgr->state);
+err_handshakes:
+	wgr_handshakes_destroy(&wgr->handshakes);
 err_peers:
 	rhashtable_destroy(&wgr->peers.by_name);
 	rhashtable_destroy(&wgr->peers.by_key);

@@ -20,6 +20,12 @@
 #include "handshake.h"
 
 #define WGR_MAX_HANDSHAKES	8192
+/*
+ * Handshakes one initiator prefix (IPv4 /24, IPv6 /48) may have in flight: a
+ * sixteenth of the table, far more than a CGNAT pool's users start in a few
+ * seconds.
+ */
+#define WGR_PREFIX_HANDSHAKES	512
 /* Answers of each kind one forwarded endpoint may give. */
 #define WGR_MAX_ANSWERS		2
 /* Responses from other ports of a forwarded endpoint's address before it is shut. */
@@ -43,6 +49,8 @@ struct wgr_forward {
  * struct wgr_handshake - an initiation the relay forwarded
  * @node: in wgr_handshakes.table, hashed by @sender
  * @list: in wgr_handshakes.list, oldest first
+ * @acct_node: in @acct's members, oldest first
+ * @acct: the initiator's prefix, which it is counted against
  * @sender: the initiator's sender index: the answers' receiver index
  * @initiator: where the initiation came from
  * @target: the peer whose mac1 it carried
@@ -54,6 +62,8 @@ struct wgr_forward {
 struct wgr_handshake {
 	struct hlist_node node;
 	struct list_head list;
+	struct list_head acct_node;
+	struct wgr_account *acct;
 	u32 sender;
 	struct wgr_endpoint initiator;
 	struct wgr_peer *target;
@@ -63,13 +73,21 @@ struct wgr_handshake {
 	struct wgr_forward fwd[];
 };
 
-void wgr_handshakes_init(struct wgr_handshakes *hss)
+/**
+ * wgr_handshakes_init - an empty table of handshakes in flight
+ * @hss: the handshakes
+ *
+ * Context: process.
+ * Return: 0 or -ENOMEM.
+ */
+int wgr_handshakes_init(struct wgr_handshakes *hss)
 {
 	spin_lock_init(&hss->lock);
 	hash_init(hss->table);
 	INIT_LIST_HEAD(&hss->list);
 	hss->n = 0;
 	get_random_bytes(&hss->seed, sizeof(hss->seed));
+	return wgr_quota_init(&hss->quota, WGR_PREFIX_HANDSHAKES);
 }
 
 static u32 hs_hash(struct wgr_handshakes *hss, u32 sender)
@@ -82,6 +100,7 @@ static void handshake_remove(struct wgr_handshakes *hss, struct wgr_handshake *h
 	lockdep_assert_held(&hss->lock);
 	hash_del(&hs->node);
 	list_del(&hs->list);
+	wgr_quota_release(&hss->quota, hs->acct, &hs->acct_node);
 	hss->n--;
 	kfree(hs);
 }
@@ -95,6 +114,37 @@ void wgr_handshakes_flush(struct wgr_handshakes *hss)
 	list_for_each_entry_safe(hs, tmp, &hss->list, list)
 		handshake_remove(hss, hs);
 	spin_unlock_bh(&hss->lock);
+}
+
+/**
+ * wgr_handshakes_destroy - free the table of a relay that is going away
+ * @hss: the handshakes; nothing adds to them any more
+ *
+ * Context: process.
+ */
+void wgr_handshakes_destroy(struct wgr_handshakes *hss)
+{
+	wgr_handshakes_flush(hss);
+	wgr_quota_destroy(&hss->quota);
+}
+
+/*
+ * Room for a record from prefix @key: a prefix at WGR_PREFIX_HANDSHAKES forgets
+ * its own oldest; a full table forgets the oldest of the prefix that holds the
+ * most. A flood of initiations from any number of prefixes, each holding more
+ * than a real peer's one or two, forgets its own, never a peer's rekey.
+ */
+static void make_room(struct wgr_handshakes *hss, u64 key)
+{
+	struct wgr_account *acct = wgr_quota_find(&hss->quota, key);
+
+	lockdep_assert_held(&hss->lock);
+	if (!acct || !wgr_account_full(&hss->quota, acct)) {
+		if (hss->n < WGR_MAX_HANDSHAKES)
+			return;
+		acct = wgr_quota_heaviest(&hss->quota);
+	}
+	handshake_remove(hss, list_first_entry(&acct->members, struct wgr_handshake, acct_node));
 }
 
 /* Context: process. */
@@ -173,7 +223,8 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  *
  * Keyed by sender index and initiator endpoint, so that a replay from elsewhere
  * cannot take over a genuine initiation's record. A repeat replaces the old one.
- * A full table forgets its oldest record: a flood must not stop every handshake.
+ * A full table makes room at the expense of the prefix that holds the most
+ * (make_room()): a flood must not stop every handshake.
  * Context: softirq, under rcu_read_lock() (@target is alive).
  * Return: false if memory is short, @target is being removed, or the sender
  * index already has WGR_MAX_SENDER_SHARERS records from other initiators.
@@ -184,6 +235,7 @@ bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1
 {
 	struct wgr_handshake *hs = kzalloc(struct_size(hs, fwd, n_fwd), GFP_ATOMIC);
 	unsigned int i;
+	u64 key;
 
 	if (!hs)
 		return false;
@@ -207,8 +259,13 @@ bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1
 		return false;
 	}
 	handshake_drop(hss, sender, initiator);
-	if (hss->n >= WGR_MAX_HANDSHAKES)
-		handshake_remove(hss, list_first_entry(&hss->list, struct wgr_handshake, list));
+	key = wgr_quota_key(initiator);
+	make_room(hss, key);
+	if (wgr_quota_charge(&hss->quota, key, &hs->acct_node, &hs->acct)) {
+		spin_unlock_bh(&hss->lock);
+		kfree(hs);
+		return false;
+	}
 	hash_add(hss->table, &hs->node, hs_hash(hss, sender));
 	list_add_tail(&hs->list, &hss->list);
 	hss->n++;

@@ -9,6 +9,7 @@
 #include <linux/spinlock.h>
 
 #include "peer.h"
+#include "quota.h"
 
 #define WGR_HANDSHAKES_HASH_BITS 10
 #define WGR_HANDSHAKE_TIMEOUT	(10 * HZ)
@@ -19,6 +20,8 @@
  * @table: handshakes by sender index
  * @list: the same, oldest first
  * @n: number of handshakes
+ * @quota: the same, by the initiator's prefix: a full table forgets the oldest
+ *         of the prefix that holds the most (trust model v2's counts)
  * @seed: keys the index hash (indices are the peers' choice, and an attacker's)
  */
 struct wgr_handshakes {
@@ -26,6 +29,7 @@ struct wgr_handshakes {
 	DECLARE_HASHTABLE(table, WGR_HANDSHAKES_HASH_BITS);
 	struct list_head list;
 	u32 n;
+	struct wgr_quota quota;
 	siphash_key_t seed;
 };
 
@@ -49,7 +53,8 @@ struct wgr_answer {
  */
 enum wgr_answer_kind { WGR_ANSWER_RESPONSE, WGR_ANSWER_COOKIE, WGR_ANSWER_PEEK };
 
-void wgr_handshakes_init(struct wgr_handshakes *hss);
+int wgr_handshakes_init(struct wgr_handshakes *hss);
+void wgr_handshakes_destroy(struct wgr_handshakes *hss);
 void wgr_handshakes_flush(struct wgr_handshakes *hss);
 void wgr_handshakes_gc(struct wgr_handshakes *hss);
 void wgr_handshakes_forget_peer(struct wgr_handshakes *hss, struct wgr_peer *peer);
