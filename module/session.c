@@ -428,17 +428,19 @@ err_quota:
 }
 
 /*
- * Live halves with this receiver index (only those whose initiator is at @ini,
- * if given): a chain an attacker must not lengthen.
+ * Live halves with this receiver index: in @same those of pairs whose
+ * initiator is at @ini, in @others the rest. A chain an attacker must not
+ * lengthen: data on the index walks it (wgr_half_lookup()).
  */
-static unsigned int index_sharers(struct wgr_device *wgr, u32 index,
-				  const struct wgr_endpoint *ini)
+static void index_sharers(struct wgr_device *wgr, u32 index, const struct wgr_endpoint *ini,
+			  unsigned int *same, unsigned int *others)
 {
 	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
 	struct rhlist_head *list, *pos;
 	struct wgr_half *h;
-	unsigned int n = 0;
 
+	*same = 0;
+	*others = 0;
 	rcu_read_lock();
 	list = rhltable_lookup(&wgr->state.sessions, &index, session_params);
 	rhl_for_each_entry_rcu(h, pos, list, node) {
@@ -448,11 +450,12 @@ static unsigned int index_sharers(struct wgr_device *wgr, u32 index,
 		if (time_after(jiffies, READ_ONCE(pair->last_seen) +
 			       (pair->confirmed ? timeout : WGR_HANDSHAKE_TIMEOUT)))
 			continue;
-		if (!ini || half_ep_eq(&pair->half[0].ep, ini))
-			n++;
+		if (h->which == 0 && half_ep_eq(&pair->half[0].ep, ini))
+			(*same)++;
+		else
+			(*others)++;
 	}
 	rcu_read_unlock();
-	return n;
 }
 
 /*
@@ -538,19 +541,21 @@ static int make_room(struct wgr_device *wgr, u64 key)
  * @responder_ep: where the response came from
  *
  * Both halves start tentative; see wgr_pair_confirm(). A response whose sender
- * index is already a live receiver index is refused: an attacker that learnt an
- * index a real peer sends on (a discovery copy) would otherwise have the real
- * peer's data confirm, or be routed to, the attacker's session. A genuine
- * collision costs the responder one retry, at odds of sessions in 2^32.
+ * index is already a live receiver index is refused, and so is one whose
+ * initiator index is live in a session of another initiator endpoint: an
+ * attacker that learnt an index a real peer sends on (a discovery copy) would
+ * otherwise have the real peer's data confirm, or be routed to, the attacker's
+ * session. A genuine collision costs one retry, at odds of sessions in 2^32.
  * Context: softirq; takes the state lock.
  * Return: 0, -EEXIST (a collision), -ENOSPC (no room: see make_room(); or the
- * initiation already has WGR_MAX_INDEX_SHARERS sessions), -ENOENT (a peer is
- * being removed) or -ENOMEM.
+ * initiation already has two sessions per endpoint it may have gone to),
+ * -ENOENT (a peer is being removed) or -ENOMEM.
  */
 int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 initiator_index,
 		    struct wgr_peer *initiator, u32 responder_index,
 		    const struct wgr_endpoint *responder_ep)
 {
+	unsigned int same, others, rsp_same, rsp_others;
 	struct wgr_state *state = &wgr->state;
 	struct wgr_pair *pair;
 	int ret;
@@ -572,15 +577,19 @@ int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 ini
 		goto err;
 	}
 	/*
-	 * The responses to one initiation share its sender index; other initiators'
-	 * sessions on it do not count against this one (handshake.c bounds how many
-	 * records, and so answers, one index can have).
+	 * The responses to one initiation share its sender index: two from each
+	 * endpoint it went to. Anyone else's live session on it is a collision:
+	 * a copy of the initiation (discovery) tells an attacker the index, and a
+	 * "shadow" pair on it from another initiator endpoint would take the real
+	 * initiator's data, or make every datagram on it walk a long chain.
 	 */
-	if (index_sharers(wgr, initiator_index, &hs->initiator) >= WGR_MAX_INDEX_SHARERS) {
+	index_sharers(wgr, initiator_index, &hs->initiator, &same, &others);
+	if (same >= 2 * (READ_ONCE(wgr->cfg.discovery_fanout) + 1)) {
 		ret = -ENOSPC;
 		goto err;
 	}
-	if (index_sharers(wgr, responder_index, NULL)) {
+	index_sharers(wgr, responder_index, &hs->initiator, &rsp_same, &rsp_others);
+	if (others || rsp_same || rsp_others) {
 		ret = -EEXIST;
 		goto err;
 	}

@@ -157,11 +157,6 @@ struct wgr_state {
 };
 
 /*
- * Live sessions of one initiation (its sender index, its initiator endpoint):
- * two responses from each endpoint it went to, at the largest fanout.
- */
-#define WGR_MAX_INDEX_SHARERS	(2 * (WGRELAY_MAX_FANOUT + 1))
-/*
  * Pairs one initiator prefix (IPv4 /24, IPv6 /48) may hold: a CGNAT pool's
  * worth of users each talking to a few peers, and a 64th of the default table.
  */

@@ -76,6 +76,11 @@
  * answers every copy with a response whose mac1 names the next PUB_NAME; A
  * sends the first data on every response the relay passes on. Every such pair
  * is counted against this host's prefix. Prints what it achieved; exits 0.
+ *
+ *   wgr-forge chain ADDR PORT SECONDS PPS BPORT NPORTS PUB_TARGET PUB_NAME...
+ *
+ * fill, with one sender index for every initiation: a chain of sessions on one
+ * receiver index, from NPORTS initiator endpoints (pass 5, F3 and F6).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -812,7 +817,7 @@ static int mix(int argc, char **argv)
 }
 
 /* A session table filled with pairs whose both ends are this host. */
-static int fill(int argc, char **argv)
+static int fill(int argc, char **argv, bool chain)
 {
 	struct sockaddr_storage to, local;
 	struct timespec next;
@@ -820,6 +825,7 @@ static int fill(int argc, char **argv)
 	long seconds, pps, bport, nports, nnames = argc - 9;
 	long inits = 0, copies = 0, passed = 0;
 	int fds[17], k = 0, name = 0;
+	uint32_t chain_index;
 	socklen_t len;
 
 	if (argc < 10 || nnames > 8 || !(len = parse_ep(&to, argv[2], argv[3])) ||
@@ -828,10 +834,11 @@ static int fill(int argc, char **argv)
 	    (bport = strtol(argv[6], NULL, 10)) <= 0 || bport > 65535 ||
 	    (nports = strtol(argv[7], NULL, 10)) <= 0 || nports > 16 ||
 	    !key_from_base64(target, argv[8]) || !parse_keys(names, argv + 9, (int)nnames)) {
-		fprintf(stderr, "usage: wgr-forge fill ADDR PORT SECONDS(1..3600) PPS(1..10000) "
-				"BPORT NPORTS(1..16) PUB_TARGET PUB_NAME... (1..8 names)\n");
+		fprintf(stderr, "usage: wgr-forge %s ADDR PORT SECONDS(1..3600) PPS(1..10000) "
+				"BPORT NPORTS(1..16) PUB_TARGET PUB_NAME... (1..8 names)\n", argv[1]);
 		return 2;
 	}
+	fill_random(&chain_index, sizeof(chain_index));
 	for (long i = 0; i <= nports; i++) {
 		fds[i] = socket(to.ss_family, SOCK_DGRAM, 0);
 		if (fds[i] < 0)
@@ -853,7 +860,7 @@ static int fill(int argc, char **argv)
 
 		make("initiation", msg, target);
 		fill_random(&sender, sizeof(sender));
-		put_le32(msg + 4, sender);
+		put_le32(msg + 4, chain ? chain_index : sender);
 		set_mac1(msg, 116, target);
 		if (sendto(fds[k], msg, 148, 0, (struct sockaddr *)&to, len) >= 0)
 			inits++;
@@ -895,8 +902,8 @@ static int fill(int argc, char **argv)
 			}
 		}
 	}
-	printf("fill: %ld initiations, %ld copies at B, %ld responses passed on and confirmed\n",
-	       inits, copies, passed);
+	printf("%s: %ld initiations, %ld copies at B, %ld responses passed on and confirmed\n",
+	       argv[1], inits, copies, passed);
 	return 0;
 }
 
@@ -964,8 +971,8 @@ int main(int argc, char *argv[])
 		return selftest();
 	if (argc >= 2 && !strcmp(argv[1], "mix"))
 		return mix(argc, argv);
-	if (argc >= 2 && !strcmp(argv[1], "fill"))
-		return fill(argc, argv);
+	if (argc >= 2 && (!strcmp(argv[1], "fill") || !strcmp(argv[1], "chain")))
+		return fill(argc, argv, !strcmp(argv[1], "chain"));
 	if (argc >= 2 && !strcmp(argv[1], "cookieprobe"))
 		return cookieprobe(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "onedata"))
@@ -1001,8 +1008,8 @@ int main(int argc, char *argv[])
 				"       wgr-forge squat ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM "
 				"PUB_BAIT2 PUB_TARGET2\n"
 				"       wgr-forge mix ADDR PORT SECONDS PPS PUBKEY NPORTS\n"
-				"       wgr-forge fill ADDR PORT SECONDS PPS BPORT NPORTS PUB_TARGET "
-				"PUB_NAME...\n"
+				"       wgr-forge fill|chain ADDR PORT SECONDS PPS BPORT NPORTS "
+				"PUB_TARGET PUB_NAME...\n"
 				"       wgr-forge onedata ADDR PORT SPORT INDEX COUNTER [TTL]\n"
 				"       wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]\n"
 				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "

@@ -21,6 +21,8 @@
 # own pairs (sessions_evicted), and each handshake completes within one
 # WireGuard retry. The talking pair's session is kept whatever the flood does
 # (it is anchored: the pair route of two peers at their own live bindings).
+# Last, mallory makes sessions on one sender index from 16 source ports: only
+# the first is made (pass 5, F3 and F6).
 #
 # timeout: 300
 
@@ -122,3 +124,14 @@ assert_stat_ge sessions_evicted 4
 for p in home laptop; do
 	assert_eq "${BOUND[$p]}" "$(binding_ep "$p")" "$p's binding"
 done
+
+step "a chain on one receiver index: one sender index from 16 initiator endpoints"
+# Pass 5, F3 and F6: every datagram on an index walks its live sessions, and a
+# session on a real peer's leaked index from another initiator endpoint takes
+# the data its partner sends on it. A live receiver index has one initiator
+# endpoint: the relay makes the first session and refuses the rest.
+coll0=$(relay_stat hs_collisions)
+out=$(n attacker wgr-forge chain "$VPS4" "$RELAY_PORT" 4 4 "$MALLORY_PORT" 16 \
+	"${WG_PUB[mallory]}" "${WG_PUB[ghost1]}")
+log "$out; hs_collisions +$(($(relay_stat hs_collisions) - coll0))"
+assert_match " 1 responses passed on" "$out" "sessions on one index"
