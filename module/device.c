@@ -154,6 +154,7 @@ static void wgr_destruct(struct net_device *dev)
 	wgr_peers_destroy(wgr);
 	wgr_state_destroy(&wgr->state);
 	wgr_handshakes_destroy(&wgr->handshakes);
+	wgr_sources_destroy(&wgr->sources);
 	free_percpu(wgr->stats);
 	mutex_destroy(&wgr->lock);
 }
@@ -207,13 +208,15 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 	ret = wgr_handshakes_init(&wgr->handshakes);
 	if (ret)
 		goto err_peers;
-	wgr_sources_init(&wgr->sources);
+	ret = wgr_sources_init(&wgr->sources);
+	if (ret)
+		goto err_handshakes;
 	wgr_ratelimit_init(&wgr->ratelimit);
 	wgr_cookies_init(&wgr->cookies);
 	wgr_scans_init(&wgr->scans, wgr_relay_scan_work);
 	ret = wgr_state_init(&wgr->state);
 	if (ret)
-		goto err_handshakes;
+		goto err_sources;
 
 	ret = register_netdevice(dev);
 	if (ret)
@@ -228,6 +231,8 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 
 err_state:
 	wgr_state_destroy(&wgr->state);
+err_sources:
+	wgr_sources_destroy(&wgr->sources);
 err_handshakes:
 	wgr_handshakes_destroy(&wgr->handshakes);
 err_peers:

@@ -675,7 +675,8 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 	wgr_bind_confirmed(wgr, ini->owner, &ini_ep);
 	wgr_bind_confirmed(wgr, resp->owner, &resp_ep);
 	wgr_handshake_done(&wgr->handshakes, ini->index, &ini_ep);
-	wgr_source_confirmed(&wgr->sources, &ini_ep, ini->owner, &resp_ep, resp->owner);
+	wgr_source_confirmed(&wgr->sources, &ini_ep, ini->owner, &resp_ep, resp->owner,
+			     READ_ONCE(wgr->cfg.session_timeout) * HZ);
 	wgr_stat_inc(wgr, WGRELAY_STAT_CONFIRMS);
 }
 

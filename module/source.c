@@ -9,9 +9,14 @@
  * is found), and the peer last proven to be at them (the first guess for whom
  * a response is for).
  *
- * A source is remembered only once its mac1 named a peer; the table is bounded
- * (the least recently active is forgotten) and a source expires
- * WGR_PENDING_TIMEOUT after its last initiation.
+ * A source is remembered only once its mac1 named a peer, or a session at it
+ * was confirmed. The table is bounded, counted by prefix (a full table forgets
+ * the oldest source of the prefix that holds the most), and a source expires
+ * WGR_PENDING_TIMEOUT after its last initiation, unless a session confirmed at
+ * it may still be live: then it is held for a session timeout after the
+ * confirmation. WireGuard rekeys every two minutes, so the hints of a talking
+ * pair's endpoints never go cold, and its handshakes never cost a scan of every
+ * peer or wait behind a flood in the scan queue (pass 5, F1 and F2).
  */
 #include <linux/slab.h>
 #include <net/ipv6.h>
@@ -19,7 +24,11 @@
 #include "ratelimit.h"
 #include "source.h"
 
-#define WGR_MAX_SOURCES		4096
+#define WGR_MAX_SOURCES		16384
+/* Sources one prefix (IPv4 /24, IPv6 /48) may hold: a CGNAT pool's users. */
+#define WGR_PREFIX_SOURCES	1024
+/* Held sources the table looks at for one to forget, before it takes any. */
+#define WGR_SOURCE_EVICT_TRIES	4
 #define WGR_PENDING_TIMEOUT	(30 * HZ)
 /* Discovery on failure: two forwards within this, neither confirmed within... */
 #define WGR_FAIL_WINDOW		(15 * HZ)
@@ -38,11 +47,14 @@ struct wgr_source_try {
 };
 
 /**
- * struct wgr_source - one endpoint that sends initiations
+ * struct wgr_source - one endpoint that sends initiations, or sits at a session
  * @node: in wgr_sources.table
- * @lru: in wgr_sources.lru
+ * @lru: in wgr_sources.lru, or wgr_sources.held
+ * @acct_node: in @acct's members, oldest first
+ * @acct: its prefix, which it is counted against
  * @ep: the endpoint (its local address too: discovery copies are sent from it)
  * @last: jiffies of its last initiation
+ * @held_until: jiffies until which a session confirmed at it may be live
  * @recent: targets of its initiations, most recent first
  * @pending: targets of its initiations that carried the relay's mac2 and are not
  *           confirmed: it is a discovery candidate for peers that may talk to them
@@ -52,21 +64,33 @@ struct wgr_source_try {
 struct wgr_source {
 	struct hlist_node node;
 	struct list_head lru;
+	struct list_head acct_node;
+	struct wgr_account *acct;
 	struct wgr_endpoint ep;
 	unsigned long last;
+	unsigned long held_until;
 	struct wgr_source_try recent[WGR_SOURCE_RECENT];
 	struct wgr_peer *pending[WGR_SOURCE_PENDING];
 	unsigned long pending_since[WGR_SOURCE_PENDING];
 	struct wgr_peer *owner;
 };
 
-void wgr_sources_init(struct wgr_sources *srcs)
+/**
+ * wgr_sources_init - an empty table of sources
+ * @srcs: the sources
+ *
+ * Context: process.
+ * Return: 0 or -ENOMEM.
+ */
+int wgr_sources_init(struct wgr_sources *srcs)
 {
 	spin_lock_init(&srcs->lock);
 	hash_init(srcs->table);
 	INIT_LIST_HEAD(&srcs->lru);
+	INIT_LIST_HEAD(&srcs->held);
 	srcs->n = 0;
 	get_random_bytes(&srcs->seed, sizeof(srcs->seed));
+	return wgr_quota_init(&srcs->quota, WGR_PREFIX_SOURCES);
 }
 
 static u32 ep_hash(struct wgr_sources *srcs, const struct wgr_endpoint *ep)
@@ -104,6 +128,7 @@ static void source_remove(struct wgr_sources *srcs, struct wgr_source *src)
 	lockdep_assert_held(&srcs->lock);
 	hash_del(&src->node);
 	list_del(&src->lru);
+	wgr_quota_release(&srcs->quota, src->acct, &src->acct_node);
 	srcs->n--;
 	kfree(src);
 }
@@ -116,10 +141,32 @@ void wgr_sources_flush(struct wgr_sources *srcs)
 	spin_lock_bh(&srcs->lock);
 	list_for_each_entry_safe(src, tmp, &srcs->lru, lru)
 		source_remove(srcs, src);
+	list_for_each_entry_safe(src, tmp, &srcs->held, lru)
+		source_remove(srcs, src);
 	spin_unlock_bh(&srcs->lock);
 }
 
-/* Context: process. */
+/**
+ * wgr_sources_destroy - free the table of a relay that is going away
+ * @srcs: the sources; nothing adds to them any more
+ *
+ * Context: process.
+ */
+void wgr_sources_destroy(struct wgr_sources *srcs)
+{
+	wgr_sources_flush(srcs);
+	wgr_quota_destroy(&srcs->quota);
+}
+
+static bool source_held(const struct wgr_source *src)
+{
+	return src->held_until && time_before(jiffies, src->held_until);
+}
+
+/*
+ * Context: process. Sources quiet for WGR_PENDING_TIMEOUT go, or to the held
+ * list while a session at them may be live; held ones go when that ends.
+ */
 void wgr_sources_gc(struct wgr_sources *srcs)
 {
 	struct wgr_source *src, *tmp;
@@ -128,9 +175,81 @@ void wgr_sources_gc(struct wgr_sources *srcs)
 	list_for_each_entry_safe(src, tmp, &srcs->lru, lru) {
 		if (!time_after(jiffies, src->last + WGR_PENDING_TIMEOUT))
 			break;
-		source_remove(srcs, src);
+		if (source_held(src))
+			list_move_tail(&src->lru, &srcs->held);
+		else
+			source_remove(srcs, src);
 	}
+	list_for_each_entry_safe(src, tmp, &srcs->held, lru)
+		if (!source_held(src))
+			source_remove(srcs, src);
 	spin_unlock_bh(&srcs->lock);
+}
+
+/*
+ * Room for a source of prefix @key: a prefix at WGR_PREFIX_SOURCES forgets its
+ * own oldest, a full table the oldest of the prefix that holds the most,
+ * passing over a few held ones (a second chance). Context: the sources lock.
+ */
+static void make_room(struct wgr_sources *srcs, u64 key)
+{
+	struct wgr_account *acct = wgr_quota_find(&srcs->quota, key);
+	struct wgr_source *src;
+	int i;
+
+	lockdep_assert_held(&srcs->lock);
+	if (!acct || !wgr_account_full(&srcs->quota, acct)) {
+		if (srcs->n < WGR_MAX_SOURCES)
+			return;
+		acct = wgr_quota_heaviest(&srcs->quota);
+	}
+	for (i = 0;; i++) {
+		src = list_first_entry(&acct->members, struct wgr_source, acct_node);
+		if (!source_held(src) || i == WGR_SOURCE_EVICT_TRIES)
+			break;
+		list_move_tail(&src->acct_node, &acct->members);
+	}
+	source_remove(srcs, src);
+}
+
+/* The source at @ep, made if new; NULL if memory is short. Context: the sources lock. */
+static struct wgr_source *source_get(struct wgr_sources *srcs, const struct wgr_endpoint *ep)
+{
+	u32 hash = ep_hash(srcs, ep);
+	struct wgr_source *src = source_find(srcs, ep, hash);
+	u64 key;
+
+	if (src)
+		return src;
+	key = wgr_quota_key(ep);
+	make_room(srcs, key);
+	src = kzalloc(sizeof(*src), GFP_ATOMIC);
+	if (!src)
+		return NULL;
+	if (wgr_quota_charge(&srcs->quota, key, &src->acct_node, &src->acct)) {
+		kfree(src);
+		return NULL;
+	}
+	src->ep = *ep;
+	src->last = jiffies;
+	hash_add(srcs->table, &src->node, hash);
+	list_add_tail(&src->lru, &srcs->lru);
+	srcs->n++;
+	return src;
+}
+
+static void source_forget_peer(struct wgr_source *src, struct wgr_peer *peer)
+{
+	int i;
+
+	for (i = 0; i < WGR_SOURCE_RECENT; i++)
+		if (src->recent[i].target == peer)
+			memset(&src->recent[i], 0, sizeof(src->recent[i]));
+	for (i = 0; i < WGR_SOURCE_PENDING; i++)
+		if (src->pending[i] == peer)
+			src->pending[i] = NULL;
+	if (src->owner == peer)
+		src->owner = NULL;
 }
 
 /**
@@ -143,19 +262,12 @@ void wgr_sources_gc(struct wgr_sources *srcs)
 void wgr_sources_forget_peer(struct wgr_sources *srcs, struct wgr_peer *peer)
 {
 	struct wgr_source *src;
-	int i;
 
 	spin_lock_bh(&srcs->lock);
-	list_for_each_entry(src, &srcs->lru, lru) {
-		for (i = 0; i < WGR_SOURCE_RECENT; i++)
-			if (src->recent[i].target == peer)
-				memset(&src->recent[i], 0, sizeof(src->recent[i]));
-		for (i = 0; i < WGR_SOURCE_PENDING; i++)
-			if (src->pending[i] == peer)
-				src->pending[i] = NULL;
-		if (src->owner == peer)
-			src->owner = NULL;
-	}
+	list_for_each_entry(src, &srcs->lru, lru)
+		source_forget_peer(src, peer);
+	list_for_each_entry(src, &srcs->held, lru)
+		source_forget_peer(src, peer);
 	spin_unlock_bh(&srcs->lock);
 }
 
@@ -282,13 +394,12 @@ bool wgr_source_failing(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
  * @forwarded: the initiation was sent on (for wgr_source_failing())
  * @candidate: it carried the relay's mac2: @ep becomes a discovery candidate
  *
- * When the table is full the least recently active source is forgotten.
+ * When the table is full one is forgotten (make_room()).
  * Context: softirq.
  */
 void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
 			  struct wgr_peer *target, bool forwarded, bool candidate)
 {
-	u32 hash = ep_hash(srcs, ep);
 	struct wgr_source_try *t;
 	struct wgr_source *src;
 
@@ -296,17 +407,9 @@ void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *e
 	/* As for handshakes: forget_peer follows the dead mark, under this lock. */
 	if (READ_ONCE(target->dead))
 		goto out;
-	src = source_find(srcs, ep, hash);
-	if (!src) {
-		if (srcs->n >= WGR_MAX_SOURCES)
-			source_remove(srcs, list_first_entry(&srcs->lru, struct wgr_source, lru));
-		src = kzalloc(sizeof(*src), GFP_ATOMIC);
-		if (!src)
-			goto out;
-		hash_add(srcs->table, &src->node, hash);
-		list_add_tail(&src->lru, &srcs->lru);
-		srcs->n++;
-	}
+	src = source_get(srcs, ep);
+	if (!src)
+		goto out;
 	src->ep = *ep;
 	src->last = jiffies;
 	list_move_tail(&src->lru, &srcs->lru);
@@ -403,31 +506,48 @@ static void drop_pending(struct wgr_source *src, struct wgr_peer *target)
  * @initiator: the peer the response's mac1 named
  * @resp_ep: where the responder is
  * @responder: the peer the initiation's mac1 named
+ * @hold: how long the session may live without a datagram (session-timeout)
  *
  * Neither is looking for the other any more; the initiator's endpoint is no
  * longer a candidate, and is the first guess for whom its next response is for.
+ * Both endpoints are held for @hold, each with its peer as owner and the other
+ * as its first hint: the pair's next handshake, whichever side starts it, is
+ * found by one mac1 check, before any limit (F1, F2 of pass 5). A staged pair
+ * (an attacker at both ends) gets the same, for its own endpoints only, within
+ * its prefix's count.
  * Context: softirq.
  */
 void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *ini_ep,
 			  struct wgr_peer *initiator, const struct wgr_endpoint *resp_ep,
-			  struct wgr_peer *responder)
+			  struct wgr_peer *responder, unsigned long hold)
 {
 	struct wgr_source *src;
+	int i;
 
 	spin_lock_bh(&srcs->lock);
-	src = source_lookup(srcs, ini_ep);
-	if (src && !READ_ONCE(initiator->dead)) {
-		int i;
-
+	/* As in wgr_source_initiated(): nothing may point at a peer being removed. */
+	if (READ_ONCE(initiator->dead) || READ_ONCE(responder->dead))
+		goto out;
+	src = source_get(srcs, ini_ep);
+	if (src) {
 		src->owner = initiator;
+		src->held_until = (jiffies + hold) ?: 1;
 		/* Its initiation was confirmed: no longer a candidate, not failing. */
 		memset(src->pending, 0, sizeof(src->pending));
 		for (i = 0; i < WGR_SOURCE_RECENT; i++)
 			if (src->recent[i].target == responder)
 				memset(src->recent[i].fwd, 0, sizeof(src->recent[i].fwd));
+		if (src->recent[0].target != responder)
+			try_front(src, responder);
 	}
-	src = source_lookup(srcs, resp_ep);
-	if (src)
+	src = source_get(srcs, resp_ep);
+	if (src) {
 		drop_pending(src, initiator);
+		src->owner = responder;
+		src->held_until = (jiffies + hold) ?: 1;
+		if (src->recent[0].target != initiator)
+			try_front(src, initiator);
+	}
+out:
 	spin_unlock_bh(&srcs->lock);
 }

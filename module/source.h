@@ -9,30 +9,39 @@
 #include <linux/spinlock.h>
 
 #include "peer.h"
+#include "quota.h"
 
 struct wgr_ratelimit;
 
 #define WGR_SOURCE_RECENT 4
 #define WGR_SOURCE_PENDING 4
-#define WGR_SOURCES_HASH_BITS 10
+#define WGR_SOURCES_HASH_BITS 12
 
 /**
  * struct wgr_sources - what the relay remembers of endpoints that send initiations
  * @lock: guards the table and every source in it (lock order: session.h)
  * @table: sources by endpoint
- * @lru: the same, least recently active first
+ * @lru: sources that initiated within WGR_PENDING_TIMEOUT, least recently
+ *       active first (discovery candidates are found here)
+ * @held: sources quiet for longer, kept for a live session at them (their
+ *        hints and owner make the session's next handshake cheap)
  * @n: number of sources
+ * @quota: the same, by prefix: a full table forgets from the prefix that
+ *         holds the most (trust model v2's counts)
  * @seed: keys the endpoint hash
  */
 struct wgr_sources {
 	spinlock_t lock;
 	DECLARE_HASHTABLE(table, WGR_SOURCES_HASH_BITS);
 	struct list_head lru;
+	struct list_head held;
 	u32 n;
+	struct wgr_quota quota;
 	siphash_key_t seed;
 };
 
-void wgr_sources_init(struct wgr_sources *srcs);
+int wgr_sources_init(struct wgr_sources *srcs);
+void wgr_sources_destroy(struct wgr_sources *srcs);
 void wgr_sources_flush(struct wgr_sources *srcs);
 void wgr_sources_gc(struct wgr_sources *srcs);
 void wgr_sources_forget_peer(struct wgr_sources *srcs, struct wgr_peer *peer);
@@ -50,6 +59,6 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 				   struct wgr_endpoint *out, unsigned int max);
 void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *ini_ep,
 			  struct wgr_peer *initiator, const struct wgr_endpoint *resp_ep,
-			  struct wgr_peer *responder);
+			  struct wgr_peer *responder, unsigned long hold);
 
 #endif /* _WGR_SOURCE_H */

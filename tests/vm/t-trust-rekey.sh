@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A talking pair's next handshake is known before any limit (pass 5, F1 and F2;
+# trust model v2, promises 1 and 5). Home and the laptop talk, then make no
+# handshake for 40 s: longer than the relay remembered a handshake source (30 s),
+# shorter than WireGuard's rekey interval (120 s), as every rekey is. A
+# neighbour behind the same CGNAT address as home then sends initiations with a
+# valid mac1 from 64 ports, each at the per-port limit (20 a second): 1,280 a
+# second against the relay's per-address ceiling of 160. Home's WireGuard then
+# starts a new handshake from the same endpoint.
+#
+# Before, the relay had forgotten who sits at home's endpoint: the initiation
+# found no hint, so it was not vouched for by the pair's live session and paid
+# the address ceiling like the neighbour's junk: about one try in eight got
+# through, and home's handshake took several WireGuard retries or failed. Now a
+# confirmed session holds both its endpoints' sources (their owner and partner)
+# for a session timeout: home's initiation is found by one mac1 check, vouched by
+# the live session, and passes at once.
+#
+# timeout: 240
+
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cgnat.sh"
+. "$(dirname "$0")/../lib/relay.sh"
+
+QUIET=40 LIMIT=6 FLOODS=4
+cgnat_setup
+behind_nat cgnat neighbour 100.65.0
+wg_keys home laptop
+relay_up home laptop
+wg_peers "$RELAY_EP" "$RELAY_EP"
+pair_works home laptop
+log "home at $(binding_ep home), laptop at $(binding_ep laptop)"
+
+step "the pair talks for $QUIET s without a handshake"
+sleep "$QUIET"
+
+step "the neighbour sends $((FLOODS * 320)) initiations a second from $((FLOODS * 16)) ports"
+for ((i = 0; i < FLOODS; i++)); do
+	bg neighbour wgr-forge mix "$VPS4" "$RELAY_PORT" 60 1280 "${WG_PUB[laptop]}" 16
+done
+sleep 3
+rl0=$(relay_stat hs_ratelimited)
+
+step "home starts a new handshake from the same endpoint"
+start=${EPOCHREALTIME/./}
+n home wg set "${WG_IF[home]}" peer "${WG_PUB[laptop]}" remove
+wg_mesh_peer home laptop "$RELAY_EP"
+ok=0
+while (((${EPOCHREALTIME/./} - start) / 1000000 < LIMIT)); do
+	if n home ping -c 1 -W 1 "${WG_ADDR[laptop]}" >/dev/null 2>&1; then
+		ok=1
+		break
+	fi
+done
+t=$(((${EPOCHREALTIME/./} - start) / 1000))
+log "home -> laptop: $( ((ok)) && echo "answered after $t ms" || echo "no answer in $t ms");" \
+	"hs_ratelimited +$(($(relay_stat hs_ratelimited) - rl0)); $(trust_counters)"
+# The neighbour's flood was real: the relay refused most of it.
+(($(relay_stat hs_ratelimited) - rl0 > 1000)) || fail "the flood was not over the ceiling"
+# One try, and WireGuard's first retry (5 s) at most.
+((ok)) || fail "home's handshake did not complete within $LIMIT s"
