@@ -299,3 +299,12 @@ recovery() {
 	measure "$name" "$RECOVERY"
 	measure "${name}_outage" "$(seconds "$since" "$answered")"
 }
+
+# handshakes_seen FROM TO: log the handshake messages the relay received between the
+# times FROM and TO, each with its time after FROM (WireGuard's message lengths:
+# 148 an initiation, 92 a response).
+handshakes_seen() {
+	awk -v a="$1" -v b="$2" '$1 + 0 >= a + 0 && $1 + 0 <= b + 0 && $2 == "IP" {
+		kind = $NF == 148 ? "initiation" : $NF == 92 ? "response" : ""
+		if (kind != "") printf "  +%.3f s  %s from %s\n", $1 - a, kind, $3 }' "$TMP/relay-rx"
+}

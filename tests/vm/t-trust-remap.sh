@@ -42,19 +42,24 @@ capture_relay_rx
 latest_handshake() { n laptop wg show "${WG_IF[laptop]}" latest-handshakes | awk '{ print $2 }'; }
 
 step "a fresh pair connects through the relay"
-start=$(now)
+begin=$(now)
 wg_peers "$RELAY_EP" "$RELAY_EP"
+start=$(now)
+log "both WireGuard interfaces are up, $(seconds "$begin" "$start") s after the first one was made"
 ping_dated laptop "${WG_ADDR[home]}" "$TMP/ping-laptop"
 laptop_pings=$BG_PID
 ping_dated home "${WG_ADDR[laptop]}" "$TMP/ping-home"
 wait_for 30 replied_after "$start" "$TMP/ping-laptop" "$TMP/ping-home"
 fresh=$(seconds "$start" "$(first_reply "$start" "$TMP/ping-laptop" "$TMP/ping-home")")
 measure fresh_connect "$fresh"
+log "handshakes the relay received, from the first interface made:"
+handshakes_seen "$begin" "$(first_reply "$start" "$TMP/ping-laptop" "$TMP/ping-home")"
 n vps relayctl show relay0 stats | grep -E 'cookies_sent|discovery_fwd|confirms' || true
-# Protocol bound: the first initiations get cookie replies, the retries (5 s later,
-# plus WireGuard's jitter of up to 1/3 s) connect. 10 s is a second retry: the
-# relay made the pair wait one round more than it must.
-assert_le "$fresh" 10 "a fresh pair's first answered ping"
+# Protocol bound: each side's first initiation gets a cookie reply; its retry,
+# 5 s later (plus up to 1/3 s of jitter), carries mac2, and the later side's retry
+# is copied to the earlier side: 5-5.5 s after the later side's interface came up.
+# A second retry would make it 10 s; 8 s leaves TCG's slowness room between them.
+assert_le "$fresh" 8 "a fresh pair's first answered ping"
 # Both directions answer before anything else happens.
 wait_for 10 replied_after "$(now)" "$TMP/ping-home"
 wait_for 10 replied_after "$(now)" "$TMP/ping-laptop"
