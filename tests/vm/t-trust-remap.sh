@@ -111,6 +111,7 @@ n hotelnat conntrack -F 2>/dev/null
 recovery remap_laptop_after_rekey "$HOTEL4" "$since" "${laptop_ep##*:}" "$TMP/ping-home"
 # Protocol bound: whatever the laptop's first datagram is (a roaming keepalive or
 # an initiation), one WireGuard retry (5 s, plus up to 1/3 s of jitter) must do.
+# Only home pings now, so the figure includes up to one ping interval (1 s).
 assert_le "$RECOVERY" 6 "pings answered after the laptop's first datagram from its new mapping"
 laptop_new=$NEW_EP
 log "roams: $(relay_stat roams) (were $roams); laptop's last handshake $(latest_handshake) (the rekey: $hs_rekey)"
