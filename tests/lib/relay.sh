@@ -185,3 +185,126 @@ watch_bindings() {
 		sleep 5
 	done
 }
+
+# --- Recovery times (tests/vm/t-trust-remap.sh, t-trust-move.sh) ---------------------
+#
+# Times are the guest's wall clock in seconds since the epoch, with microseconds:
+# ping -D dates each reply, tcpdump -tt each datagram the relay receives.
+
+# capture_relay_rx: record every datagram that reaches the relay's port, dated,
+# into $TMP/relay-rx (for first_datagram and last_datagram).
+capture_relay_rx() {
+	bg vps tcpdump -i eth0 -n -l -tt -Z root "udp dst port $RELAY_PORT" \
+		>"$TMP/relay-rx" 2>"$TMP/relay-rx.err"
+	wait_for 10 grep -q "listening on" "$TMP/relay-rx.err"
+}
+
+# first_datagram ADDR AFTER [NOT_PORT]: "TIME ADDR:PORT" of the first datagram the
+# relay received from ADDR (from any port but NOT_PORT) after the time AFTER.
+first_datagram() {
+	awk -v ip="$1" -v t="$2" -v not="${3:-}" '$1 + 0 > t + 0 && $2 == "IP" {
+		n = split($3, a, "."); port = a[n]
+		if (a[1] "." a[2] "." a[3] "." a[4] == ip && port != not) {
+			print $1, ip ":" port; exit } }' "$TMP/relay-rx"
+}
+
+# now: the time now, as ping and tcpdump date things.
+now() { echo "${EPOCHREALTIME}"; }
+
+# ping_dated NS ADDR FILE: in the background, NS pings ADDR once a second (for at
+# most ten minutes), each reply dated. Sets BG_PID.
+ping_dated() {
+	bg "$1" ping -D -n -i 1 -W 1 -c 600 "$2" >"$3" 2>&1
+}
+
+# first_reply AFTER FILE...: the time of the earliest reply that one of the
+# ping_dated FILEs got after the time AFTER; nothing if none has come yet.
+first_reply() {
+	local after=$1
+	shift
+	awk -v t="$after" '/icmp_seq=.* time=/ {
+		ts = substr($1, 2, length($1) - 2) + 0
+		if (ts > t + 0 && (best == "" || ts < best)) best = ts }
+		END { if (best != "") printf "%.6f\n", best }' "$@"
+}
+
+# replied_after AFTER FILE...: has one of the FILEs got a reply after AFTER (for wait_for)?
+replied_after() { [[ -n $(first_reply "$@") ]]; }
+
+# seconds FROM TO: TO - FROM, in seconds with three decimals.
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
+
+# measure NAME SECONDS: a measurement, in the form notes quote.
+measure() { printf 'MEASURE %s %s\n' "$1" "$2"; }
+
+# assert_le SECONDS MAX WHAT: SECONDS (a decimal) is at most MAX.
+assert_le() {
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }' ||
+		fail "$3: expected at most $2 s, got $1 s"
+}
+
+# assert_ge SECONDS MIN WHAT: SECONDS (a decimal) is at least MIN.
+assert_ge() {
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }' ||
+		fail "$3: expected at least $2 s, got $1 s"
+}
+
+# max_gap AFTER FILE: the longest run of consecutive pings of a ping_dated FILE that
+# got no reply, among those answered after AFTER and the ones lost between them.
+max_gap() {
+	awk -v t="$1" '/icmp_seq=.* time=/ {
+		ts = substr($1, 2, length($1) - 2) + 0
+		if (ts <= t + 0) next
+		seq = $0; sub(/.*icmp_seq=/, "", seq); sub(/ .*/, "", seq); seq += 0
+		if (last != "" && seq - last - 1 > gap) gap = seq - last - 1
+		last = seq }
+		END { print gap + 0 }' "$2"
+}
+
+# binding_leaves PEER FROM SINCE LIMIT: wait until PEER's binding is no longer FROM,
+# polling every second, for at most LIMIT s after the time SINCE; print how many
+# seconds after SINCE it was first seen elsewhere, and log where it went.
+binding_leaves() {
+	local ep
+	while :; do
+		ep=$(binding_ep "$1")
+		if [[ $ep != "$2" ]]; then
+			log "$1's binding left $2: $(binding_line "$1")" >&2
+			seconds "$3" "$(now)"
+			return 0
+		fi
+		if awk -v a="$3" -v b="$(now)" -v l="$4" 'BEGIN { exit !(b - a > l) }'; then
+			fail "$1's binding still at $2 $4 s later: $(binding_line "$1")"
+		fi
+		sleep 1
+	done
+}
+
+# recovery NAME ADDR SINCE NOT_PORT FILE...: a peer's NAT mapping changed at the time
+# SINCE; from now on it sends from ADDR (from a port other than NOT_PORT, if given).
+# Waits for its first datagram there and for a reply in one of the ping_dated FILEs
+# after that; prints "MEASURE NAME" (from that first datagram to the first reply)
+# and "MEASURE NAME_outage" (from SINCE). Sets NEW_EP (its endpoint now), FIRST (the
+# first datagram's time) and RECOVERY (the first of the two measurements).
+recovery() {
+	local name=$1 addr=$2 since=$3 not=$4 first answered
+	shift 4
+	wait_for 40 eval '[[ -n $(first_datagram "$addr" "$since" "$not") ]]'
+	first=$(first_datagram "$addr" "$since" "$not")
+	FIRST=${first% *} NEW_EP=${first#* }
+	log "its first datagram from $NEW_EP reached the relay $(seconds "$since" "$FIRST") s after the change"
+	wait_for 40 replied_after "$FIRST" "$@"
+	answered=$(first_reply "$FIRST" "$@")
+	RECOVERY=$(seconds "$FIRST" "$answered")
+	measure "$name" "$RECOVERY"
+	measure "${name}_outage" "$(seconds "$since" "$answered")"
+}
+
+# handshakes_seen FROM TO: log the handshake messages the relay received between the
+# times FROM and TO, each with its time after FROM (WireGuard's message lengths:
+# 148 an initiation, 92 a response).
+handshakes_seen() {
+	awk -v a="$1" -v b="$2" '$1 + 0 >= a + 0 && $1 + 0 <= b + 0 && $2 == "IP" {
+		kind = $NF == 148 ? "initiation" : $NF == 92 ? "response" : ""
+		if (kind != "") printf "  +%.3f s  %s from %s\n", $1 - a, kind, $3 }' "$TMP/relay-rx"
+}
