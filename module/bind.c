@@ -13,7 +13,8 @@
  *  - a stale binding follows its peer's newest authenticated roam out of it (a
  *    roam in a session in which the peer was at the binding, not voided by data
  *    from the binding since); with no such roam, or when absent, it takes the
- *    peer's newest confirmation;
+ *    peer's newest confirmation, whether that came before it went stale (and
+ *    was kept from it then) or after;
  *  - a static endpoint is the binding, always live, and never moves; it says
  *    nothing about any other peer.
  *
@@ -45,6 +46,7 @@ static void set_binding(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8
 	WRITE_ONCE(peer->bind_state, state);
 	peer->bind_time = jiffies;
 	memset(&peer->roam_ep, 0, sizeof(peer->roam_ep));
+	memset(&peer->confirm_ep, 0, sizeof(peer->confirm_ep));
 }
 
 /**
@@ -70,29 +72,49 @@ enum wgrelay_binding_status wgr_bind_status(const struct wgr_peer *peer)
 }
 
 /*
- * A stale binding moves to where its peer roamed out of it, if the peer has not
- * sent from the binding since and the roam is recent enough for its session to
- * be alive. Return: true if it moved.
+ * Is @ep, set at @at, newer word on where the peer is than its binding, whose
+ * last data came at @last: after it, and recent enough for its session to be
+ * alive? If not, it is forgotten.
  */
-static bool follow(struct wgr_device *wgr, struct wgr_peer *peer)
+static bool newer(struct wgr_device *wgr, struct wgr_endpoint *ep, unsigned long at,
+		  unsigned long last)
 {
-	unsigned long last = READ_ONCE(peer->last_rx);
+	if (!wgr_endpoint_set(ep))
+		return false;
+	if (time_after(at, last) &&
+	    !time_after(jiffies, at + READ_ONCE(wgr->cfg.session_timeout) * HZ))
+		return true;
+	memset(ep, 0, sizeof(*ep));
+	return false;
+}
+
+/*
+ * A stale binding moves to where its peer roamed out of it; with no such roam,
+ * and when @confirmations, to where its newest confirmation put it while it
+ * was live (a handshake made from a new endpoint before the old one went
+ * quiet: a remap of a silent peer). Either must be newer than the peer's last
+ * data from the binding. Return: true if it moved.
+ */
+static bool follow(struct wgr_device *wgr, struct wgr_peer *peer, bool confirmations)
+{
+	unsigned long last = READ_ONCE(peer->last_rx), at;
 	struct wgr_endpoint to;
 
 	lockdep_assert_held(&wgr->bindings.lock);
-	if (!wgr_endpoint_set(&peer->roam_ep) ||
-	    wgr_bind_status(peer) != WGRELAY_BINDING_STATUS_STALE)
+	if (wgr_bind_status(peer) != WGRELAY_BINDING_STATUS_STALE)
 		return false;
-	if (!time_after(peer->roam_at, last) ||
-	    time_after(jiffies, peer->roam_at + READ_ONCE(wgr->cfg.session_timeout) * HZ)) {
-		/* The peer sent from its binding after the roam, or the roam is old. */
-		memset(&peer->roam_ep, 0, sizeof(peer->roam_ep));
+	if (newer(wgr, &peer->roam_ep, peer->roam_at, last)) {
+		to = peer->roam_ep;
+		at = peer->roam_at;
+	} else if (confirmations && newer(wgr, &peer->confirm_ep, peer->confirm_at, last)) {
+		to = peer->confirm_ep;
+		at = peer->confirm_at;
+	} else {
 		return false;
 	}
-	to = peer->roam_ep;
 	set_binding(peer, &to, WGRELAY_BINDING_CONFIRMED);
 	/* Live again as soon as the peer's data comes from there (wgr_bind_seen()). */
-	WRITE_ONCE(peer->last_rx, peer->roam_at);
+	WRITE_ONCE(peer->last_rx, at);
 	wgr_stat_inc(wgr, WGRELAY_STAT_BINDINGS_FOLLOWED);
 	return true;
 }
@@ -116,7 +138,7 @@ bool wgr_bind_route(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_en
 	bool found = true;
 
 	spin_lock_bh(&wgr->bindings.lock);
-	follow(wgr, peer);
+	follow(wgr, peer, true);
 	*status = wgr_bind_status(peer);
 	if (*status == WGRELAY_BINDING_STATUS_STATIC)
 		*ep = peer->static_ep;
@@ -160,14 +182,16 @@ static void kept(struct wgr_device *wgr, struct wgr_peer *peer)
  * @ep: where the handshake put it
  *
  * Moves a binding that is absent, tentative, or stale with no roam out of it to
- * follow; keeps a live or static one (see the top of this file).
+ * follow; keeps a live or static one (see the top of this file), and a live one
+ * remembers it, to go there once stale.
  * Context: softirq.
  */
 void wgr_bind_confirmed(struct wgr_device *wgr, struct wgr_peer *peer,
 			const struct wgr_endpoint *ep)
 {
 	spin_lock_bh(&wgr->bindings.lock);
-	if (follow(wgr, peer)) {
+	/* This confirmation is newer than any the binding remembers. */
+	if (follow(wgr, peer, false)) {
 		/* The roam is the newer word on where the peer is. */
 		if (!wgr_endpoint_eq(&peer->bind_ep, ep))
 			kept(wgr, peer);
@@ -179,10 +203,16 @@ void wgr_bind_confirmed(struct wgr_device *wgr, struct wgr_peer *peer,
 			kept(wgr, peer);
 		break;
 	case WGRELAY_BINDING_STATUS_LIVE:
-		if (wgr_endpoint_eq(&peer->bind_ep, ep))
+		if (wgr_endpoint_eq(&peer->bind_ep, ep)) {
 			WRITE_ONCE(peer->last_rx, jiffies);
-		else
-			kept(wgr, peer);
+			memset(&peer->confirm_ep, 0, sizeof(peer->confirm_ep));
+			break;
+		}
+		kept(wgr, peer);
+		peer->confirm_ep = *ep;
+		peer->confirm_at = jiffies;
+		if (peer->confirm_at == READ_ONCE(peer->last_rx))
+			peer->confirm_at++;
 		break;
 	default:
 		set_binding(peer, ep, WGRELAY_BINDING_CONFIRMED);
@@ -218,7 +248,7 @@ void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
 		if (wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_LIVE)
 			kept(wgr, peer);
 		else
-			follow(wgr, peer);
+			follow(wgr, peer, true);
 	}
 	spin_unlock_bh(&wgr->bindings.lock);
 }
@@ -260,7 +290,7 @@ void wgr_bind_read(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_pee
 	unsigned long last;
 
 	spin_lock_bh(&wgr->bindings.lock);
-	follow(wgr, peer);
+	follow(wgr, peer, true);
 	info->bind_state = peer->bind_state;
 	info->bind_status = wgr_bind_status(peer);
 	info->bind_ep = info->bind_status == WGRELAY_BINDING_STATUS_STATIC ? peer->static_ep :
@@ -306,7 +336,7 @@ void wgr_bindings_gc(struct wgr_device *wgr)
 
 		if (peer->bind_state == WGRELAY_BINDING_NONE)
 			continue;
-		follow(wgr, peer);
+		follow(wgr, peer, true);
 		if (peer->bind_state == WGRELAY_BINDING_CONFIRMED &&
 		    time_after(READ_ONCE(peer->last_rx), seen))
 			seen = READ_ONCE(peer->last_rx);

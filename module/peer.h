@@ -83,6 +83,10 @@ struct wgr_allowed {
  * @roam_ep: where its newest authenticated roam out of its binding went: where a
  *           stale binding follows (wgr_bindings.lock)
  * @roam_at: jiffies of that roam
+ * @confirm_ep: where its newest confirmation went while its binding was live:
+ *              where a stale binding goes when no roam says otherwise
+ *              (wgr_bindings.lock)
+ * @confirm_at: jiffies of that confirmation
  * @bindings_kept: confirmations and roams that would have moved its live or
  *                 static binding (wgr_bindings.lock)
  * @halves: session halves it owns (wgr_state.lock)
@@ -113,6 +117,8 @@ struct wgr_peer {
 	unsigned long last_rx;
 	struct wgr_endpoint roam_ep;
 	unsigned long roam_at;
+	struct wgr_endpoint confirm_ep;
+	unsigned long confirm_at;
 	u64 bindings_kept;
 	struct list_head halves;
 	u32 n_sessions;
