@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 
+#include "peer.h"
 #include "quota.h"
 
 static siphash_key_t quota_key __read_mostly;

@@ -6,7 +6,7 @@
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
 
-#include "peer.h"
+struct wgr_endpoint;
 
 /**
  * struct wgr_account - what one source prefix holds in one table

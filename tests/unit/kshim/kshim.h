@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kshim: the few kernel interfaces module/quota.c uses, in user space, so that
+ * the unit tests compile the module's own counting code (tests/unit/quota_test.c).
+ */
+#ifndef KSHIM_H
+#define KSHIM_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+
+#define be32_to_cpu(x) ntohl(x)
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define WARN_ON(x) ((void)(x))
+#define __read_mostly
+
+struct rcu_head {
+	void *next;
+};
+#define GFP_KERNEL 0
+#define GFP_ATOMIC 0
+
+#endif

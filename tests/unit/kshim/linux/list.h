@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kshim: a doubly linked list with the kernel's interface (see ../kshim.h). */
+#ifndef KSHIM_LINUX_LIST_H
+#define KSHIM_LINUX_LIST_H
+
+#include "../kshim.h"
+
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+static inline void INIT_LIST_HEAD(struct list_head *l)
+{
+	l->next = l->prev = l;
+}
+
+static inline bool list_empty(const struct list_head *l)
+{
+	return l->next == l;
+}
+
+static inline void list_add_tail(struct list_head *n, struct list_head *head)
+{
+	n->prev = head->prev;
+	n->next = head;
+	head->prev->next = n;
+	head->prev = n;
+}
+
+static inline void list_del(struct list_head *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->next = n->prev = NULL;
+}
+
+static inline void list_move_tail(struct list_head *n, struct list_head *head)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	list_add_tail(n, head);
+}
+
+#define list_first_entry(head, type, member) container_of((head)->next, type, member)
+
+#endif
