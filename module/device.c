@@ -150,7 +150,7 @@ static void wgr_destruct(struct net_device *dev)
 
 	/* Down already closed the sockets and stopped the gc: nothing reaches the state. */
 	cancel_delayed_work_sync(&wgr->gc_work);
-	wgr_scans_stop(&wgr->scans);
+	wgr_scans_destroy(&wgr->scans);
 	wgr_peers_destroy(wgr);
 	wgr_state_destroy(&wgr->state);
 	wgr_handshakes_destroy(&wgr->handshakes);
@@ -213,10 +213,12 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 		goto err_handshakes;
 	wgr_ratelimit_init(&wgr->ratelimit);
 	wgr_cookies_init(&wgr->cookies);
-	wgr_scans_init(&wgr->scans, wgr_relay_scan_work);
-	ret = wgr_state_init(&wgr->state);
+	ret = wgr_scans_init(&wgr->scans, wgr_relay_scan_work);
 	if (ret)
 		goto err_sources;
+	ret = wgr_state_init(&wgr->state);
+	if (ret)
+		goto err_scans;
 
 	ret = register_netdevice(dev);
 	if (ret)
@@ -231,6 +233,8 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 
 err_state:
 	wgr_state_destroy(&wgr->state);
+err_scans:
+	wgr_scans_destroy(&wgr->scans);
 err_sources:
 	wgr_sources_destroy(&wgr->sources);
 err_handshakes:

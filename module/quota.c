@@ -151,6 +151,7 @@ int wgr_quota_charge(struct wgr_quota *q, u64 key, struct list_head *member,
 		a->key = key;
 		INIT_LIST_HEAD(&a->members);
 		INIT_LIST_HEAD(&a->level);
+		INIT_LIST_HEAD(&a->ring);
 		if (rhashtable_insert_fast(&q->accounts, &a->node, quota_params)) {
 			kfree(a);
 			return -ENOMEM;
@@ -173,7 +174,7 @@ int wgr_quota_charge(struct wgr_quota *q, u64 key, struct list_head *member,
  * @acct: the account it was charged to (wgr_quota_charge())
  * @member: its list_head
  *
- * An account that holds nothing any more is freed.
+ * An account that holds nothing any more is freed, off its ring first.
  * Context: the owning table's lock.
  */
 void wgr_quota_release(struct wgr_quota *q, struct wgr_account *acct, struct list_head *member)
@@ -186,6 +187,8 @@ void wgr_quota_release(struct wgr_quota *q, struct wgr_account *acct, struct lis
 		list_move_tail(&acct->level, &q->levels[acct->n]);
 	} else {
 		list_del(&acct->level);
+		if (!list_empty(&acct->ring))
+			list_del(&acct->ring);
 		rhashtable_remove_fast(&q->accounts, &acct->node, quota_params);
 		kfree_rcu(acct, rcu);
 	}

@@ -15,6 +15,8 @@ struct wgr_endpoint;
  * @level: in wgr_quota.levels[@n]
  * @members: the entries charged to it, oldest first; the owning table's
  *           list_heads, which it walks to choose what to evict
+ * @ring: for the owning table's use (scan.c serves its accounts in turn);
+ *        unlinked from whatever list it is on when the account goes
  * @n: how many
  * @rcu: frees it after rhashtable's readers are done with it
  */
@@ -23,6 +25,7 @@ struct wgr_account {
 	u64 key;
 	struct list_head level;
 	struct list_head members;
+	struct list_head ring;
 	unsigned int n;
 	struct rcu_head rcu;
 };

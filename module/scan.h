@@ -6,6 +6,7 @@
 #include <linux/workqueue.h>
 
 #include "peer.h"
+#include "quota.h"
 
 struct wgr_device;
 
@@ -25,9 +26,10 @@ struct wgr_rx {
 
 /**
  * struct wgr_scans - handshakes whose mac1 needs a scan of every peer
- * @verified: responses to forwarded initiations, and initiations with the
- *            relay's mac2: served first, and never dropped for the others
- * @unverified: initiations without mac2: the first to go when the queue is full
+ * @lock: guards everything here but @work
+ * @ring: the source prefixes with datagrams waiting, the next to be served first
+ * @quota: the datagrams waiting, by source prefix (struct wgr_scan_entry)
+ * @n: how many
  * @work: the worker, on system_unbound_wq
  *
  * Scanning a large relay's peers costs far more than one datagram may in softirq
@@ -35,8 +37,10 @@ struct wgr_rx {
  * explain waits here, as WireGuard's handshakes wait for its handshake workers.
  */
 struct wgr_scans {
-	struct sk_buff_head verified;
-	struct sk_buff_head unverified;
+	spinlock_t lock;
+	struct list_head ring;
+	struct wgr_quota quota;
+	unsigned int n;
 	struct work_struct work;
 };
 
@@ -45,8 +49,9 @@ struct wgr_scans {
 /* Datagrams the worker may have waiting, in both queues, at most (and at least 16). */
 #define WGR_SCAN_QUEUE		1024
 
-void wgr_scans_init(struct wgr_scans *q, work_func_t fn);
+int wgr_scans_init(struct wgr_scans *q, work_func_t fn);
 void wgr_scans_stop(struct wgr_scans *q);
+void wgr_scans_destroy(struct wgr_scans *q);
 bool wgr_scan_queue(struct wgr_scans *q, struct sk_buff *skb, const struct wgr_rx *rx,
 		    bool verified, unsigned int max);
 struct sk_buff *wgr_scan_next(struct wgr_scans *q, struct wgr_rx *rx, bool *verified);

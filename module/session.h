@@ -139,8 +139,8 @@ static inline struct wgr_half *wgr_half_other(struct wgr_half *h)
  *
  * Lock order, for the whole relay: wgr_device.lock (process context), then
  * wgr_state.lock, wgr_bindings.lock, wgr_handshakes.lock, wgr_sources.lock,
- * wgr_ratelimit.lock, wgr_cookies.lock. Each file takes its own; only the
- * sources' call into the rate limiter nests today.
+ * wgr_ratelimit.lock, wgr_cookies.lock, wgr_scans.lock. Each file takes its
+ * own; only the sources' call into the rate limiter nests today.
  */
 struct wgr_state {
 	spinlock_t lock;

@@ -85,6 +85,18 @@ behind_nat() {
 	n "$nat" nft add rule inet filter forward iifname "l-$ns" oifname wan0 accept
 }
 
+# off_prefix_host NS ADDR4: host NS on the Internet's bridge with an IPv4 address
+# of another /24 than the lab's 203.0.113.0/24, so that the relay counts it
+# under a prefix of its own (module/quota.c); the vps reaches it on the link.
+off_prefix_host() {
+	ns_add "$1"
+	link inet "$1" "$1" eth0
+	n inet ip link set "$1" master br0
+	n "$1" ip addr add "$2/24" dev eth0
+	n "$1" ip route add "$VPS4/32" dev eth0
+	n vps ip route add "$2/32" dev eth0
+}
+
 # ipv6_only NS ADDR6: host NS on the Internet with nothing but an IPv6 address.
 ipv6_only() {
 	ns_add "$1"

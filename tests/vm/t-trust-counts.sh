@@ -32,14 +32,7 @@
 
 ATTACKER4=198.51.100.66 MALLORY_PORT=4444 MAX=64 LIMIT=12 FLOOD_SECS=120
 cgnat_setup
-# The attacker's host sits on the Internet's bridge with an address of another
-# /24; the vps reaches it on the link.
-ns_add attacker
-link inet attacker attacker eth0
-n inet ip link set attacker master br0
-n attacker ip addr add "$ATTACKER4/24" dev eth0
-n attacker ip route add "$VPS4/32" dev eth0
-n vps ip route add "$ATTACKER4/32" dev eth0
+off_prefix_host attacker "$ATTACKER4"
 behind_nat hotelnat tablet 10.0.1
 WG_ADDR[tablet]=172.31.0.5
 
