@@ -516,9 +516,10 @@ err_rcu:
 
 /*
  * Make @pair the route for initiations from its initiator's endpoint to its
- * target, replacing an older one. Context: the state lock.
+ * target, replacing an older one unless @keep_old (then an existing route stays).
+ * Context: the state lock.
  */
-static void route_add(struct wgr_state *state, struct wgr_pair *pair)
+static void route_add(struct wgr_state *state, struct wgr_pair *pair, bool keep_old)
 {
 	struct route_lookup key = { .ep = pair->half[0].ep, .target = pair->half[1].owner };
 	struct wgr_pair *old;
@@ -528,6 +529,8 @@ static void route_add(struct wgr_state *state, struct wgr_pair *pair)
 					       route_params);
 	if (IS_ERR(old))
 		return;		/* no memory: initiations use the binding */
+	if (old && keep_old)
+		return;
 	if (old) {
 		if (rhashtable_replace_fast(&state->routes, &old->route_node, &pair->route_node,
 					    route_params))
@@ -562,7 +565,7 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 		return;
 	}
 	WRITE_ONCE(pair->confirmed, true);
-	route_add(state, pair);
+	route_add(state, pair, false);
 	half_ep_unpack(&ini_ep, &ini->ep);
 	half_ep_unpack(&resp_ep, &resp->ep);
 	spin_unlock_bh(&state->lock);
@@ -573,6 +576,77 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 	wgr_handshake_done(&wgr->handshakes, ini->index, &ini_ep);
 	wgr_source_confirmed(&wgr->sources, &ini_ep, ini->owner, &resp_ep, resp->owner);
 	wgr_stat_inc(wgr, WGRELAY_STAT_CONFIRMS);
+}
+
+/**
+ * wgr_pair_restore - put back a confirmed pair a relay saved before it restarted
+ * @wgr: the relay
+ * @saved: the pair; its peers are provisioned on @wgr (the caller holds wgr->lock)
+ *
+ * The pair comes back as wgr_pair_confirm() left it, pair route included, and as
+ * old as it was: the peers' data goes on with no new handshake, and the pair
+ * expires when it would have. Bindings are not touched: they come back on their
+ * own, stale (wgr_bind_restore()). The checks are wgr_pair_create()'s, so an
+ * index in use (the same state restored twice, or a peer that chose it since the
+ * restart) is refused. A route made since the restart is newer, so it stays.
+ * Context: process; takes the state lock.
+ * Return: 0, -ESTALE (older than session-timeout), -EEXIST (an index in use),
+ * -ENOSPC (max-sessions reached, or too many sessions share half 0's index),
+ * -ENOENT (a peer is being removed) or -ENOMEM.
+ */
+int wgr_pair_restore(struct wgr_device *wgr, const struct wgr_pair_saved *saved)
+{
+	struct wgr_state *state = &wgr->state;
+	struct wgr_pair *pair;
+	int i, ret;
+
+	if (WARN_ON_ONCE(saved->owner[0] == saved->owner[1]))
+		return -EINVAL;
+	/* Bounded by WGRELAY_MAX_TIMEOUT: the subtraction below cannot wrap far. */
+	if (saved->age >= READ_ONCE(wgr->cfg.session_timeout))
+		return -ESTALE;
+	pair = kmem_cache_zalloc(pair_cache, GFP_KERNEL);
+	if (!pair)
+		return -ENOMEM;
+	seqcount_init(&pair->seq);
+	pair->last_seen = jiffies - (unsigned long)saved->age * HZ;
+	pair->leaked = saved->leaked;
+	pair->confirmed = true;
+	for (i = 0; i < 2; i++) {
+		half_init(&pair->half[i], i, saved->index[i], saved->owner[i], &saved->ep[i]);
+		pair->half[i].counter = saved->counter[i];
+	}
+
+	spin_lock_bh(&state->lock);
+	if (saved->owner[0]->dead || saved->owner[1]->dead) {
+		ret = -ENOENT;
+		goto err;
+	}
+	if (atomic_read(&state->n_sessions) + 2 > READ_ONCE(wgr->cfg.max_sessions) ||
+	    index_sharers(wgr, saved->index[0], &saved->ep[0]) >= WGR_MAX_INDEX_SHARERS) {
+		ret = -ENOSPC;
+		goto err;
+	}
+	if (index_sharers(wgr, saved->index[1], NULL)) {
+		ret = -EEXIST;
+		goto err;
+	}
+	ret = pair_link(state, pair);
+	if (ret)
+		goto err_rcu;
+	route_add(state, pair, true);
+	spin_unlock_bh(&state->lock);
+	return 0;
+
+err:
+	spin_unlock_bh(&state->lock);
+	kmem_cache_free(pair_cache, pair);
+	return ret;
+err_rcu:
+	/* A reader may have found half 0 while it was hashed (pair_link()). */
+	spin_unlock_bh(&state->lock);
+	call_rcu(&pair->rcu, pair_free_rcu);
+	return ret;
 }
 
 /**
@@ -778,6 +852,9 @@ static void session_info(struct wgr_half *h, struct wgr_session_info *info)
 	struct wgr_pair *pair = wgr_half_pair(h);
 
 	info->index = h->index;
+	info->counterpart_index = wgr_half_other(h)->index;
+	info->initiator = h->which == 0;
+	info->leaked = pair->leaked;
 	memcpy(info->owner, h->owner->public_key, WGRELAY_KEY_LEN);
 	memcpy(info->counterpart, wgr_half_other(h)->owner->public_key, WGRELAY_KEY_LEN);
 	half_ep_unpack(&info->ep, &h->ep);
