@@ -28,7 +28,7 @@ static const struct {
 	{ "syncconf", setconf_main, "Makes a device equal a config file, sparing unchanged peers" },
 	{ "flush", flush_main, "Forgets learned sessions and/or bindings" },
 	{ "up", up_main, "Creates a device, applies its config file and brings it up" },
-	{ "down", down_main, "Deletes a device" },
+	{ "down", down_main, "Saves a device's learned state, then deletes the device" },
 	{ "save", save_main, "Saves learned sessions and bindings to a state file" },
 	{ "restore", restore_main, "Puts saved sessions and bindings (stale) back" },
 };
