@@ -516,10 +516,11 @@ err_rcu:
 
 /*
  * Make @pair the route for initiations from its initiator's endpoint to its
- * target, replacing an older one unless @keep_old (then an existing route stays).
+ * target, replacing an older one; with @by_use, only one that relayed nothing
+ * since @pair last did (restored pairs: their confirmation time is not known).
  * Context: the state lock.
  */
-static void route_add(struct wgr_state *state, struct wgr_pair *pair, bool keep_old)
+static void route_add(struct wgr_state *state, struct wgr_pair *pair, bool by_use)
 {
 	struct route_lookup key = { .ep = pair->half[0].ep, .target = pair->half[1].owner };
 	struct wgr_pair *old;
@@ -529,7 +530,8 @@ static void route_add(struct wgr_state *state, struct wgr_pair *pair, bool keep_
 					       route_params);
 	if (IS_ERR(old))
 		return;		/* no memory: initiations use the binding */
-	if (old && keep_old)
+	if (old && by_use &&
+	    !time_before(READ_ONCE(old->last_seen), READ_ONCE(pair->last_seen)))
 		return;
 	if (old) {
 		if (rhashtable_replace_fast(&state->routes, &old->route_node, &pair->route_node,
@@ -588,7 +590,8 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
  * expires when it would have. Bindings are not touched: they come back on their
  * own, stale (wgr_bind_restore()). The checks are wgr_pair_create()'s, so an
  * index in use (the same state restored twice, or a peer that chose it since the
- * restart) is refused. A route made since the restart is newer, so it stays.
+ * restart) is refused. Of two pairs for one route (a rekey: the old session
+ * lingers), the one used last gets it; a route made since the restart stays.
  * Context: process; takes the state lock.
  * Return: 0, -ESTALE (older than session-timeout), -EEXIST (an index in use),
  * -ENOSPC (max-sessions reached, or too many sessions share half 0's index),
