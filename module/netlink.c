@@ -152,6 +152,7 @@ static const struct nla_policy half_policy[WGRELAY_SESSION_A_MAX + 1] = {
 	[WGRELAY_SESSION_A_ENDPOINT] = NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_endpoint,
 							      sizeof(struct sockaddr_in6)),
 	[WGRELAY_SESSION_A_COUNTER] = { .type = NLA_U64 },
+	[WGRELAY_SESSION_A_LOCAL] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
 };
 
 static const struct nla_policy pair_policy[WGRELAY_PAIR_A_MAX + 1] = {
@@ -166,6 +167,7 @@ static const struct nla_policy restore_peer_policy[WGRELAY_PEER_A_MAX + 1] = {
 	[WGRELAY_PEER_A_BINDING_ENDPOINT] =
 		NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_endpoint,
 				       sizeof(struct sockaddr_in6)),
+	[WGRELAY_PEER_A_BINDING_LOCAL] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
 	[WGRELAY_PEER_A_LAST_SEEN] = { .type = NLA_U64 },
 };
 
@@ -275,6 +277,19 @@ static int put_endpoint(struct sk_buff *skb, int type, const struct wgr_endpoint
 
 		return nla_put(skb, type, sizeof(sin6), &sin6);
 	}
+	return 0;
+}
+
+/*
+ * The relay's address an endpoint reached it at, if known: 4 or 16 bytes by the
+ * endpoint's family.
+ */
+static int put_local(struct sk_buff *skb, int type, const struct wgr_endpoint *ep)
+{
+	if (ep->addr.sa_family == AF_INET && ep->src4)
+		return nla_put_in_addr(skb, type, ep->src4);
+	if (ep->addr.sa_family == AF_INET6 && !ipv6_addr_any(&ep->src6))
+		return nla_put_in6_addr(skb, type, &ep->src6);
 	return 0;
 }
 
@@ -452,7 +467,8 @@ static int put_peer(struct sk_buff *skb, struct wgr_device *wgr, struct wgr_peer
 	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_STATE, info.bind_state) ||
 	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_STATUS, info.bind_status) ||
 	    (info.bind_status != WGRELAY_BINDING_STATUS_NONE &&
-	     put_endpoint(skb, WGRELAY_PEER_A_BINDING_ENDPOINT, &info.bind_ep)) ||
+	     (put_endpoint(skb, WGRELAY_PEER_A_BINDING_ENDPOINT, &info.bind_ep) ||
+	      put_local(skb, WGRELAY_PEER_A_BINDING_LOCAL, &info.bind_ep))) ||
 	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_CONFLICT, info.bind_conflict) ||
 	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_BINDINGS_KEPT, info.bindings_kept,
 			      WGRELAY_PEER_A_PAD) ||
@@ -597,6 +613,7 @@ static int put_session(struct sk_buff *skb, const struct wgr_session_info *s)
 	    nla_put(skb, WGRELAY_SESSION_A_OWNER, WGRELAY_KEY_LEN, s->owner) ||
 	    nla_put(skb, WGRELAY_SESSION_A_COUNTERPART, WGRELAY_KEY_LEN, s->counterpart) ||
 	    put_endpoint(skb, WGRELAY_SESSION_A_ENDPOINT, &s->ep) ||
+	    put_local(skb, WGRELAY_SESSION_A_LOCAL, &s->ep) ||
 	    nla_put_u8(skb, WGRELAY_SESSION_A_CONFIRMED, s->confirmed) ||
 	    nla_put_u64_64bit(skb, WGRELAY_SESSION_A_LAST_SEEN, s->last_seen,
 			      WGRELAY_SESSION_A_PAD) ||
@@ -1155,8 +1172,15 @@ static u64 age_of(const struct nlattr *last_seen)
 	return then < now ? now - then : 0;
 }
 
-/* An endpoint attribute the policy let through (validate_endpoint()), not empty. */
-static void get_endpoint(struct wgr_endpoint *ep, const struct nlattr *a)
+/*
+ * An endpoint attribute the policy let through (validate_endpoint()), not empty,
+ * and the relay's address it reached the relay at, if given. That address is
+ * not checked against the relay's own: the send path falls back to the route's
+ * choice when it is not one (socket.c).
+ * Return: 0, or -EINVAL if @local is not an address of @a's family.
+ */
+static int get_endpoint(struct wgr_endpoint *ep, const struct nlattr *a,
+			const struct nlattr *local, struct netlink_ext_ack *extack)
 {
 	/* As apply_peer(): into the member of the size the policy let through. */
 	memset(ep, 0, sizeof(*ep));
@@ -1167,6 +1191,18 @@ static void get_endpoint(struct wgr_endpoint *ep, const struct nlattr *a)
 		/* Not part of an endpoint (struct wgr_half_ep drops it too). */
 		ep->addr6.sin6_flowinfo = 0;
 	}
+	if (!local)
+		return 0;
+	if (ep->addr.sa_family == AF_INET && nla_len(local) == sizeof(ep->src4)) {
+		ep->src4 = nla_get_in_addr(local);
+	} else if (ep->addr.sa_family == AF_INET6 && nla_len(local) == sizeof(ep->src6)) {
+		ep->src6 = nla_get_in6_addr(local);
+	} else {
+		NL_SET_ERR_MSG_ATTR(extack, local,
+				    "local address not of the endpoint's family (4 or 16 bytes)");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /*
@@ -1197,7 +1233,9 @@ static int parse_half(struct wgr_pair_saved *saved, int i, const u8 **key,
 	}
 	saved->index[i] = nla_get_u32(tb[WGRELAY_SESSION_A_RECEIVER_INDEX]);
 	*key = nla_data(tb[WGRELAY_SESSION_A_OWNER]);
-	get_endpoint(&saved->ep[i], ep);
+	ret = get_endpoint(&saved->ep[i], ep, tb[WGRELAY_SESSION_A_LOCAL], extack);
+	if (ret)
+		return ret;
 	saved->counter[i] = tb[WGRELAY_SESSION_A_COUNTER] ?
 			    nla_get_u64(tb[WGRELAY_SESSION_A_COUNTER]) : 0;
 	return 0;
@@ -1248,7 +1286,9 @@ static int parse_binding(struct wgr_endpoint *ep, const u8 **key, u64 *age,
 		return -EINVAL;
 	}
 	*key = nla_data(tb[WGRELAY_PEER_A_PUBLIC_KEY]);
-	get_endpoint(ep, a);
+	ret = get_endpoint(ep, a, tb[WGRELAY_PEER_A_BINDING_LOCAL], extack);
+	if (ret)
+		return ret;
 	*age = age_of(tb[WGRELAY_PEER_A_LAST_SEEN]);
 	return 0;
 }

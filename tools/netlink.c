@@ -272,6 +272,15 @@ static void get_sockaddr(struct nlattr *a, union wgr_sockaddr *ep)
 		memcpy(ep, nla_data(a), nla_len(a));
 }
 
+static void get_local(struct nlattr *a, struct wgr_local *local)
+{
+	memset(local, 0, sizeof(*local));
+	if (a && (nla_len(a) == 4 || nla_len(a) == 16)) {
+		memcpy(local->addr, nla_data(a), nla_len(a));
+		local->len = nla_len(a);
+	}
+}
+
 static int parse_peer(struct wgr_device *dev, struct nlattr *nest)
 {
 	struct nlattr *tb[WGRELAY_PEER_A_MAX + 1], *a;
@@ -317,6 +326,8 @@ static int parse_peer(struct wgr_device *dev, struct nlattr *nest)
 	get_u64(tb[WGRELAY_PEER_A_BINDINGS_KEPT], &p->bindings_kept);
 	if (tb[WGRELAY_PEER_A_BINDING_ENDPOINT])
 		get_sockaddr(tb[WGRELAY_PEER_A_BINDING_ENDPOINT], &p->binding);
+	if (tb[WGRELAY_PEER_A_BINDING_LOCAL])
+		get_local(tb[WGRELAY_PEER_A_BINDING_LOCAL], &p->binding_local);
 	get_u64(tb[WGRELAY_PEER_A_LAST_SEEN], &p->last_seen);
 	get_u64(tb[WGRELAY_PEER_A_RX_PACKETS], &p->rx_packets);
 	get_u64(tb[WGRELAY_PEER_A_RX_BYTES], &p->rx_bytes);
@@ -478,6 +489,7 @@ static int parse_sessions(struct nl_msg *msg, void *arg)
 		memcpy(s->owner, nla_data(st[WGRELAY_SESSION_A_OWNER]), WGRELAY_KEY_LEN);
 		memcpy(s->counterpart, nla_data(st[WGRELAY_SESSION_A_COUNTERPART]), WGRELAY_KEY_LEN);
 		get_sockaddr(st[WGRELAY_SESSION_A_ENDPOINT], &s->endpoint);
+		get_local(st[WGRELAY_SESSION_A_LOCAL], &s->local);
 		get_u8(st[WGRELAY_SESSION_A_CONFIRMED], &confirmed);
 		s->confirmed = confirmed;
 		get_u64(st[WGRELAY_SESSION_A_LAST_SEEN], &s->last_seen);
@@ -678,6 +690,8 @@ static int put_half(struct nl_msg *msg, int type, const struct state_pair *p, in
 	if (!nest || nla_put_u32(msg, WGRELAY_SESSION_A_RECEIVER_INDEX, p->index[i]) ||
 	    nla_put(msg, WGRELAY_SESSION_A_OWNER, WGRELAY_KEY_LEN, p->key[i]) ||
 	    nla_put(msg, WGRELAY_SESSION_A_ENDPOINT, endpoint_len(&p->ep[i]), &p->ep[i]) ||
+	    (p->local[i].len &&
+	     nla_put(msg, WGRELAY_SESSION_A_LOCAL, p->local[i].len, p->local[i].addr)) ||
 	    nla_put_u64(msg, WGRELAY_SESSION_A_COUNTER, p->counter[i]))
 		return -1;
 	nla_nest_end(msg, nest);
@@ -696,6 +710,8 @@ static int put_binding(struct nl_msg *msg, const struct state_binding *b)
 {
 	return nla_put(msg, WGRELAY_PEER_A_PUBLIC_KEY, WGRELAY_KEY_LEN, b->key) ||
 	       nla_put(msg, WGRELAY_PEER_A_BINDING_ENDPOINT, endpoint_len(&b->ep), &b->ep) ||
+	       (b->local.len &&
+		nla_put(msg, WGRELAY_PEER_A_BINDING_LOCAL, b->local.len, b->local.addr)) ||
 	       nla_put_u64(msg, WGRELAY_PEER_A_LAST_SEEN, b->last_seen);
 }
 

@@ -33,6 +33,7 @@ struct wgr_session {
 	uint8_t owner[WGRELAY_KEY_LEN];
 	uint8_t counterpart[WGRELAY_KEY_LEN];
 	union wgr_sockaddr endpoint;
+	struct wgr_local local;	/* the relay's address the owner reached it at */
 	bool confirmed;
 	bool initiator;		/* the initiator's half of its pair */
 	bool leaked;

@@ -112,6 +112,8 @@ int state_from_dump(struct relay_state *st, const struct wgr_device *dev,
 		p->index[1] = resp->index;
 		p->ep[0] = ini->endpoint;
 		p->ep[1] = resp->endpoint;
+		p->local[0] = ini->local;
+		p->local[1] = resp->local;
 		p->counter[0] = ini->counter;
 		p->counter[1] = resp->counter;
 		/* The pair's time is the later of its halves' (they share one). */
@@ -131,6 +133,7 @@ int state_from_dump(struct relay_state *st, const struct wgr_device *dev,
 			goto nomem;
 		memcpy(b->key, peer->key, WGRELAY_KEY_LEN);
 		b->ep = peer->binding;
+		b->local = peer->binding_local;
 		b->last_seen = peer->last_seen;
 	}
 	return 0;
@@ -139,21 +142,33 @@ nomem:
 	return -ENOMEM;
 }
 
-/* Numeric, with the scope as a number: the file must read back the same anywhere. */
-static void format_ep(char *buf, size_t len, const union wgr_sockaddr *ep)
+/*
+ * Numeric, with the scope as a number: the file must read back the same
+ * anywhere. Then "@" and the local address, if known.
+ */
+static void format_ep(char *buf, size_t len, const union wgr_sockaddr *ep,
+		      const struct wgr_local *local)
 {
-	char addr[INET6_ADDRSTRLEN] = "";
+	char addr[INET6_ADDRSTRLEN] = "", at[INET6_ADDRSTRLEN + 1] = "";
+
+	if (local->len == 4 && ep->sa.sa_family == AF_INET) {
+		at[0] = '@';
+		inet_ntop(AF_INET, local->addr, at + 1, sizeof(at) - 1);
+	} else if (local->len == 16 && ep->sa.sa_family == AF_INET6) {
+		at[0] = '@';
+		inet_ntop(AF_INET6, local->addr, at + 1, sizeof(at) - 1);
+	}
 
 	if (ep->sa.sa_family == AF_INET) {
 		inet_ntop(AF_INET, &ep->in.sin_addr, addr, sizeof(addr));
-		snprintf(buf, len, "%s:%u", addr, ntohs(ep->in.sin_port));
+		snprintf(buf, len, "%s:%u%s", addr, ntohs(ep->in.sin_port), at);
 	} else {
 		inet_ntop(AF_INET6, &ep->in6.sin6_addr, addr, sizeof(addr));
 		if (ep->in6.sin6_scope_id)
-			snprintf(buf, len, "[%s%%%" PRIu32 "]:%u", addr, ep->in6.sin6_scope_id,
-				 ntohs(ep->in6.sin6_port));
+			snprintf(buf, len, "[%s%%%" PRIu32 "]:%u%s", addr, ep->in6.sin6_scope_id,
+				 ntohs(ep->in6.sin6_port), at);
 		else
-			snprintf(buf, len, "[%s]:%u", addr, ntohs(ep->in6.sin6_port));
+			snprintf(buf, len, "[%s]:%u%s", addr, ntohs(ep->in6.sin6_port), at);
 	}
 }
 
@@ -164,7 +179,7 @@ static void format_ep(char *buf, size_t len, const union wgr_sockaddr *ep)
 int state_print(FILE *f, const struct relay_state *st)
 {
 	char k0[KEY_B64_LEN + 1], k1[KEY_B64_LEN + 1];
-	char e0[ENDPOINT_STRLEN], e1[ENDPOINT_STRLEN];
+	char e0[ENDPOINT_STRLEN + INET6_ADDRSTRLEN], e1[ENDPOINT_STRLEN + INET6_ADDRSTRLEN];
 	size_t i;
 
 	fprintf(f, "wgrelay-state %d\n# relayctl save: confirmed sessions and bindings; "
@@ -174,8 +189,8 @@ int state_print(FILE *f, const struct relay_state *st)
 
 		key_to_base64(k0, p->key[0]);
 		key_to_base64(k1, p->key[1]);
-		format_ep(e0, sizeof(e0), &p->ep[0]);
-		format_ep(e1, sizeof(e1), &p->ep[1]);
+		format_ep(e0, sizeof(e0), &p->ep[0], &p->local[0]);
+		format_ep(e1, sizeof(e1), &p->ep[1], &p->local[1]);
 		fprintf(f, "session %s %08" PRIx32 " %s %" PRIu64 " %s %08" PRIx32 " %s %" PRIu64
 			" %" PRIu64 " %d\n", k0, p->index[0], e0, p->counter[0], k1, p->index[1],
 			e1, p->counter[1], p->last_seen, p->leaked);
@@ -184,7 +199,7 @@ int state_print(FILE *f, const struct relay_state *st)
 		const struct state_binding *b = &st->bindings[i];
 
 		key_to_base64(k0, b->key);
-		format_ep(e0, sizeof(e0), &b->ep);
+		format_ep(e0, sizeof(e0), &b->ep, &b->local);
 		fprintf(f, "binding %s %s %" PRIu64 "\n", k0, e0, b->last_seen);
 	}
 	if (fflush(f) || ferror(f)) {
@@ -238,16 +253,23 @@ static int parse_index(uint32_t *index, const char *s)
 	return 0;
 }
 
-/* a.b.c.d:port or [v6]:port or [v6%scope]:port, numeric only, port 1-65535. */
-static int parse_ep(union wgr_sockaddr *ep, const char *s)
+/*
+ * a.b.c.d:port or [v6]:port or [v6%scope]:port, numeric only, port 1-65535; then
+ * optionally "@" and a local address of the same family.
+ */
+static int parse_ep(union wgr_sockaddr *ep, struct wgr_local *local, const char *s)
 {
-	char buf[ENDPOINT_STRLEN], *port, *scope;
+	char buf[ENDPOINT_STRLEN + INET6_ADDRSTRLEN], *port, *scope, *at;
 	uint64_t p, id = 0;
 
 	memset(ep, 0, sizeof(*ep));
+	memset(local, 0, sizeof(*local));
 	if (strlen(s) >= sizeof(buf))
 		goto bad;
 	strcpy(buf, s);
+	at = strchr(buf, '@');
+	if (at)
+		*at++ = '\0';
 	if (buf[0] == '[') {
 		port = strstr(buf, "]:");
 		if (!port)
@@ -279,9 +301,15 @@ static int parse_ep(union wgr_sockaddr *ep, const char *s)
 		ep->in.sin_port = htons(p);
 	else
 		ep->in6.sin6_port = htons(p);
+	if (at) {
+		local->len = ep->sa.sa_family == AF_INET ? 4 : 16;
+		if (inet_pton(ep->sa.sa_family, at, local->addr) != 1)
+			goto bad;
+	}
 	return 0;
 bad:
-	set_error("invalid endpoint '%.64s' (a.b.c.d:port or [ipv6]:port)", s);
+	set_error("invalid endpoint '%.64s' (a.b.c.d:port or [ipv6]:port, then @ and a local address of its family)",
+		  s);
 	return -EINVAL;
 }
 
@@ -314,7 +342,7 @@ static int parse_session(struct relay_state *st, char **f, int n, unsigned int l
 	}
 	for (i = 0; i < 2; i++) {
 		if (parse_key(p.key[i], f[1 + 4 * i]) || parse_index(&p.index[i], f[2 + 4 * i]) ||
-		    parse_ep(&p.ep[i], f[3 + 4 * i]) ||
+		    parse_ep(&p.ep[i], &p.local[i], f[3 + 4 * i]) ||
 		    parse_uint(&p.counter[i], f[4 + 4 * i], 10, UINT64_MAX, "counter"))
 			return -EINVAL;
 	}
@@ -337,7 +365,7 @@ static int parse_binding(struct relay_state *st, char **f, int n, unsigned int l
 		set_error("a binding line has 4 fields: binding KEY ENDPOINT LAST-SEEN (found %d)", n);
 		return -EINVAL;
 	}
-	if (parse_key(b.key, f[1]) || parse_ep(&b.ep, f[2]) ||
+	if (parse_key(b.key, f[1]) || parse_ep(&b.ep, &b.local, f[2]) ||
 	    parse_uint(&b.last_seen, f[3], 10, UINT64_MAX, "last-seen time"))
 		return -EINVAL;
 	return add_binding(st) ? (st->bindings[st->n_bindings - 1] = b, 0) : -ENOMEM;

@@ -19,7 +19,9 @@
  *   binding KEY ENDPOINT LAST-SEEN
  *
  * A session line gives the initiator's half, then the responder's. Keys are
- * base64, indices 8 hex digits, endpoints numeric (a.b.c.d:port, [v6%scope]:port).
+ * base64, indices 8 hex digits, endpoints numeric (a.b.c.d:port, [v6%scope]:port),
+ * each with "@" and the relay's own address the peer reached it at, when known
+ * (a.b.c.d:port@e.f.g.h): replies leave from there, as a CGNAT's filter wants.
  * Blank lines and lines starting with '#' are ignored.
  */
 #define STATE_VERSION		1
@@ -32,6 +34,7 @@ struct state_pair {
 	uint8_t key[2][WGRELAY_KEY_LEN];	/* initiator, responder */
 	uint32_t index[2];
 	union wgr_sockaddr ep[2];
+	struct wgr_local local[2];
 	uint64_t counter[2];
 	uint64_t last_seen;			/* Unix seconds */
 	bool leaked;
@@ -41,6 +44,7 @@ struct state_pair {
 struct state_binding {
 	uint8_t key[WGRELAY_KEY_LEN];
 	union wgr_sockaddr ep;
+	struct wgr_local local;
 	uint64_t last_seen;
 	unsigned int line;
 };

@@ -74,7 +74,7 @@ static void test_good(void **state)
 	uint8_t k[WGRELAY_KEY_LEN];
 
 	(void)state;
-	good_file(text, sizeof(text), "203.0.113.2:51820", "[fe80::1%3]:7");
+	good_file(text, sizeof(text), "203.0.113.2:51820@203.0.113.1", "[fe80::1%3]:7@fe80::2");
 	assert_int_equal(parse(&st, text), 0);
 	assert_int_equal(st.saved, 1700000000);
 	assert_int_equal(st.n_pairs, 1);
@@ -85,6 +85,10 @@ static void test_good(void **state)
 	assert_int_equal(st.pairs[0].index[1], 0xffffffff);
 	assert_int_equal(st.pairs[0].ep[0].sa.sa_family, AF_INET);
 	assert_int_equal(ntohs(st.pairs[0].ep[0].in.sin_port), 51820);
+	assert_int_equal(st.pairs[0].local[0].len, 4);
+	assert_int_equal(st.pairs[0].local[0].addr[3], 1);
+	assert_int_equal(st.pairs[0].local[1].len, 0);
+	assert_int_equal(st.bindings[0].local.len, 16);
 	assert_int_equal(st.pairs[0].ep[1].sa.sa_family, AF_INET6);
 	assert_int_equal(st.pairs[0].counter[0], 17);
 	assert_int_equal(st.pairs[0].last_seen, 1699999990);
@@ -118,6 +122,10 @@ static void test_bad_lines(void **state)
 	good_file(text, sizeof(text), "203.0.113.2:65536", "1.2.3.4:5");
 	EXPECT_ERROR(text, "t.state:5:", "invalid endpoint");
 	good_file(text, sizeof(text), "host.example:1", "1.2.3.4:5");
+	EXPECT_ERROR(text, "t.state:5:", "invalid endpoint");
+	good_file(text, sizeof(text), "1.2.3.4:5@2001:db8::1", "1.2.3.4:5");
+	EXPECT_ERROR(text, "t.state:5:", "invalid endpoint '1.2.3.4:5@2001:db8::1'");
+	good_file(text, sizeof(text), "1.2.3.4:5@", "1.2.3.4:5");
 	EXPECT_ERROR(text, "t.state:5:", "invalid endpoint");
 	good_file(text, sizeof(text), "1.2.3.4:5", "2001:db8::1:5");
 	EXPECT_ERROR(text, "t.state:6:", "invalid endpoint");
@@ -183,6 +191,8 @@ static void test_round_trip(void **state)
 	s[0].endpoint.in.sin_port = htons(1000);
 	s[0].endpoint.in.sin_addr.s_addr = htonl(0xcb007102);
 	s[0].counter = 5;
+	s[0].local.len = 4;
+	memset(s[0].local.addr, 7, 4);
 	s[0].last_seen = 100;
 	/* A tentative pair's initiator half: not saved. */
 	s[1] = s[0];
@@ -241,6 +251,9 @@ static void test_round_trip(void **state)
 		assert_true(back.pairs[0].counter[i] == st.pairs[0].counter[i]);
 	}
 	assert_true(back.pairs[0].leaked);
+	assert_int_equal(back.pairs[0].local[0].len, 4);
+	assert_memory_equal(back.pairs[0].local[0].addr, s[0].local.addr, 4);
+	assert_int_equal(back.pairs[0].local[1].len, 0);
 	assert_true(endpoint_equal(&back.bindings[1].ep, &st.bindings[1].ep));
 	assert_int_equal(back.bindings[0].last_seen, 99);
 	unlink(file);

@@ -39,7 +39,8 @@
  *   Request: WGRELAY_A_IFINDEX or WGRELAY_A_IFNAME, then WGRELAY_A_PAIRS (nested,
  *            WGRELAY_PAIR_A_*: confirmed sessions, as GET_SESSIONS reported them)
  *            and/or WGRELAY_A_PEERS (nested: WGRELAY_PEER_A_PUBLIC_KEY,
- *            WGRELAY_PEER_A_BINDING_ENDPOINT and optionally _LAST_SEEN: bindings).
+ *            WGRELAY_PEER_A_BINDING_ENDPOINT and optionally _BINDING_LOCAL and
+ *            _LAST_SEEN: bindings).
  *            What a relay saved before it restarted (relayctl save). A pair comes
  *            back confirmed, with its pair route, aged by its LAST_SEEN; a binding
  *            comes back stale, so that only its peer's data makes it live again.
@@ -181,6 +182,9 @@ enum wgrelay_peer_attr {
 	WGRELAY_PEER_A_BINDINGS_KEPT,	/* u64, read only: confirmations and roams that
 					 * would have moved its live or static binding
 					 */
+	WGRELAY_PEER_A_BINDING_LOCAL,	/* binary, 4 or 16 bytes: the relay's address
+					 * the peer reached it at, from which it is
+					 * answered (read; RESTORE) */
 	__WGRELAY_PEER_A_LAST
 };
 #define WGRELAY_PEER_A_MAX (__WGRELAY_PEER_A_LAST - 1)
@@ -203,13 +207,17 @@ enum wgrelay_session_attr {
 	WGRELAY_SESSION_A_LEAKED,		/* u8, 1 if the initiator's index went to
 						 * other endpoints (discovery): it proves
 						 * no roam */
+	WGRELAY_SESSION_A_LOCAL,		/* binary, 4 or 16 bytes: the relay's
+						 * address the owner reached it at, from
+						 * which data to it leaves */
 	__WGRELAY_SESSION_A_LAST
 };
 #define WGRELAY_SESSION_A_MAX (__WGRELAY_SESSION_A_LAST - 1)
 
 /*
  * One confirmed session to restore: its two halves, each a nest of
- * WGRELAY_SESSION_A_RECEIVER_INDEX, _OWNER, _ENDPOINT (required) and _COUNTER.
+ * WGRELAY_SESSION_A_RECEIVER_INDEX, _OWNER, _ENDPOINT (required), _COUNTER and
+ * _LOCAL (of the endpoint's family).
  */
 enum wgrelay_pair_attr {
 	WGRELAY_PAIR_A_UNSPEC,
