@@ -68,7 +68,14 @@ log "busy pair: $got of $count pings answered; longest outage $gap pings, $((gap
 n vps relayctl show relay0 sessions
 
 step "the busy pair went on where it was: no new handshake"
-((gap * 200 <= 3000)) || fail "the busy pair lost $((gap * 200)) ms of pings across the restart"
+if ((gap * 200 > 3000)); then
+	# How long it really takes without the saved state, for the record.
+	for ((i = 0; i < 120; i++)); do
+		n laptop ping -c 1 -W 1 "${WG_ADDR[home]}" >/dev/null 2>&1 && break
+	done
+	log "the busy pair was back $(((${EPOCHREALTIME/./} - start) / 1000)) ms after the restart began"
+	fail "the busy pair lost $((gap * 200)) ms of pings across the restart"
+fi
 assert_eq "$hs_laptop" "$(last_handshake laptop home)" "laptop's last handshake with home"
 assert_match "restored [1-9][0-9]* sessions? and 4 bindings" "$(cat "$TMP/up")" "relayctl up"
 
@@ -81,6 +88,8 @@ for p in "home laptop" "home2 tablet"; do
 		"a saved session of $a and $b"
 done
 assert_eq 4 "$(grep -c '^binding ' "$STATE")" "bindings saved"
+# The relay's address each peer reached it at: replies must leave from there.
+assert_eq 4 "$(grep -c "^binding .*@$VPS4 " "$STATE")" "bindings saved with the relay's address"
 
 step "bindings come back stale; the peers' data makes them live"
 assert_eq stale "$status_home2" "home2's binding right after up"
@@ -93,7 +102,7 @@ ping_ok tablet "${WG_ADDR[home2]}" 2
 assert_eq "$hs_tablet" "$(last_handshake tablet home2)" "tablet's last handshake with home2"
 
 step "a state file with a bad line is refused, with its line number"
-sed '4s/ [0-9.]*:[0-9]* / 203.0.113.999:1 /' "$STATE" >"$TMP/bad.state"
+sed '4s/ [0-9.]*:[0-9]*\(@[0-9.]*\)\? / 203.0.113.999:1 /' "$STATE" >"$TMP/bad.state"
 sed -n 4p "$TMP/bad.state"
 assert_fails n vps relayctl restore relay0 "$TMP/bad.state" 2>"$TMP/err"
 cat "$TMP/err"
