@@ -19,17 +19,30 @@
 #include "relayctl.h"
 #include "state.h"
 
-/* The directory a state file goes in: made (0700) if it is missing, not its parents. */
+/*
+ * The directory a state file goes in, made if it is missing: 0700, as the file
+ * holds peers' addresses; its missing parents (a bare system's /var/lib) 0755.
+ */
 static int make_dir_of(const char *path)
 {
-	char buf[PATH_MAX], *dir;
+	char buf[PATH_MAX], *dir, *p;
+	int ret;
 
 	snprintf(buf, sizeof(buf), "%s", path);
 	dir = dirname(buf);
+	for (p = dir + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		ret = mkdir(dir, 0755) && errno != EEXIST ? -errno : 0;
+		if (ret)
+			goto err;	/* naming the parent that failed */
+		*p = '/';
+	}
 	if (!mkdir(dir, 0700) || errno == EEXIST)
 		return 0;
-	set_error("%s: %s", dir, strerror(errno));
-	return -errno;
+	ret = -errno;
+err:
+	set_error("%s: %s", dir, strerror(-ret));
+	return ret;
 }
 
 /**

@@ -108,7 +108,9 @@ int up_main(int argc, char *argv[])
 	ret = apply_config(&ctx, ifname, &conf, CONF_SET);
 	nlctx_close(&ctx);
 	if (!ret) {
-		restore_saved(ifname);
+		/* A relay that was running already has its state; don't restore it. */
+		if (created)
+			restore_saved(ifname);
 		ret = link_set_up(&rt, ifname);
 	}
 out:
