@@ -239,6 +239,11 @@ static int parse_args(int argc, char *argv[], const char **ifname, char path[PAT
 	if (!n)
 		return -1;
 	*ifname = args[0];
+	/* It names the default file: no way out of the state directory. */
+	if (!**ifname || strlen(*ifname) >= IF_NAMESIZE || strchr(*ifname, '/')) {
+		set_error("'%s' is not a valid device name", *ifname);
+		return -2;
+	}
 	if (n == 2) {
 		snprintf(path, PATH_MAX, "%s", args[1]);
 		return 0;
