@@ -6,7 +6,7 @@
 # make check         install what is missing, build, run unit and VM tests
 # make demo          boot the CGNAT lab in a VM and show the relay at work
 # make deps          install build and test dependencies from Debian
-# make install       relayctl, its man page and the systemd unit
+# make install       relayctl, its man page and the systemd units
 # make dkms-install  register and build the module with DKMS
 #
 # KVER picks the kernel to build for (default: the newest one in /lib/modules that
@@ -73,7 +73,10 @@ install: tool
 	install -D -m 0755 tools/relayctl $(DESTDIR)$(SBINDIR)/relayctl
 	install -D -m 0644 tools/man/relayctl.8 $(DESTDIR)$(MANDIR)/man8/relayctl.8
 	install -D -m 0644 tools/systemd/wgrelay@.service $(DESTDIR)$(SYSTEMDDIR)/wgrelay@.service
+	install -D -m 0644 tools/systemd/wgrelay-save@.service $(DESTDIR)$(SYSTEMDDIR)/wgrelay-save@.service
+	install -D -m 0644 tools/systemd/wgrelay-save@.timer $(DESTDIR)$(SYSTEMDDIR)/wgrelay-save@.timer
 	install -d -m 0700 $(DESTDIR)/etc/wgrelay
+	install -d -m 0700 $(DESTDIR)/var/lib/wgrelay
 
 dkms-install:
 	@scripts/dkms-install.sh $(VERSION)

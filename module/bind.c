@@ -254,6 +254,48 @@ void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
 }
 
 /**
+ * wgr_bind_restore - put back a binding a relay saved before it restarted
+ * @wgr: the relay
+ * @peer: the peer
+ * @ep: where it was bound
+ * @age: seconds since data last came from there
+ *
+ * The binding comes back stale, never live: the saved endpoint is only the
+ * operator's word on where the peer was, and after a restart it can be squatted
+ * like any stale binding (DESIGN 2.3, promise 2). It becomes live when the
+ * peer's data comes from it on a confirmed session (wgr_bind_seen()), and
+ * expires binding-timeout after the data it was saved for. A binding learned
+ * since the restart is newer and stays; a static endpoint comes from the config.
+ * Context: process.
+ * Return: 0, -ESTALE (older than binding-timeout) or -EBUSY (the peer has a
+ * confirmed binding or a static endpoint already).
+ */
+int wgr_bind_restore(struct wgr_device *wgr, struct wgr_peer *peer, const struct wgr_endpoint *ep,
+		     u64 age)
+{
+	unsigned long ago;
+	int ret = 0;
+
+	/* Bounded by WGRELAY_MAX_TIMEOUT: the subtractions below cannot wrap far. */
+	if (age >= READ_ONCE(wgr->cfg.binding_timeout))
+		return -ESTALE;
+	ago = (unsigned long)age * HZ;
+	spin_lock_bh(&wgr->bindings.lock);
+	if (wgr_endpoint_set(&peer->static_ep) ||
+	    peer->bind_state == WGRELAY_BINDING_CONFIRMED) {
+		ret = -EBUSY;
+		goto out;
+	}
+	set_binding(peer, ep, WGRELAY_BINDING_CONFIRMED);
+	/* Expires as it would have: wgr_bindings_gc() counts from the later of the two. */
+	peer->bind_time = jiffies - ago;
+	WRITE_ONCE(peer->last_rx, jiffies - max(ago, (unsigned long)WGR_BINDING_STALE));
+out:
+	spin_unlock_bh(&wgr->bindings.lock);
+	return ret;
+}
+
+/**
  * wgr_peer_bound_at - is a peer's binding this endpoint?
  * @peer: the peer
  * @ep: the endpoint

@@ -33,6 +33,8 @@ void wgr_bind_confirmed(struct wgr_device *wgr, struct wgr_peer *peer,
 			const struct wgr_endpoint *ep);
 void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
 		     const struct wgr_endpoint *from, const struct wgr_endpoint *to);
+int wgr_bind_restore(struct wgr_device *wgr, struct wgr_peer *peer, const struct wgr_endpoint *ep,
+		     u64 age);
 bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 void wgr_bind_read(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_peer_info *info);
 

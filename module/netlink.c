@@ -24,6 +24,7 @@
 #include <linux/wgrelay.h>
 
 #include "netlink.h"
+#include "bind.h"
 #include "device.h"
 #include "peer.h"
 #include "session.h"
@@ -144,6 +145,38 @@ static const struct nla_policy set_policy[WGRELAY_A_MAX + 1] = {
 	[WGRELAY_A_PEERS] = NLA_POLICY_NESTED_ARRAY(peer_policy),
 };
 
+/* RESTORE: a half is what GET_SESSIONS reported of it, less what is not restored. */
+static const struct nla_policy half_policy[WGRELAY_SESSION_A_MAX + 1] = {
+	[WGRELAY_SESSION_A_RECEIVER_INDEX] = { .type = NLA_U32 },
+	[WGRELAY_SESSION_A_OWNER] = NLA_POLICY_EXACT_LEN(WGRELAY_KEY_LEN),
+	[WGRELAY_SESSION_A_ENDPOINT] = NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_endpoint,
+							      sizeof(struct sockaddr_in6)),
+	[WGRELAY_SESSION_A_COUNTER] = { .type = NLA_U64 },
+	[WGRELAY_SESSION_A_LOCAL] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
+};
+
+static const struct nla_policy pair_policy[WGRELAY_PAIR_A_MAX + 1] = {
+	[WGRELAY_PAIR_A_INITIATOR] = NLA_POLICY_NESTED(half_policy),
+	[WGRELAY_PAIR_A_RESPONDER] = NLA_POLICY_NESTED(half_policy),
+	[WGRELAY_PAIR_A_LAST_SEEN] = { .type = NLA_U64 },
+	[WGRELAY_PAIR_A_LEAKED] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+static const struct nla_policy restore_peer_policy[WGRELAY_PEER_A_MAX + 1] = {
+	[WGRELAY_PEER_A_PUBLIC_KEY] = NLA_POLICY_EXACT_LEN(WGRELAY_KEY_LEN),
+	[WGRELAY_PEER_A_BINDING_ENDPOINT] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_endpoint,
+				       sizeof(struct sockaddr_in6)),
+	[WGRELAY_PEER_A_BINDING_LOCAL] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
+	[WGRELAY_PEER_A_LAST_SEEN] = { .type = NLA_U64 },
+};
+
+static const struct nla_policy restore_policy[WGRELAY_A_MAX + 1] = {
+	DEVICE_LOOKUP_POLICY,
+	[WGRELAY_A_PAIRS] = NLA_POLICY_NESTED_ARRAY(pair_policy),
+	[WGRELAY_A_PEERS] = NLA_POLICY_NESTED_ARRAY(restore_peer_policy),
+};
+
 static const struct nla_policy flush_policy[WGRELAY_A_MAX + 1] = {
 	DEVICE_LOOKUP_POLICY,
 	[WGRELAY_A_FLUSH] = NLA_POLICY_MASK(NLA_U32, __WGRELAY_FLUSH_ALL),
@@ -244,6 +277,19 @@ static int put_endpoint(struct sk_buff *skb, int type, const struct wgr_endpoint
 
 		return nla_put(skb, type, sizeof(sin6), &sin6);
 	}
+	return 0;
+}
+
+/*
+ * The relay's address an endpoint reached it at, if known: 4 or 16 bytes by the
+ * endpoint's family.
+ */
+static int put_local(struct sk_buff *skb, int type, const struct wgr_endpoint *ep)
+{
+	if (ep->addr.sa_family == AF_INET && ep->src4)
+		return nla_put_in_addr(skb, type, ep->src4);
+	if (ep->addr.sa_family == AF_INET6 && !ipv6_addr_any(&ep->src6))
+		return nla_put_in6_addr(skb, type, &ep->src6);
 	return 0;
 }
 
@@ -421,7 +467,8 @@ static int put_peer(struct sk_buff *skb, struct wgr_device *wgr, struct wgr_peer
 	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_STATE, info.bind_state) ||
 	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_STATUS, info.bind_status) ||
 	    (info.bind_status != WGRELAY_BINDING_STATUS_NONE &&
-	     put_endpoint(skb, WGRELAY_PEER_A_BINDING_ENDPOINT, &info.bind_ep)) ||
+	     (put_endpoint(skb, WGRELAY_PEER_A_BINDING_ENDPOINT, &info.bind_ep) ||
+	      put_local(skb, WGRELAY_PEER_A_BINDING_LOCAL, &info.bind_ep))) ||
 	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_CONFLICT, info.bind_conflict) ||
 	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_BINDINGS_KEPT, info.bindings_kept,
 			      WGRELAY_PEER_A_PAD) ||
@@ -566,6 +613,7 @@ static int put_session(struct sk_buff *skb, const struct wgr_session_info *s)
 	    nla_put(skb, WGRELAY_SESSION_A_OWNER, WGRELAY_KEY_LEN, s->owner) ||
 	    nla_put(skb, WGRELAY_SESSION_A_COUNTERPART, WGRELAY_KEY_LEN, s->counterpart) ||
 	    put_endpoint(skb, WGRELAY_SESSION_A_ENDPOINT, &s->ep) ||
+	    put_local(skb, WGRELAY_SESSION_A_LOCAL, &s->ep) ||
 	    nla_put_u8(skb, WGRELAY_SESSION_A_CONFIRMED, s->confirmed) ||
 	    nla_put_u64_64bit(skb, WGRELAY_SESSION_A_LAST_SEEN, s->last_seen,
 			      WGRELAY_SESSION_A_PAD) ||
@@ -574,7 +622,10 @@ static int put_session(struct sk_buff *skb, const struct wgr_session_info *s)
 	    nla_put_u64_64bit(skb, WGRELAY_SESSION_A_PACKETS, s->packets,
 			      WGRELAY_SESSION_A_PAD) ||
 	    nla_put_u64_64bit(skb, WGRELAY_SESSION_A_BYTES, s->bytes,
-			      WGRELAY_SESSION_A_PAD)) {
+			      WGRELAY_SESSION_A_PAD) ||
+	    nla_put_u8(skb, WGRELAY_SESSION_A_INITIATOR, s->initiator) ||
+	    nla_put_u32(skb, WGRELAY_SESSION_A_COUNTERPART_INDEX, s->counterpart_index) ||
+	    nla_put_u8(skb, WGRELAY_SESSION_A_LEAKED, s->leaked)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -1103,6 +1154,307 @@ static int flush(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+/* WGRELAY_CMD_RESTORE */
+
+/* What a restore did: the reply's WGRELAY_RESTORED_A_* counts, by attribute. */
+struct restored {
+	u32 count[WGRELAY_RESTORED_A_MAX + 1];
+};
+
+/* Unix seconds to an age in seconds; a time in the future is now. */
+static u64 age_of(const struct nlattr *last_seen)
+{
+	u64 now = ktime_get_real_seconds(), then;
+
+	if (!last_seen)
+		return 0;
+	then = nla_get_u64(last_seen);
+	return then < now ? now - then : 0;
+}
+
+/*
+ * An endpoint attribute the policy let through (validate_endpoint()), not empty,
+ * and the relay's address it reached the relay at, if given. That address is
+ * not checked against the relay's own: the send path falls back to the route's
+ * choice when it is not one (socket.c).
+ * Return: 0, or -EINVAL if @local is not an address of @a's family.
+ */
+static int get_endpoint(struct wgr_endpoint *ep, const struct nlattr *a,
+			const struct nlattr *local, struct netlink_ext_ack *extack)
+{
+	/* As apply_peer(): into the member of the size the policy let through. */
+	memset(ep, 0, sizeof(*ep));
+	if (nla_len(a) == sizeof(ep->addr4)) {
+		memcpy(&ep->addr4, nla_data(a), sizeof(ep->addr4));
+	} else {
+		memcpy(&ep->addr6, nla_data(a), sizeof(ep->addr6));
+		/* Not part of an endpoint (struct wgr_half_ep drops it too). */
+		ep->addr6.sin6_flowinfo = 0;
+	}
+	if (!local)
+		return 0;
+	if (ep->addr.sa_family == AF_INET && nla_len(local) == sizeof(ep->src4)) {
+		ep->src4 = nla_get_in_addr(local);
+	} else if (ep->addr.sa_family == AF_INET6 && nla_len(local) == sizeof(ep->src6)) {
+		ep->src6 = nla_get_in6_addr(local);
+	} else {
+		NL_SET_ERR_MSG_ATTR(extack, local,
+				    "local address not of the endpoint's family (4 or 16 bytes)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * One half of a pair in a RESTORE request; the policy has validated it. Fills
+ * half @i of @saved but its owner, whose key goes to @key. Return: 0 or -EINVAL.
+ */
+static int parse_half(struct wgr_pair_saved *saved, int i, const u8 **key,
+		      const struct nlattr *nest, const struct nlattr *pair,
+		      struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[WGRELAY_SESSION_A_MAX + 1];
+	const struct nlattr *ep;
+	int ret;
+
+	if (!nest) {
+		NL_SET_ERR_MSG_ATTR(extack, pair, "a pair needs an initiator and a responder");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, WGRELAY_SESSION_A_MAX, nest, half_policy, extack);
+	if (ret)
+		return ret;
+	ep = tb[WGRELAY_SESSION_A_ENDPOINT];
+	if (!tb[WGRELAY_SESSION_A_RECEIVER_INDEX] || !tb[WGRELAY_SESSION_A_OWNER] || !ep ||
+	    !nla_len(ep)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "a half needs a receiver index, an owner and an endpoint");
+		return -EINVAL;
+	}
+	saved->index[i] = nla_get_u32(tb[WGRELAY_SESSION_A_RECEIVER_INDEX]);
+	*key = nla_data(tb[WGRELAY_SESSION_A_OWNER]);
+	ret = get_endpoint(&saved->ep[i], ep, tb[WGRELAY_SESSION_A_LOCAL], extack);
+	if (ret)
+		return ret;
+	saved->counter[i] = tb[WGRELAY_SESSION_A_COUNTER] ?
+			    nla_get_u64(tb[WGRELAY_SESSION_A_COUNTER]) : 0;
+	return 0;
+}
+
+/*
+ * A pair of a RESTORE request, its owners left NULL and their keys in @keys.
+ * Return: 0 or -EINVAL: the request is malformed, and nothing is restored.
+ */
+static int parse_pair(struct wgr_pair_saved *saved, const u8 *keys[2],
+		      const struct nlattr *nest, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[WGRELAY_PAIR_A_MAX + 1];
+	int ret;
+
+	memset(saved, 0, sizeof(*saved));
+	ret = nla_parse_nested(tb, WGRELAY_PAIR_A_MAX, nest, pair_policy, extack);
+	if (ret)
+		return ret;
+	ret = parse_half(saved, 0, &keys[0], tb[WGRELAY_PAIR_A_INITIATOR], nest, extack);
+	if (!ret)
+		ret = parse_half(saved, 1, &keys[1], tb[WGRELAY_PAIR_A_RESPONDER], nest, extack);
+	if (ret)
+		return ret;
+	if (!memcmp(keys[0], keys[1], WGRELAY_KEY_LEN)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a pair's two halves have the same owner");
+		return -EINVAL;
+	}
+	saved->age = age_of(tb[WGRELAY_PAIR_A_LAST_SEEN]);
+	saved->leaked = tb[WGRELAY_PAIR_A_LEAKED] && nla_get_u8(tb[WGRELAY_PAIR_A_LEAKED]);
+	return 0;
+}
+
+/* A binding of a RESTORE request. Return: 0 or -EINVAL. */
+static int parse_binding(struct wgr_endpoint *ep, const u8 **key, u64 *age,
+			 const struct nlattr *nest, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[WGRELAY_PEER_A_MAX + 1];
+	const struct nlattr *a;
+	int ret;
+
+	ret = nla_parse_nested(tb, WGRELAY_PEER_A_MAX, nest, restore_peer_policy, extack);
+	if (ret)
+		return ret;
+	a = tb[WGRELAY_PEER_A_BINDING_ENDPOINT];
+	if (!tb[WGRELAY_PEER_A_PUBLIC_KEY] || !a || !nla_len(a)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a binding needs a public key and an endpoint");
+		return -EINVAL;
+	}
+	*key = nla_data(tb[WGRELAY_PEER_A_PUBLIC_KEY]);
+	ret = get_endpoint(ep, a, tb[WGRELAY_PEER_A_BINDING_LOCAL], extack);
+	if (ret)
+		return ret;
+	*age = age_of(tb[WGRELAY_PEER_A_LAST_SEEN]);
+	return 0;
+}
+
+/* Checks every entry's shape, so that a malformed request restores nothing. */
+static int check_restore(struct nlattr **attrs, struct netlink_ext_ack *extack)
+{
+	const struct nlattr *nest;
+	struct wgr_pair_saved saved;
+	struct wgr_endpoint ep;
+	const u8 *keys[2];
+	int rem, ret;
+	u64 age;
+
+	if (!attrs[WGRELAY_A_PAIRS] && !attrs[WGRELAY_A_PEERS]) {
+		NL_SET_ERR_MSG_MOD(extack, "nothing to restore: no pairs and no bindings");
+		return -EINVAL;
+	}
+	if (attrs[WGRELAY_A_PAIRS]) {
+		nla_for_each_nested(nest, attrs[WGRELAY_A_PAIRS], rem) {
+			ret = parse_pair(&saved, keys, nest, extack);
+			if (ret)
+				return ret;
+		}
+	}
+	if (attrs[WGRELAY_A_PEERS]) {
+		nla_for_each_nested(nest, attrs[WGRELAY_A_PEERS], rem) {
+			ret = parse_binding(&ep, keys, &age, nest, extack);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Why wgr_pair_restore() or wgr_bind_restore() refused, as a reply count. */
+static int skipped_count(int err)
+{
+	switch (err) {
+	case -ESTALE:
+		return WGRELAY_RESTORED_A_EXPIRED;
+	case -EEXIST:
+		return WGRELAY_RESTORED_A_COLLISION;
+	case -ENOSPC:
+		return WGRELAY_RESTORED_A_FULL;
+	case -EBUSY:
+		return WGRELAY_RESTORED_A_BOUND;
+	default:
+		/* -ENOENT: a peer being removed is as good as unknown. */
+		return WGRELAY_RESTORED_A_UNKNOWN_PEER;
+	}
+}
+
+/*
+ * Applies a checked request, skipping and counting what cannot be restored.
+ * Only running out of memory stops it; what was restored until then stays.
+ */
+static int apply_restore(struct wgr_device *wgr, struct nlattr **attrs, struct restored *r)
+{
+	const struct nlattr *nest;
+	struct wgr_pair_saved saved;
+	struct wgr_endpoint ep;
+	struct wgr_peer *peer;
+	const u8 *keys[2];
+	int rem, ret;
+	u64 age;
+
+	lockdep_assert_held(&wgr->lock);
+	if (attrs[WGRELAY_A_PAIRS]) {
+		nla_for_each_nested(nest, attrs[WGRELAY_A_PAIRS], rem) {
+			/* check_restore() passed it: this only splits it up. */
+			if (parse_pair(&saved, keys, nest, NULL))
+				return -EINVAL;
+			saved.owner[0] = wgr_peer_lookup(wgr, keys[0]);
+			saved.owner[1] = wgr_peer_lookup(wgr, keys[1]);
+			if (!saved.owner[0] || !saved.owner[1]) {
+				r->count[WGRELAY_RESTORED_A_UNKNOWN_PEER]++;
+				continue;
+			}
+			/* The allowed lists may have changed since the save. */
+			if (!wgr_peers_may_talk(saved.owner[0], saved.owner[1])) {
+				r->count[WGRELAY_RESTORED_A_DENIED]++;
+				continue;
+			}
+			ret = wgr_pair_restore(wgr, &saved);
+			if (ret == -ENOMEM)
+				return ret;
+			r->count[ret ? skipped_count(ret) : WGRELAY_RESTORED_A_PAIRS]++;
+			cond_resched();
+		}
+	}
+	if (attrs[WGRELAY_A_PEERS]) {
+		nla_for_each_nested(nest, attrs[WGRELAY_A_PEERS], rem) {
+			if (parse_binding(&ep, keys, &age, nest, NULL))
+				return -EINVAL;
+			peer = wgr_peer_lookup(wgr, keys[0]);
+			if (!peer) {
+				r->count[WGRELAY_RESTORED_A_UNKNOWN_PEER]++;
+				continue;
+			}
+			ret = wgr_bind_restore(wgr, peer, &ep, age);
+			r->count[ret ? skipped_count(ret) : WGRELAY_RESTORED_A_BINDINGS]++;
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+static int restore_reply(struct genl_info *info, const struct restored *r)
+{
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	int i;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &wgr_genl_family, 0, WGRELAY_CMD_RESTORE);
+	if (!hdr)
+		goto nospace;
+	nest = nla_nest_start(msg, WGRELAY_A_RESTORED);
+	if (!nest)
+		goto nospace;
+	for (i = WGRELAY_RESTORED_A_UNSPEC + 1; i <= WGRELAY_RESTORED_A_MAX; i++)
+		if (nla_put_u32(msg, i, r->count[i]))
+			goto nospace;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int restore(struct sk_buff *skb, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **attrs = info->attrs;
+	struct restored r = {};
+	struct net_device *dev;
+	struct wgr_device *wgr;
+	int ret;
+
+	ret = check_restore(attrs, extack);
+	if (ret)
+		return ret;
+	dev = lookup_dev(genl_info_net(info), attrs, extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	wgr = netdev_priv(dev);
+
+	/* wgr->lock keeps the peers it finds from going until their state is in. */
+	mutex_lock(&wgr->lock);
+	if (dev_alive(dev, extack))
+		ret = apply_restore(wgr, attrs, &r);
+	else
+		ret = -ENODEV;
+	mutex_unlock(&wgr->lock);
+	dev_put(dev);
+	if (ret == -ENOMEM)
+		NL_SET_ERR_MSG_MOD(extack, "out of memory: the state was restored in part");
+	return ret ? ret : restore_reply(info, &r);
+}
+
 /*
  * Everything needs CAP_NET_ADMIN in the namespace's user namespace, reads too:
  * peers' endpoints and sessions are their users' IP addresses.
@@ -1134,6 +1486,12 @@ static const struct genl_ops wgr_genl_ops[] = {
 		.cmd = WGRELAY_CMD_FLUSH,
 		.doit = flush,
 		.policy = flush_policy,
+		.maxattr = WGRELAY_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = WGRELAY_CMD_RESTORE,
+		.doit = restore,
+		.policy = restore_policy,
 		.maxattr = WGRELAY_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},

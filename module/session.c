@@ -531,6 +531,38 @@ static int make_room(struct wgr_device *wgr, u64 key)
 	return 0;
 }
 
+/*
+ * A new pair's checks, then its place in the table. The responses to one
+ * initiation share its sender index: two from each endpoint it may have gone
+ * to. Anyone else's live session on it is a collision: a copy of the
+ * initiation (discovery) tells an attacker the index, and a "shadow" pair on it
+ * from another initiator endpoint would take the real initiator's data, or make
+ * every datagram on it walk a long chain (pass 5, F3, F6). The responder's
+ * index must be live nowhere. Then room, as make_room() makes it.
+ * Context: the state lock.
+ * Return: 0, -EEXIST, -ENOSPC or -ENOMEM; on failure @pair is on no list, but
+ * may have been hashed (free it after a grace period).
+ */
+static int pair_admit(struct wgr_device *wgr, struct wgr_pair *pair)
+{
+	unsigned int same, others, rsp_same, rsp_others;
+	struct wgr_endpoint ini;
+	int ret;
+
+	lockdep_assert_held(&wgr->state.lock);
+	half_ep_unpack(&ini, &pair->half[0].ep);
+	index_sharers(wgr, pair->half[0].index, &ini, &same, &others);
+	if (same >= 2 * (READ_ONCE(wgr->cfg.discovery_fanout) + 1))
+		return -ENOSPC;
+	index_sharers(wgr, pair->half[1].index, &ini, &rsp_same, &rsp_others);
+	if (others || rsp_same || rsp_others)
+		return -EEXIST;
+	ret = make_room(wgr, wgr_quota_key(&ini));
+	if (ret)
+		return ret;
+	return pair_link(&wgr->state, pair);
+}
+
 /**
  * wgr_pair_create - make the two sessions a handshake response announces
  * @wgr: the relay
@@ -555,7 +587,6 @@ int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 ini
 		    struct wgr_peer *initiator, u32 responder_index,
 		    const struct wgr_endpoint *responder_ep)
 {
-	unsigned int same, others, rsp_same, rsp_others;
 	struct wgr_state *state = &wgr->state;
 	struct wgr_pair *pair;
 	int ret;
@@ -576,27 +607,7 @@ int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 ini
 		ret = -ENOENT;
 		goto err;
 	}
-	/*
-	 * The responses to one initiation share its sender index: two from each
-	 * endpoint it went to. Anyone else's live session on it is a collision:
-	 * a copy of the initiation (discovery) tells an attacker the index, and a
-	 * "shadow" pair on it from another initiator endpoint would take the real
-	 * initiator's data, or make every datagram on it walk a long chain.
-	 */
-	index_sharers(wgr, initiator_index, &hs->initiator, &same, &others);
-	if (same >= 2 * (READ_ONCE(wgr->cfg.discovery_fanout) + 1)) {
-		ret = -ENOSPC;
-		goto err;
-	}
-	index_sharers(wgr, responder_index, &hs->initiator, &rsp_same, &rsp_others);
-	if (others || rsp_same || rsp_others) {
-		ret = -EEXIST;
-		goto err;
-	}
-	ret = make_room(wgr, wgr_quota_key(&hs->initiator));
-	if (ret)
-		goto err;
-	ret = pair_link(state, pair);
+	ret = pair_admit(wgr, pair);
 	if (ret)
 		goto err_rcu;
 	initiator->handshakes++;
@@ -620,9 +631,11 @@ err_rcu:
 
 /*
  * Make @pair the route for initiations from its initiator's endpoint to its
- * target, replacing an older one. Context: the state lock.
+ * target, replacing an older one; with @by_use, only one that relayed nothing
+ * since @pair last did (restored pairs: their confirmation time is not known).
+ * Context: the state lock.
  */
-static void route_add(struct wgr_state *state, struct wgr_pair *pair)
+static void route_add(struct wgr_state *state, struct wgr_pair *pair, bool by_use)
 {
 	struct route_lookup key = { .ep = pair->half[0].ep, .target = pair->half[1].owner };
 	struct wgr_pair *old;
@@ -632,6 +645,9 @@ static void route_add(struct wgr_state *state, struct wgr_pair *pair)
 					       route_params);
 	if (IS_ERR(old))
 		return;		/* no memory: initiations use the binding */
+	if (old && by_use &&
+	    !time_before(READ_ONCE(old->last_seen), READ_ONCE(pair->last_seen)))
+		return;
 	if (old) {
 		if (rhashtable_replace_fast(&state->routes, &old->route_node, &pair->route_node,
 					    route_params))
@@ -666,7 +682,7 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 		return;
 	}
 	WRITE_ONCE(pair->confirmed, true);
-	route_add(state, pair);
+	route_add(state, pair, false);
 	half_ep_unpack(&ini_ep, &ini->ep);
 	half_ep_unpack(&resp_ep, &resp->ep);
 	spin_unlock_bh(&state->lock);
@@ -678,6 +694,76 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 	wgr_source_confirmed(&wgr->sources, &ini_ep, ini->owner, &resp_ep, resp->owner,
 			     READ_ONCE(wgr->cfg.session_timeout) * HZ);
 	wgr_stat_inc(wgr, WGRELAY_STAT_CONFIRMS);
+}
+
+/**
+ * wgr_pair_restore - put back a confirmed pair a relay saved before it restarted
+ * @wgr: the relay
+ * @saved: the pair; its peers are provisioned on @wgr (the caller holds wgr->lock)
+ *
+ * The pair comes back as wgr_pair_confirm() left it, pair route included, and as
+ * old as it was: the peers' data goes on with no new handshake, and the pair
+ * expires when it would have. Bindings are not touched: they come back on their
+ * own, stale (wgr_bind_restore()). The checks are wgr_pair_create()'s, so an
+ * index in use (the same state restored twice, or a peer that chose it since the
+ * restart) is refused. Of two pairs for one route (a rekey: the old session
+ * lingers), the one used last gets it; a route made since the restart stays.
+ * Context: process; takes the state lock.
+ * Its endpoints' sources are held, as a confirmation holds them, so that its
+ * next handshake is hinted (wgr_source_confirmed()).
+ * Return: 0, -ESTALE (older than session-timeout), -EEXIST (an index in use),
+ * -ENOSPC (no room: see make_room(); or too many sessions share half 0's
+ * index), -ENOENT (a peer is being removed) or -ENOMEM.
+ */
+int wgr_pair_restore(struct wgr_device *wgr, const struct wgr_pair_saved *saved)
+{
+	struct wgr_state *state = &wgr->state;
+	struct wgr_pair *pair;
+	int i, ret;
+
+	if (WARN_ON_ONCE(saved->owner[0] == saved->owner[1]))
+		return -EINVAL;
+	/* Bounded by WGRELAY_MAX_TIMEOUT: the subtraction below cannot wrap far. */
+	if (saved->age >= READ_ONCE(wgr->cfg.session_timeout))
+		return -ESTALE;
+	pair = kmem_cache_zalloc(pair_cache, GFP_KERNEL);
+	if (!pair)
+		return -ENOMEM;
+	seqcount_init(&pair->seq);
+	pair->last_seen = jiffies - (unsigned long)saved->age * HZ;
+	pair->leaked = saved->leaked;
+	pair->confirmed = true;
+	for (i = 0; i < 2; i++) {
+		half_init(&pair->half[i], i, saved->index[i], saved->owner[i], &saved->ep[i]);
+		pair->half[i].counter = saved->counter[i];
+	}
+
+	spin_lock_bh(&state->lock);
+	if (saved->owner[0]->dead || saved->owner[1]->dead) {
+		ret = -ENOENT;
+		goto err;
+	}
+	ret = pair_admit(wgr, pair);
+	if (ret)
+		goto err_rcu;
+	route_add(state, pair, true);
+	spin_unlock_bh(&state->lock);
+
+	/* The peers stay: the caller holds wgr->lock, which removing one takes. */
+	wgr_source_confirmed(&wgr->sources, &saved->ep[0], saved->owner[0], &saved->ep[1],
+			     saved->owner[1],
+			     (READ_ONCE(wgr->cfg.session_timeout) - saved->age) * HZ);
+	return 0;
+
+err:
+	spin_unlock_bh(&state->lock);
+	kmem_cache_free(pair_cache, pair);
+	return ret;
+err_rcu:
+	/* A reader may have found half 0 while it was hashed (pair_link()). */
+	spin_unlock_bh(&state->lock);
+	call_rcu(&pair->rcu, pair_free_rcu);
+	return ret;
 }
 
 /**
@@ -883,6 +969,9 @@ static void session_info(struct wgr_half *h, struct wgr_session_info *info)
 	struct wgr_pair *pair = wgr_half_pair(h);
 
 	info->index = h->index;
+	info->counterpart_index = wgr_half_other(h)->index;
+	info->initiator = h->which == 0;
+	info->leaked = pair->leaked;
 	memcpy(info->owner, h->owner->public_key, WGRELAY_KEY_LEN);
 	memcpy(info->counterpart, wgr_half_other(h)->owner->public_key, WGRELAY_KEY_LEN);
 	half_ep_unpack(&info->ep, &h->ep);

@@ -195,15 +195,36 @@ struct wgr_sessions_pos {
 /* A session for netlink and procfs, copied out under the state lock. */
 struct wgr_session_info {
 	u32 index;
+	u32 counterpart_index;
 	u8 owner[WGRELAY_KEY_LEN];
 	u8 counterpart[WGRELAY_KEY_LEN];
 	struct wgr_endpoint ep;
 	bool confirmed;
+	bool initiator;		/* half 0 of its pair */
+	bool leaked;
 	u64 last_seen;		/* Unix seconds */
 	u64 counter;
 	u64 packets;
 	u64 bytes;
 	struct wgr_sessions_pos at;	/* to read on from this session */
+};
+
+/**
+ * struct wgr_pair_saved - a confirmed pair as a relay saved it before a restart
+ * @owner: the owners of half 0 (the initiator) and half 1 (the responder)
+ * @index: their receiver indices
+ * @ep: their endpoints
+ * @counter: the highest transport counters seen on the indices
+ * @age: seconds since the pair last relayed a datagram
+ * @leaked: half 0's index also went to other endpoints (struct wgr_pair)
+ */
+struct wgr_pair_saved {
+	struct wgr_peer *owner[2];
+	u32 index[2];
+	struct wgr_endpoint ep[2];
+	u64 counter[2];
+	u64 age;
+	bool leaked;
 };
 
 struct wgr_answer;
@@ -220,6 +241,7 @@ int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 ini
 		    struct wgr_peer *initiator, u32 responder_index,
 		    const struct wgr_endpoint *responder_ep);
 void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair);
+int wgr_pair_restore(struct wgr_device *wgr, const struct wgr_pair_saved *saved);
 bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_endpoint *ep,
 		   u64 counter);
 bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,

@@ -52,6 +52,7 @@ struct wgr_peer {
 	uint8_t binding_conflict;
 	uint64_t bindings_kept;
 	union wgr_sockaddr binding;
+	struct wgr_local binding_local;	/* the relay's address it reached */
 	uint64_t last_seen;
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, handshakes;
 	uint32_t num_sessions;

@@ -18,6 +18,12 @@ union wgr_sockaddr {
 	struct sockaddr_in6 in6;
 };
 
+/* One of the relay's own addresses, as 4 or 16 bytes; len 0: not known. */
+struct wgr_local {
+	uint8_t addr[16];
+	uint8_t len;
+};
+
 /* Longest "[addr%scope]:port" we print. */
 #define ENDPOINT_STRLEN	(INET6_ADDRSTRLEN + 16 + 10)
 

@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "netlink.h"
+#include "state.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -271,6 +272,15 @@ static void get_sockaddr(struct nlattr *a, union wgr_sockaddr *ep)
 		memcpy(ep, nla_data(a), nla_len(a));
 }
 
+static void get_local(struct nlattr *a, struct wgr_local *local)
+{
+	memset(local, 0, sizeof(*local));
+	if (a && (nla_len(a) == 4 || nla_len(a) == 16)) {
+		memcpy(local->addr, nla_data(a), nla_len(a));
+		local->len = nla_len(a);
+	}
+}
+
 static int parse_peer(struct wgr_device *dev, struct nlattr *nest)
 {
 	struct nlattr *tb[WGRELAY_PEER_A_MAX + 1], *a;
@@ -316,6 +326,8 @@ static int parse_peer(struct wgr_device *dev, struct nlattr *nest)
 	get_u64(tb[WGRELAY_PEER_A_BINDINGS_KEPT], &p->bindings_kept);
 	if (tb[WGRELAY_PEER_A_BINDING_ENDPOINT])
 		get_sockaddr(tb[WGRELAY_PEER_A_BINDING_ENDPOINT], &p->binding);
+	if (tb[WGRELAY_PEER_A_BINDING_LOCAL])
+		get_local(tb[WGRELAY_PEER_A_BINDING_LOCAL], &p->binding_local);
 	get_u64(tb[WGRELAY_PEER_A_LAST_SEEN], &p->last_seen);
 	get_u64(tb[WGRELAY_PEER_A_RX_PACKETS], &p->rx_packets);
 	get_u64(tb[WGRELAY_PEER_A_RX_BYTES], &p->rx_bytes);
@@ -447,7 +459,7 @@ static int parse_sessions(struct nl_msg *msg, void *arg)
 	struct nlctx *ctx = arg;
 	struct session_list *list = ctx->arg;
 	struct wgr_session *s;
-	uint8_t confirmed = 0;
+	uint8_t confirmed = 0, flag;
 	int rem;
 
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, WGRELAY_A_MAX, NULL))
@@ -477,12 +489,21 @@ static int parse_sessions(struct nl_msg *msg, void *arg)
 		memcpy(s->owner, nla_data(st[WGRELAY_SESSION_A_OWNER]), WGRELAY_KEY_LEN);
 		memcpy(s->counterpart, nla_data(st[WGRELAY_SESSION_A_COUNTERPART]), WGRELAY_KEY_LEN);
 		get_sockaddr(st[WGRELAY_SESSION_A_ENDPOINT], &s->endpoint);
+		get_local(st[WGRELAY_SESSION_A_LOCAL], &s->local);
 		get_u8(st[WGRELAY_SESSION_A_CONFIRMED], &confirmed);
 		s->confirmed = confirmed;
 		get_u64(st[WGRELAY_SESSION_A_LAST_SEEN], &s->last_seen);
 		get_u64(st[WGRELAY_SESSION_A_COUNTER], &s->counter);
 		get_u64(st[WGRELAY_SESSION_A_PACKETS], &s->packets);
 		get_u64(st[WGRELAY_SESSION_A_BYTES], &s->bytes);
+		/* A module older than RESTORE sends none of these: nothing is saved. */
+		flag = 0;
+		get_u8(st[WGRELAY_SESSION_A_INITIATOR], &flag);
+		s->initiator = flag;
+		flag = 0;
+		get_u8(st[WGRELAY_SESSION_A_LEAKED], &flag);
+		s->leaked = flag;
+		get_u32(st[WGRELAY_SESSION_A_COUNTERPART_INDEX], &s->counterpart_index);
 	}
 	return NL_OK;
 proto:
@@ -638,6 +659,138 @@ int wgr_flush(struct nlctx *ctx, const char *ifname, uint32_t mask)
 		return -ENOMEM;
 	}
 	return run(ctx, msg, NULL, NULL);
+}
+
+static int parse_restored(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[WGRELAY_A_MAX + 1], *a;
+	struct nlctx *ctx = arg;
+	struct restore_result *res = ctx->arg;
+	uint32_t v;
+	int rem;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, WGRELAY_A_MAX, NULL) ||
+	    !tb[WGRELAY_A_RESTORED]) {
+		snprintf(ctx->extack, sizeof(ctx->extack), "malformed reply from the kernel");
+		ctx->status = -EPROTO;
+		return NL_STOP;
+	}
+	nla_for_each_nested(a, tb[WGRELAY_A_RESTORED], rem) {
+		/* Counts newer than this tool are skipped. */
+		if (nla_type(a) > 0 && nla_type(a) <= WGRELAY_RESTORED_A_MAX && get_u32(a, &v))
+			res->count[nla_type(a)] += v;
+	}
+	return NL_OK;
+}
+
+static int put_half(struct nl_msg *msg, int type, const struct state_pair *p, int i)
+{
+	struct nlattr *nest = nla_nest_start(msg, type | NLA_F_NESTED);
+
+	if (!nest || nla_put_u32(msg, WGRELAY_SESSION_A_RECEIVER_INDEX, p->index[i]) ||
+	    nla_put(msg, WGRELAY_SESSION_A_OWNER, WGRELAY_KEY_LEN, p->key[i]) ||
+	    nla_put(msg, WGRELAY_SESSION_A_ENDPOINT, endpoint_len(&p->ep[i]), &p->ep[i]) ||
+	    (p->local[i].len &&
+	     nla_put(msg, WGRELAY_SESSION_A_LOCAL, p->local[i].len, p->local[i].addr)) ||
+	    nla_put_u64(msg, WGRELAY_SESSION_A_COUNTER, p->counter[i]))
+		return -1;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int put_pair(struct nl_msg *msg, const struct state_pair *p)
+{
+	return put_half(msg, WGRELAY_PAIR_A_INITIATOR, p, 0) ||
+	       put_half(msg, WGRELAY_PAIR_A_RESPONDER, p, 1) ||
+	       nla_put_u64(msg, WGRELAY_PAIR_A_LAST_SEEN, p->last_seen) ||
+	       nla_put_u8(msg, WGRELAY_PAIR_A_LEAKED, p->leaked);
+}
+
+static int put_binding(struct nl_msg *msg, const struct state_binding *b)
+{
+	return nla_put(msg, WGRELAY_PEER_A_PUBLIC_KEY, WGRELAY_KEY_LEN, b->key) ||
+	       nla_put(msg, WGRELAY_PEER_A_BINDING_ENDPOINT, endpoint_len(&b->ep), &b->ep) ||
+	       (b->local.len &&
+		nla_put(msg, WGRELAY_PEER_A_BINDING_LOCAL, b->local.len, b->local.addr)) ||
+	       nla_put_u64(msg, WGRELAY_PEER_A_LAST_SEEN, b->last_seen);
+}
+
+/**
+ * wgr_restore - put a saved state back into the relay @ifname
+ * @ctx: a NETLINK_GENERIC context
+ * @ifname: the relay
+ * @st: the state (state_read_file())
+ * @skip_pair: NULL, or per pair of @st: true to leave it out
+ * @skip_binding: likewise per binding
+ * @res: the kernel's counts, summed over the messages
+ *
+ * As many RESTORE messages as the state needs, pairs first: sessions are what
+ * keep a busy pair going.
+ * Return: 0 or a negative errno with last_error() set.
+ */
+int wgr_restore(struct nlctx *ctx, const char *ifname, const struct relay_state *st,
+		const bool *skip_pair, const bool *skip_binding, struct restore_result *res)
+{
+	size_t i = 0, k = 0;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	ret = check_ifname(ifname);
+	if (ret)
+		return ret;
+	while (i < st->n_pairs || k < st->n_bindings) {
+		struct nl_msg *msg = genl_request(ctx, ifname, WGRELAY_CMD_RESTORE, 0);
+		struct nlattr *list = NULL, *nest;
+		int index = 0;
+
+		if (!msg)
+			return -ENOMEM;
+		for (; i < st->n_pairs; i++) {
+			if (skip_pair && skip_pair[i])
+				continue;
+			if (!list && !(list = nla_nest_start(msg, WGRELAY_A_PAIRS | NLA_F_NESTED)))
+				goto nomem;
+			nest = nla_nest_start(msg, ++index | NLA_F_NESTED);
+			if (!nest || put_pair(msg, &st->pairs[i]))
+				goto nomem;
+			nla_nest_end(msg, nest);
+			if (nlmsg_hdr(msg)->nlmsg_len > SET_BUDGET) {
+				i++;
+				break;
+			}
+		}
+		if (list)
+			nla_nest_end(msg, list);
+		list = NULL;
+		for (; i == st->n_pairs && k < st->n_bindings; k++) {
+			if (skip_binding && skip_binding[k])
+				continue;
+			if (nlmsg_hdr(msg)->nlmsg_len > SET_BUDGET)
+				break;
+			if (!list && !(list = nla_nest_start(msg, WGRELAY_A_PEERS | NLA_F_NESTED)))
+				goto nomem;
+			nest = nla_nest_start(msg, ++index | NLA_F_NESTED);
+			if (!nest || put_binding(msg, &st->bindings[k]))
+				goto nomem;
+			nla_nest_end(msg, nest);
+		}
+		if (list)
+			nla_nest_end(msg, list);
+		if (!index) {
+			/* Everything left was skipped. */
+			nlmsg_free(msg);
+			break;
+		}
+		ret = run(ctx, msg, parse_restored, res);
+		if (ret)
+			return ret;
+		continue;
+nomem:
+		nlmsg_free(msg);
+		set_error("state entry too large for one netlink message");
+		return -EMSGSIZE;
+	}
+	return 0;
 }
 
 int link_list_kind(struct nlctx *ctx, const char *kind, char (**names)[IF_NAMESIZE],

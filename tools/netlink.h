@@ -33,9 +33,20 @@ struct wgr_session {
 	uint8_t owner[WGRELAY_KEY_LEN];
 	uint8_t counterpart[WGRELAY_KEY_LEN];
 	union wgr_sockaddr endpoint;
+	struct wgr_local local;	/* the relay's address the owner reached it at */
 	bool confirmed;
+	bool initiator;		/* the initiator's half of its pair */
+	bool leaked;
+	uint32_t counterpart_index;
 	uint64_t last_seen, counter, packets, bytes;
 };
+
+/* What WGRELAY_CMD_RESTORE did: its reply, by WGRELAY_RESTORED_A_*. */
+struct restore_result {
+	uint32_t count[WGRELAY_RESTORED_A_MAX + 1];
+};
+
+struct relay_state;
 
 struct session_list {
 	struct wgr_session *items;
@@ -50,6 +61,8 @@ int wgr_get_device(struct nlctx *ctx, const char *ifname, struct wgr_device *dev
 int wgr_set_device(struct nlctx *ctx, const char *ifname, const struct wgr_device *conf);
 int wgr_get_sessions(struct nlctx *ctx, const char *ifname, struct session_list *list);
 int wgr_flush(struct nlctx *ctx, const char *ifname, uint32_t mask);
+int wgr_restore(struct nlctx *ctx, const char *ifname, const struct relay_state *st,
+		const bool *skip_pair, const bool *skip_binding, struct restore_result *res);
 
 /* rtnetlink, on a NETLINK_ROUTE context */
 int link_list_kind(struct nlctx *ctx, const char *kind, char (**names)[IF_NAMESIZE],

@@ -28,7 +28,9 @@ static const struct {
 	{ "syncconf", setconf_main, "Makes a device equal a config file, sparing unchanged peers" },
 	{ "flush", flush_main, "Forgets learned sessions and/or bindings" },
 	{ "up", up_main, "Creates a device, applies its config file and brings it up" },
-	{ "down", down_main, "Deletes a device" },
+	{ "down", down_main, "Saves a device's learned state, then deletes the device" },
+	{ "save", save_main, "Saves learned sessions and bindings to a state file" },
+	{ "restore", restore_main, "Puts saved sessions and bindings (stale) back" },
 };
 
 void print_usage(FILE *f)
@@ -46,10 +48,11 @@ void print_usage(FILE *f)
 		"  %s flush DEV [sessions | bindings | all]\n"
 		"  %s up {DEV | FILE}\n"
 		"  %s down DEV\n"
+		"  %s save DEV [FILE] [--json] | restore DEV [FILE] [--json]\n"
 		"  %s help | version\n\n"
 		"Commands:\n",
 		prog_name, prog_name, prog_name, prog_name, prog_name, prog_name, prog_name,
-		prog_name, prog_name);
+		prog_name, prog_name, prog_name);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
 	fprintf(f, "\nWith no command, '%s' is '%s show'. See relayctl(8).\n", prog_name, prog_name);

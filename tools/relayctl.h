@@ -2,6 +2,7 @@
 #ifndef RELAYCTL_H
 #define RELAYCTL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 extern const char *prog_name;
@@ -18,6 +19,13 @@ int setconf_main(int argc, char *argv[]);
 int flush_main(int argc, char *argv[]);
 int up_main(int argc, char *argv[]);
 int down_main(int argc, char *argv[]);
+int save_main(int argc, char *argv[]);
+int restore_main(int argc, char *argv[]);
+
+struct relay_state;
+
+int state_save(const char *ifname, const char *path, struct relay_state *st);
+int state_restore(const char *ifname, const char *path, bool fresh_only, bool json);
 
 
 

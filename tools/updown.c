@@ -8,6 +8,7 @@
 #include "error.h"
 #include "netlink.h"
 #include "relayctl.h"
+#include "state.h"
 
 #define DEFAULT_CONFIG_DIR "/etc/wgrelay"
 
@@ -53,6 +54,25 @@ static int check_kind(struct nlctx *rt, const char *ifname)
 	return 1;
 }
 
+/*
+ * What down saved, put back before the sockets open, so that the peers' next
+ * datagrams find their sessions. A missing, old or bad state file costs only
+ * the sessions: the relay comes up all the same.
+ */
+static void restore_saved(const char *ifname)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	if (state_path(path, sizeof(path), ifname)) {
+		report("up %s: state not restored", ifname);
+		return;
+	}
+	ret = state_restore(ifname, path, true, false);
+	if (ret < 0 && ret != -ENOENT)
+		report("up %s: state not restored", ifname);
+}
+
 int up_main(int argc, char *argv[])
 {
 	struct wgr_device conf = { 0 };
@@ -87,8 +107,12 @@ int up_main(int argc, char *argv[])
 		goto out;
 	ret = apply_config(&ctx, ifname, &conf, CONF_SET);
 	nlctx_close(&ctx);
-	if (!ret)
+	if (!ret) {
+		/* A relay that was running already has its state; don't restore it. */
+		if (created)
+			restore_saved(ifname);
 		ret = link_set_up(&rt, ifname);
+	}
 out:
 	if (ret < 0) {
 		report("up %s", ifname);
@@ -98,6 +122,21 @@ out:
 	nlctx_close(&rt);
 	device_free(&conf);
 	return ret < 0;
+}
+
+/*
+ * The sessions and bindings the device would take with it, kept for up. A
+ * failed save is said but does not keep the relay from going down: an operator
+ * stopping it wants it stopped.
+ */
+static void save_state(const char *ifname)
+{
+	struct relay_state st = { 0 };
+	char path[PATH_MAX];
+
+	if (state_path(path, sizeof(path), ifname) || state_save(ifname, path, &st))
+		report("down %s: state not saved", ifname);
+	state_free(&st);
 }
 
 int down_main(int argc, char *argv[])
@@ -114,8 +153,10 @@ int down_main(int argc, char *argv[])
 		set_error("no such device");
 		ret = -ENODEV;
 	}
-	if (ret > 0)
+	if (ret > 0) {
+		save_state(argv[1]);
 		ret = link_del(&rt, argv[1]);
+	}
 	nlctx_close(&rt);
 	return ret < 0 ? report("down %s", argv[1]) : 0;
 }

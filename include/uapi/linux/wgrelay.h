@@ -35,6 +35,23 @@
  *   Request: WGRELAY_A_IFINDEX or WGRELAY_A_IFNAME, WGRELAY_A_FLUSH (a mask of
  *            WGRELAY_FLUSH_*). Peers and settings are kept.
  *
+ * WGRELAY_CMD_RESTORE (do)
+ *   Request: WGRELAY_A_IFINDEX or WGRELAY_A_IFNAME, then WGRELAY_A_PAIRS (nested,
+ *            WGRELAY_PAIR_A_*: confirmed sessions, as GET_SESSIONS reported them)
+ *            and/or WGRELAY_A_PEERS (nested: WGRELAY_PEER_A_PUBLIC_KEY,
+ *            WGRELAY_PEER_A_BINDING_ENDPOINT and optionally _BINDING_LOCAL and
+ *            _LAST_SEEN: bindings).
+ *            What a relay saved before it restarted (relayctl save). A pair comes
+ *            back confirmed, with its pair route, aged by its LAST_SEEN; a binding
+ *            comes back stale, so that only its peer's data makes it live again.
+ *            Entries that cannot be restored are skipped, not refused: an unknown
+ *            peer, a pair its peers' allowed lists no longer allow, an index in
+ *            use, a full table, an expired entry, or a peer with a confirmed
+ *            binding (learned since the restart) or a static endpoint. A
+ *            malformed entry refuses the whole request.
+ *   Reply:   WGRELAY_A_RESTORED (nested, WGRELAY_RESTORED_A_*): what was
+ *            restored and what was skipped, and why.
+ *
  * Every command needs CAP_NET_ADMIN in the device's network namespace: even the
  * reads return peers' addresses. Errors carry an extended ACK message.
  * A new device has the WGRELAY_DEFAULT_* settings, with roaming on.
@@ -74,6 +91,7 @@ enum wgrelay_cmd {
 	WGRELAY_CMD_SET_DEVICE,
 	WGRELAY_CMD_GET_SESSIONS,
 	WGRELAY_CMD_FLUSH,
+	WGRELAY_CMD_RESTORE,
 	__WGRELAY_CMD_MAX
 };
 #define WGRELAY_CMD_MAX (__WGRELAY_CMD_MAX - 1)
@@ -107,6 +125,8 @@ enum wgrelay_device_attr {
 	WGRELAY_A_GENERATION,		/* u32, read only: bumped on every peer change */
 	WGRELAY_A_NUM_PEERS,		/* u32, read only */
 	WGRELAY_A_NUM_SESSIONS,		/* u32, read only */
+	WGRELAY_A_PAIRS,		/* nest of nests (WGRELAY_PAIR_A_*), RESTORE only */
+	WGRELAY_A_RESTORED,		/* nest (WGRELAY_RESTORED_A_*), RESTORE's reply */
 	__WGRELAY_A_LAST
 };
 #define WGRELAY_A_MAX (__WGRELAY_A_LAST - 1)
@@ -162,6 +182,9 @@ enum wgrelay_peer_attr {
 	WGRELAY_PEER_A_BINDINGS_KEPT,	/* u64, read only: confirmations and roams that
 					 * would have moved its live or static binding
 					 */
+	WGRELAY_PEER_A_BINDING_LOCAL,	/* binary, 4 or 16 bytes: the relay's address
+					 * the peer reached it at, from which it is
+					 * answered (read; RESTORE) */
 	__WGRELAY_PEER_A_LAST
 };
 #define WGRELAY_PEER_A_MAX (__WGRELAY_PEER_A_LAST - 1)
@@ -178,9 +201,49 @@ enum wgrelay_session_attr {
 	WGRELAY_SESSION_A_PACKETS,		/* u64 */
 	WGRELAY_SESSION_A_BYTES,		/* u64 */
 	WGRELAY_SESSION_A_PAD,
+	WGRELAY_SESSION_A_INITIATOR,		/* u8, 1 on the initiator's half: the
+						 * index the initiation carried */
+	WGRELAY_SESSION_A_COUNTERPART_INDEX,	/* u32: the other half's receiver index */
+	WGRELAY_SESSION_A_LEAKED,		/* u8, 1 if the initiator's index went to
+						 * other endpoints (discovery): it proves
+						 * no roam */
+	WGRELAY_SESSION_A_LOCAL,		/* binary, 4 or 16 bytes: the relay's
+						 * address the owner reached it at, from
+						 * which data to it leaves */
 	__WGRELAY_SESSION_A_LAST
 };
 #define WGRELAY_SESSION_A_MAX (__WGRELAY_SESSION_A_LAST - 1)
+
+/*
+ * One confirmed session to restore: its two halves, each a nest of
+ * WGRELAY_SESSION_A_RECEIVER_INDEX, _OWNER, _ENDPOINT (required), _COUNTER and
+ * _LOCAL (of the endpoint's family).
+ */
+enum wgrelay_pair_attr {
+	WGRELAY_PAIR_A_UNSPEC,
+	WGRELAY_PAIR_A_INITIATOR,	/* nest (WGRELAY_SESSION_A_*): the initiator's half */
+	WGRELAY_PAIR_A_RESPONDER,	/* nest (WGRELAY_SESSION_A_*): the responder's half */
+	WGRELAY_PAIR_A_LAST_SEEN,	/* u64 Unix seconds: the last datagram on either */
+	WGRELAY_PAIR_A_LEAKED,		/* u8, 0 or 1, as WGRELAY_SESSION_A_LEAKED */
+	__WGRELAY_PAIR_A_LAST
+};
+#define WGRELAY_PAIR_A_MAX (__WGRELAY_PAIR_A_LAST - 1)
+
+/* RESTORE's reply: counts, each a u32. */
+enum wgrelay_restored_attr {
+	WGRELAY_RESTORED_A_UNSPEC,
+	WGRELAY_RESTORED_A_PAIRS,		/* pairs restored */
+	WGRELAY_RESTORED_A_BINDINGS,		/* bindings restored (stale) */
+	WGRELAY_RESTORED_A_UNKNOWN_PEER,	/* skipped: a key the relay does not have */
+	WGRELAY_RESTORED_A_DENIED,		/* skipped: the peers may not talk (any more) */
+	WGRELAY_RESTORED_A_COLLISION,		/* skipped: an index is in use */
+	WGRELAY_RESTORED_A_FULL,		/* skipped: max-sessions reached */
+	WGRELAY_RESTORED_A_EXPIRED,		/* skipped: older than its timeout */
+	WGRELAY_RESTORED_A_BOUND,		/* skipped binding: the peer has a confirmed
+						 * binding (learned since) or a static one */
+	__WGRELAY_RESTORED_A_LAST
+};
+#define WGRELAY_RESTORED_A_MAX (__WGRELAY_RESTORED_A_LAST - 1)
 
 /*
  * Device counters: the one list, for the uapi, sysfs (module/sysfs.c), the drop
