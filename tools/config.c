@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "file.h"
 
 #define STAT_NAME(stat, name, drop) [WGRELAY_STAT_##stat] = #name,
 const char *const stat_names[__WGRELAY_STAT_MAX] = { WGRELAY_STATS(STAT_NAME) };
@@ -484,45 +485,15 @@ int config_parse(struct wgr_device *dev, const char *data, size_t len, const cha
 
 int config_read_file(struct wgr_device *dev, const char *path)
 {
-	size_t len = 0, cap = 0, n;
-	char *data = NULL;
-	FILE *f;
+	char *data;
+	size_t len;
 	int ret;
 
-	f = fopen(path, "r");
-	if (!f) {
-		set_error("%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	/* Read in chunks rather than stat(): the file may be a pipe (/dev/stdin). */
-	do {
-		if (cap - len < 65536) {
-			char *d;
-
-			cap = cap ? cap * 2 : 65536;
-			d = cap > CONFIG_MAX_SIZE + 65536 ? NULL : realloc(data, cap);
-			if (!d) {
-				free(data);
-				fclose(f);
-				set_error("%s: file too large", path);
-				return -EFBIG;
-			}
-			data = d;
-		}
-		n = fread(data + len, 1, cap - len, f);
-		len += n;
-	} while (n);
-	if (ferror(f)) {
-		set_error("%s: %s", path, strerror(errno));
-		ret = -EIO;
-	} else if (len > CONFIG_MAX_SIZE) {
-		set_error("%s: file too large", path);
-		ret = -EFBIG;
-	} else {
-		ret = config_parse(dev, data, len, path);
-	}
+	ret = read_whole_file(path, CONFIG_MAX_SIZE, &data, &len);
+	if (ret)
+		return ret;
+	ret = config_parse(dev, data, len, path);
 	free(data);
-	fclose(f);
 	return ret;
 }
 

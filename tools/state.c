@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "file.h"
 #include "netlink.h"
 #include "state.h"
 
@@ -473,43 +474,16 @@ int state_parse(struct relay_state *st, const char *data, size_t len, const char
  */
 int state_read_file(struct relay_state *st, const char *path)
 {
-	size_t len = 0, cap = 0, n;
-	char *data = NULL;
+	char *data;
+	size_t len;
 	int ret;
-	FILE *f;
 
 	memset(st, 0, sizeof(*st));
-	f = fopen(path, "r");
-	if (!f) {
-		ret = -errno;
-		set_error("%s: %s", path, strerror(errno));
+	ret = read_whole_file(path, STATE_MAX_SIZE, &data, &len);
+	if (ret)
 		return ret;
-	}
-	do {
-		if (cap - len < 65536) {
-			char *d;
-
-			cap = cap ? cap * 2 : 65536;
-			d = cap > STATE_MAX_SIZE + 65536 ? NULL : realloc(data, cap);
-			if (!d) {
-				free(data);
-				fclose(f);
-				set_error("%s: file too large", path);
-				return -EFBIG;
-			}
-			data = d;
-		}
-		n = fread(data + len, 1, cap - len, f);
-		len += n;
-	} while (n);
-	if (ferror(f)) {
-		set_error("%s: %s", path, strerror(errno));
-		ret = -EIO;
-	} else {
-		ret = state_parse(st, data, len, path);
-	}
+	ret = state_parse(st, data, len, path);
 	free(data);
-	fclose(f);
 	return ret;
 }
 
