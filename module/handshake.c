@@ -273,6 +273,42 @@ bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1
 	return true;
 }
 
+/**
+ * wgr_handshake_index_held - is a receiver index another initiation's, in flight?
+ * @hss: the handshakes
+ * @index: an index a new session would be found by
+ * @initiator: the new session's initiator endpoint when @index is its
+ *             initiation's sender index; NULL for the responder's index
+ *
+ * The oldest initiation in flight with a sender index holds that index until
+ * it is confirmed (its live session holds it then: session.c) or expires. No
+ * other session may take it meanwhile: not as a responder's index, nor as the
+ * sender index of a later initiation from elsewhere. A discovery copy tells
+ * its recipients the index; without this, one of them could answer it with a
+ * response whose sender index is that index, or stage a session of its own on
+ * it, and the real response would find the index taken (pass 6, G1).
+ * Context: softirq or process, under the state lock (lock order: session.h).
+ * Return: true if another initiation holds it.
+ */
+bool wgr_handshake_index_held(struct wgr_handshakes *hss, u32 index,
+			      const struct wgr_endpoint *initiator)
+{
+	struct wgr_handshake *hs, *oldest = NULL;
+	bool held;
+
+	spin_lock_bh(&hss->lock);
+	/* Newest first in a chain (hash_add()): of two in one jiffy, the later is older. */
+	hash_for_each_possible(hss->table, hs, node, hs_hash(hss, index)) {
+		if (hs->sender != index || time_after(jiffies, hs->time + WGR_HANDSHAKE_TIMEOUT))
+			continue;
+		if (!oldest || !time_after(hs->time, oldest->time))
+			oldest = hs;
+	}
+	held = oldest && (!initiator || !wgr_endpoint_eq(&oldest->initiator, initiator));
+	spin_unlock_bh(&hss->lock);
+	return held;
+}
+
 static bool same_address(const struct wgr_endpoint *a, const struct wgr_endpoint *b)
 {
 	if (a->addr.sa_family != b->addr.sa_family)

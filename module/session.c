@@ -538,7 +538,8 @@ static int make_room(struct wgr_device *wgr, u64 key)
  * initiation (discovery) tells an attacker the index, and a "shadow" pair on it
  * from another initiator endpoint would take the real initiator's data, or make
  * every datagram on it walk a long chain (pass 5, F3, F6). The responder's
- * index must be live nowhere. Then room, as make_room() makes it.
+ * index must be live nowhere. Neither may be held by another initiation in
+ * flight (wgr_handshake_index_held()). Then room, as make_room() makes it.
  * Context: the state lock.
  * Return: 0, -EEXIST, -ENOSPC or -ENOMEM; on failure @pair is on no list, but
  * may have been hashed (free it after a grace period).
@@ -555,7 +556,9 @@ static int pair_admit(struct wgr_device *wgr, struct wgr_pair *pair)
 	if (same >= 2 * (READ_ONCE(wgr->cfg.discovery_fanout) + 1))
 		return -ENOSPC;
 	index_sharers(wgr, pair->half[1].index, &ini, &rsp_same, &rsp_others);
-	if (others || rsp_same || rsp_others)
+	if (others || rsp_same || rsp_others ||
+	    wgr_handshake_index_held(&wgr->handshakes, pair->half[0].index, &ini) ||
+	    wgr_handshake_index_held(&wgr->handshakes, pair->half[1].index, NULL))
 		return -EEXIST;
 	ret = make_room(wgr, wgr_quota_key(&ini));
 	if (ret)

