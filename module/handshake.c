@@ -30,6 +30,8 @@
 #define WGR_MAX_ANSWERS		2
 /* Responses from other ports of a forwarded endpoint's address before it is shut. */
 #define WGR_MAX_STRAYS		4
+/* Anchored records a full table passes over before it forgets one anyway. */
+#define WGR_EVICT_TRIES		4
 /* Records from different initiators with one sender index. */
 #define WGR_MAX_SENDER_SHARERS	4
 
@@ -57,6 +59,7 @@ struct wgr_forward {
  * @mac1: that mac1, which the target's cookie reply is sealed with
  * @time: jiffies when it was forwarded
  * @n_fwd: number of endpoints in @fwd
+ * @anchored: it came from a peer's live binding (see make_room())
  * @fwd: where it was forwarded; only these may answer it
  */
 struct wgr_handshake {
@@ -70,6 +73,7 @@ struct wgr_handshake {
 	u8 mac1[16];
 	unsigned long time;
 	u32 n_fwd;
+	bool anchored;
 	struct wgr_forward fwd[];
 };
 
@@ -132,11 +136,15 @@ void wgr_handshakes_destroy(struct wgr_handshakes *hss)
  * Room for a record from prefix @key: a prefix at WGR_PREFIX_HANDSHAKES forgets
  * its own oldest; a full table forgets the oldest of the prefix that holds the
  * most. A flood of initiations from any number of prefixes, each holding more
- * than a real peer's one or two, forgets its own, never a peer's rekey.
+ * than a real peer's one or two, forgets its own, never a peer's rekey. Within
+ * a prefix (a CGNAT neighbour shares the victim's), the initiations of a peer
+ * from its own live binding get a second chance, a few at a time (pass 6, G2).
  */
 static void make_room(struct wgr_handshakes *hss, u64 key)
 {
 	struct wgr_account *acct = wgr_quota_find(&hss->quota, key);
+	struct wgr_handshake *hs;
+	int i;
 
 	lockdep_assert_held(&hss->lock);
 	if (!acct || !wgr_account_full(&hss->quota, acct)) {
@@ -144,7 +152,13 @@ static void make_room(struct wgr_handshakes *hss, u64 key)
 			return;
 		acct = wgr_quota_heaviest(&hss->quota);
 	}
-	handshake_remove(hss, list_first_entry(&acct->members, struct wgr_handshake, acct_node));
+	for (i = 0;; i++) {
+		hs = list_first_entry(&acct->members, struct wgr_handshake, acct_node);
+		if (!hs->anchored || i == WGR_EVICT_TRIES)
+			break;
+		list_move_tail(&hs->acct_node, &acct->members);
+	}
+	handshake_remove(hss, hs);
 }
 
 /* Context: process. */
@@ -220,6 +234,7 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  * @target: the peer its mac1 names
  * @fwd: where it was forwarded
  * @n_fwd: how many endpoints in @fwd
+ * @anchored: @initiator is the live binding of the peer last proven there
  *
  * Keyed by sender index and initiator endpoint, so that a replay from elsewhere
  * cannot take over a genuine initiation's record. A repeat replaces the old one.
@@ -231,7 +246,7 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  */
 bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 			  const struct wgr_endpoint *initiator, struct wgr_peer *target,
-			  const struct wgr_endpoint *fwd, unsigned int n_fwd)
+			  const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored)
 {
 	struct wgr_handshake *hs = kzalloc(struct_size(hs, fwd, n_fwd), GFP_ATOMIC);
 	unsigned int i;
@@ -245,6 +260,7 @@ bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1
 	memcpy(hs->mac1, mac1, sizeof(hs->mac1));
 	hs->time = jiffies;
 	hs->n_fwd = n_fwd;
+	hs->anchored = anchored;
 	for (i = 0; i < n_fwd; i++)
 		hs->fwd[i].ep = fwd[i];
 

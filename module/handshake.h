@@ -61,7 +61,7 @@ void wgr_handshakes_forget_peer(struct wgr_handshakes *hss, struct wgr_peer *pee
 
 bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 			  const struct wgr_endpoint *initiator, struct wgr_peer *target,
-			  const struct wgr_endpoint *fwd, unsigned int n_fwd);
+			  const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored);
 bool wgr_handshake_index_held(struct wgr_handshakes *hss, u32 index,
 			      const struct wgr_endpoint *initiator);
 int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,

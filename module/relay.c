@@ -397,15 +397,21 @@ static void send_cookie(struct wgr_device *wgr, const u8 *msg, const struct wgr_
  * @target? Then the per-address ceiling does not apply: a neighbour behind the
  * same address must not be able to refuse a talking peer's rekey.
  */
+/* Is @src the live binding of the peer last proven to be there? */
+static bool at_live_binding(struct wgr_device *wgr, const struct wgr_endpoint *src)
+{
+	struct wgr_peer *owner = wgr_source_owner(&wgr->sources, src);
+
+	return owner && wgr_bind_status(owner) == WGRELAY_BINDING_STATUS_LIVE &&
+	       wgr_peer_bound_at(owner, src);
+}
+
 static bool vouched(struct wgr_device *wgr, const struct wgr_endpoint *src,
 		    struct wgr_peer *target)
 {
-	struct wgr_peer *owner = wgr_source_owner(&wgr->sources, src);
 	struct wgr_endpoint ep;
 
-	return wgr_pair_route(wgr, src, target, &ep) ||
-	       (owner && wgr_bind_status(owner) == WGRELAY_BINDING_STATUS_LIVE &&
-		wgr_peer_bound_at(owner, src));
+	return wgr_pair_route(wgr, src, target, &ep) || at_live_binding(wgr, src);
 }
 
 /*
@@ -453,7 +459,8 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	if (!wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data),
-				  skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n)) {
+				  skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n,
+				  at_live_binding(wgr, src))) {
 		/* Nobody could answer it: do not send it. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
 		goto free_drop;

@@ -21,13 +21,14 @@
 #include <linux/slab.h>
 #include <net/ipv6.h>
 
+#include "bind.h"
 #include "ratelimit.h"
 #include "source.h"
 
 #define WGR_MAX_SOURCES		16384
 /* Sources one prefix (IPv4 /24, IPv6 /48) may hold: a CGNAT pool's users. */
 #define WGR_PREFIX_SOURCES	1024
-/* Held sources the table looks at for one to forget, before it takes any. */
+/* Anchored sources the table looks at for one to forget, before it takes any. */
 #define WGR_SOURCE_EVICT_TRIES	4
 #define WGR_PENDING_TIMEOUT	(30 * HZ)
 /* Discovery on failure: two forwards within this, neither confirmed within... */
@@ -187,9 +188,22 @@ void wgr_sources_gc(struct wgr_sources *srcs)
 }
 
 /*
+ * A source a full table keeps over others: held for a live session, and its
+ * owner's live binding is here. Staged confirmations (an attacker at both
+ * ends, from the victim's own CGNAT address) hold sources too, but not at a
+ * live peer's binding: they cannot push a talking peer's hints out (pass 6, G3).
+ */
+static bool source_anchored(const struct wgr_source *src)
+{
+	return source_held(src) && src->owner &&
+	       wgr_bind_status(src->owner) == WGRELAY_BINDING_STATUS_LIVE &&
+	       wgr_peer_bound_at(src->owner, &src->ep);
+}
+
+/*
  * Room for a source of prefix @key: a prefix at WGR_PREFIX_SOURCES forgets its
  * own oldest, a full table the oldest of the prefix that holds the most,
- * passing over a few held ones (a second chance). Context: the sources lock.
+ * passing over a few anchored ones (a second chance). Context: the sources lock.
  */
 static void make_room(struct wgr_sources *srcs, u64 key)
 {
@@ -205,7 +219,7 @@ static void make_room(struct wgr_sources *srcs, u64 key)
 	}
 	for (i = 0;; i++) {
 		src = list_first_entry(&acct->members, struct wgr_source, acct_node);
-		if (!source_held(src) || i == WGR_SOURCE_EVICT_TRIES)
+		if (!source_anchored(src) || i == WGR_SOURCE_EVICT_TRIES)
 			break;
 		list_move_tail(&src->acct_node, &acct->members);
 	}
