@@ -309,9 +309,10 @@ static void scan_later(struct wgr_device *wgr, struct sk_buff *skb, const struct
 {
 	u32 peers = max_t(u32, READ_ONCE(wgr->peers.count), 1);
 
-	if (!wgr_scan_queue(&wgr->scans, skb, rx, verified,
-			    2 * READ_ONCE(wgr->ratelimit.scan_rate) / peers))
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
+	/* This datagram, or one that waited, may go to keep the queue fair. */
+	wgr_stat_add(wgr, WGRELAY_STAT_HS_RATELIMITED,
+		     wgr_scan_queue(&wgr->scans, skb, rx, verified,
+				    2 * READ_ONCE(wgr->ratelimit.scan_rate) / peers));
 }
 
 /* Count why no receiver was found: over the scan budget, or nobody's mac1. */
@@ -662,7 +663,8 @@ void wgr_relay_scan_work(struct work_struct *work)
 
 	while ((skb = wgr_scan_next(&wgr->scans, &rx, &verified))) {
 		if (!scan_one(wgr, skb, &rx)) {
-			wgr_scan_again(&wgr->scans, skb, verified);
+			if (!wgr_scan_again(&wgr->scans, skb, verified))
+				wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
 			msleep(20);
 		}
 		cond_resched();

@@ -121,9 +121,11 @@ static struct wgr_scan_entry *pick(struct wgr_account *acct, bool verified)
 
 /*
  * Room for an entry from prefix @key, @verified or not, with @limit entries at
- * most. Return: false if the new entry is the one to drop.
+ * most. Return: false if the new entry is the one to drop; *@dropped counts an
+ * entry dropped to make room.
  */
-static bool make_room(struct wgr_scans *q, u64 key, bool verified, unsigned int limit)
+static bool make_room(struct wgr_scans *q, u64 key, bool verified, unsigned int limit,
+		      unsigned int *dropped)
 {
 	struct wgr_account *acct = wgr_quota_find(&q->quota, key);
 	struct wgr_scan_entry *victim;
@@ -142,6 +144,7 @@ static bool make_room(struct wgr_scans *q, u64 key, bool verified, unsigned int 
 	}
 	kfree_skb(victim->skb);
 	entry_remove(q, victim);
+	(*dropped)++;
 	return true;
 }
 
@@ -155,13 +158,15 @@ static bool make_room(struct wgr_scans *q, u64 key, bool verified, unsigned int 
  *       nothing waits much longer than that (16 at least, WGR_SCAN_QUEUE at most)
  *
  * Context: softirq.
- * Return: true if queued; false if it was dropped to keep the queue fair.
+ * Return: how many datagrams were dropped: this one, or one that waited, to
+ * keep the queue fair and bounded; or none.
  */
-bool wgr_scan_queue(struct wgr_scans *q, struct sk_buff *skb, const struct wgr_rx *rx,
-		    bool verified, unsigned int max)
+unsigned int wgr_scan_queue(struct wgr_scans *q, struct sk_buff *skb, const struct wgr_rx *rx,
+			    bool verified, unsigned int max)
 {
 	struct wgr_scan_entry *e = kmalloc(sizeof(*e), GFP_ATOMIC);
 	u64 key = wgr_quota_key(&rx->src);
+	unsigned int dropped = 0;
 
 	if (!e)
 		goto drop;
@@ -176,7 +181,8 @@ bool wgr_scan_queue(struct wgr_scans *q, struct sk_buff *skb, const struct wgr_r
 	e->verified = verified;
 
 	spin_lock_bh(&q->lock);
-	if (!make_room(q, key, verified, clamp_t(unsigned int, max, 16, WGR_SCAN_QUEUE)) ||
+	if (!make_room(q, key, verified, clamp_t(unsigned int, max, 16, WGR_SCAN_QUEUE),
+		       &dropped) ||
 	    wgr_quota_charge(&q->quota, key, &e->acct_node, &e->acct)) {
 		spin_unlock_bh(&q->lock);
 		kfree(e);
@@ -187,11 +193,11 @@ bool wgr_scan_queue(struct wgr_scans *q, struct sk_buff *skb, const struct wgr_r
 		list_add_tail(&e->acct->ring, &q->ring);
 	spin_unlock_bh(&q->lock);
 	queue_work(system_unbound_wq, &q->work);
-	return true;
+	return dropped;
 
 drop:
 	kfree_skb(skb);
-	return false;
+	return dropped + 1;
 }
 
 /**
@@ -236,8 +242,9 @@ struct sk_buff *wgr_scan_next(struct wgr_scans *q, struct wgr_rx *rx, bool *veri
  * first, rather than being dropped; unless memory is short, or its prefix has
  * since filled its share.
  * Context: process (the worker).
+ * Return: false if it was dropped after all.
  */
-void wgr_scan_again(struct wgr_scans *q, struct sk_buff *skb, bool verified)
+bool wgr_scan_again(struct wgr_scans *q, struct sk_buff *skb, bool verified)
 {
 	struct wgr_scan_entry *e = kmalloc(sizeof(*e), GFP_KERNEL);
 	u64 key = wgr_quota_key(&wgr_skb_rx(skb)->src);
@@ -258,8 +265,9 @@ void wgr_scan_again(struct wgr_scans *q, struct sk_buff *skb, bool verified)
 		list_del(&e->acct->ring);
 	list_add(&e->acct->ring, &q->ring);
 	spin_unlock_bh(&q->lock);
-	return;
+	return true;
 
 drop:
 	kfree_skb(skb);
+	return false;
 }

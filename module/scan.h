@@ -52,10 +52,10 @@ struct wgr_scans {
 int wgr_scans_init(struct wgr_scans *q, work_func_t fn);
 void wgr_scans_stop(struct wgr_scans *q);
 void wgr_scans_destroy(struct wgr_scans *q);
-bool wgr_scan_queue(struct wgr_scans *q, struct sk_buff *skb, const struct wgr_rx *rx,
-		    bool verified, unsigned int max);
+unsigned int wgr_scan_queue(struct wgr_scans *q, struct sk_buff *skb, const struct wgr_rx *rx,
+			    bool verified, unsigned int max);
 struct sk_buff *wgr_scan_next(struct wgr_scans *q, struct wgr_rx *rx, bool *verified);
-void wgr_scan_again(struct wgr_scans *q, struct sk_buff *skb, bool verified);
+bool wgr_scan_again(struct wgr_scans *q, struct sk_buff *skb, bool verified);
 
 static inline struct wgr_rx *wgr_skb_rx(struct sk_buff *skb)
 {
