@@ -694,8 +694,12 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 	wgr_bind_confirmed(wgr, ini->owner, &ini_ep);
 	wgr_bind_confirmed(wgr, resp->owner, &resp_ep);
 	wgr_handshake_done(&wgr->handshakes, ini->index, &ini_ep);
+	/*
+	 * Held a little past the session: the responder's own rekey comes as late
+	 * as its keypair's end, and must still find its hints (pass 6, G9).
+	 */
 	wgr_source_confirmed(&wgr->sources, &ini_ep, ini->owner, &resp_ep, resp->owner,
-			     READ_ONCE(wgr->cfg.session_timeout) * HZ);
+			     (READ_ONCE(wgr->cfg.session_timeout) + WGR_SOURCE_SLACK) * HZ);
 	wgr_stat_inc(wgr, WGRELAY_STAT_CONFIRMS);
 }
 
@@ -755,7 +759,8 @@ int wgr_pair_restore(struct wgr_device *wgr, const struct wgr_pair_saved *saved)
 	/* The peers stay: the caller holds wgr->lock, which removing one takes. */
 	wgr_source_confirmed(&wgr->sources, &saved->ep[0], saved->owner[0], &saved->ep[1],
 			     saved->owner[1],
-			     (READ_ONCE(wgr->cfg.session_timeout) - saved->age) * HZ);
+			     (READ_ONCE(wgr->cfg.session_timeout) + WGR_SOURCE_SLACK -
+			      saved->age) * HZ);
 	return 0;
 
 err:

@@ -15,6 +15,8 @@ struct wgr_ratelimit;
 
 #define WGR_SOURCE_RECENT 4
 #define WGR_SOURCE_PENDING 4
+/* Seconds a confirmed session's sources are held past its session timeout. */
+#define WGR_SOURCE_SLACK 30
 #define WGR_SOURCES_HASH_BITS 12
 
 /**
