@@ -503,10 +503,11 @@ static struct wgr_pair *evictable(struct wgr_account *acct)
  * counts: a prefix at WGR_PREFIX_PAIRS gives up its own oldest pair; a full
  * table takes one from the prefix that holds the most, then from @key's own.
  * So a flood from one prefix, or from a few hundred, evicts its own pairs, and
- * the pairs of everyone who holds less stay. Context: the state lock.
- * Return: 0, or -ENOSPC if everything it may take is anchored.
+ * the pairs of everyone who holds less stay. Without @may_evict it only says
+ * whether there is room. Context: the state lock.
+ * Return: 0, or -ENOSPC if everything it may take is anchored (or it may not).
  */
-static int make_room(struct wgr_device *wgr, u64 key)
+static int make_room(struct wgr_device *wgr, u64 key, bool may_evict)
 {
 	struct wgr_state *state = &wgr->state;
 	struct wgr_account *own = wgr_quota_find(&state->quota, key), *heavy;
@@ -514,8 +515,12 @@ static int make_room(struct wgr_device *wgr, u64 key)
 
 	lockdep_assert_held(&state->lock);
 	if (own && wgr_account_full(&state->quota, own)) {
+		if (!may_evict)
+			return -ENOSPC;
 		victim = evictable(own);
 	} else if (atomic_read(&state->n_sessions) + 2 > READ_ONCE(wgr->cfg.max_sessions)) {
+		if (!may_evict)
+			return -ENOSPC;
 		heavy = wgr_quota_heaviest(&state->quota);
 		if (heavy)
 			victim = evictable(heavy);
@@ -539,12 +544,13 @@ static int make_room(struct wgr_device *wgr, u64 key)
  * from another initiator endpoint would take the real initiator's data, or make
  * every datagram on it walk a long chain (pass 5, F3, F6). The responder's
  * index must be live nowhere. Neither may be held by another initiation in
- * flight (wgr_handshake_index_held()). Then room, as make_room() makes it.
+ * flight (wgr_handshake_index_held()). Then room, as make_room() makes it
+ * when @may_evict; else only if there is some.
  * Context: the state lock.
  * Return: 0, -EEXIST, -ENOSPC or -ENOMEM; on failure @pair is on no list, but
  * may have been hashed (free it after a grace period).
  */
-static int pair_admit(struct wgr_device *wgr, struct wgr_pair *pair)
+static int pair_admit(struct wgr_device *wgr, struct wgr_pair *pair, bool may_evict)
 {
 	unsigned int same, others, rsp_same, rsp_others;
 	struct wgr_endpoint ini;
@@ -560,7 +566,7 @@ static int pair_admit(struct wgr_device *wgr, struct wgr_pair *pair)
 	    wgr_handshake_index_held(&wgr->handshakes, pair->half[0].index, &ini) ||
 	    wgr_handshake_index_held(&wgr->handshakes, pair->half[1].index, NULL))
 		return -EEXIST;
-	ret = make_room(wgr, wgr_quota_key(&ini));
+	ret = make_room(wgr, wgr_quota_key(&ini), may_evict);
 	if (ret)
 		return ret;
 	return pair_link(&wgr->state, pair);
@@ -610,7 +616,7 @@ int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 ini
 		ret = -ENOENT;
 		goto err;
 	}
-	ret = pair_admit(wgr, pair);
+	ret = pair_admit(wgr, pair, true);
 	if (ret)
 		goto err_rcu;
 	initiator->handshakes++;
@@ -750,7 +756,8 @@ int wgr_pair_restore(struct wgr_device *wgr, const struct wgr_pair_saved *saved)
 		ret = -ENOENT;
 		goto err;
 	}
-	ret = pair_admit(wgr, pair);
+	/* A saved pair never takes the place of one made since the restart. */
+	ret = pair_admit(wgr, pair, false);
 	if (ret)
 		goto err_rcu;
 	route_add(state, pair, true);

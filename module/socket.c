@@ -265,8 +265,12 @@ static int send6(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_e
 	if (!dst) {
 		bool cache = route && !ipv6_addr_any(&fl.saddr);
 
-		/* The address the peer reached us at may be gone: let the route pick. */
-		if (cache && !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0)) {
+		/*
+		 * The address the peer reached us at may be gone (or came from a state
+		 * file saved before a restart): let the route pick. Unlike IPv4's, the
+		 * IPv6 lookup takes a source address as given.
+		 */
+		if (!ipv6_addr_any(&fl.saddr) && !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0)) {
 			fl.saddr = in6addr_any;
 			cache = false;
 		}
