@@ -90,6 +90,11 @@ assert_ge "$took" 59 "the laptop's live binding kept at the hotel"
 assert_le "$took" 75 "the laptop's stale binding followed it to the café"
 assert_eq "$cafe_ep" "$(binding_ep laptop)" "the laptop's binding after it followed"
 move1=$since
+# A binding that has just followed is live once the peer's data comes from its
+# new endpoint (the laptop pings once a second). Leave before that, and it is
+# a stale binding that follows the next roam at once, as it should: give the
+# pings three seconds, so that the next step tests a live binding.
+sleep 3
 
 step "the laptop moves back to the hotel, $(seconds "$move1" "$(now)") s after it left"
 roams=$(relay_stat roams)
