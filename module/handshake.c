@@ -132,6 +132,12 @@ void wgr_handshakes_destroy(struct wgr_handshakes *hss)
 	wgr_quota_destroy(&hss->quota);
 }
 
+/* For wgr_account_pick(): a record a full table passes over. */
+static bool handshake_kept(const struct list_head *member)
+{
+	return list_entry(member, struct wgr_handshake, acct_node)->anchored;
+}
+
 /*
  * Room for a record from prefix @key: a prefix at WGR_PREFIX_HANDSHAKES forgets
  * its own oldest; a full table forgets the oldest of the prefix that holds the
@@ -143,8 +149,6 @@ void wgr_handshakes_destroy(struct wgr_handshakes *hss)
 static void make_room(struct wgr_handshakes *hss, u64 key)
 {
 	struct wgr_account *acct = wgr_quota_find(&hss->quota, key);
-	struct wgr_handshake *hs;
-	int i;
 
 	lockdep_assert_held(&hss->lock);
 	if (!acct || !wgr_account_full(&hss->quota, acct)) {
@@ -152,13 +156,9 @@ static void make_room(struct wgr_handshakes *hss, u64 key)
 			return;
 		acct = wgr_quota_heaviest(&hss->quota);
 	}
-	for (i = 0;; i++) {
-		hs = list_first_entry(&acct->members, struct wgr_handshake, acct_node);
-		if (!hs->anchored || i == WGR_EVICT_TRIES)
-			break;
-		list_move_tail(&hs->acct_node, &acct->members);
-	}
-	handshake_remove(hss, hs);
+	/* Four anchored ones passed over, the next goes anyway. */
+	wgr_account_pick(acct, handshake_kept, WGR_EVICT_TRIES);
+	handshake_remove(hss, list_first_entry(&acct->members, struct wgr_handshake, acct_node));
 }
 
 /* Context: process. */

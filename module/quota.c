@@ -199,3 +199,31 @@ void wgr_quota_release(struct wgr_quota *q, struct wgr_account *acct, struct lis
 	if (was == q->top && list_empty(&q->levels[was]))
 		q->top = was - 1;
 }
+
+/**
+ * wgr_account_pick - an account's oldest member that is not to be kept
+ * @acct: the account
+ * @kept: whether a member is passed over (its owner's protection rule)
+ * @tries: how many members to look at
+ *
+ * A member passed over goes to the back of the line (a second chance, as a
+ * clock does), so the next look starts further on; the work is bounded by
+ * @tries whatever the account holds.
+ * Context: the owning table's lock.
+ * Return: the member; NULL if the first @tries were all kept (then the one at
+ * the front is the oldest not yet looked at).
+ */
+struct list_head *wgr_account_pick(struct wgr_account *acct,
+				   bool (*kept)(const struct list_head *member), unsigned int tries)
+{
+	struct list_head *member;
+	unsigned int i;
+
+	for (i = 0; i < tries; i++) {
+		member = acct->members.next;
+		if (!kept(member))
+			return member;
+		list_move_tail(member, &acct->members);
+	}
+	return NULL;
+}

@@ -56,6 +56,8 @@ struct wgr_account *wgr_quota_heaviest(struct wgr_quota *q);
 int wgr_quota_charge(struct wgr_quota *q, u64 key, struct list_head *member,
 		     struct wgr_account **acct);
 void wgr_quota_release(struct wgr_quota *q, struct wgr_account *acct, struct list_head *member);
+struct list_head *wgr_account_pick(struct wgr_account *acct,
+				   bool (*kept)(const struct list_head *member), unsigned int tries);
 
 static inline bool wgr_account_full(const struct wgr_quota *q, const struct wgr_account *acct)
 {

@@ -479,23 +479,21 @@ static bool pair_anchored(struct wgr_pair *pair)
 	return true;
 }
 
+/* For wgr_account_pick(): a pair a full table passes over. */
+static bool pair_kept(const struct list_head *member)
+{
+	return pair_anchored(list_entry(member, struct wgr_pair, acct_node));
+}
+
 /*
  * An account's oldest pair that is not anchored, looking at WGR_EVICT_TRIES at
- * most: anchored ones go to the back (a second chance, as a clock does), so the
- * next look starts further on. Context: the state lock.
+ * most (wgr_account_pick()). Context: the state lock.
  */
 static struct wgr_pair *evictable(struct wgr_account *acct)
 {
-	struct wgr_pair *pair;
-	int i;
+	struct list_head *member = wgr_account_pick(acct, pair_kept, WGR_EVICT_TRIES);
 
-	for (i = 0; i < WGR_EVICT_TRIES; i++) {
-		pair = list_first_entry(&acct->members, struct wgr_pair, acct_node);
-		if (!pair_anchored(pair))
-			return pair;
-		list_move_tail(&pair->acct_node, &acct->members);
-	}
-	return NULL;
+	return member ? list_entry(member, struct wgr_pair, acct_node) : NULL;
 }
 
 /*

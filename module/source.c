@@ -193,8 +193,10 @@ void wgr_sources_gc(struct wgr_sources *srcs)
  * ends, from the victim's own CGNAT address) hold sources too, but not at a
  * live peer's binding: they cannot push a talking peer's hints out (pass 6, G3).
  */
-static bool source_anchored(const struct wgr_source *src)
+static bool source_kept(const struct list_head *member)
 {
+	const struct wgr_source *src = list_entry(member, struct wgr_source, acct_node);
+
 	return source_held(src) && src->owner &&
 	       wgr_bind_status(src->owner) == WGRELAY_BINDING_STATUS_LIVE &&
 	       wgr_peer_bound_at(src->owner, &src->ep);
@@ -208,8 +210,6 @@ static bool source_anchored(const struct wgr_source *src)
 static void make_room(struct wgr_sources *srcs, u64 key)
 {
 	struct wgr_account *acct = wgr_quota_find(&srcs->quota, key);
-	struct wgr_source *src;
-	int i;
 
 	lockdep_assert_held(&srcs->lock);
 	if (!acct || !wgr_account_full(&srcs->quota, acct)) {
@@ -217,13 +217,9 @@ static void make_room(struct wgr_sources *srcs, u64 key)
 			return;
 		acct = wgr_quota_heaviest(&srcs->quota);
 	}
-	for (i = 0;; i++) {
-		src = list_first_entry(&acct->members, struct wgr_source, acct_node);
-		if (!source_anchored(src) || i == WGR_SOURCE_EVICT_TRIES)
-			break;
-		list_move_tail(&src->acct_node, &acct->members);
-	}
-	source_remove(srcs, src);
+	/* Four anchored ones passed over, the next goes anyway. */
+	wgr_account_pick(acct, source_kept, WGR_SOURCE_EVICT_TRIES);
+	source_remove(srcs, list_first_entry(&acct->members, struct wgr_source, acct_node));
 }
 
 /* The source at @ep, made if new; NULL if memory is short. Context: the sources lock. */

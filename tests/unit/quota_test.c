@@ -164,6 +164,39 @@ static void test_no_memory(void **state)
 	wgr_quota_destroy(&q);
 }
 
+static bool odd_kept(const struct list_head *member)
+{
+	return container_of(member, struct entry, node)->key & 1;
+}
+
+/* The pick passes kept members to the back, @tries at most, oldest first. */
+static void test_pick(void **state)
+{
+	struct entry e[6];
+	struct wgr_quota q;
+	int i;
+
+	(void)state;
+	assert_int_equal(wgr_quota_init(&q, 8), 0);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(wgr_quota_charge(&q, 9, &e[i].node, &e[i].acct), 0);
+		/* Members 0, 1 and 2 are kept; 3 is the oldest that is not. */
+		e[i].key = i < 3;
+	}
+	assert_ptr_equal(wgr_account_pick(e[0].acct, odd_kept, 4), &e[3].node);
+	/* The kept ones went to the back, in order. */
+	assert_ptr_equal(e[0].acct->members.next, &e[3].node);
+	assert_ptr_equal(e[0].acct->members.prev, &e[2].node);
+	/* Too few tries: none, and the front is the next not looked at. */
+	for (i = 0; i < 6; i++)
+		e[i].key = 1;
+	assert_null(wgr_account_pick(e[0].acct, odd_kept, 2));
+	assert_ptr_equal(e[0].acct->members.next, &e[5].node);
+	for (i = 0; i < 6; i++)
+		wgr_quota_release(&q, e[i].acct, &e[i].node);
+	wgr_quota_destroy(&q);
+}
+
 /* Random charges and releases over 16 prefixes: the heaviest is always a most. */
 static void test_random_walk(void **state)
 {
@@ -221,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_heaviest),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_no_memory),
+		cmocka_unit_test(test_pick),
 		cmocka_unit_test(test_random_walk),
 	};
 
