@@ -277,7 +277,7 @@ bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1
 	handshake_drop(hss, sender, initiator);
 	key = wgr_quota_key(initiator);
 	make_room(hss, key);
-	if (wgr_quota_charge(&hss->quota, key, &hs->acct_node, &hs->acct)) {
+	if (wgr_quota_charge(&hss->quota, key, &hs->acct_node, &hs->acct, false)) {
 		spin_unlock_bh(&hss->lock);
 		kfree(hs);
 		return false;

@@ -128,19 +128,28 @@ struct wgr_account *wgr_quota_heaviest(struct wgr_quota *q)
 	return list_first_entry(&q->levels[q->top], struct wgr_account, level);
 }
 
+/* The level an account of @n entries is listed at: over the cap counts as at it. */
+static struct list_head *level_of(struct wgr_quota *q, unsigned int n)
+{
+	return &q->levels[min(n, q->cap)];
+}
+
 /**
  * wgr_quota_charge - count a new entry against its prefix
  * @q: the quota
  * @key: the entry's prefix (wgr_quota_key())
  * @member: the entry's list_head: it goes to the tail of the account's members
  * @acct: set to the account, which the entry keeps to be released
+ * @over: the owning table lets this entry past the cap (its own rule says why);
+ *        the account then counts as full, and the heaviest, until it is back
+ *        under
  *
  * Context: the owning table's lock; may be softirq (allocates atomically).
- * Return: 0; -EDQUOT if the account is full (the caller evicts one of its
- * members first); -ENOMEM.
+ * Return: 0; -EDQUOT if the account is full and not @over (the caller evicts
+ * one of its members first); -ENOMEM.
  */
 int wgr_quota_charge(struct wgr_quota *q, u64 key, struct list_head *member,
-		     struct wgr_account **acct)
+		     struct wgr_account **acct, bool over)
 {
 	struct wgr_account *a = wgr_quota_find(q, key);
 
@@ -156,14 +165,13 @@ int wgr_quota_charge(struct wgr_quota *q, u64 key, struct list_head *member,
 			kfree(a);
 			return -ENOMEM;
 		}
-	} else if (wgr_account_full(q, a)) {
+	} else if (wgr_account_full(q, a) && !over) {
 		return -EDQUOT;
 	}
 	list_add_tail(member, &a->members);
 	a->n++;
-	list_move_tail(&a->level, &q->levels[a->n]);
-	if (a->n > q->top)
-		q->top = a->n;
+	list_move_tail(&a->level, level_of(q, a->n));
+	q->top = max(q->top, min(a->n, q->cap));
 	*acct = a;
 	return 0;
 }
@@ -179,12 +187,12 @@ int wgr_quota_charge(struct wgr_quota *q, u64 key, struct list_head *member,
  */
 void wgr_quota_release(struct wgr_quota *q, struct wgr_account *acct, struct list_head *member)
 {
-	unsigned int was = acct->n;
+	unsigned int was = min(acct->n, q->cap);
 
 	list_del(member);
 	acct->n--;
 	if (acct->n) {
-		list_move_tail(&acct->level, &q->levels[acct->n]);
+		list_move_tail(&acct->level, level_of(q, acct->n));
 	} else {
 		list_del(&acct->level);
 		if (!list_empty(&acct->ring))

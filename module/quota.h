@@ -33,8 +33,8 @@ struct wgr_account {
 /**
  * struct wgr_quota - a table's entries counted by source prefix
  * @accounts: the accounts by prefix
- * @levels: levels[n] lists the accounts holding n entries (1 <= n <= @cap), so
- *          that the heaviest is found in O(1)
+ * @levels: levels[n] lists the accounts holding n entries (1 <= n <= @cap; those
+ *          let past the cap are at @cap), so that the heaviest is found in O(1)
  * @cap: the most entries one account may hold
  * @top: the highest n with accounts, or 0 if there are none
  *
@@ -54,7 +54,7 @@ u64 wgr_quota_key(const struct wgr_endpoint *ep);
 struct wgr_account *wgr_quota_find(struct wgr_quota *q, u64 key);
 struct wgr_account *wgr_quota_heaviest(struct wgr_quota *q);
 int wgr_quota_charge(struct wgr_quota *q, u64 key, struct list_head *member,
-		     struct wgr_account **acct);
+		     struct wgr_account **acct, bool over);
 void wgr_quota_release(struct wgr_quota *q, struct wgr_account *acct, struct list_head *member);
 struct list_head *wgr_account_pick(struct wgr_account *acct,
 				   bool (*kept)(const struct list_head *member), unsigned int tries);

@@ -183,7 +183,7 @@ unsigned int wgr_scan_queue(struct wgr_scans *q, struct sk_buff *skb, const stru
 	spin_lock_bh(&q->lock);
 	if (!make_room(q, key, verified, clamp_t(unsigned int, max, 16, WGR_SCAN_QUEUE),
 		       &dropped) ||
-	    wgr_quota_charge(&q->quota, key, &e->acct_node, &e->acct)) {
+	    wgr_quota_charge(&q->quota, key, &e->acct_node, &e->acct, false)) {
 		spin_unlock_bh(&q->lock);
 		kfree(e);
 		goto drop;
@@ -254,7 +254,7 @@ bool wgr_scan_again(struct wgr_scans *q, struct sk_buff *skb, bool verified)
 	e->skb = skb;
 	e->verified = verified;
 	spin_lock_bh(&q->lock);
-	if (wgr_quota_charge(&q->quota, key, &e->acct_node, &e->acct)) {
+	if (wgr_quota_charge(&q->quota, key, &e->acct_node, &e->acct, false)) {
 		spin_unlock_bh(&q->lock);
 		kfree(e);
 		goto drop;

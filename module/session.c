@@ -395,14 +395,15 @@ static void half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *
  * after a grace period (call_rcu()).
  * Context: the state lock.
  */
-static int pair_link(struct wgr_state *state, struct wgr_pair *pair)
+static int pair_link(struct wgr_state *state, struct wgr_pair *pair, bool over)
 {
 	struct wgr_endpoint ini;
 	int i, ret;
 
 	lockdep_assert_held(&state->lock);
 	half_ep_unpack(&ini, &pair->half[0].ep);
-	ret = wgr_quota_charge(&state->quota, wgr_quota_key(&ini), &pair->acct_node, &pair->acct);
+	ret = wgr_quota_charge(&state->quota, wgr_quota_key(&ini), &pair->acct_node, &pair->acct,
+			       over);
 	if (ret)
 		return ret;
 	ret = rhltable_insert(&state->sessions, &pair->half[0].node, session_params);
@@ -496,16 +497,34 @@ static struct wgr_pair *evictable(struct wgr_account *acct)
 	return member ? list_entry(member, struct wgr_pair, acct_node) : NULL;
 }
 
+/* make_room(): room for the pair only past its prefix's share. */
+#define WGR_ROOM_OVER 1
+
+/* Is the table at max-sessions? */
+static bool table_full(struct wgr_device *wgr)
+{
+	return atomic_read(&wgr->state.n_sessions) + 2 > READ_ONCE(wgr->cfg.max_sessions);
+}
+
 /*
  * Room for a new pair whose initiator's prefix is @key, under trust model v2's
  * counts: a prefix at WGR_PREFIX_PAIRS gives up its own oldest pair; a full
  * table takes one from the prefix that holds the most, then from @key's own.
  * So a flood from one prefix, or from a few hundred, evicts its own pairs, and
  * the pairs of everyone who holds less stay. Without @may_evict it only says
- * whether there is room. Context: the state lock.
- * Return: 0, or -ENOSPC if everything it may take is anchored (or it may not).
+ * whether there is room.
+ *
+ * A prefix whose pairs are all anchored would refuse every new pair from it,
+ * rekeys included: about 33 squatted stale peers talking to one another anchor
+ * a prefix's worth (pass 6, G4). So a pair whose initiator is at its own live
+ * binding (@bound) goes past the prefix's share into the table's free room;
+ * a squatter gains nothing by it, as anchored pairs are distinct routes
+ * between bindings, k(k - 1) for k squatted peers, whatever the share.
+ * Context: the state lock.
+ * Return: 0, WGR_ROOM_OVER, or -ENOSPC if everything it may take is anchored
+ * (or it may not evict).
  */
-static int make_room(struct wgr_device *wgr, u64 key, bool may_evict)
+static int make_room(struct wgr_device *wgr, u64 key, bool may_evict, bool bound)
 {
 	struct wgr_state *state = &wgr->state;
 	struct wgr_account *own = wgr_quota_find(&state->quota, key), *heavy;
@@ -516,7 +535,9 @@ static int make_room(struct wgr_device *wgr, u64 key, bool may_evict)
 		if (!may_evict)
 			return -ENOSPC;
 		victim = evictable(own);
-	} else if (atomic_read(&state->n_sessions) + 2 > READ_ONCE(wgr->cfg.max_sessions)) {
+		if (!victim && bound && !table_full(wgr))
+			return WGR_ROOM_OVER;
+	} else if (table_full(wgr)) {
 		if (!may_evict)
 			return -ENOSPC;
 		heavy = wgr_quota_heaviest(&state->quota);
@@ -551,7 +572,9 @@ static int make_room(struct wgr_device *wgr, u64 key, bool may_evict)
 static int pair_admit(struct wgr_device *wgr, struct wgr_pair *pair, bool may_evict)
 {
 	unsigned int same, others, rsp_same, rsp_others;
+	struct wgr_peer *initiator = pair->half[0].owner;
 	struct wgr_endpoint ini;
+	bool bound;
 	int ret;
 
 	lockdep_assert_held(&wgr->state.lock);
@@ -564,10 +587,12 @@ static int pair_admit(struct wgr_device *wgr, struct wgr_pair *pair, bool may_ev
 	    wgr_handshake_index_held(&wgr->handshakes, pair->half[0].index, &ini) ||
 	    wgr_handshake_index_held(&wgr->handshakes, pair->half[1].index, NULL))
 		return -EEXIST;
-	ret = make_room(wgr, wgr_quota_key(&ini), may_evict);
-	if (ret)
+	bound = wgr_bind_status(initiator) == WGRELAY_BINDING_STATUS_LIVE &&
+		wgr_peer_bound_at(initiator, &ini);
+	ret = make_room(wgr, wgr_quota_key(&ini), may_evict, bound);
+	if (ret < 0)
 		return ret;
-	return pair_link(&wgr->state, pair);
+	return pair_link(&wgr->state, pair, ret == WGR_ROOM_OVER);
 }
 
 /**
@@ -1090,7 +1115,7 @@ int wgr_debug_pair_add(struct wgr_device *wgr, struct wgr_peer *a, struct wgr_pe
 	for (i = 0; i < 2; i++)
 		half_init(&pair->half[i], i, idx[i], owner[i], &ep[i]);
 	spin_lock_bh(&state->lock);
-	ret = pair_link(state, pair);
+	ret = pair_link(state, pair, false);
 	spin_unlock_bh(&state->lock);
 	if (ret)
 		call_rcu(&pair->rcu, pair_free_rcu);

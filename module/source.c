@@ -236,7 +236,7 @@ static struct wgr_source *source_get(struct wgr_sources *srcs, const struct wgr_
 	src = kzalloc(sizeof(*src), GFP_ATOMIC);
 	if (!src)
 		return NULL;
-	if (wgr_quota_charge(&srcs->quota, key, &src->acct_node, &src->acct)) {
+	if (wgr_quota_charge(&srcs->quota, key, &src->acct_node, &src->acct, false)) {
 		kfree(src);
 		return NULL;
 	}

@@ -75,7 +75,7 @@ static void test_keys(void **state)
 
 static void charge(struct wgr_quota *q, struct entry *e, u64 key)
 {
-	assert_int_equal(wgr_quota_charge(q, key, &e->node, &e->acct), 0);
+	assert_int_equal(wgr_quota_charge(q, key, &e->node, &e->acct, false), 0);
 	e->key = key;
 	e->in = true;
 }
@@ -131,7 +131,7 @@ static void test_cap(void **state)
 	for (i = 0; i < 4; i++)
 		charge(&q, &e[i], 7);
 	assert_true(wgr_account_full(&q, wgr_quota_find(&q, 7)));
-	assert_int_equal(wgr_quota_charge(&q, 7, &extra.node, &extra.acct), -EDQUOT);
+	assert_int_equal(wgr_quota_charge(&q, 7, &extra.node, &extra.acct, false), -EDQUOT);
 	assert_int_equal(wgr_quota_find(&q, 7)->n, 4);
 	charge(&q, &e[4], 8);
 	release(&q, &e[0]);
@@ -140,6 +140,51 @@ static void test_cap(void **state)
 	for (i = 0; i < 5; i++)
 		release(&q, &e[i]);
 	assert_null(wgr_quota_heaviest(&q));
+	wgr_quota_destroy(&q);
+}
+
+/*
+ * An entry its table lets past the cap (session.c: a live binding's pair in a
+ * prefix whose every pair is kept, pass 6 G4): the account holds more than
+ * @cap, counts as full and as the heaviest, and levels stay consistent as it
+ * comes back under.
+ */
+static void test_over(void **state)
+{
+	struct entry e[6], other[4];
+	struct wgr_quota q;
+	int i;
+
+	(void)state;
+	assert_int_equal(wgr_quota_init(&q, 4), 0);
+	for (i = 0; i < 4; i++)
+		charge(&q, &other[i], 3);
+	for (i = 0; i < 4; i++)
+		charge(&q, &e[i], 7);
+	assert_int_equal(wgr_quota_charge(&q, 7, &e[4].node, &e[4].acct, false), -EDQUOT);
+	assert_int_equal(wgr_quota_charge(&q, 7, &e[4].node, &e[4].acct, true), 0);
+	assert_int_equal(wgr_quota_charge(&q, 7, &e[5].node, &e[5].acct, true), 0);
+	assert_int_equal(wgr_quota_find(&q, 7)->n, 6);
+	assert_int_equal(q.top, 4);
+	assert_true(wgr_account_full(&q, wgr_quota_find(&q, 7)));
+	/* Account 3 got to four first, but 7 holds more: after 3 drops, 7 is alone at the top. */
+	release(&q, &other[0]);
+	assert_int_equal(wgr_quota_heaviest(&q)->key, 7);
+	/* Back to the cap, still full, still at the top level. */
+	release(&q, &e[5]);
+	release(&q, &e[4]);
+	assert_int_equal(wgr_quota_find(&q, 7)->n, 4);
+	assert_true(wgr_account_full(&q, wgr_quota_find(&q, 7)));
+	assert_int_equal(q.top, 4);
+	release(&q, &e[0]);
+	assert_int_equal(q.top, 3);
+	assert_false(wgr_account_full(&q, wgr_quota_find(&q, 7)));
+	for (i = 1; i < 4; i++) {
+		release(&q, &e[i]);
+		release(&q, &other[i]);
+	}
+	assert_null(wgr_quota_heaviest(&q));
+	assert_int_equal(q.top, 0);
 	wgr_quota_destroy(&q);
 }
 
@@ -153,7 +198,7 @@ static void test_no_memory(void **state)
 	assert_int_equal(wgr_quota_init(&q, 4), 0);
 	charge(&q, &e, 1);
 	kshim_fail_alloc = 1;
-	assert_int_equal(wgr_quota_charge(&q, 2, &f.node, &f.acct), -ENOMEM);
+	assert_int_equal(wgr_quota_charge(&q, 2, &f.node, &f.acct, false), -ENOMEM);
 	/* An existing account needs no memory. */
 	charge(&q, &f, 1);
 	kshim_fail_alloc = 0;
@@ -179,7 +224,7 @@ static void test_pick(void **state)
 	(void)state;
 	assert_int_equal(wgr_quota_init(&q, 8), 0);
 	for (i = 0; i < 6; i++) {
-		assert_int_equal(wgr_quota_charge(&q, 9, &e[i].node, &e[i].acct), 0);
+		assert_int_equal(wgr_quota_charge(&q, 9, &e[i].node, &e[i].acct, false), 0);
 		/* Members 0, 1 and 2 are kept; 3 is the oldest that is not. */
 		e[i].key = i < 3;
 	}
@@ -220,7 +265,7 @@ static void test_random_walk(void **state)
 			u64 key = (u64)(rand() % KEYS) & (u64)(rand() % KEYS);
 
 			if (count[key] == CAP) {
-				assert_int_equal(wgr_quota_charge(&q, key, &x->node, &x->acct),
+				assert_int_equal(wgr_quota_charge(&q, key, &x->node, &x->acct, false),
 						 -EDQUOT);
 				continue;
 			}
@@ -253,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_heaviest),
 		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_over),
 		cmocka_unit_test(test_no_memory),
 		cmocka_unit_test(test_pick),
 		cmocka_unit_test(test_random_walk),

@@ -25,6 +25,9 @@ typedef uint64_t u64;
 #define be32_to_cpu(x) ntohl(x)
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 #define WARN_ON(x) ((void)(x))
+/* The kernel's type-checked min()/max(), minus the checks, for unsigned ints. */
+#define min(a, b) ((a) < (b) ? (a) : (b))
+#define max(a, b) ((a) > (b) ? (a) : (b))
 #define __read_mostly
 
 struct rcu_head {
