@@ -22,7 +22,15 @@
  * datagram a minute: that is the price of holding no keys. A peer that talks
  * keeps its binding, and pair routing (session.c) keeps the initiating side of
  * a live session reaching its partner whatever sits in the partner's binding.
+ *
+ * Confirmed bindings are also found by endpoint (wgr_bind_owner()): an
+ * initiation from a live binding is its peer's, or a spoofer's of that very
+ * IP:port, whatever the relay remembers of the endpoint's handshakes. It is
+ * never refused for a neighbour's flood (promise 5), and its peer's partners
+ * are the first guesses for its target (pass 6, G8 and G9).
  */
+#include <linux/random.h>
+
 #include "bind.h"
 #include "device.h"
 
@@ -31,18 +39,32 @@
 void wgr_bindings_init(struct wgr_bindings *b)
 {
 	spin_lock_init(&b->lock);
+	hash_init(b->by_ep);
+	get_random_bytes(&b->seed, sizeof(b->seed));
 }
 
-/* Every change to a binding goes through here, inside the peer's seqcount. */
+/*
+ * Every change to a binding goes through here, inside the peer's seqcount; a
+ * confirmed one is found by its endpoint too (wgr_bind_owner()).
+ */
 static void set_binding(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8 state)
 {
-	lockdep_assert_held(&peer->wgr->bindings.lock);
+	struct wgr_bindings *b = &peer->wgr->bindings;
+
+	lockdep_assert_held(&b->lock);
+	hash_del(&peer->bind_node);
 	write_seqcount_begin(&peer->bind_seq);
 	if (ep)
 		peer->bind_ep = *ep;
 	else
 		memset(&peer->bind_ep, 0, sizeof(peer->bind_ep));
 	write_seqcount_end(&peer->bind_seq);
+	/*
+	 * Never index a peer being removed: wgr_bindings_forget_peer() took it off
+	 * after it was marked dead, under this lock, so this sees the mark.
+	 */
+	if (state == WGRELAY_BINDING_CONFIRMED && ep && !READ_ONCE(peer->dead))
+		hash_add(b->by_ep, &peer->bind_node, wgr_endpoint_hash(ep, &b->seed));
 	WRITE_ONCE(peer->bind_state, state);
 	peer->bind_time = jiffies;
 	memset(&peer->roam_ep, 0, sizeof(peer->roam_ep));
@@ -317,6 +339,48 @@ bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 		bound = peer->bind_ep;
 	} while (read_seqcount_retry(&peer->bind_seq, seq));
 	return wgr_endpoint_eq(&bound, ep);
+}
+
+/**
+ * wgr_bind_owner - the peer whose live binding an endpoint is
+ * @wgr: the relay
+ * @ep: the endpoint
+ *
+ * Live: data came from there on a confirmed session whose sender is the peer,
+ * within WGRELAY_BINDING_STALE. Squatters of stale bindings sit at their own
+ * endpoints, so a shared address's other ports never find a real peer here.
+ * Context: softirq, under rcu_read_lock(): the peer may be used until it ends.
+ * Return: the peer, or NULL.
+ */
+struct wgr_peer *wgr_bind_owner(struct wgr_device *wgr, const struct wgr_endpoint *ep)
+{
+	struct wgr_bindings *b = &wgr->bindings;
+	struct wgr_peer *peer, *owner = NULL;
+
+	spin_lock_bh(&b->lock);
+	hash_for_each_possible(b->by_ep, peer, bind_node, wgr_endpoint_hash(ep, &b->seed)) {
+		if (wgr_endpoint_eq(&peer->bind_ep, ep) &&
+		    wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_LIVE) {
+			owner = peer;
+			break;
+		}
+	}
+	spin_unlock_bh(&b->lock);
+	return owner;
+}
+
+/**
+ * wgr_bindings_forget_peer - take a peer being removed off the endpoint index
+ * @wgr: the relay
+ * @peer: the peer
+ *
+ * Context: process, before the peer's grace period starts.
+ */
+void wgr_bindings_forget_peer(struct wgr_device *wgr, struct wgr_peer *peer)
+{
+	spin_lock_bh(&wgr->bindings.lock);
+	hash_del(&peer->bind_node);
+	spin_unlock_bh(&wgr->bindings.lock);
 }
 
 /**

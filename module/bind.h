@@ -3,6 +3,8 @@
 #define _WGR_BIND_H
 
 #include <linux/types.h>
+#include <linux/hashtable.h>
+#include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/wgrelay.h>
 
@@ -10,19 +12,27 @@
 
 struct wgr_device;
 
+#define WGR_BINDINGS_HASH_BITS 10
+
 /**
  * struct wgr_bindings - where a relay's peers are
- * @lock: guards every peer's binding fields (see struct wgr_peer); the fast path
- *        reads a binding's endpoint through its seqcount, and its liveness
- *        (wgr_peer.last_rx) with READ_ONCE()
+ * @lock: guards every peer's binding fields (see struct wgr_peer) and @by_ep;
+ *        the fast path reads a binding's endpoint through its seqcount, and its
+ *        liveness (wgr_peer.last_rx) with READ_ONCE()
+ * @by_ep: peers with a confirmed binding, by its endpoint (wgr_peer.bind_node)
+ * @seed: keys the endpoint hash
  */
 struct wgr_bindings {
 	spinlock_t lock;
+	DECLARE_HASHTABLE(by_ep, WGR_BINDINGS_HASH_BITS);
+	siphash_key_t seed;
 };
 
 void wgr_bindings_init(struct wgr_bindings *b);
 void wgr_bindings_flush(struct wgr_device *wgr);
 void wgr_bindings_gc(struct wgr_device *wgr);
+void wgr_bindings_forget_peer(struct wgr_device *wgr, struct wgr_peer *peer);
+struct wgr_peer *wgr_bind_owner(struct wgr_device *wgr, const struct wgr_endpoint *ep);
 
 enum wgrelay_binding_status wgr_bind_status(const struct wgr_peer *peer);
 bool wgr_bind_route(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_endpoint *ep,

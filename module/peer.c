@@ -58,6 +58,26 @@ bool wgr_endpoint_eq(const struct wgr_endpoint *a, const struct wgr_endpoint *b)
 }
 
 /**
+ * wgr_endpoint_hash - hash an endpoint's remote address and port
+ * @ep: the endpoint (AF_INET or AF_INET6)
+ * @key: the table's secret key
+ *
+ * What wgr_endpoint_eq() compares goes in, the port included: an attacker
+ * chooses ports freely, and must not be able to choose chains.
+ * Return: the hash.
+ */
+u32 wgr_endpoint_hash(const struct wgr_endpoint *ep, const siphash_key_t *key)
+{
+	const u32 *a6 = (__force const u32 *)ep->addr6.sin6_addr.s6_addr32;
+
+	if (ep->addr.sa_family == AF_INET)
+		return siphash_2u32((__force u32)ep->addr4.sin_addr.s_addr,
+				    (__force u32)ep->addr4.sin_port, key);
+	return siphash_3u32(siphash_4u32(a6[0], a6[1], a6[2], a6[3], key),
+			    (__force u32)ep->addr6.sin6_port, ep->addr6.sin6_scope_id, key);
+}
+
+/**
  * wgr_name_valid - is this an acceptable peer name?
  * @name: the characters
  * @len: their number
@@ -171,6 +191,7 @@ struct wgr_peer *wgr_peer_create(struct wgr_device *wgr, const u8 *public_key)
 	wgr_mac1_key(peer->mac1_key, public_key);
 	wgr_cookie_key(peer->cookie_key, public_key);
 	INIT_LIST_HEAD(&peer->halves);
+	INIT_HLIST_NODE(&peer->bind_node);
 	seqcount_init(&peer->bind_seq);
 	ret = rhashtable_lookup_insert_fast(&wgr->peers.by_key, &peer->key_node, key_params);
 	if (ret) {

@@ -9,6 +9,7 @@
 #include <linux/in6.h>
 #include <linux/socket.h>
 #include <linux/seqlock.h>
+#include <linux/siphash.h>
 #include <linux/wgrelay.h>
 
 struct wgr_device;
@@ -32,6 +33,7 @@ struct wgr_endpoint {
 };
 
 bool wgr_endpoint_eq(const struct wgr_endpoint *a, const struct wgr_endpoint *b);
+u32 wgr_endpoint_hash(const struct wgr_endpoint *ep, const siphash_key_t *key);
 
 static inline bool wgr_endpoint_set(const struct wgr_endpoint *ep)
 {
@@ -87,6 +89,7 @@ struct wgr_allowed {
  *              where a stale binding goes when no roam says otherwise
  *              (wgr_bindings.lock)
  * @confirm_at: jiffies of that confirmation
+ * @bind_node: in wgr_bindings.by_ep while its binding is confirmed (wgr_bindings.lock)
  * @bindings_kept: confirmations and roams that would have moved its live or
  *                 static binding (wgr_bindings.lock)
  * @halves: session halves it owns (wgr_state.lock)
@@ -119,6 +122,7 @@ struct wgr_peer {
 	unsigned long roam_at;
 	struct wgr_endpoint confirm_ep;
 	unsigned long confirm_at;
+	struct hlist_node bind_node;
 	u64 bindings_kept;
 	struct list_head halves;
 	u32 n_sessions;

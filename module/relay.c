@@ -394,25 +394,16 @@ static void send_cookie(struct wgr_device *wgr, const u8 *msg, const struct wgr_
 }
 
 /*
- * Does a live session or a live binding vouch for an initiation from @src for
- * @target? Then the per-address ceiling does not apply: a neighbour behind the
- * same address must not be able to refuse a talking peer's rekey.
+ * Is @src a peer's live binding? Then an initiation from it is that peer's (or
+ * comes from a spoofer of that very IP:port), and is vouched for: the
+ * per-address ceiling does not apply, so that a neighbour behind the same
+ * address cannot refuse a talking peer's rekey (promise 5). The binding, not
+ * the relay's memory of the endpoint's handshakes, decides: that memory can be
+ * evicted, and a remapped peer has none at its new endpoint (pass 6, G3, G9).
  */
-/* Is @src the live binding of the peer last proven to be there? */
 static bool at_live_binding(struct wgr_device *wgr, const struct wgr_endpoint *src)
 {
-	struct wgr_peer *owner = wgr_source_owner(&wgr->sources, src);
-
-	return owner && wgr_bind_status(owner) == WGRELAY_BINDING_STATUS_LIVE &&
-	       wgr_peer_bound_at(owner, src);
-}
-
-static bool vouched(struct wgr_device *wgr, const struct wgr_endpoint *src,
-		    struct wgr_peer *target)
-{
-	struct wgr_endpoint ep;
-
-	return wgr_pair_route(wgr, src, target, &ep) || at_live_binding(wgr, src);
+	return wgr_bind_owner(wgr, src);
 }
 
 /*
@@ -477,12 +468,33 @@ drop:
 	kfree_skb(skb);
 }
 
+/*
+ * Whose mac1 is this, among the peers @src most likely initiates to: its own
+ * recent targets, then, if @src is @owner's live binding, @owner's partners
+ * there (wgr_pair_partners()). Under RCU: the peer stays valid until it ends.
+ */
+static struct wgr_peer *find_likely(struct wgr_device *wgr, const u8 *msg,
+				    const struct wgr_endpoint *src, struct wgr_peer *owner)
+{
+	struct wgr_peer *hints[WGR_PARTNER_HINTS];
+	struct wgr_peer *target;
+	unsigned int n;
+
+	BUILD_BUG_ON(WGR_PARTNER_HINTS < WGR_SOURCE_RECENT);
+	wgr_source_hints(&wgr->sources, src, hints);
+	target = find_hinted(msg, WGR_INITIATION_MAC1_OFF, hints, WGR_SOURCE_RECENT);
+	if (target || !owner)
+		return target;
+	n = wgr_pair_partners(wgr, owner, src, hints, WGR_PARTNER_HINTS);
+	return find_hinted(msg, WGR_INITIATION_MAC1_OFF, hints, n);
+}
+
 static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			     const struct wgr_rx *rx)
 {
 	const struct wgr_endpoint *src = &rx->src;
-	struct wgr_peer *hints[WGR_SOURCE_RECENT];
-	struct wgr_peer *target;
+	struct wgr_peer *owner, *target;
+	struct wgr_endpoint ep;
 
 	if (!wgr_ratelimit_initiation(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
@@ -490,17 +502,22 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	}
 	/* The peers found stay valid under RCU: a peer is freed after a grace period. */
 	rcu_read_lock();
-	wgr_source_hints(&wgr->sources, src, hints);
-	target = find_hinted(skb->data, WGR_INITIATION_MAC1_OFF, hints, ARRAY_SIZE(hints));
-	/* Anything else pays its address's ceiling before it may cost a scan. */
-	if (!(target && vouched(wgr, src, target)) &&
+	owner = wgr_bind_owner(wgr, src);
+	target = find_likely(wgr, skb->data, src, owner);
+	/*
+	 * Anything a live binding or a live session does not vouch for pays its
+	 * address's ceiling before it may cost a scan.
+	 */
+	if (!owner && !(target && wgr_pair_route(wgr, src, target, &ep)) &&
 	    !wgr_ratelimit_address(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
 		goto unlock_drop;
 	}
 	if (!target && !scan_inline(wgr)) {
 		rcu_read_unlock();
-		scan_later(wgr, skb, rx, wgr_cookie_mac2_valid(&wgr->cookies, skb->data, src));
+		/* A live binding's initiation waits with those that proved their address. */
+		scan_later(wgr, skb, rx,
+			   owner || wgr_cookie_mac2_valid(&wgr->cookies, skb->data, src));
 		return;
 	}
 	if (!target)
@@ -571,7 +588,7 @@ drop:
 static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
 			   const struct wgr_rx *rx)
 {
-	struct wgr_peer *initiator, *hint;
+	struct wgr_peer *initiator, *hints[2];
 	struct wgr_answer hs;
 	int why;
 
@@ -582,8 +599,12 @@ static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
 		wgr_stat_inc(wgr, why);
 		goto unlock_drop;
 	}
-	hint = wgr_source_owner(&wgr->sources, &hs.initiator);
-	initiator = find_hinted(skb->data, WGR_RESPONSE_MAC1_OFF, &hint, 1);
+	/* The peer last proven at the initiation's source, and the one bound there. */
+	hints[0] = wgr_source_owner(&wgr->sources, &hs.initiator);
+	hints[1] = wgr_bind_owner(wgr, &hs.initiator);
+	if (hints[1] == hints[0])
+		hints[1] = NULL;
+	initiator = find_hinted(skb->data, WGR_RESPONSE_MAC1_OFF, hints, ARRAY_SIZE(hints));
 	if (!initiator && !scan_inline(wgr)) {
 		/* It answers what the relay forwarded: it goes to the head of the queue. */
 		rcu_read_unlock();

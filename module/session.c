@@ -263,6 +263,7 @@ void wgr_state_forget_peer(struct wgr_device *wgr, struct wgr_peer *peer)
 	spin_unlock_bh(&state->lock);
 	wgr_handshakes_forget_peer(&wgr->handshakes, peer);
 	wgr_sources_forget_peer(&wgr->sources, peer);
+	wgr_bindings_forget_peer(wgr, peer);
 }
 
 static void half_ep_pack(struct wgr_half_ep *p, const struct wgr_endpoint *ep)
@@ -884,6 +885,49 @@ bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
 	if (pair && !time_after(jiffies, READ_ONCE(pair->last_seen) + timeout)) {
 		half_ep_unpack(ep, &pair->half[1].ep);
 		found = true;
+	}
+	spin_unlock_bh(&state->lock);
+	return found;
+}
+
+/**
+ * wgr_pair_partners - whom a peer talks to from an endpoint
+ * @wgr: the relay
+ * @peer: the peer (wgr_bind_owner() of @ep)
+ * @ep: the endpoint
+ * @out: filled with distinct partners, newest session first
+ * @n: room in @out
+ *
+ * The targets an initiation from a peer's live binding most likely names: the
+ * owners of the other halves of its confirmed sessions at @ep, which a source's
+ * four hints may have lost (more partners, a remap, an eviction: pass 6, G8).
+ * At most WGR_PARTNER_WALK of its newest halves are looked at, whatever their
+ * number: sessions an attacker stages in the peer's name are at other endpoints
+ * and only cost that walk.
+ * Context: softirq, under rcu_read_lock(): the partners may be used until it
+ * ends; takes the state lock.
+ * Return: the number of partners in @out.
+ */
+unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
+			       const struct wgr_endpoint *ep, struct wgr_peer **out,
+			       unsigned int n)
+{
+	struct wgr_state *state = &wgr->state;
+	unsigned int found = 0, walked = 0, i;
+	struct wgr_half *h;
+
+	spin_lock_bh(&state->lock);
+	list_for_each_entry_reverse(h, &peer->halves, peer_node) {
+		struct wgr_peer *partner = wgr_half_other(h)->owner;
+
+		if (found == n || ++walked > WGR_PARTNER_WALK)
+			break;
+		if (!wgr_half_pair(h)->confirmed || !half_ep_eq(&h->ep, ep))
+			continue;
+		for (i = 0; i < found && out[i] != partner; i++)
+			;
+		if (i == found)
+			out[found++] = partner;
 	}
 	spin_unlock_bh(&state->lock);
 	return found;

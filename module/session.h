@@ -168,6 +168,10 @@ struct wgr_state {
  * datagram: PersistentKeepalive's 25 s, and some slack.
  */
 #define WGR_ANCHOR_IDLE		(30 * HZ)
+/* Partners of a live binding's peer tried for its initiation's target (G8)... */
+#define WGR_PARTNER_HINTS	8
+/* ...among at most this many of its newest session halves. */
+#define WGR_PARTNER_WALK	64
 /* A roam must come with a counter this far at most past the highest seen. */
 #define WGR_ROAM_WINDOW		(1ULL << 32)
 /* WireGuard's REJECT_AFTER_MESSAGES: no peer sends a counter at or above it. */
@@ -244,6 +248,9 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair);
 int wgr_pair_restore(struct wgr_device *wgr, const struct wgr_pair_saved *saved);
 bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_endpoint *ep,
 		   u64 counter);
+unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
+			       const struct wgr_endpoint *ep, struct wgr_peer **out,
+			       unsigned int n);
 bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
 		    struct wgr_peer *target, struct wgr_endpoint *ep);
 void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep);

@@ -96,15 +96,7 @@ int wgr_sources_init(struct wgr_sources *srcs)
 
 static u32 ep_hash(struct wgr_sources *srcs, const struct wgr_endpoint *ep)
 {
-	const u32 *a6 = (__force const u32 *)ep->addr6.sin6_addr.s6_addr32;
-
-	if (ep->addr.sa_family == AF_INET)
-		return siphash_2u32((__force u32)ep->addr4.sin_addr.s_addr,
-				    (__force u32)ep->addr4.sin_port, &srcs->seed);
-	/* The port goes into the hash, not beside it: chains must not be choosable. */
-	return siphash_3u32(siphash_4u32(a6[0], a6[1], a6[2], a6[3], &srcs->seed),
-			    (__force u32)ep->addr6.sin6_port, ep->addr6.sin6_scope_id,
-			    &srcs->seed);
+	return wgr_endpoint_hash(ep, &srcs->seed);
 }
 
 static struct wgr_source *source_find(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
