@@ -170,7 +170,11 @@ int wgr_quota_charge(struct wgr_quota *q, u64 key, struct list_head *member,
 	}
 	list_add_tail(member, &a->members);
 	a->n++;
-	list_move_tail(&a->level, level_of(q, a->n));
+	/* Past the cap it goes first at the top level: it holds the most. */
+	if (a->n > q->cap)
+		list_move(&a->level, level_of(q, a->n));
+	else
+		list_move_tail(&a->level, level_of(q, a->n));
 	q->top = max(q->top, min(a->n, q->cap));
 	*acct = a;
 	return 0;

@@ -518,9 +518,8 @@ static bool table_full(struct wgr_device *wgr)
  * A prefix whose pairs are all anchored would refuse every new pair from it,
  * rekeys included: about 33 squatted stale peers talking to one another anchor
  * a prefix's worth (pass 6, G4). So a pair whose initiator is at its own live
- * binding (@bound) goes past the prefix's share into the table's free room;
- * a squatter gains nothing by it, as anchored pairs are distinct routes
- * between bindings, k(k - 1) for k squatted peers, whatever the share.
+ * binding and holds few sessions (@bound, see pair_admit()) goes past the
+ * prefix's share into the table's free room.
  * Context: the state lock.
  * Return: 0, WGR_ROOM_OVER, or -ENOSPC if everything it may take is anchored
  * (or it may not evict).
@@ -588,7 +587,14 @@ static int pair_admit(struct wgr_device *wgr, struct wgr_pair *pair, bool may_ev
 	    wgr_handshake_index_held(&wgr->handshakes, pair->half[0].index, &ini) ||
 	    wgr_handshake_index_held(&wgr->handshakes, pair->half[1].index, NULL))
 		return -EEXIST;
-	bound = wgr_bind_status(initiator) == WGRELAY_BINDING_STATUS_LIVE &&
+	/*
+	 * Past a walled prefix's share only for a peer with a handful of sessions
+	 * (a rekey, a new partner): a squatted peer meshed with others holds many,
+	 * so filling the table that way takes about 4,096 squats, 8 pairs each
+	 * (pass 7, H1); without the bound, about 257 squats filled it.
+	 */
+	bound = initiator->n_sessions < WGR_OVER_SESSIONS &&
+		wgr_bind_status(initiator) == WGRELAY_BINDING_STATUS_LIVE &&
 		wgr_peer_bound_at(initiator, &ini);
 	ret = make_room(wgr, wgr_quota_key(&ini), may_evict, bound);
 	if (ret < 0)

@@ -168,6 +168,8 @@ struct wgr_state {
  * datagram: PersistentKeepalive's 25 s, and some slack.
  */
 #define WGR_ANCHOR_IDLE		(30 * HZ)
+/* A peer holding this many session halves never goes past its prefix's share. */
+#define WGR_OVER_SESSIONS	16
 /* Partners of a live binding's peer tried for its initiation's target (G8)... */
 #define WGR_PARTNER_HINTS	8
 /* ...among at most this many of its newest session halves. */

@@ -167,7 +167,8 @@ static void test_over(void **state)
 	assert_int_equal(wgr_quota_find(&q, 7)->n, 6);
 	assert_int_equal(q.top, 4);
 	assert_true(wgr_account_full(&q, wgr_quota_find(&q, 7)));
-	/* Account 3 got to four first, but 7 holds more: after 3 drops, 7 is alone at the top. */
+	/* Account 3 got to four first, but 7 holds more (pass 7, H6). */
+	assert_int_equal(wgr_quota_heaviest(&q)->key, 7);
 	release(&q, &other[0]);
 	assert_int_equal(wgr_quota_heaviest(&q)->key, 7);
 	/* Back to the cap, still full, still at the top level. */
