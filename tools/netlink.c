@@ -52,14 +52,14 @@ static int libnl_errno(int nlerr)
 }
 
 /* The extack message among the TLVs at @off in @nlh (NLM_F_ACK_TLVS), if any. */
-static void take_extack(struct nlctx *ctx, struct nlmsghdr *nlh, int off)
+static void take_extack(struct nlctx *ctx, struct nlmsghdr *nlh, size_t off)
 {
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	int len = nlh->nlmsg_len;
+	size_t len = nlh->nlmsg_len;
 
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || len <= off)
 		return;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)nlh + off), len - off,
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)nlh + off), (int)(len - off),
 		      NULL))
 		return;
 	if (tb[NLMSGERR_ATTR_MSG])
@@ -73,13 +73,21 @@ static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)err - 1;
 	struct nlctx *ctx = arg;
-	int ack_len;
+	size_t ack_len;
 
 	(void)nla;
 	ctx->status = err->error ? err->error : -EIO;
 	ack_len = sizeof(*nlh) + sizeof(int) + sizeof(*nlh);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		ack_len += err->msg.nlmsg_len - sizeof(*nlh);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		/*
+		 * The whole request is echoed: its length is read from the reply,
+		 * so it is checked like any other. One that does not fit leaves no
+		 * room for TLVs (and once made the offset negative).
+		 */
+		if (err->msg.nlmsg_len < sizeof(*nlh) || err->msg.nlmsg_len > nlh->nlmsg_len)
+			return NL_STOP;
+		ack_len = NLMSG_ALIGN(ack_len + err->msg.nlmsg_len - sizeof(*nlh));
+	}
 	take_extack(ctx, nlh, ack_len);
 	return NL_STOP;
 }
