@@ -12,8 +12,8 @@
  * chunk the socket fails with an error. Commands and what must hold:
  *  - show lo [peers|sessions|stats] [--json]: with --json and success, the output
  *    is one valid JSON value in UTF-8;
- *  - showconf lo: on success, its text reads back through setconf's parser into
- *    the same configuration (fuzz.h);
+ *  - showconf lo: on success, and if the reply keeps the uapi's promises, its
+ *    text reads back through setconf's parser into the same configuration;
  *  - save: the state file written from any dump reads back to the same entries;
  *  - restore and flush: the reply and ACK paths.
  * Every command ends with an error or success; a failure leaves a message.
@@ -253,33 +253,76 @@ static void run_show(int mode)
 	free(out.buf);
 }
 
+/*
+ * What the uapi promises of a GET_DEVICE reply (include/uapi/linux/wgrelay.h and
+ * the module's policies): settings within their ranges, valid names, at most
+ * WGRELAY_MAX_ALLOWED_PEERS allowed peers, endpoints with a port. relayctl shows
+ * what the kernel says; only of a reply that keeps the promise must showconf's
+ * text be one setconf takes.
+ */
+static bool as_promised(const struct wgr_device *dev)
+{
+	size_t i;
+
+	if (!dev->listen_port || !dev->session_timeout || !dev->binding_timeout ||
+	    dev->session_timeout > WGRELAY_MAX_TIMEOUT || dev->binding_timeout > WGRELAY_MAX_TIMEOUT ||
+	    !dev->max_sessions || dev->max_sessions > WGRELAY_MAX_SESSIONS_LIMIT ||
+	    dev->fanout > WGRELAY_MAX_FANOUT)
+		return false;
+	for (i = 0; i < dev->n_peers; i++) {
+		const struct wgr_peer *p = &dev->peers[i];
+
+		if ((p->name[0] && !name_is_valid(p->name)) ||
+		    p->n_allowed > WGRELAY_MAX_ALLOWED_PEERS ||
+		    (p->endpoint.sa.sa_family == AF_INET && !p->endpoint.in.sin_port) ||
+		    (p->endpoint.sa.sa_family == AF_INET6 && !p->endpoint.in6.sin6_port))
+			return false;
+	}
+	return true;
+}
+
+/* showconf: showconf_main()'s steps, with the device kept for the check. */
 static void run_showconf(void)
 {
-	char *argv[] = { "showconf", "lo", NULL };
-	struct wgr_device dev = { 0 };
-	struct capture out;
-	FILE *saved = stdout;
+	struct wgr_device dev = { 0 }, back = { 0 };
+	struct capture out, again;
+	struct nlctx ctx;
 	int ret;
 
+	CHECK(nlctx_open(&ctx, NETLINK_GENERIC) == 0);
+	ret = wgr_get_device(&ctx, "lo", &dev);
+	nlctx_close(&ctx);
+	VERBOSE("showconf: %d (%s)\n", ret, ret ? last_error() : "");
+	if (ret)
+		goto out;
 	capture_start(&out);
-	stdout = out.f;
-	ret = showconf_main(2, argv);
-	stdout = saved;
+	CHECK(config_print(out.f, &dev) == 0);
 	capture_end(&out);
-	VERBOSE("showconf: %d (%s)\n%s", ret, ret ? last_error() : "", out.buf);
-	if (!ret) {
+	VERBOSE("%s", out.buf);
+	if (as_promised(&dev)) {
 		/* What setconf would read from showconf's output. */
-		ret = config_parse(&dev, out.buf, out.len, "showconf");
+		ret = config_parse(&back, out.buf, out.len, "showconf");
 		if (!ret)
-			ret = resolve_allowed(&dev, NULL);
+			ret = resolve_allowed(&back, NULL);
 		if (ret)
 			fprintf(fuzz_stderr(), "showconf's output does not read back: %s\n%s",
 				last_error(), out.buf);
 		CHECK(ret == 0);
-		config_roundtrip(&dev, "showconf");
+		config_roundtrip(&back, "showconf");
+		/* showconf's text is canonical: printing what setconf read gives it again. */
+		capture_start(&again);
+		CHECK(config_print(again.f, &back) == 0);
+		capture_end(&again);
+		if (again.len != out.len || memcmp(again.buf, out.buf, out.len))
+			fprintf(fuzz_stderr(), "showconf:\n%s\nread back and printed:\n%s", out.buf,
+				again.buf);
+		CHECK(again.len == out.len && !memcmp(again.buf, out.buf, out.len));
+		free(again.buf);
 	}
-	device_free(&dev);
 	free(out.buf);
+out:
+	device_free(&dev);
+	device_free(&back);
 }
 
 static void run_save(void)

@@ -11,9 +11,9 @@
 
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-OUT=$HERE/../out/fuzz
+mkdir -p "$HERE/../out/fuzz"
+OUT=$(cd "$HERE/../out/fuzz" && pwd)
 SECONDS_EACH=${FUZZ_SECONDS:-20}
-mkdir -p "$OUT"
 rc=0
 
 for t in "$@"; do
