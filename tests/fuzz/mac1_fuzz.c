@@ -3,6 +3,7 @@
  * Fuzz target: mac1 routing (module/messages.h with tests/unit/blake2s.c). Input:
  * a 32-byte public key, 2 bytes that pick a bit, then one UDP payload. For a
  * handshake message (given exactly its bytes, as the relay has it linear):
+ *  - mac1 sits where the protocol puts it (offset 116 or 60);
  *  - wgr_mac1_key() is BLAKE2s-256("mac1----" || key), computed here separately;
  *  - wgr_mac1_valid() agrees with BLAKE2s-128 over the bytes before mac1;
  *  - once the message carries the right mac1 it is valid, and flipping the picked
@@ -48,6 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	type = wgr_message_type_of(data, len);
 	off = wgr_mac1_offset(type);
+	/* Where the protocol puts mac1: after 116 bytes of an initiation, 60 of a response. */
+	CHECK(off == (type == WGR_MSG_INITIATION ? 116u : type == WGR_MSG_RESPONSE ? 60u : 0u));
 	if (!off)
 		return 0;
 	CHECK(off + WGR_MAC1_LEN <= len && wgr_message_header_len(type) == len);

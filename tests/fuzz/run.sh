@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run.sh TARGET...: what "make -C tests/fuzz run" runs. Fuzzes each built target
-# (build/TARGET) for FUZZ_SECONDS (default 20) from a scratch copy of its seed
-# corpus (corpus/TARGET/ stays as committed), and prints one line per target:
+# (build/TARGET) for FUZZ_SECONDS (default 20) from a copy of its seed corpus in
+# tests/out/fuzz/corpus/TARGET/ (corpus/TARGET/ stays as committed), and prints one
+# line per target:
 #   PASS: fuzz/TARGET (N execs, E edges covered, F features, C corpus inputs)
 #   FAIL: fuzz/TARGET (why; the input is saved as tests/out/fuzz/TARGET-...)
 # A crash, sanitizer report, leak, timeout (10 s per input) or failed invariant
@@ -19,7 +20,10 @@ rc=0
 for t in "$@"; do
 	bin=$HERE/build/$t
 	log=$OUT/$t.log
-	scratch=$(mktemp -d)
+	# The corpus grows here, not in corpus/ (make coverage reads it afterwards).
+	scratch=$OUT/corpus/$t
+	rm -rf "$scratch"
+	mkdir -p "$scratch"
 	cp -r "$HERE/corpus/$t/." "$scratch/"
 	rm -f "$OUT/$t"-crash-* "$OUT/$t"-leak-* "$OUT/$t"-timeout-* "$OUT/$t"-oom-*
 	# One process, so that a run is repeatable from its seed; -use_value_profile
@@ -29,7 +33,6 @@ for t in "$@"; do
 		"$scratch" >"$log" 2>&1
 	status=$?
 	corpus=$(find "$scratch" -type f | wc -l)
-	rm -rf "$scratch"
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	# The last status line: "#N DONE cov: E ft: F corp: ..." (or any line with cov:).
 	cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
