@@ -131,6 +131,8 @@ Endpoint = [fe80::1%%1]:65535
 """ % (K1, K3, K2, K3))
 write('config', 'errors', "[Peer]\nPublicKey = %s\n[Peer]\nPublicKey = %s\nAllowedPeers = x,,y\n"
       % (K1, K1))
+write('config', 'duplicate-name', "[Peer]\nPublicKey = %s\nName = a\n[Peer]\nPublicKey = %s\nName = a\n"
+      "[Peer]\nName = b\n" % (K1, K2))
 
 def args(*a):
     return '\0'.join(a)
