@@ -69,6 +69,16 @@ static void take_extack(struct nlctx *ctx, struct nlmsghdr *nlh, size_t off)
 			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
 }
 
+/*
+ * The error a reply carries, as run() reports it: a negative errno (the kernel's
+ * are at most MAX_ERRNO, 4095). Anything else is no errno at all, and negating
+ * INT_MIN to print it would be undefined: the reply is malformed.
+ */
+static int reply_errno(int err)
+{
+	return err < 0 && err >= -4095 ? err : -EPROTO;
+}
+
 static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)err - 1;
@@ -76,7 +86,7 @@ static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
 	size_t ack_len;
 
 	(void)nla;
-	ctx->status = err->error ? err->error : -EIO;
+	ctx->status = reply_errno(err->error);
 	ack_len = sizeof(*nlh) + sizeof(int) + sizeof(*nlh);
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
 		/*
@@ -109,7 +119,7 @@ static int cb_done(struct nl_msg *msg, void *arg)
 	if (nlh->nlmsg_type == NLMSG_DONE && nlmsg_datalen(nlh) >= (int)sizeof(err))
 		memcpy(&err, nlmsg_data(nlh), sizeof(err));
 	if (err < 0) {
-		ctx->status = err;
+		ctx->status = reply_errno(err);
 		take_extack(ctx, nlh, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(err)));
 	} else {
 		ctx->status = 0;
