@@ -16,7 +16,7 @@
  *    text reads back through setconf's parser into the same configuration;
  *  - save: the state file written from any dump reads back to the same entries;
  *  - restore and flush: the reply and ACK paths.
- * Every command ends with an error or success; a failure leaves a message.
+ * Every command ends in success or in a negative errno with a message.
  */
 #include <errno.h>
 #include <string.h>
@@ -101,6 +101,12 @@ int __wrap_nl_send_auto(struct nl_sock *sk, struct nl_msg *msg)
 {
 	(void)sk;
 	return (int)nlmsg_hdr(msg)->nlmsg_len;
+}
+
+/* What every failing command returns: a negative errno. */
+static bool is_errno(int ret)
+{
+	return ret < 0 && ret >= -4095;
 }
 
 /* A JSON checker (RFC 8259), just strict enough to refuse what show must not print. */
@@ -255,14 +261,14 @@ static void run_show(int mode)
 
 /*
  * What the uapi promises of a GET_DEVICE reply (include/uapi/linux/wgrelay.h and
- * the module's policies): settings within their ranges, valid names, at most
- * WGRELAY_MAX_ALLOWED_PEERS allowed peers, endpoints with a port. relayctl shows
- * what the kernel says; only of a reply that keeps the promise must showconf's
- * text be one setconf takes.
+ * the module's checks): settings within their ranges, valid and unique names,
+ * unique keys, at most WGRELAY_MAX_ALLOWED_PEERS distinct allowed peers,
+ * endpoints with a port. relayctl shows what the kernel says; only of a reply
+ * that keeps the promise must showconf's text be one setconf takes.
  */
 static bool as_promised(const struct wgr_device *dev)
 {
-	size_t i;
+	size_t i, j, k;
 
 	if (!dev->listen_port || !dev->session_timeout || !dev->binding_timeout ||
 	    dev->session_timeout > WGRELAY_MAX_TIMEOUT || dev->binding_timeout > WGRELAY_MAX_TIMEOUT ||
@@ -277,6 +283,15 @@ static bool as_promised(const struct wgr_device *dev)
 		    (p->endpoint.sa.sa_family == AF_INET && !p->endpoint.in.sin_port) ||
 		    (p->endpoint.sa.sa_family == AF_INET6 && !p->endpoint.in6.sin6_port))
 			return false;
+		/* One peer per key and per name, each allowed key once. */
+		for (j = 0; j < i; j++)
+			if (!memcmp(p->key, dev->peers[j].key, WGRELAY_KEY_LEN) ||
+			    (p->name[0] && !strcmp(p->name, dev->peers[j].name)))
+				return false;
+		for (j = 0; j < p->n_allowed; j++)
+			for (k = 0; k < j; k++)
+				if (!memcmp(p->allowed[j], p->allowed[k], WGRELAY_KEY_LEN))
+					return false;
 	}
 	return true;
 }
@@ -335,8 +350,12 @@ static void run_save(void)
 	int ret;
 
 	CHECK(nlctx_open(&ctx, NETLINK_GENERIC) == 0);
-	if (wgr_get_device(&ctx, "lo", &dev) || wgr_get_sessions(&ctx, "lo", &sessions)) {
+	ret = wgr_get_device(&ctx, "lo", &dev);
+	if (!ret)
+		ret = wgr_get_sessions(&ctx, "lo", &sessions);
+	if (ret) {
 		VERBOSE("save: %s\n", last_error());
+		CHECK(last_error()[0] && is_errno(ret));
 		goto out;
 	}
 	CHECK(state_from_dump(&st, &dev, &sessions, 1700000000) == 0);
@@ -365,6 +384,7 @@ static void run_restore(void)
 	struct state_binding b = { .key = { 1 }, .last_seen = 1 };
 	struct restore_result res;
 	struct nlctx ctx;
+	int ret;
 
 	b.ep.in.sin_family = AF_INET;
 	b.ep.in.sin_port = htons(51820);
@@ -372,9 +392,10 @@ static void run_restore(void)
 	st.n_bindings = 1;
 	CHECK(nlctx_open(&ctx, NETLINK_GENERIC) == 0);
 	set_error("%s", "");
-	if (wgr_restore(&ctx, "lo", &st, NULL, NULL, &res)) {
+	ret = wgr_restore(&ctx, "lo", &st, NULL, NULL, &res);
+	if (ret) {
 		VERBOSE("restore: %s\n", last_error());
-		CHECK(last_error()[0]);
+		CHECK(last_error()[0] && is_errno(ret));
 	} else {
 		VERBOSE("restore: %u pairs, %u bindings\n", res.count[WGRELAY_RESTORED_A_PAIRS],
 			res.count[WGRELAY_RESTORED_A_BINDINGS]);
@@ -385,12 +406,14 @@ static void run_restore(void)
 static void run_flush(void)
 {
 	struct nlctx ctx;
+	int ret;
 
 	CHECK(nlctx_open(&ctx, NETLINK_GENERIC) == 0);
 	set_error("%s", "");
-	if (wgr_flush(&ctx, "lo", WGRELAY_FLUSH_SESSIONS)) {
+	ret = wgr_flush(&ctx, "lo", WGRELAY_FLUSH_SESSIONS);
+	if (ret) {
 		VERBOSE("flush: %s\n", last_error());
-		CHECK(last_error()[0]);
+		CHECK(last_error()[0] && is_errno(ret));
 	} else {
 		VERBOSE("flush: done\n");
 	}
