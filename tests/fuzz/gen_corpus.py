@@ -156,6 +156,7 @@ binding %s 203.0.113.9:1234@198.51.100.1 1699999999\r
 binding %s [2001:db8::9]:51820 0
 """ % (K1, K2, K2, K3, K1, K3))
 write('state', 'empty', "wgrelay-state 1\nsaved 0\n")
+write('state', 'long-line', "wgrelay-state 1\nsaved 0\n# " + "x" * 1100 + "\n")
 
 # --- relayctl: netlink replies ------------------------------------------------
 NLMSG_ERROR, NLMSG_DONE = 2, 3
