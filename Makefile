@@ -3,7 +3,7 @@
 # make               build the module (for KVER) and relayctl
 # make module        the module only;  make tool: relayctl only
 # make modules-all   the module for every installed kernel that has headers
-# make check         install what is missing, build, run unit and VM tests
+# make check         install what is missing, build, run unit, fuzz and VM tests
 # make demo          boot the CGNAT lab in a VM and show the relay at work
 # make deps          install build and test dependencies from Debian
 # make install       relayctl, its man page and the systemd units

@@ -14,6 +14,8 @@ PACKAGES=(
 	# Building the module, relayctl and the unit tests.
 	make gcc bc pkg-config kmod dkms shellcheck sparse
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcmocka-dev
+	# The user-space fuzzers (tests/fuzz): clang and its libFuzzer and sanitizer runtimes.
+	clang libclang-rt-14-dev
 	# The VM lab and what runs inside it.
 	qemu-system-x86 busybox-static cpio xz-utils
 	iproute2 iputils-ping nftables conntrack socat tcpdump iperf3

@@ -7,6 +7,9 @@
 #  2. builds the module (and its debug build) for every kernel and relayctl
 #  2b. W=1 and sparse on the module for every kernel (tests/style.sh)
 #  3. the unit tests (make -C tests/unit run), counted per cmocka test case
+#  3b. the user-space fuzzers (make -C tests/fuzz run: libFuzzer on the wire
+#     format, mac1 and relayctl's parsers), FUZZ_SECONDS (default 20) per target,
+#     counted per target; a crash fails its target, its input in tests/out/fuzz/
 #  4. every VM test (tests/vm/t-*.sh, once per "# variants:" word if it has that
 #     line) on every installed Debian kernel, JOBS (default: the CPUs) at a time,
 #     logs in tests/out/KVER/
@@ -18,7 +21,8 @@
 # failure (its tests usually fail too). Exits non-zero if anything failed.
 #
 # TESTS="t-lifecycle t-wg-hub" (or arguments) runs only those VM tests (by name
-# prefix; "dkms" and "harness" name steps 5 and 6); KVERS="..." picks the kernels; SKIP="deps unit dkms harness" skips those steps.
+# prefix; "style", "fuzz", "dkms" and "harness" name steps 2b, 3b, 5 and 6); KVERS="..."
+# picks the kernels; SKIP="deps style unit fuzz dkms harness" skips those steps.
 
 set -uo pipefail
 
@@ -102,6 +106,18 @@ if ! skip unit && [[ -f tests/unit/Makefile ]]; then
 	fi
 fi
 
+if ! skip fuzz && selected fuzz; then
+	heading "fuzz: ${FUZZ_SECONDS:-20} s per target"
+	make --no-print-directory -j"$(nproc)" -C tests/fuzz run 2>&1 | tee "$OUT/fuzz.log"
+	fuzz_rc=${PIPESTATUS[0]}
+	pass fuzz "$(grep -c '^PASS: fuzz/' "$OUT/fuzz.log")"
+	n_fail=$(grep -c '^FAIL: fuzz/' "$OUT/fuzz.log")
+	((n_fail == 0)) || failure "fuzz: $n_fail target(s), see tests/out/fuzz.log" "$n_fail"
+	if ((fuzz_rc != 0 && n_fail == 0)); then
+		failure "fuzz: make -C tests/fuzz run exited with $fuzz_rc (a build failure?)"
+	fi
+fi
+
 # The VM test runs: "t-name.sh" or "t-name.sh VARIANT".
 runs=()
 for t in tests/vm/t-*.sh; do
@@ -115,7 +131,8 @@ for t in tests/vm/t-*.sh; do
 	fi
 done
 
-if [[ -n $TESTS && ${#runs[@]} == 0 ]] && ! selected dkms && ! selected harness; then
+if [[ -n $TESTS && ${#runs[@]} == 0 ]] && ! selected style && ! selected fuzz &&
+	! selected dkms && ! selected harness; then
 	failure "nothing matches TESTS='$TESTS'"
 fi
 

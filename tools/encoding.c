@@ -260,9 +260,17 @@ void endpoint_format(char *buf, size_t len, const union wgr_sockaddr *ep)
 	case AF_INET6:
 		inet_ntop(AF_INET6, &ep->in6.sin6_addr, addr, sizeof(addr));
 		if (ep->in6.sin6_scope_id) {
+			const struct in6_addr *a = &ep->in6.sin6_addr;
 			char ifname[IF_NAMESIZE];
 
-			if (if_indextoname(ep->in6.sin6_scope_id, ifname))
+			/*
+			 * By name only where getaddrinfo() takes a name back (glibc:
+			 * link-local and node-local scopes); any other address keeps
+			 * the number, or showconf prints what setconf refuses.
+			 */
+			if ((IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MC_LINKLOCAL(a) ||
+			     IN6_IS_ADDR_MC_NODELOCAL(a)) &&
+			    if_indextoname(ep->in6.sin6_scope_id, ifname))
 				snprintf(scope, sizeof(scope), "%%%s", ifname);
 			else
 				snprintf(scope, sizeof(scope), "%%%u", ep->in6.sin6_scope_id);

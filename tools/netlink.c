@@ -52,14 +52,14 @@ static int libnl_errno(int nlerr)
 }
 
 /* The extack message among the TLVs at @off in @nlh (NLM_F_ACK_TLVS), if any. */
-static void take_extack(struct nlctx *ctx, struct nlmsghdr *nlh, int off)
+static void take_extack(struct nlctx *ctx, struct nlmsghdr *nlh, size_t off)
 {
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	int len = nlh->nlmsg_len;
+	size_t len = nlh->nlmsg_len;
 
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || len <= off)
 		return;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)nlh + off), len - off,
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)nlh + off), (int)(len - off),
 		      NULL))
 		return;
 	if (tb[NLMSGERR_ATTR_MSG])
@@ -69,17 +69,35 @@ static void take_extack(struct nlctx *ctx, struct nlmsghdr *nlh, int off)
 			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
 }
 
+/*
+ * The error a reply carries, as run() reports it: a negative errno (the kernel's
+ * are at most MAX_ERRNO, 4095). Anything else is no errno at all, and negating
+ * INT_MIN to print it would be undefined: the reply is malformed.
+ */
+static int reply_errno(int err)
+{
+	return err < 0 && err >= -4095 ? err : -EPROTO;
+}
+
 static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)err - 1;
 	struct nlctx *ctx = arg;
-	int ack_len;
+	size_t ack_len;
 
 	(void)nla;
-	ctx->status = err->error ? err->error : -EIO;
+	ctx->status = reply_errno(err->error);
 	ack_len = sizeof(*nlh) + sizeof(int) + sizeof(*nlh);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		ack_len += err->msg.nlmsg_len - sizeof(*nlh);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		/*
+		 * The whole request is echoed: its length is read from the reply,
+		 * so it is checked like any other. One that does not fit leaves no
+		 * room for TLVs (and once made the offset negative).
+		 */
+		if (err->msg.nlmsg_len < sizeof(*nlh) || err->msg.nlmsg_len > nlh->nlmsg_len)
+			return NL_STOP;
+		ack_len = NLMSG_ALIGN(ack_len + err->msg.nlmsg_len - sizeof(*nlh));
+	}
 	take_extack(ctx, nlh, ack_len);
 	return NL_STOP;
 }
@@ -101,7 +119,7 @@ static int cb_done(struct nl_msg *msg, void *arg)
 	if (nlh->nlmsg_type == NLMSG_DONE && nlmsg_datalen(nlh) >= (int)sizeof(err))
 		memcpy(&err, nlmsg_data(nlh), sizeof(err));
 	if (err < 0) {
-		ctx->status = err;
+		ctx->status = reply_errno(err);
 		take_extack(ctx, nlh, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(err)));
 	} else {
 		ctx->status = 0;

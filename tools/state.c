@@ -76,6 +76,24 @@ static const struct wgr_session *responder_of(const struct session_list *list, s
 	return NULL;
 }
 
+/*
+ * An endpoint the file can hold and RESTORE takes: an address with a port. The
+ * kernel reports whatever source a datagram came from, port 0 included, and a
+ * half it knows no endpoint for has none; saving either would make the reader
+ * refuse the whole file, and the kernel could not restore the entry anyway.
+ */
+static bool restorable(const union wgr_sockaddr *ep)
+{
+	switch (ep->sa.sa_family) {
+	case AF_INET:
+		return ep->in.sin_port;
+	case AF_INET6:
+		return ep->in6.sin6_port;
+	default:
+		return false;
+	}
+}
+
 /**
  * state_from_dump - what of a relay's dump is worth saving
  * @st: filled in (zeroed first)
@@ -85,7 +103,8 @@ static const struct wgr_session *responder_of(const struct session_list *list, s
  *
  * Confirmed sessions only (a tentative one is a dead end within seconds), and
  * learned bindings only: a static endpoint comes from the config, and a
- * tentative binding is never routed to.
+ * tentative binding is never routed to. Entries without a restorable endpoint
+ * (restorable()) are left out.
  * Return: 0 or -ENOMEM with last_error() set.
  */
 int state_from_dump(struct relay_state *st, const struct wgr_device *dev,
@@ -104,6 +123,8 @@ int state_from_dump(struct relay_state *st, const struct wgr_device *dev,
 		resp = responder_of(sessions, i);
 		if (!resp)
 			continue;	/* the dump caught the table changing */
+		if (!restorable(&ini->endpoint) || !restorable(&resp->endpoint))
+			continue;
 		p = add_pair(st);
 		if (!p)
 			goto nomem;
@@ -127,7 +148,7 @@ int state_from_dump(struct relay_state *st, const struct wgr_device *dev,
 
 		if ((peer->binding_status != WGRELAY_BINDING_STATUS_LIVE &&
 		     peer->binding_status != WGRELAY_BINDING_STATUS_STALE) ||
-		    !endpoint_len(&peer->binding))
+		    !restorable(&peer->binding))
 			continue;
 		b = add_binding(st);
 		if (!b)

@@ -111,6 +111,11 @@ static void test_endpoints(void **state)
 	assert_int_equal(ep.in6.sin6_scope_id, 1);
 	endpoint_format(buf, sizeof(buf), &ep);
 	assert_string_equal(buf, "[fe80::1%lo]:65535");
+	/* Other addresses keep a number: getaddrinfo() takes no name for their scope. */
+	assert_int_equal(endpoint_parse(&ep, "[2001:db8::1%1]:5"), 0);
+	endpoint_format(buf, sizeof(buf), &ep);
+	assert_string_equal(buf, "[2001:db8::1%1]:5");
+	assert_int_equal(endpoint_parse(&ep, buf), 0);
 
 	/* Host names go through the resolver; localhost is in /etc/hosts. */
 	assert_int_equal(endpoint_parse(&ep, "localhost:5"), 0);

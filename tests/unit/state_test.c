@@ -168,6 +168,52 @@ static void test_hostile_bytes(void **state)
 	EXPECT_ERROR("wgrelay-state 1\nsaved 5\nbinding", "t.state:3:", "4 fields");
 }
 
+/*
+ * A half or a binding without a port (or without an endpoint) is not saved: the
+ * reader and RESTORE refuse port 0, and one such line would lose the whole file.
+ */
+static void test_unrestorable_endpoint(void **state)
+{
+	struct wgr_session s[2] = { 0 };
+	struct session_list list = { .items = s, .n = 2 };
+	struct wgr_peer peers[2] = { 0 };
+	struct wgr_device dev = { .peers = peers, .n_peers = 2 };
+	struct relay_state st;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		memset(s[i].owner, i + 1, WGRELAY_KEY_LEN);
+		memset(s[i].counterpart, 2 - i, WGRELAY_KEY_LEN);
+		s[i].index = 0x11 + i;
+		s[i].counterpart_index = 0x12 - i;
+		s[i].confirmed = true;
+		s[i].endpoint.in.sin_family = AF_INET;
+		s[i].endpoint.in.sin_port = htons(1000 + i);
+		memset(peers[i].key, i + 1, WGRELAY_KEY_LEN);
+		peers[i].binding_status = WGRELAY_BINDING_STATUS_LIVE;
+		peers[i].binding = s[i].endpoint;
+	}
+	s[0].initiator = true;
+	assert_int_equal(state_from_dump(&st, &dev, &list, 1), 0);
+	assert_int_equal(st.n_pairs, 1);
+	assert_int_equal(st.n_bindings, 2);
+	state_free(&st);
+
+	s[1].endpoint.in.sin_port = 0;
+	peers[1].binding.in.sin_port = 0;
+	assert_int_equal(state_from_dump(&st, &dev, &list, 1), 0);
+	assert_int_equal(st.n_pairs, 0);
+	assert_int_equal(st.n_bindings, 1);
+	state_free(&st);
+
+	memset(&s[1].endpoint, 0, sizeof(s[1].endpoint));	/* none reported */
+	s[1].endpoint.in.sin_port = htons(1001);
+	assert_int_equal(state_from_dump(&st, &dev, &list, 1), 0);
+	assert_int_equal(st.n_pairs, 0);
+	state_free(&st);
+}
+
 /* What the kernel reported goes to a file and comes back the same. */
 static void test_round_trip(void **state)
 {
@@ -269,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_unrestorable_endpoint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
