@@ -35,6 +35,12 @@
 #include "device.h"
 
 #define WGR_BINDING_STALE	(WGRELAY_BINDING_STALE * HZ)
+/*
+ * Initiations a live binding vouches for: one a second, four at once. A
+ * WireGuard peer sends one per rekey and per retry (5 s) to each partner.
+ */
+#define WGR_VOUCH_INTERVAL	HZ
+#define WGR_VOUCH_BURST		4
 
 void wgr_bindings_init(struct wgr_bindings *b)
 {
@@ -367,6 +373,33 @@ struct wgr_peer *wgr_bind_owner(struct wgr_device *wgr, const struct wgr_endpoin
 	}
 	spin_unlock_bh(&b->lock);
 	return owner;
+}
+
+/**
+ * wgr_bind_vouch - may a live binding vouch for one more initiation from it?
+ * @peer: its peer (wgr_bind_owner())
+ *
+ * A vouched initiation skips its address's ceiling (relay.c). A squatter holds
+ * live bindings too, and a spoofer may send from a real one, so each binding
+ * vouches for a WireGuard peer's worth of initiations, no more (pass 7, H2):
+ * a flood from squats pays the ceiling like any other. A generic cell rate:
+ * @peer->vouch_tat moves on by one interval per vouch, at most the burst ahead.
+ * Racy by design: two CPUs may both take the last one.
+ * Context: any.
+ * Return: true if it vouches.
+ */
+bool wgr_bind_vouch(struct wgr_peer *peer)
+{
+	unsigned long now = jiffies, limit = now + WGR_VOUCH_BURST * WGR_VOUCH_INTERVAL;
+	unsigned long tat = READ_ONCE(peer->vouch_tat);
+
+	/* Behind now, or never set (a value no vouch could have left): start afresh. */
+	if (time_before(tat, now) || time_after(tat, limit))
+		tat = now;
+	if (time_after(tat + WGR_VOUCH_INTERVAL, limit))
+		return false;
+	WRITE_ONCE(peer->vouch_tat, tat + WGR_VOUCH_INTERVAL);
+	return true;
 }
 
 /**

@@ -33,6 +33,7 @@ void wgr_bindings_flush(struct wgr_device *wgr);
 void wgr_bindings_gc(struct wgr_device *wgr);
 void wgr_bindings_forget_peer(struct wgr_device *wgr, struct wgr_peer *peer);
 struct wgr_peer *wgr_bind_owner(struct wgr_device *wgr, const struct wgr_endpoint *ep);
+bool wgr_bind_vouch(struct wgr_peer *peer);
 
 enum wgrelay_binding_status wgr_bind_status(const struct wgr_peer *peer);
 bool wgr_bind_route(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_endpoint *ep,

@@ -90,6 +90,8 @@ struct wgr_allowed {
  *              (wgr_bindings.lock)
  * @confirm_at: jiffies of that confirmation
  * @bind_node: in wgr_bindings.by_ep while its binding is confirmed (wgr_bindings.lock)
+ * @vouch_tat: when its binding may next vouch for an initiation, less the burst
+ *             (wgr_bind_vouch(); lockless)
  * @bindings_kept: confirmations and roams that would have moved its live or
  *                 static binding (wgr_bindings.lock)
  * @halves: session halves it owns (wgr_state.lock)
@@ -123,6 +125,7 @@ struct wgr_peer {
 	struct wgr_endpoint confirm_ep;
 	unsigned long confirm_at;
 	struct hlist_node bind_node;
+	unsigned long vouch_tat;
 	u64 bindings_kept;
 	struct list_head halves;
 	u32 n_sessions;

@@ -394,12 +394,14 @@ static void send_cookie(struct wgr_device *wgr, const u8 *msg, const struct wgr_
 }
 
 /*
- * Is @src a peer's live binding? Then an initiation from it is that peer's (or
- * comes from a spoofer of that very IP:port), and is vouched for: the
- * per-address ceiling does not apply, so that a neighbour behind the same
- * address cannot refuse a talking peer's rekey (promise 5). The binding, not
- * the relay's memory of the endpoint's handshakes, decides: that memory can be
- * evicted, and a remapped peer has none at its new endpoint (pass 6, G3, G9).
+ * Is @src a peer's live binding? An initiation from it is that peer's, or comes
+ * from a spoofer of that very IP:port, whatever the relay remembers of the
+ * endpoint's handshakes (that memory can be evicted, and a remapped peer has
+ * none at its new endpoint: pass 6, G3, G9). Such an initiation skips its
+ * address's ceiling within the binding's budget (relay_initiation(),
+ * wgr_bind_vouch()), so that a neighbour behind the same address cannot refuse
+ * a talking peer's rekey (promise 5), and its handshake record is kept over
+ * others of its prefix (wgr_handshake_record()).
  */
 static bool at_live_binding(struct wgr_device *wgr, const struct wgr_endpoint *src)
 {
@@ -495,6 +497,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	const struct wgr_endpoint *src = &rx->src;
 	struct wgr_peer *owner, *target;
 	struct wgr_endpoint ep;
+	bool vouched;
 
 	if (!wgr_ratelimit_initiation(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
@@ -505,19 +508,20 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	owner = wgr_bind_owner(wgr, src);
 	target = find_likely(wgr, skb->data, src, owner);
 	/*
-	 * Anything a live binding or a live session does not vouch for pays its
-	 * address's ceiling before it may cost a scan.
+	 * Anything a live binding (within its budget) or a live session does not
+	 * vouch for pays its address's ceiling before it may cost a scan.
 	 */
-	if (!owner && !(target && wgr_pair_route(wgr, src, target, &ep)) &&
-	    !wgr_ratelimit_address(&wgr->ratelimit, src)) {
+	vouched = (owner && wgr_bind_vouch(owner)) ||
+		  (target && wgr_pair_route(wgr, src, target, &ep));
+	if (!vouched && !wgr_ratelimit_address(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
 		goto unlock_drop;
 	}
 	if (!target && !scan_inline(wgr)) {
 		rcu_read_unlock();
-		/* A live binding's initiation waits with those that proved their address. */
+		/* A vouched initiation waits with those that proved their address. */
 		scan_later(wgr, skb, rx,
-			   owner || wgr_cookie_mac2_valid(&wgr->cookies, skb->data, src));
+			   vouched || wgr_cookie_mac2_valid(&wgr->cookies, skb->data, src));
 		return;
 	}
 	if (!target)
