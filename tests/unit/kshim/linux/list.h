@@ -41,6 +41,16 @@ static inline void list_move_tail(struct list_head *n, struct list_head *head)
 	list_add_tail(n, head);
 }
 
+static inline void list_move(struct list_head *n, struct list_head *head)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->next = head->next;
+	n->prev = head;
+	head->next->prev = n;
+	head->next = n;
+}
+
 #define list_first_entry(head, type, member) container_of((head)->next, type, member)
 
 #endif
