@@ -88,6 +88,7 @@ t=$(((${EPOCHREALTIME/./} - start) / 1000))
 log "home -> laptop: $( ((ok)) && echo "answered after $t ms" || echo "no answer in $t ms");" \
 	"hs_ratelimited +$(($(relay_stat hs_ratelimited) - rl0));" \
 	"cookies from targets $(relay_stat hs_cookies), sent $(relay_stat cookies_sent);" \
+	"initiations forwarded $(relay_stat hs_initiations), with no route $(relay_stat hs_no_route);" \
 	"$(trust_counters)"
 # The neighbour's flood was real: the relay refused most of it.
 (($(relay_stat hs_ratelimited) - rl0 > 1000)) || fail "the flood was not over the ceiling"
