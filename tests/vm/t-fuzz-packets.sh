@@ -85,10 +85,9 @@ done
 # fragments: the tunnels' MTU keeps them under the links'), counted by nftables.
 n vps nft -f - <<-EOT
 	table inet fuzzacct {
-		counter pair { }
 		chain input {
 			type filter hook input priority filter; policy accept;
-			ip saddr { $CGNAT4, $HOTEL4 } udp dport $RELAY_PORT counter name pair
+			ip saddr { $CGNAT4, $HOTEL4 } udp dport $RELAY_PORT counter
 		}
 	}
 EOT
@@ -101,7 +100,8 @@ snapshot() {
 		n vps relayctl show relay0 --json | tr -d '\n' | grep -o '"stats":{[^}]*}' |
 			head -1 | sed 's/"stats":{//; s/}//' | tr ',' '\n' | tr -d '"' | tr : =
 		echo "rx_dropped=$(n vps cat /sys/class/net/relay0/statistics/rx_dropped)"
-		n vps nft list counter inet fuzzacct pair | awk '/packets/ { print "pair=" $2 }'
+		n vps nft list chain inet fuzzacct input | awk '/counter packets/ {
+			for (i = 1; i < NF; i++) if ($i == "packets") print "pair=" $(i + 1) }'
 		# /proc/net/snmp and netstat: a line of names, then a line of values.
 		n vps cat /proc/net/snmp /proc/net/netstat | awk '
 			$1 == last { for (i = 2; i <= NF; i++) print substr($1, 1, length($1) - 1) "." h[i] "=" $i; next }
