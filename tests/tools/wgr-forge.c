@@ -113,24 +113,7 @@
 
 #include "../unit/blake2s.h"
 #include "encoding.h"
-
-static void fill_random(void *buf, size_t len)
-{
-	if (getrandom(buf, len, 0) != (ssize_t)len) {
-		perror("getrandom");
-		exit(1);
-	}
-}
-
-static void set_mac1(uint8_t *msg, size_t mac_off, const uint8_t pub[32])
-{
-	uint8_t label[40], key[32];
-
-	memcpy(label, "mac1----", 8);
-	memcpy(label + 8, pub, 32);
-	test_blake2s(key, 32, label, sizeof(label), NULL, 0);
-	test_blake2s(msg + mac_off, 16, msg, mac_off, key, 32);
-}
+#include "wgr-common.h"
 
 static size_t make(const char *mode, uint8_t *msg, const uint8_t *pub)
 {
@@ -174,14 +157,6 @@ static size_t make(const char *mode, uint8_t *msg, const uint8_t *pub)
 		return len;
 	}
 	return 0;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
 }
 
 
@@ -349,53 +324,6 @@ static int stage(const struct sockaddr_storage *to, socklen_t len, char **keys)
 
 
 /* --- hold, onedata, spoof, spoofstage ------------------------------------------ */
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* ADDR PORT into @ss; returns its length, 0 if ADDR is no address. */
-static socklen_t parse_ep(struct sockaddr_storage *ss, const char *addr, const char *port)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)atoi(port));
-		return sizeof(*sin);
-	}
-	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)atoi(port));
-		return sizeof(*sin6);
-	}
-	return 0;
-}
-
-static bool parse_keys(uint8_t (*out)[32], char **keys, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (!key_from_base64(out[i], keys[i]))
-			return false;
-	return true;
-}
 
 /* A response to @sender, from a fresh index (returned), mac1 valid for @pub. */
 static uint32_t make_response(uint8_t *msg, uint32_t sender, const uint8_t *pub)
@@ -615,24 +543,6 @@ static int onedata(int argc, char **argv)
 	return 0;
 }
 
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
 struct spoofer {
 	int fd;
 	struct sockaddr_storage src, dst;
@@ -642,20 +552,14 @@ struct spoofer {
 static int spoofer_open(struct spoofer *s, const char *saddr, const char *sport,
 			const char *daddr, const char *dport)
 {
-	int one = 1;
-
 	if (!(s->len = parse_ep(&s->dst, daddr, dport)) || !parse_ep(&s->src, saddr, sport) ||
 	    s->src.ss_family != s->dst.ss_family) {
 		fprintf(stderr, "wgr-forge: spoof: bad or mixed addresses\n");
 		return 2;
 	}
-	s->fd = socket(s->dst.ss_family, SOCK_RAW, IPPROTO_RAW);
+	s->fd = raw_hdrincl_socket(s->dst.ss_family);
 	if (s->fd < 0)
 		return perror("wgr-forge: raw socket"), 1;
-	if (s->dst.ss_family == AF_INET ?
-	    setsockopt(s->fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) :
-	    setsockopt(s->fd, IPPROTO_IPV6, 36 /* IPV6_HDRINCL */, &one, sizeof(one)))
-		return perror("wgr-forge: HDRINCL"), 1;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 # VM_MEM, VM_SMP   guest memory in MiB (1024) and CPUs (2)
 # VM_ACCEL    QEMU's accelerator (default tcg,thread=single: every vCPU in one host
 #             thread; bench/run.sh sets tcg,thread=multi for parallel vCPUs)
+# FUZZ_*      passed on to the test's environment (e.g. FUZZ_DATAGRAMS)
 # VERBOSE=1   also show the guest's full kernel log on the terminal
 # WGRELAY_KO  the module to boot with (default build/KVER/wgrelay.ko, or the debug
 #             build for a test with a "# module: debug" line)
@@ -57,9 +58,11 @@ cat "$base" "$initrd.overlay" >"$initrd"
 
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 args=$(printf '%q ' "$@" | base64 -w0)
+# The host's FUZZ_* settings (FUZZ_DATAGRAMS, ...) reach the test's environment.
+fuzz_env=$(for v in ${!FUZZ_@}; do printf '%s=%q ' "$v" "${!v}"; done | base64 -w0)
 # The guest kills a hung test itself, so that its kernel log still gets checked
 # and printed; the host's timeout is for a guest that hangs as a whole.
-cmdline="console=ttyS0 quiet panic=-1 random.trust_cpu=on wgr.test=$TEST wgr.nonce=$nonce wgr.timeout=$timeout wgr.args=$args"
+cmdline="console=ttyS0 quiet panic=-1 random.trust_cpu=on wgr.test=$TEST wgr.nonce=$nonce wgr.timeout=$timeout wgr.args=$args${fuzz_env:+ wgr.env=$fuzz_env}"
 host_timeout=$((timeout + ${BOOT_SLACK:-60}))
 
 boot() {
