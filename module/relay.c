@@ -421,8 +421,11 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	struct wgr_endpoint *to;
 	bool paired, mac2;
 
-	if (READ_ONCE(target->dead))
+	if (READ_ONCE(target->dead)) {
+		/* Removed since its mac1 was matched: nobody to send it to, as if unknown. */
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_UNKNOWN_TARGET);
 		goto drop;
+	}
 	to = kmalloc_array(fanout + 1, sizeof(*to), GFP_ATOMIC);
 	if (unlikely(!to)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
