@@ -1456,12 +1456,31 @@ static int restore(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
+ * A request with NLM_F_DUMP for a command that is not a dump, or without it for
+ * one that is, would get a bare EOPNOTSUPP from the genetlink core, which finds
+ * no handler. These handlers are there only to say why.
+ */
+static int need_dump(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG_MOD(info->extack, "this command is a dump: set NLM_F_DUMP");
+	return -EOPNOTSUPP;
+}
+
+static int not_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	NL_SET_ERR_MSG_MOD(cb->extack, "this command is not a dump: clear NLM_F_DUMP");
+	return -EOPNOTSUPP;
+}
+
+/*
  * Everything needs CAP_NET_ADMIN in the namespace's user namespace, reads too:
- * peers' endpoints and sessions are their users' IP addresses.
+ * peers' endpoints and sessions are their users' IP addresses. The genetlink
+ * core checks it before anything of ours runs, so that no handler can forget.
  */
 static const struct genl_ops wgr_genl_ops[] = {
 	{
 		.cmd = WGRELAY_CMD_GET_DEVICE,
+		.doit = need_dump,
 		.start = dump_start,
 		.dumpit = get_device_dump,
 		.done = dump_done,
@@ -1471,11 +1490,13 @@ static const struct genl_ops wgr_genl_ops[] = {
 	}, {
 		.cmd = WGRELAY_CMD_SET_DEVICE,
 		.doit = set_device,
+		.dumpit = not_dump,
 		.policy = set_policy,
 		.maxattr = WGRELAY_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = WGRELAY_CMD_GET_SESSIONS,
+		.doit = need_dump,
 		.start = dump_start,
 		.dumpit = get_sessions_dump,
 		.done = dump_done,
@@ -1485,12 +1506,14 @@ static const struct genl_ops wgr_genl_ops[] = {
 	}, {
 		.cmd = WGRELAY_CMD_FLUSH,
 		.doit = flush,
+		.dumpit = not_dump,
 		.policy = flush_policy,
 		.maxattr = WGRELAY_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = WGRELAY_CMD_RESTORE,
 		.doit = restore,
+		.dumpit = not_dump,
 		.policy = restore_policy,
 		.maxattr = WGRELAY_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
