@@ -649,6 +649,120 @@ static void huge(struct buf *b)
 		b->len = limit;
 }
 
+/*
+ * Well-formed requests to a real device, whose meaning may be wrong: what only
+ * the handlers, not the policies, can refuse (a key or a name twice, a name
+ * another peer holds, a port in use, a pair with one owner twice, ...).
+ */
+static void good_lookup(struct buf *b)
+{
+	uint32_t idx = devs[below(n_devs)].ifindex;
+
+	attr(b, WGRELAY_A_IFINDEX, &idx, sizeof(idx));
+}
+
+static void good_u32(struct buf *b, uint16_t type, uint32_t v)
+{
+	attr(b, type, &v, sizeof(v));
+}
+
+static void good_endpoint(struct buf *b, uint16_t type)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(51820) };
+
+	sin.sin_addr.s_addr = htonl(0xc6336400 | (1 + below(200)));
+	attr(b, type, &sin, sizeof(sin));
+}
+
+static void semantic_set(struct buf *b)
+{
+	static const char *const names[] = {
+		"one", "two", "p0", "p1", "p2", "dup", "", "bad name", "33-chars-0123456789abcdef0123456",
+	};
+	unsigned int n = 1 + below(6), i, k;
+	uint16_t port;
+	size_t off, p;
+
+	good_lookup(b);
+	if (chance(15))
+		good_u32(b, WGRELAY_A_FLAGS, WGRELAY_F_REPLACE_PEERS);
+	if (chance(25)) {
+		port = chance(50) ? 41000 : 51820 + below(3);
+		attr(b, WGRELAY_A_LISTEN_PORT, &port, sizeof(port));
+	}
+	off = nest_start(b, WGRELAY_A_PEERS | NLA_F_NESTED);
+	for (i = 0; i < n; i++) {
+		p = nest_start(b, NLA_F_NESTED);
+		attr(b, WGRELAY_PEER_A_PUBLIC_KEY, keys[below(8)], WGRELAY_KEY_LEN);
+		if (chance(15))
+			good_u32(b, WGRELAY_PEER_A_FLAGS, WGRELAY_PEER_F_REMOVE);
+		if (chance(60)) {
+			if (chance(5)) {
+				attr(b, WGRELAY_PEER_A_NAME, "ab\0cd", 6);
+			} else {
+				const char *name = names[below(sizeof(names) / sizeof(names[0]))];
+
+				attr(b, WGRELAY_PEER_A_NAME, name, strlen(name) + 1);
+			}
+		}
+		if (chance(20))
+			good_endpoint(b, WGRELAY_PEER_A_ENDPOINT);
+		if (chance(20)) {
+			struct buf a = { 0 };
+
+			k = chance(10) ? WGRELAY_MAX_ALLOWED_PEERS : below(4);
+			while (k--)
+				put(&a, keys[below(8)], WGRELAY_KEY_LEN);
+			attr(b, WGRELAY_PEER_A_ALLOWED_PEERS, a.p, a.len);
+			free(a.p);
+		}
+		nest_end(b, p);
+	}
+	nest_end(b, off);
+}
+
+static void good_half(struct buf *b, uint16_t type, unsigned int owner)
+{
+	size_t off = nest_start(b, type | NLA_F_NESTED);
+	static const uint8_t local[16] = { 198, 51, 100, 1 };
+
+	good_u32(b, WGRELAY_SESSION_A_RECEIVER_INDEX, chance(50) ? below(4) : (uint32_t)rnd());
+	attr(b, WGRELAY_SESSION_A_OWNER, keys[owner], WGRELAY_KEY_LEN);
+	good_endpoint(b, WGRELAY_SESSION_A_ENDPOINT);
+	if (chance(30))
+		attr(b, WGRELAY_SESSION_A_LOCAL, local, chance(80) ? 4 : 16);
+	nest_end(b, off);
+}
+
+static void semantic_restore(struct buf *b)
+{
+	unsigned int n = 1 + below(4), i;
+	uint64_t t;
+	size_t off, p;
+
+	good_lookup(b);
+	off = nest_start(b, WGRELAY_A_PAIRS | NLA_F_NESTED);
+	for (i = 0; i < n; i++) {
+		p = nest_start(b, NLA_F_NESTED);
+		good_half(b, WGRELAY_PAIR_A_INITIATOR, below(8));
+		good_half(b, WGRELAY_PAIR_A_RESPONDER, below(8));
+		t = (uint64_t)time(NULL) - below(chance(80) ? 100 : 100000);
+		attr(b, WGRELAY_PAIR_A_LAST_SEEN, &t, sizeof(t));
+		nest_end(b, p);
+	}
+	nest_end(b, off);
+	if (chance(50)) {
+		off = nest_start(b, WGRELAY_A_PEERS | NLA_F_NESTED);
+		for (i = 0; i < n; i++) {
+			p = nest_start(b, NLA_F_NESTED);
+			attr(b, WGRELAY_PEER_A_PUBLIC_KEY, keys[below(8)], WGRELAY_KEY_LEN);
+			good_endpoint(b, WGRELAY_PEER_A_BINDING_ENDPOINT);
+			nest_end(b, p);
+		}
+		nest_end(b, off);
+	}
+}
+
 static const uint16_t flag_bits[] = {
 	NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_ECHO, NLM_F_DUMP_INTR,
 	NLM_F_DUMP_FILTERED, NLM_F_ROOT, NLM_F_MATCH, NLM_F_ATOMIC, NLM_F_DUMP,
@@ -684,6 +798,14 @@ static void message(struct buf *b)
 	if (chance(1)) {		/* huge peer lists */
 		lookup(b);
 		huge(b);
+		goto out;
+	}
+	if (chance(30) && genl.cmd == WGRELAY_CMD_SET_DEVICE) {
+		semantic_set(b);
+		goto out;
+	}
+	if (chance(30) && genl.cmd == WGRELAY_CMD_RESTORE) {
+		semantic_restore(b);
 		goto out;
 	}
 	if (chance(90))
