@@ -91,11 +91,30 @@ bad_shape:
 
 static int validate_allowed(const struct nlattr *attr, struct netlink_ext_ack *extack)
 {
+	const u8 *keys = nla_data(attr);
+	int n = nla_len(attr) / WGRELAY_KEY_LEN, i, j;
+
 	/* The policy has bounded the length already: at most the maximum of keys. */
 	if (nla_len(attr) % WGRELAY_KEY_LEN) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "allowed peers must be a whole number of public keys");
 		return -EINVAL;
+	}
+	/*
+	 * A key listed twice allows nothing more than once, but a configuration
+	 * that showconf prints with it would not load again: relayctl refuses
+	 * such a list, and so does the module. Pairwise, as there are at most
+	 * WGRELAY_MAX_ALLOWED_PEERS keys.
+	 */
+	for (i = 1; i < n; i++) {
+		for (j = 0; j < i; j++) {
+			if (!memcmp(keys + i * WGRELAY_KEY_LEN, keys + j * WGRELAY_KEY_LEN,
+				    WGRELAY_KEY_LEN)) {
+				NL_SET_ERR_MSG_ATTR(extack, attr,
+						    "allowed peers list a public key twice");
+				return -EINVAL;
+			}
+		}
 	}
 	return 0;
 }
