@@ -102,6 +102,8 @@ for dev in wgrf0 wgrf1; do
 	n fuzz ip link del wgrf2
 	log "$dev: $(grep -c '^\[Peer\]' <<<"$conf" || true) peers round-trip"
 done
+# The fuzzing may have given wgrf0's old port to wgrf1, which is up.
+n fuzz ip link del wgrf1
 n fuzz relayctl setconf wgrf0 "$TMP/wgrf0.conf"
 assert_eq "$fuzz_before" "$(n fuzz relayctl showconf wgrf0)" "wgrf0 restored to its saved configuration"
 
