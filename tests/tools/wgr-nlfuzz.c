@@ -22,10 +22,11 @@
  * sees it (unknown family id: ENOENT; a short genetlink header: EINVAL; an
  * unknown command: EOPNOTSUPP; a second dump while one runs: EBUSY), or handed to
  * the family. Pass, as root: every rejection by the family carries an extended
- * ACK message (NLMSGERR_ATTR_MSG), and the core's refusals have the errno above.
- * With -u (run from an unprivileged user namespace, or as a user without
- * CAP_NET_ADMIN): everything the family would see is refused with EPERM, and
- * nothing succeeds. Prints what it sent and what came back, the family's
+ * ACK message (NLMSGERR_ATTR_MSG), and the core's refusals have the errno above
+ * or a message of their own (the core checks the reserved bits of nlmsg_flags
+ * and genlmsghdr first, and says so). With -u (run from an unprivileged user
+ * namespace, or as a user without CAP_NET_ADMIN): everything the family would
+ * see is refused with EPERM (or by those header checks), and nothing succeeds. Prints what it sent and what came back, the family's
  * messages by count, and the first failures in full; exits 1 on any failure.
  */
 #include <errno.h>
