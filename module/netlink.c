@@ -91,11 +91,30 @@ bad_shape:
 
 static int validate_allowed(const struct nlattr *attr, struct netlink_ext_ack *extack)
 {
+	const u8 *keys = nla_data(attr);
+	int n = nla_len(attr) / WGRELAY_KEY_LEN, i, j;
+
 	/* The policy has bounded the length already: at most the maximum of keys. */
 	if (nla_len(attr) % WGRELAY_KEY_LEN) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "allowed peers must be a whole number of public keys");
 		return -EINVAL;
+	}
+	/*
+	 * A key listed twice allows nothing more than once, but a configuration
+	 * that showconf prints with it would not load again: relayctl refuses
+	 * such a list, and so does the module. Pairwise, as there are at most
+	 * WGRELAY_MAX_ALLOWED_PEERS keys.
+	 */
+	for (i = 1; i < n; i++) {
+		for (j = 0; j < i; j++) {
+			if (!memcmp(keys + i * WGRELAY_KEY_LEN, keys + j * WGRELAY_KEY_LEN,
+				    WGRELAY_KEY_LEN)) {
+				NL_SET_ERR_MSG_ATTR(extack, attr,
+						    "allowed peers list a public key twice");
+				return -EINVAL;
+			}
+		}
 	}
 	return 0;
 }
@@ -1456,12 +1475,31 @@ static int restore(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
+ * A request with NLM_F_DUMP for a command that is not a dump, or without it for
+ * one that is, would get a bare EOPNOTSUPP from the genetlink core, which finds
+ * no handler. These handlers are there only to say why.
+ */
+static int need_dump(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG_MOD(info->extack, "this command is a dump: set NLM_F_DUMP");
+	return -EOPNOTSUPP;
+}
+
+static int not_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	NL_SET_ERR_MSG_MOD(cb->extack, "this command is not a dump: clear NLM_F_DUMP");
+	return -EOPNOTSUPP;
+}
+
+/*
  * Everything needs CAP_NET_ADMIN in the namespace's user namespace, reads too:
- * peers' endpoints and sessions are their users' IP addresses.
+ * peers' endpoints and sessions are their users' IP addresses. The genetlink
+ * core checks it before anything of ours runs, so that no handler can forget.
  */
 static const struct genl_ops wgr_genl_ops[] = {
 	{
 		.cmd = WGRELAY_CMD_GET_DEVICE,
+		.doit = need_dump,
 		.start = dump_start,
 		.dumpit = get_device_dump,
 		.done = dump_done,
@@ -1471,11 +1509,13 @@ static const struct genl_ops wgr_genl_ops[] = {
 	}, {
 		.cmd = WGRELAY_CMD_SET_DEVICE,
 		.doit = set_device,
+		.dumpit = not_dump,
 		.policy = set_policy,
 		.maxattr = WGRELAY_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = WGRELAY_CMD_GET_SESSIONS,
+		.doit = need_dump,
 		.start = dump_start,
 		.dumpit = get_sessions_dump,
 		.done = dump_done,
@@ -1485,12 +1525,14 @@ static const struct genl_ops wgr_genl_ops[] = {
 	}, {
 		.cmd = WGRELAY_CMD_FLUSH,
 		.doit = flush,
+		.dumpit = not_dump,
 		.policy = flush_policy,
 		.maxattr = WGRELAY_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = WGRELAY_CMD_RESTORE,
 		.doit = restore,
+		.dumpit = not_dump,
 		.policy = restore_policy,
 		.maxattr = WGRELAY_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,

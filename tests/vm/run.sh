@@ -15,7 +15,7 @@
 # VM_MEM, VM_SMP   guest memory in MiB (1024) and CPUs (2)
 # VM_ACCEL    QEMU's accelerator (default tcg,thread=single: every vCPU in one host
 #             thread; bench/run.sh sets tcg,thread=multi for parallel vCPUs)
-# FUZZ_*      passed on to the test's environment (e.g. FUZZ_DATAGRAMS)
+# FUZZ_*      passed to the test's environment (names and values of [A-Za-z0-9._-])
 # VERBOSE=1   also show the guest's full kernel log on the terminal
 # WGRELAY_KO  the module to boot with (default build/KVER/wgrelay.ko, or the debug
 #             build for a test with a "# module: debug" line)
@@ -58,8 +58,9 @@ cat "$base" "$initrd.overlay" >"$initrd"
 
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 args=$(printf '%q ' "$@" | base64 -w0)
-# The host's FUZZ_* settings (FUZZ_DATAGRAMS, ...) reach the test's environment.
-fuzz_env=$(for v in ${!FUZZ_@}; do printf '%s=%q ' "$v" "${!v}"; done | base64 -w0)
+# FUZZ_* variables (FUZZ_DATAGRAMS, FUZZ_NLMSGS, ...) reach the test: how long a
+# fuzzing test runs. Only names and values of a safe alphabet: init exports them.
+fuzz_env=$(env | grep -E '^FUZZ_[A-Z0-9_]+=[A-Za-z0-9._-]*$' | base64 -w0 || true)
 # The guest kills a hung test itself, so that its kernel log still gets checked
 # and printed; the host's timeout is for a guest that hangs as a whole.
 cmdline="console=ttyS0 quiet panic=-1 random.trust_cpu=on wgr.test=$TEST wgr.nonce=$nonce wgr.timeout=$timeout wgr.args=$args${fuzz_env:+ wgr.env=$fuzz_env}"

@@ -161,7 +161,7 @@ enum wgrelay_peer_attr {
 	WGRELAY_PEER_A_PUBLIC_KEY,	/* binary, exactly WGRELAY_KEY_LEN */
 	WGRELAY_PEER_A_NAME,		/* string of 1..32 of [A-Za-z0-9._-]; "" clears */
 	WGRELAY_PEER_A_ENDPOINT,	/* sockaddr_in/sockaddr_in6: static endpoint; empty clears */
-	WGRELAY_PEER_A_ALLOWED_PEERS,	/* binary, n * WGRELAY_KEY_LEN public keys; empty clears */
+	WGRELAY_PEER_A_ALLOWED_PEERS,	/* binary, n * WGRELAY_KEY_LEN distinct public keys; empty clears */
 	WGRELAY_PEER_A_FLAGS,		/* u32, WGRELAY_PEER_F_* */
 	WGRELAY_PEER_A_BINDING_STATE,	/* u8, enum wgrelay_binding_state, read only */
 	WGRELAY_PEER_A_BINDING_ENDPOINT,/* sockaddr, read only */
