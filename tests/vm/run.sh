@@ -15,6 +15,10 @@
 # VM_MEM, VM_SMP   guest memory in MiB (1024) and CPUs (2)
 # VM_ACCEL    QEMU's accelerator (default tcg,thread=single: every vCPU in one host
 #             thread; bench/run.sh sets tcg,thread=multi for parallel vCPUs)
+# VM_NETS     1 (default): boot with the memory-safety nets KVER's config supports
+#             (SLUB debugging, page poisoning, KFENCE; docs/testing.md) and fail on
+#             their reports; 0: without them (bench/run.sh: they distort timings).
+#             VM_NETS_CMDLINE replaces the nets' kernel parameters.
 # VERBOSE=1   also show the guest's full kernel log on the terminal
 # WGRELAY_KO  the module to boot with (default build/KVER/wgrelay.ko, or the debug
 #             build for a test with a "# module: debug" line)
@@ -60,6 +64,21 @@ args=$(printf '%q ' "$@" | base64 -w0)
 # The guest kills a hung test itself, so that its kernel log still gets checked
 # and printed; the host's timeout is for a guest that hangs as a whole.
 cmdline="console=ttyS0 quiet panic=-1 random.trust_cpu=on wgr.test=$TEST wgr.nonce=$nonce wgr.timeout=$timeout wgr.args=$args"
+# The memory-safety nets (docs/testing.md), those KVER's config has: SLUB's
+# consistency checks, red zones, poisoning and owner tracking on every cache;
+# poisoned free pages; KFENCE guarding one allocation a tick (HZ=250: 4 ms). The
+# guest fails the test on any report (tests/vm/init). A bigger log buffer keeps a
+# report from scrolling out of a chatty test's log.
+if [[ ${VM_NETS:-1} == 1 ]]; then
+	config=/boot/config-$KVER
+	nets=${VM_NETS_CMDLINE:-$(
+		grep -q '^CONFIG_SLUB_DEBUG=y' "$config" && printf ' slub_debug=FZPU'
+		grep -q '^CONFIG_PAGE_POISONING=y' "$config" && printf ' page_poison=1'
+		grep -q '^CONFIG_KFENCE=y' "$config" && printf ' kfence.sample_interval=1'
+		printf ' log_buf_len=1M'
+	)}
+	cmdline+=" wgr.nets=1 $nets"
+fi
 host_timeout=$((timeout + ${BOOT_SLACK:-60}))
 
 boot() {
