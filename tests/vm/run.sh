@@ -65,14 +65,15 @@ args=$(printf '%q ' "$@" | base64 -w0)
 # and printed; the host's timeout is for a guest that hangs as a whole.
 cmdline="console=ttyS0 quiet panic=-1 random.trust_cpu=on wgr.test=$TEST wgr.nonce=$nonce wgr.timeout=$timeout wgr.args=$args"
 # The memory-safety nets (docs/testing.md), those KVER's config has: SLUB's
-# consistency checks, red zones, poisoning and owner tracking on every cache;
-# poisoned free pages; KFENCE guarding one allocation a tick (HZ=250: 4 ms). The
-# guest fails the test on any report (tests/vm/init). A bigger log buffer keeps a
-# report from scrolling out of a chatty test's log.
+# consistency checks, red zones and poisoning on every cache, and the allocating
+# and freeing stacks too on the module's own (on every cache they cost half as much
+# again as all the rest); poisoned free pages; KFENCE guarding one allocation a tick
+# (HZ=250: 4 ms). The guest fails the test on any report (tests/vm/init). A bigger
+# log buffer keeps a report from scrolling out of a chatty test's log.
 if [[ ${VM_NETS:-1} == 1 ]]; then
 	config=/boot/config-$KVER
 	nets=${VM_NETS_CMDLINE:-$(
-		grep -q '^CONFIG_SLUB_DEBUG=y' "$config" && printf ' slub_debug=FZPU'
+		grep -q '^CONFIG_SLUB_DEBUG=y' "$config" && printf ' slub_debug=FZP;FZPU,wgr_pair'
 		grep -q '^CONFIG_PAGE_POISONING=y' "$config" && printf ' page_poison=1'
 		grep -q '^CONFIG_KFENCE=y' "$config" && printf ' kfence.sample_interval=1'
 		printf ' log_buf_len=1M'
