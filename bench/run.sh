@@ -7,6 +7,8 @@
 # KVER     the guest kernel (default: 6.1.0-56-amd64 if installed, the LAB.md baseline)
 # PARTS    which parts to run (default: "e2e engine table handshake profile")
 # BENCH_T  seconds per measurement (default 5)
+# VM_NETS  1 boots with the tests' memory-safety nets (default 0: they slow the
+#          allocator, and so distort the figures; tests/vm/run.sh)
 
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,7 +51,7 @@ for part in $PARTS; do
 	esac
 	echo "=== bench: $part"
 	rm -f "$LOGS/bench-$part"*.log
-	VM_ACCEL=${VM_ACCEL:-tcg,thread=multi} VM_MEM=$mem LOGDIR=$TOP/$LOGS TIMEOUT=$timeout tests/vm/run.sh "$KVER" vm/bench.sh "$part" "${args[@]}" |
+	VM_NETS=${VM_NETS:-0} VM_ACCEL=${VM_ACCEL:-tcg,thread=multi} VM_MEM=$mem LOGDIR=$TOP/$LOGS TIMEOUT=$timeout tests/vm/run.sh "$KVER" vm/bench.sh "$part" "${args[@]}" |
 		grep -E '^(RESULT|PASS|FAIL|\[)' || true
 	grep -hE '^(RESULT|PROFILE)' "$LOGS/bench-$part"*.log >"$OUT/$part.results" ||
 		{ echo "bench: $part produced no results (log: $LOGS)" >&2; exit 1; }

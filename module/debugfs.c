@@ -14,11 +14,29 @@
  *   DEV gc             one periodic session sweep, timed: in all, and the longest
  *                      hold of the state lock (nothing expires unless
  *                      session-timeout says so)
+ *
+ * /sys/kernel/debug/wgrelay/fault makes a memory error on purpose, so that the
+ * harness can show that the memory-safety nets every VM test boots with
+ * (tests/vm/run.sh, docs/testing.md) catch one in this module's memory:
+ *
+ *   redzone   write one byte past the end of a slab object, then free it
+ *             (caught by SLUB's red zone check when the object is freed)
+ *   uaf       write to a slab object after freeing it (caught by SLUB's poison
+ *             check when its slab is freed)
+ *   kfence    read a kmalloc object that KFENCE guards after freeing it (caught
+ *             by KFENCE as the read happens; -EOPNOTSUPP without KFENCE)
+ *
+ * Each is caught every time when its net is on. With the nets off the first two
+ * write only into free space of their own slab and the third reads nothing. One
+ * fault a boot: a second write returns -EBUSY.
  */
 #include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/kfence.h>
 #include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <net/net_namespace.h>
 
@@ -200,10 +218,122 @@ static const struct file_operations ctl_fops = {
 	.llseek = default_llseek,
 };
 
+/* Not a multiple of 16, nor a kmalloc size: nothing else shares the fault's cache. */
+#define FAULT_SIZE 40
+static bool faulted;	/* one fault a boot */
+
+/*
+ * The SLUB faults use a cache of their own, made for the occasion, and an object
+ * KFENCE did not sample (KFENCE guards at most one allocation per interval), so
+ * that SLUB checks the object every time. Its single slab stays on the partial
+ * list once the object is freed (a new cache keeps up to min_partial empty slabs),
+ * so the poison is still there when kmem_cache_destroy() frees the slab, which is
+ * when SLUB checks every object in it.
+ */
+static int fault_slub(bool after_free)
+{
+	struct kmem_cache *cache;
+	size_t end = FAULT_SIZE;
+	u8 *held[4], *obj;
+	int i, n, ret = 0;
+
+	cache = kmem_cache_create("wgr_fault", FAULT_SIZE, 0, 0, NULL);
+	if (!cache)
+		return -ENOMEM;
+	for (n = 0; n < ARRAY_SIZE(held); n++) {
+		held[n] = kmem_cache_alloc(cache, GFP_KERNEL);
+		if (!held[n] || !is_kfence_address(held[n]))
+			break;
+	}
+	if (n == ARRAY_SIZE(held) || !held[n]) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	obj = held[n];
+	/* The compiler must not see the bug and refuse it, nor drop the store. */
+	OPTIMIZER_HIDE_VAR(obj);
+	OPTIMIZER_HIDE_VAR(end);
+	if (after_free) {
+		kmem_cache_free(cache, obj);
+		WRITE_ONCE(obj[0], 0x42);
+	} else {
+		WRITE_ONCE(obj[end], 0x42);
+		kmem_cache_free(cache, obj);
+	}
+out:
+	for (i = 0; i < n; i++)
+		kmem_cache_free(cache, held[i]);
+	kmem_cache_destroy(cache);
+	return ret;
+}
+
+/*
+ * KFENCE guards one allocation per sample interval, whichever caller makes it:
+ * allocate until one of ours is chosen (an idle guest leaves it to us within an
+ * interval or two), then read it after freeing it, which faults on the page
+ * KFENCE protects.
+ */
+static int fault_kfence(void)
+{
+	unsigned long deadline = jiffies + 10 * HZ;
+	u8 *obj;
+
+	if (!IS_ENABLED(CONFIG_KFENCE))
+		return -EOPNOTSUPP;
+	for (;;) {
+		obj = kmalloc(FAULT_SIZE, GFP_KERNEL);
+		if (!obj)
+			return -ENOMEM;
+		if (is_kfence_address(obj))
+			break;
+		kfree(obj);
+		if (time_after(jiffies, deadline) || fatal_signal_pending(current))
+			return -ETIMEDOUT;	/* KFENCE off (kfence.sample_interval=0) */
+		usleep_range(20, 50);
+	}
+	kfree(obj);
+	OPTIMIZER_HIDE_VAR(obj);
+	return READ_ONCE(obj[0]) == 0x42 ? 1 : 0;	/* the value is irrelevant */
+}
+
+static ssize_t fault_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	char buf[16];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	strim(buf);
+	/* A caught fault leaves its cache behind, and a second one would reuse its name. */
+	if (faulted)
+		return -EBUSY;
+	faulted = true;
+	if (!strcmp(buf, "redzone"))
+		ret = fault_slub(false);
+	else if (!strcmp(buf, "uaf"))
+		ret = fault_slub(true);
+	else if (!strcmp(buf, "kfence"))
+		ret = fault_kfence();
+	else
+		ret = -EINVAL;
+	pr_info("fault %s: done (%d)\n", buf, ret);
+	return ret < 0 ? ret : len;
+}
+
+static const struct file_operations fault_fops = {
+	.owner = THIS_MODULE,
+	.write = fault_write,
+	.llseek = noop_llseek,
+};
+
 void wgr_debugfs_init(void)
 {
 	dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("ctl", 0600, dir, NULL, &ctl_fops);
+	debugfs_create_file("fault", 0200, dir, NULL, &fault_fops);
 }
 
 void wgr_debugfs_uninit(void)

@@ -14,8 +14,9 @@
 #     line) on every installed Debian kernel, JOBS (default: the CPUs) at a time,
 #     logs in tests/out/KVER/
 #  5. a DKMS build per kernel
-#  6. the harness's own self-tests (tests/vm/harness/*.sh) on the first kernel: each
-#     must make run.sh fail, for the reason on its "# expect:" line
+#  6. the harness's own self-tests (tests/vm/harness/*.sh) on the first kernel (or
+#     the first built with the option on a "# needs: CONFIG_X" line): each must
+#     make run.sh fail, for the reason on its "# expect:" line
 #
 # and ends with one line: "N passed, N failed". A failed build step counts as one
 # failure (its tests usually fail too). Exits non-zero if anything failed.
@@ -186,10 +187,22 @@ if ! skip dkms && selected dkms; then
 fi
 
 if ! skip harness && selected harness; then
-	kver=${KVERS%% *}
 	for t in tests/vm/harness/*.sh; do
 		name=harness/$(basename "$t")
 		expect=$(sed -n 's/^# expect: *//p' "$t")
+		# "# needs: CONFIG_X": the first kernel built with it (KFENCE: 6.12, not 6.1).
+		needs=$(sed -n 's/^# needs: *//p' "$t")
+		kver=
+		for k in $KVERS; do
+			if [[ -z $needs ]] || grep -q "^$needs=y" "/boot/config-$k"; then
+				kver=$k
+				break
+			fi
+		done
+		if [[ -z $kver ]]; then
+			heading "$name: skipped, no kernel in KVERS has $needs"
+			continue
+		fi
 		heading "$kver: $name (must fail: $expect)"
 		# A short host timeout: hostkill.sh waits for it.
 		out=$(BOOT_SLACK=30 tests/vm/run.sh "$kver" "vm/$name" 2>&1)

@@ -16,6 +16,10 @@
 # VM_ACCEL    QEMU's accelerator (default tcg,thread=single: every vCPU in one host
 #             thread; bench/run.sh sets tcg,thread=multi for parallel vCPUs)
 # FUZZ_*      passed to the test's environment (names and values of [A-Za-z0-9._-])
+# VM_NETS     1 (default): boot with the memory-safety nets KVER's config supports
+#             (SLUB debugging, page poisoning, KFENCE; docs/testing.md) and fail on
+#             their reports; 0: without them (bench/run.sh: they distort timings).
+#             VM_NETS_CMDLINE replaces the nets' kernel parameters.
 # VERBOSE=1   also show the guest's full kernel log on the terminal
 # WGRELAY_KO  the module to boot with (default build/KVER/wgrelay.ko, or the debug
 #             build for a test with a "# module: debug" line)
@@ -64,6 +68,22 @@ fuzz_env=$(env | grep -E '^FUZZ_[A-Z0-9_]+=[A-Za-z0-9._-]*$' | base64 -w0 || tru
 # The guest kills a hung test itself, so that its kernel log still gets checked
 # and printed; the host's timeout is for a guest that hangs as a whole.
 cmdline="console=ttyS0 quiet panic=-1 random.trust_cpu=on wgr.test=$TEST wgr.nonce=$nonce wgr.timeout=$timeout wgr.args=$args${fuzz_env:+ wgr.env=$fuzz_env}"
+# The memory-safety nets (docs/testing.md), those KVER's config has: SLUB's
+# consistency checks, red zones and poisoning on every cache, and the allocating
+# and freeing stacks too on the module's own (on every cache they cost half as much
+# again as all the rest); poisoned free pages; KFENCE guarding one allocation a tick
+# (HZ=250: 4 ms). The guest fails the test on any report (tests/vm/init). A bigger
+# log buffer keeps a report from scrolling out of a chatty test's log.
+if [[ ${VM_NETS:-1} == 1 ]]; then
+	config=/boot/config-$KVER
+	nets=${VM_NETS_CMDLINE:-$(
+		grep -q '^CONFIG_SLUB_DEBUG=y' "$config" && printf ' slub_debug=FZP;FZPU,wgr_pair'
+		grep -q '^CONFIG_PAGE_POISONING=y' "$config" && printf ' page_poison=1'
+		grep -q '^CONFIG_KFENCE=y' "$config" && printf ' kfence.sample_interval=1'
+		printf ' log_buf_len=1M'
+	)}
+	cmdline+=" wgr.nets=1 $nets"
+fi
 host_timeout=$((timeout + ${BOOT_SLACK:-60}))
 
 boot() {
