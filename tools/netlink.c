@@ -243,7 +243,9 @@ static int check_ifname(const char *ifname)
 
 static struct nl_msg *genl_request(struct nlctx *ctx, const char *ifname, uint8_t cmd, int flags)
 {
-	struct nl_msg *msg = nlmsg_alloc_size(cmd == WGRELAY_CMD_SET_DEVICE ? SET_MSG_SIZE : 4096);
+	/* SET_DEVICE and RESTORE messages are filled up to SET_BUDGET. */
+	bool big = cmd == WGRELAY_CMD_SET_DEVICE || cmd == WGRELAY_CMD_RESTORE;
+	struct nl_msg *msg = nlmsg_alloc_size(big ? SET_MSG_SIZE : 4096);
 
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, ctx->family, 0,
 				 NLM_F_REQUEST | NLM_F_ACK | flags, cmd, WGRELAY_GENL_VERSION) ||
