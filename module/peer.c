@@ -90,10 +90,15 @@ bool wgr_name_valid(const char *name, size_t len)
 
 	if (!len || len > WGRELAY_NAME_MAXLEN)
 		return false;
+	/*
+	 * Not isalnum(): the kernel's ctype counts Latin-1 letters (0xc0-0xff) as
+	 * letters, and a name of such bytes is not the UTF-8 relayctl reads back.
+	 */
 	for (i = 0; i < len; i++) {
-		char c = name[i];
+		unsigned char c = name[i];
 
-		if (!isalnum(c) && c != '.' && c != '_' && c != '-')
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+		    !(c >= '0' && c <= '9') && c != '.' && c != '_' && c != '-')
 			return false;
 	}
 	return true;
