@@ -41,10 +41,21 @@ bg attacker wgr-forge initiation "$SERVER4" "$WG_PORT" 400000 20000 "${WG_PUB[se
 # Under load, the server answers an initiation without its mac2 with a cookie.
 wait_for 60 n attacker wgr-forge cookieprobe "$SERVER4" "$WG_PORT" "${WG_PUB[server]}"
 log "the server is under load"
-start=$SECONDS
-wait_for 60 n laptop ping -c 1 -W 1 "${WG_ADDR[server]}"
-took=$((SECONDS - start))
-log "the laptop reached the server $took s after it started, the server under load"
+# The server is under load while its handshake queue is long, and for a second
+# after; a guest slowed by a busy host (or by the memory-safety nets) can send
+# the flood too slowly to keep it long all the time. So the laptop starts again,
+# up to TRIES times, until one of its handshakes met the server under load: each
+# must complete, and one must have been answered with the server's own cookie.
+TRIES=5
+for ((try = 1; try <= TRIES; try++)); do
+	start=$SECONDS
+	wait_for 60 n laptop ping -c 1 -W 1 "${WG_ADDR[server]}"
+	took=$((SECONDS - start))
+	log "try $try: the laptop reached the server $took s after it started; cookies from it: $(relay_stat hs_cookies)"
+	(($(relay_stat hs_cookies) >= 1)) && break
+	n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[server]}" remove
+	wg_mesh_peer laptop server "$RELAY_EP"
+done
 n vps relayctl show relay0 stats | grep -E 'hs_cookies|cookies_sent|hs_mac2|hs_initiations|hs_responses'
 # The server asked for its own cookie at least once, and the relay kept it.
 assert_stat_ge hs_cookies 1
