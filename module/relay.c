@@ -410,11 +410,12 @@ static bool at_live_binding(struct wgr_device *wgr, const struct wgr_endpoint *s
 
 /*
  * An initiation whose target is known: route it, remember it, answer it with a
- * cookie where it must prove its address, and send it on.
+ * cookie where it must prove its address, and send it on. @bound: its source
+ * is a peer's live binding (at_live_binding()), which the caller has looked up.
  * Context: softirq or BH off, under RCU (@target is alive). Consumes @skb.
  */
 static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx,
-			  struct wgr_peer *target)
+			  struct wgr_peer *target, bool bound)
 {
 	const struct wgr_endpoint *src = &rx->src;
 	unsigned int n, fanout = READ_ONCE(wgr->cfg.discovery_fanout);
@@ -457,7 +458,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	}
 	if (!wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data),
 				  skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n,
-				  at_live_binding(wgr, src))) {
+				  bound)) {
 		/* Nobody could answer it: do not send it. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
 		goto free_drop;
@@ -533,7 +534,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 		count_no_receiver(wgr, target);
 		goto unlock_drop;
 	}
-	initiation_to(wgr, skb, rx, target);
+	initiation_to(wgr, skb, rx, target, owner);
 	rcu_read_unlock();
 	return;
 
@@ -659,7 +660,7 @@ static bool scan_one(struct wgr_device *wgr, struct sk_buff *skb, const struct w
 	}
 	local_bh_disable();
 	if (init) {
-		initiation_to(wgr, skb, rx, peer);
+		initiation_to(wgr, skb, rx, peer, at_live_binding(wgr, &rx->src));
 	} else if (!wgr_handshake_answer(&wgr->handshakes, wgr_response_receiver(skb->data),
 					 &rx->src, WGR_ANSWER_PEEK, &hs)) {
 		/* Accepted (and counted) before it was queued; still in flight? */
