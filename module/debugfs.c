@@ -11,6 +11,10 @@
  *   DEV lookup N       N session lookups of random synthetic indices: ns per lookup
  *   DEV scan-rate N    the mac1 scan budget, N a second (WGR_SCANS_PER_SECOND by
  *                      default), so that a test can tell the budget from the CPU
+ *   DEV ceiling-shut 1 the per-address ceiling on initiations refuses all it sees,
+ *                      as a neighbour's flood at the ceiling would (0: limits
+ *                      again): a trust test sees what is vouched for, whatever
+ *                      the guest's speed
  *   DEV gc             one periodic session sweep, timed: in all, and the longest
  *                      hold of the state lock (nothing expires unless
  *                      session-timeout says so)
@@ -164,6 +168,12 @@ static void do_scan_rate(struct wgr_device *wgr, u32 rate)
 	snprintf(result, sizeof(result), "scan-rate %u\n", rate);
 }
 
+static void do_ceiling_shut(struct wgr_device *wgr, u32 shut)
+{
+	wgr_ratelimit_shut_ceiling(&wgr->ratelimit, shut);
+	snprintf(result, sizeof(result), "ceiling-shut %u\n", shut);
+}
+
 static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
 {
 	char buf[64], name[IFNAMSIZ], cmd[16];
@@ -194,6 +204,8 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len,
 		do_gc(netdev_priv(dev));
 	else if (!strcmp(cmd, "scan-rate") && arg)
 		do_scan_rate(netdev_priv(dev), arg);
+	else if (!strcmp(cmd, "ceiling-shut") && arg <= 1)
+		do_ceiling_shut(netdev_priv(dev), arg);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&ctl_lock);

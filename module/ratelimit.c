@@ -219,8 +219,29 @@ bool wgr_ratelimit_initiation(struct wgr_ratelimit *rl, const struct wgr_endpoin
  */
 bool wgr_ratelimit_address(struct wgr_ratelimit *rl, const struct wgr_endpoint *src)
 {
+#ifdef CONFIG_WGRELAY_DEBUG
+	if (READ_ONCE(rl->ceiling_shut))
+		return false;
+#endif
 	return limit(rl, KIND_HS_ADDRESS, src, false);
 }
+
+#ifdef CONFIG_WGRELAY_DEBUG
+/**
+ * wgr_ratelimit_shut_ceiling - test-only: refuse every initiation the ceiling sees
+ * @rl: the buckets
+ * @shut: true to refuse, false to limit again
+ *
+ * What a neighbour's flood at the ceiling does to everyone else behind its
+ * address, without the flood: the trust tests then see which initiations are
+ * vouched for, whatever the guest's speed.
+ * Context: any.
+ */
+void wgr_ratelimit_shut_ceiling(struct wgr_ratelimit *rl, bool shut)
+{
+	WRITE_ONCE(rl->ceiling_shut, shut);
+}
+#endif
 
 /**
  * wgr_ratelimit_discovery - may a discovery copy go to @dst?

@@ -22,6 +22,8 @@ struct wgr_endpoint;
  * @scan_rate: mac1 computations a second the scan budget refills with
  * @scan_tokens: what is left of it (below zero by at most the scans in flight)
  * @scan_last_ns: when it was last refilled
+ * @ceiling_shut: test-only (debugfs.c): the address ceiling refuses everything,
+ *                as a neighbour's flood that spends its every token would
  */
 struct wgr_ratelimit {
 	spinlock_t lock;
@@ -32,6 +34,9 @@ struct wgr_ratelimit {
 	u32 scan_rate;
 	s64 scan_tokens;
 	u64 scan_last_ns;
+#ifdef CONFIG_WGRELAY_DEBUG
+	bool ceiling_shut;
+#endif
 };
 
 void wgr_ratelimit_init(struct wgr_ratelimit *rl);
@@ -44,5 +49,8 @@ bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *d
 bool wgr_scan_allow(struct wgr_ratelimit *rl);
 void wgr_scan_charge(struct wgr_ratelimit *rl, u32 tried);
 void wgr_scan_set_rate(struct wgr_ratelimit *rl, u32 rate);
+#ifdef CONFIG_WGRELAY_DEBUG
+void wgr_ratelimit_shut_ceiling(struct wgr_ratelimit *rl, bool shut);
+#endif
 
 #endif /* _WGR_RATELIMIT_H */
