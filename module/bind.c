@@ -23,30 +23,179 @@
  * keeps its binding, and pair routing (session.c) keeps the initiating side of
  * a live session reaching its partner whatever sits in the partner's binding.
  *
- * Confirmed bindings are also found by endpoint (wgr_bind_owner()): an
- * initiation from a live binding is its peer's, or a spoofer's of that very
- * IP:port, whatever the relay remembers of the endpoint's handshakes. It is
+ * Peers are also found by endpoint (wgr_bind_owner()), in an index read under
+ * RCU: an initiation from a live binding is its peer's, or a spoofer's of that
+ * very IP:port, whatever the relay remembers of the endpoint's handshakes. It is
  * never refused for a neighbour's flood (promise 5), and its peer's partners
- * are the first guesses for its target (pass 6, G8 and G9).
+ * are the first guesses for its target (pass 6, G8 and G9). So is one from
+ * where a peer's data went when it roamed out of its live binding (a CGNAT
+ * remap: the binding follows only once stale), and, within a smaller budget,
+ * one from a stale binding (a peer waking up where it was): pass 7, H4.
  */
 #include <linux/random.h>
+#include <linux/rhashtable.h>
 
 #include "bind.h"
 #include "device.h"
 
 #define WGR_BINDING_STALE	(WGRELAY_BINDING_STALE * HZ)
 /*
- * Initiations a live binding vouches for: one a second, four at once. A
- * WireGuard peer sends one per rekey and per retry (5 s) to each partner.
+ * Initiations a live binding, or a live roam out of it, vouches for: one a
+ * second, four at once. A WireGuard peer sends one per rekey and per retry (5 s)
+ * to each partner.
  */
 #define WGR_VOUCH_INTERVAL	HZ
 #define WGR_VOUCH_BURST		4
+/* A stale binding: one a retry, enough for a peer waking up to reconnect. */
+#define WGR_VOUCH_STALE_INTERVAL (5 * HZ)
+/*
+ * Entries looked at per lookup of one endpoint. Only a spoofer of an endpoint
+ * can put other peers' entries there (a squat is at the squatter's own), and
+ * a live binding is taken the moment it is met.
+ */
+#define WGR_OWNER_WALK		16
 
-void wgr_bindings_init(struct wgr_bindings *b)
+/*
+ * Keys the endpoint hash of every relay's index. One key for the module: the
+ * rhashtable's hash function gets no context, only its seed, which it mixes in.
+ */
+static siphash_key_t ep_key __read_mostly;
+
+/**
+ * wgr_bind_key_init - draw the endpoint index's hash key
+ *
+ * Context: module init, before any relay exists.
+ */
+void wgr_bind_key_init(void)
+{
+	get_random_bytes(&ep_key, sizeof(ep_key));
+}
+
+/* The endpoint an entry is keyed by: read racily by lookups, which recheck. */
+static const struct wgr_endpoint *entry_ep(const struct wgr_ep_entry *e)
+{
+	const struct wgr_peer *peer = e->peer;
+
+	if (e->kind == WGR_AT_ROAM)
+		return &peer->roam_ep;
+	return wgr_endpoint_set(&peer->static_ep) ? &peer->static_ep : &peer->bind_ep;
+}
+
+static u32 ep_hashfn(const void *data, u32 len, u32 seed)
+{
+	return wgr_endpoint_hash(data, &ep_key) ^ seed;
+}
+
+static u32 entry_hashfn(const void *data, u32 len, u32 seed)
+{
+	return ep_hashfn(entry_ep(data), len, seed);
+}
+
+static int entry_cmpfn(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	return !wgr_endpoint_eq(arg->key, entry_ep(obj));
+}
+
+static const struct rhashtable_params ep_params = {
+	.head_offset = offsetof(struct wgr_ep_entry, node),
+	.key_len = sizeof(struct wgr_endpoint),
+	.hashfn = ep_hashfn,
+	.obj_hashfn = entry_hashfn,
+	.obj_cmpfn = entry_cmpfn,
+	.automatic_shrinking = true,
+};
+
+/**
+ * wgr_bindings_init - an empty set of bindings
+ * @b: the relay's bindings
+ *
+ * Context: process.
+ * Return: 0 or -ENOMEM.
+ */
+int wgr_bindings_init(struct wgr_bindings *b)
 {
 	spin_lock_init(&b->lock);
-	hash_init(b->by_ep);
-	get_random_bytes(&b->seed, sizeof(b->seed));
+	return rhltable_init(&b->by_ep, &ep_params);
+}
+
+/**
+ * wgr_bindings_destroy - free the endpoint index
+ * @b: the relay's bindings; every peer is gone (wgr_bindings_forget_peer())
+ *
+ * Context: process, no reader left.
+ */
+void wgr_bindings_destroy(struct wgr_bindings *b)
+{
+	rhltable_destroy(&b->by_ep);
+}
+
+/**
+ * wgr_bind_peer_init - a new peer's bindings: none, and not in the index
+ * @peer: the peer
+ *
+ * Context: process, before the peer is published.
+ */
+void wgr_bind_peer_init(struct wgr_peer *peer)
+{
+	int i;
+
+	seqcount_init(&peer->bind_seq);
+	for (i = 0; i < WGR_AT_ENTRIES; i++) {
+		peer->at[i].peer = peer;
+		peer->at[i].kind = i;
+	}
+}
+
+/* Take an entry out of the index, before its endpoint changes. */
+static void unhash(struct wgr_bindings *b, struct wgr_ep_entry *e)
+{
+	if (e->hashed)
+		rhltable_remove(&b->by_ep, &e->node, ep_params);
+	e->hashed = false;
+}
+
+/*
+ * Put an entry back with its endpoint, if it has one. Readers under RCU may
+ * still walk it while it moves between chains: the rhashtable restarts a walk
+ * that ends in another bucket, and wgr_bind_owner() rechecks what it finds.
+ * A peer being removed is never indexed: wgr_bindings_forget_peer() took it
+ * off after it was marked dead, under this lock, so this sees the mark.
+ */
+static void rehash(struct wgr_bindings *b, struct wgr_ep_entry *e)
+{
+	struct wgr_peer *peer = e->peer;
+
+	lockdep_assert_held(&b->lock);
+	if (READ_ONCE(peer->dead) || !wgr_endpoint_set(entry_ep(e)))
+		return;
+	if (e->kind == WGR_AT_BINDING && !wgr_endpoint_set(&peer->static_ep) &&
+	    peer->bind_state != WGRELAY_BINDING_CONFIRMED)
+		return;
+	/* Atomic context: a failed insertion only costs the peer this endpoint's vouching. */
+	e->hashed = !rhltable_insert(&b->by_ep, &e->node, ep_params);
+}
+
+/* Every change to where a peer roamed out of its binding goes through here. */
+static void set_roam(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+{
+	struct wgr_bindings *b = &peer->wgr->bindings;
+	struct wgr_ep_entry *e = &peer->at[WGR_AT_ROAM];
+
+	lockdep_assert_held(&b->lock);
+	unhash(b, e);
+	write_seqcount_begin(&peer->bind_seq);
+	if (ep)
+		peer->roam_ep = *ep;
+	else
+		memset(&peer->roam_ep, 0, sizeof(peer->roam_ep));
+	write_seqcount_end(&peer->bind_seq);
+	if (!ep)
+		return;
+	peer->roam_at = jiffies;
+	if (peer->roam_at == READ_ONCE(peer->last_rx))
+		peer->roam_at++;
+	WRITE_ONCE(peer->roam_rx, peer->roam_at);
+	rehash(b, e);
 }
 
 /*
@@ -56,25 +205,50 @@ void wgr_bindings_init(struct wgr_bindings *b)
 static void set_binding(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8 state)
 {
 	struct wgr_bindings *b = &peer->wgr->bindings;
+	struct wgr_ep_entry *e = &peer->at[WGR_AT_BINDING];
 
 	lockdep_assert_held(&b->lock);
-	hash_del(&peer->bind_node);
+	unhash(b, e);
 	write_seqcount_begin(&peer->bind_seq);
 	if (ep)
 		peer->bind_ep = *ep;
 	else
 		memset(&peer->bind_ep, 0, sizeof(peer->bind_ep));
 	write_seqcount_end(&peer->bind_seq);
-	/*
-	 * Never index a peer being removed: wgr_bindings_forget_peer() took it off
-	 * after it was marked dead, under this lock, so this sees the mark.
-	 */
-	if (state == WGRELAY_BINDING_CONFIRMED && ep && !READ_ONCE(peer->dead))
-		hash_add(b->by_ep, &peer->bind_node, wgr_endpoint_hash(ep, &b->seed));
 	WRITE_ONCE(peer->bind_state, state);
 	peer->bind_time = jiffies;
-	memset(&peer->roam_ep, 0, sizeof(peer->roam_ep));
+	rehash(b, e);
+	set_roam(peer, NULL);
 	memset(&peer->confirm_ep, 0, sizeof(peer->confirm_ep));
+}
+
+/**
+ * wgr_bind_set_static - set or clear where a peer can always be reached
+ * @peer: the peer
+ * @ep: the endpoint (its local address ignored), or NULL to clear
+ *
+ * A static endpoint is the peer's binding, and is found by endpoint like one
+ * (pass 7, H8: a static peer's initiations are vouched for too).
+ * Context: process.
+ */
+void wgr_bind_set_static(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+{
+	struct wgr_bindings *b = &peer->wgr->bindings;
+	struct wgr_ep_entry *e = &peer->at[WGR_AT_BINDING];
+
+	spin_lock_bh(&b->lock);
+	unhash(b, e);
+	write_seqcount_begin(&peer->bind_seq);
+	memset(&peer->static_ep, 0, sizeof(peer->static_ep));
+	if (ep) {
+		if (ep->addr.sa_family == AF_INET)
+			peer->static_ep.addr4 = ep->addr4;
+		else if (ep->addr.sa_family == AF_INET6)
+			peer->static_ep.addr6 = ep->addr6;
+	}
+	write_seqcount_end(&peer->bind_seq);
+	rehash(b, e);
+	spin_unlock_bh(&b->lock);
 }
 
 /**
@@ -104,16 +278,11 @@ enum wgrelay_binding_status wgr_bind_status(const struct wgr_peer *peer)
  * last data came at @last: after it, and recent enough for its session to be
  * alive? If not, it is forgotten.
  */
-static bool newer(struct wgr_device *wgr, struct wgr_endpoint *ep, unsigned long at,
+static bool newer(struct wgr_device *wgr, const struct wgr_endpoint *ep, unsigned long at,
 		  unsigned long last)
 {
-	if (!wgr_endpoint_set(ep))
-		return false;
-	if (time_after(at, last) &&
-	    !time_after(jiffies, at + READ_ONCE(wgr->cfg.session_timeout) * HZ))
-		return true;
-	memset(ep, 0, sizeof(*ep));
-	return false;
+	return wgr_endpoint_set(ep) && time_after(at, last) &&
+	       !time_after(jiffies, at + READ_ONCE(wgr->cfg.session_timeout) * HZ);
 }
 
 /*
@@ -121,7 +290,7 @@ static bool newer(struct wgr_device *wgr, struct wgr_endpoint *ep, unsigned long
  * and when @confirmations, to where its newest confirmation put it while it
  * was live (a handshake made from a new endpoint before the old one went
  * quiet: a remap of a silent peer). Either must be newer than the peer's last
- * data from the binding. Return: true if it moved.
+ * data from the binding; one that is not is forgotten. Return: true if it moved.
  */
 static bool follow(struct wgr_device *wgr, struct wgr_peer *peer, bool confirmations)
 {
@@ -133,15 +302,26 @@ static bool follow(struct wgr_device *wgr, struct wgr_peer *peer, bool confirmat
 		return false;
 	if (newer(wgr, &peer->roam_ep, peer->roam_at, last)) {
 		to = peer->roam_ep;
-		at = peer->roam_at;
-	} else if (confirmations && newer(wgr, &peer->confirm_ep, peer->confirm_at, last)) {
+		/*
+		 * Live at once if the peer's data still comes from there: a remapped
+		 * peer that talks is not made to pay its address's ceiling for a
+		 * keepalive's time (pass 7, H4).
+		 */
+		at = READ_ONCE(peer->roam_rx);
+	} else if (wgr_endpoint_set(&peer->roam_ep)) {
+		set_roam(peer, NULL);
+		return false;
+	} else if (!confirmations) {
+		return false;
+	} else if (newer(wgr, &peer->confirm_ep, peer->confirm_at, last)) {
 		to = peer->confirm_ep;
 		at = peer->confirm_at;
 	} else {
+		memset(&peer->confirm_ep, 0, sizeof(peer->confirm_ep));
 		return false;
 	}
 	set_binding(peer, &to, WGRELAY_BINDING_CONFIRMED);
-	/* Live again as soon as the peer's data comes from there (wgr_bind_seen()). */
+	/* Else live again as soon as the peer's data comes from there (wgr_bind_seen()). */
 	WRITE_ONCE(peer->last_rx, at);
 	wgr_stat_inc(wgr, WGRELAY_STAT_BINDINGS_FOLLOWED);
 	return true;
@@ -268,10 +448,7 @@ void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
 	spin_lock_bh(&wgr->bindings.lock);
 	if (peer->bind_state == WGRELAY_BINDING_CONFIRMED &&
 	    (wgr_endpoint_eq(&peer->bind_ep, from) || wgr_endpoint_eq(&peer->roam_ep, from))) {
-		peer->roam_ep = *to;
-		peer->roam_at = jiffies;
-		if (peer->roam_at == READ_ONCE(peer->last_rx))
-			peer->roam_at++;
+		set_roam(peer, to);
 		/* A live binding stays until it goes stale (follow()). */
 		if (wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_LIVE)
 			kept(wgr, peer);
@@ -335,71 +512,170 @@ bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 {
 	struct wgr_endpoint bound;
 	unsigned int seq;
+	bool fixed;
 
-	if (wgr_endpoint_set(&peer->static_ep))
-		return wgr_endpoint_eq(&peer->static_ep, ep);
-	if (READ_ONCE(peer->bind_state) != WGRELAY_BINDING_CONFIRMED)
-		return false;
 	do {
 		seq = read_seqcount_begin(&peer->bind_seq);
-		bound = peer->bind_ep;
+		fixed = wgr_endpoint_set(&peer->static_ep);
+		bound = fixed ? peer->static_ep : peer->bind_ep;
 	} while (read_seqcount_retry(&peer->bind_seq, seq));
+	if (!fixed && READ_ONCE(peer->bind_state) != WGRELAY_BINDING_CONFIRMED)
+		return false;
 	return wgr_endpoint_eq(&bound, ep);
 }
 
 /**
- * wgr_bind_owner - the peer whose live binding an endpoint is
- * @wgr: the relay
+ * wgr_peer_roamed_to - did a peer's newest roam out of its binding go to @ep?
+ * @peer: the peer
  * @ep: the endpoint
  *
- * Live: data came from there on a confirmed session whose sender is the peer,
- * within WGRELAY_BINDING_STALE. Squatters of stale bindings sit at their own
- * endpoints, so a shared address's other ports never find a real peer here.
- * Context: softirq, under rcu_read_lock(): the peer may be used until it ends.
- * Return: the peer, or NULL.
+ * Context: any; reads the roam through the binding's seqcount.
+ * Return: true if so.
  */
-struct wgr_peer *wgr_bind_owner(struct wgr_device *wgr, const struct wgr_endpoint *ep)
+bool wgr_peer_roamed_to(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 {
-	struct wgr_bindings *b = &wgr->bindings;
-	struct wgr_peer *peer, *owner = NULL;
+	struct wgr_endpoint roam;
+	unsigned int seq;
 
-	spin_lock_bh(&b->lock);
-	hash_for_each_possible(b->by_ep, peer, bind_node, wgr_endpoint_hash(ep, &b->seed)) {
-		if (wgr_endpoint_eq(&peer->bind_ep, ep) &&
-		    wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_LIVE) {
-			owner = peer;
-			break;
-		}
+	do {
+		seq = read_seqcount_begin(&peer->bind_seq);
+		roam = peer->roam_ep;
+	} while (read_seqcount_retry(&peer->bind_seq, seq));
+	return wgr_endpoint_eq(&roam, ep);
+}
+
+/* What an entry the index found for @ep is worth now (it may have moved since). */
+static enum wgr_bind_at entry_at(const struct wgr_ep_entry *e, const struct wgr_endpoint *ep)
+{
+	struct wgr_peer *peer = e->peer;
+	unsigned long now = jiffies;
+
+	if (READ_ONCE(peer->dead))
+		return WGR_BOUND_NOT;
+	if (e->kind == WGR_AT_ROAM) {
+		/*
+		 * Its data came from there since it roamed, and not from its
+		 * binding since: where a remapped peer talks now.
+		 */
+		if (!wgr_peer_roamed_to(peer, ep) ||
+		    !time_after(READ_ONCE(peer->roam_at), READ_ONCE(peer->last_rx)) ||
+		    !time_before(now, READ_ONCE(peer->roam_rx) + WGR_BINDING_STALE))
+			return WGR_BOUND_NOT;
+		return WGR_BOUND_ROAM;
 	}
-	spin_unlock_bh(&b->lock);
-	return owner;
+	if (!wgr_peer_bound_at(peer, ep))
+		return WGR_BOUND_NOT;
+	switch (wgr_bind_status(peer)) {
+	case WGRELAY_BINDING_STATUS_STATIC:
+	case WGRELAY_BINDING_STATUS_LIVE:
+		return WGR_BOUND_LIVE;
+	case WGRELAY_BINDING_STATUS_STALE:
+		return WGR_BOUND_STALE;
+	default:
+		return WGR_BOUND_NOT;
+	}
 }
 
 /**
- * wgr_bind_vouch - may a live binding vouch for one more initiation from it?
- * @peer: its peer (wgr_bind_owner())
+ * wgr_bind_talks_from - is @ep where a peer talks from now?
+ * @peer: the peer
+ * @ep: the endpoint
  *
- * A vouched initiation skips its address's ceiling (relay.c). A squatter holds
- * live bindings too, and a spoofer may send from a real one, so each binding
- * vouches for a WireGuard peer's worth of initiations, no more (pass 7, H2):
- * a flood from squats pays the ceiling like any other. A generic cell rate:
- * @peer->vouch_tat moves on by one interval per vouch, at most the burst ahead.
- * Racy by design: two CPUs may both take the last one.
+ * Its live binding or static endpoint, or where it roamed out of its live
+ * binding and talks now (what wgr_bind_owner() calls WGR_BOUND_LIVE and
+ * WGR_BOUND_ROAM): a peer there may take more than its prefix's share of the
+ * session table (session.c, make_room(); pass 6, G4; pass 7, H4).
  * Context: any.
- * Return: true if it vouches.
+ * Return: true if so.
  */
-bool wgr_bind_vouch(struct wgr_peer *peer)
+bool wgr_bind_talks_from(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 {
-	unsigned long now = jiffies, limit = now + WGR_VOUCH_BURST * WGR_VOUCH_INTERVAL;
-	unsigned long tat = READ_ONCE(peer->vouch_tat);
+	return entry_at(&peer->at[WGR_AT_BINDING], ep) == WGR_BOUND_LIVE ||
+	       entry_at(&peer->at[WGR_AT_ROAM], ep) == WGR_BOUND_ROAM;
+}
+
+/**
+ * wgr_bind_owner - the peer an endpoint is, as far as the relay can tell
+ * @wgr: the relay
+ * @ep: the endpoint
+ * @at: set to what the endpoint is to the peer, WGR_BOUND_NOT if none
+ *
+ * Live: its static endpoint, or a binding data came from on a confirmed
+ * session whose sender is the peer, within WGRELAY_BINDING_STALE. Else where
+ * such data went after a roam out of the binding, if it still comes from there.
+ * Else a stale binding. Squatters of stale bindings sit at their own endpoints,
+ * so a shared address's other ports never find a real peer here.
+ * Context: softirq, under rcu_read_lock(): the peer may be used until it ends;
+ * lockless (pass 7, H5): a relay's every initiation and response looks here.
+ * Return: the peer, or NULL.
+ */
+struct wgr_peer *wgr_bind_owner(struct wgr_device *wgr, const struct wgr_endpoint *ep,
+				enum wgr_bind_at *at)
+{
+	struct wgr_peer *owner = NULL;
+	struct rhlist_head *list, *pos;
+	struct wgr_ep_entry *e;
+	unsigned int walked = 0;
+	enum wgr_bind_at best = WGR_BOUND_NOT, this;
+
+	list = rhltable_lookup(&wgr->bindings.by_ep, ep, ep_params);
+	rhl_for_each_entry_rcu(e, pos, list, node) {
+		if (++walked > WGR_OWNER_WALK)
+			break;
+		this = entry_at(e, ep);
+		if (this > best) {
+			best = this;
+			owner = e->peer;
+			if (best == WGR_BOUND_LIVE)
+				break;
+		}
+	}
+	*at = best;
+	return owner;
+}
+
+/* A generic cell rate: *@tat moves on by @interval per yes, at most @burst ahead. */
+static bool gcra(unsigned long *tat_p, unsigned long interval, unsigned int burst)
+{
+	unsigned long now = jiffies, limit = now + burst * interval;
+	unsigned long tat = READ_ONCE(*tat_p);
 
 	/* Behind now, or never set (a value no vouch could have left): start afresh. */
 	if (time_before(tat, now) || time_after(tat, limit))
 		tat = now;
-	if (time_after(tat + WGR_VOUCH_INTERVAL, limit))
+	if (time_after(tat + interval, limit))
 		return false;
-	WRITE_ONCE(peer->vouch_tat, tat + WGR_VOUCH_INTERVAL);
+	WRITE_ONCE(*tat_p, tat + interval);
 	return true;
+}
+
+/**
+ * wgr_bind_vouch - may an endpoint of a peer vouch for one more initiation from it?
+ * @peer: its peer (wgr_bind_owner())
+ * @at: what the endpoint is to it
+ *
+ * A vouched initiation skips its address's ceiling (relay.c). A squatter holds
+ * live bindings too, and a spoofer may send from a real one, so each binding
+ * vouches for a WireGuard peer's worth of initiations, no more (pass 7, H2):
+ * a flood from squats pays the ceiling like any other. A roam's endpoint has a
+ * budget of its own, so that a partner roaming the peer's session cannot spend
+ * its binding's; a stale binding, one initiation a WireGuard retry.
+ * Racy by design: two CPUs may both take the last one.
+ * Context: any.
+ * Return: true if it vouches.
+ */
+bool wgr_bind_vouch(struct wgr_peer *peer, enum wgr_bind_at at)
+{
+	switch (at) {
+	case WGR_BOUND_LIVE:
+		return gcra(&peer->vouch_tat, WGR_VOUCH_INTERVAL, WGR_VOUCH_BURST);
+	case WGR_BOUND_ROAM:
+		return gcra(&peer->roam_vouch_tat, WGR_VOUCH_INTERVAL, WGR_VOUCH_BURST);
+	case WGR_BOUND_STALE:
+		return gcra(&peer->vouch_tat, WGR_VOUCH_STALE_INTERVAL, 1);
+	default:
+		return false;
+	}
 }
 
 /**
@@ -411,8 +687,11 @@ bool wgr_bind_vouch(struct wgr_peer *peer)
  */
 void wgr_bindings_forget_peer(struct wgr_device *wgr, struct wgr_peer *peer)
 {
+	int i;
+
 	spin_lock_bh(&wgr->bindings.lock);
-	hash_del(&peer->bind_node);
+	for (i = 0; i < WGR_AT_ENTRIES; i++)
+		unhash(&wgr->bindings, &peer->at[i]);
 	spin_unlock_bh(&wgr->bindings.lock);
 }
 

@@ -3,7 +3,7 @@
 #define _WGR_BIND_H
 
 #include <linux/types.h>
-#include <linux/hashtable.h>
+#include <linux/rhashtable-types.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/wgrelay.h>
@@ -12,28 +12,40 @@
 
 struct wgr_device;
 
-#define WGR_BINDINGS_HASH_BITS 10
-
 /**
  * struct wgr_bindings - where a relay's peers are
- * @lock: guards every peer's binding fields (see struct wgr_peer) and @by_ep;
- *        the fast path reads a binding's endpoint through its seqcount, and its
- *        liveness (wgr_peer.last_rx) with READ_ONCE()
- * @by_ep: peers with a confirmed binding, by its endpoint (wgr_peer.bind_node)
- * @seed: keys the endpoint hash
+ * @lock: guards every peer's binding fields (see struct wgr_peer) and the
+ *        changes to @by_ep; the fast path reads a binding's endpoint through
+ *        its seqcount, and its liveness (wgr_peer.last_rx) with READ_ONCE()
+ * @by_ep: peers by their static endpoint or confirmed binding, and by where
+ *         they roamed out of it (wgr_peer.at): resizable, read under RCU with
+ *         no lock (pass 7, H5)
  */
 struct wgr_bindings {
 	spinlock_t lock;
-	DECLARE_HASHTABLE(by_ep, WGR_BINDINGS_HASH_BITS);
-	siphash_key_t seed;
+	struct rhltable by_ep;
 };
 
-void wgr_bindings_init(struct wgr_bindings *b);
+/* What an endpoint is to the peer wgr_bind_owner() found there; better is greater. */
+enum wgr_bind_at {
+	WGR_BOUND_NOT,
+	WGR_BOUND_STALE,	/* its stale binding */
+	WGR_BOUND_ROAM,		/* where it roamed out of its live binding, and talks */
+	WGR_BOUND_LIVE,		/* its live binding, or its static endpoint */
+};
+
+void wgr_bind_key_init(void);
+int wgr_bindings_init(struct wgr_bindings *b);
+void wgr_bindings_destroy(struct wgr_bindings *b);
+void wgr_bind_peer_init(struct wgr_peer *peer);
+void wgr_bind_set_static(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 void wgr_bindings_flush(struct wgr_device *wgr);
 void wgr_bindings_gc(struct wgr_device *wgr);
 void wgr_bindings_forget_peer(struct wgr_device *wgr, struct wgr_peer *peer);
-struct wgr_peer *wgr_bind_owner(struct wgr_device *wgr, const struct wgr_endpoint *ep);
-bool wgr_bind_vouch(struct wgr_peer *peer);
+struct wgr_peer *wgr_bind_owner(struct wgr_device *wgr, const struct wgr_endpoint *ep,
+				enum wgr_bind_at *at);
+bool wgr_bind_vouch(struct wgr_peer *peer, enum wgr_bind_at at);
+bool wgr_bind_talks_from(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 
 enum wgrelay_binding_status wgr_bind_status(const struct wgr_peer *peer);
 bool wgr_bind_route(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_endpoint *ep,
@@ -47,6 +59,7 @@ void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
 int wgr_bind_restore(struct wgr_device *wgr, struct wgr_peer *peer, const struct wgr_endpoint *ep,
 		     u64 age);
 bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep);
+bool wgr_peer_roamed_to(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 void wgr_bind_read(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_peer_info *info);
 
 /**
@@ -56,12 +69,20 @@ void wgr_bind_read(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_pee
  *
  * Only data from where the peer is bound keeps the binding live: not any
  * session's, or a squatter's staged session would keep a real peer's binding.
- * Context: softirq, lockless (one store a jiffy at most).
+ * Data from where it roamed out of its binding keeps that roam live (a remap:
+ * the binding follows it once stale, see bind.c).
+ * Context: softirq, lockless (one store a jiffy at most, for each).
  */
 static inline void wgr_bind_seen(struct wgr_peer *peer, const struct wgr_endpoint *src)
 {
-	if (READ_ONCE(peer->last_rx) != jiffies && wgr_peer_bound_at(peer, src))
-		WRITE_ONCE(peer->last_rx, jiffies);
+	unsigned long now = jiffies;
+
+	if (READ_ONCE(peer->last_rx) == now)
+		return;
+	if (wgr_peer_bound_at(peer, src))
+		WRITE_ONCE(peer->last_rx, now);
+	else if (READ_ONCE(peer->roam_rx) != now && wgr_peer_roamed_to(peer, src))
+		WRITE_ONCE(peer->roam_rx, now);
 }
 
 #endif /* _WGR_BIND_H */

@@ -155,6 +155,7 @@ static void wgr_destruct(struct net_device *dev)
 	wgr_state_destroy(&wgr->state);
 	wgr_handshakes_destroy(&wgr->handshakes);
 	wgr_sources_destroy(&wgr->sources);
+	wgr_bindings_destroy(&wgr->bindings);
 	free_percpu(wgr->stats);
 	mutex_destroy(&wgr->lock);
 }
@@ -204,10 +205,12 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 	ret = wgr_peers_init(&wgr->peers);
 	if (ret)
 		goto err_stats;
-	wgr_bindings_init(&wgr->bindings);
-	ret = wgr_handshakes_init(&wgr->handshakes);
+	ret = wgr_bindings_init(&wgr->bindings);
 	if (ret)
 		goto err_peers;
+	ret = wgr_handshakes_init(&wgr->handshakes);
+	if (ret)
+		goto err_bindings;
 	ret = wgr_sources_init(&wgr->sources);
 	if (ret)
 		goto err_handshakes;
@@ -239,6 +242,8 @@ err_sources:
 	wgr_sources_destroy(&wgr->sources);
 err_handshakes:
 	wgr_handshakes_destroy(&wgr->handshakes);
+err_bindings:
+	wgr_bindings_destroy(&wgr->bindings);
 err_peers:
 	rhashtable_destroy(&wgr->peers.by_name);
 	rhashtable_destroy(&wgr->peers.by_key);

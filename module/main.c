@@ -8,6 +8,7 @@
 #include <net/rtnetlink.h>
 #include <linux/wgrelay.h>
 
+#include "bind.h"
 #include "debugfs.h"
 #include "device.h"
 #include "netlink.h"
@@ -19,6 +20,7 @@ static int __init wgr_mod_init(void)
 {
 	int ret;
 
+	wgr_bind_key_init();
 	ret = wgr_session_cache_init();
 	if (ret)
 		return ret;

@@ -196,8 +196,7 @@ struct wgr_peer *wgr_peer_create(struct wgr_device *wgr, const u8 *public_key)
 	wgr_mac1_key(peer->mac1_key, public_key);
 	wgr_cookie_key(peer->cookie_key, public_key);
 	INIT_LIST_HEAD(&peer->halves);
-	INIT_HLIST_NODE(&peer->bind_node);
-	seqcount_init(&peer->bind_seq);
+	wgr_bind_peer_init(peer);
 	ret = rhashtable_lookup_insert_fast(&wgr->peers.by_key, &peer->key_node, key_params);
 	if (ret) {
 		wgr_route_free(peer->route);
@@ -306,15 +305,7 @@ void wgr_peer_set_static_endpoint(struct wgr_peer *peer, const struct wgr_endpoi
 	struct wgr_device *wgr = peer->wgr;
 
 	lockdep_assert_held(&wgr->lock);
-	spin_lock_bh(&wgr->bindings.lock);
-	memset(&peer->static_ep, 0, sizeof(peer->static_ep));
-	if (ep) {
-		if (ep->addr.sa_family == AF_INET)
-			peer->static_ep.addr4 = ep->addr4;
-		else if (ep->addr.sa_family == AF_INET6)
-			peer->static_ep.addr6 = ep->addr6;
-	}
-	spin_unlock_bh(&wgr->bindings.lock);
+	wgr_bind_set_static(peer, ep);
 	wgr->peers.generation++;
 }
 

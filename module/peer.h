@@ -61,6 +61,28 @@ struct wgr_allowed {
 	u8 keys[][WGRELAY_KEY_LEN];
 };
 
+/* What a peer's entry in the endpoint index (bind.c) is keyed by. */
+enum wgr_ep_kind {
+	WGR_AT_BINDING,		/* its static endpoint, or its confirmed binding */
+	WGR_AT_ROAM,		/* where its newest roam out of its binding went */
+	WGR_AT_ENTRIES
+};
+
+/**
+ * struct wgr_ep_entry - a peer as found by one of its endpoints
+ * @node: in wgr_bindings.by_ep, keyed by the endpoint @kind names in @peer
+ * @peer: whose endpoint
+ * @kind: enum wgr_ep_kind
+ * @hashed: in the index (an insertion can fail for memory: the peer is then
+ *          only not found by that endpoint)
+ */
+struct wgr_ep_entry {
+	struct rhlist_head node;
+	struct wgr_peer *peer;
+	u8 kind;
+	bool hashed;
+};
+
 /**
  * struct wgr_peer - a provisioned WireGuard public key
  * @wgr: the relay
@@ -89,9 +111,13 @@ struct wgr_allowed {
  *              where a stale binding goes when no roam says otherwise
  *              (wgr_bindings.lock)
  * @confirm_at: jiffies of that confirmation
- * @bind_node: in wgr_bindings.by_ep while its binding is confirmed (wgr_bindings.lock)
+ * @roam_rx: jiffies of the last data from it at @roam_ep (lockless, WRITE_ONCE):
+ *           a remapped peer's new endpoint is live before its binding follows
+ * @at: its entries in wgr_bindings.by_ep: its binding (static or confirmed) and
+ *      the endpoint of its roam out of it (wgr_bindings.lock)
  * @vouch_tat: when its binding may next vouch for an initiation, less the burst
  *             (wgr_bind_vouch(); lockless)
+ * @roam_vouch_tat: the same for @roam_ep, which has a budget of its own
  * @bindings_kept: confirmations and roams that would have moved its live or
  *                 static binding (wgr_bindings.lock)
  * @halves: session halves it owns (wgr_state.lock)
@@ -124,8 +150,10 @@ struct wgr_peer {
 	unsigned long roam_at;
 	struct wgr_endpoint confirm_ep;
 	unsigned long confirm_at;
-	struct hlist_node bind_node;
+	unsigned long roam_rx;
+	struct wgr_ep_entry at[WGR_AT_ENTRIES];
 	unsigned long vouch_tat;
+	unsigned long roam_vouch_tat;
 	u64 bindings_kept;
 	struct list_head halves;
 	u32 n_sessions;

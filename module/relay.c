@@ -394,18 +394,26 @@ static void send_cookie(struct wgr_device *wgr, const u8 *msg, const struct wgr_
 }
 
 /*
- * Is @src a peer's live binding? An initiation from it is that peer's, or comes
- * from a spoofer of that very IP:port, whatever the relay remembers of the
- * endpoint's handshakes (that memory can be evicted, and a remapped peer has
- * none at its new endpoint: pass 6, G3, G9). Such an initiation skips its
- * address's ceiling within the binding's budget (relay_initiation(),
- * wgr_bind_vouch()), so that a neighbour behind the same address cannot refuse
- * a talking peer's rekey (promise 5), and its handshake record is kept over
- * others of its prefix (wgr_handshake_record()).
+ * Is @src where a peer talks from: its live binding (or static endpoint), or
+ * where it roamed out of it and talks now? An initiation from it is that
+ * peer's, or comes from a spoofer of that very IP:port, whatever the relay
+ * remembers of the endpoint's handshakes (that memory can be evicted, and a
+ * remapped peer has none at its new endpoint: pass 6, G3, G9; pass 7, H4).
+ * Such an initiation's pair may go past a walled prefix's share (make_room()
+ * in session.c), and its handshake record is kept over others of its prefix
+ * (wgr_handshake_record()).
  */
+static bool talks_from(enum wgr_bind_at at)
+{
+	return at == WGR_BOUND_LIVE || at == WGR_BOUND_ROAM;
+}
+
 static bool at_live_binding(struct wgr_device *wgr, const struct wgr_endpoint *src)
 {
-	return wgr_bind_owner(wgr, src);
+	enum wgr_bind_at at;
+
+	wgr_bind_owner(wgr, src, &at);
+	return talks_from(at);
 }
 
 /*
@@ -476,8 +484,8 @@ drop:
 
 /*
  * Whose mac1 is this, among the peers @src most likely initiates to: its own
- * recent targets, then, if @src is @owner's live binding, @owner's partners
- * there (wgr_pair_partners()). Under RCU: the peer stays valid until it ends.
+ * recent targets, then, if @src is one of @owner's endpoints (wgr_bind_owner()),
+ * @owner's partners there (wgr_pair_partners()). Under RCU: the peer stays valid until it ends.
  */
 static struct wgr_peer *find_likely(struct wgr_device *wgr, const u8 *msg,
 				    const struct wgr_endpoint *src, struct wgr_peer *owner)
@@ -501,6 +509,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	const struct wgr_endpoint *src = &rx->src;
 	struct wgr_peer *owner, *target;
 	struct wgr_endpoint ep;
+	enum wgr_bind_at at;
 	bool vouched;
 
 	if (!wgr_ratelimit_initiation(&wgr->ratelimit, src)) {
@@ -509,13 +518,13 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	}
 	/* The peers found stay valid under RCU: a peer is freed after a grace period. */
 	rcu_read_lock();
-	owner = wgr_bind_owner(wgr, src);
+	owner = wgr_bind_owner(wgr, src, &at);
 	target = find_likely(wgr, skb->data, src, owner);
 	/*
-	 * Anything a live binding (within its budget) or a live session does not
-	 * vouch for pays its address's ceiling before it may cost a scan.
+	 * Anything a peer's endpoint (within its budget) or a live session does
+	 * not vouch for pays its address's ceiling before it may cost a scan.
 	 */
-	vouched = (owner && wgr_bind_vouch(owner)) ||
+	vouched = (owner && wgr_bind_vouch(owner, at)) ||
 		  (target && wgr_pair_route(wgr, src, target, &ep));
 	if (!vouched && !wgr_ratelimit_address(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
@@ -534,7 +543,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 		count_no_receiver(wgr, target);
 		goto unlock_drop;
 	}
-	initiation_to(wgr, skb, rx, target, owner);
+	initiation_to(wgr, skb, rx, target, talks_from(at));
 	rcu_read_unlock();
 	return;
 
@@ -597,6 +606,7 @@ static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
 			   const struct wgr_rx *rx)
 {
 	struct wgr_peer *initiator, *hints[2];
+	enum wgr_bind_at at;
 	struct wgr_answer hs;
 	int why;
 
@@ -609,7 +619,7 @@ static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
 	}
 	/* The peer last proven at the initiation's source, and the one bound there. */
 	hints[0] = wgr_source_owner(&wgr->sources, &hs.initiator);
-	hints[1] = wgr_bind_owner(wgr, &hs.initiator);
+	hints[1] = wgr_bind_owner(wgr, &hs.initiator, &at);
 	if (hints[1] == hints[0])
 		hints[1] = NULL;
 	initiator = find_hinted(skb->data, WGR_RESPONSE_MAC1_OFF, hints, ARRAY_SIZE(hints));
