@@ -518,8 +518,9 @@ static bool table_full(struct wgr_device *wgr)
  * A prefix whose pairs are all anchored would refuse every new pair from it,
  * rekeys included: about 33 squatted stale peers talking to one another anchor
  * a prefix's worth (pass 6, G4). So a pair whose initiator is at its own live
- * binding and holds few sessions (@bound, see pair_admit()) goes past the
- * prefix's share into the table's free room.
+ * binding, or where it roamed out of it (pass 7, H4), and holds few sessions
+ * (@bound, see pair_admit()) goes past the prefix's share into the table's
+ * free room.
  * Context: the state lock.
  * Return: 0, WGR_ROOM_OVER, or -ENOSPC if everything it may take is anchored
  * (or it may not evict).
@@ -593,9 +594,7 @@ static int pair_admit(struct wgr_device *wgr, struct wgr_pair *pair, bool may_ev
 	 * so filling the table that way takes about 4,096 squats, 8 pairs each
 	 * (pass 7, H1); without the bound, about 257 squats filled it.
 	 */
-	bound = initiator->n_sessions < WGR_OVER_SESSIONS &&
-		wgr_bind_status(initiator) == WGRELAY_BINDING_STATUS_LIVE &&
-		wgr_peer_bound_at(initiator, &ini);
+	bound = initiator->n_sessions < WGR_OVER_SESSIONS && wgr_bind_talks_from(initiator, &ini);
 	ret = make_room(wgr, wgr_quota_key(&ini), may_evict, bound);
 	if (ret < 0)
 		return ret;
@@ -696,6 +695,20 @@ static void route_add(struct wgr_state *state, struct wgr_pair *pair, bool by_us
 	pair->routed = true;
 }
 
+/*
+ * A confirmed half at its owner's binding, or where the owner roamed out of it,
+ * goes first among the owner's halves: wgr_pair_partners() meets the sessions
+ * at the peer's own endpoints before any an attacker staged in its name at
+ * other endpoints, however many (pass 7, H3). The rest keep their order at
+ * the back, oldest first.
+ */
+static void half_prefer(struct wgr_half *h, const struct wgr_endpoint *ep)
+{
+	lockdep_assert_held(&h->owner->wgr->state.lock);
+	if (wgr_peer_bound_at(h->owner, ep) || wgr_peer_roamed_to(h->owner, ep))
+		list_move(&h->peer_node, &h->owner->halves);
+}
+
 /**
  * wgr_pair_confirm - the first data on a pair proves its handshake completed
  * @wgr: the relay
@@ -729,6 +742,12 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 	/* The peers are freed only after a grace period: the caller holds RCU. */
 	wgr_bind_confirmed(wgr, ini->owner, &ini_ep);
 	wgr_bind_confirmed(wgr, resp->owner, &resp_ep);
+	spin_lock_bh(&state->lock);
+	if (!pair->removed) {
+		half_prefer(ini, &ini_ep);
+		half_prefer(resp, &resp_ep);
+	}
+	spin_unlock_bh(&state->lock);
 	wgr_handshake_done(&wgr->handshakes, ini->index, &ini_ep);
 	/*
 	 * Held a little past the session: the responder's own rekey comes as late
@@ -791,6 +810,8 @@ int wgr_pair_restore(struct wgr_device *wgr, const struct wgr_pair_saved *saved)
 	if (ret)
 		goto err_rcu;
 	route_add(state, pair, true);
+	for (i = 0; i < 2; i++)
+		half_prefer(&pair->half[i], &saved->ep[i]);
 	spin_unlock_bh(&state->lock);
 
 	/* The peers stay: the caller holds wgr->lock, which removing one takes. */
@@ -852,6 +873,10 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	write_seqcount_begin(&pair->seq);
 	half_ep_pack(&sender->ep, ep);
 	write_seqcount_end(&pair->seq);
+	/* A roam out of the owner's binding is where wgr_bind_roamed() puts it next. */
+	if (pair->confirmed &&
+	    (wgr_peer_bound_at(sender->owner, &from) || wgr_peer_roamed_to(sender->owner, &from)))
+		list_move(&sender->peer_node, &sender->owner->halves);
 	spin_unlock_bh(&state->lock);
 
 	if (pair->confirmed)
@@ -907,9 +932,9 @@ bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
  * The targets an initiation from a peer's live binding most likely names: the
  * owners of the other halves of its confirmed sessions at @ep, which a source's
  * four hints may have lost (more partners, a remap, an eviction: pass 6, G8).
- * At most WGR_PARTNER_WALK of its newest halves are looked at, whatever their
- * number: sessions an attacker stages in the peer's name are at other endpoints
- * and only cost that walk.
+ * At most WGR_PARTNER_WALK of its halves are looked at, whatever their number,
+ * first those at its binding and roams, newest first (half_prefer()): sessions
+ * an attacker stages in the peer's name are at other endpoints, behind them.
  * Context: softirq, under rcu_read_lock(): the partners may be used until it
  * ends; takes the state lock.
  * Return: the number of partners in @out.
@@ -923,7 +948,7 @@ unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
 	struct wgr_half *h;
 
 	spin_lock_bh(&state->lock);
-	list_for_each_entry_reverse(h, &peer->halves, peer_node) {
+	list_for_each_entry(h, &peer->halves, peer_node) {
 		struct wgr_peer *partner = wgr_half_other(h)->owner;
 
 		if (found == n || ++walked > WGR_PARTNER_WALK)
