@@ -462,9 +462,11 @@ static void index_sharers(struct wgr_device *wgr, u32 index, const struct wgr_en
 
 /*
  * A pair a full table keeps over others: the pair route of two peers that are
- * talking, each at its own binding. Staged pairs (an attacker at both ends)
- * are not at real peers' bindings, so a flood of them cannot make its own
- * entries unevictable; a squatter of two stale bindings has one such pair.
+ * talking, each at its own binding, or where it roamed out of it and talks now
+ * (a remapped responder's binding follows only once stale: pass 6, G5). Staged
+ * pairs (an attacker at both ends) are not at real peers' bindings, so a flood
+ * of them cannot make its own entries unevictable; a squatter of two stale
+ * bindings has one such pair (two with a roam out of one).
  */
 static bool pair_anchored(struct wgr_pair *pair)
 {
@@ -475,7 +477,8 @@ static bool pair_anchored(struct wgr_pair *pair)
 		return false;
 	for (i = 0; i < 2; i++) {
 		half_ep_unpack(&ep, &pair->half[i].ep);
-		if (!wgr_peer_bound_at(pair->half[i].owner, &ep))
+		if (!wgr_peer_bound_at(pair->half[i].owner, &ep) &&
+		    !wgr_bind_talks_from(pair->half[i].owner, &ep))
 			return false;
 	}
 	return true;
