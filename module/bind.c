@@ -171,8 +171,14 @@ static void rehash(struct wgr_bindings *b, struct wgr_ep_entry *e)
 	if (e->kind == WGR_AT_BINDING && !wgr_endpoint_set(&peer->static_ep) &&
 	    peer->bind_state != WGRELAY_BINDING_CONFIRMED)
 		return;
-	/* Atomic context: a failed insertion only costs the peer this endpoint's vouching. */
-	e->hashed = !rhltable_insert(&b->by_ep, &e->node, ep_params);
+	/*
+	 * The key is given: rhltable_insert() would take it from the object at
+	 * key_offset, and the entry holds a pointer to its endpoint, not the
+	 * endpoint. Equal keys share one list, which a lookup walks (pass 8, I1).
+	 * Atomic context: a failed insertion only costs the peer this endpoint's
+	 * vouching.
+	 */
+	e->hashed = !rhltable_insert_key(&b->by_ep, entry_ep(e), &e->node, ep_params);
 }
 
 /* Every change to where a peer roamed out of its binding goes through here. */
@@ -448,6 +454,11 @@ void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
 	spin_lock_bh(&wgr->bindings.lock);
 	if (peer->bind_state == WGRELAY_BINDING_CONFIRMED &&
 	    (wgr_endpoint_eq(&peer->bind_ep, from) || wgr_endpoint_eq(&peer->roam_ep, from))) {
+		/* Back where it is bound: the roam is over, and nothing follows it. */
+		if (wgr_endpoint_eq(&peer->bind_ep, to)) {
+			set_roam(peer, NULL);
+			goto out;
+		}
 		set_roam(peer, to);
 		/* A live binding stays until it goes stale (follow()). */
 		if (wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_LIVE)
@@ -455,6 +466,7 @@ void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
 		else
 			follow(wgr, peer, true);
 	}
+out:
 	spin_unlock_bh(&wgr->bindings.lock);
 }
 

@@ -699,17 +699,31 @@ static void route_add(struct wgr_state *state, struct wgr_pair *pair, bool by_us
 }
 
 /*
- * A confirmed half at its owner's binding, or where the owner roamed out of it,
- * goes first among the owner's halves: wgr_pair_partners() meets the sessions
- * at the peer's own endpoints before any an attacker staged in its name at
- * other endpoints, however many (pass 7, H3). The rest keep their order at
- * the back, oldest first.
+ * A confirmed half at its owner's binding, or where the owner roamed out of it
+ * and talks now, goes first among the owner's halves: wgr_pair_partners() meets
+ * the sessions at the peer's own endpoints before any an attacker staged in its
+ * name at other endpoints, however many (pass 7, H3). The rest keep their order
+ * at the back, oldest first. The front holds one half per partner: older ones
+ * with the same partner (a rekey's, or the many an insider can make with the
+ * peer at its binding: pass 8, I3) go to the back, looking at as many as the
+ * walk would.
  */
 static void half_prefer(struct wgr_half *h, const struct wgr_endpoint *ep)
 {
-	lockdep_assert_held(&h->owner->wgr->state.lock);
-	if (wgr_peer_bound_at(h->owner, ep) || wgr_peer_roamed_to(h->owner, ep))
-		list_move(&h->peer_node, &h->owner->halves);
+	struct wgr_peer *owner = h->owner, *partner = wgr_half_other(h)->owner;
+	struct wgr_half *o, *next;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&owner->wgr->state.lock);
+	if (!wgr_peer_bound_at(owner, ep) && !wgr_bind_talks_from(owner, ep))
+		return;
+	list_move(&h->peer_node, &owner->halves);
+	for (o = list_next_entry(h, peer_node);
+	     &o->peer_node != &owner->halves && n < WGR_PARTNER_WALK; o = next, n++) {
+		next = list_next_entry(o, peer_node);
+		if (wgr_half_other(o)->owner == partner)
+			list_move_tail(&o->peer_node, &owner->halves);
+	}
 }
 
 /**

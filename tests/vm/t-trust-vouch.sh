@@ -14,7 +14,13 @@
 #     not vouched for;
 #  2. home starts a new handshake from its live binding: vouched for, it
 #     completes;
-#  3. home's mapping changes (its WireGuard moves to another port) and its data
+#  3. home's WireGuard moves to another port and back (a phone going from Wi-Fi
+#     to LTE and back), its data roaming the session each time; its rekey from
+#     its binding is still vouched for. (Pass 8, I1: the roam back was recorded
+#     as a roam to the binding itself, whose index entry could hide the
+#     binding's. Now a roam back ends the roam. The one run of this step on
+#     the code before, 37a1e7c, passed: the hiding was not seen here.)
+#  4. home's mapping changes (its WireGuard moves to another port) and its data
 #     roams the session; it starts a new handshake from the new port at once,
 #     while its binding is still live at the old one. Before (2def5aa), nothing
 #     vouched for the new endpoint until the binding followed (60 s after the
@@ -67,7 +73,19 @@ rl0=$(relay_stat hs_ratelimited)
 rehandshake || fail "home's handshake from its live binding did not complete in $LIMIT tries"
 log "done; refused at the ceiling meanwhile: $(($(relay_stat hs_ratelimited) - rl0))"
 
-step "3. home's mapping changes; it rekeys from the new port before its binding follows"
+step "3. home's WireGuard moves to another port and back; it rekeys from its binding"
+old_ep=$(binding_ep home)
+n home wg set "${WG_IF[home]}" listen-port $((WG_PORT + 5))
+n home ping -q -c 2 -i 0.3 "${WG_ADDR[laptop]}" >/dev/null || fail "home's pings from the other port were lost"
+n home wg set "${WG_IF[home]}" listen-port "$WG_PORT"
+n home ping -q -c 2 -i 0.3 "${WG_ADDR[laptop]}" >/dev/null || fail "home's pings back home were lost"
+assert_eq "$old_ep" "$(binding_ep home)" "home's binding after the round trip"
+rl0=$(relay_stat hs_ratelimited)
+rehandshake || fail "home's handshake from its binding after a roam and back did not complete in $LIMIT tries" \
+	"(refused at the ceiling meanwhile: $(($(relay_stat hs_ratelimited) - rl0)))"
+log "done; refused at the ceiling meanwhile: $(($(relay_stat hs_ratelimited) - rl0))"
+
+step "4. home's mapping changes; it rekeys from the new port before its binding follows"
 old_ep=$(binding_ep home)
 n home wg set "${WG_IF[home]}" listen-port $((WG_PORT + 7))
 n home ping -q -c 3 -i 0.3 "${WG_ADDR[laptop]}" >/dev/null || fail "home's pings after the remap were lost"
