@@ -733,15 +733,34 @@ void wgr_bind_read(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_pee
 		info->last_seen = wgr_jiffies_to_unix(last);
 }
 
+/*
+ * Peers a walk over all of them looks at per hold of the bindings lock: every
+ * forwarded initiation, confirmation and roam on any CPU waits for it, BH off
+ * (pass 8, I6). The walk stays under RCU while the lock is dropped: a peer
+ * removed meanwhile still leads on to the next.
+ */
+#define WGR_BIND_BATCH	1024
+
+static void breathe(struct wgr_bindings *b, unsigned int *n)
+{
+	if (++*n % WGR_BIND_BATCH)
+		return;
+	spin_unlock_bh(&b->lock);
+	spin_lock_bh(&b->lock);
+}
+
 /* Context: process. */
 void wgr_bindings_flush(struct wgr_device *wgr)
 {
 	struct wgr_peer *peer;
+	unsigned int n = 0;
 
 	spin_lock_bh(&wgr->bindings.lock);
 	rcu_read_lock();
-	list_for_each_entry_rcu(peer, &wgr->peers.list, list)
+	list_for_each_entry_rcu(peer, &wgr->peers.list, list) {
 		set_binding(peer, NULL, WGRELAY_BINDING_NONE);
+		breathe(&wgr->bindings, &n);
+	}
 	rcu_read_unlock();
 	spin_unlock_bh(&wgr->bindings.lock);
 }
@@ -758,12 +777,14 @@ void wgr_bindings_gc(struct wgr_device *wgr)
 {
 	unsigned long binding_timeout = READ_ONCE(wgr->cfg.binding_timeout) * HZ;
 	struct wgr_peer *peer;
+	unsigned int n = 0;
 
 	spin_lock_bh(&wgr->bindings.lock);
 	rcu_read_lock();
 	list_for_each_entry_rcu(peer, &wgr->peers.list, list) {
 		unsigned long seen = peer->bind_time;
 
+		breathe(&wgr->bindings, &n);
 		if (peer->bind_state == WGRELAY_BINDING_NONE)
 			continue;
 		follow(wgr, peer, true);
