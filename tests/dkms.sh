@@ -9,7 +9,9 @@ set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$TOP/dkms.conf")
-make_version=$(sed -n 's/^VERSION := //p' "$TOP/Makefile")
+# dkms.conf is where the version is written; the Makefile reads it from there, and
+# the Debian packages' version (debian/changelog) must be the same.
+deb_version=$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trees=(--sourcetree "$tmp/src" --dkmstree "$tmp/dkms" --installtree "$tmp/install")
@@ -17,8 +19,8 @@ trees=(--sourcetree "$tmp/src" --dkmstree "$tmp/dkms" --installtree "$tmp/instal
 export sign_file=/nonexistent
 
 rc=0
-if [[ $version != "$make_version" ]]; then
-	echo "FAIL: dkms.conf's version '$version' differs from the Makefile's '$make_version'"
+if [[ $version != "$deb_version" ]]; then
+	echo "FAIL: dkms.conf's version '$version' differs from debian/changelog's '$deb_version'"
 	rc=1
 fi
 "$TOP/scripts/dkms-install.sh" --stage "$tmp/src/wgrelay-$version"
