@@ -3,6 +3,8 @@
 #
 # dkms.sh KVER...: build the module with DKMS, as a VPS would, for each kernel,
 # in a throwaway source and DKMS tree so that the machine is left as it was.
+# A kernel of scripts/kernels.sh (not installed, unpacked in build/kernels/root)
+# is built against its unpacked headers (--kernelsourcedir).
 # Prints one PASS:/FAIL: line per kernel; exits non-zero if any build failed.
 
 set -uo pipefail
@@ -29,7 +31,13 @@ dkms add -m wgrelay -v "$version" "${trees[@]}" >"$tmp/add.log" 2>&1 || { cat "$
 
 for kver in "$@"; do
 	log=$tmp/build-$kver.log
-	if dkms build -m wgrelay -v "$version" -k "$kver" "${trees[@]}" >"$log" 2>&1 &&
+	extra=()
+	kdir=$("$TOP/scripts/kernels.sh" kdir "$kver")
+	if [[ ! -e /lib/modules/$kver/build && -d $kdir ]]; then
+		extra=(--kernelsourcedir "$kdir")
+	fi
+	if PATH=$("$TOP/scripts/kernels.sh" bin):$PATH \
+		dkms build -m wgrelay -v "$version" -k "$kver" "${extra[@]}" "${trees[@]}" >"$log" 2>&1 &&
 		ko=$(find "$tmp/dkms/wgrelay/$version/$kver" -name 'wgrelay.ko*' | awk 'NR == 1') && [[ -n $ko ]]; then
 		echo "PASS: $kver dkms build (${ko#"$tmp"/})"
 	else
