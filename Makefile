@@ -9,7 +9,9 @@
 # make install       relayctl, its man page and the systemd units
 # make dkms-install  register and build the module with DKMS
 # make deb           the Debian packages wgrelay-dkms and relayctl, in build/deb/
-# make kernels       download and unpack the extra lab kernels (scripts/kernels.sh)
+# make kernels       download and unpack the extra lab kernels and the compile-only
+#                    header trees (scripts/kernels.sh)
+# make compat        compile-check the module (W=1) against every kernel tree there is
 #
 # KVER picks the kernel to build for (default: the newest one in /lib/modules that
 # has a build directory; the running kernel usually has none). KDIR overrides the
@@ -97,9 +99,13 @@ deb:
 
 kernels:
 	@scripts/kernels.sh prepare
+	@scripts/kernels.sh prepare-compat
+
+compat:
+	@tests/compat.sh
 
 clean:
 	rm -rf build
 	$(MAKE) -C tools clean
 
-.PHONY: all module module-debug modules-all tool deps check demo bench style install dkms-install deb kernels clean
+.PHONY: all module module-debug modules-all tool deps check demo bench style install dkms-install deb kernels compat clean
