@@ -116,7 +116,7 @@ for k in $(tests/vm/kernels.sh); do
 	fi
 done
 check "relayctl version is $version" test "$(/usr/sbin/relayctl version 2>&1)" == "relayctl $version"
-check "relayctl(8) is installed" man -w relayctl >/dev/null
+check "relayctl(8) is installed" test -n "$(man -w relayctl 2>/dev/null)"
 check "wgrelay@.service, wgrelay-save@.service and .timer are installed" \
 	test -f /lib/systemd/system/wgrelay@.service -a -f /lib/systemd/system/wgrelay-save@.service \
 	-a -f /lib/systemd/system/wgrelay-save@.timer

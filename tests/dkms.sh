@@ -36,10 +36,11 @@ for kver in "$@"; do
 	if [[ ! -e /lib/modules/$kver/build && -d $kdir ]]; then
 		extra=(--kernelsourcedir "$kdir")
 	fi
+	start=$(date +%s)
 	if PATH=$("$TOP/scripts/kernels.sh" bin):$PATH \
 		dkms build -m wgrelay -v "$version" -k "$kver" "${extra[@]}" "${trees[@]}" >"$log" 2>&1 &&
 		ko=$(find "$tmp/dkms/wgrelay/$version/$kver" -name 'wgrelay.ko*' | awk 'NR == 1') && [[ -n $ko ]]; then
-		echo "PASS: $kver dkms build (${ko#"$tmp"/})"
+		echo "PASS: $kver dkms build (${ko#"$tmp"/}, $(($(date +%s) - start)) s)"
 	else
 		cat "$log"
 		find "$tmp/dkms/wgrelay/$version/build" -name make.log -exec tail -30 {} \; 2>/dev/null
