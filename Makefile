@@ -8,12 +8,17 @@
 # make deps          install build and test dependencies from Debian
 # make install       relayctl, its man page and the systemd units
 # make dkms-install  register and build the module with DKMS
+# make deb           the Debian packages wgrelay-dkms and relayctl, in build/deb/
+# make kernels       download and unpack the extra lab kernels and the compile-only
+#                    header trees (scripts/kernels.sh)
+# make compat        compile-check the module (W=1) against every kernel tree there is
 #
 # KVER picks the kernel to build for (default: the newest one in /lib/modules that
 # has a build directory; the running kernel usually has none). KDIR overrides the
 # headers directory.
 
-VERSION := 0.1.0
+# The one place the version is written: dkms.conf (debian/changelog must agree).
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 # KVERS from the environment wins (make check passes it on to tests/run-all.sh).
 ifeq ($(origin KVERS),undefined)
 KVERS := $(shell for d in /lib/modules/*/build; do [ -e "$$d/Makefile" ] && basename "$$(dirname "$$d")"; done 2>/dev/null | sort -V)
@@ -81,8 +86,26 @@ install: tool
 dkms-install:
 	@scripts/dkms-install.sh $(VERSION)
 
+# Built from a copy of the tree, so that the packaging never touches the work tree
+# (dpkg-buildpackage writes into its source tree and its parent directory). Then
+# lintian: any error or warning fails the target.
+deb:
+	@rm -rf build/deb && mkdir -p build/deb/wgrelay-$(VERSION)
+	@tar -c --exclude=./build --exclude=./tests/out --exclude=./.git . | tar -x -C build/deb/wgrelay-$(VERSION)
+	$(MAKE) -C build/deb/wgrelay-$(VERSION)/tools clean
+	cd build/deb/wgrelay-$(VERSION) && dpkg-buildpackage -us -uc -b
+	rm -rf build/deb/wgrelay-$(VERSION)
+	lintian --fail-on error,warning --info build/deb/wgrelay_$(VERSION)_*.changes
+
+kernels:
+	@scripts/kernels.sh prepare
+	@scripts/kernels.sh prepare-compat
+
+compat:
+	@tests/compat.sh
+
 clean:
 	rm -rf build
 	$(MAKE) -C tools clean
 
-.PHONY: all module module-debug modules-all tool deps check demo bench style install dkms-install clean
+.PHONY: all module module-debug modules-all tool deps check demo bench style install dkms-install deb kernels compat clean

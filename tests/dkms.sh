@@ -3,13 +3,17 @@
 #
 # dkms.sh KVER...: build the module with DKMS, as a VPS would, for each kernel,
 # in a throwaway source and DKMS tree so that the machine is left as it was.
+# A kernel of scripts/kernels.sh (not installed, unpacked in build/kernels/root)
+# is built against its unpacked headers (--kernelsourcedir).
 # Prints one PASS:/FAIL: line per kernel; exits non-zero if any build failed.
 
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$TOP/dkms.conf")
-make_version=$(sed -n 's/^VERSION := //p' "$TOP/Makefile")
+# dkms.conf is where the version is written; the Makefile reads it from there, and
+# the Debian packages' version (debian/changelog) must be the same.
+deb_version=$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trees=(--sourcetree "$tmp/src" --dkmstree "$tmp/dkms" --installtree "$tmp/install")
@@ -17,8 +21,8 @@ trees=(--sourcetree "$tmp/src" --dkmstree "$tmp/dkms" --installtree "$tmp/instal
 export sign_file=/nonexistent
 
 rc=0
-if [[ $version != "$make_version" ]]; then
-	echo "FAIL: dkms.conf's version '$version' differs from the Makefile's '$make_version'"
+if [[ $version != "$deb_version" ]]; then
+	echo "FAIL: dkms.conf's version '$version' differs from debian/changelog's '$deb_version'"
 	rc=1
 fi
 "$TOP/scripts/dkms-install.sh" --stage "$tmp/src/wgrelay-$version"
@@ -27,9 +31,16 @@ dkms add -m wgrelay -v "$version" "${trees[@]}" >"$tmp/add.log" 2>&1 || { cat "$
 
 for kver in "$@"; do
 	log=$tmp/build-$kver.log
-	if dkms build -m wgrelay -v "$version" -k "$kver" "${trees[@]}" >"$log" 2>&1 &&
+	extra=()
+	kdir=$("$TOP/scripts/kernels.sh" kdir "$kver")
+	if [[ ! -e /lib/modules/$kver/build && -d $kdir ]]; then
+		extra=(--kernelsourcedir "$kdir")
+	fi
+	start=$(date +%s)
+	if PATH=$("$TOP/scripts/kernels.sh" bin):$PATH \
+		dkms build -m wgrelay -v "$version" -k "$kver" "${extra[@]}" "${trees[@]}" >"$log" 2>&1 &&
 		ko=$(find "$tmp/dkms/wgrelay/$version/$kver" -name 'wgrelay.ko*' | awk 'NR == 1') && [[ -n $ko ]]; then
-		echo "PASS: $kver dkms build (${ko#"$tmp"/})"
+		echo "PASS: $kver dkms build (${ko#"$tmp"/}, $(($(date +%s) - start)) s)"
 	else
 		cat "$log"
 		find "$tmp/dkms/wgrelay/$version/build" -name make.log -exec tail -30 {} \; 2>/dev/null

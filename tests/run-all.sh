@@ -13,7 +13,14 @@
 #  4. every VM test (tests/vm/t-*.sh, once per "# variants:" word if it has that
 #     line) on every installed Debian kernel, JOBS (default: the CPUs) at a time,
 #     logs in tests/out/KVER/
-#  5. a DKMS build per kernel
+#  4b. the extra kernels (scripts/kernels.sh: Debian 12's cloud-amd64 6.1 and
+#     unstable's newest, unpacked, not installed): the module built against their
+#     headers, then the core scenarios EXTRA_TESTS (default "t-relay t-relay-ipv6")
+#     on each, not the whole suite. EXTRA_KERNELS picks them ("" for none).
+#  5. a DKMS build for each extra kernel (for every kernel if step 5b is skipped)
+#  5b. the Debian packages (tests/deb.sh): make deb and lintian, apt install both,
+#     DKMS built the module for every kernel with headers, that very module runs
+#     t-relay in the lab on the newest kernel (DEB_KVERS), apt purge leaves nothing
 #  6. the harness's own self-tests (tests/vm/harness/*.sh) on the first kernel (or
 #     the first built with the option on a "# needs: CONFIG_X" line): each must
 #     make run.sh fail, for the reason on its "# expect:" line
@@ -22,8 +29,9 @@
 # failure (its tests usually fail too). Exits non-zero if anything failed.
 #
 # TESTS="t-lifecycle t-wg-hub" (or arguments) runs only those VM tests (by name
-# prefix; "style", "fuzz", "dkms" and "harness" name steps 2b, 3b, 5 and 6); KVERS="..."
-# picks the kernels; SKIP="deps style unit fuzz dkms harness" skips those steps.
+# prefix; "style", "fuzz", "extra", "dkms", "deb" and "harness" name steps 2b, 3b,
+# 4b, 5, 5b and 6); KVERS="..." picks the kernels; SKIP="deps style unit fuzz extra
+# dkms deb harness" skips those steps.
 
 set -uo pipefail
 
@@ -119,6 +127,31 @@ if ! skip fuzz && selected fuzz; then
 	fi
 fi
 
+# The extra kernels: prepared and built here; their runs join the VM runs below.
+EXTRA_KVERS='' extra_jobs=()
+if ! skip extra && selected extra && [[ -n ${EXTRA_KERNELS-cloud unstable} ]]; then
+	heading "extra kernels: ${EXTRA_KERNELS-cloud unstable}"
+	step_start=$(date +%s)
+	if scripts/kernels.sh prepare; then
+		EXTRA_KVERS=$(scripts/kernels.sh list | tr '\n' ' ')
+	else
+		failure "extra kernels: scripts/kernels.sh prepare"
+	fi
+	for kver in $EXTRA_KVERS; do
+		rm -f "build/$kver/wgrelay.ko"
+		if ! PATH=$(scripts/kernels.sh bin):$PATH make --no-print-directory module \
+			KVER="$kver" KDIR="$(scripts/kernels.sh kdir "$kver")" >"$OUT/build-$kver.log" 2>&1; then
+			tail -30 "$OUT/build-$kver.log"
+			failure "build: module for $kver (tests/out/build-$kver.log)"
+			continue
+		fi
+		for t in ${EXTRA_TESTS:-t-relay t-relay-ipv6}; do
+			extra_jobs+=("$kver ${t%.sh}.sh")
+		done
+	done
+	echo "extra kernels $EXTRA_KVERS: prepared and built in $(($(date +%s) - step_start)) s"
+fi
+
 # The VM test runs: "t-name.sh" or "t-name.sh VARIANT".
 runs=()
 for t in tests/vm/t-*.sh; do
@@ -133,7 +166,7 @@ for t in tests/vm/t-*.sh; do
 done
 
 if [[ -n $TESTS && ${#runs[@]} == 0 ]] && ! selected style && ! selected fuzz &&
-	! selected dkms && ! selected harness; then
+	! selected extra && ! selected dkms && ! selected deb && ! selected harness; then
 	failure "nothing matches TESTS='$TESTS'"
 fi
 
@@ -148,6 +181,7 @@ for kver in $KVERS; do
 		vm_jobs+=("$kver $r")
 	done
 done
+vm_jobs+=("${extra_jobs[@]}")
 declare -A job_of=()
 vm_done() { # PID: report a finished run
 	local job=${job_of[$1]} rc
@@ -168,7 +202,10 @@ while ((next < ${#vm_jobs[@]} || ${#job_of[@]} > 0)); do
 		job=${vm_jobs[next]}
 		next=$((next + 1))
 		# shellcheck disable=SC2086 # a job is a kernel, a test name and its argument
-		(exec >"$OUT/.vm-$BASHPID.out" 2>&1; tests/vm/run.sh $job; echo $? >"$OUT/.vm-$BASHPID.rc") &
+		# An extra kernel boots from where scripts/kernels.sh unpacked it.
+		kroot=
+		[[ " $EXTRA_KVERS " == *" ${job%% *} "* ]] && kroot=$TOP/build/kernels/root
+		(exec >"$OUT/.vm-$BASHPID.out" 2>&1; KROOT=$kroot tests/vm/run.sh $job; echo $? >"$OUT/.vm-$BASHPID.rc") &
 		job_of[$!]=$job
 		continue
 	fi
@@ -178,12 +215,28 @@ done
 
 if ! skip dkms && selected dkms; then
 	heading "DKMS build"
+	# The installed kernels get theirs from the packages' DKMS build (5b), unless
+	# that step is skipped.
+	dkms_kvers=$EXTRA_KVERS
+	if skip deb || ! selected deb; then dkms_kvers="$KVERS $EXTRA_KVERS"; fi
 	# shellcheck disable=SC2086
-	tests/dkms.sh $KVERS | tee "$OUT/dkms.log"
+	tests/dkms.sh $dkms_kvers | tee "$OUT/dkms.log"
 	n_pass=$(grep -c '^PASS:' "$OUT/dkms.log")
 	n_fail=$(grep -c '^FAIL:' "$OUT/dkms.log")
 	pass dkms "$n_pass"
 	((n_fail == 0)) || failure "dkms: $n_fail failure(s), see tests/out/dkms.log" "$n_fail"
+fi
+
+if ! skip deb && selected deb; then
+	heading "Debian packages"
+	step_start=$(date +%s)
+	# t-relay with the module DKMS built: on the newest kernel (DEB_KVERS).
+	# shellcheck disable=SC2086
+	tests/deb.sh ${DEB_KVERS:-${KVERS##* }} | tee "$OUT/deb.log"
+	pass deb "$(grep -c '^PASS:' "$OUT/deb.log")"
+	n_fail=$(grep -c '^FAIL:' "$OUT/deb.log")
+	((n_fail == 0)) || failure "deb: $n_fail failure(s), see tests/out/deb.log" "$n_fail"
+	echo "Debian packages: $(($(date +%s) - step_start)) s"
 fi
 
 if ! skip harness && selected harness; then

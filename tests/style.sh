@@ -58,16 +58,19 @@ fi
 if command -v shellcheck >/dev/null; then
 	# The scripts in the tree (git's list where there is one: not work in progress).
 	if git rev-parse --git-dir >/dev/null 2>&1; then
-		mapfile -t scripts < <(git ls-files -z scripts tests .ci bench |
+		mapfile -t scripts < <(git ls-files -z scripts tests .ci bench debian |
 			xargs -0 grep -lE '^#!/bin/(ba)?sh' 2>/dev/null)
 	else
-		mapfile -t scripts < <(grep -rlE '^#!/bin/(ba)?sh' scripts tests .ci bench 2>/dev/null |
+		mapfile -t scripts < <(grep -rlE '^#!/bin/(ba)?sh' scripts tests .ci bench debian 2>/dev/null |
 			grep -v '/out/')
 	fi
 	# The tests source their libraries by computed paths shellcheck cannot follow
 	# (SC1091), so it cannot see which variables those set and use (SC2034, SC2154).
-	if shellcheck -S warning -x -e SC1091,SC2034,SC2154 "${scripts[@]}"; then
-		pass "shellcheck (${#scripts[@]} scripts)"
+	# The bash completion has no #! line: it is sourced by bash (SC2034: it sets
+	# COMPREPLY and _init_completion's variables for bash-completion).
+	if shellcheck -S warning -x -e SC1091,SC2034,SC2154 "${scripts[@]}" &&
+		shellcheck -S warning -s bash -e SC2034 tools/completion/relayctl; then
+		pass "shellcheck (${#scripts[@]} scripts and the bash completion)"
 	else
 		failed "shellcheck"
 	fi

@@ -21,6 +21,9 @@
 # EXTRA_MODULES and EXTRA_BINARIES (space separated) add stock modules and host
 # programs (with their libraries; e.g. /usr/bin/perf for make bench) to the base; WGRELAY_KO picks
 # another build of the module (e.g. build/KVER-debug/wgrelay.ko from make module-debug).
+# RELAYCTL picks another relayctl (tests/deb.sh: the packaged /usr/sbin/relayctl).
+# KROOT is where KVER's modules are, if not in / (an unpacked kernel of
+# scripts/kernels.sh: KROOT/lib/modules/KVER).
 
 set -euo pipefail
 
@@ -30,6 +33,8 @@ OVERLAY=${3:-$OUT/overlay.cpio}
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MODDIR=/lib/modules/$KVER
 IMG_MODDIR=/usr$MODDIR
+KROOT=${KROOT:-}
+HOST_MODDIR=$KROOT$MODDIR
 
 BINARIES=(
 	/usr/bin/bash /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/sbin/bridge
@@ -50,7 +55,7 @@ BINARIES+=("${extra[@]}")
 
 die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
 
-[[ -d $MODDIR/kernel ]] || die "no modules for kernel $KVER in $MODDIR"
+[[ -d $HOST_MODDIR/kernel ]] || die "no modules for kernel $KVER in $HOST_MODDIR"
 for b in "${BINARIES[@]}" /bin/busybox; do
 	[[ -x $b ]] || die "$b is missing (run scripts/deps.sh)"
 done
@@ -83,7 +88,7 @@ copy_with_libs() {
 module_files() {
 	local m deps
 	for m in "${MODULES[@]}"; do
-		deps=$(modprobe -S "$KVER" --show-depends "$m") || die "module $m not found for $KVER"
+		deps=$(modprobe ${KROOT:+-d "$KROOT"} -S "$KVER" --show-depends "$m") || die "module $m not found for $KVER"
 		awk '$1 == "insmod" { print $2 }' <<<"$deps"
 	done | sort -u
 }
@@ -128,9 +133,9 @@ build_base() {
 	# Modules, decompressed (6.12 ships .ko.xz); depmod runs in the guest at boot,
 	# once the overlay has added wgrelay.ko.
 	mkdir -p "$root$MODDIR"
-	cp "$MODDIR"/modules.{order,builtin,builtin.modinfo} "$root$MODDIR/"
+	cp "$HOST_MODDIR"/modules.{order,builtin,builtin.modinfo} "$root$MODDIR/"
 	for f in $(module_files); do
-		rel=${f#"$MODDIR"/}
+		rel=${f#"$HOST_MODDIR"/}
 		mkdir -p "$root$MODDIR/$(dirname "$rel")"
 		case $f in
 		*.xz) xz -dc "$f" >"$root$MODDIR/${rel%.xz}" ;;
@@ -147,7 +152,7 @@ base_key() {
 	{
 		echo "$KVER ${MODULES[*]} ${LIBRARIES[*]}"
 		sha256sum "${BASH_SOURCE[0]}" "$TOP/tests/vm/init"
-		stat -L -c '%n %s %Y' "${BINARIES[@]}" /bin/busybox "$MODDIR/modules.dep"
+		stat -L -c '%n %s %Y' "${BINARIES[@]}" /bin/busybox "$HOST_MODDIR/modules.dep"
 	} | sha256sum | cut -d' ' -f1
 }
 
@@ -186,8 +191,9 @@ if [[ -f $ko ]]; then
 	# Without DWARF it is a tenth of the size; oops traces use kallsyms, not DWARF.
 	strip --strip-debug -o "$ov$IMG_MODDIR/extra/wgrelay.ko" "$ko"
 fi
-if [[ -x $TOP/tools/relayctl ]]; then
-	copy_with_libs "$ov" "$TOP/tools/relayctl" /usr/sbin/relayctl
+relayctl=${RELAYCTL:-$TOP/tools/relayctl}
+if [[ -x $relayctl ]]; then
+	copy_with_libs "$ov" "$relayctl" /usr/sbin/relayctl
 fi
 # Helper binaries built on the host (tests/tools, bench/), if they were built.
 for f in "$TOP"/build/tools/* "$TOP"/build/bench/*; do

@@ -23,6 +23,8 @@
 # VERBOSE=1   also show the guest's full kernel log on the terminal
 # WGRELAY_KO  the module to boot with (default build/KVER/wgrelay.ko, or the debug
 #             build for a test with a "# module: debug" line)
+# KROOT       where KVER's image, config and modules are, if not in / (the extra
+#             kernels scripts/kernels.sh unpacks into build/kernels/root)
 
 set -euo pipefail
 
@@ -33,7 +35,8 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 [[ $TEST == */* ]] || TEST=vm/$TEST
 [[ -f $TOP/tests/$TEST ]] || { echo "run.sh: no test $TOP/tests/$TEST" >&2; exit 2; }
-[[ -f /boot/vmlinuz-$KVER ]] || { echo "run.sh: no kernel /boot/vmlinuz-$KVER" >&2; exit 2; }
+export KROOT=${KROOT:-}
+[[ -f $KROOT/boot/vmlinuz-$KVER ]] || { echo "run.sh: no kernel $KROOT/boot/vmlinuz-$KVER" >&2; exit 2; }
 
 timeout=${TIMEOUT:-$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$TOP/tests/$TEST" | awk 'NR == 1')}
 timeout=${timeout:-300}
@@ -75,7 +78,7 @@ cmdline="console=ttyS0 quiet panic=-1 random.trust_cpu=on wgr.test=$TEST wgr.non
 # (HZ=250: 4 ms). The guest fails the test on any report (tests/vm/init). A bigger
 # log buffer keeps a report from scrolling out of a chatty test's log.
 if [[ ${VM_NETS:-1} == 1 ]]; then
-	config=/boot/config-$KVER
+	config=$KROOT/boot/config-$KVER
 	nets=${VM_NETS_CMDLINE:-$(
 		grep -q '^CONFIG_SLUB_DEBUG=y' "$config" && printf ' slub_debug=FZP;FZPU,wgr_pair'
 		grep -q '^CONFIG_PAGE_POISONING=y' "$config" && printf ' page_poison=1'
@@ -91,7 +94,7 @@ boot() {
 	timeout -k 5 "$host_timeout" qemu-system-x86_64 \
 		-accel "${VM_ACCEL:-tcg,thread=single}" -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-1024}" \
 		-nographic -no-reboot -nic none -device virtio-rng-pci \
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd" -append "$cmdline" \
+		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$initrd" -append "$cmdline" \
 		</dev/null 2>&1 | sed -u 's/\x1b[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/\r$//' | tee "$log" |
 		awk -v b="WGR-DMESG-BEGIN-$nonce" -v e="WGR-DMESG-END-$nonce" -v all="${VERBOSE:-0}" '
 			$0 == b { hide = !all } !hide { print; fflush() } $0 == e { hide = 0 }'
