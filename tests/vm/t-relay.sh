@@ -58,8 +58,13 @@ wait_for 10 listening home tcp 5201
 # and what was still in flight is cut off (a slow guest relayed 1,602 once).
 out=$(n laptop iperf3 -c "${WG_ADDR[home]}" -n 4M -f k)
 tail -4 <<<"$out"
-kbytes=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "KBytes") print int($(i - 1)) }' <<<"$out")
-[[ $kbytes =~ ^[0-9]+$ ]] && ((kbytes > 0)) || fail "iperf3 reported no bytes received"
+# Its unit is iperf3's choice whatever -f says: KBytes, MBytes...
+kbytes=$(awk '/receiver/ { for (i = 2; i <= NF; i++) {
+		m = $i == "Bytes" ? 1 / 1024 : $i == "KBytes" ? 1 : $i == "MBytes" ? 1024 : $i == "GBytes" ? 1048576 : 0
+		if (m) { k = int($(i - 1) * m); break } } } END { print k }' <<<"$out")
+if ! [[ $kbytes =~ ^[0-9]+$ ]] || ((kbytes == 0)); then
+	fail "iperf3 reported no bytes received"
+fi
 after=$(relay_stat tx_packets)
 ((after - before >= kbytes * 1024 / 1420)) ||
 	fail "relay tx_packets moved by $((after - before)) while home received $kbytes KB," \
