@@ -2,10 +2,12 @@
 /*
  * Kernel version differences, in one place. Force-included into every file of the
  * module by Kbuild, so logic never carries #if LINUX_VERSION_CODE of its own.
- * Built and tested on Debian's 6.1 and 6.12. Compile-tested only (W=1, warning
- * free, imports checked by modpost against the tree's exports; never loaded) on
- * 5.15.135, Ubuntu's 6.8.0-31, 6.18.2, 6.19, 7.0-rc6, 7.1.3, and Debian's 7.2.13
- * and 7.3.4, the newest release that could be had. Kernels between 6.12 and
+ * Built and tested on Debian's 6.1 and 6.12 (every test), and booted for the
+ * core relay tests on Debian 12's cloud-amd64 6.1 and unstable's 7.2.13 (make
+ * check; scripts/kernels.sh). Compile-tested only (W=1, warning free, imports
+ * checked by modpost against the tree's exports; never loaded) on 5.15.135,
+ * Ubuntu's 5.15.0-25 and 6.8.0-31 (make compat), 6.18.2, 6.19, 7.0-rc6, 7.1.3,
+ * and Debian's 7.3.4, the newest release that could be had. Kernels between 6.12 and
  * 6.18 were not built: the 6.15 and 6.17 cut-offs below come from the kernels'
  * history, checked only on either side of them.
  */
