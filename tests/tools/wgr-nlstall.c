@@ -3,14 +3,14 @@
  * wgr-nlstall: a netlink reader that stops reading in the middle of a dump, for
  * the lab only. It asks the relay for a dump and reads only the first messages,
  * so that the dump stays open in the kernel (its state, and what that state
- * holds) until the socket is closed.
+ * holds) until the process is killed.
  *
  *   wgr-nlstall IFNAME device|sessions NREAD
  *
  * Sends one WGRELAY_CMD_GET_DEVICE (device) or WGRELAY_CMD_GET_SESSIONS
  * (sessions) dump request for IFNAME, reads NREAD netlink messages of the
  * reply (0: none), then prints "stalled after N messages" and waits, reading
- * nothing more, until standard input reaches its end or it is killed. Exits 1
+ * nothing more, until it is killed. Exits 1
  * if the dump ended (NLMSG_DONE or an error) before NREAD messages were read:
  * then nothing is left open, and the test meant to leave a dump open is wrong.
  */
@@ -119,17 +119,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wgr-nlstall: NREAD must be a number\n");
 		return 2;
 	}
+	/*
+	 * The family is asked for on a socket of its own: the dump's socket then
+	 * has never been read with a large buffer, and the kernel fills its
+	 * messages to a page or two (rather than 32 KiB), so that even a small
+	 * dump spans several of them.
+	 */
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	if (fd < 0)
 		die("socket");
 	req.nlh.nlmsg_type = family_id(fd, buf, sizeof(buf));
+	close(fd);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		die("socket");
 	req.genl.cmd = strcmp(argv[2], "device") ? WGRELAY_CMD_GET_SESSIONS : WGRELAY_CMD_GET_DEVICE;
 	put_attr(&req, WGRELAY_A_IFNAME, argv[1], strlen(argv[1]) + 1);
 	send_req(fd, &req);
 
 	/* One recv() returns one skb of the dump: count messages, not reads. */
 	while (got < want) {
-		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		ssize_t len = recv(fd, buf, 8192, 0);
 		struct nlmsghdr *nlh;
 
 		if (len < 0)
@@ -144,9 +154,7 @@ int main(int argc, char **argv)
 	}
 	printf("stalled after %ld messages\n", got);
 	fflush(stdout);
-	/* Hold the socket, unread, until told to go. */
-	while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
-		;
-	close(fd);
-	return 0;
+	/* Hold the socket, unread, until killed. */
+	for (;;)
+		pause();
 }
