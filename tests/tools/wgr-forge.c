@@ -4,15 +4,15 @@
  * key and sends what such an attacker can make: handshake messages with valid
  * mac1, data messages with guessed indices, and garbage, at a bounded rate.
  *
- *   wgr-forge MODE ADDR PORT COUNT PPS [PUBKEY]
+ *   wgr-forge MODE ADDR PORT COUNT PPS [PUBKEY...]
  *
  * MODE: garbage     random bytes of random length (0-1500), some with valid types
  *       initiation  148-byte initiations, random sender, mac1 valid for PUBKEY
  *       response    92-byte responses, random indices, mac1 valid for PUBKEY
- * initiation and response take more than one PUBKEY too: each datagram's mac1 is
- * then valid for the next one in turn (up to 1024).
  *       cookie      64-byte cookie replies to random indices
  *       data        type-4 messages with random receiver indices and counters
+ * initiation and response take more than one PUBKEY too (up to 1024): each
+ * datagram's mac1 is then valid for the next one in turn.
  * PPS bounds the rate; COUNT the total. Exits 0 when all were sent.
  *
  *   wgr-forge stage ADDR PORT PUB_BAIT PUB_TARGET PUB_VICTIM
