@@ -4,13 +4,15 @@
  * key and sends what such an attacker can make: handshake messages with valid
  * mac1, data messages with guessed indices, and garbage, at a bounded rate.
  *
- *   wgr-forge MODE ADDR PORT COUNT PPS [PUBKEY]
+ *   wgr-forge MODE ADDR PORT COUNT PPS [PUBKEY...]
  *
  * MODE: garbage     random bytes of random length (0-1500), some with valid types
  *       initiation  148-byte initiations, random sender, mac1 valid for PUBKEY
  *       response    92-byte responses, random indices, mac1 valid for PUBKEY
  *       cookie      64-byte cookie replies to random indices
  *       data        type-4 messages with random receiver indices and counters
+ * initiation and response take more than one PUBKEY too (up to 1024): each
+ * datagram's mac1 is then valid for the next one in turn.
  * PPS bounds the rate; COUNT the total. Exits 0 when all were sent.
  *
  *   wgr-forge stage ADDR PORT PUB_BAIT PUB_TARGET PUB_VICTIM
@@ -945,8 +947,9 @@ int main(int argc, char *argv[])
 	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	static uint8_t pubs[1024][32];
 	uint8_t pub[32] = { 0 }, msg[1600];
-	long count, pps;
+	long count, pps, npubs = 0;
 	socklen_t sslen;
 	int fd;
 
@@ -1019,10 +1022,13 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "wgr-forge: COUNT must be 1..10000000 and PPS 1..1000000\n");
 		return 2;
 	}
-	if ((!strcmp(argv[1], "initiation") || !strcmp(argv[1], "response")) &&
-	    (argc < 7 || !key_from_base64(pub, argv[6]))) {
-		fprintf(stderr, "wgr-forge: %s needs a base64 PUBKEY\n", argv[1]);
-		return 2;
+	if (!strcmp(argv[1], "initiation") || !strcmp(argv[1], "response")) {
+		npubs = argc - 6;
+		if (npubs < 1 || npubs > 1024 || !parse_keys(pubs, argv + 6, (int)npubs)) {
+			fprintf(stderr, "wgr-forge: %s needs 1..1024 base64 PUBKEYs\n", argv[1]);
+			return 2;
+		}
+		memcpy(pub, pubs[0], sizeof(pub));
 	}
 	if (!make(argv[1], msg, pub) && strcmp(argv[1], "garbage")) {
 		fprintf(stderr, "wgr-forge: unknown mode '%s'\n", argv[1]);
@@ -1046,7 +1052,7 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	for (long i = 0; i < count; i++) {
-		size_t len = make(argv[1], msg, pub);
+		size_t len = make(argv[1], msg, npubs ? pubs[i % npubs] : pub);
 
 		/* Losses to a full queue are fine; anything else is a broken lab. */
 		if (sendto(fd, msg, len, 0, (struct sockaddr *)&ss, sslen) < 0 &&

@@ -15,11 +15,16 @@
 # VM_MEM, VM_SMP   guest memory in MiB (1024) and CPUs (2)
 # VM_ACCEL    QEMU's accelerator (default tcg,thread=single: every vCPU in one host
 #             thread; bench/run.sh sets tcg,thread=multi for parallel vCPUs)
-# FUZZ_*      passed to the test's environment (names and values of [A-Za-z0-9._-])
+# FUZZ_*, CHURN_*   passed to the test's environment (names and values of
+#             [A-Za-z0-9._-]): how long a fuzzing or churn test runs
 # VM_NETS     1 (default): boot with the memory-safety nets KVER's config supports
 #             (SLUB debugging, page poisoning, KFENCE; docs/testing.md) and fail on
 #             their reports; 0: without them (bench/run.sh: they distort timings).
-#             VM_NETS_CMDLINE replaces the nets' kernel parameters.
+#             VM_NETS_CMDLINE replaces the nets' kernel parameters. A test's
+#             "# slub-owners: CACHE..." line adds caches (globs such as kmalloc-*)
+#             to those whose objects' allocating stacks SLUB records (the nets'
+#             U flag, which the module's own cache has anyway), nets or not: a
+#             leak count by allocating site needs them (tests/lib/leak.sh).
 # VERBOSE=1   also show the guest's full kernel log on the terminal
 # WGRELAY_KO  the module to boot with (default build/KVER/wgrelay.ko, or the debug
 #             build for a test with a "# module: debug" line)
@@ -65,27 +70,34 @@ cat "$base" "$initrd.overlay" >"$initrd"
 
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 args=$(printf '%q ' "$@" | base64 -w0)
-# FUZZ_* variables (FUZZ_DATAGRAMS, FUZZ_NLMSGS, ...) reach the test: how long a
-# fuzzing test runs. Only names and values of a safe alphabet: init exports them.
-fuzz_env=$(env | grep -E '^FUZZ_[A-Z0-9_]+=[A-Za-z0-9._-]*$' | base64 -w0 || true)
+# FUZZ_* and CHURN_* variables (FUZZ_DATAGRAMS, CHURN_CYCLES, ...) reach the test:
+# how long a fuzzing or churn test runs. Only names and values of a safe alphabet:
+# init exports them.
+test_env=$(env | grep -E '^(FUZZ|CHURN)_[A-Z0-9_]+=[A-Za-z0-9._-]*$' | base64 -w0 || true)
 # The guest kills a hung test itself, so that its kernel log still gets checked
 # and printed; the host's timeout is for a guest that hangs as a whole.
-cmdline="console=ttyS0 quiet panic=-1 random.trust_cpu=on wgr.test=$TEST wgr.nonce=$nonce wgr.timeout=$timeout wgr.args=$args${fuzz_env:+ wgr.env=$fuzz_env}"
+cmdline="console=ttyS0 quiet panic=-1 random.trust_cpu=on wgr.test=$TEST wgr.nonce=$nonce wgr.timeout=$timeout wgr.args=$args${test_env:+ wgr.env=$test_env}"
 # The memory-safety nets (docs/testing.md), those KVER's config has: SLUB's
 # consistency checks, red zones and poisoning on every cache, and the allocating
 # and freeing stacks too on the module's own (on every cache they cost half as much
 # again as all the rest); poisoned free pages; KFENCE guarding one allocation a tick
 # (HZ=250: 4 ms). The guest fails the test on any report (tests/vm/init). A bigger
 # log buffer keeps a report from scrolling out of a chatty test's log.
+# SLUB takes the first block of slub_debug whose list names a cache, and that
+# block's flags alone: a test's "# slub-owners:" caches join the list of the
+# module's own, so that they keep every net and gain the stacks.
+config=$KROOT/boot/config-$KVER
+owners=$(sed -n 's/^# slub-owners: *//p' "$TOP/tests/$TEST" | awk 'NR == 1 { $1 = $1; gsub(" ", ","); print }')
 if [[ ${VM_NETS:-1} == 1 ]]; then
-	config=$KROOT/boot/config-$KVER
 	nets=${VM_NETS_CMDLINE:-$(
-		grep -q '^CONFIG_SLUB_DEBUG=y' "$config" && printf ' slub_debug=FZP;FZPU,wgr_pair'
+		grep -q '^CONFIG_SLUB_DEBUG=y' "$config" && printf ' slub_debug=FZP;FZPU,wgr_pair%s' "${owners:+,$owners}"
 		grep -q '^CONFIG_PAGE_POISONING=y' "$config" && printf ' page_poison=1'
 		grep -q '^CONFIG_KFENCE=y' "$config" && printf ' kfence.sample_interval=1'
 		printf ' log_buf_len=1M'
 	)}
 	cmdline+=" wgr.nets=1 $nets"
+elif [[ -n $owners ]] && grep -q '^CONFIG_SLUB_DEBUG=y' "$config"; then
+	cmdline+=" slub_debug=U,wgr_pair,$owners"
 fi
 host_timeout=$((timeout + ${BOOT_SLACK:-60}))
 
