@@ -24,12 +24,12 @@
 #    counts at the vps); the sets with a wrong checksum are UDP's InCsumErrors;
 #    the sets built never to reassemble never reached UDP: each is one of the
 #    kernel's ReasmFails (an overlap, or the timeout of an incomplete set), and
-#    the others are its ReasmOKs. The kernel may also give up on a set built to
-#    reassemble (it evicts queues when fragments fill the memory it allows
-#    them: 3 of about 10,000 sets in one CI run): a ReasmFail beyond the sets
-#    built to fail, with one datagram fewer delivered and reassembled. Those
-#    few, at most one set in a hundred, are the kernel's, not the relay's: the
-#    relay's own counts above are exact whatever the kernel delivered.
+#    the others are its ReasmOKs. These four hold give or take one fragment set
+#    in a thousand: the kernel is free to evict fragment queues when they fill
+#    the memory it allows them, and a set the attacker's own kernel fragmented
+#    can share its 16-bit IPv4 ID with a raw set in flight (CI saw one set too
+#    few delivered, and one ReasmFail too few, in two runs). The relay's counts
+#    above are exact whatever the kernel delivered.
 #
 # FUZZ_DATAGRAMS and FUZZ_PPS come from the host's environment (tests/vm/run.sh
 # passes FUZZ_* on).
@@ -204,20 +204,20 @@ assert_eq 0 "$(delta tx_errors)" "tx_errors"
 assert_eq "$drops" "$(delta rx_dropped)" "the drop reasons summed here, against the device's rx_dropped"
 assert_eq "$rx" "$((tx - disc + drops))" "received, against relayed + dropped"
 assert_eq "$udp_in" "$rx" "datagrams UDP delivered in the vps, against the relay's received"
-# Sets the kernel gave up on although they were built to reassemble (above).
-given_up=$((reasm_fail - F[raw_fail]))
-((given_up >= 0)) ||
-	fail "fragment sets built never to reassemble: ${F[raw_fail]}, but only $reasm_fail ReasmFails"
-((given_up * 100 <= F[big4] + F[big6] + F[raw_ok] + F[raw_csum])) ||
-	fail "the kernel gave up on $given_up fragment sets built to reassemble: more than one in a hundred"
-short=$((F[udp4] + F[udp6] + F[raw_ok] - (udp_in - pair)))
-((short >= 0 && short <= given_up)) ||
-	fail "datagrams the attacker sent whole or to reassemble: $((F[udp4] + F[udp6] + F[raw_ok]));" \
-		"UDP delivered $((udp_in - pair)) of them, with $given_up sets given up by the kernel"
-assert_eq "${F[raw_csum]}" "$csum" "fragment sets with a wrong checksum, against UDP's InCsumErrors"
-short=$((F[big4] + F[big6] + F[raw_ok] + F[raw_csum] - reasm_ok))
-((short >= 0 && short <= given_up)) ||
-	fail "datagrams fragmented and fragment sets built to reassemble: $((reasm_ok + short));" \
-		"ReasmOKs $reasm_ok, with $given_up sets given up by the kernel"
+# The kernel's side of the fragment sets, within a few in a thousand (above).
+sets=$((F[big4] + F[big6] + F[raw_ok] + F[raw_csum] + F[raw_fail]))
+slack=$((sets / 1000 + 1))
+# near WANT GOT WHAT: GOT is WANT give or take slack.
+near() {
+	(($2 >= $1 - slack && $2 <= $1 + slack)) ||
+		fail "$3: expected $1 (give or take $slack of $sets fragment sets), got $2"
+}
+near "$((F[udp4] + F[udp6] + F[raw_ok]))" "$((udp_in - pair))" \
+	"datagrams the attacker sent whole or to reassemble, against those UDP delivered"
+near "${F[raw_csum]}" "$csum" "fragment sets with a wrong checksum, against UDP's InCsumErrors"
+near "$((F[big4] + F[big6] + F[raw_ok] + F[raw_csum]))" "$reasm_ok" \
+	"datagrams the attacker's kernel fragmented and fragment sets built to reassemble, against ReasmOKs"
+near "${F[raw_fail]}" "$reasm_fail" \
+	"fragment sets built never to reassemble, against ReasmFails (overlaps and timeouts)"
 ((F[sent] + F[send_errors] == FUZZ_DATAGRAMS)) || fail "the fuzzer's counts do not add up: $result"
 ((F[send_errors] * 100 <= FUZZ_DATAGRAMS)) || fail "the attacker's stack refused ${F[send_errors]} datagrams"
