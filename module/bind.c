@@ -181,6 +181,17 @@ static void rehash(struct wgr_bindings *b, struct wgr_ep_entry *e)
 	e->hashed = !rhltable_insert_key(&b->by_ep, entry_ep(e), &e->node, ep_params);
 }
 
+/* Set (or clear, @ep NULL) one of the endpoints lockless readers see through @bind_seq. */
+static void write_ep(struct wgr_peer *peer, struct wgr_endpoint *dst, const struct wgr_endpoint *ep)
+{
+	write_seqcount_begin(&peer->bind_seq);
+	if (ep)
+		*dst = *ep;
+	else
+		memset(dst, 0, sizeof(*dst));
+	write_seqcount_end(&peer->bind_seq);
+}
+
 /* Every change to where a peer roamed out of its binding goes through here. */
 static void set_roam(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 {
@@ -189,12 +200,7 @@ static void set_roam(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 
 	lockdep_assert_held(&b->lock);
 	unhash(b, e);
-	write_seqcount_begin(&peer->bind_seq);
-	if (ep)
-		peer->roam_ep = *ep;
-	else
-		memset(&peer->roam_ep, 0, sizeof(peer->roam_ep));
-	write_seqcount_end(&peer->bind_seq);
+	write_ep(peer, &peer->roam_ep, ep);
 	if (!ep)
 		return;
 	peer->roam_at = jiffies;
@@ -215,12 +221,7 @@ static void set_binding(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8
 
 	lockdep_assert_held(&b->lock);
 	unhash(b, e);
-	write_seqcount_begin(&peer->bind_seq);
-	if (ep)
-		peer->bind_ep = *ep;
-	else
-		memset(&peer->bind_ep, 0, sizeof(peer->bind_ep));
-	write_seqcount_end(&peer->bind_seq);
+	write_ep(peer, &peer->bind_ep, ep);
 	WRITE_ONCE(peer->bind_state, state);
 	peer->bind_time = jiffies;
 	rehash(b, e);
@@ -603,7 +604,20 @@ static enum wgr_bind_at entry_at(const struct wgr_ep_entry *e, const struct wgr_
 bool wgr_bind_talks_from(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 {
 	return entry_at(&peer->at[WGR_AT_BINDING], ep) == WGR_BOUND_LIVE ||
-	       entry_at(&peer->at[WGR_AT_ROAM], ep) == WGR_BOUND_ROAM;
+	       wgr_bind_roam_live(peer, ep);
+}
+
+/**
+ * wgr_bind_roam_live - is @ep where a peer roamed out of its live binding, and talks now?
+ * @peer: the peer
+ * @ep: the endpoint
+ *
+ * Context: any.
+ * Return: true if so (what wgr_bind_owner() calls WGR_BOUND_ROAM).
+ */
+bool wgr_bind_roam_live(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+{
+	return entry_at(&peer->at[WGR_AT_ROAM], ep) == WGR_BOUND_ROAM;
 }
 
 /**

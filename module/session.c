@@ -478,7 +478,7 @@ static bool pair_anchored(struct wgr_pair *pair)
 	for (i = 0; i < 2; i++) {
 		half_ep_unpack(&ep, &pair->half[i].ep);
 		if (!wgr_peer_bound_at(pair->half[i].owner, &ep) &&
-		    !wgr_bind_talks_from(pair->half[i].owner, &ep))
+		    !wgr_bind_roam_live(pair->half[i].owner, &ep))
 			return false;
 	}
 	return true;
@@ -715,7 +715,7 @@ static void half_prefer(struct wgr_half *h, const struct wgr_endpoint *ep)
 	unsigned int n = 0;
 
 	lockdep_assert_held(&owner->wgr->state.lock);
-	if (!wgr_peer_bound_at(owner, ep) && !wgr_bind_talks_from(owner, ep))
+	if (!wgr_peer_bound_at(owner, ep) && !wgr_bind_roam_live(owner, ep))
 		return;
 	list_move(&h->peer_node, &owner->halves);
 	for (o = list_next_entry(h, peer_node);

@@ -69,7 +69,7 @@ if command -v shellcheck >/dev/null; then
 	# The bash completion has no #! line: it is sourced by bash (SC2034: it sets
 	# COMPREPLY and _init_completion's variables for bash-completion).
 	if shellcheck -S warning -x -e SC1091,SC2034,SC2154 "${scripts[@]}" &&
-		shellcheck -S warning -s bash -e SC2034 tools/completion/relayctl; then
+		shellcheck -S warning -s bash -e SC2034 tools/completion/relayctl.bash; then
 		pass "shellcheck (${#scripts[@]} scripts and the bash completion)"
 	else
 		failed "shellcheck"
