@@ -255,6 +255,15 @@ void wgr_bind_set_static(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 	}
 	write_seqcount_end(&peer->bind_seq);
 	rehash(b, e);
+	/*
+	 * The operator's word replaces what the relay learned: a roam out of the
+	 * learned binding no longer vouches, anchors or follows (pass 8, I7), and
+	 * wgr_bind_roamed() records none while the endpoint is static.
+	 */
+	if (ep) {
+		set_roam(peer, NULL);
+		memset(&peer->confirm_ep, 0, sizeof(peer->confirm_ep));
+	}
 	spin_unlock_bh(&b->lock);
 }
 
@@ -447,13 +456,14 @@ out:
  *
  * A roam moves the session only. If it left the peer's binding (or the endpoint
  * of a roam out of it), it is where the binding goes once stale: see follow().
+ * A static peer's roams are not recorded: the operator says where it is.
  * Context: softirq.
  */
 void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
 		     const struct wgr_endpoint *from, const struct wgr_endpoint *to)
 {
 	spin_lock_bh(&wgr->bindings.lock);
-	if (peer->bind_state == WGRELAY_BINDING_CONFIRMED &&
+	if (!wgr_endpoint_set(&peer->static_ep) && peer->bind_state == WGRELAY_BINDING_CONFIRMED &&
 	    (wgr_endpoint_eq(&peer->bind_ep, from) || wgr_endpoint_eq(&peer->roam_ep, from))) {
 		/* Back where it is bound: the roam is over, and nothing follows it. */
 		if (wgr_endpoint_eq(&peer->bind_ep, to)) {

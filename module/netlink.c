@@ -1376,6 +1376,24 @@ static int apply_restore(struct wgr_device *wgr, struct nlattr **attrs, struct r
 	u64 age;
 
 	lockdep_assert_held(&wgr->lock);
+	/*
+	 * Bindings first: a restored pair's halves at their owners' bindings go
+	 * to the front of the owners' lists (half_prefer(); pass 8, I8).
+	 */
+	if (attrs[WGRELAY_A_PEERS]) {
+		nla_for_each_nested(nest, attrs[WGRELAY_A_PEERS], rem) {
+			if (parse_binding(&ep, keys, &age, nest, NULL))
+				return -EINVAL;
+			peer = wgr_peer_lookup(wgr, keys[0]);
+			if (!peer) {
+				r->count[WGRELAY_RESTORED_A_UNKNOWN_PEER]++;
+				continue;
+			}
+			ret = wgr_bind_restore(wgr, peer, &ep, age);
+			r->count[ret ? skipped_count(ret) : WGRELAY_RESTORED_A_BINDINGS]++;
+			cond_resched();
+		}
+	}
 	if (attrs[WGRELAY_A_PAIRS]) {
 		nla_for_each_nested(nest, attrs[WGRELAY_A_PAIRS], rem) {
 			/* check_restore() passed it: this only splits it up. */
@@ -1396,20 +1414,6 @@ static int apply_restore(struct wgr_device *wgr, struct nlattr **attrs, struct r
 			if (ret == -ENOMEM)
 				return ret;
 			r->count[ret ? skipped_count(ret) : WGRELAY_RESTORED_A_PAIRS]++;
-			cond_resched();
-		}
-	}
-	if (attrs[WGRELAY_A_PEERS]) {
-		nla_for_each_nested(nest, attrs[WGRELAY_A_PEERS], rem) {
-			if (parse_binding(&ep, keys, &age, nest, NULL))
-				return -EINVAL;
-			peer = wgr_peer_lookup(wgr, keys[0]);
-			if (!peer) {
-				r->count[WGRELAY_RESTORED_A_UNKNOWN_PEER]++;
-				continue;
-			}
-			ret = wgr_bind_restore(wgr, peer, &ep, age);
-			r->count[ret ? skipped_count(ret) : WGRELAY_RESTORED_A_BINDINGS]++;
 			cond_resched();
 		}
 	}

@@ -761,6 +761,9 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 	wgr_bind_confirmed(wgr, resp->owner, &resp_ep);
 	spin_lock_bh(&state->lock);
 	if (!pair->removed) {
+		/* Where the halves are now: a roam may have moved one meanwhile (pass 8, I8). */
+		half_ep_unpack(&ini_ep, &ini->ep);
+		half_ep_unpack(&resp_ep, &resp->ep);
 		half_prefer(ini, &ini_ep);
 		half_prefer(resp, &resp_ep);
 	}

@@ -28,6 +28,9 @@
 #     never completed within the test's limit. Now the endpoint its data roamed
 #     to out of its live binding vouches for it (a budget of its own), and its
 #     session there names the laptop as the first guess for the mac1.
+#  5. the operator makes home static at its old endpoint: the endpoint its
+#     data roamed to no longer vouches (pass 8, I7), so its handshake from
+#     there is refused like anyone's.
 #
 # module: debug
 # timeout: 240
@@ -98,3 +101,22 @@ log "$( ((ok)) && echo "completed" || echo "no answer in $LIMIT tries");" \
 # All of it while the binding stayed at the old endpoint: the window H4 is about.
 [[ $(binding_ep home) == "$old_ep" ]] || fail "home's binding moved during the test: $(binding_line home)"
 ((ok)) || fail "home's handshake from its roamed endpoint did not complete in $LIMIT tries"
+
+step "5. the operator makes home static at its old endpoint; its roam no longer vouches"
+# Pass 8, I7: a roam recorded before the endpoint was made static stayed
+# indexed and vouched for the roamed endpoint; a static peer is where the
+# operator says, and its roams are not recorded. First home moves once more,
+# so that no session's route starts at the roamed endpoint (a roam of the
+# initiator ends its route; a live route vouches by itself). Before (684afd5)
+# the handshake from there completed.
+n home wg set "${WG_IF[home]}" listen-port $((WG_PORT + 9))
+n home ping -q -c 3 -i 0.3 "${WG_ADDR[laptop]}" >/dev/null || fail "home's pings after the second remap were lost"
+log "home's session roamed again; its binding: $(binding_line home)"
+n vps relayctl set relay0 peer "${WG_PUB[home]}" endpoint "$old_ep"
+rl0=$(relay_stat hs_ratelimited)
+ok=1
+rehandshake || ok=0
+log "$( ((ok)) && echo "completed" || echo "no answer in $LIMIT tries");" \
+	"refused at the ceiling meanwhile: $(($(relay_stat hs_ratelimited) - rl0))"
+((ok == 0)) || fail "home's handshake from its old roam completed after it was made static elsewhere"
+(($(relay_stat hs_ratelimited) > rl0)) || fail "no initiation of home's was refused at the ceiling"
