@@ -453,18 +453,30 @@ out:
  * @peer: the peer that roamed
  * @from: its endpoint in that session before
  * @to: its endpoint now
+ * @held: where the peer's roams are measured from (wgr_bind_roams_from()), if
+ *        it still talks there with another partner; else NULL
  *
  * A roam moves the session only. If it left the peer's binding (or the endpoint
  * of a roam out of it), it is where the binding goes once stale: see follow().
+ * Not while @held is still that endpoint: one partner's roam does not outweigh
+ * the peer's data with others (pass 8, I4), and a roam back to the binding does
+ * not end a roam the peer talks at.
  * A static peer's roams are not recorded: the operator says where it is.
  * Context: softirq.
  */
 void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
-		     const struct wgr_endpoint *from, const struct wgr_endpoint *to)
+		     const struct wgr_endpoint *from, const struct wgr_endpoint *to,
+		     const struct wgr_endpoint *held)
 {
 	spin_lock_bh(&wgr->bindings.lock);
 	if (!wgr_endpoint_set(&peer->static_ep) && peer->bind_state == WGRELAY_BINDING_CONFIRMED &&
 	    (wgr_endpoint_eq(&peer->bind_ep, from) || wgr_endpoint_eq(&peer->roam_ep, from))) {
+		/* Still where the caller found the peer talking with others: contested. */
+		if (held && wgr_endpoint_eq(held, wgr_endpoint_set(&peer->roam_ep) ?
+						  &peer->roam_ep : &peer->bind_ep)) {
+			wgr_stat_inc(wgr, WGRELAY_STAT_ROAMS_CONTESTED);
+			goto out;
+		}
 		/* Back where it is bound: the roam is over, and nothing follows it. */
 		if (wgr_endpoint_eq(&peer->bind_ep, to)) {
 			set_roam(peer, NULL);
@@ -545,6 +557,34 @@ bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 	if (!fixed && READ_ONCE(peer->bind_state) != WGRELAY_BINDING_CONFIRMED)
 		return false;
 	return wgr_endpoint_eq(&bound, ep);
+}
+
+/**
+ * wgr_bind_roams_from - where a peer's next roam is measured from
+ * @peer: the peer
+ * @ep: set to its roam out of its binding, if it has one, else its binding
+ *
+ * Context: any; reads through the binding's seqcount.
+ * Return: false if it has neither (no confirmed binding, or a static endpoint,
+ * whose roams are not recorded).
+ */
+bool wgr_bind_roams_from(struct wgr_peer *peer, struct wgr_endpoint *ep)
+{
+	unsigned int seq;
+	bool ok;
+
+	do {
+		seq = read_seqcount_begin(&peer->bind_seq);
+		ok = true;
+		if (wgr_endpoint_set(&peer->static_ep) ||
+		    READ_ONCE(peer->bind_state) != WGRELAY_BINDING_CONFIRMED)
+			ok = false;
+		else if (wgr_endpoint_set(&peer->roam_ep))
+			*ep = peer->roam_ep;
+		else
+			*ep = peer->bind_ep;
+	} while (read_seqcount_retry(&peer->bind_seq, seq));
+	return ok;
 }
 
 /**

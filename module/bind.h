@@ -56,7 +56,9 @@ void wgr_bind_tentative(struct wgr_device *wgr, struct wgr_peer *peer,
 void wgr_bind_confirmed(struct wgr_device *wgr, struct wgr_peer *peer,
 			const struct wgr_endpoint *ep);
 void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
-		     const struct wgr_endpoint *from, const struct wgr_endpoint *to);
+		     const struct wgr_endpoint *from, const struct wgr_endpoint *to,
+		     const struct wgr_endpoint *held);
+bool wgr_bind_roams_from(struct wgr_peer *peer, struct wgr_endpoint *ep);
 int wgr_bind_restore(struct wgr_device *wgr, struct wgr_peer *peer, const struct wgr_endpoint *ep,
 		     u64 age);
 bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep);

@@ -190,6 +190,8 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb, const struct
 		WRITE_ONCE(h->counter, counter);
 	if (READ_ONCE(pair->last_seen) != jiffies)
 		WRITE_ONCE(pair->last_seen, jiffies);
+	if (READ_ONCE(sender->rx) != wgr_rx_now())
+		WRITE_ONCE(sender->rx, wgr_rx_now());
 	wgr_bind_seen(sender->owner, src);
 
 	wgr_half_read_ep(h, &to);

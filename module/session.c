@@ -387,6 +387,8 @@ static void half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *
 	h->which = which;
 	h->index = index;
 	h->owner = owner;
+	/* Not heard from yet. */
+	h->rx = wgr_rx_now() - 2 * WGR_HALF_LIVE;
 	half_ep_pack(&h->ep, ep);
 }
 
@@ -818,6 +820,8 @@ int wgr_pair_restore(struct wgr_device *wgr, const struct wgr_pair_saved *saved)
 	for (i = 0; i < 2; i++) {
 		half_init(&pair->half[i], i, saved->index[i], saved->owner[i], &saved->ep[i]);
 		pair->half[i].counter = saved->counter[i];
+		/* Which side spoke last is not saved: the pair's age stands for both. */
+		pair->half[i].rx = pair->last_seen / WGR_RX_TICK;
 	}
 
 	spin_lock_bh(&state->lock);
@@ -852,6 +856,40 @@ err_rcu:
 	return ret;
 }
 
+/*
+ * Does the owner of @sender still talk, in a session with another partner,
+ * from where its roams are measured (its roam out of its binding, else its
+ * binding)? If so, @cur is set to that endpoint. A roam in one session is one
+ * partner's word on where the peer went, and an insider can forge it in its own
+ * session (pass 5, F7): the peer's data with its other partners outweighs it
+ * (pass 8, I4). A real remap moves every session the peer talks in within a
+ * keepalive, and the last to move is not contested. The walk is the partner
+ * walk's: the owner's halves at its binding and live roam are at the front.
+ * Context: the state lock.
+ */
+static bool roam_held(struct wgr_half *sender, struct wgr_endpoint *cur)
+{
+	struct wgr_peer *owner = sender->owner, *partner = wgr_half_other(sender)->owner;
+	struct wgr_endpoint ep;
+	struct wgr_half *o;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&owner->wgr->state.lock);
+	if (!wgr_bind_roams_from(owner, cur))
+		return false;
+	list_for_each_entry(o, &owner->halves, peer_node) {
+		if (n++ == WGR_PARTNER_WALK)
+			break;
+		if (o == sender || wgr_half_other(o)->owner == partner ||
+		    !READ_ONCE(wgr_half_pair(o)->confirmed) || !wgr_half_talks(o))
+			continue;
+		half_ep_unpack(&ep, &o->ep);
+		if (wgr_endpoint_eq(&ep, cur))
+			return true;
+	}
+	return false;
+}
+
 /**
  * wgr_pair_roam - data on @h came, with a fresh counter, from a new endpoint
  * @wgr: the relay
@@ -871,7 +909,8 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	struct wgr_half *sender = wgr_half_other(h);
 	struct wgr_pair *pair = wgr_half_pair(h);
 	struct wgr_state *state = &wgr->state;
-	struct wgr_endpoint from;
+	struct wgr_endpoint from, cur;
+	bool held = false;
 
 	spin_lock_bh(&state->lock);
 	if (pair->removed || counter <= READ_ONCE(h->counter)) {
@@ -893,14 +932,21 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	write_seqcount_begin(&pair->seq);
 	half_ep_pack(&sender->ep, ep);
 	write_seqcount_end(&pair->seq);
-	/* A roam out of the owner's binding is where wgr_bind_roamed() puts it next. */
+	/*
+	 * A roam out of the owner's binding is where wgr_bind_roamed() puts it
+	 * next, unless the owner still talks at its roam (or binding) with
+	 * another partner: then this partner's word is contested.
+	 */
 	if (pair->confirmed &&
-	    (wgr_peer_bound_at(sender->owner, &from) || wgr_peer_roamed_to(sender->owner, &from)))
-		list_move(&sender->peer_node, &sender->owner->halves);
+	    (wgr_peer_bound_at(sender->owner, &from) || wgr_peer_roamed_to(sender->owner, &from))) {
+		held = roam_held(sender, &cur);
+		if (!held)
+			list_move(&sender->peer_node, &sender->owner->halves);
+	}
 	spin_unlock_bh(&state->lock);
 
 	if (pair->confirmed)
-		wgr_bind_roamed(wgr, sender->owner, &from, ep);
+		wgr_bind_roamed(wgr, sender->owner, &from, ep, held ? &cur : NULL);
 	wgr_stat_inc(wgr, WGRELAY_STAT_ROAMS);
 	return true;
 }

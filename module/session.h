@@ -47,6 +47,11 @@ struct wgr_half_ep {
  * @ep: where @owner is reached (writers hold wgr_state.lock and the pair's @seq)
  * @index: the receiver index data to @owner carries, as loaded from the wire
  * @which: 0 or 1, its place in its pair
+ * @rx: when @owner last sent data in this session, i.e. on the other half's
+ *      index, in WGR_RX_TICKs (lockless, one store a tick): whether the owner
+ *      talks in it now, which a roam in another of its sessions is weighed
+ *      against (wgr_pair_roam(); pass 8, I4). 16 bits in the pair's padding:
+ *      a session must stay 144 bytes.
  *
  * @packets and @bytes are plain counters, as WireGuard keeps a peer's: the data
  * for one index comes from one sender, i.e. one flow, which the NIC steers to one
@@ -66,6 +71,7 @@ struct wgr_half {
 	struct wgr_half_ep ep;
 	u32 index;
 	u8 which;
+	u16 rx;
 };
 
 /**
@@ -174,6 +180,25 @@ struct wgr_state {
 #define WGR_PARTNER_HINTS	8
 /* ...among at most this many of its newest session halves. */
 #define WGR_PARTNER_WALK	64
+/*
+ * A half's @rx clock: 16 bits of it last 36 hours, longer than a half can be
+ * silent in a session its partner keeps alive and matter (a wrap only makes a
+ * silent half look like it talks, which keeps a roam, never moves one).
+ */
+#define WGR_RX_TICK		(2 * HZ)
+/* A peer talks in a session it sent data on this recently: as a binding is live. */
+#define WGR_HALF_LIVE		(WGRELAY_BINDING_STALE * HZ / WGR_RX_TICK)
+
+static inline u16 wgr_rx_now(void)
+{
+	return jiffies / WGR_RX_TICK;
+}
+
+/* Has @h's owner sent data in its session within WGR_HALF_LIVE? */
+static inline bool wgr_half_talks(const struct wgr_half *h)
+{
+	return (u16)(wgr_rx_now() - READ_ONCE(h->rx)) < WGR_HALF_LIVE;
+}
 /* A roam must come with a counter this far at most past the highest seen. */
 #define WGR_ROAM_WINDOW		(1ULL << 32)
 /* WireGuard's REJECT_AFTER_MESSAGES: no peer sends a counter at or above it. */

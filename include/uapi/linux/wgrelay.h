@@ -317,7 +317,10 @@ enum wgrelay_restored_attr {
 	WGRELAY_STAT(HS_MAC2, hs_mac2, 0)					\
 	/* sessions a full table (or a full prefix) gave up for a new one: the	\
 	 * oldest of the source prefix that holds the most */			\
-	WGRELAY_STAT(SESSIONS_EVICTED, sessions_evicted, 0)
+	WGRELAY_STAT(SESSIONS_EVICTED, sessions_evicted, 0)			\
+	/* roams out of a peer's binding or roam that did not move its roam:	\
+	 * the peer still talks there with another partner (pass 8, I4) */	\
+	WGRELAY_STAT(ROAMS_CONTESTED, roams_contested, 0)
 
 #define WGRELAY_STAT_ENUM_(name, lower, drop) WGRELAY_STAT_##name,
 enum wgrelay_stat {
