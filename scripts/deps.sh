@@ -20,6 +20,8 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio xz-utils
 	iproute2 iputils-ping nftables conntrack socat tcpdump iperf3
 	wireguard-tools wireguard-go
+	# The high-availability recipe's floating address (tests/vm/t-recipe-ha.sh).
+	keepalived
 	# The Debian packages (make deb, tests/deb.sh) and their check.
 	debhelper dh-dkms dpkg-dev fakeroot lintian bash-completion man-db
 	# The extra lab kernels (scripts/kernels.sh): unstable's kbuild programs run

@@ -40,6 +40,7 @@ BINARIES=(
 	/usr/bin/bash /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/sbin/bridge
 	/usr/sbin/nft /usr/sbin/conntrack /usr/bin/wg /usr/bin/wireguard-go
 	/usr/bin/iperf3 /usr/bin/socat /usr/bin/ping /usr/bin/tcpdump /usr/bin/kmod
+	/usr/sbin/keepalived
 )
 # relayctl's libraries, so that only relayctl itself has to go in the overlay.
 LIBRARIES=(libnl-3.so.200 libnl-genl-3.so.200 libnl-route-3.so.200)
