@@ -21,14 +21,14 @@
 #include "netlink.h"
 #include "relayctl.h"
 
-/* The verdicts, worst news last; relayctl(8) explains each. */
+/* The verdicts; relayctl(8) explains each. */
 enum verdict {
 	V_CONNECTED,		/* a confirmed session between them */
 	V_HANDSHAKING,		/* a session, none confirmed by data yet */
 	V_NOT_ALLOWED,		/* one side's AllowedPeers leaves the other out */
 	V_CONFLICT,		/* a live session reaches a peer away from its binding */
-	V_RATE_LIMITED,		/* both online, no session, and the relay rate-limited */
-	V_IDLE,			/* both online, no session, nothing refused */
+	V_RATE_LIMITED,		/* this peer unbound, the partner online, handshakes limited */
+	V_IDLE,			/* both online, no session */
 	V_PARTNER_OFFLINE,	/* this peer online, the partner not */
 	V_STALE,		/* this peer's binding is stale */
 	V_EXPIRED,		/* this peer was seen, its binding expired */
@@ -220,6 +220,21 @@ static void judge(struct finding *f, struct ctx *c, const struct wgr_peer *p,
 		    label(c, x, c->a), ep, ep, label(c, x, c->a), WGRELAY_BINDING_STALE);
 		return;
 	}
+	/*
+	 * An initiation from where no peer is bound live pays a per-address ceiling
+	 * before the relay even knows its target, so whose it was is never known.
+	 */
+	if (!online(p) && p->binding_status != WGRELAY_BINDING_STATUS_TENTATIVE && online(q) &&
+	    ratelimited) {
+		f->verdict = V_RATE_LIMITED;
+		say_binding(f, c, p, pn);
+		say(f, "; ");
+		say_binding(f, c, q, qn);
+		say(f, ". The relay has rate-limited %" PRIu64
+		    " handshake(s) (hs_ratelimited, per device): initiations from an address that is no peer's live binding pay a per-address ceiling, and %s's may be among them",
+		    ratelimited, pn);
+		return;
+	}
 	if (p->binding_status == WGRELAY_BINDING_STATUS_NONE) {
 		f->verdict = p->last_seen ? V_EXPIRED : V_NEVER_SEEN;
 		say_binding(f, c, p, pn);
@@ -247,19 +262,15 @@ static void judge(struct finding *f, struct ctx *c, const struct wgr_peer *p,
 			    " (hs_no_route, per device)", no_route);
 		return;
 	}
-	/* Both online, no session: nobody initiated, or the relay refused it. */
+	/*
+	 * Both online, no session. Their initiations come from live bindings, which
+	 * vouch for them past the rate limits: nobody initiated.
+	 */
+	f->verdict = V_IDLE;
 	say_binding(f, c, p, pn);
 	say(f, "; ");
 	say_binding(f, c, q, qn);
-	if (ratelimited) {
-		f->verdict = V_RATE_LIMITED;
-		say(f, "; no session between them, and the relay has rate-limited %" PRIu64
-		    " handshakes (hs_ratelimited, per device: which source is not recorded)",
-		    ratelimited);
-	} else {
-		f->verdict = V_IDLE;
-		say(f, "; no session between them: neither has sent the other anything through the relay (a WireGuard peer handshakes when it has data or a keepalive for its partner: is each in the other's config?)");
-	}
+	say(f, "; no session between them: neither has sent the other anything through the relay (a WireGuard peer handshakes when it has data or a keepalive for its partner: is each in the other's config?)");
 }
 
 /* The peers @p is judged against: those it may talk to, and those one list leaves out. */

@@ -6,11 +6,14 @@
 # only. The peers' WireGuard configs are what peer-config printed, with AllowedIPs
 # filled in: the tunnels coming up through the relay prove the output usable.
 # diagnose's verdicts follow what happens: nobody up (never seen), home and phone
-# up and laptop not (connected; partner offline; never seen), laptop up too
-# (connected) and trying phone, which the relay refuses (AllowedPeers), laptop
-# gone with its binding put back stale (binding stale), then expired (offline).
-# Every --json output must parse (wgr-json).
+# up and laptop not (connected; partner offline; never seen), laptop up while
+# the relay's per-address ceiling refuses every unvouched initiation (the debug
+# build's knob plays the flood: rate-limited), then connected, and trying phone,
+# which the relay refuses (AllowedPeers), laptop gone with its binding put back
+# stale (binding stale), then expired (offline). Every --json output must parse
+# (wgr-json).
 #
+# module: debug
 # timeout: 300
 
 . "$(dirname "$0")/../lib/common.sh"
@@ -138,10 +141,18 @@ expect home laptop partner_offline
 has "laptop has never been seen" "why home cannot reach laptop"
 expect laptop home never_seen
 
-step "laptop up with its sections (and phone, which the relay refuses)"
+step "laptop up while the relay's ceiling refuses what nothing vouches for: rate-limited"
+assert_eq 0 "$(relay_stat hs_ratelimited)" "hs_ratelimited before"
+log "$(debug_ctl vps relay0 ceiling-shut 1)"
 fill laptop
 wg_up laptop
 n laptop wg addconf "${WG_IF[laptop]}" "$TMP/laptop.conf"
+wait_for 20 eval '(( $(relay_stat hs_ratelimited) >= 1 ))'
+expect laptop home rate_limited
+has "rate-limited" "the limit in the reason"
+log "$(debug_ctl vps relay0 ceiling-shut 0)"
+
+step "laptop connects (and tries phone, which the relay refuses)"
 wg_mesh_peer laptop phone "$RELAY_EP"
 wg_mesh_peer phone laptop "$RELAY_EP"
 pair_works laptop home
