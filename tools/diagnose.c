@@ -244,8 +244,11 @@ static void judge(struct finding *f, struct ctx *c, const struct wgr_peer *p,
 			say(f, ". Is %s up, with Endpoint = this relay and %s as a peer?", pn, qn);
 		return;
 	}
-	if (p->binding_status == WGRELAY_BINDING_STATUS_STALE) {
-		f->verdict = V_STALE;
+	if (p->binding_status == WGRELAY_BINDING_STATUS_STALE ||
+	    p->binding_status == WGRELAY_BINDING_STATUS_TENTATIVE) {
+		/* A tentative binding: a response of its was relayed, no data yet. */
+		f->verdict = p->binding_status == WGRELAY_BINDING_STATUS_STALE ? V_STALE :
+			     V_HANDSHAKING;
 		say_binding(f, c, p, pn);
 		say(f, "; ");
 		say_binding(f, c, q, qn);

@@ -165,6 +165,7 @@ assert_fails n laptop ping -c 2 -i 0.5 -W 1 "${WG_ADDR[phone]}"
 expect laptop phone not_allowed
 assert_match "refused [1-9][0-9]* so far, hs_denied" "$ENTRY" "the refusals in diagnose's reason"
 diag laptop
+diag_json laptop
 
 step "laptop gone; its binding put back stale: binding stale"
 n vps relayctl save relay0 "$TMP/relay0.state"
