@@ -143,6 +143,58 @@ const char *peer_label(const struct wgr_device *dev, const uint8_t *key,
 	return buf;
 }
 
+/**
+ * device_lookup_peer - the peer a command line names, by name or public key
+ * @dev: the device as the kernel reported it
+ * @spec: a peer's name, or its public key in base64
+ *
+ * A name is tried first: a name is never valid base64 of a key, and a key is
+ * never a valid name (names are at most 32 characters).
+ * Return: the peer, or NULL with last_error() saying why.
+ */
+struct wgr_peer *device_lookup_peer(const struct wgr_device *dev, const char *spec)
+{
+	uint8_t key[WGRELAY_KEY_LEN];
+	struct wgr_peer *p;
+	size_t i;
+
+	for (i = 0; i < dev->n_peers; i++)
+		if (dev->peers[i].name[0] && !strcmp(dev->peers[i].name, spec))
+			return &dev->peers[i];
+	if (key_from_base64(key, spec)) {
+		p = device_find_peer(dev, key);
+		if (p)
+			return p;
+		set_error("%s has no peer with public key %s", dev->ifname, spec);
+		return NULL;
+	}
+	if (name_is_valid(spec))
+		set_error("%s has no peer named '%s'", dev->ifname, spec);
+	else
+		set_error("'%.64s' is neither a peer name nor a base64 public key", spec);
+	return NULL;
+}
+
+/* Does @a's AllowedPeers list @b? An empty list allows everyone. */
+bool peer_allows(const struct wgr_peer *a, const struct wgr_peer *b)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_allowed; i++)
+		if (!memcmp(a->allowed[i], b->key, WGRELAY_KEY_LEN))
+			return true;
+	return !a->n_allowed;
+}
+
+/*
+ * May @a and @b have a session through the relay? As the module decides it
+ * (wgr_peers_may_talk()): both lists must allow the pair.
+ */
+bool peers_may_talk(const struct wgr_peer *a, const struct wgr_peer *b)
+{
+	return a != b && peer_allows(a, b) && peer_allows(b, a);
+}
+
 /* "FILE:LINE: " for peers from a config file, nothing for the command line. */
 static void prefix_peer_location(const struct wgr_device *dev, const struct wgr_peer *p)
 {

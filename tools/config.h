@@ -84,6 +84,9 @@ extern const char *const stat_names[__WGRELAY_STAT_MAX];
 struct wgr_peer *device_add_peer(struct wgr_device *dev);
 void device_free(struct wgr_device *dev);
 struct wgr_peer *device_find_peer(const struct wgr_device *dev, const uint8_t *key);
+struct wgr_peer *device_lookup_peer(const struct wgr_device *dev, const char *spec);
+bool peer_allows(const struct wgr_peer *a, const struct wgr_peer *b);
+bool peers_may_talk(const struct wgr_peer *a, const struct wgr_peer *b);
 
 int config_parse(struct wgr_device *dev, const char *data, size_t len, const char *file);
 int config_read_file(struct wgr_device *dev, const char *path);

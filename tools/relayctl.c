@@ -31,6 +31,8 @@ static const struct {
 	{ "down", down_main, "Saves a device's learned state, then deletes the device" },
 	{ "save", save_main, "Saves learned sessions and bindings to a state file" },
 	{ "restore", restore_main, "Puts saved sessions and bindings (stale) back" },
+	{ "peer-config", peerconfig_main, "Prints the [Peer] sections of a peer's wg-quick config" },
+	{ "diagnose", diagnose_main, "Says why each peer is or is not connected to each partner" },
 };
 
 void print_usage(FILE *f)
@@ -49,12 +51,14 @@ void print_usage(FILE *f)
 		"  %s up {DEV | FILE}\n"
 		"  %s down DEV\n"
 		"  %s save DEV [FILE] [--json] | restore DEV [FILE] [--json]\n"
+		"  %s peer-config DEV PEER --endpoint HOST:PORT [--json]\n"
+		"  %s diagnose DEV [PEER] [--json]\n"
 		"  %s help | version\n\n"
 		"Commands:\n",
 		prog_name, prog_name, prog_name, prog_name, prog_name, prog_name, prog_name,
-		prog_name, prog_name, prog_name);
+		prog_name, prog_name, prog_name, prog_name, prog_name);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
+		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].what);
 	fprintf(f, "\nWith no command, '%s' is '%s show'. See relayctl(8).\n", prog_name, prog_name);
 }
 

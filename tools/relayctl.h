@@ -3,6 +3,7 @@
 #define RELAYCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 extern const char *prog_name;
@@ -21,6 +22,19 @@ int up_main(int argc, char *argv[]);
 int down_main(int argc, char *argv[]);
 int save_main(int argc, char *argv[]);
 int restore_main(int argc, char *argv[]);
+int peerconfig_main(int argc, char *argv[]);
+int diagnose_main(int argc, char *argv[]);
+
+/* show.c's output helpers, for the commands that print what show prints. */
+union wgr_sockaddr;
+void json_string(const char *s);
+void json_key_string(const char *key, const char *value, bool comma);
+void json_key_b64(const char *key, const uint8_t *k, bool comma);
+void json_key_endpoint(const char *key, const union wgr_sockaddr *ep);
+void print_ago(uint64_t when);
+struct wgr_device;
+struct wgr_session;
+void json_session(const struct wgr_device *dev, const struct wgr_session *s);
 
 struct relay_state;
 

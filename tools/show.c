@@ -49,8 +49,8 @@ static const char *status_name(uint8_t status)
 	return status <= WGRELAY_BINDING_STATUS_STATIC ? status_names[status] : "unknown";
 }
 
-/* A JSON string; bytes that are not valid UTF-8 are escaped one by one. */
-static void json_string(const char *s)
+/* A JSON string; bytes that are not valid UTF-8 are escaped one by one (also diagnose.c). */
+void json_string(const char *s)
 {
 	bool utf8 = utf8_is_valid(s, strlen(s));
 	const unsigned char *p;
@@ -67,7 +67,7 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
-static void json_key_string(const char *key, const char *value, bool comma)
+void json_key_string(const char *key, const char *value, bool comma)
 {
 	printf("%s\"%s\":", comma ? "," : "", key);
 	if (value)
@@ -76,7 +76,7 @@ static void json_key_string(const char *key, const char *value, bool comma)
 		fputs("null", stdout);
 }
 
-static void json_key_endpoint(const char *key, const union wgr_sockaddr *ep)
+void json_key_endpoint(const char *key, const union wgr_sockaddr *ep)
 {
 	char buf[ENDPOINT_STRLEN];
 
@@ -84,7 +84,7 @@ static void json_key_endpoint(const char *key, const union wgr_sockaddr *ep)
 	json_key_string(key, ep->sa.sa_family ? buf : NULL, true);
 }
 
-static void json_key_b64(const char *key, const uint8_t *k, bool comma)
+void json_key_b64(const char *key, const uint8_t *k, bool comma)
 {
 	char b64[KEY_B64_LEN + 1];
 
@@ -136,7 +136,7 @@ static void json_peer(const struct wgr_peer *p, bool full)
 	       p->handshakes, p->num_sessions);
 }
 
-static void json_session(const struct wgr_device *dev, const struct wgr_session *s)
+void json_session(const struct wgr_device *dev, const struct wgr_session *s)
 {
 	const struct wgr_peer *owner = device_find_peer(dev, s->owner);
 	const struct wgr_peer *cp = device_find_peer(dev, s->counterpart);
@@ -208,7 +208,7 @@ static void print_bytes(uint64_t b)
 }
 
 /* "2 hours, 1 minute, 5 seconds ago", like wg show. */
-static void print_ago(uint64_t when)
+void print_ago(uint64_t when)
 {
 	static const struct {
 		const char *unit;

@@ -301,6 +301,48 @@ static void test_resolve(void **state)
 	device_free(&existing);
 }
 
+/* peer-config's and diagnose's PEER argument, and who may talk to whom. */
+static void test_lookup_and_pairs(void **state)
+{
+	struct wgr_device dev;
+	struct wgr_peer *a, *b, *c, *d;
+	char text[1024];
+
+	(void)state;
+	/* a: anyone; b: a only; c: a and b; d: nobody else lists it. */
+	snprintf(text, sizeof(text),
+		 "[Peer]\nPublicKey = %s\nName = a\n"
+		 "[Peer]\nPublicKey = %s\nName = b\nAllowedPeers = a\n"
+		 "[Peer]\nPublicKey = %s\nName = c\nAllowedPeers = a, b\n"
+		 "[Peer]\nPublicKey = %s\n",
+		 key_b64(1), key_b64(2), key_b64(3), key_b64(4));
+	assert_int_equal(parse(&dev, text), 0);
+	assert_int_equal(resolve_allowed(&dev, NULL), 0);
+	strcpy(dev.ifname, "relay0");
+	a = &dev.peers[0];
+	b = &dev.peers[1];
+	c = &dev.peers[2];
+	d = &dev.peers[3];
+
+	assert_ptr_equal(device_lookup_peer(&dev, "b"), b);
+	assert_ptr_equal(device_lookup_peer(&dev, key_b64(4)), d);
+	assert_null(device_lookup_peer(&dev, "e"));
+	assert_string_equal(last_error(), "relay0 has no peer named 'e'");
+	assert_null(device_lookup_peer(&dev, key_b64(5)));
+	assert_non_null(strstr(last_error(), "no peer with public key"));
+	assert_null(device_lookup_peer(&dev, "a/b"));
+	assert_non_null(strstr(last_error(), "neither a peer name nor a base64 public key"));
+
+	/* Both lists must allow the pair; an empty list allows everyone; never oneself. */
+	assert_true(peers_may_talk(a, b) && peers_may_talk(b, a));
+	assert_true(peers_may_talk(a, c) && peers_may_talk(a, d));
+	assert_false(peers_may_talk(b, c));	/* c lists b, b does not list c */
+	assert_true(peer_allows(c, b) && !peer_allows(b, c));
+	assert_false(peers_may_talk(c, d) || peers_may_talk(b, d));
+	assert_false(peers_may_talk(a, a));
+	device_free(&dev);
+}
+
 static void test_allowed_limit(void **state)
 {
 	size_t cap = 64 + (WGRELAY_MAX_ALLOWED_PEERS + 1) * (KEY_B64_LEN + 1) + 200, len;
@@ -490,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_bad_keys_and_lines),
 		cmocka_unit_test(test_bad_numbers),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_lookup_and_pairs),
 		cmocka_unit_test(test_allowed_limit),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_many_peers),

@@ -22,7 +22,7 @@ _relayctl_configs() {
 _relayctl() {
 	local cur prev words cword cmd
 	_init_completion || return
-	local commands="show showconf set setconf addconf syncconf flush up down save restore help version"
+	local commands="show showconf set setconf addconf syncconf flush up down save restore peer-config diagnose help version"
 
 	if ((cword == 1)); then
 		mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
@@ -42,6 +42,18 @@ _relayctl() {
 		;;
 	showconf | set | flush | down | save | restore)
 		((cword == 2)) && mapfile -t COMPREPLY < <(compgen -W "$(_relayctl_devices)" -- "$cur")
+		;;
+	peer-config | diagnose)
+		if ((cword == 2)); then
+			mapfile -t COMPREPLY < <(compgen -W "$(_relayctl_devices)" -- "$cur")
+		elif [[ $prev == --endpoint ]]; then
+			:
+		elif ((cword == 3)); then
+			mapfile -t COMPREPLY < <(compgen -W "$(relayctl show "${words[2]}" peers 2>/dev/null |
+				cut -f2)" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "--endpoint --json" -- "$cur")
+		fi
 		;;
 	setconf | addconf | syncconf)
 		if ((cword == 2)); then
