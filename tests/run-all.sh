@@ -12,7 +12,9 @@
 #     counted per target; a crash fails its target, its input in tests/out/fuzz/
 #  4. every VM test (tests/vm/t-*.sh, once per "# variants:" word if it has that
 #     line) on every installed Debian kernel, JOBS (default: the CPUs) at a time,
-#     logs in tests/out/KVER/
+#     logs in tests/out/KVER/; a test with a "# kernels: newest" line (the
+#     recipes: what they check is user space's setup on top of a relay the
+#     other tests cover on every kernel) runs on the last kernel of KVERS only
 #  4b. the extra kernels (scripts/kernels.sh: Debian 12's cloud-amd64 6.1 and
 #     unstable's newest, unpacked, not installed): the module built against their
 #     headers, then the core scenarios EXTRA_TESTS (default "t-relay t-relay-ipv6")
@@ -154,10 +156,17 @@ fi
 
 # The VM test runs: "t-name.sh" or "t-name.sh VARIANT".
 runs=()
+declare -A newest_only=()
 for t in tests/vm/t-*.sh; do
 	name=$(basename "$t")
 	selected "$name" || continue
 	variants=$(sed -n 's/^# variants: *//p' "$t" | awk 'NR == 1')
+	kernels=$(sed -n 's/^# kernels: *//p' "$t" | awk 'NR == 1 { print $1 }')
+	case ${kernels:-all} in
+	all) ;;
+	newest) newest_only[$name]=1 ;;
+	*) failure "$t: '# kernels: $kernels' is neither 'all' nor 'newest'"; continue ;;
+	esac
 	if [[ -n $variants ]]; then
 		for v in $variants; do runs+=("$name $v"); done
 	else
@@ -176,8 +185,10 @@ fi
 JOBS=${JOBS:-$(nproc)}
 ((JOBS >= 1)) || JOBS=1
 vm_jobs=()
+newest=$(awk '{ print $NF }' <<<"$KVERS")
 for kver in $KVERS; do
 	for r in "${runs[@]}"; do
+		[[ -n ${newest_only[${r%% *}]:-} && $kver != "$newest" ]] && continue
 		vm_jobs+=("$kver $r")
 	done
 done

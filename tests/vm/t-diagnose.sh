@@ -14,6 +14,7 @@
 # (wgr-json).
 #
 # module: debug
+# kernels: newest
 # timeout: 300
 
 . "$(dirname "$0")/../lib/common.sh"

@@ -17,6 +17,7 @@
 # the address moves: the backup sees the peers at the very endpoints the master
 # saw, which is why the shipped state is valid there.
 #
+# kernels: newest
 # timeout: 300
 
 . "$(dirname "$0")/../lib/common.sh"

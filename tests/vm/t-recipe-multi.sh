@@ -10,6 +10,7 @@
 # holds its own pair's sessions and nothing of the other's; then relay 1 dies
 # and only its pair is cut: the laptop and home2 go on (failure domains).
 #
+# kernels: newest
 # timeout: 240
 
 . "$(dirname "$0")/../lib/common.sh"
