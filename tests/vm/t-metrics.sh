@@ -139,9 +139,11 @@ for p in home laptop; do
 		between "${A[$key]-missing}" "$(json_peer_field "$p" "$c" "$json")" "${B[$key]-missing}" \
 			"$p's $c"
 	done
+	# The kernel derives it from jiffies at each read (now - age, in whole
+	# seconds: wgr_jiffies_to_unix()), so two reads may round a second apart.
 	key="wgrelay_peer_last_seen_timestamp_seconds{device=\"relay0\",peer=\"$p\"}"
-	between "${A[$key]-missing}" "$(json_peer_field "$p" last_seen "$json")" "${B[$key]-missing}" \
-		"$p's last_seen"
+	between $((${A[$key]-missing} - 1)) "$(json_peer_field "$p" last_seen "$json")" \
+		$((${B[$key]-missing} + 1)) "$p's last_seen (give or take the second it is rounded to)"
 done
 for s in "${sysfs[@]}"; do
 	key="wgrelay_${s% *}_total{device=\"relay0\"}"
