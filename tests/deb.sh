@@ -49,7 +49,9 @@ leftovers() {
 	ls -d /var/lib/dkms/wgrelay /usr/src/wgrelay-* /etc/wgrelay /var/lib/wgrelay \
 		/usr/sbin/relayctl /usr/share/man/man8/relayctl.8.gz \
 		/usr/share/bash-completion/completions/relayctl \
-		/{usr/,}lib/systemd/system/wgrelay{,-save}@.{service,timer} 2>/dev/null
+		/{usr/,}lib/systemd/system/wgrelay{,-save}@.{service,timer} \
+		/{usr/,}lib/systemd/system/wgrelay-metrics.{service,timer} \
+		/var/lib/prometheus/node-exporter/wgrelay.prom 2>/dev/null
 	find /lib/modules/*/ -name 'wgrelay.ko*' 2>/dev/null
 }
 
@@ -120,6 +122,9 @@ check "relayctl(8) is installed" test -n "$(man -w relayctl 2>/dev/null)"
 check "wgrelay@.service, wgrelay-save@.service and .timer are installed" \
 	test -f /lib/systemd/system/wgrelay@.service -a -f /lib/systemd/system/wgrelay-save@.service \
 	-a -f /lib/systemd/system/wgrelay-save@.timer
+check "wgrelay-metrics.service and .timer are installed, not enabled" \
+	test -f /lib/systemd/system/wgrelay-metrics.service -a -f /lib/systemd/system/wgrelay-metrics.timer \
+	-a ! -e /etc/systemd/system/timers.target.wants/wgrelay-metrics.timer
 check "/etc/wgrelay is root's alone (0700 root:root)" \
 	test "$(stat -c '%a %U:%G' /etc/wgrelay)" == "700 root:root"
 # The completion offers the commands (bash-completion's loader, as a login shell has it).

@@ -19,6 +19,8 @@
 #     unstable's newest, unpacked, not installed): the module built against their
 #     headers, then the core scenarios EXTRA_TESTS (default "t-relay t-relay-ipv6")
 #     on each, not the whole suite. EXTRA_KERNELS picks them ("" for none).
+#  4c. relayctl metrics' output through promtool (tests/promtool.sh: Debian's
+#     promtool, downloaded into build/, never installed), after t-metrics
 #  5. a DKMS build for each extra kernel (for every kernel if step 5b is skipped)
 #  5b. the Debian packages (tests/deb.sh): make deb and lintian, apt install both,
 #     DKMS built the module for every kernel with headers, that very module runs
@@ -33,7 +35,7 @@
 # TESTS="t-lifecycle t-wg-hub" (or arguments) runs only those VM tests (by name
 # prefix; "style", "fuzz", "extra", "dkms", "deb" and "harness" name steps 2b, 3b,
 # 4b, 5, 5b and 6); KVERS="..." picks the kernels; SKIP="deps style unit fuzz extra
-# dkms deb harness" skips those steps.
+# promtool dkms deb harness" skips those steps.
 
 set -uo pipefail
 
@@ -223,6 +225,17 @@ while ((next < ${#vm_jobs[@]} || ${#job_of[@]} > 0)); do
 	wait -n -p finished
 	vm_done "$finished"
 done
+
+# relayctl metrics' text through Prometheus's promtool too (tests/promtool.sh):
+# the unit test's synthetic relays and what t-metrics logged on each kernel.
+if ! skip promtool && selected t-metrics.sh; then
+	heading "metrics format: promtool check metrics"
+	# shellcheck disable=SC2086
+	tests/promtool.sh $KVERS | tee "$OUT/promtool.log"
+	pass promtool "$(grep -c '^PASS:' "$OUT/promtool.log")"
+	n_fail=$(grep -c '^FAIL:' "$OUT/promtool.log")
+	((n_fail == 0)) || failure "promtool: see tests/out/promtool.log" "$n_fail"
+fi
 
 if ! skip dkms && selected dkms; then
 	heading "DKMS build"

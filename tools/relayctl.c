@@ -33,6 +33,7 @@ static const struct {
 	{ "restore", restore_main, "Puts saved sessions and bindings (stale) back" },
 	{ "peer-config", peerconfig_main, "Prints the [Peer] sections of a peer's wg-quick config" },
 	{ "diagnose", diagnose_main, "Says why each peer is or is not connected to each partner" },
+	{ "metrics", metrics_main, "Prints counters in the Prometheus text format" },
 };
 
 void print_usage(FILE *f)
@@ -53,10 +54,11 @@ void print_usage(FILE *f)
 		"  %s save DEV [FILE] [--json] | restore DEV [FILE] [--json]\n"
 		"  %s peer-config DEV PEER --endpoint HOST:PORT [--json]\n"
 		"  %s diagnose DEV [PEER] [--json]\n"
+		"  %s metrics [DEV | all] [--output FILE]\n"
 		"  %s help | version\n\n"
 		"Commands:\n",
 		prog_name, prog_name, prog_name, prog_name, prog_name, prog_name, prog_name,
-		prog_name, prog_name, prog_name, prog_name, prog_name);
+		prog_name, prog_name, prog_name, prog_name, prog_name, prog_name);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].what);
 	fprintf(f, "\nWith no command, '%s' is '%s show'. See relayctl(8).\n", prog_name, prog_name);

@@ -35,6 +35,7 @@ void print_ago(uint64_t when);
 struct wgr_device;
 struct wgr_session;
 void json_session(const struct wgr_device *dev, const struct wgr_session *s);
+int metrics_main(int argc, char *argv[]);
 
 struct relay_state;
 

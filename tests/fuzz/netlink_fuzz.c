@@ -119,7 +119,7 @@ static const char *ws(const char *p)
 	return p;
 }
 
-static const char *json_string(const char *p)
+static const char *json_skip_string(const char *p)
 {
 	int i;
 
@@ -183,7 +183,7 @@ static const char *json_members(const char *p, char close, int depth)
 		return p + 1;
 	for (;;) {
 		if (close == '}') {
-			p = json_string(ws(p));
+			p = json_skip_string(ws(p));
 			if (!p)
 				return NULL;
 			p = ws(p);
@@ -212,7 +212,7 @@ static const char *json_value(const char *p, int depth)
 	case '[':
 		return json_members(p, ']', depth);
 	case '"':
-		return json_string(p);
+		return json_skip_string(p);
 	case 't':
 		return strncmp(p, "true", 4) ? NULL : p + 4;
 	case 'f':

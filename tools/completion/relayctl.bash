@@ -22,7 +22,7 @@ _relayctl_configs() {
 _relayctl() {
 	local cur prev words cword cmd
 	_init_completion || return
-	local commands="show showconf set setconf addconf syncconf flush up down save restore peer-config diagnose help version"
+	local commands="show showconf set setconf addconf syncconf flush up down save restore peer-config diagnose metrics help version"
 
 	if ((cword == 1)); then
 		mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
@@ -38,6 +38,15 @@ _relayctl() {
 			mapfile -t COMPREPLY < <(compgen -W "all $(_relayctl_devices)" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "peers sessions stats --json" -- "$cur")
+		fi
+		;;
+	metrics)
+		if [[ $prev == --output ]]; then
+			_filedir prom
+		elif ((cword == 2)); then
+			mapfile -t COMPREPLY < <(compgen -W "all $(_relayctl_devices) --output" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "--output" -- "$cur")
 		fi
 		;;
 	showconf | set | flush | down | save | restore)
