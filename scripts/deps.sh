@@ -20,6 +20,8 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio xz-utils
 	iproute2 iputils-ping nftables conntrack socat tcpdump iperf3
 	wireguard-tools wireguard-go
+	# The recipes' tests (docs/recipes): a reverse proxy and a client.
+	nginx curl
 	# The Debian packages (make deb, tests/deb.sh) and their check.
 	debhelper dh-dkms dpkg-dev fakeroot lintian bash-completion man-db
 	# The extra lab kernels (scripts/kernels.sh): unstable's kbuild programs run
