@@ -92,7 +92,9 @@ assert_match "via 10\.0\.0\.1 dev eth0" "$(n laptop ip route get "$VPS4" mark "$
 	"the route of the laptop's WireGuard datagrams to the relay"
 
 step "the pair connects through the relay"
+start=$SECONDS
 wait_for 40 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
+log "the laptop reached home $((SECONDS - start)) s after wg-quick up"
 ping_ok laptop "${WG_ADDR[home]}" 3
 show_relay
 assert_eq "$RELAY_EP" "$(wg_endpoint laptop home)" "the laptop's endpoint for home"

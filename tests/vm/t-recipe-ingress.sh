@@ -125,7 +125,9 @@ bg home busybox httpd -f -p "${WG_ADDR[home]}:80" -h "$TMP/www"
 wait_for 10 listening home tcp 80
 
 step "the vps reaches home through the relay"
+start=$SECONDS
 wait_for 40 n vps ping -c 1 -W 1 "${WG_ADDR[home]}"
+log "the vps reached home $((SECONDS - start)) s after wg-quick up"
 ping_ok vps "${WG_ADDR[home]}" 3
 show_relay
 assert_eq "127.0.0.1:$RELAY_PORT" "$(n vps wg show wg0 endpoints | awk '{ print $2 }')" \
