@@ -22,6 +22,8 @@ PACKAGES=(
 	wireguard-tools wireguard-go
 	# The high-availability recipe's floating address (tests/vm/t-recipe-ha.sh).
 	keepalived
+	# The ingress recipe's tests (docs/recipes): a reverse proxy and a client.
+	nginx curl
 	# The Debian packages (make deb, tests/deb.sh) and their check.
 	debhelper dh-dkms dpkg-dev fakeroot lintian bash-completion man-db
 	# The extra lab kernels (scripts/kernels.sh): unstable's kbuild programs run
@@ -48,5 +50,15 @@ fi
 
 echo "deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# nginx and keepalived are here for their binaries, which the lab copies into
+# its guests: their services must not start on this machine (nginx would take
+# port 80). A policy-rc.d of our own says so while apt runs, unless the
+# machine has one already.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+	printf '#!/bin/sh\n# scripts/deps.sh: no service starts while it installs\nexit 101\n' \
+		>/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -40,7 +40,8 @@ BINARIES=(
 	/usr/bin/bash /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/sbin/bridge
 	/usr/sbin/nft /usr/sbin/conntrack /usr/bin/wg /usr/bin/wireguard-go
 	/usr/bin/iperf3 /usr/bin/socat /usr/bin/ping /usr/bin/tcpdump /usr/bin/kmod
-	/usr/sbin/keepalived
+	/usr/sbin/keepalived # docs/recipes/high-availability.md (t-recipe-ha)
+	/usr/bin/wg-quick /usr/sbin/nginx /usr/bin/curl # docs/recipes (t-recipe-*)
 )
 # relayctl's libraries, so that only relayctl itself has to go in the overlay.
 LIBRARIES=(libnl-3.so.200 libnl-genl-3.so.200 libnl-route-3.so.200)
@@ -48,6 +49,7 @@ MODULES=(
 	veth bridge tun dummy wireguard udp_tunnel ip6_udp_tunnel
 	nf_tables nft_chain_nat nft_nat nft_masq nft_ct nf_conntrack_netlink
 	nft_reject_inet nft_limit sch_netem virtio_rng
+	nft_fib_ipv4 # wg-quick's rules for AllowedIPs = 0.0.0.0/0 (t-recipe-exit)
 )
 read -ra extra <<<"${EXTRA_MODULES:-}"
 MODULES+=("${extra[@]}")
