@@ -31,6 +31,7 @@ static const struct {
 	{ "down", down_main, "Saves a device's learned state, then deletes the device" },
 	{ "save", save_main, "Saves learned sessions and bindings to a state file" },
 	{ "restore", restore_main, "Puts saved sessions and bindings (stale) back" },
+	{ "monitor", monitor_main, "Prints bindings, sessions and refusals as they happen" },
 };
 
 void print_usage(FILE *f)
@@ -49,10 +50,11 @@ void print_usage(FILE *f)
 		"  %s up {DEV | FILE}\n"
 		"  %s down DEV\n"
 		"  %s save DEV [FILE] [--json] | restore DEV [FILE] [--json]\n"
+		"  %s monitor [DEV] [--json]\n"
 		"  %s help | version\n\n"
 		"Commands:\n",
 		prog_name, prog_name, prog_name, prog_name, prog_name, prog_name, prog_name,
-		prog_name, prog_name, prog_name);
+		prog_name, prog_name, prog_name, prog_name);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
 	fprintf(f, "\nWith no command, '%s' is '%s show'. See relayctl(8).\n", prog_name, prog_name);

@@ -21,6 +21,7 @@ int up_main(int argc, char *argv[]);
 int down_main(int argc, char *argv[]);
 int save_main(int argc, char *argv[]);
 int restore_main(int argc, char *argv[]);
+int monitor_main(int argc, char *argv[]);
 
 struct relay_state;
 
