@@ -36,6 +36,7 @@
 #include <linux/rhashtable.h>
 
 #include "bind.h"
+#include "events.h"
 #include "device.h"
 
 #define WGR_BINDING_STALE	(WGRELAY_BINDING_STALE * HZ)
@@ -340,6 +341,7 @@ static bool follow(struct wgr_device *wgr, struct wgr_peer *peer, bool confirmat
 	/* Else live again as soon as the peer's data comes from there (wgr_bind_seen()). */
 	WRITE_ONCE(peer->last_rx, at);
 	wgr_stat_inc(wgr, WGRELAY_STAT_BINDINGS_FOLLOWED);
+	wgr_event(wgr, WGRELAY_EVENT_REBOUND, peer, NULL, &to);
 	return true;
 }
 
@@ -392,11 +394,16 @@ void wgr_bind_tentative(struct wgr_device *wgr, struct wgr_peer *peer,
 	spin_unlock_bh(&wgr->bindings.lock);
 }
 
-/* A binding that stays where it is although proof of another endpoint came. */
-static void kept(struct wgr_device *wgr, struct wgr_peer *peer)
+/*
+ * A binding that stays where it is although proof of @ep came: an alternate
+ * when the binding will go there once stale, else a conflict (trust model v2).
+ */
+static void kept(struct wgr_device *wgr, struct wgr_peer *peer, const struct wgr_endpoint *ep,
+		 enum wgrelay_event_type type)
 {
 	peer->bindings_kept++;
 	wgr_stat_inc(wgr, WGRELAY_STAT_BINDINGS_KEPT);
+	wgr_event(wgr, type, peer, NULL, ep);
 }
 
 /**
@@ -413,18 +420,20 @@ static void kept(struct wgr_device *wgr, struct wgr_peer *peer)
 void wgr_bind_confirmed(struct wgr_device *wgr, struct wgr_peer *peer,
 			const struct wgr_endpoint *ep)
 {
+	bool moved;
+
 	spin_lock_bh(&wgr->bindings.lock);
 	/* This confirmation is newer than any the binding remembers. */
 	if (follow(wgr, peer, false)) {
 		/* The roam is the newer word on where the peer is. */
 		if (!wgr_endpoint_eq(&peer->bind_ep, ep))
-			kept(wgr, peer);
+			kept(wgr, peer, ep, WGRELAY_EVENT_CONFLICT);
 		goto out;
 	}
 	switch (wgr_bind_status(peer)) {
 	case WGRELAY_BINDING_STATUS_STATIC:
 		if (!wgr_endpoint_eq(&peer->static_ep, ep))
-			kept(wgr, peer);
+			kept(wgr, peer, ep, WGRELAY_EVENT_CONFLICT);
 		break;
 	case WGRELAY_BINDING_STATUS_LIVE:
 		if (wgr_endpoint_eq(&peer->bind_ep, ep)) {
@@ -432,15 +441,19 @@ void wgr_bind_confirmed(struct wgr_device *wgr, struct wgr_peer *peer,
 			memset(&peer->confirm_ep, 0, sizeof(peer->confirm_ep));
 			break;
 		}
-		kept(wgr, peer);
+		kept(wgr, peer, ep, WGRELAY_EVENT_ALTERNATE);
 		peer->confirm_ep = *ep;
 		peer->confirm_at = jiffies;
 		if (peer->confirm_at == READ_ONCE(peer->last_rx))
 			peer->confirm_at++;
 		break;
 	default:
+		/* A stale binding elsewhere moves; one here only comes back to life. */
+		moved = peer->bind_state == WGRELAY_BINDING_CONFIRMED &&
+			!wgr_endpoint_eq(&peer->bind_ep, ep);
 		set_binding(peer, ep, WGRELAY_BINDING_CONFIRMED);
 		WRITE_ONCE(peer->last_rx, jiffies);
+		wgr_event(wgr, moved ? WGRELAY_EVENT_REBOUND : WGRELAY_EVENT_BOUND, peer, NULL, ep);
 		break;
 	}
 out:
@@ -485,7 +498,7 @@ void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
 		set_roam(peer, to);
 		/* A live binding stays until it goes stale (follow()). */
 		if (wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_LIVE)
-			kept(wgr, peer);
+			kept(wgr, peer, to, WGRELAY_EVENT_ALTERNATE);
 		else
 			follow(wgr, peer, true);
 	}
@@ -829,6 +842,22 @@ void wgr_bindings_flush(struct wgr_device *wgr)
 	spin_unlock_bh(&wgr->bindings.lock);
 }
 
+/*
+ * Going stale is a matter of time, not of a datagram: the sweep tells it, once
+ * for each stretch of silence (@stale_rx remembers which last datagram it was
+ * told after), so up to a sweep's interval late.
+ */
+static void stale_news(struct wgr_device *wgr, struct wgr_peer *peer)
+{
+	unsigned long last = READ_ONCE(peer->last_rx);
+
+	lockdep_assert_held(&wgr->bindings.lock);
+	if (peer->stale_rx == last || wgr_bind_status(peer) != WGRELAY_BINDING_STATUS_STALE)
+		return;
+	peer->stale_rx = last;
+	wgr_event(wgr, WGRELAY_EVENT_STALE, peer, NULL, &peer->bind_ep);
+}
+
 /**
  * wgr_bindings_gc - move stale bindings after their peers' roams, forget old ones
  * @wgr: the relay
@@ -856,8 +885,11 @@ void wgr_bindings_gc(struct wgr_device *wgr)
 		    time_after(READ_ONCE(peer->last_rx), seen))
 			seen = READ_ONCE(peer->last_rx);
 		if (time_after(jiffies, seen + binding_timeout)) {
+			wgr_event(wgr, WGRELAY_EVENT_UNBOUND, peer, NULL, &peer->bind_ep);
 			set_binding(peer, NULL, WGRELAY_BINDING_NONE);
 			wgr_stat_inc(wgr, WGRELAY_STAT_BINDINGS_EXPIRED);
+		} else {
+			stale_news(wgr, peer);
 		}
 	}
 	rcu_read_unlock();

@@ -156,6 +156,8 @@ static void wgr_destruct(struct net_device *dev)
 	wgr_handshakes_destroy(&wgr->handshakes);
 	wgr_sources_destroy(&wgr->sources);
 	wgr_bindings_destroy(&wgr->bindings);
+	/* Last: the state's teardown above may still report (and so queue) events. */
+	wgr_events_destroy(&wgr->events);
 	free_percpu(wgr->stats);
 	mutex_destroy(&wgr->lock);
 }
@@ -222,10 +224,13 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 	ret = wgr_state_init(&wgr->state);
 	if (ret)
 		goto err_scans;
+	ret = wgr_events_init(&wgr->events);
+	if (ret)
+		goto err_state;
 
 	ret = register_netdevice(dev);
 	if (ret)
-		goto err_state;
+		goto err_events;
 	list_add_rcu(&wgr->list, &wn->devices);
 	/*
 	 * Set only now, so that register_netdevice() failing does not run it and
@@ -234,6 +239,8 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 	dev->priv_destructor = wgr_destruct;
 	return 0;
 
+err_events:
+	wgr_events_destroy(&wgr->events);
 err_state:
 	wgr_state_destroy(&wgr->state);
 err_scans:

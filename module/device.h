@@ -11,6 +11,7 @@
 
 #include "bind.h"
 #include "cookie.h"
+#include "events.h"
 #include "handshake.h"
 #include "peer.h"
 #include "ratelimit.h"
@@ -53,6 +54,7 @@ struct wgr_config {
  * @ratelimit: token buckets and the mac1 scan budget (ratelimit.c)
  * @cookies: the secrets of the relay's own cookie replies (cookie.c)
  * @scans: handshakes waiting for a scan of every peer's mac1 (scan.c)
+ * @events: what changed, not yet told to the events group's listeners (events.c)
  * @stats: per-CPU counters indexed by enum wgrelay_stat
  * @gc_work: periodic expiry of learned state
  * @list: entry in the per-namespace list of relays (procfs)
@@ -72,6 +74,7 @@ struct wgr_device {
 	struct wgr_ratelimit ratelimit;
 	struct wgr_cookies cookies;
 	struct wgr_scans scans;
+	struct wgr_events events;
 	struct wgr_pcpu_stats __percpu *stats;
 	struct delayed_work gc_work;
 	struct list_head list;

@@ -1543,9 +1543,26 @@ static const struct genl_ops wgr_genl_ops[] = {
 	},
 };
 
+enum {
+	WGR_MCGRP_EVENTS,
+};
+
+/*
+ * Events carry peers' addresses, as the reads do: only CAP_NET_ADMIN in the
+ * namespace the listener's socket (and so the device) lives in may join.
+ */
+static const struct genl_multicast_group wgr_genl_mcgrps[] = {
+	[WGR_MCGRP_EVENTS] = {
+		.name = WGRELAY_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
 static struct genl_family wgr_genl_family __ro_after_init = {
 	.ops = wgr_genl_ops,
 	.n_ops = ARRAY_SIZE(wgr_genl_ops),
+	.mcgrps = wgr_genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(wgr_genl_mcgrps),
 	.name = WGRELAY_GENL_NAME,
 	.version = WGRELAY_GENL_VERSION,
 	.module = THIS_MODULE,
@@ -1571,4 +1588,42 @@ int wgr_genl_init(void)
 void wgr_genl_uninit(void)
 {
 	genl_unregister_family(&wgr_genl_family);
+}
+
+/**
+ * wgr_genl_events_listened - does anyone in @net listen to the events group?
+ * @net: the relay device's namespace
+ *
+ * Context: any but hard IRQ (reads the group's listener bitmap under RCU).
+ * Return: true if a socket in @net has joined WGRELAY_MCGRP_EVENTS.
+ */
+bool wgr_genl_events_listened(struct net *net)
+{
+	return genl_has_listeners(&wgr_genl_family, net, WGR_MCGRP_EVENTS);
+}
+
+/**
+ * wgr_genl_event_put - start a WGRELAY_CMD_EVENT message
+ * @skb: the message's buffer
+ *
+ * Return: the generic netlink header to end with genlmsg_end(), or NULL if
+ * @skb has no room.
+ */
+void *wgr_genl_event_put(struct sk_buff *skb)
+{
+	return genlmsg_put(skb, 0, 0, &wgr_genl_family, 0, WGRELAY_CMD_EVENT);
+}
+
+/**
+ * wgr_genl_event_send - send an event message to the group in @net
+ * @net: the relay device's namespace
+ * @skb: the message (wgr_genl_event_put()); consumed
+ *
+ * Context: process.
+ * Return: 0, -ESRCH if nobody listens any more, or another negative errno.
+ */
+int wgr_genl_event_send(struct net *net, struct sk_buff *skb)
+{
+	return genlmsg_multicast_netns(&wgr_genl_family, net, skb, 0, WGR_MCGRP_EVENTS,
+				       GFP_KERNEL);
 }

@@ -104,6 +104,8 @@ struct wgr_ep_entry {
  * @bind_time: jiffies when @bind_ep was set (wgr_bindings.lock)
  * @last_rx: jiffies of the last data from it at its binding: the binding is live
  *           while this is recent (lockless, WRITE_ONCE; see bind.c)
+ * @stale_rx: the @last_rx after which its going stale was last told to the
+ *            events group (wgr_bindings.lock; events.c)
  * @roam_ep: where its newest authenticated roam out of its binding went: where a
  *           stale binding follows (wgr_bindings.lock)
  * @roam_at: jiffies of that roam
@@ -146,6 +148,7 @@ struct wgr_peer {
 	u8 bind_state;
 	unsigned long bind_time;
 	unsigned long last_rx;
+	unsigned long stale_rx;
 	struct wgr_endpoint roam_ep;
 	unsigned long roam_at;
 	struct wgr_endpoint confirm_ep;

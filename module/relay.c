@@ -318,10 +318,13 @@ static void scan_later(struct wgr_device *wgr, struct sk_buff *skb, const struct
 }
 
 /* Count why no receiver was found: over the scan budget, or nobody's mac1. */
-static void count_no_receiver(struct wgr_device *wgr, struct wgr_peer *peer)
+static void count_no_receiver(struct wgr_device *wgr, struct wgr_peer *peer,
+			      const struct wgr_endpoint *src)
 {
 	wgr_stat_inc(wgr, IS_ERR(peer) ? WGRELAY_STAT_HS_RATELIMITED
 				       : WGRELAY_STAT_HS_UNKNOWN_TARGET);
+	wgr_event_refused(wgr, IS_ERR(peer) ? WGRELAY_REFUSED_SCAN_BUDGET
+					    : WGRELAY_REFUSED_UNKNOWN_PEER, NULL, NULL, src);
 }
 
 /* Would this go to the relay's own socket? Only a misconfigured static endpoint can. */
@@ -464,6 +467,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		send_cookie(wgr, skb->data, rx, target);
 	if (!n) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);
+		wgr_event_refused(wgr, WGRELAY_REFUSED_NO_ROUTE, NULL, target, src);
 		goto free_drop;
 	}
 	if (!wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data),
@@ -471,6 +475,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 				  bound)) {
 		/* Nobody could answer it: do not send it. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
+		wgr_event_refused(wgr, WGRELAY_REFUSED_COLLISION, NULL, target, src);
 		goto free_drop;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
@@ -516,6 +521,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 
 	if (!wgr_ratelimit_initiation(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
+		wgr_event_refused(wgr, WGRELAY_REFUSED_RATELIMIT, NULL, NULL, src);
 		goto drop;
 	}
 	/* The peers found stay valid under RCU: a peer is freed after a grace period. */
@@ -530,6 +536,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 		  (target && wgr_pair_route(wgr, src, target, &ep));
 	if (!vouched && !wgr_ratelimit_address(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
+		wgr_event_refused(wgr, WGRELAY_REFUSED_CEILING, NULL, target, src);
 		goto unlock_drop;
 	}
 	if (!target && !scan_inline(wgr)) {
@@ -542,7 +549,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	if (!target)
 		target = find_receiver(wgr, skb->data, WGR_INITIATION_MAC1_OFF);
 	if (IS_ERR_OR_NULL(target)) {
-		count_no_receiver(wgr, target);
+		count_no_receiver(wgr, target, src);
 		goto unlock_drop;
 	}
 	initiation_to(wgr, skb, rx, target, talks_from(at));
@@ -584,6 +591,8 @@ static void response_from(struct wgr_device *wgr, struct sk_buff *skb, const str
 
 	if (!wgr_peers_may_talk(initiator, hs->target)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_DENIED);
+		wgr_event_refused(wgr, WGRELAY_REFUSED_ALLOWED_PEERS, initiator, hs->target,
+				  &hs->initiator);
 		goto drop;
 	}
 	ret = wgr_pair_create(wgr, hs, wgr_response_receiver(skb->data), initiator,
@@ -593,6 +602,10 @@ static void response_from(struct wgr_device *wgr, struct sk_buff *skb, const str
 				  ret == -ENOSPC ? WGRELAY_STAT_SESSIONS_FULL :
 				  ret == -ENOENT ? WGRELAY_STAT_HS_UNSOLICITED :
 						   WGRELAY_STAT_TX_ERRORS);
+		if (ret == -EEXIST || ret == -ENOSPC)
+			wgr_event_refused(wgr, ret == -EEXIST ? WGRELAY_REFUSED_COLLISION
+							      : WGRELAY_REFUSED_FULL,
+					  initiator, hs->target, &hs->initiator);
 		goto drop;
 	}
 	wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_CREATED, 2);
@@ -634,7 +647,7 @@ static void relay_response(struct wgr_device *wgr, struct sk_buff *skb,
 	if (!initiator)
 		initiator = find_receiver(wgr, skb->data, WGR_RESPONSE_MAC1_OFF);
 	if (IS_ERR_OR_NULL(initiator)) {
-		count_no_receiver(wgr, initiator);
+		count_no_receiver(wgr, initiator, &rx->src);
 		goto unlock_drop;
 	}
 	response_from(wgr, skb, rx, &hs, initiator);
@@ -665,7 +678,7 @@ static bool scan_one(struct wgr_device *wgr, struct sk_buff *skb, const struct w
 		return false;
 	}
 	if (!peer) {
-		count_no_receiver(wgr, peer);
+		count_no_receiver(wgr, peer, &rx->src);
 		rcu_read_unlock();
 		kfree_skb(skb);
 		return true;

@@ -778,6 +778,7 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 	wgr_source_confirmed(&wgr->sources, &ini_ep, ini->owner, &resp_ep, resp->owner,
 			     (READ_ONCE(wgr->cfg.session_timeout) + WGR_SOURCE_SLACK) * HZ);
 	wgr_stat_inc(wgr, WGRELAY_STAT_CONFIRMS);
+	wgr_event(wgr, WGRELAY_EVENT_CONFIRMED, ini->owner, resp->owner, &ini_ep);
 }
 
 /**
@@ -948,6 +949,8 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	if (pair->confirmed)
 		wgr_bind_roamed(wgr, sender->owner, &from, ep, held ? &cur : NULL);
 	wgr_stat_inc(wgr, WGRELAY_STAT_ROAMS);
+	/* The caller holds RCU: the peers are freed only after a grace period. */
+	wgr_event(wgr, WGRELAY_EVENT_ROAMED, sender->owner, h->owner, ep);
 	return true;
 }
 
@@ -1030,6 +1033,15 @@ unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
 	return found;
 }
 
+/* Under the state lock, which keeps the pair and its peers. */
+static void expired(struct wgr_device *wgr, struct wgr_pair *pair)
+{
+	struct wgr_endpoint ep;
+
+	half_ep_unpack(&ep, &pair->half[0].ep);
+	wgr_event(wgr, WGRELAY_EVENT_EXPIRED, pair->half[0].owner, pair->half[1].owner, &ep);
+}
+
 /* Pairs the sweep looks at per hold of the state lock (BH off on that CPU). */
 #define WGR_GC_BATCH 1024
 
@@ -1061,6 +1073,9 @@ static u64 gc_sessions(struct wgr_device *wgr, bool timed)
 
 			state->gc_next = pair->list.next;
 			if (time_after(jiffies, READ_ONCE(pair->last_seen) + timeout)) {
+				/* Unconfirmed ones are handshakes that failed: refusals tell why. */
+				if (pair->confirmed)
+					expired(wgr, pair);
 				pair_remove(wgr, pair);
 				wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_EXPIRED, 2);
 			}

@@ -65,6 +65,8 @@ static const char *const stat_help[] = {
 		"Sessions a full table (or a full source prefix) gave up for a new one.",
 	[WGRELAY_STAT_ROAMS_CONTESTED] =
 		"Roams that did not move a peer's roam: it still talks there with another partner.",
+	[WGRELAY_STAT_EVENTS_LOST] =
+		"Events that did not fit the event queue of a slow listener (relayctl monitor).",
 };
 _Static_assert(ARRAY_SIZE(stat_help) == __WGRELAY_STAT_MAX,
 	       "every device counter needs its help text in stat_help[]");

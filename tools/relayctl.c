@@ -34,6 +34,7 @@ static const struct {
 	{ "peer-config", peerconfig_main, "Prints the [Peer] sections of a peer's wg-quick config" },
 	{ "diagnose", diagnose_main, "Says why each peer is or is not connected to each partner" },
 	{ "metrics", metrics_main, "Prints counters in the Prometheus text format" },
+	{ "monitor", monitor_main, "Prints bindings, sessions and refusals as they happen" },
 };
 
 void print_usage(FILE *f)
@@ -55,10 +56,11 @@ void print_usage(FILE *f)
 		"  %s peer-config DEV PEER --endpoint HOST:PORT [--json]\n"
 		"  %s diagnose DEV [PEER] [--json]\n"
 		"  %s metrics [DEV | all] [--output FILE]\n"
+		"  %s monitor [DEV] [--json]\n"
 		"  %s help | version\n\n"
 		"Commands:\n",
 		prog_name, prog_name, prog_name, prog_name, prog_name, prog_name, prog_name,
-		prog_name, prog_name, prog_name, prog_name, prog_name, prog_name);
+		prog_name, prog_name, prog_name, prog_name, prog_name, prog_name, prog_name);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].what);
 	fprintf(f, "\nWith no command, '%s' is '%s show'. See relayctl(8).\n", prog_name, prog_name);

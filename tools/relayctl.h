@@ -36,6 +36,7 @@ struct wgr_device;
 struct wgr_session;
 void json_session(const struct wgr_device *dev, const struct wgr_session *s);
 int metrics_main(int argc, char *argv[]);
+int monitor_main(int argc, char *argv[]);
 
 struct relay_state;
 

@@ -22,7 +22,7 @@ _relayctl_configs() {
 _relayctl() {
 	local cur prev words cword cmd
 	_init_completion || return
-	local commands="show showconf set setconf addconf syncconf flush up down save restore peer-config diagnose metrics help version"
+	local commands="show showconf set setconf addconf syncconf flush up down save restore peer-config diagnose metrics monitor help version"
 
 	if ((cword == 1)); then
 		mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
@@ -48,6 +48,9 @@ _relayctl() {
 		else
 			mapfile -t COMPREPLY < <(compgen -W "--output" -- "$cur")
 		fi
+		;;
+	monitor)
+		mapfile -t COMPREPLY < <(compgen -W "--json $(_relayctl_devices)" -- "$cur")
 		;;
 	showconf | set | flush | down | save | restore)
 		((cword == 2)) && mapfile -t COMPREPLY < <(compgen -W "$(_relayctl_devices)" -- "$cur")

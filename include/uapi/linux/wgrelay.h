@@ -52,6 +52,16 @@
  *   Reply:   WGRELAY_A_RESTORED (nested, WGRELAY_RESTORED_A_*): what was
  *            restored and what was skipped, and why.
  *
+ * WGRELAY_CMD_EVENT (multicast group WGRELAY_MCGRP_EVENTS)
+ *   Not a request: what changed on a relay, sent to the group in the device's
+ *   namespace, which only CAP_NET_ADMIN in that namespace may join. Each message
+ *   carries WGRELAY_A_IFINDEX, WGRELAY_A_IFNAME and one WGRELAY_A_EVENT (nested,
+ *   WGRELAY_EVENT_A_*). Events are coalesced and sent in batches a few times a
+ *   second at most: the same event (type, reason, peers, endpoint) again before
+ *   its batch went is counted in WGRELAY_EVENT_A_COUNT. What does not fit the
+ *   relay's queue is lost, counted in the events_lost counter and announced
+ *   by a WGRELAY_EVENT_LOST event whose COUNT says how many.
+ *
  * Every command needs CAP_NET_ADMIN in the device's network namespace: even the
  * reads return peers' addresses. Errors carry an extended ACK message.
  * A new device has the WGRELAY_DEFAULT_* settings, with roaming on.
@@ -92,6 +102,7 @@ enum wgrelay_cmd {
 	WGRELAY_CMD_GET_SESSIONS,
 	WGRELAY_CMD_FLUSH,
 	WGRELAY_CMD_RESTORE,
+	WGRELAY_CMD_EVENT,		/* multicast only, on WGRELAY_MCGRP_EVENTS */
 	__WGRELAY_CMD_MAX
 };
 #define WGRELAY_CMD_MAX (__WGRELAY_CMD_MAX - 1)
@@ -127,6 +138,7 @@ enum wgrelay_device_attr {
 	WGRELAY_A_NUM_SESSIONS,		/* u32, read only */
 	WGRELAY_A_PAIRS,		/* nest of nests (WGRELAY_PAIR_A_*), RESTORE only */
 	WGRELAY_A_RESTORED,		/* nest (WGRELAY_RESTORED_A_*), RESTORE's reply */
+	WGRELAY_A_EVENT,		/* nest (WGRELAY_EVENT_A_*), in WGRELAY_CMD_EVENT */
 	__WGRELAY_A_LAST
 };
 #define WGRELAY_A_MAX (__WGRELAY_A_LAST - 1)
@@ -245,6 +257,60 @@ enum wgrelay_restored_attr {
 };
 #define WGRELAY_RESTORED_A_MAX (__WGRELAY_RESTORED_A_LAST - 1)
 
+#define WGRELAY_MCGRP_EVENTS		"events"
+
+enum wgrelay_event_type {
+	WGRELAY_EVENT_LOST,		/* COUNT events did not fit the queue */
+	WGRELAY_EVENT_BOUND,		/* PEER's binding is ENDPOINT (it had none, or
+					 * was there and went stale) */
+	WGRELAY_EVENT_REBOUND,		/* PEER's binding moved to ENDPOINT */
+	WGRELAY_EVENT_STALE,		/* PEER's binding at ENDPOINT went stale */
+	WGRELAY_EVENT_UNBOUND,		/* PEER's binding at ENDPOINT expired */
+	WGRELAY_EVENT_ALTERNATE,	/* PEER, live elsewhere, was confirmed or
+					 * roamed at ENDPOINT: its binding goes
+					 * there once stale */
+	WGRELAY_EVENT_CONFLICT,		/* a confirmation or roam of PEER at ENDPOINT
+					 * that its static or newer binding keeps
+					 * out (trust model v2) */
+	WGRELAY_EVENT_CONFIRMED,	/* a session of PEER (the initiator, at
+					 * ENDPOINT) and PARTNER confirmed */
+	WGRELAY_EVENT_ROAMED,		/* PEER moved to ENDPOINT in its session
+					 * with PARTNER */
+	WGRELAY_EVENT_EXPIRED,		/* the session of PEER (at ENDPOINT) and
+					 * PARTNER expired */
+	WGRELAY_EVENT_REFUSED,		/* a handshake from ENDPOINT refused for
+					 * REASON; PEER (the initiator) and PARTNER
+					 * (the target) where known */
+	__WGRELAY_EVENT_MAX
+};
+
+enum wgrelay_refusal {
+	WGRELAY_REFUSED_NONE,
+	WGRELAY_REFUSED_ALLOWED_PEERS,	/* the pair is not allowed by AllowedPeers */
+	WGRELAY_REFUSED_RATELIMIT,	/* over its source's initiation rate */
+	WGRELAY_REFUSED_CEILING,	/* over its address's ceiling */
+	WGRELAY_REFUSED_SCAN_BUDGET,	/* over the mac1 scan budget */
+	WGRELAY_REFUSED_UNKNOWN_PEER,	/* mac1 names no provisioned peer */
+	WGRELAY_REFUSED_NO_ROUTE,	/* the target has no endpoint: offline */
+	WGRELAY_REFUSED_FULL,		/* max-sessions (or its prefix's share) reached */
+	WGRELAY_REFUSED_COLLISION,	/* a receiver index already in use */
+	__WGRELAY_REFUSED_MAX
+};
+
+enum wgrelay_event_attr {
+	WGRELAY_EVENT_A_UNSPEC,
+	WGRELAY_EVENT_A_TYPE,		/* u32, enum wgrelay_event_type */
+	WGRELAY_EVENT_A_REASON,		/* u32, enum wgrelay_refusal (REFUSED only) */
+	WGRELAY_EVENT_A_PEER,		/* binary public key, if any */
+	WGRELAY_EVENT_A_PARTNER,	/* binary public key, if any */
+	WGRELAY_EVENT_A_ENDPOINT,	/* sockaddr_in/sockaddr_in6, if any */
+	WGRELAY_EVENT_A_COUNT,		/* u32: how many times it happened, coalesced */
+	WGRELAY_EVENT_A_TIME,		/* u64 Unix seconds of the first of them */
+	WGRELAY_EVENT_A_PAD,
+	__WGRELAY_EVENT_A_LAST
+};
+#define WGRELAY_EVENT_A_MAX (__WGRELAY_EVENT_A_LAST - 1)
+
 /*
  * Device counters: the one list, for the uapi, sysfs (module/sysfs.c), the drop
  * total of `ip -s link` (module/device.c) and relayctl. Each entry is
@@ -320,7 +386,9 @@ enum wgrelay_restored_attr {
 	WGRELAY_STAT(SESSIONS_EVICTED, sessions_evicted, 0)			\
 	/* roams out of a peer's binding or roam that did not move its roam:	\
 	 * the peer still talks there with another partner (pass 8, I4) */	\
-	WGRELAY_STAT(ROAMS_CONTESTED, roams_contested, 0)
+	WGRELAY_STAT(ROAMS_CONTESTED, roams_contested, 0)			\
+	/* events that did not fit the queue of WGRELAY_MCGRP_EVENTS */	\
+	WGRELAY_STAT(EVENTS_LOST, events_lost, 0)
 
 #define WGRELAY_STAT_ENUM_(name, lower, drop) WGRELAY_STAT_##name,
 enum wgrelay_stat {
