@@ -202,6 +202,8 @@ static void set_roam(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 	lockdep_assert_held(&b->lock);
 	unhash(b, e);
 	write_ep(peer, &peer->roam_ep, ep);
+	/* The vote is over, whichever way. */
+	write_ep(peer, &peer->roam_pending, NULL);
 	if (!ep)
 		return;
 	peer->roam_at = jiffies;
@@ -228,6 +230,28 @@ static void set_binding(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8
 	rehash(b, e);
 	set_roam(peer, NULL);
 	memset(&peer->confirm_ep, 0, sizeof(peer->confirm_ep));
+}
+
+/*
+ * Where a peer's roams are measured from: its roam out of its binding while the
+ * roam is younger than a session (after that, the binding: a roam an insider
+ * once won in its own session and keeps alive does not hold the peer's later
+ * roams; pass 8 review), else its binding.
+ */
+static const struct wgr_endpoint *roam_base_ep(const struct wgr_peer *peer)
+{
+	if (wgr_endpoint_set(&peer->roam_ep) &&
+	    !time_after(jiffies, READ_ONCE(peer->roam_at) +
+				 READ_ONCE(peer->wgr->cfg.session_timeout) * HZ))
+		return &peer->roam_ep;
+	return &peer->bind_ep;
+}
+
+/* A contested roam of the last minute: the vote a real remap is in. */
+static bool pending_recent(const struct wgr_peer *peer)
+{
+	return wgr_endpoint_set(&peer->roam_pending) &&
+	       time_before(jiffies, READ_ONCE(peer->roam_pending_at) + WGR_BINDING_STALE);
 }
 
 /**
@@ -466,27 +490,33 @@ out:
  * @peer: the peer that roamed
  * @from: its endpoint in that session before
  * @to: its endpoint now
- * @held: where the peer's roams are measured from (wgr_bind_roams_from()), if
- *        it still talks there with another partner; else NULL
+ * @held: what the roam was measured against (wgr_bind_roam_base()), if the
+ *        peer's data with another partner contested it; else NULL
  *
  * A roam moves the session only. If it left the peer's binding (or the endpoint
  * of a roam out of it), it is where the binding goes once stale: see follow().
- * Not while @held is still that endpoint: one partner's roam does not outweigh
- * the peer's data with others (pass 8, I4), and a roam back to the binding does
- * not end a roam the peer talks at.
+ * Not while @held still stands: one partner's roam does not outweigh the peer's
+ * data with others (pass 8, I4), and a roam back to the binding does not end a
+ * roam the peer talks at.
  * A static peer's roams are not recorded: the operator says where it is.
  * Context: softirq.
  */
 void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
 		     const struct wgr_endpoint *from, const struct wgr_endpoint *to,
-		     const struct wgr_endpoint *held)
+		     const struct wgr_roam_base *held)
 {
 	spin_lock_bh(&wgr->bindings.lock);
 	if (!wgr_endpoint_set(&peer->static_ep) && peer->bind_state == WGRELAY_BINDING_CONFIRMED &&
 	    (wgr_endpoint_eq(&peer->bind_ep, from) || wgr_endpoint_eq(&peer->roam_ep, from))) {
-		/* Still where the caller found the peer talking with others: contested. */
-		if (held && wgr_endpoint_eq(held, wgr_endpoint_set(&peer->roam_ep) ?
-						  &peer->roam_ep : &peer->bind_ep)) {
+		/*
+		 * Measured against what it still is: contested. The first contested
+		 * roam of a minute is the vote a real remap is in (roam_held()).
+		 */
+		if (held && wgr_endpoint_eq(&held->from, roam_base_ep(peer))) {
+			if (!pending_recent(peer)) {
+				write_ep(peer, &peer->roam_pending, to);
+				peer->roam_pending_at = jiffies;
+			}
 			wgr_stat_inc(wgr, WGRELAY_STAT_ROAMS_CONTESTED);
 			goto out;
 		}
@@ -573,29 +603,28 @@ bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 }
 
 /**
- * wgr_bind_roams_from - where a peer's next roam is measured from
+ * wgr_bind_roam_base - what a roam in one of a peer's sessions is weighed against
  * @peer: the peer
- * @ep: set to its roam out of its binding, if it has one, else its binding
+ * @base: set as struct wgr_roam_base says
  *
  * Context: any; reads through the binding's seqcount.
- * Return: false if it has neither (no confirmed binding, or a static endpoint,
- * whose roams are not recorded).
+ * Return: false if its roams are not recorded (no confirmed binding, or a
+ * static endpoint).
  */
-bool wgr_bind_roams_from(struct wgr_peer *peer, struct wgr_endpoint *ep)
+bool wgr_bind_roam_base(struct wgr_peer *peer, struct wgr_roam_base *base)
 {
 	unsigned int seq;
 	bool ok;
 
 	do {
 		seq = read_seqcount_begin(&peer->bind_seq);
-		ok = true;
-		if (wgr_endpoint_set(&peer->static_ep) ||
-		    READ_ONCE(peer->bind_state) != WGRELAY_BINDING_CONFIRMED)
-			ok = false;
-		else if (wgr_endpoint_set(&peer->roam_ep))
-			*ep = peer->roam_ep;
+		ok = !wgr_endpoint_set(&peer->static_ep) &&
+		     READ_ONCE(peer->bind_state) == WGRELAY_BINDING_CONFIRMED;
+		base->from = *roam_base_ep(peer);
+		if (pending_recent(peer))
+			base->pending = peer->roam_pending;
 		else
-			*ep = peer->bind_ep;
+			memset(&base->pending, 0, sizeof(base->pending));
 	} while (read_seqcount_retry(&peer->bind_seq, seq));
 	return ok;
 }

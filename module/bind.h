@@ -55,10 +55,24 @@ void wgr_bind_tentative(struct wgr_device *wgr, struct wgr_peer *peer,
 			const struct wgr_endpoint *ep);
 void wgr_bind_confirmed(struct wgr_device *wgr, struct wgr_peer *peer,
 			const struct wgr_endpoint *ep);
+/**
+ * struct wgr_roam_base - what a roam in one of a peer's sessions is weighed against
+ * @from: where its roams are measured from: its recent roam out of its binding,
+ *        else its binding; a roam out of it is held while the peer's data with
+ *        another partner still comes from there
+ * @pending: where a roam contested in the last minute went (unset if none): a
+ *           roam elsewhere is held while the peer's data with another partner
+ *           comes from there (a remap half-way through its sessions)
+ */
+struct wgr_roam_base {
+	struct wgr_endpoint from;
+	struct wgr_endpoint pending;
+};
+
 void wgr_bind_roamed(struct wgr_device *wgr, struct wgr_peer *peer,
 		     const struct wgr_endpoint *from, const struct wgr_endpoint *to,
-		     const struct wgr_endpoint *held);
-bool wgr_bind_roams_from(struct wgr_peer *peer, struct wgr_endpoint *ep);
+		     const struct wgr_roam_base *held);
+bool wgr_bind_roam_base(struct wgr_peer *peer, struct wgr_roam_base *base);
 int wgr_bind_restore(struct wgr_device *wgr, struct wgr_peer *peer, const struct wgr_endpoint *ep,
 		     u64 age);
 bool wgr_peer_bound_at(struct wgr_peer *peer, const struct wgr_endpoint *ep);

@@ -115,6 +115,10 @@ struct wgr_ep_entry {
  * @confirm_at: jiffies of that confirmation
  * @roam_rx: jiffies of the last data from it at @roam_ep (lockless, WRITE_ONCE):
  *           a remapped peer's new endpoint is live before its binding follows
+ * @roam_pending: where a roam out of it went that its data with another
+ *                partner contested (wgr_bindings.lock; @bind_seq to read): the
+ *                vote a real remap is in the middle of (pass 8, I4)
+ * @roam_pending_at: jiffies of that roam
  * @at: its entries in wgr_bindings.by_ep: its binding (static or confirmed) and
  *      the endpoint of its roam out of it (wgr_bindings.lock)
  * @vouch_tat: when its binding may next vouch for an initiation, less the burst
@@ -154,6 +158,8 @@ struct wgr_peer {
 	struct wgr_endpoint confirm_ep;
 	unsigned long confirm_at;
 	unsigned long roam_rx;
+	struct wgr_endpoint roam_pending;
+	unsigned long roam_pending_at;
 	struct wgr_ep_entry at[WGR_AT_ENTRIES];
 	unsigned long vouch_tat;
 	unsigned long roam_vouch_tat;

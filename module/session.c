@@ -744,7 +744,7 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 {
 	struct wgr_half *ini = &pair->half[0], *resp = &pair->half[1];
 	struct wgr_state *state = &wgr->state;
-	struct wgr_endpoint ini_ep, resp_ep;
+	struct wgr_endpoint ini_ep, resp_ep, now_ep;
 
 	spin_lock_bh(&state->lock);
 	/* A flush, expiry or peer removal may have taken it off the lists. */
@@ -763,11 +763,14 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair)
 	wgr_bind_confirmed(wgr, resp->owner, &resp_ep);
 	spin_lock_bh(&state->lock);
 	if (!pair->removed) {
-		/* Where the halves are now: a roam may have moved one meanwhile (pass 8, I8). */
-		half_ep_unpack(&ini_ep, &ini->ep);
-		half_ep_unpack(&resp_ep, &resp->ep);
-		half_prefer(ini, &ini_ep);
-		half_prefer(resp, &resp_ep);
+		/*
+		 * Where the halves are now: a roam may have moved one meanwhile
+		 * (pass 8, I8). The rest goes by where the handshake was made.
+		 */
+		half_ep_unpack(&now_ep, &ini->ep);
+		half_prefer(ini, &now_ep);
+		half_ep_unpack(&now_ep, &resp->ep);
+		half_prefer(resp, &now_ep);
 	}
 	spin_unlock_bh(&state->lock);
 	wgr_handshake_done(&wgr->handshakes, ini->index, &ini_ep);
@@ -858,26 +861,30 @@ err_rcu:
 }
 
 /*
- * Does the owner of @sender still talk, in a session with another partner,
- * from where its roams are measured (its roam out of its binding, else its
- * binding)? If so, @cur is set to that endpoint. A roam in one session is one
- * partner's word on where the peer went, and an insider can forge it in its own
- * session (pass 5, F7): the peer's data with its other partners outweighs it
- * (pass 8, I4). A real remap moves every session the peer talks in within a
- * keepalive, and the last to move is not contested. The walk is the partner
- * walk's: the owner's halves at its binding and live roam are at the front.
+ * Is a roam of @sender's owner to @to, in this session, held by its data with
+ * other partners (see struct wgr_roam_base, filled in @base)? A roam in one
+ * session is one partner's word on where the peer went, and an insider can
+ * forge it in its own session (pass 5, F7): the peer's data with its other
+ * partners outweighs it (pass 8, I4). A real remap moves every session the
+ * peer talks in within a keepalive: the first roams are held (and the first
+ * names where the remap goes), the last is not, and an insider's roam between
+ * them, elsewhere, is held by the sessions already there. The walk is the
+ * partner walk's: the owner's halves at its binding and live roam are in front.
  * Context: the state lock.
  */
-static bool roam_held(struct wgr_half *sender, struct wgr_endpoint *cur)
+static bool roam_held(struct wgr_half *sender, const struct wgr_endpoint *to,
+		      struct wgr_roam_base *base)
 {
 	struct wgr_peer *owner = sender->owner, *partner = wgr_half_other(sender)->owner;
+	bool pending;
 	struct wgr_endpoint ep;
 	struct wgr_half *o;
 	unsigned int n = 0;
 
 	lockdep_assert_held(&owner->wgr->state.lock);
-	if (!wgr_bind_roams_from(owner, cur))
+	if (!wgr_bind_roam_base(owner, base))
 		return false;
+	pending = wgr_endpoint_set(&base->pending) && !wgr_endpoint_eq(&base->pending, to);
 	list_for_each_entry(o, &owner->halves, peer_node) {
 		if (n++ == WGR_PARTNER_WALK)
 			break;
@@ -885,10 +892,23 @@ static bool roam_held(struct wgr_half *sender, struct wgr_endpoint *cur)
 		    !READ_ONCE(wgr_half_pair(o)->confirmed) || !wgr_half_talks(o))
 			continue;
 		half_ep_unpack(&ep, &o->ep);
-		if (wgr_endpoint_eq(&ep, cur))
+		if (wgr_endpoint_eq(&ep, &base->from) ||
+		    (pending && wgr_endpoint_eq(&ep, &base->pending)))
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Keep a silent half's clock from wrapping into "talks": a pair its partner
+ * keeps alive can outlive 16 bits of ticks (36 hours), so the sweep, which
+ * visits every pair far more often, pins a silent half at "long ago"
+ * (pass 8 review). Racing a data path store only loses the clamp.
+ */
+static void half_rx_clamp(struct wgr_half *h)
+{
+	if (!wgr_half_talks(h))
+		WRITE_ONCE(h->rx, wgr_rx_now() - 2 * WGR_HALF_LIVE);
 }
 
 /**
@@ -910,7 +930,8 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	struct wgr_half *sender = wgr_half_other(h);
 	struct wgr_pair *pair = wgr_half_pair(h);
 	struct wgr_state *state = &wgr->state;
-	struct wgr_endpoint from, cur;
+	struct wgr_roam_base base;
+	struct wgr_endpoint from;
 	bool held = false;
 
 	spin_lock_bh(&state->lock);
@@ -940,14 +961,14 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	 */
 	if (pair->confirmed &&
 	    (wgr_peer_bound_at(sender->owner, &from) || wgr_peer_roamed_to(sender->owner, &from))) {
-		held = roam_held(sender, &cur);
+		held = roam_held(sender, ep, &base);
 		if (!held)
 			list_move(&sender->peer_node, &sender->owner->halves);
 	}
 	spin_unlock_bh(&state->lock);
 
 	if (pair->confirmed)
-		wgr_bind_roamed(wgr, sender->owner, &from, ep, held ? &cur : NULL);
+		wgr_bind_roamed(wgr, sender->owner, &from, ep, held ? &base : NULL);
 	wgr_stat_inc(wgr, WGRELAY_STAT_ROAMS);
 	/* The caller holds RCU: the peers are freed only after a grace period. */
 	wgr_event(wgr, WGRELAY_EVENT_ROAMED, sender->owner, h->owner, ep);
@@ -1078,6 +1099,9 @@ static u64 gc_sessions(struct wgr_device *wgr, bool timed)
 					expired(wgr, pair);
 				pair_remove(wgr, pair);
 				wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_EXPIRED, 2);
+			} else {
+				half_rx_clamp(&pair->half[0]);
+				half_rx_clamp(&pair->half[1]);
 			}
 		}
 		if (timed)

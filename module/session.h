@@ -181,9 +181,9 @@ struct wgr_state {
 /* ...among at most this many of its newest session halves. */
 #define WGR_PARTNER_WALK	64
 /*
- * A half's @rx clock: 16 bits of it last 36 hours, longer than a half can be
- * silent in a session its partner keeps alive and matter (a wrap only makes a
- * silent half look like it talks, which keeps a roam, never moves one).
+ * A half's @rx clock: 16 bits of it last 36 hours. A half silent that long in a
+ * session its partner keeps alive would wrap into "talks"; the session sweep
+ * pins silent halves at "long ago" first (half_rx_clamp()).
  */
 #define WGR_RX_TICK		(2 * HZ)
 /* A peer talks in a session it sent data on this recently: as a binding is live. */

@@ -19,6 +19,14 @@
 # with another partner (its data with the laptop there in the last minute) is
 # contested and moves nothing (roams_contested), and the binding follows home.
 #
+# Variants: "after" forges once both of home's sessions have roamed; "window"
+# forges in between, when home's session with the laptop has roamed and its
+# session with the insider has not (pass 8 review: the first fix, fb85194,
+# measured the forged roam only against home's binding, which no other session
+# held any more, and the insider won): the laptop's session at the new port,
+# where the first contested roam went, holds the insider's roam elsewhere.
+#
+# variants: after window
 # timeout: 300
 
 . "$(dirname "$0")/../lib/common.sh"
@@ -47,18 +55,35 @@ pair_works home insider
 old_ep=$(binding_ep home)
 log "home at $old_ep, laptop at $(binding_ep laptop)"
 
-step "home's mapping changes; both its sessions roam to the new port"
-n home wg set "${WG_IF[home]}" listen-port $((WG_PORT + 7))
-n home ping -q -c 3 -i 0.3 "${WG_ADDR[laptop]}" >/dev/null || fail "home's pings to the laptop after the remap were lost"
-n home ping -q -c 3 -i 0.3 "${WG_ADDR[insider]}" >/dev/null || fail "home's pings to the insider after the remap were lost"
-log "home's binding: $(binding_line home)"
+VARIANT=${1:-after}
+# session_of's counter is the relay's latest of home's on the insider's index:
+# fresh traffic first, from where home is then.
+insider_session() {
+	n home ping -q -c 2 -i 0.3 "${WG_ADDR[insider]}" >/dev/null
+	read -r idx counter < <(session_of insider home)
+	[[ -n ${idx:-} ]] || fail "no confirmed session of the insider with home in /proc/net/wgrelay"
+	log "the insider's index $idx, home's counter on it $counter"
+}
+
+if [[ $VARIANT == window ]]; then
+	insider_session
+	step "home's mapping changes; only its session with the laptop has roamed yet"
+	n home wg set "${WG_IF[home]}" listen-port $((WG_PORT + 7))
+	n home ping -q -c 3 -i 0.3 "${WG_ADDR[laptop]}" >/dev/null ||
+		fail "home's pings to the laptop after the remap were lost"
+else
+	step "home's mapping changes; both its sessions roam to the new port"
+	n home wg set "${WG_IF[home]}" listen-port $((WG_PORT + 7))
+	n home ping -q -c 3 -i 0.3 "${WG_ADDR[laptop]}" >/dev/null ||
+		fail "home's pings to the laptop after the remap were lost"
+	n home ping -q -c 3 -i 0.3 "${WG_ADDR[insider]}" >/dev/null ||
+		fail "home's pings to the insider after the remap were lost"
+	insider_session
+fi
+log "home's binding: $(binding_line home); roams_contested $(relay_stat0 roams_contested)"
 relay_sessions
 
 step "the insider roams home, in their session, to another port of its own"
-n home ping -q -c 2 -i 0.3 "${WG_ADDR[insider]}" >/dev/null
-read -r idx counter < <(session_of insider home)
-[[ -n ${idx:-} ]] || fail "no confirmed session of the insider with home in /proc/net/wgrelay"
-log "the insider's index $idx, home's counter on it $counter"
 c0=$(relay_stat0 roams_contested) r0=$(relay_stat roams)
 # As far ahead as a roam may jump (2^32): home's own data in this session is
 # below it from now on, so it never roams the session back (pass 5, F7).
@@ -67,6 +92,11 @@ sleep 1
 log "roams $r0 -> $(relay_stat roams), roams_contested $c0 -> $(relay_stat0 roams_contested)"
 relay_sessions
 (($(relay_stat roams) > r0)) || fail "the insider's datagram did not roam its session (the attack was not made)"
+if [[ $VARIANT == window ]]; then
+	# Home's data to the insider now comes from the new port, below the
+	# insider's counter: dropped, so that session never roams there.
+	n home ping -q -c 2 -i 0.3 -W 1 "${WG_ADDR[insider]}" >/dev/null || true
+fi
 
 step "home's binding goes stale and follows its roam"
 # Home's keepalives (every 25 s) and pings keep its data with both partners
