@@ -37,6 +37,12 @@
  */
 #define WGR_EVENTS_MAX		64
 #define WGR_EVENTS_DELAY	(HZ / 5)
+/*
+ * Refusals are what anyone on the Internet can make, from as many ports as it
+ * likes: they take at most half a batch, so that a flood of them never keeps a
+ * binding or session change of the same 200 ms out (pass 8 review).
+ */
+#define WGR_EVENTS_REFUSALS	(WGR_EVENTS_MAX / 2)
 
 enum {
 	HAS_PEER = 1U << 0,
@@ -68,14 +74,20 @@ struct wgr_event {
 static void add(struct wgr_device *wgr, const struct wgr_event_key *key)
 {
 	struct wgr_events *ev = &wgr->events;
-	u32 hash = jhash(key, sizeof(*key), 0);
+	bool refusal = key->type == WGRELAY_EVENT_REFUSED;
+	u32 hash = refusal ? jhash(key, sizeof(*key), 0) : 0;
 	struct wgr_event *e;
 	unsigned int i;
 
 	spin_lock_bh(&ev->lock);
 	if (unlikely(ev->dead))
 		goto out;
-	for (i = 0; i < ev->len; i++) {
+	/*
+	 * Only refusals coalesce: a binding's or a session's changes keep their
+	 * order (moved, moved back, moved again), and come from state that
+	 * changes a bounded number of times a batch anyway.
+	 */
+	for (i = 0; refusal && i < ev->len; i++) {
 		e = &ev->queue[i];
 		if (e->hash == hash && !memcmp(&e->key, key, sizeof(*key))) {
 			if (e->count < U32_MAX)
@@ -83,13 +95,14 @@ static void add(struct wgr_device *wgr, const struct wgr_event_key *key)
 			goto out;
 		}
 	}
-	if (ev->len == WGR_EVENTS_MAX) {
+	if (ev->len == WGR_EVENTS_MAX || (refusal && ev->refusals == WGR_EVENTS_REFUSALS)) {
 		if (ev->lost < U32_MAX)
 			ev->lost++;
 		wgr_stat_inc(wgr, WGRELAY_STAT_EVENTS_LOST);
 		goto out;
 	}
 	e = &ev->queue[ev->len++];
+	ev->refusals += refusal;
 	e->key = *key;
 	e->hash = hash;
 	e->count = 1;
@@ -179,6 +192,17 @@ void wgr_event_refused(struct wgr_device *wgr, enum wgrelay_refusal reason,
 	if (likely(!wgr_genl_events_listened(dev_net(wgr->dev))))
 		return;
 	fill_key(&key, WGRELAY_EVENT_REFUSED, reason, peer, partner, ep);
+	/*
+	 * By source address, not endpoint: a host sending from many ports (or an
+	 * IPv6 host from its /64) is one source of refusals, which coalesce,
+	 * rather than many that fill the batch (pass 8 review). Port 0 says so.
+	 */
+	if (key.ep.addr.sa_family == AF_INET) {
+		key.ep.addr4.sin_port = 0;
+	} else if (key.ep.addr.sa_family == AF_INET6) {
+		key.ep.addr6.sin6_port = 0;
+		memset(&key.ep.addr6.sin6_addr.s6_addr[8], 0, 8);
+	}
 	add(wgr, &key);
 }
 
@@ -234,7 +258,9 @@ static void send_one(struct wgr_device *wgr, struct net *net, const struct wgr_e
 free_lost:
 	nlmsg_free(skb);
 lost:
-	wgr_stat_add(wgr, WGRELAY_STAT_EVENTS_LOST, e->count);
+	/* The "lost" message's count was counted when those events were. */
+	if (e->key.type != WGRELAY_EVENT_LOST)
+		wgr_stat_add(wgr, WGRELAY_STAT_EVENTS_LOST, e->count);
 }
 
 static void flush(struct work_struct *work)
@@ -256,6 +282,7 @@ static void flush(struct work_struct *work)
 	ev->queue = ev->spare;
 	ev->spare = batch;
 	ev->len = 0;
+	ev->refusals = 0;
 	ev->lost = 0;
 	spin_unlock_bh(&ev->lock);
 
@@ -282,6 +309,7 @@ int wgr_events_init(struct wgr_events *ev)
 	spin_lock_init(&ev->lock);
 	INIT_DELAYED_WORK(&ev->work, flush);
 	ev->len = 0;
+	ev->refusals = 0;
 	ev->lost = 0;
 	ev->dead = false;
 	ev->queue = kcalloc(WGR_EVENTS_MAX, sizeof(*ev->queue), GFP_KERNEL);

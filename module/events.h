@@ -26,6 +26,7 @@ struct wgr_events {
 	struct wgr_event *queue;
 	struct wgr_event *spare;
 	unsigned int len;
+	unsigned int refusals;
 	u32 lost;
 	bool dead;
 	struct delayed_work work;
