@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Whole files into memory, for the config and state parsers. */
+/*
+ * Whole files into memory, for the config and state parsers; whole files out,
+ * replaced at once, for the state and metrics files.
+ */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "file.h"
@@ -60,4 +66,64 @@ int read_whole_file(const char *path, size_t max, char **data, size_t *len)
 	}
 	*data = buf;
 	return 0;
+}
+
+/**
+ * write_file_atomic - replace @path with what @print writes
+ * @mode: the new file's permissions
+ * @sync: flush it to disk before it replaces the old one (state that must
+ *        survive a crash)
+ * @print: writes the contents to its stream; returns 0 or a negative errno
+ *         with last_error() set
+ * @arg: passed to @print
+ *
+ * Through a temporary file beside @path, renamed over it: a rename within one
+ * file system is atomic, so a reader (or a crash) sees the old file or the new,
+ * never half of one. The temporary file is created 0600 and is @mode only once
+ * written; on any failure it is removed and @path is left as it was.
+ * Return: 0 or a negative errno with last_error() set.
+ */
+int write_file_atomic(const char *path, mode_t mode, bool sync,
+		      int (*print)(FILE *f, const void *arg), const void *arg)
+{
+	char tmp[PATH_MAX];
+	int fd, ret;
+	FILE *f;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
+		set_error("%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	fd = mkstemp(tmp);	/* 0600 */
+	if (fd < 0) {
+		ret = -errno;
+		set_error("%s: %s", tmp, strerror(errno));
+		return ret;
+	}
+	if ((mode != 0600 && fchmod(fd, mode)) || !(f = fdopen(fd, "w"))) {
+		ret = -errno;
+		set_error("%s: %s", tmp, strerror(errno));
+		close(fd);
+		goto err;
+	}
+	ret = print(f, arg);
+	if (!ret && sync && (fflush(f) || fsync(fd))) {
+		ret = -errno;
+		set_error("%s: %s", tmp, strerror(errno));
+	}
+	if (fclose(f) && !ret) {
+		ret = -errno;
+		set_error("%s: %s", tmp, strerror(errno));
+	}
+	if (ret)
+		goto err;
+	if (rename(tmp, path)) {
+		ret = -errno;
+		set_error("%s: %s", path, strerror(errno));
+		goto err;
+	}
+	return 0;
+err:
+	unlink(tmp);
+	return ret;
 }

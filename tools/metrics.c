@@ -6,60 +6,37 @@
  * read it at any moment and must never see half of one.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 #include "netlink.h"
 #include "prometheus.h"
 #include "relayctl.h"
 
+struct devices {
+	const struct wgr_device *devs;
+	size_t n;
+};
+
+static int print_devices(FILE *f, const void *arg)
+{
+	const struct devices *d = arg;
+
+	return prom_print(f, d->devs, d->n);
+}
+
 /*
- * @path's new contents, through a temporary file beside it (a rename within one
- * file system is atomic), world-readable as the collector's files are: the
- * counters carry no address, only device and peer names.
+ * @path's new contents at once (write_file_atomic()), world-readable as the
+ * collector's files are: the counters carry no address, only device and peer
+ * names. Not synced: the next run replaces them in seconds.
  */
 static int write_atomically(const char *path, const struct wgr_device *devs, size_t n)
 {
-	char tmp[PATH_MAX];
-	int fd, ret;
-	FILE *f;
+	struct devices d = { devs, n };
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
-		set_error("%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		ret = -errno;
-		set_error("%s: %s", tmp, strerror(errno));
-		return ret;
-	}
-	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
-		ret = -errno;
-		set_error("%s: %s", tmp, strerror(errno));
-		close(fd);
-		goto err;
-	}
-	ret = prom_print(f, devs, n);
-	if (fclose(f) && !ret) {
-		ret = -errno;
-		set_error("%s: %s", tmp, strerror(errno));
-	}
-	if (ret)
-		goto err;
-	if (rename(tmp, path)) {
-		ret = -errno;
-		set_error("%s: %s", path, strerror(errno));
-		goto err;
-	}
-	return 0;
-err:
-	unlink(tmp);
-	return ret;
+	return write_file_atomic(path, 0644, false, print_devices, &d);
 }
 
 int metrics_main(int argc, char *argv[])

@@ -511,54 +511,19 @@ int state_read_file(struct relay_state *st, const char *path)
 /**
  * state_write_file - write @st to @path atomically, readable by its owner only
  *
- * A temporary file in the same directory, synced, then renamed over @path: a
- * reader (or a crash) sees the old state or the new, never half of one. The
- * file holds peers' addresses, so it is created 0600.
+ * Synced to disk before it replaces the old one (write_file_atomic()): a reader
+ * (or a crash) sees the old state or the new, never half of one. The file holds
+ * peers' addresses, so it is 0600.
  * Return: 0 or a negative errno with last_error() set.
  */
+static int print_state(FILE *f, const void *st)
+{
+	return state_print(f, st);
+}
+
 int state_write_file(const struct relay_state *st, const char *path)
 {
-	char tmp[PATH_MAX];
-	int fd, ret;
-	FILE *f;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
-		set_error("%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	fd = mkstemp(tmp);	/* 0600 */
-	if (fd < 0) {
-		ret = -errno;
-		set_error("%s: %s", tmp, strerror(errno));
-		return ret;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		ret = -errno;
-		set_error("%s: %s", tmp, strerror(errno));
-		close(fd);
-		goto err;
-	}
-	ret = state_print(f, st);
-	if (!ret && fsync(fd)) {
-		ret = -errno;
-		set_error("%s: %s", tmp, strerror(errno));
-	}
-	if (fclose(f) && !ret) {
-		ret = -errno;
-		set_error("%s: %s", tmp, strerror(errno));
-	}
-	if (ret)
-		goto err;
-	if (rename(tmp, path)) {
-		ret = -errno;
-		set_error("%s: %s", path, strerror(errno));
-		goto err;
-	}
-	return 0;
-err:
-	unlink(tmp);
-	return ret;
+	return write_file_atomic(path, 0600, true, print_state, st);
 }
 
 /**
