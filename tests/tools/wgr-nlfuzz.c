@@ -20,7 +20,7 @@
  * bytes: not processed (no NLM_F_REQUEST, a control type, or a length that
  * ends the datagram's parsing), refused by the netlink core before the family
  * sees it (unknown family id: ENOENT; a short genetlink header: EINVAL; an
- * unknown command: EOPNOTSUPP; a second dump while one runs: EBUSY), or handed to
+ * unknown command, or the multicast-only event: EOPNOTSUPP; a second dump while one runs: EBUSY), or handed to
  * the family. Pass, as root: every rejection by the family carries an extended
  * ACK message (NLMSGERR_ATTR_MSG), and the core's refusals have the errno above
  * or a message of their own (the core checks the reserved bits of nlmsg_flags
@@ -934,7 +934,8 @@ static int classify(struct buf *b, struct expect *ex, uint32_t seq0)
 			e->core_err = EINVAL;
 		} else {
 			e->cmd = ((struct genlmsghdr *)NLMSG_DATA(nlh))->cmd;
-			if (e->cmd > WGRELAY_CMD_MAX) {
+			/* WGRELAY_CMD_EVENT is multicast only: no request op, so unknown to the core. */
+			if (e->cmd > WGRELAY_CMD_MAX || e->cmd == WGRELAY_CMD_EVENT) {
 				e->cls = C_CORE;
 				e->core_err = EOPNOTSUPP;
 			} else {
