@@ -12,9 +12,12 @@
 #     counted per target; a crash fails its target, its input in tests/out/fuzz/
 #  4. every VM test (tests/vm/t-*.sh, once per "# variants:" word if it has that
 #     line) on every installed Debian kernel, JOBS (default: the CPUs) at a time,
-#     logs in tests/out/KVER/; a test with a "# kernels: newest" line (the
-#     recipes: what they check is user space's setup on top of a relay the
-#     other tests cover on every kernel) runs on the last kernel of KVERS only
+#     logs in tests/out/KVER/; a test with a "# kernels: newest" line runs on
+#     the last kernel of KVERS only: the recipes, diagnose and metrics (what
+#     they check is user space's setup and reading of a relay that the other
+#     tests cover on every kernel), and t-trust-roamvote (two minutes a run of
+#     waiting for a binding to go stale; the logic it checks has no version
+#     difference)
 #  4b. the extra kernels (scripts/kernels.sh: Debian 12's cloud-amd64 6.1 and
 #     unstable's newest, unpacked, not installed): the module built against their
 #     headers, then the core scenarios EXTRA_TESTS (default "t-relay t-relay-ipv6")

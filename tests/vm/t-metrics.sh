@@ -10,6 +10,7 @@
 # atomically and leaves it alone on failure. The outputs are logged between
 # "--- metrics" lines, for promtool on the host (tests/promtool.sh).
 #
+# kernels: newest
 # timeout: 240
 
 . "$(dirname "$0")/../lib/common.sh"
