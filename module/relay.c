@@ -156,6 +156,7 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb, const struct
 	unsigned int len = skb->len;
 	bool elsewhere;
 	u64 counter;
+	u16 rx_now;
 
 	rcu_read_lock();
 	h = wgr_half_lookup(wgr, wgr_data_receiver(skb->data), src, &elsewhere);
@@ -190,8 +191,9 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb, const struct
 		WRITE_ONCE(h->counter, counter);
 	if (READ_ONCE(pair->last_seen) != jiffies)
 		WRITE_ONCE(pair->last_seen, jiffies);
-	if (READ_ONCE(sender->rx) != wgr_rx_now())
-		WRITE_ONCE(sender->rx, wgr_rx_now());
+	rx_now = wgr_rx_now();
+	if (READ_ONCE(sender->rx) != rx_now)
+		WRITE_ONCE(sender->rx, rx_now);
 	wgr_bind_seen(sender->owner, src);
 
 	wgr_half_read_ep(h, &to);
