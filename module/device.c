@@ -93,6 +93,11 @@ static int wgr_open(struct net_device *dev)
 
 	mutex_lock(&wgr->lock);
 	ret = wgr_socket_open(wgr, wgr->cfg.listen_port, NULL);
+	if (!ret) {
+		ret = wgr_fastpath_start(wgr, NULL);
+		if (ret)
+			wgr_socket_close(wgr);
+	}
 	if (!ret)
 		queue_delayed_work(system_power_efficient_wq, &wgr->gc_work, HZ);
 	mutex_unlock(&wgr->lock);
@@ -104,6 +109,8 @@ static int wgr_stop(struct net_device *dev)
 	struct wgr_device *wgr = netdev_priv(dev);
 
 	mutex_lock(&wgr->lock);
+	/* First: the fast path reads the state that the flush below frees. */
+	wgr_fastpath_stop(wgr);
 	wgr_socket_close(wgr);
 	cancel_delayed_work_sync(&wgr->gc_work);
 	wgr_scans_stop(&wgr->scans);
@@ -193,6 +200,7 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 	wgr->cfg = (struct wgr_config) {
 		.listen_port = WGRELAY_DEFAULT_PORT,
 		.roaming = true,
+		.fast_path = true,
 		.session_timeout = WGRELAY_DEFAULT_SESSION_TIMEOUT,
 		.binding_timeout = WGRELAY_DEFAULT_BINDING_TIMEOUT,
 		.max_sessions = WGRELAY_DEFAULT_MAX_SESSIONS,

@@ -12,6 +12,7 @@
 #include "bind.h"
 #include "cookie.h"
 #include "events.h"
+#include "fastpath.h"
 #include "handshake.h"
 #include "peer.h"
 #include "ratelimit.h"
@@ -32,6 +33,7 @@ struct wgr_pcpu_stats {
 struct wgr_config {
 	u16 listen_port;
 	bool roaming;
+	bool fast_path;
 	u32 session_timeout;	/* seconds */
 	u32 binding_timeout;	/* seconds */
 	u32 max_sessions;
@@ -55,6 +57,7 @@ struct wgr_config {
  * @cookies: the secrets of the relay's own cookie replies (cookie.c)
  * @scans: handshakes waiting for a scan of every peer's mac1 (scan.c)
  * @events: what changed, not yet told to the events group's listeners (events.c)
+ * @fast: the fast path's netfilter hooks (fastpath.c)
  * @stats: per-CPU counters indexed by enum wgrelay_stat
  * @gc_work: periodic expiry of learned state
  * @list: entry in the per-namespace list of relays (procfs)
@@ -75,6 +78,7 @@ struct wgr_device {
 	struct wgr_cookies cookies;
 	struct wgr_scans scans;
 	struct wgr_events events;
+	struct wgr_fastpath fast;
 	struct wgr_pcpu_stats __percpu *stats;
 	struct delayed_work gc_work;
 	struct list_head list;

@@ -160,6 +160,7 @@ static const struct nla_policy set_policy[WGRELAY_A_MAX + 1] = {
 	[WGRELAY_A_MAX_SESSIONS] = NLA_POLICY_FULL_RANGE(NLA_U32, &max_sessions_range),
 	[WGRELAY_A_DISCOVERY_FANOUT] = NLA_POLICY_MAX(NLA_U32, WGRELAY_MAX_FANOUT),
 	[WGRELAY_A_ROAMING] = NLA_POLICY_MAX(NLA_U8, 1),
+	[WGRELAY_A_FAST_PATH] = NLA_POLICY_MAX(NLA_U8, 1),
 	[WGRELAY_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __WGRELAY_F_ALL),
 	[WGRELAY_A_PEERS] = NLA_POLICY_NESTED_ARRAY(peer_policy),
 };
@@ -446,6 +447,7 @@ static int put_settings(struct sk_buff *skb, struct wgr_device *wgr)
 	    nla_put_u32(skb, WGRELAY_A_MAX_SESSIONS, READ_ONCE(wgr->cfg.max_sessions)) ||
 	    nla_put_u32(skb, WGRELAY_A_DISCOVERY_FANOUT, READ_ONCE(wgr->cfg.discovery_fanout)) ||
 	    nla_put_u8(skb, WGRELAY_A_ROAMING, READ_ONCE(wgr->cfg.roaming)) ||
+	    nla_put_u8(skb, WGRELAY_A_FAST_PATH, READ_ONCE(wgr->cfg.fast_path)) ||
 	    nla_put_u32(skb, WGRELAY_A_NUM_PEERS, wgr->peers.count) ||
 	    nla_put_u32(skb, WGRELAY_A_NUM_SESSIONS, atomic_read(&wgr->state.n_sessions)))
 		return -EMSGSIZE;
@@ -1014,6 +1016,9 @@ static int apply_settings(struct wgr_device *wgr, struct nlattr **attrs,
 			   nla_get_u32(attrs[WGRELAY_A_DISCOVERY_FANOUT]));
 	if (attrs[WGRELAY_A_ROAMING])
 		WRITE_ONCE(wgr->cfg.roaming, !!nla_get_u8(attrs[WGRELAY_A_ROAMING]));
+	/* Last: the one that can fail once the port is set (no memory for the hooks). */
+	if (attrs[WGRELAY_A_FAST_PATH])
+		return wgr_fastpath_set(wgr, !!nla_get_u8(attrs[WGRELAY_A_FAST_PATH]), extack);
 	return 0;
 }
 

@@ -147,16 +147,46 @@ static bool may_roam(struct wgr_device *wgr, struct wgr_half *h, u64 counter)
 	       counter < WGR_REJECT_AFTER_MESSAGES;
 }
 
+/*
+ * What data on a session says, once the relay takes it: the sender is alive at
+ * @src (its binding, the session's clock, the half's roam vote) and the
+ * receiver's counter moved on.
+ */
+static void data_accept(struct wgr_device *wgr, struct wgr_half *h,
+			const struct wgr_endpoint *src, u64 counter)
+{
+	struct wgr_half *sender = wgr_half_other(h);
+	struct wgr_pair *pair = wgr_half_pair(h);
+	u16 rx_now;
+
+	if (counter > READ_ONCE(h->counter))
+		WRITE_ONCE(h->counter, counter);
+	if (READ_ONCE(pair->last_seen) != jiffies)
+		WRITE_ONCE(pair->last_seen, jiffies);
+	rx_now = wgr_rx_now();
+	if (READ_ONCE(sender->rx) != rx_now)
+		WRITE_ONCE(sender->rx, rx_now);
+	wgr_bind_seen(sender->owner, src);
+}
+
+/* A data message of @len bytes went to @h's owner. */
+static void data_sent(struct wgr_device *wgr, struct wgr_half *h, unsigned int len)
+{
+	WRITE_ONCE(h->packets, h->packets + 1);
+	WRITE_ONCE(h->bytes, h->bytes + len);
+	wgr_stat_inc(wgr, WGRELAY_STAT_TX_PACKETS);
+	wgr_stat_add(wgr, WGRELAY_STAT_TX_BYTES, len);
+}
+
 static void relay_data(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx)
 {
 	const struct wgr_endpoint *src = &rx->src;
-	struct wgr_half *h, *sender;
 	struct wgr_endpoint to;
 	struct wgr_pair *pair;
 	unsigned int len = skb->len;
+	struct wgr_half *h;
 	bool elsewhere;
 	u64 counter;
-	u16 rx_now;
 
 	rcu_read_lock();
 	h = wgr_half_lookup(wgr, wgr_data_receiver(skb->data), src, &elsewhere);
@@ -165,7 +195,6 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb, const struct
 		goto drop;
 	}
 	pair = wgr_half_pair(h);
-	sender = wgr_half_other(h);
 	counter = wgr_data_counter(skb->data);
 
 	if (unlikely(!READ_ONCE(pair->confirmed))) {
@@ -186,33 +215,72 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb, const struct
 			goto drop;
 		}
 	}
-
-	if (counter > READ_ONCE(h->counter))
-		WRITE_ONCE(h->counter, counter);
-	if (READ_ONCE(pair->last_seen) != jiffies)
-		WRITE_ONCE(pair->last_seen, jiffies);
-	rx_now = wgr_rx_now();
-	if (READ_ONCE(sender->rx) != rx_now)
-		WRITE_ONCE(sender->rx, rx_now);
-	wgr_bind_seen(sender->owner, src);
+	data_accept(wgr, h, src, counter);
 
 	wgr_half_read_ep(h, &to);
 	if (unlikely(wgr_endpoint_eq(&to, src))) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
 		goto drop;
 	}
-	if (likely(!wgr_send(wgr, skb, &to, h->owner->route, rx->ds, rx->ttl))) {
-		WRITE_ONCE(h->packets, h->packets + 1);
-		WRITE_ONCE(h->bytes, h->bytes + len);
-		wgr_stat_inc(wgr, WGRELAY_STAT_TX_PACKETS);
-		wgr_stat_add(wgr, WGRELAY_STAT_TX_BYTES, len);
-	}
+	if (likely(!wgr_send(wgr, skb, &to, h->owner->route, rx->ds, rx->ttl)))
+		data_sent(wgr, h, len);
 	rcu_read_unlock();
 	return;
 
 drop:
 	rcu_read_unlock();
 	kfree_skb(skb);
+}
+
+/**
+ * wgr_relay_data_peek - may the fast path relay this data message?
+ * @wgr: the relay
+ * @index: the message's receiver index
+ * @src: where it came from
+ * @to: set to where it goes, when it may
+ *
+ * Only what needs no decision may: data on a confirmed session, from where its
+ * sender is in it, going elsewhere. Anything else (a tentative session, a roam,
+ * an unknown index, a loop) takes the socket path, which decides, counts and
+ * reports it as it always has; nothing is changed here, so that it can.
+ * Context: rcu_read_lock(), softirq.
+ * Return: the half the message is for, or NULL.
+ */
+struct wgr_half *wgr_relay_data_peek(struct wgr_device *wgr, u32 index,
+				     const struct wgr_endpoint *src, struct wgr_endpoint *to)
+{
+	struct wgr_half *h;
+	bool elsewhere;
+
+	h = wgr_half_lookup(wgr, index, src, &elsewhere);
+	if (!h || elsewhere || !READ_ONCE(wgr_half_pair(h)->confirmed))
+		return NULL;
+	wgr_half_read_ep(h, to);
+	if (wgr_endpoint_eq(to, src))
+		return NULL;
+	return h;
+}
+
+/**
+ * wgr_relay_data_fast - account for a data message the fast path relayed
+ * @wgr: the relay
+ * @h: the half wgr_relay_data_peek() gave for it
+ * @src: where it came from
+ * @counter: its counter
+ * @len: its length from the UDP header on, as it arrived
+ *
+ * Everything the socket path would have recorded of it, in the same counters:
+ * it is counted as received and relayed, and its sender as alive.
+ * Context: rcu_read_lock(), softirq.
+ */
+void wgr_relay_data_fast(struct wgr_device *wgr, struct wgr_half *h,
+			 const struct wgr_endpoint *src, u64 counter, unsigned int len)
+{
+	wgr_stat_inc(wgr, WGRELAY_STAT_RX_PACKETS);
+	wgr_stat_add(wgr, WGRELAY_STAT_RX_BYTES, len);
+	wgr_stat_inc(wgr, WGRELAY_STAT_FAST_PACKETS);
+	data_accept(wgr, h, src, counter);
+	data_sent(wgr, h, len - sizeof(struct udphdr));
 }
 
 /* Send @skb to each of @to; the last one gets the original. Consumes @skb. */

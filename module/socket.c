@@ -173,6 +173,28 @@ static struct dst_entry *route_get(struct wgr_route *r, sa_family_t family, cons
 	return dst;
 }
 
+/**
+ * wgr_route_cached - the route cached for sending to @to from its local address
+ * @route: the receiving peer's route cache
+ * @to: the endpoint, with the local address to send from
+ *
+ * For the fast path (fastpath.c), which sends only where wgr_send() already
+ * went from that very address: it never looks a route up itself.
+ * Context: softirq, or with bottom halves disabled.
+ * Return: the route, holding a reference, or NULL: none is cached, or it is no
+ * longer valid.
+ */
+struct dst_entry *wgr_route_cached(struct wgr_route __percpu *route, const struct wgr_endpoint *to)
+{
+	struct wgr_route *r = this_cpu_ptr(route);
+
+	if (to->addr.sa_family == AF_INET)
+		return route_get(r, AF_INET, &to->addr4.sin_addr.s_addr, &to->src4, 0,
+				 sizeof(to->src4));
+	return route_get(r, AF_INET6, &to->addr6.sin6_addr, &to->src6, to->addr6.sin6_scope_id,
+			 sizeof(to->src6));
+}
+
 static void route_set(struct wgr_route *r, struct dst_entry *dst, sa_family_t family,
 		      const void *daddr, const void *saddr, u32 oif, size_t alen, u32 cookie)
 {

@@ -5,6 +5,8 @@
 #include <linux/skbuff.h>
 #include <net/netlink.h>
 
+struct dst_entry;
+
 struct wgr_device;
 struct wgr_endpoint;
 
@@ -36,6 +38,8 @@ struct wgr_route {
 
 struct wgr_route __percpu *wgr_route_alloc(void);
 void wgr_route_free(struct wgr_route __percpu *route);
+struct dst_entry *wgr_route_cached(struct wgr_route __percpu *route,
+				   const struct wgr_endpoint *to);
 int wgr_send(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to,
 	     struct wgr_route __percpu *route, u8 ds, u8 ttl);
 

@@ -37,6 +37,7 @@ WGR_VALUE_ATTR(binding_timeout, READ_ONCE(wgr->cfg.binding_timeout));
 WGR_VALUE_ATTR(max_sessions, READ_ONCE(wgr->cfg.max_sessions));
 WGR_VALUE_ATTR(discovery_fanout, READ_ONCE(wgr->cfg.discovery_fanout));
 WGR_VALUE_ATTR(roaming, READ_ONCE(wgr->cfg.roaming));
+WGR_VALUE_ATTR(fast_path, READ_ONCE(wgr->cfg.fast_path));
 WGR_VALUE_ATTR(peers, READ_ONCE(wgr->peers.count));
 WGR_VALUE_ATTR(sessions, atomic_read(&wgr->state.n_sessions));
 
@@ -63,7 +64,7 @@ WGRELAY_STATS(WGR_STAT_DEFINE)
 
 #define WGR_STAT_ENTRY(_stat, _name, _drop) &stat_attr_##_name.attr.attr,
 
-#define WGR_NUM_VALUES 8
+#define WGR_NUM_VALUES 9
 
 static struct attribute *wgr_attrs[] = {
 	&dev_attr_listen_port.attr,
@@ -72,6 +73,7 @@ static struct attribute *wgr_attrs[] = {
 	&dev_attr_max_sessions.attr,
 	&dev_attr_discovery_fanout.attr,
 	&dev_attr_roaming.attr,
+	&dev_attr_fast_path.attr,
 	&dev_attr_peers.attr,
 	&dev_attr_sessions.attr,
 	WGRELAY_STATS(WGR_STAT_ENTRY)

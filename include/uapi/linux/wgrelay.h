@@ -64,7 +64,8 @@
  *
  * Every command needs CAP_NET_ADMIN in the device's network namespace: even the
  * reads return peers' addresses. Errors carry an extended ACK message.
- * A new device has the WGRELAY_DEFAULT_* settings, with roaming on.
+ * A new device has the WGRELAY_DEFAULT_* settings, with roaming and the fast path
+ * on.
  *
  * Endpoints are a struct sockaddr_in or struct sockaddr_in6 (as in WireGuard).
  * Times (LAST_SEEN) are seconds since the Unix epoch, 0 for never.
@@ -139,6 +140,7 @@ enum wgrelay_device_attr {
 	WGRELAY_A_PAIRS,		/* nest of nests (WGRELAY_PAIR_A_*), RESTORE only */
 	WGRELAY_A_RESTORED,		/* nest (WGRELAY_RESTORED_A_*), RESTORE's reply */
 	WGRELAY_A_EVENT,		/* nest (WGRELAY_EVENT_A_*), in WGRELAY_CMD_EVENT */
+	WGRELAY_A_FAST_PATH,		/* u8, 0 or 1 */
 	__WGRELAY_A_LAST
 };
 #define WGRELAY_A_MAX (__WGRELAY_A_LAST - 1)
@@ -388,7 +390,10 @@ enum wgrelay_event_attr {
 	 * the peer still talks there with another partner (pass 8, I4) */	\
 	WGRELAY_STAT(ROAMS_CONTESTED, roams_contested, 0)			\
 	/* events that did not fit the queue of WGRELAY_MCGRP_EVENTS */	\
-	WGRELAY_STAT(EVENTS_LOST, events_lost, 0)
+	WGRELAY_STAT(EVENTS_LOST, events_lost, 0)				\
+	/* of tx_packets, those the fast path relayed before the IP stack	\
+	 * delivered them (confirmed sessions' data, module/fastpath.c) */	\
+	WGRELAY_STAT(FAST_PACKETS, fast_packets, 0)
 
 #define WGRELAY_STAT_ENUM_(name, lower, drop) WGRELAY_STAT_##name,
 enum wgrelay_stat {

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fast path: data on a confirmed session, from where its sender is in it,
+ * relayed before the IP stack delivers it to the relay's socket.
+ *
+ * Such a datagram needs no decision: the session says where it goes. Taking it
+ * at PRE_ROUTING skips what any relay built on a socket pays for each datagram
+ * (the input route, the INPUT hook, the socket lookup, UDP's receive, and the
+ * tunnel transmit's OUTPUT hook), which is more than the kernel's own IP
+ * forwarding does: the headers are rewritten in place (addresses, ports, TTL;
+ * the checksums updated incrementally, the payload untouched) and the datagram
+ * leaves on the route the socket path cached for its receiver, as forwarding's
+ * would, through POSTROUTING.
+ *
+ * Everything else falls through to the socket path unchanged, which decides,
+ * counts and reports it as it always has: handshakes, tentative sessions, roams,
+ * unknown indices, loops, IP options and fragments, link-local and loopback
+ * traffic, a datagram too big for the route, a route not cached yet or no
+ * longer valid, and a bad UDP checksum (the socket path sees the checksum
+ * verified; so does this). Nothing is changed before the fast path is sure to
+ * take a datagram (wgr_relay_data_peek()), and what it takes is counted as the
+ * socket path would have (wgr_relay_data_fast()), so the trust rules, expiry,
+ * the counters and `ip -s link` do not know which path a datagram took; only
+ * the fast_packets counter does.
+ *
+ * The hooks sit between raw (-300) and conntrack (-200): a firewall's raw
+ * chains see every datagram, but the fast path's datagrams meet neither
+ * conntrack, the filter chains of PRE_ROUTING and INPUT, nor reverse-path
+ * filtering. A rule that drops the relay's port therefore stops new sessions
+ * (their handshakes take the socket path) but not the data of confirmed ones:
+ * README says so. They are registered while the relay is up with the fast path
+ * on (`relayctl set DEV fast-path off` takes them out).
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/udp.h>
+#include <net/addrconf.h>
+#include <net/checksum.h>
+#include <net/dst.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "device.h"
+#include "fastpath.h"
+#include "messages.h"
+#include "relay.h"
+#include "session.h"
+#include "socket.h"
+
+/* After the raw table, before conntrack and its defragmentation's consumers. */
+#define WGR_FAST_PRIORITY	(NF_IP_PRI_RAW + 50)
+
+/* The most hops a relayed datagram may still make, as the socket path's (relay.c). */
+#define WGR_FAST_MAX_TTL	64
+
+/* The receiver index and counter of a data message, which decide its way. */
+#define WGR_FAST_PEEK		(WGR_DATA_COUNTER_OFF + sizeof(u64))
+
+/*
+ * Is this a data message to the relay's port? @hlen is the IP header's length;
+ * the UDP header and the message's first WGR_FAST_PEEK bytes are pulled into the
+ * linear area. The IP layer trimmed the buffer to the IP length: the UDP length
+ * must agree with it, as the socket path's skb_message() demands.
+ */
+static struct udphdr *data_to_port(struct wgr_device *wgr, struct sk_buff *skb,
+				   unsigned int hlen)
+{
+	struct udphdr *uh;
+	unsigned int len;
+
+	if (!pskb_may_pull(skb, hlen + sizeof(*uh) + WGR_FAST_PEEK))
+		return NULL;
+	uh = (struct udphdr *)(skb->data + hlen);
+	if (uh->dest != htons(READ_ONCE(wgr->cfg.listen_port)))
+		return NULL;
+	len = ntohs(uh->len);
+	if (len != skb->len - hlen || len < sizeof(*uh) ||
+	    wgr_message_type_of((const u8 *)(uh + 1), len - sizeof(*uh)) != WGR_MSG_DATA)
+		return NULL;
+	return uh;
+}
+
+/* What rules out the fast path before any header is read. */
+static bool never_fast(const struct sk_buff *skb, const struct nf_hook_state *state)
+{
+	/* Loopback carries the relay's own traffic and its loop checks (relay.c). */
+	return skb->pkt_type != PACKET_HOST || skb_is_gso(skb) ||
+	       (state->in && (state->in->flags & IFF_LOOPBACK));
+}
+
+/*
+ * The UDP checksum is verified, as the UDP layer does before the socket path
+ * sees a datagram; a zero one is none (IPv4 only: IPv6 forbids it, and the
+ * relay's IPv6 socket refuses it).
+ */
+static bool checksum_ok(struct sk_buff *skb, const struct nf_hook_state *state,
+			unsigned int hlen, u8 family)
+{
+	return !nf_checksum(skb, state->hook, hlen, IPPROTO_UDP, family);
+}
+
+/*
+ * The session's receiver, its route and what the datagram may carry: the half
+ * (under RCU) and its route with a reference, or NULL. @src is where the
+ * datagram came from, with the local address it came to.
+ */
+static struct wgr_half *fast_route(struct wgr_device *wgr, struct sk_buff *skb, u32 index,
+				   const struct wgr_endpoint *src, struct wgr_endpoint *to,
+				   struct dst_entry **dst)
+{
+	struct wgr_endpoint from;
+	struct wgr_half *h;
+
+	h = wgr_relay_data_peek(wgr, index, src, to);
+	if (!h || to->addr.sa_family != src->addr.sa_family)
+		return NULL;
+	/*
+	 * Only to the local address the sender reaches the relay at: not one the
+	 * machine forwards, nor another of its own that the session never saw.
+	 */
+	wgr_half_read_ep(wgr_half_other(h), &from);
+	if (src->addr.sa_family == AF_INET ? from.src4 != src->src4 :
+	    !ipv6_addr_equal(&from.src6, &src->src6))
+		return NULL;
+	*dst = wgr_route_cached(h->owner->route, to);
+	if (!*dst)
+		return NULL;
+	if (skb->len > dst_mtu(*dst)) {
+		/* The socket path may fragment it (wgr_send() sets ignore_df). */
+		dst_release(*dst);
+		return NULL;
+	}
+	return h;
+}
+
+/*
+ * Send the rewritten datagram on @dst, as IP forwarding's last step does: the
+ * POSTROUTING hook and the neighbour. Nothing of the way in may steer the way
+ * out (as wgr_send() scrubs its datagrams).
+ */
+static void fast_xmit(struct net *net, struct sk_buff *skb, struct dst_entry *dst)
+{
+	skb_scrub_packet(skb, true);
+	skb_dst_set(skb, dst);
+	dst_output(net, NULL, skb);
+}
+
+/*
+ * The checksums' part of a rewrite: a buffer whose UDP checksum the device
+ * completes (CHECKSUM_PARTIAL, from a local sender over veth) keeps its
+ * pseudo-header sum; any other was verified above and is final from here on.
+ */
+static void fix_udp_csum(struct sk_buff *skb, struct udphdr *uh)
+{
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		return;
+	skb->ip_summed = CHECKSUM_NONE;
+	if (!uh->check)
+		uh->check = CSUM_MANGLED_0;
+}
+
+static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
+{
+	struct wgr_device *wgr = priv;
+	struct wgr_endpoint src, to;
+	struct dst_entry *dst;
+	struct wgr_half *h;
+	struct udphdr *uh;
+	struct iphdr *ip;
+	__be16 old_port;
+	unsigned int len;
+	const u8 *msg;
+	u8 ttl;
+
+	if (never_fast(skb, state) || !pskb_may_pull(skb, sizeof(*ip)))
+		return NF_ACCEPT;
+	ip = ip_hdr(skb);
+	if (ip->ihl != 5 || ip->protocol != IPPROTO_UDP || ip_is_fragment(ip) || ip->ttl <= 1)
+		return NF_ACCEPT;
+	uh = data_to_port(wgr, skb, sizeof(*ip));
+	if (!uh || (uh->check && !checksum_ok(skb, state, sizeof(*ip), NFPROTO_IPV4)))
+		return NF_ACCEPT;
+	ip = ip_hdr(skb);
+	memset(&src, 0, sizeof(src));
+	src.addr4.sin_family = AF_INET;
+	src.addr4.sin_port = uh->source;
+	src.addr4.sin_addr.s_addr = ip->saddr;
+	src.src4 = ip->daddr;
+	msg = (const u8 *)(uh + 1);
+
+	h = fast_route(wgr, skb, wgr_data_receiver(msg), &src, &to, &dst);
+	if (!h)
+		return NF_ACCEPT;
+	if (skb_ensure_writable(skb, sizeof(*ip) + sizeof(*uh))) {
+		dst_release(dst);
+		return NF_ACCEPT;
+	}
+	len = skb->len - sizeof(*ip);
+	wgr_relay_data_fast(wgr, h, &src, wgr_data_counter(skb->data + sizeof(*ip) + sizeof(*uh)),
+			    len);
+
+	ip = ip_hdr(skb);
+	uh = (struct udphdr *)(skb->data + sizeof(*ip));
+	ttl = min_t(u8, ip->ttl - 1, WGR_FAST_MAX_TTL);
+	if (uh->check) {
+		inet_proto_csum_replace4(&uh->check, skb, ip->saddr, to.src4, true);
+		inet_proto_csum_replace4(&uh->check, skb, ip->daddr, to.addr4.sin_addr.s_addr, true);
+		inet_proto_csum_replace2(&uh->check, skb, uh->source, uh->dest, false);
+		inet_proto_csum_replace2(&uh->check, skb, uh->dest, to.addr4.sin_port, false);
+		fix_udp_csum(skb, uh);
+	} else if (skb->ip_summed != CHECKSUM_PARTIAL) {
+		skb->ip_summed = CHECKSUM_NONE;
+	}
+	/* It leaves from the relay's port, where it came to. */
+	old_port = uh->dest;
+	uh->dest = to.addr4.sin_port;
+	uh->source = old_port;
+	ip->saddr = to.src4;
+	ip->daddr = to.addr4.sin_addr.s_addr;
+	ip->ttl = ttl;
+	/* No DF, and an identifier of the relay's, as wgr_send()'s datagrams. */
+	ip->frag_off = 0;
+	ip_select_ident(state->net, skb, NULL);
+	ip_send_check(ip);
+	fast_xmit(state->net, skb, dst);
+	return NF_STOLEN;
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
+{
+	struct wgr_device *wgr = priv;
+	struct wgr_endpoint src, to;
+	struct dst_entry *dst;
+	struct ipv6hdr *ip6;
+	struct wgr_half *h;
+	struct udphdr *uh;
+	__be16 old_port;
+	unsigned int len;
+	const u8 *msg;
+	u8 ttl, ds;
+	int i;
+
+	if (never_fast(skb, state) || !pskb_may_pull(skb, sizeof(*ip6)))
+		return NF_ACCEPT;
+	ip6 = ipv6_hdr(skb);
+	if (ip6->nexthdr != IPPROTO_UDP || ip6->hop_limit <= 1 ||
+	    ntohs(ip6->payload_len) != skb->len - sizeof(*ip6) ||
+	    (ipv6_addr_type(&ip6->saddr) & (IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MULTICAST)) ||
+	    (ipv6_addr_type(&ip6->daddr) & (IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MULTICAST)))
+		return NF_ACCEPT;
+	uh = data_to_port(wgr, skb, sizeof(*ip6));
+	if (!uh || !uh->check || !checksum_ok(skb, state, sizeof(*ip6), NFPROTO_IPV6))
+		return NF_ACCEPT;
+	ip6 = ipv6_hdr(skb);
+	/* A local source from outside is a spoof (skb_rx() in relay.c). */
+	if (ipv6_chk_addr(state->net, &ip6->saddr, NULL, 0))
+		return NF_ACCEPT;
+	memset(&src, 0, sizeof(src));
+	src.addr6.sin6_family = AF_INET6;
+	src.addr6.sin6_port = uh->source;
+	src.addr6.sin6_addr = ip6->saddr;
+	src.src6 = ip6->daddr;
+	msg = (const u8 *)(uh + 1);
+
+	h = fast_route(wgr, skb, wgr_data_receiver(msg), &src, &to, &dst);
+	if (!h)
+		return NF_ACCEPT;
+	if (skb_ensure_writable(skb, sizeof(*ip6) + sizeof(*uh))) {
+		dst_release(dst);
+		return NF_ACCEPT;
+	}
+	len = skb->len - sizeof(*ip6);
+	wgr_relay_data_fast(wgr, h, &src,
+			    wgr_data_counter(skb->data + sizeof(*ip6) + sizeof(*uh)), len);
+
+	ip6 = ipv6_hdr(skb);
+	uh = (struct udphdr *)(skb->data + sizeof(*ip6));
+	ttl = min_t(u8, ip6->hop_limit - 1, WGR_FAST_MAX_TTL);
+	ds = ipv6_get_dsfield(ip6);
+	for (i = 0; i < 4; i++) {
+		inet_proto_csum_replace4(&uh->check, skb, ip6->saddr.s6_addr32[i],
+					 to.src6.s6_addr32[i], true);
+		inet_proto_csum_replace4(&uh->check, skb, ip6->daddr.s6_addr32[i],
+					 to.addr6.sin6_addr.s6_addr32[i], true);
+	}
+	inet_proto_csum_replace2(&uh->check, skb, uh->source, uh->dest, false);
+	inet_proto_csum_replace2(&uh->check, skb, uh->dest, to.addr6.sin6_port, false);
+	fix_udp_csum(skb, uh);
+	old_port = uh->dest;
+	uh->dest = to.addr6.sin6_port;
+	uh->source = old_port;
+	ip6->saddr = to.src6;
+	ip6->daddr = to.addr6.sin6_addr;
+	/* The traffic class travels; the flow label does not, as wgr_send()'s. */
+	ip6_flow_hdr(ip6, ds, 0);
+	ip6->hop_limit = ttl;
+	fast_xmit(state->net, skb, dst);
+	return NF_STOLEN;
+}
+#endif
+
+/**
+ * wgr_fastpath_start - put the relay's fast path in its namespace
+ * @wgr: the relay, its sockets open
+ * @extack: for the reason of a failure, may be NULL
+ *
+ * Does nothing when the fast path is off or already in.
+ * Context: process, wgr->lock held.
+ * Return: 0 or a negative errno (the socket path works on alone).
+ */
+int wgr_fastpath_start(struct wgr_device *wgr, struct netlink_ext_ack *extack)
+{
+	struct wgr_fastpath *fp = &wgr->fast;
+	unsigned int n = 1;
+	int ret;
+
+	lockdep_assert_held(&wgr->lock);
+	if (fp->registered || !wgr->cfg.fast_path)
+		return 0;
+	fp->ops[0] = (struct nf_hook_ops){
+		.hook = fast4,
+		.priv = wgr,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = WGR_FAST_PRIORITY,
+	};
+#if IS_ENABLED(CONFIG_IPV6)
+	fp->ops[1] = (struct nf_hook_ops){
+		.hook = fast6,
+		.priv = wgr,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = WGR_FAST_PRIORITY,
+	};
+	/* IPv6 can be off on the kernel command line; the relay serves IPv4 then. */
+	if (ipv6_mod_enabled())
+		n = 2;
+#endif
+	ret = nf_register_net_hooks(wgr->net, fp->ops, n);
+	if (ret) {
+		NL_SET_ERR_MSG_MOD(extack, "cannot register the fast path's netfilter hooks");
+		return ret;
+	}
+	fp->registered = n;
+	return 0;
+}
+
+/**
+ * wgr_fastpath_stop - take the relay's fast path out of its namespace
+ * @wgr: the relay
+ *
+ * When this returns, no datagram is in the fast path any more (the netfilter
+ * core waits for them), so the relay's state may go.
+ * Context: process, wgr->lock held.
+ */
+void wgr_fastpath_stop(struct wgr_device *wgr)
+{
+	struct wgr_fastpath *fp = &wgr->fast;
+
+	lockdep_assert_held(&wgr->lock);
+	if (!fp->registered)
+		return;
+	nf_unregister_net_hooks(wgr->net, fp->ops, fp->registered);
+	fp->registered = 0;
+}
+
+/**
+ * wgr_fastpath_set - switch the fast path on or off
+ * @wgr: the relay
+ * @on: the new setting
+ * @extack: for the reason of a failure
+ *
+ * Takes effect at once while the relay is up, else when it comes up.
+ * Context: process, wgr->lock held.
+ * Return: 0, or a negative errno with the setting unchanged.
+ */
+int wgr_fastpath_set(struct wgr_device *wgr, bool on, struct netlink_ext_ack *extack)
+{
+	bool was = wgr->cfg.fast_path;
+	int ret;
+
+	lockdep_assert_held(&wgr->lock);
+	WRITE_ONCE(wgr->cfg.fast_path, on);
+	if (!on) {
+		wgr_fastpath_stop(wgr);
+		return 0;
+	}
+	if (!rcu_access_pointer(wgr->sock4))
+		return 0;
+	ret = wgr_fastpath_start(wgr, extack);
+	if (ret)
+		WRITE_ONCE(wgr->cfg.fast_path, was);
+	return ret;
+}
