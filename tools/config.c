@@ -24,6 +24,7 @@ enum setting {
 	S_MAX_SESSIONS,
 	S_FANOUT,
 	S_ROAMING,
+	S_FAST_PATH,
 	S_FIRST_PEER,
 	S_PUBLIC_KEY = S_FIRST_PEER,
 	S_NAME,
@@ -46,6 +47,7 @@ static const struct {
 			     DEV_HAS_MAX_SESSIONS },
 	[S_FANOUT] = { "DiscoveryFanout", "discovery-fanout", 0, WGRELAY_MAX_FANOUT, DEV_HAS_FANOUT },
 	[S_ROAMING] = { "Roaming", "roaming", 0, 1, DEV_HAS_ROAMING },
+	[S_FAST_PATH] = { "FastPath", "fast-path", 0, 1, DEV_HAS_FAST_PATH },
 	[S_PUBLIC_KEY] = { "PublicKey", "peer", 0, 0, 0 },
 	[S_NAME] = { "Name", "name", 0, 0, PEER_HAS_NAME },
 	[S_ENDPOINT] = { "Endpoint", "endpoint", 0, 0, PEER_HAS_ENDPOINT },
@@ -210,13 +212,16 @@ static int apply_device(struct wgr_device *dev, enum setting id, const char *val
 	uint32_t v;
 	bool b;
 
-	if (id == S_ROAMING) {
+	if (id == S_ROAMING || id == S_FAST_PATH) {
 		if (parse_bool(value, &b)) {
 			set_error("invalid %s '%s': must be on or off", what, value);
 			return -EINVAL;
 		}
-		dev->roaming = b;
-		dev->set |= DEV_HAS_ROAMING;
+		if (id == S_ROAMING)
+			dev->roaming = b;
+		else
+			dev->fast_path = b;
+		dev->set |= settings[id].bit;
 		return 0;
 	}
 	if (parse_u32(value, settings[id].min, settings[id].max, &v)) {
@@ -800,6 +805,8 @@ void config_set_defaults(struct wgr_device *dev)
 		dev->fanout = WGRELAY_DEFAULT_FANOUT;
 	if (!(dev->set & DEV_HAS_ROAMING))
 		dev->roaming = true;
+	if (!(dev->set & DEV_HAS_FAST_PATH))
+		dev->fast_path = true;
 	dev->set = DEV_HAS_ALL;
 }
 
@@ -850,6 +857,8 @@ void config_sync(struct wgr_device *conf, const struct wgr_device *existing)
 		conf->set &= ~DEV_HAS_FANOUT;
 	if (conf->roaming == existing->roaming)
 		conf->set &= ~DEV_HAS_ROAMING;
+	if (conf->fast_path == existing->fast_path)
+		conf->set &= ~DEV_HAS_FAST_PATH;
 
 	for (i = 0; i < n; i++) {
 		const struct wgr_peer *e;
@@ -931,6 +940,8 @@ int config_print(FILE *f, const struct wgr_device *dev)
 			fprintf(f, "DiscoveryFanout = %u\n", dev->fanout);
 		if (dev->set & DEV_HAS_ROAMING)
 			fprintf(f, "Roaming = %s\n", dev->roaming ? "on" : "off");
+		if (dev->set & DEV_HAS_FAST_PATH)
+			fprintf(f, "FastPath = %s\n", dev->fast_path ? "on" : "off");
 		first = false;
 	}
 	for (i = 0; i < dev->n_peers; i++) {

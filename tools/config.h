@@ -28,7 +28,8 @@ enum {
 	DEV_HAS_MAX_SESSIONS = 1U << 3,
 	DEV_HAS_FANOUT = 1U << 4,
 	DEV_HAS_ROAMING = 1U << 5,
-	DEV_HAS_ALL = (1U << 6) - 1,
+	DEV_HAS_FAST_PATH = 1U << 6,
+	DEV_HAS_ALL = (1U << 7) - 1,
 };
 
 /*
@@ -67,6 +68,7 @@ struct wgr_device {
 	uint16_t listen_port;
 	uint32_t session_timeout, binding_timeout, max_sessions, fanout;
 	bool roaming;
+	bool fast_path;
 	bool replace_peers;
 
 	struct wgr_peer *peers;

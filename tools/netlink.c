@@ -365,7 +365,7 @@ static int parse_device(struct nl_msg *msg, void *arg)
 	struct wgr_device *dev = ctx->arg;
 	bool continued = dev->ifindex != 0;	/* every message names the device */
 	uint32_t gen = 0;
-	uint8_t roaming;
+	uint8_t roaming, fast_path;
 	int rem, ret;
 
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, WGRELAY_A_MAX, NULL))
@@ -389,6 +389,10 @@ static int parse_device(struct nl_msg *msg, void *arg)
 	if (get_u8(tb[WGRELAY_A_ROAMING], &roaming)) {
 		dev->roaming = roaming;
 		dev->set |= DEV_HAS_ROAMING;
+	}
+	if (get_u8(tb[WGRELAY_A_FAST_PATH], &fast_path)) {
+		dev->fast_path = fast_path;
+		dev->set |= DEV_HAS_FAST_PATH;
 	}
 	get_u32(tb[WGRELAY_A_NUM_PEERS], &dev->num_peers);
 	get_u32(tb[WGRELAY_A_NUM_SESSIONS], &dev->num_sessions);
@@ -574,6 +578,8 @@ static int put_settings(struct nl_msg *msg, const struct wgr_device *conf)
 		ret |= nla_put_u32(msg, WGRELAY_A_DISCOVERY_FANOUT, conf->fanout);
 	if (conf->set & DEV_HAS_ROAMING)
 		ret |= nla_put_u8(msg, WGRELAY_A_ROAMING, conf->roaming);
+	if (conf->set & DEV_HAS_FAST_PATH)
+		ret |= nla_put_u8(msg, WGRELAY_A_FAST_PATH, conf->fast_path);
 	if (conf->replace_peers)
 		ret |= nla_put_u32(msg, WGRELAY_A_FLAGS, WGRELAY_F_REPLACE_PEERS);
 	return ret;

@@ -67,6 +67,8 @@ static const char *const stat_help[] = {
 		"Roams that did not move a peer's roam: it still talks there with another partner.",
 	[WGRELAY_STAT_EVENTS_LOST] =
 		"Events that did not fit the event queue of a slow listener (relayctl monitor).",
+	[WGRELAY_STAT_FAST_PACKETS] =
+		"Of the datagrams relayed, those the fast path took (confirmed sessions' data).",
 };
 _Static_assert(ARRAY_SIZE(stat_help) == __WGRELAY_STAT_MAX,
 	       "every device counter needs its help text in stat_help[]");
@@ -138,7 +140,7 @@ static void sample(FILE *f, const char *name, const struct wgr_device *dev,
 
 /* Per-device gauges, from the device's settings and its peers. */
 enum dev_gauge { G_PEERS, G_SESSIONS, G_MAX_SESSIONS, G_SESSION_TIMEOUT, G_BINDING_TIMEOUT,
-		 G_FANOUT, G_ROAMING, G_CONFLICTS, G_COUNT };
+		 G_FANOUT, G_ROAMING, G_FAST_PATH, G_CONFLICTS, G_COUNT };
 
 static const struct {
 	const char *name, *help;
@@ -154,6 +156,8 @@ static const struct {
 	[G_FANOUT] = { "wgrelay_discovery_fanout",
 		       "Candidates a discovery copies an initiation to (discovery-fanout)." },
 	[G_ROAMING] = { "wgrelay_roaming", "1 if sessions follow their peers' roams, else 0." },
+	[G_FAST_PATH] = { "wgrelay_fast_path",
+			  "1 if confirmed sessions' data takes the fast path (fast-path), else 0." },
 	[G_CONFLICTS] = { "wgrelay_binding_conflicts",
 			  "Peers that a live session reaches somewhere other than their binding." },
 };
@@ -178,6 +182,8 @@ static uint64_t dev_gauge(const struct wgr_device *dev, enum dev_gauge g)
 		return dev->fanout;
 	case G_ROAMING:
 		return dev->roaming;
+	case G_FAST_PATH:
+		return dev->fast_path;
 	case G_CONFLICTS:
 		for (i = 0; i < dev->n_peers; i++)
 			n += !!dev->peers[i].binding_conflict;

@@ -162,10 +162,11 @@ static void json_device(const struct wgr_device *dev, const struct session_list 
 	if (view == VIEW_ALL)
 		printf(",\"ifindex\":%" PRIu32 ",\"listen_port\":%u,\"session_timeout\":%" PRIu32
 		       ",\"binding_timeout\":%" PRIu32 ",\"max_sessions\":%" PRIu32
-		       ",\"discovery_fanout\":%" PRIu32 ",\"roaming\":%s,\"num_peers\":%" PRIu32
+		       ",\"discovery_fanout\":%" PRIu32 ",\"roaming\":%s,\"fast_path\":%s,\"num_peers\":%" PRIu32
 		       ",\"num_sessions\":%" PRIu32 ",\"generation\":%" PRIu32,
 		       dev->ifindex, dev->listen_port, dev->session_timeout, dev->binding_timeout,
 		       dev->max_sessions, dev->fanout, dev->roaming ? "true" : "false",
+		       dev->fast_path ? "true" : "false",
 		       dev->num_peers, dev->num_sessions, dev->generation);
 	if (view == VIEW_ALL || view == VIEW_STATS)
 		json_stats(dev);
@@ -326,6 +327,8 @@ static void pretty_device(const struct wgr_device *dev)
 	printf("%" PRIu32 "\n", dev->fanout);
 	field("roaming");
 	printf("%s\n", dev->roaming ? "on" : "off");
+	field("fast path");
+	printf("%s\n", dev->fast_path ? "on" : "off");
 	field("peers");
 	printf("%zu\n", dev->n_peers);
 	field("sessions");

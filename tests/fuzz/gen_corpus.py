@@ -112,6 +112,7 @@ BindingTimeout = 1\t
 MaxSessions = 16777216
 DiscoveryFanout = 0
 Roaming = off # comment
+fastpath = On
 
 [Peer]
 PublicKey = %s

@@ -181,7 +181,8 @@ static void test_set_device_keywords(void **state)
 	(void)state;
 	assert_int_equal(SET_ARGS(&dev, "listen-port", "1", "session-timeout", "86400",
 				  "binding-timeout", "1", "max-sessions", "16777216",
-				  "discovery-fanout", "64", "roaming", "off", "replace-peers"), 0);
+				  "discovery-fanout", "64", "roaming", "off", "fast-path", "off",
+				  "replace-peers"), 0);
 	assert_int_equal(dev.set, DEV_HAS_ALL);
 	assert_int_equal(dev.listen_port, 1);
 	assert_int_equal(dev.session_timeout, 86400);
@@ -189,6 +190,7 @@ static void test_set_device_keywords(void **state)
 	assert_int_equal(dev.max_sessions, 16777216);
 	assert_int_equal(dev.fanout, 64);
 	assert_false(dev.roaming);
+	assert_false(dev.fast_path);
 	assert_true(dev.replace_peers);
 	assert_int_equal(dev.n_peers, 0);
 
@@ -197,6 +199,9 @@ static void test_set_device_keywords(void **state)
 	assert_int_equal(SET_ARGS(&dev, "roaming", "on"), 0);
 	assert_int_equal(dev.set, DEV_HAS_ROAMING);
 	assert_true(dev.roaming);
+	assert_int_equal(SET_ARGS(&dev, "fast-path", "on"), 0);
+	assert_int_equal(dev.set, DEV_HAS_FAST_PATH);
+	assert_true(dev.fast_path);
 }
 
 static void test_set_bad(void **state)
@@ -213,6 +218,7 @@ static void test_set_bad(void **state)
 	expect_set_error("invalid max-sessions '0'", SET_ARGS(&dev, "max-sessions", "0"));
 	expect_set_error("invalid discovery-fanout '65'", SET_ARGS(&dev, "discovery-fanout", "65"));
 	expect_set_error("invalid roaming 'sometimes'", SET_ARGS(&dev, "roaming", "sometimes"));
+	expect_set_error("invalid fast-path 'fast'", SET_ARGS(&dev, "fast-path", "fast"));
 	expect_set_error("'listen-port' needs a value", SET_ARGS(&dev, "listen-port"));
 	expect_set_error("'peer' needs a value", SET_ARGS(&dev, "peer"));
 	expect_set_error("'name' needs a value", SET_ARGS(&dev, "peer", KEY1, "name"));

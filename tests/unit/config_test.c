@@ -65,6 +65,7 @@ static void test_good_file(void **state)
 		 "MaxSessions = 16777216\n"
 		 "DiscoveryFanout = 0\n"
 		 "Roaming = no\n"
+		 "FastPath = off\n"
 		 "\n"
 		 "[peer]\n"
 		 "PublicKey = %s\n"
@@ -86,11 +87,12 @@ static void test_good_file(void **state)
 	assert_int_equal(dev.max_sessions, 16777216);
 	assert_int_equal(dev.fanout, 0);
 	assert_false(dev.roaming);
+	assert_false(dev.fast_path);
 	assert_int_equal(dev.n_peers, 3);
 	assert_string_equal(dev.peers[0].name, "home");
 	assert_int_equal(dev.peers[0].endpoint.sa.sa_family, AF_INET);
 	assert_int_equal(dev.peers[1].endpoint.sa.sa_family, AF_INET6);
-	assert_int_equal(dev.peers[1].line, 15);
+	assert_int_equal(dev.peers[1].line, 16);
 	assert_non_null(dev.peers[1].allowed_spec);
 	assert_int_equal(dev.peers[2].set, 0);
 
@@ -226,6 +228,7 @@ static void test_bad_numbers(void **state)
 		{ "MaxSessions = 16777217", "invalid MaxSessions '16777217'" },
 		{ "DiscoveryFanout = 65", "invalid DiscoveryFanout '65'" },
 		{ "Roaming = maybe", "invalid Roaming 'maybe'" },
+		{ "FastPath = 2", "invalid FastPath '2'" },
 	};
 	struct wgr_device dev;
 	char text[128];
@@ -438,7 +441,7 @@ static void test_round_trip(void **state)
 	first = print(&a);
 	assert_string_equal(first, "[Relay]\nListenPort = 51820\nSessionTimeout = 180\n"
 				   "BindingTimeout = 300\nMaxSessions = 131072\n"
-				   "DiscoveryFanout = 8\nRoaming = on\n");
+				   "DiscoveryFanout = 8\nRoaming = on\nFastPath = on\n");
 	free(first);
 }
 

@@ -41,6 +41,7 @@ static void make_devices(struct wgr_device devs[2])
 	devs[0].binding_timeout = 300;
 	devs[0].fanout = 8;
 	devs[0].roaming = true;
+	devs[0].fast_path = true;
 
 	p = device_add_peer(&devs[0]);
 	memset(p->key, 1, WGRELAY_KEY_LEN);
@@ -130,12 +131,14 @@ static void test_output_is_well_formed(void **state)
 	assert_true(has_line(text, "wgrelay_tx_packets_total{device=\"relay0\"} 18446744073709551615"));
 	assert_true(has_line(text, "wgrelay_rx_packets_total{device=\"re\\\"l\\\\ay\"} 2000"));
 	assert_int_equal(count(text, "# TYPE wgrelay_") - count(text, "# TYPE wgrelay_peer_"),
-			 __WGRELAY_STAT_MAX + 9);
+			 __WGRELAY_STAT_MAX + 10);
 	assert_true(has_line(text, "wgrelay_sessions_evicted_total{device=\"relay0\"} 1031"));
 	/* Gauges. */
 	assert_true(has_line(text, "wgrelay_peers{device=\"relay0\"} 2"));
 	assert_true(has_line(text, "wgrelay_sessions{device=\"relay0\"} 4"));
 	assert_true(has_line(text, "wgrelay_binding_conflicts{device=\"relay0\"} 1"));
+	assert_true(has_line(text, "wgrelay_fast_path{device=\"relay0\"} 1"));
+	assert_true(has_line(text, "wgrelay_fast_path{device=\"re\\\"l\\\\ay\"} 0"));
 	assert_true(has_line(text, "wgrelay_bindings{device=\"relay0\",status=\"live\"} 1"));
 	assert_true(has_line(text, "wgrelay_bindings{device=\"relay0\",status=\"stale\"} 1"));
 	assert_true(has_line(text, "wgrelay_bindings{device=\"re\\\"l\\\\ay\",status=\"none\"} 1"));

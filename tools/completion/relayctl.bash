@@ -52,7 +52,25 @@ _relayctl() {
 	monitor)
 		mapfile -t COMPREPLY < <(compgen -W "--json $(_relayctl_devices)" -- "$cur")
 		;;
-	showconf | set | flush | down | save | restore)
+	set)
+		if ((cword == 2)); then
+			mapfile -t COMPREPLY < <(compgen -W "$(_relayctl_devices)" -- "$cur")
+			return
+		fi
+		case $prev in
+		roaming | fast-path)
+			mapfile -t COMPREPLY < <(compgen -W "on off" -- "$cur")
+			;;
+		listen-port | session-timeout | binding-timeout | max-sessions | discovery-fanout | \
+			peer | name | endpoint | allowed-peers) ;;
+		*)
+			mapfile -t COMPREPLY < <(compgen -W "listen-port session-timeout binding-timeout \
+				max-sessions discovery-fanout roaming fast-path replace-peers peer name \
+				endpoint allowed-peers remove" -- "$cur")
+			;;
+		esac
+		;;
+	showconf | flush | down | save | restore)
 		((cword == 2)) && mapfile -t COMPREPLY < <(compgen -W "$(_relayctl_devices)" -- "$cur")
 		;;
 	peer-config | diagnose)
