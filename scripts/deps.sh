@@ -18,7 +18,7 @@ PACKAGES=(
 	clang libclang-rt-14-dev
 	# The VM lab and what runs inside it.
 	qemu-system-x86 busybox-static cpio xz-utils
-	iproute2 iputils-ping nftables conntrack socat tcpdump iperf3
+	iproute2 iputils-ping nftables conntrack socat tcpdump iperf3 ethtool
 	wireguard-tools wireguard-go
 	# The high-availability recipe's floating address (tests/vm/t-recipe-ha.sh).
 	keepalived

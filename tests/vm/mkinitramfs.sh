@@ -40,6 +40,7 @@ BINARIES=(
 	/usr/bin/bash /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/sbin/bridge
 	/usr/sbin/nft /usr/sbin/conntrack /usr/bin/wg /usr/bin/wireguard-go
 	/usr/bin/iperf3 /usr/bin/socat /usr/bin/ping /usr/bin/tcpdump /usr/bin/kmod
+	/usr/sbin/ethtool # checksums computed in software (t-fastpath)
 	/usr/sbin/keepalived # docs/recipes/high-availability.md (t-recipe-ha)
 	/usr/bin/wg-quick /usr/sbin/nginx /usr/bin/curl # docs/recipes (t-recipe-*)
 )

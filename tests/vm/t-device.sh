@@ -35,19 +35,19 @@ r ip link add relay0 type wgrelay
 # No IPv6 on the device: nothing but the test's own packets is routed into it.
 r sysctl -qw net.ipv6.conf.relay0.disable_ipv6=1
 r relayctl set relay0 listen-port 4100 session-timeout 61 binding-timeout 62 max-sessions 63 \
-	discovery-fanout 4 roaming off peer "$(key 1)" name a peer "$(key 2)" name b
+	discovery-fanout 4 roaming off fast-path off peer "$(key 1)" name a peer "$(key 2)" name b
 r ls "$SYS" | tee "$TMP/files"
-# Eight settings and sizes, and one file per counter of the uapi's list.
-assert_eq $((8 + $(r relayctl show relay0 stats | wc -l))) "$(wc -l <"$TMP/files")" "files in $SYS"
-assert_eq 42 "$(wc -l <"$TMP/files")" "files in $SYS (34 counters)"
+# Nine settings and sizes, and one file per counter of the uapi's list.
+assert_eq $((9 + $(r relayctl show relay0 stats | wc -l))) "$(wc -l <"$TMP/files")" "files in $SYS"
+assert_eq 44 "$(wc -l <"$TMP/files")" "files in $SYS (35 counters)"
 for f in $(cat "$TMP/files"); do
 	v=$(sys "$f")
 	assert_match '^[0-9]+$' "$v" "$SYS/$f"
 	assert_eq "-r--r--r--" "$(r stat -c %A "$SYS/$f")" "mode of $SYS/$f"
 	assert_fails r sh -c "echo 1 >$SYS/$f" 2>/dev/null
 done
-assert_eq "4100 61 62 63 4 0 2 0" "$(for f in listen_port session_timeout binding_timeout \
-	max_sessions discovery_fanout roaming peers sessions; do sys $f; done | xargs)" "settings in sysfs"
+assert_eq "4100 61 62 63 4 0 0 2 0" "$(for f in listen_port session_timeout binding_timeout \
+	max_sessions discovery_fanout roaming fast_path peers sessions; do sys $f; done | xargs)" "settings in sysfs"
 # Every counter relayctl shows has its file, with the same value.
 r relayctl show relay0 stats | while read -r name value; do
 	assert_eq "$value" "$(sys "$name")" "sysfs $name"

@@ -79,9 +79,9 @@ $(key 2)	laptop" "$(sort "$TMP/peers")" "show relay0 peers"
 r relayctl show all peers | grep -q "^relay0	$(key 1)	home$"
 r relayctl show relay0 stats >"$TMP/stats"
 # One line per counter, and the same names as the files in sysfs.
-assert_eq 34 "$(wc -l <"$TMP/stats")" "counters in show stats"
+assert_eq 35 "$(wc -l <"$TMP/stats")" "counters in show stats"
 assert_eq "$(cut -f1 "$TMP/stats" | sort)" \
-	"$(r ls /sys/class/net/relay0/wgrelay | grep -vxE 'listen_port|session_timeout|binding_timeout|max_sessions|discovery_fanout|roaming|peers|sessions' | sort)" \
+	"$(r ls /sys/class/net/relay0/wgrelay | grep -vxE 'listen_port|session_timeout|binding_timeout|max_sessions|discovery_fanout|roaming|fast_path|peers|sessions' | sort)" \
 	"counter names in show stats and sysfs"
 grep -q '^rx_invalid	0$' "$TMP/stats"
 grep -q '^dev_xmit_drops	[0-9][0-9]*$' "$TMP/stats"
@@ -117,7 +117,7 @@ assert_eq 2 "$(r relayctl show relay0 peers | wc -l)" "peers after a second up"
 
 step "set: every keyword, clearing, remove"
 r relayctl set relay0 listen-port 4000 session-timeout 60 binding-timeout 120 \
-	max-sessions 1000 discovery-fanout 0 roaming off \
+	max-sessions 1000 discovery-fanout 0 roaming off fast-path off \
 	peer "$(key 3)" name far endpoint '[2001:db8::3]:5' allowed-peers "home,$(key 2)"
 state | tee "$TMP/conf1"
 assert_eq "[Relay]
@@ -126,16 +126,18 @@ SessionTimeout = 60
 BindingTimeout = 120
 MaxSessions = 1000
 DiscoveryFanout = 0
-Roaming = off" "$(head -7 "$TMP/conf1")" "settings after set"
+Roaming = off
+FastPath = off" "$(head -8 "$TMP/conf1")" "settings after set"
 grep -q '^AllowedPeers = home, laptop$' "$TMP/conf1"
 grep -q '^Endpoint = \[2001:db8::3\]:5$' "$TMP/conf1"
 r relayctl set relay0 peer "$(key 3)" name '' endpoint '' allowed-peers ''
 state | grep -A3 "$(key 3)" >"$TMP/p3"	# the last peer by key: nothing follows it
 assert_eq 1 "$(wc -l <"$TMP/p3")" "peer 3 after clearing everything"
-r relayctl set relay0 roaming on peer "$(key 3)" remove
+r relayctl set relay0 roaming on fast-path on peer "$(key 3)" remove
 state >"$TMP/conf2"
 assert_fails grep -q "$(key 3)" "$TMP/conf2"
 grep -q '^Roaming = on$' "$TMP/conf2"
+grep -q '^FastPath = on$' "$TMP/conf2"
 # replace-peers: only the peers given remain.
 r relayctl set relay0 replace-peers peer "$(key 1)" name home peer "$(key 2)" name laptop \
 	endpoint 192.0.2.2:51820 allowed-peers home
@@ -178,6 +180,8 @@ bad "zero binding timeout" "invalid binding-timeout '0'" \
 bad "fanout too big" "invalid discovery-fanout '65'" r relayctl set relay0 discovery-fanout 65
 bad "roaming maybe" "invalid roaming 'maybe': must be on or off" \
 	r relayctl set relay0 roaming maybe
+bad "fast-path maybe" "invalid fast-path 'maybe': must be on or off" \
+	r relayctl set relay0 fast-path maybe
 bad "unknown keyword" "unknown keyword 'frobnicate'" r relayctl set relay0 frobnicate 1
 bad "keyword without value" "'listen-port' needs a value" r relayctl set relay0 listen-port
 bad "setting after a peer" "'listen-port' must come before the first peer" \

@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The fast path (module/fastpath.c): data on a confirmed session is relayed at
+# PRE_ROUTING, before the IP stack delivers it, over IPv4 and IPv6; it is
+# counted as the socket path counts it; `relayctl set relay0 fast-path off`
+# puts every datagram back on the socket path; and a firewall on the vps that
+# drops the relay's port in its input chain stops new sessions (and, with the
+# fast path off, everything), while a raw prerouting rule stops everything.
+#
+# The peers compute their UDP checksums in software (ethtool tx off), so that
+# the relayed datagrams arrive with real checksums, not veth's deferred ones:
+# the receivers verify what the fast path's incremental updates made of them.
+#
+# timeout: 300
+
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cgnat.sh"
+. "$(dirname "$0")/../lib/relay.sh"
+
+LAPTOP6=2001:db8::20 PHONE6=2001:db8::21
+cgnat_setup
+ipv6_only laptop6 "$LAPTOP6"
+ipv6_only phone6 "$PHONE6"
+WG_ADDR[laptop6]=172.31.0.6 WG_ADDR[phone6]=172.31.0.7
+wg_keys home laptop laptop6 phone6
+
+# counters: tx_packets and fast_packets, on one line.
+counters() { echo "$(relay_stat tx_packets) $(relay_stat fast_packets)"; }
+# csum_errors NS: UDP datagrams NS dropped for a bad checksum.
+csum_errors() { n "$1" awk '/^Udp:/ && ++n == 2 { print $7 }' /proc/net/snmp; }
+# relayed A B COUNT: A pings B COUNT times; print how far tx_packets and
+# fast_packets moved meanwhile ("TX FAST").
+relayed() {
+	local tx0 fast0 tx1 fast1
+	read -r tx0 fast0 < <(counters)
+	n "$1" ping -q -c "$3" -i 0.1 -W 2 "${WG_ADDR[$2]}" >/dev/null || true
+	read -r tx1 fast1 < <(counters)
+	echo "$((tx1 - tx0)) $((fast1 - fast0))"
+}
+
+step "relay up (fast path on by default); the peers checksum in software"
+relay_up home laptop laptop6 phone6
+assert_eq 1 "$(relay_stat fast_path)" "fast_path in sysfs"
+assert_match 'fast path: on' "$(n vps relayctl show relay0)" "relayctl show"
+assert_match '"fast_path": *true' "$(n vps relayctl show relay0 --json)" "show --json"
+for ns in home laptop laptop6 phone6; do
+	n "$ns" ethtool -K eth0 tx off >/dev/null
+done
+csum0=$(csum_errors home)
+wg_peers "$RELAY_EP" "$RELAY_EP"
+wg_up laptop6
+wg_up phone6
+wg_mesh_peer laptop6 phone6 "[$VPS6]:$RELAY_PORT"
+wg_mesh_peer phone6 laptop6 "[$VPS6]:$RELAY_PORT"
+pair_works laptop home
+pair_works laptop6 phone6
+
+step "IPv4: a confirmed session's data takes the fast path"
+read -r tx fast < <(relayed laptop home 20)
+log "20 pings: tx_packets +$tx, fast_packets +$fast"
+((tx >= 40)) || fail "20 answered pings moved tx_packets by only $tx"
+# A CPU whose route cache is empty sends its first datagram on the socket path,
+# which fills it: at most one per peer and vCPU.
+((fast >= tx - 4)) || fail "only $fast of $tx relayed datagrams took the fast path"
+bg home iperf3 -s -1 -B "${WG_ADDR[home]}"
+wait_for 10 listening home tcp 5201
+read -r tx0 fast0 < <(counters)
+n laptop iperf3 -c "${WG_ADDR[home]}" -n 1M | tail -2
+read -r tx1 fast1 < <(counters)
+log "iperf3: tx_packets +$((tx1 - tx0)), fast_packets +$((fast1 - fast0))"
+((fast1 - fast0 >= tx1 - tx0 - 4)) || fail "iperf3's datagrams did not take the fast path"
+assert_eq "$csum0" "$(csum_errors home)" "home's UDP checksum errors"
+assert_eq 0 "$(csum_errors laptop)" "the laptop's UDP checksum errors"
+
+step "the counters are the socket path's: sysfs, ip -s link, the sessions"
+a=$(relay_stat rx_packets)
+ip_rx=$(n vps ip -s -j link show relay0 | grep -o '"rx":{"bytes":[0-9]*,"packets":[0-9]*' | grep -o '[0-9]*$')
+b=$(relay_stat rx_packets)
+((a <= ip_rx && ip_rx <= b)) || fail "ip -s link's rx packets $ip_rx is not sysfs's ($a..$b)"
+# Every relayed datagram is on a session half: their packets add up to tx_packets
+# less what was sent on no session (handshakes and discovery copies).
+n vps relayctl show relay0 sessions | head -6
+assert_eq 0 "$(relay_stat tx_errors)" "tx_errors"
+assert_eq 0 "$(relay_stat rx_invalid)" "rx_invalid"
+
+step "IPv6: so does data between two IPv6 peers"
+read -r tx fast < <(relayed laptop6 phone6 20)
+log "20 pings: tx_packets +$tx, fast_packets +$fast"
+((tx >= 40)) || fail "20 answered pings moved tx_packets by only $tx"
+((fast >= tx - 4)) || fail "only $fast of $tx relayed IPv6 datagrams took the fast path"
+assert_eq 0 "$(csum_errors phone6)" "phone6's UDP checksum errors"
+
+step "fast-path off: the socket path relays everything"
+n vps relayctl set relay0 fast-path off
+assert_eq 0 "$(relay_stat fast_path)" "fast_path in sysfs"
+assert_match 'FastPath = off' "$(n vps relayctl showconf relay0)" "showconf"
+read -r tx fast < <(relayed laptop home 20)
+log "20 pings: tx_packets +$tx, fast_packets +$fast"
+((tx >= 40)) || fail "20 answered pings moved tx_packets by only $tx with the fast path off"
+assert_eq 0 "$fast" "fast_packets with the fast path off"
+n vps relayctl set relay0 fast-path on
+assert_eq 1 "$(relay_stat fast_path)" "fast_path in sysfs"
+
+step "a firewall drops the relay's port in its input chain"
+n vps nft -f - <<-EOF
+	table inet fw {
+		chain input {
+			type filter hook input priority 0;
+			udp dport $RELAY_PORT drop
+		}
+	}
+EOF
+read -r tx fast < <(relayed laptop home 10)
+log "10 pings: tx_packets +$tx, fast_packets +$fast"
+# Every vCPU's route cache was filled with the fast path off above.
+((tx >= 10)) || fail "a confirmed session stopped at the input chain: tx_packets +$tx"
+((fast == tx)) || fail "$((tx - fast)) of $tx datagrams passed the input chain's drop"
+log "a new session cannot start: laptop6 forgets phone6 and handshakes again"
+n laptop6 wg set "${WG_IF[laptop6]}" peer "${WG_PUB[phone6]}" remove
+wg_mesh_peer laptop6 phone6 "[$VPS6]:$RELAY_PORT"
+assert_fails n laptop6 ping -c 3 -W 1 "${WG_ADDR[phone6]}"
+log "with the fast path off, nothing passes"
+n vps relayctl set relay0 fast-path off
+assert_fails n laptop ping -c 3 -W 1 "${WG_ADDR[home]}"
+n vps nft delete table inet fw
+n vps relayctl set relay0 fast-path on
+pair_works laptop6 phone6
+ping_ok laptop "${WG_ADDR[home]}" 3
+
+step "a raw prerouting rule (priority -300) comes before the fast path"
+n vps nft -f - <<-EOF
+	table inet rawfw {
+		chain pre {
+			type filter hook prerouting priority raw;
+			udp dport $RELAY_PORT drop
+		}
+	}
+EOF
+read -r tx fast < <(relayed laptop home 5)
+assert_eq "0 0" "$tx $fast" "datagrams relayed through a raw prerouting drop"
+n vps nft delete table inet rawfw
+ping_ok laptop "${WG_ADDR[home]}" 3
+assert_eq 0 "$(relay_stat tx_errors)" "tx_errors"
+log "fast path: all good"
