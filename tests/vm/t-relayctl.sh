@@ -95,7 +95,7 @@ assert_match '^\[\{"interface":"relay0","ifindex":[0-9]+,"listen_port":51820,' \
 grep -q '"name":"laptop","endpoint":"192.0.2.2:51820","allowed_peers":\["'"$(key 1)"'"\]' \
 	"$TMP/all.json"
 r relayctl --json | cmp - "$TMP/all.json"
-assert_match '^\{"interface":"relay0","stats":\{"rx_packets":0,.*"sessions_evicted":0,"roams_contested":0,"events_lost":0\}\}$' \
+assert_match '^\{"interface":"relay0","stats":\{"rx_packets":0,.*"sessions_evicted":0,"roams_contested":0,"events_lost":0,"fast_packets":0\}\}$' \
 	"$(r relayctl show relay0 stats --json)" "show relay0 stats --json"
 assert_eq '{"interface":"relay0","sessions":[]}' "$(r relayctl show relay0 sessions --json)" \
 	"show relay0 sessions --json"
