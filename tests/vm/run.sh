@@ -114,7 +114,15 @@ boot() {
 	set -e
 }
 
+# cpu_secs FILE: the children's CPU seconds in what the times builtin wrote to FILE.
+# (Run times itself in this shell: in a command substitution it would report
+# the subshell's children.)
+cpu_secs() {
+	awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] }; printf "%d\n", s }' "$1"
+}
+
 start=$(date +%s)
+times >"$log.cpu0"
 boot
 # Tests run with one host thread for all vCPUs (VM_ACCEL above): then no vCPU can
 # run a jump another one is half-way through patching. Under multi-threaded TCG
@@ -133,6 +141,11 @@ if ! grep -q "^WGR-RESULT-$nonce " "$log" && grep -q 'Kernel panic' "$log" &&
 	boot
 fi
 took=$(($(date +%s) - start))
+# What the guest cost the host, for "# cpu: heavy" (tests/run-all.sh's slots).
+times >"$log.cpu1"
+cpu=$(($(cpu_secs "$log.cpu1") - $(cpu_secs "$log.cpu0")))
+rm -f "$log.cpu0" "$log.cpu1"
+echo "=== host CPU: $cpu s in $took s ($((cpu * 100 / (took > 0 ? took : 1)))% of a core)"
 
 rc=$(sed -n "s/^WGR-RESULT-$nonce rc=\([0-9]\+\)$/\1/p" "$log" | tail -1)
 if [[ -z $rc ]]; then

@@ -46,6 +46,7 @@
 # refused rmmod must say nothing there).
 #
 # slub-owners: kmalloc-*
+# cpu: heavy
 # timeout: 900
 
 . "$(dirname "$0")/../lib/common.sh"

@@ -16,6 +16,7 @@
 #     configuration set back gives back the same showconf;
 #   - the relay the fuzzing could not reach is unchanged and its pair still talks.
 #
+# cpu: heavy
 # timeout: 900
 
 . "$(dirname "$0")/../lib/common.sh"

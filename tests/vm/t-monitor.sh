@@ -9,6 +9,7 @@
 # one endpoint is a handful of coalesced events whose counts add up to the
 # relay's own refusal counters; SIGINT ends a listener with status 0.
 #
+# cpu: heavy
 # timeout: 240
 
 . "$(dirname "$0")/../lib/common.sh"

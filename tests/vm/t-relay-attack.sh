@@ -11,6 +11,7 @@
 # laptop as initiator: home's binding is live, so the relay copies nothing to the
 # attacker's candidate (trust model v2) and the staging fails at its first step.
 #
+# cpu: heavy
 # timeout: 400
 
 . "$(dirname "$0")/../lib/common.sh"

@@ -11,6 +11,7 @@
 # initiations, at a rate the per-address limit lets through, are all scanned.
 #
 # module: debug
+# cpu: heavy
 # timeout: 240
 
 . "$(dirname "$0")/../lib/common.sh"

@@ -15,6 +15,7 @@
 #  - deleting the device with thousands of sessions is clean.
 #
 # module: debug
+# cpu: heavy
 # timeout: 400
 
 . "$(dirname "$0")/../lib/common.sh"

@@ -24,6 +24,7 @@
 # Last, mallory makes sessions on one sender index from 16 source ports: only
 # the first is made (pass 5, F3 and F6).
 #
+# cpu: heavy
 # timeout: 300
 
 . "$(dirname "$0")/../lib/common.sh"

@@ -14,6 +14,7 @@
 # server through the relay, within a few of WireGuard's retries.
 #
 # variants: kernel go
+# cpu: heavy
 # timeout: 240
 
 . "$(dirname "$0")/../lib/common.sh"

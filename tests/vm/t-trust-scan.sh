@@ -15,6 +15,7 @@
 # to 20,000 here, about the same share of the guest's CPU.
 #
 # module: debug
+# cpu: heavy
 # timeout: 300
 
 . "$(dirname "$0")/../lib/common.sh"

@@ -18,6 +18,7 @@
 # the lines take turns, so the flood waits behind itself.
 #
 # module: debug
+# cpu: heavy
 # timeout: 300
 
 . "$(dirname "$0")/../lib/common.sh"
