@@ -3,8 +3,8 @@
 #
 # Part 2, the relay engine: WireGuard-shaped type-4 datagrams (32 and 1420 bytes)
 # from gen to sink through mid, where mid (a) routes them (plain IP forwarding),
-# (b) relays them with wgrelay on a session learned from a real handshake, or
-# (c) DNATs them with nftables. One boot, one line topology: only mid changes.
+# (b) relays them with wgrelay on a session learned from a real handshake, its
+# fast path off (the socket path) and on, or (c) DNATs them with nftables. One boot, one line topology: only mid changes.
 
 . /tests/lib/common.sh
 . /usr/bin/bench-line.sh
@@ -12,10 +12,15 @@
 SECONDS_PER_RUN=${1:-5} ROUNDS=${2:-2}
 line_setup
 line_relay_session 3600
-# Rounds alternate the variants, so that drift in a loaded host hits them alike.
-for round in $(seq "$ROUNDS"); do for size in 32 1420; do
-	pps_run "engine forward $size" "$SINK4" "$SINK_PORT" 0 "$size" "$SECONDS_PER_RUN"
-	pps_run "engine relay $size" "$MID_GEN4" "$RELAY_PORT" "$DATA_INDEX" "$size" "$SECONDS_PER_RUN"
+
+# relay_run PATH SIZE: wgrelay with its fast path on ("fast") or off ("relay":
+# every datagram through the relay's socket, as before the fast path).
+relay_run() {
+	n mid relayctl set relay0 fast-path "$([[ $1 == fast ]] && echo on || echo off)"
+	pps_run "engine $1 $2" "$MID_GEN4" "$RELAY_PORT" "$DATA_INDEX" "$2" "$SECONDS_PER_RUN"
+}
+
+dnat_run() {
 	n mid nft -f - <<-EOT
 		table ip bench {
 			chain pre {
@@ -24,8 +29,25 @@ for round in $(seq "$ROUNDS"); do for size in 32 1420; do
 			}
 		}
 	EOT
-	pps_run "engine dnat $size" "$MID_GEN4" "$DNAT_PORT" 0 "$size" "$SECONDS_PER_RUN"
+	pps_run "engine dnat $1" "$MID_GEN4" "$DNAT_PORT" 0 "$1" "$SECONDS_PER_RUN"
 	# Conntrack hooks go with the last table that needs them.
 	n mid nft delete table ip bench
+}
+
+# Rounds alternate the variants and their order, so that drift in a loaded host
+# hits them alike.
+for round in $(seq "$ROUNDS"); do for size in 32 1420; do
+	if ((round % 2)); then
+		pps_run "engine forward $size" "$SINK4" "$SINK_PORT" 0 "$size" "$SECONDS_PER_RUN"
+		relay_run relay "$size"
+		relay_run fast "$size"
+		dnat_run "$size"
+	else
+		dnat_run "$size"
+		relay_run fast "$size"
+		relay_run relay "$size"
+		pps_run "engine forward $size" "$SINK4" "$SINK_PORT" 0 "$size" "$SECONDS_PER_RUN"
+	fi
 done; done
+n mid relayctl set relay0 fast-path on
 echo "RESULT engine relay_counters $(n mid relayctl show relay0 stats | tr -s ' \n' ' ')"

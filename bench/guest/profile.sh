@@ -3,9 +3,10 @@
 #
 # Part 5, where the time goes: the engine's line (part 2) with 1420-byte
 # datagrams, profiled with perf while mid routes them (plain IP forwarding) and
-# while it relays them (wgrelay). A TCG guest has no PMU, so perf samples the
-# cpu-clock software event, on every CPU: gen's sendmmsg, mid's work and sink's
-# recvmmsg all show, and the difference between the two runs is mid's.
+# while it relays them (wgrelay, its fast path off and on). A TCG guest has no
+# PMU, so perf samples the cpu-clock software event, on every CPU: gen's
+# sendmmsg, mid's work and sink's recvmmsg all show, and the difference between
+# the runs is mid's.
 # Prints "PROFILE VARIANT PERCENT SYMBOL" for every symbol above 0.05 % of the
 # samples, and how long perf sampled how many CPUs: cpu-clock samples idle CPUs
 # too, so a symbol's share times CPUs times seconds, over the datagrams that got
@@ -35,4 +36,7 @@ profile() {
 }
 
 profile forward "$SINK4" "$SINK_PORT" 0
+n mid relayctl set relay0 fast-path off
 profile relay "$MID_GEN4" "$RELAY_PORT" "$DATA_INDEX"
+n mid relayctl set relay0 fast-path on
+profile fast "$MID_GEN4" "$RELAY_PORT" "$DATA_INDEX"
