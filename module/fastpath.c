@@ -70,11 +70,14 @@ static struct udphdr *data_to_port(struct wgr_device *wgr, struct sk_buff *skb,
 	struct udphdr *uh;
 	unsigned int len;
 
-	if (!pskb_may_pull(skb, hlen + sizeof(*uh) + WGR_FAST_PEEK))
+	/* The port first: the hook sees every UDP datagram of the namespace. */
+	if (!pskb_may_pull(skb, hlen + sizeof(*uh)))
 		return NULL;
 	uh = (struct udphdr *)(skb->data + hlen);
-	if (uh->dest != htons(READ_ONCE(wgr->cfg.listen_port)))
+	if (uh->dest != htons(READ_ONCE(wgr->cfg.listen_port)) ||
+	    !pskb_may_pull(skb, hlen + sizeof(*uh) + WGR_FAST_PEEK))
 		return NULL;
+	uh = (struct udphdr *)(skb->data + hlen);
 	len = ntohs(uh->len);
 	if (len != skb->len - hlen || len < sizeof(*uh) ||
 	    wgr_message_type_of((const u8 *)(uh + 1), len - sizeof(*uh)) != WGR_MSG_DATA)
