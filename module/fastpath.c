@@ -9,28 +9,31 @@
  * tunnel transmit's OUTPUT hook), which is more than the kernel's own IP
  * forwarding does: the headers are rewritten in place (addresses, ports, TTL;
  * the checksums updated incrementally, the payload untouched) and the datagram
- * leaves on the route the socket path cached for its receiver, as forwarding's
- * would, through POSTROUTING.
+ * leaves on the route the socket path cached for its receiver, from the relay's
+ * socket, through the OUTPUT and POSTROUTING hooks as the socket path's do (a
+ * firewall's outbound rules, conntrack and SNAT see it alike).
  *
  * Everything else falls through to the socket path unchanged, which decides,
  * counts and reports it as it always has: handshakes, tentative sessions, roams,
  * unknown indices, loops, IP options and fragments, link-local and loopback
- * traffic, a datagram too big for the route, a route not cached yet or no
- * longer valid, and a bad UDP checksum (the socket path sees the checksum
- * verified; so does this). Nothing is changed before the fast path is sure to
+ * traffic, a local or martian source (the input route drops those on the
+ * socket path), a datagram too big for the route, a route not cached yet or no
+ * longer valid, no UDP checksum, and a bad one (the socket path sees the
+ * checksum verified; so does this). Nothing is changed before the fast path is sure to
  * take a datagram (wgr_relay_data_peek()), and what it takes is counted as the
  * socket path would have (wgr_relay_data_fast()), so the trust rules, expiry,
  * the counters and `ip -s link` do not know which path a datagram took; only
  * the fast_packets counter does.
  *
  * The hooks sit between raw (-300) and conntrack (-200): a firewall's raw
- * chains see every datagram, but the fast path's datagrams meet neither
- * conntrack, the filter chains of PRE_ROUTING and INPUT, nor reverse-path
- * filtering. A rule that drops the relay's port therefore stops new sessions
- * (their handshakes take the socket path) but not the data of confirmed ones:
- * README says so. They are registered while the relay is up with the fast path
+ * chains see every datagram, but on the way in the fast path's datagrams meet
+ * neither conntrack, the filter chains of PRE_ROUTING and INPUT, nor
+ * reverse-path filtering. A rule that drops the relay's port there stops new
+ * sessions (their handshakes take the socket path) but not the data of
+ * confirmed ones, which flows as long as its sender sends: README says so. They are registered while the relay is up with the fast path
  * on (`relayctl set DEV fast-path off` takes them out).
  */
+#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter_ipv4.h>
@@ -95,8 +98,8 @@ static bool never_fast(const struct sk_buff *skb, const struct nf_hook_state *st
 
 /*
  * The UDP checksum is verified, as the UDP layer does before the socket path
- * sees a datagram; a zero one is none (IPv4 only: IPv6 forbids it, and the
- * relay's IPv6 socket refuses it).
+ * sees a datagram. A zero one (none: IPv4 allows it) is left to the socket
+ * path, which sends a real one.
  */
 static bool checksum_ok(struct sk_buff *skb, const struct nf_hook_state *state,
 			unsigned int hlen, u8 family)
@@ -139,15 +142,18 @@ static struct wgr_half *fast_route(struct wgr_device *wgr, struct sk_buff *skb, 
 }
 
 /*
- * Send the rewritten datagram on @dst, as IP forwarding's last step does: the
- * POSTROUTING hook and the neighbour. Nothing of the way in may steer the way
- * out (as wgr_send() scrubs its datagrams).
+ * Ready the rewritten datagram for @dst as wgr_send() readies its own: nothing
+ * of the way in may steer the way out (no mark, conntrack, IP control block,
+ * inner headers; a reassembled datagram's fragment size goes with the control
+ * block, so it leaves whole, as the socket path sends it).
  */
-static void fast_xmit(struct net *net, struct sk_buff *skb, struct dst_entry *dst)
+static void fast_ready(struct sk_buff *skb, struct dst_entry *dst)
 {
 	skb_scrub_packet(skb, true);
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb_reset_inner_headers(skb);
+	skb->encapsulation = 0;
 	skb_dst_set(skb, dst);
-	dst_output(net, NULL, skb);
 }
 
 /*
@@ -172,6 +178,7 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	struct wgr_half *h;
 	struct udphdr *uh;
 	struct iphdr *ip;
+	struct sock *sk;
 	__be16 old_port;
 	unsigned int len;
 	const u8 *msg;
@@ -183,9 +190,21 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	if (ip->ihl != 5 || ip->protocol != IPPROTO_UDP || ip_is_fragment(ip) || ip->ttl <= 1)
 		return NF_ACCEPT;
 	uh = data_to_port(wgr, skb, sizeof(*ip));
-	if (!uh || (uh->check && !checksum_ok(skb, state, sizeof(*ip), NFPROTO_IPV4)))
+	if (!uh || !uh->check || !checksum_ok(skb, state, sizeof(*ip), NFPROTO_IPV4))
 		return NF_ACCEPT;
 	ip = ip_hdr(skb);
+	/*
+	 * A source the input route would drop as a martian, or one of the
+	 * machine's own addresses from outside (a spoof: the kernel drops those
+	 * too unless accept_local is on).
+	 */
+	if (ipv4_is_loopback(ip->saddr) || ipv4_is_multicast(ip->saddr) ||
+	    ipv4_is_lbcast(ip->saddr) || ipv4_is_zeronet(ip->saddr) ||
+	    __ip_dev_find(state->net, ip->saddr, false))
+		return NF_ACCEPT;
+	sk = rcu_dereference(wgr->sock4);
+	if (!sk)
+		return NF_ACCEPT;
 	memset(&src, 0, sizeof(src));
 	src.addr4.sin_family = AF_INET;
 	src.addr4.sin_port = uh->source;
@@ -207,15 +226,11 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	ip = ip_hdr(skb);
 	uh = (struct udphdr *)(skb->data + sizeof(*ip));
 	ttl = min_t(u8, ip->ttl - 1, WGR_FAST_MAX_TTL);
-	if (uh->check) {
-		inet_proto_csum_replace4(&uh->check, skb, ip->saddr, to.src4, true);
-		inet_proto_csum_replace4(&uh->check, skb, ip->daddr, to.addr4.sin_addr.s_addr, true);
-		inet_proto_csum_replace2(&uh->check, skb, uh->source, uh->dest, false);
-		inet_proto_csum_replace2(&uh->check, skb, uh->dest, to.addr4.sin_port, false);
-		fix_udp_csum(skb, uh);
-	} else if (skb->ip_summed != CHECKSUM_PARTIAL) {
-		skb->ip_summed = CHECKSUM_NONE;
-	}
+	inet_proto_csum_replace4(&uh->check, skb, ip->saddr, to.src4, true);
+	inet_proto_csum_replace4(&uh->check, skb, ip->daddr, to.addr4.sin_addr.s_addr, true);
+	inet_proto_csum_replace2(&uh->check, skb, uh->source, uh->dest, false);
+	inet_proto_csum_replace2(&uh->check, skb, uh->dest, to.addr4.sin_port, false);
+	fix_udp_csum(skb, uh);
 	/* It leaves from the relay's port, where it came to. */
 	old_port = uh->dest;
 	uh->dest = to.addr4.sin_port;
@@ -225,10 +240,27 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	ip->ttl = ttl;
 	/* No DF, and an identifier of the relay's, as wgr_send()'s datagrams. */
 	ip->frag_off = 0;
-	ip_select_ident(state->net, skb, NULL);
-	ip_send_check(ip);
-	fast_xmit(state->net, skb, dst);
+	ip_select_ident(state->net, skb, sk);
+	fast_ready(skb, dst);
+	/* The header checksum is ip_local_out()'s. */
+	ip_local_out(state->net, sk, skb);
 	return NF_STOLEN;
+}
+
+/*
+ * The hooks run in softirq, but not only: a datagram an earlier hook queued to
+ * user space (NF_QUEUE) comes back through the later ones from the verdict's
+ * netlink call. The per-CPU route cache (wgr_route_cached()) needs bottom
+ * halves off, as wgr_send() has them.
+ */
+static unsigned int hook4(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
+{
+	unsigned int verdict;
+
+	local_bh_disable();
+	verdict = fast4(priv, skb, state);
+	local_bh_enable();
+	return verdict;
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
@@ -240,6 +272,7 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	struct ipv6hdr *ip6;
 	struct wgr_half *h;
 	struct udphdr *uh;
+	struct sock *sk;
 	__be16 old_port;
 	unsigned int len;
 	const u8 *msg;
@@ -260,6 +293,9 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	ip6 = ipv6_hdr(skb);
 	/* A local source from outside is a spoof (skb_rx() in relay.c). */
 	if (ipv6_chk_addr(state->net, &ip6->saddr, NULL, 0))
+		return NF_ACCEPT;
+	sk = rcu_dereference(wgr->sock6);
+	if (!sk)
 		return NF_ACCEPT;
 	memset(&src, 0, sizeof(src));
 	src.addr6.sin6_family = AF_INET6;
@@ -300,8 +336,19 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	/* The traffic class travels; the flow label does not, as wgr_send()'s. */
 	ip6_flow_hdr(ip6, ds, 0);
 	ip6->hop_limit = ttl;
-	fast_xmit(state->net, skb, dst);
+	fast_ready(skb, dst);
+	ip6_local_out(state->net, sk, skb);
 	return NF_STOLEN;
+}
+
+static unsigned int hook6(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
+{
+	unsigned int verdict;
+
+	local_bh_disable();
+	verdict = fast6(priv, skb, state);
+	local_bh_enable();
+	return verdict;
 }
 #endif
 
@@ -312,7 +359,8 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
  *
  * Does nothing when the fast path is off or already in.
  * Context: process, wgr->lock held.
- * Return: 0 or a negative errno (the socket path works on alone).
+ * Return: 0 or a negative errno (no memory for the hooks: the caller fails,
+ * whether bringing the relay up or switching the fast path on).
  */
 int wgr_fastpath_start(struct wgr_device *wgr, struct netlink_ext_ack *extack)
 {
@@ -324,7 +372,7 @@ int wgr_fastpath_start(struct wgr_device *wgr, struct netlink_ext_ack *extack)
 	if (fp->registered || !wgr->cfg.fast_path)
 		return 0;
 	fp->ops[0] = (struct nf_hook_ops){
-		.hook = fast4,
+		.hook = hook4,
 		.priv = wgr,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
@@ -332,7 +380,7 @@ int wgr_fastpath_start(struct wgr_device *wgr, struct netlink_ext_ack *extack)
 	};
 #if IS_ENABLED(CONFIG_IPV6)
 	fp->ops[1] = (struct nf_hook_ops){
-		.hook = fast6,
+		.hook = hook6,
 		.priv = wgr,
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_PRE_ROUTING,
@@ -355,8 +403,9 @@ int wgr_fastpath_start(struct wgr_device *wgr, struct netlink_ext_ack *extack)
  * wgr_fastpath_stop - take the relay's fast path out of its namespace
  * @wgr: the relay
  *
- * When this returns, no datagram is in the fast path any more (the netfilter
- * core waits for them), so the relay's state may go.
+ * When this returns, no datagram is in the fast path any more, so the relay's
+ * state may go: the netfilter core frees its hook list after a grace period
+ * but does not wait for the hooks running, so this does.
  * Context: process, wgr->lock held.
  */
 void wgr_fastpath_stop(struct wgr_device *wgr)
@@ -368,6 +417,7 @@ void wgr_fastpath_stop(struct wgr_device *wgr)
 		return;
 	nf_unregister_net_hooks(wgr->net, fp->ops, fp->registered);
 	fp->registered = 0;
+	synchronize_net();
 }
 
 /**

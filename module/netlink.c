@@ -990,17 +990,30 @@ static int check_peers(struct wgr_device *wgr, struct set_req *req,
 static int apply_settings(struct wgr_device *wgr, struct nlattr **attrs,
 			  struct netlink_ext_ack *extack)
 {
+	bool fast_path = wgr->cfg.fast_path;
 	int ret;
 
 	lockdep_assert_held(&wgr->lock);
-
+	/*
+	 * The two that can fail first, each undone if the other fails, so that a
+	 * failed request changes nothing: the fast path's hooks (no memory) and
+	 * the port (in use).
+	 */
+	if (attrs[WGRELAY_A_FAST_PATH]) {
+		ret = wgr_fastpath_set(wgr, !!nla_get_u8(attrs[WGRELAY_A_FAST_PATH]), extack);
+		if (ret)
+			return ret;
+	}
 	if (attrs[WGRELAY_A_LISTEN_PORT]) {
 		u16 port = nla_get_u16(attrs[WGRELAY_A_LISTEN_PORT]);
 
 		if (port != READ_ONCE(wgr->cfg.listen_port)) {
 			ret = wgr_device_set_port(wgr, port, extack);
-			if (ret)
+			if (ret) {
+				/* Switching back on can fail too; the port error is the news. */
+				wgr_fastpath_set(wgr, fast_path, NULL);
 				return ret;
+			}
 		}
 	}
 	if (attrs[WGRELAY_A_SESSION_TIMEOUT])
@@ -1016,9 +1029,6 @@ static int apply_settings(struct wgr_device *wgr, struct nlattr **attrs,
 			   nla_get_u32(attrs[WGRELAY_A_DISCOVERY_FANOUT]));
 	if (attrs[WGRELAY_A_ROAMING])
 		WRITE_ONCE(wgr->cfg.roaming, !!nla_get_u8(attrs[WGRELAY_A_ROAMING]));
-	/* Last: the one that can fail once the port is set (no memory for the hooks). */
-	if (attrs[WGRELAY_A_FAST_PATH])
-		return wgr_fastpath_set(wgr, !!nla_get_u8(attrs[WGRELAY_A_FAST_PATH]), extack);
 	return 0;
 }
 

@@ -4,9 +4,10 @@
 # The fast path (module/fastpath.c): data on a confirmed session is relayed at
 # PRE_ROUTING, before the IP stack delivers it, over IPv4 and IPv6; it is
 # counted as the socket path counts it; `relayctl set relay0 fast-path off`
-# puts every datagram back on the socket path; and a firewall on the vps that
+# puts every datagram back on the socket path; a firewall on the vps that
 # drops the relay's port in its input chain stops new sessions (and, with the
-# fast path off, everything), while a raw prerouting rule stops everything.
+# fast path off, everything), while a raw prerouting rule stops everything, and
+# an output rule sees the fast path's datagrams as the socket path's.
 #
 # The peers compute their UDP checksums in software (ethtool tx off), so that
 # the relayed datagrams arrive with real checksums, not veth's deferred ones:
@@ -140,6 +141,28 @@ EOF
 read -r tx fast < <(relayed laptop home 5)
 assert_eq "0 0" "$tx $fast" "datagrams relayed through a raw prerouting drop"
 n vps nft delete table inet rawfw
+ping_ok laptop "${WG_ADDR[home]}" 3
+
+step "an outbound rule sees the fast path's datagrams, as it sees the socket path's"
+# The relay's datagrams to home's NAT are dropped on their way out: with the
+# fast path skipping OUTPUT, the laptop would still reach home.
+n vps nft -f - <<-EOF
+	table inet outfw {
+		chain output {
+			type filter hook output priority 0;
+			ip daddr $CGNAT4 udp sport $RELAY_PORT counter drop
+		}
+	}
+EOF
+read -r tx fast < <(relayed laptop home 5)
+log "5 pings: tx_packets +$tx, fast_packets +$fast"
+((fast >= 1)) || fail "the fast path took none of the laptop's datagrams"
+assert_fails n laptop ping -c 3 -W 1 "${WG_ADDR[home]}"
+dropped=$(n vps nft list chain inet outfw output | grep -o 'packets [0-9]*' | awk '{ print $2 }')
+log "dropped in OUTPUT: $dropped"
+# The laptop's five pings, at least: each went out to home's NAT.
+((dropped >= 5)) || fail "OUTPUT dropped only $dropped of the datagrams relayed to home"
+n vps nft delete table inet outfw
 ping_ok laptop "${WG_ADDR[home]}" 3
 assert_eq 0 "$(relay_stat tx_errors)" "tx_errors"
 log "fast path: all good"
