@@ -11,8 +11,8 @@
 #     format, mac1 and relayctl's parsers), FUZZ_SECONDS (default 20) per target,
 #     counted per target; a crash fails its target, its input in tests/out/fuzz/
 #  4. every VM test (tests/vm/t-*.sh, once per "# variants:" word if it has that
-#     line) on every installed Debian kernel, in JOBS slots (default: three
-#     per two CPUs; a "# cpu: heavy" test takes two), longest first,
+#     line) on every installed Debian kernel, JOBS at a time (default: three
+#     per two CPUs; "# cpu: heavy" ones HEAVY_JOBS at a time), longest first,
 #     logs in tests/out/KVER/; a test with a "# kernels: newest" line runs on
 #     the last kernel of KVERS only: the recipes, diagnose and metrics (what
 #     they check is user space's setup and reading of a relay that the other
@@ -185,19 +185,22 @@ if [[ -n $TESTS && ${#runs[@]} == 0 ]] && ! selected style && ! selected fuzz &&
 	failure "nothing matches TESTS='$TESTS'"
 fi
 
-# VM runs share JOBS slots (default: three per two CPUs). Each guest's vCPUs run
-# in one host thread (tests/vm/run.sh), and most tests spend a good part of
-# their time waiting on WireGuard's timers, their guests idle (run.sh prints
-# the host CPU each used: 40-80% of a core): one takes a slot. A test
-# marked "# cpu: heavy" (a flood, a fuzzer, churn) keeps its host core busy and
-# takes two. Runs start longest first (tests/vm/durations: seconds per test,
-# from a CI run; 120 for a test not listed), so that no long one is left to run
-# alone at the end; a run that does not fit the free slots lets a later one
-# that does go first. A run's console goes to a file and is printed whole when
-# the run ends, in the order the runs end.
+# VM runs go JOBS at a time (default: three per two CPUs). Each guest's vCPUs
+# run in one host thread (tests/vm/run.sh), and the long tests spend most of
+# their time waiting on WireGuard's timers, their guests idle (run.sh prints the
+# host CPU each used: t-trust-stage 40% of a core), so two guests on two cores
+# left one idle much of the time. A test marked "# cpu: heavy" (a flood, a
+# fuzzer, churn) keeps its core busy: at most HEAVY_JOBS (one per two CPUs) of
+# those run at once. Runs start longest first (tests/vm/durations: seconds per
+# test from a CI run; 120 for a test not listed), so that no long one is left
+# to run alone at the end; a heavy run that must wait lets a later light one go
+# first. A run's console goes to a file and is printed whole when the run ends,
+# in the order the runs end.
 JOBS=${JOBS:-$((3 * $(nproc) / 2))}
 ((JOBS >= 1)) || JOBS=1
-declare -A duration=() weight=()
+HEAVY_JOBS=${HEAVY_JOBS:-$(($(nproc) / 2))}
+((HEAVY_JOBS >= 1)) || HEAVY_JOBS=1
+declare -A duration=() heavy=()
 while read -r name secs; do
 	[[ $name == \#* || -z $name ]] || duration[$name]=$secs
 done <tests/vm/durations
@@ -210,13 +213,12 @@ for kver in $KVERS; do
 	done
 done
 vm_jobs+=("${extra_jobs[@]}")
-# job_secs JOB: its expected seconds; sets weight[JOB] too.
+# job_secs JOB: its expected seconds; sets heavy[JOB] too.
 job_secs() {
 	local t=${1#* }
 	t=${t%% *}
-	weight[$1]=1
-	# JOBS=1 runs one at a time, heavy or not.
-	grep -qx '# cpu: heavy' "tests/vm/$t" && ((JOBS >= 2)) && weight[$1]=2
+	heavy[$1]=0
+	grep -qx '# cpu: heavy' "tests/vm/$t" && heavy[$1]=1
 	echo "${duration[${t%.sh}]:-120}"
 }
 mapfile -t vm_jobs < <(for j in "${vm_jobs[@]}"; do
@@ -224,7 +226,7 @@ mapfile -t vm_jobs < <(for j in "${vm_jobs[@]}"; do
 done | sort -t $'\t' -k1,1nr -s | cut -f2)
 for j in "${vm_jobs[@]}"; do job_secs "$j" >/dev/null; done
 declare -A job_of=()
-busy=0
+running_heavy=0
 vm_done() { # PID: report a finished run
 	local job=${job_of[$1]} rc
 	rc=$(cat "$OUT/.vm-$1.rc" 2>/dev/null || echo 1)
@@ -232,20 +234,21 @@ vm_done() { # PID: report a finished run
 	cat "$OUT/.vm-$1.out"
 	rm -f "$OUT/.vm-$1.out" "$OUT/.vm-$1.rc"
 	unset "job_of[$1]"
-	busy=$((busy - weight[$job]))
+	running_heavy=$((running_heavy - heavy[$job]))
 	if ((rc == 0)); then
 		pass "$job"
 	else
 		failure "vm: $job"
 	fi
 }
-# next_fit: the index of the first job not yet started that fits the free slots.
+# next_fit: the index of the first job not yet started that may start now.
 started_job=()
 next_fit() {
 	local i
+	((${#job_of[@]} < JOBS)) || return 1
 	for i in "${!vm_jobs[@]}"; do
 		[[ -n ${started_job[i]:-} ]] && continue
-		((busy + weight[${vm_jobs[i]}] <= JOBS)) && { echo "$i"; return 0; }
+		((running_heavy + heavy[${vm_jobs[i]}] <= HEAVY_JOBS)) && { echo "$i"; return 0; }
 	done
 	return 1
 }
@@ -255,7 +258,7 @@ while ((left > 0 || ${#job_of[@]} > 0)); do
 		job=${vm_jobs[i]}
 		started_job[i]=1
 		left=$((left - 1))
-		busy=$((busy + weight[$job]))
+		running_heavy=$((running_heavy + heavy[$job]))
 		# shellcheck disable=SC2086 # a job is a kernel, a test name and its argument
 		# An extra kernel boots from where scripts/kernels.sh unpacked it.
 		kroot=

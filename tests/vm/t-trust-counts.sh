@@ -25,7 +25,7 @@
 # the first is made (pass 5, F3 and F6).
 #
 # cpu: heavy
-# timeout: 300
+# timeout: 420
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

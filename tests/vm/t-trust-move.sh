@@ -13,7 +13,7 @@
 # session) falls between the second move and the end, and must cost nothing.
 # Prints each recovery time as "MEASURE name seconds".
 #
-# timeout: 300
+# timeout: 420
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

@@ -23,7 +23,7 @@
 # Each time, the remapped peer's binding stays where it was while it is live, and
 # follows the peer 60 s after the last data from there (it goes stale).
 #
-# timeout: 330
+# timeout: 480
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

@@ -19,7 +19,7 @@
 #
 # Usage: t-trust-squat.sh [SECONDS]
 #
-# timeout: 240
+# timeout: 360
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

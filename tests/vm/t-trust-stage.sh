@@ -20,7 +20,7 @@
 #
 # Usage: t-trust-stage.sh [SECONDS]
 #
-# timeout: 360
+# timeout: 540
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"
