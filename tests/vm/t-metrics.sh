@@ -76,12 +76,16 @@ assert_eq 1 "${M[$k]-missing}" \
 # Every device counter the kernel has, by its sysfs name.
 for name in $(n vps ls /sys/class/net/relay0/wgrelay/); do
 	case $name in
-	listen_port | session_timeout | binding_timeout | max_sessions | discovery_fanout | roaming | peers | sessions) continue ;;
+	listen_port | session_timeout | binding_timeout | max_sessions | discovery_fanout | roaming | \
+		fast_path | peers | sessions) continue ;;
 	esac
 	k="wgrelay_${name}_total{device=\"relay0\"}"
 	[[ ${M[$k]-missing} != missing ]] ||
 		fail "sysfs counter $name has no wgrelay_${name}_total"
 done
+
+k="wgrelay_fast_path{device=\"relay0\"}"
+assert_eq 1 "${M[$k]-missing}" "the fast path's gauge"
 
 step "home and the laptop connect through the relay"
 wg_peers "$RELAY_EP" "$RELAY_EP"
