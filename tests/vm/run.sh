@@ -97,6 +97,11 @@ if [[ ${VM_NETS:-1} == 1 ]]; then
 	nets=${VM_NETS_CMDLINE:-$(
 		grep -q '^CONFIG_SLUB_DEBUG=y' "$config" && printf ' slub_debug=FZP;FZPU,wgr_pair%s' "${owners:+,$owners}"
 		grep -q '^CONFIG_PAGE_POISONING=y' "$config" && printf ' page_poison=1'
+		# The kernel says page poisoning is on only when it overrides init_on_alloc,
+		# Debian's default, which tests/vm/init looks for: so on a kernel without
+		# that default (make check-kasan's) too.
+		grep -q '^CONFIG_PAGE_POISONING=y' "$config" && ! grep -q '^CONFIG_INIT_ON_ALLOC_DEFAULT_ON=y' "$config" &&
+			printf ' init_on_alloc=1'
 		grep -q '^CONFIG_KFENCE=y' "$config" && printf ' kfence.sample_interval=1'
 		printf ' log_buf_len=1M'
 	)}
