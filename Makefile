@@ -4,6 +4,8 @@
 # make module        the module only;  make tool: relayctl only
 # make modules-all   the module for every installed kernel that has headers
 # make check         install what is missing, build, run unit, fuzz and VM tests
+# make check-kasan   build a KASAN + lockdep kernel (once) and run the VM tests on
+#                    it (tests/kasan.sh; not part of make check)
 # make demo          boot the CGNAT lab in a VM and show the relay at work
 # make deps          install build and test dependencies from Debian
 # make install       relayctl, its man page and the systemd units
@@ -65,6 +67,9 @@ deps:
 check:
 	@tests/run-all.sh
 
+check-kasan:
+	@tests/kasan.sh
+
 demo:
 	@tests/demo.sh
 
@@ -108,4 +113,4 @@ clean:
 	rm -rf build
 	$(MAKE) -C tools clean
 
-.PHONY: all module module-debug modules-all tool deps check demo bench style install dkms-install deb kernels compat clean
+.PHONY: all module module-debug modules-all tool deps check check-kasan demo bench style install dkms-install deb kernels compat clean

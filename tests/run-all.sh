@@ -39,7 +39,10 @@
 # TESTS="t-lifecycle t-wg-hub" (or arguments) runs only those VM tests (by name
 # prefix; "style", "fuzz", "extra", "dkms", "deb" and "harness" name steps 2b, 3b,
 # 4b, 5, 5b and 6); KVERS="..." picks the kernels; SKIP="deps style unit fuzz extra
-# promtool dkms deb harness" skips those steps.
+# promtool dkms deb harness" skips those steps. KROOT is where the kernels of KVERS
+# are, if not in /: KROOT/boot/vmlinuz-KVER and config-KVER, KROOT/lib/modules/KVER
+# with its build tree (make check-kasan: tests/kasan.sh). Steps 2b, 5 and 5b know
+# only the installed kernels: skip them with KROOT.
 
 set -uo pipefail
 
@@ -85,15 +88,20 @@ if [[ -z $KVERS ]]; then
 	exit 1
 fi
 
-heading "build (kernels: $KVERS)"
+KROOT=${KROOT:-}
+export KROOT
+heading "build (kernels: $KVERS${KROOT:+ in $KROOT})"
 for kver in $KVERS; do
-	if ! make --no-print-directory module KVER="$kver"; then
+	# make's own default, unless the kernels are under KROOT.
+	kdir=()
+	[[ -n $KROOT ]] && kdir=(KDIR="$KROOT/lib/modules/$kver/build")
+	if ! make --no-print-directory module KVER="$kver" "${kdir[@]}"; then
 		failure "build: module for $kver"
 		# Never let the VM tests pick up a module left from an older build.
 		rm -f "build/$kver/wgrelay.ko"
 	fi
 	# The debug build (debugfs knobs) is for the tests marked "# module: debug".
-	if ! make --no-print-directory module-debug KVER="$kver"; then
+	if ! make --no-print-directory module-debug KVER="$kver" "${kdir[@]}"; then
 		failure "build: debug module for $kver"
 		rm -f "build/$kver-debug/wgrelay.ko"
 	fi
@@ -259,10 +267,10 @@ while ((left > 0 || ${#job_of[@]} > 0)); do
 		started_job[i]=1
 		left=$((left - 1))
 		running_heavy=$((running_heavy + heavy[$job]))
-		# shellcheck disable=SC2086 # a job is a kernel, a test name and its argument
 		# An extra kernel boots from where scripts/kernels.sh unpacked it.
-		kroot=
+		kroot=$KROOT
 		[[ " $EXTRA_KVERS " == *" ${job%% *} "* ]] && kroot=$TOP/build/kernels/root
+		# shellcheck disable=SC2086 # a job is a kernel, a test name and its argument
 		(exec >"$OUT/.vm-$BASHPID.out" 2>&1; KROOT=$kroot tests/vm/run.sh $job; echo $? >"$OUT/.vm-$BASHPID.rc") &
 		job_of[$!]=$job
 		continue
@@ -319,7 +327,7 @@ if ! skip harness && selected harness; then
 		needs=$(sed -n 's/^# needs: *//p' "$t")
 		kver=
 		for k in $KVERS; do
-			if [[ -z $needs ]] || grep -q "^$needs=y" "/boot/config-$k"; then
+			if [[ -z $needs ]] || grep -q "^$needs=y" "$KROOT/boot/config-$k"; then
 				kver=$k
 				break
 			fi
