@@ -33,7 +33,6 @@
  * confirmed ones, which flows as long as its sender sends: README says so. They are registered while the relay is up with the fast path
  * on (`relayctl set DEV fast-path off` takes them out).
  */
-#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter_ipv4.h>
@@ -194,13 +193,16 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 		return NF_ACCEPT;
 	ip = ip_hdr(skb);
 	/*
-	 * A source the input route would drop as a martian, or one of the
-	 * machine's own addresses from outside (a spoof: the kernel drops those
-	 * too unless accept_local is on).
+	 * A source the input route would drop as a martian, or the very address
+	 * it came to (a spoof from outside: the kernel drops local sources unless
+	 * accept_local is on). The input route's check of every local address is
+	 * a FIB lookup, which would cost the fast path as much as the rest of its
+	 * work; it can matter only for a session whose sender is on this machine,
+	 * and such a sender's datagrams come over loopback (never_fast()) from the
+	 * address they go to, or from 127/8.
 	 */
 	if (ipv4_is_loopback(ip->saddr) || ipv4_is_multicast(ip->saddr) ||
-	    ipv4_is_lbcast(ip->saddr) || ipv4_is_zeronet(ip->saddr) ||
-	    __ip_dev_find(state->net, ip->saddr, false))
+	    ipv4_is_lbcast(ip->saddr) || ipv4_is_zeronet(ip->saddr) || ip->saddr == ip->daddr)
 		return NF_ACCEPT;
 	sk = rcu_dereference(wgr->sock4);
 	if (!sk)
