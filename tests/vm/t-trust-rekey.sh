@@ -34,6 +34,7 @@
 # step 4: a flood here is only as strong as the guest's CPU lets it be.
 #
 # variants: quiet remap
+# cpu: heavy
 # timeout: 300
 
 . "$(dirname "$0")/../lib/common.sh"
@@ -74,7 +75,11 @@ step "the neighbour sends $((FLOODS * 320)) initiations a second from $((FLOODS 
 for ((i = 0; i < FLOODS; i++)); do
 	bg neighbour wgr-forge mix "$VPS4" "$RELAY_PORT" 60 1280 "${WG_PUB[ghost]}" 16
 done
-sleep 3
+# The flood is over the ceiling before home starts: the relay is refusing it.
+# (How far over depends on the CPU the neighbour's guest gets: a count in a
+# fixed time is no measure of it.)
+rl_flood=$(relay_stat hs_ratelimited)
+wait_for 30 eval '(($(relay_stat hs_ratelimited) - rl_flood > 500))'
 rl0=$(relay_stat hs_ratelimited)
 
 step "home starts a new handshake from the same endpoint"
@@ -94,8 +99,9 @@ log "home -> laptop: $( ((ok)) && echo "answered after $t ms" || echo "no answer
 	"cookies from targets $(relay_stat hs_cookies), sent $(relay_stat cookies_sent);" \
 	"initiations forwarded $(relay_stat hs_initiations), with no route $(relay_stat hs_no_route);" \
 	"$(trust_counters)"
-# The neighbour's flood was real: the relay refused most of it.
-(($(relay_stat hs_ratelimited) - rl0 > 1000)) || fail "the flood was not over the ceiling"
+# The neighbour's flood was still over the ceiling while home handshook.
+(($(relay_stat hs_ratelimited) - rl0 > 50)) ||
+	fail "the flood was not over the ceiling while home handshook"
 # One try, and WireGuard's first retry (5 s) at most: when the flood saturates the
 # guest's CPU, a handshake that passes at once can take 2-4 s to complete here.
 ((ok)) || fail "home's handshake did not complete within $LIMIT s"
