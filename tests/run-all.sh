@@ -12,7 +12,7 @@
 #     counted per target; a crash fails its target, its input in tests/out/fuzz/
 #  4. every VM test (tests/vm/t-*.sh, once per "# variants:" word if it has that
 #     line) on every installed Debian kernel, JOBS at a time (default: three
-#     per two CPUs; "# cpu: heavy" ones HEAVY_JOBS at a time), longest first,
+#     per two CPUs; a "# cpu: heavy" one counts as two), longest first,
 #     logs in tests/out/KVER/; a test with a "# kernels: newest" line runs on
 #     the last kernel of KVERS only: the recipes, diagnose and metrics (what
 #     they check is user space's setup and reading of a relay that the other
@@ -198,17 +198,16 @@ fi
 # their time waiting on WireGuard's timers, their guests idle (run.sh prints the
 # host CPU each used: t-trust-stage 40% of a core), so two guests on two cores
 # left one idle much of the time. A test marked "# cpu: heavy" (a flood, a
-# fuzzer, churn) keeps its core busy: at most HEAVY_JOBS (one per two CPUs) of
-# those run at once. Runs start longest first (tests/vm/durations: seconds per
-# test from a CI run; 120 for a test not listed), so that no long one is left
-# to run alone at the end; a heavy run that must wait lets a later light one go
-# first. A run's console goes to a file and is printed whole when the run ends,
-# in the order the runs end.
+# fuzzer, churn) counts as two: it keeps its core busy, and its floods were
+# sized for a guest that has one (t-trust-rekey's was too weak to pass the
+# relay's ceiling beside two other guests). Runs start longest first
+# (tests/vm/durations: seconds per test from a CI run; 120 for a test not
+# listed), so that no long one is left to run alone at the end; a run that does
+# not fit yet lets a later one that does go first. A run's console goes to a
+# file and is printed whole when the run ends, in the order the runs end.
 JOBS=${JOBS:-$((3 * $(nproc) / 2))}
 ((JOBS >= 1)) || JOBS=1
-HEAVY_JOBS=${HEAVY_JOBS:-$(($(nproc) / 2))}
-((HEAVY_JOBS >= 1)) || HEAVY_JOBS=1
-declare -A duration=() heavy=()
+declare -A duration=() weight=()
 while read -r name secs; do
 	[[ $name == \#* || -z $name ]] || duration[$name]=$secs
 done <tests/vm/durations
@@ -221,12 +220,13 @@ for kver in $KVERS; do
 	done
 done
 vm_jobs+=("${extra_jobs[@]}")
-# job_secs JOB: its expected seconds; sets heavy[JOB] too.
+# job_secs JOB: its expected seconds; sets weight[JOB] too.
 job_secs() {
 	local t=${1#* }
 	t=${t%% *}
-	heavy[$1]=0
-	grep -qx '# cpu: heavy' "tests/vm/$t" && heavy[$1]=1
+	weight[$1]=1
+	# With JOBS=1, one at a time, heavy or not.
+	grep -qx '# cpu: heavy' "tests/vm/$t" && ((JOBS >= 2)) && weight[$1]=2
 	echo "${duration[${t%.sh}]:-120}"
 }
 mapfile -t vm_jobs < <(for j in "${vm_jobs[@]}"; do
@@ -234,7 +234,7 @@ mapfile -t vm_jobs < <(for j in "${vm_jobs[@]}"; do
 done | sort -t $'\t' -k1,1nr -s | cut -f2)
 for j in "${vm_jobs[@]}"; do job_secs "$j" >/dev/null; done
 declare -A job_of=()
-running_heavy=0
+busy=0
 vm_done() { # PID: report a finished run
 	local job=${job_of[$1]} rc
 	rc=$(cat "$OUT/.vm-$1.rc" 2>/dev/null || echo 1)
@@ -242,7 +242,7 @@ vm_done() { # PID: report a finished run
 	cat "$OUT/.vm-$1.out"
 	rm -f "$OUT/.vm-$1.out" "$OUT/.vm-$1.rc"
 	unset "job_of[$1]"
-	running_heavy=$((running_heavy - heavy[$job]))
+	busy=$((busy - weight[$job]))
 	if ((rc == 0)); then
 		pass "$job"
 	else
@@ -253,10 +253,9 @@ vm_done() { # PID: report a finished run
 started_job=()
 next_fit() {
 	local i
-	((${#job_of[@]} < JOBS)) || return 1
 	for i in "${!vm_jobs[@]}"; do
 		[[ -n ${started_job[i]:-} ]] && continue
-		((running_heavy + heavy[${vm_jobs[i]}] <= HEAVY_JOBS)) && { echo "$i"; return 0; }
+		((busy + weight[${vm_jobs[i]}] <= JOBS)) && { echo "$i"; return 0; }
 	done
 	return 1
 }
@@ -266,7 +265,7 @@ while ((left > 0 || ${#job_of[@]} > 0)); do
 		job=${vm_jobs[i]}
 		started_job[i]=1
 		left=$((left - 1))
-		running_heavy=$((running_heavy + heavy[$job]))
+		busy=$((busy + weight[$job]))
 		# An extra kernel boots from where scripts/kernels.sh unpacked it.
 		kroot=$KROOT
 		[[ " $EXTRA_KVERS " == *" ${job%% *} "* ]] && kroot=$TOP/build/kernels/root
