@@ -249,22 +249,6 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	return NF_STOLEN;
 }
 
-/*
- * The hooks run in softirq, but not only: a datagram an earlier hook queued to
- * user space (NF_QUEUE) comes back through the later ones from the verdict's
- * netlink call. The per-CPU route cache (wgr_route_cached()) needs bottom
- * halves off, as wgr_send() has them.
- */
-static unsigned int hook4(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
-{
-	unsigned int verdict;
-
-	local_bh_disable();
-	verdict = fast4(priv, skb, state);
-	local_bh_enable();
-	return verdict;
-}
-
 #if IS_ENABLED(CONFIG_IPV6)
 static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
 {
@@ -343,16 +327,28 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	return NF_STOLEN;
 }
 
-static unsigned int hook6(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
+#endif
+
+/*
+ * The hooks run in softirq, but not only: a datagram an earlier hook queued to
+ * user space (NF_QUEUE) comes back through the later ones from the verdict's
+ * netlink call. The per-CPU route cache (wgr_route_cached()) needs bottom
+ * halves off, as wgr_send() has them.
+ */
+static unsigned int fast_hook(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
 {
-	unsigned int verdict;
+	unsigned int verdict = NF_ACCEPT;
 
 	local_bh_disable();
-	verdict = fast6(priv, skb, state);
+	if (state->pf == NFPROTO_IPV4)
+		verdict = fast4(priv, skb, state);
+#if IS_ENABLED(CONFIG_IPV6)
+	else
+		verdict = fast6(priv, skb, state);
+#endif
 	local_bh_enable();
 	return verdict;
 }
-#endif
 
 /**
  * wgr_fastpath_start - put the relay's fast path in its namespace
@@ -374,7 +370,7 @@ int wgr_fastpath_start(struct wgr_device *wgr, struct netlink_ext_ack *extack)
 	if (fp->registered || !wgr->cfg.fast_path)
 		return 0;
 	fp->ops[0] = (struct nf_hook_ops){
-		.hook = hook4,
+		.hook = fast_hook,
 		.priv = wgr,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
@@ -382,7 +378,7 @@ int wgr_fastpath_start(struct wgr_device *wgr, struct netlink_ext_ack *extack)
 	};
 #if IS_ENABLED(CONFIG_IPV6)
 	fp->ops[1] = (struct nf_hook_ops){
-		.hook = hook6,
+		.hook = fast_hook,
 		.priv = wgr,
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_PRE_ROUTING,

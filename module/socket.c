@@ -179,7 +179,8 @@ static struct dst_entry *route_get(struct wgr_route *r, sa_family_t family, cons
  * @to: the endpoint, with the local address to send from
  *
  * For the fast path (fastpath.c), which sends only where wgr_send() already
- * went from that very address: it never looks a route up itself.
+ * sent from that very address (its datagrams then meet OUTPUT as those did):
+ * it never looks a route up itself.
  * Context: softirq, or with bottom halves disabled.
  * Return: the route, holding a reference, or NULL: none is cached, or it is no
  * longer valid.
