@@ -61,22 +61,50 @@ wait_for 10 test -s "$TMP/seed.pcap"
 wg_peers "$RELAY_EP" "$RELAY_EP"
 pair_works laptop home
 ping_ok laptop "${WG_ADDR[home]}" 3
+
+SEED_TYPES=(01:148:initiation 02:92:response 03:64:cookie-reply 04:data)
+# seeds_extract: the UDP payloads captured so far, one hex line each, in
+# $TMP/seeds. tcpdump -x prints each IP packet in hex; the UDP payload follows
+# the IPv4 header (IHL words) and the UDP header.
+seeds_extract() {
+	tcpdump -r "$TMP/seed.pcap" -x -nn 2>/dev/null | awk '
+		/^[0-9]/ { if (hex != "") print hex; hex = ""; next }
+		{ for (i = 2; i <= NF; i++) hex = hex $i }
+		END { if (hex != "") print hex }' | while read -r hex; do
+		ihl=$((16#${hex:1:1} * 4))
+		echo "${hex:$(((ihl + 8) * 2))}"
+	done >"$TMP/seeds"
+}
+# seeds_count TYPE LEN: how many captured messages are of TYPE (and LEN bytes, or
+# at least 32 if LEN is 0).
+seeds_count() {
+	awk -v t="$1" -v l="$2" 'substr($0, 1, 2) == t &&
+		(l == 0 ? length($0) >= 64 : length($0) == 2 * l)' "$TMP/seeds" | wc -l
+}
+# seeds_complete: every type is in the capture file yet.
+seeds_complete() {
+	local t type len what
+	seeds_extract
+	for t in "${SEED_TYPES[@]}"; do
+		IFS=: read -r type len what <<<"$t"
+		[[ -z $what ]] && len=0
+		(($(seeds_count "$type" "$len") > 0)) || return 1
+	done
+}
+# tcpdump under TCG writes well behind the kernel's capture (53 datagrams
+# matched, 5 written when it was killed at once on 6.1): wait until the file
+# has every type before stopping it, then judge what it holds.
+for ((i = 0; i < 100; i++)); do
+	seeds_complete && break
+	sleep 0.2
+done
 kill "$capture_pid"
 wait "$capture_pid" 2>/dev/null || true
-# tcpdump -x prints each IP packet in hex; the UDP payload follows the IPv4
-# header (IHL words) and the UDP header.
-tcpdump -r "$TMP/seed.pcap" -x -nn 2>/dev/null | awk '
-	/^[0-9]/ { if (hex != "") print hex; hex = ""; next }
-	{ for (i = 2; i <= NF; i++) hex = hex $i }
-	END { if (hex != "") print hex }' | while read -r hex; do
-	ihl=$((16#${hex:1:1} * 4))
-	echo "${hex:$(((ihl + 8) * 2))}"
-done >"$TMP/seeds"
-for t in 01:148:initiation 02:92:response 03:64:cookie-reply 04:data; do
+seeds_extract
+for t in "${SEED_TYPES[@]}"; do
 	IFS=: read -r type len what <<<"$t"
 	[[ -z $what ]] && what=$len len=
-	got=$(awk -v t="$type" -v l="${len:-0}" 'substr($0, 1, 2) == t &&
-		(l == 0 ? length($0) >= 64 : length($0) == 2 * l)' "$TMP/seeds" | wc -l)
+	got=$(seeds_count "$type" "${len:-0}")
 	log "seeds: $got $what"
 	((got > 0)) || fail "no $what among the captured messages"
 done
