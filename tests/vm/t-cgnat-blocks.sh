@@ -7,6 +7,7 @@
 # port, not even to the public port of home's own mapping.
 #
 # timeout: 120
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

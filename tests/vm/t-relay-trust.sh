@@ -10,6 +10,7 @@
 # (bindings_kept), and the laptop stays reachable.
 #
 # timeout: 300
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

@@ -17,6 +17,7 @@
 #
 # variants: kernel go
 # timeout: 240
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

@@ -26,6 +26,7 @@
 #
 # cpu: heavy
 # timeout: 420
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

@@ -18,6 +18,7 @@
 # to the insider's other port at once.
 #
 # timeout: 240
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

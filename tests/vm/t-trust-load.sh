@@ -16,6 +16,7 @@
 # variants: kernel go
 # cpu: heavy
 # timeout: 240
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

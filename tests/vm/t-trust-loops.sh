@@ -22,6 +22,7 @@
 # datagram with TTL 64 whatever it arrived with.
 #
 # timeout: 240
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

@@ -14,6 +14,7 @@
 # Prints each recovery time as "MEASURE name seconds".
 #
 # timeout: 420
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

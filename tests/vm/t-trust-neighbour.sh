@@ -23,6 +23,7 @@
 # Usage: t-trust-neighbour.sh [PPS]
 #
 # timeout: 300
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

@@ -36,6 +36,7 @@
 # variants: quiet remap
 # cpu: heavy
 # timeout: 300
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

@@ -24,6 +24,7 @@
 # follows the peer 60 s after the last data from there (it goes stale).
 #
 # timeout: 480
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

@@ -14,6 +14,7 @@
 # the peers handshake again, and that takes a discovery: tens of seconds.
 #
 # timeout: 300
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

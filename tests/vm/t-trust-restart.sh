@@ -21,6 +21,7 @@
 #
 # variants: hold self
 # timeout: 240
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

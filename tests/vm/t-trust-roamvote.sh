@@ -27,7 +27,7 @@
 # where the first contested roam went, holds the insider's roam elsewhere.
 #
 # variants: after window
-# kernels: newest
+# kernels: one
 # timeout: 300
 
 . "$(dirname "$0")/../lib/common.sh"

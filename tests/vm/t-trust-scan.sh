@@ -17,6 +17,7 @@
 # module: debug
 # cpu: heavy
 # timeout: 300
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

@@ -20,6 +20,7 @@
 # Usage: t-trust-squat.sh [SECONDS]
 #
 # timeout: 360
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

@@ -21,6 +21,7 @@
 # Usage: t-trust-stage.sh [SECONDS]
 #
 # timeout: 540
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

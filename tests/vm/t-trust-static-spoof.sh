@@ -19,6 +19,7 @@
 # Usage: t-trust-static-spoof.sh [SECONDS]
 #
 # timeout: 240
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"

@@ -7,6 +7,7 @@
 #
 # variants: kernel go
 # timeout: 180
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"
