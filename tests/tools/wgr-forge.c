@@ -66,7 +66,9 @@
  *   wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]
  *
  * COUNT datagrams of MODE (as above) sent from a raw socket with a forged source
- * SRC_ADDR:SRC_PORT (IPv4 or IPv6), 10 a second. Needs CAP_NET_RAW.
+ * SRC_ADDR:SRC_PORT (IPv4 or IPv6), 10 a second. Needs CAP_NET_RAW. MODE may
+ * also be data=INDEX:COUNTER: type-4 messages on receiver INDEX (hex) with
+ * counters from COUNTER (decimal) up, one more each.
  *
  *   wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_VICTIM [SECONDS]
  *
@@ -629,21 +631,40 @@ static int spoof(int argc, char **argv)
 {
 	struct spoofer s;
 	uint8_t pub[32] = { 0 }, msg[1600];
+	unsigned long long counter = 0;
+	unsigned long index = 0;
+	int ret, index_mode = 0;
 	long count;
-	int ret;
 
 	if (argc < 8 || (argc > 8 && !key_from_base64(pub, argv[8]))) {
 		fprintf(stderr, "usage: wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]\n");
 		return 2;
 	}
 	count = strtol(argv[7], NULL, 10);
-	if (count <= 0 || count > 100000 || (!make(argv[6], msg, pub) && strcmp(argv[6], "garbage"))) {
+	if (!strncmp(argv[6], "data=", 5)) {
+		char *end;
+
+		index_mode = -1;
+		index = strtoul(argv[6] + 5, &end, 16);
+		if (*end == ':' && end != argv[6] + 5) {
+			counter = strtoull(end + 1, &end, 10);
+			if (!*end)
+				index_mode = 1;
+		}
+	}
+	if (count <= 0 || count > 100000 || index_mode < 0 ||
+	    (!index_mode && !make(argv[6], msg, pub) && strcmp(argv[6], "garbage"))) {
 		fprintf(stderr, "wgr-forge: spoof: bad MODE or COUNT (1..100000)\n");
 		return 2;
 	}
 	ret = spoofer_open(&s, argv[2], argv[3], argv[4], argv[5]);
 	for (long i = 0; !ret && i < count; i++) {
-		ret = spoofer_send(&s, msg, make(argv[6], msg, pub));
+		if (index_mode) {
+			make_data(msg, (uint32_t)index, counter++);
+			ret = spoofer_send(&s, msg, 32);
+		} else {
+			ret = spoofer_send(&s, msg, make(argv[6], msg, pub));
+		}
 		usleep(100000);
 	}
 	return ret;
