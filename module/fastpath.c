@@ -8,7 +8,8 @@
  * (the input route, the INPUT hook, the socket lookup, UDP's receive, and the
  * tunnel transmit's OUTPUT hook), which is more than the kernel's own IP
  * forwarding does: the headers are rewritten in place (addresses, ports, TTL;
- * the checksums updated incrementally, the payload untouched) and the datagram
+ * the checksums updated incrementally, or, for one the device is still to
+ * compute, told afresh; the payload untouched) and the datagram
  * leaves on the route the socket path cached for its receiver, from the relay's
  * socket, through the OUTPUT and POSTROUTING hooks as the socket path's do (a
  * firewall's outbound rules, conntrack and SNAT see it alike).
@@ -17,24 +18,27 @@
  * counts and reports it as it always has: handshakes, tentative sessions, roams,
  * unknown indices, loops, IP options and fragments, link-local and loopback
  * traffic, a local or martian source (the input route drops those on the
- * socket path), a datagram too big for the route, a route not cached yet or no
- * longer valid, no UDP checksum, and a bad one (the socket path sees the
- * checksum verified; so does this). Nothing is changed before the fast path is sure to
- * take a datagram (wgr_relay_data_peek()), and what it takes is counted as the
+ * socket path), a frame a bridge forwards to another host, a datagram too big
+ * for the route, a route not cached yet or no longer valid, no UDP checksum,
+ * and a bad one (the socket path sees the checksum verified; so does this).
+ * Nothing is changed before the fast path is sure to take a datagram (wgr_relay_data_peek()), and what it takes is counted as the
  * socket path would have (wgr_relay_data_fast()), so the trust rules, expiry,
  * the counters and `ip -s link` do not know which path a datagram took; only
  * the fast_packets counter does.
  *
  * The hooks sit between raw (-300) and conntrack (-200): a firewall's raw
  * chains see every datagram, but on the way in the fast path's datagrams meet
- * neither conntrack, the filter chains of PRE_ROUTING and INPUT, nor
- * reverse-path filtering. A rule that drops the relay's port there stops new
- * sessions (their handshakes take the socket path) but not the data of
- * confirmed ones, which flows as long as its sender sends: README says so. They are registered while the relay is up with the fast path
- * on (`relayctl set DEV fast-path off` takes them out).
+ * neither conntrack, the mangle, dstnat and filter chains of PRE_ROUTING and
+ * INPUT, reverse-path filtering, nor IPsec's inbound policy. A rule that drops
+ * the relay's port there stops new sessions (their handshakes take the socket
+ * path) but not the data of confirmed ones, which flows as long as its sender
+ * sends: README says so. They are registered while the relay is up with the
+ * fast path on (`relayctl set DEV fast-path off` takes them out).
  */
+#include <linux/if_vlan.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/udp.h>
@@ -61,13 +65,15 @@
 #define WGR_FAST_PEEK		(WGR_DATA_COUNTER_OFF + sizeof(u64))
 
 /*
- * Is this a data message to the relay's port? @hlen is the IP header's length;
- * the UDP header and the message's first WGR_FAST_PEEK bytes are pulled into the
- * linear area. The IP layer trimmed the buffer to the IP length: the UDP length
- * must agree with it, as the socket path's skb_message() demands.
+ * Is this a data message to @port, the relay's socket's? @hlen is the IP
+ * header's length; the UDP header and the message's first WGR_FAST_PEEK bytes
+ * are pulled into the linear area. The IP layer trimmed the buffer to the IP
+ * length: the UDP length must agree with it, as the socket path's skb_message()
+ * demands. The port is the socket's own, not the configuration's: while the
+ * listen port changes, the new socket is published before the setting, and a
+ * datagram to the old port must not leave from the new one.
  */
-static struct udphdr *data_to_port(struct wgr_device *wgr, struct sk_buff *skb,
-				   unsigned int hlen)
+static struct udphdr *data_to_port(struct sk_buff *skb, unsigned int hlen, __be16 port)
 {
 	struct udphdr *uh;
 	unsigned int len;
@@ -76,7 +82,7 @@ static struct udphdr *data_to_port(struct wgr_device *wgr, struct sk_buff *skb,
 	if (!pskb_may_pull(skb, hlen + sizeof(*uh)))
 		return NULL;
 	uh = (struct udphdr *)(skb->data + hlen);
-	if (uh->dest != htons(READ_ONCE(wgr->cfg.listen_port)) ||
+	if (uh->dest != port ||
 	    !pskb_may_pull(skb, hlen + sizeof(*uh) + WGR_FAST_PEEK))
 		return NULL;
 	uh = (struct udphdr *)(skb->data + hlen);
@@ -90,6 +96,18 @@ static struct udphdr *data_to_port(struct wgr_device *wgr, struct sk_buff *skb,
 /* What rules out the fast path before any header is read. */
 static bool never_fast(const struct sk_buff *skb, const struct nf_hook_state *state)
 {
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+	/*
+	 * A bridge with br_netfilter runs these hooks for frames it forwards to
+	 * another host, their packet type set to PACKET_HOST for the while: such
+	 * a frame is not the relay's (the socket path never sees it), whatever
+	 * its IP destination says.
+	 */
+	const struct nf_bridge_info *nb = nf_bridge_info_get(skb);
+
+	if (nb && nb->pkt_otherhost)
+		return true;
+#endif
 	/* Loopback carries the relay's own traffic and its loop checks (relay.c). */
 	return skb->pkt_type != PACKET_HOST || skb_is_gso(skb) ||
 	       (state->in && (state->in->flags & IFF_LOOPBACK));
@@ -143,12 +161,18 @@ static struct wgr_half *fast_route(struct wgr_device *wgr, struct sk_buff *skb, 
 /*
  * Ready the rewritten datagram for @dst as wgr_send() readies its own: nothing
  * of the way in may steer the way out (no mark, conntrack, IP control block,
- * inner headers; a reassembled datagram's fragment size goes with the control
- * block, so it leaves whole, as the socket path sends it).
+ * inner headers, VLAN tag; a reassembled datagram's fragment size goes with
+ * the control block, so it leaves whole, as the socket path sends it). No
+ * input device either: ip_output() hands skb->dev to POSTROUTING as the way
+ * in, where the socket path's datagrams have none (a rule on iifname would
+ * tell the paths apart), and nothing holds that device while an OUTPUT rule
+ * has the datagram queued to user space.
  */
 static void fast_ready(struct sk_buff *skb, struct dst_entry *dst)
 {
 	skb_scrub_packet(skb, true);
+	skb->dev = NULL;
+	__vlan_hwaccel_clear_tag(skb);
 	memset(skb->cb, 0, sizeof(skb->cb));
 	skb_reset_inner_headers(skb);
 	skb->encapsulation = 0;
@@ -156,17 +180,29 @@ static void fast_ready(struct sk_buff *skb, struct dst_entry *dst)
 }
 
 /*
- * The checksums' part of a rewrite: a buffer whose UDP checksum the device
- * completes (CHECKSUM_PARTIAL, from a local sender over veth) keeps its
- * pseudo-header sum; any other was verified above and is final from here on.
+ * The checksums' part of a rewrite, for a checksum that was verified: updated
+ * in place (by the caller, incrementally), it is final from here on.
  */
 static void fix_udp_csum(struct sk_buff *skb, struct udphdr *uh)
 {
-	if (skb->ip_summed == CHECKSUM_PARTIAL)
-		return;
 	skb->ip_summed = CHECKSUM_NONE;
 	if (!uh->check)
 		uh->check = CSUM_MANGLED_0;
+}
+
+/*
+ * A buffer whose UDP checksum is still to be computed (CHECKSUM_PARTIAL: from
+ * a sender on this machine, over veth or a tap) gets the device's part of the
+ * work told afresh, as udp_set_csum() tells it for the socket path: where the
+ * sum starts and goes, and the pseudo-header's sum in @seed's place. Nothing
+ * the sender said of them survives: a tap's sender sets where the device will
+ * write, and could have pointed it into the IP header.
+ */
+static void reseed_udp_csum(struct sk_buff *skb, struct udphdr *uh, __sum16 seed)
+{
+	skb->csum_start = (unsigned char *)uh - skb->head;
+	skb->csum_offset = offsetof(struct udphdr, check);
+	uh->check = seed;
 }
 
 static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
@@ -180,44 +216,50 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	struct sock *sk;
 	__be16 old_port;
 	unsigned int len;
-	const u8 *msg;
 	u8 ttl;
 
 	if (never_fast(skb, state) || !pskb_may_pull(skb, sizeof(*ip)))
 		return NF_ACCEPT;
+	sk = rcu_dereference(wgr->sock4);
+	if (!sk)
+		return NF_ACCEPT;
 	ip = ip_hdr(skb);
 	if (ip->ihl != 5 || ip->protocol != IPPROTO_UDP || ip_is_fragment(ip) || ip->ttl <= 1)
 		return NF_ACCEPT;
-	uh = data_to_port(wgr, skb, sizeof(*ip));
-	if (!uh || !uh->check || !checksum_ok(skb, state, sizeof(*ip), NFPROTO_IPV4))
+	uh = data_to_port(skb, sizeof(*ip), inet_sk(sk)->inet_sport);
+	if (!uh || !uh->check)
 		return NF_ACCEPT;
 	ip = ip_hdr(skb);
 	/*
 	 * A source the input route would drop as a martian, or the very address
 	 * it came to (a spoof from outside: the kernel drops local sources unless
-	 * accept_local is on). The input route's check of every local address is
-	 * a FIB lookup, which would cost the fast path as much as the rest of its
-	 * work; it can matter only for a session whose sender is on this machine,
-	 * and such a sender's datagrams come over loopback (never_fast()) from the
-	 * address they go to, or from 127/8.
+	 * accept_local is on), or a destination it would drop (127/8 from outside).
+	 * The input route's check of every local address is a FIB lookup, which
+	 * would cost the fast path as much as the rest of its work; it can matter
+	 * only for a session whose sender is on this machine, and such a sender's
+	 * datagrams come over loopback (never_fast()) from the address they go to,
+	 * or from 127/8, unless routes or a bind pick another of the machine's
+	 * addresses (README, "The fast path and the VPS's firewall").
 	 */
 	if (ipv4_is_loopback(ip->saddr) || ipv4_is_multicast(ip->saddr) ||
-	    ipv4_is_lbcast(ip->saddr) || ipv4_is_zeronet(ip->saddr) || ip->saddr == ip->daddr)
-		return NF_ACCEPT;
-	sk = rcu_dereference(wgr->sock4);
-	if (!sk)
+	    ipv4_is_lbcast(ip->saddr) || ipv4_is_zeronet(ip->saddr) || ip->saddr == ip->daddr ||
+	    ipv4_is_loopback(ip->daddr) || ipv4_is_zeronet(ip->daddr))
 		return NF_ACCEPT;
 	memset(&src, 0, sizeof(src));
 	src.addr4.sin_family = AF_INET;
 	src.addr4.sin_port = uh->source;
 	src.addr4.sin_addr.s_addr = ip->saddr;
 	src.src4 = ip->daddr;
-	msg = (const u8 *)(uh + 1);
 
-	h = fast_route(wgr, skb, wgr_data_receiver(msg), &src, &to, &dst);
+	h = fast_route(wgr, skb, wgr_data_receiver((const u8 *)(uh + 1)), &src, &to, &dst);
 	if (!h)
 		return NF_ACCEPT;
-	if (skb_ensure_writable(skb, sizeof(*ip) + sizeof(*uh))) {
+	/*
+	 * The checksum after the session: junk on unknown indices costs a lookup,
+	 * not a pass over its bytes, before the operator's rules can drop it.
+	 */
+	if (!checksum_ok(skb, state, sizeof(*ip), NFPROTO_IPV4) ||
+	    skb_ensure_writable(skb, sizeof(*ip) + sizeof(*uh))) {
 		dst_release(dst);
 		return NF_ACCEPT;
 	}
@@ -228,11 +270,16 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	ip = ip_hdr(skb);
 	uh = (struct udphdr *)(skb->data + sizeof(*ip));
 	ttl = min_t(u8, ip->ttl - 1, WGR_FAST_MAX_TTL);
-	inet_proto_csum_replace4(&uh->check, skb, ip->saddr, to.src4, true);
-	inet_proto_csum_replace4(&uh->check, skb, ip->daddr, to.addr4.sin_addr.s_addr, true);
-	inet_proto_csum_replace2(&uh->check, skb, uh->source, uh->dest, false);
-	inet_proto_csum_replace2(&uh->check, skb, uh->dest, to.addr4.sin_port, false);
-	fix_udp_csum(skb, uh);
+	if (skb->ip_summed != CHECKSUM_PARTIAL) {
+		inet_proto_csum_replace4(&uh->check, skb, ip->saddr, to.src4, true);
+		inet_proto_csum_replace4(&uh->check, skb, ip->daddr, to.addr4.sin_addr.s_addr, true);
+		inet_proto_csum_replace2(&uh->check, skb, uh->source, uh->dest, false);
+		inet_proto_csum_replace2(&uh->check, skb, uh->dest, to.addr4.sin_port, false);
+		fix_udp_csum(skb, uh);
+	} else {
+		reseed_udp_csum(skb, uh, ~csum_tcpudp_magic(to.src4, to.addr4.sin_addr.s_addr,
+							     len, IPPROTO_UDP, 0));
+	}
 	/* It leaves from the relay's port, where it came to. */
 	old_port = uh->dest;
 	uh->dest = to.addr4.sin_port;
@@ -261,11 +308,13 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	struct sock *sk;
 	__be16 old_port;
 	unsigned int len;
-	const u8 *msg;
 	u8 ttl, ds;
 	int i;
 
 	if (never_fast(skb, state) || !pskb_may_pull(skb, sizeof(*ip6)))
+		return NF_ACCEPT;
+	sk = rcu_dereference(wgr->sock6);
+	if (!sk)
 		return NF_ACCEPT;
 	ip6 = ipv6_hdr(skb);
 	if (ip6->nexthdr != IPPROTO_UDP || ip6->hop_limit <= 1 ||
@@ -273,27 +322,25 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	    (ipv6_addr_type(&ip6->saddr) & (IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MULTICAST)) ||
 	    (ipv6_addr_type(&ip6->daddr) & (IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MULTICAST)))
 		return NF_ACCEPT;
-	uh = data_to_port(wgr, skb, sizeof(*ip6));
-	if (!uh || !uh->check || !checksum_ok(skb, state, sizeof(*ip6), NFPROTO_IPV6))
+	uh = data_to_port(skb, sizeof(*ip6), inet_sk(sk)->inet_sport);
+	if (!uh || !uh->check)
 		return NF_ACCEPT;
 	ip6 = ipv6_hdr(skb);
 	/* A local source from outside is a spoof (skb_rx() in relay.c). */
 	if (ipv6_chk_addr(state->net, &ip6->saddr, NULL, 0))
-		return NF_ACCEPT;
-	sk = rcu_dereference(wgr->sock6);
-	if (!sk)
 		return NF_ACCEPT;
 	memset(&src, 0, sizeof(src));
 	src.addr6.sin6_family = AF_INET6;
 	src.addr6.sin6_port = uh->source;
 	src.addr6.sin6_addr = ip6->saddr;
 	src.src6 = ip6->daddr;
-	msg = (const u8 *)(uh + 1);
 
-	h = fast_route(wgr, skb, wgr_data_receiver(msg), &src, &to, &dst);
+	h = fast_route(wgr, skb, wgr_data_receiver((const u8 *)(uh + 1)), &src, &to, &dst);
 	if (!h)
 		return NF_ACCEPT;
-	if (skb_ensure_writable(skb, sizeof(*ip6) + sizeof(*uh))) {
+	/* The checksum after the session, as fast4() has it. */
+	if (!checksum_ok(skb, state, sizeof(*ip6), NFPROTO_IPV6) ||
+	    skb_ensure_writable(skb, sizeof(*ip6) + sizeof(*uh))) {
 		dst_release(dst);
 		return NF_ACCEPT;
 	}
@@ -305,15 +352,20 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	uh = (struct udphdr *)(skb->data + sizeof(*ip6));
 	ttl = min_t(u8, ip6->hop_limit - 1, WGR_FAST_MAX_TTL);
 	ds = ipv6_get_dsfield(ip6);
-	for (i = 0; i < 4; i++) {
-		inet_proto_csum_replace4(&uh->check, skb, ip6->saddr.s6_addr32[i],
-					 to.src6.s6_addr32[i], true);
-		inet_proto_csum_replace4(&uh->check, skb, ip6->daddr.s6_addr32[i],
-					 to.addr6.sin6_addr.s6_addr32[i], true);
+	if (skb->ip_summed != CHECKSUM_PARTIAL) {
+		for (i = 0; i < 4; i++) {
+			inet_proto_csum_replace4(&uh->check, skb, ip6->saddr.s6_addr32[i],
+						 to.src6.s6_addr32[i], true);
+			inet_proto_csum_replace4(&uh->check, skb, ip6->daddr.s6_addr32[i],
+						 to.addr6.sin6_addr.s6_addr32[i], true);
+		}
+		inet_proto_csum_replace2(&uh->check, skb, uh->source, uh->dest, false);
+		inet_proto_csum_replace2(&uh->check, skb, uh->dest, to.addr6.sin6_port, false);
+		fix_udp_csum(skb, uh);
+	} else {
+		reseed_udp_csum(skb, uh, ~csum_ipv6_magic(&to.src6, &to.addr6.sin6_addr, len,
+							   IPPROTO_UDP, 0));
 	}
-	inet_proto_csum_replace2(&uh->check, skb, uh->source, uh->dest, false);
-	inet_proto_csum_replace2(&uh->check, skb, uh->dest, to.addr6.sin6_port, false);
-	fix_udp_csum(skb, uh);
 	old_port = uh->dest;
 	uh->dest = to.addr6.sin6_port;
 	uh->source = old_port;

@@ -7,7 +7,15 @@
 # puts every datagram back on the socket path; a firewall on the vps that
 # drops the relay's port in its input chain stops new sessions (and, with the
 # fast path off, everything), while a raw prerouting rule stops everything, and
-# an output rule sees the fast path's datagrams as the socket path's.
+# an output rule sees the fast path's datagrams as the socket path's, and a
+# postrouting rule sees no way in for them, as for the socket path's. A datagram
+# whose UDP checksum is still to compute (from a sender on the same machine) is
+# sent on with the relay's own instructions for it, and arrives verified. A peer on
+# the vps itself (its own WireGuard, as in the ingress recipe) sends over
+# loopback from the vps's address; an attacker who spoofs that address from
+# outside, on that peer's live index with fresh counters, gets nothing relayed:
+# the kernel drops such a source as a martian, and the fast path, which comes
+# before that check, must not take it first.
 #
 # The peers compute their UDP checksums in software (ethtool tx off), so that
 # the relayed datagrams arrive with real checksums, not veth's deferred ones:
@@ -19,12 +27,14 @@
 . "$(dirname "$0")/../lib/cgnat.sh"
 . "$(dirname "$0")/../lib/relay.sh"
 
-LAPTOP6=2001:db8::20 PHONE6=2001:db8::21
+LAPTOP6=2001:db8::20 PHONE6=2001:db8::21 ATTACKER4=203.0.113.66 VPS_WG_PORT=51821
 cgnat_setup
+ns_add attacker
+public attacker eth0 "$ATTACKER4"
 ipv6_only laptop6 "$LAPTOP6"
 ipv6_only phone6 "$PHONE6"
 WG_ADDR[laptop6]=172.31.0.6 WG_ADDR[phone6]=172.31.0.7
-wg_keys home laptop laptop6 phone6
+wg_keys home laptop laptop6 phone6 vps
 
 # counters: tx_packets and fast_packets, on one line.
 counters() { echo "$(relay_stat tx_packets) $(relay_stat fast_packets)"; }
@@ -41,7 +51,8 @@ relayed() {
 }
 
 step "relay up (fast path on by default); the peers checksum in software"
-relay_up home laptop laptop6 phone6
+RELAY_PEER_EXTRA[vps]="Endpoint = $VPS4:$VPS_WG_PORT"
+relay_up home laptop laptop6 phone6 vps
 assert_eq 1 "$(relay_stat fast_path)" "fast_path in sysfs"
 assert_match 'fast path: on' "$(n vps relayctl show relay0)" "relayctl show"
 assert_match '"fast_path": *true' "$(n vps relayctl show relay0 --json)" "show --json"
@@ -143,6 +154,22 @@ assert_eq "0 0" "$tx $fast" "datagrams relayed through a raw prerouting drop"
 n vps nft delete table inet rawfw
 ping_ok laptop "${WG_ADDR[home]}" 3
 
+step "a datagram whose checksum is still to be computed gets the relay's own seed"
+# The laptop's datagrams now reach the vps with their UDP checksum still to
+# compute (CHECKSUM_PARTIAL over veth, as from a tap's sender), and the vps's
+# eth0 computes none: the stack computes it at the relay's egress from where
+# and with what the fast path says, and home verifies the result.
+n laptop ethtool -K eth0 tx on >/dev/null
+n vps ethtool -K eth0 tx off >/dev/null
+csum0=$(csum_errors home)
+read -r tx fast < <(relayed laptop home 20)
+log "20 pings: tx_packets +$tx, fast_packets +$fast"
+((tx >= 40)) || fail "20 answered pings moved tx_packets by only $tx"
+((fast >= tx - 4)) || fail "only $fast of $tx relayed datagrams took the fast path"
+assert_eq "$csum0" "$(csum_errors home)" "home's UDP checksum errors"
+n laptop ethtool -K eth0 tx off >/dev/null
+n vps ethtool -K eth0 tx on >/dev/null
+
 step "an outbound rule sees the fast path's datagrams, as it sees the socket path's"
 # The relay's datagrams to home's NAT are dropped on their way out: with the
 # fast path skipping OUTPUT, the laptop would still reach home.
@@ -164,5 +191,62 @@ log "dropped in OUTPUT: $dropped"
 ((dropped >= 5)) || fail "OUTPUT dropped only $dropped of the datagrams relayed to home"
 n vps nft delete table inet outfw
 ping_ok laptop "${WG_ADDR[home]}" 3
+log "and in POSTROUTING they have no way in, as the socket path's have none"
+n vps nft -f - <<-EOF
+	table inet postfw {
+		chain post {
+			type filter hook postrouting priority 0;
+			udp sport $RELAY_PORT iifname "eth0" counter
+		}
+	}
+EOF
+read -r tx fast < <(relayed laptop home 10)
+log "10 pings: tx_packets +$tx, fast_packets +$fast"
+((fast >= 10)) || fail "the fast path took only $fast of the laptop's datagrams"
+with_iif=$(n vps nft list chain inet postfw post | grep -o 'packets [0-9]*' | awk '{ print $2 }')
+assert_eq 0 "$with_iif" "relayed datagrams that POSTROUTING saw come in on eth0"
+n vps nft delete table inet postfw
 assert_eq 0 "$(relay_stat tx_errors)" "tx_errors"
+
+step "a spoof of the vps's own address on its peer's live index is not relayed"
+# The vps's WireGuard sends to the relay at $VPS4 from $VPS4 (over loopback,
+# which the fast path leaves alone). No persistent keepalive on its side, so
+# that nothing but the attacker's datagrams could move its counter far.
+wg_up vps "$VPS_WG_PORT"
+n vps wg set "${WG_IF[vps]}" peer "${WG_PUB[home]}" allowed-ips "${WG_ADDR[home]}/32" \
+	endpoint "$VPS4:$RELAY_PORT"
+wg_mesh_peer home vps "$RELAY_EP"
+pair_works vps home
+read -r idx counter < <(session_of home vps)
+[[ -n ${idx:-} ]] || fail "no confirmed session of home with the vps: $(relay_sessions)"
+log "the vps's data reaches home on index $idx, its counter there $counter"
+# The fast path takes a datagram only on a CPU that has the route to its
+# receiver cached, and the spoofs, dropped as martians on the socket path, never
+# fill it: so that nothing but the rule under test can refuse them, the
+# attacker first sends on each vCPU what the relay does relay to home, data
+# spoofed from the laptop's endpoint on the laptop's session with home (home's
+# WireGuard drops it: the relay cannot tell, and relays it either way).
+read -r lidx lcounter < <(session_of home laptop)
+laptop_ep=$(relay_sessions | awk -v o="${WG_PUB[laptop]}" -v c="${WG_PUB[home]}" \
+	'$3 == o && $4 == c && $6 == "confirmed" { print $5; exit }')
+[[ -n $lidx && -n $laptop_ep ]] || fail "no confirmed session of home with the laptop: $(relay_sessions)"
+for cpu in 0 1; do
+	n attacker taskset -c "$cpu" wgr-forge spoof "${laptop_ep%:*}" "${laptop_ep##*:}" "$VPS4" \
+		"$RELAY_PORT" "data=$lidx:$((lcounter + 100000 + 10 * cpu))" 2
+done
+fast0=$(relay_stat fast_packets) rx0=$(relay_stat rx_packets)
+for cpu in 0 1; do
+	n attacker taskset -c "$cpu" wgr-forge spoof "$VPS4" "$VPS_WG_PORT" "$VPS4" "$RELAY_PORT" \
+		"data=$idx:$((counter + 1000 + 10 * cpu))" 10
+done
+sleep 1
+read -r idx2 counter2 < <(session_of home vps)
+fast=$(($(relay_stat fast_packets) - fast0)) rx=$(($(relay_stat rx_packets) - rx0))
+log "20 spoofed datagrams: fast_packets +$fast, rx_packets +$rx, the vps's counter $counter2"
+assert_eq "$idx" "$idx2" "home's index for the vps"
+# The keepalives of the other pairs may pass meanwhile, a few of them; the
+# spoofed counters start 1000 above the vps's own.
+((counter2 < counter + 1000)) || fail "a spoofed datagram was relayed as the vps's (counter $counter2)"
+((fast < 10)) || fail "the fast path took the spoofed datagrams: fast_packets +$fast"
+ping_ok vps "${WG_ADDR[home]}" 3
 log "fast path: all good"
