@@ -5,6 +5,7 @@
 # from gen to sink through mid, where mid (a) routes them (plain IP forwarding),
 # (b) relays them with wgrelay on a session learned from a real handshake, its
 # fast path off (the socket path) and on, or (c) DNATs them with nftables. One boot, one line topology: only mid changes.
+# Then two flows at once on two vCPUs, forwarded and on the fast path (scaling).
 
 . /tests/lib/common.sh
 . /usr/bin/bench-line.sh
@@ -49,5 +50,20 @@ for round in $(seq "$ROUNDS"); do for size in 32 1420; do
 		pps_run "engine forward $size" "$SINK4" "$SINK_PORT" 0 "$size" "$SECONDS_PER_RUN"
 	fi
 done; done
+# Scaling: two flows at once, one per vCPU (two sessions, two sinks), 32 B,
+# routed and on the fast path, alternating; the table sets their sum beside
+# one flow's median from the rounds above. Both variants meet the same limit
+# (two vCPUs, each also running a sink), so what tells is the fast path's gain
+# against forwarding's: a lock or a cache line the flows share would show there.
 n mid relayctl set relay0 fast-path on
+for round in $(seq "$ROUNDS"); do
+	for v in $( ((round % 2)) && echo forward fast || echo fast forward); do
+		if [[ $v == forward ]]; then
+			pps_run2 "scale forward 32" "$SINK4" "$SINK_PORT" 0 "$SINK2_PORT" 0 32 "$SECONDS_PER_RUN"
+		else
+			pps_run2 "scale fast 32" "$MID_GEN4" "$RELAY_PORT" "$DATA_INDEX" \
+				"$RELAY_PORT" "$DATA_INDEX2" 32 "$SECONDS_PER_RUN"
+		fi
+	done
+done
 echo "RESULT engine relay_counters $(n mid relayctl show relay0 stats | tr -s ' \n' ' ')"

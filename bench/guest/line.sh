@@ -10,6 +10,8 @@
 
 GEN4=10.201.1.2 MID_GEN4=10.201.1.1 MID_SINK4=10.201.2.1 SINK4=10.201.2.2
 GEN_PORT=40001 SINK_PORT=40002 RELAY_PORT=51820 DNAT_PORT=51821
+# The second flow of the scaling runs: a second pair, on ports of its own.
+GEN2_PORT=40003 SINK2_PORT=40004
 # Sources of forged initiations (not configured anywhere: the generator sends raw).
 SRC_BASE=10.99.0.1
 
@@ -41,37 +43,63 @@ line_setup() {
 	n mid sysctl -qw net.ipv4.ip_forward=1
 }
 
-# line_relay_session: relay0 on mid; stock WireGuard on gen (port GEN_PORT) and sink
-# (port SINK_PORT), both pointed at the relay, complete a real handshake and send
-# data; then their interfaces go, and the relay keeps the learned session. Sets
-# DATA_INDEX: the receiver index of data for sink, as /proc/net/wgrelay prints it.
+# line_relay_session [TIMEOUT]: relay0 on mid; stock WireGuard on gen and sink
+# complete real handshakes through it and send data, two pairs: gen (port
+# GEN_PORT) with sink (SINK_PORT), gen2 (GEN2_PORT) with sink2 (SINK2_PORT), the
+# second pair's interfaces wg1 in the same two namespaces. Then the interfaces
+# go, and the relay keeps the learned sessions. Sets DATA_INDEX and DATA_INDEX2:
+# the receiver indices of data for sink and sink2, as /proc/net/wgrelay prints
+# them.
 line_relay_session() {
 	local k
-	for k in gen sink; do
+	for k in gen sink gen2 sink2; do
 		(umask 077 && wg genkey >"$TMP/$k.key")
 		wg pubkey <"$TMP/$k.key" >"$TMP/$k.pub"
 	done
-	printf '[Relay]\nListenPort = %s\nSessionTimeout = %s\n\n[Peer]\nPublicKey = %s\nName = gen\n\n[Peer]\nPublicKey = %s\nName = sink\nEndpoint = %s\n' \
-		"$RELAY_PORT" "${1:-3600}" "$(cat "$TMP/gen.pub")" "$(cat "$TMP/sink.pub")" "$SINK4:$SINK_PORT" >"$TMP/relay0.conf"
+	{
+		printf '[Relay]\nListenPort = %s\nSessionTimeout = %s\n' "$RELAY_PORT" "${1:-3600}"
+		printf '\n[Peer]\nPublicKey = %s\nName = gen\n' "$(cat "$TMP/gen.pub")"
+		printf '\n[Peer]\nPublicKey = %s\nName = sink\nEndpoint = %s\n' \
+			"$(cat "$TMP/sink.pub")" "$SINK4:$SINK_PORT"
+		printf '\n[Peer]\nPublicKey = %s\nName = gen2\n' "$(cat "$TMP/gen2.pub")"
+		printf '\n[Peer]\nPublicKey = %s\nName = sink2\nEndpoint = %s\n' \
+			"$(cat "$TMP/sink2.pub")" "$SINK4:$SINK2_PORT"
+	} >"$TMP/relay0.conf"
 	n mid relayctl up "$TMP/relay0.conf"
-	n gen ip link add wg0 type wireguard
-	n sink ip link add wg0 type wireguard
-	n gen wg set wg0 private-key "$TMP/gen.key" listen-port "$GEN_PORT" \
-		peer "$(cat "$TMP/sink.pub")" allowed-ips 172.31.9.2/32 endpoint "$MID_GEN4:$RELAY_PORT"
-	n sink wg set wg0 private-key "$TMP/sink.key" listen-port "$SINK_PORT" \
-		peer "$(cat "$TMP/gen.pub")" allowed-ips 172.31.9.1/32 endpoint "$MID_SINK4:$RELAY_PORT"
-	n gen ip addr add 172.31.9.1/24 dev wg0
-	n sink ip addr add 172.31.9.2/24 dev wg0
-	n gen ip link set wg0 up
-	n sink ip link set wg0 up
-	# The relay knows where sink is (its static endpoint): gen's initiation goes there.
-	try 30 n gen ping -c 1 -W 1 172.31.9.2
-	n gen ping -q -c 3 -i 0.2 172.31.9.2 >/dev/null
+	line_wg_pair wg0 gen sink "$GEN_PORT" "$SINK_PORT" 172.31.9
+	line_wg_pair wg1 gen2 sink2 "$GEN2_PORT" "$SINK2_PORT" 172.31.10
 	n mid cat /proc/net/wgrelay
-	DATA_INDEX=$(n mid awk -v k="$(cat "$TMP/sink.pub")" '$3 == k { print $2 }' /proc/net/wgrelay)
-	[[ -n $DATA_INDEX ]] || fail "no session for sink in /proc/net/wgrelay"
-	n gen ip link del wg0
-	n sink ip link del wg0
+	DATA_INDEX=$(line_index sink) DATA_INDEX2=$(line_index sink2)
+	for k in wg0 wg1; do
+		n gen ip link del "$k"
+		n sink ip link del "$k"
+	done
+}
+
+# line_wg_pair IF GEN SINK GEN_PORT SINK_PORT NET: interface IF in gen (key GEN)
+# and in sink (key SINK), each other's peers through the relay, addresses NET.1
+# and NET.2; gen reaches sink (the relay knows sink's static endpoint).
+line_wg_pair() {
+	n gen ip link add "$1" type wireguard
+	n sink ip link add "$1" type wireguard
+	n gen wg set "$1" private-key "$TMP/$2.key" listen-port "$4" \
+		peer "$(cat "$TMP/$3.pub")" allowed-ips "$6.2/32" endpoint "$MID_GEN4:$RELAY_PORT"
+	n sink wg set "$1" private-key "$TMP/$3.key" listen-port "$5" \
+		peer "$(cat "$TMP/$2.pub")" allowed-ips "$6.1/32" endpoint "$MID_SINK4:$RELAY_PORT"
+	n gen ip addr add "$6.1/24" dev "$1"
+	n sink ip addr add "$6.2/24" dev "$1"
+	n gen ip link set "$1" up
+	n sink ip link set "$1" up
+	try 30 n gen ping -c 1 -W 1 "$6.2"
+	n gen ping -q -c 3 -i 0.2 "$6.2" >/dev/null
+}
+
+# line_index NAME: the receiver index of data for peer NAME.
+line_index() {
+	local idx
+	idx=$(n mid awk -v k="$(cat "$TMP/$1.pub")" '$3 == k { print $2 }' /proc/net/wgrelay)
+	[[ -n $idx ]] || fail "no session for $1 in /proc/net/wgrelay"
+	echo "$idx"
 }
 
 # pps_run LABEL TO_ADDR TO_PORT INDEX SIZE SECONDS: send from gen, count at sink.
@@ -87,4 +115,23 @@ pps_run() {
 	wait "$sink_pid"
 	out=$(cat "$TMP/sink.out")
 	echo "RESULT $1 pps=$(awk '{ print $8 }' <<<"$out") received=$(awk '{ print $2 }' <<<"$out") sent_pps=$(awk '{ print $6 }' <<<"$sent")"
+}
+
+# pps_run2 LABEL TO_ADDR TO_PORT INDEX TO_PORT2 INDEX2 SIZE SECONDS: two flows at
+# once, gen's from GEN_PORT on CPU 0 and from GEN2_PORT on CPU 1, each counted by
+# a sink of its own on the other CPU. Prints "RESULT LABEL pps=..." with their
+# sum.
+pps_run2() {
+	local a b
+	n sink taskset -c 1 wgr-load sink "$SINK_PORT" $(($8 + 20)) >"$TMP/sink.out" &
+	a=$!
+	n sink taskset -c 0 wgr-load sink "$SINK2_PORT" $(($8 + 20)) >"$TMP/sink2.out" &
+	b=$!
+	wait_for 5 listening sink udp "$SINK_PORT"
+	wait_for 5 listening sink udp "$SINK2_PORT"
+	n gen taskset -c 0 wgr-load data "$GEN4" "$GEN_PORT" "$2" "$3" "$4" "$7" "$8" >/dev/null &
+	n gen taskset -c 1 wgr-load data "$GEN4" "$GEN2_PORT" "$2" "$5" "$6" "$7" "$8" >/dev/null
+	wait "$a" "$b" "$!"
+	echo "RESULT $1 pps=$(awk '{ s += $8 } END { printf "%.0f", s }' "$TMP/sink.out" "$TMP/sink2.out")" \
+		"flow1=$(awk '{ print $8 }' "$TMP/sink.out") flow2=$(awk '{ print $8 }' "$TMP/sink2.out")"
 }
