@@ -21,8 +21,9 @@
  * socket path), a frame a bridge forwards to another host, a datagram too big
  * for the route, a route not cached yet or no longer valid, no UDP checksum,
  * and a bad one (the socket path sees the checksum verified; so does this).
- * Nothing is changed before the fast path is sure to take a datagram (wgr_relay_data_peek()), and what it takes is counted as the
- * socket path would have (wgr_relay_data_fast()), so the trust rules, expiry,
+ * Nothing is changed before the fast path is sure to take a datagram
+ * (wgr_relay_data_peek()), and what it takes is counted as the socket path
+ * would have (wgr_relay_data_fast()), so the trust rules, expiry,
  * the counters and `ip -s link` do not know which path a datagram took; only
  * the fast_packets counter does.
  *
