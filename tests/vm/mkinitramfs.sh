@@ -51,6 +51,7 @@ MODULES=(
 	nf_tables nft_chain_nat nft_nat nft_masq nft_ct nf_conntrack_netlink
 	nft_reject_inet nft_limit sch_netem virtio_rng
 	nft_fib_ipv4 # wg-quick's rules for AllowedIPs = 0.0.0.0/0 (t-recipe-exit)
+	br_netfilter # a bridge that runs the IP hooks (t-fastpath-bridge)
 )
 read -ra extra <<<"${EXTRA_MODULES:-}"
 MODULES+=("${extra[@]}")
