@@ -43,7 +43,6 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/udp.h>
-#include <net/addrconf.h>
 #include <net/checksum.h>
 #include <net/dst.h>
 #include <net/ip.h>
@@ -236,11 +235,10 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	 * it came to (a spoof from outside: the kernel drops local sources unless
 	 * accept_local is on), or a destination it would drop (127/8 from outside).
 	 * The input route's check of every local address is a FIB lookup, which
-	 * would cost the fast path as much as the rest of its work; it can matter
-	 * only for a session whose sender is on this machine, and such a sender's
-	 * datagrams come over loopback (never_fast()) from the address they go to,
-	 * or from 127/8, unless routes or a bind pick another of the machine's
-	 * addresses (README, "The fast path and the VPS's firewall").
+	 * would cost the fast path as much as the rest of its work; it matters
+	 * only for a session whose sender is on this machine, and the session
+	 * knows that of its sender (wgr_relay_data_peek()), whichever of the
+	 * machine's addresses it sends from.
 	 */
 	if (ipv4_is_loopback(ip->saddr) || ipv4_is_multicast(ip->saddr) ||
 	    ipv4_is_lbcast(ip->saddr) || ipv4_is_zeronet(ip->saddr) || ip->saddr == ip->daddr ||
@@ -327,9 +325,11 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	if (!uh || !uh->check)
 		return NF_ACCEPT;
 	ip6 = ipv6_hdr(skb);
-	/* A local source from outside is a spoof (skb_rx() in relay.c). */
-	if (ipv6_chk_addr(state->net, &ip6->saddr, NULL, 0))
-		return NF_ACCEPT;
+	/*
+	 * A local source from outside is a spoof (skb_rx() in relay.c): refused
+	 * as the session's, where a sender on this machine is known as one
+	 * (wgr_relay_data_peek()), without an address lookup per datagram.
+	 */
 	memset(&src, 0, sizeof(src));
 	src.addr6.sin6_family = AF_INET6;
 	src.addr6.sin6_port = uh->source;

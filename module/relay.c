@@ -242,7 +242,11 @@ drop:
  * Only what needs no decision may: data on a confirmed session, from where its
  * sender is in it, going elsewhere. Anything else (a tentative session, a roam,
  * an unknown index, a loop) takes the socket path, which decides, counts and
- * reports it as it always has; nothing is changed here, so that it can.
+ * reports it as it always has; nothing is changed here, so that it can. So does
+ * data for a sender on this machine: its own datagrams come over loopback, which
+ * the fast path leaves alone, and one from elsewhere is a spoof of its address
+ * that the socket path drops (a martian source for IPv4, skb_rx() for IPv6),
+ * whichever of the machine's addresses it uses.
  * Context: rcu_read_lock(), softirq.
  * Return: the half the message is for, or NULL.
  */
@@ -253,7 +257,8 @@ struct wgr_half *wgr_relay_data_peek(struct wgr_device *wgr, u32 index,
 	bool elsewhere;
 
 	h = wgr_half_lookup(wgr, index, src, &elsewhere);
-	if (!h || elsewhere || !READ_ONCE(wgr_half_pair(h)->confirmed))
+	if (!h || elsewhere || !READ_ONCE(wgr_half_pair(h)->confirmed) ||
+	    READ_ONCE(wgr_half_other(h)->local))
 		return NULL;
 	wgr_half_read_ep(h, to);
 	if (wgr_endpoint_eq(to, src))

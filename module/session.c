@@ -17,7 +17,9 @@
 #include <linux/rhashtable.h>
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
+#include <net/addrconf.h>
 #include <net/ipv6.h>
+#include <net/route.h>
 
 #include "bind.h"
 #include "device.h"
@@ -380,6 +382,23 @@ void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep)
 	half_ep_unpack(ep, &p);
 }
 
+/*
+ * Is @ep's address one of the machine's own? A lookup in the local table (IPv4)
+ * or the address hash (IPv6), once per endpoint a half takes, not per datagram:
+ * the fast path needs the answer for every datagram (wgr_relay_data_peek()).
+ * Context: any; RCU inside.
+ */
+static bool ep_is_local(struct net *net, const struct wgr_endpoint *ep)
+{
+	if (ep->addr.sa_family == AF_INET)
+		return inet_addr_type(net, ep->addr4.sin_addr.s_addr) == RTN_LOCAL;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (ep->addr.sa_family == AF_INET6)
+		return ipv6_chk_addr(net, &ep->addr6.sin6_addr, NULL, 0);
+#endif
+	return false;
+}
+
 /* @h is zeroed. */
 static void half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *owner,
 		      const struct wgr_endpoint *ep)
@@ -387,6 +406,7 @@ static void half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *
 	h->which = which;
 	h->index = index;
 	h->owner = owner;
+	h->local = ep_is_local(owner->wgr->net, ep);
 	/* Not heard from yet. */
 	h->rx = wgr_rx_now() - 2 * WGR_HALF_LIVE;
 	half_ep_pack(&h->ep, ep);
@@ -932,7 +952,7 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	struct wgr_state *state = &wgr->state;
 	struct wgr_roam_base base;
 	struct wgr_endpoint from;
-	bool held = false;
+	bool held = false, local = ep_is_local(wgr->net, ep);
 
 	spin_lock_bh(&state->lock);
 	if (pair->removed || counter <= READ_ONCE(h->counter)) {
@@ -953,6 +973,7 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	}
 	write_seqcount_begin(&pair->seq);
 	half_ep_pack(&sender->ep, ep);
+	WRITE_ONCE(sender->local, local);
 	write_seqcount_end(&pair->seq);
 	/*
 	 * A roam out of the owner's binding is where wgr_bind_roamed() puts it

@@ -47,6 +47,9 @@ struct wgr_half_ep {
  * @ep: where @owner is reached (writers hold wgr_state.lock and the pair's @seq)
  * @index: the receiver index data to @owner carries, as loaded from the wire
  * @which: 0 or 1, its place in its pair
+ * @local: @ep's address is one of this machine's own (when @ep was set): the
+ *         owner is a peer on the relay's machine, whose datagrams arrive over
+ *         loopback (see wgr_relay_data_peek()); written with @ep
  * @rx: when @owner last sent data in this session, i.e. on the other half's
  *      index, in WGR_RX_TICKs (lockless, one store a tick): whether the owner
  *      talks in it now, which a roam in another of its sessions is weighed
@@ -71,6 +74,7 @@ struct wgr_half {
 	struct wgr_half_ep ep;
 	u32 index;
 	u8 which;
+	bool local;
 	u16 rx;
 };
 

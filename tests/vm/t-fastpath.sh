@@ -12,10 +12,10 @@
 # whose UDP checksum is still to compute (from a sender on the same machine) is
 # sent on with the relay's own instructions for it, and arrives verified. A peer on
 # the vps itself (its own WireGuard, as in the ingress recipe) sends over
-# loopback from the vps's address; an attacker who spoofs that address from
-# outside, on that peer's live index with fresh counters, gets nothing relayed:
-# the kernel drops such a source as a martian, and the fast path, which comes
-# before that check, must not take it first.
+# loopback from the vps's address, then from another of the vps's addresses; an
+# attacker who spoofs either from outside, on that peer's live index with fresh
+# counters, gets nothing relayed: the kernel drops such a source as a martian,
+# and the fast path, which comes before that check, must not take it first.
 #
 # The peers compute their UDP checksums in software (ethtool tx off), so that
 # the relayed datagrams arrive with real checksums, not veth's deferred ones:
@@ -28,6 +28,7 @@
 . "$(dirname "$0")/../lib/relay.sh"
 
 LAPTOP6=2001:db8::20 PHONE6=2001:db8::21 ATTACKER4=203.0.113.66 VPS_WG_PORT=51821
+VPS_ALT4=203.0.113.9 ATTACKER6=2001:db8::66
 cgnat_setup
 ns_add attacker
 public attacker eth0 "$ATTACKER4"
@@ -217,36 +218,82 @@ n vps wg set "${WG_IF[vps]}" peer "${WG_PUB[home]}" allowed-ips "${WG_ADDR[home]
 	endpoint "$VPS4:$RELAY_PORT"
 wg_mesh_peer home vps "$RELAY_EP"
 pair_works vps home
-read -r idx counter < <(session_of home vps)
-[[ -n ${idx:-} ]] || fail "no confirmed session of home with the vps: $(relay_sessions)"
-log "the vps's data reaches home on index $idx, its counter there $counter"
-# The fast path takes a datagram only on a CPU that has the route to its
-# receiver cached, and the spoofs, dropped as martians on the socket path, never
-# fill it: so that nothing but the rule under test can refuse them, the
-# attacker first sends on each vCPU what the relay does relay to home, data
-# spoofed from the laptop's endpoint on the laptop's session with home (home's
-# WireGuard drops it: the relay cannot tell, and relays it either way).
-read -r lidx lcounter < <(session_of home laptop)
-laptop_ep=$(relay_sessions | awk -v o="${WG_PUB[laptop]}" -v c="${WG_PUB[home]}" \
-	'$3 == o && $4 == c && $6 == "confirmed" { print $5; exit }')
-[[ -n $lidx && -n $laptop_ep ]] || fail "no confirmed session of home with the laptop: $(relay_sessions)"
-for cpu in 0 1; do
-	n attacker taskset -c "$cpu" wgr-forge spoof "${laptop_ep%:*}" "${laptop_ep##*:}" "$VPS4" \
-		"$RELAY_PORT" "data=$lidx:$((lcounter + 100000 + 10 * cpu))" 2
-done
-fast0=$(relay_stat fast_packets) rx0=$(relay_stat rx_packets)
-for cpu in 0 1; do
-	n attacker taskset -c "$cpu" wgr-forge spoof "$VPS4" "$VPS_WG_PORT" "$VPS4" "$RELAY_PORT" \
-		"data=$idx:$((counter + 1000 + 10 * cpu))" 10
-done
-sleep 1
-read -r idx2 counter2 < <(session_of home vps)
-fast=$(($(relay_stat fast_packets) - fast0)) rx=$(($(relay_stat rx_packets) - rx0))
-log "20 spoofed datagrams: fast_packets +$fast, rx_packets +$rx, the vps's counter $counter2"
-assert_eq "$idx" "$idx2" "home's index for the vps"
-# The keepalives of the other pairs may pass meanwhile, a few of them; the
-# spoofed counters start 1000 above the vps's own.
-((counter2 < counter + 1000)) || fail "a spoofed datagram was relayed as the vps's (counter $counter2)"
-((fast < 10)) || fail "the fast path took the spoofed datagrams: fast_packets +$fast"
+# endpoint_in OWNER PARTNER: OWNER's endpoint in its confirmed session with
+# PARTNER, as the relay has it ("ADDR:PORT" or "[ADDR6]:PORT").
+endpoint_in() {
+	relay_sessions | awk -v o="${WG_PUB[$1]}" -v c="${WG_PUB[$2]}" \
+		'$3 == o && $4 == c && $6 == "confirmed" { print $5; exit }'
+}
+# addr_of ENDPOINT: its address, without brackets.
+addr_of() { local a=${1%:*}; a=${a#[}; echo "${a%]}"; }
+
+# spoof_vps SRC PARTNER WARM RELAY: the attacker sends, from outside, data on
+# the vps's live index with PARTNER, spoofed from SRC (the vps's endpoint in that
+# session, on the vps's WireGuard port) to the relay's address RELAY: none of it
+# may be relayed as the vps's. WARM is a peer in session with PARTNER too.
+spoof_vps() {
+	local idx counter idx2 counter2 widx wcounter warm_ep cpu fast0 rx0 fast rx
+	read -r idx counter < <(session_of "$2" vps)
+	[[ -n ${idx:-} ]] || fail "no confirmed session of $2 with the vps: $(relay_sessions)"
+	log "the vps's data reaches $2 on index $idx, its counter there $counter"
+	# The fast path takes a datagram only on a CPU that has the route to its
+	# receiver cached, and the spoofs, dropped as martians on the socket path,
+	# never fill it: so that nothing but the rule under test can refuse them,
+	# the attacker first sends on each vCPU what the relay does relay to
+	# PARTNER, data spoofed from WARM's endpoint on WARM's session with it
+	# (PARTNER's WireGuard drops it: the relay cannot tell, and relays it).
+	read -r widx wcounter < <(session_of "$2" "$3")
+	warm_ep=$(endpoint_in "$3" "$2")
+	[[ -n $widx && -n $warm_ep ]] || fail "no confirmed session of $2 with $3: $(relay_sessions)"
+	for cpu in 0 1; do
+		n attacker taskset -c "$cpu" wgr-forge spoof "$(addr_of "$warm_ep")" "${warm_ep##*:}" \
+			"$4" "$RELAY_PORT" "data=$widx:$((wcounter + 100000 + 10 * cpu))" 2
+	done
+	fast0=$(relay_stat fast_packets) rx0=$(relay_stat rx_packets)
+	for cpu in 0 1; do
+		n attacker taskset -c "$cpu" wgr-forge spoof "$1" "$VPS_WG_PORT" "$4" "$RELAY_PORT" \
+			"data=$idx:$((counter + 1000 + 10 * cpu))" 10
+	done
+	sleep 1
+	read -r idx2 counter2 < <(session_of "$2" vps)
+	fast=$(($(relay_stat fast_packets) - fast0)) rx=$(($(relay_stat rx_packets) - rx0))
+	log "20 datagrams spoofed from $1: fast_packets +$fast, rx_packets +$rx, the vps's counter $counter2"
+	assert_eq "$idx" "$idx2" "$2's index for the vps"
+	# The keepalives of the other pairs may pass meanwhile, a few of them; the
+	# spoofed counters start 1000 above the vps's own.
+	((counter2 < counter + 1000)) || fail "a datagram spoofed from $1 was relayed as the vps's (counter $counter2)"
+	((fast < 10)) || fail "the fast path took the datagrams spoofed from $1: fast_packets +$fast"
+}
+spoof_vps "$VPS4" home laptop "$VPS4"
 ping_ok vps "${WG_ADDR[home]}" 3
+
+step "and nor is a spoof of the other address of the vps's that its WireGuard sends from"
+# The local route to the relay's address now prefers a second address of the
+# vps as the source: the vps's WireGuard still comes over loopback, and the
+# relay sees it roam there. From outside, that address is a martian for the
+# socket path, as the first one was; the fast path, which comes before that
+# check, must know it for the vps's own without a lookup per datagram.
+n vps ip addr add "$VPS_ALT4/32" dev eth0
+n vps ip route replace local "$VPS4" dev eth0 table local proto kernel scope host src "$VPS_ALT4"
+log "$(n vps ip route get "$VPS4")"
+# WireGuard keeps the source it last sent from until its endpoint is set again.
+n vps wg set "${WG_IF[vps]}" peer "${WG_PUB[home]}" endpoint "$VPS4:$RELAY_PORT"
+ping_ok vps "${WG_ADDR[home]}" 3
+assert_eq "$VPS_ALT4:$VPS_WG_PORT" "$(endpoint_in vps home)" "the vps's endpoint in its session with home"
+spoof_vps "$VPS_ALT4" home laptop "$VPS4"
+ping_ok vps "${WG_ADDR[home]}" 3
+
+step "over IPv6, a spoof of the vps's own address is not relayed either"
+# The vps's WireGuard reaches phone6 through the relay at $VPS6, from $VPS6
+# over loopback; the attacker spoofs that address from outside. phone6 gets no
+# endpoint for the vps, so that the vps initiates: over IPv6 (phone6 would
+# reach the vps's binding, its IPv4 endpoint).
+n attacker ip -6 addr add "$ATTACKER6/64" dev eth0 nodad
+n vps wg set "${WG_IF[vps]}" peer "${WG_PUB[phone6]}" allowed-ips "${WG_ADDR[phone6]}/32" \
+	endpoint "[$VPS6]:$RELAY_PORT"
+wg_peer phone6 vps "${WG_ADDR[vps]}/32"
+pair_works vps phone6
+assert_eq "[$VPS6]:$VPS_WG_PORT" "$(endpoint_in vps phone6)" "the vps's endpoint in its session with phone6"
+spoof_vps "$VPS6" phone6 laptop6 "$VPS6"
+ping_ok vps "${WG_ADDR[phone6]}" 3
 log "fast path: all good"
