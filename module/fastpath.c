@@ -43,6 +43,7 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/udp.h>
+#include <net/addrconf.h>
 #include <net/checksum.h>
 #include <net/dst.h>
 #include <net/ip.h>
@@ -133,19 +134,11 @@ static struct wgr_half *fast_route(struct wgr_device *wgr, struct sk_buff *skb, 
 				   const struct wgr_endpoint *src, struct wgr_endpoint *to,
 				   struct dst_entry **dst)
 {
-	struct wgr_endpoint from;
 	struct wgr_half *h;
 
 	h = wgr_relay_data_peek(wgr, index, src, to);
-	if (!h || to->addr.sa_family != src->addr.sa_family)
-		return NULL;
-	/*
-	 * Only to the local address the sender reaches the relay at: not one the
-	 * machine forwards, nor another of its own that the session never saw.
-	 */
-	wgr_half_read_ep(wgr_half_other(h), &from);
-	if (src->addr.sa_family == AF_INET ? from.src4 != src->src4 :
-	    !ipv6_addr_equal(&from.src6, &src->src6))
+	if (!h || to->addr.sa_family != src->addr.sa_family ||
+	    !wgr_half_from_outside(wgr_half_other(h), src))
 		return NULL;
 	*dst = wgr_route_cached(h->owner->route, to);
 	if (!*dst)
@@ -205,6 +198,49 @@ static void reseed_udp_csum(struct sk_buff *skb, struct udphdr *uh, __sum16 seed
 	uh->check = seed;
 }
 
+/*
+ * The datagram is the fast path's once its checksum holds and its headers
+ * (IP header of @hlen bytes, UDP header) may be written: then it is counted
+ * as the socket path would count it. The checksum comes after the session:
+ * junk on unknown indices costs a lookup, not a pass over its bytes, before
+ * the operator's rules can drop it.
+ * Return: its length from the UDP header on, or 0: it is left to the socket
+ * path, and @dst released.
+ */
+static unsigned int fast_take(struct wgr_device *wgr, struct sk_buff *skb,
+			      const struct nf_hook_state *state, unsigned int hlen, u8 family,
+			      struct wgr_half *h, const struct wgr_endpoint *src,
+			      struct dst_entry *dst)
+{
+	unsigned int len;
+
+	if (!checksum_ok(skb, state, hlen, family) ||
+	    skb_ensure_writable(skb, hlen + sizeof(struct udphdr))) {
+		dst_release(dst);
+		return 0;
+	}
+	len = skb->len - hlen;
+	wgr_relay_data_fast(wgr, h, src,
+			    wgr_data_counter(skb->data + hlen + sizeof(struct udphdr)), len);
+	return len;
+}
+
+/*
+ * The UDP ports' part of a rewrite: it leaves from the relay's port, where it
+ * came to, for @to_port; the checksum follows unless it is still to compute.
+ */
+static void rewrite_ports(struct sk_buff *skb, struct udphdr *uh, __be16 to_port)
+{
+	__be16 relay_port = uh->dest;
+
+	if (skb->ip_summed != CHECKSUM_PARTIAL) {
+		inet_proto_csum_replace2(&uh->check, skb, uh->source, relay_port, false);
+		inet_proto_csum_replace2(&uh->check, skb, relay_port, to_port, false);
+	}
+	uh->dest = to_port;
+	uh->source = relay_port;
+}
+
 static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
 {
 	struct wgr_device *wgr = priv;
@@ -214,7 +250,6 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	struct udphdr *uh;
 	struct iphdr *ip;
 	struct sock *sk;
-	__be16 old_port;
 	unsigned int len;
 	u8 ttl;
 
@@ -234,11 +269,12 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	 * A source the input route would drop as a martian, or the very address
 	 * it came to (a spoof from outside: the kernel drops local sources unless
 	 * accept_local is on), or a destination it would drop (127/8 from outside).
-	 * The input route's check of every local address is a FIB lookup, which
-	 * would cost the fast path as much as the rest of its work; it matters
-	 * only for a session whose sender is on this machine, and the session
-	 * knows that of its sender (wgr_relay_data_peek()), whichever of the
-	 * machine's addresses it sends from.
+	 * The input route checks every local address, a lookup per datagram that
+	 * a miss (every remote source) takes on to the local routing table; it
+	 * matters only for a session whose sender is on this machine, and the
+	 * session knows such a sender (wgr_half_from_outside()): from the address
+	 * it had when the session took it, or from the sender's own datagrams
+	 * over loopback since.
 	 */
 	if (ipv4_is_loopback(ip->saddr) || ipv4_is_multicast(ip->saddr) ||
 	    ipv4_is_lbcast(ip->saddr) || ipv4_is_zeronet(ip->saddr) || ip->saddr == ip->daddr ||
@@ -253,36 +289,22 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	h = fast_route(wgr, skb, wgr_data_receiver((const u8 *)(uh + 1)), &src, &to, &dst);
 	if (!h)
 		return NF_ACCEPT;
-	/*
-	 * The checksum after the session: junk on unknown indices costs a lookup,
-	 * not a pass over its bytes, before the operator's rules can drop it.
-	 */
-	if (!checksum_ok(skb, state, sizeof(*ip), NFPROTO_IPV4) ||
-	    skb_ensure_writable(skb, sizeof(*ip) + sizeof(*uh))) {
-		dst_release(dst);
+	len = fast_take(wgr, skb, state, sizeof(*ip), NFPROTO_IPV4, h, &src, dst);
+	if (!len)
 		return NF_ACCEPT;
-	}
-	len = skb->len - sizeof(*ip);
-	wgr_relay_data_fast(wgr, h, &src, wgr_data_counter(skb->data + sizeof(*ip) + sizeof(*uh)),
-			    len);
 
 	ip = ip_hdr(skb);
 	uh = (struct udphdr *)(skb->data + sizeof(*ip));
 	ttl = min_t(u8, ip->ttl - 1, WGR_FAST_MAX_TTL);
+	rewrite_ports(skb, uh, to.addr4.sin_port);
 	if (skb->ip_summed != CHECKSUM_PARTIAL) {
 		inet_proto_csum_replace4(&uh->check, skb, ip->saddr, to.src4, true);
 		inet_proto_csum_replace4(&uh->check, skb, ip->daddr, to.addr4.sin_addr.s_addr, true);
-		inet_proto_csum_replace2(&uh->check, skb, uh->source, uh->dest, false);
-		inet_proto_csum_replace2(&uh->check, skb, uh->dest, to.addr4.sin_port, false);
 		fix_udp_csum(skb, uh);
 	} else {
 		reseed_udp_csum(skb, uh, ~csum_tcpudp_magic(to.src4, to.addr4.sin_addr.s_addr,
 							     len, IPPROTO_UDP, 0));
 	}
-	/* It leaves from the relay's port, where it came to. */
-	old_port = uh->dest;
-	uh->dest = to.addr4.sin_port;
-	uh->source = old_port;
 	ip->saddr = to.src4;
 	ip->daddr = to.addr4.sin_addr.s_addr;
 	ip->ttl = ttl;
@@ -305,7 +327,6 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	struct wgr_half *h;
 	struct udphdr *uh;
 	struct sock *sk;
-	__be16 old_port;
 	unsigned int len;
 	u8 ttl, ds;
 	int i;
@@ -326,10 +347,13 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 		return NF_ACCEPT;
 	ip6 = ipv6_hdr(skb);
 	/*
-	 * A local source from outside is a spoof (skb_rx() in relay.c): refused
-	 * as the session's, where a sender on this machine is known as one
-	 * (wgr_relay_data_peek()), without an address lookup per datagram.
+	 * A local source from outside is a spoof (skb_rx() in relay.c). The
+	 * session knows a sender on this machine (wgr_half_from_outside()); this
+	 * is a hash lookup, and also holds for an address the machine took since
+	 * that sender last spoke.
 	 */
+	if (ipv6_chk_addr(state->net, &ip6->saddr, NULL, 0))
+		return NF_ACCEPT;
 	memset(&src, 0, sizeof(src));
 	src.addr6.sin6_family = AF_INET6;
 	src.addr6.sin6_port = uh->source;
@@ -339,20 +363,15 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	h = fast_route(wgr, skb, wgr_data_receiver((const u8 *)(uh + 1)), &src, &to, &dst);
 	if (!h)
 		return NF_ACCEPT;
-	/* The checksum after the session, as fast4() has it. */
-	if (!checksum_ok(skb, state, sizeof(*ip6), NFPROTO_IPV6) ||
-	    skb_ensure_writable(skb, sizeof(*ip6) + sizeof(*uh))) {
-		dst_release(dst);
+	len = fast_take(wgr, skb, state, sizeof(*ip6), NFPROTO_IPV6, h, &src, dst);
+	if (!len)
 		return NF_ACCEPT;
-	}
-	len = skb->len - sizeof(*ip6);
-	wgr_relay_data_fast(wgr, h, &src,
-			    wgr_data_counter(skb->data + sizeof(*ip6) + sizeof(*uh)), len);
 
 	ip6 = ipv6_hdr(skb);
 	uh = (struct udphdr *)(skb->data + sizeof(*ip6));
 	ttl = min_t(u8, ip6->hop_limit - 1, WGR_FAST_MAX_TTL);
 	ds = ipv6_get_dsfield(ip6);
+	rewrite_ports(skb, uh, to.addr6.sin6_port);
 	if (skb->ip_summed != CHECKSUM_PARTIAL) {
 		for (i = 0; i < 4; i++) {
 			inet_proto_csum_replace4(&uh->check, skb, ip6->saddr.s6_addr32[i],
@@ -360,16 +379,11 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 			inet_proto_csum_replace4(&uh->check, skb, ip6->daddr.s6_addr32[i],
 						 to.addr6.sin6_addr.s6_addr32[i], true);
 		}
-		inet_proto_csum_replace2(&uh->check, skb, uh->source, uh->dest, false);
-		inet_proto_csum_replace2(&uh->check, skb, uh->dest, to.addr6.sin6_port, false);
 		fix_udp_csum(skb, uh);
 	} else {
 		reseed_udp_csum(skb, uh, ~csum_ipv6_magic(&to.src6, &to.addr6.sin6_addr, len,
 							   IPPROTO_UDP, 0));
 	}
-	old_port = uh->dest;
-	uh->dest = to.addr6.sin6_port;
-	uh->source = old_port;
 	ip6->saddr = to.src6;
 	ip6->daddr = to.addr6.sin6_addr;
 	/* The traffic class travels; the flow label does not, as wgr_send()'s. */

@@ -85,6 +85,7 @@ static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx, bool 
 	u8 ttl;
 
 	memset(ep, 0, sizeof(*ep));
+	rx->from_lo = from_lo;
 	if (skb->protocol == htons(ETH_P_IP)) {
 		const struct iphdr *ip = ip_hdr(skb);
 
@@ -216,6 +217,9 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb, const struct
 		}
 	}
 	data_accept(wgr, h, src, counter);
+	/* The sender is on this machine: the fast path must know it (fastpath.c). */
+	if (unlikely(rx->from_lo))
+		wgr_half_mark_local(wgr, wgr_half_other(h), src);
 
 	wgr_half_read_ep(h, &to);
 	if (unlikely(wgr_endpoint_eq(&to, src))) {
@@ -242,11 +246,7 @@ drop:
  * Only what needs no decision may: data on a confirmed session, from where its
  * sender is in it, going elsewhere. Anything else (a tentative session, a roam,
  * an unknown index, a loop) takes the socket path, which decides, counts and
- * reports it as it always has; nothing is changed here, so that it can. So does
- * data for a sender on this machine: its own datagrams come over loopback, which
- * the fast path leaves alone, and one from elsewhere is a spoof of its address
- * that the socket path drops (a martian source for IPv4, skb_rx() for IPv6),
- * whichever of the machine's addresses it uses.
+ * reports it as it always has; nothing is changed here, so that it can.
  * Context: rcu_read_lock(), softirq.
  * Return: the half the message is for, or NULL.
  */
@@ -257,8 +257,7 @@ struct wgr_half *wgr_relay_data_peek(struct wgr_device *wgr, u32 index,
 	bool elsewhere;
 
 	h = wgr_half_lookup(wgr, index, src, &elsewhere);
-	if (!h || elsewhere || !READ_ONCE(wgr_half_pair(h)->confirmed) ||
-	    READ_ONCE(wgr_half_other(h)->local))
+	if (!h || elsewhere || !READ_ONCE(wgr_half_pair(h)->confirmed))
 		return NULL;
 	wgr_half_read_ep(h, to);
 	if (wgr_endpoint_eq(to, src))

@@ -15,6 +15,7 @@ struct wgr_device;
  * @src: where it came from, and which local address it was sent to
  * @ds: its DSCP and ECN bits, which travel with it
  * @ttl: the TTL (hop limit) it leaves with
+ * @from_lo: it came over loopback, from a sender on this machine
  *
  * A datagram waiting for the scan worker carries it in its skb->cb.
  */
@@ -22,6 +23,7 @@ struct wgr_rx {
 	struct wgr_endpoint src;
 	u8 ds;
 	u8 ttl;
+	bool from_lo;
 };
 
 /**

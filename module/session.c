@@ -382,11 +382,67 @@ void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep)
 	half_ep_unpack(ep, &p);
 }
 
+/**
+ * wgr_half_from_outside - is @h's owner at @src, and not on this machine?
+ * @h: the half of the sender of a datagram
+ * @src: where the datagram came from, with the local address it came to
+ *
+ * One read of the endpoint decides both, so that a roam in between cannot
+ * pair one endpoint with the other's answer. The local address must be the
+ * one the sender reaches the relay at: not one the machine forwards, nor
+ * another of its own that the session never saw. A sender on this machine
+ * reaches the relay over loopback only: a datagram from elsewhere in its name
+ * is a spoof, which the socket path drops as the kernel would (a martian
+ * source for IPv4, skb_rx() in relay.c for IPv6).
+ * Context: rcu_read_lock().
+ * Return: true if the datagram may be the owner's own, sent from outside.
+ */
+bool wgr_half_from_outside(struct wgr_half *h, const struct wgr_endpoint *src)
+{
+	struct wgr_half_ep p;
+
+	half_ep_read(h, &p);
+	if (p.local || !half_ep_eq(&p, src))
+		return false;
+	return p.family == AF_INET ? p.src.a4 == src->src4 : ipv6_addr_equal(&p.src.a6, &src->src6);
+}
+
+/**
+ * wgr_half_mark_local - the owner of @h sent from @src over loopback
+ * @wgr: the relay
+ * @h: the half of the datagram's sender
+ * @src: where it came from
+ *
+ * So @src's address is the machine's own, whether or not it was when the half
+ * took it (an address added since: a restored session, a floating address):
+ * from now on the fast path leaves datagrams in its name to the socket path.
+ * Nothing unmarks it but a roam; a mark on an address the machine gave up only
+ * keeps such datagrams on the socket path.
+ * Context: softirq, rcu_read_lock(); takes the state lock, once per half.
+ */
+void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_endpoint *src)
+{
+	struct wgr_pair *pair = wgr_half_pair(h);
+
+	if (READ_ONCE(h->ep.local))
+		return;
+	spin_lock_bh(&wgr->state.lock);
+	if (!pair->removed && !h->ep.local && half_ep_eq(&h->ep, src)) {
+		write_seqcount_begin(&pair->seq);
+		h->ep.local = true;
+		write_seqcount_end(&pair->seq);
+	}
+	spin_unlock_bh(&wgr->state.lock);
+}
+
 /*
  * Is @ep's address one of the machine's own? A lookup in the local table (IPv4)
- * or the address hash (IPv6), once per endpoint a half takes, not per datagram:
- * the fast path needs the answer for every datagram (wgr_relay_data_peek()).
- * Context: any; RCU inside.
+ * or the address hash (IPv6, a tentative address included: one restored before
+ * its duplicate detection ends is the machine's all the same), once per
+ * endpoint a half takes, not per datagram: the fast path needs the answer for
+ * every datagram (wgr_half_from_outside()). An address added later is learnt
+ * from the peer's own datagrams over loopback (wgr_half_mark_local()).
+ * Context: process or softirq; RCU inside.
  */
 static bool ep_is_local(struct net *net, const struct wgr_endpoint *ep)
 {
@@ -394,7 +450,7 @@ static bool ep_is_local(struct net *net, const struct wgr_endpoint *ep)
 		return inet_addr_type(net, ep->addr4.sin_addr.s_addr) == RTN_LOCAL;
 #if IS_ENABLED(CONFIG_IPV6)
 	if (ep->addr.sa_family == AF_INET6)
-		return ipv6_chk_addr(net, &ep->addr6.sin6_addr, NULL, 0);
+		return ipv6_chk_addr_and_flags(net, &ep->addr6.sin6_addr, NULL, true, 0, 0);
 #endif
 	return false;
 }
@@ -406,10 +462,10 @@ static void half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *
 	h->which = which;
 	h->index = index;
 	h->owner = owner;
-	h->local = ep_is_local(owner->wgr->net, ep);
 	/* Not heard from yet. */
 	h->rx = wgr_rx_now() - 2 * WGR_HALF_LIVE;
 	half_ep_pack(&h->ep, ep);
+	h->ep.local = ep_is_local(owner->wgr->net, ep);
 }
 
 /*
@@ -973,7 +1029,7 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	}
 	write_seqcount_begin(&pair->seq);
 	half_ep_pack(&sender->ep, ep);
-	WRITE_ONCE(sender->local, local);
+	sender->ep.local = local;
 	write_seqcount_end(&pair->seq);
 	/*
 	 * A roam out of the owner's binding is where wgr_bind_roamed() puts it

@@ -22,6 +22,8 @@ struct wgr_device;
  * @scope_id: the interface of a link-local IPv6 @addr
  * @port: the remote port
  * @family: AF_INET or AF_INET6
+ * @local: @addr is one of this machine's own: the peer there runs on the
+ *         relay's machine and reaches it over loopback (wgr_half_from_outside())
  *
  * 40 bytes instead of 44 (no sin6_flowinfo, a one-byte family): with it a pair
  * fits in 264 bytes (struct wgr_pair). See wgr_half_read_ep().
@@ -34,6 +36,7 @@ struct wgr_half_ep {
 	u32 scope_id;
 	__be16 port;
 	u8 family;
+	bool local;
 };
 
 /**
@@ -47,9 +50,6 @@ struct wgr_half_ep {
  * @ep: where @owner is reached (writers hold wgr_state.lock and the pair's @seq)
  * @index: the receiver index data to @owner carries, as loaded from the wire
  * @which: 0 or 1, its place in its pair
- * @local: @ep's address is one of this machine's own (when @ep was set): the
- *         owner is a peer on the relay's machine, whose datagrams arrive over
- *         loopback (see wgr_relay_data_peek()); written with @ep
  * @rx: when @owner last sent data in this session, i.e. on the other half's
  *      index, in WGR_RX_TICKs (lockless, one store a tick): whether the owner
  *      talks in it now, which a roam in another of its sessions is weighed
@@ -74,7 +74,6 @@ struct wgr_half {
 	struct wgr_half_ep ep;
 	u32 index;
 	u8 which;
-	bool local;
 	u16 rx;
 };
 
@@ -285,6 +284,9 @@ unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
 bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
 		    struct wgr_peer *target, struct wgr_endpoint *ep);
 void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep);
+bool wgr_half_from_outside(struct wgr_half *h, const struct wgr_endpoint *src);
+void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h,
+			 const struct wgr_endpoint *src);
 void wgr_sessions_peer_read(struct wgr_device *wgr, struct wgr_peer *peer,
 			    struct wgr_peer_info *info);
 

@@ -12,10 +12,12 @@
 # whose UDP checksum is still to compute (from a sender on the same machine) is
 # sent on with the relay's own instructions for it, and arrives verified. A peer on
 # the vps itself (its own WireGuard, as in the ingress recipe) sends over
-# loopback from the vps's address, then from another of the vps's addresses; an
-# attacker who spoofs either from outside, on that peer's live index with fresh
-# counters, gets nothing relayed: the kernel drops such a source as a martian,
-# and the fast path, which comes before that check, must not take it first.
+# loopback from the vps's address, then from another of the vps's addresses (one
+# the vps had when the relay first saw it there, then one it took since), and
+# over IPv6; an attacker who spoofs any of them from outside, on that peer's
+# live index with fresh counters, gets nothing relayed: the kernel drops such a
+# source as a martian, and the fast path, which comes before that check, must
+# not take it first.
 #
 # The peers compute their UDP checksums in software (ethtool tx off), so that
 # the relayed datagrams arrive with real checksums, not veth's deferred ones:
@@ -280,6 +282,26 @@ log "$(n vps ip route get "$VPS4")"
 n vps wg set "${WG_IF[vps]}" peer "${WG_PUB[home]}" endpoint "$VPS4:$RELAY_PORT"
 ping_ok vps "${WG_ADDR[home]}" 3
 assert_eq "$VPS_ALT4:$VPS_WG_PORT" "$(endpoint_in vps home)" "the vps's endpoint in its session with home"
+spoof_vps "$VPS_ALT4" home laptop "$VPS4"
+ping_ok vps "${WG_ADDR[home]}" 3
+
+step "an address the vps took after the relay saw it there: its own datagrams tell"
+# The relay restarts while the second address is gone (relayctl down saves the
+# sessions, up restores them): the vps's session comes back at $VPS_ALT4, no
+# address of the vps's then. The address comes back, and the vps's WireGuard
+# speaks from it over loopback from the same endpoint (no roam): from then on
+# the relay knows it for the vps's own. (The local route goes back to its own
+# source first: deleting an address deletes the routes that prefer it.)
+n vps ip route replace local "$VPS4" dev eth0 table local proto kernel scope host src "$VPS4"
+n vps relayctl down relay0
+n vps ip addr del "$VPS_ALT4/32" dev eth0
+n vps relayctl up "$TMP/relay0.conf"
+assert_eq "$VPS_ALT4:$VPS_WG_PORT" "$(endpoint_in vps home)" "the vps's restored endpoint"
+n vps ip addr add "$VPS_ALT4/32" dev eth0
+n vps ip route replace local "$VPS4" dev eth0 table local proto kernel scope host src "$VPS_ALT4"
+n vps wg set "${WG_IF[vps]}" peer "${WG_PUB[home]}" endpoint "$VPS4:$RELAY_PORT"
+ping_ok vps "${WG_ADDR[home]}" 3
+assert_eq "$VPS_ALT4:$VPS_WG_PORT" "$(endpoint_in vps home)" "the vps's endpoint after it spoke"
 spoof_vps "$VPS_ALT4" home laptop "$VPS4"
 ping_ok vps "${WG_ADDR[home]}" 3
 
