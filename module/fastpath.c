@@ -269,12 +269,15 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	 * A source the input route would drop as a martian, or the very address
 	 * it came to (a spoof from outside: the kernel drops local sources unless
 	 * accept_local is on), or a destination it would drop (127/8 from outside).
-	 * The input route checks every local address, a lookup per datagram that
-	 * a miss (every remote source) takes on to the local routing table; it
-	 * matters only for a session whose sender is on this machine, and the
-	 * session knows such a sender (wgr_half_from_outside()): from the address
-	 * it had when the session took it, or from the sender's own datagrams
-	 * over loopback since.
+	 * The input route checks every other local address too, per datagram (a
+	 * hash of the interfaces' addresses, a FIB lookup with rp_filter on); the
+	 * only exported check falls back to the local table on a miss, i.e. for
+	 * every remote source. It matters only for a session whose sender is on
+	 * this machine, and the session knows such a sender
+	 * (wgr_half_from_outside()): by the address it had when the session took
+	 * it, or by the sender's own datagrams over loopback since. Until one of
+	 * those, an address the machine takes later is not known for its own
+	 * (README, "The fast path and the VPS's firewall").
 	 */
 	if (ipv4_is_loopback(ip->saddr) || ipv4_is_multicast(ip->saddr) ||
 	    ipv4_is_lbcast(ip->saddr) || ipv4_is_zeronet(ip->saddr) || ip->saddr == ip->daddr ||

@@ -418,7 +418,8 @@ bool wgr_half_from_outside(struct wgr_half *h, const struct wgr_endpoint *src)
  * from now on the fast path leaves datagrams in its name to the socket path.
  * Nothing unmarks it but a roam; a mark on an address the machine gave up only
  * keeps such datagrams on the socket path.
- * Context: softirq, rcu_read_lock(); takes the state lock, once per half.
+ * Context: softirq, rcu_read_lock(); takes the state lock once per half and
+ * endpoint (again only if a roam or removal races it).
  */
 void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_endpoint *src)
 {
@@ -437,11 +438,11 @@ void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h, const struc
 
 /*
  * Is @ep's address one of the machine's own? A lookup in the local table (IPv4)
- * or the address hash (IPv6, a tentative address included: one restored before
- * its duplicate detection ends is the machine's all the same), once per
- * endpoint a half takes, not per datagram: the fast path needs the answer for
- * every datagram (wgr_half_from_outside()). An address added later is learnt
- * from the peer's own datagrams over loopback (wgr_half_mark_local()).
+ * or the address hash (IPv6, a tentative address included), once per endpoint a
+ * half takes, not per datagram: the fast path needs the answer for every IPv4
+ * datagram (wgr_half_from_outside()). An address added later is learnt from
+ * the peer's own datagrams over loopback (wgr_half_mark_local()). For IPv6 the
+ * fast path also checks each datagram's source (fast6()), as skb_rx() does.
  * Context: process or softirq; RCU inside.
  */
 static bool ep_is_local(struct net *net, const struct wgr_endpoint *ep)

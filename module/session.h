@@ -25,8 +25,9 @@ struct wgr_device;
  * @local: @addr is one of this machine's own: the peer there runs on the
  *         relay's machine and reaches it over loopback (wgr_half_from_outside())
  *
- * 40 bytes instead of 44 (no sin6_flowinfo, a one-byte family): with it a pair
- * fits in 264 bytes (struct wgr_pair). See wgr_half_read_ep().
+ * 40 bytes instead of 44 (no sin6_flowinfo, a one-byte family), @local in what
+ * was padding: with it a pair fits in 288 bytes (struct wgr_pair). See
+ * wgr_half_read_ep().
  */
 struct wgr_half_ep {
 	union {
