@@ -8,6 +8,7 @@
  * moving it would leave its sockets behind with nothing to own them.
  */
 #include <linux/if_arp.h>
+#include <linux/inetdevice.h>
 #include <linux/rtnetlink.h>
 #include <net/rtnetlink.h>
 #include <net/net_namespace.h>
@@ -322,6 +323,29 @@ static struct pernet_operations wgr_net_ops = {
 	.size = sizeof(struct wgr_net),
 };
 
+/*
+ * An IPv4 address came up: the relays of its namespace learn it for the
+ * machine's own (wgr_state_local4()). Under RTNL, which keeps the list.
+ */
+static int wgr_inetaddr_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	const struct in_ifaddr *ifa = ptr;
+	struct wgr_net *wn;
+	struct wgr_device *wgr;
+
+	if (event != NETDEV_UP)
+		return NOTIFY_DONE;
+	ASSERT_RTNL();
+	wn = net_generic(dev_net(ifa->ifa_dev->dev), wgr_net_id);
+	list_for_each_entry(wgr, &wn->devices, list)
+		wgr_state_local4(wgr, ifa->ifa_local);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block wgr_inetaddr_notifier = {
+	.notifier_call = wgr_inetaddr_event,
+};
+
 int __init wgr_device_init(void)
 {
 	int ret;
@@ -329,11 +353,16 @@ int __init wgr_device_init(void)
 	ret = register_pernet_device(&wgr_net_ops);
 	if (ret)
 		return ret;
-	ret = rtnl_link_register(&wgr_link_ops);
+	ret = register_inetaddr_notifier(&wgr_inetaddr_notifier);
 	if (ret)
 		goto err_pernet;
+	ret = rtnl_link_register(&wgr_link_ops);
+	if (ret)
+		goto err_notifier;
 	return 0;
 
+err_notifier:
+	unregister_inetaddr_notifier(&wgr_inetaddr_notifier);
 err_pernet:
 	unregister_pernet_device(&wgr_net_ops);
 	return ret;
@@ -342,5 +371,6 @@ err_pernet:
 void wgr_device_uninit(void)
 {
 	rtnl_link_unregister(&wgr_link_ops);
+	unregister_inetaddr_notifier(&wgr_inetaddr_notifier);
 	unregister_pernet_device(&wgr_net_ops);
 }

@@ -275,9 +275,9 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	 * every remote source. It matters only for a session whose sender is on
 	 * this machine, and the session knows such a sender
 	 * (wgr_half_from_outside()): by the address it had when the session took
-	 * it, or by the sender's own datagrams over loopback since. Until one of
-	 * those, an address the machine takes later is not known for its own
-	 * (README, "The fast path and the VPS's firewall").
+	 * it, by an address that came up since (wgr_state_local4()), or by the
+	 * sender's own datagrams over loopback since (a local route: README, "The
+	 * fast path and the VPS's firewall").
 	 */
 	if (ipv4_is_loopback(ip->saddr) || ipv4_is_multicast(ip->saddr) ||
 	    ipv4_is_lbcast(ip->saddr) || ipv4_is_zeronet(ip->saddr) || ip->saddr == ip->daddr ||

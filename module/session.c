@@ -414,8 +414,9 @@ bool wgr_half_from_outside(struct wgr_half *h, const struct wgr_endpoint *src)
  * @src: where it came from
  *
  * So @src's address is the machine's own, whether or not it was when the half
- * took it (an address added since: a restored session, a floating address):
- * from now on the fast path leaves datagrams in its name to the socket path.
+ * took it (a local route added since, which no address notice announces; see
+ * wgr_state_local4() for addresses): from now on the fast path leaves
+ * datagrams in its name to the socket path.
  * Nothing unmarks it but a roam; a mark on an address the machine gave up only
  * keeps such datagrams on the socket path.
  * Context: softirq, rcu_read_lock(); takes the state lock once per half and
@@ -440,8 +441,9 @@ void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h, const struc
  * Is @ep's address one of the machine's own? A lookup in the local table (IPv4)
  * or the address hash (IPv6, a tentative address included), once per endpoint a
  * half takes, not per datagram: the fast path needs the answer for every IPv4
- * datagram (wgr_half_from_outside()). An address added later is learnt from
- * the peer's own datagrams over loopback (wgr_half_mark_local()). For IPv6 the
+ * datagram (wgr_half_from_outside()). An address added later is learnt when it
+ * comes up (wgr_state_local4()), a local route without one from the peer's own
+ * datagrams over loopback (wgr_half_mark_local()). For IPv6 the
  * fast path also checks each datagram's source (fast6()), as skb_rx() does.
  * Context: process or softirq; RCU inside.
  */
@@ -1145,15 +1147,17 @@ static void expired(struct wgr_device *wgr, struct wgr_pair *pair)
 #define WGR_GC_BATCH 1024
 
 /*
- * The periodic sweep of sessions, in batches: the lock is dropped between them,
- * so that a table of a million sessions never stops a CPU's relaying for the
- * whole sweep. state->gc_next survives removals in between (pair_remove()).
+ * A walk of every pair, in batches: the lock is dropped between them, so that
+ * a table of a million sessions never stops a CPU's relaying for the whole
+ * walk. state->gc_next survives removals in between (pair_remove()), and
+ * sweep_lock keeps it to one walk at a time; @visit may remove the pair.
  * Return: the longest the lock was held, in ns, when @timed; else 0.
  * Context: process; takes the state lock.
  */
-static u64 gc_sessions(struct wgr_device *wgr, bool timed)
+static u64 sweep_pairs(struct wgr_device *wgr, bool timed,
+		       void (*visit)(struct wgr_device *wgr, struct wgr_pair *pair, void *arg),
+		       void *arg)
 {
-	unsigned long session_timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
 	struct wgr_state *state = &wgr->state;
 	u64 t0 = 0, longest = 0;
 	unsigned int n;
@@ -1166,21 +1170,9 @@ static u64 gc_sessions(struct wgr_device *wgr, bool timed)
 			t0 = ktime_get_ns();
 		for (n = 0; n < WGR_GC_BATCH && state->gc_next != &state->pairs; n++) {
 			struct wgr_pair *pair = list_entry(state->gc_next, struct wgr_pair, list);
-			/* An initiator sends data at once: an unconfirmed pair is a dead end. */
-			unsigned long timeout = pair->confirmed ? session_timeout
-								: WGR_HANDSHAKE_TIMEOUT;
 
 			state->gc_next = pair->list.next;
-			if (time_after(jiffies, READ_ONCE(pair->last_seen) + timeout)) {
-				/* Unconfirmed ones are handshakes that failed: refusals tell why. */
-				if (pair->confirmed)
-					expired(wgr, pair);
-				pair_remove(wgr, pair);
-				wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_EXPIRED, 2);
-			} else {
-				half_rx_clamp(&pair->half[0]);
-				half_rx_clamp(&pair->half[1]);
-			}
+			visit(wgr, pair, arg);
 		}
 		if (timed)
 			longest = max(longest, ktime_get_ns() - t0);
@@ -1194,6 +1186,67 @@ static u64 gc_sessions(struct wgr_device *wgr, bool timed)
 	spin_unlock_bh(&state->lock);
 	mutex_unlock(&state->sweep_lock);
 	return longest;
+}
+
+/* The periodic sweep's work on one pair: expiry, and the halves' clocks. */
+static void gc_pair(struct wgr_device *wgr, struct wgr_pair *pair, void *arg)
+{
+	/* An initiator sends data at once: an unconfirmed pair is a dead end. */
+	unsigned long timeout = pair->confirmed ? *(unsigned long *)arg : WGR_HANDSHAKE_TIMEOUT;
+
+	if (time_after(jiffies, READ_ONCE(pair->last_seen) + timeout)) {
+		/* Unconfirmed ones are handshakes that failed: refusals tell why. */
+		if (pair->confirmed)
+			expired(wgr, pair);
+		pair_remove(wgr, pair);
+		wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_EXPIRED, 2);
+	} else {
+		half_rx_clamp(&pair->half[0]);
+		half_rx_clamp(&pair->half[1]);
+	}
+}
+
+/* The periodic sweep of sessions (wgr_state_gc()), or a timed one (debugfs). */
+static u64 gc_sessions(struct wgr_device *wgr, bool timed)
+{
+	unsigned long session_timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
+
+	return sweep_pairs(wgr, timed, gc_pair, &session_timeout);
+}
+
+static void mark_local4(struct wgr_device *wgr, struct wgr_pair *pair, void *arg)
+{
+	__be32 addr = *(__be32 *)arg;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct wgr_half_ep *p = &pair->half[i].ep;
+
+		if (p->family == AF_INET && p->addr.a4 == addr && !p->local) {
+			write_seqcount_begin(&pair->seq);
+			p->local = true;
+			write_seqcount_end(&pair->seq);
+		}
+	}
+}
+
+/**
+ * wgr_state_local4 - the machine took an IPv4 address
+ * @wgr: a relay of the address's namespace
+ * @addr: the address
+ *
+ * A peer of a live session may be at an address the machine takes only later
+ * (a floating address; one added again after a restart restored sessions at
+ * it): it is the machine's own from now on, so that the fast path leaves data
+ * in its name to the socket path, which drops a spoof of it from outside as a
+ * martian (wgr_half_from_outside()). Its own datagrams over loopback would
+ * tell the relay as much (wgr_half_mark_local()), but only once it speaks.
+ * IPv6 needs none of this: the fast path checks each IPv6 source.
+ * Context: process (the address notifier, under RTNL); takes the state lock.
+ */
+void wgr_state_local4(struct wgr_device *wgr, __be32 addr)
+{
+	sweep_pairs(wgr, false, mark_local4, &addr);
 }
 
 /**

@@ -150,7 +150,9 @@ static inline struct wgr_half *wgr_half_other(struct wgr_half *h)
  * Lock order, for the whole relay: wgr_device.lock (process context), then
  * wgr_state.lock, wgr_bindings.lock, wgr_handshakes.lock, wgr_sources.lock,
  * wgr_ratelimit.lock, wgr_cookies.lock, wgr_scans.lock. Each file takes its
- * own; only the sources' call into the rate limiter nests today.
+ * own; only the sources' call into the rate limiter nests today. @sweep_lock
+ * comes before wgr_state.lock, and after RTNL (the address notifier's sweep,
+ * wgr_state_local4()): no sweep takes RTNL.
  */
 struct wgr_state {
 	spinlock_t lock;
@@ -286,6 +288,7 @@ bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
 		    struct wgr_peer *target, struct wgr_endpoint *ep);
 void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep);
 bool wgr_half_from_outside(struct wgr_half *h, const struct wgr_endpoint *src);
+void wgr_state_local4(struct wgr_device *wgr, __be32 addr);
 void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h,
 			 const struct wgr_endpoint *src);
 void wgr_sessions_peer_read(struct wgr_device *wgr, struct wgr_peer *peer,

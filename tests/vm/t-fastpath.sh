@@ -13,8 +13,8 @@
 # sent on with the relay's own instructions for it, and arrives verified. A peer on
 # the vps itself (its own WireGuard, as in the ingress recipe) sends over
 # loopback from the vps's address, then from another of the vps's addresses (one
-# the vps had when the relay first saw it there, then one it took since), and
-# over IPv6; an attacker who spoofs any of them from outside, on that peer's
+# the vps had when the relay first saw it there, then one it took since, as an
+# address or as a local route), and over IPv6; an attacker who spoofs any of them from outside, on that peer's
 # live index with fresh counters, gets nothing relayed: the kernel drops such a
 # source as a martian, and the fast path, which comes before that check, must
 # not take it first.
@@ -285,19 +285,33 @@ assert_eq "$VPS_ALT4:$VPS_WG_PORT" "$(endpoint_in vps home)" "the vps's endpoint
 spoof_vps "$VPS_ALT4" home laptop "$VPS4"
 ping_ok vps "${WG_ADDR[home]}" 3
 
-step "an address the vps took after the relay saw it there: its own datagrams tell"
-# The relay restarts while the second address is gone (relayctl down saves the
-# sessions, up restores them): the vps's session comes back at $VPS_ALT4, no
-# address of the vps's then. The address comes back, and the vps's WireGuard
-# speaks from it over loopback from the same endpoint (no roam): from then on
-# the relay knows it for the vps's own. (The local route goes back to its own
-# source first: deleting an address deletes the routes that prefer it.)
-n vps ip route replace local "$VPS4" dev eth0 table local proto kernel scope host src "$VPS4"
-n vps relayctl down relay0
-n vps ip addr del "$VPS_ALT4/32" dev eth0
-n vps relayctl up "$TMP/relay0.conf"
-assert_eq "$VPS_ALT4:$VPS_WG_PORT" "$(endpoint_in vps home)" "the vps's restored endpoint"
+# restart_without_alt: the relay goes down (saving its sessions) and up again
+# (restoring them) while the second address is gone: the vps's session comes
+# back at $VPS_ALT4, no address of the vps's then. (The local route goes back to
+# its own source first: deleting an address deletes the routes that prefer it.)
+restart_without_alt() {
+	n vps ip route replace local "$VPS4" dev eth0 table local proto kernel scope host src "$VPS4"
+	n vps relayctl down relay0
+	n vps ip addr del "$VPS_ALT4/32" dev eth0
+	n vps relayctl up "$TMP/relay0.conf"
+	assert_eq "$VPS_ALT4:$VPS_WG_PORT" "$(endpoint_in vps home)" "the vps's restored endpoint"
+}
+
+step "an address the vps takes after the relay saw its peer there: the relay learns it"
+restart_without_alt
 n vps ip addr add "$VPS_ALT4/32" dev eth0
+n vps ip route replace local "$VPS4" dev eth0 table local proto kernel scope host src "$VPS_ALT4"
+# At once, before the vps's WireGuard says anything from there.
+spoof_vps "$VPS_ALT4" home laptop "$VPS4"
+n vps wg set "${WG_IF[vps]}" peer "${WG_PUB[home]}" endpoint "$VPS4:$RELAY_PORT"
+ping_ok vps "${WG_ADDR[home]}" 3
+
+step "and one it takes by a local route, no address: its peer's own datagrams tell"
+# A local route (AnyIP) makes an address the vps's without an interface address,
+# and so without the notice an address gives: the vps's WireGuard speaks from it
+# over loopback, from the same endpoint (no roam), and the relay learns it then.
+restart_without_alt
+n vps ip route add local "$VPS_ALT4/32" dev lo
 n vps ip route replace local "$VPS4" dev eth0 table local proto kernel scope host src "$VPS_ALT4"
 n vps wg set "${WG_IF[vps]}" peer "${WG_PUB[home]}" endpoint "$VPS4:$RELAY_PORT"
 ping_ok vps "${WG_ADDR[home]}" 3
