@@ -312,6 +312,21 @@ static bool half_ep_eq(const struct wgr_half_ep *p, const struct wgr_endpoint *e
 	       p->scope_id == ep->addr6.sin6_scope_id;
 }
 
+/*
+ * @h's owner is on this machine (wgr_half_from_outside()): written as the
+ * endpoint is, so that a reader's snapshot has both or neither.
+ * Context: the state lock.
+ */
+static void half_set_local(struct wgr_half *h)
+{
+	struct wgr_pair *pair = wgr_half_pair(h);
+
+	lockdep_assert_held(&h->owner->wgr->state.lock);
+	write_seqcount_begin(&pair->seq);
+	h->ep.local = true;
+	write_seqcount_end(&pair->seq);
+}
+
 /* Context: rcu_read_lock() or the state lock. */
 static void half_ep_read(struct wgr_half *h, struct wgr_half_ep *p)
 {
@@ -429,11 +444,8 @@ void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h, const struc
 	if (READ_ONCE(h->ep.local))
 		return;
 	spin_lock_bh(&wgr->state.lock);
-	if (!pair->removed && !h->ep.local && half_ep_eq(&h->ep, src)) {
-		write_seqcount_begin(&pair->seq);
-		h->ep.local = true;
-		write_seqcount_end(&pair->seq);
-	}
+	if (!pair->removed && !h->ep.local && half_ep_eq(&h->ep, src))
+		half_set_local(h);
 	spin_unlock_bh(&wgr->state.lock);
 }
 
@@ -1220,13 +1232,10 @@ static void mark_local4(struct wgr_device *wgr, struct wgr_pair *pair, void *arg
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		struct wgr_half_ep *p = &pair->half[i].ep;
+		const struct wgr_half_ep *p = &pair->half[i].ep;
 
-		if (p->family == AF_INET && p->addr.a4 == addr && !p->local) {
-			write_seqcount_begin(&pair->seq);
-			p->local = true;
-			write_seqcount_end(&pair->seq);
-		}
+		if (p->family == AF_INET && p->addr.a4 == addr && !p->local)
+			half_set_local(&pair->half[i]);
 	}
 }
 
