@@ -343,7 +343,9 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	ip6 = ipv6_hdr(skb);
 	if (ip6->nexthdr != IPPROTO_UDP || ip6->hop_limit <= 1 ||
 	    ntohs(ip6->payload_len) != skb->len - sizeof(*ip6) ||
-	    (ipv6_addr_type(&ip6->saddr) & (IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MULTICAST)) ||
+	    ipv6_addr_any(&ip6->saddr) ||
+	    (ipv6_addr_type(&ip6->saddr) &
+	     (IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED)) ||
 	    (ipv6_addr_type(&ip6->daddr) & (IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MULTICAST)))
 		return NF_ACCEPT;
 	uh = data_to_port(skb, sizeof(*ip6), inet_sk(sk)->inet_sport);

@@ -74,7 +74,8 @@ static enum wgr_message_type skb_message(struct sk_buff *skb)
  * may be relayed at all. A datagram that has used up its TTL has been going round
  * relays; one "from" the relay's own socket was sent by the relay to itself; one
  * from another local address came from outside unless it came over loopback
- * (IPv4 drops those itself as martians; IPv6 does not).
+ * (IPv4 drops those itself as martians; IPv6 does not), and one from an IPv6
+ * address no host sends from is a spoof.
  * Return: 0, or the counter to drop it under.
  */
 static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx, bool check_local)
@@ -107,6 +108,14 @@ static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx, bool 
 		ep->src6 = ip6->daddr;
 		rx->ds = ipv6_get_dsfield(ip6);
 		ttl = ip6->hop_limit;
+		/*
+		 * No host sends from these: an IPv4-mapped address never appears
+		 * on the wire (RFC 4291 2.5.5.2), and nothing answers to the
+		 * unspecified one. Either is a spoof, and a binding there would
+		 * send the peer's handshakes nowhere.
+		 */
+		if (ipv6_addr_any(&ip6->saddr) || ipv6_addr_v4mapped(&ip6->saddr))
+			return WGRELAY_STAT_RX_INVALID;
 		if (!from_lo && ipv6_chk_addr(sock_net(sk), &ip6->saddr, NULL, 0))
 			return WGRELAY_STAT_LOOP_DROPS;
 	} else {

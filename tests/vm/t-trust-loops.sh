@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Never to itself, and loops die (trust model v2, DESIGN.md 2.3). Three attacks on
+# Never to itself, and loops die (trust model v2, DESIGN.md 2.3). Four attacks on
 # the relay's own address, each bounded, each from the lab's own namespaces:
 #
 #  (a) Peers provisioned with a static endpoint that is the relay's own socket
@@ -13,7 +13,11 @@
 #      for home from 203.0.113.1:51820, 203.0.113.1:12345 and [2001:db8::1]:51820),
 #      with the vps accepting local source addresses on eth0 (accept_local), as a
 #      misconfigured VPS would: each is dropped and counted in loop_drops.
-#  (c) TTL: the hotel's NAT box rewrites the TTL of the laptop's datagrams to the
+#  (c) IPv6 initiations for home spoofed from an IPv4-mapped address (the relay's
+#      own IPv4 address and another's) and from the unspecified address: no host
+#      sends from those, so they are dropped and counted in rx_invalid, not taken
+#      as handshakes from an endpoint that nothing could answer at.
+#  (d) TTL: the hotel's NAT box rewrites the TTL of the laptop's datagrams to the
 #      relay. At 10, the copies the relay sends on to home leave the vps with TTL
 #      9; at 200, with 64 (min(arriving - 1, 64)). At 1, data on the live session is
 #      dropped and counted in ttl_drops, and the laptop's pings get no answer.
@@ -77,7 +81,24 @@ for src in "$VPS4 $RELAY_PORT" "$VPS4 12345" "$VPS6 $RELAY_PORT"; do
 done
 n vps sysctl -qw net.ipv4.conf.eth0.accept_local=0
 
-step "(c) TTL: home and the laptop talk; the hotel's NAT rewrites the laptop's TTL"
+step "(c) IPv6 datagrams from a source no host sends from"
+# Nothing else speaks yet: any handshake counter that moves moved for these.
+hs_counted() { echo $(($(relay_stat0 hs_initiations) + $(relay_stat0 hs_no_route) +
+	$(relay_stat0 discovery_fwd) + $(relay_stat0 cookies_sent) + $(relay_stat0 hs_ratelimited))); }
+for src in "::ffff:$VPS4 $RELAY_PORT" "::ffff:$ATTACKER4 4444" ":: 5555"; do
+	read -r saddr sport <<<"$src"
+	rx0=$(relay_stat rx_packets) inv0=$(relay_stat0 rx_invalid) hs0=$(hs_counted)
+	n attacker wgr-forge spoof "$saddr" "$sport" "$VPS6" "$RELAY_PORT" initiation 3 "${WG_PUB[home]}"
+	sleep 1
+	rx=$(($(relay_stat rx_packets) - rx0)) inv=$(($(relay_stat0 rx_invalid) - inv0))
+	hs=$(($(hs_counted) - hs0))
+	log "from [$saddr]:$sport: received $rx, rx_invalid +$inv, handshake counters +$hs"
+	check "spoofed from [$saddr]:$sport: the relay received them (got $rx)" eval "((rx >= 3))"
+	check "spoofed from [$saddr]:$sport: rx_invalid counted the 3 (got +$inv)" eval "((inv >= 3))"
+	check "spoofed from [$saddr]:$sport: not taken as handshakes (counters +$hs)" eval "((hs == 0))"
+done
+
+step "(d) TTL: home and the laptop talk; the hotel's NAT rewrites the laptop's TTL"
 wg_peers "$RELAY_EP" "$RELAY_EP"
 pair_works laptop home
 n hotelnat nft add table ip ttl

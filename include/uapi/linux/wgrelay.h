@@ -329,7 +329,8 @@ enum wgrelay_event_attr {
 	/* datagrams relayed, and their bytes */				\
 	WGRELAY_STAT(TX_PACKETS, tx_packets, 0)					\
 	WGRELAY_STAT(TX_BYTES, tx_bytes, 0)					\
-	/* not a well-formed WireGuard message */				\
+	/* not a well-formed WireGuard message, or from an IPv6 source no	\
+	 * host sends from (unspecified, IPv4-mapped) */			\
 	WGRELAY_STAT(RX_INVALID, rx_invalid, 1)					\
 	/* initiation over its source's rate, or a mac1 scan over budget */	\
 	WGRELAY_STAT(HS_RATELIMITED, hs_ratelimited, 1)				\
