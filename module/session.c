@@ -457,7 +457,10 @@ void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h, const struc
  * comes up (wgr_state_local4()), a local route without one from the peer's own
  * datagrams over loopback (wgr_half_mark_local()). For IPv6 the
  * fast path also checks each datagram's source (fast6()), as skb_rx() does.
- * Context: process or softirq; RCU inside.
+ * Asked under the state lock, before a half takes the endpoint: the address
+ * notice's sweep takes that lock too, and comes after the address is in the
+ * table, so either this lookup sees the address or the sweep sees the half.
+ * Context: the state lock; RCU inside.
  */
 static bool ep_is_local(struct net *net, const struct wgr_endpoint *ep)
 {
@@ -480,7 +483,6 @@ static void half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *
 	/* Not heard from yet. */
 	h->rx = wgr_rx_now() - 2 * WGR_HALF_LIVE;
 	half_ep_pack(&h->ep, ep);
-	h->ep.local = ep_is_local(owner->wgr->net, ep);
 }
 
 /*
@@ -495,6 +497,14 @@ static int pair_link(struct wgr_state *state, struct wgr_pair *pair, bool over)
 	int i, ret;
 
 	lockdep_assert_held(&state->lock);
+	for (i = 0; i < 2; i++) {
+		struct wgr_half *h = &pair->half[i];
+		struct wgr_endpoint ep;
+
+		/* Not yet seen by readers: no seqcount needed. */
+		half_ep_unpack(&ep, &h->ep);
+		h->ep.local = ep_is_local(h->owner->wgr->net, &ep);
+	}
 	half_ep_unpack(&ini, &pair->half[0].ep);
 	ret = wgr_quota_charge(&state->quota, wgr_quota_key(&ini), &pair->acct_node, &pair->acct,
 			       over);
@@ -1023,13 +1033,14 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	struct wgr_state *state = &wgr->state;
 	struct wgr_roam_base base;
 	struct wgr_endpoint from;
-	bool held = false, local = ep_is_local(wgr->net, ep);
+	bool held = false, local;
 
 	spin_lock_bh(&state->lock);
 	if (pair->removed || counter <= READ_ONCE(h->counter)) {
 		spin_unlock_bh(&state->lock);
 		return false;
 	}
+	local = ep_is_local(wgr->net, ep);
 	half_ep_unpack(&from, &sender->ep);
 	/*
 	 * Half 0's endpoint keys the pair route, and the route does not follow it:
