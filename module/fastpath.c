@@ -138,8 +138,7 @@ static struct wgr_half *fast_route(struct wgr_device *wgr, struct sk_buff *skb, 
 	struct wgr_half *h;
 
 	h = wgr_relay_data_peek(wgr, index, src, to);
-	if (!h || to->addr.sa_family != src->addr.sa_family ||
-	    !wgr_half_from_outside(wgr_half_other(h), src))
+	if (!h || to->addr.sa_family != src->addr.sa_family)
 		return NULL;
 	*dst = wgr_route_cached(h->owner->route, to);
 	if (!*dst)
@@ -275,7 +274,7 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	 * only exported check falls back to the local table on a miss, i.e. for
 	 * every remote source. It matters only for a session whose sender is on
 	 * this machine, and the session knows such a sender
-	 * (wgr_half_from_outside()): by the address it had when the session took
+	 * (wgr_half_lookup_outside()): by the address it had when the session took
 	 * it, by an address that came up since (wgr_state_local4()), or by the
 	 * sender's own datagrams over loopback since (a local route: README, "The
 	 * fast path and the VPS's firewall").
@@ -354,7 +353,7 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	ip6 = ipv6_hdr(skb);
 	/*
 	 * A local source from outside is a spoof (skb_rx() in relay.c). The
-	 * session knows a sender on this machine (wgr_half_from_outside()); this
+	 * session knows a sender on this machine (wgr_half_lookup_outside()); this
 	 * is a hash lookup, and also holds for an address the machine took since
 	 * that sender last spoke.
 	 */

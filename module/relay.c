@@ -249,12 +249,13 @@ drop:
  * wgr_relay_data_peek - may the fast path relay this data message?
  * @wgr: the relay
  * @index: the message's receiver index
- * @src: where it came from
+ * @src: where it came from, with the local address it came to
  * @to: set to where it goes, when it may
  *
  * Only what needs no decision may: data on a confirmed session, from where its
- * sender is in it, going elsewhere. Anything else (a tentative session, a roam,
- * an unknown index, a loop) takes the socket path, which decides, counts and
+ * sender is in it, outside this machine (wgr_half_lookup_outside()), going
+ * elsewhere. Anything else (a tentative session, a roam, an unknown index, a
+ * loop, a local sender) takes the socket path, which decides, counts and
  * reports it as it always has; nothing is changed here, so that it can.
  * Context: rcu_read_lock(), softirq.
  * Return: the half the message is for, or NULL.
@@ -263,10 +264,9 @@ struct wgr_half *wgr_relay_data_peek(struct wgr_device *wgr, u32 index,
 				     const struct wgr_endpoint *src, struct wgr_endpoint *to)
 {
 	struct wgr_half *h;
-	bool elsewhere;
 
-	h = wgr_half_lookup(wgr, index, src, &elsewhere);
-	if (!h || elsewhere || !READ_ONCE(wgr_half_pair(h)->confirmed))
+	h = wgr_half_lookup_outside(wgr, index, src);
+	if (!h || !READ_ONCE(wgr_half_pair(h)->confirmed))
 		return NULL;
 	wgr_half_read_ep(h, to);
 	if (wgr_endpoint_eq(to, src))

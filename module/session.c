@@ -313,7 +313,7 @@ static bool half_ep_eq(const struct wgr_half_ep *p, const struct wgr_endpoint *e
 }
 
 /*
- * @h's owner is on this machine (wgr_half_from_outside()): written as the
+ * @h's owner is on this machine (wgr_half_lookup_outside()): written as the
  * endpoint is, so that a reader's snapshot has both or neither.
  * Context: the state lock.
  */
@@ -339,6 +339,53 @@ static void half_ep_read(struct wgr_half *h, struct wgr_half_ep *p)
 	} while (read_seqcount_retry(&pair->seq, seq));
 }
 
+/*
+ * The sender at @p sent from outside, to the local address the session saw:
+ * not from this machine, whose datagrams reach the relay over loopback only
+ * (wgr_half_lookup_outside()).
+ */
+static bool half_ep_outside(const struct wgr_half_ep *p, const struct wgr_endpoint *src)
+{
+	if (p->local)
+		return false;
+	return p->family == AF_INET ? p->src.a4 == src->src4 : ipv6_addr_equal(&p->src.a6, &src->src6);
+}
+
+/*
+ * wgr_half_lookup(); @outside, if not NULL, is set for a half whose sender is
+ * at @src, from the same read of its endpoint that matched it.
+ */
+static struct wgr_half *half_find(struct wgr_device *wgr, u32 index,
+				  const struct wgr_endpoint *src, bool *elsewhere, bool *outside)
+{
+	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
+	struct wgr_half *h, *candidate = NULL;
+	struct rhlist_head *list, *pos;
+	unsigned int live = 0;
+
+	*elsewhere = false;
+	list = rhltable_lookup(&wgr->state.sessions, &index, session_params);
+	rhl_for_each_entry_rcu(h, pos, list, node) {
+		struct wgr_pair *pair = wgr_half_pair(h);
+		struct wgr_half_ep from;
+
+		if (time_after(jiffies, READ_ONCE(pair->last_seen) + timeout))
+			continue;
+		half_ep_read(wgr_half_other(h), &from);
+		if (half_ep_eq(&from, src)) {
+			if (outside)
+				*outside = half_ep_outside(&from, src);
+			return h;
+		}
+		candidate = h;
+		live++;
+	}
+	if (live != 1)
+		return NULL;
+	*elsewhere = true;
+	return candidate;
+}
+
 /**
  * wgr_half_lookup - find the session half that data to @index from @src belongs to
  * @wgr: the relay
@@ -357,29 +404,33 @@ static void half_ep_read(struct wgr_half *h, struct wgr_half_ep *p)
 struct wgr_half *wgr_half_lookup(struct wgr_device *wgr, u32 index,
 				 const struct wgr_endpoint *src, bool *elsewhere)
 {
-	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
-	struct wgr_half *h, *candidate = NULL;
-	struct rhlist_head *list, *pos;
-	unsigned int live = 0;
+	return half_find(wgr, index, src, elsewhere, NULL);
+}
 
-	*elsewhere = false;
-	list = rhltable_lookup(&wgr->state.sessions, &index, session_params);
-	rhl_for_each_entry_rcu(h, pos, list, node) {
-		struct wgr_pair *pair = wgr_half_pair(h);
-		struct wgr_half_ep from;
+/**
+ * wgr_half_lookup_outside - wgr_half_lookup(), for a sender at @src outside
+ * @wgr: the relay
+ * @index: the receiver index from the data message
+ * @src: where the datagram came from, with the local address it came to
+ *
+ * The half only if its sender is at @src, not on this machine, and reached the
+ * relay at the local address the session saw: not one the machine forwards,
+ * nor another of its own that the session never saw. A sender on this machine
+ * reaches the relay over loopback only: a datagram from elsewhere in its name
+ * is a spoof, which the socket path drops as the kernel would (a martian source
+ * for IPv4, skb_rx() in relay.c for IPv6). One read of the endpoint decides
+ * the match and all of this, so that a roam in between cannot pair one
+ * endpoint with the other's answer; the fast path reads it once a datagram.
+ * Context: rcu_read_lock().
+ * Return: the half, or NULL.
+ */
+struct wgr_half *wgr_half_lookup_outside(struct wgr_device *wgr, u32 index,
+					 const struct wgr_endpoint *src)
+{
+	bool elsewhere, outside = false;
+	struct wgr_half *h = half_find(wgr, index, src, &elsewhere, &outside);
 
-		if (time_after(jiffies, READ_ONCE(pair->last_seen) + timeout))
-			continue;
-		half_ep_read(wgr_half_other(h), &from);
-		if (half_ep_eq(&from, src))
-			return h;
-		candidate = h;
-		live++;
-	}
-	if (live != 1)
-		return NULL;
-	*elsewhere = true;
-	return candidate;
+	return h && !elsewhere && outside ? h : NULL;
 }
 
 /**
@@ -395,31 +446,6 @@ void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep)
 
 	half_ep_read(h, &p);
 	half_ep_unpack(ep, &p);
-}
-
-/**
- * wgr_half_from_outside - is @h's owner at @src, and not on this machine?
- * @h: the half of the sender of a datagram
- * @src: where the datagram came from, with the local address it came to
- *
- * One read of the endpoint decides both, so that a roam in between cannot
- * pair one endpoint with the other's answer. The local address must be the
- * one the sender reaches the relay at: not one the machine forwards, nor
- * another of its own that the session never saw. A sender on this machine
- * reaches the relay over loopback only: a datagram from elsewhere in its name
- * is a spoof, which the socket path drops as the kernel would (a martian
- * source for IPv4, skb_rx() in relay.c for IPv6).
- * Context: rcu_read_lock().
- * Return: true if the datagram may be the owner's own, sent from outside.
- */
-bool wgr_half_from_outside(struct wgr_half *h, const struct wgr_endpoint *src)
-{
-	struct wgr_half_ep p;
-
-	half_ep_read(h, &p);
-	if (p.local || !half_ep_eq(&p, src))
-		return false;
-	return p.family == AF_INET ? p.src.a4 == src->src4 : ipv6_addr_equal(&p.src.a6, &src->src6);
 }
 
 /**
@@ -453,7 +479,7 @@ void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h, const struc
  * Is @ep's address one of the machine's own? A lookup in the local table (IPv4)
  * or the address hash (IPv6, a tentative address included), once per endpoint a
  * half takes, not per datagram: the fast path needs the answer for every IPv4
- * datagram (wgr_half_from_outside()). An address added later is learnt when it
+ * datagram (wgr_half_lookup_outside()). An address added later is learnt when it
  * comes up (wgr_state_local4()), a local route without one from the peer's own
  * datagrams over loopback (wgr_half_mark_local()). For IPv6 the
  * fast path also checks each datagram's source (fast6()), as skb_rx() does.
@@ -1259,7 +1285,7 @@ static void mark_local4(struct wgr_device *wgr, struct wgr_pair *pair, void *arg
  * (a floating address; one added again after a restart restored sessions at
  * it): it is the machine's own from now on, so that the fast path leaves data
  * in its name to the socket path, which drops a spoof of it from outside as a
- * martian (wgr_half_from_outside()). Its own datagrams over loopback would
+ * martian (wgr_half_lookup_outside()). Its own datagrams over loopback would
  * tell the relay as much (wgr_half_mark_local()), but only once it speaks.
  * IPv6 needs none of this: the fast path checks each IPv6 source.
  * Context: process (the address notifier, under RTNL); takes the state lock.

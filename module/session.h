@@ -23,7 +23,7 @@ struct wgr_device;
  * @port: the remote port
  * @family: AF_INET or AF_INET6
  * @local: @addr is one of this machine's own: the peer there runs on the
- *         relay's machine and reaches it over loopback (wgr_half_from_outside())
+ *         relay's machine and reaches it over loopback (wgr_half_lookup_outside())
  *
  * 40 bytes instead of 44 (no sin6_flowinfo, a one-byte family), @local in what
  * was padding: with it a pair fits in 288 bytes (struct wgr_pair). See
@@ -274,6 +274,8 @@ void wgr_state_gc(struct wgr_device *wgr);
 
 struct wgr_half *wgr_half_lookup(struct wgr_device *wgr, u32 index,
 				 const struct wgr_endpoint *src, bool *elsewhere);
+struct wgr_half *wgr_half_lookup_outside(struct wgr_device *wgr, u32 index,
+					 const struct wgr_endpoint *src);
 int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 initiator_index,
 		    struct wgr_peer *initiator, u32 responder_index,
 		    const struct wgr_endpoint *responder_ep);
@@ -287,7 +289,6 @@ unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
 bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
 		    struct wgr_peer *target, struct wgr_endpoint *ep);
 void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep);
-bool wgr_half_from_outside(struct wgr_half *h, const struct wgr_endpoint *src);
 void wgr_state_local4(struct wgr_device *wgr, __be32 addr);
 void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h,
 			 const struct wgr_endpoint *src);
