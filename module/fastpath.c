@@ -50,6 +50,7 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 
+#include "addr.h"
 #include "device.h"
 #include "fastpath.h"
 #include "messages.h"
@@ -342,9 +343,8 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	ip6 = ipv6_hdr(skb);
 	if (ip6->nexthdr != IPPROTO_UDP || ip6->hop_limit <= 1 ||
 	    ntohs(ip6->payload_len) != skb->len - sizeof(*ip6) ||
-	    ipv6_addr_any(&ip6->saddr) ||
-	    (ipv6_addr_type(&ip6->saddr) &
-	     (IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED)) ||
+	    !wgr_ipv6_source_ok(&ip6->saddr) ||
+	    (ipv6_addr_type(&ip6->saddr) & IPV6_ADDR_LINKLOCAL) ||
 	    (ipv6_addr_type(&ip6->daddr) & (IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MULTICAST)))
 		return NF_ACCEPT;
 	uh = data_to_port(skb, sizeof(*ip6), inet_sk(sk)->inet_sport);
@@ -357,7 +357,7 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	 * is a hash lookup, and also holds for an address the machine took since
 	 * that sender last spoke.
 	 */
-	if (ipv6_chk_addr(state->net, &ip6->saddr, NULL, 0))
+	if (wgr_ipv6_is_local(state->net, &ip6->saddr))
 		return NF_ACCEPT;
 	memset(&src, 0, sizeof(src));
 	src.addr6.sin6_family = AF_INET6;

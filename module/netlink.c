@@ -24,6 +24,7 @@
 #include <linux/wgrelay.h>
 
 #include "netlink.h"
+#include "addr.h"
 #include "bind.h"
 #include "device.h"
 #include "peer.h"
@@ -67,8 +68,7 @@ static int validate_endpoint(const struct nlattr *attr, struct netlink_ext_ack *
 			return -EINVAL;
 		}
 		port = sin6.sin6_port;
-		unicast = !ipv6_addr_any(&sin6.sin6_addr) &&
-			  !ipv6_addr_is_multicast(&sin6.sin6_addr);
+		unicast = wgr_ipv6_source_ok(&sin6.sin6_addr);
 		break;
 	default:
 		goto bad_shape;

@@ -20,6 +20,7 @@
 #include <net/addrconf.h>
 #include <net/inet_ecn.h>
 
+#include "addr.h"
 #include "device.h"
 #include "messages.h"
 #include "bind.h"
@@ -74,8 +75,8 @@ static enum wgr_message_type skb_message(struct sk_buff *skb)
  * may be relayed at all. A datagram that has used up its TTL has been going round
  * relays; one "from" the relay's own socket was sent by the relay to itself; one
  * from another local address came from outside unless it came over loopback
- * (IPv4 drops those itself as martians; IPv6 does not), and one from an IPv6
- * address no host sends from is a spoof.
+ * (IPv4 drops those itself as martians; IPv6 does not), and one from an
+ * address or port no host sends from is a spoof.
  * Return: 0, or the counter to drop it under.
  */
 static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx, bool check_local)
@@ -108,31 +109,37 @@ static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx, bool 
 		ep->src6 = ip6->daddr;
 		rx->ds = ipv6_get_dsfield(ip6);
 		ttl = ip6->hop_limit;
-		/*
-		 * No host sends from these: an IPv4-mapped address never appears
-		 * on the wire (RFC 4291 2.5.5.2), and nothing answers to the
-		 * unspecified one. Either is a spoof, and a binding there would
-		 * send the peer's handshakes nowhere.
-		 */
-		if (ipv6_addr_any(&ip6->saddr) || ipv6_addr_v4mapped(&ip6->saddr))
+		if (!wgr_ipv6_source_ok(&ip6->saddr))
 			return WGRELAY_STAT_RX_INVALID;
-		if (!from_lo && ipv6_chk_addr(sock_net(sk), &ip6->saddr, NULL, 0))
+		if (!from_lo && wgr_ipv6_is_local(sock_net(sk), &ip6->saddr))
 			return WGRELAY_STAT_LOOP_DROPS;
 	} else {
 		return WGRELAY_STAT_RX_INVALID;
 	}
+	/* Nothing sends from port 0, and nothing could be answered there. */
+	if (unlikely(!uh->source))
+		return WGRELAY_STAT_RX_INVALID;
 	if (unlikely(from_lo && uh->source == inet_sk(sk)->inet_sport))
 		return WGRELAY_STAT_LOOP_DROPS;
 	/*
 	 * IPv4 drops a local source from outside as a martian, unless accept_local
-	 * is on: a FIB lookup then, for handshakes only. Data must match a session
+	 * is on, and a subnet's broadcast address as a source only with rp_filter
+	 * on: a FIB lookup, for handshakes only. Data must match a session
 	 * endpoint, which a handshake made, or carry a fresh counter on a secret
 	 * index to roam; a datagram it relays to the relay's own port comes back
-	 * over loopback and is dropped just above, and its TTL ends any other loop.
+	 * over loopback and is dropped just above, its TTL ends any other loop,
+	 * and nothing is ever sent to a broadcast route (socket.c, send4()).
 	 */
-	if (unlikely(ep->addr.sa_family == AF_INET && !from_lo && check_local &&
-		     inet_addr_type(sock_net(sk), ep->addr4.sin_addr.s_addr) == RTN_LOCAL))
-		return WGRELAY_STAT_LOOP_DROPS;
+	if (unlikely(ep->addr.sa_family == AF_INET && !from_lo && check_local)) {
+		switch (inet_addr_type(sock_net(sk), ep->addr4.sin_addr.s_addr)) {
+		case RTN_UNICAST:
+			break;
+		case RTN_LOCAL:
+			return WGRELAY_STAT_LOOP_DROPS;
+		default:
+			return WGRELAY_STAT_RX_INVALID;
+		}
+	}
 	if (unlikely(ttl <= 1))
 		return WGRELAY_STAT_TTL_DROPS;
 	rx->ttl = min_t(u8, ttl - 1, WGR_MAX_TTL);
@@ -419,7 +426,7 @@ static bool to_self(struct wgr_device *wgr, const struct wgr_endpoint *to)
 		return to->addr4.sin_port == port &&
 		       inet_addr_type(wgr->net, to->addr4.sin_addr.s_addr) == RTN_LOCAL;
 	return to->addr6.sin6_port == port &&
-	       ipv6_chk_addr(wgr->net, &to->addr6.sin6_addr, NULL, 0);
+	       wgr_ipv6_is_local(wgr->net, &to->addr6.sin6_addr);
 }
 
 /*

@@ -21,6 +21,7 @@
 #include <net/ipv6.h>
 #include <net/route.h>
 
+#include "addr.h"
 #include "bind.h"
 #include "device.h"
 #include "handshake.h"
@@ -494,7 +495,7 @@ static bool ep_is_local(struct net *net, const struct wgr_endpoint *ep)
 		return inet_addr_type(net, ep->addr4.sin_addr.s_addr) == RTN_LOCAL;
 #if IS_ENABLED(CONFIG_IPV6)
 	if (ep->addr.sa_family == AF_INET6)
-		return ipv6_chk_addr_and_flags(net, &ep->addr6.sin6_addr, NULL, true, 0, 0);
+		return wgr_ipv6_is_local(net, &ep->addr6.sin6_addr);
 #endif
 	return false;
 }

@@ -251,6 +251,17 @@ static int send4(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_e
 			rt = NULL;
 			continue;
 		}
+		/*
+		 * A peer is one host. A subnet's broadcast address can pass for a
+		 * source (rp_filter off) and a roam can take it: the relay must not
+		 * answer a whole link there. Checked before the route is cached,
+		 * so that the fast path, which sends on cached routes only, never
+		 * gets one either.
+		 */
+		if (unlikely(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))) {
+			ip_rt_put(rt);
+			return -ENETUNREACH;
+		}
 		if (route && saddr)
 			route_set(route, &rt->dst, AF_INET, &daddr, &saddr, 0, sizeof(daddr), 0);
 		saddr = fl.saddr;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Never to itself, and loops die (trust model v2, DESIGN.md 2.3). Four attacks on
-# the relay's own address, each bounded, each from the lab's own namespaces:
+# Never to itself, and loops die (trust model v2, DESIGN.md 2.3). Five attacks on
+# the relay's own address and on sources no host sends from, each bounded, each
+# from the lab's own namespaces:
 #
 #  (a) Peers provisioned with a static endpoint that is the relay's own socket
 #      address (203.0.113.1:51820 and [2001:db8::1]:51820). An attacker sends 3
@@ -13,10 +14,16 @@
 #      for home from 203.0.113.1:51820, 203.0.113.1:12345 and [2001:db8::1]:51820),
 #      with the vps accepting local source addresses on eth0 (accept_local), as a
 #      misconfigured VPS would: each is dropped and counted in loop_drops.
-#  (c) IPv6 initiations for home spoofed from an IPv4-mapped address (the relay's
-#      own IPv4 address and another's) and from the unspecified address: no host
-#      sends from those, so they are dropped and counted in rx_invalid, not taken
-#      as handshakes from an endpoint that nothing could answer at.
+#  (c) Initiations for home spoofed from a source no host sends from: IPv6's
+#      IPv4-mapped (the relay's own IPv4 address and another's), unspecified and
+#      IPv4-compatible addresses, port 0 (IPv4 and IPv6), and the relay's subnet
+#      broadcast address with rp_filter off (the kernel lets that one through
+#      then). Each is dropped and counted in rx_invalid, not taken as a handshake
+#      from an endpoint that nobody, or a whole link, would answer at.
+#  (e) A spoofed roam of each of a talking pair to that broadcast address (data
+#      with the live index and a fresh counter): the relay sends nothing there
+#      (tcpdump), counts the refused sends in tx_errors, and the pair recovers
+#      when the peers' own data roams them back.
 #  (d) TTL: the hotel's NAT box rewrites the TTL of the laptop's datagrams to the
 #      relay. At 10, the copies the relay sends on to home leave the vps with TTL
 #      9; at 200, with 64 (min(arriving - 1, 64)). At 1, data on the live session is
@@ -81,21 +88,29 @@ for src in "$VPS4 $RELAY_PORT" "$VPS4 12345" "$VPS6 $RELAY_PORT"; do
 done
 n vps sysctl -qw net.ipv4.conf.eth0.accept_local=0
 
-step "(c) IPv6 datagrams from a source no host sends from"
+step "(c) datagrams from a source no host sends from"
 # Nothing else speaks yet: any handshake counter that moves moved for these.
 hs_counted() { echo $(($(relay_stat0 hs_initiations) + $(relay_stat0 hs_no_route) +
 	$(relay_stat0 discovery_fwd) + $(relay_stat0 cookies_sent) + $(relay_stat0 hs_ratelimited))); }
-for src in "::ffff:$VPS4 $RELAY_PORT" "::ffff:$ATTACKER4 4444" ":: 5555"; do
+# The subnet's broadcast address passes the vps's IP input as a source when
+# rp_filter is off (it only refuses the interfaces' own addresses then).
+n vps ip addr replace "$VPS4/24" brd + dev eth0
+n vps sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0
+log "$(n vps ip route show table local type broadcast)"
+for src in "::ffff:$VPS4 $RELAY_PORT" "::ffff:$ATTACKER4 4444" ":: 5555" "::192.0.2.7 5555" \
+	"$ATTACKER6 0" "$ATTACKER4 0" "${VPS4%.*}.255 5555"; do
 	read -r saddr sport <<<"$src"
+	daddr=$VPS4
+	[[ $saddr == *:* ]] && daddr=$VPS6
 	rx0=$(relay_stat rx_packets) inv0=$(relay_stat0 rx_invalid) hs0=$(hs_counted)
-	n attacker wgr-forge spoof "$saddr" "$sport" "$VPS6" "$RELAY_PORT" initiation 3 "${WG_PUB[home]}"
+	n attacker wgr-forge spoof "$saddr" "$sport" "$daddr" "$RELAY_PORT" initiation 3 "${WG_PUB[home]}"
 	sleep 1
 	rx=$(($(relay_stat rx_packets) - rx0)) inv=$(($(relay_stat0 rx_invalid) - inv0))
 	hs=$(($(hs_counted) - hs0))
-	log "from [$saddr]:$sport: received $rx, rx_invalid +$inv, handshake counters +$hs"
-	check "spoofed from [$saddr]:$sport: the relay received them (got $rx)" eval "((rx >= 3))"
-	check "spoofed from [$saddr]:$sport: rx_invalid counted the 3 (got +$inv)" eval "((inv >= 3))"
-	check "spoofed from [$saddr]:$sport: not taken as handshakes (counters +$hs)" eval "((hs == 0))"
+	log "from $saddr port $sport: received $rx, rx_invalid +$inv, handshake counters +$hs"
+	check "spoofed from $saddr port $sport: the relay received them (got $rx)" eval "((rx >= 3))"
+	check "spoofed from $saddr port $sport: rx_invalid counted the 3 (got +$inv)" eval "((inv >= 3))"
+	check "spoofed from $saddr port $sport: not taken as handshakes (counters +$hs)" eval "((hs == 0))"
 done
 
 step "(d) TTL: home and the laptop talk; the hotel's NAT rewrites the laptop's TTL"
@@ -134,6 +149,35 @@ check "data arriving with TTL 1 is not relayed (pings answered: $answered)" eval
 n hotelnat nft delete table ip ttl
 wait_for 30 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
 log "counters: $(trust_counters)"
+
+step "(e) a roam to the subnet's broadcast address: nothing is sent there"
+# The attacker knows both live indices and counters (here: from the relay's
+# table) and roams each peer's half "to" the broadcast address, as a spoof with
+# a fresh counter can. The partner's next datagrams must not leave for a whole
+# link: the relay refuses the route (tx_errors), until the real peer's own
+# data roams it back.
+bcast=${VPS4%.*}.255
+read -r hidx hctr < <(session_of home laptop)
+read -r lidx lctr < <(session_of laptop home)
+[[ -n ${hidx:-} && -n ${lidx:-} ]] || fail "no confirmed sessions of home and the laptop: $(relay_sessions)"
+err0=$(relay_stat0 tx_errors) roams0=$(relay_stat0 roams)
+bg vps timeout 10 tcpdump -l -n -i eth0 "udp and src port $RELAY_PORT and dst host $bcast" \
+	>"$TMP/bcast" 2>/dev/null
+pid=$BG_PID
+sleep 2
+n attacker wgr-forge spoof "$bcast" 5555 "$VPS4" "$RELAY_PORT" "data=$hidx:$((hctr + 2))" 1
+n attacker wgr-forge spoof "$bcast" 5556 "$VPS4" "$RELAY_PORT" "data=$lidx:$((lctr + 2))" 1
+n home ping -q -c 3 -i 0.3 -W 1 "${WG_ADDR[laptop]}" >/dev/null || true
+n laptop ping -q -c 3 -i 0.3 -W 1 "${WG_ADDR[home]}" >/dev/null || true
+wait "$pid" 2>/dev/null || true
+sent=$(grep -c . "$TMP/bcast" || true)
+errs=$(($(relay_stat0 tx_errors) - err0)) roams=$(($(relay_stat0 roams) - roams0))
+log "roams +$roams; datagrams to $bcast: $sent; tx_errors +$errs"
+check "a half roamed to $bcast (roams +$roams)" eval "((roams >= 1))"
+check "the relay refused to send to $bcast (tx_errors +$errs)" eval "((errs >= 1))"
+check "nothing left the vps for $bcast (tcpdump saw $sent)" eval "((sent == 0))"
+wait_for 30 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
+wait_for 30 n home ping -c 1 -W 1 "${WG_ADDR[laptop]}"
 
 step "what must hold"
 ((${#failures[@]} == 0)) || fail "$(IFS=";"; echo "${failures[*]}" | sed "s/;/; /g")"

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What an address is to the relay: one a peer can be at, or one of the
+ * machine's own. The socket path (relay.c), the fast path (fastpath.c), the
+ * sessions (session.c) and the netlink policy (netlink.c) ask here, so that
+ * they agree.
+ */
+#ifndef _WGR_ADDR_H
+#define _WGR_ADDR_H
+
+#include <net/addrconf.h>
+#include <net/ipv6.h>
+
+/**
+ * wgr_ipv6_source_ok - may a peer be at @addr?
+ * @addr: a datagram's source, or an endpoint given over netlink
+ *
+ * No host sends from the unspecified address, from an IPv4-mapped one (never
+ * on the wire: RFC 4291 2.5.5.2) or from an IPv4-compatible one (deprecated by
+ * RFC 4291 2.5.5.1; with a sit device up the kernel sends to one over IPv4, so
+ * a spoof of it would aim the relay's answers at an IPv4 host), nor from a
+ * multicast address. An endpoint there is a spoof's: a binding at it sends the
+ * peer's handshakes nowhere, or to someone else.
+ * Return: true if @addr may be a peer's.
+ */
+static inline bool wgr_ipv6_source_ok(const struct in6_addr *addr)
+{
+	return !ipv6_addr_any(addr) &&
+	       !(ipv6_addr_type(addr) & (IPV6_ADDR_MAPPED | IPV6_ADDR_COMPATv4 | IPV6_ADDR_MULTICAST));
+}
+
+/**
+ * wgr_ipv6_is_local - is @addr one of the machine's own?
+ * @net: the namespace
+ * @addr: the address
+ *
+ * A tentative address (duplicate address detection under way) counts, which
+ * ipv6_chk_addr() leaves out: it is the machine's once DAD ends, and a datagram
+ * from outside that carries it meanwhile is a spoof just the same.
+ * Context: any; RCU inside.
+ * Return: true if so.
+ */
+static inline bool wgr_ipv6_is_local(struct net *net, const struct in6_addr *addr)
+{
+	return ipv6_chk_addr_and_flags(net, addr, NULL, true, 0, 0);
+}
+
+#endif /* _WGR_ADDR_H */
