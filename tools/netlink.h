@@ -44,6 +44,8 @@ struct wgr_session {
 /* What WGRELAY_CMD_RESTORE did: its reply, by WGRELAY_RESTORED_A_*. */
 struct restore_result {
 	uint32_t count[WGRELAY_RESTORED_A_MAX + 1];
+	/* skipped by relayctl itself: an endpoint RESTORE refuses (state.c) */
+	uint32_t bad_endpoint;
 };
 
 struct relay_state;

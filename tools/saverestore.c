@@ -115,7 +115,7 @@ static void print_result(const char *path, const struct restore_result *res, boo
 			printf("%s\"%s\":%" PRIu32, sep, skip_names[i], res->count[i]);
 			sep = ",";
 		}
-		printf("}}\n");
+		printf("%s\"bad_endpoint\":%" PRIu32 "}}\n", sep, res->bad_endpoint);
 		return;
 	}
 	printf("restored %" PRIu32 " session%s and %" PRIu32 " binding%s (stale) from %s",
@@ -130,7 +130,26 @@ static void print_result(const char *path, const struct restore_result *res, boo
 		printf("%s%" PRIu32 " %s", sep, res->count[i], skip_names[i]);
 		sep = ", ";
 	}
+	if (res->bad_endpoint)
+		printf("%s%" PRIu32 " bad_endpoint", sep, res->bad_endpoint);
 	putchar('\n');
+}
+
+/*
+ * A saved entry at an endpoint RESTORE refuses (state_endpoint_restorable(): a
+ * file an older relay wrote): said, with its line, and skipped, so that the
+ * rest of the file is restored.
+ */
+static bool unrestorable(const union wgr_sockaddr *ep, const char *path, unsigned int line)
+{
+	char text[ENDPOINT_STRLEN];
+
+	if (state_endpoint_restorable(ep))
+		return false;
+	endpoint_format(text, sizeof(text), ep);
+	fprintf(stderr, "%s: %s:%u: endpoint %s is not one a peer can be at: skipped\n", prog_name,
+		path, line, text);
+	return true;
 }
 
 /* A saved entry naming a key the relay does not have: said, with its line, and skipped. */
@@ -165,6 +184,7 @@ int state_restore(const char *ifname, const char *path, bool fresh_only, bool js
 	struct restore_result res;
 	struct relay_state st;
 	uint64_t now = time(NULL), age;
+	uint32_t unknowns = 0, bad = 0;
 	struct nlctx ctx;
 	size_t i;
 	int ret;
@@ -198,16 +218,28 @@ int state_restore(const char *ifname, const char *path, bool fresh_only, bool js
 		bool u0 = unknown(&dev, st.pairs[i].key[0], path, st.pairs[i].line);
 		bool u1 = unknown(&dev, st.pairs[i].key[1], path, st.pairs[i].line);
 
-		skip_pair[i] = u0 || u1;
+		if (u0 || u1) {
+			skip_pair[i] = true;
+			unknowns++;
+		} else if (unrestorable(&st.pairs[i].ep[0], path, st.pairs[i].line) ||
+			   unrestorable(&st.pairs[i].ep[1], path, st.pairs[i].line)) {
+			skip_pair[i] = true;
+			bad++;
+		}
 	}
-	for (i = 0; i < st.n_bindings; i++)
-		skip_binding[i] = unknown(&dev, st.bindings[i].key, path, st.bindings[i].line);
+	for (i = 0; i < st.n_bindings; i++) {
+		if (unknown(&dev, st.bindings[i].key, path, st.bindings[i].line)) {
+			skip_binding[i] = true;
+			unknowns++;
+		} else if (unrestorable(&st.bindings[i].ep, path, st.bindings[i].line)) {
+			skip_binding[i] = true;
+			bad++;
+		}
+	}
 	ret = wgr_restore(&ctx, ifname, &st, skip_pair, skip_binding, &res);
 	if (!ret) {
-		for (i = 0; i < st.n_pairs; i++)
-			res.count[WGRELAY_RESTORED_A_UNKNOWN_PEER] += skip_pair[i];
-		for (i = 0; i < st.n_bindings; i++)
-			res.count[WGRELAY_RESTORED_A_UNKNOWN_PEER] += skip_binding[i];
+		res.count[WGRELAY_RESTORED_A_UNKNOWN_PEER] += unknowns;
+		res.bad_endpoint = bad;
 		print_result(path, &res, json);
 	}
 out_close:

@@ -76,19 +76,31 @@ static const struct wgr_session *responder_of(const struct session_list *list, s
 	return NULL;
 }
 
-/*
- * An endpoint the file can hold and RESTORE takes: an address with a port. The
- * kernel reports whatever source a datagram came from, port 0 included, and a
- * half it knows no endpoint for has none; saving either would make the reader
- * refuse the whole file, and the kernel could not restore the entry anyway.
+/**
+ * state_endpoint_restorable - may a saved entry have @ep?
+ * @ep: the endpoint
+ *
+ * What the file can hold and RESTORE takes (the kernel's validate_endpoint()):
+ * a unicast address a host can be at, with a port. A half the kernel knows no
+ * endpoint for has none, and older relays took datagrams from sources the
+ * kernel now refuses (module/addr.h), so older files may hold them: saving
+ * such an entry would make the reader refuse the whole file, and restoring one
+ * would end RESTORE at that message (state_restore() skips them).
+ * Return: true if so.
  */
-static bool restorable(const union wgr_sockaddr *ep)
+bool state_endpoint_restorable(const union wgr_sockaddr *ep)
 {
+	const struct in6_addr *a6 = &ep->in6.sin6_addr;
+	uint32_t a4;
+
 	switch (ep->sa.sa_family) {
 	case AF_INET:
-		return ep->in.sin_port;
+		a4 = ntohl(ep->in.sin_addr.s_addr);
+		return ep->in.sin_port && a4 >> 24 && !IN_MULTICAST(a4) && a4 != INADDR_BROADCAST;
 	case AF_INET6:
-		return ep->in6.sin6_port;
+		return ep->in6.sin6_port && !IN6_IS_ADDR_UNSPECIFIED(a6) &&
+		       !IN6_IS_ADDR_V4MAPPED(a6) && !IN6_IS_ADDR_V4COMPAT(a6) &&
+		       !IN6_IS_ADDR_MULTICAST(a6);
 	default:
 		return false;
 	}
@@ -104,7 +116,7 @@ static bool restorable(const union wgr_sockaddr *ep)
  * Confirmed sessions only (a tentative one is a dead end within seconds), and
  * learned bindings only: a static endpoint comes from the config, and a
  * tentative binding is never routed to. Entries without a restorable endpoint
- * (restorable()) are left out.
+ * (state_endpoint_restorable()) are left out.
  * Return: 0 or -ENOMEM with last_error() set.
  */
 int state_from_dump(struct relay_state *st, const struct wgr_device *dev,
@@ -123,7 +135,8 @@ int state_from_dump(struct relay_state *st, const struct wgr_device *dev,
 		resp = responder_of(sessions, i);
 		if (!resp)
 			continue;	/* the dump caught the table changing */
-		if (!restorable(&ini->endpoint) || !restorable(&resp->endpoint))
+		if (!state_endpoint_restorable(&ini->endpoint) ||
+		    !state_endpoint_restorable(&resp->endpoint))
 			continue;
 		p = add_pair(st);
 		if (!p)
@@ -148,7 +161,7 @@ int state_from_dump(struct relay_state *st, const struct wgr_device *dev,
 
 		if ((peer->binding_status != WGRELAY_BINDING_STATUS_LIVE &&
 		     peer->binding_status != WGRELAY_BINDING_STATUS_STALE) ||
-		    !restorable(&peer->binding))
+		    !state_endpoint_restorable(&peer->binding))
 			continue;
 		b = add_binding(st);
 		if (!b)

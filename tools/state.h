@@ -58,6 +58,7 @@ struct relay_state {
 };
 
 struct wgr_device;
+bool state_endpoint_restorable(const union wgr_sockaddr *ep);
 struct session_list;
 
 void state_free(struct relay_state *st);

@@ -189,6 +189,7 @@ static void test_unrestorable_endpoint(void **state)
 		s[i].counterpart_index = 0x12 - i;
 		s[i].confirmed = true;
 		s[i].endpoint.in.sin_family = AF_INET;
+		s[i].endpoint.in.sin_addr.s_addr = htonl(0xc0000201 + i);	/* 192.0.2.1, .2 */
 		s[i].endpoint.in.sin_port = htons(1000 + i);
 		memset(peers[i].key, i + 1, WGRELAY_KEY_LEN);
 		peers[i].binding_status = WGRELAY_BINDING_STATUS_LIVE;
@@ -212,6 +213,43 @@ static void test_unrestorable_endpoint(void **state)
 	assert_int_equal(state_from_dump(&st, &dev, &list, 1), 0);
 	assert_int_equal(st.n_pairs, 0);
 	state_free(&st);
+}
+
+/* What RESTORE refuses (module/netlink.c, validate_endpoint()), and only that. */
+static void test_restorable_addresses(void **state)
+{
+	static const struct {
+		const char *ep;
+		bool ok;
+	} cases[] = {
+		{ "192.0.2.1:51820", true },
+		{ "0.0.0.0:51820", false },
+		{ "0.1.2.3:51820", false },
+		{ "224.0.0.1:51820", false },
+		{ "239.255.255.255:51820", false },
+		{ "255.255.255.255:51820", false },
+		{ "192.0.2.255:51820", true },	/* a subnet's broadcast: only the FIB knows */
+		{ "[2001:db8::1]:51820", true },
+		{ "[::1]:51820", true },	/* a WireGuard on the relay's own machine */
+		{ "[::]:51820", false },
+		{ "[::ffff:192.0.2.1]:51820", false },
+		{ "[::192.0.2.1]:51820", false },
+		{ "[ff02::1]:51820", false },
+		{ "[fe80::1%2]:51820", true },
+	};
+	union wgr_sockaddr ep;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(endpoint_parse(&ep, cases[i].ep), 0);
+		if (state_endpoint_restorable(&ep) != cases[i].ok)
+			fail_msg("%s: restorable %d, want %d", cases[i].ep, !cases[i].ok, cases[i].ok);
+	}
+	memset(&ep, 0, sizeof(ep));
+	ep.in.sin_family = AF_INET;
+	ep.in.sin_addr.s_addr = htonl(0xc0000201);
+	assert_false(state_endpoint_restorable(&ep));	/* port 0 */
 }
 
 /* What the kernel reported goes to a file and comes back the same. */
@@ -316,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_unrestorable_endpoint),
+		cmocka_unit_test(test_restorable_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
