@@ -13,7 +13,9 @@
 #  (b) Datagrams spoofed from the relay's own address (raw sockets: initiations
 #      for home from 203.0.113.1:51820, 203.0.113.1:12345 and [2001:db8::1]:51820),
 #      with the vps accepting local source addresses on eth0 (accept_local), as a
-#      misconfigured VPS would: each is dropped and counted in loop_drops.
+#      misconfigured VPS would, and from an IPv6 address the vps is taking (still
+#      tentative: duplicate address detection under way): each is dropped and
+#      counted in loop_drops.
 #  (c) Initiations for home spoofed from a source no host sends from: IPv6's
 #      IPv4-mapped (the relay's own IPv4 address and another's), unspecified and
 #      IPv4-compatible addresses, port 0 (IPv4 and IPv6), and the relay's subnet
@@ -73,10 +75,16 @@ done
 
 step "(b) datagrams spoofed from the relay's own address"
 n vps sysctl -qw net.ipv4.conf.eth0.accept_local=1
-for src in "$VPS4 $RELAY_PORT" "$VPS4 12345" "$VPS6 $RELAY_PORT"; do
+# An address the vps is taking: tentative while duplicate address detection
+# runs (200 probes a second apart, which nobody answers here).
+VPS6_DAD=2001:db8::77
+n vps sysctl -qw net.ipv6.conf.eth0.dad_transmits=200
+n vps ip -6 addr add "$VPS6_DAD/64" dev eth0
+log "$(n vps ip -6 addr show dev eth0 to "$VPS6_DAD")"
+for src in "$VPS4 $RELAY_PORT" "$VPS4 12345" "$VPS6 $RELAY_PORT" "$VPS6_DAD 4321"; do
 	read -r saddr sport <<<"$src"
 	daddr=$VPS4
-	[[ $saddr == "$VPS6" ]] && daddr=$VPS6
+	[[ $saddr == *:* ]] && daddr=$VPS6
 	rx0=$(relay_stat rx_packets) loops0=$(relay_stat0 loop_drops) tx0=$(relay_stat tx_packets)
 	n attacker wgr-forge spoof "$saddr" "$sport" "$daddr" "$RELAY_PORT" initiation 3 "${WG_PUB[home]}"
 	sleep 1
@@ -87,6 +95,7 @@ for src in "$VPS4 $RELAY_PORT" "$VPS4 12345" "$VPS6 $RELAY_PORT"; do
 	check "spoofed from $saddr:$sport: loop_drops counted the 3 (got +$loops)" eval "((loops >= 3))"
 done
 n vps sysctl -qw net.ipv4.conf.eth0.accept_local=0
+n vps ip -6 addr del "$VPS6_DAD/64" dev eth0
 
 step "(c) datagrams from a source no host sends from"
 # Nothing else speaks yet: any handshake counter that moves moved for these.

@@ -8,8 +8,10 @@
 # as stale). The busy pair's pings resume at once, without a new handshake: the
 # outage is printed. Every binding comes back stale and turns live with its
 # peer's next data. Then the state file's own checks: a bad line is refused with
-# its line number, an entry for an unknown peer is skipped and reported, entries
-# already there collide, and up ignores a file older than session-timeout.
+# its line number, an entry for an unknown peer is skipped and reported, and so
+# is one at an endpoint RESTORE refuses (an older relay could save an
+# IPv4-mapped one: relayctl sent it, and the refusal ended the restore there),
+# entries already there collide, and up ignores a file older than session-timeout.
 # Without saved state (the code before), the busy pair's data is dropped until
 # the peers handshake again, and that takes a discovery: tens of seconds.
 #
@@ -109,13 +111,22 @@ assert_fails n vps relayctl restore relay0 "$TMP/bad.state" 2>"$TMP/err"
 cat "$TMP/err"
 assert_match "bad.state:4: invalid endpoint '203.0.113.999:1'" "$(cat "$TMP/err")" "relayctl restore"
 
-step "an unknown peer is skipped and reported; what is there already collides"
+step "an unknown peer and an endpoint no peer can be at are skipped and reported; what is there already collides"
+# An older relay could save the second (an IPv4-mapped source), which RESTORE
+# refuses: one such entry must not cost the rest of the file.
 lines=$(wc -l <"$STATE")
-{ cat "$STATE"; echo "binding $(key 7) 198.51.100.7:51820 $(date +%s)"; } >"$TMP/unknown.state"
+{
+	cat "$STATE"
+	echo "binding $(key 7) 198.51.100.7:51820 $(date +%s)"
+	echo "binding ${WG_PUB[tablet]} [::ffff:192.0.2.9]:51820 $(date +%s)"
+} >"$TMP/unknown.state"
 n vps relayctl restore relay0 "$TMP/unknown.state" --json >"$TMP/out" 2>"$TMP/err"
 cat "$TMP/out" "$TMP/err"
 assert_match "unknown.state:$((lines + 1)): unknown peer $(key 7): skipped" "$(cat "$TMP/err")" \
 	"relayctl restore's report"
+assert_match "unknown.state:$((lines + 2)): endpoint \\[::ffff:192.0.2.9\\]:51820 is not one a peer can be at: skipped" \
+	"$(cat "$TMP/err")" "relayctl restore's report of the bad endpoint"
+assert_match '"bad_endpoint":1}' "$(cat "$TMP/out")" "the bad endpoint counted"
 assert_match '"sessions":0,"bindings":0,' "$(cat "$TMP/out")" "nothing restored twice"
 assert_match '"unknown_peer":1,' "$(cat "$TMP/out")" "the unknown peer counted"
 assert_match '"collision":[1-9]' "$(cat "$TMP/out")" "sessions already there"
