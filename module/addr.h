@@ -36,13 +36,15 @@ static inline bool wgr_ipv6_source_ok(const struct in6_addr *addr)
  *
  * A tentative address (duplicate address detection under way) counts, which
  * ipv6_chk_addr() leaves out: it is the machine's once DAD ends, and a datagram
- * from outside that carries it meanwhile is a spoof just the same.
+ * from outside that carries it meanwhile is a spoof just the same. One whose
+ * DAD failed does not: another host has it, and may be a peer. (The machine's
+ * anycast addresses are not counted: ipv6_chk_acast_addr() is not exported.)
  * Context: any; RCU inside.
  * Return: true if so.
  */
 static inline bool wgr_ipv6_is_local(struct net *net, const struct in6_addr *addr)
 {
-	return ipv6_chk_addr_and_flags(net, addr, NULL, true, 0, 0);
+	return ipv6_chk_addr_and_flags(net, addr, NULL, true, 0, IFA_F_DADFAILED);
 }
 
 #endif /* _WGR_ADDR_H */

@@ -152,16 +152,27 @@ static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx, bool 
  * could have sent it. That takes the index, which only they and the relay know
  * (not half 0's when discovery sent the initiation, and so its sender index, to
  * others too), and a counter past any seen but within reach of it, as a real
- * sender's is.
+ * sender's is. And the new endpoint must be one host's: skb_rx() checks that
+ * for handshakes only, and a subnet's broadcast address passes the IPv4 input
+ * with rp_filter off; a roam there would move the binding too (a FIB lookup,
+ * once per roam, after the cheap checks).
  */
-static bool may_roam(struct wgr_device *wgr, struct wgr_half *h, u64 counter)
+static bool may_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_endpoint *src,
+		     u64 counter)
 {
 	u64 seen = READ_ONCE(h->counter);
 
-	return READ_ONCE(wgr->cfg.roaming) &&
-	       !(h->which == 0 && wgr_half_pair(h)->leaked) &&
-	       counter > seen && counter - seen <= WGR_ROAM_WINDOW &&
-	       counter < WGR_REJECT_AFTER_MESSAGES;
+	if (!READ_ONCE(wgr->cfg.roaming) || (h->which == 0 && wgr_half_pair(h)->leaked) ||
+	    counter <= seen || counter - seen > WGR_ROAM_WINDOW ||
+	    counter >= WGR_REJECT_AFTER_MESSAGES)
+		return false;
+	if (src->addr.sa_family == AF_INET) {
+		unsigned int type = inet_addr_type(wgr->net, src->addr4.sin_addr.s_addr);
+
+		/* Local: the machine's own WireGuard, over loopback (skb_rx()). */
+		return type == RTN_UNICAST || type == RTN_LOCAL;
+	}
+	return true;
 }
 
 /*
@@ -227,7 +238,7 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb, const struct
 		}
 		wgr_pair_confirm(wgr, pair);
 	} else if (unlikely(elsewhere)) {
-		if (!may_roam(wgr, h, counter) || !wgr_pair_roam(wgr, h, src, counter)) {
+		if (!may_roam(wgr, h, src, counter) || !wgr_pair_roam(wgr, h, src, counter)) {
 			wgr_stat_inc(wgr, WGRELAY_STAT_RX_NO_SESSION);
 			goto drop;
 		}

@@ -23,9 +23,9 @@
 #      then). Each is dropped and counted in rx_invalid, not taken as a handshake
 #      from an endpoint that nobody, or a whole link, would answer at.
 #  (e) A spoofed roam of each of a talking pair to that broadcast address (data
-#      with the live index and a fresh counter): the relay sends nothing there
-#      (tcpdump), counts the refused sends in tx_errors, and the pair recovers
-#      when the peers' own data roams them back.
+#      with the live index and a fresh counter) is refused (rx_no_session), and
+#      initiations for a peer whose static endpoint is that address are not sent
+#      (tx_errors): tcpdump sees nothing leave for it, and the pair goes on.
 #  (d) TTL: the hotel's NAT box rewrites the TTL of the laptop's datagrams to the
 #      relay. At 10, the copies the relay sends on to home leave the vps with TTL
 #      9; at 200, with 64 (min(arriving - 1, 64)). At 1, data on the live session is
@@ -45,10 +45,11 @@ ATTACKER4=203.0.113.66 ATTACKER6=2001:db8::66
 cgnat_setup
 ns_add attacker
 public attacker eth0 "$ATTACKER4" "$ATTACKER6"
-wg_keys home laptop loop4 loop6
+wg_keys home laptop loop4 loop6 bcast4
 RELAY_PEER_EXTRA[loop4]="Endpoint = $VPS4:$RELAY_PORT"
 RELAY_PEER_EXTRA[loop6]="Endpoint = [$VPS6]:$RELAY_PORT"
-relay_up home laptop loop4 loop6
+RELAY_PEER_EXTRA[bcast4]="Endpoint = ${VPS4%.*}.255:$RELAY_PORT"
+relay_up home laptop loop4 loop6 bcast4
 n vps relayctl showconf relay0
 wait_for 10 n attacker ping -6 -c 1 -W 1 "$VPS6"
 failures=()
@@ -159,18 +160,19 @@ n hotelnat nft delete table ip ttl
 wait_for 30 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
 log "counters: $(trust_counters)"
 
-step "(e) a roam to the subnet's broadcast address: nothing is sent there"
+step "(e) the subnet's broadcast address as a roam and as a static endpoint: nothing is sent there"
 # The attacker knows both live indices and counters (here: from the relay's
 # table) and roams each peer's half "to" the broadcast address, as a spoof with
-# a fresh counter can. The partner's next datagrams must not leave for a whole
-# link: the relay refuses the route (tx_errors), until the real peer's own
-# data roams it back.
+# a fresh counter can: the relay must not take the roam (it would send the
+# partner's data to a whole link, and move the binding there). Then it sends
+# initiations for bcast4, whose static endpoint is that address (a typo an
+# operator can make): the relay must not send them there either (tx_errors).
 bcast=${VPS4%.*}.255
 read -r hidx hctr < <(session_of home laptop)
 read -r lidx lctr < <(session_of laptop home)
 [[ -n ${hidx:-} && -n ${lidx:-} ]] || fail "no confirmed sessions of home and the laptop: $(relay_sessions)"
-err0=$(relay_stat0 tx_errors) roams0=$(relay_stat0 roams)
-bg vps timeout 10 tcpdump -l -n -i eth0 "udp and src port $RELAY_PORT and dst host $bcast" \
+err0=$(relay_stat0 tx_errors) roams0=$(relay_stat0 roams) nos0=$(relay_stat0 rx_no_session)
+bg vps timeout 12 tcpdump -l -n -i eth0 "udp and src port $RELAY_PORT and dst host $bcast" \
 	>"$TMP/bcast" 2>/dev/null
 pid=$BG_PID
 sleep 2
@@ -178,15 +180,18 @@ n attacker wgr-forge spoof "$bcast" 5555 "$VPS4" "$RELAY_PORT" "data=$hidx:$((hc
 n attacker wgr-forge spoof "$bcast" 5556 "$VPS4" "$RELAY_PORT" "data=$lidx:$((lctr + 2))" 1
 n home ping -q -c 3 -i 0.3 -W 1 "${WG_ADDR[laptop]}" >/dev/null || true
 n laptop ping -q -c 3 -i 0.3 -W 1 "${WG_ADDR[home]}" >/dev/null || true
+roams=$(($(relay_stat0 roams) - roams0)) nos=$(($(relay_stat0 rx_no_session) - nos0))
+n attacker wgr-forge initiation "$VPS4" "$RELAY_PORT" 3 2 "${WG_PUB[bcast4]}"
+sleep 1
 wait "$pid" 2>/dev/null || true
 sent=$(grep -c . "$TMP/bcast" || true)
-errs=$(($(relay_stat0 tx_errors) - err0)) roams=$(($(relay_stat0 roams) - roams0))
-log "roams +$roams; datagrams to $bcast: $sent; tx_errors +$errs"
-check "a half roamed to $bcast (roams +$roams)" eval "((roams >= 1))"
-check "the relay refused to send to $bcast (tx_errors +$errs)" eval "((errs >= 1))"
+errs=$(($(relay_stat0 tx_errors) - err0))
+log "roams +$roams, rx_no_session +$nos; initiations for bcast4: tx_errors +$errs; datagrams to $bcast: $sent"
+check "no half roamed to $bcast (roams +$roams)" eval "((roams == 0))"
+check "the spoofed roams were refused (rx_no_session +$nos)" eval "((nos >= 2))"
+check "the relay refused to send to bcast4's static endpoint $bcast (tx_errors +$errs)" eval "((errs >= 3))"
 check "nothing left the vps for $bcast (tcpdump saw $sent)" eval "((sent == 0))"
-wait_for 30 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
-wait_for 30 n home ping -c 1 -W 1 "${WG_ADDR[laptop]}"
+ping_ok home "${WG_ADDR[laptop]}" 3
 
 step "what must hold"
 ((${#failures[@]} == 0)) || fail "$(IFS=";"; echo "${failures[*]}" | sed "s/;/; /g")"
