@@ -11,6 +11,17 @@
 #include <net/addrconf.h>
 #include <net/ipv6.h>
 
+/*
+ * wgr_ipv6_source_ok() of an address whose ipv6_addr_type() is @type, for the
+ * fast path, which needs the type for more than this (the unspecified address
+ * is IPV6_ADDR_ANY, which is 0).
+ */
+static inline bool wgr_ipv6_source_type_ok(int type)
+{
+	return type != IPV6_ADDR_ANY &&
+	       !(type & (IPV6_ADDR_MAPPED | IPV6_ADDR_COMPATv4 | IPV6_ADDR_MULTICAST));
+}
+
 /**
  * wgr_ipv6_source_ok - may a peer be at @addr?
  * @addr: a datagram's source, or an endpoint given over netlink
@@ -25,8 +36,7 @@
  */
 static inline bool wgr_ipv6_source_ok(const struct in6_addr *addr)
 {
-	return !ipv6_addr_any(addr) &&
-	       !(ipv6_addr_type(addr) & (IPV6_ADDR_MAPPED | IPV6_ADDR_COMPATv4 | IPV6_ADDR_MULTICAST));
+	return wgr_ipv6_source_type_ok(ipv6_addr_type(addr));
 }
 
 /**

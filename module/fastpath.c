@@ -332,8 +332,8 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	struct udphdr *uh;
 	struct sock *sk;
 	unsigned int len;
+	int i, stype;
 	u8 ttl, ds;
-	int i;
 
 	if (never_fast(skb, state) || !pskb_may_pull(skb, sizeof(*ip6)))
 		return NF_ACCEPT;
@@ -341,10 +341,10 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	if (!sk)
 		return NF_ACCEPT;
 	ip6 = ipv6_hdr(skb);
+	stype = ipv6_addr_type(&ip6->saddr);
 	if (ip6->nexthdr != IPPROTO_UDP || ip6->hop_limit <= 1 ||
 	    ntohs(ip6->payload_len) != skb->len - sizeof(*ip6) ||
-	    !wgr_ipv6_source_ok(&ip6->saddr) ||
-	    (ipv6_addr_type(&ip6->saddr) & IPV6_ADDR_LINKLOCAL) ||
+	    !wgr_ipv6_source_type_ok(stype) || (stype & IPV6_ADDR_LINKLOCAL) ||
 	    (ipv6_addr_type(&ip6->daddr) & (IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MULTICAST)))
 		return NF_ACCEPT;
 	uh = data_to_port(skb, sizeof(*ip6), inet_sk(sk)->inet_sport);

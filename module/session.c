@@ -520,20 +520,19 @@ static void half_init(struct wgr_half *h, u8 which, u32 index, struct wgr_peer *
  */
 static int pair_link(struct wgr_state *state, struct wgr_pair *pair, bool over)
 {
-	struct wgr_endpoint ini;
+	struct wgr_endpoint ep[2];
 	int i, ret;
 
 	lockdep_assert_held(&state->lock);
 	for (i = 0; i < 2; i++) {
 		struct wgr_half *h = &pair->half[i];
-		struct wgr_endpoint ep;
 
 		/* Not yet seen by readers: no seqcount needed. */
-		half_ep_unpack(&ep, &h->ep);
-		h->ep.local = ep_is_local(h->owner->wgr->net, &ep);
+		half_ep_unpack(&ep[i], &h->ep);
+		h->ep.local = ep_is_local(h->owner->wgr->net, &ep[i]);
 	}
-	half_ep_unpack(&ini, &pair->half[0].ep);
-	ret = wgr_quota_charge(&state->quota, wgr_quota_key(&ini), &pair->acct_node, &pair->acct,
+	/* Charged to the initiator's prefix. */
+	ret = wgr_quota_charge(&state->quota, wgr_quota_key(&ep[0]), &pair->acct_node, &pair->acct,
 			       over);
 	if (ret)
 		return ret;

@@ -252,11 +252,12 @@ static int send4(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_e
 			continue;
 		}
 		/*
-		 * A peer is one host. A subnet's broadcast address can pass for a
-		 * source (rp_filter off) and a roam can take it: the relay must not
-		 * answer a whole link there. Checked before the route is cached,
-		 * so that the fast path, which sends on cached routes only, never
-		 * gets one either.
+		 * A peer is one host. Learnt endpoints never name a broadcast
+		 * address (skb_rx(), may_roam() in relay.c), but a static one can:
+		 * only the FIB knows a subnet's broadcast address, and the relay
+		 * must not answer a whole link there. Checked before the route is
+		 * cached, so that the fast path, which sends on cached routes
+		 * only, never gets one either.
 		 */
 		if (unlikely(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))) {
 			ip_rt_put(rt);
