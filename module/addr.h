@@ -9,6 +9,7 @@
 #define _WGR_ADDR_H
 
 #include <net/addrconf.h>
+#include <net/ip6_route.h>
 #include <net/ipv6.h>
 
 /*
@@ -47,14 +48,40 @@ static inline bool wgr_ipv6_source_ok(const struct in6_addr *addr)
  * A tentative address (duplicate address detection under way) counts, which
  * ipv6_chk_addr() leaves out: it is the machine's once DAD ends, and a datagram
  * from outside that carries it meanwhile is a spoof just the same. One whose
- * DAD failed does not: another host has it, and may be a peer. (The machine's
- * anycast addresses are not counted: ipv6_chk_acast_addr() is not exported.)
+ * DAD failed does not: another host has it, and may be a peer. The machine's
+ * anycast addresses are wgr_ipv6_is_anycast()'s.
  * Context: any; RCU inside.
  * Return: true if so.
  */
 static inline bool wgr_ipv6_is_local(struct net *net, const struct in6_addr *addr)
 {
 	return ipv6_chk_addr_and_flags(net, addr, NULL, true, 0, IFA_F_DADFAILED);
+}
+
+/**
+ * wgr_ipv6_is_anycast - does the machine answer at @addr as an anycast address?
+ * @net: the namespace
+ * @addr: the address
+ *
+ * A forwarding host joins each of its prefixes' subnet-router anycast address
+ * (RFC 4291 2.6.1), and the IPv6 input takes a datagram from outside "from"
+ * one: the relay's answer to it would go over loopback to a local port of the
+ * spoofer's choosing. ipv6_chk_acast_addr() is not exported; the local table's
+ * route for such an address carries RTF_ANYCAST. A FIB lookup: for handshakes
+ * and roams, not for every datagram.
+ * Context: any; RCU inside.
+ * Return: true if so.
+ */
+static inline bool wgr_ipv6_is_anycast(struct net *net, const struct in6_addr *addr)
+{
+	struct rt6_info *rt = rt6_lookup(net, addr, NULL, 0, NULL, 0);
+	bool anycast;
+
+	if (!rt)
+		return false;
+	anycast = rt->rt6i_flags & RTF_ANYCAST;
+	ip6_rt_put(rt);
+	return anycast;
 }
 
 #endif /* _WGR_ADDR_H */

@@ -127,7 +127,8 @@ static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx, bool 
 	/*
 	 * IPv4 drops a local source from outside as a martian, unless accept_local
 	 * is on, and a subnet's broadcast address as a source only with rp_filter
-	 * on: a FIB lookup, for handshakes only. Data must match a session
+	 * on; IPv6 takes one of the machine's anycast addresses: a FIB lookup, for
+	 * handshakes only (and roams, may_roam()). Data must match a session
 	 * endpoint, which a handshake made, or carry a fresh counter on a secret
 	 * index to roam; a datagram it relays to the relay's own port comes back
 	 * over loopback and is dropped just above, its TTL ends any other loop,
@@ -143,6 +144,9 @@ static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx, bool 
 			return WGRELAY_STAT_RX_INVALID;
 		}
 	}
+	if (unlikely(ep->addr.sa_family == AF_INET6 && !from_lo && check_local &&
+		     wgr_ipv6_is_anycast(sock_net(sk), &ep->addr6.sin6_addr)))
+		return WGRELAY_STAT_LOOP_DROPS;
 	if (unlikely(ttl <= 1))
 		return WGRELAY_STAT_TTL_DROPS;
 	rx->ttl = min_t(u8, ttl - 1, WGR_MAX_TTL);
@@ -175,7 +179,8 @@ static bool may_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wg
 		/* Local: the machine's own WireGuard, over loopback (skb_rx()). */
 		return type == RTN_UNICAST || type == RTN_LOCAL;
 	}
-	return true;
+	/* skb_rx() refused the machine's own addresses, but not its anycast ones. */
+	return !wgr_ipv6_is_anycast(wgr->net, &src->addr6.sin6_addr);
 }
 
 /*

@@ -13,9 +13,10 @@
 #  (b) Datagrams spoofed from the relay's own address (raw sockets: initiations
 #      for home from 203.0.113.1:51820, 203.0.113.1:12345 and [2001:db8::1]:51820),
 #      with the vps accepting local source addresses on eth0 (accept_local), as a
-#      misconfigured VPS would, and from an IPv6 address the vps is taking (still
-#      tentative: duplicate address detection under way): each is dropped and
-#      counted in loop_drops.
+#      misconfigured VPS would, from an IPv6 address the vps is taking (still
+#      tentative: duplicate address detection under way), and from the subnet-
+#      router anycast address that the vps answers at once it forwards IPv6
+#      ([2001:db8::]:4322): each is dropped and counted in loop_drops.
 #  (c) Initiations for home spoofed from a source no host sends from: IPv6's
 #      IPv4-mapped (the relay's own IPv4 address and another's), unspecified and
 #      IPv4-compatible addresses, port 0 (IPv4 and IPv6), and the relay's subnet
@@ -82,7 +83,12 @@ VPS6_DAD=2001:db8::77
 n vps sysctl -qw net.ipv6.conf.eth0.dad_transmits=200
 n vps ip -6 addr add "$VPS6_DAD/64" dev eth0
 log "$(n vps ip -6 addr show dev eth0 to "$VPS6_DAD")"
-for src in "$VPS4 $RELAY_PORT" "$VPS4 12345" "$VPS6 $RELAY_PORT" "$VPS6_DAD 4321"; do
+# A forwarding vps answers at its prefix's subnet-router anycast address.
+VPS6_ANY=2001:db8::
+n vps sysctl -qw net.ipv6.conf.all.forwarding=1
+wait_for 10 eval "n vps ip -6 route show table local | grep -q '^anycast $VPS6_ANY '"
+for src in "$VPS4 $RELAY_PORT" "$VPS4 12345" "$VPS6 $RELAY_PORT" "$VPS6_DAD 4321" \
+	"$VPS6_ANY 4322"; do
 	read -r saddr sport <<<"$src"
 	daddr=$VPS4
 	[[ $saddr == *:* ]] && daddr=$VPS6
@@ -97,6 +103,7 @@ for src in "$VPS4 $RELAY_PORT" "$VPS4 12345" "$VPS6 $RELAY_PORT" "$VPS6_DAD 4321
 done
 n vps sysctl -qw net.ipv4.conf.eth0.accept_local=0
 n vps ip -6 addr del "$VPS6_DAD/64" dev eth0
+n vps sysctl -qw net.ipv6.conf.all.forwarding=0
 
 step "(c) datagrams from a source no host sends from"
 # Nothing else speaks yet: any handshake counter that moves moved for these.
