@@ -190,7 +190,7 @@ static void pair_remove(struct wgr_device *wgr, struct wgr_pair *pair)
 		pair->half[!i].owner->retired[WGR_RX_PACKETS] += packets;
 		pair->half[!i].owner->retired[WGR_RX_BYTES] += bytes;
 	}
-	if (pair->routed)
+	if (pair->route == WGR_ROUTE_IN)
 		rhashtable_remove_fast(&state->routes, &pair->route_node, route_params);
 	wgr_quota_release(&state->quota, pair->acct, &pair->acct_node);
 	atomic_sub(2, &state->n_sessions);
@@ -590,19 +590,50 @@ static void index_sharers(struct wgr_device *wgr, u32 index, const struct wgr_en
 }
 
 /*
+ * Is @h its owner's first half with its partner? A roam puts the roaming half
+ * at the front of its owner's halves (wgr_pair_roam()), so of the sessions one
+ * owner roamed with one partner only the latest one is. Looks at
+ * WGR_PARTNER_WALK halves at most, as wgr_pair_partners() does.
+ * Context: the state lock.
+ */
+static bool half_in_front(struct wgr_half *h)
+{
+	struct wgr_peer *partner = wgr_half_other(h)->owner;
+	struct wgr_half *o;
+	unsigned int n = 0;
+
+	list_for_each_entry(o, &h->owner->halves, peer_node) {
+		if (o == h)
+			return true;
+		if (wgr_half_other(o)->owner == partner || ++n >= WGR_PARTNER_WALK)
+			return false;
+	}
+	return false;
+}
+
+/*
  * A pair a full table keeps over others: the pair route of two peers that are
  * talking, each at its own binding, or where it roamed out of it and talks now
- * (a remapped responder's binding follows only once stale: pass 6, G5). Staged
- * pairs (an attacker at both ends) are not at real peers' bindings, so a flood
- * of them cannot make its own entries unevictable; a squatter of two stale
- * bindings has one such pair (two with a roam out of one).
+ * (a remapped responder's binding follows only once stale: pass 6, G5). A
+ * remapped initiator's session keeps its anchor though the route ended
+ * (WGR_ROUTE_ROAMED): else a full table evicts it within a second and the pair
+ * is cut off until WireGuard handshakes anew, 15-20 s (G5 again). Staged pairs
+ * (an attacker at both ends) are not at real peers' bindings, so a flood of
+ * them cannot make its own entries unevictable; a squatter of two stale
+ * bindings has one such pair, two with a roam out of one. A roamed route
+ * anchors only while it is the first of its owner's sessions with the partner
+ * (half_in_front()): a squatter that stages and roams again and again, each
+ * new route roamed to the same endpoint, still holds one anchor per partner.
  */
 static bool pair_anchored(struct wgr_pair *pair)
 {
 	struct wgr_endpoint ep;
 	int i;
 
-	if (!pair->routed || time_after(jiffies, READ_ONCE(pair->last_seen) + WGR_ANCHOR_IDLE))
+	if (pair->route == WGR_ROUTE_NOT ||
+	    time_after(jiffies, READ_ONCE(pair->last_seen) + WGR_ANCHOR_IDLE))
+		return false;
+	if (pair->route == WGR_ROUTE_ROAMED && !half_in_front(&pair->half[0]))
 		return false;
 	for (i = 0; i < 2; i++) {
 		half_ep_unpack(&ep, &pair->half[i].ep);
@@ -822,9 +853,9 @@ static void route_add(struct wgr_state *state, struct wgr_pair *pair, bool by_us
 		if (rhashtable_replace_fast(&state->routes, &old->route_node, &pair->route_node,
 					    route_params))
 			return;
-		old->routed = false;
+		old->route = WGR_ROUTE_NOT;
 	}
-	pair->routed = true;
+	pair->route = WGR_ROUTE_IN;
 }
 
 /*
@@ -1075,9 +1106,9 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	 * the real peer's next initiations for the target. The initiator's next
 	 * initiation from its new endpoint goes to the target's binding instead.
 	 */
-	if (sender->which == 0 && pair->routed) {
+	if (sender->which == 0 && pair->route == WGR_ROUTE_IN) {
 		rhashtable_remove_fast(&state->routes, &pair->route_node, route_params);
-		pair->routed = false;
+		pair->route = WGR_ROUTE_ROAMED;
 	}
 	write_seqcount_begin(&pair->seq);
 	half_ep_pack(&sender->ep, ep);

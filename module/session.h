@@ -79,13 +79,30 @@ struct wgr_half {
 };
 
 /**
+ * enum wgr_pair_route - a confirmed pair and the pair routes
+ * @WGR_ROUTE_NOT: no route: a tentative pair, or one a newer session replaced
+ * @WGR_ROUTE_IN: in wgr_state.routes: the newest confirmed session from half
+ *                0's endpoint to half 1's owner, which initiations from there
+ *                follow
+ * @WGR_ROUTE_ROAMED: it was the route when its initiator roamed out of the
+ *                    route's endpoint; the route does not follow a roam (pass
+ *                    5, C2), but the session is still the one a remapped
+ *                    initiator talks in, and stays anchored as a route is
+ *                    until a newer session takes over (pass 6, G5)
+ */
+enum wgr_pair_route {
+	WGR_ROUTE_NOT,
+	WGR_ROUTE_IN,
+	WGR_ROUTE_ROAMED,
+};
+
+/**
  * struct wgr_pair - the two directions of one WireGuard session, made together
  * from a handshake response and expired together
  * @half: the initiator's half (0) and the responder's (1)
  * @seq: guards the endpoints in @half against torn reads on the fast path
  * @confirmed: the initiator's data has flowed, so the handshake completed
- * @routed: in wgr_state.routes: the newest confirmed session from half 0's
- *          endpoint to half 1's owner, which initiations from there follow
+ * @route: where the pair stands with the pair routes (enum wgr_pair_route)
  * @leaked: the initiation (and so half 0's index) also went to other endpoints
  *          for discovery: half 0's index is no secret, and cannot prove a roam
  * @removed: off the lists (wgr_state.lock): a reader that found it under RCU
@@ -94,7 +111,7 @@ struct wgr_half {
  * @list: in wgr_state.pairs (wgr_state.lock), oldest first
  * @rcu: frees it after a grace period, once it is off @list: no reader walks
  *       @list under RCU alone, so the two can share their space
- * @route_node: in wgr_state.routes while @routed
+ * @route_node: in wgr_state.routes while @route is WGR_ROUTE_IN
  * @acct_node: in @acct's members, oldest first (wgr_state.lock)
  * @acct: the initiator's prefix, which the pair is counted against
  *
@@ -105,7 +122,7 @@ struct wgr_pair {
 	struct wgr_half half[2];
 	seqcount_t seq;
 	bool confirmed;
-	bool routed;
+	u8 route;
 	bool leaked;
 	bool removed;
 	unsigned long last_seen;
