@@ -370,7 +370,15 @@ static struct wgr_half *half_find(struct wgr_device *wgr, u32 index,
 		struct wgr_pair *pair = wgr_half_pair(h);
 		struct wgr_half_ep from;
 
-		if (time_after(jiffies, READ_ONCE(pair->last_seen) + timeout))
+		/*
+		 * An unconfirmed pair is a handshake that failed once its initiator
+		 * was silent for WGR_HANDSHAKE_TIMEOUT (WireGuard's initiator sends
+		 * at once), as index_sharers() and the sweep count it: its data is
+		 * no one's, and a chain of such leftovers no longer lengthens the
+		 * walk on the index until the sweep (pass 6, G11).
+		 */
+		if (time_after(jiffies, READ_ONCE(pair->last_seen) +
+			       (READ_ONCE(pair->confirmed) ? timeout : WGR_HANDSHAKE_TIMEOUT)))
 			continue;
 		half_ep_read(wgr_half_other(h), &from);
 		if (half_ep_eq(&from, src)) {

@@ -105,6 +105,13 @@
  * fill, with one sender index for every initiation: a chain of sessions on one
  * receiver index, from NPORTS initiator endpoints (pass 5, F3 and F6).
  *
+ *   wgr-forge late ADDR PORT BPORT DELAY PUB_TARGET PUB_NAME
+ *
+ * One pair as fill makes it (TARGET's static endpoint at this host's port
+ * BPORT), but socket A sends the first data DELAY seconds after the response
+ * reached it: a tentative session left to age (pass 6, G11). Prints the index
+ * the data went on; exits 0 if the relay passed the response on.
+ *
  *   wgr-forge mac2junk ADDR PORT SECONDS PPS NPORTS PUBKEY
  *
  * Junk that the relay counts as verified (pass 5, F1): each of NPORTS sockets
@@ -289,6 +296,20 @@ static int stage_wait(int fd, uint8_t type, uint8_t *buf, size_t len)
 			return (int)n;
 	}
 	return -1;
+}
+
+/* Bind @fd to @port (any address) of @to's family. */
+static int bind_port(int fd, const struct sockaddr_storage *to, socklen_t len, long port)
+{
+	struct sockaddr_storage local;
+
+	memset(&local, 0, sizeof(local));
+	local.ss_family = to->ss_family;
+	if (to->ss_family == AF_INET)
+		((struct sockaddr_in *)&local)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)&local)->sin6_port = htons((uint16_t)port);
+	return bind(fd, (struct sockaddr *)&local, len);
 }
 
 static int stage(const struct sockaddr_storage *to, socklen_t len, char **keys)
@@ -525,7 +546,7 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 
 static int onedata(int argc, char **argv)
 {
-	struct sockaddr_storage to, from;
+	struct sockaddr_storage to;
 	uint8_t msg[32];
 	socklen_t len;
 	int fd, one = 1;
@@ -538,13 +559,7 @@ static int onedata(int argc, char **argv)
 	if (fd < 0)
 		return perror("socket"), 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&from, 0, sizeof(from));
-	from.ss_family = to.ss_family;
-	if (to.ss_family == AF_INET)
-		((struct sockaddr_in *)&from)->sin_port = htons((uint16_t)atoi(argv[4]));
-	else
-		((struct sockaddr_in6 *)&from)->sin6_port = htons((uint16_t)atoi(argv[4]));
-	if (bind(fd, (struct sockaddr *)&from, len))
+	if (bind_port(fd, &to, len, atoi(argv[4])))
 		return perror("wgr-forge: onedata: bind"), 1;
 	if (argc == 8) {
 		int ttl = atoi(argv[7]);
@@ -852,7 +867,7 @@ static int mix(int argc, char **argv)
 /* A session table filled with pairs whose both ends are this host. */
 static int fill(int argc, char **argv, bool chain)
 {
-	struct sockaddr_storage to, local;
+	struct sockaddr_storage to;
 	struct timespec next;
 	uint8_t target[32], names[8][32], msg[1600];
 	long seconds, pps, bport, nports, nnames = argc - 9;
@@ -878,13 +893,7 @@ static int fill(int argc, char **argv, bool chain)
 			return perror("socket"), 1;
 	}
 	/* B, at the port the relay has TARGET's static endpoint at. */
-	memset(&local, 0, sizeof(local));
-	local.ss_family = to.ss_family;
-	if (to.ss_family == AF_INET)
-		((struct sockaddr_in *)&local)->sin_port = htons((uint16_t)bport);
-	else
-		((struct sockaddr_in6 *)&local)->sin6_port = htons((uint16_t)bport);
-	if (bind(fds[nports], (struct sockaddr *)&local, len))
+	if (bind_port(fds[nports], &to, len, bport))
 		return perror("wgr-forge: fill: bind B"), 1;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (double end = now_s() + seconds; now_s() < end;) {
@@ -937,6 +946,53 @@ static int fill(int argc, char **argv, bool chain)
 	}
 	printf("%s: %ld initiations, %ld copies at B, %ld responses passed on and confirmed\n",
 	       argv[1], inits, copies, passed);
+	return 0;
+}
+
+static int late(int argc, char **argv)
+{
+	struct timeval tv = { .tv_sec = 3 };
+	struct sockaddr_storage to;
+	uint8_t target[32], name[32], msg[1600];
+	long bport, delay;
+	uint32_t index;
+	socklen_t len;
+	int a, b;
+
+	if (argc != 8 || !(len = parse_ep(&to, argv[2], argv[3])) ||
+	    (bport = strtol(argv[4], NULL, 10)) <= 0 || bport > 65535 ||
+	    (delay = strtol(argv[5], NULL, 10)) < 0 || delay > 600 ||
+	    !key_from_base64(target, argv[6]) || !key_from_base64(name, argv[7])) {
+		fprintf(stderr, "usage: wgr-forge late ADDR PORT BPORT DELAY(0..600) PUB_TARGET "
+				"PUB_NAME\n");
+		return 2;
+	}
+	a = stage_socket(&to, len);
+	b = socket(to.ss_family, SOCK_DGRAM, 0);
+	if (b < 0 || bind_port(b, &to, len, bport) ||
+	    setsockopt(b, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    connect(b, (const struct sockaddr *)&to, len))
+		return perror("wgr-forge: late: socket B"), 1;
+	make("initiation", msg, target);
+	if (send(a, msg, 148, 0) < 0)
+		return perror("send"), 1;
+	if (stage_wait(b, 1, msg, sizeof(msg)) != 148) {
+		fprintf(stderr, "wgr-forge: late: B got no initiation\n");
+		return 1;
+	}
+	make_response(msg, get_le32(msg + 4), name);
+	if (send(b, msg, 92, 0) < 0)
+		return perror("send"), 1;
+	if (stage_wait(a, 2, msg, sizeof(msg)) != 92) {
+		fprintf(stderr, "wgr-forge: late: A got no response\n");
+		return 1;
+	}
+	index = get_le32(msg + 4);
+	sleep((unsigned int)delay);
+	make_data(msg, index, 0);
+	if (send(a, msg, 32, 0) < 0)
+		return perror("send"), 1;
+	printf("late: data on %08x, %ld s after the response\n", index, delay);
 	return 0;
 }
 
@@ -1068,6 +1124,8 @@ int main(int argc, char *argv[])
 		return mix(argc, argv);
 	if (argc >= 2 && (!strcmp(argv[1], "fill") || !strcmp(argv[1], "chain")))
 		return fill(argc, argv, !strcmp(argv[1], "chain"));
+	if (argc >= 2 && !strcmp(argv[1], "late"))
+		return late(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "mac2junk"))
 		return mac2junk(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "cookieprobe"))

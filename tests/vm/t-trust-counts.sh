@@ -21,8 +21,9 @@
 # own pairs (sessions_evicted), and each handshake completes within one
 # WireGuard retry. The talking pair's session is kept whatever the flood does
 # (it is anchored: the pair route of two peers at their own live bindings).
-# Last, mallory makes sessions on one sender index from 16 source ports: only
-# the first is made (pass 5, F3 and F6).
+# Then mallory makes sessions on one sender index from 16 source ports: only
+# the first is made (pass 5, F3 and F6). Last, data on a session that was left
+# unconfirmed for 12 s finds none (pass 6, G11).
 #
 # cpu: heavy
 # timeout: 420
@@ -130,3 +131,22 @@ out=$(n attacker wgr-forge chain "$VPS4" "$RELAY_PORT" 4 4 "$MALLORY_PORT" 16 \
 	"${WG_PUB[mallory]}" "${WG_PUB[ghost1]}")
 log "$out; hs_collisions +$(($(relay_stat hs_collisions) - coll0))"
 assert_match " 1 responses passed on" "$out" "sessions on one index"
+
+step "a session left unconfirmed for longer than a handshake takes is no one's"
+# Pass 6, G11. WireGuard's initiator sends data as soon as the response reaches
+# it. The sweep removes an unconfirmed pair 10 s after its last datagram, but
+# runs only every eighth of the session timeout (22.5 s here); until then data
+# on the pair still confirmed it, and such leftovers made chains on one index
+# that every datagram on it walked. Now a lookup ages them as the sweep does.
+# mallory's socket here gets its response, then sends the first data 12 s on.
+nos0=$(relay_stat rx_no_session)
+out=$(n attacker wgr-forge late "$VPS4" "$RELAY_PORT" "$MALLORY_PORT" 12 \
+	"${WG_PUB[mallory]}" "${WG_PUB[ghost1]}")
+sleep 1
+idx=$(sed -n 's/^late: data on \([0-9a-f]*\),.*/\1/p' <<<"$out")
+log "$out; rx_no_session +$(($(relay_stat rx_no_session) - nos0)); the session on it:" \
+	"$(relay_sessions | awk -v i="$idx" '$2 == i { print $6 }')"
+[[ -n $idx ]] || fail "the relay did not pass the response on: $out"
+relay_sessions | awk -v i="$idx" '$2 == i && $6 == "confirmed" { f = 1 } END { exit !f }' &&
+	fail "data 12 s after the response confirmed the session on $idx"
+assert_stat_ge rx_no_session $((nos0 + 1))
