@@ -334,6 +334,16 @@ static bool same_address(const struct wgr_endpoint *a, const struct wgr_endpoint
 	return ipv6_prefix_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr, 64);
 }
 
+/* What the caller of wgr_handshake_answer() needs of the handshake @hs. */
+static void answer_fill(struct wgr_answer *out, const struct wgr_handshake *hs)
+{
+	out->initiator = hs->initiator;
+	out->target = hs->target;
+	out->answers = WGR_MAX_ANSWERS * hs->n_fwd;
+	out->leaked = hs->n_fwd > 1;
+	memcpy(out->mac1, hs->mac1, sizeof(out->mac1));
+}
+
 /**
  * wgr_handshake_answer - accept an answer to a forwarded initiation, or not
  * @hss: the handshakes
@@ -382,19 +392,13 @@ int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,
 		}
 	}
 	if (best && kind == WGR_ANSWER_PEEK) {
+		answer_fill(out, best);
 		ret = 0;
-		out->initiator = best->initiator;
-		out->target = best->target;
-		out->leaked = best->n_fwd > 1;
-		memcpy(out->mac1, best->mac1, sizeof(out->mac1));
 	} else if (best) {
 		ret = -EDQUOT;
 		if (match->strays < WGR_MAX_STRAYS && match->answers[kind] < WGR_MAX_ANSWERS) {
 			match->answers[kind]++;
-			out->initiator = best->initiator;
-			out->target = best->target;
-			out->leaked = best->n_fwd > 1;
-			memcpy(out->mac1, best->mac1, sizeof(out->mac1));
+			answer_fill(out, best);
 			ret = 0;
 		}
 	}

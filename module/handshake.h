@@ -37,12 +37,15 @@ struct wgr_handshakes {
  * struct wgr_answer - what an accepted answer needs of the handshake it answers
  * @initiator: where the initiation came from, where the answer goes
  * @target: the peer the initiation's mac1 named
+ * @answers: how many responses it may get in all: WGR_MAX_ANSWERS from each
+ *           endpoint it went to (pair_admit() counts the sessions on its index)
  * @leaked: the initiation, and so its sender index, went to more than one endpoint
  * @mac1: the initiation's mac1: a cookie reply's associated data
  */
 struct wgr_answer {
 	struct wgr_endpoint initiator;
 	struct wgr_peer *target;
+	unsigned int answers;
 	bool leaked;
 	u8 mac1[16];
 };

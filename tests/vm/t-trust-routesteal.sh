@@ -26,6 +26,21 @@
 # handshake's start (WireGuard retries after 5 s); the retry was pair-routed with
 # mac2; neither binding moved.
 #
+# Variant "back" (a review of 89ac1cf, F1): the spoofer roams home's half of its
+# session to the laptop's own endpoint instead, by data spoofed "from" the laptop.
+# Before, the route then led each of the laptop's initiations back to the laptop:
+# each was dropped as a loop before the relay asked for a cookie, so no retry
+# ever carried mac2 and the laptop was cut off again. Now no half roams onto its
+# partner's endpoint, and a route back to the source is no route.
+#
+# Variant "twice" (F2): the spoofer answers each initiation that reaches it twice,
+# with discovery-fanout 0 once the pair talks. The relay took at most two sessions per endpoint an
+# initiation went to, counted by the fanout alone (two for fanout 0): the
+# spoofer's two answers to the laptop's retry used both, and home's real answer
+# to it was refused (sessions_full). Now the count is two per endpoint the
+# initiation really went to (the route's, and home's binding).
+#
+# variants: roam back twice
 # timeout: 200
 # kernels: one
 
@@ -33,7 +48,13 @@
 . "$(dirname "$0")/../lib/cgnat.sh"
 . "$(dirname "$0")/../lib/relay.sh"
 
+variant=${1:-roam}
 ATTACKER4=203.0.113.66
+mode=steal answers=1
+case $variant in
+back) mode=stealback ;;
+twice) answers=2 ;;
+esac
 cgnat_setup
 ns_add attacker
 public attacker eth0 "$ATTACKER4"
@@ -50,15 +71,24 @@ for p in laptop home; do
 	log "$p: ${before[$p]} ($(binding_line "$p"))"
 done
 
-step "a spoofer stages a session between them and roams home's half of it to itself"
-bg attacker wgr-forge steal "$VPS4" "$RELAY_PORT" "${before[laptop]%:*}" "${before[laptop]##*:}" \
+# Discovery finds a fresh pair; from here on, the relay sends no copies.
+[[ $variant != twice ]] || n vps relayctl set relay0 discovery-fanout 0
+step "a spoofer stages a session between them and roams home's half of it ($variant)"
+loops=$(relay_stat loop_drops) roams=$(relay_stat roams)
+bg attacker wgr-forge "$mode" "$VPS4" "$RELAY_PORT" "${before[laptop]%:*}" "${before[laptop]##*:}" \
 	"${before[home]%:*}" "${before[home]##*:}" "${WG_PUB[home]}" "${WG_PUB[laptop]}" 70 \
-	>"$TMP/steal" 2>&1
+	"$answers" >"$TMP/steal" 2>&1
 steal=$BG_PID
 # The attacker's session is confirmed and roamed within a second; the laptop's
 # own session with home goes on as before (data follows receiver indices).
-wait_for 20 eval "relay_sessions | grep -q '$ATTACKER4'"
-relay_sessions | grep "$ATTACKER4" | head -3
+if [[ $variant == back ]]; then
+	sleep 3
+	log "roams +$(($(relay_stat roams) - roams)); sessions at the laptop's endpoint:" \
+		"$(relay_sessions | grep -c "${before[laptop]}")"
+else
+	wait_for 20 eval "relay_sessions | grep -q '$ATTACKER4'"
+	relay_sessions | grep "$ATTACKER4" | head -3
+fi
 log "counters: $(trust_counters)"
 
 step "the laptop handshakes anew with home, and pings it"
@@ -75,6 +105,7 @@ done
 answered=$(first_reply "$since" "$TMP/ping")
 kill "$ping" 2>/dev/null || true
 log "counters: $(trust_counters)"
+log "loop_drops +$(($(relay_stat loop_drops) - loops)), sessions_full $(relay_stat sessions_full)"
 log "cookies_sent +$(($(relay_stat cookies_sent) - cookies))," \
 	"hs_pair_routed +$(($(relay_stat hs_pair_routed) - routed))," \
 	"hs_mac2 +$(($(relay_stat hs_mac2) - mac2))"
@@ -83,13 +114,17 @@ cat "$TMP/steal"
 
 step "what must hold"
 [[ -n $answered ]] || fail "the laptop's pings to home went unanswered for 30 s: the route was stolen"
-measure routesteal_first_reply "$(seconds "$since" "$answered")"
+name=routesteal_first_reply
+[[ $variant == roam ]] || name=routesteal_${variant}_first_reply
+measure "$name" "$(seconds "$since" "$answered")"
 assert_le "$(seconds "$since" "$answered")" 15 "the laptop's first answered ping"
-(($(relay_stat hs_pair_routed) > routed)) || fail "the laptop's initiations were not pair-routed"
-(($(relay_stat hs_mac2) > mac2)) || fail "no retry of the laptop's carried the relay's mac2"
 grep -q "initiations reached" "$TMP/steal" || fail "the spoofer did not run: $(cat "$TMP/steal")"
-grep -q "^steal: 0 initiations" "$TMP/steal" &&
-	fail "no initiation followed the stolen route: the attack did not take"
+if [[ $variant != back ]]; then
+	(($(relay_stat hs_pair_routed) > routed)) || fail "the laptop's initiations were not pair-routed"
+	(($(relay_stat hs_mac2) > mac2)) || fail "no retry of the laptop's carried the relay's mac2"
+	grep -q "^steal: 0 initiations" "$TMP/steal" &&
+		fail "no initiation followed the stolen route: the attack did not take"
+fi
 for p in laptop home; do
 	assert_eq "${before[$p]}" "$(binding_ep "$p")" "$p's binding at the end"
 done
