@@ -11,6 +11,7 @@
 #include <net/addrconf.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
 
 /*
  * wgr_ipv6_source_ok() of an address whose ipv6_addr_type() is @type, for the
@@ -49,7 +50,7 @@ static inline bool wgr_ipv6_source_ok(const struct in6_addr *addr)
  * ipv6_chk_addr() leaves out: it is the machine's once DAD ends, and a datagram
  * from outside that carries it meanwhile is a spoof just the same. One whose
  * DAD failed does not: another host has it, and may be a peer. The machine's
- * anycast addresses are wgr_ipv6_is_anycast()'s.
+ * anycast addresses and local routes are wgr_ipv6_route_type()'s.
  * Context: any; RCU inside.
  * Return: true if so.
  */
@@ -59,29 +60,36 @@ static inline bool wgr_ipv6_is_local(struct net *net, const struct in6_addr *add
 }
 
 /**
- * wgr_ipv6_is_anycast - does the machine answer at @addr as an anycast address?
+ * wgr_ipv6_route_type - what the FIB says @addr is to this machine
  * @net: the namespace
  * @addr: the address
  *
- * A forwarding host joins each of its prefixes' subnet-router anycast address
- * (RFC 4291 2.6.1), and the IPv6 input takes a datagram from outside "from"
- * one: the relay's answer to it would go over loopback to a local port of the
- * spoofer's choosing. ipv6_chk_acast_addr() is not exported; the local table's
- * route for such an address carries RTF_ANYCAST. A FIB lookup: for handshakes
- * and roams, not for every datagram.
+ * RTN_LOCAL for the machine's own addresses and for local routes (an AnyIP
+ * prefix: ip -6 route add local PFX dev lo), RTN_ANYCAST for its anycast ones
+ * (a forwarding host joins each of its prefixes' subnet-router anycast
+ * address: RFC 4291 2.6.1), RTN_UNICAST and the rest for an address elsewhere.
+ * The IPv6 input takes a datagram from outside "from" a local route or an
+ * anycast address, unlike IPv4's martian check, and the relay's answer to it
+ * would go over loopback to a local port of the spoofer's choosing.
+ * ipv6_chk_acast_addr() is not exported; ipv6_stub->fib6_lookup() is, looks in
+ * the local table first, and takes no reference and allocates nothing, where
+ * rt6_lookup() makes a route entry on every call (a review of 650a9a5, F5).
+ * For handshakes and roams, not for every datagram.
  * Context: any; RCU inside.
- * Return: true if so.
+ * Return: the route's type; RTN_UNSPEC without one, or with IPv6 off.
  */
-static inline bool wgr_ipv6_is_anycast(struct net *net, const struct in6_addr *addr)
+static inline unsigned int wgr_ipv6_route_type(struct net *net, const struct in6_addr *addr)
 {
-	struct rt6_info *rt = rt6_lookup(net, addr, NULL, 0, NULL, 0);
-	bool anycast;
+	struct flowi6 fl6 = { .daddr = *addr };
+	struct fib6_result res = {};
+	unsigned int type = RTN_UNSPEC;
 
-	if (!rt)
-		return false;
-	anycast = rt->rt6i_flags & RTF_ANYCAST;
-	ip6_rt_put(rt);
-	return anycast;
+	rcu_read_lock();
+	if (!ipv6_stub->fib6_lookup(net, 0, &fl6, &res, 0) && res.f6i &&
+	    res.f6i != net->ipv6.fib6_null_entry)
+		type = res.fib6_type;
+	rcu_read_unlock();
+	return type;
 }
 
 #endif /* _WGR_ADDR_H */

@@ -124,8 +124,8 @@ static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx, bool 
 	/*
 	 * IPv4 drops a local source from outside as a martian, unless accept_local
 	 * is on, and a subnet's broadcast address as a source only with rp_filter
-	 * on; IPv6 takes one of the machine's anycast addresses: a FIB lookup, for
-	 * handshakes only (and roams, may_roam()). Data must match a session
+	 * on; IPv6 takes one of the machine's anycast addresses, or one of a local
+	 * route's (AnyIP): a FIB lookup, for handshakes only (and roams, may_roam()). Data must match a session
 	 * endpoint, which a handshake made, or carry a fresh counter on a secret
 	 * index to roam; a datagram it relays to the relay's own port comes back
 	 * over loopback and is dropped just above, its TTL ends any other loop,
@@ -141,9 +141,13 @@ static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx, bool 
 			return WGRELAY_STAT_RX_INVALID;
 		}
 	}
-	if (unlikely(ep->addr.sa_family == AF_INET6 && !from_lo && check_local &&
-		     wgr_ipv6_is_anycast(sock_net(sk), &ep->addr6.sin6_addr)))
-		return WGRELAY_STAT_LOOP_DROPS;
+	if (unlikely(ep->addr.sa_family == AF_INET6 && !from_lo && check_local)) {
+		switch (wgr_ipv6_route_type(sock_net(sk), &ep->addr6.sin6_addr)) {
+		case RTN_LOCAL:
+		case RTN_ANYCAST:
+			return WGRELAY_STAT_LOOP_DROPS;
+		}
+	}
 	if (unlikely(ttl <= 1))
 		return WGRELAY_STAT_TTL_DROPS;
 	rx->ttl = min_t(u8, ttl - 1, WGR_MAX_TTL);
@@ -162,7 +166,7 @@ static int skb_rx(struct sock *sk, struct sk_buff *skb, struct wgr_rx *rx, bool 
  * once per roam, after the cheap checks).
  */
 static bool may_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_endpoint *src,
-		     u64 counter)
+		     bool from_lo, u64 counter)
 {
 	u64 seen = READ_ONCE(h->counter);
 	struct wgr_endpoint to;
@@ -187,8 +191,18 @@ static bool may_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wg
 		/* Local: the machine's own WireGuard, over loopback (skb_rx()). */
 		return type == RTN_UNICAST || type == RTN_LOCAL;
 	}
-	/* skb_rx() refused the machine's own addresses, but not its anycast ones. */
-	return !wgr_ipv6_is_anycast(wgr->net, &src->addr6.sin6_addr);
+	/*
+	 * skb_rx() refused the machine's own addresses from outside, but not its
+	 * anycast ones nor its local routes (AnyIP), which only the FIB tells.
+	 */
+	switch (wgr_ipv6_route_type(wgr->net, &src->addr6.sin6_addr)) {
+	case RTN_ANYCAST:
+		return false;
+	case RTN_LOCAL:
+		return from_lo;
+	default:
+		return true;
+	}
 }
 
 /*
@@ -254,7 +268,8 @@ static void relay_data(struct wgr_device *wgr, struct sk_buff *skb, const struct
 		}
 		wgr_pair_confirm(wgr, pair);
 	} else if (unlikely(elsewhere)) {
-		if (!may_roam(wgr, h, src, counter) || !wgr_pair_roam(wgr, h, src, counter)) {
+		if (!may_roam(wgr, h, src, rx->from_lo, counter) ||
+		    !wgr_pair_roam(wgr, h, src, counter)) {
 			wgr_stat_inc(wgr, WGRELAY_STAT_RX_NO_SESSION);
 			goto drop;
 		}

@@ -16,7 +16,9 @@
 #      misconfigured VPS would, from an IPv6 address the vps is taking (still
 #      tentative: duplicate address detection under way), and from the subnet-
 #      router anycast address that the vps answers at once it forwards IPv6
-#      ([2001:db8::]:4322): each is dropped and counted in loop_drops.
+#      ([2001:db8::]:4322), and from an address of a prefix the vps has a local
+#      route for (AnyIP, [2001:db8:77::5]:4323): each is dropped and counted in
+#      loop_drops.
 #  (c) Initiations for home spoofed from a source no host sends from: IPv6's
 #      IPv4-mapped (the relay's own IPv4 address and another's), unspecified and
 #      IPv4-compatible addresses, port 0 (IPv4 and IPv6), and the relay's subnet
@@ -87,8 +89,11 @@ log "$(n vps ip -6 addr show dev eth0 to "$VPS6_DAD")"
 VPS6_ANY=2001:db8::
 n vps sysctl -qw net.ipv6.conf.all.forwarding=1
 wait_for 10 eval "n vps ip -6 route show table local | grep -q '^anycast $VPS6_ANY '"
+# A prefix the vps answers at as its own without an address on it (AnyIP).
+VPS6_ANYIP=2001:db8:77::
+n vps ip -6 route add local "$VPS6_ANYIP/64" dev lo
 for src in "$VPS4 $RELAY_PORT" "$VPS4 12345" "$VPS6 $RELAY_PORT" "$VPS6_DAD 4321" \
-	"$VPS6_ANY 4322"; do
+	"$VPS6_ANY 4322" "${VPS6_ANYIP}5 4323"; do
 	read -r saddr sport <<<"$src"
 	daddr=$VPS4
 	[[ $saddr == *:* ]] && daddr=$VPS6
