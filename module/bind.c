@@ -695,8 +695,24 @@ static enum wgr_bind_at entry_at(const struct wgr_ep_entry *e, const struct wgr_
  */
 bool wgr_bind_talks_from(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 {
-	return entry_at(&peer->at[WGR_AT_BINDING], ep) == WGR_BOUND_LIVE ||
-	       wgr_bind_roam_live(peer, ep);
+	return wgr_bind_live_at(peer, ep) || wgr_bind_roam_live(peer, ep);
+}
+
+/**
+ * wgr_bind_live_at - is @ep a peer's live binding or static endpoint?
+ * @peer: the peer
+ * @ep: the endpoint
+ *
+ * Only the peer's own data keeps a binding live; a roam record can be set by
+ * whoever holds a session in its name (a staged one: pass 6, G6), so a word on
+ * where the peer is that must not be forged asks this, not
+ * wgr_bind_talks_from().
+ * Context: any.
+ * Return: true if so.
+ */
+bool wgr_bind_live_at(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+{
+	return entry_at(&peer->at[WGR_AT_BINDING], ep) == WGR_BOUND_LIVE;
 }
 
 /**

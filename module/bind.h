@@ -46,6 +46,7 @@ struct wgr_peer *wgr_bind_owner(struct wgr_device *wgr, const struct wgr_endpoin
 				enum wgr_bind_at *at);
 bool wgr_bind_vouch(struct wgr_peer *peer, enum wgr_bind_at at);
 bool wgr_bind_talks_from(struct wgr_peer *peer, const struct wgr_endpoint *ep);
+bool wgr_bind_live_at(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 bool wgr_bind_roam_live(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 
 enum wgrelay_binding_status wgr_bind_status(const struct wgr_peer *peer);

