@@ -188,8 +188,12 @@ static bool may_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wg
 	if (src->addr.sa_family == AF_INET) {
 		unsigned int type = inet_addr_type(wgr->net, src->addr4.sin_addr.s_addr);
 
-		/* Local: the machine's own WireGuard, over loopback (skb_rx()). */
-		return type == RTN_UNICAST || type == RTN_LOCAL;
+		/*
+		 * Local: the machine's own WireGuard, over loopback (skb_rx()); from
+		 * outside only with accept_local on, and a spoof then (a review of
+		 * 8ae0eb7, L4).
+		 */
+		return type == RTN_UNICAST || (type == RTN_LOCAL && from_lo);
 	}
 	/*
 	 * skb_rx() refused the machine's own addresses from outside, but not its

@@ -26,7 +26,8 @@
 #      then). Each is dropped and counted in rx_invalid, not taken as a handshake
 #      from an endpoint that nobody, or a whole link, would answer at.
 #  (e) A spoofed roam of each of a talking pair to that broadcast address (data
-#      with the live index and a fresh counter) is refused (rx_no_session), and
+#      with the live index and a fresh counter) is refused (rx_no_session), as is
+#      one to the vps's own address taken from outside (accept_local on), and
 #      initiations for a peer whose static endpoint is that address are not sent
 #      (tx_errors): tcpdump sees nothing leave for it, and the pair goes on.
 #  (d) TTL: the hotel's NAT box rewrites the TTL of the laptop's datagrams to the
@@ -203,6 +204,20 @@ check "no half roamed to $bcast (roams +$roams)" eval "((roams == 0))"
 check "the spoofed roams were refused (rx_no_session +$nos)" eval "((nos >= 2))"
 check "the relay refused to send to bcast4's static endpoint $bcast (tx_errors +$errs)" eval "((errs >= 3))"
 check "nothing left the vps for $bcast (tcpdump saw $sent)" eval "((sent == 0))"
+# The same to the vps's own address, which the IPv4 input takes from outside
+# with accept_local on (a misconfigured VPS): the relay would send the partner's
+# data to a local port of the spoofer's choosing (a review of 8ae0eb7, L4). Only
+# the machine's own WireGuard, over loopback, may roam to a local address.
+read -r hidx hctr < <(session_of home laptop)
+n vps sysctl -qw net.ipv4.conf.eth0.accept_local=1
+roams0=$(relay_stat0 roams) nos0=$(relay_stat0 rx_no_session)
+n attacker wgr-forge spoof "$VPS4" 5557 "$VPS4" "$RELAY_PORT" "data=$hidx:$((hctr + 2))" 1
+sleep 1
+n vps sysctl -qw net.ipv4.conf.eth0.accept_local=0
+roams=$(($(relay_stat0 roams) - roams0)) nos=$(($(relay_stat0 rx_no_session) - nos0))
+log "a roam to $VPS4:5557: roams +$roams, rx_no_session +$nos"
+check "no half roamed to the vps's own $VPS4:5557 (roams +$roams)" eval "((roams == 0))"
+check "the spoofed roam to $VPS4:5557 was refused (rx_no_session +$nos)" eval "((nos >= 1))"
 ping_ok home "${WG_ADDR[laptop]}" 3
 
 step "what must hold"
