@@ -11,7 +11,6 @@
 #include <net/addrconf.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
-#include <net/ipv6_stubs.h>
 
 /*
  * wgr_ipv6_source_ok() of an address whose ipv6_addr_type() is @type, for the
@@ -71,8 +70,9 @@ static inline bool wgr_ipv6_is_local(struct net *net, const struct in6_addr *add
  * The IPv6 input takes a datagram from outside "from" a local route or an
  * anycast address, unlike IPv4's martian check, and the relay's answer to it
  * would go over loopback to a local port of the spoofer's choosing.
- * ipv6_chk_acast_addr() is not exported; ipv6_stub->fib6_lookup() is, looks in
- * the local table first, and takes no reference and allocates nothing, where
+ * ipv6_chk_acast_addr() is not exported; fib6_lookup() is (through ipv6_stub
+ * before 7.1: compat.h), looks in the local table first, and takes no
+ * reference and allocates nothing, where
  * rt6_lookup() makes a route entry on every call (a review of 650a9a5, F5).
  * For handshakes and roams, not for every datagram.
  * Context: any; RCU inside.
@@ -85,7 +85,7 @@ static inline unsigned int wgr_ipv6_route_type(struct net *net, const struct in6
 	unsigned int type = RTN_UNSPEC;
 
 	rcu_read_lock();
-	if (!ipv6_stub->fib6_lookup(net, 0, &fl6, &res, 0) && res.f6i &&
+	if (!wgr_fib6_lookup(net, 0, &fl6, &res, 0) && res.f6i &&
 	    res.f6i != net->ipv6.fib6_null_entry)
 		type = res.fib6_type;
 	rcu_read_unlock();

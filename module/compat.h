@@ -151,18 +151,27 @@ static inline void wgr_udp_tunnel_sock_release(struct socket *sock)
 
 /*
  * 7.1 made IPv6 built in or absent, never a module, and removed ipv6_stub with
- * <net/ipv6_stubs.h>: the IPv6 route lookup is called directly there.
+ * <net/ipv6_stubs.h>: the IPv6 route and FIB lookups are called directly there.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 1, 0)
 #include <net/ipv6.h>
+#include <net/ip6_fib.h>
 #define wgr_ip6_dst_lookup_flow ip6_dst_lookup_flow
+#define wgr_fib6_lookup fib6_lookup
 #else
+#include <net/ip6_fib.h>
 #include <net/ipv6_stubs.h>
 static inline struct dst_entry *wgr_ip6_dst_lookup_flow(struct net *net, const struct sock *sk,
 							struct flowi6 *fl6,
 							const struct in6_addr *final_dst)
 {
 	return ipv6_stub->ipv6_dst_lookup_flow(net, sk, fl6, final_dst);
+}
+
+static inline int wgr_fib6_lookup(struct net *net, int oif, struct flowi6 *fl6,
+				  struct fib6_result *res, int flags)
+{
+	return ipv6_stub->fib6_lookup(net, oif, fl6, res, flags);
 }
 #endif
 
