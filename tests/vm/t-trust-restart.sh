@@ -8,9 +8,10 @@
 # that puts the laptop at one of its sockets and home at the other, and keeps
 # both squatted bindings live (wgr-forge hold). Then each side sends traffic:
 # its initiations go to the squatter at its partner's binding. Discovery on
-# failure must end it: after two forwarded initiations that went unanswered, a
-# peer's third one (with the relay's mac2) is also copied to discovery
-# candidates, and its partner, initiating too, is one. Trust model v1 kept such a
+# failure must end it: after two forwarded retries with the relay's mac2 that
+# went unanswered (the first try, without, does not count: anyone can send one
+# "from" the peer), the peer's next one is also copied to discovery candidates,
+# and its partner, initiating too, is one. Trust model v1 kept such a
 # pair apart for as long as the attacker kept at it.
 #
 # Variant "self": the attacker, a discovery candidate too, answers every copy it
@@ -19,7 +20,22 @@
 # the index the real response needs look taken, and every handshake that went
 # through discovery failed; the oldest initiation in flight now holds its index.
 #
-# variants: hold self
+# Variant "confirm": the attacker can also spoof the peers' addresses, and
+# confirms every forged answer it gives to a peer's initiation with data "from"
+# that peer (wgr-forge holdconfirm). A confirmation cleared the initiator's
+# failing tries, so a peer whose every retry was "answered" so never reached
+# discovery on failure, and the pair stayed apart for good (a review of the fix
+# for R3-F1). WireGuard does not initiate to a peer again within two minutes of
+# a completed handshake, so only retries with mac2 say whether they failed, and
+# a confirmation, anyone's, no longer does.
+#
+# Variant "evict": confirm, and after each confirmation the attacker spoofs,
+# "from" the same peer, an initiation for each of four other peers. The relay
+# remembers four recent targets per endpoint, and those four pushed the peer's
+# failing tries to its partner out of that memory; now a try without mac2 never
+# pushes out one that still counts towards failing (the same review).
+#
+# variants: hold self confirm evict
 # timeout: 240
 # kernels: one
 
@@ -27,21 +43,37 @@
 . "$(dirname "$0")/../lib/cgnat.sh"
 . "$(dirname "$0")/../lib/relay.sh"
 
-mode=hold
-[[ ${1:-hold} == self ]] && mode=holdself
+variant=${1:-hold}
+mode=hold spoof=() seconds=150
+[[ $variant == self ]] && mode=holdself
 ATTACKER4=203.0.113.66
 cgnat_setup
 ns_add attacker
 public attacker eth0 "$ATTACKER4"
-wg_keys home laptop ghost
-relay_up home laptop ghost
+others=()
+[[ $variant == evict ]] && others=(other1 other2 other3)
+wg_keys home laptop ghost "${others[@]}"
+relay_up home laptop ghost "${others[@]}"
 wg_peers "$RELAY_EP" "$RELAY_EP"
 pair_works laptop home
+if [[ $variant == confirm || $variant == evict ]]; then
+	# Where the peers' NAT mappings are: the attacker spoofs from them.
+	wait_for 30 eval '[[ $(binding_ep home) == *:* && $(binding_ep laptop) == *:* ]]'
+	laptop_ep=$(binding_ep laptop) home_ep=$(binding_ep home)
+	mode=holdconfirm spoof=("${laptop_ep%:*}" "${laptop_ep##*:}" "${home_ep%:*}" "${home_ep##*:}")
+	# Four others for each peer: ghost and three more (its partner is the fifth).
+	for p in ghost "${others[@]}"; do
+		[[ $variant == evict ]] && spoof+=("${WG_PUB[$p]}")
+	done
+	# Long enough for the pair to meet under attack; then its report is read.
+	seconds=90
+fi
 
 step "the relay forgets everything; the attacker squats both peers at once"
 n vps relayctl flush relay0 all
-bg attacker wgr-forge "$mode" "$VPS4" "$RELAY_PORT" 150 \
-	"${WG_PUB[ghost]}" "${WG_PUB[home]}" "${WG_PUB[laptop]}" >"$TMP/hold"
+bg attacker wgr-forge "$mode" "$VPS4" "$RELAY_PORT" "$seconds" \
+	"${WG_PUB[ghost]}" "${WG_PUB[home]}" "${WG_PUB[laptop]}" "${spoof[@]}" >"$TMP/hold"
+attacker=$BG_PID
 wait_for 30 eval '[[ $(binding_ep home) == $ATTACKER4:* && $(binding_ep laptop) == $ATTACKER4:* ]]'
 log "home's binding: $(binding_line home); laptop's: $(binding_line laptop)"
 
@@ -56,6 +88,15 @@ n vps relayctl show relay0
 n vps relayctl show relay0 stats | grep -E 'discovery_fwd|cookies_sent|hs_mac2|bindings_kept|confirms'
 assert_stat_ge discovery_fwd 1
 # WireGuard starts a handshake 15 s after its data goes unanswered, retries every
-# 5 s; the third try is the one discovery on failure copies: about 26 s.
+# 5 s; the fourth try (after two with mac2) is the one discovery on failure
+# copies: about 31 s.
 ((took <= 45)) || fail "the pair took $took s to reconnect"
 ping_ok home "${WG_ADDR[laptop]}" 3
+if [[ $variant == confirm || $variant == evict ]]; then
+	wait "$attacker" || true
+	cat "$TMP/hold"
+	grep -Eq "^confirm: [1-9]" "$TMP/hold" ||
+		fail "the attacker confirmed none of its answers: the attack did not run"
+	[[ $variant != evict ]] || grep -Eq "^confirm: .*, [1-9][0-9]* initiations for others" \
+		"$TMP/hold" || fail "the attacker spoofed no initiations for others"
+fi

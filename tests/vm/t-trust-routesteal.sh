@@ -51,7 +51,16 @@
 # goes as if there were no route, to the binding alone, and the spoofer never
 # sees it.
 #
-# variants: roam back twice forge
+# Variant "prime" (a review of eb9c2b4, R3-F1): forge, and the spoofer's own
+# socket has proved its address to the relay (an initiation for the laptop with
+# the relay's mac2 every 10 s): a discovery candidate. Until the laptop's first
+# try reaches it along the route, it sends an initiation for home "from" the
+# laptop every 5 s. Those counted as the laptop's forwarded tries, so its retry
+# was "failing" and went to the candidates as well as to home's binding: the
+# spoofer learnt its sender index after all and spent home's answers, every
+# retry. Now only tries with mac2, which a spoofer cannot make, count.
+#
+# variants: roam back twice forge prime
 # timeout: 200
 # kernels: one
 
@@ -65,6 +74,7 @@ mode=steal answers=1
 case $variant in
 back) mode=stealback ;;
 forge) mode=stealforge ;;
+prime) mode=stealprime ;;
 twice) answers=2 ;;
 esac
 cgnat_setup
@@ -87,7 +97,7 @@ done
 [[ $variant != twice ]] || n vps relayctl set relay0 discovery-fanout 0
 # Home is far away (50 ms more each way through its CGNAT), the spoofer near the
 # relay: its forged answers come first, as a real attacker's would.
-[[ $variant != forge ]] || n cgnat tc qdisc add dev wan0 root netem delay 50ms
+[[ $variant != forge && $variant != prime ]] || n cgnat tc qdisc add dev wan0 root netem delay 50ms
 step "a spoofer stages a session between them and roams home's half of it ($variant)"
 loops=$(relay_stat loop_drops) roams=$(relay_stat roams)
 bg attacker wgr-forge "$mode" "$VPS4" "$RELAY_PORT" "${before[laptop]%:*}" "${before[laptop]##*:}" \
@@ -139,6 +149,10 @@ if [[ $variant != back ]]; then
 	(($(relay_stat hs_mac2) > mac2)) || fail "no retry of the laptop's carried the relay's mac2"
 	grep -q "^steal: 0 initiations" "$TMP/steal" &&
 		fail "no initiation followed the stolen route: the attack did not take"
+fi
+if [[ $variant == prime ]]; then
+	grep -Eq "^prime: [1-9][0-9]* initiations spoofed from V, [1-9]" "$TMP/steal" ||
+		fail "the spoofer did not prime, or never proved its own address"
 fi
 for p in laptop home; do
 	assert_eq "${before[$p]}" "$(binding_ep "$p")" "$p's binding at the end"
