@@ -591,7 +591,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	const struct wgr_endpoint *src = &rx->src;
 	unsigned int n, fanout = READ_ONCE(wgr->cfg.discovery_fanout);
 	struct wgr_endpoint *to;
-	bool paired, mac2, looped;
+	bool paired, mac2, failing, looped;
 
 	if (READ_ONCE(target->dead)) {
 		/* Removed since its mac1 was matched: nobody to send it to, as if unknown. */
@@ -606,9 +606,8 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	mac2 = wgr_cookie_mac2_valid(&wgr->cookies, skb->data, src);
 	if (mac2)
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_MAC2);
-	n = route_initiation(wgr, src, target, mac2,
-			     mac2 && wgr_source_failing(&wgr->sources, src, target),
-			     to, fanout, &paired);
+	failing = mac2 && wgr_source_failing(&wgr->sources, src, target);
+	n = route_initiation(wgr, src, target, mac2, failing, to, fanout, &paired);
 	/*
 	 * Never back to where it came from, never to the relay itself: a binding
 	 * there (squatted at the initiator's own endpoint) is left out, and the
@@ -625,9 +624,18 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	 * Only now that mac1 named a peer is the source worth remembering; only a
 	 * source that proved it receives at its address (mac2) may be sent copies of
 	 * others' initiations. One whose retry followed a route is not a candidate:
-	 * as before, a session's initiator takes no others' copies.
+	 * as before, a session's initiator takes no others' copies; unless it is
+	 * failing: then the route leads to someone who does not answer (a
+	 * squatter that confirms its own answers "from" @src: a review of the fix
+	 * for R3-F1), and its partner, failing too, must find it. Only a try with
+	 * mac2 counts towards failing: anyone can send one without it "from" @src,
+	 * and a spoofer's tries would make the initiator's next retry failing, and
+	 * so sent to candidates, the spoofer's own socket among them (a review of
+	 * eb9c2b4, R3-F1). Discovery on failure then waits for two unanswered
+	 * retries, the initiator's own.
 	 */
-	wgr_source_initiated(&wgr->sources, src, target, n > 0 || looped, mac2 && !paired);
+	wgr_source_initiated(&wgr->sources, src, target, mac2 && (n > 0 || looped),
+			     mac2 && (!paired || failing));
 	/*
 	 * Every source proves itself, a pair-routed one too: the route may have been
 	 * stolen (route_initiation()), and only a retry with mac2 looks past it.

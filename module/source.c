@@ -2,12 +2,12 @@
 /*
  * Handshake sources: endpoints that send initiations, with the targets they
  * initiated to (tried first when their next mac1 is checked) and when their
- * initiations to each were forwarded (two forwarded and unconfirmed make the
- * next one with mac2 a discovery trigger: discovery on failure), whether they
- * are discovery candidates (an initiation with the relay's mac2, none confirmed
- * since: a peer behind NAT with PersistentKeepalive keeps initiating until it
- * is found), and the peer last proven to be at them (the first guess for whom
- * a response is for).
+ * initiations with the relay's mac2 to each were forwarded (two forwarded make
+ * the next retry a discovery trigger: discovery on failure; WireGuard retries
+ * only when unanswered), whether they are discovery candidates (an initiation
+ * with mac2 within WGR_PENDING_TIMEOUT: a peer behind NAT with
+ * PersistentKeepalive keeps initiating until it is found), and the peer last
+ * proven to be at them (the first guess for whom a response is for).
  *
  * A source is remembered only once its mac1 named a peer, or a session at it
  * was confirmed. The table is bounded, counted by prefix (a full table forgets
@@ -31,16 +31,16 @@
 /* Anchored sources the table looks at for one to forget, before it takes any. */
 #define WGR_SOURCE_EVICT_TRIES	4
 #define WGR_PENDING_TIMEOUT	(30 * HZ)
-/* Discovery on failure: two forwards within this, neither confirmed within... */
+/* Discovery on failure: two forwards within this, the newer at least... */
 #define WGR_FAIL_WINDOW		(15 * HZ)
-/* ...this (WireGuard retries after 5 s; a confirmation takes one round trip). */
+/* ...this old (WireGuard retries after 5 s; an answer takes one round trip). */
 #define WGR_FAIL_AFTER		(5 * HZ)
 
 /**
  * struct wgr_source_try - initiations from a source to one target
  * @target: the peer
- * @fwd: jiffies of the last two that were forwarded, newest first (0: none);
- *       a confirmation clears them
+ * @fwd: jiffies of the last two with mac2 that were forwarded, newest first
+ *       (0: none); a confirmation leaves them (see wgr_source_confirmed())
  */
 struct wgr_source_try {
 	struct wgr_peer *target;
@@ -57,8 +57,8 @@ struct wgr_source_try {
  * @last: jiffies of its last initiation
  * @held_until: jiffies until which a session confirmed at it may be live
  * @recent: targets of its initiations, most recent first
- * @pending: targets of its initiations that carried the relay's mac2 and are not
- *           confirmed: it is a discovery candidate for peers that may talk to them
+ * @pending: targets of its initiations that carried the relay's mac2: it is a
+ *           discovery candidate for peers that may talk to them
  * @pending_since: jiffies for each of @pending
  * @owner: the peer last proven to be at @ep (a handshake from it was confirmed)
  */
@@ -335,10 +335,24 @@ static void mru_insert(struct wgr_peer **arr, unsigned long *since, unsigned int
 	}
 }
 
-/* Move @target's try to the front of @src's recent ones, made if new. */
-static struct wgr_source_try *try_front(struct wgr_source *src, struct wgr_peer *target)
+/* May @t still count towards failing (wgr_source_failing())? */
+static bool try_live(const struct wgr_source_try *t)
 {
-	unsigned int i, at = WGR_SOURCE_RECENT - 1;
+	return t->fwd[0] && time_before(jiffies, t->fwd[0] + WGR_FAIL_WINDOW);
+}
+
+/*
+ * Move @target's try to the front of @src's recent ones, made if new. A new one
+ * takes the place of the oldest that cannot count towards failing; only one
+ * with mac2 (@proven) may push out one that can: anyone can send initiations
+ * "from" @src naming other peers, and four of them would otherwise erase its
+ * failing tries (a review of the fix for R3-F1). Return: the try, or NULL if
+ * there was no room for it.
+ */
+static struct wgr_source_try *try_front(struct wgr_source *src, struct wgr_peer *target,
+					bool proven)
+{
+	unsigned int i, at = WGR_SOURCE_RECENT;
 	struct wgr_source_try t = { .target = target };
 
 	for (i = 0; i < WGR_SOURCE_RECENT; i++) {
@@ -347,6 +361,14 @@ static struct wgr_source_try *try_front(struct wgr_source *src, struct wgr_peer 
 			t = src->recent[i];
 			break;
 		}
+	}
+	for (i = WGR_SOURCE_RECENT; at == WGR_SOURCE_RECENT && i-- > 0;)
+		if (!try_live(&src->recent[i]))
+			at = i;
+	if (at == WGR_SOURCE_RECENT) {
+		if (!proven)
+			return NULL;
+		at = WGR_SOURCE_RECENT - 1;
 	}
 	memmove(&src->recent[1], &src->recent[0], at * sizeof(src->recent[0]));
 	src->recent[0] = t;
@@ -360,9 +382,12 @@ static struct wgr_source_try *try_front(struct wgr_source *src, struct wgr_peer 
  * @target: the peer
  *
  * Discovery on failure (trust model v2): the two previous initiations from @ep
- * for @target were forwarded within WGR_FAIL_WINDOW and neither was confirmed
- * within WGR_FAIL_AFTER. Whatever sits at @target's binding, or at the end of a
- * pair route, does not answer: a squatter, or a peer that has moved.
+ * for @target that proved their address (mac2: the caller records only those)
+ * were forwarded within WGR_FAIL_WINDOW, the newer at least WGR_FAIL_AFTER ago.
+ * WireGuard sends such a retry only when its last try went unanswered, so
+ * whatever sits at @target's binding, or at the end of a pair route, does not
+ * answer: a squatter, or a peer that has moved. A confirmation does not end it:
+ * anyone can confirm "from" @ep (wgr_source_confirmed()).
  * Context: softirq.
  * Return: true if so.
  */
@@ -393,7 +418,8 @@ bool wgr_source_failing(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
  * @srcs: the sources
  * @ep: the endpoint (remembered, with its local address, if new)
  * @target: the peer
- * @forwarded: the initiation was sent on (for wgr_source_failing())
+ * @forwarded: the initiation, with the relay's mac2, was sent on (for
+ *	wgr_source_failing(); one without mac2 may be anyone's)
  * @candidate: it carried the relay's mac2: @ep becomes a discovery candidate
  *
  * When the table is full one is forgotten (make_room()).
@@ -415,8 +441,8 @@ void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *e
 	src->ep = *ep;
 	src->last = jiffies;
 	list_move_tail(&src->lru, &srcs->lru);
-	t = try_front(src, target);
-	if (forwarded) {
+	t = try_front(src, target, forwarded);
+	if (t && forwarded) {
 		t->fwd[1] = t->fwd[0];
 		t->fwd[0] = jiffies ?: 1;
 	}
@@ -454,10 +480,10 @@ static bool address_taken(const struct wgr_endpoint *out, unsigned int n,
  * @max: the fanout
  *
  * A candidate is a source whose initiation with the relay's mac2, within
- * WGR_PENDING_TIMEOUT and not confirmed since, was for a peer that may talk to
- * @target: it proved it receives at its address. The most recently active come
- * first, one per address (IPv6: /64), so that one host's many ports
- * cannot fill a fanout. A wrong recipient cannot decrypt the copy and drops it.
+ * WGR_PENDING_TIMEOUT, was for a peer that may talk to @target: it proved it
+ * receives at its address. The most recently active come first, one per
+ * address (IPv6: /64), so that one host's many ports cannot fill a fanout. A
+ * wrong recipient cannot decrypt the copy and drops it.
  * Context: softirq.
  * Return: the number of endpoints in @out.
  */
@@ -492,15 +518,6 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 	return n;
 }
 
-static void drop_pending(struct wgr_source *src, struct wgr_peer *target)
-{
-	int i;
-
-	for (i = 0; i < WGR_SOURCE_PENDING; i++)
-		if (src->pending[i] == target)
-			src->pending[i] = NULL;
-}
-
 /**
  * wgr_source_confirmed - a handshake between two endpoints was confirmed
  * @srcs: the sources
@@ -510,11 +527,10 @@ static void drop_pending(struct wgr_source *src, struct wgr_peer *target)
  * @responder: the peer the initiation's mac1 named
  * @hold: how long the session may live without a datagram (session-timeout)
  *
- * Neither is looking for the other any more; the initiator's endpoint is no
- * longer a candidate, and is the first guess for whom its next response is for.
- * Both endpoints are held for @hold, each with its peer as owner and the other
- * as its first hint: the pair's next handshake, whichever side starts it, is
- * found by one mac1 check, before any limit (F1, F2 of pass 5). A staged pair
+ * The initiator's endpoint is the first guess for whom its next response is
+ * for. Both endpoints are held for @hold, each with its peer as owner and the
+ * other as its first hint: the pair's next handshake, whichever side starts it,
+ * is found by one mac1 check, before any limit (F1, F2 of pass 5). A staged pair
  * (an attacker at both ends) gets the same, for its own endpoints only, within
  * its prefix's count.
  * Context: softirq.
@@ -524,31 +540,34 @@ void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *i
 			  struct wgr_peer *responder, unsigned long hold)
 {
 	struct wgr_source *src;
-	int i;
 
 	spin_lock_bh(&srcs->lock);
 	/* As in wgr_source_initiated(): nothing may point at a peer being removed. */
 	if (READ_ONCE(initiator->dead) || READ_ONCE(responder->dead))
 		goto out;
+	/*
+	 * Neither endpoint's failing tries nor its candidacy end here: anyone who
+	 * can send "from" an endpoint can confirm a pair he staged there, or the
+	 * answer he gave at a binding he squats, after each of its tries, and so
+	 * keep it from discovery on failure, and from being found, for good (a
+	 * review of the fix for R3-F1). Both lapse by themselves: once answered,
+	 * WireGuard does not initiate to that peer again for two minutes, long
+	 * after its tries have left WGR_FAIL_WINDOW, and a candidacy
+	 * WGR_PENDING_TIMEOUT after the last try with mac2.
+	 */
 	src = source_get(srcs, ini_ep);
 	if (src) {
 		src->owner = initiator;
 		src->held_until = (jiffies + hold) ?: 1;
-		/* Its initiation was confirmed: no longer a candidate, not failing. */
-		memset(src->pending, 0, sizeof(src->pending));
-		for (i = 0; i < WGR_SOURCE_RECENT; i++)
-			if (src->recent[i].target == responder)
-				memset(src->recent[i].fwd, 0, sizeof(src->recent[i].fwd));
 		if (src->recent[0].target != responder)
-			try_front(src, responder);
+			try_front(src, responder, false);
 	}
 	src = source_get(srcs, resp_ep);
 	if (src) {
-		drop_pending(src, initiator);
 		src->owner = responder;
 		src->held_until = (jiffies + hold) ?: 1;
 		if (src->recent[0].target != initiator)
-			try_front(src, initiator);
+			try_front(src, initiator, false);
 	}
 out:
 	spin_unlock_bh(&srcs->lock);
