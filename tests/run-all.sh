@@ -55,6 +55,8 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP" || exit 1
 OUT=$TOP/tests/out
 mkdir -p "$OUT"
+# Waits that took longer than their bound reads (wait_for in tests/lib/common.sh).
+: >"$OUT/overruns.txt"
 
 ((EUID == 0)) || { echo "run-all.sh: the VM tests and DKMS need root" >&2; exit 1; }
 
@@ -266,6 +268,7 @@ vm_done() { # PID: report a finished run
 	rc=$(cat "$OUT/.vm-$1.rc" 2>/dev/null || echo 1)
 	heading "$job"
 	cat "$OUT/.vm-$1.out"
+	grep -h 'wait_for overran' "$OUT/.vm-$1.out" | sed "s|^|$job: |" >>"$OUT/overruns.txt" || true
 	rm -f "$OUT/.vm-$1.out" "$OUT/.vm-$1.rc"
 	unset "job_of[$1]"
 	busy=$((busy - weight[$job]))
@@ -377,6 +380,10 @@ if ! skip harness && selected harness; then
 fi
 
 heading "summary ($(($(date +%s) - started)) s)"
+if [[ -s $OUT/overruns.txt ]]; then
+	echo "waits that took longer than their bound (tests/out/overruns.txt; not failures):"
+	sort "$OUT/overruns.txt"
+fi
 for f in "${failures[@]}"; do
 	echo "FAILED: $f"
 done

@@ -77,15 +77,26 @@ bg() {
 	BG_PIDS+=("$BG_PID")
 }
 
-# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds; fail after SECONDS.
+# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds; fail after
+# SECONDS * 10 tries. A slow CMD (a ping that waits a second for its answer)
+# makes that longer than SECONDS of wall time: each wait that succeeded late is
+# reported with "wait_for overran", so that the logs show which bounds are
+# really longer than they read, before they are made to count wall time.
 wait_for() {
-	local secs=$1 i
+	local secs=$1 i start=$SECONDS took
 	shift
 	for ((i = 0; i < secs * 10; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
+		if "$@" >/dev/null 2>&1; then
+			took=$((SECONDS - start))
+			if ((took > secs)); then
+				printf 'wait_for overran: %s s for a %s s bound at %s: %s\n' \
+					"$took" "$secs" "${BASH_SOURCE[1]##*/}:${BASH_LINENO[0]}" "$*" >&2
+			fi
+			return 0
+		fi
 		sleep 0.1
 	done
-	fail "timed out after ${secs} s waiting for: $*"
+	fail "timed out after ${secs} s (${i} tries, $((SECONDS - start)) s of wall time) waiting for: $*"
 }
 
 # Assertions: each prints what was expected and what it got.
