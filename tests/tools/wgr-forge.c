@@ -400,6 +400,18 @@ static int stage(const struct sockaddr_storage *to, socklen_t len, char **keys)
 
 /* --- hold, onedata, spoof, spoofstage ------------------------------------------ */
 
+/* An initiation for @pub from a fresh sender index (returned), mac1 valid for @pub. */
+static uint32_t make_initiation(uint8_t *msg, const uint8_t *pub)
+{
+	uint32_t idx;
+
+	fill_random(&idx, sizeof(idx));
+	make("initiation", msg, pub);
+	put_le32(msg + 4, idx);
+	set_mac1(msg, 116, pub);
+	return idx;
+}
+
 /* A response to @sender, from a fresh index (returned), mac1 valid for @pub. */
 static uint32_t make_response(uint8_t *msg, uint32_t sender, const uint8_t *pub)
 {
@@ -586,12 +598,7 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 				}
 				/* Then push its tries to its partner out, if that works. */
 				for (int j = 0; from && j < n_others; j++) {
-					uint32_t idx;
-
-					fill_random(&idx, sizeof(idx));
-					make("initiation", msg, other[j]);
-					put_le32(msg + 4, idx);
-					set_mac1(msg, 116, other[j]);
+					make_initiation(msg, other[j]);
 					if (!spoofer_send(from, msg, 148))
 						evictions++;
 				}
@@ -805,10 +812,7 @@ static int spoofstage(int argc, char **argv)
 		uint32_t s_index, r_index;
 
 		rounds++;
-		fill_random(&s_index, sizeof(s_index));
-		make("initiation", msg, k[0]);
-		put_le32(msg + 4, s_index);
-		set_mac1(msg, 116, k[0]);
+		s_index = make_initiation(msg, k[0]);
 		send(a, msg, 148, 0);
 		usleep(100000);
 		r_index = make_response(msg, s_index, k[1]);
@@ -861,10 +865,7 @@ static int steal(int argc, char **argv, enum steal_kind kind)
 		return 1;
 	z = stage_socket(&to, len);
 
-	fill_random(&s_index, sizeof(s_index));
-	make("initiation", msg, q);
-	put_le32(msg + 4, s_index);
-	set_mac1(msg, 116, q);
+	s_index = make_initiation(msg, q);
 	if (spoofer_send(&from_v, msg, 148))
 		return 1;
 	usleep(200000);
@@ -892,10 +893,7 @@ static int steal(int argc, char **argv, enum steal_kind kind)
 		}
 		if (kind == STEAL_PRIME && !reached && now_s() >= next_prime) {
 			/* "From" V, for Q: it follows the route to Z, and counted as V's. */
-			fill_random(&prime_index, sizeof(prime_index));
-			make("initiation", msg, q);
-			put_le32(msg + 4, prime_index);
-			set_mac1(msg, 116, q);
+			prime_index = make_initiation(msg, q);
 			if (spoofer_send(&from_v, msg, 148))
 				return 1;
 			primes++;
