@@ -83,6 +83,14 @@
  * also be data=INDEX:COUNTER: type-4 messages on receiver INDEX (hex) with
  * counters from COUNTER (decimal) up, one more each.
  *
+ *   wgr-forge srcflood ADDR PORT SECONDS PPS SPOOF_BASE NADDR NPORTS PUBKEY
+ *
+ * PPS initiations a second for SECONDS, without mac2, mac1 valid for PUBKEY, each
+ * from the next of NADDR x NPORTS spoofed endpoints: addresses SPOOF_BASE and
+ * up (its last byte counts up), ports 40000 and up. Every one is a new source to
+ * a relay that has forgotten it: a prefix's memory of sources filled by a
+ * spoofer (a fifth review, T1). Needs CAP_NET_RAW. Exits 0.
+ *
  *   wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_VICTIM [SECONDS]
  *
  * A spoofer's staging: socket A initiates to TARGET; a response naming VICTIM
@@ -431,6 +439,16 @@ static void make_data(uint8_t *msg, uint32_t index, uint64_t counter)
 	memcpy(msg, "\4\0\0\0", 4);
 	put_le32(msg + 4, index);
 	put_le64(msg + 8, counter);
+}
+
+/* Advance @next by one period of a @pps-a-second stream. */
+static void next_tick(struct timespec *next, long pps)
+{
+	next->tv_nsec += 1000000000L / pps;
+	while (next->tv_nsec >= 1000000000L) {
+		next->tv_nsec -= 1000000000L;
+		next->tv_sec++;
+	}
 }
 
 #define HOLD_MAX 32
@@ -789,6 +807,59 @@ static int spoof(int argc, char **argv)
 	return ret;
 }
 
+/*
+ * Initiations without mac2 for @pub, spoofed from many endpoints of one prefix:
+ * NADDR addresses from SPOOF_BASE up (its last byte counts), NPORTS ports each
+ * from 40000, the next endpoint for each datagram, so that each is new to the
+ * relay again once it has forgotten it.
+ */
+static int srcflood(int argc, char **argv)
+{
+	struct spoofer s;
+	struct timespec next;
+	uint8_t pub[32], msg[148], *last;
+	long seconds, pps, naddr, nports, sent = 0;
+	int base;
+
+	if (argc != 10 || (seconds = strtol(argv[4], NULL, 10)) <= 0 || seconds > 3600 ||
+	    (pps = strtol(argv[5], NULL, 10)) <= 0 || pps > 10000 ||
+	    (naddr = strtol(argv[7], NULL, 10)) <= 0 || naddr > 256 ||
+	    (nports = strtol(argv[8], NULL, 10)) <= 0 || nports > 4096 ||
+	    !key_from_base64(pub, argv[9])) {
+		fprintf(stderr, "usage: wgr-forge srcflood ADDR PORT SECONDS(1..3600) PPS(1..10000) "
+				"SPOOF_BASE NADDR(1..256) NPORTS(1..4096) PUBKEY\n");
+		return 2;
+	}
+	if (spoofer_open(&s, argv[6], "40000", argv[2], argv[3]))
+		return 1;
+	last = s.src.ss_family == AF_INET ?
+	       (uint8_t *)&((struct sockaddr_in *)&s.src)->sin_addr + 3 :
+	       &((struct sockaddr_in6 *)&s.src)->sin6_addr.s6_addr[15];
+	base = *last;
+	if (base + naddr > 256) {
+		fprintf(stderr, "wgr-forge: srcflood: %s plus %ld addresses leaves its last byte\n",
+			argv[6], naddr);
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (long k = 0; k < seconds * pps; k++) {
+		in_port_t port = htons((uint16_t)(40000 + (k / naddr) % nports));
+
+		*last = (uint8_t)(base + k % naddr);
+		if (s.src.ss_family == AF_INET)
+			((struct sockaddr_in *)&s.src)->sin_port = port;
+		else
+			((struct sockaddr_in6 *)&s.src)->sin6_port = port;
+		make_initiation(msg, pub);
+		if (!spoofer_send(&s, msg, sizeof(msg)))
+			sent++;
+		next_tick(&next, pps);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	printf("srcflood: %ld initiations from %ld endpoints\n", sent, naddr * nports);
+	return 0;
+}
+
 static int spoofstage(int argc, char **argv)
 {
 	struct sockaddr_storage to;
@@ -996,11 +1067,7 @@ static int mix(int argc, char **argv)
 
 		if (sendto(fds[k % nports], msg, n, 0, (struct sockaddr *)&to, len) >= 0)
 			sent++;
-		next.tv_nsec += 1000000000L / pps;
-		while (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
+		next_tick(&next, pps);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
 	printf("mix: %ld datagrams sent\n", sent);
@@ -1050,11 +1117,7 @@ static int fill(int argc, char **argv, bool chain)
 		if (sendto(fds[k], msg, 148, 0, (struct sockaddr *)&to, len) >= 0)
 			inits++;
 		k = (k + 1) % (int)nports;
-		next.tv_nsec += 1000000000L / pps;
-		while (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
+		next_tick(&next, pps);
 		/* Answer and confirm whatever came in until the next initiation is due. */
 		for (;;) {
 			struct timespec t;
@@ -1189,11 +1252,7 @@ static int mac2junk(int argc, char **argv)
 		set_mac2(msg, cookies[i]);
 		if (send(fds[i], msg, 148, 0) >= 0)
 			sent++;
-		next.tv_nsec += 1000000000L / pps;
-		while (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
+		next_tick(&next, pps);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
 	printf("mac2junk: %ld initiations with mac2 sent\n", sent);
@@ -1277,6 +1336,8 @@ int main(int argc, char *argv[])
 		return onedata(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "spoof"))
 		return spoof(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "srcflood"))
+		return srcflood(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "spoofstage"))
 		return spoofstage(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "steal"))
@@ -1339,6 +1400,8 @@ int main(int argc, char *argv[])
 				"PUB_TARGET PUB_NAME...\n"
 				"       wgr-forge onedata ADDR PORT SPORT INDEX COUNTER [TTL]\n"
 				"       wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]\n"
+				"       wgr-forge srcflood ADDR PORT SECONDS PPS SPOOF_BASE NADDR NPORTS "
+				"PUBKEY\n"
 				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
 				"PUB_VICTIM [SECONDS]\n"
 				"       wgr-forge mac2junk ADDR PORT SECONDS PPS NPORTS PUBKEY\n"
