@@ -35,7 +35,25 @@
 # failing tries to its partner out of that memory; now a try without mac2 never
 # pushes out one that still counts towards failing (the same review).
 #
-# variants: hold self confirm evict
+# Variant "flood": hold, and a spoofer floods initiations without mac2 (for a
+# peer with a static endpoint: they go there, and to no discovery candidate)
+# from new endpoints of the peers' own /24, 400 a second from 6400 IP:ports (a
+# fifth review, T1). The relay remembers 1024 sources per prefix and forgot the
+# oldest-made first: each peer's source, with its failing tries, was gone
+# within about three seconds, before its next retry, and the pair never reached
+# discovery on failure. A source that has not proven its address may now push
+# out only another such one. (Not on top of confirm: its forged answers name
+# the offline peer too, and confirmed "from" a peer they bind the offline peer
+# there, live, which keeps that peer's source anyway.)
+#
+# Variant "offline": hold, and the same flood for an offline peer (T6, found
+# while building "flood"). With no binding to send them to, each was copied to
+# discovery candidates, the peers themselves among them, and spent their
+# discovery budgets (ten copies a second per address): the peers' own copies
+# were dropped, and discovery ended for everyone while it lasted. Only an
+# initiation with mac2, which a spoofer cannot make, is now copied.
+#
+# variants: hold self confirm evict flood offline
 # timeout: 240
 # kernels: one
 
@@ -52,6 +70,11 @@ ns_add attacker
 public attacker eth0 "$ATTACKER4"
 others=()
 [[ $variant == evict ]] && others=(other1 other2 other3)
+flood_for=ghost
+if [[ $variant == flood ]]; then
+	# Nobody listens there; a static endpoint is proof enough of where a peer is.
+	others=(nas) RELAY_PEER_EXTRA[nas]="Endpoint = 198.51.100.7:51820" flood_for=nas
+fi
 wg_keys home laptop ghost "${others[@]}"
 relay_up home laptop ghost "${others[@]}"
 wg_peers "$RELAY_EP" "$RELAY_EP"
@@ -74,6 +97,13 @@ n vps relayctl flush relay0 all
 bg attacker wgr-forge "$mode" "$VPS4" "$RELAY_PORT" "$seconds" \
 	"${WG_PUB[ghost]}" "${WG_PUB[home]}" "${WG_PUB[laptop]}" "${spoof[@]}" >"$TMP/hold"
 attacker=$BG_PID
+if [[ $variant == flood || $variant == offline ]]; then
+	# The lab's public addresses share one /24, as a CGNAT pool's users do. It
+	# outlasts the 45 s the pair may take.
+	bg attacker wgr-forge srcflood "$VPS4" "$RELAY_PORT" 60 400 203.0.113.100 100 64 \
+		"${WG_PUB[$flood_for]}" >"$TMP/flood"
+	flooder=$BG_PID
+fi
 wait_for 30 eval '[[ $(binding_ep home) == $ATTACKER4:* && $(binding_ep laptop) == $ATTACKER4:* ]]'
 log "home's binding: $(binding_line home); laptop's: $(binding_line laptop)"
 
@@ -85,7 +115,7 @@ wait_for 80 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
 took=$((SECONDS - start))
 log "the pair reconnected $took s after it started sending, past both squatted bindings"
 n vps relayctl show relay0
-n vps relayctl show relay0 stats | grep -E 'discovery_fwd|cookies_sent|hs_mac2|bindings_kept|confirms'
+n vps relayctl show relay0 stats | grep -E 'discovery_fwd|cookies_sent|hs_mac2|bindings_kept|confirms|hs_initiations|hs_no_route|hs_ratelimited|hs_unknown'
 assert_stat_ge discovery_fwd 1
 # WireGuard starts a handshake 15 s after its data goes unanswered, retries every
 # 5 s; the fourth try (after two with mac2) is the one discovery on failure
@@ -99,4 +129,10 @@ if [[ $variant == confirm || $variant == evict ]]; then
 		fail "the attacker confirmed none of its answers: the attack did not run"
 	[[ $variant != evict ]] || grep -Eq "^confirm: .*, [1-9][0-9]* initiations for others" \
 		"$TMP/hold" || fail "the attacker spoofed no initiations for others"
+fi
+if [[ $variant == flood || $variant == offline ]]; then
+	wait "$flooder" || true
+	cat "$TMP/flood"
+	grep -Eq "^srcflood: [1-9][0-9]{3,} initiations" "$TMP/flood" ||
+		fail "the spoofer sent under a thousand initiations: the flood did not run"
 fi
