@@ -239,3 +239,17 @@ struct list_head *wgr_account_pick(struct wgr_account *acct,
 	}
 	return NULL;
 }
+
+/**
+ * wgr_account_renew - an entry earned its place again: to the back of the line
+ * @acct: its account
+ * @member: its list_head
+ *
+ * wgr_account_pick() looks at the front: entries that keep proving themselves
+ * stay behind those that do not, and are looked at last.
+ * Context: the owning table's lock.
+ */
+void wgr_account_renew(struct wgr_account *acct, struct list_head *member)
+{
+	list_move_tail(member, &acct->members);
+}

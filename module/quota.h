@@ -59,6 +59,7 @@ void wgr_quota_release(struct wgr_quota *q, struct wgr_account *acct, struct lis
 struct list_head *wgr_account_pick(struct wgr_account *acct,
 				   bool (*kept)(const struct list_head *member), unsigned int tries);
 
+void wgr_account_renew(struct wgr_account *acct, struct list_head *member);
 static inline bool wgr_account_full(const struct wgr_quota *q, const struct wgr_account *acct)
 {
 	return acct->n >= q->cap;

@@ -11,7 +11,8 @@
  *
  * A source is remembered only once its mac1 named a peer, or a session at it
  * was confirmed. The table is bounded, counted by prefix (a full table forgets
- * the oldest source of the prefix that holds the most), and a source expires
+ * the oldest source of the prefix that holds the most; one that has not proven
+ * its address forgets only another such one), and a source expires
  * WGR_PENDING_TIMEOUT after its last initiation, unless a session confirmed at
  * it may still be live: then it is held for a session timeout after the
  * confirmation. WireGuard rekeys every two minutes, so the hints of a talking
@@ -60,6 +61,7 @@ struct wgr_source_try {
  * @pending: targets of its initiations that carried the relay's mac2: it is a
  *           discovery candidate for peers that may talk to them
  * @pending_since: jiffies for each of @pending
+ * @proven: jiffies of its last initiation with the relay's mac2 (0: none)
  * @owner: the peer last proven to be at @ep (a handshake from it was confirmed)
  */
 struct wgr_source {
@@ -73,6 +75,7 @@ struct wgr_source {
 	struct wgr_source_try recent[WGR_SOURCE_RECENT];
 	struct wgr_peer *pending[WGR_SOURCE_PENDING];
 	unsigned long pending_since[WGR_SOURCE_PENDING];
+	unsigned long proven;
 	struct wgr_peer *owner;
 };
 
@@ -194,28 +197,71 @@ static bool source_kept(const struct list_head *member)
 	       wgr_peer_bound_at(src->owner, &src->ep);
 }
 
+/* Did it send an initiation with the relay's mac2 lately: does it receive at its address? */
+static bool source_proven(const struct wgr_source *src)
+{
+	return src->proven && time_before(jiffies, src->proven + WGR_PENDING_TIMEOUT);
+}
+
+/* What a newcomer that has not proven its address passes over: the proven too. */
+static bool source_kept_from_unproven(const struct list_head *member)
+{
+	return source_proven(list_entry(member, struct wgr_source, acct_node)) ||
+	       source_kept(member);
+}
+
 /*
  * Room for a source of prefix @key: a prefix at WGR_PREFIX_SOURCES forgets its
  * own oldest, a full table the oldest of the prefix that holds the most,
- * passing over a few anchored ones (a second chance). Context: the sources lock.
+ * passing over a few anchored ones (a second chance). A newcomer that has not
+ * proven its address (@proven false: anyone can send an initiation without
+ * mac2 "from" any IP:port of a prefix) also passes over those that have, and
+ * is not remembered if the few it looks at all have; so is any newcomer when
+ * a full table makes room in another prefix. A spoofer's flood from
+ * new IP:ports of a peer's /24 forgot the peer's source, with the failing
+ * tries it was proving, every few seconds, and so kept it from discovery on
+ * failure (a fifth review, T1); it now churns only its own sources.
+ * Context: the sources lock.
+ * Return: false if there is no room for the newcomer.
  */
-static void make_room(struct wgr_sources *srcs, u64 key)
+static bool make_room(struct wgr_sources *srcs, u64 key, bool proven)
 {
-	struct wgr_account *acct = wgr_quota_find(&srcs->quota, key);
+	struct wgr_account *own = wgr_quota_find(&srcs->quota, key), *acct = own;
+	struct list_head *victim;
+	bool strict;
 
 	lockdep_assert_held(&srcs->lock);
 	if (!acct || !wgr_account_full(&srcs->quota, acct)) {
 		if (srcs->n < WGR_MAX_SOURCES)
-			return;
+			return true;
 		acct = wgr_quota_heaviest(&srcs->quota);
 	}
-	/* Four anchored ones passed over, the next goes anyway. */
-	wgr_account_pick(acct, source_kept, WGR_SOURCE_EVICT_TRIES);
-	source_remove(srcs, list_first_entry(&acct->members, struct wgr_source, acct_node));
+	/*
+	 * In another prefix even a proven newcomer passes over the proven: a
+	 * spoofer can make a peer's /24 the heaviest, and new IP:ports with
+	 * cookies from prefixes of its own would otherwise forget the peer's
+	 * source there (a review of this rule).
+	 */
+	strict = !proven || acct != own;
+	victim = wgr_account_pick(acct, strict ? source_kept_from_unproven : source_kept,
+				  WGR_SOURCE_EVICT_TRIES);
+	if (!victim) {
+		if (strict)
+			return false;
+		/* Four anchored ones passed over, the next goes anyway. */
+		victim = acct->members.next;
+	}
+	source_remove(srcs, list_entry(victim, struct wgr_source, acct_node));
+	return true;
 }
 
-/* The source at @ep, made if new; NULL if memory is short. Context: the sources lock. */
-static struct wgr_source *source_get(struct wgr_sources *srcs, const struct wgr_endpoint *ep)
+/*
+ * The source at @ep, made if new and there is room for it (make_room(): @proven
+ * says whether @ep just proved its address); NULL if not, or if memory is
+ * short. Context: the sources lock.
+ */
+static struct wgr_source *source_get(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
+				     bool proven)
 {
 	u32 hash = ep_hash(srcs, ep);
 	struct wgr_source *src = source_find(srcs, ep, hash);
@@ -224,7 +270,8 @@ static struct wgr_source *source_get(struct wgr_sources *srcs, const struct wgr_
 	if (src)
 		return src;
 	key = wgr_quota_key(ep);
-	make_room(srcs, key);
+	if (!make_room(srcs, key, proven))
+		return NULL;
 	src = kzalloc(sizeof(*src), GFP_ATOMIC);
 	if (!src)
 		return NULL;
@@ -422,12 +469,17 @@ bool wgr_source_failing(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
  *	wgr_source_failing(); one without mac2 may be anyone's)
  * @candidate: it carried the relay's mac2: @ep becomes a discovery candidate
  *
- * When the table is full one is forgotten (make_room()).
+ * Both flags mean the initiation carried the relay's mac2, which proves @ep
+ * receives at its address: such a source goes to the back of its prefix's line
+ * and is passed over by newcomers that have proven nothing. When the table is
+ * full one is forgotten (make_room()), or a newcomer without mac2 is not
+ * remembered.
  * Context: softirq.
  */
 void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
 			  struct wgr_peer *target, bool forwarded, bool candidate)
 {
+	bool proven = forwarded || candidate;
 	struct wgr_source_try *t;
 	struct wgr_source *src;
 
@@ -435,12 +487,16 @@ void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *e
 	/* As for handshakes: forget_peer follows the dead mark, under this lock. */
 	if (READ_ONCE(target->dead))
 		goto out;
-	src = source_get(srcs, ep);
+	src = source_get(srcs, ep, proven);
 	if (!src)
 		goto out;
 	src->ep = *ep;
 	src->last = jiffies;
 	list_move_tail(&src->lru, &srcs->lru);
+	if (proven) {
+		src->proven = jiffies ?: 1;
+		wgr_account_renew(src->acct, &src->acct_node);
+	}
 	t = try_front(src, target, forwarded);
 	if (t && forwarded) {
 		t->fwd[1] = t->fwd[0];
@@ -555,14 +611,15 @@ void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *i
 	 * after its tries have left WGR_FAIL_WINDOW, and a candidacy
 	 * WGR_PENDING_TIMEOUT after the last try with mac2.
 	 */
-	src = source_get(srcs, ini_ep);
+	/* Anyone can confirm "from" an endpoint: that proves nothing of it. */
+	src = source_get(srcs, ini_ep, false);
 	if (src) {
 		src->owner = initiator;
 		src->held_until = (jiffies + hold) ?: 1;
 		if (src->recent[0].target != responder)
 			try_front(src, responder, false);
 	}
-	src = source_get(srcs, resp_ep);
+	src = source_get(srcs, resp_ep, false);
 	if (src) {
 		src->owner = responder;
 		src->held_until = (jiffies + hold) ?: 1;

@@ -243,6 +243,32 @@ static void test_pick(void **state)
 	wgr_quota_destroy(&q);
 }
 
+/* A renewed member goes behind every other: the pick finds the rest first. */
+static void test_renew(void **state)
+{
+	struct entry e[4];
+	struct wgr_quota q;
+	int i;
+
+	(void)state;
+	assert_int_equal(wgr_quota_init(&q, 8), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(wgr_quota_charge(&q, 9, &e[i].node, &e[i].acct, false), 0);
+		e[i].key = 0;
+	}
+	wgr_account_renew(e[0].acct, &e[0].node);
+	wgr_account_renew(e[2].acct, &e[2].node);
+	assert_ptr_equal(wgr_account_pick(e[0].acct, odd_kept, 1), &e[1].node);
+	assert_ptr_equal(e[0].acct->members.next, &e[1].node);
+	assert_ptr_equal(e[0].acct->members.next->next, &e[3].node);
+	assert_ptr_equal(e[0].acct->members.prev, &e[2].node);
+	/* Renewing moves, never counts: the account still holds four. */
+	assert_int_equal(e[0].acct->n, 4);
+	for (i = 0; i < 4; i++)
+		wgr_quota_release(&q, e[i].acct, &e[i].node);
+	wgr_quota_destroy(&q);
+}
+
 /* Random charges and releases over 16 prefixes: the heaviest is always a most. */
 static void test_random_walk(void **state)
 {
@@ -302,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_over),
 		cmocka_unit_test(test_no_memory),
 		cmocka_unit_test(test_pick),
+		cmocka_unit_test(test_renew),
 		cmocka_unit_test(test_random_walk),
 	};
 
