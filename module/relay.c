@@ -491,6 +491,14 @@ static bool loops(struct wgr_device *wgr, const struct wgr_endpoint *src,
  * or a live or static binding, is proof enough of where @target is, and copies
  * to candidates would hand out the initiation's sender index for nothing.
  *
+ * Only an initiation that proved its address (@mac2) is copied to candidates:
+ * each copy spends the candidate's discovery budget, and initiations without
+ * mac2 for an offline peer, spoofed from any number of addresses, spent every
+ * candidate's, so that no peer's copies got through and discovery stopped for
+ * everyone (T6, found with the attack on T1 of a fifth review). A first try goes to the
+ * stale binding and earns its cookie; the retry, five seconds later, looks
+ * further.
+ *
  * A retry that proved its address (@mac2) follows the route only to @target's
  * live binding or static endpoint. A first try never carries mac2 (WireGuard
  * rekeys after the cookie's 115 s), so a retry means that the try along the
@@ -522,8 +530,8 @@ static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_en
 	} else if (wgr_bind_route(wgr, target, &to[0], &status)) {
 		n = 1;
 	}
-	if (!failing && (*paired || status == WGRELAY_BINDING_STATUS_LIVE ||
-			 status == WGRELAY_BINDING_STATUS_STATIC))
+	if (!mac2 || (!failing && (*paired || status == WGRELAY_BINDING_STATUS_LIVE ||
+				   status == WGRELAY_BINDING_STATUS_STATIC)))
 		return n;
 	found = wgr_source_candidates(&wgr->sources, &wgr->ratelimit, src, n ? &to[0] : NULL,
 				      target, to + n, fanout);
