@@ -11,8 +11,10 @@
  * every 5 s, so 20/s with a burst of 5 is far above any real peer), and, unless a
  * live session or binding vouches for them, under a looser ceiling per address
  * (IPv6: per /64), which bounds what one host can make the relay do with many
- * ports; a neighbour's flood of those cannot refuse a talking peer's rekey. Discovery copies are limited per destination address,
- * so that spoofed initiations cannot aim them at a victim from many ports.
+ * ports; a neighbour's flood of those cannot refuse a talking peer's rekey.
+ * Discovery copies are limited per destination address, so that initiations
+ * cannot aim them at a victim from many ports, and each initiating address has
+ * a small share of that, so that one cannot spend what others' need.
  */
 #include <linux/slab.h>
 #include <linux/ktime.h>
@@ -35,7 +37,10 @@ struct bucket_kind {
 	u32 burst;
 };
 
-enum { KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_COOKIE, KIND_COOKIE_ADDRESS };
+enum {
+	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE, KIND_COOKIE,
+	KIND_COOKIE_ADDRESS
+};
 
 static const struct bucket_kind kinds[] = {
 	/* WireGuard's own handshake limit, per sender IP:port. */
@@ -44,6 +49,13 @@ static const struct bucket_kind kinds[] = {
 	[KIND_HS_ADDRESS] = { 160, 40 },
 	/* Discovery copies one address (/64) may receive: the relay amplifies little. */
 	[KIND_DISCOVERY] = { 10, 10 },
+	/*
+	 * Of those, what one initiating address (/64) may take: a failing peer
+	 * needs one copy per retry (every 5 s), eight busy peers behind one
+	 * address under two a second. One address cannot spend the rest, others'
+	 * (a fifth review, T3); it takes five to spend one candidate's all.
+	 */
+	[KIND_DISCOVERY_SHARE] = { 2, 4 },
 	/*
 	 * The relay's cookie replies one IP:port may receive (each smaller than its
 	 * cause), and one address (/64) in all: what spoofed initiations can aim at
@@ -115,31 +127,44 @@ void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
 	spin_unlock_bh(&rl->lock);
 }
 
+/* What a bucket limits, of one endpoint: its address, with its port or not. */
+struct bucket_ep {
+	__be16 port;
+	u16 family;
+	u8 addr[16];
+};
+
+static void bucket_ep(struct bucket_ep *k, const struct wgr_endpoint *ep, bool port)
+{
+	k->family = ep->addr.sa_family;
+	if (ep->addr.sa_family == AF_INET) {
+		memcpy(k->addr, &ep->addr4.sin_addr, 4);
+		k->port = port ? ep->addr4.sin_port : 0;
+	} else {
+		/* IPv6: the /64 for an address, as WireGuard limits; the host for a port. */
+		memcpy(k->addr, &ep->addr6.sin6_addr, port ? 16 : 8);
+		k->port = port ? ep->addr6.sin6_port : 0;
+	}
+}
+
 /*
- * The bucket's key: a keyed hash of its kind and what it limits. 64 bits of
- * SipHash under a secret: nobody can make two sources share a bucket.
+ * The bucket's key: a keyed hash of its kind and what it limits (@ep, and the
+ * address of @by if given). 64 bits of SipHash under a secret: nobody can make
+ * two sources share a bucket.
  */
 static u64 bucket_key(struct wgr_ratelimit *rl, unsigned int kind,
-		      const struct wgr_endpoint *ep, bool port)
+		      const struct wgr_endpoint *ep, bool port, const struct wgr_endpoint *by)
 {
 	struct {
 		u32 kind;
-		__be16 port;
-		u16 family;
-		u8 addr[16];
+		struct bucket_ep ep, by;
 	} k;
 
 	memset(&k, 0, sizeof(k));
 	k.kind = kind;
-	k.family = ep->addr.sa_family;
-	if (ep->addr.sa_family == AF_INET) {
-		memcpy(k.addr, &ep->addr4.sin_addr, 4);
-		k.port = port ? ep->addr4.sin_port : 0;
-	} else {
-		/* IPv6: the /64 for an address, as WireGuard limits; the host for a port. */
-		memcpy(k.addr, &ep->addr6.sin6_addr, port ? 16 : 8);
-		k.port = port ? ep->addr6.sin6_port : 0;
-	}
+	bucket_ep(&k.ep, ep, port);
+	if (by)
+		bucket_ep(&k.by, by, false);
 	return siphash(&k, sizeof(k), &rl->seed);
 }
 
@@ -180,11 +205,11 @@ static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
 	return true;
 }
 
-/* Take a token of one kind for @ep. Context: softirq. */
+/* Take a token of one kind for @ep (sent by @by's address, if given). Context: softirq. */
 static bool limit(struct wgr_ratelimit *rl, unsigned int kind, const struct wgr_endpoint *ep,
-		  bool port)
+		  bool port, const struct wgr_endpoint *by)
 {
-	u64 key = bucket_key(rl, kind, ep, port);
+	u64 key = bucket_key(rl, kind, ep, port, by);
 	bool ok;
 
 	spin_lock_bh(&rl->lock);
@@ -204,7 +229,7 @@ static bool limit(struct wgr_ratelimit *rl, unsigned int kind, const struct wgr_
  */
 bool wgr_ratelimit_initiation(struct wgr_ratelimit *rl, const struct wgr_endpoint *src)
 {
-	return limit(rl, KIND_HS_ENDPOINT, src, true);
+	return limit(rl, KIND_HS_ENDPOINT, src, true, NULL);
 }
 
 /**
@@ -223,7 +248,7 @@ bool wgr_ratelimit_address(struct wgr_ratelimit *rl, const struct wgr_endpoint *
 	if (READ_ONCE(rl->ceiling_shut))
 		return false;
 #endif
-	return limit(rl, KIND_HS_ADDRESS, src, false);
+	return limit(rl, KIND_HS_ADDRESS, src, false, NULL);
 }
 
 #ifdef CONFIG_WGRELAY_DEBUG
@@ -247,13 +272,24 @@ void wgr_ratelimit_shut_ceiling(struct wgr_ratelimit *rl, bool shut)
  * wgr_ratelimit_discovery - may a discovery copy go to @dst?
  * @rl: the buckets
  * @dst: the candidate
+ * @from: the initiator, which proved its address (only initiations with the
+ *        relay's mac2 are copied: relay.c)
+ *
+ * A candidate address receives a few copies a second in all, and each
+ * initiating address a small share of those: what reaches a candidate stays
+ * bounded however many addresses send, and one address cannot spend what
+ * others' copies need.
  *
  * Context: softirq; may be called under the sources' lock (lock order: session.h).
- * Return: true if @dst's address (IPv6: /64) may receive another copy now.
+ * Return: true if @dst's address (IPv6: /64) may receive another copy, from
+ * @from's address, now.
  */
-bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst)
+bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
+			     const struct wgr_endpoint *from)
 {
-	return limit(rl, KIND_DISCOVERY, dst, false);
+	/* The share first: a copy it refuses spends nothing of the candidate's cap. */
+	return limit(rl, KIND_DISCOVERY_SHARE, dst, false, from) &&
+	       limit(rl, KIND_DISCOVERY, dst, false, NULL);
 }
 
 /**
@@ -266,7 +302,8 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
  */
 bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst)
 {
-	return limit(rl, KIND_COOKIE, dst, true) && limit(rl, KIND_COOKIE_ADDRESS, dst, false);
+	return limit(rl, KIND_COOKIE, dst, true, NULL) &&
+	       limit(rl, KIND_COOKIE_ADDRESS, dst, false, NULL);
 }
 
 /**

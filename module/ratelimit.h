@@ -44,7 +44,8 @@ void wgr_ratelimit_destroy(struct wgr_ratelimit *rl);
 void wgr_ratelimit_gc(struct wgr_ratelimit *rl);
 bool wgr_ratelimit_initiation(struct wgr_ratelimit *rl, const struct wgr_endpoint *src);
 bool wgr_ratelimit_address(struct wgr_ratelimit *rl, const struct wgr_endpoint *src);
-bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst);
+bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
+			     const struct wgr_endpoint *from);
 bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst);
 bool wgr_scan_allow(struct wgr_ratelimit *rl);
 void wgr_scan_charge(struct wgr_ratelimit *rl, u32 tried);

@@ -565,7 +565,7 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 			if (!p || time_after(jiffies, src->pending_since[i] + WGR_PENDING_TIMEOUT) ||
 			    !wgr_peers_may_talk(p, target))
 				continue;
-			if (wgr_ratelimit_discovery(rl, &src->ep))
+			if (wgr_ratelimit_discovery(rl, &src->ep, from))
 				out[n++] = src->ep;
 			break;
 		}

@@ -163,6 +163,12 @@
  * first earns the relay's cookie with one initiation whose mac1 is valid for
  * PUBKEY, then all send initiations with a random mac1 (nobody's: a scan of
  * every peer finds no one) and a valid mac2, PPS a second in all, for SECONDS.
+ *
+ *   wgr-forge mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY
+ *
+ * mac2junk, but every initiation's mac1 stays valid for PUBKEY: a host that
+ * proved its address initiates to PUBKEY (an offline peer: each is copied to
+ * discovery candidates) as fast as the relay lets it (a fifth review, T3).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1207,7 +1213,7 @@ static int late(int argc, char **argv)
 }
 
 /* Initiations the relay must scan every peer for, each with a valid relay mac2. */
-static int mac2junk(int argc, char **argv)
+static int mac2junk(int argc, char **argv, bool named)
 {
 	struct sockaddr_storage to;
 	uint8_t pub[32], msg[1600], cookies[16][16];
@@ -1221,8 +1227,8 @@ static int mac2junk(int argc, char **argv)
 	    (pps = strtol(argv[5], NULL, 10)) <= 0 || pps > 10000 ||
 	    (nports = strtol(argv[6], NULL, 10)) <= 0 || nports > 16 ||
 	    !key_from_base64(pub, argv[7])) {
-		fprintf(stderr, "usage: wgr-forge mac2junk ADDR PORT SECONDS(1..3600) PPS(1..10000) "
-				"NPORTS(1..16) PUBKEY\n");
+		fprintf(stderr, "usage: wgr-forge %s ADDR PORT SECONDS(1..3600) PPS(1..10000) "
+				"NPORTS(1..16) PUBKEY\n", argv[1]);
 		return 2;
 	}
 	for (long i = 0; i < nports; i++) {
@@ -1243,7 +1249,7 @@ static int mac2junk(int argc, char **argv)
 		else
 			close(fds[with_cookie]);
 	}
-	printf("mac2junk: %d of %ld ports have the relay's cookie\n", with_cookie, nports);
+	printf("%s: %d of %ld ports have the relay's cookie\n", argv[1], with_cookie, nports);
 	fflush(stdout);
 	if (!with_cookie)
 		return 1;
@@ -1252,14 +1258,15 @@ static int mac2junk(int argc, char **argv)
 		int i = (int)(k % with_cookie);
 
 		make("initiation", msg, pub);
-		fill_random(msg + 116, 16);	/* nobody's mac1 */
+		if (!named)
+			fill_random(msg + 116, 16);	/* nobody's mac1 */
 		set_mac2(msg, cookies[i]);
 		if (send(fds[i], msg, 148, 0) >= 0)
 			sent++;
 		next_tick(&next, pps);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
-	printf("mac2junk: %ld initiations with mac2 sent\n", sent);
+	printf("%s: %ld initiations with mac2 sent\n", argv[1], sent);
 	return 0;
 }
 
@@ -1332,8 +1339,8 @@ int main(int argc, char *argv[])
 		return fill(argc, argv, !strcmp(argv[1], "chain"));
 	if (argc >= 2 && !strcmp(argv[1], "late"))
 		return late(argc, argv);
-	if (argc >= 2 && !strcmp(argv[1], "mac2junk"))
-		return mac2junk(argc, argv);
+	if (argc >= 2 && (!strcmp(argv[1], "mac2junk") || !strcmp(argv[1], "mac2for")))
+		return mac2junk(argc, argv, !strcmp(argv[1], "mac2for"));
 	if (argc >= 2 && !strcmp(argv[1], "cookieprobe"))
 		return cookieprobe(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "onedata"))
@@ -1408,7 +1415,7 @@ int main(int argc, char *argv[])
 				"PUBKEY\n"
 				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
 				"PUB_VICTIM [SECONDS]\n"
-				"       wgr-forge mac2junk ADDR PORT SECONDS PPS NPORTS PUBKEY\n"
+				"       wgr-forge mac2junk|mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY\n"
 				"       wgr-forge cookieprobe ADDR PORT PUBKEY\n");
 		return 2;
 	}

@@ -53,7 +53,13 @@
 # were dropped, and discovery ended for everyone while it lasted. Only an
 # initiation with mac2, which a spoofer cannot make, is now copied.
 #
-# variants: hold self confirm evict flood offline
+# Variant "budget" (branch t3-attack): hold, and the attacker, from eight
+# sockets of its own that earned the relay's cookie, initiates to the offline
+# peer with mac2, 150 a second (under its address's ceiling), for as long as
+# the squat lasts: each is copied to discovery candidates (a fifth review, T3).
+# A candidate address receives ten copies a second in all, whoever initiated.
+#
+# variants: hold self confirm evict flood offline budget
 # timeout: 240
 # kernels: one
 
@@ -106,6 +112,17 @@ if [[ $variant == flood || $variant == offline ]]; then
 fi
 wait_for 30 eval '[[ $(binding_ep home) == $ATTACKER4:* && $(binding_ep laptop) == $ATTACKER4:* ]]'
 log "home's binding: $(binding_line home); laptop's: $(binding_line laptop)"
+if [[ $variant == budget ]]; then
+	# From a second address of the attacker's: the first one's ceiling is
+	# the squatter's.
+	ns_add attacker2
+	public attacker2 eth0 203.0.113.67
+	bg attacker2 wgr-forge mac2for "$VPS4" "$RELAY_PORT" "$seconds" 150 8 "${WG_PUB[ghost]}" \
+		>"$TMP/flood"
+	flooder=$BG_PID
+	wait_for 30 grep -q "ports have the relay's cookie" "$TMP/flood"
+	cat "$TMP/flood"
+fi
 
 step "both sides send traffic; they must find each other past the squatter"
 start=$SECONDS
@@ -135,4 +152,6 @@ if [[ $variant == flood || $variant == offline ]]; then
 	cat "$TMP/flood"
 	grep -Eq "^srcflood: [1-9][0-9]{3,} initiations" "$TMP/flood" ||
 		fail "the spoofer sent under a thousand initiations: the flood did not run"
+elif [[ $variant == budget ]]; then
+	kill "$flooder" 2>/dev/null || true
 fi
