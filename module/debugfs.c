@@ -18,6 +18,9 @@
  *   DEV gc             one periodic session sweep, timed: in all, and the longest
  *                      hold of the state lock (nothing expires unless
  *                      session-timeout says so)
+ *   DEV walks          discovery's walks for candidates since the relay was made,
+ *                      and the sources they looked at: the work an initiation
+ *                      that asks for discovery causes, in a count, not a time
  *
  * /sys/kernel/debug/wgrelay/fault makes a memory error on purpose, so that the
  * harness can show that the memory-safety nets every VM test boots with
@@ -162,6 +165,14 @@ static void do_gc(struct wgr_device *wgr)
 		 atomic_read(&wgr->state.n_sessions), ktime_get_ns() - t0, hold);
 }
 
+static void do_walks(struct wgr_device *wgr)
+{
+	u64 walks, visits;
+
+	wgr_debug_source_walks(&wgr->sources, &walks, &visits);
+	snprintf(result, sizeof(result), "walks %llu visits %llu\n", walks, visits);
+}
+
 static void do_scan_rate(struct wgr_device *wgr, u32 rate)
 {
 	wgr_scan_set_rate(&wgr->ratelimit, rate);
@@ -202,6 +213,8 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len,
 		do_lookup(netdev_priv(dev), arg);
 	else if (!strcmp(cmd, "gc"))
 		do_gc(netdev_priv(dev));
+	else if (!strcmp(cmd, "walks"))
+		do_walks(netdev_priv(dev));
 	else if (!strcmp(cmd, "scan-rate") && arg)
 		do_scan_rate(netdev_priv(dev), arg);
 	else if (!strcmp(cmd, "ceiling-shut") && arg <= 1)

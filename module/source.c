@@ -525,6 +525,16 @@ static bool address_taken(const struct wgr_endpoint *out, unsigned int n,
 	return false;
 }
 
+/* What a walk for candidates cost: the debug build counts it (t-trust-walk). */
+static void count_walk(struct wgr_sources *srcs, unsigned int visits)
+{
+#ifdef CONFIG_WGRELAY_DEBUG
+	lockdep_assert_held(&srcs->lock);
+	srcs->debug_walks++;
+	srcs->debug_visits += visits;
+#endif
+}
+
 /**
  * wgr_source_candidates - where to send copies of an initiation for discovery
  * @srcs: the sources
@@ -548,14 +558,15 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 				   const struct wgr_endpoint *skip, struct wgr_peer *target,
 				   struct wgr_endpoint *out, unsigned int max)
 {
+	unsigned int n = 0, visits = 0;
 	struct wgr_source *src;
-	unsigned int n = 0;
 	int i;
 
 	spin_lock_bh(&srcs->lock);
 	list_for_each_entry_reverse(src, &srcs->lru, lru) {
 		if (n >= max)
 			break;
+		visits++;
 		if (wgr_endpoint_eq(&src->ep, from) || (skip && wgr_endpoint_eq(&src->ep, skip)) ||
 		    address_taken(out, n, &src->ep))
 			continue;
@@ -570,6 +581,7 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 			break;
 		}
 	}
+	count_walk(srcs, visits);
 	spin_unlock_bh(&srcs->lock);
 	return n;
 }
@@ -629,3 +641,23 @@ void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *i
 out:
 	spin_unlock_bh(&srcs->lock);
 }
+
+#ifdef CONFIG_WGRELAY_DEBUG
+/**
+ * wgr_debug_source_walks - what discovery's candidate walks have cost so far
+ * @srcs: the sources
+ * @walks: set to the number of walks (wgr_source_candidates())
+ * @visits: set to the number of sources they looked at, in all
+ *
+ * Test-only (debugfs.c): a test sees the work one initiation can cause
+ * whatever the guest's speed.
+ * Context: process.
+ */
+void wgr_debug_source_walks(struct wgr_sources *srcs, u64 *walks, u64 *visits)
+{
+	spin_lock_bh(&srcs->lock);
+	*walks = srcs->debug_walks;
+	*visits = srcs->debug_visits;
+	spin_unlock_bh(&srcs->lock);
+}
+#endif /* CONFIG_WGRELAY_DEBUG */

@@ -31,6 +31,8 @@ struct wgr_ratelimit;
  * @quota: the same, by prefix: a full table forgets from the prefix that
  *         holds the most (trust model v2's counts)
  * @seed: keys the endpoint hash
+ * @debug_walks: (debug build) candidate walks so far (wgr_source_candidates())
+ * @debug_visits: (debug build) sources those walks looked at
  */
 struct wgr_sources {
 	spinlock_t lock;
@@ -40,6 +42,10 @@ struct wgr_sources {
 	u32 n;
 	struct wgr_quota quota;
 	siphash_key_t seed;
+#ifdef CONFIG_WGRELAY_DEBUG
+	u64 debug_walks;
+	u64 debug_visits;
+#endif
 };
 
 int wgr_sources_init(struct wgr_sources *srcs);
@@ -62,5 +68,9 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *ini_ep,
 			  struct wgr_peer *initiator, const struct wgr_endpoint *resp_ep,
 			  struct wgr_peer *responder, unsigned long hold);
+
+#ifdef CONFIG_WGRELAY_DEBUG
+void wgr_debug_source_walks(struct wgr_sources *srcs, u64 *walks, u64 *visits);
+#endif
 
 #endif /* _WGR_SOURCE_H */

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The work one initiation that asks for discovery causes (trust model v2,
+# promise 4; a fifth review, T2). Such an initiation (with the relay's mac2, for
+# a peer whose binding is stale or absent, or failing) makes the relay look for
+# discovery candidates, under the sources lock with bottom halves off. A
+# candidate is a source with an initiation with mac2 in the last 30 s; the relay
+# looked for them among every source it remembers, up to 16,384, and a spoofer
+# fills that memory for nothing: initiations without mac2 from new IP:ports of
+# any prefixes (wgr-forge srcflood), 1,024 sources a /24. Every walk then looked
+# at all of them to find the few candidates: about a millisecond of every
+# CPU's handshakes a walk on a real machine, as often as an attacker's address
+# may initiate with mac2 (160 a second).
+#
+# Here a spoofer keeps the lab's /24 full of sources that proved nothing, while
+# a second attacker address initiates to an offline peer with mac2, ten a second
+# from two sockets: each asks for discovery. The debug build counts the walks
+# and the sources they look at; a walk must look at the candidates only (the
+# two sockets and the lab's peers: a handful), not at the spoofer's sources.
+# A count, not a time: it holds whatever the guest's speed.
+#
+# module: debug
+# timeout: 200
+# kernels: one
+
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cgnat.sh"
+. "$(dirname "$0")/../lib/relay.sh"
+
+cgnat_setup
+ns_add attacker
+public attacker eth0 203.0.113.66
+ns_add attacker2
+public attacker2 eth0 203.0.113.67
+# Nobody listens at nas's static endpoint: the spoofer's initiations go there,
+# and are never copied to candidates themselves.
+RELAY_PEER_EXTRA[nas]="Endpoint = 198.51.100.7:51820"
+wg_keys home laptop ghost nas
+relay_up home laptop ghost nas
+wg_peers "$RELAY_EP" "$RELAY_EP"
+pair_works laptop home
+
+step "a second address earns the relay's cookie on two sockets; initiations for ghost with mac2"
+bg attacker2 wgr-forge mac2for "$VPS4" "$RELAY_PORT" 60 10 2 "${WG_PUB[ghost]}" >"$TMP/asker"
+asker=$BG_PID
+wait_for 30 grep -q "ports have the relay's cookie" "$TMP/asker"
+cat "$TMP/asker"
+
+step "a spoofer fills the /24's memory of sources with ones that prove nothing"
+bg attacker wgr-forge srcflood "$VPS4" "$RELAY_PORT" 50 400 203.0.113.100 100 64 \
+	"${WG_PUB[nas]}" >"$TMP/flood"
+flooder=$BG_PID
+# 1,024 new sources fill the prefix in under three seconds at 400 a second.
+sleep 8
+read -r _ w0 _ v0 <<<"$(debug_ctl vps relay0 walks)"
+sleep 20
+read -r _ w1 _ v1 <<<"$(debug_ctl vps relay0 walks)"
+walks=$((w1 - w0)) visits=$((v1 - v0))
+n vps relayctl show relay0 stats | grep -E 'discovery_fwd|hs_mac2|hs_initiations|hs_ratelimited'
+log "in 20 s: $walks walks for candidates looked at $visits sources"
+kill "$flooder" "$asker" 2>/dev/null || true
+wait "$flooder" "$asker" 2>/dev/null || true
+cat "$TMP/flood"
+
+step "every initiation with mac2 for ghost asked for discovery; no walk looked past the candidates"
+# Ten a second for 20 s, less what a slow guest loses: each one is a walk.
+((walks >= 100)) || fail "only $walks walks in 20 s: the initiations for ghost did not ask for discovery"
+# The candidates: the asker's two sockets, and home and the laptop if they
+# initiated with mac2 lately. A walk that looks at the spoofer's sources looks
+# at hundreds.
+((visits <= walks * 8)) || fail "$visits sources looked at in $walks walks ($((visits / walks)) a walk)"
+log "$((visits * 10 / walks)) tenths of a source looked at a walk"
