@@ -52,6 +52,8 @@ struct wgr_source_try {
  * struct wgr_source - one endpoint that sends initiations, or sits at a session
  * @node: in wgr_sources.table
  * @lru: in wgr_sources.lru, or wgr_sources.held
+ * @candidate: in wgr_sources.candidates while @pending_since[0] is within
+ *             WGR_PENDING_TIMEOUT (its last initiation with mac2); empty after
  * @acct_node: in @acct's members, oldest first
  * @acct: its prefix, which it is counted against
  * @ep: the endpoint (its local address too: discovery copies are sent from it)
@@ -67,6 +69,7 @@ struct wgr_source_try {
 struct wgr_source {
 	struct hlist_node node;
 	struct list_head lru;
+	struct list_head candidate;
 	struct list_head acct_node;
 	struct wgr_account *acct;
 	struct wgr_endpoint ep;
@@ -92,6 +95,7 @@ int wgr_sources_init(struct wgr_sources *srcs)
 	hash_init(srcs->table);
 	INIT_LIST_HEAD(&srcs->lru);
 	INIT_LIST_HEAD(&srcs->held);
+	INIT_LIST_HEAD(&srcs->candidates);
 	srcs->n = 0;
 	get_random_bytes(&srcs->seed, sizeof(srcs->seed));
 	return wgr_quota_init(&srcs->quota, WGR_PREFIX_SOURCES);
@@ -124,6 +128,7 @@ static void source_remove(struct wgr_sources *srcs, struct wgr_source *src)
 	lockdep_assert_held(&srcs->lock);
 	hash_del(&src->node);
 	list_del(&src->lru);
+	list_del(&src->candidate);
 	wgr_quota_release(&srcs->quota, src->acct, &src->acct_node);
 	srcs->n--;
 	kfree(src);
@@ -159,15 +164,28 @@ static bool source_held(const struct wgr_source *src)
 	return src->held_until && time_before(jiffies, src->held_until);
 }
 
+/* Is it a discovery candidate still: an initiation with mac2 within WGR_PENDING_TIMEOUT? */
+static bool candidate_live(const struct wgr_source *src)
+{
+	return time_before(jiffies, src->pending_since[0] + WGR_PENDING_TIMEOUT);
+}
+
 /*
  * Context: process. Sources quiet for WGR_PENDING_TIMEOUT go, or to the held
  * list while a session at them may be live; held ones go when that ends.
+ * Candidacies that lapsed leave the candidates' list, oldest first: the rest
+ * are younger.
  */
 void wgr_sources_gc(struct wgr_sources *srcs)
 {
 	struct wgr_source *src, *tmp;
 
 	spin_lock_bh(&srcs->lock);
+	list_for_each_entry_safe(src, tmp, &srcs->candidates, candidate) {
+		if (candidate_live(src))
+			break;
+		list_del_init(&src->candidate);
+	}
 	list_for_each_entry_safe(src, tmp, &srcs->lru, lru) {
 		if (!time_after(jiffies, src->last + WGR_PENDING_TIMEOUT))
 			break;
@@ -281,6 +299,7 @@ static struct wgr_source *source_get(struct wgr_sources *srcs, const struct wgr_
 	}
 	src->ep = *ep;
 	src->last = jiffies;
+	INIT_LIST_HEAD(&src->candidate);
 	hash_add(srcs->table, &src->node, hash);
 	list_add_tail(&src->lru, &srcs->lru);
 	srcs->n++;
@@ -502,8 +521,10 @@ void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *e
 		t->fwd[1] = t->fwd[0];
 		t->fwd[0] = jiffies ?: 1;
 	}
-	if (candidate)
+	if (candidate) {
 		mru_insert(src->pending, src->pending_since, WGR_SOURCE_PENDING, target);
+		list_move_tail(&src->candidate, &srcs->candidates);
+	}
 out:
 	spin_unlock_bh(&srcs->lock);
 }
@@ -547,9 +568,17 @@ static void count_walk(struct wgr_sources *srcs, unsigned int visits)
  *
  * A candidate is a source whose initiation with the relay's mac2, within
  * WGR_PENDING_TIMEOUT, was for a peer that may talk to @target: it proved it
- * receives at its address. The most recently active come first, one per
- * address (IPv6: /64), so that one host's many ports cannot fill a fanout. A
- * wrong recipient cannot decrypt the copy and drops it.
+ * receives at its address. The most recent initiators with mac2 come first, one
+ * per address (IPv6: /64), so that one host's many ports cannot fill a fanout.
+ * A wrong recipient cannot decrypt the copy and drops it.
+ *
+ * Only the candidates' own list is walked, newest first, to the first whose
+ * candidacy has lapsed. The walk went through every source the relay
+ * remembers, up to WGR_MAX_SOURCES, and a spoofer fills that memory for
+ * nothing, with initiations without mac2 "from" new IP:ports: each walk then
+ * looked at thousands of sources to find a few, under this lock with bottom
+ * halves off (a fifth review, T2). A candidate costs an address that receives
+ * and a cookie for each of its ports.
  * Context: softirq.
  * Return: the number of endpoints in @out.
  */
@@ -563,8 +592,8 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 	int i;
 
 	spin_lock_bh(&srcs->lock);
-	list_for_each_entry_reverse(src, &srcs->lru, lru) {
-		if (n >= max)
+	list_for_each_entry_reverse(src, &srcs->candidates, candidate) {
+		if (n >= max || !candidate_live(src))
 			break;
 		visits++;
 		if (wgr_endpoint_eq(&src->ep, from) || (skip && wgr_endpoint_eq(&src->ep, skip)) ||

@@ -24,7 +24,9 @@ struct wgr_ratelimit;
  * @lock: guards the table and every source in it (lock order: session.h)
  * @table: sources by endpoint
  * @lru: sources that initiated within WGR_PENDING_TIMEOUT, least recently
- *       active first (discovery candidates are found here)
+ *       active first
+ * @candidates: discovery candidates, least recent initiation with the relay's
+ *              mac2 first; lapsed ones are dropped by wgr_sources_gc()
  * @held: sources quiet for longer, kept for a live session at them (their
  *        hints and owner make the session's next handshake cheap)
  * @n: number of sources
@@ -39,6 +41,7 @@ struct wgr_sources {
 	DECLARE_HASHTABLE(table, WGR_SOURCES_HASH_BITS);
 	struct list_head lru;
 	struct list_head held;
+	struct list_head candidates;
 	u32 n;
 	struct wgr_quota quota;
 	siphash_key_t seed;
