@@ -164,11 +164,13 @@
  * PUBKEY, then all send initiations with a random mac1 (nobody's: a scan of
  * every peer finds no one) and a valid mac2, PPS a second in all, for SECONDS.
  *
- *   wgr-forge mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY
+ *   wgr-forge mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY [FROM]
  *
  * mac2junk, but every initiation's mac1 stays valid for PUBKEY: a host that
  * proved its address initiates to PUBKEY (an offline peer: each is copied to
  * discovery candidates) as fast as the relay lets it (a fifth review, T3).
+ * Either sends from FROM, one of this host's addresses, if given: one process
+ * for each of an attacker's addresses (a crowd of discovery candidates, C6).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -322,12 +324,16 @@ static void set_mac2(uint8_t *msg, const uint8_t cookie[16])
 	test_blake2s(msg + 132, 16, msg, 132, cookie, 16);
 }
 
+/* Where stage_socket()'s sockets send from: any address if unset (family 0). */
+static struct sockaddr_storage stage_from;
+
 static int stage_socket(const struct sockaddr_storage *to, socklen_t len)
 {
 	struct timeval tv = { .tv_sec = 3 };
 	int fd = socket(to->ss_family, SOCK_DGRAM, 0);
 
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    (stage_from.ss_family && bind(fd, (const struct sockaddr *)&stage_from, len)) ||
 	    connect(fd, (const struct sockaddr *)to, len)) {
 		perror("wgr-forge: stage socket");
 		exit(1);
@@ -1222,13 +1228,14 @@ static int mac2junk(int argc, char **argv, bool named)
 	struct timespec next;
 	socklen_t len;
 
-	if (argc != 8 || !(len = parse_ep(&to, argv[2], argv[3])) ||
+	if (argc < 8 || argc > 9 || !(len = parse_ep(&to, argv[2], argv[3])) ||
+	    (argc == 9 && parse_ep(&stage_from, argv[8], "0") != len) ||
 	    (seconds = strtol(argv[4], NULL, 10)) <= 0 || seconds > 3600 ||
 	    (pps = strtol(argv[5], NULL, 10)) <= 0 || pps > 10000 ||
 	    (nports = strtol(argv[6], NULL, 10)) <= 0 || nports > 16 ||
 	    !key_from_base64(pub, argv[7])) {
 		fprintf(stderr, "usage: wgr-forge %s ADDR PORT SECONDS(1..3600) PPS(1..10000) "
-				"NPORTS(1..16) PUBKEY\n", argv[1]);
+				"NPORTS(1..16) PUBKEY [FROM, of ADDR's family]\n", argv[1]);
 		return 2;
 	}
 	for (long i = 0; i < nports; i++) {
@@ -1415,7 +1422,7 @@ int main(int argc, char *argv[])
 				"PUBKEY\n"
 				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
 				"PUB_VICTIM [SECONDS]\n"
-				"       wgr-forge mac2junk|mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY\n"
+				"       wgr-forge mac2junk|mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY [FROM]\n"
 				"       wgr-forge cookieprobe ADDR PORT PUBKEY\n");
 		return 2;
 	}

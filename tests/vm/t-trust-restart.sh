@@ -53,13 +53,21 @@
 # were dropped, and discovery ended for everyone while it lasted. Only an
 # initiation with mac2, which a spoofer cannot make, is now copied.
 #
-# Variant "budget" (branch t3-attack): hold, and the attacker, from eight
-# sockets of its own that earned the relay's cookie, initiates to the offline
-# peer with mac2, 150 a second (under its address's ceiling), for as long as
-# the squat lasts: each is copied to discovery candidates (a fifth review, T3).
-# A candidate address receives ten copies a second in all, whoever initiated.
+# Variant "budget": hold, and the attacker, from eight sockets of its own
+# that earned the relay's cookie, initiates to the offline peer with mac2, 150
+# a second (under its address's ceiling), for as long as the squat lasts: each
+# is copied to discovery candidates (a fifth review, T3). Each initiating
+# address now has a share of a candidate's ten copies a second.
 #
-# variants: hold self confirm evict flood offline budget
+# Variant "crowd": hold, and a crowd of sixteen addresses in two /24s of the
+# attacker's own initiates with mac2, five times a second each, to a peer with
+# a static endpoint: each is a discovery candidate, always more recent than
+# the peers, whose retries come every five seconds (the third review, C6).
+# The relay took the eight most recent candidates, one per address, and the
+# crowd had every copy of the peers' initiations. Each /24 (IPv6 /48) now has
+# one place in a fanout before any has a second.
+#
+# variants: hold self confirm evict flood offline budget crowd
 # timeout: 240
 # kernels: one
 
@@ -77,9 +85,10 @@ public attacker eth0 "$ATTACKER4"
 others=()
 [[ $variant == evict ]] && others=(other1 other2 other3)
 flood_for=ghost
-if [[ $variant == flood ]]; then
+if [[ $variant == flood || $variant == crowd ]]; then
 	# Nobody listens there; a static endpoint is proof enough of where a peer is.
-	others=(nas) RELAY_PEER_EXTRA[nas]="Endpoint = 198.51.100.7:51820" flood_for=nas
+	others=(nas) RELAY_PEER_EXTRA[nas]="Endpoint = 198.51.100.7:51820"
+	[[ $variant == crowd ]] || flood_for=nas
 fi
 wg_keys home laptop ghost "${others[@]}"
 relay_up home laptop ghost "${others[@]}"
@@ -123,6 +132,30 @@ if [[ $variant == budget ]]; then
 	wait_for 30 grep -q "ports have the relay's cookie" "$TMP/flood"
 	cat "$TMP/flood"
 fi
+crowd=()
+if [[ $variant == crowd ]]; then
+	# Two /24s the Internet router routes to the crowd's host.
+	ns_add crowd
+	link inet crowd crowd eth0
+	n inet ip link set crowd master br0
+	n inet sysctl -qw net.ipv4.ip_forward=1
+	for net in 198.18.1 198.18.2; do
+		n inet ip addr add "$net.254/24" dev br0
+		for i in $(seq 8); do
+			n crowd ip addr add "$net.$i/24" dev eth0
+		done
+	done
+	n crowd ip route add default via 198.18.1.254
+	for net in 198.18.1 198.18.2; do
+		for i in $(seq 8); do
+			bg crowd wgr-forge mac2for "$VPS4" "$RELAY_PORT" "$seconds" 5 1 \
+				"${WG_PUB[nas]}" "$net.$i" >"$TMP/crowd-$net.$i"
+			crowd+=("$BG_PID")
+		done
+	done
+	wait_for 30 eval '(($(cat "$TMP"/crowd-* | grep -c "1 of 1 ports have") == 16))'
+	log "sixteen crowd addresses have the relay's cookie"
+fi
 
 step "both sides send traffic; they must find each other past the squatter"
 start=$SECONDS
@@ -154,4 +187,6 @@ if [[ $variant == flood || $variant == offline ]]; then
 		fail "the spoofer sent under a thousand initiations: the flood did not run"
 elif [[ $variant == budget ]]; then
 	kill "$flooder" 2>/dev/null || true
+elif [[ $variant == crowd ]]; then
+	kill "${crowd[@]}" 2>/dev/null || true
 fi
