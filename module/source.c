@@ -32,6 +32,13 @@
 /* Anchored sources the table looks at for one to forget, before it takes any. */
 #define WGR_SOURCE_EVICT_TRIES	4
 #define WGR_PENDING_TIMEOUT	(30 * HZ)
+/*
+ * Candidates one walk may look at, in all its rounds: four prefixes' worth.
+ * Past it, a peer behind more than this many fresher candidates is not
+ * reached; they cost some 800 initiations with mac2 a second, from real
+ * addresses in at least four prefixes.
+ */
+#define WGR_CANDIDATE_VISITS	(4 * WGR_PREFIX_SOURCES)
 /* Discovery on failure: two forwards within this, the newer at least... */
 #define WGR_FAIL_WINDOW		(15 * HZ)
 /* ...this old (WireGuard retries after 5 s; an answer takes one round trip). */
@@ -546,6 +553,31 @@ static bool address_taken(const struct wgr_endpoint *out, unsigned int n,
 	return false;
 }
 
+/* How many of @out[0..n) share @key's prefix (wgr_quota_key(): IPv4 /24, IPv6 /48)? */
+static unsigned int prefix_count(const struct wgr_endpoint *out, unsigned int n, u64 key)
+{
+	unsigned int i, count = 0;
+
+	for (i = 0; i < n; i++)
+		count += wgr_quota_key(&out[i]) == key;
+	return count;
+}
+
+/* Did @src initiate with mac2, lately, to a peer that may talk to @target? */
+static bool candidate_for(const struct wgr_source *src, struct wgr_peer *target)
+{
+	int i;
+
+	for (i = 0; i < WGR_SOURCE_PENDING; i++) {
+		struct wgr_peer *p = src->pending[i];
+
+		if (p && time_before(jiffies, src->pending_since[i] + WGR_PENDING_TIMEOUT) &&
+		    wgr_peers_may_talk(p, target))
+			return true;
+	}
+	return false;
+}
+
 /* What a walk for candidates cost: the debug build counts it (t-trust-walk). */
 static void count_walk(struct wgr_sources *srcs, unsigned int visits)
 {
@@ -568,9 +600,18 @@ static void count_walk(struct wgr_sources *srcs, unsigned int visits)
  *
  * A candidate is a source whose initiation with the relay's mac2, within
  * WGR_PENDING_TIMEOUT, was for a peer that may talk to @target: it proved it
- * receives at its address. The most recent initiators with mac2 come first, one
- * per address (IPv6: /64), so that one host's many ports cannot fill a fanout.
- * A wrong recipient cannot decrypt the copy and drops it.
+ * receives at its address. A wrong recipient cannot decrypt the copy and drops
+ * it.
+ *
+ * The fanout goes round the prefixes (IPv4 /24, IPv6 /48): each that holds
+ * candidates has one place before any has a second, and so on; within a
+ * prefix the most recent initiators with mac2 come first, one per address
+ * (IPv6: /64), so that one host's many ports cannot fill a fanout. The most
+ * recent came first across prefixes too, and a crowd of addresses of the
+ * attacker's own, initiating more often than a peer retries, had every copy
+ * (the third review, C6); a crowd must now come from as many prefixes as the
+ * fanout has places. Each round walks the candidates again, so a walk looks
+ * at no more than WGR_CANDIDATE_VISITS of them in all.
  *
  * Only the candidates' own list is walked, newest first, to the first whose
  * candidacy has lapsed. The walk went through every source the relay
@@ -587,27 +628,25 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 				   const struct wgr_endpoint *skip, struct wgr_peer *target,
 				   struct wgr_endpoint *out, unsigned int max)
 {
-	unsigned int n = 0, visits = 0;
+	unsigned int n = 0, visits = 0, round, before;
 	struct wgr_source *src;
-	int i;
 
 	spin_lock_bh(&srcs->lock);
-	list_for_each_entry_reverse(src, &srcs->candidates, candidate) {
-		if (n >= max || !candidate_live(src))
-			break;
-		visits++;
-		if (wgr_endpoint_eq(&src->ep, from) || (skip && wgr_endpoint_eq(&src->ep, skip)) ||
-		    address_taken(out, n, &src->ep))
-			continue;
-		for (i = 0; i < WGR_SOURCE_PENDING; i++) {
-			struct wgr_peer *p = src->pending[i];
-
-			if (!p || time_after(jiffies, src->pending_since[i] + WGR_PENDING_TIMEOUT) ||
-			    !wgr_peers_may_talk(p, target))
+	/* Round r gives each prefix its r-th place; a round that adds none ends it. */
+	for (round = 1, before = ~0u; n < max && n != before; round++) {
+		before = n;
+		list_for_each_entry_reverse(src, &srcs->candidates, candidate) {
+			if (n >= max || visits >= WGR_CANDIDATE_VISITS || !candidate_live(src))
+				break;
+			visits++;
+			if (wgr_endpoint_eq(&src->ep, from) ||
+			    (skip && wgr_endpoint_eq(&src->ep, skip)) ||
+			    address_taken(out, n, &src->ep) ||
+			    prefix_count(out, n, src->acct->key) >= round ||
+			    !candidate_for(src, target))
 				continue;
 			if (wgr_ratelimit_discovery(rl, &src->ep, from))
 				out[n++] = src->ep;
-			break;
 		}
 	}
 	count_walk(srcs, visits);
