@@ -59,13 +59,15 @@
 # is copied to discovery candidates (a fifth review, T3). Each initiating
 # address now has a share of a candidate's ten copies a second.
 #
-# Variant "crowd": hold, and a crowd of sixteen addresses in two /24s of the
-# attacker's own initiates with mac2, five times a second each, to a peer with
-# a static endpoint: each is a discovery candidate, always more recent than
-# the peers, whose retries come every five seconds (the third review, C6).
-# The relay took the eight most recent candidates, one per address, and the
-# crowd had every copy of the peers' initiations. Each /24 (IPv6 /48) now has
-# one place in a fanout before any has a second.
+# Variant "crowd": hold, and a crowd of sixteen addresses in eight /24s of
+# the attacker's own initiates with mac2, twenty times a second each, to a peer
+# with a static endpoint: each is a discovery candidate, always more recent
+# than the peers, whose retries come every five seconds (the third review,
+# C6). The relay took the eight most recent candidates, one per address, and
+# the crowd had every copy of the peers' initiations. With each /24 (IPv6 /48)
+# given one place before any had a second, but the most recent prefixes
+# first, eight prefixes still had them all (a review of that fix); the places
+# of a round now go to its prefixes at random.
 #
 # variants: hold self confirm evict flood offline budget crowd
 # timeout: 240
@@ -134,21 +136,23 @@ if [[ $variant == budget ]]; then
 fi
 crowd=()
 if [[ $variant == crowd ]]; then
-	# Two /24s the Internet router routes to the crowd's host.
+	# Eight /24s, as many as the fanout has places, that the Internet router
+	# routes to the crowd's host; two addresses in each.
 	ns_add crowd
 	link inet crowd crowd eth0
 	n inet ip link set crowd master br0
 	n inet sysctl -qw net.ipv4.ip_forward=1
-	for net in 198.18.1 198.18.2; do
+	nets=(198.18.{1..8})
+	for net in "${nets[@]}"; do
 		n inet ip addr add "$net.254/24" dev br0
-		for i in $(seq 8); do
+		for i in 1 2; do
 			n crowd ip addr add "$net.$i/24" dev eth0
 		done
 	done
 	n crowd ip route add default via 198.18.1.254
-	for net in 198.18.1 198.18.2; do
-		for i in $(seq 8); do
-			bg crowd wgr-forge mac2for "$VPS4" "$RELAY_PORT" "$seconds" 5 1 \
+	for net in "${nets[@]}"; do
+		for i in 1 2; do
+			bg crowd wgr-forge mac2for "$VPS4" "$RELAY_PORT" "$seconds" 20 1 \
 				"${WG_PUB[nas]}" "$net.$i" >"$TMP/crowd-$net.$i"
 			crowd+=("$BG_PID")
 		done
