@@ -553,16 +553,6 @@ static bool address_taken(const struct wgr_endpoint *out, unsigned int n,
 	return false;
 }
 
-/* How many of @out[0..n) share @key's prefix (wgr_quota_key(): IPv4 /24, IPv6 /48)? */
-static unsigned int prefix_count(const struct wgr_endpoint *out, unsigned int n, u64 key)
-{
-	unsigned int i, count = 0;
-
-	for (i = 0; i < n; i++)
-		count += wgr_quota_key(&out[i]) == key;
-	return count;
-}
-
 /* Did @src initiate with mac2, lately, to a peer that may talk to @target? */
 static bool candidate_for(const struct wgr_source *src, struct wgr_peer *target)
 {
@@ -588,6 +578,37 @@ static void count_walk(struct wgr_sources *srcs, unsigned int visits)
 #endif
 }
 
+/*
+ * Weigh @src for one of @picks[0..*n) (kept in order of rank, at most @room):
+ * its rank is the number of picks of its prefix already there (IPv4 /24, IPv6
+ * /48), then a random number. An address already there keeps its place: its
+ * more recent source came first.
+ */
+static void pick_weigh(struct wgr_pick *picks, unsigned int *n, unsigned int room,
+		       struct wgr_source *src)
+{
+	unsigned int i, same = 0;
+	u64 rank;
+
+	for (i = 0; i < *n; i++) {
+		if (address_taken(&picks[i].src->ep, 1, &src->ep))
+			return;
+		same += picks[i].src->acct == src->acct;
+	}
+	rank = (u64)same << 32;
+	if (*n == room && rank > picks[room - 1].rank)
+		return;
+	rank |= get_random_u32();
+	if (*n == room && rank >= picks[room - 1].rank)
+		return;
+	if (*n < room)
+		(*n)++;
+	for (i = *n - 1; i > 0 && picks[i - 1].rank > rank; i--)
+		picks[i] = picks[i - 1];
+	picks[i].src = src;
+	picks[i].rank = rank;
+}
+
 /**
  * wgr_source_candidates - where to send copies of an initiation for discovery
  * @srcs: the sources
@@ -596,7 +617,7 @@ static void count_walk(struct wgr_sources *srcs, unsigned int visits)
  * @skip: an endpoint the initiation goes to anyway, or NULL
  * @target: the peer the initiation is for
  * @out: filled with up to @max endpoints
- * @max: the fanout
+ * @max: the fanout, at most WGRELAY_MAX_FANOUT
  *
  * A candidate is a source whose initiation with the relay's mac2, within
  * WGR_PENDING_TIMEOUT, was for a peer that may talk to @target: it proved it
@@ -604,22 +625,24 @@ static void count_walk(struct wgr_sources *srcs, unsigned int visits)
  * it.
  *
  * The fanout goes round the prefixes (IPv4 /24, IPv6 /48): each that holds
- * candidates has one place before any has a second, and so on; within a
- * prefix the most recent initiators with mac2 come first, one per address
- * (IPv6: /64), so that one host's many ports cannot fill a fanout. The most
- * recent came first across prefixes too, and a crowd of addresses of the
- * attacker's own, initiating more often than a peer retries, had every copy
- * (the third review, C6); a crowd must now come from as many prefixes as the
- * fanout has places. Each round walks the candidates again, so a walk looks
- * at no more than WGR_CANDIDATE_VISITS of them in all.
+ * candidates has one place before any has a second, and so on, and the places
+ * of a round go to its prefixes at random; within a prefix the most recent
+ * initiators with mac2 come first, one per address (IPv6: /64), so that one
+ * host's many ports cannot fill a fanout. The most recent came first across
+ * prefixes, and a crowd of the attacker's own addresses, initiating more often
+ * than a peer retries, had every copy (the third review, C6): first from any
+ * eight addresses, then, with the rounds, from any eight prefixes. A crowd
+ * from k prefixes beside a peer's now leaves it a place with odds of about
+ * @max in k + 1. The walk weighs twice the fanout (spares for candidates that
+ * have spent their budgets) and asks the rate limits of those alone.
  *
  * Only the candidates' own list is walked, newest first, to the first whose
- * candidacy has lapsed. The walk went through every source the relay
- * remembers, up to WGR_MAX_SOURCES, and a spoofer fills that memory for
- * nothing, with initiations without mac2 "from" new IP:ports: each walk then
- * looked at thousands of sources to find a few, under this lock with bottom
- * halves off (a fifth review, T2). A candidate costs an address that receives
- * and a cookie for each of its ports.
+ * candidacy has lapsed, and to WGR_CANDIDATE_VISITS at most. The walk went
+ * through every source the relay remembers, up to WGR_MAX_SOURCES, and a
+ * spoofer fills that memory for nothing, with initiations without mac2 "from"
+ * new IP:ports: each walk then looked at thousands of sources to find a few,
+ * under this lock with bottom halves off (a fifth review, T2). A candidate
+ * costs an address that receives and a cookie for each of its ports.
  * Context: softirq.
  * Return: the number of endpoints in @out.
  */
@@ -628,27 +651,23 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 				   const struct wgr_endpoint *skip, struct wgr_peer *target,
 				   struct wgr_endpoint *out, unsigned int max)
 {
-	unsigned int n = 0, visits = 0, round, before;
+	unsigned int n = 0, picked = 0, visits = 0, room = min(2 * max, WGR_PICKS), i;
+	struct wgr_pick *picks = srcs->picks;
 	struct wgr_source *src;
 
 	spin_lock_bh(&srcs->lock);
-	/* Round r gives each prefix its r-th place; a round that adds none ends it. */
-	for (round = 1, before = ~0u; n < max && n != before; round++) {
-		before = n;
-		list_for_each_entry_reverse(src, &srcs->candidates, candidate) {
-			if (n >= max || visits >= WGR_CANDIDATE_VISITS || !candidate_live(src))
-				break;
-			visits++;
-			if (wgr_endpoint_eq(&src->ep, from) ||
-			    (skip && wgr_endpoint_eq(&src->ep, skip)) ||
-			    address_taken(out, n, &src->ep) ||
-			    prefix_count(out, n, src->acct->key) >= round ||
-			    !candidate_for(src, target))
-				continue;
-			if (wgr_ratelimit_discovery(rl, &src->ep, from))
-				out[n++] = src->ep;
-		}
+	list_for_each_entry_reverse(src, &srcs->candidates, candidate) {
+		if (!room || visits >= WGR_CANDIDATE_VISITS || !candidate_live(src))
+			break;
+		visits++;
+		if (wgr_endpoint_eq(&src->ep, from) || (skip && wgr_endpoint_eq(&src->ep, skip)) ||
+		    !candidate_for(src, target))
+			continue;
+		pick_weigh(picks, &picked, room, src);
 	}
+	for (i = 0; i < picked && n < max; i++)
+		if (wgr_ratelimit_discovery(rl, &picks[i].src->ep, from))
+			out[n++] = picks[i].src->ep;
 	count_walk(srcs, visits);
 	spin_unlock_bh(&srcs->lock);
 	return n;

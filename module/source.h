@@ -18,6 +18,21 @@ struct wgr_ratelimit;
 /* Seconds a confirmed session's sources are held past its session timeout. */
 #define WGR_SOURCE_SLACK 30
 #define WGR_SOURCES_HASH_BITS 12
+/* Candidates a walk weighs before it gives any place: the fanout and spares. */
+#define WGR_PICKS (2 * WGRELAY_MAX_FANOUT)
+
+struct wgr_source;
+
+/**
+ * struct wgr_pick - a candidate a walk weighs (wgr_source_candidates())
+ * @src: the source
+ * @rank: lower goes first: the places its prefix already had when it came,
+ *        then a random tie-break
+ */
+struct wgr_pick {
+	struct wgr_source *src;
+	u64 rank;
+};
 
 /**
  * struct wgr_sources - what the relay remembers of endpoints that send initiations
@@ -33,6 +48,7 @@ struct wgr_ratelimit;
  * @quota: the same, by prefix: a full table forgets from the prefix that
  *         holds the most (trust model v2's counts)
  * @seed: keys the endpoint hash
+ * @picks: a walk's scratch, under @lock (walks do not nest)
  * @debug_walks: (debug build) candidate walks so far (wgr_source_candidates())
  * @debug_visits: (debug build) sources those walks looked at
  */
@@ -45,6 +61,7 @@ struct wgr_sources {
 	u32 n;
 	struct wgr_quota quota;
 	siphash_key_t seed;
+	struct wgr_pick picks[WGR_PICKS];
 #ifdef CONFIG_WGRELAY_DEBUG
 	u64 debug_walks;
 	u64 debug_visits;
