@@ -19,8 +19,8 @@
  * pair's endpoints never go cold, and its handshakes never cost a scan of every
  * peer or wait behind a flood in the scan queue (pass 5, F1 and F2).
  */
+#include <linux/random.h>
 #include <linux/slab.h>
-#include <net/ipv6.h>
 
 #include "bind.h"
 #include "ratelimit.h"
@@ -536,21 +536,14 @@ out:
 	spin_unlock_bh(&srcs->lock);
 }
 
-/* Does @out[0..n) already hold an endpoint at @ep's address (IPv6: its /64)? */
-static bool address_taken(const struct wgr_endpoint *out, unsigned int n,
-			  const struct wgr_endpoint *ep)
+/* An endpoint's address as a key: IPv4, or the /64 of IPv6 (with its family). */
+static u64 address_key(const struct wgr_endpoint *ep)
 {
-	unsigned int i;
+	const __be32 *a = ep->addr6.sin6_addr.s6_addr32;
 
-	for (i = 0; i < n; i++) {
-		if (out[i].addr.sa_family != ep->addr.sa_family)
-			continue;
-		if (ep->addr.sa_family == AF_INET ?
-		    out[i].addr4.sin_addr.s_addr == ep->addr4.sin_addr.s_addr :
-		    ipv6_prefix_equal(&out[i].addr6.sin6_addr, &ep->addr6.sin6_addr, 64))
-			return true;
-	}
-	return false;
+	if (ep->addr.sa_family == AF_INET)
+		return be32_to_cpu(ep->addr4.sin_addr.s_addr);
+	return (u64)be32_to_cpu(a[0]) << 32 | be32_to_cpu(a[1]);
 }
 
 /* Did @src initiate with mac2, lately, to a peer that may talk to @target? */
@@ -578,37 +571,6 @@ static void count_walk(struct wgr_sources *srcs, unsigned int visits)
 #endif
 }
 
-/*
- * Weigh @src for one of @picks[0..*n) (kept in order of rank, at most @room):
- * its rank is the number of picks of its prefix already there (IPv4 /24, IPv6
- * /48), then a random number. An address already there keeps its place: its
- * more recent source came first.
- */
-static void pick_weigh(struct wgr_pick *picks, unsigned int *n, unsigned int room,
-		       struct wgr_source *src)
-{
-	unsigned int i, same = 0;
-	u64 rank;
-
-	for (i = 0; i < *n; i++) {
-		if (address_taken(&picks[i].src->ep, 1, &src->ep))
-			return;
-		same += picks[i].src->acct == src->acct;
-	}
-	rank = (u64)same << 32;
-	if (*n == room && rank > picks[room - 1].rank)
-		return;
-	rank |= get_random_u32();
-	if (*n == room && rank >= picks[room - 1].rank)
-		return;
-	if (*n < room)
-		(*n)++;
-	for (i = *n - 1; i > 0 && picks[i - 1].rank > rank; i--)
-		picks[i] = picks[i - 1];
-	picks[i].src = src;
-	picks[i].rank = rank;
-}
-
 /**
  * wgr_source_candidates - where to send copies of an initiation for discovery
  * @srcs: the sources
@@ -624,17 +586,17 @@ static void pick_weigh(struct wgr_pick *picks, unsigned int *n, unsigned int roo
  * receives at its address. A wrong recipient cannot decrypt the copy and drops
  * it.
  *
- * The fanout goes round the prefixes (IPv4 /24, IPv6 /48): each that holds
- * candidates has one place before any has a second, and so on, and the places
- * of a round go to its prefixes at random; within a prefix the most recent
- * initiators with mac2 come first, one per address (IPv6: /64), so that one
- * host's many ports cannot fill a fanout. The most recent came first across
- * prefixes, and a crowd of the attacker's own addresses, initiating more often
- * than a peer retries, had every copy (the third review, C6): first from any
- * eight addresses, then, with the rounds, from any eight prefixes. A crowd
- * from k prefixes beside a peer's now leaves it a place with odds of about
- * @max in k + 1. The walk weighs twice the fanout (spares for candidates that
- * have spent their budgets) and asks the rate limits of those alone.
+ * The fanout goes round the prefixes (IPv4 /24, IPv6 /48), in an order drawn
+ * for each walk; within a prefix the most recent initiators with mac2 come
+ * first, one per address (IPv6: /64), so that one host's many ports cannot
+ * fill a fanout (pick.c). The most recent came first across prefixes, and a
+ * crowd of the attacker's own addresses, initiating more often than a peer
+ * retries, had every copy (the third review, C6): first from any eight
+ * addresses, then, with rounds, from any eight prefixes. A crowd from k
+ * prefixes beside a peer's now leaves it a place with odds of about @max in
+ * k + 1, however many ports each has. The walk keeps twice the fanout (spares
+ * for candidates that have spent their budgets) and asks the rate limits of
+ * those alone.
  *
  * Only the candidates' own list is walked, newest first, to the first whose
  * candidacy has lapsed, and to WGR_CANDIDATE_VISITS at most. The walk went
@@ -651,23 +613,27 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 				   const struct wgr_endpoint *skip, struct wgr_peer *target,
 				   struct wgr_endpoint *out, unsigned int max)
 {
-	unsigned int n = 0, picked = 0, visits = 0, room = min(2 * max, WGR_PICKS), i;
-	struct wgr_pick *picks = srcs->picks;
+	unsigned int n = 0, visits = 0, i;
+	struct wgr_picks picks;
 	struct wgr_source *src;
 
 	spin_lock_bh(&srcs->lock);
+	wgr_picks_init(&picks, srcs->picks, min(2 * max, WGR_PICKS), get_random_u64());
 	list_for_each_entry_reverse(src, &srcs->candidates, candidate) {
-		if (!room || visits >= WGR_CANDIDATE_VISITS || !candidate_live(src))
+		if (!picks.room || visits >= WGR_CANDIDATE_VISITS || !candidate_live(src))
 			break;
 		visits++;
 		if (wgr_endpoint_eq(&src->ep, from) || (skip && wgr_endpoint_eq(&src->ep, skip)) ||
 		    !candidate_for(src, target))
 			continue;
-		pick_weigh(picks, &picked, room, src);
+		wgr_picks_weigh(&picks, src, src->acct->key, src->ep.addr.sa_family,
+				address_key(&src->ep));
 	}
-	for (i = 0; i < picked && n < max; i++)
-		if (wgr_ratelimit_discovery(rl, &picks[i].src->ep, from))
-			out[n++] = picks[i].src->ep;
+	for (i = 0; i < picks.n && n < max; i++) {
+		src = picks.pick[i].item;
+		if (wgr_ratelimit_discovery(rl, &src->ep, from))
+			out[n++] = src->ep;
+	}
 	count_walk(srcs, visits);
 	spin_unlock_bh(&srcs->lock);
 	return n;

@@ -9,6 +9,7 @@
 #include <linux/spinlock.h>
 
 #include "peer.h"
+#include "pick.h"
 #include "quota.h"
 
 struct wgr_ratelimit;
@@ -20,19 +21,6 @@ struct wgr_ratelimit;
 #define WGR_SOURCES_HASH_BITS 12
 /* Candidates a walk weighs before it gives any place: the fanout and spares. */
 #define WGR_PICKS (2 * WGRELAY_MAX_FANOUT)
-
-struct wgr_source;
-
-/**
- * struct wgr_pick - a candidate a walk weighs (wgr_source_candidates())
- * @src: the source
- * @rank: lower goes first: the places its prefix already had when it came,
- *        then a random tie-break
- */
-struct wgr_pick {
-	struct wgr_source *src;
-	u64 rank;
-};
 
 /**
  * struct wgr_sources - what the relay remembers of endpoints that send initiations
