@@ -33,7 +33,7 @@
 #define WGR_SOURCE_EVICT_TRIES	4
 #define WGR_PENDING_TIMEOUT	(30 * HZ)
 /*
- * Candidates one walk may look at, in all its rounds: four prefixes' worth.
+ * Candidates one walk may look at: four prefixes' worth.
  * Past it, a peer behind more than this many fresher candidates is not
  * reached; they cost some 800 initiations with mac2 a second, from real
  * addresses in at least four prefixes.
