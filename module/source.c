@@ -171,10 +171,13 @@ static bool source_held(const struct wgr_source *src)
 	return src->held_until && time_before(jiffies, src->held_until);
 }
 
-/* Is it a discovery candidate still: an initiation with mac2 within WGR_PENDING_TIMEOUT? */
-static bool candidate_live(const struct wgr_source *src)
+/*
+ * Is @src's pending entry @i, its initiation with mac2 to that target, within
+ * WGR_PENDING_TIMEOUT? Entry 0 is the newest: while it is, @src is a candidate.
+ */
+static bool pending_live(const struct wgr_source *src, int i)
 {
-	return time_before(jiffies, src->pending_since[0] + WGR_PENDING_TIMEOUT);
+	return time_before(jiffies, src->pending_since[i] + WGR_PENDING_TIMEOUT);
 }
 
 /*
@@ -189,7 +192,7 @@ void wgr_sources_gc(struct wgr_sources *srcs)
 
 	spin_lock_bh(&srcs->lock);
 	list_for_each_entry_safe(src, tmp, &srcs->candidates, candidate) {
-		if (candidate_live(src))
+		if (pending_live(src, 0))
 			break;
 		list_del_init(&src->candidate);
 	}
@@ -554,8 +557,7 @@ static bool candidate_for(const struct wgr_source *src, struct wgr_peer *target)
 	for (i = 0; i < WGR_SOURCE_PENDING; i++) {
 		struct wgr_peer *p = src->pending[i];
 
-		if (p && time_before(jiffies, src->pending_since[i] + WGR_PENDING_TIMEOUT) &&
-		    wgr_peers_may_talk(p, target))
+		if (p && pending_live(src, i) && wgr_peers_may_talk(p, target))
 			return true;
 	}
 	return false;
@@ -620,7 +622,7 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 	spin_lock_bh(&srcs->lock);
 	wgr_picks_init(&picks, srcs->picks, min(2 * max, WGR_PICKS), get_random_u64());
 	list_for_each_entry_reverse(src, &srcs->candidates, candidate) {
-		if (!picks.room || visits >= WGR_CANDIDATE_VISITS || !candidate_live(src))
+		if (!picks.room || visits >= WGR_CANDIDATE_VISITS || !pending_live(src, 0))
 			break;
 		visits++;
 		if (wgr_endpoint_eq(&src->ep, from) || (skip && wgr_endpoint_eq(&src->ep, skip)) ||
