@@ -325,15 +325,6 @@ bool wgr_handshake_index_held(struct wgr_handshakes *hss, u32 index,
 	return held;
 }
 
-static bool same_address(const struct wgr_endpoint *a, const struct wgr_endpoint *b)
-{
-	if (a->addr.sa_family != b->addr.sa_family)
-		return false;
-	if (a->addr.sa_family == AF_INET)
-		return a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
-	return ipv6_prefix_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr, 64);
-}
-
 /* What the caller of wgr_handshake_answer() needs of the handshake @hs. */
 static void answer_fill(struct wgr_answer *out, const struct wgr_handshake *hs)
 {
@@ -382,7 +373,7 @@ int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,
 				break;
 			}
 			/* A guess at a forwarded endpoint's port. */
-			if (kind == WGR_ANSWER_RESPONSE && same_address(&f->ep, from) &&
+			if (kind == WGR_ANSWER_RESPONSE && wgr_endpoint_same_host(&f->ep, from) &&
 			    f->strays < U8_MAX)
 				f->strays++;
 		}

@@ -78,6 +78,40 @@ u32 wgr_endpoint_hash(const struct wgr_endpoint *ep, const siphash_key_t *key)
 }
 
 /**
+ * wgr_endpoint_host - the host an endpoint is at, as the relay counts hosts
+ * @ep: the endpoint (AF_INET or AF_INET6)
+ *
+ * An IPv4 address, or the /64 of an IPv6 one: a host behind a NAT has one
+ * address, and an IPv6 host picks as many as it likes from its /64 (RFC 8981),
+ * which is what WireGuard's ratelimiter counts. Every "same address" of the
+ * relay (a source's one place in a discovery fanout, the answers a handshake
+ * takes from its target's address, the rate limits per address) is this one.
+ * The two families' numbers overlap: compare the family too.
+ * Return: the host's number.
+ */
+u64 wgr_endpoint_host(const struct wgr_endpoint *ep)
+{
+	const __be32 *a = ep->addr6.sin6_addr.s6_addr32;
+
+	if (ep->addr.sa_family == AF_INET)
+		return be32_to_cpu(ep->addr4.sin_addr.s_addr);
+	return (u64)be32_to_cpu(a[0]) << 32 | be32_to_cpu(a[1]);
+}
+
+/**
+ * wgr_endpoint_same_host - are two endpoints at one host?
+ * @a: one
+ * @b: the other
+ *
+ * Return: true if they have a family and wgr_endpoint_host() in common.
+ */
+bool wgr_endpoint_same_host(const struct wgr_endpoint *a, const struct wgr_endpoint *b)
+{
+	return a->addr.sa_family == b->addr.sa_family &&
+	       wgr_endpoint_host(a) == wgr_endpoint_host(b);
+}
+
+/**
  * wgr_name_valid - is this an acceptable peer name?
  * @name: the characters
  * @len: their number

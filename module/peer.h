@@ -34,6 +34,8 @@ struct wgr_endpoint {
 
 bool wgr_endpoint_eq(const struct wgr_endpoint *a, const struct wgr_endpoint *b);
 u32 wgr_endpoint_hash(const struct wgr_endpoint *ep, const siphash_key_t *key);
+u64 wgr_endpoint_host(const struct wgr_endpoint *ep);
+bool wgr_endpoint_same_host(const struct wgr_endpoint *a, const struct wgr_endpoint *b);
 
 static inline bool wgr_endpoint_set(const struct wgr_endpoint *ep)
 {

@@ -127,33 +127,42 @@ void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
 	spin_unlock_bh(&rl->lock);
 }
 
-/* What a bucket limits, of one endpoint: its address, with its port or not. */
-struct bucket_ep {
-	__be16 port;
-	u16 family;
-	u8 addr[16];
+/* What of an endpoint a bucket limits. */
+enum scope {
+	BY_ENDPOINT,	/* the IP:port */
+	BY_HOST,	/* its address (IPv6: the /64, as WireGuard limits) */
 };
 
-static void bucket_ep(struct bucket_ep *k, const struct wgr_endpoint *ep, bool port)
+/* What a bucket limits, of one endpoint. */
+struct bucket_ep {
+	u8 addr[16];
+	u64 host;
+	__be16 port;
+	u16 family;
+};
+
+static void bucket_ep(struct bucket_ep *k, const struct wgr_endpoint *ep, enum scope scope)
 {
 	k->family = ep->addr.sa_family;
-	if (ep->addr.sa_family == AF_INET) {
+	if (scope == BY_HOST) {
+		k->host = wgr_endpoint_host(ep);
+	} else if (ep->addr.sa_family == AF_INET) {
 		memcpy(k->addr, &ep->addr4.sin_addr, 4);
-		k->port = port ? ep->addr4.sin_port : 0;
+		k->port = ep->addr4.sin_port;
 	} else {
-		/* IPv6: the /64 for an address, as WireGuard limits; the host for a port. */
-		memcpy(k->addr, &ep->addr6.sin6_addr, port ? 16 : 8);
-		k->port = port ? ep->addr6.sin6_port : 0;
+		memcpy(k->addr, &ep->addr6.sin6_addr, 16);
+		k->port = ep->addr6.sin6_port;
 	}
 }
 
 /*
  * The bucket's key: a keyed hash of its kind and what it limits (@ep, and the
- * address of @by if given). 64 bits of SipHash under a secret: nobody can make
+ * host of @by if given). 64 bits of SipHash under a secret: nobody can make
  * two sources share a bucket.
  */
 static u64 bucket_key(struct wgr_ratelimit *rl, unsigned int kind,
-		      const struct wgr_endpoint *ep, bool port, const struct wgr_endpoint *by)
+		      const struct wgr_endpoint *ep, enum scope scope,
+		      const struct wgr_endpoint *by)
 {
 	struct {
 		u32 kind;
@@ -162,9 +171,9 @@ static u64 bucket_key(struct wgr_ratelimit *rl, unsigned int kind,
 
 	memset(&k, 0, sizeof(k));
 	k.kind = kind;
-	bucket_ep(&k.ep, ep, port);
+	bucket_ep(&k.ep, ep, scope);
 	if (by)
-		bucket_ep(&k.by, by, false);
+		bucket_ep(&k.by, by, BY_HOST);
 	return siphash(&k, sizeof(k), &rl->seed);
 }
 
@@ -207,9 +216,9 @@ static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
 
 /* Take a token of one kind for @ep (sent by @by's address, if given). Context: softirq. */
 static bool limit(struct wgr_ratelimit *rl, unsigned int kind, const struct wgr_endpoint *ep,
-		  bool port, const struct wgr_endpoint *by)
+		  enum scope scope, const struct wgr_endpoint *by)
 {
-	u64 key = bucket_key(rl, kind, ep, port, by);
+	u64 key = bucket_key(rl, kind, ep, scope, by);
 	bool ok;
 
 	spin_lock_bh(&rl->lock);
@@ -229,7 +238,7 @@ static bool limit(struct wgr_ratelimit *rl, unsigned int kind, const struct wgr_
  */
 bool wgr_ratelimit_initiation(struct wgr_ratelimit *rl, const struct wgr_endpoint *src)
 {
-	return limit(rl, KIND_HS_ENDPOINT, src, true, NULL);
+	return limit(rl, KIND_HS_ENDPOINT, src, BY_ENDPOINT, NULL);
 }
 
 /**
@@ -248,7 +257,7 @@ bool wgr_ratelimit_address(struct wgr_ratelimit *rl, const struct wgr_endpoint *
 	if (READ_ONCE(rl->ceiling_shut))
 		return false;
 #endif
-	return limit(rl, KIND_HS_ADDRESS, src, false, NULL);
+	return limit(rl, KIND_HS_ADDRESS, src, BY_HOST, NULL);
 }
 
 #ifdef CONFIG_WGRELAY_DEBUG
@@ -288,8 +297,8 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
 			     const struct wgr_endpoint *from)
 {
 	/* The share first: a copy it refuses spends nothing of the candidate's cap. */
-	return limit(rl, KIND_DISCOVERY_SHARE, dst, false, from) &&
-	       limit(rl, KIND_DISCOVERY, dst, false, NULL);
+	return limit(rl, KIND_DISCOVERY_SHARE, dst, BY_HOST, from) &&
+	       limit(rl, KIND_DISCOVERY, dst, BY_HOST, NULL);
 }
 
 /**
@@ -302,8 +311,8 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
  */
 bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst)
 {
-	return limit(rl, KIND_COOKIE, dst, true, NULL) &&
-	       limit(rl, KIND_COOKIE_ADDRESS, dst, false, NULL);
+	return limit(rl, KIND_COOKIE, dst, BY_ENDPOINT, NULL) &&
+	       limit(rl, KIND_COOKIE_ADDRESS, dst, BY_HOST, NULL);
 }
 
 /**

@@ -539,16 +539,6 @@ out:
 	spin_unlock_bh(&srcs->lock);
 }
 
-/* An endpoint's address as a key: IPv4, or the /64 of IPv6 (with its family). */
-static u64 address_key(const struct wgr_endpoint *ep)
-{
-	const __be32 *a = ep->addr6.sin6_addr.s6_addr32;
-
-	if (ep->addr.sa_family == AF_INET)
-		return be32_to_cpu(ep->addr4.sin_addr.s_addr);
-	return (u64)be32_to_cpu(a[0]) << 32 | be32_to_cpu(a[1]);
-}
-
 /* Did @src initiate with mac2, lately, to a peer that may talk to @target? */
 static bool candidate_for(const struct wgr_source *src, struct wgr_peer *target)
 {
@@ -629,7 +619,7 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 		    !candidate_for(src, target))
 			continue;
 		wgr_picks_weigh(&picks, src, src->acct->key, src->ep.addr.sa_family,
-				address_key(&src->ep));
+				wgr_endpoint_host(&src->ep));
 	}
 	for (i = 0; i < picks.n && n < max; i++) {
 		src = picks.pick[i].item;
