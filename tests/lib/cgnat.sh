@@ -46,6 +46,27 @@ public() {
 	fi
 }
 
+# elsewhere NS PER NET...: a host NS on the Internet outside the lab's /24, with
+# PER addresses (NET.1 to NET.PER) in each /24 NET (198.18.x), which the Internet
+# router routes to it. The lab puts every other public address in one /24, as a
+# CGNAT pool's users are; a test of what the relay gives each prefix needs
+# senders in others.
+elsewhere() {
+	local ns=$1 per=$2 net i
+	shift 2
+	ns_add "$ns"
+	link inet "$ns" "$ns" eth0
+	n inet ip link set "$ns" master br0
+	n inet sysctl -qw net.ipv4.ip_forward=1
+	for net in "$@"; do
+		n inet ip addr add "$net.254/24" dev br0
+		for ((i = 1; i <= per; i++)); do
+			n "$ns" ip addr add "$net.$i/24" dev eth0
+		done
+	done
+	n "$ns" ip route add default via "$1.254"
+}
+
 # nat NS LAN_PREFIX: make NS a NAT router from LAN_PREFIX (on lan0) to wan0.
 nat() {
 	n "$1" sysctl -qw net.ipv4.ip_forward=1

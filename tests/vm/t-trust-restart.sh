@@ -138,18 +138,8 @@ crowd=()
 if [[ $variant == crowd ]]; then
 	# Eight /24s, as many as the fanout has places, that the Internet router
 	# routes to the crowd's host; two addresses in each.
-	ns_add crowd
-	link inet crowd crowd eth0
-	n inet ip link set crowd master br0
-	n inet sysctl -qw net.ipv4.ip_forward=1
 	nets=(198.18.{1..8})
-	for net in "${nets[@]}"; do
-		n inet ip addr add "$net.254/24" dev br0
-		for i in 1 2; do
-			n crowd ip addr add "$net.$i/24" dev eth0
-		done
-	done
-	n crowd ip route add default via 198.18.1.254
+	elsewhere crowd 2 "${nets[@]}"
 	for net in "${nets[@]}"; do
 		for i in 1 2; do
 			bg crowd wgr-forge mac2for "$VPS4" "$RELAY_PORT" "$seconds" 20 1 \

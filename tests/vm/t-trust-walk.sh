@@ -20,14 +20,26 @@
 # two sockets and the lab's peers: a handful), not at the spoofer's sources.
 # A count, not a time: it holds whatever the guest's speed.
 #
+# Variant "busy": the walks' work over time (the walk budget). An attacker with
+# two addresses in each of four /24s keeps 4,000 candidates live (500 ports an
+# address, each with the relay's cookie and an initiation with mac2 every 10 s)
+# and each of those initiations, for an offline peer, is a walk. A walk is
+# bounded (4,096 visits), but walks were not: 400 a second of 4,000 visits,
+# under the sources lock with bottom halves off, from eight addresses. Each
+# initiating prefix now has a budget of visits a second, and the relay one in
+# all: the attacker's walks together may look at no more than four prefixes'
+# budgets, whatever it sends, and a peer's walks from the lab's /24 still run.
+#
+# variants: spoof busy
 # module: debug
-# timeout: 200
+# timeout: 240
 # kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"
 . "$(dirname "$0")/../lib/relay.sh"
 
+variant=${1:-spoof}
 cgnat_setup
 ns_add attacker
 public attacker eth0 203.0.113.66
@@ -40,6 +52,48 @@ wg_keys home laptop ghost nas
 relay_up home laptop ghost nas
 wg_peers "$RELAY_EP" "$RELAY_EP"
 pair_works laptop home
+
+if [[ $variant == busy ]]; then
+	step "eight addresses in four /24s keep 4,000 candidates live; each of their initiations is a walk"
+	nets=(198.18.{1..4})
+	elsewhere crowd 2 "${nets[@]}"
+	busy=()
+	for net in "${nets[@]}"; do
+		for i in 1 2; do
+			bg crowd wgr-forge mac2for "$VPS4" "$RELAY_PORT" 90 50 500 "${WG_PUB[ghost]}" \
+				"$net.$i" >"$TMP/busy-$net.$i"
+			busy+=("$BG_PID")
+		done
+	done
+	wait_for 60 eval '(($(cat "$TMP"/busy-* | grep -c "ports have") == 8))'
+	cat "$TMP"/busy-*
+	sleep 12
+	# The clock read outside the counts: every visit counted falls in it.
+	t0=$(cat /proc/uptime)
+	read -r _ w0 _ v0 <<<"$(debug_ctl vps relay0 walks)"
+	sleep 20
+	read -r _ w1 _ v1 <<<"$(debug_ctl vps relay0 walks)"
+	t1=$(cat /proc/uptime)
+	walks=$((w1 - w0)) visits=$((v1 - v0))
+	ms=$(awk -v a="${t0%% *}" -v b="${t1%% *}" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	n vps relayctl show relay0 stats | grep -E 'discovery|hs_mac2|hs_initiations|hs_ratelimited'
+	log "in $ms ms: $walks walks looked at $visits sources ($((visits / (walks ? walks : 1))) a walk)"
+	step "the pair still talks"
+	pair_works laptop home
+	kill "${busy[@]}" 2>/dev/null || true
+	wait "${busy[@]}" 2>/dev/null || true
+
+	step "the walks looked at no more than four prefixes' budgets"
+	((walks >= 200)) || fail "only $walks walks in $ms ms: the crowd's initiations did not ask for discovery"
+	# Four prefixes' budgets of 131,072 visits a second, and each one's
+	# burst of 32,768 (module/ratelimit.c); every visit in the window is
+	# the crowd's (the pair talks, and asks for none). Under the relay's
+	# budget: four prefixes do not spend it, so none walks on its own alone.
+	bound=$((4 * (131072 * ms / 1000 + 32768)))
+	((visits <= bound)) || fail "$visits visits in $ms ms, over the four prefixes' $bound"
+	log "$visits visits of at most $bound"
+	exit 0
+fi
 
 step "a second address earns the relay's cookie on two sockets; initiations for ghost with mac2"
 bg attacker2 wgr-forge mac2for "$VPS4" "$RELAY_PORT" 60 10 2 "${WG_PUB[ghost]}" >"$TMP/asker"
