@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Token buckets, as WireGuard's ratelimiter.c keeps them, and the relay's budget
- * of mac1 computations. Only initiations are limited: a response or cookie reply
+ * Token buckets, as WireGuard's ratelimiter.c keeps them, and the relay's budgets
+ * of mac1 computations and of discovery's visits to candidates. Only initiations are limited: a response or cookie reply
  * is first matched to a handshake the relay forwarded to where it came from, and
  * one that matches nothing is dropped before it costs anything. So junk from a
  * neighbour behind the same CGNAT address cannot spend a peer's tokens on its
@@ -21,6 +21,7 @@
 #include <net/ipv6.h>
 
 #include "peer.h"
+#include "quota.h"
 #include "ratelimit.h"
 
 #define WGR_MAX_BUCKETS		16384
@@ -37,9 +38,17 @@ struct bucket_kind {
 	u32 burst;
 };
 
+/*
+ * Candidates discovery's walks (source.c) may look at in a second, in all: each
+ * visit is a few loads and a compare, under the sources' lock with bottom halves
+ * off, so a million is a few tens of milliseconds of one CPU at most. The
+ * relay holds a quarter of a second's worth.
+ */
+#define WGR_WALK_VISITS_PER_SECOND	1048576
+
 enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE, KIND_COOKIE,
-	KIND_COOKIE_ADDRESS
+	KIND_COOKIE_ADDRESS, KIND_WALK
 };
 
 static const struct bucket_kind kinds[] = {
@@ -63,6 +72,14 @@ static const struct bucket_kind kinds[] = {
 	 */
 	[KIND_COOKIE] = { 10, 5 },
 	[KIND_COOKIE_ADDRESS] = { 100, 20 },
+	/*
+	 * Candidates the walks of one initiating prefix (/24, /48) may look at
+	 * in a second: 32 full walks, and a burst of 8. A CGNAT pool's failing
+	 * peers (one walk per retry, every 5 s) stay far below; an attacker's
+	 * addresses in one prefix get no more, and it takes eight prefixes to
+	 * spend the relay's WGR_WALK_VISITS_PER_SECOND.
+	 */
+	[KIND_WALK] = { 131072, 32768 },
 };
 
 struct wgr_bucket {
@@ -83,6 +100,8 @@ void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 	rl->scan_rate = WGR_SCANS_PER_SECOND;
 	rl->scan_tokens = 0;
 	rl->scan_last_ns = ktime_get_coarse_boottime_ns();
+	rl->walk_tokens = WGR_WALK_VISITS_PER_SECOND / 4;
+	rl->walk_last_ns = rl->scan_last_ns;
 }
 
 static void bucket_remove(struct wgr_ratelimit *rl, struct wgr_bucket *b)
@@ -131,12 +150,13 @@ void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
 enum scope {
 	BY_ENDPOINT,	/* the IP:port */
 	BY_HOST,	/* its address (IPv6: the /64, as WireGuard limits) */
+	BY_PREFIX,	/* its /24 (IPv6: /48), as the tables count sources */
 };
 
 /* What a bucket limits, of one endpoint. */
 struct bucket_ep {
 	u8 addr[16];
-	u64 host;
+	u64 host;	/* BY_HOST's, or BY_PREFIX's */
 	__be16 port;
 	u16 family;
 };
@@ -146,6 +166,8 @@ static void bucket_ep(struct bucket_ep *k, const struct wgr_endpoint *ep, enum s
 	k->family = ep->addr.sa_family;
 	if (scope == BY_HOST) {
 		k->host = wgr_endpoint_host(ep);
+	} else if (scope == BY_PREFIX) {
+		k->host = wgr_quota_key(ep);
 	} else if (ep->addr.sa_family == AF_INET) {
 		memcpy(k->addr, &ep->addr4.sin_addr, 4);
 		k->port = ep->addr4.sin_port;
@@ -177,24 +199,35 @@ static u64 bucket_key(struct wgr_ratelimit *rl, unsigned int kind,
 	return siphash(&k, sizeof(k), &rl->seed);
 }
 
-/* Take a token from one bucket, made full if new. Context: @rl->lock. */
-static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
+/* The bucket of @key, if there is one. Context: @rl->lock. */
+static struct wgr_bucket *bucket_find(struct wgr_ratelimit *rl, u64 key)
 {
-	const u64 cost = NSEC_PER_SEC / kinds[kind].per_second;
-	const u64 max_tokens = cost * kinds[kind].burst;
 	struct wgr_bucket *b;
 
 	lockdep_assert_held(&rl->lock);
 	hash_for_each_possible(rl->buckets, b, node, key) {
-		if (b->key != key)
-			continue;
+		if (b->key == key)
+			return b;
+	}
+	return NULL;
+}
+
+/*
+ * The bucket of @key, refilled to @now; a new one, full, if there is none.
+ * Context: @rl->lock.
+ * Return: the bucket, or NULL without memory.
+ */
+static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind, u64 key,
+				     u64 now)
+{
+	const u64 max_tokens = NSEC_PER_SEC / kinds[kind].per_second * kinds[kind].burst;
+	struct wgr_bucket *b = bucket_find(rl, key);
+
+	if (b) {
 		b->tokens = min(max_tokens, b->tokens + (now - b->last_ns));
 		b->last_ns = now;
 		list_move_tail(&b->lru, &rl->lru);
-		if (b->tokens < cost)
-			return false;
-		b->tokens -= cost;
-		return true;
+		return b;
 	}
 	/*
 	 * Full means many sources at once: forget the longest idle rather than grow,
@@ -204,13 +237,25 @@ static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
 		bucket_remove(rl, list_first_entry(&rl->lru, struct wgr_bucket, lru));
 	b = kmalloc(sizeof(*b), GFP_ATOMIC);
 	if (!b)
-		return false;
+		return NULL;
 	b->key = key;
-	b->tokens = max_tokens - cost;
+	b->tokens = max_tokens;
 	b->last_ns = now;
 	hash_add(rl->buckets, &b->node, key);
 	list_add_tail(&b->lru, &rl->lru);
 	rl->n++;
+	return b;
+}
+
+/* Take a token from one bucket, made full if new. Context: @rl->lock. */
+static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
+{
+	const u64 cost = NSEC_PER_SEC / kinds[kind].per_second;
+	struct wgr_bucket *b = bucket_get(rl, kind, key, now);
+
+	if (!b || b->tokens < cost)
+		return false;
+	b->tokens -= cost;
 	return true;
 }
 
@@ -313,6 +358,96 @@ bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *d
 {
 	return limit(rl, KIND_COOKIE, dst, BY_ENDPOINT, NULL) &&
 	       limit(rl, KIND_COOKIE_ADDRESS, dst, BY_HOST, NULL);
+}
+
+/**
+ * wgr_walk_reserve - what may a discovery walk look at?
+ * @rl: the budgets
+ * @from: the initiator
+ * @max: what one walk may look at in any case
+ * @budget: set to what this one may
+ *
+ * A walk (source.c) is bounded, but walks were not: an attacker that keeps
+ * thousands of candidates live, from real addresses in a few prefixes, made
+ * each of its initiations with mac2 for an offline peer a walk of thousands of
+ * visits, 160 a second from each address. Each initiating prefix now has
+ * KIND_WALK's visits a second, and the relay WGR_WALK_VISITS_PER_SECOND in all;
+ * both are spent up front, and wgr_walk_refund() gives back what the walk did
+ * not use, so that the short walks of peers cost what they look at. A prefix,
+ * not an address: a host with a /64 or a provider's /24 has many addresses; a
+ * CGNAT pool's peers share it.
+ *
+ * Eight prefixes' walks spend the relay's budget. Then a prefix that has asked
+ * for no walk in the last second may have one at its own cost alone: a failing
+ * peer asks every five seconds, and its discovery goes on; an attacker's
+ * prefix that wants the same asks no more often, and its walks cost one a
+ * second. So the relay's visits are bounded by its budget and one walk a second
+ * for each prefix, and no number of prefixes stops a peer's discovery.
+ * Context: softirq; before the sources' lock (lock order: session.h).
+ */
+void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
+		      unsigned int max, struct wgr_walk_budget *budget)
+{
+	const u64 cost = NSEC_PER_SEC / kinds[KIND_WALK].per_second;
+	u64 key = bucket_key(rl, KIND_WALK, from, BY_PREFIX, NULL);
+	u64 now = ktime_get_coarse_boottime_ns();
+	struct wgr_bucket *b;
+	u64 elapsed, n = 0;
+	bool idle;
+
+	spin_lock_bh(&rl->lock);
+	elapsed = min_t(u64, now - rl->walk_last_ns, NSEC_PER_SEC);
+	rl->walk_last_ns = now;
+	rl->walk_tokens = min_t(u64, WGR_WALK_VISITS_PER_SECOND / 4, rl->walk_tokens +
+				div_u64(elapsed * WGR_WALK_VISITS_PER_SECOND, NSEC_PER_SEC));
+	/* Asked for no walk in the last second: bucket_get() stamps every ask. */
+	b = bucket_find(rl, key);
+	idle = !b || now - b->last_ns >= NSEC_PER_SEC;
+	b = bucket_get(rl, KIND_WALK, key, now);
+	budget->spare = false;
+	if (b) {
+		n = min_t(u64, max, div64_u64(b->tokens, cost));
+		if (idle && n > rl->walk_tokens) {
+			budget->spare = true;
+		} else {
+			n = min(n, rl->walk_tokens);
+			rl->walk_tokens -= n;
+		}
+		b->tokens -= n * cost;
+	}
+	budget->visits = n;
+	spin_unlock_bh(&rl->lock);
+}
+
+/**
+ * wgr_walk_refund - give back what a walk did not look at
+ * @rl: the budgets
+ * @from: the initiator, as given to wgr_walk_reserve()
+ * @budget: what wgr_walk_reserve() gave the walk
+ * @visits: what it looked at
+ *
+ * Context: softirq; before or after the sources' lock, not under it.
+ */
+void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
+		     const struct wgr_walk_budget *budget, unsigned int visits)
+{
+	const u64 cost = NSEC_PER_SEC / kinds[KIND_WALK].per_second;
+	u64 unused = budget->visits - min(visits, budget->visits);
+	struct wgr_bucket *b;
+	u64 key;
+
+	if (!unused)
+		return;
+	key = bucket_key(rl, KIND_WALK, from, BY_PREFIX, NULL);
+	spin_lock_bh(&rl->lock);
+	if (!budget->spare)
+		rl->walk_tokens = min_t(u64, WGR_WALK_VISITS_PER_SECOND / 4,
+					rl->walk_tokens + unused);
+	/* Gone if the table forgot it meanwhile: it came back full. */
+	b = bucket_find(rl, key);
+	if (b)
+		b->tokens = min(cost * kinds[KIND_WALK].burst, b->tokens + unused * cost);
+	spin_unlock_bh(&rl->lock);
 }
 
 /**

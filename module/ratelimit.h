@@ -13,7 +13,7 @@ struct wgr_endpoint;
 #define WGR_RATELIMIT_HASH_BITS 12
 
 /**
- * struct wgr_ratelimit - a relay's token buckets and its mac1 scan budget
+ * struct wgr_ratelimit - a relay's token buckets, its mac1 scan budget and its walk budget
  * @lock: guards everything here; the innermost lock of the relay (see session.h)
  * @buckets: token buckets by key (a keyed hash of what they limit)
  * @lru: the same buckets, least recently used first
@@ -22,6 +22,9 @@ struct wgr_endpoint;
  * @scan_rate: mac1 computations a second the scan budget refills with
  * @scan_tokens: what is left of it (below zero by at most the scans in flight)
  * @scan_last_ns: when it was last refilled
+ * @walk_tokens: candidates discovery's walks may still look at, in all
+ *               (wgr_walk_reserve())
+ * @walk_last_ns: when that was last refilled
  * @ceiling_shut: test-only (debugfs.c): the address ceiling refuses everything,
  *                as a neighbour's flood that spends its every token would
  */
@@ -34,9 +37,22 @@ struct wgr_ratelimit {
 	u32 scan_rate;
 	s64 scan_tokens;
 	u64 scan_last_ns;
+	u64 walk_tokens;
+	u64 walk_last_ns;
 #ifdef CONFIG_WGRELAY_DEBUG
 	bool ceiling_shut;
 #endif
+};
+
+/**
+ * struct wgr_walk_budget - what one discovery walk may look at
+ * @visits: candidates it may look at
+ * @spare: the relay's budget was spent, and this is its prefix's first walk in
+ *         a second: it costs its prefix's budget alone (wgr_walk_reserve())
+ */
+struct wgr_walk_budget {
+	unsigned int visits;
+	bool spare;
 };
 
 void wgr_ratelimit_init(struct wgr_ratelimit *rl);
@@ -47,6 +63,10 @@ bool wgr_ratelimit_address(struct wgr_ratelimit *rl, const struct wgr_endpoint *
 bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 			     const struct wgr_endpoint *from);
 bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst);
+void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
+		      unsigned int max, struct wgr_walk_budget *budget);
+void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
+		     const struct wgr_walk_budget *budget, unsigned int visits);
 bool wgr_scan_allow(struct wgr_ratelimit *rl);
 void wgr_scan_charge(struct wgr_ratelimit *rl, u32 tried);
 void wgr_scan_set_rate(struct wgr_ratelimit *rl, u32 rate);

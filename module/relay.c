@@ -520,6 +520,7 @@ static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_en
 {
 	enum wgrelay_binding_status status = WGRELAY_BINDING_STATUS_NONE;
 	unsigned int n = 0, found;
+	bool limited;
 
 	/* A route back to @src or to the relay leads nowhere: the binding decides. */
 	*paired = wgr_pair_route(wgr, src, target, &to[0]) && !loops(wgr, src, &to[0]) &&
@@ -534,8 +535,10 @@ static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_en
 				   status == WGRELAY_BINDING_STATUS_STATIC)))
 		return n;
 	found = wgr_source_candidates(&wgr->sources, &wgr->ratelimit, src, n ? &to[0] : NULL,
-				      target, to + n, fanout);
+				      target, to + n, fanout, &limited);
 	wgr_stat_add(wgr, WGRELAY_STAT_DISCOVERY_FWD, found);
+	if (limited)
+		wgr_stat_inc(wgr, WGRELAY_STAT_DISCOVERY_LIMITED);
 	return n + found;
 }
 

@@ -597,23 +597,35 @@ static void count_walk(struct wgr_sources *srcs, unsigned int visits)
  * new IP:ports: each walk then looked at thousands of sources to find a few,
  * under this lock with bottom halves off (a fifth review, T2). A candidate
  * costs an address that receives and a cookie for each of its ports.
+ *
+ * A walk looks at no more than its budget of visits (wgr_walk_reserve(): its
+ * initiator's prefix's, and the relay's): walks are bounded in number as well
+ * as in length.
  * Context: softirq.
- * Return: the number of endpoints in @out.
+ * Return: the number of endpoints in @out; *@limited says whether the budget
+ * refused the walk or cut it short.
  */
 unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimit *rl,
 				   const struct wgr_endpoint *from,
 				   const struct wgr_endpoint *skip, struct wgr_peer *target,
-				   struct wgr_endpoint *out, unsigned int max)
+				   struct wgr_endpoint *out, unsigned int max, bool *limited)
 {
 	unsigned int n = 0, visits = 0, i;
+	struct wgr_walk_budget budget;
 	struct wgr_picks picks;
 	struct wgr_source *src;
 
+	*limited = false;
+	wgr_walk_reserve(rl, from, WGR_CANDIDATE_VISITS, &budget);
 	spin_lock_bh(&srcs->lock);
 	wgr_picks_init(&picks, srcs->picks, min(2 * max, WGR_PICKS), get_random_u64());
 	list_for_each_entry_reverse(src, &srcs->candidates, candidate) {
 		if (!picks.room || visits >= WGR_CANDIDATE_VISITS || !pending_live(src, 0))
 			break;
+		if (visits >= budget.visits) {
+			*limited = true;
+			break;
+		}
 		visits++;
 		if (wgr_endpoint_eq(&src->ep, from) || (skip && wgr_endpoint_eq(&src->ep, skip)) ||
 		    !candidate_for(src, target))
@@ -628,6 +640,7 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 	}
 	count_walk(srcs, visits);
 	spin_unlock_bh(&srcs->lock);
+	wgr_walk_refund(rl, from, &budget, visits);
 	return n;
 }
 

@@ -72,7 +72,7 @@ bool wgr_source_failing(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
 unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimit *rl,
 				   const struct wgr_endpoint *from,
 				   const struct wgr_endpoint *skip, struct wgr_peer *target,
-				   struct wgr_endpoint *out, unsigned int max);
+				   struct wgr_endpoint *out, unsigned int max, bool *limited);
 void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *ini_ep,
 			  struct wgr_peer *initiator, const struct wgr_endpoint *resp_ep,
 			  struct wgr_peer *responder, unsigned long hold);

@@ -394,7 +394,10 @@ enum wgrelay_event_attr {
 	WGRELAY_STAT(EVENTS_LOST, events_lost, 0)				\
 	/* of tx_packets, those the fast path relayed before the IP stack	\
 	 * delivered them (confirmed sessions' data, module/fastpath.c) */	\
-	WGRELAY_STAT(FAST_PACKETS, fast_packets, 0)
+	WGRELAY_STAT(FAST_PACKETS, fast_packets, 0)				\
+	/* discovery walks refused or cut short: their initiator's prefix,	\
+	 * or the relay, had spent its budget of candidates to look at */	\
+	WGRELAY_STAT(DISCOVERY_LIMITED, discovery_limited, 0)
 
 #define WGRELAY_STAT_ENUM_(name, lower, drop) WGRELAY_STAT_##name,
 enum wgrelay_stat {
