@@ -21,6 +21,9 @@
  *   DEV walks          discovery's walks for candidates since the relay was made,
  *                      and the sources they looked at: the work an initiation
  *                      that asks for discovery causes, in a count, not a time
+ *   DEV walk-rate N    the relay's budget of visits to candidates, N a second
+ *                      (WGR_WALK_VISITS_PER_SECOND by default), so that a test
+ *                      guest's few prefixes can spend it
  *
  * /sys/kernel/debug/wgrelay/fault makes a memory error on purpose, so that the
  * harness can show that the memory-safety nets every VM test boots with
@@ -179,6 +182,12 @@ static void do_scan_rate(struct wgr_device *wgr, u32 rate)
 	snprintf(result, sizeof(result), "scan-rate %u\n", rate);
 }
 
+static void do_walk_rate(struct wgr_device *wgr, u32 rate)
+{
+	wgr_walk_set_rate(&wgr->ratelimit, rate);
+	snprintf(result, sizeof(result), "walk-rate %u\n", rate);
+}
+
 static void do_ceiling_shut(struct wgr_device *wgr, u32 shut)
 {
 	wgr_ratelimit_shut_ceiling(&wgr->ratelimit, shut);
@@ -217,6 +226,8 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len,
 		do_walks(netdev_priv(dev));
 	else if (!strcmp(cmd, "scan-rate") && arg)
 		do_scan_rate(netdev_priv(dev), arg);
+	else if (!strcmp(cmd, "walk-rate") && arg)
+		do_walk_rate(netdev_priv(dev), arg);
 	else if (!strcmp(cmd, "ceiling-shut") && arg <= 1)
 		do_ceiling_shut(netdev_priv(dev), arg);
 	else

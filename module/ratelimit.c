@@ -100,7 +100,8 @@ void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 	rl->scan_rate = WGR_SCANS_PER_SECOND;
 	rl->scan_tokens = 0;
 	rl->scan_last_ns = ktime_get_coarse_boottime_ns();
-	rl->walk_tokens = WGR_WALK_VISITS_PER_SECOND / 4;
+	rl->walk_rate = WGR_WALK_VISITS_PER_SECOND;
+	rl->walk_tokens = rl->walk_rate / 4;
 	rl->walk_last_ns = rl->scan_last_ns;
 }
 
@@ -371,7 +372,7 @@ bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *d
  * thousands of candidates live, from real addresses in a few prefixes, made
  * each of its initiations with mac2 for an offline peer a walk of thousands of
  * visits, 160 a second from each address. Each initiating prefix now has
- * KIND_WALK's visits a second, and the relay WGR_WALK_VISITS_PER_SECOND in all;
+ * KIND_WALK's visits a second, and the relay @rl->walk_rate in all;
  * both are spent up front, and wgr_walk_refund() gives back what the walk did
  * not use, so that the short walks of peers cost what they look at. A prefix,
  * not an address: a host with a /64 or a provider's /24 has many addresses; a
@@ -398,8 +399,8 @@ void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 	spin_lock_bh(&rl->lock);
 	elapsed = min_t(u64, now - rl->walk_last_ns, NSEC_PER_SEC);
 	rl->walk_last_ns = now;
-	rl->walk_tokens = min_t(u64, WGR_WALK_VISITS_PER_SECOND / 4, rl->walk_tokens +
-				div_u64(elapsed * WGR_WALK_VISITS_PER_SECOND, NSEC_PER_SEC));
+	rl->walk_tokens = min_t(u64, rl->walk_rate / 4, rl->walk_tokens +
+				div_u64(elapsed * rl->walk_rate, NSEC_PER_SEC));
 	/* Asked for no walk in the last second: bucket_get() stamps every ask. */
 	b = bucket_find(rl, key);
 	idle = !b || now - b->last_ns >= NSEC_PER_SEC;
@@ -441,8 +442,7 @@ void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 	key = bucket_key(rl, KIND_WALK, from, BY_PREFIX, NULL);
 	spin_lock_bh(&rl->lock);
 	if (!budget->spare)
-		rl->walk_tokens = min_t(u64, WGR_WALK_VISITS_PER_SECOND / 4,
-					rl->walk_tokens + unused);
+		rl->walk_tokens = min_t(u64, rl->walk_rate / 4, rl->walk_tokens + unused);
 	/* Gone if the table forgot it meanwhile: it came back full. */
 	b = bucket_find(rl, key);
 	if (b)
@@ -505,5 +505,22 @@ void wgr_scan_set_rate(struct wgr_ratelimit *rl, u32 rate)
 	spin_lock_bh(&rl->lock);
 	rl->scan_rate = rate;
 	rl->scan_tokens = min_t(s64, rl->scan_tokens, rate);
+	spin_unlock_bh(&rl->lock);
+}
+
+/**
+ * wgr_walk_set_rate - change the relay's walk budget (the debug build's test knob)
+ * @rl: the budgets
+ * @rate: visits to candidates a second, in all
+ *
+ * A test guest cannot send what eight busy prefixes send; with a smaller
+ * budget one prefix spends it, and the test sees what is left for others.
+ * Context: process.
+ */
+void wgr_walk_set_rate(struct wgr_ratelimit *rl, u32 rate)
+{
+	spin_lock_bh(&rl->lock);
+	rl->walk_rate = rate;
+	rl->walk_tokens = min_t(u64, rl->walk_tokens, rate / 4);
 	spin_unlock_bh(&rl->lock);
 }

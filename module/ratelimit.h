@@ -22,8 +22,9 @@ struct wgr_endpoint;
  * @scan_rate: mac1 computations a second the scan budget refills with
  * @scan_tokens: what is left of it (below zero by at most the scans in flight)
  * @scan_last_ns: when it was last refilled
- * @walk_tokens: candidates discovery's walks may still look at, in all
- *               (wgr_walk_reserve())
+ * @walk_rate: candidates discovery's walks may look at a second, in all
+ * @walk_tokens: what is left of that (wgr_walk_reserve()): a quarter second's
+ *               worth at most
  * @walk_last_ns: when that was last refilled
  * @ceiling_shut: test-only (debugfs.c): the address ceiling refuses everything,
  *                as a neighbour's flood that spends its every token would
@@ -37,6 +38,7 @@ struct wgr_ratelimit {
 	u32 scan_rate;
 	s64 scan_tokens;
 	u64 scan_last_ns;
+	u32 walk_rate;
 	u64 walk_tokens;
 	u64 walk_last_ns;
 #ifdef CONFIG_WGRELAY_DEBUG
@@ -67,6 +69,7 @@ void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 		      unsigned int max, struct wgr_walk_budget *budget);
 void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 		     const struct wgr_walk_budget *budget, unsigned int visits);
+void wgr_walk_set_rate(struct wgr_ratelimit *rl, u32 rate);
 bool wgr_scan_allow(struct wgr_ratelimit *rl);
 void wgr_scan_charge(struct wgr_ratelimit *rl, u32 tried);
 void wgr_scan_set_rate(struct wgr_ratelimit *rl, u32 rate);

@@ -26,13 +26,21 @@
 # and each of those initiations, for an offline peer, is a walk. A walk is
 # bounded (4,096 visits), but walks were not: 400 a second of 4,000 visits,
 # under the sources lock with bottom halves off, from eight addresses. Each
-# initiating prefix now has a budget of visits a second, and the relay one in
-# all: the attacker's walks together may look at no more than four prefixes'
-# budgets, whatever it sends, and a peer's walks from the lab's /24 still run.
+# initiating network (IPv4 /24, IPv6 /32) now has a budget of visits a second,
+# and the relay one in all: the attacker's walks together may look at no more
+# than four networks' budgets, whatever it sends.
 #
-# variants: spoof busy
+# Variant "starve": what the budgets leave a peer. Eight busy networks spend
+# the relay's budget; a test guest cannot send that much, so the relay's budget
+# is set to 64 visits a second (debugfs walk-rate) and four addresses of the
+# attacker's in two /24s spend it, initiating with mac2 from 500 ports each,
+# 200 walks a second. Before that the relay forgot everything and a squatter
+# took both peers' bindings (t-trust-restart): the pair meets again only by
+# discovery, and it must, while every other walk is refused or cut short.
+#
+# variants: spoof busy starve
 # module: debug
-# timeout: 240
+# timeout: 300
 # kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
@@ -92,6 +100,58 @@ if [[ $variant == busy ]]; then
 	bound=$((4 * (131072 * ms / 1000 + 32768)))
 	((visits <= bound)) || fail "$visits visits in $ms ms, over the four prefixes' $bound"
 	log "$visits visits of at most $bound"
+	exit 0
+fi
+
+if [[ $variant == starve ]]; then
+	step "the relay forgets everything; a squatter takes both peers' bindings"
+	# As in t-trust-restart: the pair can meet again by discovery alone. The
+	# squatter is the attacker's host, away from the lab's /24 (the peers').
+	nets=(198.18.1 198.18.2)
+	elsewhere crowd 2 "${nets[@]}"
+	n vps relayctl flush relay0 all
+	bg crowd wgr-forge hold "$VPS4" "$RELAY_PORT" 200 "${WG_PUB[ghost]}" "${WG_PUB[home]}" \
+		"${WG_PUB[laptop]}" >"$TMP/hold"
+	wait_for 30 eval '[[ $(binding_ep home) == 198.18.*:* && $(binding_ep laptop) == 198.18.*:* ]]'
+	log "home's binding: $(binding_line home); laptop's: $(binding_line laptop)"
+
+	step "four addresses in two /24s spend the relay's budget of visits, set to 64 a second"
+	debug_ctl vps relay0 walk-rate 64
+	busy=()
+	for net in "${nets[@]}"; do
+		for i in 1 2; do
+			bg crowd wgr-forge mac2for "$VPS4" "$RELAY_PORT" 200 50 500 "${WG_PUB[ghost]}" \
+				"$net.$i" >"$TMP/busy-$net.$i"
+			busy+=("$BG_PID")
+		done
+	done
+	wait_for 60 eval '(($(cat "$TMP"/busy-* | grep -c "500 of 500 ports have") == 4))'
+	limited=$(relay_stat0 discovery_limited)
+	sleep 5
+	(($(relay_stat0 discovery_limited) > limited + 100)) ||
+		fail "the attacker's walks are not limited: the relay's budget is not spent"
+
+	step "both peers send; they meet again by discovery alone"
+	start=$SECONDS
+	# Home starts later: its retries come between the laptop's, and the
+	# attacker's candidates made meanwhile are fresher than the one each
+	# peer's walk looks for (together, each may find the other first).
+	ping_record laptop "${WG_ADDR[home]}" 80 "$TMP/ping-laptop"
+	sleep 2.5
+	ping_record home "${WG_ADDR[laptop]}" 80 "$TMP/ping-home"
+	wait_for 75 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
+	took=$((SECONDS - start))
+	n vps relayctl show relay0 stats | grep -E 'discovery|cookies_sent|hs_mac2|confirms|hs_no_route'
+	log "the pair met again $took s after it started sending"
+	for b in "${busy[@]}"; do
+		kill -0 "$b" 2>/dev/null || fail "the attacker stopped before the pair met: the test saw no attack"
+	done
+	kill "${busy[@]}" 2>/dev/null || true
+	wait "${busy[@]}" 2>/dev/null || true
+	# WireGuard starts a handshake 15 s after its data goes unanswered and
+	# retries every 5 s; the retry carries the relay's mac2 and is copied to
+	# candidates: about 21 s, as t-trust-restart's pair takes.
+	((took <= 45)) || fail "the pair took $took s to meet again"
 	exit 0
 fi
 
