@@ -21,7 +21,6 @@
 #include <net/ipv6.h>
 
 #include "peer.h"
-#include "quota.h"
 #include "ratelimit.h"
 
 #define WGR_MAX_BUCKETS		16384
@@ -73,11 +72,11 @@ static const struct bucket_kind kinds[] = {
 	[KIND_COOKIE] = { 10, 5 },
 	[KIND_COOKIE_ADDRESS] = { 100, 20 },
 	/*
-	 * Candidates the walks of one initiating prefix (/24, /48) may look at
-	 * in a second: 32 full walks, and a burst of 8. A CGNAT pool's failing
-	 * peers (one walk per retry, every 5 s) stay far below; an attacker's
-	 * addresses in one prefix get no more, and it takes eight prefixes to
-	 * spend the relay's WGR_WALK_VISITS_PER_SECOND.
+	 * Candidates the walks of one initiating network (IPv4 /24, IPv6 /32)
+	 * may look at in a second: 32 full walks, and a burst of 8. A CGNAT
+	 * pool's failing peers (one walk per retry, every 5 s) stay far below;
+	 * an attacker's addresses in one network get no more, and it takes
+	 * eight networks to spend the relay's budget.
 	 */
 	[KIND_WALK] = { 131072, 32768 },
 };
@@ -102,6 +101,7 @@ void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 	rl->scan_last_ns = ktime_get_coarse_boottime_ns();
 	rl->walk_rate = WGR_WALK_VISITS_PER_SECOND;
 	rl->walk_tokens = rl->walk_rate / 4;
+	rl->spare_tokens = WGR_WALK_VISITS_PER_SECOND / 4;
 	rl->walk_last_ns = rl->scan_last_ns;
 }
 
@@ -135,10 +135,15 @@ void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
  */
 void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
 {
-	u64 now = ktime_get_coarse_boottime_ns();
 	struct wgr_bucket *b, *tmp;
+	u64 now;
 
 	spin_lock_bh(&rl->lock);
+	/*
+	 * Read under the lock, as every stamp is: a bucket stamped after an
+	 * earlier read would look a long time idle, and go.
+	 */
+	now = ktime_get_coarse_boottime_ns();
 	list_for_each_entry_safe(b, tmp, &rl->lru, lru) {
 		if (now - b->last_ns <= NSEC_PER_SEC)
 			break;
@@ -151,13 +156,18 @@ void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
 enum scope {
 	BY_ENDPOINT,	/* the IP:port */
 	BY_HOST,	/* its address (IPv6: the /64, as WireGuard limits) */
-	BY_PREFIX,	/* its /24 (IPv6: /48), as the tables count sources */
+	/*
+	 * Its /24, or an IPv6 /32: what an attacker pays for by the prefix. An
+	 * IPv6 /48 is a home's, and a routed /36 has 4,096 of them (a review of
+	 * the walk budget, F1).
+	 */
+	BY_NETWORK,
 };
 
 /* What a bucket limits, of one endpoint. */
 struct bucket_ep {
 	u8 addr[16];
-	u64 host;	/* BY_HOST's, or BY_PREFIX's */
+	u64 host;	/* BY_HOST's, or BY_NETWORK's */
 	__be16 port;
 	u16 family;
 };
@@ -167,8 +177,9 @@ static void bucket_ep(struct bucket_ep *k, const struct wgr_endpoint *ep, enum s
 	k->family = ep->addr.sa_family;
 	if (scope == BY_HOST) {
 		k->host = wgr_endpoint_host(ep);
-	} else if (scope == BY_PREFIX) {
-		k->host = wgr_quota_key(ep);
+	} else if (scope == BY_NETWORK) {
+		k->host = ep->addr.sa_family == AF_INET ? wgr_endpoint_host(ep) >> 8 :
+							  wgr_endpoint_host(ep) >> 32;
 	} else if (ep->addr.sa_family == AF_INET) {
 		memcpy(k->addr, &ep->addr4.sin_addr, 4);
 		k->port = ep->addr4.sin_port;
@@ -361,6 +372,23 @@ bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *d
 	       limit(rl, KIND_COOKIE_ADDRESS, dst, BY_HOST, NULL);
 }
 
+/*
+ * Refill the relay's two budgets of visits to @now, each holding a quarter of
+ * a second's worth: @rl->walk_rate a second, and WGR_WALK_VISITS_PER_SECOND
+ * for the spare (the test knob sets the first alone). Context: @rl->lock.
+ */
+static void walk_refill(struct wgr_ratelimit *rl, u64 now)
+{
+	u64 elapsed = now > rl->walk_last_ns ? min_t(u64, now - rl->walk_last_ns, NSEC_PER_SEC) : 0;
+
+	lockdep_assert_held(&rl->lock);
+	rl->walk_last_ns = max(now, rl->walk_last_ns);
+	rl->walk_tokens = min_t(u64, rl->walk_rate / 4, rl->walk_tokens +
+				div_u64(elapsed * rl->walk_rate, NSEC_PER_SEC));
+	rl->spare_tokens = min_t(u64, WGR_WALK_VISITS_PER_SECOND / 4, rl->spare_tokens +
+				 div_u64(elapsed * WGR_WALK_VISITS_PER_SECOND, NSEC_PER_SEC));
+}
+
 /**
  * wgr_walk_reserve - what may a discovery walk look at?
  * @rl: the budgets
@@ -371,36 +399,41 @@ bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *d
  * A walk (source.c) is bounded, but walks were not: an attacker that keeps
  * thousands of candidates live, from real addresses in a few prefixes, made
  * each of its initiations with mac2 for an offline peer a walk of thousands of
- * visits, 160 a second from each address. Each initiating prefix now has
- * KIND_WALK's visits a second, and the relay @rl->walk_rate in all;
- * both are spent up front, and wgr_walk_refund() gives back what the walk did
- * not use, so that the short walks of peers cost what they look at. A prefix,
- * not an address: a host with a /64 or a provider's /24 has many addresses; a
- * CGNAT pool's peers share it.
+ * visits, 160 a second from each address. Each initiating network (IPv4 /24,
+ * IPv6 /32) now has KIND_WALK's visits a second, and the relay @rl->walk_rate
+ * in all; both are spent up front, and wgr_walk_refund() gives back what the
+ * walk did not use, so that the short walks of peers cost what they look at.
+ * A network, not an address: a host with a /64 or a provider's /24 has many
+ * addresses; a CGNAT pool's peers share it.
  *
- * Eight prefixes' walks spend the relay's budget. Then a prefix that has asked
- * for no walk in the last second may have one at its own cost alone: a failing
- * peer asks every five seconds, and its discovery goes on; an attacker's
- * prefix that wants the same asks no more often, and its walks cost one a
- * second. So the relay's visits are bounded by its budget and one walk a second
- * for each prefix, and no number of prefixes stops a peer's discovery.
+ * Eight networks' walks spend the relay's budget, and the peers' walks then
+ * looked at what was left, the attacker's newest candidates, and not at each
+ * other. A network that has asked for no walk in the last second may walk on a
+ * second budget of the relay's, the spare: a failing peer asks every five
+ * seconds, and its discovery goes on. An attacker's network that wants the
+ * same asks no more often, and spending the spare takes 256 of them. The
+ * relay's visits are bounded by twice @rl->walk_rate, whatever is sent.
+ *
+ * Not covered: an attacker in a peer's own network (a CGNAT neighbour) that
+ * asks every second keeps that network from the spare, and with eight others
+ * spending the budget the peer's walks look at what is left. And forgetting
+ * a network's bucket (a spoofed flood cycles the table) makes it idle and
+ * full again: up to a few spare walks a second, within the spare.
  * Context: softirq; before the sources' lock (lock order: session.h).
  */
 void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 		      unsigned int max, struct wgr_walk_budget *budget)
 {
 	const u64 cost = NSEC_PER_SEC / kinds[KIND_WALK].per_second;
-	u64 key = bucket_key(rl, KIND_WALK, from, BY_PREFIX, NULL);
-	u64 now = ktime_get_coarse_boottime_ns();
+	u64 key = bucket_key(rl, KIND_WALK, from, BY_NETWORK, NULL);
 	struct wgr_bucket *b;
-	u64 elapsed, n = 0;
+	u64 now, n = 0;
 	bool idle;
 
 	spin_lock_bh(&rl->lock);
-	elapsed = min_t(u64, now - rl->walk_last_ns, NSEC_PER_SEC);
-	rl->walk_last_ns = now;
-	rl->walk_tokens = min_t(u64, rl->walk_rate / 4, rl->walk_tokens +
-				div_u64(elapsed * rl->walk_rate, NSEC_PER_SEC));
+	/* Under the lock: a CPU with an older clock must not refill what a newer one spent. */
+	now = ktime_get_coarse_boottime_ns();
+	walk_refill(rl, now);
 	/* Asked for no walk in the last second: bucket_get() stamps every ask. */
 	b = bucket_find(rl, key);
 	idle = !b || now - b->last_ns >= NSEC_PER_SEC;
@@ -410,6 +443,8 @@ void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 		n = min_t(u64, max, div64_u64(b->tokens, cost));
 		if (idle && n > rl->walk_tokens) {
 			budget->spare = true;
+			n = min(n, rl->spare_tokens);
+			rl->spare_tokens -= n;
 		} else {
 			n = min(n, rl->walk_tokens);
 			rl->walk_tokens -= n;
@@ -439,9 +474,12 @@ void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 
 	if (!unused)
 		return;
-	key = bucket_key(rl, KIND_WALK, from, BY_PREFIX, NULL);
+	key = bucket_key(rl, KIND_WALK, from, BY_NETWORK, NULL);
 	spin_lock_bh(&rl->lock);
-	if (!budget->spare)
+	if (budget->spare)
+		rl->spare_tokens = min_t(u64, WGR_WALK_VISITS_PER_SECOND / 4,
+					 rl->spare_tokens + unused);
+	else
 		rl->walk_tokens = min_t(u64, rl->walk_rate / 4, rl->walk_tokens + unused);
 	/* Gone if the table forgot it meanwhile: it came back full. */
 	b = bucket_find(rl, key);
@@ -465,11 +503,12 @@ void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
  */
 bool wgr_scan_allow(struct wgr_ratelimit *rl)
 {
-	u64 now = ktime_get_coarse_boottime_ns();
-	u64 elapsed;
+	u64 now, elapsed;
 	bool ok;
 
 	spin_lock_bh(&rl->lock);
+	/* Under the lock, as in wgr_walk_reserve(): time never runs back here. */
+	now = ktime_get_coarse_boottime_ns();
 	elapsed = min_t(u64, now - rl->scan_last_ns, NSEC_PER_SEC);
 	rl->scan_last_ns = now;
 	rl->scan_tokens = min_t(s64, rl->scan_rate, rl->scan_tokens +
@@ -513,8 +552,9 @@ void wgr_scan_set_rate(struct wgr_ratelimit *rl, u32 rate)
  * @rl: the budgets
  * @rate: visits to candidates a second, in all
  *
- * A test guest cannot send what eight busy prefixes send; with a smaller
- * budget one prefix spends it, and the test sees what is left for others.
+ * A test guest cannot send what eight busy networks send; with a smaller
+ * budget one network spends it, and the test sees what is left for others.
+ * The spare keeps its size.
  * Context: process.
  */
 void wgr_walk_set_rate(struct wgr_ratelimit *rl, u32 rate)

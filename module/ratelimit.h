@@ -25,6 +25,8 @@ struct wgr_endpoint;
  * @walk_rate: candidates discovery's walks may look at a second, in all
  * @walk_tokens: what is left of that (wgr_walk_reserve()): a quarter second's
  *               worth at most
+ * @spare_tokens: a second budget (WGR_WALK_VISITS_PER_SECOND), for a network's
+ *                first walk in a second when @walk_tokens is short
  * @walk_last_ns: when that was last refilled
  * @ceiling_shut: test-only (debugfs.c): the address ceiling refuses everything,
  *                as a neighbour's flood that spends its every token would
@@ -40,6 +42,7 @@ struct wgr_ratelimit {
 	u64 scan_last_ns;
 	u32 walk_rate;
 	u64 walk_tokens;
+	u64 spare_tokens;
 	u64 walk_last_ns;
 #ifdef CONFIG_WGRELAY_DEBUG
 	bool ceiling_shut;
@@ -49,8 +52,8 @@ struct wgr_ratelimit {
 /**
  * struct wgr_walk_budget - what one discovery walk may look at
  * @visits: candidates it may look at
- * @spare: the relay's budget was spent, and this is its prefix's first walk in
- *         a second: it costs its prefix's budget alone (wgr_walk_reserve())
+ * @spare: the relay's budget was short, and this is its network's first walk
+ *         in a second: it spends the relay's spare (wgr_walk_reserve())
  */
 struct wgr_walk_budget {
 	unsigned int visits;

@@ -572,6 +572,7 @@ static void count_walk(struct wgr_sources *srcs, unsigned int visits)
  * @target: the peer the initiation is for
  * @out: filled with up to @max endpoints
  * @max: the fanout, at most WGRELAY_MAX_FANOUT
+ * @limited: set if the walk budget refused the walk or cut it short
  *
  * A candidate is a source whose initiation with the relay's mac2, within
  * WGR_PENDING_TIMEOUT, was for a peer that may talk to @target: it proved it
@@ -599,11 +600,10 @@ static void count_walk(struct wgr_sources *srcs, unsigned int visits)
  * costs an address that receives and a cookie for each of its ports.
  *
  * A walk looks at no more than its budget of visits (wgr_walk_reserve(): its
- * initiator's prefix's, and the relay's): walks are bounded in number as well
+ * initiator's network's, and the relay's): walks are bounded in number as well
  * as in length.
  * Context: softirq.
- * Return: the number of endpoints in @out; *@limited says whether the budget
- * refused the walk or cut it short.
+ * Return: the number of endpoints in @out.
  */
 unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimit *rl,
 				   const struct wgr_endpoint *from,

@@ -70,7 +70,7 @@ static const char *const stat_help[] = {
 	[WGRELAY_STAT_FAST_PACKETS] =
 		"Of the datagrams relayed, those the fast path took (confirmed sessions' data).",
 	[WGRELAY_STAT_DISCOVERY_LIMITED] =
-		"Discovery walks refused or cut short: their source prefix, or the relay, had spent its budget.",
+		"Discovery walks refused or cut short: their source network, or the relay, had spent its budget.",
 };
 _Static_assert(ARRAY_SIZE(stat_help) == __WGRELAY_STAT_MAX,
 	       "every device counter needs its help text in stat_help[]");

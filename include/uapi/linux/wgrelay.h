@@ -395,7 +395,7 @@ enum wgrelay_event_attr {
 	/* of tx_packets, those the fast path relayed before the IP stack	\
 	 * delivered them (confirmed sessions' data, module/fastpath.c) */	\
 	WGRELAY_STAT(FAST_PACKETS, fast_packets, 0)				\
-	/* discovery walks refused or cut short: their initiator's prefix,	\
+	/* discovery walks refused or cut short: their initiator's network,	\
 	 * or the relay, had spent its budget of candidates to look at */	\
 	WGRELAY_STAT(DISCOVERY_LIMITED, discovery_limited, 0)
 
