@@ -36,7 +36,10 @@
 # attacker's in two /24s spend it, initiating with mac2 from 500 ports each,
 # 200 walks a second. Before that the relay forgot everything and a squatter
 # took both peers' bindings (t-trust-restart): the pair meets again only by
-# discovery, and it must, while every other walk is refused or cut short.
+# discovery. With the budgets alone a peer's walk found the relay's spent and
+# looked at a few of the attacker's newest candidates, not at the other peer,
+# and the pair did not meet while the attack lasted. A network that asked for
+# no walk in the last second walks on the relay's spare budget.
 #
 # variants: spoof busy starve
 # module: debug
