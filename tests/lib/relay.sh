@@ -159,6 +159,26 @@ session_of() {
 		END { if (best != "") print best }'
 }
 
+# mac2_crowd SECONDS PPS PORTS PEER PER NET...: the crowd's host (elsewhere
+# crowd PER NET...) initiates for PEER with the relay's mac2 from PER addresses
+# in each /24 NET, PORTS ports an address, PPS a second an address, for SECONDS;
+# each such initiation for an offline peer asks for discovery. Returns once
+# every address has the relay's cookie on every port. Sets CROWD (the PIDs).
+mac2_crowd() {
+	local seconds=$1 pps=$2 ports=$3 peer=$4 per=$5 net i n
+	shift 5
+	n=$((per * $#))
+	CROWD=()
+	for net; do
+		for ((i = 1; i <= per; i++)); do
+			bg crowd wgr-forge mac2for "$VPS4" "$RELAY_PORT" "$seconds" "$pps" "$ports" \
+				"${WG_PUB[$peer]}" "$net.$i" >"$TMP/crowd-$net.$i"
+			CROWD+=("$BG_PID")
+		done
+	done
+	wait_for 60 eval '(($(cat "$TMP"/crowd-* | grep -c "$ports of $ports ports have") == n))'
+}
+
 # ping_record NS ADDR COUNT FILE: in the background, NS pings ADDR once a second,
 # COUNT times, into FILE. Sets BG_PID.
 ping_record() {

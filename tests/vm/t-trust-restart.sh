@@ -140,14 +140,8 @@ if [[ $variant == crowd ]]; then
 	# routes to the crowd's host; two addresses in each.
 	nets=(198.18.{1..8})
 	elsewhere crowd 2 "${nets[@]}"
-	for net in "${nets[@]}"; do
-		for i in 1 2; do
-			bg crowd wgr-forge mac2for "$VPS4" "$RELAY_PORT" "$seconds" 20 1 \
-				"${WG_PUB[nas]}" "$net.$i" >"$TMP/crowd-$net.$i"
-			crowd+=("$BG_PID")
-		done
-	done
-	wait_for 30 eval '(($(cat "$TMP"/crowd-* | grep -c "1 of 1 ports have") == 16))'
+	mac2_crowd "$seconds" 20 1 nas 2 "${nets[@]}"
+	crowd=("${CROWD[@]}")
 	log "sixteen crowd addresses have the relay's cookie"
 fi
 

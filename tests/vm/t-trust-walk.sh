@@ -68,16 +68,8 @@ if [[ $variant == busy ]]; then
 	step "eight addresses in four /24s keep 4,000 candidates live; each of their initiations is a walk"
 	nets=(198.18.{1..4})
 	elsewhere crowd 2 "${nets[@]}"
-	busy=()
-	for net in "${nets[@]}"; do
-		for i in 1 2; do
-			bg crowd wgr-forge mac2for "$VPS4" "$RELAY_PORT" 90 50 500 "${WG_PUB[ghost]}" \
-				"$net.$i" >"$TMP/busy-$net.$i"
-			busy+=("$BG_PID")
-		done
-	done
-	wait_for 60 eval '(($(cat "$TMP"/busy-* | grep -c "ports have") == 8))'
-	cat "$TMP"/busy-*
+	mac2_crowd 90 50 500 ghost 2 "${nets[@]}"
+	cat "$TMP"/crowd-*
 	sleep 12
 	# The clock read outside the counts: every visit counted falls in it.
 	t0=$(cat /proc/uptime)
@@ -91,8 +83,8 @@ if [[ $variant == busy ]]; then
 	log "in $ms ms: $walks walks looked at $visits sources ($((visits / (walks ? walks : 1))) a walk)"
 	step "the pair still talks"
 	pair_works laptop home
-	kill "${busy[@]}" 2>/dev/null || true
-	wait "${busy[@]}" 2>/dev/null || true
+	kill "${CROWD[@]}" 2>/dev/null || true
+	wait "${CROWD[@]}" 2>/dev/null || true
 
 	step "the walks looked at no more than four prefixes' budgets"
 	((walks >= 200)) || fail "only $walks walks in $ms ms: the crowd's initiations did not ask for discovery"
@@ -120,15 +112,7 @@ if [[ $variant == starve ]]; then
 
 	step "four addresses in two /24s spend the relay's budget of visits, set to 64 a second"
 	debug_ctl vps relay0 walk-rate 64
-	busy=()
-	for net in "${nets[@]}"; do
-		for i in 1 2; do
-			bg crowd wgr-forge mac2for "$VPS4" "$RELAY_PORT" 200 50 500 "${WG_PUB[ghost]}" \
-				"$net.$i" >"$TMP/busy-$net.$i"
-			busy+=("$BG_PID")
-		done
-	done
-	wait_for 60 eval '(($(cat "$TMP"/busy-* | grep -c "500 of 500 ports have") == 4))'
+	mac2_crowd 200 50 500 ghost 2 "${nets[@]}"
 	limited=$(relay_stat0 discovery_limited)
 	sleep 5
 	(($(relay_stat0 discovery_limited) > limited + 100)) ||
@@ -146,11 +130,11 @@ if [[ $variant == starve ]]; then
 	took=$((SECONDS - start))
 	n vps relayctl show relay0 stats | grep -E 'discovery|cookies_sent|hs_mac2|confirms|hs_no_route'
 	log "the pair met again $took s after it started sending"
-	for b in "${busy[@]}"; do
+	for b in "${CROWD[@]}"; do
 		kill -0 "$b" 2>/dev/null || fail "the attacker stopped before the pair met: the test saw no attack"
 	done
-	kill "${busy[@]}" 2>/dev/null || true
-	wait "${busy[@]}" 2>/dev/null || true
+	kill "${CROWD[@]}" 2>/dev/null || true
+	wait "${CROWD[@]}" 2>/dev/null || true
 	# WireGuard starts a handshake 15 s after its data goes unanswered and
 	# retries every 5 s; the retry carries the relay's mac2 and is copied to
 	# candidates: about 21 s, as t-trust-restart's pair takes.
