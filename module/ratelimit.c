@@ -414,11 +414,12 @@ static void walk_refill(struct wgr_ratelimit *rl, u64 now)
  * same asks no more often, and spending the spare takes 256 of them. The
  * relay's visits are bounded by twice @rl->walk_rate, whatever is sent.
  *
- * Not covered: an attacker in a peer's own network (a CGNAT neighbour) that
- * asks every second keeps that network from the spare, and with eight others
- * spending the budget the peer's walks look at what is left. And forgetting
- * a network's bucket (a spoofed flood cycles the table) makes it idle and
- * full again: up to a few spare walks a second, within the spare.
+ * Not covered (docs/trust/STATUS.md, session 19): an attacker in a peer's own
+ * network (a CGNAT neighbour) that asks every second keeps that network from
+ * the spare, and with eight others spending the budget the peer's walks look
+ * at what is left. Forgetting a network's bucket (a spoofed flood cycles the
+ * table) makes it idle and full again, so that a flood of a million packets a
+ * second and five networks spend the spare too. The bound holds either way.
  * Context: softirq; before the sources' lock (lock order: session.h).
  */
 void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
