@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Token buckets, as WireGuard's ratelimiter.c keeps them, and the relay's budgets
- * of mac1 computations and of discovery's visits to candidates. Only initiations are limited: a response or cookie reply
- * is first matched to a handshake the relay forwarded to where it came from, and
+ * of mac1 computations and of discovery's visits to candidates. Only
+ * initiations are limited: a response or cookie reply is first matched to a handshake the relay forwarded to where it came from, and
  * one that matches nothing is dropped before it costs anything. So junk from a
  * neighbour behind the same CGNAT address cannot spend a peer's tokens on its
  * answers (trust model v2, promise 5).
@@ -375,14 +375,15 @@ bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *d
 /*
  * Refill the relay's two budgets of visits to @now, each holding a quarter of
  * a second's worth: @rl->walk_rate a second, and WGR_WALK_VISITS_PER_SECOND
- * for the spare (the test knob sets the first alone). Context: @rl->lock.
+ * for the spare (the test knob sets the first alone). @now is read under
+ * @rl->lock, as every stamp here is, so it never runs back. Context: @rl->lock.
  */
 static void walk_refill(struct wgr_ratelimit *rl, u64 now)
 {
-	u64 elapsed = now > rl->walk_last_ns ? min_t(u64, now - rl->walk_last_ns, NSEC_PER_SEC) : 0;
+	u64 elapsed = min_t(u64, now - rl->walk_last_ns, NSEC_PER_SEC);
 
 	lockdep_assert_held(&rl->lock);
-	rl->walk_last_ns = max(now, rl->walk_last_ns);
+	rl->walk_last_ns = now;
 	rl->walk_tokens = min_t(u64, rl->walk_rate / 4, rl->walk_tokens +
 				div_u64(elapsed * rl->walk_rate, NSEC_PER_SEC));
 	rl->spare_tokens = min_t(u64, WGR_WALK_VISITS_PER_SECOND / 4, rl->spare_tokens +
@@ -426,19 +427,20 @@ void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 		      unsigned int max, struct wgr_walk_budget *budget)
 {
 	const u64 cost = NSEC_PER_SEC / kinds[KIND_WALK].per_second;
-	u64 key = bucket_key(rl, KIND_WALK, from, BY_NETWORK, NULL);
 	struct wgr_bucket *b;
 	u64 now, n = 0;
 	bool idle;
 
+	/* Kept for wgr_walk_refund(): one keyed hash a walk. */
+	budget->key = bucket_key(rl, KIND_WALK, from, BY_NETWORK, NULL);
 	spin_lock_bh(&rl->lock);
 	/* Under the lock: a CPU with an older clock must not refill what a newer one spent. */
 	now = ktime_get_coarse_boottime_ns();
 	walk_refill(rl, now);
 	/* Asked for no walk in the last second: bucket_get() stamps every ask. */
-	b = bucket_find(rl, key);
+	b = bucket_find(rl, budget->key);
 	idle = !b || now - b->last_ns >= NSEC_PER_SEC;
-	b = bucket_get(rl, KIND_WALK, key, now);
+	b = bucket_get(rl, KIND_WALK, budget->key, now);
 	budget->spare = false;
 	if (b) {
 		n = min_t(u64, max, div64_u64(b->tokens, cost));
@@ -459,23 +461,20 @@ void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 /**
  * wgr_walk_refund - give back what a walk did not look at
  * @rl: the budgets
- * @from: the initiator, as given to wgr_walk_reserve()
  * @budget: what wgr_walk_reserve() gave the walk
  * @visits: what it looked at
  *
  * Context: softirq; before or after the sources' lock, not under it.
  */
-void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
-		     const struct wgr_walk_budget *budget, unsigned int visits)
+void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_walk_budget *budget,
+		     unsigned int visits)
 {
 	const u64 cost = NSEC_PER_SEC / kinds[KIND_WALK].per_second;
 	u64 unused = budget->visits - min(visits, budget->visits);
 	struct wgr_bucket *b;
-	u64 key;
 
 	if (!unused)
 		return;
-	key = bucket_key(rl, KIND_WALK, from, BY_NETWORK, NULL);
 	spin_lock_bh(&rl->lock);
 	if (budget->spare)
 		rl->spare_tokens = min_t(u64, WGR_WALK_VISITS_PER_SECOND / 4,
@@ -483,7 +482,7 @@ void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 	else
 		rl->walk_tokens = min_t(u64, rl->walk_rate / 4, rl->walk_tokens + unused);
 	/* Gone if the table forgot it meanwhile: it came back full. */
-	b = bucket_find(rl, key);
+	b = bucket_find(rl, budget->key);
 	if (b)
 		b->tokens = min(cost * kinds[KIND_WALK].burst, b->tokens + unused * cost);
 	spin_unlock_bh(&rl->lock);

@@ -51,11 +51,13 @@ struct wgr_ratelimit {
 
 /**
  * struct wgr_walk_budget - what one discovery walk may look at
+ * @key: its network's bucket (wgr_walk_reserve())
  * @visits: candidates it may look at
  * @spare: the relay's budget was short, and this is its network's first walk
  *         in a second: it spends the relay's spare (wgr_walk_reserve())
  */
 struct wgr_walk_budget {
+	u64 key;
 	unsigned int visits;
 	bool spare;
 };
@@ -70,8 +72,8 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
 bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst);
 void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 		      unsigned int max, struct wgr_walk_budget *budget);
-void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
-		     const struct wgr_walk_budget *budget, unsigned int visits);
+void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_walk_budget *budget,
+		     unsigned int visits);
 void wgr_walk_set_rate(struct wgr_ratelimit *rl, u32 rate);
 bool wgr_scan_allow(struct wgr_ratelimit *rl);
 void wgr_scan_charge(struct wgr_ratelimit *rl, u32 tried);

@@ -640,7 +640,7 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 	}
 	count_walk(srcs, visits);
 	spin_unlock_bh(&srcs->lock);
-	wgr_walk_refund(rl, from, &budget, visits);
+	wgr_walk_refund(rl, &budget, visits);
 	return n;
 }
 
