@@ -180,6 +180,41 @@ static bool pending_live(const struct wgr_source *src, int i)
 	return time_before(jiffies, src->pending_since[i] + WGR_PENDING_TIMEOUT);
 }
 
+/* May @t still count towards failing (wgr_source_failing())? */
+static bool try_live(const struct wgr_source_try *t)
+{
+	return t->fwd[0] && time_before(jiffies, t->fwd[0] + WGR_FAIL_WINDOW);
+}
+
+/* Did it send an initiation with the relay's mac2 lately: does it receive at its address? */
+static bool source_proven(const struct wgr_source *src)
+{
+	return src->proven && time_before(jiffies, src->proven + WGR_PENDING_TIMEOUT);
+}
+
+/*
+ * A held source can outlive its stamps by days (a session holds it for as long
+ * as it talks), and a jiffies comparison reads a stamp older than half the
+ * counter's range as fresh again: on a 32-bit kernel at HZ=1000, after about
+ * 25 days an old try would count towards failing again, an old mac2 would
+ * prove the source, and an old pending entry would make it a candidate (a
+ * review's L2). The gc clears each stamp once it has lapsed, long before.
+ * Context: the sources lock.
+ */
+static void source_clear_lapsed(struct wgr_source *src)
+{
+	int i;
+
+	if (!source_proven(src))
+		src->proven = 0;
+	for (i = 0; i < WGR_SOURCE_RECENT; i++)
+		if (!try_live(&src->recent[i]))
+			src->recent[i].fwd[0] = src->recent[i].fwd[1] = 0;
+	for (i = 0; i < WGR_SOURCE_PENDING; i++)
+		if (!pending_live(src, i))
+			src->pending[i] = NULL;
+}
+
 /*
  * Context: process. Sources quiet for WGR_PENDING_TIMEOUT go, or to the held
  * list while a session at them may be live; held ones go when that ends.
@@ -204,9 +239,12 @@ void wgr_sources_gc(struct wgr_sources *srcs)
 		else
 			source_remove(srcs, src);
 	}
-	list_for_each_entry_safe(src, tmp, &srcs->held, lru)
-		if (!source_held(src))
+	list_for_each_entry_safe(src, tmp, &srcs->held, lru) {
+		if (source_held(src))
+			source_clear_lapsed(src);
+		else
 			source_remove(srcs, src);
+	}
 	spin_unlock_bh(&srcs->lock);
 }
 
@@ -223,12 +261,6 @@ static bool source_kept(const struct list_head *member)
 	return source_held(src) && src->owner &&
 	       wgr_bind_status(src->owner) == WGRELAY_BINDING_STATUS_LIVE &&
 	       wgr_peer_bound_at(src->owner, &src->ep);
-}
-
-/* Did it send an initiation with the relay's mac2 lately: does it receive at its address? */
-static bool source_proven(const struct wgr_source *src)
-{
-	return src->proven && time_before(jiffies, src->proven + WGR_PENDING_TIMEOUT);
 }
 
 /* What a newcomer that has not proven its address passes over: the proven too. */
@@ -409,12 +441,6 @@ static void mru_insert(struct wgr_peer **arr, unsigned long *since, unsigned int
 		memmove(&since[1], &since[0], at * sizeof(since[0]));
 		since[0] = jiffies;
 	}
-}
-
-/* May @t still count towards failing (wgr_source_failing())? */
-static bool try_live(const struct wgr_source_try *t)
-{
-	return t->fwd[0] && time_before(jiffies, t->fwd[0] + WGR_FAIL_WINDOW);
 }
 
 /*
