@@ -41,8 +41,16 @@
 #define WGR_CANDIDATE_VISITS	(4 * WGR_PREFIX_SOURCES)
 /* Discovery on failure: two forwards within this, the newer at least... */
 #define WGR_FAIL_WINDOW		(15 * HZ)
-/* ...this old (WireGuard retries after 5 s; an answer takes one round trip). */
-#define WGR_FAIL_AFTER		(5 * HZ)
+/*
+ * ...this old. WireGuard sends a new initiation no sooner than 5 s after its
+ * last (plus up to a third of a second of jitter on a retry), and only V's own
+ * tries with mac2 are counted, so two within the window mean the first went
+ * unanswered. This only keeps two copies of one try (a network's duplicate) or
+ * a burst from counting: at 5 s, a retry that the network delivered a little
+ * sooner than the try before it was not counted, and discovery came one retry
+ * later (the fifth review's T4).
+ */
+#define WGR_FAIL_AFTER		(2 * HZ)
 
 /**
  * struct wgr_source_try - initiations from a source to one target
