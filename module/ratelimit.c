@@ -410,10 +410,11 @@ static void walk_refill(struct wgr_ratelimit *rl, u64 now)
  * Eight networks' walks spend the relay's budget, and the peers' walks then
  * looked at what was left, the attacker's newest candidates, and not at each
  * other. A network that has asked for no walk in the last second may walk on a
- * second budget of the relay's, the spare: a failing peer asks every five
- * seconds, and its discovery goes on. An attacker's network that wants the
- * same asks no more often, and spending the spare takes 256 of them. The
- * relay's visits are bounded by twice @rl->walk_rate, whatever is sent.
+ * second budget of the relay's, the spare, when that holds more: a failing
+ * peer asks every five seconds, and its discovery goes on. An attacker's
+ * network that wants the same asks no more often, and spending the spare takes
+ * 256 of them. The relay's visits are bounded by twice @rl->walk_rate,
+ * whatever is sent.
  *
  * Not covered (docs/trust/STATUS.md, session 19): an attacker in a peer's own
  * network (a CGNAT neighbour) that asks every second keeps that network from
@@ -444,7 +445,8 @@ void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 	budget->spare = false;
 	if (b) {
 		n = min_t(u64, max, div64_u64(b->tokens, cost));
-		if (idle && n > rl->walk_tokens) {
+		/* Of the two, the one that holds more (a review's 2c). */
+		if (idle && n > rl->walk_tokens && rl->spare_tokens > rl->walk_tokens) {
 			budget->spare = true;
 			n = min(n, rl->spare_tokens);
 			rl->spare_tokens -= n;
