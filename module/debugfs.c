@@ -24,6 +24,10 @@
  *   DEV walk-rate N    the relay's budget of visits to candidates, N a second
  *                      (WGR_WALK_VISITS_PER_SECOND by default), so that a test
  *                      guest's few prefixes can spend it
+ *   DEV sources-max N  the most sources the relay remembers (WGR_MAX_SOURCES
+ *                      by default), so that a test guest's few ports can fill
+ *                      the table as an attacker's 16 prefixes would
+ *   DEV sources        how many sources it remembers, and may
  *
  * /sys/kernel/debug/wgrelay/fault makes a memory error on purpose, so that the
  * harness can show that the memory-safety nets every VM test boots with
@@ -188,6 +192,20 @@ static void do_walk_rate(struct wgr_device *wgr, u32 rate)
 	snprintf(result, sizeof(result), "walk-rate %u\n", rate);
 }
 
+static void do_sources(struct wgr_device *wgr)
+{
+	u32 n, max;
+
+	wgr_debug_sources_count(&wgr->sources, &n, &max);
+	snprintf(result, sizeof(result), "sources %u max %u\n", n, max);
+}
+
+static void do_sources_max(struct wgr_device *wgr, u32 max)
+{
+	wgr_debug_sources_set_max(&wgr->sources, max);
+	do_sources(wgr);
+}
+
 static void do_ceiling_shut(struct wgr_device *wgr, u32 shut)
 {
 	wgr_ratelimit_shut_ceiling(&wgr->ratelimit, shut);
@@ -228,6 +246,10 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len,
 		do_scan_rate(netdev_priv(dev), arg);
 	else if (!strcmp(cmd, "walk-rate") && arg)
 		do_walk_rate(netdev_priv(dev), arg);
+	else if (!strcmp(cmd, "sources"))
+		do_sources(netdev_priv(dev));
+	else if (!strcmp(cmd, "sources-max") && arg)
+		do_sources_max(netdev_priv(dev), arg);
 	else if (!strcmp(cmd, "ceiling-shut") && arg <= 1)
 		do_ceiling_shut(netdev_priv(dev), arg);
 	else

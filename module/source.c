@@ -112,6 +112,7 @@ int wgr_sources_init(struct wgr_sources *srcs)
 	INIT_LIST_HEAD(&srcs->held);
 	INIT_LIST_HEAD(&srcs->candidates);
 	srcs->n = 0;
+	srcs->max = WGR_MAX_SOURCES;
 	get_random_bytes(&srcs->seed, sizeof(srcs->seed));
 	return wgr_quota_init(&srcs->quota, WGR_PREFIX_SOURCES);
 }
@@ -300,7 +301,7 @@ static bool make_room(struct wgr_sources *srcs, u64 key, bool proven)
 
 	lockdep_assert_held(&srcs->lock);
 	if (!acct || !wgr_account_full(&srcs->quota, acct)) {
-		if (srcs->n < WGR_MAX_SOURCES)
+		if (srcs->n < srcs->max)
 			return true;
 		acct = wgr_quota_heaviest(&srcs->quota);
 	}
@@ -750,6 +751,41 @@ void wgr_debug_source_walks(struct wgr_sources *srcs, u64 *walks, u64 *visits)
 	spin_lock_bh(&srcs->lock);
 	*walks = srcs->debug_walks;
 	*visits = srcs->debug_visits;
+	spin_unlock_bh(&srcs->lock);
+}
+
+/**
+ * wgr_debug_sources_count - how many sources the table holds, and may
+ * @srcs: the sources
+ * @n: set to how many it holds
+ * @max: set to how many it may
+ *
+ * Test-only (debugfs.c): a test sees that an attacker filled the table.
+ * Context: process.
+ */
+void wgr_debug_sources_count(struct wgr_sources *srcs, u32 *n, u32 *max)
+{
+	spin_lock_bh(&srcs->lock);
+	*n = srcs->n;
+	*max = srcs->max;
+	spin_unlock_bh(&srcs->lock);
+}
+
+/**
+ * wgr_debug_sources_set_max - change how many sources the table may hold
+ * @srcs: the sources
+ * @max: 1 to WGR_MAX_SOURCES
+ *
+ * Test-only (debugfs.c): a test guest cannot keep 16,384 sources proven, as an
+ * attacker with real addresses in 16 prefixes can; a smaller table is full
+ * with a few ports. A table that holds more keeps them until they go, and
+ * makes room for each newcomer meanwhile.
+ * Context: process.
+ */
+void wgr_debug_sources_set_max(struct wgr_sources *srcs, u32 max)
+{
+	spin_lock_bh(&srcs->lock);
+	srcs->max = clamp_t(u32, max, 1, WGR_MAX_SOURCES);
 	spin_unlock_bh(&srcs->lock);
 }
 #endif /* CONFIG_WGRELAY_DEBUG */

@@ -33,6 +33,8 @@ struct wgr_ratelimit;
  * @held: sources quiet for longer, kept for a live session at them (their
  *        hints and owner make the session's next handshake cheap)
  * @n: number of sources
+ * @max: the most it holds: WGR_MAX_SOURCES (the debug build's test knob
+ *       lowers it, so that a test guest's few ports can fill it)
  * @quota: the same, by prefix: a full table forgets from the prefix that
  *         holds the most (trust model v2's counts)
  * @seed: keys the endpoint hash
@@ -47,6 +49,7 @@ struct wgr_sources {
 	struct list_head held;
 	struct list_head candidates;
 	u32 n;
+	u32 max;
 	struct wgr_quota quota;
 	siphash_key_t seed;
 	struct wgr_pick picks[WGR_PICKS];
@@ -79,6 +82,8 @@ void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *i
 
 #ifdef CONFIG_WGRELAY_DEBUG
 void wgr_debug_source_walks(struct wgr_sources *srcs, u64 *walks, u64 *visits);
+void wgr_debug_sources_count(struct wgr_sources *srcs, u32 *n, u32 *max);
+void wgr_debug_sources_set_max(struct wgr_sources *srcs, u32 max);
 #endif
 
 #endif /* _WGR_SOURCE_H */

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The relay's memory of sources, full of an attacker's proven ones (a review's
+# M2). The relay remembers at most 16,384 sources (endpoints that initiate),
+# 1,024 a prefix (IPv4 /24, IPv6 /48). Discovery needs a peer's source: its
+# failing tries, and its candidacy. When the table was full, a newcomer from a
+# prefix that holds few went to the prefix that holds the most, and passed over
+# every source there that had sent an initiation with the relay's mac2 in the
+# last 30 s; if the few oldest had all done so, the newcomer was not
+# remembered, even one with mac2 itself. An attacker with real addresses in 16
+# /24s, 1,024 ports each holding the relay's cookie (about 550 initiations with
+# mac2 a second), kept every new peer's source out, relay-wide: no peer could
+# start failing or be a candidate, and a pair whose bindings were lost met no
+# more.
+#
+# A test guest cannot keep 16,384 sources proven, so the table is set to hold
+# 64 (debugfs sources-max) and one attacker address fills it from 100 ports,
+# each with the relay's cookie and an initiation with mac2 every 10 s. Before
+# that the relay forgot everything and a squatter took both peers' bindings (as
+# in t-trust-restart): the pair meets again only by discovery, which needs both
+# peers' sources.
+#
+# module: debug
+# timeout: 300
+# kernels: one
+
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cgnat.sh"
+. "$(dirname "$0")/../lib/relay.sh"
+
+cgnat_setup
+wg_keys home laptop ghost
+relay_up home laptop ghost
+wg_peers "$RELAY_EP" "$RELAY_EP"
+pair_works laptop home
+
+step "the relay forgets everything; a squatter takes both peers' bindings"
+# The squatter and the crowd are the attacker's host, away from the lab's /24
+# (the peers'): the squatter in one /24, the crowd in another.
+elsewhere crowd 1 198.18.1 198.18.2
+n vps relayctl flush relay0 all
+bg crowd wgr-forge hold "$VPS4" "$RELAY_PORT" 200 "${WG_PUB[ghost]}" "${WG_PUB[home]}" \
+	"${WG_PUB[laptop]}" >"$TMP/hold"
+wait_for 30 eval '[[ $(binding_ep home) == 198.18.*:* && $(binding_ep laptop) == 198.18.*:* ]]'
+log "home's binding: $(binding_line home); laptop's: $(binding_line laptop)"
+
+step "the table holds 64 sources; 100 ports of one address keep it full of proven ones"
+debug_ctl vps relay0 sources-max 64
+mac2_crowd 200 10 100 ghost 1 198.18.2
+sleep 5
+read -r _ held _ max <<<"$(debug_ctl vps relay0 sources)"
+log "the relay remembers $held sources of $max"
+((held >= max)) || fail "the crowd did not fill the table: $held of $max"
+
+step "both peers send; they meet again by discovery alone"
+start=$SECONDS
+# Home starts later, as in t-trust-walk's starve: each peer's retries come
+# between the other's.
+ping_record laptop "${WG_ADDR[home]}" 80 "$TMP/ping-laptop"
+sleep 2.5
+ping_record home "${WG_ADDR[laptop]}" 80 "$TMP/ping-home"
+wait_for 75 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
+took=$((SECONDS - start))
+n vps relayctl show relay0 stats | grep -E 'discovery|cookies_sent|hs_mac2|confirms|hs_no_route'
+read -r _ held _ max <<<"$(debug_ctl vps relay0 sources)"
+log "the pair met again $took s after it started sending; the relay remembers $held sources of $max"
+for b in "${CROWD[@]}"; do
+	kill -0 "$b" 2>/dev/null || fail "the attacker stopped before the pair met: the test saw no attack"
+done
+((held >= max)) || fail "the table was no longer full when the pair met: $held of $max"
+kill "${CROWD[@]}" 2>/dev/null || true
+wait "${CROWD[@]}" 2>/dev/null || true
+# WireGuard starts a handshake 15 s after its data goes unanswered and retries
+# every 5 s; the retry carries the relay's mac2 and is copied to candidates:
+# about 21 s, as t-trust-restart's pair takes.
+((took <= 45)) || fail "the pair took $took s to meet again"
