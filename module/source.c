@@ -285,11 +285,13 @@ static bool source_kept_from_unproven(const struct list_head *member)
  * passing over a few anchored ones (a second chance). A newcomer that has not
  * proven its address (@proven false: anyone can send an initiation without
  * mac2 "from" any IP:port of a prefix) also passes over those that have, and
- * is not remembered if the few it looks at all have; so is any newcomer when
- * a full table makes room in another prefix. A spoofer's flood from
+ * is not remembered if the few it looks at all have. A spoofer's flood from
  * new IP:ports of a peer's /24 forgot the peer's source, with the failing
  * tries it was proving, every few seconds, and so kept it from discovery on
- * failure (a fifth review, T1); it now churns only its own sources.
+ * failure (a fifth review, T1); it now churns only its own sources. When a
+ * full table makes room in another prefix, a proven newcomer passes over the
+ * proven too, but not for ever: after a few, the next that is not anchored
+ * goes.
  * Context: the sources lock.
  * Return: false if there is no room for the newcomer.
  */
@@ -306,8 +308,8 @@ static bool make_room(struct wgr_sources *srcs, u64 key, bool proven)
 		acct = wgr_quota_heaviest(&srcs->quota);
 	}
 	/*
-	 * In another prefix even a proven newcomer passes over the proven: a
-	 * spoofer can make a peer's /24 the heaviest, and new IP:ports with
+	 * In another prefix even a proven newcomer passes over the proven first:
+	 * a spoofer can make a peer's /24 the heaviest, and new IP:ports with
 	 * cookies from prefixes of its own would otherwise forget the peer's
 	 * source there (a review of this rule).
 	 */
@@ -315,10 +317,24 @@ static bool make_room(struct wgr_sources *srcs, u64 key, bool proven)
 	victim = wgr_account_pick(acct, strict ? source_kept_from_unproven : source_kept,
 				  WGR_SOURCE_EVICT_TRIES);
 	if (!victim) {
-		if (strict)
+		if (!proven)
 			return false;
-		/* Four anchored ones passed over, the next goes anyway. */
+		/*
+		 * Four passed over, to the back of the line, and the next goes
+		 * anyway: in the newcomer's own prefix even if anchored, in
+		 * another unless anchored. Refusing every proven newcomer there
+		 * let an attacker with real addresses in 16 prefixes, its 16,384
+		 * sources all proven, keep every new peer's source out, relay-wide
+		 * (a review's M2; t-trust-sources). A peer's source in a /24 the
+		 * spoofer filled is not at risk from this: the spoofer's sources
+		 * are not proven, so a pick there finds one of them among the
+		 * first four, as the peer's, passed over, went to the back. Only
+		 * a prefix whose oldest four are all proven loses one of its
+		 * older ones, proven or not.
+		 */
 		victim = acct->members.next;
+		if (acct != own && source_kept(victim))
+			return false;
 	}
 	source_remove(srcs, list_entry(victim, struct wgr_source, acct_node));
 	return true;
