@@ -179,6 +179,32 @@ mac2_crowd() {
 	wait_for 60 eval '(($(cat "$TMP"/crowd-* | grep -c "$ports of $ports ports have") == n))'
 }
 
+# meet_again: the laptop and home both send until the laptop's ping is answered,
+# home 2.5 s later: its retries come between the laptop's, so that the
+# attacker's candidates made meanwhile are fresher than the one each peer's
+# walk looks for (together, each may find the other first). Sets TOOK, the
+# seconds from the first send, and prints the relay's discovery counters.
+meet_again() {
+	local start=$SECONDS
+	ping_record laptop "${WG_ADDR[home]}" 80 "$TMP/ping-laptop"
+	sleep 2.5
+	ping_record home "${WG_ADDR[laptop]}" 80 "$TMP/ping-home"
+	wait_for 75 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
+	TOOK=$((SECONDS - start))
+	n vps relayctl show relay0 stats | grep -E 'discovery|cookies_sent|hs_mac2|confirms|hs_no_route'
+}
+
+# crowd_end: fail if a CROWD process stopped before now (the test saw no
+# attack for all its length), else stop them all.
+crowd_end() {
+	local b
+	for b in "${CROWD[@]}"; do
+		kill -0 "$b" 2>/dev/null || fail "the attacker stopped before the pair met: the test saw no attack"
+	done
+	kill "${CROWD[@]}" 2>/dev/null || true
+	wait "${CROWD[@]}" 2>/dev/null || true
+}
+
 # ping_record NS ADDR COUNT FILE: in the background, NS pings ADDR once a second,
 # COUNT times, into FILE. Sets BG_PID.
 ping_record() {

@@ -54,23 +54,12 @@ log "the relay remembers $held sources of $max"
 ((held >= max)) || fail "the crowd did not fill the table: $held of $max"
 
 step "both peers send; they meet again by discovery alone"
-start=$SECONDS
-# Home starts later, as in t-trust-walk's starve: each peer's retries come
-# between the other's.
-ping_record laptop "${WG_ADDR[home]}" 80 "$TMP/ping-laptop"
-sleep 2.5
-ping_record home "${WG_ADDR[laptop]}" 80 "$TMP/ping-home"
-wait_for 75 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
-took=$((SECONDS - start))
-n vps relayctl show relay0 stats | grep -E 'discovery|cookies_sent|hs_mac2|confirms|hs_no_route'
+meet_again
+took=$TOOK
 read -r _ held _ max <<<"$(debug_ctl vps relay0 sources)"
 log "the pair met again $took s after it started sending; the relay remembers $held sources of $max"
-for b in "${CROWD[@]}"; do
-	kill -0 "$b" 2>/dev/null || fail "the attacker stopped before the pair met: the test saw no attack"
-done
+crowd_end
 ((held >= max)) || fail "the table was no longer full when the pair met: $held of $max"
-kill "${CROWD[@]}" 2>/dev/null || true
-wait "${CROWD[@]}" 2>/dev/null || true
 # WireGuard starts a handshake 15 s after its data goes unanswered and retries
 # every 5 s; the retry carries the relay's mac2 and is copied to candidates:
 # about 21 s, as t-trust-restart's pair takes.

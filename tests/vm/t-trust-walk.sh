@@ -119,22 +119,10 @@ if [[ $variant == starve ]]; then
 		fail "the attacker's walks are not limited: the relay's budget is not spent"
 
 	step "both peers send; they meet again by discovery alone"
-	start=$SECONDS
-	# Home starts later: its retries come between the laptop's, and the
-	# attacker's candidates made meanwhile are fresher than the one each
-	# peer's walk looks for (together, each may find the other first).
-	ping_record laptop "${WG_ADDR[home]}" 80 "$TMP/ping-laptop"
-	sleep 2.5
-	ping_record home "${WG_ADDR[laptop]}" 80 "$TMP/ping-home"
-	wait_for 75 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
-	took=$((SECONDS - start))
-	n vps relayctl show relay0 stats | grep -E 'discovery|cookies_sent|hs_mac2|confirms|hs_no_route'
+	meet_again
+	took=$TOOK
 	log "the pair met again $took s after it started sending"
-	for b in "${CROWD[@]}"; do
-		kill -0 "$b" 2>/dev/null || fail "the attacker stopped before the pair met: the test saw no attack"
-	done
-	kill "${CROWD[@]}" 2>/dev/null || true
-	wait "${CROWD[@]}" 2>/dev/null || true
+	crowd_end
 	# WireGuard starts a handshake 15 s after its data goes unanswered and
 	# retries every 5 s; the retry carries the relay's mac2 and is copied to
 	# candidates: about 21 s, as t-trust-restart's pair takes.
