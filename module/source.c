@@ -280,6 +280,16 @@ static bool source_kept_from_unproven(const struct list_head *member)
 }
 
 /*
+ * Does @acct hold what an attacker's prefix holds when it fills the table: a
+ * 64th of it (256 of 16,384), and more than a pick looks at, so that the
+ * passes over its members cannot go round them all?
+ */
+static bool attacker_sized(const struct wgr_sources *srcs, const struct wgr_account *acct)
+{
+	return acct->n > WGR_SOURCE_EVICT_TRIES && acct->n >= srcs->max / 64;
+}
+
+/*
  * Room for a source of prefix @key: a prefix at WGR_PREFIX_SOURCES forgets its
  * own oldest, a full table the oldest of the prefix that holds the most,
  * passing over a few anchored ones (a second chance). A newcomer that has not
@@ -330,10 +340,15 @@ static bool make_room(struct wgr_sources *srcs, u64 key, bool proven)
 		 * are not proven, so a pick there finds one of them among the
 		 * first four, as the peer's, passed over, went to the back. Only
 		 * a prefix whose oldest four are all proven loses one of its
-		 * older ones, proven or not.
+		 * older ones, proven or not, and in another prefix only one that
+		 * holds a 64th of the table: a spoofer that fills the table with
+		 * one source in each of thousands of prefixes makes a small
+		 * prefix of two peers the heaviest, and the passes would go round
+		 * its few members and forget one of the peers (a review of this
+		 * fix). The attacker of M2 then needs 64 prefixes, not 16.
 		 */
 		victim = acct->members.next;
-		if (acct != own && source_kept(victim))
+		if (acct != own && (source_kept(victim) || !attacker_sized(srcs, acct)))
 			return false;
 	}
 	source_remove(srcs, list_entry(victim, struct wgr_source, acct_node));
