@@ -179,6 +179,18 @@ mac2_crowd() {
 	wait_for 60 eval '(($(cat "$TMP"/crowd-* | grep -c "$ports of $ports ports have") == n))'
 }
 
+# squat_pair SECONDS: the relay forgets everything, and the crowd's host
+# (elsewhere crowd ...) takes home's and the laptop's bindings for SECONDS
+# (wgr-forge hold, with ghost as the bait): the pair can meet again only by
+# discovery. Returns once both bindings are the squatter's.
+squat_pair() {
+	n vps relayctl flush relay0 all
+	bg crowd wgr-forge hold "$VPS4" "$RELAY_PORT" "$1" "${WG_PUB[ghost]}" "${WG_PUB[home]}" \
+		"${WG_PUB[laptop]}" >"$TMP/hold"
+	wait_for 30 eval '[[ $(binding_ep home) == 198.18.*:* && $(binding_ep laptop) == 198.18.*:* ]]'
+	log "home's binding: $(binding_line home); laptop's: $(binding_line laptop)"
+}
+
 # meet_again: the laptop and home both send until the laptop's ping is answered,
 # home 2.5 s later: its retries come between the laptop's, so that the
 # attacker's candidates made meanwhile are fresher than the one each peer's

@@ -39,11 +39,7 @@ step "the relay forgets everything; a squatter takes both peers' bindings"
 # The squatter and the crowd are the attacker's host, away from the lab's /24
 # (the peers'): the squatter in one /24, the crowd in another.
 elsewhere crowd 1 198.18.1 198.18.2
-n vps relayctl flush relay0 all
-bg crowd wgr-forge hold "$VPS4" "$RELAY_PORT" 200 "${WG_PUB[ghost]}" "${WG_PUB[home]}" \
-	"${WG_PUB[laptop]}" >"$TMP/hold"
-wait_for 30 eval '[[ $(binding_ep home) == 198.18.*:* && $(binding_ep laptop) == 198.18.*:* ]]'
-log "home's binding: $(binding_line home); laptop's: $(binding_line laptop)"
+squat_pair 200
 
 step "the table holds 64 sources; 100 ports of one address keep it full of proven ones"
 debug_ctl vps relay0 sources-max 64

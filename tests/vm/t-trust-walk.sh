@@ -104,11 +104,7 @@ if [[ $variant == starve ]]; then
 	# squatter is the attacker's host, away from the lab's /24 (the peers').
 	nets=(198.18.1 198.18.2)
 	elsewhere crowd 2 "${nets[@]}"
-	n vps relayctl flush relay0 all
-	bg crowd wgr-forge hold "$VPS4" "$RELAY_PORT" 200 "${WG_PUB[ghost]}" "${WG_PUB[home]}" \
-		"${WG_PUB[laptop]}" >"$TMP/hold"
-	wait_for 30 eval '[[ $(binding_ep home) == 198.18.*:* && $(binding_ep laptop) == 198.18.*:* ]]'
-	log "home's binding: $(binding_line home); laptop's: $(binding_line laptop)"
+	squat_pair 200
 
 	step "four addresses in two /24s spend the relay's budget of visits, set to 64 a second"
 	debug_ctl vps relay0 walk-rate 64
