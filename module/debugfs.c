@@ -27,7 +27,8 @@
  *   DEV sources-max N  the most sources the relay remembers (WGR_MAX_SOURCES
  *                      by default), so that a test guest's few ports can fill
  *                      the table as an attacker's 16 prefixes would
- *   DEV sources        how many sources it remembers, and may
+ *   DEV sources        how many sources it remembers, may, and of those how
+ *                      many have proven nothing (loose: forgotten first)
  *
  * /sys/kernel/debug/wgrelay/fault makes a memory error on purpose, so that the
  * harness can show that the memory-safety nets every VM test boots with
@@ -194,10 +195,10 @@ static void do_walk_rate(struct wgr_device *wgr, u32 rate)
 
 static void do_sources(struct wgr_device *wgr)
 {
-	u32 n, max;
+	u32 n, max, loose;
 
-	wgr_debug_sources_count(&wgr->sources, &n, &max);
-	snprintf(result, sizeof(result), "sources %u max %u\n", n, max);
+	wgr_debug_sources_count(&wgr->sources, &n, &max, &loose);
+	snprintf(result, sizeof(result), "sources %u max %u loose %u\n", n, max, loose);
 }
 
 static void do_sources_max(struct wgr_device *wgr, u32 max)

@@ -10,9 +10,12 @@
  * proven to be at them (the first guess for whom a response is for).
  *
  * A source is remembered only once its mac1 named a peer, or a session at it
- * was confirmed. The table is bounded, counted by prefix (a full table forgets
- * the oldest source of the prefix that holds the most; one that has not proven
- * its address forgets only another such one), and a source expires
+ * was confirmed. The table is bounded and counted by prefix, and by class:
+ * sources that have proven nothing (loose: what a spoofer makes), those that
+ * proved their address lately, and those anchored at a live peer's binding.
+ * Room is made from the loose first, then from the proven, never from the
+ * anchored, each time in the prefix that holds the most of that class
+ * (make_room()). A source expires
  * WGR_PENDING_TIMEOUT after its last initiation, unless a session confirmed at
  * it may still be live: then it is held for a session timeout after the
  * confirmation. WireGuard rekeys every two minutes, so the hints of a talking
@@ -29,7 +32,7 @@
 #define WGR_MAX_SOURCES		16384
 /* Sources one prefix (IPv4 /24, IPv6 /48) may hold: a CGNAT pool's users. */
 #define WGR_PREFIX_SOURCES	1024
-/* Anchored sources the table looks at for one to forget, before it takes any. */
+/* Anchored sources one look for a source to forget passes over, at most. */
 #define WGR_SOURCE_EVICT_TRIES	4
 #define WGR_PENDING_TIMEOUT	(30 * HZ)
 /*
@@ -63,6 +66,21 @@ struct wgr_source_try {
 	unsigned long fwd[2];
 };
 
+/*
+ * What a full table forgets first. Loose: proven nothing (what a spoofer
+ * makes). Proven: an initiation with the relay's mac2 within
+ * WGR_PENDING_TIMEOUT, so a real address. Anchored: held for a live session
+ * at its owner's live binding; never forgotten to make room, and counted in
+ * neither quota of the two, so that it cannot make its prefix the one a full
+ * table takes from. Gone: in no class (new, or on its way out).
+ */
+enum wgr_source_class {
+	WGR_SOURCE_GONE,
+	WGR_SOURCE_LOOSE,
+	WGR_SOURCE_PROVEN,
+	WGR_SOURCE_ANCHORED,
+};
+
 /**
  * struct wgr_source - one endpoint that sends initiations, or sits at a session
  * @node: in wgr_sources.table
@@ -71,6 +89,12 @@ struct wgr_source_try {
  *             WGR_PENDING_TIMEOUT (its last initiation with mac2); empty after
  * @acct_node: in @acct's members, oldest first
  * @acct: its prefix, which it is counted against
+ * @class_node: in @class_acct's members, oldest first; unlinked while anchored
+ * @class_acct: its prefix's account in wgr_sources.loose or .proven, as @class
+ *              says; NULL while anchored
+ * @check_node: in wgr_sources.tight while not loose
+ * @tight_since: jiffies when it was last found proven or anchored
+ * @class: what a full table forgets it after (enum wgr_source_class)
  * @ep: the endpoint (its local address too: discovery copies are sent from it)
  * @last: jiffies of its last initiation
  * @held_until: jiffies until which a session confirmed at it may be live
@@ -87,6 +111,11 @@ struct wgr_source {
 	struct list_head candidate;
 	struct list_head acct_node;
 	struct wgr_account *acct;
+	struct list_head class_node;
+	struct wgr_account *class_acct;
+	struct list_head check_node;
+	unsigned long tight_since;
+	u8 class;
 	struct wgr_endpoint ep;
 	unsigned long last;
 	unsigned long held_until;
@@ -106,15 +135,34 @@ struct wgr_source {
  */
 int wgr_sources_init(struct wgr_sources *srcs)
 {
+	int ret;
+
 	spin_lock_init(&srcs->lock);
 	hash_init(srcs->table);
 	INIT_LIST_HEAD(&srcs->lru);
 	INIT_LIST_HEAD(&srcs->held);
 	INIT_LIST_HEAD(&srcs->candidates);
+	INIT_LIST_HEAD(&srcs->tight);
 	srcs->n = 0;
+	srcs->n_loose = 0;
 	srcs->max = WGR_MAX_SOURCES;
 	get_random_bytes(&srcs->seed, sizeof(srcs->seed));
-	return wgr_quota_init(&srcs->quota, WGR_PREFIX_SOURCES);
+	ret = wgr_quota_init(&srcs->quota, WGR_PREFIX_SOURCES);
+	if (ret)
+		return ret;
+	ret = wgr_quota_init(&srcs->loose, WGR_PREFIX_SOURCES);
+	if (ret)
+		goto err_loose;
+	ret = wgr_quota_init(&srcs->proven, WGR_PREFIX_SOURCES);
+	if (ret)
+		goto err_proven;
+	return 0;
+
+err_proven:
+	wgr_quota_destroy(&srcs->loose);
+err_loose:
+	wgr_quota_destroy(&srcs->quota);
+	return ret;
 }
 
 static u32 ep_hash(struct wgr_sources *srcs, const struct wgr_endpoint *ep)
@@ -139,12 +187,67 @@ static struct wgr_source *source_lookup(struct wgr_sources *srcs, const struct w
 	return source_find(srcs, ep, ep_hash(srcs, ep));
 }
 
+/* @src out of its class (wgr_source_class), into none. Context: the sources lock. */
+static void class_leave(struct wgr_sources *srcs, struct wgr_source *src)
+{
+	switch (src->class) {
+	case WGR_SOURCE_LOOSE:
+		wgr_quota_release(&srcs->loose, src->class_acct, &src->class_node);
+		srcs->n_loose--;
+		break;
+	case WGR_SOURCE_PROVEN:
+		wgr_quota_release(&srcs->proven, src->class_acct, &src->class_node);
+		break;
+	case WGR_SOURCE_ANCHORED:
+		list_del_init(&src->class_node);
+		break;
+	default:
+		return;
+	}
+	if (src->class != WGR_SOURCE_LOOSE)
+		list_del(&src->check_node);
+	src->class_acct = NULL;
+	src->class = WGR_SOURCE_GONE;
+}
+
+/*
+ * @src, in no class, into @class at the back: the youngest of its prefix's.
+ * Context: the sources lock. Return: 0, or -ENOMEM for a new account (never
+ * for anchored).
+ */
+static int class_enter(struct wgr_sources *srcs, struct wgr_source *src,
+		       enum wgr_source_class class)
+{
+	int ret = 0;
+
+	/* Never over: the prefix's bound is @srcs->quota's, which counts every class. */
+	if (class == WGR_SOURCE_LOOSE)
+		ret = wgr_quota_charge(&srcs->loose, src->acct->key, &src->class_node,
+				       &src->class_acct, true);
+	else if (class == WGR_SOURCE_PROVEN)
+		ret = wgr_quota_charge(&srcs->proven, src->acct->key, &src->class_node,
+				       &src->class_acct, true);
+	if (ret)
+		return ret;
+	if (class == WGR_SOURCE_LOOSE) {
+		srcs->n_loose++;
+	} else {
+		if (class == WGR_SOURCE_ANCHORED)
+			INIT_LIST_HEAD(&src->class_node);
+		list_add_tail(&src->check_node, &srcs->tight);
+		src->tight_since = jiffies;
+	}
+	src->class = class;
+	return 0;
+}
+
 static void source_remove(struct wgr_sources *srcs, struct wgr_source *src)
 {
 	lockdep_assert_held(&srcs->lock);
 	hash_del(&src->node);
 	list_del(&src->lru);
 	list_del(&src->candidate);
+	class_leave(srcs, src);
 	wgr_quota_release(&srcs->quota, src->acct, &src->acct_node);
 	srcs->n--;
 	kfree(src);
@@ -172,6 +275,8 @@ void wgr_sources_flush(struct wgr_sources *srcs)
 void wgr_sources_destroy(struct wgr_sources *srcs)
 {
 	wgr_sources_flush(srcs);
+	wgr_quota_destroy(&srcs->proven);
+	wgr_quota_destroy(&srcs->loose);
 	wgr_quota_destroy(&srcs->quota);
 }
 
@@ -225,14 +330,64 @@ static void source_clear_lapsed(struct wgr_source *src)
 }
 
 /*
+ * A source a full table keeps: held for a live session, and its owner's live
+ * binding is here. Staged confirmations (an attacker at both ends, from the
+ * victim's own CGNAT address) hold sources too, but not at a live peer's
+ * binding: they cannot push a talking peer's hints out (pass 6, G3). One
+ * squatter at a stale binding is anchored too, one source for each peer it
+ * squats.
+ */
+static bool source_anchored(const struct wgr_source *src)
+{
+	return source_held(src) && src->owner &&
+	       wgr_bind_status(src->owner) == WGRELAY_BINDING_STATUS_LIVE &&
+	       wgr_peer_bound_at(src->owner, &src->ep);
+}
+
+/*
+ * Put @src in the class it has now (wgr_source_class): anchored, else proven,
+ * else loose; one that stays proven or anchored is stamped again, to be looked
+ * at WGR_PENDING_TIMEOUT later (wgr_sources_gc()). A proof lapses, a hold
+ * ends, a binding moves, and none of them tells the table: it looks.
+ * Context: the sources lock.
+ * Return: false if @src was forgotten instead (no memory for its new
+ * account); the caller must not use it then.
+ */
+static bool source_reclassify(struct wgr_sources *srcs, struct wgr_source *src)
+{
+	enum wgr_source_class class = source_anchored(src) ? WGR_SOURCE_ANCHORED :
+				      source_proven(src) ? WGR_SOURCE_PROVEN : WGR_SOURCE_LOOSE;
+
+	if (class == src->class) {
+		if (class != WGR_SOURCE_LOOSE) {
+			list_move_tail(&src->check_node, &srcs->tight);
+			src->tight_since = jiffies;
+		}
+		return true;
+	}
+	class_leave(srcs, src);
+	if (!class_enter(srcs, src, class))
+		return true;
+	source_remove(srcs, src);
+	return false;
+}
+
+/* At most this many tight sources looked at again by one gc: as many as a walk visits. */
+#define WGR_SOURCES_RECHECK	4096
+
+/*
  * Context: process. Sources quiet for WGR_PENDING_TIMEOUT go, or to the held
  * list while a session at them may be live; held ones go when that ends.
  * Candidacies that lapsed leave the candidates' list, oldest first: the rest
- * are younger.
+ * are younger. Proven and anchored sources are looked at again
+ * WGR_PENDING_TIMEOUT after they were last found so, oldest first, and change
+ * class if they are no longer (source_reclassify()); a bounded number a run,
+ * so that bottom halves are not held off for long.
  */
 void wgr_sources_gc(struct wgr_sources *srcs)
 {
 	struct wgr_source *src, *tmp;
+	unsigned int checked = 0;
 
 	spin_lock_bh(&srcs->lock);
 	list_for_each_entry_safe(src, tmp, &srcs->candidates, candidate) {
@@ -254,111 +409,97 @@ void wgr_sources_gc(struct wgr_sources *srcs)
 		else
 			source_remove(srcs, src);
 	}
+	/* Each goes to the back with a fresh stamp, or off the list: none twice. */
+	list_for_each_entry_safe(src, tmp, &srcs->tight, check_node) {
+		if (checked++ >= WGR_SOURCES_RECHECK ||
+		    time_before(jiffies, src->tight_since + WGR_PENDING_TIMEOUT))
+			break;
+		source_reclassify(srcs, src);
+	}
 	spin_unlock_bh(&srcs->lock);
 }
 
 /*
- * A source a full table keeps over others: held for a live session, and its
- * owner's live binding is here. Staged confirmations (an attacker at both
- * ends, from the victim's own CGNAT address) hold sources too, but not at a
- * live peer's binding: they cannot push a talking peer's hints out (pass 6, G3).
+ * Forget the oldest source of @class (loose or proven) of the prefix @key, or
+ * of the prefix that holds the most of that class if @key is NULL. One found
+ * anchored (its peer's binding came back to it, or moved to it, after it was
+ * last classed) is moved to its class instead and the next is looked at, a
+ * few times at most: each such look takes a live peer's binding, and moves
+ * the source out of the way for WGR_PENDING_TIMEOUT.
+ * Context: the sources lock.
+ * Return: true if one was forgotten.
  */
-static bool source_kept(const struct list_head *member)
+static bool forget_oldest(struct wgr_sources *srcs, enum wgr_source_class class, const u64 *key)
 {
-	const struct wgr_source *src = list_entry(member, struct wgr_source, acct_node);
+	struct wgr_quota *q = class == WGR_SOURCE_LOOSE ? &srcs->loose : &srcs->proven;
+	struct wgr_account *acct;
+	struct wgr_source *src;
+	int i;
 
-	return source_held(src) && src->owner &&
-	       wgr_bind_status(src->owner) == WGRELAY_BINDING_STATUS_LIVE &&
-	       wgr_peer_bound_at(src->owner, &src->ep);
-}
-
-/* What a newcomer that has not proven its address passes over: the proven too. */
-static bool source_kept_from_unproven(const struct list_head *member)
-{
-	return source_proven(list_entry(member, struct wgr_source, acct_node)) ||
-	       source_kept(member);
+	for (i = 0; i < WGR_SOURCE_EVICT_TRIES; i++) {
+		acct = key ? wgr_quota_find(q, *key) : wgr_quota_heaviest(q);
+		if (!acct)
+			return false;
+		src = list_first_entry(&acct->members, struct wgr_source, class_node);
+		if (!source_anchored(src)) {
+			source_remove(srcs, src);
+			return true;
+		}
+		/* Anchored needs no memory: this cannot forget it. */
+		source_reclassify(srcs, src);
+	}
+	return false;
 }
 
 /*
- * Does @acct hold what an attacker's prefix holds when it fills the table: a
- * 64th of it (256 of 16,384), and more than a pick looks at, so that the
- * passes over its members cannot go round them all?
- */
-static bool attacker_sized(const struct wgr_sources *srcs, const struct wgr_account *acct)
-{
-	return acct->n > WGR_SOURCE_EVICT_TRIES && acct->n >= srcs->max / 64;
-}
-
-/*
- * Room for a source of prefix @key: a prefix at WGR_PREFIX_SOURCES forgets its
- * own oldest, a full table the oldest of the prefix that holds the most,
- * passing over a few anchored ones (a second chance). A newcomer that has not
- * proven its address (@proven false: anyone can send an initiation without
- * mac2 "from" any IP:port of a prefix) also passes over those that have, and
- * is not remembered if the few it looks at all have. A spoofer's flood from
- * new IP:ports of a peer's /24 forgot the peer's source, with the failing
- * tries it was proving, every few seconds, and so kept it from discovery on
- * failure (a fifth review, T1); it now churns only its own sources. When a
- * full table makes room in another prefix, a proven newcomer passes over the
- * proven too, but not for ever: after a few, the next that is not anchored
- * goes.
+ * Room for a source of prefix @key. Sources are counted by prefix in all, for
+ * the prefix's bound, and apart by class: a loose one (proven nothing: anyone
+ * can send an initiation without mac2 "from" any IP:port) goes first, then,
+ * for a newcomer that proved its address, the one with the oldest proof;
+ * anchored ones never go to make room. A prefix at WGR_PREFIX_SOURCES forgets
+ * its own; a full table forgets from whichever prefix holds the most of the
+ * class, anywhere. A spoofer's flood then churns only loose sources, and a
+ * newcomer without mac2 is not remembered when none is left (its retry with
+ * mac2 is).
+ *
+ * Before, a full table took from the prefix that held the most sources of any
+ * kind, passing over a few proven or anchored ones there: a spoofer that sent
+ * from one endpoint in each of thousands of prefixes (about 550 initiations a
+ * second) made any prefix of two proven ports, or of one anchored source, the
+ * one it took from, and every newcomer, relay-wide, was refused (the second
+ * review of session 20, F2 and F3; t-trust-sources thin). Counting anchored
+ * ones apart keeps a /24 of talking peers from being that prefix too.
+ *
+ * An attacker with real addresses that keeps the table full of proven sources
+ * (M2) loses its own first: a peer's proven source goes only from a prefix
+ * that holds as many proven ones as any, so the attacker needs 16,384 / c
+ * prefixes proven every 30 s for a peer's prefix of c (IPv6 /48s, which are
+ * cheap: STATUS.md). Inside a peer's own prefix, its neighbours' real ports
+ * count as the peer's do (C7).
  * Context: the sources lock.
  * Return: false if there is no room for the newcomer.
  */
 static bool make_room(struct wgr_sources *srcs, u64 key, bool proven)
 {
-	struct wgr_account *own = wgr_quota_find(&srcs->quota, key), *acct = own;
-	struct list_head *victim;
-	bool strict;
+	struct wgr_account *acct = wgr_quota_find(&srcs->quota, key);
 
 	lockdep_assert_held(&srcs->lock);
-	if (!acct || !wgr_account_full(&srcs->quota, acct)) {
-		if (srcs->n < srcs->max)
-			return true;
-		acct = wgr_quota_heaviest(&srcs->quota);
-	}
-	/*
-	 * In another prefix even a proven newcomer passes over the proven first:
-	 * a spoofer can make a peer's /24 the heaviest, and new IP:ports with
-	 * cookies from prefixes of its own would otherwise forget the peer's
-	 * source there (a review of this rule).
-	 */
-	strict = !proven || acct != own;
-	victim = wgr_account_pick(acct, strict ? source_kept_from_unproven : source_kept,
-				  WGR_SOURCE_EVICT_TRIES);
-	if (!victim) {
-		if (!proven)
-			return false;
-		/*
-		 * Four passed over, to the back of the line, and the next goes
-		 * anyway: in the newcomer's own prefix even if anchored, in
-		 * another unless anchored. Refusing every proven newcomer there
-		 * let an attacker with real addresses in 16 prefixes, its 16,384
-		 * sources all proven, keep every new peer's source out, relay-wide
-		 * (a review's M2; t-trust-sources). A peer's source in a /24 the
-		 * spoofer filled is not at risk from this: the spoofer's sources
-		 * are not proven, so a pick there finds one of them among the
-		 * first four, as the peer's, passed over, went to the back. Only
-		 * a prefix whose oldest four are all proven loses one of its
-		 * older ones, proven or not, and in another prefix only one that
-		 * holds a 64th of the table: a spoofer that fills the table with
-		 * one source in each of thousands of prefixes makes a small
-		 * prefix of two peers the heaviest, and the passes would go round
-		 * its few members and forget one of the peers (a review of this
-		 * fix). The attacker of M2 then needs 64 prefixes, not 16.
-		 */
-		victim = acct->members.next;
-		if (acct != own && (source_kept(victim) || !attacker_sized(srcs, acct)))
-			return false;
-	}
-	source_remove(srcs, list_entry(victim, struct wgr_source, acct_node));
-	return true;
+	if (acct && wgr_account_full(&srcs->quota, acct))
+		return forget_oldest(srcs, WGR_SOURCE_LOOSE, &key) ||
+		       (proven && forget_oldest(srcs, WGR_SOURCE_PROVEN, &key));
+	if (srcs->n < srcs->max)
+		return true;
+	if (forget_oldest(srcs, WGR_SOURCE_LOOSE, NULL))
+		return true;
+	/* Loose ones left means the tries found anchored ones: the next newcomer goes on. */
+	return proven && !srcs->n_loose && forget_oldest(srcs, WGR_SOURCE_PROVEN, NULL);
 }
 
 /*
  * The source at @ep, made if new and there is room for it (make_room(): @proven
- * says whether @ep just proved its address); NULL if not, or if memory is
- * short. Context: the sources lock.
+ * says whether @ep just proved its address; a new one is loose until the
+ * caller classes it again); NULL if not, or if memory is short.
+ * Context: the sources lock.
  */
 static struct wgr_source *source_get(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
 				     bool proven)
@@ -376,6 +517,11 @@ static struct wgr_source *source_get(struct wgr_sources *srcs, const struct wgr_
 	if (!src)
 		return NULL;
 	if (wgr_quota_charge(&srcs->quota, key, &src->acct_node, &src->acct, false)) {
+		kfree(src);
+		return NULL;
+	}
+	if (class_enter(srcs, src, WGR_SOURCE_LOOSE)) {
+		wgr_quota_release(&srcs->quota, src->acct, &src->acct_node);
 		kfree(src);
 		return NULL;
 	}
@@ -565,10 +711,10 @@ bool wgr_source_failing(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
  * @candidate: it carried the relay's mac2: @ep becomes a discovery candidate
  *
  * Both flags mean the initiation carried the relay's mac2, which proves @ep
- * receives at its address: such a source goes to the back of its prefix's line
- * and is passed over by newcomers that have proven nothing. When the table is
- * full one is forgotten (make_room()), or a newcomer without mac2 is not
- * remembered.
+ * receives at its address: such a source is proven, forgotten only when no
+ * loose one can be (make_room()), oldest proof first. When the table is full,
+ * or a newcomer's prefix is, one is forgotten, or a newcomer without mac2 is
+ * not remembered.
  * Context: softirq.
  */
 void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *ep,
@@ -585,16 +731,32 @@ void wgr_source_initiated(struct wgr_sources *srcs, const struct wgr_endpoint *e
 	src = source_get(srcs, ep, proven);
 	if (!src)
 		goto out;
+	/*
+	 * Stamps that lapsed are cleared at every touch, not only by the gc of
+	 * held sources: initiations without mac2 "from" @ep, every 25 s, keep it
+	 * on the main list for good (a review of L2's fix).
+	 */
+	source_clear_lapsed(src);
 	src->ep = *ep;
 	src->last = jiffies;
 	list_move_tail(&src->lru, &srcs->lru);
 	if (proven) {
 		src->proven = jiffies ?: 1;
-		wgr_account_renew(src->acct, &src->acct_node);
+		if (!source_reclassify(srcs, src))
+			goto out;
+		/* Proven ones go oldest proof first. */
+		if (src->class == WGR_SOURCE_PROVEN)
+			wgr_account_renew(src->class_acct, &src->class_node);
 	}
 	t = try_front(src, target, forwarded);
 	if (t && forwarded) {
-		t->fwd[1] = t->fwd[0];
+		/*
+		 * A second copy of one try (the network's duplicate) only
+		 * renews the first stamp: had it filled both, the next retry
+		 * would count as failing one try early (a review of T4).
+		 */
+		if (!t->fwd[0] || !time_before(jiffies, t->fwd[0] + WGR_FAIL_AFTER))
+			t->fwd[1] = t->fwd[0];
 		t->fwd[0] = jiffies ?: 1;
 	}
 	if (candidate) {
@@ -710,6 +872,24 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 	return n;
 }
 
+/*
+ * A session of @owner's with @partner was confirmed at @src: held for @hold,
+ * with @partner as its first hint. The caller has moved @owner's binding here
+ * if it could (wgr_bind_confirmed()): then @src is anchored at once. A staged
+ * session's source stays as it was, unless the staging took a stale binding
+ * (a squat: then it is anchored while the squat is live).
+ * Context: the sources lock.
+ */
+static void source_hold(struct wgr_sources *srcs, struct wgr_source *src, struct wgr_peer *owner,
+			struct wgr_peer *partner, unsigned long hold)
+{
+	src->owner = owner;
+	src->held_until = (jiffies + hold) ?: 1;
+	if (src->recent[0].target != partner)
+		try_front(src, partner, false);
+	source_reclassify(srcs, src);
+}
+
 /**
  * wgr_source_confirmed - a handshake between two endpoints was confirmed
  * @srcs: the sources
@@ -749,19 +929,11 @@ void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *i
 	 */
 	/* Anyone can confirm "from" an endpoint: that proves nothing of it. */
 	src = source_get(srcs, ini_ep, false);
-	if (src) {
-		src->owner = initiator;
-		src->held_until = (jiffies + hold) ?: 1;
-		if (src->recent[0].target != responder)
-			try_front(src, responder, false);
-	}
+	if (src)
+		source_hold(srcs, src, initiator, responder, hold);
 	src = source_get(srcs, resp_ep, false);
-	if (src) {
-		src->owner = responder;
-		src->held_until = (jiffies + hold) ?: 1;
-		if (src->recent[0].target != initiator)
-			try_front(src, initiator, false);
-	}
+	if (src)
+		source_hold(srcs, src, responder, initiator, hold);
 out:
 	spin_unlock_bh(&srcs->lock);
 }
@@ -790,15 +962,18 @@ void wgr_debug_source_walks(struct wgr_sources *srcs, u64 *walks, u64 *visits)
  * @srcs: the sources
  * @n: set to how many it holds
  * @max: set to how many it may
+ * @loose: set to how many of @n have proven nothing
  *
- * Test-only (debugfs.c): a test sees that an attacker filled the table.
+ * Test-only (debugfs.c): a test sees that an attacker filled the table, and
+ * with what.
  * Context: process.
  */
-void wgr_debug_sources_count(struct wgr_sources *srcs, u32 *n, u32 *max)
+void wgr_debug_sources_count(struct wgr_sources *srcs, u32 *n, u32 *max, u32 *loose)
 {
 	spin_lock_bh(&srcs->lock);
 	*n = srcs->n;
 	*max = srcs->max;
+	*loose = srcs->n_loose;
 	spin_unlock_bh(&srcs->lock);
 }
 

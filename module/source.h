@@ -35,8 +35,17 @@ struct wgr_ratelimit;
  * @n: number of sources
  * @max: the most it holds: WGR_MAX_SOURCES (the debug build's test knob
  *       lowers it, so that a test guest's few ports can fill it)
- * @quota: the same, by prefix: a full table forgets from the prefix that
- *         holds the most (trust model v2's counts)
+ * @quota: the same, by prefix, for the prefix's bound (trust model v2's
+ *         counts)
+ * @loose: the sources that have proven nothing (no initiation with the
+ *         relay's mac2 lately, and not anchored), by prefix: what a spoofer
+ *         can make, and what a full table forgets first, from the prefix that
+ *         holds the most of them
+ * @proven: those that proved their address lately and are not anchored, by
+ *          prefix: forgotten next, oldest proof first (source.c)
+ * @tight: the proven and the anchored, least recently found so first;
+ *         wgr_sources_gc() looks at each again WGR_PENDING_TIMEOUT later
+ * @n_loose: how many of @n are loose
  * @seed: keys the endpoint hash
  * @picks: a walk's scratch, under @lock (walks do not nest)
  * @debug_walks: (debug build) candidate walks so far (wgr_source_candidates())
@@ -51,6 +60,10 @@ struct wgr_sources {
 	u32 n;
 	u32 max;
 	struct wgr_quota quota;
+	struct wgr_quota loose;
+	struct wgr_quota proven;
+	struct list_head tight;
+	u32 n_loose;
 	siphash_key_t seed;
 	struct wgr_pick picks[WGR_PICKS];
 #ifdef CONFIG_WGRELAY_DEBUG
@@ -82,7 +95,7 @@ void wgr_source_confirmed(struct wgr_sources *srcs, const struct wgr_endpoint *i
 
 #ifdef CONFIG_WGRELAY_DEBUG
 void wgr_debug_source_walks(struct wgr_sources *srcs, u64 *walks, u64 *visits);
-void wgr_debug_sources_count(struct wgr_sources *srcs, u32 *n, u32 *max);
+void wgr_debug_sources_count(struct wgr_sources *srcs, u32 *n, u32 *max, u32 *loose);
 void wgr_debug_sources_set_max(struct wgr_sources *srcs, u32 max);
 #endif
 
