@@ -13,9 +13,9 @@
  * was confirmed. The table is bounded and counted by prefix, and by class:
  * sources that have proven nothing (loose: what a spoofer makes), those that
  * proved their address lately, and those anchored at a live peer's binding.
- * Room is made from the loose first, then from the proven, never from the
- * anchored, each time in the prefix that holds the most of that class
- * (make_room()). A source expires
+ * Room is made from the loose first, then from the proven, the anchored last,
+ * each time in the prefix that holds the most of that class (make_room()). A
+ * source expires
  * WGR_PENDING_TIMEOUT after its last initiation, unless a session confirmed at
  * it may still be live: then it is held for a session timeout after the
  * confirmation. WireGuard rekeys every two minutes, so the hints of a talking
@@ -32,8 +32,12 @@
 #define WGR_MAX_SOURCES		16384
 /* Sources one prefix (IPv4 /24, IPv6 /48) may hold: a CGNAT pool's users. */
 #define WGR_PREFIX_SOURCES	1024
-/* Anchored sources one look for a source to forget passes over, at most. */
-#define WGR_SOURCE_EVICT_TRIES	4
+/*
+ * Anchored sources one look for a loose or proven source to forget moves out
+ * of the way, at most: O(1) each, and each was anchored at a live peer's
+ * binding (one a peer), or a squat kept live at one.
+ */
+#define WGR_SOURCE_MOVES	64
 #define WGR_PENDING_TIMEOUT	(30 * HZ)
 /*
  * Candidates one walk may look at: four prefixes' worth.
@@ -70,9 +74,10 @@ struct wgr_source_try {
  * What a full table forgets first. Loose: proven nothing (what a spoofer
  * makes). Proven: an initiation with the relay's mac2 within
  * WGR_PENDING_TIMEOUT, so a real address. Anchored: held for a live session
- * at its owner's live binding; never forgotten to make room, and counted in
- * neither quota of the two, so that it cannot make its prefix the one a full
- * table takes from. Gone: in no class (new, or on its way out).
+ * at its owner's live binding; counted apart, so that it cannot make its prefix
+ * the one a full table takes loose or proven sources from, and forgotten last
+ * (a live pair's next handshake is found by its binding's owner and partners
+ * as well). Gone: in no class (new, or on its way out).
  */
 enum wgr_source_class {
 	WGR_SOURCE_GONE,
@@ -89,9 +94,9 @@ enum wgr_source_class {
  *             WGR_PENDING_TIMEOUT (its last initiation with mac2); empty after
  * @acct_node: in @acct's members, oldest first
  * @acct: its prefix, which it is counted against
- * @class_node: in @class_acct's members, oldest first; unlinked while anchored
- * @class_acct: its prefix's account in wgr_sources.loose or .proven, as @class
- *              says; NULL while anchored
+ * @class_node: in @class_acct's members, oldest first
+ * @class_acct: its prefix's account in wgr_sources.loose, .proven or
+ *              .anchored, as @class says
  * @check_node: in wgr_sources.tight while not loose
  * @tight_since: jiffies when it was last found proven or anchored
  * @class: what a full table forgets it after (enum wgr_source_class)
@@ -145,6 +150,7 @@ int wgr_sources_init(struct wgr_sources *srcs)
 	INIT_LIST_HEAD(&srcs->tight);
 	srcs->n = 0;
 	srcs->n_loose = 0;
+	srcs->n_anchored = 0;
 	srcs->max = WGR_MAX_SOURCES;
 	get_random_bytes(&srcs->seed, sizeof(srcs->seed));
 	ret = wgr_quota_init(&srcs->quota, WGR_PREFIX_SOURCES);
@@ -156,8 +162,13 @@ int wgr_sources_init(struct wgr_sources *srcs)
 	ret = wgr_quota_init(&srcs->proven, WGR_PREFIX_SOURCES);
 	if (ret)
 		goto err_proven;
+	ret = wgr_quota_init(&srcs->anchored, WGR_PREFIX_SOURCES);
+	if (ret)
+		goto err_anchored;
 	return 0;
 
+err_anchored:
+	wgr_quota_destroy(&srcs->proven);
 err_proven:
 	wgr_quota_destroy(&srcs->loose);
 err_loose:
@@ -187,56 +198,50 @@ static struct wgr_source *source_lookup(struct wgr_sources *srcs, const struct w
 	return source_find(srcs, ep, ep_hash(srcs, ep));
 }
 
+/* The quota that counts @class's sources by prefix. */
+static struct wgr_quota *class_quota(struct wgr_sources *srcs, enum wgr_source_class class)
+{
+	return class == WGR_SOURCE_LOOSE ? &srcs->loose :
+	       class == WGR_SOURCE_PROVEN ? &srcs->proven : &srcs->anchored;
+}
+
 /* @src out of its class (wgr_source_class), into none. Context: the sources lock. */
 static void class_leave(struct wgr_sources *srcs, struct wgr_source *src)
 {
-	switch (src->class) {
-	case WGR_SOURCE_LOOSE:
-		wgr_quota_release(&srcs->loose, src->class_acct, &src->class_node);
-		srcs->n_loose--;
-		break;
-	case WGR_SOURCE_PROVEN:
-		wgr_quota_release(&srcs->proven, src->class_acct, &src->class_node);
-		break;
-	case WGR_SOURCE_ANCHORED:
-		list_del_init(&src->class_node);
-		break;
-	default:
+	if (src->class == WGR_SOURCE_GONE)
 		return;
-	}
-	if (src->class != WGR_SOURCE_LOOSE)
+	wgr_quota_release(class_quota(srcs, src->class), src->class_acct, &src->class_node);
+	if (src->class == WGR_SOURCE_LOOSE)
+		srcs->n_loose--;
+	else
 		list_del(&src->check_node);
+	if (src->class == WGR_SOURCE_ANCHORED)
+		srcs->n_anchored--;
 	src->class_acct = NULL;
 	src->class = WGR_SOURCE_GONE;
 }
 
 /*
  * @src, in no class, into @class at the back: the youngest of its prefix's.
- * Context: the sources lock. Return: 0, or -ENOMEM for a new account (never
- * for anchored).
+ * Context: the sources lock. Return: 0, or -ENOMEM for a new account.
  */
 static int class_enter(struct wgr_sources *srcs, struct wgr_source *src,
 		       enum wgr_source_class class)
 {
-	int ret = 0;
-
 	/* Never over: the prefix's bound is @srcs->quota's, which counts every class. */
-	if (class == WGR_SOURCE_LOOSE)
-		ret = wgr_quota_charge(&srcs->loose, src->acct->key, &src->class_node,
-				       &src->class_acct, true);
-	else if (class == WGR_SOURCE_PROVEN)
-		ret = wgr_quota_charge(&srcs->proven, src->acct->key, &src->class_node,
-				       &src->class_acct, true);
+	int ret = wgr_quota_charge(class_quota(srcs, class), src->acct->key, &src->class_node,
+				   &src->class_acct, true);
+
 	if (ret)
 		return ret;
 	if (class == WGR_SOURCE_LOOSE) {
 		srcs->n_loose++;
 	} else {
-		if (class == WGR_SOURCE_ANCHORED)
-			INIT_LIST_HEAD(&src->class_node);
 		list_add_tail(&src->check_node, &srcs->tight);
 		src->tight_since = jiffies;
 	}
+	if (class == WGR_SOURCE_ANCHORED)
+		srcs->n_anchored++;
 	src->class = class;
 	return 0;
 }
@@ -275,6 +280,7 @@ void wgr_sources_flush(struct wgr_sources *srcs)
 void wgr_sources_destroy(struct wgr_sources *srcs)
 {
 	wgr_sources_flush(srcs);
+	wgr_quota_destroy(&srcs->anchored);
 	wgr_quota_destroy(&srcs->proven);
 	wgr_quota_destroy(&srcs->loose);
 	wgr_quota_destroy(&srcs->quota);
@@ -420,32 +426,33 @@ void wgr_sources_gc(struct wgr_sources *srcs)
 }
 
 /*
- * Forget the oldest source of @class (loose or proven) of the prefix @key, or
- * of the prefix that holds the most of that class if @key is NULL. One found
- * anchored (its peer's binding came back to it, or moved to it, after it was
- * last classed) is moved to its class instead and the next is looked at, a
- * few times at most: each such look takes a live peer's binding, and moves
- * the source out of the way for WGR_PENDING_TIMEOUT.
+ * Forget the oldest source of @class of the prefix @key, or of the prefix that
+ * holds the most of that class if @key is NULL. Looking for a loose or proven
+ * one, one found anchored (its peer's binding came back to it, or moved to
+ * it, after it was last classed) is moved to its class instead, and the next
+ * is looked at, WGR_SOURCE_MOVES at most: a squatter that lets a binding go
+ * stale and brings it back makes such sources, one a minute a binding, and
+ * four at the front of the loose kept every newcomer out (the second review
+ * of session 21).
  * Context: the sources lock.
  * Return: true if one was forgotten.
  */
 static bool forget_oldest(struct wgr_sources *srcs, enum wgr_source_class class, const u64 *key)
 {
-	struct wgr_quota *q = class == WGR_SOURCE_LOOSE ? &srcs->loose : &srcs->proven;
+	struct wgr_quota *q = class_quota(srcs, class);
 	struct wgr_account *acct;
 	struct wgr_source *src;
 	int i;
 
-	for (i = 0; i < WGR_SOURCE_EVICT_TRIES; i++) {
+	for (i = 0; i < WGR_SOURCE_MOVES; i++) {
 		acct = key ? wgr_quota_find(q, *key) : wgr_quota_heaviest(q);
 		if (!acct)
 			return false;
 		src = list_first_entry(&acct->members, struct wgr_source, class_node);
-		if (!source_anchored(src)) {
+		if (class == WGR_SOURCE_ANCHORED || !source_anchored(src)) {
 			source_remove(srcs, src);
 			return true;
 		}
-		/* Anchored needs no memory: this cannot forget it. */
 		source_reclassify(srcs, src);
 	}
 	return false;
@@ -453,46 +460,58 @@ static bool forget_oldest(struct wgr_sources *srcs, enum wgr_source_class class,
 
 /*
  * Room for a source of prefix @key. Sources are counted by prefix in all, for
- * the prefix's bound, and apart by class: a loose one (proven nothing: anyone
- * can send an initiation without mac2 "from" any IP:port) goes first, then,
- * for a newcomer that proved its address, the one with the oldest proof;
- * anchored ones never go to make room. A prefix at WGR_PREFIX_SOURCES forgets
- * its own; a full table forgets from whichever prefix holds the most of the
- * class, anywhere. A spoofer's flood then churns only loose sources, and a
- * newcomer without mac2 is not remembered when none is left (its retry with
- * mac2 is).
+ * the prefix's bound, and apart by class (wgr_source_class): a loose one goes
+ * first (anyone can send an initiation without mac2 "from" any IP:port); then,
+ * for a newcomer that proved its address, the one with the oldest proof; an
+ * anchored one last, or before the proven once anchored ones fill three
+ * quarters of the table. A prefix at WGR_PREFIX_SOURCES forgets its own; a
+ * full table forgets from whichever prefix holds the most of the class,
+ * anywhere. A spoofer's flood then churns only loose sources, and a newcomer
+ * without mac2 is not remembered when none is left (its retry with mac2 is).
  *
  * Before, a full table took from the prefix that held the most sources of any
  * kind, passing over a few proven or anchored ones there: a spoofer that sent
  * from one endpoint in each of thousands of prefixes (about 550 initiations a
  * second) made any prefix of two proven ports, or of one anchored source, the
  * one it took from, and every newcomer, relay-wide, was refused (the second
- * review of session 20, F2 and F3; t-trust-sources thin). Counting anchored
- * ones apart keeps a /24 of talking peers from being that prefix too.
+ * review of session 20, F2 and F3; t-trust-sources thin). Anchored ones are
+ * counted apart, or a /24 of talking peers would be that prefix; and they go
+ * too in the end, or a relay with 16,384 peers online (8,192 talking pairs),
+ * or an attacker's squats of as many stale peers, would refuse every newcomer
+ * (the second review of session 21).
  *
  * An attacker with real addresses that keeps the table full of proven sources
  * (M2) loses its own first: a peer's proven source goes only from a prefix
- * that holds as many proven ones as any, so the attacker needs 16,384 / c
- * prefixes proven every 30 s for a peer's prefix of c (IPv6 /48s, which are
- * cheap: STATUS.md). Inside a peer's own prefix, its neighbours' real ports
- * count as the peer's do (C7).
+ * that holds as many proven ones as any, so the attacker needs about
+ * (16,384 - a) / c prefixes proven every 30 s for a peer's prefix of c, with
+ * a anchored sources in the table, at most three quarters of it (IPv6 /48s
+ * are cheap: STATUS.md). Inside a peer's own prefix, its neighbours' real
+ * ports count as the peer's do (C7).
  * Context: the sources lock.
  * Return: false if there is no room for the newcomer.
  */
 static bool make_room(struct wgr_sources *srcs, u64 key, bool proven)
 {
 	struct wgr_account *acct = wgr_quota_find(&srcs->quota, key);
+	bool crowded;
 
 	lockdep_assert_held(&srcs->lock);
 	if (acct && wgr_account_full(&srcs->quota, acct))
 		return forget_oldest(srcs, WGR_SOURCE_LOOSE, &key) ||
-		       (proven && forget_oldest(srcs, WGR_SOURCE_PROVEN, &key));
+		       (proven && (forget_oldest(srcs, WGR_SOURCE_PROVEN, &key) ||
+				   forget_oldest(srcs, WGR_SOURCE_ANCHORED, &key)));
 	if (srcs->n < srcs->max)
 		return true;
 	if (forget_oldest(srcs, WGR_SOURCE_LOOSE, NULL))
 		return true;
-	/* Loose ones left means the tries found anchored ones: the next newcomer goes on. */
-	return proven && !srcs->n_loose && forget_oldest(srcs, WGR_SOURCE_PROVEN, NULL);
+	/* Loose ones left means the looks found anchored ones: the next newcomer goes on. */
+	if (!proven || srcs->n_loose)
+		return false;
+	crowded = srcs->n_anchored > srcs->max / 4 * 3;
+	if (!crowded && forget_oldest(srcs, WGR_SOURCE_PROVEN, NULL))
+		return true;
+	return forget_oldest(srcs, WGR_SOURCE_ANCHORED, NULL) ||
+	       forget_oldest(srcs, WGR_SOURCE_PROVEN, NULL);
 }
 
 /*

@@ -43,9 +43,12 @@ struct wgr_ratelimit;
  *         holds the most of them
  * @proven: those that proved their address lately and are not anchored, by
  *          prefix: forgotten next, oldest proof first (source.c)
+ * @anchored: those held for a live session at their owner's live binding, by
+ *            prefix: forgotten last
  * @tight: the proven and the anchored, least recently found so first;
  *         wgr_sources_gc() looks at each again WGR_PENDING_TIMEOUT later
  * @n_loose: how many of @n are loose
+ * @n_anchored: how many of @n are anchored
  * @seed: keys the endpoint hash
  * @picks: a walk's scratch, under @lock (walks do not nest)
  * @debug_walks: (debug build) candidate walks so far (wgr_source_candidates())
@@ -62,8 +65,10 @@ struct wgr_sources {
 	struct wgr_quota quota;
 	struct wgr_quota loose;
 	struct wgr_quota proven;
+	struct wgr_quota anchored;
 	struct list_head tight;
 	u32 n_loose;
+	u32 n_anchored;
 	siphash_key_t seed;
 	struct wgr_pick picks[WGR_PICKS];
 #ifdef CONFIG_WGRELAY_DEBUG
