@@ -70,22 +70,6 @@ struct wgr_source_try {
 	unsigned long fwd[2];
 };
 
-/*
- * What a full table forgets first. Loose: proven nothing (what a spoofer
- * makes). Proven: an initiation with the relay's mac2 within
- * WGR_PENDING_TIMEOUT, so a real address. Anchored: held for a live session
- * at its owner's live binding; counted apart, so that it cannot make its prefix
- * the one a full table takes loose or proven sources from, and forgotten last
- * (a live pair's next handshake is found by its binding's owner and partners
- * as well). Gone: in no class (new, or on its way out).
- */
-enum wgr_source_class {
-	WGR_SOURCE_GONE,
-	WGR_SOURCE_LOOSE,
-	WGR_SOURCE_PROVEN,
-	WGR_SOURCE_ANCHORED,
-};
-
 /**
  * struct wgr_source - one endpoint that sends initiations, or sits at a session
  * @node: in wgr_sources.table
@@ -140,7 +124,7 @@ struct wgr_source {
  */
 int wgr_sources_init(struct wgr_sources *srcs)
 {
-	int ret;
+	int class, ret;
 
 	spin_lock_init(&srcs->lock);
 	hash_init(srcs->table);
@@ -149,29 +133,22 @@ int wgr_sources_init(struct wgr_sources *srcs)
 	INIT_LIST_HEAD(&srcs->candidates);
 	INIT_LIST_HEAD(&srcs->tight);
 	srcs->n = 0;
-	srcs->n_loose = 0;
-	srcs->n_anchored = 0;
+	memset(srcs->n_class, 0, sizeof(srcs->n_class));
 	srcs->max = WGR_MAX_SOURCES;
 	get_random_bytes(&srcs->seed, sizeof(srcs->seed));
 	ret = wgr_quota_init(&srcs->quota, WGR_PREFIX_SOURCES);
 	if (ret)
 		return ret;
-	ret = wgr_quota_init(&srcs->loose, WGR_PREFIX_SOURCES);
-	if (ret)
-		goto err_loose;
-	ret = wgr_quota_init(&srcs->proven, WGR_PREFIX_SOURCES);
-	if (ret)
-		goto err_proven;
-	ret = wgr_quota_init(&srcs->anchored, WGR_PREFIX_SOURCES);
-	if (ret)
-		goto err_anchored;
+	for (class = 0; class < WGR_SOURCE_CLASSES; class++) {
+		ret = wgr_quota_init(&srcs->by_class[class], WGR_PREFIX_SOURCES);
+		if (ret)
+			goto err;
+	}
 	return 0;
 
-err_anchored:
-	wgr_quota_destroy(&srcs->proven);
-err_proven:
-	wgr_quota_destroy(&srcs->loose);
-err_loose:
+err:
+	while (class--)
+		wgr_quota_destroy(&srcs->by_class[class]);
 	wgr_quota_destroy(&srcs->quota);
 	return ret;
 }
@@ -198,25 +175,15 @@ static struct wgr_source *source_lookup(struct wgr_sources *srcs, const struct w
 	return source_find(srcs, ep, ep_hash(srcs, ep));
 }
 
-/* The quota that counts @class's sources by prefix. */
-static struct wgr_quota *class_quota(struct wgr_sources *srcs, enum wgr_source_class class)
-{
-	return class == WGR_SOURCE_LOOSE ? &srcs->loose :
-	       class == WGR_SOURCE_PROVEN ? &srcs->proven : &srcs->anchored;
-}
-
 /* @src out of its class (wgr_source_class), into none. Context: the sources lock. */
 static void class_leave(struct wgr_sources *srcs, struct wgr_source *src)
 {
 	if (src->class == WGR_SOURCE_GONE)
 		return;
-	wgr_quota_release(class_quota(srcs, src->class), src->class_acct, &src->class_node);
-	if (src->class == WGR_SOURCE_LOOSE)
-		srcs->n_loose--;
-	else
+	wgr_quota_release(&srcs->by_class[src->class], src->class_acct, &src->class_node);
+	srcs->n_class[src->class]--;
+	if (src->class != WGR_SOURCE_LOOSE)
 		list_del(&src->check_node);
-	if (src->class == WGR_SOURCE_ANCHORED)
-		srcs->n_anchored--;
 	src->class_acct = NULL;
 	src->class = WGR_SOURCE_GONE;
 }
@@ -229,19 +196,16 @@ static int class_enter(struct wgr_sources *srcs, struct wgr_source *src,
 		       enum wgr_source_class class)
 {
 	/* Never over: the prefix's bound is @srcs->quota's, which counts every class. */
-	int ret = wgr_quota_charge(class_quota(srcs, class), src->acct->key, &src->class_node,
+	int ret = wgr_quota_charge(&srcs->by_class[class], src->acct->key, &src->class_node,
 				   &src->class_acct, true);
 
 	if (ret)
 		return ret;
-	if (class == WGR_SOURCE_LOOSE) {
-		srcs->n_loose++;
-	} else {
+	srcs->n_class[class]++;
+	if (class != WGR_SOURCE_LOOSE) {
 		list_add_tail(&src->check_node, &srcs->tight);
 		src->tight_since = jiffies;
 	}
-	if (class == WGR_SOURCE_ANCHORED)
-		srcs->n_anchored++;
 	src->class = class;
 	return 0;
 }
@@ -279,10 +243,11 @@ void wgr_sources_flush(struct wgr_sources *srcs)
  */
 void wgr_sources_destroy(struct wgr_sources *srcs)
 {
+	int class;
+
 	wgr_sources_flush(srcs);
-	wgr_quota_destroy(&srcs->anchored);
-	wgr_quota_destroy(&srcs->proven);
-	wgr_quota_destroy(&srcs->loose);
+	for (class = 0; class < WGR_SOURCE_CLASSES; class++)
+		wgr_quota_destroy(&srcs->by_class[class]);
 	wgr_quota_destroy(&srcs->quota);
 }
 
@@ -439,7 +404,7 @@ void wgr_sources_gc(struct wgr_sources *srcs)
  */
 static bool forget_oldest(struct wgr_sources *srcs, enum wgr_source_class class, const u64 *key)
 {
-	struct wgr_quota *q = class_quota(srcs, class);
+	struct wgr_quota *q = &srcs->by_class[class];
 	struct wgr_account *acct;
 	struct wgr_source *src;
 	int i;
@@ -505,9 +470,9 @@ static bool make_room(struct wgr_sources *srcs, u64 key, bool proven)
 	if (forget_oldest(srcs, WGR_SOURCE_LOOSE, NULL))
 		return true;
 	/* Loose ones left means the looks found anchored ones: the next newcomer goes on. */
-	if (!proven || srcs->n_loose)
+	if (!proven || srcs->n_class[WGR_SOURCE_LOOSE])
 		return false;
-	crowded = srcs->n_anchored > srcs->max / 4 * 3;
+	crowded = srcs->n_class[WGR_SOURCE_ANCHORED] > srcs->max / 4 * 3;
 	if (!crowded && forget_oldest(srcs, WGR_SOURCE_PROVEN, NULL))
 		return true;
 	return forget_oldest(srcs, WGR_SOURCE_ANCHORED, NULL) ||
@@ -539,6 +504,7 @@ static struct wgr_source *source_get(struct wgr_sources *srcs, const struct wgr_
 		kfree(src);
 		return NULL;
 	}
+	src->class = WGR_SOURCE_GONE;
 	if (class_enter(srcs, src, WGR_SOURCE_LOOSE)) {
 		wgr_quota_release(&srcs->quota, src->acct, &src->acct_node);
 		kfree(src);
@@ -992,7 +958,7 @@ void wgr_debug_sources_count(struct wgr_sources *srcs, u32 *n, u32 *max, u32 *lo
 	spin_lock_bh(&srcs->lock);
 	*n = srcs->n;
 	*max = srcs->max;
-	*loose = srcs->n_loose;
+	*loose = srcs->n_class[WGR_SOURCE_LOOSE];
 	spin_unlock_bh(&srcs->lock);
 }
 

@@ -22,6 +22,23 @@ struct wgr_ratelimit;
 /* Candidates a walk weighs before it gives any place: the fanout and spares. */
 #define WGR_PICKS (2 * WGRELAY_MAX_FANOUT)
 
+/*
+ * What a full table forgets first. Loose: proven nothing (what a spoofer
+ * makes). Proven: an initiation with the relay's mac2 within
+ * WGR_PENDING_TIMEOUT, so a real address. Anchored: held for a live session
+ * at its owner's live binding; counted apart, so that it cannot make its prefix
+ * the one a full table takes loose or proven sources from, and forgotten last
+ * (a live pair's next handshake is found by its binding's owner and partners
+ * as well). Gone: in no class (new, or on its way out).
+ */
+enum wgr_source_class {
+	WGR_SOURCE_LOOSE,
+	WGR_SOURCE_PROVEN,
+	WGR_SOURCE_ANCHORED,
+	WGR_SOURCE_CLASSES,
+	WGR_SOURCE_GONE = WGR_SOURCE_CLASSES,
+};
+
 /**
  * struct wgr_sources - what the relay remembers of endpoints that send initiations
  * @lock: guards the table and every source in it (lock order: session.h)
@@ -37,18 +54,13 @@ struct wgr_ratelimit;
  *       lowers it, so that a test guest's few ports can fill it)
  * @quota: the same, by prefix, for the prefix's bound (trust model v2's
  *         counts)
- * @loose: the sources that have proven nothing (no initiation with the
- *         relay's mac2 lately, and not anchored), by prefix: what a spoofer
- *         can make, and what a full table forgets first, from the prefix that
- *         holds the most of them
- * @proven: those that proved their address lately and are not anchored, by
- *          prefix: forgotten next, oldest proof first (source.c)
- * @anchored: those held for a live session at their owner's live binding, by
- *            prefix: forgotten last
+ * @by_class: the same again, by prefix, one quota for each class: what a full
+ *            table forgets first (loose: proven nothing, what a spoofer can
+ *            make), next (proven, oldest proof first) and last (anchored),
+ *            each from the prefix that holds the most of that class (source.c)
  * @tight: the proven and the anchored, least recently found so first;
  *         wgr_sources_gc() looks at each again WGR_PENDING_TIMEOUT later
- * @n_loose: how many of @n are loose
- * @n_anchored: how many of @n are anchored
+ * @n_class: how many of @n are in each class
  * @seed: keys the endpoint hash
  * @picks: a walk's scratch, under @lock (walks do not nest)
  * @debug_walks: (debug build) candidate walks so far (wgr_source_candidates())
@@ -63,12 +75,9 @@ struct wgr_sources {
 	u32 n;
 	u32 max;
 	struct wgr_quota quota;
-	struct wgr_quota loose;
-	struct wgr_quota proven;
-	struct wgr_quota anchored;
+	struct wgr_quota by_class[WGR_SOURCE_CLASSES];
 	struct list_head tight;
-	u32 n_loose;
-	u32 n_anchored;
+	u32 n_class[WGR_SOURCE_CLASSES];
 	siphash_key_t seed;
 	struct wgr_pick picks[WGR_PICKS];
 #ifdef CONFIG_WGRELAY_DEBUG
