@@ -172,7 +172,7 @@
  * PUBKEY, then all send initiations with a random mac1 (nobody's: a scan of
  * every peer finds no one) and a valid mac2, PPS a second in all, for SECONDS.
  *
- *   wgr-forge mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY [FROM]
+ *   wgr-forge mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY [FROM [NPREFIXES]]
  *
  * mac2junk, but every initiation's mac1 stays valid for PUBKEY: a host that
  * proved its address initiates to PUBKEY (an offline peer: each is copied to
@@ -182,7 +182,11 @@
  * NPORTS goes to 1000: each port that earned a cookie and sends again within
  * 30 s stays a discovery candidate, so a few addresses keep thousands of them
  * (the walk budget). Cookies are asked for at 50 a second, under the relay's
- * 100 a second for one address, so that none is refused.
+ * 100 a second for one address, so that none is refused. With NPREFIXES, port
+ * i sends from FROM's address in the (i mod NPREFIXES)th IPv4 /24 or IPv6 /48
+ * up (thinflood's steps), each one of this host's addresses: real sources
+ * spread one to a prefix, as an owner of an IPv6 /32 has 65,536 /48s (a
+ * review of session 21, A2).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1299,23 +1303,26 @@ static int late(int argc, char **argv)
 /* Initiations the relay must scan every peer for, each with a valid relay mac2. */
 static int mac2junk(int argc, char **argv, bool named)
 {
-	struct sockaddr_storage to;
+	struct sockaddr_storage to, from;
 	static uint8_t cookies[1000][16];
 	static int fds[1000];
 	uint8_t pub[32], msg[1600];
-	long seconds, pps, nports, sent = 0;
+	long seconds, pps, nports, nprefixes = 1, sent = 0;
 	int with_cookie = 0;
 	struct timespec next;
 	socklen_t len;
 
-	if (argc < 8 || argc > 9 || !(len = parse_ep(&to, argv[2], argv[3])) ||
-	    (argc == 9 && parse_ep(&stage_from, argv[8], "0") != len) ||
+	if (argc < 8 || argc > 10 || !(len = parse_ep(&to, argv[2], argv[3])) ||
+	    (argc >= 9 && parse_ep(&from, argv[8], "0") != len) ||
+	    (argc == 10 && ((nprefixes = strtol(argv[9], NULL, 10)) <= 0 || nprefixes > 1000 ||
+			    !prefix_step(&stage_from, &from, nprefixes - 1))) ||
 	    (seconds = strtol(argv[4], NULL, 10)) <= 0 || seconds > 3600 ||
 	    (pps = strtol(argv[5], NULL, 10)) <= 0 || pps > 10000 ||
 	    (nports = strtol(argv[6], NULL, 10)) <= 0 || nports > 1000 ||
 	    !key_from_base64(pub, argv[7])) {
 		fprintf(stderr, "usage: wgr-forge %s ADDR PORT SECONDS(1..3600) PPS(1..10000) "
-				"NPORTS(1..1000) PUBKEY [FROM, of ADDR's family]\n", argv[1]);
+				"NPORTS(1..1000) PUBKEY [FROM, of ADDR's family [NPREFIXES(1..1000)]]\n",
+			argv[1]);
 		return 2;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &next);
@@ -1324,6 +1331,8 @@ static int mac2junk(int argc, char **argv, bool named)
 
 		next_tick(&next, 50);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		if (argc >= 9)
+			prefix_step(&stage_from, &from, i % nprefixes);
 		fds[with_cookie] = stage_socket(&to, len);
 		/* The relay answers a mac1-valid initiation without mac2 with its cookie. */
 		for (int try = 0; try < 5 && !got; try++) {
@@ -1509,7 +1518,7 @@ int main(int argc, char *argv[])
 				"PUBKEY\n"
 				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
 				"PUB_VICTIM [SECONDS]\n"
-				"       wgr-forge mac2junk|mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY [FROM]\n"
+				"       wgr-forge mac2junk|mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY [FROM [NPREFIXES]]\n"
 				"       wgr-forge cookieprobe ADDR PORT PUBKEY\n");
 		return 2;
 	}

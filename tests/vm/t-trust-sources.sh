@@ -31,7 +31,20 @@
 # when the table is full, one of those goes first, from whichever prefix holds
 # the most of them, anywhere.
 #
-# variants: full thin
+# Variant "nets" (the first review of session 21, A2): proven sources spread
+# one to a prefix. Sources are counted by IPv6 /48, and an owner of one IPv6
+# /32 has 65,536 of them. The attacker proves one port in each of 64 /48s of
+# its /32, each once a second; the peers' /24 then holds two (both failing),
+# the most of any, and each of the attacker's returning ports took the oldest
+# proof there. For a lone failing peer the attacker needed only the table's
+# size in /48s, a /34. Its initiations are for "lone", an offline peer that
+# may talk to ghost alone: its sources are no discovery candidates for the
+# pair, and its tries' copies go to none of the pair's, so only the table is
+# attacked. The fix counts proven sources by network too (IPv4 /24, IPv6 /32,
+# as the walk budget does): a full table takes a proof from the network that
+# holds the most, in its prefix that holds the most.
+#
+# variants: full thin nets
 # module: debug
 # timeout: 300
 # kernels: one
@@ -41,9 +54,14 @@
 . "$(dirname "$0")/../lib/relay.sh"
 
 variant=${1:-full}
+peers=(home laptop ghost)
+if [[ $variant == nets ]]; then
+	peers+=(lone)
+	RELAY_PEER_EXTRA[lone]="AllowedPeers = ghost"
+fi
 cgnat_setup
-wg_keys home laptop ghost
-relay_up home laptop ghost
+wg_keys "${peers[@]}"
+relay_up "${peers[@]}"
 wg_peers "$RELAY_EP" "$RELAY_EP"
 pair_works laptop home
 
@@ -62,6 +80,18 @@ if [[ $variant == thin ]]; then
 	bg attacker wgr-forge thinflood "$VPS4" "$RELAY_PORT" 200 200 10.64.0.1 4096 \
 		"${WG_PUB[ghost]}" >"$TMP/thin"
 	CROWD+=("$BG_PID")
+elif [[ $variant == nets ]]; then
+	step "the table holds 64 sources; one proven port in each of 64 IPv6 /48s of one /32"
+	debug_ctl vps relay0 sources-max 64
+	ipv6_only nets 2001:db8::66
+	for ((i = 0; i < 64; i++)); do
+		printf 'addr add 3fff:100:%x::1/128 dev eth0 nodad\n' "$i"
+	done | n nets ip -b -
+	n vps ip -6 route add 3fff:100::/32 via 2001:db8::66
+	bg nets wgr-forge mac2for "$VPS6" "$RELAY_PORT" 200 64 64 "${WG_PUB[lone]}" 3fff:100::1 64 \
+		>"$TMP/nets"
+	CROWD=("$BG_PID")
+	wait_for 60 grep -q "64 of 64 ports have" "$TMP/nets"
 else
 	step "the table holds 64 sources; 100 ports of one address keep it full of proven ones"
 	debug_ctl vps relay0 sources-max 64
