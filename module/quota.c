@@ -101,6 +101,24 @@ u64 wgr_quota_key(const struct wgr_endpoint *ep)
 }
 
 /**
+ * wgr_quota_network_key - the network an endpoint's prefix is in
+ * @ep: the endpoint
+ *
+ * What an attacker pays for when a rule needs many prefixes of it: an IPv4 /24
+ * is both, but an IPv6 /32 (what a registry allocates) holds 65,536 /48s.
+ *
+ * Return: the IPv4 /24 (wgr_quota_key()'s) or the IPv6 /32 of @ep's address,
+ * tagged with its family.
+ */
+u64 wgr_quota_network_key(const struct wgr_endpoint *ep)
+{
+	u64 key = wgr_quota_key(ep);
+
+	/* wgr_quota_key()'s low 16 bits are an IPv6 address's bytes 4 and 5. */
+	return ep->addr.sa_family == AF_INET6 ? key & ~0xffffULL : key;
+}
+
+/**
  * wgr_quota_find - the account of a prefix
  * @q: the quota
  * @key: the prefix (wgr_quota_key())

@@ -15,8 +15,9 @@ struct wgr_endpoint;
  * @level: in wgr_quota.levels[@n]
  * @members: the entries charged to it, oldest first; the owning table's
  *           list_heads, which it walks to choose what to evict
- * @ring: for the owning table's use (scan.c serves its accounts in turn);
- *        unlinked from whatever list it is on when the account goes
+ * @ring: for the owning table's use (scan.c serves its accounts in turn;
+ *        source.c links a network's prefixes); unlinked from whatever list it
+ *        is on when the account goes
  * @n: how many
  * @rcu: frees it after rhashtable's readers are done with it
  */
@@ -51,6 +52,7 @@ struct wgr_quota {
 int wgr_quota_init(struct wgr_quota *q, unsigned int cap);
 void wgr_quota_destroy(struct wgr_quota *q);
 u64 wgr_quota_key(const struct wgr_endpoint *ep);
+u64 wgr_quota_network_key(const struct wgr_endpoint *ep);
 struct wgr_account *wgr_quota_find(struct wgr_quota *q, u64 key);
 struct wgr_account *wgr_quota_heaviest(struct wgr_quota *q);
 int wgr_quota_charge(struct wgr_quota *q, u64 key, struct list_head *member,

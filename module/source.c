@@ -79,8 +79,10 @@ struct wgr_source_try {
  * @acct_node: in @acct's members, oldest first
  * @acct: its prefix, which it is counted against
  * @class_node: in @class_acct's members, oldest first
- * @class_acct: its prefix's account in wgr_sources.loose, .proven or
- *              .anchored, as @class says
+ * @class_acct: its prefix's account in wgr_sources.by_class[@class]
+ * @net_node: while proven, in @net_acct's members (which count them)
+ * @net_acct: while proven, its network's account in wgr_sources.proven_nets;
+ *            its ring links the accounts of its prefixes in .by_class[PROVEN]
  * @check_node: in wgr_sources.tight while not loose
  * @tight_since: jiffies when it was last found proven or anchored
  * @class: what a full table forgets it after (enum wgr_source_class)
@@ -102,6 +104,8 @@ struct wgr_source {
 	struct wgr_account *acct;
 	struct list_head class_node;
 	struct wgr_account *class_acct;
+	struct list_head net_node;
+	struct wgr_account *net_acct;
 	struct list_head check_node;
 	unsigned long tight_since;
 	u8 class;
@@ -139,6 +143,9 @@ int wgr_sources_init(struct wgr_sources *srcs)
 	ret = wgr_quota_init(&srcs->quota, WGR_PREFIX_SOURCES);
 	if (ret)
 		return ret;
+	ret = wgr_quota_init(&srcs->proven_nets, WGR_PREFIX_SOURCES);
+	if (ret)
+		goto err_nets;
 	for (class = 0; class < WGR_SOURCE_CLASSES; class++) {
 		ret = wgr_quota_init(&srcs->by_class[class], WGR_PREFIX_SOURCES);
 		if (ret)
@@ -149,6 +156,8 @@ int wgr_sources_init(struct wgr_sources *srcs)
 err:
 	while (class--)
 		wgr_quota_destroy(&srcs->by_class[class]);
+	wgr_quota_destroy(&srcs->proven_nets);
+err_nets:
 	wgr_quota_destroy(&srcs->quota);
 	return ret;
 }
@@ -181,6 +190,10 @@ static void class_leave(struct wgr_sources *srcs, struct wgr_source *src)
 	if (src->class == WGR_SOURCE_GONE)
 		return;
 	wgr_quota_release(&srcs->by_class[src->class], src->class_acct, &src->class_node);
+	if (src->class == WGR_SOURCE_PROVEN) {
+		wgr_quota_release(&srcs->proven_nets, src->net_acct, &src->net_node);
+		src->net_acct = NULL;
+	}
 	srcs->n_class[src->class]--;
 	if (src->class != WGR_SOURCE_LOOSE)
 		list_del(&src->check_node);
@@ -201,6 +214,24 @@ static int class_enter(struct wgr_sources *srcs, struct wgr_source *src,
 
 	if (ret)
 		return ret;
+	/* A network past the cap counts as at it, and goes first there. */
+	if (class == WGR_SOURCE_PROVEN) {
+		ret = wgr_quota_charge(&srcs->proven_nets, wgr_quota_network_key(&src->ep),
+				       &src->net_node, &src->net_acct, true);
+		if (ret) {
+			wgr_quota_release(&srcs->by_class[class], src->class_acct,
+					  &src->class_node);
+			src->class_acct = NULL;
+			return ret;
+		}
+		/*
+		 * A prefix's first proof: its account joins its network's
+		 * ring (network_oldest()). It leaves when it is freed
+		 * (wgr_quota_release()), before the network's can be.
+		 */
+		if (src->class_acct->n == 1)
+			list_add_tail(&src->class_acct->ring, &src->net_acct->ring);
+	}
 	srcs->n_class[class]++;
 	if (class != WGR_SOURCE_LOOSE) {
 		list_add_tail(&src->check_node, &srcs->tight);
@@ -248,6 +279,7 @@ void wgr_sources_destroy(struct wgr_sources *srcs)
 	wgr_sources_flush(srcs);
 	for (class = 0; class < WGR_SOURCE_CLASSES; class++)
 		wgr_quota_destroy(&srcs->by_class[class]);
+	wgr_quota_destroy(&srcs->proven_nets);
 	wgr_quota_destroy(&srcs->quota);
 }
 
@@ -390,10 +422,62 @@ void wgr_sources_gc(struct wgr_sources *srcs)
 	spin_unlock_bh(&srcs->lock);
 }
 
+/* Prefixes of one network a full table weighs for the one to take a proof from. */
+#define WGR_NETWORK_LOOKS	16
+
 /*
- * Forget the oldest source of @class of the prefix @key, or of the prefix that
- * holds the most of that class if @key is NULL. Looking for a loose or proven
- * one, one found anchored (its peer's binding came back to it, or moved to
+ * The oldest proof of the network (IPv4 /24, IPv6 /32) that holds the most
+ * proven sources, from whichever of its prefixes holds the most (of up to
+ * WGR_NETWORK_LOOKS, looked at in turn round the network's ring).
+ *
+ * By prefix alone, an owner of one IPv6 /32 spread proofs one to a /48 (it has
+ * 65,536), so that a peer's prefix held the most (A2, t-trust-sources nets).
+ * By network alone, the network's oldest proof went: a customer of a peer's
+ * own ISP, whose /48 is in the peer's /32, made that network the heaviest and
+ * renewed its own proofs faster than the peer's retries. The prefix that holds
+ * the most in the network is its own.
+ * Context: the sources lock. Return: NULL if no source is proven.
+ */
+static struct wgr_source *network_oldest(struct wgr_sources *srcs)
+{
+	struct wgr_account *net = wgr_quota_heaviest(&srcs->proven_nets);
+	struct wgr_account *acct, *most = NULL;
+	int i;
+
+	if (!net || WARN_ON_ONCE(list_empty(&net->ring)))
+		return NULL;
+	for (i = 0; i < WGR_NETWORK_LOOKS; i++) {
+		acct = list_first_entry(&net->ring, struct wgr_account, ring);
+		if (!most || acct->n > most->n)
+			most = acct;
+		list_move_tail(&acct->ring, &net->ring);
+	}
+	return list_first_entry(&most->members, struct wgr_source, class_node);
+}
+
+/*
+ * The oldest source of @class of the prefix @key; with no @key, of the prefix
+ * that holds the most of @class, but for a proven one network_oldest()'s.
+ * Context: the sources lock. Return: NULL if @class has none there.
+ */
+static struct wgr_source *class_oldest(struct wgr_sources *srcs, enum wgr_source_class class,
+				       const u64 *key)
+{
+	struct wgr_account *acct;
+
+	if (key)
+		acct = wgr_quota_find(&srcs->by_class[class], *key);
+	else if (class == WGR_SOURCE_PROVEN)
+		return network_oldest(srcs);
+	else
+		acct = wgr_quota_heaviest(&srcs->by_class[class]);
+	return acct ? list_first_entry(&acct->members, struct wgr_source, class_node) : NULL;
+}
+
+/*
+ * Forget class_oldest(): the oldest source of @class of the prefix @key, or
+ * of the prefix (or network) that holds the most if @key is NULL. Looking for
+ * a loose or proven one, one found anchored (its peer's binding came back to it, or moved to
  * it, after it was last classed) is moved to its class instead, and the next
  * is looked at, WGR_SOURCE_MOVES at most: a squatter that lets a binding go
  * stale and brings it back makes such sources, one a minute a binding, and
@@ -404,16 +488,13 @@ void wgr_sources_gc(struct wgr_sources *srcs)
  */
 static bool forget_oldest(struct wgr_sources *srcs, enum wgr_source_class class, const u64 *key)
 {
-	struct wgr_quota *q = &srcs->by_class[class];
-	struct wgr_account *acct;
 	struct wgr_source *src;
 	int i;
 
 	for (i = 0; i < WGR_SOURCE_MOVES; i++) {
-		acct = key ? wgr_quota_find(q, *key) : wgr_quota_heaviest(q);
-		if (!acct)
+		src = class_oldest(srcs, class, key);
+		if (!src)
 			return false;
-		src = list_first_entry(&acct->members, struct wgr_source, class_node);
 		if (class == WGR_SOURCE_ANCHORED || !source_anchored(src)) {
 			source_remove(srcs, src);
 			return true;
@@ -446,12 +527,12 @@ static bool forget_oldest(struct wgr_sources *srcs, enum wgr_source_class class,
  * (the second review of session 21).
  *
  * An attacker with real addresses that keeps the table full of proven sources
- * (M2) loses its own first: a peer's proven source goes only from a prefix
- * that holds as many proven ones as any, so the attacker needs about
- * (16,384 - a) / c prefixes proven every 30 s for a peer's prefix of c, with
- * a anchored sources in the table, at most three quarters of it (IPv6 /48s
- * are cheap: STATUS.md). Inside a peer's own prefix, its neighbours' real
- * ports count as the peer's do (C7).
+ * (M2) loses its own first: a full table takes a proof from the network (IPv4
+ * /24, IPv6 /32) that holds the most proven sources, in its prefix that holds
+ * the most (network_oldest()), so the attacker needs about (16,384 - a) / c
+ * networks proven every 30 s for a peer's network of c, with a anchored
+ * sources in the table, at most three quarters of it. Inside a peer's own
+ * prefix, its neighbours' real ports count as the peer's do (C7).
  * Context: the sources lock.
  * Return: false if there is no room for the newcomer.
  */
@@ -504,13 +585,13 @@ static struct wgr_source *source_get(struct wgr_sources *srcs, const struct wgr_
 		kfree(src);
 		return NULL;
 	}
+	src->ep = *ep;
 	src->class = WGR_SOURCE_GONE;
 	if (class_enter(srcs, src, WGR_SOURCE_LOOSE)) {
 		wgr_quota_release(&srcs->quota, src->acct, &src->acct_node);
 		kfree(src);
 		return NULL;
 	}
-	src->ep = *ep;
 	src->last = jiffies;
 	INIT_LIST_HEAD(&src->candidate);
 	hash_add(srcs->table, &src->node, hash);

@@ -58,6 +58,10 @@ enum wgr_source_class {
  *            table forgets first (loose: proven nothing, what a spoofer can
  *            make), next (proven, oldest proof first) and last (anchored),
  *            each from the prefix that holds the most of that class (source.c)
+ * @proven_nets: the proven again, by network (IPv4 /24, IPv6 /32), each
+ *               account's ring linking its prefixes' proven accounts: a full
+ *               table takes a proof from the network that holds the most, in
+ *               its prefix that holds the most (source.c, A2)
  * @tight: the proven and the anchored, least recently found so first;
  *         wgr_sources_gc() looks at each again WGR_PENDING_TIMEOUT later
  * @n_class: how many of @n are in each class
@@ -76,6 +80,7 @@ struct wgr_sources {
 	u32 max;
 	struct wgr_quota quota;
 	struct wgr_quota by_class[WGR_SOURCE_CLASSES];
+	struct wgr_quota proven_nets;
 	struct list_head tight;
 	u32 n_class[WGR_SOURCE_CLASSES];
 	siphash_key_t seed;
