@@ -28,6 +28,7 @@
 #include "bind.h"
 #include "ratelimit.h"
 #include "source.h"
+#include "tier.h"
 
 #define WGR_MAX_SOURCES		16384
 /* Sources one prefix (IPv4 /24, IPv6 /48) may hold: a CGNAT pool's users. */
@@ -136,6 +137,7 @@ int wgr_sources_init(struct wgr_sources *srcs)
 	INIT_LIST_HEAD(&srcs->held);
 	INIT_LIST_HEAD(&srcs->candidates);
 	INIT_LIST_HEAD(&srcs->tight);
+	INIT_LIST_HEAD(&srcs->tier_spare);
 	srcs->n = 0;
 	memset(srcs->n_class, 0, sizeof(srcs->n_class));
 	srcs->max = WGR_MAX_SOURCES;
@@ -189,6 +191,8 @@ static void class_leave(struct wgr_sources *srcs, struct wgr_source *src)
 {
 	if (src->class == WGR_SOURCE_GONE)
 		return;
+	if (src->class == WGR_SOURCE_PROVEN)
+		wgr_tier_down(&srcs->tier_spare, src->net_acct, src->class_acct);
 	wgr_quota_release(&srcs->by_class[src->class], src->class_acct, &src->class_node);
 	if (src->class == WGR_SOURCE_PROVEN) {
 		wgr_quota_release(&srcs->proven_nets, src->net_acct, &src->net_node);
@@ -218,19 +222,20 @@ static int class_enter(struct wgr_sources *srcs, struct wgr_source *src,
 	if (class == WGR_SOURCE_PROVEN) {
 		ret = wgr_quota_charge(&srcs->proven_nets, wgr_quota_network_key(&src->ep),
 				       &src->net_node, &src->net_acct, true);
+		if (!ret) {
+			/* The prefix's rank in its network (network_oldest()). */
+			ret = wgr_tier_up(&srcs->tier_spare, src->net_acct, src->class_acct);
+			if (ret)
+				wgr_quota_release(&srcs->proven_nets, src->net_acct,
+						  &src->net_node);
+		}
 		if (ret) {
 			wgr_quota_release(&srcs->by_class[class], src->class_acct,
 					  &src->class_node);
 			src->class_acct = NULL;
+			src->net_acct = NULL;
 			return ret;
 		}
-		/*
-		 * A prefix's first proof: its account joins its network's
-		 * ring (network_oldest()). It leaves when it is freed
-		 * (wgr_quota_release()), before the network's can be.
-		 */
-		if (src->class_acct->n == 1)
-			list_add_tail(&src->class_acct->ring, &src->net_acct->ring);
 	}
 	srcs->n_class[class]++;
 	if (class != WGR_SOURCE_LOOSE) {
@@ -277,6 +282,7 @@ void wgr_sources_destroy(struct wgr_sources *srcs)
 	int class;
 
 	wgr_sources_flush(srcs);
+	wgr_tiers_destroy(&srcs->tier_spare);
 	for (class = 0; class < WGR_SOURCE_CLASSES; class++)
 		wgr_quota_destroy(&srcs->by_class[class]);
 	wgr_quota_destroy(&srcs->proven_nets);
@@ -422,36 +428,27 @@ void wgr_sources_gc(struct wgr_sources *srcs)
 	spin_unlock_bh(&srcs->lock);
 }
 
-/* Prefixes of one network a full table weighs for the one to take a proof from. */
-#define WGR_NETWORK_LOOKS	16
-
 /*
  * The oldest proof of the network (IPv4 /24, IPv6 /32) that holds the most
- * proven sources, from whichever of its prefixes holds the most (of up to
- * WGR_NETWORK_LOOKS, looked at in turn round the network's ring).
+ * proven sources, from its prefix that holds the most (wgr_tier_top()).
  *
  * By prefix alone, an owner of one IPv6 /32 spread proofs one to a /48 (it has
  * 65,536), so that a peer's prefix held the most (A2, t-trust-sources nets).
  * By network alone, the network's oldest proof went: a customer of a peer's
  * own ISP, whose /48 is in the peer's /32, made that network the heaviest and
- * renewed its own proofs faster than the peer's retries. The prefix that holds
- * the most in the network is its own.
+ * renewed its own proofs faster than the peer's retries.
  * Context: the sources lock. Return: NULL if no source is proven.
  */
 static struct wgr_source *network_oldest(struct wgr_sources *srcs)
 {
 	struct wgr_account *net = wgr_quota_heaviest(&srcs->proven_nets);
-	struct wgr_account *acct, *most = NULL;
-	int i;
+	struct wgr_account *most;
 
-	if (!net || WARN_ON_ONCE(list_empty(&net->ring)))
+	if (!net)
 		return NULL;
-	for (i = 0; i < WGR_NETWORK_LOOKS; i++) {
-		acct = list_first_entry(&net->ring, struct wgr_account, ring);
-		if (!most || acct->n > most->n)
-			most = acct;
-		list_move_tail(&acct->ring, &net->ring);
-	}
+	most = wgr_tier_top(net);
+	if (WARN_ON_ONCE(!most))
+		return NULL;
 	return list_first_entry(&most->members, struct wgr_source, class_node);
 }
 

@@ -59,9 +59,10 @@ enum wgr_source_class {
  *            make), next (proven, oldest proof first) and last (anchored),
  *            each from the prefix that holds the most of that class (source.c)
  * @proven_nets: the proven again, by network (IPv4 /24, IPv6 /32), each
- *               account's ring linking its prefixes' proven accounts: a full
+ *               account ranking its prefixes' proven accounts (tier.c): a full
  *               table takes a proof from the network that holds the most, in
  *               its prefix that holds the most (source.c, A2)
+ * @tier_spare: tier.c's, for the ranks
  * @tight: the proven and the anchored, least recently found so first;
  *         wgr_sources_gc() looks at each again WGR_PENDING_TIMEOUT later
  * @n_class: how many of @n are in each class
@@ -81,6 +82,7 @@ struct wgr_sources {
 	struct wgr_quota quota;
 	struct wgr_quota by_class[WGR_SOURCE_CLASSES];
 	struct wgr_quota proven_nets;
+	struct list_head tier_spare;
 	struct list_head tight;
 	u32 n_class[WGR_SOURCE_CLASSES];
 	siphash_key_t seed;
