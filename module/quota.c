@@ -105,7 +105,8 @@ u64 wgr_quota_key(const struct wgr_endpoint *ep)
  * @ep: the endpoint
  *
  * What an attacker pays for when a rule needs many prefixes of it: an IPv4 /24
- * is both, but an IPv6 /32 (what a registry allocates) holds 65,536 /48s.
+ * is both, but an IPv6 /32 (an ISP's allocation, or an eighth of a RIPE /29)
+ * holds 65,536 /48s.
  *
  * Return: the IPv4 /24 (wgr_quota_key()'s) or the IPv6 /32 of @ep's address,
  * tagged with its family.

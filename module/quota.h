@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 struct wgr_endpoint;
+struct wgr_tier;
 
 /**
  * struct wgr_account - what one source prefix holds in one table
@@ -16,8 +17,9 @@ struct wgr_endpoint;
  * @members: the entries charged to it, oldest first; the owning table's
  *           list_heads, which it walks to choose what to evict
  * @ring: for the owning table's use (scan.c serves its accounts in turn;
- *        source.c links a network's prefixes); unlinked from whatever list it
- *        is on when the account goes
+ *        tier.c lists a network's tiers on it, and a prefix's account on its
+ *        tier); unlinked from whatever list it is on when the account goes
+ * @tier: tier.c's, for a prefix ranked in its network: the tier it is on
  * @n: how many
  * @rcu: frees it after rhashtable's readers are done with it
  */
@@ -27,6 +29,7 @@ struct wgr_account {
 	struct list_head level;
 	struct list_head members;
 	struct list_head ring;
+	struct wgr_tier *tier;
 	unsigned int n;
 	struct rcu_head rcu;
 };

@@ -13,9 +13,10 @@
  * was confirmed. The table is bounded and counted by prefix, and by class:
  * sources that have proven nothing (loose: what a spoofer makes), those that
  * proved their address lately, and those anchored at a live peer's binding.
- * Room is made from the loose first, then from the proven, the anchored last,
- * each time in the prefix that holds the most of that class (make_room()). A
- * source expires
+ * Room is made from the loose first, then from the proven, the anchored last
+ * (or before the proven, once anchored ones crowd the table), each time in the
+ * prefix that holds the most of that class, but for a proven one in the
+ * network that holds the most (make_room()). A source expires
  * WGR_PENDING_TIMEOUT after its last initiation, unless a session confirmed at
  * it may still be live: then it is held for a session timeout after the
  * confirmation. WireGuard rekeys every two minutes, so the hints of a talking
@@ -83,7 +84,7 @@ struct wgr_source_try {
  * @class_acct: its prefix's account in wgr_sources.by_class[@class]
  * @net_node: while proven, in @net_acct's members (which count them)
  * @net_acct: while proven, its network's account in wgr_sources.proven_nets;
- *            its ring links the accounts of its prefixes in .by_class[PROVEN]
+ *            tier.c ranks its prefixes' accounts in .by_class[PROVEN] on it
  * @check_node: in wgr_sources.tight while not loose
  * @tight_since: jiffies when it was last found proven or anchored
  * @class: what a full table forgets it after (enum wgr_source_class)
@@ -436,7 +437,9 @@ void wgr_sources_gc(struct wgr_sources *srcs)
  * 65,536), so that a peer's prefix held the most (A2, t-trust-sources nets).
  * By network alone, the network's oldest proof went: a customer of a peer's
  * own ISP, whose /48 is in the peer's /32, made that network the heaviest and
- * renewed its own proofs faster than the peer's retries.
+ * renewed its own proofs faster than the peer's retries. In the network, the
+ * prefix that holds the most is then the attacker's own: exactly, as tier.c
+ * ranks them (16 of them weighed in turn missed the heavy one).
  * Context: the sources lock. Return: NULL if no source is proven.
  */
 static struct wgr_source *network_oldest(struct wgr_sources *srcs)
@@ -526,10 +529,13 @@ static bool forget_oldest(struct wgr_sources *srcs, enum wgr_source_class class,
  * An attacker with real addresses that keeps the table full of proven sources
  * (M2) loses its own first: a full table takes a proof from the network (IPv4
  * /24, IPv6 /32) that holds the most proven sources, in its prefix that holds
- * the most (network_oldest()), so the attacker needs about (16,384 - a) / c
- * networks proven every 30 s for a peer's network of c, with a anchored
- * sources in the table, at most three quarters of it. Inside a peer's own
- * prefix, its neighbours' real ports count as the peer's do (C7).
+ * the most (network_oldest()). Against a peer's network of c proofs, with a
+ * anchored sources in the table (at most three quarters of it), an attacker
+ * outside that network needs about (16,384 - a) / c networks, none holding
+ * more than c, proven every 30 s; inside it, its prefixes must hold no more
+ * than the peer's: one proof to a /48, in as many /48s of the peer's /32 as it
+ * keeps proofs there. Inside a peer's own prefix, its neighbours' real ports
+ * count as the peer's do (C7).
  * Context: the sources lock.
  * Return: false if there is no room for the newcomer.
  */

@@ -57,7 +57,8 @@ enum wgr_source_class {
  * @by_class: the same again, by prefix, one quota for each class: what a full
  *            table forgets first (loose: proven nothing, what a spoofer can
  *            make), next (proven, oldest proof first) and last (anchored),
- *            each from the prefix that holds the most of that class (source.c)
+ *            each from the prefix that holds the most of that class (a proven
+ *            one from the network that holds the most: @proven_nets)
  * @proven_nets: the proven again, by network (IPv4 /24, IPv6 /32), each
  *               account ranking its prefixes' proven accounts (tier.c): a full
  *               table takes a proof from the network that holds the most, in

@@ -165,6 +165,36 @@ static void test_ties(void **state)
 }
 
 /*
+ * A prefix's first proof needs a tier, which may not be had; a later one, or
+ * a move down, never needs memory. Tiers are freed as prefixes leave
+ * (table_destroy() finds none left).
+ */
+static void test_no_memory(void **state)
+{
+	struct proof a[2], b;
+	struct table t;
+
+	(void)state;
+	table_init(&t);
+	assert_int_equal(prove(&t, &a[0], 1, 10), 0);
+	assert_int_equal(wgr_quota_charge(&t.prefixes, 11, &b.node, &b.acct, true), 0);
+	assert_int_equal(wgr_quota_charge(&t.nets, 1, &b.net_node, &b.net, true), 0);
+	kshim_fail_alloc = 1;
+	assert_int_equal(wgr_tier_up(&t.spare, b.net, b.acct), -ENOMEM);
+	assert_int_equal(prove(&t, &a[1], 1, 10), 0);
+	kshim_fail_alloc = 0;
+	wgr_quota_release(&t.nets, b.net, &b.net_node);
+	wgr_quota_release(&t.prefixes, b.acct, &b.node);
+	assert_ptr_equal(oldest(&t), &a[0]);
+	assert_int_equal(wgr_tier_top(a[0].net)->n, 2);
+	forget(&t, &a[0]);
+	assert_ptr_equal(oldest(&t), &a[1]);
+	forget(&t, &a[1]);
+	assert_null(oldest(&t));
+	table_destroy(&t);
+}
+
+/*
  * Random proofs and forgetting over three networks of 40 prefixes: the top of
  * every network holds as many as the most any of its prefixes holds.
  */
@@ -220,6 +250,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_ties),
+		cmocka_unit_test(test_no_memory),
 		cmocka_unit_test(test_random_walk),
 	};
 

@@ -19,6 +19,19 @@ static inline bool list_empty(const struct list_head *l)
 	return l->next == l;
 }
 
+static inline void list_add(struct list_head *n, struct list_head *head)
+{
+	n->next = head->next;
+	n->prev = head;
+	head->next->prev = n;
+	head->next = n;
+}
+
+static inline bool list_is_singular(const struct list_head *l)
+{
+	return l->next != l && l->next == l->prev;
+}
+
 static inline void list_add_tail(struct list_head *n, struct list_head *head)
 {
 	n->prev = head->prev;
@@ -32,6 +45,13 @@ static inline void list_del(struct list_head *n)
 	n->prev->next = n->next;
 	n->next->prev = n->prev;
 	n->next = n->prev = NULL;
+}
+
+static inline void list_del_init(struct list_head *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	INIT_LIST_HEAD(n);
 }
 
 static inline void list_move_tail(struct list_head *n, struct list_head *head)
@@ -51,6 +71,7 @@ static inline void list_move(struct list_head *n, struct list_head *head)
 	head->next = n;
 }
 
+#define list_entry(ptr, type, member) container_of(ptr, type, member)
 #define list_first_entry(head, type, member) container_of((head)->next, type, member)
 
 #endif
