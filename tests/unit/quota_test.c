@@ -198,6 +198,10 @@ static void test_over(void **state)
 	assert_true(wgr_account_full(&q, wgr_quota_find(&q, 7)));
 	/* Account 3 got to four first, but 7 holds more (pass 7, H6). */
 	assert_int_equal(wgr_quota_heaviest(&q)->key, 7);
+	/* One fewer, still past the cap: still first (a review of session 22). */
+	release(&q, &e[5]);
+	assert_int_equal(wgr_quota_heaviest(&q)->key, 7);
+	assert_int_equal(wgr_quota_charge(&q, 7, &e[5].node, &e[5].acct, true), 0);
 	release(&q, &other[0]);
 	assert_int_equal(wgr_quota_heaviest(&q)->key, 7);
 	/* Back to the cap, still full, still at the top level. */
