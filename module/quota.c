@@ -214,7 +214,10 @@ void wgr_quota_release(struct wgr_quota *q, struct wgr_account *acct, struct lis
 
 	list_del(member);
 	acct->n--;
-	if (acct->n) {
+	/* Still past the cap, it still holds the most (as wgr_quota_charge()). */
+	if (acct->n > q->cap) {
+		list_move(&acct->level, level_of(q, acct->n));
+	} else if (acct->n) {
 		list_move_tail(&acct->level, level_of(q, acct->n));
 	} else {
 		list_del(&acct->level);
