@@ -44,7 +44,17 @@
 # as the walk budget does): a full table takes a proof from the network that
 # holds the most, in its prefix that holds the most.
 #
-# variants: full thin nets
+# Variant "window" (a review of session 22): the laptop is on IPv6, in
+# 3fff:100:1::/48, and the attacker holds other /48s of the same /32: one of
+# 100 proven ports and 40 of one proven port each, each port once a second.
+# The full table took a proof from that network (the heaviest), from the
+# prefix that held the most of 16 looked at in turn round the network's 42:
+# most looks missed the heavy /48, and the first of those looked at went, as
+# the light ones left and came back, often the laptop's. The fix ranks a
+# network's prefixes exactly (tier.c): the laptop's /48 holds one proof, and
+# goes only when none in its network holds more.
+#
+# variants: full thin nets window
 # module: debug
 # timeout: 300
 # kernels: one
@@ -55,15 +65,30 @@
 
 variant=${1:-full}
 peers=(home laptop ghost)
-if [[ $variant == nets ]]; then
+if [[ $variant == nets || $variant == window ]]; then
 	peers+=(lone)
 	RELAY_PEER_EXTRA[lone]="AllowedPeers = ghost"
 fi
 cgnat_setup
 wg_keys "${peers[@]}"
 relay_up "${peers[@]}"
-wg_peers "$RELAY_EP" "$RELAY_EP"
-pair_works laptop home
+if [[ $variant == window ]]; then
+	# The laptop sends from 3fff:100:1::20 (its route's preferred source); the
+	# relay routes the /48 back to it, the rest of the /32 to the attacker.
+	link inet lap6 laptop eth6
+	n inet ip link set lap6 master br0
+	n laptop ip -6 addr add 2001:db8::21/64 dev eth6 nodad
+	n laptop ip -6 addr add 3fff:100:1::20/128 dev eth6 nodad
+	n laptop ip -6 route replace 2001:db8::/64 dev eth6 metric 256 src 3fff:100:1::20
+	n vps ip -6 route add 3fff:100:1::/48 via 2001:db8::21
+	wg_peers "$RELAY_EP" "[$VPS6]:$RELAY_PORT"
+	pair_works laptop home
+	[[ $(binding_ep laptop) == "[3fff:100:1::20]:"* ]] ||
+		fail "the laptop is not bound at its IPv6 /48: $(binding_line laptop)"
+else
+	wg_peers "$RELAY_EP" "$RELAY_EP"
+	pair_works laptop home
+fi
 
 step "the relay forgets everything; a squatter takes both peers' bindings"
 # The squatter and the crowd are the attacker's host, away from the lab's /24
@@ -92,6 +117,22 @@ elif [[ $variant == nets ]]; then
 		>"$TMP/nets"
 	CROWD=("$BG_PID")
 	wait_for 60 grep -q "64 of 64 ports have" "$TMP/nets"
+elif [[ $variant == window ]]; then
+	step "the table holds 64 sources; in the laptop's /32, a /48 of 100 proven ports and 40 of one"
+	debug_ctl vps relay0 sources-max 64
+	ipv6_only nets 2001:db8::66
+	for ((i = 0; i < 42; i++)); do
+		((i == 1)) || printf 'addr add 3fff:100:%x::1/128 dev eth0 nodad\n' "$i"
+	done | n nets ip -b -
+	n vps ip -6 route add 3fff:100::/32 via 2001:db8::66
+	bg nets wgr-forge mac2for "$VPS6" "$RELAY_PORT" 200 100 100 "${WG_PUB[lone]}" 3fff:100::1 \
+		>"$TMP/heavy"
+	CROWD=("$BG_PID")
+	bg nets wgr-forge mac2for "$VPS6" "$RELAY_PORT" 200 40 40 "${WG_PUB[lone]}" 3fff:100:2::1 40 \
+		>"$TMP/light"
+	CROWD+=("$BG_PID")
+	wait_for 60 grep -q "40 of 40 ports have" "$TMP/light"
+	wait_for 60 grep -q "100 of 100 ports have" "$TMP/heavy"
 else
 	step "the table holds 64 sources; 100 ports of one address keep it full of proven ones"
 	debug_ctl vps relay0 sources-max 64
