@@ -146,7 +146,15 @@ int wgr_sources_init(struct wgr_sources *srcs)
 	ret = wgr_quota_init(&srcs->quota, WGR_PREFIX_SOURCES);
 	if (ret)
 		return ret;
-	ret = wgr_quota_init(&srcs->proven_nets, WGR_PREFIX_SOURCES);
+	/*
+	 * A network is bounded by the table alone (its prefixes by theirs): levels
+	 * up to the table's bound keep the heaviest exact. With the prefix's cap,
+	 * networks past it (IPv6 /32s of over 1,024 proofs) all counted as at it,
+	 * and the last one charged went first: an attacker's of 5,000 was spared
+	 * while a peer's of 1,100 went down to 1,024 (a review of session 23).
+	 * Its levels take 256 KiB on 64-bit.
+	 */
+	ret = wgr_quota_init(&srcs->proven_nets, WGR_MAX_SOURCES);
 	if (ret)
 		goto err_nets;
 	for (class = 0; class < WGR_SOURCE_CLASSES; class++) {
@@ -529,13 +537,16 @@ static bool forget_oldest(struct wgr_sources *srcs, enum wgr_source_class class,
  * An attacker with real addresses that keeps the table full of proven sources
  * (M2) loses its own first: a full table takes a proof from the network (IPv4
  * /24, IPv6 /32) that holds the most proven sources, in its prefix that holds
- * the most (network_oldest()). Against a peer's network of c proofs, with a
- * anchored sources in the table (at most three quarters of it), an attacker
- * outside that network needs about (16,384 - a) / c networks, none holding
- * more than c, proven every 30 s; inside it, its prefixes must hold no more
- * than the peer's: one proof to a /48, in as many /48s of the peer's /32 as it
- * keeps proofs there. Inside a peer's own prefix, its neighbours' real ports
- * count as the peer's do (C7).
+ * the most (network_oldest()). For a peer's proof to go, the peer's network
+ * must hold the most and its prefix the most there. Against a peer's network
+ * of c proofs, with a anchored sources in the table (at most three quarters of
+ * it), an attacker with k proofs one to a /48 inside the peer's IPv6 /32 may
+ * hold c + k in each other network: about k + (16,384 - a) / (c + k) prefixes
+ * proven every 30 s, at the least 2 * sqrt(16,384 - a) (256), of which k /48s
+ * of the peer's own /32; in IPv4, k is 0 (a network is a prefix). Prefixes
+ * that hold as many go in turn: the peer's one proof, one time in k + 1 (a
+ * review of session 23). Inside a peer's own prefix, its neighbours' real
+ * ports count as the peer's do (C7).
  * Context: the sources lock.
  * Return: false if there is no room for the newcomer.
  */
