@@ -44,6 +44,8 @@ static void table_init(struct table *t)
 
 static void table_destroy(struct table *t)
 {
+	/* A tier is freed for each prefix that leaves: none is left over. */
+	assert_true(list_empty(&t->spare));
 	wgr_tiers_destroy(&t->spare);
 	wgr_quota_destroy(&t->nets);
 	wgr_quota_destroy(&t->prefixes);
