@@ -52,6 +52,9 @@ static void table_destroy(struct table *t)
 	assert_int_equal(kshim_warned, 0);
 }
 
+/* Set, a new tier cannot be had (the quotas' accounts still can). */
+static int no_tier;
+
 /* As source.c's class_enter(): 0, or -ENOMEM with nothing counted. */
 static int prove(struct table *t, struct proof *p, u64 net_key, u64 key)
 {
@@ -61,7 +64,9 @@ static int prove(struct table *t, struct proof *p, u64 net_key, u64 key)
 	p->net_key = net_key;
 	assert_int_equal(wgr_quota_charge(&t->prefixes, key, &p->node, &p->acct, true), 0);
 	assert_int_equal(wgr_quota_charge(&t->nets, net_key, &p->net_node, &p->net, true), 0);
+	kshim_fail_alloc = no_tier;
 	ret = wgr_tier_up(&t->spare, p->net, p->acct);
+	kshim_fail_alloc = 0;
 	if (ret) {
 		wgr_quota_release(&t->nets, p->net, &p->net_node);
 		wgr_quota_release(&t->prefixes, p->acct, &p->node);
@@ -179,14 +184,11 @@ static void test_no_memory(void **state)
 	(void)state;
 	table_init(&t);
 	assert_int_equal(prove(&t, &a[0], 1, 10), 0);
-	assert_int_equal(wgr_quota_charge(&t.prefixes, 11, &b.node, &b.acct, true), 0);
-	assert_int_equal(wgr_quota_charge(&t.nets, 1, &b.net_node, &b.net, true), 0);
-	kshim_fail_alloc = 1;
-	assert_int_equal(wgr_tier_up(&t.spare, b.net, b.acct), -ENOMEM);
+	no_tier = 1;
+	assert_int_equal(prove(&t, &b, 1, 11), -ENOMEM);
+	assert_null(wgr_quota_find(&t.prefixes, 11));
 	assert_int_equal(prove(&t, &a[1], 1, 10), 0);
-	kshim_fail_alloc = 0;
-	wgr_quota_release(&t.nets, b.net, &b.net_node);
-	wgr_quota_release(&t.prefixes, b.acct, &b.node);
+	no_tier = 0;
 	assert_ptr_equal(oldest(&t), &a[0]);
 	assert_int_equal(wgr_tier_top(a[0].net)->n, 2);
 	forget(&t, &a[0]);
@@ -197,8 +199,9 @@ static void test_no_memory(void **state)
 }
 
 /*
- * Random proofs and forgetting over three networks of 40 prefixes: the top of
- * every network holds as many as the most any of its prefixes holds.
+ * Random proofs and forgetting over three networks of 40 prefixes, some first
+ * proofs without memory for a tier: the top of every network holds as many as
+ * the most any of its prefixes holds.
  */
 static void test_random_walk(void **state)
 {
@@ -224,8 +227,15 @@ static void test_random_walk(void **state)
 			/* Skewed, so that a few prefixes hold most. */
 			i = random() % NETS;
 			j = random() % 4 ? random() % PREFIXES : random() % 3;
-			assert_int_equal(prove(&t, p, i, (u64)i * PREFIXES + j), 0);
-			counts[i][j]++;
+			/* One first proof in 16 finds no tier: nothing may change. */
+			no_tier = !(random() % 16);
+			if (prove(&t, p, i, (u64)i * PREFIXES + j)) {
+				assert_int_equal(counts[i][j], 0);
+				assert_null(wgr_quota_find(&t.prefixes, (u64)i * PREFIXES + j));
+			} else {
+				counts[i][j]++;
+			}
+			no_tier = 0;
 		}
 		if (step % 7)
 			continue;
