@@ -23,6 +23,7 @@
 struct cand {
 	u64 prefix;
 	u64 addr;
+	u64 network;	/* 0: the prefix's own (IPv4: a /24 is both) */
 };
 
 static void weigh(struct wgr_picks *p, struct cand *c)
@@ -40,7 +41,7 @@ static void test_address_once(void **state)
 {
 	struct wgr_pick buf[ROOM];
 	struct wgr_picks p;
-	struct cand c[3] = { { 1, 10 }, { 1, 10 }, { 2, 20 } };
+	struct cand c[3] = { { 1, 10, 0 }, { 1, 10, 0 }, { 2, 20, 0 } };
 
 	(void)state;
 	wgr_picks_init(&p, buf, ROOM, 42);
@@ -161,6 +162,59 @@ static void test_crowd_odds(void **state)
 	}
 }
 
+/*
+ * IPv6 makes prefixes cheap: an IPv6 /32 (an ISP's allocation, an eighth of a
+ * RIPE /29) holds 65,536 /48s, and each was a prefix of its own in a walk's
+ * rounds. One such network, a candidate in each of @k of its /48s, left a peer
+ * of another network a place with odds of FANOUT in k + 1, as k /24s would
+ * have (the session 22 note: discovery counts that IPv6 makes cheap). The
+ * places must go round the networks (IPv4 /24, IPv6 /32) first: a peer of its
+ * own network, beside one attacker's network however many /48s it fills, has
+ * one of the first two places in every walk.
+ */
+static double network_odds(unsigned int k, unsigned int walks)
+{
+	static struct cand c[4096 + 1];
+	struct wgr_pick buf[ROOM];
+	struct wgr_picks p;
+	unsigned int hits = 0;
+	u64 r = 2463534242ULL;
+
+	for (unsigned int w = 0; w < walks; w++) {
+		unsigned int at = w % (k + 1), i = 0;
+
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		wgr_picks_init(&p, buf, ROOM, r);
+		for (unsigned int j = 0; j <= k; j++) {
+			if (j == at)	/* the peer: 2001:db8:1::/48, in 2001:db8::/32 */
+				c[j] = (struct cand){ .network = 0x20010db8ULL << 16,
+						      .prefix = 0x20010db80001ULL, .addr = 1 };
+			else		/* the attacker's /48s of 3fff:100::/32 */
+				c[j] = (struct cand){ .network = 0x3fff0100ULL << 16,
+						      .prefix = 0x3fff01000000ULL + i, .addr = 2 + i },
+				i++;
+			weigh(&p, &c[j]);
+		}
+		for (unsigned int j = 0; j < p.n && j < 2; j++)
+			hits += item(&p, j) == &c[at];
+	}
+	return (double)hits / walks;
+}
+
+static void test_network_odds(void **state)
+{
+	static const unsigned int ks[] = { 16, 255, 4095 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		double got = network_odds(ks[i], 2000);
+
+		printf("pick: %u /48s of one /32 beside a peer of another: its odds of the first two places %.3f, want 1\n",
+		       ks[i], got);
+		assert_true(got == 1.0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_rounds),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_crowd_odds),
+		cmocka_unit_test(test_network_odds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
