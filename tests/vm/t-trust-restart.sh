@@ -87,10 +87,10 @@ public attacker eth0 "$ATTACKER4"
 others=()
 [[ $variant == evict ]] && others=(other1 other2 other3)
 flood_for=ghost
-if [[ $variant == flood || $variant == crowd ]]; then
+if [[ $variant == flood || $variant == crowd* ]]; then
 	# Nobody listens there; a static endpoint is proof enough of where a peer is.
 	others=(nas) RELAY_PEER_EXTRA[nas]="Endpoint = 198.51.100.7:51820"
-	[[ $variant == crowd ]] || flood_for=nas
+	[[ $variant == crowd* ]] || flood_for=nas
 fi
 wg_keys home laptop ghost "${others[@]}"
 relay_up home laptop ghost "${others[@]}"
@@ -143,6 +143,21 @@ if [[ $variant == crowd ]]; then
 	mac2_crowd "$seconds" 20 1 nas 2 "${nets[@]}"
 	crowd=("${CROWD[@]}")
 	log "sixteen crowd addresses have the relay's cookie"
+elif [[ $variant == crowd6 ]]; then
+	# One host with an address in each of 512 /48s of 3fff:100::/32, which the
+	# relay routes to it; one port each, each port every 8 s.
+	ipv6_only crowd6 2001:db8::66
+	for ((i = 0; i < 512; i++)); do
+		printf 'addr add 3fff:100:%x::1/128 dev eth0 nodad\n' "$i"
+	done | n crowd6 ip -b -
+	n vps ip -6 route add 3fff:100::/32 via 2001:db8::66
+	bg crowd6 wgr-forge mac2for "$VPS6" "$RELAY_PORT" "$seconds" 64 512 "${WG_PUB[nas]}" \
+		3fff:100::1 512 >"$TMP/crowd6"
+	crowd=("$BG_PID")
+	wait_for 90 grep -q "ports have the relay's cookie" "$TMP/crowd6"
+	cat "$TMP/crowd6"
+	grep -q "^mac2for: 5[01][0-9] of 512 ports" "$TMP/crowd6" ||
+		fail "under 500 of the crowd's /48s have the relay's cookie"
 fi
 
 step "both sides send traffic; they must find each other past the squatter"
@@ -175,6 +190,6 @@ if [[ $variant == flood || $variant == offline ]]; then
 		fail "the spoofer sent under a thousand initiations: the flood did not run"
 elif [[ $variant == budget ]]; then
 	kill "$flooder" 2>/dev/null || true
-elif [[ $variant == crowd ]]; then
+elif [[ $variant == crowd* ]]; then
 	kill "${crowd[@]}" 2>/dev/null || true
 fi
