@@ -28,7 +28,7 @@ struct cand {
 
 static void weigh(struct wgr_picks *p, struct cand *c)
 {
-	wgr_picks_weigh(p, c, c->prefix, AF_INET, c->addr);
+	wgr_picks_weigh(p, c, c->network ?: c->prefix, c->prefix, AF_INET, c->addr);
 }
 
 static struct cand *item(struct wgr_picks *p, unsigned int i)
@@ -51,7 +51,7 @@ static void test_address_once(void **state)
 	assert_true(item(&p, 0) == &c[0] || item(&p, 1) == &c[0]);
 	assert_true(item(&p, 0) != &c[1] && item(&p, 1) != &c[1]);
 	/* The same address in another family is another address. */
-	wgr_picks_weigh(&p, &c[1], 1, AF_INET6, 10);
+	wgr_picks_weigh(&p, &c[1], 1, 1, AF_INET6, 10);
 	assert_int_equal(p.n, 3);
 }
 
@@ -69,6 +69,7 @@ static void test_rounds(void **state)
 		for (int i = 0; i < 12; i++) {
 			c[i].prefix = i < 4 ? 1 : i < 8 ? 2 : 3;
 			c[i].addr = 100 + i;
+			c[i].network = 0;
 			weigh(&p, &c[i]);
 		}
 		assert_int_equal(p.n, 12);
@@ -100,6 +101,7 @@ static void test_full(void **state)
 	for (int i = 0; i < 40; i++) {
 		c[i].prefix = (u64)i;
 		c[i].addr = (u64)i;
+		c[i].network = 0;
 		weigh(&p, &c[i]);
 	}
 	assert_int_equal(p.n, 4);
@@ -107,7 +109,7 @@ static void test_full(void **state)
 		assert_true(p.pick[i - 1].rank < p.pick[i].rank);
 	/* All first places: forty prefixes, each with one. */
 	for (unsigned int i = 0; i < p.n; i++)
-		assert_int_equal(p.pick[i].rank >> 32, 0);
+		assert_int_equal(p.pick[i].rank >> 48, 0);
 	/* No room: nothing kept. */
 	wgr_picks_init(&p, buf, 0, 7);
 	weigh(&p, &c[0]);
@@ -201,6 +203,44 @@ static double network_odds(unsigned int k, unsigned int walks)
 	return (double)hits / walks;
 }
 
+/*
+ * Each network's first place before any network's second; within a network,
+ * each of its prefixes' first before any prefix's second.
+ */
+static void test_network_rounds(void **state)
+{
+	struct wgr_pick buf[ROOM];
+	struct cand c[10];
+	struct wgr_picks p;
+
+	(void)state;
+	for (u64 seed = 1; seed < 200; seed++) {
+		wgr_picks_init(&p, buf, ROOM, seed * 0x9e3779b97f4a7c15ULL);
+		/* Network 7: prefixes 71, 72, 73, two candidates each; network 8: prefix 8, four. */
+		for (int i = 0; i < 10; i++) {
+			c[i] = (struct cand){ .network = i < 6 ? 7 : 8, .prefix = i < 6 ? 71 + i % 3 : 8,
+					      .addr = 100 + i };
+			weigh(&p, &c[i]);
+		}
+		assert_int_equal(p.n, 10);
+		for (unsigned int i = 0; i < p.n; i++) {
+			struct cand *x = item(&p, i);
+			unsigned int nets = 0, prefixes = 0;
+
+			for (unsigned int j = 0; j < i; j++) {
+				nets += item(&p, j)->network == x->network;
+				prefixes += item(&p, j)->prefix == x->prefix;
+			}
+			/* Rounds of two networks while both have candidates left. */
+			if (i < 8)
+				assert_int_equal(nets, i / 2);
+			/* Network 7's prefixes go round: its third place is its third prefix's first. */
+			if (x->network == 7)
+				assert_int_equal(prefixes, nets / 3);
+		}
+	}
+}
+
 static void test_network_odds(void **state)
 {
 	static const unsigned int ks[] = { 16, 255, 4095 };
@@ -222,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_rounds),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_crowd_odds),
+		cmocka_unit_test(test_network_rounds),
 		cmocka_unit_test(test_network_odds),
 	};
 
