@@ -69,7 +69,25 @@
 # first, eight prefixes still had them all (a review of that fix); the places
 # of a round now go to its prefixes at random.
 #
-# variants: hold self confirm evict flood offline budget crowd
+# Variant "crowd6": the same with IPv6 (session 22's note: counts that IPv6
+# makes cheap): the crowd holds one IPv6 /32, and a candidate in each of 512
+# of its /48s. The places went round prefixes, and a /32 holds 65,536 /48s:
+# each walk gave the peers' /24 one of its eight places with odds of about
+# eight in 513, and the pair took minutes to meet. They go round networks
+# (IPv4 /24, IPv6 /32) first now (pick.c): the crowd's network has one place
+# of each round, the peers' network another.
+#
+# Variant "share6": hold, and the budget attack from many addresses (a review
+# in session 24): 256 IPv6 addresses, one in each of 128 /48s of two /32s,
+# each initiating with mac2 to the offline peer twice a second. Each
+# address's share is two copies a second of a candidate's ten, and 256 shares
+# kept a candidate's cap empty: a peer's retry found a token about three times
+# in 256 (the review simulated the buckets), and on 6.1 the pair met after 152
+# s (discovery_fwd: 4,874 copies, the caps spent at ten a second). Past the
+# cap, each initiating network may now still send a candidate one copy a
+# second: the peers' network's reserve is theirs.
+#
+# variants: hold self confirm evict flood offline budget crowd crowd6 share6
 # timeout: 240
 # kernels: one
 
@@ -133,6 +151,27 @@ if [[ $variant == budget ]]; then
 	flooder=$BG_PID
 	wait_for 30 grep -q "ports have the relay's cookie" "$TMP/flood"
 	cat "$TMP/flood"
+elif [[ $variant == share6 ]]; then
+	# One host with an address in each of 128 /48s of two /32s (two networks,
+	# so that neither network's walk budget cuts its walks short).
+	ipv6_only share6 2001:db8::66
+	for net in 100 200; do
+		for ((i = 0; i < 128; i++)); do
+			printf 'addr add 3fff:%s:%x::1/128 dev eth0 nodad\n' "$net" "$i"
+		done
+	done | n share6 ip -b -
+	n vps ip -6 route add 3fff:100::/32 via 2001:db8::66
+	n vps ip -6 route add 3fff:200::/32 via 2001:db8::66
+	flooder=()
+	for net in 100 200; do
+		bg share6 wgr-forge mac2for "$VPS6" "$RELAY_PORT" "$seconds" 256 128 "${WG_PUB[ghost]}" \
+			"3fff:$net::1" 128 >"$TMP/share6-$net"
+		flooder+=("$BG_PID")
+	done
+	wait_for 90 eval '(($(cat "$TMP"/share6-* | grep -c "ports have the relay") == 2))'
+	cat "$TMP"/share6-*
+	(($(grep -ho "^mac2for: 1[0-9][0-9] of 128" "$TMP"/share6-* | wc -l) == 2)) ||
+		fail "under 100 of a network's 128 addresses have the relay's cookie"
 fi
 crowd=()
 if [[ $variant == crowd ]]; then
@@ -170,6 +209,8 @@ log "the pair reconnected $took s after it started sending, past both squatted b
 n vps relayctl show relay0
 n vps relayctl show relay0 stats | grep -E 'discovery_fwd|cookies_sent|hs_mac2|bindings_kept|confirms|hs_initiations|hs_no_route|hs_ratelimited|hs_unknown'
 assert_stat_ge discovery_fwd 1
+# The attack ran: its walks reached the peers, each a candidate of its own.
+[[ $variant != share6 ]] || assert_stat_ge discovery_fwd 100
 # WireGuard starts a handshake 15 s after its data goes unanswered, retries every
 # 5 s; the fourth try (after two with mac2) is the one discovery on failure
 # copies: about 31 s.
@@ -188,8 +229,8 @@ if [[ $variant == flood || $variant == offline ]]; then
 	cat "$TMP/flood"
 	grep -Eq "^srcflood: [1-9][0-9]{3,} initiations" "$TMP/flood" ||
 		fail "the spoofer sent under a thousand initiations: the flood did not run"
-elif [[ $variant == budget ]]; then
-	kill "$flooder" 2>/dev/null || true
+elif [[ $variant == budget || $variant == share6 ]]; then
+	kill "${flooder[@]}" 2>/dev/null || true
 elif [[ $variant == crowd* ]]; then
 	kill "${crowd[@]}" 2>/dev/null || true
 fi
