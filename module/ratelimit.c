@@ -46,8 +46,8 @@ struct bucket_kind {
 #define WGR_WALK_VISITS_PER_SECOND	1048576
 
 enum {
-	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE, KIND_COOKIE,
-	KIND_COOKIE_ADDRESS, KIND_WALK
+	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
+	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK
 };
 
 static const struct bucket_kind kinds[] = {
@@ -64,6 +64,19 @@ static const struct bucket_kind kinds[] = {
 	 * (a fifth review, T3); it takes five to spend one candidate's all.
 	 */
 	[KIND_DISCOVERY_SHARE] = { 2, 4 },
+	/*
+	 * Past a candidate's cap, what one initiating network (IPv4 /24, IPv6
+	 * /32) may still send it: a copy a second. Shares alone did not keep a
+	 * failing peer's one copy per retry: k addresses at their shares keep the
+	 * cap empty for all but about three asks in k, and an IPv6 /48 holds
+	 * 65,536 addresses (/64s; a review in session 24, t-trust-restart
+	 * share6). A reserve is spent only when the cap refuses, and only by
+	 * asks from its own network: the peer's retry finds its network's full
+	 * however many networks the attacker holds, unless the attacker is in
+	 * the peer's network too. One a second, so that every kind still
+	 * refills within a second (wgr_ratelimit_gc()).
+	 */
+	[KIND_DISCOVERY_RESERVE] = { 1, 1 },
 	/*
 	 * The relay's cookie replies one IP:port may receive (each smaller than its
 	 * cause), and one address (/64) in all: what spoofed initiations can aim at
@@ -190,13 +203,13 @@ static void bucket_ep(struct bucket_ep *k, const struct wgr_endpoint *ep, enum s
 }
 
 /*
- * The bucket's key: a keyed hash of its kind and what it limits (@ep, and the
- * host of @by if given). 64 bits of SipHash under a secret: nobody can make
- * two sources share a bucket.
+ * The bucket's key: a keyed hash of its kind and what it limits (@ep, and
+ * @by_scope of @by if given). 64 bits of SipHash under a secret: nobody can
+ * make two sources share a bucket.
  */
 static u64 bucket_key(struct wgr_ratelimit *rl, unsigned int kind,
 		      const struct wgr_endpoint *ep, enum scope scope,
-		      const struct wgr_endpoint *by)
+		      const struct wgr_endpoint *by, enum scope by_scope)
 {
 	struct {
 		u32 kind;
@@ -207,7 +220,7 @@ static u64 bucket_key(struct wgr_ratelimit *rl, unsigned int kind,
 	k.kind = kind;
 	bucket_ep(&k.ep, ep, scope);
 	if (by)
-		bucket_ep(&k.by, by, BY_HOST);
+		bucket_ep(&k.by, by, by_scope);
 	return siphash(&k, sizeof(k), &rl->seed);
 }
 
@@ -271,11 +284,14 @@ static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
 	return true;
 }
 
-/* Take a token of one kind for @ep (sent by @by's address, if given). Context: softirq. */
+/*
+ * Take a token of one kind for @ep (sent by @by's @by_scope, if given).
+ * Context: softirq.
+ */
 static bool limit(struct wgr_ratelimit *rl, unsigned int kind, const struct wgr_endpoint *ep,
-		  enum scope scope, const struct wgr_endpoint *by)
+		  enum scope scope, const struct wgr_endpoint *by, enum scope by_scope)
 {
-	u64 key = bucket_key(rl, kind, ep, scope, by);
+	u64 key = bucket_key(rl, kind, ep, scope, by, by_scope);
 	bool ok;
 
 	spin_lock_bh(&rl->lock);
@@ -295,7 +311,7 @@ static bool limit(struct wgr_ratelimit *rl, unsigned int kind, const struct wgr_
  */
 bool wgr_ratelimit_initiation(struct wgr_ratelimit *rl, const struct wgr_endpoint *src)
 {
-	return limit(rl, KIND_HS_ENDPOINT, src, BY_ENDPOINT, NULL);
+	return limit(rl, KIND_HS_ENDPOINT, src, BY_ENDPOINT, NULL, BY_HOST);
 }
 
 /**
@@ -314,7 +330,7 @@ bool wgr_ratelimit_address(struct wgr_ratelimit *rl, const struct wgr_endpoint *
 	if (READ_ONCE(rl->ceiling_shut))
 		return false;
 #endif
-	return limit(rl, KIND_HS_ADDRESS, src, BY_HOST, NULL);
+	return limit(rl, KIND_HS_ADDRESS, src, BY_HOST, NULL, BY_HOST);
 }
 
 #ifdef CONFIG_WGRELAY_DEBUG
@@ -342,9 +358,11 @@ void wgr_ratelimit_shut_ceiling(struct wgr_ratelimit *rl, bool shut)
  *        relay's mac2 are copied: relay.c)
  *
  * A candidate address receives a few copies a second in all, and each
- * initiating address a small share of those: what reaches a candidate stays
- * bounded however many addresses send, and one address cannot spend what
- * others' copies need.
+ * initiating address a small share of those: one address cannot spend what
+ * others' copies need. Past that cap, each initiating network may still send
+ * it one a second (KIND_DISCOVERY_RESERVE): many addresses cannot spend a
+ * failing peer's copies either. What reaches a candidate stays bounded: ten
+ * a second, and one for each network that asks.
  *
  * Context: softirq; may be called under the sources' lock (lock order: session.h).
  * Return: true if @dst's address (IPv6: /64) may receive another copy, from
@@ -353,9 +371,13 @@ void wgr_ratelimit_shut_ceiling(struct wgr_ratelimit *rl, bool shut)
 bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 			     const struct wgr_endpoint *from)
 {
-	/* The share first: a copy it refuses spends nothing of the candidate's cap. */
-	return limit(rl, KIND_DISCOVERY_SHARE, dst, BY_HOST, from) &&
-	       limit(rl, KIND_DISCOVERY, dst, BY_HOST, NULL);
+	/*
+	 * The share first: a copy it refuses spends nothing of the candidate's
+	 * cap; the reserve last: it is spent only when the cap is.
+	 */
+	return limit(rl, KIND_DISCOVERY_SHARE, dst, BY_HOST, from, BY_HOST) &&
+	       (limit(rl, KIND_DISCOVERY, dst, BY_HOST, NULL, BY_HOST) ||
+		limit(rl, KIND_DISCOVERY_RESERVE, dst, BY_HOST, from, BY_NETWORK));
 }
 
 /**
@@ -368,8 +390,8 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
  */
 bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst)
 {
-	return limit(rl, KIND_COOKIE, dst, BY_ENDPOINT, NULL) &&
-	       limit(rl, KIND_COOKIE_ADDRESS, dst, BY_HOST, NULL);
+	return limit(rl, KIND_COOKIE, dst, BY_ENDPOINT, NULL, BY_HOST) &&
+	       limit(rl, KIND_COOKIE_ADDRESS, dst, BY_HOST, NULL, BY_HOST);
 }
 
 /*
@@ -433,7 +455,7 @@ void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 	bool idle;
 
 	/* Kept for wgr_walk_refund(): one keyed hash a walk. */
-	budget->key = bucket_key(rl, KIND_WALK, from, BY_NETWORK, NULL);
+	budget->key = bucket_key(rl, KIND_WALK, from, BY_NETWORK, NULL, BY_HOST);
 	spin_lock_bh(&rl->lock);
 	/* Under the lock: a CPU with an older clock must not refill what a newer one spent. */
 	now = ktime_get_coarse_boottime_ns();
