@@ -137,7 +137,7 @@ if [[ $variant == flood || $variant == offline ]]; then
 	# outlasts the 45 s the pair may take.
 	bg attacker wgr-forge srcflood "$VPS4" "$RELAY_PORT" 60 400 203.0.113.100 100 64 \
 		"${WG_PUB[$flood_for]}" >"$TMP/flood"
-	flooder=$BG_PID
+	flooder=("$BG_PID")
 fi
 wait_for 30 eval '[[ $(binding_ep home) == $ATTACKER4:* && $(binding_ep laptop) == $ATTACKER4:* ]]'
 log "home's binding: $(binding_line home); laptop's: $(binding_line laptop)"
@@ -148,7 +148,7 @@ if [[ $variant == budget ]]; then
 	public attacker2 eth0 203.0.113.67
 	bg attacker2 wgr-forge mac2for "$VPS4" "$RELAY_PORT" "$seconds" 150 8 "${WG_PUB[ghost]}" \
 		>"$TMP/flood"
-	flooder=$BG_PID
+	flooder=("$BG_PID")
 	wait_for 30 grep -q "ports have the relay's cookie" "$TMP/flood"
 	cat "$TMP/flood"
 elif [[ $variant == share6 ]]; then
@@ -225,7 +225,7 @@ if [[ $variant == confirm || $variant == evict ]]; then
 		"$TMP/hold" || fail "the attacker spoofed no initiations for others"
 fi
 if [[ $variant == flood || $variant == offline ]]; then
-	wait "$flooder" || true
+	wait "${flooder[@]}" || true
 	cat "$TMP/flood"
 	grep -Eq "^srcflood: [1-9][0-9]{3,} initiations" "$TMP/flood" ||
 		fail "the spoofer sent under a thousand initiations: the flood did not run"
