@@ -73,8 +73,9 @@ static const struct bucket_kind kinds[] = {
 	 * share6). A reserve is spent only when the cap refuses, and only by
 	 * asks from its own network: the peer's retry finds its network's full
 	 * however many networks the attacker holds, unless the attacker is in
-	 * the peer's network too. One a second, so that every kind still
-	 * refills within a second (wgr_ratelimit_gc()).
+	 * the peer's network too. One a second: it refills within the second
+	 * that wgr_ratelimit_gc() waits (KIND_DISCOVERY_SHARE's burst takes
+	 * two, so the gc drops its buckets before they are full: open).
 	 */
 	[KIND_DISCOVERY_RESERVE] = { 1, 1 },
 	/*
