@@ -73,7 +73,9 @@ static const struct bucket_kind kinds[] = {
 	 * share6). A reserve is spent only when the cap refuses, and only by
 	 * asks from its own network: the peer's retry finds its network's full
 	 * however many networks the attacker holds, unless the attacker is in
-	 * the peer's network too. One a second: it refills within the second
+	 * the peer's network too (for a peer behind CGNAT that is the carrier's
+	 * pool: one proven address there spends it; open). One a second: it
+	 * refills within the second
 	 * that wgr_ratelimit_gc() waits (KIND_DISCOVERY_SHARE's burst takes
 	 * two, so the gc drops its buckets before they are full: open).
 	 */
