@@ -75,9 +75,9 @@ static const struct bucket_kind kinds[] = {
 	 * however many networks the attacker holds, unless the attacker is in
 	 * the peer's network too (for a peer behind CGNAT that is the carrier's
 	 * pool: one proven address there spends it; open). One a second: it
-	 * refills within the second
-	 * that wgr_ratelimit_gc() waits (KIND_DISCOVERY_SHARE's burst takes
-	 * two, so the gc drops its buckets before they are full: open).
+	 * refills within the second that wgr_ratelimit_gc() waits
+	 * (KIND_DISCOVERY_SHARE's burst takes two, so the gc drops its buckets
+	 * before they are full: open).
 	 */
 	[KIND_DISCOVERY_RESERVE] = { 1, 1 },
 	/*
