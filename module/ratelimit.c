@@ -31,10 +31,26 @@
  */
 #define WGR_SCANS_PER_SECOND	200000
 
-/* What one kind of bucket allows: a rate and a burst. */
+/* What of an endpoint a bucket limits. */
+enum scope {
+	BY_ENDPOINT,	/* the IP:port */
+	BY_HOST,	/* its address (IPv6: the /64, as WireGuard limits) */
+	/*
+	 * Its /24, or an IPv6 /32: what an attacker pays for by the prefix. An
+	 * IPv6 /48 is a home's, and a routed /36 has 4,096 of them (a review of
+	 * the walk budget, F1).
+	 */
+	BY_NETWORK,
+};
+
+/*
+ * What one kind of bucket allows: a rate and a burst; for a kind counted per
+ * initiator too (limit()'s @by), what of the initiator it is counted by.
+ */
 struct bucket_kind {
 	u32 per_second;
 	u32 burst;
+	enum scope by;
 };
 
 /*
@@ -63,7 +79,7 @@ static const struct bucket_kind kinds[] = {
 	 * address under two a second. One address cannot spend the rest, others'
 	 * (a fifth review, T3); it takes five to spend one candidate's all.
 	 */
-	[KIND_DISCOVERY_SHARE] = { 2, 4 },
+	[KIND_DISCOVERY_SHARE] = { 2, 4, BY_HOST },
 	/*
 	 * Past a candidate's cap, what one initiating network (IPv4 /24, IPv6
 	 * /32) may still send it: a copy a second. Shares alone did not keep a
@@ -79,7 +95,7 @@ static const struct bucket_kind kinds[] = {
 	 * (KIND_DISCOVERY_SHARE's burst takes two, so the gc drops its buckets
 	 * before they are full: open).
 	 */
-	[KIND_DISCOVERY_RESERVE] = { 1, 1 },
+	[KIND_DISCOVERY_RESERVE] = { 1, 1, BY_NETWORK },
 	/*
 	 * The relay's cookie replies one IP:port may receive (each smaller than its
 	 * cause), and one address (/64) in all: what spoofed initiations can aim at
@@ -168,18 +184,6 @@ void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
 	spin_unlock_bh(&rl->lock);
 }
 
-/* What of an endpoint a bucket limits. */
-enum scope {
-	BY_ENDPOINT,	/* the IP:port */
-	BY_HOST,	/* its address (IPv6: the /64, as WireGuard limits) */
-	/*
-	 * Its /24, or an IPv6 /32: what an attacker pays for by the prefix. An
-	 * IPv6 /48 is a home's, and a routed /36 has 4,096 of them (a review of
-	 * the walk budget, F1).
-	 */
-	BY_NETWORK,
-};
-
 /* What a bucket limits, of one endpoint. */
 struct bucket_ep {
 	u8 addr[16];
@@ -206,13 +210,13 @@ static void bucket_ep(struct bucket_ep *k, const struct wgr_endpoint *ep, enum s
 }
 
 /*
- * The bucket's key: a keyed hash of its kind and what it limits (@ep, and
- * @by_scope of @by if given). 64 bits of SipHash under a secret: nobody can
- * make two sources share a bucket.
+ * The bucket's key: a keyed hash of its kind and what it limits (@ep, and of
+ * @by, if given, what the kind counts it by). 64 bits of SipHash under a
+ * secret: nobody can make two sources share a bucket.
  */
 static u64 bucket_key(struct wgr_ratelimit *rl, unsigned int kind,
 		      const struct wgr_endpoint *ep, enum scope scope,
-		      const struct wgr_endpoint *by, enum scope by_scope)
+		      const struct wgr_endpoint *by)
 {
 	struct {
 		u32 kind;
@@ -223,7 +227,7 @@ static u64 bucket_key(struct wgr_ratelimit *rl, unsigned int kind,
 	k.kind = kind;
 	bucket_ep(&k.ep, ep, scope);
 	if (by)
-		bucket_ep(&k.by, by, by_scope);
+		bucket_ep(&k.by, by, kinds[kind].by);
 	return siphash(&k, sizeof(k), &rl->seed);
 }
 
@@ -288,13 +292,13 @@ static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
 }
 
 /*
- * Take a token of one kind for @ep (sent by @by's @by_scope, if given).
- * Context: softirq.
+ * Take a token of one kind for @ep (sent by @by, if given: counted as the
+ * kind says). Context: softirq.
  */
 static bool limit(struct wgr_ratelimit *rl, unsigned int kind, const struct wgr_endpoint *ep,
-		  enum scope scope, const struct wgr_endpoint *by, enum scope by_scope)
+		  enum scope scope, const struct wgr_endpoint *by)
 {
-	u64 key = bucket_key(rl, kind, ep, scope, by, by_scope);
+	u64 key = bucket_key(rl, kind, ep, scope, by);
 	bool ok;
 
 	spin_lock_bh(&rl->lock);
@@ -314,7 +318,7 @@ static bool limit(struct wgr_ratelimit *rl, unsigned int kind, const struct wgr_
  */
 bool wgr_ratelimit_initiation(struct wgr_ratelimit *rl, const struct wgr_endpoint *src)
 {
-	return limit(rl, KIND_HS_ENDPOINT, src, BY_ENDPOINT, NULL, BY_HOST);
+	return limit(rl, KIND_HS_ENDPOINT, src, BY_ENDPOINT, NULL);
 }
 
 /**
@@ -333,7 +337,7 @@ bool wgr_ratelimit_address(struct wgr_ratelimit *rl, const struct wgr_endpoint *
 	if (READ_ONCE(rl->ceiling_shut))
 		return false;
 #endif
-	return limit(rl, KIND_HS_ADDRESS, src, BY_HOST, NULL, BY_HOST);
+	return limit(rl, KIND_HS_ADDRESS, src, BY_HOST, NULL);
 }
 
 #ifdef CONFIG_WGRELAY_DEBUG
@@ -378,9 +382,9 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
 	 * The share first: a copy it refuses spends nothing of the candidate's
 	 * cap; the reserve last: it is spent only when the cap is.
 	 */
-	return limit(rl, KIND_DISCOVERY_SHARE, dst, BY_HOST, from, BY_HOST) &&
-	       (limit(rl, KIND_DISCOVERY, dst, BY_HOST, NULL, BY_HOST) ||
-		limit(rl, KIND_DISCOVERY_RESERVE, dst, BY_HOST, from, BY_NETWORK));
+	return limit(rl, KIND_DISCOVERY_SHARE, dst, BY_HOST, from) &&
+	       (limit(rl, KIND_DISCOVERY, dst, BY_HOST, NULL) ||
+		limit(rl, KIND_DISCOVERY_RESERVE, dst, BY_HOST, from));
 }
 
 /**
@@ -393,8 +397,8 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
  */
 bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst)
 {
-	return limit(rl, KIND_COOKIE, dst, BY_ENDPOINT, NULL, BY_HOST) &&
-	       limit(rl, KIND_COOKIE_ADDRESS, dst, BY_HOST, NULL, BY_HOST);
+	return limit(rl, KIND_COOKIE, dst, BY_ENDPOINT, NULL) &&
+	       limit(rl, KIND_COOKIE_ADDRESS, dst, BY_HOST, NULL);
 }
 
 /*
@@ -458,7 +462,7 @@ void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 	bool idle;
 
 	/* Kept for wgr_walk_refund(): one keyed hash a walk. */
-	budget->key = bucket_key(rl, KIND_WALK, from, BY_NETWORK, NULL, BY_HOST);
+	budget->key = bucket_key(rl, KIND_WALK, from, BY_NETWORK, NULL);
 	spin_lock_bh(&rl->lock);
 	/* Under the lock: a CPU with an older clock must not refill what a newer one spent. */
 	now = ktime_get_coarse_boottime_ns();
