@@ -71,7 +71,12 @@ ports=$(echo "$sessions" | grep -o "$HOTEL4:[0-9]*" | sort -u | wc -l)
 assert_eq 0 "$(relay_stat rx_invalid)" "rx_invalid"
 
 step "max-sessions: a full table makes room from sessions not in use, or refuses"
-live=$(relay_stat sessions)
+# The limit is the count of confirmed sessions in one snapshot of the table, not
+# "sessions": that also counts tentative pairs of handshakes that raced (both
+# ends initiating at once), which expire 10 s on; read before they did, it left
+# the table room for the tablet's pair and neither counter moved (stop 33's CI).
+# Until they expire the table is past its limit; it comes back within it below.
+live=$(relay_sessions | grep -c ' confirmed ')
 n vps relayctl set relay0 max-sessions "$live"
 full0=$(relay_stat sessions_full) evicted0=$(relay_stat sessions_evicted)
 # The tablet's session with home is rebuilt by a fresh handshake that needs room.
@@ -85,7 +90,8 @@ room() { (($(relay_stat sessions_full) > full0 || $(relay_stat sessions_evicted)
 wait_for 30 room
 log "sessions_full went from $full0 to $(relay_stat sessions_full)," \
 	"sessions_evicted from $evicted0 to $(relay_stat sessions_evicted)"
-(($(relay_stat sessions) <= live)) || fail "sessions grew past max-sessions ($live)"
+within() { (($(relay_stat sessions) <= live)); }
+wait_for 30 within
 # Established sessions are untouched.
 pair_works laptop home
 pair_works phone home2
