@@ -1,34 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Which of a walk's discovery candidates get its places (the third review's
- * C6, and a review of its first two fixes). Candidates come most recent first
- * (source.c). Places go round the source prefixes: each prefix that holds
- * candidates has one before any has a second, and so on; within a round the
- * places go to the prefixes in an order drawn afresh for each walk, and within
- * a prefix to its most recent candidates, one per address.
+ * C6, and reviews of its fixes). Candidates come most recent first
+ * (source.c). Places go round the source networks (IPv4 /24, IPv6 /32): each
+ * network that holds candidates has one before any has a second, and so on;
+ * within a round the places go to the networks in an order drawn afresh for
+ * each walk. A network's own places go round its prefixes (IPv6 /48) the same
+ * way, and within a prefix to its most recent candidates, one per address.
+ * For IPv4 a prefix is its network.
  *
- * A round's order is a number per prefix, not per candidate: a prefix whose
- * pick was pushed out by better ones cannot come back with its next
+ * A round's order is a number per network and prefix, not per candidate: one
+ * whose pick was pushed out by better ones cannot come back with its next
  * candidate, as it could when each candidate drew its own number. Then an
  * attacker with more prefixes than there were spares had a new draw for each
  * of its ports, and a peer with one candidate was picked in about one walk of
  * 170 behind 24 prefixes (the second review's simulation); it is now about
  * one in three, as many places as there are in k + 1.
  *
+ * Rounds went round prefixes alone, and an IPv6 /32 holds 65,536 /48s: one
+ * network's candidates in k of its /48s left a peer elsewhere the odds that
+ * k /24s would (tests/unit/pick_test.c, test_network_odds). An attacker now
+ * needs networks, as the proven sources' count (source.c) and the walk
+ * budget (ratelimit.c) make it.
+ *
+ * A pick's place in its network's order is not known when it comes: a later
+ * candidate of a prefix the network has no pick of yet goes before the
+ * network's second picks of other prefixes, and pushes them one round down.
+ * A first try ranked each pick by the picks kept when it came, and so a
+ * network's places went to its prefixes in order of arrival: 16 recent
+ * addresses in one /48 took every place, and a peer in another /48 of the
+ * same /32 (its ISP's) had none (a review of 75d5b1b, H1;
+ * test_network_neighbour). So a kept candidate re-ranks its network's picks
+ * after it, and the worst of all gives up its place.
+ *
  * Pure logic on keys, with no lock: the caller's walk holds its table's lock.
  * Unit-tested in user space (tests/unit/pick_test.c).
  */
 #include "pick.h"
 
+/* A rank's round: its high 32 bits, over the network's number for the walk. */
+#define RANK_ROUND	(1ULL << 32)
+
 /*
- * A prefix's number for the walk: the prefix mixed with the walk's secret by
- * a 64-bit finaliser (MurmurHash3's), whose every output bit depends on every
- * input bit. An attacker does not learn the secret, which no packet carries,
- * and a new walk draws a new one.
+ * A network's or prefix's number for the walk: the key mixed with the walk's
+ * secret by a 64-bit finaliser (MurmurHash3's), whose every output bit
+ * depends on every input bit. An attacker does not learn the secret, which no
+ * packet carries, and a new walk draws a new one.
  */
-static u32 prefix_number(u64 prefix, u64 seed)
+static u32 key_number(u64 key, u64 seed)
 {
-	u64 x = prefix ^ seed;
+	u64 x = key ^ seed;
 
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdULL;
@@ -50,49 +71,124 @@ void wgr_picks_init(struct wgr_picks *picks, struct wgr_pick *buf, unsigned int 
 	picks->pick = buf;
 	picks->n = 0;
 	picks->room = room;
+	picks->worst = 0;
 	picks->seed = seed;
+}
+
+/*
+ * Does kept pick @p go before a newcomer of its network, of a prefix with
+ * @prefix_same kept picks and number @prefix_number? A network's order is by
+ * round among its prefixes, then by prefix number; of one prefix, the more
+ * recent first, and the newcomer is the least recent so far.
+ */
+static bool goes_before(const struct wgr_pick *p, u32 prefix_same, u32 prefix_number)
+{
+	return p->prefix_same < prefix_same ||
+	       (p->prefix_same == prefix_same && p->prefix_number <= prefix_number);
+}
+
+/*
+ * Is kept pick @p one that a newcomer of @network at @round pushes one round
+ * down? Rounds within a network are its picks' places in its order, 0 to k - 1.
+ */
+static bool pushed(const struct wgr_pick *p, u64 network, u32 round)
+{
+	return p->network == network && p->rank / RANK_ROUND >= round;
 }
 
 /**
  * wgr_picks_weigh - weigh the next candidate of a walk
  * @picks: the picks
  * @item: the candidate
- * @prefix: its prefix
+ * @network: its network (IPv4 /24, IPv6 /32: wgr_quota_network_key())
+ * @prefix: its prefix (IPv4 /24, IPv6 /48: wgr_quota_key())
  * @family: its address family
  * @addr: its address
  *
- * Kept if it ranks better than the worst kept (or there is room), which it
- * then pushes out. An address already kept keeps its place: its more recent
- * candidate came first. A candidate that ranks no better than the worst is
- * turned away before the kept ones are looked at: a full walk costs little
- * more than its visits.
+ * It takes its place in its network's order; the picks of its network after
+ * it go one round down. If the walk is full, the worst of all, it included,
+ * is turned away: always the last of its network, so each network's rounds
+ * stay 0 to k - 1. An address already kept keeps its place: its more recent
+ * candidate came first. A candidate that would rank worse than the worst kept
+ * even as its network's first is turned away before the kept ones are looked
+ * at: a full walk costs little more than its visits. Each one costs three
+ * passes over the kept picks at most.
  */
-void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 prefix, u16 family, u64 addr)
+void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefix, u16 family,
+		     u64 addr)
 {
+	u32 net_number = key_number(network, picks->seed), prefix_number;
+	unsigned int i, prefix_same = 0, round = 0;
 	struct wgr_pick *pick = picks->pick;
-	u32 number = prefix_number(prefix, picks->seed);
-	unsigned int i, same = 0;
-	bool full = picks->n == picks->room;
-	u64 rank;
+	struct wgr_pick *out = NULL;
+	u64 rank, worst;
 
-	if (!picks->room || (full && number >= pick[picks->room - 1].rank))
+	/*
+	 * Strictly worse: a newcomer that ties with the worst may be the first
+	 * of the worst's own network, and go before it.
+	 */
+	if (!picks->room || (picks->n == picks->room && net_number > picks->worst))
 		return;
 	for (i = 0; i < picks->n; i++) {
 		if (pick[i].family == family && pick[i].addr == addr)
 			return;
-		same += pick[i].prefix == prefix;
+		prefix_same += pick[i].prefix == prefix;
 	}
-	rank = (u64)same << 32 | number;
-	if (full && rank >= pick[picks->room - 1].rank)
-		return;
-	if (!full)
-		picks->n++;
-	/* After those of equal rank: the more recent of a prefix's go first. */
-	for (i = picks->n - 1; i > 0 && pick[i - 1].rank > rank; i--)
-		pick[i] = pick[i - 1];
-	pick[i].item = item;
-	pick[i].prefix = prefix;
-	pick[i].family = family;
-	pick[i].addr = addr;
-	pick[i].rank = rank;
+	prefix_number = key_number(prefix, picks->seed);
+	for (i = 0; i < picks->n; i++)
+		round += pick[i].network == network &&
+			 goes_before(&pick[i], prefix_same, prefix_number);
+	rank = round * RANK_ROUND + net_number;
+	if (picks->n == picks->room) {
+		/* The worst once the newcomer is in; of equals, the newcomer. */
+		worst = rank;
+		for (i = 0; i < picks->n; i++) {
+			u64 r = pick[i].rank + (pushed(&pick[i], network, round) ? RANK_ROUND : 0);
+
+			if (r > worst) {
+				worst = r;
+				out = &pick[i];
+			}
+		}
+		if (!out)
+			return;
+	}
+	worst = rank;
+	for (i = 0; i < picks->n; i++) {
+		if (pushed(&pick[i], network, round))
+			pick[i].rank += RANK_ROUND;
+		if (&pick[i] != out && pick[i].rank > worst)
+			worst = pick[i].rank;
+	}
+	if (!out)
+		out = &pick[picks->n++];
+	out->item = item;
+	out->network = network;
+	out->prefix = prefix;
+	out->addr = addr;
+	out->rank = rank;
+	out->family = family;
+	out->prefix_same = prefix_same;
+	out->prefix_number = prefix_number;
+	picks->worst = worst;
+}
+
+/**
+ * wgr_picks_sort - put a walk's picks best first
+ * @picks: the picks, all weighed
+ *
+ * By rank; ranks tie only where two networks' numbers do. Insertion sort: a
+ * walk keeps WGR_PICKS (source.h) at most, and sorts once.
+ */
+void wgr_picks_sort(struct wgr_picks *picks)
+{
+	struct wgr_pick *pick = picks->pick, p;
+	unsigned int i, j;
+
+	for (i = 1; i < picks->n; i++) {
+		p = pick[i];
+		for (j = i; j > 0 && pick[j - 1].rank > p.rank; j--)
+			pick[j] = pick[j - 1];
+		pick[j] = p;
+	}
 }

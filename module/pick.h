@@ -7,35 +7,47 @@
 /**
  * struct wgr_pick - one candidate a walk weighs
  * @item: the caller's (source.c: a struct wgr_source)
- * @prefix: its source prefix (wgr_quota_key()): places go round these
+ * @network: its source network (wgr_quota_network_key()): places go round these
+ * @prefix: its source prefix (wgr_quota_key()): within a network, round these
  * @addr: its address (IPv4, or an IPv6 /64), with @family: one place each
+ * @rank: lower goes first: its round among networks (its place in its
+ *        network's order, the high 32 bits), then its network's number for
+ *        this walk (wgr_picks_init()'s @seed)
  * @family: AF_INET or AF_INET6
- * @rank: lower goes first: the picks of its prefix already kept when it came,
- *        then its prefix's number for this walk (wgr_picks_init()'s @seed)
+ * @prefix_same: its network's order, first: the picks of its prefix kept
+ *               when it came (its round among the network's prefixes)
+ * @prefix_number: its network's order, then: its prefix's number for this walk
  */
 struct wgr_pick {
 	void *item;
+	u64 network;
 	u64 prefix;
 	u64 addr;
-	u16 family;
 	u64 rank;
+	u16 family;
+	u32 prefix_same;
+	u32 prefix_number;
 };
 
 /**
- * struct wgr_picks - the best candidates of one walk, best first
- * @pick: the caller's array
+ * struct wgr_picks - the best candidates of one walk
+ * @pick: the caller's array: best first once wgr_picks_sort() ran
  * @n: how many it holds
  * @room: how many it may hold
- * @seed: this walk's secret: which prefixes a round favours
+ * @worst: the highest rank it holds, when @n is @room
+ * @seed: this walk's secret: which networks and prefixes a round favours
  */
 struct wgr_picks {
 	struct wgr_pick *pick;
 	unsigned int n;
 	unsigned int room;
+	u64 worst;
 	u64 seed;
 };
 
 void wgr_picks_init(struct wgr_picks *picks, struct wgr_pick *buf, unsigned int room, u64 seed);
-void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 prefix, u16 family, u64 addr);
+void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefix, u16 family,
+		     u64 addr);
+void wgr_picks_sort(struct wgr_picks *picks);
 
 #endif /* _WGR_PICK_H */

@@ -887,15 +887,18 @@ static void count_walk(struct wgr_sources *srcs, unsigned int visits)
  * receives at its address. A wrong recipient cannot decrypt the copy and drops
  * it.
  *
- * The fanout goes round the prefixes (IPv4 /24, IPv6 /48), in an order drawn
- * for each walk; within a prefix the most recent initiators with mac2 come
- * first, one per address (IPv6: /64), so that one host's many ports cannot
- * fill a fanout (pick.c). The most recent came first across prefixes, and a
- * crowd of the attacker's own addresses, initiating more often than a peer
- * retries, had every copy (the third review, C6): first from any eight
+ * The fanout goes round the networks (IPv4 /24, IPv6 /32), in an order drawn
+ * for each walk, and a network's places round its prefixes (IPv6 /48); within
+ * a prefix the most recent initiators with mac2 come first, one per address
+ * (IPv6: /64), so that one host's many ports cannot fill a fanout, nor one
+ * network's many /48s (pick.c). The most recent came first across prefixes,
+ * and a crowd of the attacker's own addresses, initiating more often than a
+ * peer retries, had every copy (the third review, C6): first from any eight
  * addresses, then, with rounds, from any eight prefixes. A crowd from k
- * prefixes beside a peer's now leaves it a place with odds of about @max in
- * k + 1, however many ports each has. The walk keeps twice the fanout (spares
+ * networks beside a peer's now leaves it a place with odds of about @max in
+ * k + 1, however many ports and /48s each has; a peer in the crowd's own
+ * network has one of the network's first places, as many as it has /48s
+ * there with candidates. The walk keeps twice the fanout (spares
  * for candidates that have spent their budgets) and asks the rate limits of
  * those alone.
  *
@@ -938,9 +941,10 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 		if (wgr_endpoint_eq(&src->ep, from) || (skip && wgr_endpoint_eq(&src->ep, skip)) ||
 		    !candidate_for(src, target))
 			continue;
-		wgr_picks_weigh(&picks, src, src->acct->key, src->ep.addr.sa_family,
-				wgr_endpoint_host(&src->ep));
+		wgr_picks_weigh(&picks, src, wgr_quota_network_key(&src->ep), src->acct->key,
+				src->ep.addr.sa_family, wgr_endpoint_host(&src->ep));
 	}
+	wgr_picks_sort(&picks);
 	for (i = 0; i < picks.n && n < max; i++) {
 		src = picks.pick[i].item;
 		if (wgr_ratelimit_discovery(rl, &src->ep, from))

@@ -23,11 +23,12 @@
 struct cand {
 	u64 prefix;
 	u64 addr;
+	u64 network;	/* 0: the prefix's own (IPv4: a /24 is both) */
 };
 
 static void weigh(struct wgr_picks *p, struct cand *c)
 {
-	wgr_picks_weigh(p, c, c->prefix, AF_INET, c->addr);
+	wgr_picks_weigh(p, c, c->network ?: c->prefix, c->prefix, AF_INET, c->addr);
 }
 
 static struct cand *item(struct wgr_picks *p, unsigned int i)
@@ -40,17 +41,18 @@ static void test_address_once(void **state)
 {
 	struct wgr_pick buf[ROOM];
 	struct wgr_picks p;
-	struct cand c[3] = { { 1, 10 }, { 1, 10 }, { 2, 20 } };
+	struct cand c[3] = { { 1, 10, 0 }, { 1, 10, 0 }, { 2, 20, 0 } };
 
 	(void)state;
 	wgr_picks_init(&p, buf, ROOM, 42);
 	for (int i = 0; i < 3; i++)
 		weigh(&p, &c[i]);
+	wgr_picks_sort(&p);
 	assert_int_equal(p.n, 2);
 	assert_true(item(&p, 0) == &c[0] || item(&p, 1) == &c[0]);
 	assert_true(item(&p, 0) != &c[1] && item(&p, 1) != &c[1]);
 	/* The same address in another family is another address. */
-	wgr_picks_weigh(&p, &c[1], 1, AF_INET6, 10);
+	wgr_picks_weigh(&p, &c[1], 1, 1, AF_INET6, 10);
 	assert_int_equal(p.n, 3);
 }
 
@@ -68,8 +70,10 @@ static void test_rounds(void **state)
 		for (int i = 0; i < 12; i++) {
 			c[i].prefix = i < 4 ? 1 : i < 8 ? 2 : 3;
 			c[i].addr = 100 + i;
+			c[i].network = 0;
 			weigh(&p, &c[i]);
 		}
+		wgr_picks_sort(&p);
 		assert_int_equal(p.n, 12);
 		for (unsigned int i = 0; i < p.n; i++) {
 			struct cand *x = item(&p, i);
@@ -99,8 +103,10 @@ static void test_full(void **state)
 	for (int i = 0; i < 40; i++) {
 		c[i].prefix = (u64)i;
 		c[i].addr = (u64)i;
+		c[i].network = 0;
 		weigh(&p, &c[i]);
 	}
+	wgr_picks_sort(&p);
 	assert_int_equal(p.n, 4);
 	for (unsigned int i = 1; i < p.n; i++)
 		assert_true(p.pick[i - 1].rank < p.pick[i].rank);
@@ -137,6 +143,7 @@ static double odds(unsigned int k, unsigned int ports, unsigned int walks)
 			}
 			weigh(&p, &c[j]);
 		}
+		wgr_picks_sort(&p);
 		for (unsigned int j = 0; j < p.n && j < FANOUT; j++)
 			hits += item(&p, j) == &c[at];
 	}
@@ -161,6 +168,194 @@ static void test_crowd_odds(void **state)
 	}
 }
 
+/*
+ * IPv6 makes prefixes cheap: an IPv6 /32 (an ISP's allocation, an eighth of a
+ * RIPE /29) holds 65,536 /48s, and each was a prefix of its own in a walk's
+ * rounds. One such network, a candidate in each of @k of its /48s, left a peer
+ * of another network a place with odds of FANOUT in k + 1, as k /24s would
+ * have (the session 22 note: discovery counts that IPv6 makes cheap). The
+ * places must go round the networks (IPv4 /24, IPv6 /32) first: a peer of its
+ * own network, beside one attacker's network however many /48s it fills, has
+ * one of the first two places in every walk.
+ */
+static double network_odds(unsigned int k, unsigned int walks)
+{
+	static struct cand c[4096 + 1];
+	struct wgr_pick buf[ROOM];
+	struct wgr_picks p;
+	unsigned int hits = 0;
+	u64 r = 2463534242ULL;
+
+	for (unsigned int w = 0; w < walks; w++) {
+		unsigned int at = w % (k + 1), i = 0;
+
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		wgr_picks_init(&p, buf, ROOM, r);
+		for (unsigned int j = 0; j <= k; j++) {
+			if (j == at)	/* the peer: 2001:db8:1::/48, in 2001:db8::/32 */
+				c[j] = (struct cand){ .network = 0x20010db8ULL << 16,
+						      .prefix = 0x20010db80001ULL, .addr = 1 };
+			else		/* the attacker's /48s of 3fff:100::/32 */
+				c[j] = (struct cand){ .network = 0x3fff0100ULL << 16,
+						      .prefix = 0x3fff01000000ULL + i, .addr = 2 + i },
+				i++;
+			weigh(&p, &c[j]);
+		}
+		wgr_picks_sort(&p);
+		for (unsigned int j = 0; j < p.n && j < 2; j++)
+			hits += item(&p, j) == &c[at];
+	}
+	return (double)hits / walks;
+}
+
+static void test_network_odds(void **state)
+{
+	static const unsigned int ks[] = { 16, 255, 4095 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		double got = network_odds(ks[i], 2000);
+
+		printf("pick: %u /48s of one /32 beside a peer of another: its odds of the first two places %.3f, want 1\n",
+		       ks[i], got);
+		assert_true(got == 1.0);
+	}
+}
+
+/*
+ * The rounds, whatever the order candidates came in: along the sorted picks
+ * each network's count of places so far never falls behind another's by
+ * more than one round (networks go round), within a network each prefix's
+ * likewise, and a prefix's candidates keep their order of arrival.
+ */
+static void assert_rounds(struct wgr_picks *p)
+{
+	for (unsigned int i = 0; i < p->n; i++) {
+		struct cand *x = item(p, i);
+		unsigned int nets = 0, prefixes = 0;
+
+		for (unsigned int j = 0; j < i; j++) {
+			nets += item(p, j)->network == x->network;
+			prefixes += item(p, j)->prefix == x->prefix;
+			if (item(p, j)->prefix == x->prefix)
+				assert_true(item(p, j) < x);
+		}
+		assert_int_equal(p->pick[i].rank >> 32, nets);
+		/* No later pick of its network is in an earlier round of prefixes. */
+		for (unsigned int j = i + 1; j < p->n; j++) {
+			unsigned int later = 0;
+
+			if (item(p, j)->network != x->network)
+				continue;
+			for (unsigned int m = 0; m < j; m++)
+				later += item(p, m)->prefix == item(p, j)->prefix;
+			assert_true(later >= prefixes);
+		}
+	}
+	for (unsigned int i = 1; i < p->n; i++)
+		assert_true(p->pick[i - 1].rank <= p->pick[i].rank);
+}
+
+/*
+ * Each network's first place before any network's second; within a network,
+ * each of its prefixes' first before any prefix's second, whether a
+ * network's prefixes come in turn or in clumps (four of one /48, then one of
+ * another: a review of 75d5b1b, H1).
+ */
+static void test_network_rounds(void **state)
+{
+	/* Network 7: its prefixes 71, 72, 73; network 8: prefix 8. */
+	static const u64 turns[] = { 71, 72, 73, 71, 72, 73, 8, 8, 8, 8 };
+	static const u64 clumps[] = { 71, 71, 71, 71, 72, 73, 73, 73, 8, 8 };
+	const u64 *orders[] = { turns, clumps };
+	struct wgr_pick buf[ROOM];
+	struct cand c[10];
+	struct wgr_picks p;
+
+	(void)state;
+	for (unsigned int o = 0; o < 2; o++) {
+		for (u64 seed = 1; seed < 200; seed++) {
+			unsigned int firsts = 0;
+
+			wgr_picks_init(&p, buf, ROOM, seed * 0x9e3779b97f4a7c15ULL);
+			for (int i = 0; i < 10; i++) {
+				c[i] = (struct cand){ .network = orders[o][i] == 8 ? 8 : 7,
+						      .prefix = orders[o][i], .addr = 100 + i };
+				weigh(&p, &c[i]);
+			}
+			wgr_picks_sort(&p);
+			assert_int_equal(p.n, 10);
+			assert_rounds(&p);
+			/* Network 7's first three places are its three prefixes' first. */
+			for (unsigned int i = 0; i < p.n; i++) {
+				struct cand *x = item(&p, i);
+				unsigned int nets = 0;
+
+				for (unsigned int j = 0; j < i; j++)
+					nets += item(&p, j)->network == 7;
+				if (x->network == 7 && nets < 3)
+					firsts |= 1u << (x->prefix - 71);
+			}
+			assert_int_equal(firsts, 7);
+		}
+	}
+}
+
+/*
+ * H1 (a review of 75d5b1b): a peer in another /48 of the attacker's own /32
+ * (one ISP's customers) behind 16 more recent candidates of one /48: the
+ * second of the network's places at worst, with or without a network beside
+ * them (more recent still) and however small the walk. Ranked by the picks
+ * kept when each came, the 16 took every place.
+ */
+static void test_network_neighbour(void **state)
+{
+	static const unsigned int rooms[] = { ROOM, 4, 2 };
+	struct wgr_pick buf[ROOM];
+	struct cand c[16 + 1 + 8];
+	struct wgr_picks p;
+
+	(void)state;
+	for (unsigned int r = 0; r < 3; r++) {
+		for (unsigned int others = 0; others <= 8; others += 8) {
+			unsigned int kept = 0;
+
+			for (u64 seed = 1; seed < 500; seed++) {
+				unsigned int n = 0, at = others + 16, place = ~0u;
+
+				wgr_picks_init(&p, buf, rooms[r], seed * 0x9e3779b97f4a7c15ULL);
+				for (unsigned int i = 0; i < others; i++)
+					c[n++] = (struct cand){ .network = 8, .prefix = 8, .addr = 200 + i };
+				for (unsigned int i = 0; i < 16; i++)
+					c[n++] = (struct cand){ .network = 7, .prefix = 71, .addr = 100 + i };
+				c[n++] = (struct cand){ .network = 7, .prefix = 72, .addr = 1 };
+				for (unsigned int i = 0; i < n; i++)
+					weigh(&p, &c[i]);
+				wgr_picks_sort(&p);
+				assert_rounds(&p);
+				for (unsigned int i = 0; i < p.n; i++)
+					if (item(&p, i) == &c[at])
+						place = i;
+				/* Rounds 0 and 1: places 0-1 alone, 0-3 beside network 8. */
+				if (rooms[r] >= (others ? 4 : 2))
+					assert_true(place < (others ? 4u : 2u));
+				kept += place != ~0u;
+			}
+			/*
+			 * One place for each network: the peer's /48 has it when its
+			 * number is lower, in half the walks. The more recent /48 kept
+			 * it when the newcomer that ties with the worst (network 7's
+			 * only pick) was turned away unweighed.
+			 */
+			if (rooms[r] == 2 && others) {
+				printf("pick: a walk of two places, the peer's /32 and another: its odds %.3f, want 0.5\n",
+				       kept / 499.0);
+				assert_true(kept > 0.4 * 499 && kept < 0.6 * 499);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +363,9 @@ int main(void)
 		cmocka_unit_test(test_rounds),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_crowd_odds),
+		cmocka_unit_test(test_network_odds),
+		cmocka_unit_test(test_network_rounds),
+		cmocka_unit_test(test_network_neighbour),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
