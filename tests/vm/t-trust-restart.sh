@@ -73,7 +73,9 @@
 # makes cheap): the crowd holds one IPv6 /32, and a candidate in each of 512
 # of its /48s. The places went round prefixes, and a /32 holds 65,536 /48s:
 # each walk gave the peers' /24 one of its eight places with odds of about
-# eight in 513, and the pair took minutes to meet (182 s on 6.12). Open.
+# eight in 513, and the pair took minutes to meet (182 s on 6.12). A walk's
+# places now go round networks (IPv4 /24, IPv6 /32), then their prefixes
+# (pick.c): 20 s.
 #
 # Variant "share6": hold, and the budget attack from many addresses (a review
 # in session 24): 256 IPv6 addresses, one in each of 128 /48s of two /32s,
@@ -83,15 +85,11 @@
 # in 256 (the review simulated the buckets), and on 6.1 the pair met after 152
 # s (discovery_fwd: 4,874 copies, the caps spent at ten a second). Past the
 # cap, each initiating network may now still send a candidate one copy a
-# second (ratelimit.c); with the places by prefix the crowd's 256 /48s also
-# crowd the peers' own walks, as in crowd6, so the variant waits for that.
+# second (ratelimit.c). With places by prefix, the crowd's 256 /48s also
+# crowded the peers' own walks, as in crowd6 (6.1: 68 s with the reserve);
+# with places by network they are two networks in a walk's rounds.
 #
-# crowd6 and share6 are not in the variants line: both need a walk's places
-# to go round networks (IPv4 /24, IPv6 /32) before prefixes, and 75d5b1b's
-# rank for that gave a peer inside an attacker's /32 no place at all (a
-# review in session 24, H1), so it was taken back. Open: see STATUS.md.
-#
-# variants: hold self confirm evict flood offline budget crowd
+# variants: hold self confirm evict flood offline budget crowd crowd6 share6
 # timeout: 240
 # kernels: one
 
