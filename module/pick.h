@@ -34,7 +34,8 @@ struct wgr_pick {
  * @pick: the caller's array: best first once wgr_picks_sort() ran
  * @n: how many it holds
  * @room: how many it may hold
- * @worst: the highest rank it holds, when @n is @room
+ * @worst: the highest rank it holds
+ * @worst_pick: the pick that holds it
  * @seed: this walk's secret: which networks and prefixes a round favours
  */
 struct wgr_picks {
@@ -42,6 +43,7 @@ struct wgr_picks {
 	unsigned int n;
 	unsigned int room;
 	u64 worst;
+	struct wgr_pick *worst_pick;
 	u64 seed;
 };
 
