@@ -55,9 +55,11 @@ struct bucket_kind {
 
 /*
  * Candidates discovery's walks (source.c) may look at in a second, in all: each
- * visit is a few loads and a compare, under the sources' lock with bottom halves
- * off, so a million is a few tens of milliseconds of one CPU at most. The
- * relay holds a quarter of a second's worth.
+ * visit is a compare or up to two passes over the walk's picks (pick.c: 16 at
+ * the default fanout, 128 at the largest), under the sources' lock with bottom
+ * halves off. Measured in user space at the worst arrival order, 11 ns a visit
+ * at the default fanout and 95 ns at the largest: a million is 10 to 100 ms
+ * of one CPU. The relay holds a quarter of a second's worth.
  */
 #define WGR_WALK_VISITS_PER_SECOND	1048576
 
@@ -77,9 +79,13 @@ static const struct bucket_kind kinds[] = {
 	 * Of those, what one initiating address (/64) may take: a failing peer
 	 * needs one copy per retry (every 5 s), eight busy peers behind one
 	 * address under two a second. One address cannot spend the rest, others'
-	 * (a fifth review, T3); it takes five to spend one candidate's all.
+	 * (a fifth review, T3); it takes five to spend one candidate's all. Its
+	 * burst was four, which takes two seconds to refill: the gc dropped such
+	 * a bucket after one idle second and the next ask found a full one, so
+	 * an address that spent four and paused for a second had four more: up
+	 * to twice its share (a review in session 24, L3).
 	 */
-	[KIND_DISCOVERY_SHARE] = { 2, 4, BY_HOST },
+	[KIND_DISCOVERY_SHARE] = { 2, 2, BY_HOST },
 	/*
 	 * Past a candidate's cap, what one initiating network (IPv4 /24, IPv6
 	 * /32) may still send it: a copy a second. Shares alone did not keep a
@@ -90,10 +96,7 @@ static const struct bucket_kind kinds[] = {
 	 * asks from its own network: the peer's retry finds its network's full
 	 * however many networks the attacker holds, unless the attacker is in
 	 * the peer's network too (for a peer behind CGNAT that is the carrier's
-	 * pool: one proven address there spends it; open). One a second: it
-	 * refills within the second that wgr_ratelimit_gc() waits
-	 * (KIND_DISCOVERY_SHARE's burst takes two, so the gc drops its buckets
-	 * before they are full: open).
+	 * pool: one proven address there spends it; open).
 	 */
 	[KIND_DISCOVERY_RESERVE] = { 1, 1, BY_NETWORK },
 	/*
@@ -123,6 +126,14 @@ struct wgr_bucket {
 
 void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 {
+	unsigned int i;
+
+	/*
+	 * wgr_ratelimit_gc() forgets a bucket idle for a second as if full: a
+	 * kind whose burst took longer to refill would get it back early.
+	 */
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		WARN_ON_ONCE(kinds[i].burst > kinds[i].per_second);
 	spin_lock_init(&rl->lock);
 	hash_init(rl->buckets);
 	INIT_LIST_HEAD(&rl->lru);
@@ -161,8 +172,8 @@ void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
  * wgr_ratelimit_gc - forget buckets that have refilled
  * @rl: the buckets
  *
- * A bucket idle for a second is full again (every kind refills within a second),
- * the same as a new one: it can go.
+ * A bucket idle for a second is full again (every kind refills within a second:
+ * wgr_ratelimit_init() checks), the same as a new one: it can go.
  * Context: process.
  */
 void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
