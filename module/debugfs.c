@@ -27,6 +27,9 @@
  *   DEV sources-max N  the most sources the relay remembers (WGR_MAX_SOURCES
  *                      by default), so that a test guest's few ports can fill
  *                      the table as an attacker's 16 prefixes would
+ *   DEV buckets-max N  the most rate-limit buckets the relay keeps
+ *                      (WGR_MAX_BUCKETS by default), so that a test guest's
+ *                      few hundred spoofed sources a second can cycle them
  *   DEV sources        how many sources it remembers, may, and of those how
  *                      many have proven nothing (loose: forgotten first)
  *
@@ -207,6 +210,12 @@ static void do_sources_max(struct wgr_device *wgr, u32 max)
 	do_sources(wgr);
 }
 
+static void do_buckets_max(struct wgr_device *wgr, u32 max)
+{
+	wgr_ratelimit_set_max(&wgr->ratelimit, max);
+	snprintf(result, sizeof(result), "buckets-max %u\n", max);
+}
+
 static void do_ceiling_shut(struct wgr_device *wgr, u32 shut)
 {
 	wgr_ratelimit_shut_ceiling(&wgr->ratelimit, shut);
@@ -251,6 +260,8 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len,
 		do_sources(netdev_priv(dev));
 	else if (!strcmp(cmd, "sources-max") && arg)
 		do_sources_max(netdev_priv(dev), arg);
+	else if (!strcmp(cmd, "buckets-max") && arg)
+		do_buckets_max(netdev_priv(dev), arg);
 	else if (!strcmp(cmd, "ceiling-shut") && arg <= 1)
 		do_ceiling_shut(netdev_priv(dev), arg);
 	else

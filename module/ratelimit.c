@@ -138,6 +138,7 @@ void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 	hash_init(rl->buckets);
 	INIT_LIST_HEAD(&rl->lru);
 	rl->n = 0;
+	rl->max = WGR_MAX_BUCKETS;
 	get_random_bytes(&rl->seed, sizeof(rl->seed));
 	rl->scan_rate = WGR_SCANS_PER_SECOND;
 	rl->scan_tokens = 0;
@@ -276,7 +277,7 @@ static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind
 	 * Full means many sources at once: forget the longest idle rather than grow,
 	 * or refuse every new source (and so every legitimate peer) while it lasts.
 	 */
-	if (rl->n >= WGR_MAX_BUCKETS)
+	if (rl->n >= rl->max)
 		bucket_remove(rl, list_first_entry(&rl->lru, struct wgr_bucket, lru));
 	b = kmalloc(sizeof(*b), GFP_ATOMIC);
 	if (!b)
@@ -365,6 +366,24 @@ bool wgr_ratelimit_address(struct wgr_ratelimit *rl, const struct wgr_endpoint *
 void wgr_ratelimit_shut_ceiling(struct wgr_ratelimit *rl, bool shut)
 {
 	WRITE_ONCE(rl->ceiling_shut, shut);
+}
+
+/**
+ * wgr_ratelimit_set_max - test-only: keep at most @max buckets
+ * @rl: the buckets
+ * @max: how many (at least one); those over it go when the next one comes
+ *
+ * A test guest cannot send from the 16,384 sources that cycle the buckets;
+ * with fewer kept, its few hundred a second do.
+ * Context: process.
+ */
+void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, u32 max)
+{
+	spin_lock_bh(&rl->lock);
+	rl->max = max ?: 1;
+	while (rl->n > rl->max)
+		bucket_remove(rl, list_first_entry(&rl->lru, struct wgr_bucket, lru));
+	spin_unlock_bh(&rl->lock);
 }
 #endif
 

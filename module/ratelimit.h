@@ -18,6 +18,7 @@ struct wgr_endpoint;
  * @buckets: token buckets by key (a keyed hash of what they limit)
  * @lru: the same buckets, least recently used first
  * @n: number of buckets
+ * @max: the most buckets it keeps (WGR_MAX_BUCKETS; the debug build's knob)
  * @seed: keys the bucket hash: an attacker must not be able to aim at a bucket
  * @scan_rate: mac1 computations a second the scan budget refills with
  * @scan_tokens: what is left of it (below zero by at most the scans in flight)
@@ -36,6 +37,7 @@ struct wgr_ratelimit {
 	DECLARE_HASHTABLE(buckets, WGR_RATELIMIT_HASH_BITS);
 	struct list_head lru;
 	u32 n;
+	u32 max;
 	siphash_key_t seed;
 	u32 scan_rate;
 	s64 scan_tokens;
@@ -80,6 +82,7 @@ void wgr_scan_charge(struct wgr_ratelimit *rl, u32 tried);
 void wgr_scan_set_rate(struct wgr_ratelimit *rl, u32 rate);
 #ifdef CONFIG_WGRELAY_DEBUG
 void wgr_ratelimit_shut_ceiling(struct wgr_ratelimit *rl, bool shut);
+void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, u32 max);
 #endif
 
 #endif /* _WGR_RATELIMIT_H */

@@ -41,7 +41,18 @@
 # and the pair did not meet while the attack lasted. A network that asked for
 # no walk in the last second walks on the relay's spare budget.
 #
-# variants: spoof busy starve
+# Variant "cycle": what a spoofer does to the discovery shares (a review in
+# session 24, helper-55). The rate limits keep their buckets in one table of
+# 16,384, the least recently used going first when it is full, and initiations
+# without mac2 from new IP:ports each add buckets: a spoofer that adds them
+# faster than an address asks for discovery has that address's share bucket,
+# and the candidate's cap, forgotten before each ask, and every ask finds them
+# full. Here the table is cut to 8 buckets (debugfs buckets-max) so that the
+# lab's 400 spoofed initiations a second cycle it, and an address asks for
+# discovery 30 times a second from two sockets (each the other's candidate):
+# its copies must stay within its share, two a second.
+#
+# variants: spoof busy starve cycle
 # module: debug
 # timeout: 300
 # kernels: one
@@ -123,6 +134,44 @@ if [[ $variant == starve ]]; then
 	# retries every 5 s; the retry carries the relay's mac2 and is copied to
 	# candidates: about 21 s, as t-trust-restart's pair takes.
 	((took <= 45)) || fail "the pair took $took s to meet again"
+	exit 0
+fi
+
+if [[ $variant == cycle ]]; then
+	step "a spoofer cycles the rate limits' buckets; an address asks for discovery 30 times a second"
+	debug_ctl vps relay0 buckets-max 8
+	bg attacker2 wgr-forge mac2for "$VPS4" "$RELAY_PORT" 60 30 2 "${WG_PUB[ghost]}" >"$TMP/asker"
+	asker=$BG_PID
+	wait_for 30 grep -q "ports have the relay's cookie" "$TMP/asker"
+	bg attacker wgr-forge srcflood "$VPS4" "$RELAY_PORT" 45 400 203.0.113.100 100 64 \
+		"${WG_PUB[nas]}" >"$TMP/flood"
+	flooder=$BG_PID
+	sleep 5
+	t0=$(cat /proc/uptime)
+	# Datagrams the vps's UDP sockets received: the flood's, the asker's, the pair's.
+	udp_in() { n vps awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $2 }' /proc/net/snmp; }
+	f0=$(relay_stat discovery_fwd) m0=$(relay_stat hs_mac2) i0=$(udp_in)
+	sleep 20
+	f1=$(relay_stat discovery_fwd) m1=$(relay_stat hs_mac2) i1=$(udp_in)
+	t1=$(cat /proc/uptime)
+	ms=$(awk -v a="${t0%% *}" -v b="${t1%% *}" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	n vps relayctl show relay0 stats | grep -E 'discovery|hs_mac2|hs_initiations|hs_ratelimited'
+	kill "$flooder" "$asker" 2>/dev/null || true
+	wait "$flooder" "$asker" 2>/dev/null || true
+	asks=$((m1 - m0)) copies=$((f1 - f0)) spoofed=$((i1 - i0 - asks))
+	log "in $ms ms: $asks initiations with mac2 for ghost, $spoofed others, $copies discovery copies"
+
+	step "the asker's copies stay within its share"
+	((asks >= 200)) || fail "only $asks initiations with mac2 in $ms ms: the asker did not run"
+	((spoofed >= 1000)) || fail "only $spoofed spoofed initiations in $ms ms: the flood did not run"
+	# Two a second to a candidate address from one initiating address, and
+	# its burst of two (module/ratelimit.c), for each of three candidate
+	# addresses at most: the asker's, home's and the laptop's (the pair
+	# talks, and its initiations carry no mac2: they are not candidates).
+	bound=$((3 * (2 * ms / 1000 + 2)))
+	((copies <= bound)) ||
+		fail "$copies copies in $ms ms, over the shares' $bound: the spoofer's buckets pushed the asker's share out"
+	log "$copies copies of at most $bound"
 	exit 0
 fi
 
