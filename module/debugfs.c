@@ -27,9 +27,10 @@
  *   DEV sources-max N  the most sources the relay remembers (WGR_MAX_SOURCES
  *                      by default), so that a test guest's few ports can fill
  *                      the table as an attacker's 16 prefixes would
- *   DEV buckets-max N  the most rate-limit buckets the relay keeps
- *                      (WGR_MAX_BUCKETS by default), so that a test guest's
- *                      few hundred spoofed sources a second can cycle them
+ *   DEV buckets-max N  the most rate-limit buckets anyone can make that the
+ *                      relay keeps (WGR_MAX_BUCKETS by default), so that a
+ *                      test guest's few hundred spoofed sources a second can
+ *                      cycle them; discovery's table keeps its size
  *   DEV sources        how many sources it remembers, may, and of those how
  *                      many have proven nothing (loose: forgotten first)
  *

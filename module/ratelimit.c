@@ -45,12 +45,21 @@ enum scope {
 
 /*
  * What one kind of bucket allows: a rate and a burst; for a kind counted per
- * initiator too (limit()'s @by), what of the initiator it is counted by.
+ * initiator too (limit()'s @by), what of the initiator it is counted by; and
+ * the table its buckets are kept in. Only an initiation with the relay's
+ * mac2 asks for discovery and its walk, and their buckets are apart from those
+ * a spoofer makes with every new IP:port: in one table, the least recently
+ * used going first, a spoofer that made buckets faster than an address asked
+ * had that address's share forgotten before each ask, and found full (a
+ * review in session 24, helper-55; t-trust-walk cycle: 1,218 copies in 20 s
+ * where the share allows 129). A spoofer cannot reach the proven table;
+ * filling it takes addresses that receive (an IPv6 /64 each, with a cookie).
  */
 struct bucket_kind {
 	u32 per_second;
 	u32 burst;
 	enum scope by;
+	enum wgr_bucket_pool pool;
 };
 
 /*
@@ -74,7 +83,7 @@ static const struct bucket_kind kinds[] = {
 	/* Eight busy peers behind one address, or one host with many ports. */
 	[KIND_HS_ADDRESS] = { 160, 40 },
 	/* Discovery copies one address (/64) may receive: the relay amplifies little. */
-	[KIND_DISCOVERY] = { 10, 10 },
+	[KIND_DISCOVERY] = { 10, 10, .pool = WGR_BUCKETS_PROVEN },
 	/*
 	 * Of those, what one initiating address (/64) may take: a failing peer
 	 * needs one copy per retry (every 5 s), eight busy peers behind one
@@ -85,7 +94,7 @@ static const struct bucket_kind kinds[] = {
 	 * an address that spent four and paused for a second had four more: up
 	 * to twice its share (a review in session 24, L3).
 	 */
-	[KIND_DISCOVERY_SHARE] = { 2, 2, BY_HOST },
+	[KIND_DISCOVERY_SHARE] = { 2, 2, BY_HOST, WGR_BUCKETS_PROVEN },
 	/*
 	 * Past a candidate's cap, what one initiating network (IPv4 /24, IPv6
 	 * /32) may still send it: a copy a second. Shares alone did not keep a
@@ -98,7 +107,7 @@ static const struct bucket_kind kinds[] = {
 	 * the peer's network too (for a peer behind CGNAT that is the carrier's
 	 * pool: one proven address there spends it; open).
 	 */
-	[KIND_DISCOVERY_RESERVE] = { 1, 1, BY_NETWORK },
+	[KIND_DISCOVERY_RESERVE] = { 1, 1, BY_NETWORK, WGR_BUCKETS_PROVEN },
 	/*
 	 * The relay's cookie replies one IP:port may receive (each smaller than its
 	 * cause), and one address (/64) in all: what spoofed initiations can aim at
@@ -113,7 +122,7 @@ static const struct bucket_kind kinds[] = {
 	 * an attacker's addresses in one network get no more, and it takes
 	 * eight networks to spend the relay's budget.
 	 */
-	[KIND_WALK] = { 131072, 32768 },
+	[KIND_WALK] = { 131072, 32768, .pool = WGR_BUCKETS_PROVEN },
 };
 
 struct wgr_bucket {
@@ -126,6 +135,7 @@ struct wgr_bucket {
 
 void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 {
+	struct wgr_bucket_table *t;
 	unsigned int i;
 
 	/*
@@ -135,10 +145,12 @@ void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
 		WARN_ON_ONCE(kinds[i].burst > kinds[i].per_second);
 	spin_lock_init(&rl->lock);
-	hash_init(rl->buckets);
-	INIT_LIST_HEAD(&rl->lru);
-	rl->n = 0;
-	rl->max = WGR_MAX_BUCKETS;
+	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++) {
+		hash_init(t->buckets);
+		INIT_LIST_HEAD(&t->lru);
+		t->n = 0;
+		t->max = WGR_MAX_BUCKETS;
+	}
 	get_random_bytes(&rl->seed, sizeof(rl->seed));
 	rl->scan_rate = WGR_SCANS_PER_SECOND;
 	rl->scan_tokens = 0;
@@ -149,23 +161,25 @@ void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 	rl->walk_last_ns = rl->scan_last_ns;
 }
 
-static void bucket_remove(struct wgr_ratelimit *rl, struct wgr_bucket *b)
+/* Context: the buckets' lock. */
+static void bucket_remove(struct wgr_bucket_table *t, struct wgr_bucket *b)
 {
-	lockdep_assert_held(&rl->lock);
 	hash_del(&b->node);
 	list_del(&b->lru);
-	rl->n--;
+	t->n--;
 	kfree(b);
 }
 
 /* Context: process; nothing can reach @rl any more. */
 void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
 {
+	struct wgr_bucket_table *t;
 	struct wgr_bucket *b, *tmp;
 
 	spin_lock_bh(&rl->lock);
-	list_for_each_entry_safe(b, tmp, &rl->lru, lru)
-		bucket_remove(rl, b);
+	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++)
+		list_for_each_entry_safe(b, tmp, &t->lru, lru)
+			bucket_remove(t, b);
 	spin_unlock_bh(&rl->lock);
 }
 
@@ -179,6 +193,7 @@ void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
  */
 void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
 {
+	struct wgr_bucket_table *t;
 	struct wgr_bucket *b, *tmp;
 	u64 now;
 
@@ -188,10 +203,12 @@ void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
 	 * earlier read would look a long time idle, and go.
 	 */
 	now = ktime_get_coarse_boottime_ns();
-	list_for_each_entry_safe(b, tmp, &rl->lru, lru) {
-		if (now - b->last_ns <= NSEC_PER_SEC)
-			break;
-		bucket_remove(rl, b);
+	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++) {
+		list_for_each_entry_safe(b, tmp, &t->lru, lru) {
+			if (now - b->last_ns <= NSEC_PER_SEC)
+				break;
+			bucket_remove(t, b);
+		}
 	}
 	spin_unlock_bh(&rl->lock);
 }
@@ -243,13 +260,12 @@ static u64 bucket_key(struct wgr_ratelimit *rl, unsigned int kind,
 	return siphash(&k, sizeof(k), &rl->seed);
 }
 
-/* The bucket of @key, if there is one. Context: @rl->lock. */
-static struct wgr_bucket *bucket_find(struct wgr_ratelimit *rl, u64 key)
+/* The bucket of @key, of a kind kept in @t, if there is one. Context: the lock. */
+static struct wgr_bucket *bucket_find(struct wgr_bucket_table *t, u64 key)
 {
 	struct wgr_bucket *b;
 
-	lockdep_assert_held(&rl->lock);
-	hash_for_each_possible(rl->buckets, b, node, key) {
+	hash_for_each_possible(t->buckets, b, node, key) {
 		if (b->key == key)
 			return b;
 	}
@@ -265,29 +281,32 @@ static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind
 				     u64 now)
 {
 	const u64 max_tokens = NSEC_PER_SEC / kinds[kind].per_second * kinds[kind].burst;
-	struct wgr_bucket *b = bucket_find(rl, key);
+	struct wgr_bucket_table *t = &rl->tables[kinds[kind].pool];
+	struct wgr_bucket *b;
 
+	lockdep_assert_held(&rl->lock);
+	b = bucket_find(t, key);
 	if (b) {
 		b->tokens = min(max_tokens, b->tokens + (now - b->last_ns));
 		b->last_ns = now;
-		list_move_tail(&b->lru, &rl->lru);
+		list_move_tail(&b->lru, &t->lru);
 		return b;
 	}
 	/*
 	 * Full means many sources at once: forget the longest idle rather than grow,
 	 * or refuse every new source (and so every legitimate peer) while it lasts.
 	 */
-	if (rl->n >= rl->max)
-		bucket_remove(rl, list_first_entry(&rl->lru, struct wgr_bucket, lru));
+	if (t->n >= t->max)
+		bucket_remove(t, list_first_entry(&t->lru, struct wgr_bucket, lru));
 	b = kmalloc(sizeof(*b), GFP_ATOMIC);
 	if (!b)
 		return NULL;
 	b->key = key;
 	b->tokens = max_tokens;
 	b->last_ns = now;
-	hash_add(rl->buckets, &b->node, key);
-	list_add_tail(&b->lru, &rl->lru);
-	rl->n++;
+	hash_add(t->buckets, &b->node, key);
+	list_add_tail(&b->lru, &t->lru);
+	t->n++;
 	return b;
 }
 
@@ -369,20 +388,22 @@ void wgr_ratelimit_shut_ceiling(struct wgr_ratelimit *rl, bool shut)
 }
 
 /**
- * wgr_ratelimit_set_max - test-only: keep at most @max buckets
+ * wgr_ratelimit_set_max - test-only: keep at most @max buckets anyone can make
  * @rl: the buckets
- * @max: how many (at least one); those over it go when the next one comes
+ * @max: how many (at least one)
  *
- * A test guest cannot send from the 16,384 sources that cycle the buckets;
- * with fewer kept, its few hundred a second do.
+ * A test guest cannot send from the 16,384 sources that cycle the open table;
+ * with fewer kept, its few hundred a second do. The proven table keeps its size.
  * Context: process.
  */
 void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, u32 max)
 {
+	struct wgr_bucket_table *t = &rl->tables[WGR_BUCKETS_OPEN];
+
 	spin_lock_bh(&rl->lock);
-	rl->max = max ?: 1;
-	while (rl->n > rl->max)
-		bucket_remove(rl, list_first_entry(&rl->lru, struct wgr_bucket, lru));
+	t->max = max ?: 1;
+	while (t->n > t->max)
+		bucket_remove(t, list_first_entry(&t->lru, struct wgr_bucket, lru));
 	spin_unlock_bh(&rl->lock);
 }
 #endif
@@ -429,6 +450,12 @@ bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *d
 {
 	return limit(rl, KIND_COOKIE, dst, BY_ENDPOINT, NULL) &&
 	       limit(rl, KIND_COOKIE_ADDRESS, dst, BY_HOST, NULL);
+}
+
+/* The table KIND_WALK's buckets are kept in. */
+static struct wgr_bucket_table *walk_table(struct wgr_ratelimit *rl)
+{
+	return &rl->tables[kinds[KIND_WALK].pool];
 }
 
 /*
@@ -498,7 +525,7 @@ void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 	now = ktime_get_coarse_boottime_ns();
 	walk_refill(rl, now);
 	/* Asked for no walk in the last second: bucket_get() stamps every ask. */
-	b = bucket_find(rl, budget->key);
+	b = bucket_find(walk_table(rl), budget->key);
 	idle = !b || now - b->last_ns >= NSEC_PER_SEC;
 	b = bucket_get(rl, KIND_WALK, budget->key, now);
 	budget->spare = false;
@@ -543,7 +570,7 @@ void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_walk_budget *bud
 	else
 		rl->walk_tokens = min_t(u64, rl->walk_rate / 4, rl->walk_tokens + unused);
 	/* Gone if the table forgot it meanwhile: it came back full. */
-	b = bucket_find(rl, budget->key);
+	b = bucket_find(walk_table(rl), budget->key);
 	if (b)
 		b->tokens = min(cost * kinds[KIND_WALK].burst, b->tokens + unused * cost);
 	spin_unlock_bh(&rl->lock);

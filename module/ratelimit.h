@@ -12,13 +12,31 @@ struct wgr_endpoint;
 
 #define WGR_RATELIMIT_HASH_BITS 12
 
+/*
+ * The two tables of buckets (ratelimit.c): those anyone can make, spoofers
+ * included (handshakes, cookie replies), and those only an initiation with the
+ * relay's mac2 makes (discovery), which a spoofer must not push out.
+ */
+enum wgr_bucket_pool { WGR_BUCKETS_OPEN, WGR_BUCKETS_PROVEN, WGR_BUCKET_POOLS };
+
+/**
+ * struct wgr_bucket_table - one table of token buckets
+ * @buckets: by key (a keyed hash of what they limit)
+ * @lru: the same buckets, least recently used first
+ * @n: number of buckets
+ * @max: the most it keeps (WGR_MAX_BUCKETS; the debug build's knob)
+ */
+struct wgr_bucket_table {
+	DECLARE_HASHTABLE(buckets, WGR_RATELIMIT_HASH_BITS);
+	struct list_head lru;
+	u32 n;
+	u32 max;
+};
+
 /**
  * struct wgr_ratelimit - a relay's token buckets, its mac1 scan budget and its walk budget
  * @lock: guards everything here; the innermost lock of the relay (see session.h)
- * @buckets: token buckets by key (a keyed hash of what they limit)
- * @lru: the same buckets, least recently used first
- * @n: number of buckets
- * @max: the most buckets it keeps (WGR_MAX_BUCKETS; the debug build's knob)
+ * @tables: its buckets, by enum wgr_bucket_pool
  * @seed: keys the bucket hash: an attacker must not be able to aim at a bucket
  * @scan_rate: mac1 computations a second the scan budget refills with
  * @scan_tokens: what is left of it (below zero by at most the scans in flight)
@@ -34,10 +52,7 @@ struct wgr_endpoint;
  */
 struct wgr_ratelimit {
 	spinlock_t lock;
-	DECLARE_HASHTABLE(buckets, WGR_RATELIMIT_HASH_BITS);
-	struct list_head lru;
-	u32 n;
-	u32 max;
+	struct wgr_bucket_table tables[WGR_BUCKET_POOLS];
 	siphash_key_t seed;
 	u32 scan_rate;
 	s64 scan_tokens;
