@@ -41,13 +41,19 @@
 /* A rank's round: its high 32 bits, over the network's number for the walk. */
 #define RANK_ROUND	(1ULL << 32)
 
-/*
- * A network's or prefix's number for the walk: the key mixed with the walk's
- * secret by a 64-bit finaliser (MurmurHash3's), whose every output bit
- * depends on every input bit. An attacker does not learn the secret, which no
- * packet carries, and a new walk draws a new one.
+/**
+ * wgr_pick_number - a network's or prefix's number for a walk
+ * @key: the network or prefix
+ * @seed: the walk's secret (wgr_picks_init())
+ *
+ * The key mixed with the walk's secret by a 64-bit finaliser (MurmurHash3's),
+ * whose every output bit depends on every input bit. An attacker does not
+ * learn the secret, which no packet carries, and a new walk draws a new one.
+ * Non-static for pick_test's model of the rule.
+ *
+ * Return: the number; lower goes first within a round.
  */
-static u32 key_number(u64 key, u64 seed)
+u32 wgr_pick_number(u64 key, u64 seed)
 {
 	u64 x = key ^ seed;
 
@@ -134,8 +140,8 @@ static bool pushed(const struct wgr_pick *p, u64 network, u32 round)
 void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefix, u16 family,
 		     u64 addr)
 {
-	u32 net_number = key_number(network, picks->seed);
-	u32 prefix_number = key_number(prefix, picks->seed);
+	u32 net_number = wgr_pick_number(network, picks->seed);
+	u32 prefix_number = wgr_pick_number(prefix, picks->seed);
 	unsigned int i, prefix_same = 0, round = 0;
 	struct wgr_pick *pick = picks->pick;
 	struct wgr_pick *out = NULL;

@@ -51,5 +51,6 @@ void wgr_picks_init(struct wgr_picks *picks, struct wgr_pick *buf, unsigned int 
 void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefix, u16 family,
 		     u64 addr);
 void wgr_picks_sort(struct wgr_picks *picks);
+u32 wgr_pick_number(u64 key, u64 seed);
 
 #endif /* _WGR_PICK_H */

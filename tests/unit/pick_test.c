@@ -356,19 +356,6 @@ static void test_network_neighbour(void **state)
 	}
 }
 
-/* The walk's numbers, as pick.c draws them (MurmurHash3's finaliser). */
-static u32 number(u64 key, u64 seed)
-{
-	u64 x = key ^ seed;
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return (u32)x;
-}
-
 #define REF_MAX 160
 
 static u64 rnd(u64 *r)
@@ -403,20 +390,20 @@ static unsigned int reference(struct cand *c, unsigned int m, unsigned int room,
 		}
 	}
 	for (unsigned int i = 0; i < m; i++) {
-		u32 pn = number(c[i].prefix, seed);
+		u32 pn = wgr_pick_number(c[i].prefix, seed);
 		unsigned int place = 0;
 
 		if (!alive[i])
 			continue;
 		for (unsigned int k = 0; k < m; k++) {
-			u32 qn = number(c[k].prefix, seed);
+			u32 qn = wgr_pick_number(c[k].prefix, seed);
 
 			if (k == i || !alive[k] || c[k].network != c[i].network)
 				continue;
 			place += same[k] < same[i] ||
 				 (same[k] == same[i] && (qn < pn || (qn == pn && k < i)));
 		}
-		key[i] = (u64)place << 32 | number(c[i].network, seed);
+		key[i] = (u64)place << 32 | wgr_pick_number(c[i].network, seed);
 		/* Insertion by key, after equals: arrival breaks ties. */
 		unsigned int j = n++;
 
