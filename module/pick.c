@@ -156,9 +156,10 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
 	 * worst's own network, and go before it. Or if it is of the worst's
 	 * network and after it in the network's order, however many picks its
 	 * prefix has (a walk of one network's many /48s: helper-57 found a walk
-	 * cost 17 times what it did, every visit paying all three passes).
+	 * cost 17 times what it did, every visit paying all three passes), or of
+	 * the worst's own prefix, whose picks it follows (one /48's many /64s).
 	 */
-	if (full && (net_number > picks->worst ||
+	if (full && (net_number > picks->worst || picks->worst_pick->prefix == prefix ||
 		     after_worst(picks, network, 0, prefix_number)))
 		return;
 	for (i = 0; i < picks->n; i++) {
