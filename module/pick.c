@@ -234,3 +234,41 @@ void wgr_picks_sort(struct wgr_picks *picks)
 		pick[j] = p;
 	}
 }
+
+/**
+ * wgr_picks_merge - one order from two rankings of the same walk, in turn
+ * @a: picks ranked by network first, sorted (its network is its network)
+ * @b: picks ranked by prefix alone, sorted (its network is its prefix)
+ * @out: filled with their items, each once: @a's best, @b's best, @a's second...
+ * @room: room in @out
+ *
+ * Neither ranking alone holds against every attacker. By prefix, one network's
+ * many IPv6 /48s crowd out a peer elsewhere (test_network_odds); by network,
+ * an attacker with /48s of the peer's own /32 (a tunnel broker's, or an ISP's
+ * that hands out /48s) and a few more networks leaves the peer about fanout in
+ * (k + 1)(m + 1), where by prefix it had fanout in k + m + 1 (helper-58). In
+ * turn, the peer keeps about half of the better of the two.
+ * Context: as wgr_picks_weigh(); O(@room) per item, @room items at most.
+ * Return: how many items @out holds.
+ */
+unsigned int wgr_picks_merge(const struct wgr_picks *a, const struct wgr_picks *b, void **out,
+			     unsigned int room)
+{
+	const struct wgr_picks *from[2] = { a, b };
+	unsigned int i, j, k, n = 0;
+
+	for (i = 0; i < a->n || i < b->n; i++) {
+		for (j = 0; j < 2 && n < room; j++) {
+			void *item;
+
+			if (i >= from[j]->n)
+				continue;
+			item = from[j]->pick[i].item;
+			for (k = 0; k < n && out[k] != item; k++)
+				;
+			if (k == n)
+				out[n++] = item;
+		}
+	}
+	return n;
+}

@@ -52,5 +52,7 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
 		     u64 addr);
 void wgr_picks_sort(struct wgr_picks *picks);
 u32 wgr_pick_number(u64 key, u64 seed);
+unsigned int wgr_picks_merge(const struct wgr_picks *a, const struct wgr_picks *b, void **out,
+			     unsigned int room);
 
 #endif /* _WGR_PICK_H */

@@ -894,13 +894,16 @@ static void count_walk(struct wgr_sources *srcs, unsigned int visits)
  * network's many /48s (pick.c). The most recent came first across prefixes,
  * and a crowd of the attacker's own addresses, initiating more often than a
  * peer retries, had every copy (the third review, C6): first from any eight
- * addresses, then, with rounds, from any eight prefixes. A crowd from k
- * networks beside a peer's now leaves it a place with odds of about @max in
- * k + 1, however many ports and /48s each has; a peer in the crowd's own
- * network has one of the network's first places, as many as it has /48s
- * there with candidates. The walk keeps twice the fanout (spares
- * for candidates that have spent their budgets) and asks the rate limits of
- * those alone.
+ * addresses, then, with rounds, from any eight prefixes. Ranked by network, a
+ * crowd from k networks beside a peer's leaves it a place with odds of about
+ * @max in k + 1, however many ports and /48s each has; but a peer in the
+ * crowd's own network shares its network's places with the crowd's /48s
+ * there (helper-58), where ranked by prefix alone it had @max in the number
+ * of prefixes. So the walk ranks its candidates both ways, each keeping the
+ * fanout, and takes the two in turn (wgr_picks_merge()): the peer keeps more
+ * than half the odds of the better of the two (pick_test test_two_rankings).
+ * That is up to twice the fanout (spares for candidates that have spent their
+ * budgets); the walk asks the rate limits of those alone.
  *
  * Only the candidates' own list is walked, newest first, to the first whose
  * candidacy has lapsed, and to WGR_CANDIDATE_VISITS at most. The walk went
@@ -922,16 +925,24 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 				   struct wgr_endpoint *out, unsigned int max, bool *limited)
 {
 	unsigned int n = 0, visits = 0, i;
+	struct wgr_picks by_network, by_prefix;
 	struct wgr_walk_budget budget;
-	struct wgr_picks picks;
 	struct wgr_source *src;
+	unsigned int found;
+	u64 seed;
 
 	*limited = false;
+	max = min_t(unsigned int, max, WGRELAY_MAX_FANOUT);
 	wgr_walk_reserve(rl, from, WGR_CANDIDATE_VISITS, &budget);
+	seed = get_random_u64();
 	spin_lock_bh(&srcs->lock);
-	wgr_picks_init(&picks, srcs->picks, min(2 * max, WGR_PICKS), get_random_u64());
+	wgr_picks_init(&by_network, srcs->picks[0], max, seed);
+	wgr_picks_init(&by_prefix, srcs->picks[1], max, seed);
 	list_for_each_entry_reverse(src, &srcs->candidates, candidate) {
-		if (!picks.room || visits >= WGR_CANDIDATE_VISITS || !pending_live(src, 0))
+		u16 family;
+		u64 host;
+
+		if (!max || visits >= WGR_CANDIDATE_VISITS || !pending_live(src, 0))
 			break;
 		if (visits >= budget.visits) {
 			*limited = true;
@@ -941,12 +952,17 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 		if (wgr_endpoint_eq(&src->ep, from) || (skip && wgr_endpoint_eq(&src->ep, skip)) ||
 		    !candidate_for(src, target))
 			continue;
-		wgr_picks_weigh(&picks, src, wgr_quota_network_key(&src->ep), src->acct->key,
-				src->ep.addr.sa_family, wgr_endpoint_host(&src->ep));
+		family = src->ep.addr.sa_family;
+		host = wgr_endpoint_host(&src->ep);
+		wgr_picks_weigh(&by_network, src, wgr_quota_network_key(&src->ep), src->acct->key,
+				family, host);
+		wgr_picks_weigh(&by_prefix, src, src->acct->key, src->acct->key, family, host);
 	}
-	wgr_picks_sort(&picks);
-	for (i = 0; i < picks.n && n < max; i++) {
-		src = picks.pick[i].item;
+	wgr_picks_sort(&by_network);
+	wgr_picks_sort(&by_prefix);
+	found = wgr_picks_merge(&by_network, &by_prefix, srcs->order, WGR_PICKS);
+	for (i = 0; i < found && n < max; i++) {
+		src = srcs->order[i];
 		if (wgr_ratelimit_discovery(rl, &src->ep, from))
 			out[n++] = src->ep;
 	}

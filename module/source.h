@@ -19,7 +19,10 @@ struct wgr_ratelimit;
 /* Seconds a confirmed session's sources are held past its session timeout. */
 #define WGR_SOURCE_SLACK 30
 #define WGR_SOURCES_HASH_BITS 12
-/* Candidates a walk weighs before it gives any place: the fanout and spares. */
+/*
+ * Candidates a walk's two rankings keep, the fanout each, before it gives any
+ * place: the fanout and spares.
+ */
 #define WGR_PICKS (2 * WGRELAY_MAX_FANOUT)
 
 /*
@@ -68,7 +71,8 @@ enum wgr_source_class {
  *         wgr_sources_gc() looks at each again WGR_PENDING_TIMEOUT later
  * @n_class: how many of @n are in each class
  * @seed: keys the endpoint hash
- * @picks: a walk's scratch, under @lock (walks do not nest)
+ * @picks: a walk's scratch, under @lock (walks do not nest): its two rankings
+ * @order: the same: the two in turn (wgr_picks_merge())
  * @debug_walks: (debug build) candidate walks so far (wgr_source_candidates())
  * @debug_visits: (debug build) sources those walks looked at
  */
@@ -87,7 +91,8 @@ struct wgr_sources {
 	struct list_head tight;
 	u32 n_class[WGR_SOURCE_CLASSES];
 	siphash_key_t seed;
-	struct wgr_pick picks[WGR_PICKS];
+	struct wgr_pick picks[2][WGRELAY_MAX_FANOUT];
+	void *order[WGR_PICKS];
 #ifdef CONFIG_WGRELAY_DEBUG
 	u64 debug_walks;
 	u64 debug_visits;

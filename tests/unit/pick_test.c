@@ -461,6 +461,122 @@ static void test_reference(void **state)
 	}
 }
 
+/* Two rankings in turn, each item once, no more than the room. */
+static void test_merge(void **state)
+{
+	struct wgr_pick abuf[4], bbuf[4];
+	struct cand c[6] = {
+		{ 1, 11, 0 }, { 2, 21, 0 }, { 3, 31, 0 }, { 4, 41, 0 }, { 5, 51, 0 }, { 6, 61, 0 },
+	};
+	struct wgr_picks a, b;
+	void *out[8];
+	unsigned int n;
+
+	(void)state;
+	wgr_picks_init(&a, abuf, 4, 1);
+	wgr_picks_init(&b, bbuf, 4, 2);
+	for (int i = 0; i < 3; i++)
+		weigh(&a, &c[i]);		/* a: 0, 1, 2 in some order */
+	for (int i = 2; i < 6; i++)
+		weigh(&b, &c[i]);		/* b: 2, 3, 4, 5 */
+	wgr_picks_sort(&a);
+	wgr_picks_sort(&b);
+	n = wgr_picks_merge(&a, &b, out, 8);
+	assert_int_equal(n, 6);
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int j = 0; j < i; j++)
+			assert_ptr_not_equal(out[i], out[j]);
+	/* In turn: a's best first, then b's best (unless it was a's). */
+	assert_ptr_equal(out[0], a.pick[0].item);
+	assert_ptr_equal(out[1], b.pick[0].item == out[0] ? b.pick[1].item : b.pick[0].item);
+	assert_int_equal(wgr_picks_merge(&a, &b, out, 3), 3);
+	wgr_picks_init(&b, bbuf, 4, 2);
+	assert_int_equal(wgr_picks_merge(&a, &b, out, 8), 3);
+}
+
+enum ranking { BY_NETWORK, BY_PREFIX, BOTH };
+
+/*
+ * A walk as source.c makes it, FANOUT places: ranked by network, by prefix,
+ * or both in turn. In how many of @walks the peer (c[at]) gets a place.
+ */
+static double walk_odds(struct cand *c, unsigned int n, unsigned int at, enum ranking how,
+			unsigned int walks)
+{
+	struct wgr_pick abuf[FANOUT], bbuf[FANOUT];
+	struct wgr_picks a, b;
+	unsigned int hits = 0;
+	void *out[2 * FANOUT];
+	u64 r = 0x9e3779b97f4a7c15ULL;
+
+	for (unsigned int w = 0; w < walks; w++) {
+		unsigned int got;
+
+		r = rnd(&r);
+		wgr_picks_init(&a, abuf, how == BY_PREFIX ? 0 : FANOUT, r);
+		wgr_picks_init(&b, bbuf, how == BY_NETWORK ? 0 : FANOUT, r);
+		for (unsigned int i = 0; i < n; i++) {
+			wgr_picks_weigh(&a, &c[i], c[i].network, c[i].prefix, AF_INET6, c[i].addr);
+			wgr_picks_weigh(&b, &c[i], c[i].prefix, c[i].prefix, AF_INET6, c[i].addr);
+		}
+		wgr_picks_sort(&a);
+		wgr_picks_sort(&b);
+		/* One ranking alone is read as it is, not through the merge. */
+		if (how == BOTH) {
+			got = wgr_picks_merge(&a, &b, out, 2 * FANOUT);
+		} else {
+			struct wgr_picks *one = how == BY_NETWORK ? &a : &b;
+
+			for (got = 0; got < one->n; got++)
+				out[got] = one->pick[got].item;
+		}
+		for (unsigned int i = 0; i < got && i < FANOUT; i++)
+			hits += out[i] == &c[at];
+	}
+	return (double)hits / walks;
+}
+
+/*
+ * helper-58's attack on the ranking by network alone: m /48s of the peer's
+ * own /32 (two addresses each) and k more /32s of four /48s each, all more
+ * recent than the peer. By network the peer had about FANOUT in (k + 1)(m + 1),
+ * by prefix FANOUT in k + 4m + 1, and one /32's /48s beside a peer elsewhere
+ * undo the second (test_network_odds). Both in turn keep the peer at least
+ * about half the odds of the better one, in every case.
+ */
+static void test_two_rankings(void **state)
+{
+	static const struct { unsigned int m, k; } runs[] = {
+		{ 0, 0 }, { 0, 15 }, { 16, 0 }, { 16, 7 }, { 64, 7 }, { 255, 0 }, { 0, 63 },
+	};
+	static struct cand c[2 * 255 + 4 * 63 + 1];
+
+	(void)state;
+	for (size_t t = 0; t < sizeof(runs) / sizeof(runs[0]); t++) {
+		unsigned int n = 0, m = runs[t].m, k = runs[t].k;
+		double net, pre, both;
+
+		for (unsigned int i = 0; i < m; i++)
+			for (unsigned int j = 0; j < 2; j++, n++)
+				c[n] = (struct cand){ .network = 0x60000000ULL,
+						      .prefix = 0x60000000ULL + 1 + i,
+						      .addr = (0x60000000ULL + 1 + i) << 8 | j };
+		for (unsigned int i = 0; i < k; i++)
+			for (unsigned int j = 0; j < 4; j++, n++)
+				c[n] = (struct cand){ .network = (0x6001ULL + i) << 16,
+						      .prefix = ((0x6001ULL + i) << 16) + j,
+						      .addr = (((0x6001ULL + i) << 16) + j) << 8 };
+		c[n] = (struct cand){ .network = 0x60000000ULL, .prefix = 0x60000000ULL,
+				      .addr = 0xabc };
+		net = walk_odds(c, n + 1, n, BY_NETWORK, 4000);
+		pre = walk_odds(c, n + 1, n, BY_PREFIX, 4000);
+		both = walk_odds(c, n + 1, n, BOTH, 4000);
+		printf("pick: %u /48s of the peer's /32, %u /32s more: by network %.3f, by prefix %.3f, both %.3f\n",
+		       m, k, net, pre, both);
+		assert_true(both >= 0.45 * (net > pre ? net : pre));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -472,6 +588,8 @@ int main(void)
 		cmocka_unit_test(test_network_rounds),
 		cmocka_unit_test(test_network_neighbour),
 		cmocka_unit_test(test_reference),
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_two_rankings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
