@@ -93,7 +93,12 @@ static const struct bucket_kind kinds[] = {
 	 * burst was four, which takes two seconds to refill: the gc dropped such
 	 * a bucket after one idle second and the next ask found a full one, so
 	 * an address that spent four and paused for a second had four more: up
-	 * to twice its share (a review in session 24, L3).
+	 * to twice its share (a review in session 24, L3). The cost: peers
+	 * behind one NAT address that fail toward one candidate at once (eight
+	 * laptops to a home server after a relay restart) retry within
+	 * WireGuard's third of a second of jitter, and two of them, not four,
+	 * get through each round, with one from their network's reserve: the
+	 * last meet a round or two (5-10 s) later (helper-58).
 	 */
 	[KIND_DISCOVERY_SHARE] = { 2, 2, BY_HOST, WGR_BUCKETS_PROVEN },
 	/*
