@@ -33,6 +33,11 @@
  * test_network_neighbour). So a kept candidate re-ranks its network's picks
  * after it, and the worst of all gives up its place.
  *
+ * Ranked by network, a peer inside an attacker's /32 shares its network's
+ * places with the attacker's /48s there (helper-58): a walk also ranks by
+ * prefix alone (the prefix as its own network) and takes the two in turn
+ * (wgr_picks_merge()).
+ *
  * Pure logic on keys, with no lock: the caller's walk holds its table's lock.
  * Unit-tested in user space (tests/unit/pick_test.c).
  */
