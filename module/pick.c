@@ -139,8 +139,9 @@ static bool pushed(const struct wgr_pick *p, u64 network, u32 round)
  * if it is worse even as its network's first, or of the worst's network and
  * after it; else after one pass over them (its prefix's picks counted) or
  * two (its place known). One kept costs a third. With fewer networks than
- * places, a visit may cost two passes (WGR_PICKS at most each): about twice
- * the old cost when candidates come from two networks (helper-57's measure).
+ * places, a visit may cost two passes over the places (the fanout, 64 at
+ * most): about five times the old cost at the worst order two reviews found
+ * (ratelimit.c's walk budget says what that is).
  */
 void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefix, u16 family,
 		     u64 addr)
