@@ -140,8 +140,10 @@ static bool pushed(const struct wgr_pick *p, u64 network, u32 round)
  * after it; else after one pass over them (its prefix's picks counted) or
  * two (its place known). One kept costs a third. With fewer networks than
  * places, a visit may cost two passes over the places (the fanout, 64 at
- * most): about five times the old cost at the worst order two reviews found
- * (ratelimit.c's walk budget says what that is).
+ * most). A walk weighs each visit twice (wgr_picks_merge()): in user space,
+ * 4,096 visits of three /32s in turn cost 57 us at the default fanout and
+ * 408 us at 64, about 1.4 times the old one-ranking walk's worst (ratelimit.c's
+ * walk budget says what that is).
  */
 void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefix, u16 family,
 		     u64 addr)
