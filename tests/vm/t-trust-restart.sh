@@ -89,6 +89,14 @@
 # crowded the peers' own walks, as in crowd6 (6.1: 68 s with the reserve);
 # with places by network they are two networks in a walk's rounds.
 #
+# Variant "neighbours": hold, and a neighbour behind each peer's NAT, on the
+# peer's public address (a CGNAT's other subscriber, a hotel's other guest),
+# initiating with mac2 twice a second (a review in session 25, helper-58, M2).
+# A walk gives each address one place, to its most recent candidate: the
+# neighbour's, every time, and each peer's copies go to the other's
+# neighbour. Both sides walk, so it takes a neighbour at each. Open: not in
+# the variants line until an address's place is shared among its ports.
+#
 # variants: hold self confirm evict flood offline budget crowd crowd6 share6
 # timeout: 240
 # kernels: one
@@ -174,6 +182,20 @@ elif [[ $variant == share6 ]]; then
 	cat "$TMP"/share6-*
 	(($(grep -ho "^mac2for: 1[0-9][0-9] of 128" "$TMP"/share6-* | wc -l) == 2)) ||
 		fail "under 100 of a network's 128 addresses have the relay's cookie"
+elif [[ $variant == neighbours ]]; then
+	# A neighbour behind each peer's NAT, on its public address, initiating
+	# with mac2 twice a second: more often than a peer retries.
+	behind_nat cgnat nbhome 100.65.0
+	behind_nat hotelnat nblaptop 10.0.5
+	flooder=()
+	for nb in nbhome nblaptop; do
+		bg "$nb" wgr-forge mac2for "$VPS4" "$RELAY_PORT" "$seconds" 2 1 "${WG_PUB[ghost]}" \
+			>"$TMP/$nb"
+		flooder+=("$BG_PID")
+	done
+	wait_for 30 eval 'grep -q "ports have the relay" "$TMP/nbhome" "$TMP/nblaptop" &&
+		(($(cat "$TMP/nbhome" "$TMP/nblaptop" | grep -c "ports have the relay") == 2))'
+	cat "$TMP/nbhome" "$TMP/nblaptop"
 fi
 crowd=()
 if [[ $variant == crowd ]]; then
@@ -231,7 +253,7 @@ if [[ $variant == flood || $variant == offline ]]; then
 	cat "$TMP/flood"
 	grep -Eq "^srcflood: [1-9][0-9]{3,} initiations" "$TMP/flood" ||
 		fail "the spoofer sent under a thousand initiations: the flood did not run"
-elif [[ $variant == budget || $variant == share6 ]]; then
+elif [[ $variant == budget || $variant == share6 || $variant == neighbours ]]; then
 	kill "${flooder[@]}" 2>/dev/null || true
 elif [[ $variant == crowd* ]]; then
 	kill "${crowd[@]}" 2>/dev/null || true
