@@ -70,6 +70,24 @@ u32 wgr_pick_number(u64 key, u64 seed)
 	return (u32)x;
 }
 
+static bool seen(const struct wgr_picks *picks, u32 addr_number)
+{
+	return picks->seen[addr_number / 64 % WGR_PICKS_SEEN_WORDS] & (1ULL << (addr_number & 63));
+}
+
+static void forget_seen(struct wgr_picks *picks)
+{
+	unsigned int i;
+
+	for (i = 0; i < WGR_PICKS_SEEN_WORDS; i++)
+		picks->seen[i] = 0;
+}
+
+static void mark_seen(struct wgr_picks *picks, u32 addr_number)
+{
+	picks->seen[addr_number / 64 % WGR_PICKS_SEEN_WORDS] |= 1ULL << (addr_number & 63);
+}
+
 /**
  * wgr_picks_init - start a walk's picks
  * @picks: the picks
@@ -84,7 +102,39 @@ void wgr_picks_init(struct wgr_picks *picks, struct wgr_pick *buf, unsigned int 
 	picks->room = room;
 	picks->worst = 0;
 	picks->worst_pick = NULL;
+	forget_seen(picks);
 	picks->seed = seed;
+}
+
+/*
+ * An address kept already keeps its place; of its endpoints (ports, and an
+ * IPv6 /64's addresses), the one with the lowest number for the walk holds
+ * it. It went to the most recent, and a neighbour on a peer's public address
+ * (another subscriber of its CGNAT, another guest of its hotel) that initiated
+ * more often than the peer retried had it in every walk (helper-58, M2;
+ * t-trust-restart neighbours). Now the peer has it in one walk of the
+ * endpoints there; a neighbour with many ports still has most.
+ * Return: true if the address was kept (whichever holds it now).
+ */
+static bool address_kept(struct wgr_picks *picks, void *item, u16 family, u64 addr,
+			 u32 addr_number, u32 slot_number)
+{
+	unsigned int i;
+
+	if (!seen(picks, addr_number))
+		return false;
+	for (i = 0; i < picks->n; i++) {
+		struct wgr_pick *p = &picks->pick[i];
+
+		if (p->family != family || p->addr != addr)
+			continue;
+		if (slot_number < p->slot_number) {
+			p->item = item;
+			p->slot_number = slot_number;
+		}
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -129,12 +179,14 @@ static bool pushed(const struct wgr_pick *p, u64 network, u32 round)
  * @prefix: its prefix (IPv4 /24, IPv6 /48: wgr_quota_key())
  * @family: its address family
  * @addr: its address
+ * @slot: which of its address's endpoints it is (its port, and an IPv6
+ *        address's interface bits)
  *
  * It takes its place in its network's order; the picks of its network after
  * it go one round down. If the walk is full, the worst of all, it included,
  * is turned away: always the last of its network, so each network's rounds
- * stay 0 to k - 1. An address already kept keeps its place: its more recent
- * candidate came first. A candidate that ranks worse than the worst kept is
+ * stay 0 to k - 1. An address already kept keeps its place, for the endpoint
+ * of the lowest number (address_kept()). A candidate that ranks worse than the worst kept is
  * turned away as soon as that is known: before the kept ones are looked at
  * if it is worse even as its network's first, or of the worst's network and
  * after it; else after one pass over them (its prefix's picks counted) or
@@ -146,8 +198,10 @@ static bool pushed(const struct wgr_pick *p, u64 network, u32 round)
  * walk budget says what that is).
  */
 void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefix, u16 family,
-		     u64 addr)
+		     u64 addr, u64 slot)
 {
+	u32 addr_number = wgr_pick_number(addr ^ (u64)family << 48, picks->seed);
+	u32 slot_number = wgr_pick_number(slot, picks->seed ^ addr);
 	u32 net_number = wgr_pick_number(network, picks->seed);
 	u32 prefix_number = wgr_pick_number(prefix, picks->seed);
 	unsigned int i, prefix_same = 0, round = 0;
@@ -156,7 +210,7 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
 	bool full = picks->n == picks->room;
 	u64 rank, worst;
 
-	if (!picks->room)
+	if (!picks->room || address_kept(picks, item, family, addr, addr_number, slot_number))
 		return;
 	/*
 	 * Turned away unweighed if it is worse than the worst even as its
@@ -170,11 +224,8 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
 	if (full && (net_number > picks->worst || picks->worst_pick->prefix == prefix ||
 		     after_worst(picks, network, 0, prefix_number)))
 		return;
-	for (i = 0; i < picks->n; i++) {
-		if (pick[i].family == family && pick[i].addr == addr)
-			return;
+	for (i = 0; i < picks->n; i++)
 		prefix_same += pick[i].prefix == prefix;
-	}
 	/* The same once its prefix's picks are counted (one /48's many /64s). */
 	if (full && after_worst(picks, network, prefix_same, prefix_number))
 		return;
@@ -203,9 +254,13 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
 		out = &pick[picks->n++];
 	picks->worst = rank;
 	picks->worst_pick = out;
+	/* Rebuilt: the address of a pick pushed out may be seen no more. */
+	forget_seen(picks);
+	mark_seen(picks, addr_number);
 	for (i = 0; i < picks->n; i++) {
 		if (&pick[i] == out)
 			continue;
+		mark_seen(picks, pick[i].addr_number);
 		if (pushed(&pick[i], network, round))
 			pick[i].rank += RANK_ROUND;
 		if (pick[i].rank > picks->worst) {
@@ -221,6 +276,8 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
 	out->family = family;
 	out->prefix_same = prefix_same;
 	out->prefix_number = prefix_number;
+	out->addr_number = addr_number;
+	out->slot_number = slot_number;
 }
 
 /**

@@ -4,6 +4,9 @@
 
 #include <linux/types.h>
 
+/* struct wgr_picks's @seen: 256 bits. */
+#define WGR_PICKS_SEEN_WORDS 4
+
 /**
  * struct wgr_pick - one candidate a walk weighs
  * @item: the caller's (source.c: a struct wgr_source)
@@ -17,6 +20,9 @@
  * @prefix_same: its network's order, first: the picks of its prefix kept
  *               when it came (its round among the network's prefixes)
  * @prefix_number: its network's order, then: its prefix's number for this walk
+ * @addr_number: its address's number for this walk (wgr_picks's @seen)
+ * @slot_number: its endpoint's number among its address's: the lowest holds
+ *               the address's place
  */
 struct wgr_pick {
 	void *item;
@@ -27,6 +33,8 @@ struct wgr_pick {
 	u16 family;
 	u32 prefix_same;
 	u32 prefix_number;
+	u32 addr_number;
+	u32 slot_number;
 };
 
 /**
@@ -36,6 +44,8 @@ struct wgr_pick {
  * @room: how many it may hold
  * @worst: the highest rank it holds
  * @worst_pick: the pick that holds it
+ * @seen: a bit for each kept address's number (modulo 256), so that a visit
+ *        of an address not kept need not look for it
  * @seed: this walk's secret: which networks and prefixes a round favours
  */
 struct wgr_picks {
@@ -44,12 +54,13 @@ struct wgr_picks {
 	unsigned int room;
 	u64 worst;
 	struct wgr_pick *worst_pick;
+	u64 seen[WGR_PICKS_SEEN_WORDS];
 	u64 seed;
 };
 
 void wgr_picks_init(struct wgr_picks *picks, struct wgr_pick *buf, unsigned int room, u64 seed);
 void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefix, u16 family,
-		     u64 addr);
+		     u64 addr, u64 slot);
 void wgr_picks_sort(struct wgr_picks *picks);
 u32 wgr_pick_number(u64 key, u64 seed);
 unsigned int wgr_picks_merge(const struct wgr_picks *a, const struct wgr_picks *b, void **out,

@@ -871,6 +871,20 @@ static void count_walk(struct wgr_sources *srcs, unsigned int visits)
 #endif
 }
 
+/*
+ * Which of its host's endpoints @ep is (pick.c shares a host's one place
+ * among them): its port, and an IPv6 address's interface bits.
+ */
+static u64 endpoint_slot(const struct wgr_endpoint *ep)
+{
+	const __be32 *a = ep->addr6.sin6_addr.s6_addr32;
+
+	if (ep->addr.sa_family == AF_INET)
+		return be16_to_cpu(ep->addr4.sin_port);
+	return ((u64)be32_to_cpu(a[2]) << 32 | be32_to_cpu(a[3])) ^
+	       (u64)be16_to_cpu(ep->addr6.sin6_port) << 48;
+}
+
 /**
  * wgr_source_candidates - where to send copies of an initiation for discovery
  * @srcs: the sources
@@ -939,8 +953,8 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 	wgr_picks_init(&by_network, srcs->picks[0], max, seed);
 	wgr_picks_init(&by_prefix, srcs->picks[1], max, seed);
 	list_for_each_entry_reverse(src, &srcs->candidates, candidate) {
+		u64 host, slot;
 		u16 family;
-		u64 host;
 
 		if (!max || visits >= WGR_CANDIDATE_VISITS || !pending_live(src, 0))
 			break;
@@ -954,9 +968,10 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 			continue;
 		family = src->ep.addr.sa_family;
 		host = wgr_endpoint_host(&src->ep);
+		slot = endpoint_slot(&src->ep);
 		wgr_picks_weigh(&by_network, src, wgr_quota_network_key(&src->ep), src->acct->key,
-				family, host);
-		wgr_picks_weigh(&by_prefix, src, src->acct->key, src->acct->key, family, host);
+				family, host, slot);
+		wgr_picks_weigh(&by_prefix, src, src->acct->key, src->acct->key, family, host, slot);
 	}
 	wgr_picks_sort(&by_network);
 	wgr_picks_sort(&by_prefix);

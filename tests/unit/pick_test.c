@@ -24,11 +24,12 @@ struct cand {
 	u64 prefix;
 	u64 addr;
 	u64 network;	/* 0: the prefix's own (IPv4: a /24 is both) */
+	u64 port;	/* which of its address's endpoints */
 };
 
 static void weigh(struct wgr_picks *p, struct cand *c)
 {
-	wgr_picks_weigh(p, c, c->network ?: c->prefix, c->prefix, AF_INET, c->addr);
+	wgr_picks_weigh(p, c, c->network ?: c->prefix, c->prefix, AF_INET, c->addr, c->port);
 }
 
 static struct cand *item(struct wgr_picks *p, unsigned int i)
@@ -36,12 +37,12 @@ static struct cand *item(struct wgr_picks *p, unsigned int i)
 	return p->pick[i].item;
 }
 
-/* Fewer than fit: all kept; one per address, the first (most recent) of it. */
+/* Fewer than fit: all kept; one per address, the first of it if its endpoint is the same. */
 static void test_address_once(void **state)
 {
 	struct wgr_pick buf[ROOM];
 	struct wgr_picks p;
-	struct cand c[3] = { { 1, 10, 0 }, { 1, 10, 0 }, { 2, 20, 0 } };
+	struct cand c[3] = { { 1, 10, 0, 0 }, { 1, 10, 0, 0 }, { 2, 20, 0, 0 } };
 
 	(void)state;
 	wgr_picks_init(&p, buf, ROOM, 42);
@@ -52,7 +53,7 @@ static void test_address_once(void **state)
 	assert_true(item(&p, 0) == &c[0] || item(&p, 1) == &c[0]);
 	assert_true(item(&p, 0) != &c[1] && item(&p, 1) != &c[1]);
 	/* The same address in another family is another address. */
-	wgr_picks_weigh(&p, &c[1], 1, 1, AF_INET6, 10);
+	wgr_picks_weigh(&p, &c[1], 1, 1, AF_INET6, 10, 0);
 	assert_int_equal(p.n, 3);
 }
 
@@ -453,7 +454,7 @@ static void test_reference(void **state)
 		}
 		wgr_picks_init(&p, buf, room, seed);
 		for (unsigned int i = 0; i < m; i++)
-			wgr_picks_weigh(&p, &c[i], c[i].network, c[i].prefix, AF_INET, c[i].addr);
+			wgr_picks_weigh(&p, &c[i], c[i].network, c[i].prefix, AF_INET, c[i].addr, 0);
 		wgr_picks_sort(&p);
 		assert_int_equal(p.n, reference(c, m, room, seed, out));
 		for (unsigned int i = 0; i < p.n; i++)
@@ -466,7 +467,8 @@ static void test_merge(void **state)
 {
 	struct wgr_pick abuf[4], bbuf[4];
 	struct cand c[6] = {
-		{ 1, 11, 0 }, { 2, 21, 0 }, { 3, 31, 0 }, { 4, 41, 0 }, { 5, 51, 0 }, { 6, 61, 0 },
+		{ 1, 11, 0, 0 }, { 2, 21, 0, 0 }, { 3, 31, 0, 0 }, { 4, 41, 0, 0 }, { 5, 51, 0, 0 },
+		{ 6, 61, 0, 0 },
 	};
 	struct wgr_picks a, b;
 	void *out[8];
@@ -494,6 +496,43 @@ static void test_merge(void **state)
 	assert_int_equal(wgr_picks_merge(&a, &b, out, 8), 3);
 }
 
+/*
+ * helper-58's M2: a neighbour on the peer's public address (another subscriber
+ * of its CGNAT), more recent than the peer, with one port or nine. The
+ * address's one place went to its most recent endpoint: the neighbour's in
+ * every walk. Now to one of its endpoints by the walk's numbers.
+ */
+static void test_address_ports(void **state)
+{
+	static const unsigned int ports[] = { 1, 9 };
+	struct wgr_pick buf[4];
+	struct cand c[12];
+	struct wgr_picks p;
+
+	(void)state;
+	for (unsigned int t = 0; t < 2; t++) {
+		unsigned int hits = 0, walks = 4000, n = 0;
+		double got, want = 1.0 / (ports[t] + 1);
+
+		for (unsigned int i = 0; i < ports[t]; i++)
+			c[n++] = (struct cand){ .prefix = 1, .addr = 10, .port = 40000 + i };
+		c[n++] = (struct cand){ .prefix = 2, .addr = 20, .port = 51820 };
+		c[n++] = (struct cand){ .prefix = 1, .addr = 10, .port = 51820 };	/* the peer */
+		for (unsigned int w = 0; w < walks; w++) {
+			wgr_picks_init(&p, buf, 4, (w + 1) * 0x9e3779b97f4a7c15ULL);
+			for (unsigned int i = 0; i < n; i++)
+				weigh(&p, &c[i]);
+			wgr_picks_sort(&p);
+			assert_int_equal(p.n, 2);
+			hits += item(&p, 0) == &c[n - 1] || item(&p, 1) == &c[n - 1];
+		}
+		got = (double)hits / walks;
+		printf("pick: a peer and a neighbour of %u ports on its address: its odds %.3f, want %.3f\n",
+		       ports[t], got, want);
+		assert_true(got > want - 0.05 && got < want + 0.05);
+	}
+}
+
 enum ranking { BY_NETWORK, BY_PREFIX, BOTH };
 
 /*
@@ -516,8 +555,8 @@ static double walk_odds(struct cand *c, unsigned int n, unsigned int at, enum ra
 		wgr_picks_init(&a, abuf, how == BY_PREFIX ? 0 : FANOUT, r);
 		wgr_picks_init(&b, bbuf, how == BY_NETWORK ? 0 : FANOUT, r);
 		for (unsigned int i = 0; i < n; i++) {
-			wgr_picks_weigh(&a, &c[i], c[i].network, c[i].prefix, AF_INET6, c[i].addr);
-			wgr_picks_weigh(&b, &c[i], c[i].prefix, c[i].prefix, AF_INET6, c[i].addr);
+			wgr_picks_weigh(&a, &c[i], c[i].network, c[i].prefix, AF_INET6, c[i].addr, 0);
+			wgr_picks_weigh(&b, &c[i], c[i].prefix, c[i].prefix, AF_INET6, c[i].addr, 0);
 		}
 		wgr_picks_sort(&a);
 		wgr_picks_sort(&b);
@@ -589,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_network_neighbour),
 		cmocka_unit_test(test_reference),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_address_ports),
 		cmocka_unit_test(test_two_rankings),
 	};
 
