@@ -6,7 +6,8 @@
  * network that holds candidates has one before any has a second, and so on;
  * within a round the places go to the networks in an order drawn afresh for
  * each walk. A network's own places go round its prefixes (IPv6 /48) the same
- * way, and within a prefix to its most recent candidates, one per address.
+ * way, and within a prefix to its most recent addresses, one place each, held
+ * by the address's endpoint of the lowest number for the walk.
  * For IPv4 a prefix is its network.
  *
  * A round's order is a number per network and prefix, not per candidate: one
