@@ -194,8 +194,8 @@ static bool pushed(const struct wgr_pick *p, u64 network, u32 round)
  * two (its place known). One kept costs a third. With fewer networks than
  * places, a visit may cost two passes over the places (the fanout, 64 at
  * most). A walk weighs each visit twice (wgr_picks_merge()): in user space,
- * 4,096 visits of three /32s in turn cost 57 us at the default fanout and
- * 408 us at 64, about 1.4 times the old one-ranking walk's worst (ratelimit.c's
+ * 4,096 visits of three /32s in turn cost 70 us at the default fanout and
+ * 474 us at 64, about 1.6 times the old one-ranking walk's worst (ratelimit.c's
  * walk budget says what that is).
  */
 void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefix, u16 family,
