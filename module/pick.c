@@ -286,7 +286,7 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
  * @picks: the picks, all weighed
  *
  * By rank; ranks tie only where two networks' numbers do. Insertion sort: a
- * walk keeps WGR_PICKS (source.h) at most, and sorts once.
+ * ranking keeps the fanout (WGRELAY_MAX_FANOUT at most), and sorts once.
  */
 void wgr_picks_sort(struct wgr_picks *picks)
 {

@@ -64,9 +64,9 @@ struct bucket_kind {
 
 /*
  * Candidates discovery's walks (source.c) may look at in a second, in all: each
- * visit is a compare or up to two passes over the walk's picks (pick.c: 16 at
- * the default fanout, 128 at the largest), under the sources' lock with bottom
- * halves off. Measured in user space at the worst arrival orders two reviews
+ * visit is a compare or up to two passes over each of the walk's two rankings
+ * (pick.c: the fanout each, 8 by default, 64 at the largest), under the
+ * sources' lock with bottom halves off. Measured in user space at the worst arrival orders two reviews
  * found, 20 ns a visit at the default fanout and 130 ns at the largest: a
  * million is 20 to 130 ms of one CPU. The relay holds a quarter of a second's
  * worth.
@@ -174,6 +174,18 @@ static void bucket_remove(struct wgr_bucket_table *t, struct wgr_bucket *b)
 	list_del(&b->lru);
 	t->n--;
 	kfree(b);
+}
+
+/* Forget the table's least recently used bucket. Context: the buckets' lock. */
+static void bucket_evict(struct wgr_bucket_table *t)
+{
+	bucket_remove(t, list_first_entry(&t->lru, struct wgr_bucket, lru));
+}
+
+/* The table a kind's buckets are kept in. */
+static struct wgr_bucket_table *kind_table(struct wgr_ratelimit *rl, unsigned int kind)
+{
+	return &rl->tables[kinds[kind].pool];
 }
 
 /* Context: process; nothing can reach @rl any more. */
@@ -287,7 +299,7 @@ static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind
 				     u64 now)
 {
 	const u64 max_tokens = NSEC_PER_SEC / kinds[kind].per_second * kinds[kind].burst;
-	struct wgr_bucket_table *t = &rl->tables[kinds[kind].pool];
+	struct wgr_bucket_table *t = kind_table(rl, kind);
 	struct wgr_bucket *b;
 
 	lockdep_assert_held(&rl->lock);
@@ -303,7 +315,7 @@ static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind
 	 * or refuse every new source (and so every legitimate peer) while it lasts.
 	 */
 	if (t->n >= t->max)
-		bucket_remove(t, list_first_entry(&t->lru, struct wgr_bucket, lru));
+		bucket_evict(t);
 	b = kmalloc(sizeof(*b), GFP_ATOMIC);
 	if (!b)
 		return NULL;
@@ -409,7 +421,7 @@ void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, u32 max)
 	spin_lock_bh(&rl->lock);
 	t->max = max ?: 1;
 	while (t->n > t->max)
-		bucket_remove(t, list_first_entry(&t->lru, struct wgr_bucket, lru));
+		bucket_evict(t);
 	spin_unlock_bh(&rl->lock);
 }
 #endif
@@ -456,12 +468,6 @@ bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *d
 {
 	return limit(rl, KIND_COOKIE, dst, BY_ENDPOINT, NULL) &&
 	       limit(rl, KIND_COOKIE_ADDRESS, dst, BY_HOST, NULL);
-}
-
-/* The table KIND_WALK's buckets are kept in. */
-static struct wgr_bucket_table *walk_table(struct wgr_ratelimit *rl)
-{
-	return &rl->tables[kinds[KIND_WALK].pool];
 }
 
 /*
@@ -531,7 +537,7 @@ void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 	now = ktime_get_coarse_boottime_ns();
 	walk_refill(rl, now);
 	/* Asked for no walk in the last second: bucket_get() stamps every ask. */
-	b = bucket_find(walk_table(rl), budget->key);
+	b = bucket_find(kind_table(rl, KIND_WALK), budget->key);
 	idle = !b || now - b->last_ns >= NSEC_PER_SEC;
 	b = bucket_get(rl, KIND_WALK, budget->key, now);
 	budget->spare = false;
@@ -576,7 +582,7 @@ void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_walk_budget *bud
 	else
 		rl->walk_tokens = min_t(u64, rl->walk_rate / 4, rl->walk_tokens + unused);
 	/* Gone if the table forgot it meanwhile: it came back full. */
-	b = bucket_find(walk_table(rl), budget->key);
+	b = bucket_find(kind_table(rl, KIND_WALK), budget->key);
 	if (b)
 		b->tokens = min(cost * kinds[KIND_WALK].burst, b->tokens + unused * cost);
 	spin_unlock_bh(&rl->lock);

@@ -907,8 +907,8 @@ static u64 endpoint_slot(const struct wgr_endpoint *ep)
  * (IPv6: /64), so that one host's many ports cannot fill a fanout, nor one
  * network's many /48s (pick.c); an address's place goes to the endpoint there
  * of the lowest number for the walk, not the most recent, so that a neighbour
- * on a peer's public address cannot take it by initiating often. The most recent came first across prefixes,
- * and a crowd of the attacker's own addresses, initiating more often than a
+ * on a peer's public address cannot take it by initiating often. The most
+ * recent came first across prefixes, and a crowd of the attacker's own addresses, initiating more often than a
  * peer retries, had every copy (the third review, C6): first from any eight
  * addresses, then, with rounds, from any eight prefixes. Ranked by network, a
  * crowd from k networks beside a peer's leaves it a place with odds of about
