@@ -264,10 +264,14 @@ for j in "${vm_jobs[@]}"; do job_secs "$j" >/dev/null; done
 declare -A job_of=()
 busy=0
 vm_done() { # PID: report a finished run
-	local job=${job_of[$1]} rc
+	local job=${job_of[$1]} rc why
 	rc=$(cat "$OUT/.vm-$1.rc" 2>/dev/null || echo 1)
 	heading "$job"
 	cat "$OUT/.vm-$1.out"
+	# CI shows only the end of the output: the summary names why a run failed
+	# (the test's first FAIL line, else run.sh's own verdict, its last line).
+	why=$(grep -E '^FAIL: ' "$OUT/.vm-$1.out" | grep -v "^FAIL: ${job%% *} " | head -n 1 | cut -c7-300 || true)
+	[[ -n $why ]] || why=$(tail -n 1 "$OUT/.vm-$1.out" | sed 's/^FAIL: //' | cut -c1-300)
 	grep -h 'wait_for overran' "$OUT/.vm-$1.out" | sed "s|^|$job: |" >>"$OUT/overruns.txt" || true
 	rm -f "$OUT/.vm-$1.out" "$OUT/.vm-$1.rc"
 	unset "job_of[$1]"
@@ -275,7 +279,7 @@ vm_done() { # PID: report a finished run
 	if ((rc == 0)); then
 		pass "$job"
 	else
-		failure "vm: $job"
+		failure "vm: $job: $why"
 	fi
 }
 # next_fit: the index of the first job not yet started that may start now.
