@@ -269,8 +269,11 @@ vm_done() { # PID: report a finished run
 	heading "$job"
 	cat "$OUT/.vm-$1.out"
 	# CI shows only the end of the output: the summary names why a run failed
-	# (the test's first FAIL line, else run.sh's own verdict, its last line).
-	why=$(grep -E '^FAIL: ' "$OUT/.vm-$1.out" | grep -v "^FAIL: ${job%% *} " | head -n 1 | cut -c7-300 || true)
+	# (the test's first FAIL line, or the guest's verdict on its kernel log and
+	# the line after it, else run.sh's own verdict, its last line).
+	why=$(grep -E '^FAIL: ' "$OUT/.vm-$1.out" | grep -v "^FAIL: ${job%% *} " | head -n 1 || true)
+	[[ -n $why ]] || why=$(grep -A1 '^=== FAIL: ' "$OUT/.vm-$1.out" | head -n 2 | paste -s -d ' ' || true)
+	why=$(sed 's/^=== //; s/^FAIL: //' <<<"$why" | cut -c1-300)
 	[[ -n $why ]] || why=$(tail -n 1 "$OUT/.vm-$1.out" | sed 's/^FAIL: //' | cut -c1-300)
 	grep -h 'wait_for overran' "$OUT/.vm-$1.out" | sed "s|^|$job: |" >>"$OUT/overruns.txt" || true
 	rm -f "$OUT/.vm-$1.out" "$OUT/.vm-$1.rc"
