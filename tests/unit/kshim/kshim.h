@@ -23,6 +23,17 @@ typedef uint64_t u64;
 
 
 #define be32_to_cpu(x) ntohl(x)
+#define be16_to_cpu(x) ntohs(x)
+typedef int64_t s64;
+typedef uint16_t __be16;
+typedef uint32_t __be32;
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#define div_u64(a, b) ((u64)(a) / (u64)(b))
+#define div64_u64(a, b) ((u64)(a) / (u64)(b))
+#define READ_ONCE(x) (x)
+#define WRITE_ONCE(x, v) ((x) = (v))
+#define get_random_bytes(buf, len) memset(buf, 0x5a, len)
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 #define WARN_ON(x) ((void)(x))
 /* The kernel's type-checked min()/max(), minus the checks, for unsigned ints. */

@@ -16,4 +16,6 @@ struct wgr_endpoint {
 	};
 };
 
+u64 wgr_endpoint_host(const struct wgr_endpoint *ep);
+
 #endif

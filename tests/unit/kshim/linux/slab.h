@@ -15,6 +15,14 @@ static inline void *kzalloc(size_t n, int gfp)
 	return calloc(1, n);
 }
 
+static inline void *kmalloc(size_t n, int gfp)
+{
+	(void)gfp;
+	if (kshim_fail_alloc)
+		return NULL;
+	return malloc(n);
+}
+
 static inline void kfree(const void *p)
 {
 	free((void *)p);

@@ -1,0 +1,1 @@
+/* kshim: nothing needed */

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * module/ratelimit.c in user space: what an attacker with real addresses does
+ * to the table of discovery's buckets (a review in session 26). Only an
+ * initiation with the relay's mac2 adds to it, but each of its walks adds a
+ * share bucket per (candidate /64, initiating /64) pair and a reserve per
+ * (candidate, initiating network): an IPv6 /48 has pairs enough, and its walks
+ * add them ten thousand times a second. The table forgets its least recently
+ * used bucket when full, whatever it holds, and a forgotten bucket comes back
+ * full: a network's walk budget, idle (the relay's spare), and a candidate's
+ * cap.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+
+#include "kshim/kshim.h"
+#include "kshim/linux/ktime.h"
+#include "../../module/ratelimit.h"
+
+int kshim_warned;
+int kshim_fail_alloc;
+u64 kshim_now = 1000 * NSEC_PER_SEC;
+
+/* module/peer.c's, which needs the kernel. */
+u64 wgr_endpoint_host(const struct wgr_endpoint *ep)
+{
+	const __be32 *a = ep->addr6.sin6_addr.s6_addr32;
+
+	if (ep->addr.sa_family == AF_INET)
+		return be32_to_cpu(ep->addr4.sin_addr.s_addr);
+	return (u64)be32_to_cpu(a[0]) << 32 | be32_to_cpu(a[1]);
+}
+
+/* An endpoint in IPv6 network (/32) @net, /48 @sub48 of it, /64 @sub64 of that. */
+static struct wgr_endpoint ep6(u32 net, u16 sub48, u16 sub64)
+{
+	struct wgr_endpoint e;
+
+	memset(&e, 0, sizeof(e));
+	e.addr6.sin6_family = AF_INET6;
+	e.addr6.sin6_addr.s6_addr32[0] = htonl(net);
+	e.addr6.sin6_addr.s6_addr32[1] = htonl((u32)sub48 << 16 | sub64);
+	e.addr6.sin6_addr.s6_addr32[3] = htonl(1);
+	e.addr6.sin6_port = htons(51820);
+	return e;
+}
+
+#define ATTACKER	0x2a000000	/* the attacker's /32 (one /48 of it is used) */
+#define ELSEWHERE	0x2b000000	/* another network of the attacker's */
+#define PEERS		0x20010db8
+
+/*
+ * What the attacker's short walks leave in the table: discovery asks for @n
+ * new (candidate, initiator) pairs of its own /48, as wgr_source_candidates()
+ * makes them, all within a few milliseconds. 256 x 256 /64s: 65,536 pairs.
+ */
+static void churn(struct wgr_ratelimit *rl, unsigned int n)
+{
+	static unsigned int next;
+	unsigned int i;
+
+	for (i = 0; i < n; i++, next++) {
+		struct wgr_endpoint cand = ep6(ATTACKER, 1, next % 256);
+		struct wgr_endpoint from = ep6(ATTACKER, 2, (next / 256) % 256);
+
+		wgr_ratelimit_discovery(rl, &cand, &from);
+	}
+}
+
+/*
+ * A network's walk 10 ms after its last is not idle: it does not walk on the
+ * relay's spare, however many pairs the attacker's other walks added since.
+ */
+static void test_walk_idle_survives_churn(void **state)
+{
+	struct wgr_endpoint burst = ep6(ELSEWHERE, 1, 1);
+	struct wgr_walk_budget b;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	wgr_ratelimit_init(&rl);
+	/* Eight busy networks spend the relay's budget: only the spare is left. */
+	wgr_walk_set_rate(&rl, 0);
+	rl.walk_tokens = 0;
+
+	/* Its first walk in a second: on the spare. */
+	wgr_walk_reserve(&rl, &burst, 4096, &b);
+	assert_true(b.spare);
+	assert_int_equal(b.visits, 4096);
+	wgr_walk_refund(&rl, &b, 4096);
+
+	/* 10 ms later: not idle, and the relay has nothing. */
+	kshim_now += 10 * 1000 * 1000;
+	wgr_walk_reserve(&rl, &burst, 4096, &b);
+	assert_false(b.spare);
+	assert_int_equal(b.visits, 0);
+
+	/* The attacker's other walks add pairs; 21 ms after its first, still not idle. */
+	kshim_now += 10 * 1000 * 1000;
+	churn(&rl, 2 * 16384);
+	kshim_now += 1000 * 1000;
+	wgr_walk_reserve(&rl, &burst, 4096, &b);
+	assert_false(b.spare);
+	assert_int_equal(b.visits, 0);
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * A candidate's cap, spent, stays spent for the attacker's next asks within
+ * a tenth of a second, however many pairs its walks added meanwhile.
+ */
+static void test_cap_survives_churn(void **state)
+{
+	struct wgr_endpoint q = ep6(PEERS, 7, 7);
+	struct wgr_ratelimit rl;
+	unsigned int i, ok = 0;
+
+	(void)state;
+	wgr_ratelimit_init(&rl);
+	/* Ten /64s of one network: ten copies (the cap), one more (its reserve). */
+	for (i = 0; i < 10; i++) {
+		struct wgr_endpoint from = ep6(ELSEWHERE, 3, i);
+
+		ok += wgr_ratelimit_discovery(&rl, &q, &from);
+		ok += wgr_ratelimit_discovery(&rl, &q, &from);
+	}
+	assert_int_equal(ok, 11);
+
+	churn(&rl, 2 * 16384);
+	kshim_now += 20 * 1000 * 1000;
+	/*
+	 * Fresh /64s, shares full: a fifth of a copy has refilled. The
+	 * network's reserve is a pair's bucket, and may have been forgotten:
+	 * one copy, no more (a flood of the attacker's own sends, not an
+	 * amplification).
+	 */
+	for (i = 10, ok = 0; i < 20; i++) {
+		struct wgr_endpoint from = ep6(ELSEWHERE, 3, i);
+
+		ok += wgr_ratelimit_discovery(&rl, &q, &from);
+	}
+	assert_true(ok <= 1);
+	wgr_ratelimit_destroy(&rl);
+}
+
+/* No kind's burst takes longer than a second to refill (the gc's premise). */
+static void test_init_no_warning(void **state)
+{
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	kshim_warned = 0;
+	wgr_ratelimit_init(&rl);
+	assert_int_equal(kshim_warned, 0);
+	wgr_ratelimit_destroy(&rl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_no_warning),
+		cmocka_unit_test(test_walk_idle_survives_churn),
+		cmocka_unit_test(test_cap_survives_churn),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
