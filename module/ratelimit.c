@@ -52,8 +52,14 @@ enum scope {
  * used going first, a spoofer that made buckets faster than an address asked
  * had that address's share forgotten before each ask, and found full (a
  * review in session 24, helper-55; t-trust-walk cycle: 1,218 copies in 20 s
- * where the share allows 129). A spoofer cannot reach the proven table;
- * filling it takes addresses that receive (an IPv6 /64 each, with a cookie).
+ * where the share allows 129). A spoofer cannot reach the proven table, but
+ * its shares are keyed by pairs of /64s: an IPv6 /48's walks add tens of
+ * thousands a second, a table's worth in a fifth of a second from one /32
+ * (a review in session 26). A forgotten bucket comes back full, and a missing
+ * walk bucket idle (the relay's spare): so a candidate's cap and a network's
+ * walk budget have tables of their own. Cycling the caps' takes 16,384 new
+ * candidates a second (proven sources, each with a cookie); the walks', as
+ * many networks (IPv4 /24s, IPv6 /32s).
  */
 struct bucket_kind {
 	u32 per_second;
@@ -84,7 +90,7 @@ static const struct bucket_kind kinds[] = {
 	/* Eight busy peers behind one address, or one host with many ports. */
 	[KIND_HS_ADDRESS] = { 160, 40 },
 	/* Discovery copies one address (/64) may receive: the relay amplifies little. */
-	[KIND_DISCOVERY] = { 10, 10, .pool = WGR_BUCKETS_PROVEN },
+	[KIND_DISCOVERY] = { 10, 10, .pool = WGR_BUCKETS_CAPS },
 	/*
 	 * Of those, what one initiating address (/64) may take: a failing peer
 	 * needs one copy per retry (every 5 s), eight busy peers behind one
@@ -128,7 +134,7 @@ static const struct bucket_kind kinds[] = {
 	 * an attacker's addresses in one network get no more, and it takes
 	 * eight networks to spend the relay's budget.
 	 */
-	[KIND_WALK] = { 131072, 32768, .pool = WGR_BUCKETS_PROVEN },
+	[KIND_WALK] = { 131072, 32768, .pool = WGR_BUCKETS_WALKS },
 };
 
 struct wgr_bucket {
@@ -411,7 +417,7 @@ void wgr_ratelimit_shut_ceiling(struct wgr_ratelimit *rl, bool shut)
  * @max: how many (at least one)
  *
  * A test guest cannot send from the 16,384 sources that cycle the open table;
- * with fewer kept, its few hundred a second do. The proven table keeps its size.
+ * with fewer kept, its few hundred a second do. The other tables keep their sizes.
  * Context: process.
  */
 void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, u32 max)

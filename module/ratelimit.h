@@ -13,11 +13,18 @@ struct wgr_endpoint;
 #define WGR_RATELIMIT_HASH_BITS 12
 
 /*
- * The two tables of buckets (ratelimit.c): those anyone can make, spoofers
- * included (handshakes, cookie replies), and those only an initiation with the
- * relay's mac2 makes (discovery), which a spoofer must not push out.
+ * The tables of buckets (ratelimit.c): those anyone can make, spoofers
+ * included (handshakes, cookie replies); those only an initiation with the
+ * relay's mac2 makes for a pair (a candidate and an initiating address or
+ * network: discovery's shares and reserves), which a spoofer must not push
+ * out; a candidate's cap, which only a new candidate adds to; and the walk
+ * budgets, which only a new initiating network adds to. Many addresses make
+ * pairs cheaply, and must not push out the last two.
  */
-enum wgr_bucket_pool { WGR_BUCKETS_OPEN, WGR_BUCKETS_PROVEN, WGR_BUCKET_POOLS };
+enum wgr_bucket_pool {
+	WGR_BUCKETS_OPEN, WGR_BUCKETS_PROVEN, WGR_BUCKETS_CAPS, WGR_BUCKETS_WALKS,
+	WGR_BUCKET_POOLS
+};
 
 /**
  * struct wgr_bucket_table - one table of token buckets
