@@ -31,7 +31,13 @@ on_err() {
 	for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
 		where+=" ${BASH_SOURCE[i]##*/}:${BASH_LINENO[i - 1]}"
 	done
-	printf 'FAIL: %s (status %s) at%s\n' "$BASH_COMMAND" "$rc" "$where" >&2
+	# In a subshell ("$(...)", "<(...)") the caller decides whether it fails
+	# the test: not a FAIL line, which run-all's summary would take for the cause.
+	if ((BASH_SUBSHELL > 0)); then
+		printf 'failed in a subshell: %s (status %s) at%s\n' "$BASH_COMMAND" "$rc" "$where" >&2
+	else
+		printf 'FAIL: %s (status %s) at%s\n' "$BASH_COMMAND" "$rc" "$where" >&2
+	fi
 }
 trap on_err ERR
 

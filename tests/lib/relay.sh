@@ -112,7 +112,8 @@ wg_mesh_peer() { wg_peer "$1" "$2" "${WG_ADDR[$2]}/32" "$3"; }
 # pair_works A B: A and B ping each other over WireGuard (retrying for a handshake).
 pair_works() {
 	wait_for 40 n "$1" ping -c 1 -W 1 "${WG_ADDR[$2]}"
-	n "$2" ping -q -c 2 -i 0.2 -W 2 "${WG_ADDR[$1]}" >/dev/null
+	# Retried: a TCG guest under load can stall past one ping's wait.
+	wait_for 10 n "$2" ping -c 1 -W 2 "${WG_ADDR[$1]}"
 }
 
 # --- Trust model v2 (tests/vm/t-trust-*.sh) ------------------------------------------
