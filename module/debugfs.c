@@ -19,7 +19,8 @@
  *                      hold of the state lock (nothing expires unless
  *                      session-timeout says so)
  *   DEV walks          discovery's walks for candidates since the relay was made,
- *                      and the sources they looked at: the work an initiation
+ *                      the sources they looked at, and how many of them ran
+ *                      on the relay's spare budget: the work an initiation
  *                      that asks for discovery causes, in a count, not a time
  *   DEV walk-rate N    the relay's budget of visits to candidates, N a second
  *                      (WGR_WALK_VISITS_PER_SECOND by default), so that a test
@@ -30,7 +31,9 @@
  *   DEV buckets-max N  the most rate-limit buckets anyone can make that the
  *                      relay keeps (WGR_MAX_BUCKETS by default), so that a
  *                      test guest's few hundred spoofed sources a second can
- *                      cycle them; discovery's table keeps its size
+ *                      cycle them; discovery's tables keep their sizes
+ *   DEV proven-max N   the same for discovery's buckets of pairs (shares and
+ *                      reserves), which a guest's few proven addresses cycle
  *   DEV sources        how many sources it remembers, may, and of those how
  *                      many have proven nothing (loose: forgotten first)
  *
@@ -182,7 +185,8 @@ static void do_walks(struct wgr_device *wgr)
 	u64 walks, visits;
 
 	wgr_debug_source_walks(&wgr->sources, &walks, &visits);
-	snprintf(result, sizeof(result), "walks %llu visits %llu\n", walks, visits);
+	snprintf(result, sizeof(result), "walks %llu visits %llu spare %llu\n", walks, visits,
+		 wgr_debug_spare_walks(&wgr->ratelimit));
 }
 
 static void do_scan_rate(struct wgr_device *wgr, u32 rate)
@@ -211,10 +215,11 @@ static void do_sources_max(struct wgr_device *wgr, u32 max)
 	do_sources(wgr);
 }
 
-static void do_buckets_max(struct wgr_device *wgr, u32 max)
+static void do_buckets_max(struct wgr_device *wgr, enum wgr_bucket_pool pool, u32 max)
 {
-	wgr_ratelimit_set_max(&wgr->ratelimit, max);
-	snprintf(result, sizeof(result), "buckets-max %u\n", max);
+	wgr_ratelimit_set_max(&wgr->ratelimit, pool, max);
+	snprintf(result, sizeof(result), "%s %u\n",
+		 pool == WGR_BUCKETS_OPEN ? "buckets-max" : "proven-max", max);
 }
 
 static void do_ceiling_shut(struct wgr_device *wgr, u32 shut)
@@ -262,7 +267,9 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len,
 	else if (!strcmp(cmd, "sources-max") && arg)
 		do_sources_max(netdev_priv(dev), arg);
 	else if (!strcmp(cmd, "buckets-max") && arg)
-		do_buckets_max(netdev_priv(dev), arg);
+		do_buckets_max(netdev_priv(dev), WGR_BUCKETS_OPEN, arg);
+	else if (!strcmp(cmd, "proven-max") && arg)
+		do_buckets_max(netdev_priv(dev), WGR_BUCKETS_PROVEN, arg);
 	else if (!strcmp(cmd, "ceiling-shut") && arg <= 1)
 		do_ceiling_shut(netdev_priv(dev), arg);
 	else

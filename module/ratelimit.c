@@ -412,23 +412,42 @@ void wgr_ratelimit_shut_ceiling(struct wgr_ratelimit *rl, bool shut)
 }
 
 /**
- * wgr_ratelimit_set_max - test-only: keep at most @max buckets anyone can make
+ * wgr_ratelimit_set_max - test-only: keep at most @max buckets in one table
  * @rl: the buckets
+ * @pool: which table (the open one, or discovery's pairs)
  * @max: how many (at least one)
  *
- * A test guest cannot send from the 16,384 sources that cycle the open table;
- * with fewer kept, its few hundred a second do. The other tables keep their sizes.
+ * A test guest cannot send from the 16,384 sources that cycle the open table,
+ * nor make the pairs of /64s that cycle the proven one; with fewer kept, its
+ * few hundred a second do.
  * Context: process.
  */
-void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, u32 max)
+void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, enum wgr_bucket_pool pool, u32 max)
 {
-	struct wgr_bucket_table *t = &rl->tables[WGR_BUCKETS_OPEN];
+	struct wgr_bucket_table *t = &rl->tables[pool];
 
 	spin_lock_bh(&rl->lock);
 	t->max = max ?: 1;
 	while (t->n > t->max)
 		bucket_evict(t);
 	spin_unlock_bh(&rl->lock);
+}
+
+/**
+ * wgr_debug_spare_walks - test-only: how many walks ran on the relay's spare
+ * @rl: the budgets
+ *
+ * Context: process.
+ * Return: the count since the relay was made.
+ */
+u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl)
+{
+	u64 n;
+
+	spin_lock_bh(&rl->lock);
+	n = rl->debug_spare_walks;
+	spin_unlock_bh(&rl->lock);
+	return n;
 }
 #endif
 
@@ -523,9 +542,11 @@ static void walk_refill(struct wgr_ratelimit *rl, u64 now)
  * Not covered (docs/trust/STATUS.md, session 19): an attacker in a peer's own
  * network (a CGNAT neighbour) that asks every second keeps that network from
  * the spare, and with eight others spending the budget the peer's walks look
- * at what is left. Forgetting a network's bucket (a spoofed flood cycles the
- * table) makes it idle and full again, so that a flood of a million packets a
- * second and five networks spend the spare too. The bound holds either way.
+ * at what is left. A network's bucket forgotten makes it idle and full again:
+ * walk budgets have a table of their own, which only a new initiating network
+ * adds to (a spoofed flood cycled the one table, and one /48's pairs of /64s
+ * the table of discovery's shares: helper-60; t-trust-walk evict). The bound
+ * holds either way.
  * Context: softirq; before the sources' lock (lock order: session.h).
  */
 void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
@@ -554,6 +575,9 @@ void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 			budget->spare = true;
 			n = min(n, rl->spare_tokens);
 			rl->spare_tokens -= n;
+#ifdef CONFIG_WGRELAY_DEBUG
+			rl->debug_spare_walks++;
+#endif
 		} else {
 			n = min(n, rl->walk_tokens);
 			rl->walk_tokens -= n;

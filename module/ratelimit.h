@@ -56,6 +56,7 @@ struct wgr_bucket_table {
  * @walk_last_ns: when that was last refilled
  * @ceiling_shut: test-only (debugfs.c): the address ceiling refuses everything,
  *                as a neighbour's flood that spends its every token would
+ * @debug_spare_walks: the debug build's count of walks on the spare
  */
 struct wgr_ratelimit {
 	spinlock_t lock;
@@ -70,6 +71,7 @@ struct wgr_ratelimit {
 	u64 walk_last_ns;
 #ifdef CONFIG_WGRELAY_DEBUG
 	bool ceiling_shut;
+	u64 debug_spare_walks;
 #endif
 };
 
@@ -104,7 +106,8 @@ void wgr_scan_charge(struct wgr_ratelimit *rl, u32 tried);
 void wgr_scan_set_rate(struct wgr_ratelimit *rl, u32 rate);
 #ifdef CONFIG_WGRELAY_DEBUG
 void wgr_ratelimit_shut_ceiling(struct wgr_ratelimit *rl, bool shut);
-void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, u32 max);
+void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, enum wgr_bucket_pool pool, u32 max);
+u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl);
 #endif
 
 #endif /* _WGR_RATELIMIT_H */

@@ -54,7 +54,18 @@
 # must stay within its share, two a second. Discovery's buckets, which only an
 # initiation with mac2 makes, are now kept in a table of their own.
 #
-# variants: spoof busy starve cycle
+# Variant "evict": what real addresses do to that table (a review in session
+# 26, helper-60). Its shares are keyed by pairs of /64s, and one IPv6 /48's
+# walks add tens of thousands a second; a network's walk bucket pushed out
+# made its next walk count as idle, and run on the relay's spare: a network
+# that walks all the time walked on the spare every time, and a few such
+# spent what the peers' walks need. Here the table of pairs is cut to 4
+# (debugfs proven-max) so that the four addresses of "starve" cycle it, the
+# relay's budget is spent (walk-rate 64), and the debug build counts the walks
+# on the spare: each network's first after an idle second, no more. Walk
+# budgets now have a table of their own, which only a new network adds to.
+#
+# variants: spoof busy starve cycle evict
 # module: debug
 # timeout: 300
 # kernels: one
@@ -136,6 +147,37 @@ if [[ $variant == starve ]]; then
 	# retries every 5 s; the retry carries the relay's mac2 and is copied to
 	# candidates: about 21 s, as t-trust-restart's pair takes.
 	((took <= 45)) || fail "the pair took $took s to meet again"
+	exit 0
+fi
+
+if [[ $variant == evict ]]; then
+	step "four addresses in two /24s walk 200 times a second; the table of pairs cut to 4"
+	debug_ctl vps relay0 walk-rate 64
+	debug_ctl vps relay0 proven-max 4
+	nets=(198.18.1 198.18.2)
+	elsewhere crowd 2 "${nets[@]}"
+	mac2_crowd 90 50 500 ghost 2 "${nets[@]}"
+	sleep 5
+	t0=$(cat /proc/uptime)
+	read -r _ w0 _ _ _ s0 <<<"$(debug_ctl vps relay0 walks)"
+	sleep 20
+	read -r _ w1 _ _ _ s1 <<<"$(debug_ctl vps relay0 walks)"
+	t1=$(cat /proc/uptime)
+	walks=$((w1 - w0)) spare=$((s1 - s0))
+	ms=$(awk -v a="${t0%% *}" -v b="${t1%% *}" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	n vps relayctl show relay0 stats | grep -E 'discovery|hs_mac2|hs_initiations|hs_ratelimited'
+	log "in $ms ms: $walks walks, $spare of them on the relay's spare"
+	kill "${CROWD[@]}" 2>/dev/null || true
+	wait "${CROWD[@]}" 2>/dev/null || true
+
+	step "each network walks on the spare once after an idle second, no more"
+	((walks >= 200)) || fail "only $walks walks in $ms ms: the crowd's initiations did not ask for discovery"
+	# Two networks that never pause: the spare only if a walk bucket went
+	# missing; one a second each, and one each at the window's edges.
+	bound=$((2 * (ms / 1000 + 1)))
+	((spare <= bound)) ||
+		fail "$spare of $walks walks on the spare in $ms ms, over the two networks' $bound: their walk budgets were pushed out of the table"
+	log "$spare walks on the spare of at most $bound"
 	exit 0
 fi
 
