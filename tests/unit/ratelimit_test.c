@@ -146,6 +146,109 @@ static void test_cap_survives_churn(void **state)
 	wgr_ratelimit_destroy(&rl);
 }
 
+/* What else adds buckets: each fills one table, and must push out no other's. */
+enum churn_kind { CHURN_SPOOFED, CHURN_PAIRS, CHURN_CANDIDATES, CHURN_NETWORKS, CHURN_KINDS };
+
+static void churn_by(struct wgr_ratelimit *rl, enum churn_kind kind, unsigned int n)
+{
+	struct wgr_endpoint from = ep6(ATTACKER, 2, 0);
+	struct wgr_walk_budget b;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		/* A new IPv6 address and port each time. */
+		struct wgr_endpoint e = ep6(ATTACKER, 8 + (i >> 16), i & 0xffff);
+
+		switch (kind) {
+		case CHURN_SPOOFED:	/* initiations without mac2, and their cookie replies */
+			wgr_ratelimit_initiation(rl, &e);
+			wgr_ratelimit_cookie(rl, &e);
+			break;
+		case CHURN_PAIRS:	/* one /48's walks: pairs of /64s */
+			churn(rl, 1);
+			break;
+		case CHURN_CANDIDATES:	/* copies to new candidates */
+			wgr_ratelimit_discovery(rl, &e, &from);
+			break;
+		default:		/* walks from new networks (IPv6 /32s) */
+			e = ep6(0x30000000 + i, 0, 0);
+			wgr_walk_reserve(rl, &e, 1, &b);
+			wgr_walk_refund(rl, &b, 0);
+			break;
+		}
+	}
+}
+
+/*
+ * Each table is cycled only by what it keeps: whatever else an attacker adds
+ * twice a table's worth of, a network that walked 10 ms ago is not idle, and
+ * a candidate whose cap is spent gets one copy more at most. Moving a kind into
+ * another's table fails here.
+ */
+static void test_tables_apart(void **state)
+{
+	struct wgr_endpoint burst = ep6(ELSEWHERE, 1, 1), q = ep6(PEERS, 7, 7);
+	struct wgr_walk_budget b;
+	struct wgr_ratelimit rl;
+	unsigned int kind, i, ok;
+
+	(void)state;
+	for (kind = 0; kind < CHURN_KINDS; kind++) {
+		wgr_ratelimit_init(&rl);
+		wgr_walk_set_rate(&rl, 0);
+		rl.walk_tokens = 0;
+		wgr_walk_reserve(&rl, &burst, 4096, &b);
+		assert_true(b.spare);
+		wgr_walk_refund(&rl, &b, 4096);
+		for (i = 0, ok = 0; i < 10; i++) {
+			struct wgr_endpoint from = ep6(ELSEWHERE, 3, i);
+
+			ok += wgr_ratelimit_discovery(&rl, &q, &from);
+		}
+		assert_int_equal(ok, 10);
+
+		kshim_now += 10 * 1000 * 1000;
+		churn_by(&rl, kind, 2 * 16384);
+		kshim_now += 1000 * 1000;
+		wgr_walk_reserve(&rl, &burst, 4096, &b);
+		printf("ratelimit: churn %u: the walk %s on the spare\n", kind, b.spare ? "ran" : "did not run");
+		if (kind != CHURN_NETWORKS)
+			assert_false(b.spare);
+		for (i = 10, ok = 0; i < 20; i++) {
+			struct wgr_endpoint from = ep6(ELSEWHERE, 4, i);
+
+			ok += wgr_ratelimit_discovery(&rl, &q, &from);
+		}
+		printf("ratelimit: churn %u: %u copies past a spent cap\n", kind, ok);
+		if (kind != CHURN_CANDIDATES)
+			assert_true(ok <= 1);
+		wgr_ratelimit_destroy(&rl);
+	}
+}
+
+/* The gc empties every table of buckets idle for a second. */
+static void test_gc_every_table(void **state)
+{
+	struct wgr_endpoint a = ep6(PEERS, 1, 1), c = ep6(PEERS, 2, 2);
+	struct wgr_walk_budget b;
+	struct wgr_ratelimit rl;
+	unsigned int t;
+
+	(void)state;
+	wgr_ratelimit_init(&rl);
+	wgr_ratelimit_initiation(&rl, &a);
+	wgr_ratelimit_discovery(&rl, &c, &a);
+	wgr_walk_reserve(&rl, &a, 1, &b);
+	wgr_walk_refund(&rl, &b, 0);
+	for (t = 0; t < WGR_BUCKET_POOLS; t++)
+		assert_true(rl.tables[t].n > 0);
+	kshim_now += 2 * NSEC_PER_SEC;
+	wgr_ratelimit_gc(&rl);
+	for (t = 0; t < WGR_BUCKET_POOLS; t++)
+		assert_int_equal(rl.tables[t].n, 0);
+	wgr_ratelimit_destroy(&rl);
+}
+
 /* No kind's burst takes longer than a second to refill (the gc's premise). */
 static void test_init_no_warning(void **state)
 {
@@ -164,6 +267,8 @@ int main(void)
 		cmocka_unit_test(test_init_no_warning),
 		cmocka_unit_test(test_walk_idle_survives_churn),
 		cmocka_unit_test(test_cap_survives_churn),
+		cmocka_unit_test(test_tables_apart),
+		cmocka_unit_test(test_gc_every_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
