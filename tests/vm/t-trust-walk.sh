@@ -97,9 +97,9 @@ if [[ $variant == busy ]]; then
 	sleep 12
 	# The clock read outside the counts: every visit counted falls in it.
 	t0=$(cat /proc/uptime)
-	read -r _ w0 _ v0 <<<"$(debug_ctl vps relay0 walks)"
+	read -r _ w0 _ v0 _ <<<"$(debug_ctl vps relay0 walks)"
 	sleep 20
-	read -r _ w1 _ v1 <<<"$(debug_ctl vps relay0 walks)"
+	read -r _ w1 _ v1 _ <<<"$(debug_ctl vps relay0 walks)"
 	t1=$(cat /proc/uptime)
 	walks=$((w1 - w0)) visits=$((v1 - v0))
 	ms=$(awk -v a="${t0%% *}" -v b="${t1%% *}" 'BEGIN { printf "%d", (b - a) * 1000 }')
@@ -163,6 +163,8 @@ if [[ $variant == evict ]]; then
 	sleep 20
 	read -r _ w1 _ _ _ s1 <<<"$(debug_ctl vps relay0 walks)"
 	t1=$(cat /proc/uptime)
+	[[ "$w0 $w1 $s0 $s1" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]] ||
+		fail "debugfs walks: expected counts of walks and of walks on the spare, got: $w0 $w1 $s0 $s1"
 	walks=$((w1 - w0)) spare=$((s1 - s0))
 	ms=$(awk -v a="${t0%% *}" -v b="${t1%% *}" 'BEGIN { printf "%d", (b - a) * 1000 }')
 	n vps relayctl show relay0 stats | grep -E 'discovery|hs_mac2|hs_initiations|hs_ratelimited'
@@ -231,9 +233,9 @@ bg attacker wgr-forge srcflood "$VPS4" "$RELAY_PORT" 50 400 203.0.113.100 100 64
 flooder=$BG_PID
 # 1,024 new sources fill the prefix in under three seconds at 400 a second.
 sleep 8
-read -r _ w0 _ v0 <<<"$(debug_ctl vps relay0 walks)"
+read -r _ w0 _ v0 _ <<<"$(debug_ctl vps relay0 walks)"
 sleep 20
-read -r _ w1 _ v1 <<<"$(debug_ctl vps relay0 walks)"
+read -r _ w1 _ v1 _ <<<"$(debug_ctl vps relay0 walks)"
 walks=$((w1 - w0)) visits=$((v1 - v0))
 n vps relayctl show relay0 stats | grep -E 'discovery_fwd|hs_mac2|hs_initiations|hs_ratelimited'
 log "in 20 s: $walks walks for candidates looked at $visits sources"
