@@ -16,6 +16,7 @@
  * cannot aim them at a victim from many ports, and each initiating address has
  * a small share of that, so that one cannot spend what others' need.
  */
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/ktime.h>
 #include <net/ipv6.h>
@@ -207,18 +208,21 @@ void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
 	spin_unlock_bh(&rl->lock);
 }
 
-/**
- * wgr_ratelimit_gc - forget buckets that have refilled
- * @rl: the buckets
- *
- * A bucket idle for a second is full again (every kind refills within a second:
- * wgr_ratelimit_init() checks), the same as a new one: it can go.
- * Context: process.
+/*
+ * Buckets the gc frees in one hold of the lock: the four tables can hold
+ * 65,536, and every handshake waits on this lock with bottom halves off.
  */
-void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
+#define WGR_BUCKET_GC_BATCH	1024
+
+/*
+ * Forget up to a batch of @t's buckets idle for a second, least recently used
+ * first. Return: true if the batch ran out before they did.
+ */
+static bool gc_batch(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
 {
-	struct wgr_bucket_table *t;
 	struct wgr_bucket *b, *tmp;
+	unsigned int n = 0;
+	bool more = false;
 	u64 now;
 
 	spin_lock_bh(&rl->lock);
@@ -227,14 +231,36 @@ void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
 	 * earlier read would look a long time idle, and go.
 	 */
 	now = ktime_get_coarse_boottime_ns();
-	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++) {
-		list_for_each_entry_safe(b, tmp, &t->lru, lru) {
-			if (now - b->last_ns <= NSEC_PER_SEC)
-				break;
-			bucket_remove(t, b);
+	list_for_each_entry_safe(b, tmp, &t->lru, lru) {
+		if (now - b->last_ns <= NSEC_PER_SEC)
+			break;
+		if (n++ == WGR_BUCKET_GC_BATCH) {
+			more = true;
+			break;
 		}
+		bucket_remove(t, b);
 	}
 	spin_unlock_bh(&rl->lock);
+	return more;
+}
+
+/**
+ * wgr_ratelimit_gc - forget buckets that have refilled
+ * @rl: the buckets
+ *
+ * A bucket idle for a second is full again (every kind refills within a second:
+ * wgr_ratelimit_init() checks), the same as a new one: it can go. A batch at a
+ * time (a review in session 26: four full tables were a few milliseconds with
+ * bottom halves off).
+ * Context: process; may sleep.
+ */
+void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
+{
+	struct wgr_bucket_table *t;
+
+	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++)
+		while (gc_batch(rl, t))
+			cond_resched();
 }
 
 /* What a bucket limits, of one endpoint. */
