@@ -112,8 +112,19 @@ wg_mesh_peer() { wg_peer "$1" "$2" "${WG_ADDR[$2]}/32" "$3"; }
 # pair_works A B: A and B ping each other over WireGuard (retrying for a handshake).
 pair_works() {
 	wait_for 40 n "$1" ping -c 1 -W 1 "${WG_ADDR[$2]}"
-	# Retried: a TCG guest under load can stall past one ping's wait.
-	wait_for 10 n "$2" ping -c 1 -W 2 "${WG_ADDR[$1]}"
+	ping_back "$2" "$1"
+}
+
+# ping_back A B: A reaches B on the session they have: three pings of two
+# seconds each, one at a time (a TCG guest under load can stall past one
+# ping's wait), well inside the 15 s after which A's WireGuard would make a
+# new handshake and hide a broken path.
+ping_back() {
+	local i
+	for i in 1 2 3; do
+		n "$1" ping -c 1 -W 2 "${WG_ADDR[$2]}" >/dev/null && return 0
+	done
+	fail "$1 cannot reach $2 over their session: three pings unanswered"
 }
 
 # --- Trust model v2 (tests/vm/t-trust-*.sh) ------------------------------------------
