@@ -59,8 +59,10 @@ enum scope {
  * (a review in session 26). A forgotten bucket comes back full, and a missing
  * walk bucket idle (the relay's spare): so a candidate's cap and a network's
  * walk budget have tables of their own. Cycling the caps' takes 16,384 new
- * candidates a second (proven sources, each with a cookie); the walks', as
- * many networks (IPv4 /24s, IPv6 /32s).
+ * candidates a second (initiations with mac2 from as many /64s, a cookie
+ * serving minutes, and walks that pick them), for ten copies more to a
+ * candidate each time, an attacker's own traffic returned, not amplified; the
+ * walks', as many networks (IPv4 /24s, IPv6 /32s) (helper-61).
  */
 struct bucket_kind {
 	u32 per_second;
