@@ -200,13 +200,12 @@ static void class_leave(struct wgr_sources *srcs, struct wgr_source *src)
 {
 	if (src->class == WGR_SOURCE_GONE)
 		return;
-	if (src->class == WGR_SOURCE_PROVEN)
-		wgr_tier_down(&srcs->tier_spare, src->net_acct, src->class_acct);
-	wgr_quota_release(&srcs->by_class[src->class], src->class_acct, &src->class_node);
 	if (src->class == WGR_SOURCE_PROVEN) {
-		wgr_quota_release(&srcs->proven_nets, src->net_acct, &src->net_node);
+		wgr_tier_unrank(&srcs->proven_nets, &srcs->tier_spare, src->net_acct,
+				&src->net_node, src->class_acct);
 		src->net_acct = NULL;
 	}
+	wgr_quota_release(&srcs->by_class[src->class], src->class_acct, &src->class_node);
 	srcs->n_class[src->class]--;
 	if (src->class != WGR_SOURCE_LOOSE)
 		list_del(&src->check_node);
@@ -227,17 +226,14 @@ static int class_enter(struct wgr_sources *srcs, struct wgr_source *src,
 
 	if (ret)
 		return ret;
-	/* A network past the cap counts as at it, and goes first there. */
+	/*
+	 * A network past the cap counts as at it, and goes first there; the
+	 * prefix's rank in its network is network_oldest()'s.
+	 */
 	if (class == WGR_SOURCE_PROVEN) {
-		ret = wgr_quota_charge(&srcs->proven_nets, wgr_quota_network_key(&src->ep),
-				       &src->net_node, &src->net_acct, true);
-		if (!ret) {
-			/* The prefix's rank in its network (network_oldest()). */
-			ret = wgr_tier_up(&srcs->tier_spare, src->net_acct, src->class_acct);
-			if (ret)
-				wgr_quota_release(&srcs->proven_nets, src->net_acct,
-						  &src->net_node);
-		}
+		ret = wgr_tier_rank(&srcs->proven_nets, &srcs->tier_spare,
+				    wgr_quota_network_key(&src->ep), &src->net_node,
+				    &src->net_acct, src->class_acct);
 		if (ret) {
 			wgr_quota_release(&srcs->by_class[class], src->class_acct,
 					  &src->class_node);

@@ -151,6 +151,52 @@ void wgr_tier_down(struct list_head *spare, struct wgr_account *net, struct wgr_
 }
 
 /**
+ * wgr_tier_rank - count a prefix's new proof in its network, and rank it there
+ * @nets: the networks' quota
+ * @spare: the table's spare tiers
+ * @net_key: the network (wgr_quota_network_key())
+ * @net_node: the proof's place in its network's account
+ * @net: set to the network's account
+ * @acct: the prefix's account, whose count went up already
+ *
+ * The network's count and the prefix's tier go together: one without the other
+ * would rank the prefix by a count its network does not hold.
+ * Context: the owning table's lock; may be softirq (allocates atomically).
+ * Return: 0, or -ENOMEM with nothing counted in the network (*@net is then NULL).
+ */
+int wgr_tier_rank(struct wgr_quota *nets, struct list_head *spare, u64 net_key,
+		  struct list_head *net_node, struct wgr_account **net, struct wgr_account *acct)
+{
+	int ret = wgr_quota_charge(nets, net_key, net_node, net, true);
+
+	if (ret)
+		return ret;
+	ret = wgr_tier_up(spare, *net, acct);
+	if (ret) {
+		wgr_quota_release(nets, *net, net_node);
+		*net = NULL;
+	}
+	return ret;
+}
+
+/**
+ * wgr_tier_unrank - undo wgr_tier_rank() before the prefix's count goes down
+ * @nets: the networks' quota
+ * @spare: the table's spare tiers
+ * @net: the network's account
+ * @net_node: the proof's place in it
+ * @acct: the prefix's account; its count goes down next
+ *
+ * Context: the owning table's lock; never fails.
+ */
+void wgr_tier_unrank(struct wgr_quota *nets, struct list_head *spare, struct wgr_account *net,
+		     struct list_head *net_node, struct wgr_account *acct)
+{
+	wgr_tier_down(spare, net, acct);
+	wgr_quota_release(nets, net, net_node);
+}
+
+/**
  * wgr_tier_top - the prefix of a network that holds the most
  * @net: the network's account
  *

@@ -52,10 +52,13 @@ static void table_destroy(struct table *t)
 	assert_int_equal(kshim_warned, 0);
 }
 
-/* Set, a new tier cannot be had (the quotas' accounts still can). */
+/* Set, a proof in a network can allocate nothing: its tier, or a new network's account. */
 static int no_tier;
 
-/* As source.c's class_enter(): 0, or -ENOMEM with nothing counted. */
+/*
+ * As source.c's class_enter() for a proven source: the prefix's count, then
+ * wgr_tier_rank(). 0, or -ENOMEM with nothing counted.
+ */
 static int prove(struct table *t, struct proof *p, u64 net_key, u64 key)
 {
 	int ret;
@@ -63,12 +66,11 @@ static int prove(struct table *t, struct proof *p, u64 net_key, u64 key)
 	p->key = key;
 	p->net_key = net_key;
 	assert_int_equal(wgr_quota_charge(&t->prefixes, key, &p->node, &p->acct, true), 0);
-	assert_int_equal(wgr_quota_charge(&t->nets, net_key, &p->net_node, &p->net, true), 0);
 	kshim_fail_alloc = no_tier;
-	ret = wgr_tier_up(&t->spare, p->net, p->acct);
+	ret = wgr_tier_rank(&t->nets, &t->spare, net_key, &p->net_node, &p->net, p->acct);
 	kshim_fail_alloc = 0;
 	if (ret) {
-		wgr_quota_release(&t->nets, p->net, &p->net_node);
+		assert_null(p->net);
 		wgr_quota_release(&t->prefixes, p->acct, &p->node);
 		return ret;
 	}
@@ -76,12 +78,11 @@ static int prove(struct table *t, struct proof *p, u64 net_key, u64 key)
 	return 0;
 }
 
-/* As source.c's class_leave(). */
+/* As source.c's class_leave(): wgr_tier_unrank(), then the prefix's count. */
 static void forget(struct table *t, struct proof *p)
 {
-	wgr_tier_down(&t->spare, p->net, p->acct);
+	wgr_tier_unrank(&t->nets, &t->spare, p->net, &p->net_node, p->acct);
 	wgr_quota_release(&t->prefixes, p->acct, &p->node);
-	wgr_quota_release(&t->nets, p->net, &p->net_node);
 	p->in = false;
 }
 
