@@ -70,8 +70,7 @@ for try in 1 2 3; do
 	sleep 1
 	(($(relay_stat roams) > roams0)) && break
 done
-(($(relay_stat roams) == roams0 + 1)) ||
-	fail "the relay took $(($(relay_stat roams) - roams0)) roams for the forged datagram, not one"
+(($(relay_stat roams) > roams0)) || fail "the relay took none of the three forged roams"
 # The laptop's half of that session (the laptop's index) is now at the insider's NAT.
 assert_match "(^| )$INSIDERNAT4:[0-9]+( |$)" \
 	"$(relay_sessions | awk -v o="${WG_PUB[laptop]}" -v c="${WG_PUB[insider]}" \
