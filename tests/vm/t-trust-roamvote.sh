@@ -34,7 +34,8 @@
 . "$(dirname "$0")/../lib/cgnat.sh"
 . "$(dirname "$0")/../lib/relay.sh"
 
-INSIDERNAT4=203.0.113.20 OTHER_PORT=40000
+# Below the range WireGuard draws its own port from (32768-60999).
+INSIDERNAT4=203.0.113.20 OTHER_PORT=20000
 cgnat_setup
 ns_add insidernat insider
 public insidernat wan0 "$INSIDERNAT4"
