@@ -67,9 +67,9 @@ step "both pairs connect, and ping at once"
 wait_for 40 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
 wait_for 40 n laptop ping -c 1 -W 1 "${WG_ADDR[home2]}"
 tx1=$(tx vps) tx2=$(tx vps2)
-bg laptop ping -q -c 10 -i 0.2 -W 2 "${WG_ADDR[home]}"
+bg laptop ping -q -c 10 -i 0.2 -w 15 "${WG_ADDR[home]}"
 p1=$BG_PID
-bg laptop ping -q -c 10 -i 0.2 -W 2 "${WG_ADDR[home2]}"
+bg laptop ping -q -c 10 -i 0.2 -w 15 "${WG_ADDR[home2]}"
 p2=$BG_PID
 wait "$p1" || fail "the laptop's pings to home (relay 1) were not all answered"
 wait "$p2" || fail "the laptop's pings to home2 (relay 2) were not all answered"

@@ -146,9 +146,11 @@ n hotelnat nft add chain ip ttl post '{ type filter hook postrouting priority ma
 relayed_ttls() {
 	n hotelnat nft flush chain ip ttl post
 	n hotelnat nft add rule ip ttl post oifname wan0 udp dport "$RELAY_PORT" ip ttl set "$1"
-	bg vps timeout 15 tcpdump -l -n -v -i eth0 -c 4 "udp and src port $RELAY_PORT and dst host $CGNAT4"
+	bg vps timeout 15 tcpdump -l -n -v -i eth0 -c 4 \
+		"udp and src port $RELAY_PORT and dst host $CGNAT4" 2>"$TMP/tcpdump.err"
 	local pid=$BG_PID
-	sleep 2
+	# tcpdump is slow to start under TCG: the pings wait until it captures.
+	wait_for 10 grep -q "listening on" "$TMP/tcpdump.err"
 	n laptop ping -q -c 6 -i 0.3 -W 1 "${WG_ADDR[home]}" >/dev/null || true
 	wait "$pid" 2>/dev/null || true
 } >"$TMP/tcpdump"

@@ -76,8 +76,10 @@ roams=$(relay_stat roams)
 since=$(now)
 move_laptop cafenat
 recovery move1_laptop "$CAFE4" "$since" "" "${pings[@]}"
-# TCG relays a ping in a few ms; 1 s is the bound the design promises for a roam.
-assert_le "$RECOVERY" 1 "pings answered after the laptop's first datagram from the café"
+# TCG relays a ping in a few ms; the design promises the next reply, within a
+# second for pings once a second. 2 s for a loaded guest's stall: a roam the
+# relay missed costs a new handshake, 15 s at least.
+assert_le "$RECOVERY" 2 "pings answered after the laptop's first datagram from the café"
 cafe_ep=$NEW_EP
 assert_stat_ge roams $((roams + 1))
 assert_eq "$hs_first" "$(latest_handshake)" "the laptop's last handshake (the session roamed)"
@@ -102,7 +104,7 @@ roams=$(relay_stat roams)
 since=$(now)
 move_laptop hotelnat
 recovery move2_laptop "$HOTEL4" "$since" "" "${pings[@]}"
-assert_le "$RECOVERY" 1 "pings answered after the laptop's first datagram back at the hotel"
+assert_le "$RECOVERY" 2 "pings answered after the laptop's first datagram back at the hotel"
 back_ep=$NEW_EP
 if [[ $back_ep == "$hotel_ep" ]]; then
 	log "the hotel's NAT still had the laptop's mapping: it is back at its old endpoint"

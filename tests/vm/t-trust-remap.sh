@@ -77,8 +77,10 @@ n cgnat conntrack -F 2>/dev/null
 recovery remap_home_before_rekey "$CGNAT4" "$since" "${home_ep##*:}" "$TMP/ping-laptop" "$TMP/ping-home"
 # Protocol bound: home's first datagram is data on a secret index; the relay moves
 # home in the session on it, so the next reply in either direction gets through.
-# TCG relays a ping in a few ms; 1 s is the bound the design promises.
-assert_le "$RECOVERY" 1 "pings answered after home's first datagram from its new mapping"
+# TCG relays a ping in a few ms, and both sides ping once a second: the next
+# reply comes within a second. The bound is 2 s, for a loaded guest's stall: a
+# roam the relay missed costs a new handshake, 15 s at least.
+assert_le "$RECOVERY" 2 "pings answered after home's first datagram from its new mapping"
 assert_eq "$hs_first" "$(latest_handshake)" "the laptop's last handshake (the session roamed; no new handshake)"
 assert_stat_ge roams $((roams + 1))
 wait_for 5 replied_after "$(now)" "$TMP/ping-home"
@@ -112,8 +114,9 @@ n hotelnat conntrack -F 2>/dev/null
 recovery remap_laptop_after_rekey "$HOTEL4" "$since" "${laptop_ep##*:}" "$TMP/ping-home"
 # Protocol bound: whatever the laptop's first datagram is (a roaming keepalive or
 # an initiation), one WireGuard retry (5 s, plus up to 1/3 s of jitter) must do.
-# Only home pings now, so the figure includes up to one ping interval (1 s).
-assert_le "$RECOVERY" 6 "pings answered after the laptop's first datagram from its new mapping"
+# Only home pings now, so the figure includes up to one ping interval (1 s):
+# 6.33 s at most, and 7 for a stall.
+assert_le "$RECOVERY" 7 "pings answered after the laptop's first datagram from its new mapping"
 laptop_new=$NEW_EP
 log "roams: $(relay_stat roams) (were $roams); laptop's last handshake $(latest_handshake) (the rekey: $hs_rekey)"
 trust_counters
