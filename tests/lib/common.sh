@@ -105,6 +105,18 @@ wait_for() {
 	fail "timed out after ${secs} s (${i} tries, $((SECONDS - start)) s of wall time) waiting for: $*"
 }
 
+# tries N CMD...: run CMD until it succeeds, N times at most, for a check that
+# waits on its own (a ping's -W): wait_for, which counts tries, would multiply
+# that wait.
+tries() {
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+	done
+	fail "$n tries failed: $*"
+}
+
 # Assertions: each prints what was expected and what it got.
 assert_eq() { # EXPECTED GOT [WHAT]
 	[[ $2 == "$1" ]] || fail "${3:-value}: expected '$1', got '$2'"

@@ -67,12 +67,18 @@ step "both pairs connect, and ping at once"
 wait_for 40 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
 wait_for 40 n laptop ping -c 1 -W 1 "${WG_ADDR[home2]}"
 tx1=$(tx vps) tx2=$(tx vps2)
-bg laptop ping -q -c 10 -i 0.2 -w 15 "${WG_ADDR[home]}"
+# A deadline, so that a late last reply is waited for; with one, ping sends more
+# for lost ones: exactly ten sent and ten answered.
+bg laptop ping -q -c 10 -i 0.2 -w 15 "${WG_ADDR[home]}" >"$TMP/ping1"
 p1=$BG_PID
-bg laptop ping -q -c 10 -i 0.2 -w 15 "${WG_ADDR[home2]}"
+bg laptop ping -q -c 10 -i 0.2 -w 15 "${WG_ADDR[home2]}" >"$TMP/ping2"
 p2=$BG_PID
-wait "$p1" || fail "the laptop's pings to home (relay 1) were not all answered"
-wait "$p2" || fail "the laptop's pings to home2 (relay 2) were not all answered"
+wait "$p1" || true
+wait "$p2" || true
+assert_match '^10 packets transmitted, 10 received' "$(grep transmitted "$TMP/ping1")" \
+	"the laptop's pings to home (relay 1)"
+assert_match '^10 packets transmitted, 10 received' "$(grep transmitted "$TMP/ping2")" \
+	"the laptop's pings to home2 (relay 2)"
 # Each relay carried its own pair's 20 datagrams (10 pings, 10 replies) at least.
 log "relay 1 relayed $(($(tx vps) - tx1)), relay 2 $(($(tx vps2) - tx2)) datagrams"
 (($(tx vps) - tx1 >= 20)) || fail "relay 1 relayed $(($(tx vps) - tx1)) datagrams of 20 pings"

@@ -19,7 +19,7 @@ wg_keys home laptop6
 
 step "the laptop has no IPv4 at all"
 assert_fails n laptop6 ping -c 1 -W 1 "$VPS4"
-wait_for 10 n laptop6 ping -6 -c 1 -W 2 "$VPS6"
+tries 3 n laptop6 ping -6 -c 1 -W 2 "$VPS6"
 
 step "relay up; home points at the relay's IPv4 address, the laptop at its IPv6 one"
 relay_up home laptop6

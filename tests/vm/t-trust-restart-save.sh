@@ -42,10 +42,14 @@ pair_works tablet home2
 last_handshake() {
 	n "$1" wg show "${WG_IF[$1]}" latest-handshakes | awk -v k="${WG_PUB[$2]}" '$1 == k { print $2 }'
 }
-# peer_rx NAME: datagrams the relay received from peer NAME (this device's count).
-peer_rx() {
-	n vps relayctl show relay0 --json | tr -d '\n' | sed 's/{"public_key"/\n&/g' |
-		grep -F "\"name\":\"$1\"" | head -1 | grep -o '"rx_packets":[0-9]*' | cut -d: -f2
+# status_rx NAME: "STATUS RX" of peer NAME from one snapshot: its binding's status
+# and the datagrams this device received from it.
+status_rx() {
+	local p
+	p=$(n vps relayctl show relay0 --json | tr -d '\n' | sed 's/{"public_key"/\n&/g' |
+		grep -F "\"name\":\"$1\"" | head -1)
+	echo "$(grep -o '"binding_status":"[a-z]*"' <<<"$p" | cut -d'"' -f4)" \
+		"$(grep -o '"rx_packets":[0-9]*' <<<"$p" | cut -d: -f2)"
 }
 # binding_status NAME: live, stale, ... of NAME's binding, or none.
 binding_status() {
@@ -67,11 +71,12 @@ n vps relayctl down relay0
 n vps relayctl up "$TMP/relay0.conf" | tee "$TMP/up"
 took=$(((${EPOCHREALTIME/./} - start) / 1000))
 log "relayctl down and up took $took ms"
+((took <= 20000)) || fail "relayctl down and up took $took ms"
 # Right away: the idle pair sends nothing but a keepalive every 25 s (and home2 a
 # passive one 10 s after pair_works's last ping, which may land just now): each
 # status is read before what its peer sent to the new device.
-status_home2=$(binding_status home2) status_tablet=$(binding_status tablet)
-rx_home2=$(peer_rx home2) rx_tablet=$(peer_rx tablet)
+read -r status_home2 rx_home2 < <(status_rx home2)
+read -r status_tablet rx_tablet < <(status_rx tablet)
 log "right after up: home2's binding $(binding_line home2); tablet's $(binding_line tablet)"
 wait "$ping_pid" || true
 read -r got gap < <(ping_report "$TMP/ping" "$count" 1000)

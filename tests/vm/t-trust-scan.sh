@@ -53,7 +53,9 @@ wait "${junk[@]}"
 wait "$ping_pid" || true
 # What still waits for the worker is at most two seconds of its scan budget.
 wait_for 60 eval '(($(drops) - d0 >= SECS * 50))'
-read -r got gap <<<"$(ping_report "$TMP/ping" "$SECS")"
+# Replies within 2 s: the softirq work is what is measured, and a data path slowed
+# by it shows as replies seconds late (ping_report's default allows 4).
+read -r got gap <<<"$(ping_report "$TMP/ping" "$SECS" 2000)"
 log "pings answered: $got of $SECS, longest gap $gap; $(grep -o 'rtt.*' "$TMP/ping")"
 n vps relayctl show relay0 stats | grep -E 'hs_unknown_target|hs_ratelimited|rx_packets'
 accounted=$(($(drops) - d0))
