@@ -74,7 +74,8 @@ log "relayctl down and up took $took ms"
 ((took <= 20000)) || fail "relayctl down and up took $took ms"
 # Right away: the idle pair sends nothing but a keepalive every 25 s (and home2 a
 # passive one 10 s after pair_works's last ping, which may land just now): each
-# status is read before what its peer sent to the new device.
+# status is read with the count of what its peer sent to the new device, in one
+# snapshot.
 read -r status_home2 rx_home2 < <(status_rx home2)
 read -r status_tablet rx_tablet < <(status_rx tablet)
 log "right after up: home2's binding $(binding_line home2); tablet's $(binding_line tablet)"
