@@ -75,6 +75,27 @@
 . "$(dirname "$0")/../lib/relay.sh"
 
 variant=${1:-spoof}
+
+# ms_between T0 T1: milliseconds between two reads of /proc/uptime.
+ms_between() { awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
+
+# walk_counts SECONDS: what the debug build counted of discovery's walks over
+# SECONDS: sets WALKS, VISITS (the sources they looked at), SPARE (walks on the
+# relay's spare budget) and MS, the clock read outside the counts, so that
+# everything counted falls in it.
+walk_counts() {
+	local t0 t1 w0 v0 s0 w1 v1 s1
+	t0=$(cat /proc/uptime)
+	read -r _ w0 _ v0 _ s0 _ <<<"$(debug_ctl vps relay0 walks)"
+	sleep "$1"
+	read -r _ w1 _ v1 _ s1 _ <<<"$(debug_ctl vps relay0 walks)"
+	t1=$(cat /proc/uptime)
+	# A missing field read as nothing would make a count 0, and a bound pass.
+	[[ "$w0 $v0 $s0 $w1 $v1 $s1" =~ ^[0-9]+(\ [0-9]+){5}$ ]] ||
+		fail "debugfs walks: expected walks, visits and spare walks, got: $w0 $v0 $s0 / $w1 $v1 $s1"
+	WALKS=$((w1 - w0)) VISITS=$((v1 - v0)) SPARE=$((s1 - s0))
+	MS=$(ms_between "$t0" "$t1")
+}
 cgnat_setup
 ns_add attacker
 public attacker eth0 203.0.113.66
@@ -95,14 +116,8 @@ if [[ $variant == busy ]]; then
 	mac2_crowd 90 50 500 ghost 2 "${nets[@]}"
 	cat "$TMP"/crowd-*
 	sleep 12
-	# The clock read outside the counts: every visit counted falls in it.
-	t0=$(cat /proc/uptime)
-	read -r _ w0 _ v0 _ <<<"$(debug_ctl vps relay0 walks)"
-	sleep 20
-	read -r _ w1 _ v1 _ <<<"$(debug_ctl vps relay0 walks)"
-	t1=$(cat /proc/uptime)
-	walks=$((w1 - w0)) visits=$((v1 - v0))
-	ms=$(awk -v a="${t0%% *}" -v b="${t1%% *}" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	walk_counts 20
+	walks=$WALKS visits=$VISITS ms=$MS
 	n vps relayctl show relay0 stats | grep -E 'discovery|hs_mac2|hs_initiations|hs_ratelimited'
 	log "in $ms ms: $walks walks looked at $visits sources ($((visits / (walks ? walks : 1))) a walk)"
 	step "the pair still talks"
@@ -158,15 +173,8 @@ if [[ $variant == evict ]]; then
 	elsewhere crowd 2 "${nets[@]}"
 	mac2_crowd 90 50 500 ghost 2 "${nets[@]}"
 	sleep 5
-	t0=$(cat /proc/uptime)
-	read -r _ w0 _ _ _ s0 <<<"$(debug_ctl vps relay0 walks)"
-	sleep 20
-	read -r _ w1 _ _ _ s1 <<<"$(debug_ctl vps relay0 walks)"
-	t1=$(cat /proc/uptime)
-	[[ "$w0 $w1 $s0 $s1" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]] ||
-		fail "debugfs walks: expected counts of walks and of walks on the spare, got: $w0 $w1 $s0 $s1"
-	walks=$((w1 - w0)) spare=$((s1 - s0))
-	ms=$(awk -v a="${t0%% *}" -v b="${t1%% *}" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	walk_counts 20
+	walks=$WALKS spare=$SPARE ms=$MS
 	n vps relayctl show relay0 stats | grep -E 'discovery|hs_mac2|hs_initiations|hs_ratelimited'
 	log "in $ms ms: $walks walks, $spare of them on the relay's spare"
 	kill "${CROWD[@]}" 2>/dev/null || true
@@ -200,7 +208,7 @@ if [[ $variant == cycle ]]; then
 	sleep 20
 	f1=$(relay_stat discovery_fwd) m1=$(relay_stat hs_mac2) i1=$(udp_in)
 	t1=$(cat /proc/uptime)
-	ms=$(awk -v a="${t0%% *}" -v b="${t1%% *}" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	ms=$(ms_between "$t0" "$t1")
 	n vps relayctl show relay0 stats | grep -E 'discovery|hs_mac2|hs_initiations|hs_ratelimited'
 	kill "$flooder" "$asker" 2>/dev/null || true
 	wait "$flooder" "$asker" 2>/dev/null || true
@@ -233,10 +241,8 @@ bg attacker wgr-forge srcflood "$VPS4" "$RELAY_PORT" 50 400 203.0.113.100 100 64
 flooder=$BG_PID
 # 1,024 new sources fill the prefix in under three seconds at 400 a second.
 sleep 8
-read -r _ w0 _ v0 _ <<<"$(debug_ctl vps relay0 walks)"
-sleep 20
-read -r _ w1 _ v1 _ <<<"$(debug_ctl vps relay0 walks)"
-walks=$((w1 - w0)) visits=$((v1 - v0))
+walk_counts 20
+walks=$WALKS visits=$VISITS
 n vps relayctl show relay0 stats | grep -E 'discovery_fwd|hs_mac2|hs_initiations|hs_ratelimited'
 log "in 20 s: $walks walks for candidates looked at $visits sources"
 kill "$flooder" "$asker" 2>/dev/null || true
