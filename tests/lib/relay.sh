@@ -119,23 +119,23 @@ pair_works() {
 # seconds each, one at a time (a TCG guest under load can stall past one
 # ping's wait), well inside the 15 s after which A's WireGuard would make a
 # new handshake and hide a broken path.
-ping_back() {
-	local i
-	for i in 1 2 3; do
-		n "$1" ping -c 1 -W 2 "${WG_ADDR[$2]}" >/dev/null && return 0
-	done
-	fail "$1 cannot reach $2 over their session: three pings unanswered"
-}
+ping_back() { tries 3 n "$1" ping -c 1 -W 2 "${WG_ADDR[$2]}"; }
 
 # --- Trust model v2 (tests/vm/t-trust-*.sh) ------------------------------------------
 
-# binding_ep NAME: peer NAME's binding endpoint from "relayctl show relay0 --json"
-# ("(none)" without one). Both the "binding_endpoint" field of trust model v1's
-# relayctl and a "binding" string are understood; the guest has no jq.
+# peer_json NAME: peer NAME's object in "relayctl show relay0 --json", on one line
+# (one snapshot of it; the guest has no jq).
+peer_json() {
+	n vps relayctl show relay0 --json | tr -d '\n' | sed 's/{"public_key"/\n&/g' |
+		grep -F "\"name\":\"$1\"" | head -1
+}
+
+# binding_ep NAME: peer NAME's binding endpoint ("(none)" without one). Both the
+# "binding_endpoint" field of trust model v1's relayctl and a "binding" string
+# are understood.
 binding_ep() {
 	local ep
-	ep=$(n vps relayctl show relay0 --json | tr -d '\n' | sed 's/{"public_key"/\n&/g' |
-		grep -F "\"name\":\"$1\"" | head -1 |
+	ep=$(peer_json "$1" |
 		grep -o '"binding\(_endpoint\)\?":\("[^"]*"\|null\)' | head -1 |
 		sed 's/^[^:]*://; s/"//g')
 	[[ -n $ep && $ep != null ]] && echo "$ep" || echo "(none)"

@@ -46,8 +46,7 @@ last_handshake() {
 # and the datagrams this device received from it.
 status_rx() {
 	local p
-	p=$(n vps relayctl show relay0 --json | tr -d '\n' | sed 's/{"public_key"/\n&/g' |
-		grep -F "\"name\":\"$1\"" | head -1)
+	p=$(peer_json "$1")
 	echo "$(grep -o '"binding_status":"[a-z]*"' <<<"$p" | cut -d'"' -f4)" \
 		"$(grep -o '"rx_packets":[0-9]*' <<<"$p" | cut -d: -f2)"
 }
