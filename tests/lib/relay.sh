@@ -291,6 +291,53 @@ first_datagram() {
 			print $1, ip ":" port; exit } }' "$TMP/relay-rx"
 }
 
+# count_initiations NS: count NS's WireGuard initiations to the relay from now on,
+# from zero (an nftables counter on NS's way out; a UDP length of 156: WireGuard's
+# 148 bytes). A handshake's tries are what the relay decides; how long they take is
+# what the guest's CPU and the host's load decide.
+count_initiations() {
+	n "$1" nft -f - <<-EOT
+		add table ip count
+		delete table ip count
+		table ip count {
+			chain out {
+				type filter hook output priority 0;
+				udp dport $RELAY_PORT udp length 156 counter
+			}
+		}
+	EOT
+}
+
+# initiations NS: how many initiations NS has sent since count_initiations.
+initiations() { n "$1" nft list chain ip count out | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'; }
+
+# handshake_tries NS PEER LIMIT: NS pings PEER until it answers, LIMIT s at most,
+# and prints "TRIES MS": the initiations NS sent since count_initiations (run it
+# before whatever starts the handshake) and the milliseconds the answer took, "-"
+# if none came.
+handshake_tries() {
+	local start=${EPOCHREALTIME/./} took=-
+	while (((${EPOCHREALTIME/./} - start) / 1000000 < $3)); do
+		if n "$1" ping -c 1 -W 1 "${WG_ADDR[$2]}" >/dev/null 2>&1; then
+			took=$(((${EPOCHREALTIME/./} - start) / 1000))
+			break
+		fi
+	done
+	echo "$(initiations "$1") $took"
+}
+
+# handshake_ok TRIES MS MAX: did handshake_tries see an answer after MAX tries at most?
+handshake_ok() { [[ $1 =~ ^[0-9]+$ && $2 != - ]] && (($1 <= $3)); }
+
+# handshake_said TRIES MS LIMIT: handshake_tries' finding, in words.
+handshake_said() {
+	if [[ $2 == - ]]; then
+		echo "no answer in $3 s, $1 initiations sent"
+	else
+		echo "answered after $2 ms, $1 initiations sent"
+	fi
+}
+
 # now: the time now, as ping and tcpdump date things.
 now() { echo "${EPOCHREALTIME}"; }
 

@@ -14,7 +14,8 @@
 # model v1 let each of these handshakes through: the streams came in bursts.)
 #
 # What must hold: each time the handshake completes within one WireGuard retry:
-# the first ping through the new session gets its answer within 12 s. Responses
+# the side that starts it sends two initiations at most (an nftables counter on
+# its way out counts them; a guest the junk keeps busy may take a while). Responses
 # and cookie replies are matched to a forwarded handshake before any limit, and
 # initiations are limited per IP:port, so home's own handshakes are never queued
 # behind the neighbour's junk. Trust model v1 holds every handshake message from
@@ -29,7 +30,7 @@
 . "$(dirname "$0")/../lib/cgnat.sh"
 . "$(dirname "$0")/../lib/relay.sh"
 
-JUNK_SECS=200 LIMIT=12 PPS=${1:-180}
+JUNK_SECS=200 LIMIT=30 PPS=${1:-180}
 cgnat_setup
 behind_nat cgnat neighbour 100.65.0
 wg_keys home laptop
@@ -39,7 +40,9 @@ pair_works laptop home
 log "home at $(binding_ep home), laptop at $(binding_ep laptop)"
 
 step "the neighbour behind the same CGNAT sends $PPS junk datagrams a second"
+junk0=$(($(relay_stat hs_unsolicited) + $(relay_stat hs_ratelimited)))
 bg neighbour wgr-forge mix "$VPS4" "$RELAY_PORT" "$JUNK_SECS" "$PPS" "${WG_PUB[laptop]}" 6
+junk_pid=$BG_PID
 sleep 3
 # Every junk datagram leaves from the CGNAT's address, as home's do.
 n vps relayctl show relay0 stats | grep -E 'rx_packets|hs_ratelimited|hs_unsolicited' || true
@@ -52,32 +55,33 @@ rehandshake() {
 	wg_mesh_peer "$1" "$2" "$RELAY_EP"
 }
 
-took=()
+blocked=()
 for side in laptop home laptop; do
 	other=home
 	[[ $side == home ]] && other=laptop
 	step "$side initiates a new handshake with $other, through the junk"
 	rl0=$(relay_stat hs_ratelimited)
-	start=${EPOCHREALTIME/./}
+	count_initiations "$side"
 	rehandshake "$side" "$other"
-	ok=0
-	while (((${EPOCHREALTIME/./} - start) / 1000000 < LIMIT)); do
-		if n "$side" ping -c 1 -W 1 "${WG_ADDR[$other]}" >/dev/null 2>&1; then
-			ok=1
-			break
-		fi
-	done
-	t=$(((${EPOCHREALTIME/./} - start) / 1000))
-	what="no answer in $t ms"
-	((ok)) && what="answered after $t ms"
-	log "$side -> $other: $what; hs_ratelimited +$(($(relay_stat hs_ratelimited) - rl0)); $(trust_counters)"
-	((ok)) || took+=("$side's handshake with $other did not complete within $LIMIT s")
+	read -r tries t < <(handshake_tries "$side" "$other" "$LIMIT")
+	said=$(handshake_said "$tries" "$t" "$LIMIT")
+	log "$side -> $other: $said; hs_ratelimited +$(($(relay_stat hs_ratelimited) - rl0)); $(trust_counters)"
+	handshake_ok "$tries" "$t" 2 || blocked+=("$side's handshake with $other: $said")
 	# Whatever happened, give the pair a while to recover before the next round.
-	for ((i = 0; i < 45 && !ok; i++)); do
-		n "$side" ping -c 1 -W 1 "${WG_ADDR[$other]}" >/dev/null 2>&1 && ok=1
+	for ((i = 0; i < 45; i++)); do
+		[[ $t != - ]] && break
+		n "$side" ping -c 1 -W 1 "${WG_ADDR[$other]}" >/dev/null 2>&1 && t=late
 	done
 done
 show_relay
 
 step "what must hold"
-((${#took[@]} == 0)) || fail "${took[0]} (of 3 handshakes, ${#took[@]} were blocked by the neighbour's junk)"
+# The junk was real (its responses and cookie replies, three in four of it, are
+# refused or match nothing: more than a second's worth, where it ran three before
+# the first handshake), and still going after the last handshake.
+junk=$(($(relay_stat hs_unsolicited) + $(relay_stat hs_ratelimited) - junk0))
+log "junk refused or unmatched: $junk"
+kill -0 "$junk_pid" || fail "the neighbour's junk stopped before the last handshake"
+((junk >= PPS)) || fail "only $junk of the neighbour's junk reached the relay"
+((${#blocked[@]} == 0)) ||
+	fail "${blocked[0]}: more than one retry (of 3 handshakes, ${#blocked[@]} were held up by the neighbour's junk)"
