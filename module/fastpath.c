@@ -129,8 +129,8 @@ static bool checksum_ok(struct sk_buff *skb, const struct nf_hook_state *state,
 
 /*
  * The session's receiver, its route and what the datagram may carry: the half
- * (under RCU) and its route with a reference, or NULL. @src is where the
- * datagram came from, with the local address it came to.
+ * and its route (both under RCU, no reference: wgr_route_cached()), or NULL.
+ * @src is where the datagram came from, with the local address it came to.
  */
 static struct wgr_half *fast_route(struct wgr_device *wgr, struct sk_buff *skb, u32 index,
 				   const struct wgr_endpoint *src, struct wgr_endpoint *to,
@@ -144,11 +144,9 @@ static struct wgr_half *fast_route(struct wgr_device *wgr, struct sk_buff *skb, 
 	*dst = wgr_route_cached(h->owner->route, to);
 	if (!*dst)
 		return NULL;
-	if (skb->len > dst_mtu(*dst)) {
-		/* The socket path may fragment it (wgr_send() sets ignore_df). */
-		dst_release(*dst);
+	/* The socket path may fragment it (wgr_send() sets ignore_df). */
+	if (skb->len > dst_mtu(*dst))
 		return NULL;
-	}
 	return h;
 }
 
@@ -170,7 +168,7 @@ static void fast_ready(struct sk_buff *skb, struct dst_entry *dst)
 	memset(skb->cb, 0, sizeof(skb->cb));
 	skb_reset_inner_headers(skb);
 	skb->encapsulation = 0;
-	skb_dst_set(skb, dst);
+	skb_dst_set_noref(skb, dst);
 }
 
 /*
@@ -206,20 +204,17 @@ static void reseed_udp_csum(struct sk_buff *skb, struct udphdr *uh, __sum16 seed
  * junk on unknown indices costs a lookup, not a pass over its bytes, before
  * the operator's rules can drop it.
  * Return: its length from the UDP header on, or 0: it is left to the socket
- * path, and @dst released.
+ * path.
  */
 static unsigned int fast_take(struct wgr_device *wgr, struct sk_buff *skb,
 			      const struct nf_hook_state *state, unsigned int hlen, u8 family,
-			      struct wgr_half *h, const struct wgr_endpoint *src,
-			      struct dst_entry *dst)
+			      struct wgr_half *h, const struct wgr_endpoint *src)
 {
 	unsigned int len;
 
 	if (!checksum_ok(skb, state, hlen, family) ||
-	    skb_ensure_writable(skb, hlen + sizeof(struct udphdr))) {
-		dst_release(dst);
+	    skb_ensure_writable(skb, hlen + sizeof(struct udphdr)))
 		return 0;
-	}
 	len = skb->len - hlen;
 	wgr_relay_data_fast(wgr, h, src,
 			    wgr_data_counter(skb->data + hlen + sizeof(struct udphdr)), len);
@@ -293,7 +288,7 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	h = fast_route(wgr, skb, wgr_data_receiver((const u8 *)(uh + 1)), &src, &to, &dst);
 	if (!h)
 		return NF_ACCEPT;
-	len = fast_take(wgr, skb, state, sizeof(*ip), NFPROTO_IPV4, h, &src, dst);
+	len = fast_take(wgr, skb, state, sizeof(*ip), NFPROTO_IPV4, h, &src);
 	if (!len)
 		return NF_ACCEPT;
 
@@ -368,7 +363,7 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
 	h = fast_route(wgr, skb, wgr_data_receiver((const u8 *)(uh + 1)), &src, &to, &dst);
 	if (!h)
 		return NF_ACCEPT;
-	len = fast_take(wgr, skb, state, sizeof(*ip6), NFPROTO_IPV6, h, &src, dst);
+	len = fast_take(wgr, skb, state, sizeof(*ip6), NFPROTO_IPV6, h, &src);
 	if (!len)
 		return NF_ACCEPT;
 
@@ -405,7 +400,9 @@ static unsigned int fast6(void *priv, struct sk_buff *skb, const struct nf_hook_
  * The hooks run in softirq, but not only: a datagram an earlier hook queued to
  * user space (NF_QUEUE) comes back through the later ones from the verdict's
  * netlink call. The per-CPU route cache (wgr_route_cached()) needs bottom
- * halves off, as wgr_send() has them.
+ * halves off, as wgr_send() has them: they also keep this CPU's slot, and so
+ * the route the datagram leaves on without a reference of its own, unchanged
+ * until it is sent.
  */
 static unsigned int fast_hook(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
 {
