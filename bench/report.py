@@ -42,6 +42,14 @@ def num(v):
         return None
 
 
+def paired(runs, base):
+    """Per-round ratios of runs over base (same round, same index): median, min, max."""
+    if len(runs) != len(base):
+        return None  # a round without its line: the pairs would not be a round's
+    r = [x / y for x, y in zip(runs, base) if x and y]
+    return (statistics.median(r), min(r), max(r)) if r else None
+
+
 def ratio(a, b):
     return f"{a / b:.2f}x" if a is not None and b else "n/a"
 
@@ -210,6 +218,7 @@ def main():
     md.append("| size | IP forwarding | wgrelay (socket path) | wgrelay fast path | nftables DNAT |")
     md.append("|---|---|---|---|---|")
     rows = []
+    paired_rows = []
     for size in ["32", "1420"]:
         med = {k: statistics.median([x for x in pps.get((k, size), []) if x is not None] or [0])
                for k in ["forward", "relay", "fast", "dnat"]}
@@ -217,15 +226,28 @@ def main():
                   f"({ratio(med['relay'], med['forward'])}) | {med['fast']:.0f} pps "
                   f"({ratio(med['fast'], med['forward'])}) | {med['dnat']:.0f} pps "
                   f"({ratio(med['dnat'], med['forward'])}) |")
+        pr = {k: paired(pps.get((k, size), []), pps.get(("forward", size), []))
+              for k in ["relay", "fast", "dnat"]}
+        if all(pr.values()):
+            paired_rows.append(f"| {size} B | 1.00x | " + " | ".join(
+                f"{m:.2f}x ({lo:.2f}-{hi:.2f})" for m, lo, hi in
+                (pr[k] for k in ["relay", "fast", "dnat"])) + " |")
         if med["forward"]:
             rows.append((f"{size}B", 1.0, med["relay"] / med["forward"],
                          med["fast"] / med["forward"], med["dnat"] / med["forward"]))
+            fast = pr["fast"][0] if pr["fast"] else med["fast"] / med["forward"]
             goals.append((f"wgrelay's fast path >= 1.0x IP forwarding ({size} B)",
-                          f"{med['fast'] / med['forward']:.2f}x",
-                          "met" if med["fast"] >= med["forward"] else "missed"))
+                          f"{fast:.2f}x", "met" if fast >= 1.0 else "missed"))
             goals.append((f"wgrelay's fast path >= 1.5x IP forwarding ({size} B, the aim)",
-                          f"{med['fast'] / med['forward']:.2f}x",
-                          "met" if med["fast"] >= 1.5 * med["forward"] else "missed"))
+                          f"{fast:.2f}x", "met" if fast >= 1.5 else "missed"))
+    if paired_rows:
+        md.append("\nThe same runs as ratios within each round (each variant's run over the "
+                  "forwarding run of its own round, measured seconds apart, so that the host's "
+                  "drift from round to round cancels): the median over the rounds, and the "
+                  "lowest and highest. The goals below are read from these.\n")
+        md.append("| size | IP forwarding | wgrelay (socket path) | wgrelay fast path | nftables DNAT |")
+        md.append("|---|---|---|---|---|")
+        md.extend(paired_rows)
     md.append("\nAll runs: " + "; ".join(
         f"{k[0]} {k[1]} B: " + ", ".join(f"{x:.0f}" for x in v if x is not None)
         for k, v in sorted(pps.items())) + " pps.\n")

@@ -17,11 +17,17 @@ line_relay_session 3600
 # relay_run PATH SIZE: wgrelay with its fast path on ("fast") or off ("relay":
 # every datagram through the relay's socket, as before the fast path).
 relay_run() {
-	n mid relayctl set relay0 fast-path "$([[ $1 == fast ]] && echo on || echo off)"
+	mid_fast_path "$([[ $1 == fast ]] && echo on || echo off)"
 	pps_run "engine $1 $2" "$MID_GEN4" "$RELAY_PORT" "$DATA_INDEX" "$2" "$SECONDS_PER_RUN"
 }
 
+forward_run() {
+	mid_fast_path off
+	pps_run "engine forward $1" "$SINK4" "$SINK_PORT" 0 "$1" "$SECONDS_PER_RUN"
+}
+
 dnat_run() {
+	mid_fast_path off
 	n mid nft -f - <<-EOT
 		table ip bench {
 			chain pre {
@@ -39,7 +45,7 @@ dnat_run() {
 # hits them alike.
 for round in $(seq "$ROUNDS"); do for size in 32 1420; do
 	if ((round % 2)); then
-		pps_run "engine forward $size" "$SINK4" "$SINK_PORT" 0 "$size" "$SECONDS_PER_RUN"
+		forward_run "$size"
 		relay_run relay "$size"
 		relay_run fast "$size"
 		dnat_run "$size"
@@ -47,7 +53,7 @@ for round in $(seq "$ROUNDS"); do for size in 32 1420; do
 		dnat_run "$size"
 		relay_run fast "$size"
 		relay_run relay "$size"
-		pps_run "engine forward $size" "$SINK4" "$SINK_PORT" 0 "$size" "$SECONDS_PER_RUN"
+		forward_run "$size"
 	fi
 done; done
 # Scaling: two flows at once, one per vCPU (two sessions, two sinks), 32 B,
@@ -55,12 +61,13 @@ done; done
 # one flow's median from the rounds above. Both variants meet the same limit
 # (two vCPUs, each also running a sink), so what tells is the fast path's gain
 # against forwarding's: a lock or a cache line the flows share would show there.
-n mid relayctl set relay0 fast-path on
 for round in $(seq "$ROUNDS"); do
 	for v in $( ((round % 2)) && echo forward fast || echo fast forward); do
 		if [[ $v == forward ]]; then
+			mid_fast_path off
 			pps_run2 "scale forward 32" "$SINK4" "$SINK_PORT" 0 "$SINK2_PORT" 0 32 "$SECONDS_PER_RUN"
 		else
+			mid_fast_path on
 			pps_run2 "scale fast 32" "$MID_GEN4" "$RELAY_PORT" "$DATA_INDEX" \
 				"$RELAY_PORT" "$DATA_INDEX2" 32 "$SECONDS_PER_RUN"
 		fi

@@ -102,6 +102,11 @@ line_index() {
 	echo "$idx"
 }
 
+# mid_fast_path on|off: the relay's fast path. Off for every run that is not its
+# own: its hook sees every datagram of mid's namespace, the routed and the
+# DNATed ones too, and a baseline must not pay for it in some rounds only.
+mid_fast_path() { n mid relayctl set relay0 fast-path "$1"; }
+
 # pps_run LABEL TO_ADDR TO_PORT INDEX SIZE SECONDS: send from gen, count at sink.
 # Prints "RESULT LABEL pps=... sent_pps=...".
 pps_run() {

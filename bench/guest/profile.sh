@@ -35,8 +35,8 @@ profile() {
 		awk -v v="$1" '$1 ~ /%$/ { pct = $1; sub(/%$/, "", pct); $1 = ""; $2 = ""; sub(/^ +/, ""); print "PROFILE", v, pct, $0 }'
 }
 
+mid_fast_path off
 profile forward "$SINK4" "$SINK_PORT" 0
-n mid relayctl set relay0 fast-path off
 profile relay "$MID_GEN4" "$RELAY_PORT" "$DATA_INDEX"
-n mid relayctl set relay0 fast-path on
+mid_fast_path on
 profile fast "$MID_GEN4" "$RELAY_PORT" "$DATA_INDEX"
