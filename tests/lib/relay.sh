@@ -297,9 +297,9 @@ first_datagram() {
 # what the guest's CPU and the host's load decide.
 count_initiations() {
 	n "$1" nft -f - <<-EOT
-		add table ip count
-		delete table ip count
-		table ip count {
+		add table inet count
+		delete table inet count
+		table inet count {
 			chain out {
 				type filter hook output priority 0;
 				udp dport $RELAY_PORT udp length 156 counter
@@ -308,8 +308,13 @@ count_initiations() {
 	EOT
 }
 
-# initiations NS: how many initiations NS has sent since count_initiations.
-initiations() { n "$1" nft list chain ip count out | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'; }
+# initiations NS: how many initiations NS has sent since count_initiations ("?"
+# if nftables says nothing that reads as a count).
+initiations() {
+	local got
+	got=$(n "$1" nft list chain inet count out | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+	echo "${got:-?}"
+}
 
 # handshake_tries NS PEER LIMIT: NS pings PEER until it answers, LIMIT s at most,
 # and prints "TRIES MS": the initiations NS sent since count_initiations (run it
@@ -326,8 +331,9 @@ handshake_tries() {
 	echo "$(initiations "$1") $took"
 }
 
-# handshake_ok TRIES MS MAX: did handshake_tries see an answer after MAX tries at most?
-handshake_ok() { [[ $1 =~ ^[0-9]+$ && $2 != - ]] && (($1 <= $3)); }
+# handshake_ok TRIES MS MAX: did handshake_tries see an answer after one try and
+# MAX at most? (None counted is a counter that missed them.)
+handshake_ok() { [[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= $3)); }
 
 # handshake_said TRIES MS LIMIT: handshake_tries' finding, in words.
 handshake_said() {

@@ -76,12 +76,12 @@ done
 show_relay
 
 step "what must hold"
+junk=$(($(relay_stat hs_unsolicited) + $(relay_stat hs_ratelimited) - junk0))
+log "junk refused or unmatched: $junk"
+((${#blocked[@]} == 0)) ||
+	fail "${blocked[0]}: more than one retry (of 3 handshakes, ${#blocked[@]} were held up by the neighbour's junk)"
 # The junk was real (its responses and cookie replies, three in four of it, are
 # refused or match nothing: more than a second's worth, where it ran three before
 # the first handshake), and still going after the last handshake.
-junk=$(($(relay_stat hs_unsolicited) + $(relay_stat hs_ratelimited) - junk0))
-log "junk refused or unmatched: $junk"
 kill -0 "$junk_pid" || fail "the neighbour's junk stopped before the last handshake"
 ((junk >= PPS)) || fail "only $junk of the neighbour's junk reached the relay"
-((${#blocked[@]} == 0)) ||
-	fail "${blocked[0]}: more than one retry (of 3 handshakes, ${#blocked[@]} were held up by the neighbour's junk)"
