@@ -33,7 +33,7 @@ synth() {
 }
 
 PAIRS=3000	# per batch: two batches, 12,000 sessions in all
-step "a relay with two peers, and ${PAIRS} synthetic pairs, then ${PAIRS} more 10 s later"
+step "a relay with two peers, and ${PAIRS} synthetic pairs, then ${PAIRS} more 24 s later"
 r ip link add relay0 type wgrelay
 r relayctl set relay0 max-sessions 100000 peer "$(key 1)" name a peer "$(key 2)" name b
 r ip link set relay0 up
@@ -43,21 +43,22 @@ assert_match "ret 0$" "$out" "first fill"
 synth 0 $((2 * PAIRS - 1)) >"$TMP/old"
 synth $((2 * PAIRS)) $((4 * PAIRS - 1)) >"$TMP/new"
 cat "$TMP/old" "$TMP/new" >"$TMP/all"
-sleep 10
+sleep 24
 out=$(debug_ctl r relay0 fill $((2 * PAIRS)))
 log "$out"
 assert_match "ret 0$" "$out" "second fill"
 assert_eq $((4 * PAIRS)) "$(relay_stat sessions)" "sessions after filling"
 
 step "a reader of /proc/net/wgrelay pauses; the older half of the table expires"
-# session-timeout 6 for a moment: the first batch is over 10 s old, the second
-# a moment old. (The periodic sweep may get to the first batch before the debug
+# session-timeout 12 for a moment: the first batch is over 24 s old, the second
+# a moment old (under 12 s however long a busy host stalls the guest between
+# the second fill and the sweep: 6 s was within reach). (The periodic sweep may get to the first batch before the debug
 # knob's sweep does: then that one finds nothing more to expire.)
 r bash -c '
 	set -e
 	exec 3</proc/net/wgrelay
 	dd bs=32768 count=3 <&3 >"$1/part1" 2>/dev/null
-	relayctl set relay0 session-timeout 6
+	relayctl set relay0 session-timeout 12
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 	echo "relay0 gc" >/sys/kernel/debug/wgrelay/ctl
 	cat /sys/kernel/debug/wgrelay/ctl >"$1/gc"
