@@ -76,6 +76,9 @@ ns_add() {
 
 # bg NS CMD...: start CMD in NS in the background; cleanup kills it. Sets BG_PID.
 bg() {
+	# A command that cannot start would end quietly in the background, and a
+	# test whose attack never ran could pass: fail now instead.
+	command -v "$2" >/dev/null || fail "bg: no command $2"
 	# Not through n(): a function would run in a subshell, and killing that would
 	# leave the command running. "ip netns exec" execs it, so BG_PID is its PID.
 	ip netns exec "$1" "${@:2}" &
