@@ -331,6 +331,37 @@ handshake_tries() {
 	echo "$(initiations "$1") $took"
 }
 
+# count_relay_initiations FROM TO: from now on, count on the vps the initiations
+# (UDP length 156) that reach it from FROM (IPv4 ADDR:PORT) and those the relay
+# sends on to TO: what the relay decided of a peer's tries, whatever a busy guest
+# lost on the way to it or back.
+count_relay_initiations() {
+	n vps nft -f - <<-EOT
+		add table ip relaycount
+		delete table ip relaycount
+		table ip relaycount {
+			chain in {
+				type filter hook prerouting priority -300;
+				ip saddr ${1%:*} udp sport ${1##*:} udp dport $RELAY_PORT udp length 156 counter
+			}
+			chain out {
+				type filter hook output priority 0;
+				ip daddr ${2%:*} udp dport ${2##*:} udp sport $RELAY_PORT udp length 156 counter
+			}
+		}
+	EOT
+}
+
+# relay_initiations: "ARRIVED SENT_ON" since count_relay_initiations ("?" for a
+# count nftables did not give).
+relay_initiations() {
+	local c got=()
+	for c in in out; do
+		got+=("$(n vps nft list chain ip relaycount "$c" | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')")
+	done
+	echo "${got[0]:-?} ${got[1]:-?}"
+}
+
 # handshake_ok TRIES MS MAX: did handshake_tries see an answer after one try and
 # MAX at most? (None counted is a counter that missed them.)
 handshake_ok() { [[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= $3)); }

@@ -16,10 +16,10 @@
 # through, and home's handshake took several WireGuard retries or failed. Now a
 # confirmed session holds both its endpoints' sources (their owner and partner)
 # for a session timeout: home's initiation is found by one mac1 check, vouched by
-# the live session, and passes at once. The test allows one WireGuard retry:
-# home may send two initiations (an nftables counter on its way out counts
-# them), however long a guest whose CPU the flood saturates takes to complete
-# them. Refused at 7 tries in 8, one retry passes 23% of the time.
+# the live session, and passes at once. The test counts, at the relay, home's
+# initiations that reach it and those it sends on to the laptop: every one must
+# go on, however many the flood makes a busy guest lose on the way (home's own
+# count is logged). Refused at 7 tries in 8, a first try passes 1 time in 8.
 #
 # Variant "remap" (pass 6, G8 and G9): home's NAT mapping changes instead of the
 # quiet 40 s (its WireGuard moves to another port, so its datagrams leave the
@@ -86,11 +86,13 @@ rl0=$(relay_stat hs_ratelimited)
 
 step "home starts a new handshake from the same endpoint"
 count_initiations home
+count_relay_initiations "$(binding_ep home)" "$(binding_ep laptop)"
 n home wg set "${WG_IF[home]}" peer "${WG_PUB[laptop]}" remove
 wg_mesh_peer home laptop "$RELAY_EP"
 read -r tries t < <(handshake_tries home laptop "$LIMIT")
+read -r arrived sent_on < <(relay_initiations)
 said=$(handshake_said "$tries" "$t" "$LIMIT")
-log "home -> laptop: $said;" \
+log "home -> laptop: $said; $arrived reached the relay, $sent_on went on to the laptop;" \
 	"hs_ratelimited +$(($(relay_stat hs_ratelimited) - rl0));" \
 	"cookies from targets $(relay_stat hs_cookies), sent $(relay_stat cookies_sent);" \
 	"initiations forwarded $(relay_stat hs_initiations), with no route $(relay_stat hs_no_route);" \
@@ -98,8 +100,13 @@ log "home -> laptop: $said;" \
 # The neighbour's flood was still over the ceiling while home handshook.
 (($(relay_stat hs_ratelimited) - rl0 > 50)) ||
 	fail "the flood was not over the ceiling while home handshook"
-# One try, and WireGuard's first retry at most: when the flood saturates the
-# guest's CPU, a handshake that passes at once can take 2-4 s to complete here,
-# and a loaded host stretches that; the count of tries is what the relay decides.
-handshake_ok "$tries" "$t" 2 ||
-	fail "home's handshake: $said (one retry at most)"
+# The relay refused none of home's tries: each one that reached it went on to the
+# laptop. (Counted at the relay, not at home: when the flood saturates the guest's
+# CPU, a datagram can be lost on its way to the relay or back, and home then
+# retries for reasons that are not the relay's; a handshake that passes at once
+# can also take 2-4 s to complete here, and a loaded host stretches that.)
+[[ $t =~ ^[0-9]+$ ]] || fail "home's handshake: $said"
+[[ $arrived =~ ^[0-9]+$ && $sent_on =~ ^[0-9]+$ ]] ||
+	fail "no count of home's initiations at the relay: '$arrived' '$sent_on'"
+((arrived >= 1 && sent_on >= arrived)) ||
+	fail "the relay sent $sent_on of home's $arrived initiations on to the laptop ($said)"
