@@ -156,8 +156,8 @@ void wgr_route_free(struct wgr_route __percpu *route)
 
 /*
  * The cached route if it is for this destination and source and still valid,
- * without a reference: the slot holds one until this CPU replaces it, and a
- * released route is freed after an RCU grace period.
+ * without a reference: the slot keeps its own until this CPU replaces it
+ * (wgr_route_cached() says when that is enough).
  */
 static struct dst_entry *route_peek(struct wgr_route *r, sa_family_t family, const void *daddr,
 				    const void *saddr, u32 oif, size_t alen)

@@ -52,8 +52,9 @@ assert_eq $((4 * PAIRS)) "$(relay_stat sessions)" "sessions after filling"
 step "a reader of /proc/net/wgrelay pauses; the older half of the table expires"
 # session-timeout 12 for a moment: the first batch is over 24 s old, the second
 # a moment old (under 12 s however long a busy host stalls the guest between
-# the second fill and the sweep: 6 s was within reach). (The periodic sweep may get to the first batch before the debug
-# knob's sweep does: then that one finds nothing more to expire.)
+# the second fill and the sweep: 6 s was within reach). (The periodic sweep may
+# get to the first batch before the debug knob's sweep does: then that one finds
+# nothing more to expire.)
 r bash -c '
 	set -e
 	exec 3</proc/net/wgrelay

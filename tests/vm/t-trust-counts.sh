@@ -19,8 +19,9 @@
 # by the initiator's prefix (an IPv4 /24, an IPv6 /48), and a full table makes
 # room at the expense of the prefix that holds the most: the flood evicts its
 # own pairs (sessions_evicted), and each handshake completes within one
-# WireGuard retry (two initiations at most, counted on their way out). The talking pair's session is kept whatever the flood does
-# (it is anchored: the pair route of two peers at their own live bindings).
+# WireGuard retry (two initiations at most, counted on their way out). The
+# talking pair's session is kept whatever the flood does (it is anchored: the
+# pair route of two peers at their own live bindings).
 # Then mallory makes sessions on one sender index from 16 source ports: only
 # the first is made (pass 5, F3 and F6). Last, data on a session that was left
 # unconfirmed for 12 s finds none (pass 6, G11).
