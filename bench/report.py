@@ -251,6 +251,34 @@ def main():
     md.append("\nAll runs: " + "; ".join(
         f"{k[0]} {k[1]} B: " + ", ".join(f"{x:.0f}" for x in v if x is not None)
         for k, v in sorted(pps.items())) + " pps.\n")
+    alt = {}
+    for label, kv in eng:
+        f, r = num(kv.get("forward_pps")), num(kv.get("other_pps"))
+        if len(label) == 3 and label[0] == "alt" and f and r:
+            alt.setdefault((label[1], label[2]), []).append(r / f)
+    if alt:
+        md.append("**Interleaved**: forwarding and the relay in turn inside one run of one "
+                  "generator and one sink, half a second each (`wgr-load alt`), so that the "
+                  "host's drift hits both alike; the sink tells them apart by source. With the "
+                  "fast path on, its hook also sees the forwarded datagrams and lets them by "
+                  "(what a VPS running the relay pays for its other traffic): that column's "
+                  "baseline is a little slower than the other's. *Forwarding / forwarding* "
+                  "runs the method against itself (two forwarded flows from two ports), and "
+                  "shows its own bias. The ratio of each run, the median over the runs, and "
+                  "the lowest and highest. The goals are read from the rounds' ratios.\n")
+        md.append("| size | forwarding / forwarding | wgrelay (socket path) / forwarding | "
+                  "wgrelay fast path / forwarding (hook on both) |")
+        md.append("|---|---|---|---|")
+        for size in ["32", "1420"]:
+            cells = []
+            for v in ["same", "relay", "fast"]:
+                r = alt.get((v, size), [])
+                cells.append(f"{statistics.median(r):.2f}x ({min(r):.2f}-{max(r):.2f}, "
+                             f"{len(r)} runs)" if r else "n/a")
+            md.append(f"| {size} B | " + " | ".join(cells) + " |")
+        md.append("\nAll interleaved runs (the second flow over forwarding): " + "; ".join(
+            f"{k[0]} {k[1]} B: " + ", ".join(f"{x:.2f}" for x in v)
+            for k, v in sorted(alt.items())) + ".\n")
     scale = {}
     for label, kv in eng:
         if len(label) == 3 and label[0] == "scale" and num(kv.get("pps")) is not None:

@@ -8,6 +8,9 @@
 # PARTS    which parts to run (default: "e2e engine table handshake profile")
 # BENCH_T  seconds per measurement (default 5)
 # BENCH_ROUNDS  rounds of the engine part (default 4)
+# BENCH_ENGINE  "all" (default) or "alt": the engine part's interleaved runs alone
+#          (forwarding and the relay in turn inside one run), for quick comparisons
+#          of module builds (WGRELAY_KO); its report then has no table of rounds
 # VM_NETS  1 boots with the tests' memory-safety nets (default 0: they slow the
 #          allocator, and so distort the figures; tests/vm/run.sh)
 
@@ -47,7 +50,7 @@ fi
 for part in $PARTS; do
 	case $part in
 	e2e) args=("$T") mem=1024 timeout=900 ;;
-	engine) args=("$T" "$ROUNDS") mem=1024 timeout=900 ;;
+	engine) args=("$T" "$ROUNDS" "${BENCH_ENGINE:-all}") mem=1024 timeout=1800 ;;
 	table) args=("$T") mem=2048 timeout=600 ;;	# a million sessions take ~300 MB
 	handshake) args=("$T") mem=1024 timeout=600 ;;
 	profile) args=("$T") mem=1024 timeout=300 ;;
@@ -61,6 +64,11 @@ for part in $PARTS; do
 		{ echo "bench: $part produced no results (log: $LOGS)" >&2; exit 1; }
 done
 
+if [[ ${BENCH_ENGINE:-all} == alt ]]; then
+	# Not a report: the interleaved runs alone, to compare module builds.
+	grep -h '^RESULT alt' "$OUT/engine.results" || true
+	exit 0
+fi
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | awk 'NR == 1')
 python3 bench/report.py --out docs --results "$OUT" --kver "$KVER" --cpu "$cpu" \
 	--cores "$(nproc)" --seconds "$T"

@@ -20,12 +20,23 @@
  *       seen the endpoint. Prints "sent N seconds S pps P".
  *   wgr-load keys N
  *       Print N random public keys (base64): the relay only needs 32 bytes per peer.
+ *   wgr-load alt FROM_ADDR SIZE SECONDS SLICE_MS FIRST PORT_A TO_A INDEX_A PORT_B TO_B INDEX_B
+ *       As data, but two flows in turn, SLICE_MS milliseconds each, for SECONDS in
+ *       all, flow A (FIRST "a") or B first: each from its own PORT on FROM_ADDR to
+ *       its destination (ADDR:PORT) with its INDEX, on a connected socket of its
+ *       own. Two ways through the same machine measured in one run, so that the
+ *       host's drift, which moves whole runs, hits both alike. Prints
+ *       "a_sent N a_seconds S b_sent N b_seconds S slices K".
+ *   wgr-load sinks PORT TIMEOUT
+ *       As sink, counting by source address and port (up to 8): prints the sink's
+ *       line, then "from ADDR:PORT packets N" for each source.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +65,9 @@ static void usage(void)
 	fputs("usage: wgr-load sink PORT TIMEOUT\n"
 	      "       wgr-load data FROM_ADDR FROM_PORT TO_ADDR TO_PORT INDEX SIZE SECONDS\n"
 	      "       wgr-load init TO_ADDR TO_PORT PUBKEY SECONDS SRC_BASE N_SRC same|fresh\n"
-	      "       wgr-load keys N\n", stderr);
+	      "       wgr-load keys N\n"
+	      "       wgr-load alt FROM_ADDR SIZE SECONDS SLICE_MS a|b PORT ADDR:PORT INDEX PORT ADDR:PORT INDEX\n"
+	      "       wgr-load sinks PORT TIMEOUT\n", stderr);
 	exit(2);
 }
 
@@ -103,9 +116,38 @@ static void put_le64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static int sink(int argc, char **argv)
+/* What a sink counts of one source (wgr-load sinks). */
+struct source_count {
+	struct sockaddr_in addr;
+	unsigned long long packets;
+};
+
+#define MAX_SOURCES 8
+
+static void count_source(struct source_count *src, unsigned int *n_src, const struct sockaddr_in *from)
+{
+	unsigned int i;
+
+	for (i = 0; i < *n_src; i++)
+		if (src[i].addr.sin_addr.s_addr == from->sin_addr.s_addr &&
+		    src[i].addr.sin_port == from->sin_port)
+			break;
+	if (i == *n_src) {
+		if (*n_src == MAX_SOURCES)
+			return;
+		src[i].addr = *from;
+		src[i].packets = 0;
+		(*n_src)++;
+	}
+	src[i].packets++;
+}
+
+static int sink(int argc, char **argv, bool by_source)
 {
 	static uint8_t bufs[BATCH][2048];
+	static struct sockaddr_in names[BATCH];
+	struct source_count sources[MAX_SOURCES];
+	unsigned int n_sources = 0;
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -137,16 +179,25 @@ static int sink(int argc, char **argv)
 	}
 	start = now();
 	for (;;) {
-		int n = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
-		double t = now();
+		int n;
+		double t;
 
+		for (int i = 0; by_source && i < BATCH; i++) {
+			msgs[i].msg_hdr.msg_name = &names[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(names[i]);
+		}
+		n = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
+		t = now();
 		if (n > 0) {
 			if (!packets)
 				first = t;
 			last = t;
 			packets += (unsigned int)n;
-			for (int i = 0; i < n; i++)
+			for (int i = 0; i < n; i++) {
 				bytes += msgs[i].msg_len;
+				if (by_source)
+					count_source(sources, &n_sources, &names[i]);
+			}
 		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			die("recvmmsg");
 		}
@@ -155,20 +206,91 @@ static int sink(int argc, char **argv)
 	}
 	printf("packets %llu bytes %llu seconds %.3f pps %.0f\n", packets, bytes, last - first,
 	       last > first ? (double)(packets - 1) / (last - first) : 0.0);
+	for (unsigned int i = 0; i < n_sources; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &sources[i].addr.sin_addr, a, sizeof(a));
+		printf("from %s:%u packets %llu\n", a, ntohs(sources[i].addr.sin_port),
+		       sources[i].packets);
+	}
 	return 0;
+}
+
+/* BATCH data messages of one size to one destination, ready for sendmmsg. */
+struct batch {
+	uint8_t bufs[BATCH][MAX_SIZE];
+	struct iovec iov[BATCH];
+	struct mmsghdr msgs[BATCH];
+	struct sockaddr_in to;
+};
+
+/* @to NULL: the socket is connected to where they go. */
+static void batch_init(struct batch *b, size_t size, uint32_t index, const struct sockaddr_in *to)
+{
+	if (to)
+		b->to = *to;
+	for (int i = 0; i < BATCH; i++) {
+		memset(b->bufs[i], 0, size);
+		/* Ciphertext looks random; the relay never reads it, but keep it honest. */
+		if (getrandom(b->bufs[i] + 16, size - 16, 0) < 0)
+			die("getrandom");
+		put_le32(b->bufs[i], 4);
+		put_le32(b->bufs[i] + 4, index);
+		b->iov[i].iov_base = b->bufs[i];
+		b->iov[i].iov_len = size;
+		memset(&b->msgs[i], 0, sizeof(b->msgs[i]));
+		b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
+		b->msgs[i].msg_hdr.msg_iovlen = 1;
+		if (to) {
+			b->msgs[i].msg_hdr.msg_name = &b->to;
+			b->msgs[i].msg_hdr.msg_namelen = sizeof(b->to);
+		}
+	}
+}
+
+/* Send one batch, the counters going on from *@counter. Return: how many went. */
+static unsigned int batch_send(int fd, struct batch *b, unsigned long long *counter)
+{
+	int n;
+
+	for (int i = 0; i < BATCH; i++)
+		put_le64(b->bufs[i] + 8, *counter + (unsigned int)i);
+	n = sendmmsg(fd, b->msgs, BATCH, 0);
+	if (n < 0) {
+		/* ENOBUFS/ECONNREFUSED: the path is full or an ICMP came back. */
+		if (errno == ENOBUFS || errno == ECONNREFUSED || errno == EAGAIN)
+			return 0;
+		die("sendmmsg");
+	}
+	*counter += (unsigned int)n;
+	return (unsigned int)n;
+}
+
+/* The generator's socket, at @from. */
+static int data_socket(const struct sockaddr_in *from)
+{
+	int fd, one = 1, sndbuf = 4 << 20;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (bind(fd, (const struct sockaddr *)from, sizeof(*from)))
+		die("bind");
+	return fd;
 }
 
 static int data(int argc, char **argv)
 {
-	static uint8_t bufs[BATCH][MAX_SIZE];
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
+	static struct batch b;
 	struct sockaddr_in from, to;
 	unsigned long long sent = 0, counter = 1ULL << 20;
 	double start, end, seconds;
 	uint32_t index;
-	int fd, one = 1, sndbuf = 4 << 20;
 	size_t size;
+	int fd;
 
 	if (argc != 7)
 		usage();
@@ -178,48 +300,74 @@ static int data(int argc, char **argv)
 	size = (size_t)num(argv[5], 32, MAX_SIZE, 10);
 	seconds = (double)num(argv[6], 1, 600, 10);
 
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		die("socket");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	if (bind(fd, (struct sockaddr *)&from, sizeof(from)))
-		die("bind");
+	fd = data_socket(&from);
 	if (connect(fd, (struct sockaddr *)&to, sizeof(to)))
 		die("connect");
-	for (int i = 0; i < BATCH; i++) {
-		memset(bufs[i], 0, size);
-		/* Ciphertext looks random; the relay never reads it, but keep it honest. */
-		if (getrandom(bufs[i] + 16, size - 16, 0) < 0)
-			die("getrandom");
-		put_le32(bufs[i], 4);
-		put_le32(bufs[i] + 4, index);
-		iov[i].iov_base = bufs[i];
-		iov[i].iov_len = size;
-		memset(&msgs[i], 0, sizeof(msgs[i]));
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
+	batch_init(&b, size, index, NULL);
 	start = now();
 	end = start + seconds;
-	while (now() < end) {
-		int n;
-
-		for (int i = 0; i < BATCH; i++)
-			put_le64(bufs[i] + 8, counter + (unsigned int)i);
-		n = sendmmsg(fd, msgs, BATCH, 0);
-		if (n < 0) {
-			/* ENOBUFS/ECONNREFUSED: the path is full or an ICMP came back. */
-			if (errno == ENOBUFS || errno == ECONNREFUSED || errno == EAGAIN)
-				continue;
-			die("sendmmsg");
-		}
-		counter += (unsigned int)n;
-		sent += (unsigned int)n;
-	}
+	while (now() < end)
+		sent += batch_send(fd, &b, &counter);
 	seconds = now() - start;
 	printf("sent %llu seconds %.3f pps %.0f\n", sent, seconds, (double)sent / seconds);
+	return 0;
+}
+
+/* "ADDR:PORT" into @sin. */
+static void addr4_port(struct sockaddr_in *sin, const char *s)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *colon = strrchr(s, ':');
+
+	if (!colon || (size_t)(colon - s) >= sizeof(addr)) {
+		fprintf(stderr, "wgr-load: bad ADDR:PORT '%s'\n", s);
+		exit(2);
+	}
+	memcpy(addr, s, (size_t)(colon - s));
+	addr[colon - s] = '\0';
+	addr4(sin, addr, colon + 1);
+}
+
+static int alt(int argc, char **argv)
+{
+	static struct batch b[2];
+	unsigned long long sent[2] = { 0 }, counter = 1ULL << 20, slices = 0;
+	double spent[2] = { 0 }, end, slice, seconds;
+	struct sockaddr_in from, to;
+	int fd[2], first;
+	size_t size;
+
+	if (argc != 11)
+		usage();
+	size = (size_t)num(argv[1], 32, MAX_SIZE, 10);
+	seconds = (double)num(argv[2], 1, 600, 10);
+	slice = (double)num(argv[3], 10, 10000, 10) / 1000;
+	if (strcmp(argv[4], "a") && strcmp(argv[4], "b"))
+		usage();
+	first = argv[4][0] == 'b';
+	for (int w = 0; w < 2; w++) {
+		addr4(&from, argv[0], argv[5 + 3 * w]);
+		addr4_port(&to, argv[6 + 3 * w]);
+		fd[w] = data_socket(&from);
+		if (connect(fd[w], (struct sockaddr *)&to, sizeof(to)))
+			die("connect");
+		batch_init(&b[w], size, (uint32_t)num(argv[7 + 3 * w], 0, 0xffffffffL, 16), NULL);
+	}
+	end = now() + seconds;
+	/* The last slice runs to its end: each rate is over the time spent on it. */
+	for (int w = first;; w ^= 1, slices++) {
+		double t0 = now(), t1 = t0 + slice, t;
+
+		if (t0 >= end)
+			break;
+		do {
+			sent[w] += batch_send(fd[w], &b[w], &counter);
+			t = now();
+		} while (t < t1);
+		spent[w] += t - t0;
+	}
+	printf("a_sent %llu a_seconds %.3f b_sent %llu b_seconds %.3f slices %llu\n",
+	       sent[0], spent[0], sent[1], spent[1], slices);
 	return 0;
 }
 
@@ -373,7 +521,11 @@ int main(int argc, char **argv)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[1], "sink"))
-		return sink(argc - 2, argv + 2);
+		return sink(argc - 2, argv + 2, false);
+	if (!strcmp(argv[1], "sinks"))
+		return sink(argc - 2, argv + 2, true);
+	if (!strcmp(argv[1], "alt"))
+		return alt(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "data"))
 		return data(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "init"))

@@ -12,6 +12,9 @@ GEN4=10.201.1.2 MID_GEN4=10.201.1.1 MID_SINK4=10.201.2.1 SINK4=10.201.2.2
 GEN_PORT=40001 SINK_PORT=40002 RELAY_PORT=51820 DNAT_PORT=51821
 # The second flow of the scaling runs: a second pair, on ports of its own.
 GEN2_PORT=40003 SINK2_PORT=40004
+# The interleaved runs' forwarded flow (alt_run): a port of its own, so that the
+# sink tells it from the relayed flow, or from a second forwarded one.
+ALT_PORT=40005
 # Sources of forged initiations (not configured anywhere: the generator sends raw).
 SRC_BASE=10.99.0.1
 
@@ -139,4 +142,37 @@ pps_run2() {
 	wait "$a" "$b" "$!"
 	echo "RESULT $1 pps=$(awk '{ s += $8 } END { printf "%.0f", s }' "$TMP/sink.out" "$TMP/sink2.out")" \
 		"flow1=$(awk '{ print $8 }' "$TMP/sink.out") flow2=$(awk '{ print $8 }' "$TMP/sink2.out")"
+}
+
+# alt_run LABEL SIZE SECONDS SLICE_MS FIRST B: IP forwarding (flow a, from
+# ALT_PORT) and B in turn inside one run of one generator and one sink, SLICE_MS
+# each, flow FIRST (a or b) first (wgr-load alt): the host's drift, which moves
+# whole runs by up to 2x, hits both alike. B is "relay" (the relay's session, from
+# GEN_PORT, as it learned it) or "same" (forwarding again, from GEN_PORT: the
+# method's own bias, which should read 1.00x). The sink tells the flows apart by
+# source (forwarded datagrams keep gen's, relayed ones come from mid's relay
+# port); each rate is what arrived over the time the generator spent on it.
+# Prints "RESULT LABEL SIZE forward_pps=... other_pps=... slices=...".
+alt_run() {
+	local sent got to_b=$SINK4:$SINK_PORT idx_b=0 from_b=$GEN4:$GEN_PORT line
+	if [[ $6 == relay ]]; then
+		to_b=$MID_GEN4:$RELAY_PORT idx_b=$DATA_INDEX from_b=$MID_SINK4:$RELAY_PORT
+	fi
+	n sink taskset -c 1 wgr-load sinks "$SINK_PORT" $(($3 + 20)) >"$TMP/sink.out" &
+	local sink_pid=$!
+	wait_for 5 listening sink udp "$SINK_PORT"
+	sent=$(n gen taskset -c 0 wgr-load alt "$GEN4" "$2" "$3" "$4" "$5" \
+		"$ALT_PORT" "$SINK4:$SINK_PORT" 0 "$GEN_PORT" "$to_b" "$idx_b")
+	wait "$sink_pid"
+	got=$(cat "$TMP/sink.out")
+	line=$(awk -v label="$1 $2" -v sent="$sent" -v a_src="$GEN4:$ALT_PORT" -v b_src="$from_b" '
+		NR == 1 { total = $2 }
+		$1 == "from" { if ($2 == a_src) a = $4; else if ($2 == b_src) b = $4; else other += $4 }
+		END {
+			split(sent, s, " ")
+			if (a > 0 && b > 0 && s[4] > 0 && s[8] > 0 && other == 0 && a + b == total)
+				printf "RESULT %s forward_pps=%.0f other_pps=%.0f slices=%d\n", label, a / s[4], b / s[8], s[10]
+		}' <<<"$got")
+	[[ -n $line ]] || fail "alt_run $*: the sink's count does not split into the two flows: $sent / $got"
+	echo "$line"
 }
