@@ -10,7 +10,7 @@
 # BENCH_ROUNDS  rounds of the engine part (default 4)
 # BENCH_ENGINE  "all" (default) or "alt": the engine part's interleaved runs alone
 #          (forwarding and the relay in turn inside one run), for quick comparisons
-#          of module builds (WGRELAY_KO); its report then has no table of rounds
+#          of module builds (WGRELAY_KO): it prints their RESULT lines, no report
 # VM_NETS  1 boots with the tests' memory-safety nets (default 0: they slow the
 #          allocator, and so distort the figures; tests/vm/run.sh)
 
