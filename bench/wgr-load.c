@@ -116,6 +116,23 @@ static void put_le64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/*
+ * A UDP socket whose buffer (@opt: SO_SNDBUF or SO_RCVBUF) is @size bytes, past
+ * the system's maximum (@force_opt) where the caller may.
+ */
+static int udp_socket(int force_opt, int opt, int size)
+{
+	int fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
+	return fd;
+}
+
 /* What a sink counts of one source (wgr-load sinks). */
 struct source_count {
 	struct sockaddr_in addr;
@@ -154,19 +171,14 @@ static int sink(int argc, char **argv, bool by_source)
 	unsigned long long packets = 0, bytes = 0;
 	double start, first = 0, last = 0, timeout;
 	struct timeval tv = { .tv_usec = 200000 };
-	int fd, one = 1, rcvbuf = 32 << 20;
+	int fd;
 
 	if (argc != 2)
 		usage();
 	sin.sin_port = htons((uint16_t)num(argv[0], 1, 65535, 10));
 	timeout = (double)num(argv[1], 1, 3600, 10);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		die("socket");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* Force past rmem_max: a short burst must not be lost at the sink. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Past rmem_max: a short burst must not be lost at the sink. */
+	fd = udp_socket(SO_RCVBUFFORCE, SO_RCVBUF, 32 << 20);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
 		die("bind");
@@ -269,14 +281,8 @@ static unsigned int batch_send(int fd, struct batch *b, unsigned long long *coun
 /* The generator's socket, at @from. */
 static int data_socket(const struct sockaddr_in *from)
 {
-	int fd, one = 1, sndbuf = 4 << 20;
+	int fd = udp_socket(SO_SNDBUFFORCE, SO_SNDBUF, 4 << 20);
 
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		die("socket");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	if (bind(fd, (const struct sockaddr *)from, sizeof(*from)))
 		die("bind");
 	return fd;
