@@ -308,13 +308,16 @@ count_initiations() {
 	EOT
 }
 
-# initiations NS: how many initiations NS has sent since count_initiations ("?"
+# nft_packets NS FAMILY TABLE CHAIN: the packets the counter in CHAIN counted ("?"
 # if nftables says nothing that reads as a count).
-initiations() {
+nft_packets() {
 	local got
-	got=$(n "$1" nft list chain inet count out | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+	got=$(n "$1" nft list chain "$2" "$3" "$4" | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
 	echo "${got:-?}"
 }
+
+# initiations NS: how many initiations NS has sent since count_initiations.
+initiations() { nft_packets "$1" inet count out; }
 
 # handshake_tries NS PEER LIMIT: NS pings PEER until it answers, LIMIT s at most,
 # and prints "TRIES MS": the initiations NS sent since count_initiations (run it
@@ -352,15 +355,8 @@ count_relay_initiations() {
 	EOT
 }
 
-# relay_initiations: "ARRIVED SENT_ON" since count_relay_initiations ("?" for a
-# count nftables did not give).
-relay_initiations() {
-	local c got=()
-	for c in in out; do
-		got+=("$(n vps nft list chain ip relaycount "$c" | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')")
-	done
-	echo "${got[0]:-?} ${got[1]:-?}"
-}
+# relay_initiations: "ARRIVED SENT_ON" since count_relay_initiations.
+relay_initiations() { echo "$(nft_packets vps ip relaycount in) $(nft_packets vps ip relaycount out)"; }
 
 # handshake_ok TRIES MS MAX: did handshake_tries see an answer after one try and
 # MAX at most? (None counted is a counter that missed them.)
