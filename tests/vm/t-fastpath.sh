@@ -8,7 +8,9 @@
 # drops the relay's port in its input chain stops new sessions (and, with the
 # fast path off, everything), while a raw prerouting rule stops everything, and
 # an output rule sees the fast path's datagrams as the socket path's, and a
-# postrouting rule sees no way in for them, as for the socket path's. A datagram
+# postrouting rule sees no way in for them, as for the socket path's. The
+# relayed IPv4 datagrams carry no DF and identifiers that none of the relay's
+# others to the same receiver repeat, from either path. A datagram
 # whose UDP checksum is still to compute (from a sender on the same machine) is
 # sent on with the relay's own instructions for it, and arrives verified. A peer on
 # the vps itself (its own WireGuard, as in the ingress recipe) sends over
@@ -272,6 +274,82 @@ spoof_vps() {
 }
 spoof_vps "$VPS4" home laptop "$VPS4"
 ping_ok vps "${WG_ADDR[home]}" 3
+
+step "the relay's IPv4 identifiers: its own, none repeated, from either path"
+# Both paths clear DF, so that a datagram fragmented on its way can still be
+# reassembled: the receiver (or its NAT) tells fragments apart by identifier,
+# per source and destination, so none it gets from the relay may repeat another,
+# whichever path sent it. The fast path takes blocks of them from the kernel's
+# generator (wgr_route_ident()), the socket path one at a time from it: neither
+# may hand out one of the other's. The kernel skips a random few between its
+# draws a jiffy or more apart, which would hide a block handed out but not
+# reserved: so both paths also send to home at once, the laptop's datagrams on
+# the fast path and the vps's own (over loopback) on the socket path, each many
+# a jiffy.
+bg vps tcpdump -i eth0 -U -n -Z root -w "$TMP/ids.pcap" \
+	"udp and src host $VPS4 and src port $RELAY_PORT and dst host $CGNAT4"
+capture_pid=$BG_PID
+wait_for 10 test -s "$TMP/ids.pcap"
+# ids: "ID FLAGS" of each datagram captured so far.
+ids() {
+	tcpdump -r "$TMP/ids.pcap" -nn -v 2>/dev/null |
+		sed -n 's/.*, id \([0-9]*\), offset [0-9]*, flags \[\([^]]*\)\].*/\1 \2/p'
+}
+# answered NS COUNT INTERVAL: NS pings home COUNT times; print how many were answered.
+answered() {
+	n "$1" ping -q -c "$2" -i "$3" -W 2 "${WG_ADDR[home]}" | awk '/received/ { print $4 }'
+}
+sent=0
+for mode in on off on off on; do
+	n vps relayctl set relay0 fast-path "$mode"
+	fast0=$(relay_stat fast_packets)
+	got=$(answered laptop 15 0.1)
+	sleep 1
+	fast=$(($(relay_stat fast_packets) - fast0))
+	log "fast path $mode: $got of 15 pings answered, fast_packets +$fast"
+	if [[ $mode == on ]]; then
+		((fast >= 10)) || fail "the fast path took only $fast datagrams"
+	else
+		assert_eq 0 "$fast" "fast_packets with the fast path off"
+	fi
+	sent=$((sent + got))
+done
+# The laptop's datagrams that took the socket path meet the input chain.
+n vps nft -f - <<-EOF
+	table inet idin {
+		chain input {
+			type filter hook input priority 0;
+			ip saddr $HOTEL4 udp dport $RELAY_PORT counter
+		}
+	}
+EOF
+answered vps 300 0.005 >"$TMP/vps-pings" &
+vps_pings=$!
+got=$(answered laptop 300 0.005)
+wait "$vps_pings"
+sleep 1
+slow=$(nft_packets vps inet idin input)
+n vps nft delete table inet idin
+log "both at once: the laptop's $got and the vps's $(cat "$TMP/vps-pings") of 300 pings answered; $slow of the laptop's datagrams took the socket path"
+((got >= 100)) || fail "only $got of the laptop's 300 pings were answered"
+# Each vCPU's route cache was filled above: none should; a rekey's handshake
+# and the new session's first datagrams may.
+((slow <= 8)) || fail "$slow of the laptop's datagrams took the socket path"
+sent=$((sent + got + $(cat "$TMP/vps-pings")))
+# Each answered ping's request went to home. tcpdump under TCG writes well
+# behind the kernel's capture: wait for them all before stopping it.
+for ((i = 0; i < 150; i++)); do
+	(($(ids | wc -l) >= sent)) && break
+	sleep 0.2
+done
+kill "$capture_pid"
+wait "$capture_pid" 2>/dev/null || true
+ids >"$TMP/ids"
+log "$(wc -l <"$TMP/ids") datagrams to home's NAT, $sent answered pings"
+(($(wc -l <"$TMP/ids") >= sent)) || fail "the capture holds fewer datagrams than answered pings"
+assert_eq "" "$(awk '$2 != "none"' "$TMP/ids" | head -3)" "datagrams with a flag set (DF)"
+assert_eq "" "$(awk '{ print $1 }' "$TMP/ids" | sort | uniq -d | head -5 | tr '\n' ' ')" \
+	"identifiers repeated"
 
 step "and nor is a spoof of the other address of the vps's that its WireGuard sends from"
 # The local route to the relay's address now prefers a second address of the
