@@ -309,7 +309,7 @@ static unsigned int fast4(void *priv, struct sk_buff *skb, const struct nf_hook_
 	ip->ttl = ttl;
 	/* No DF, and an identifier of the relay's, as wgr_send()'s datagrams. */
 	ip->frag_off = 0;
-	wgr_route_ident(h->owner->route, state->net, ip);
+	ip_select_ident(state->net, skb, sk);
 	fast_ready(skb, dst);
 	/* The header checksum is ip_local_out()'s. */
 	ip_local_out(state->net, sk, skb);

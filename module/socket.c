@@ -219,55 +219,6 @@ struct dst_entry *wgr_route_cached(struct wgr_route __percpu *route, const struc
 			  sizeof(to->src6));
 }
 
-/*
- * The IPv4 identifiers a slot reserves at once: the kernel's generator hashes
- * the addresses with a secret key and takes a locked add on a shared counter
- * for each datagram; a datagram on the fast path pays that once in
- * WGR_ROUTE_IDS while its peer receives two or more a jiffy on this CPU.
- */
-#define WGR_ROUTE_IDS	16
-
-/**
- * wgr_route_ident - an identifier for an IPv4 datagram leaving on the cached route
- * @route: the receiving peer's route cache
- * @net: the relay's namespace
- * @iph: the datagram's header, addressed as the route wgr_route_cached() gave
- *
- * From the kernel's own generator, as the socket path's are: the fast path
- * clears DF as the socket path does, and a receiver (or a NAT before it) tells
- * the fragments of datagrams from one source apart by identifier, whichever
- * path sent them. This CPU's slot reserves a block of them for its addresses
- * and hands them out in turn, within the jiffy it reserved them in: the
- * generator moves its counter on by a random few for each jiffy a counter was
- * idle, and only within a jiffy does it hand out consecutive identifiers
- * itself. A block kept longer could go out after the counter had come round to
- * it again (a review in session 28), or continue a run that an observer of an
- * earlier datagram could foretell.
- * Context: as wgr_route_cached(), in the same section: this CPU's slot.
- */
-void wgr_route_ident(struct wgr_route __percpu *route, struct net *net, struct iphdr *iph)
-{
-	struct wgr_route *r = this_cpu_ptr(route);
-	u32 now = (u32)jiffies;
-
-	BUILD_BUG_ON(WGR_ROUTE_IDS > U8_MAX);
-	/* Defensive: wgr_route_cached() gave the slot for these very addresses. */
-	if (unlikely(r->family != AF_INET || r->daddr.a4 != iph->daddr ||
-		     r->saddr.a4 != iph->saddr)) {
-		__ip_select_ident(net, iph, 1);
-		return;
-	}
-	if (!r->ids || r->id_stamp != now) {
-		__ip_select_ident(net, iph, WGR_ROUTE_IDS);
-		r->id_stamp = now;
-		r->next_id = ntohs(iph->id) + 1;
-		r->ids = WGR_ROUTE_IDS - 1;
-		return;
-	}
-	iph->id = htons(r->next_id++);
-	r->ids--;
-}
-
 static void route_set(struct wgr_route *r, struct dst_entry *dst, sa_family_t family,
 		      const void *daddr, const void *saddr, u32 oif, size_t alen, u32 cookie)
 {
@@ -278,8 +229,6 @@ static void route_set(struct wgr_route *r, struct dst_entry *dst, sa_family_t fa
 	r->cookie = cookie;
 	r->oif = oif;
 	r->family = family;
-	/* What is left of a block of identifiers goes unused (wgr_route_ident()). */
-	r->ids = 0;
 	memcpy(&r->daddr, daddr, alen);
 	memcpy(&r->saddr, saddr, alen);
 	dst_release(old);

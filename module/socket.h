@@ -6,8 +6,6 @@
 #include <net/netlink.h>
 
 struct dst_entry;
-struct iphdr;
-struct net;
 
 struct wgr_device;
 struct wgr_endpoint;
@@ -20,9 +18,6 @@ void wgr_socket_close(struct wgr_device *wgr);
  * @cookie: for dst_check() (IPv6's fib serial number; 0 for IPv4)
  * @oif: the interface it was asked for (a link-local IPv6 scope), or 0
  * @family: AF_INET or AF_INET6
- * @id_stamp: the jiffy in which the IPv4 identifiers below were reserved
- * @next_id: the next of those reserved for @daddr from @saddr
- * @ids: how many of them are left (wgr_route_ident())
  * @daddr: the destination it leads to
  * @saddr: the source address it was asked for, and gave
  *
@@ -34,10 +29,7 @@ struct wgr_route {
 	struct dst_entry *dst;
 	u32 cookie;
 	u32 oif;
-	u32 id_stamp;
 	sa_family_t family;
-	u16 next_id;
-	u8 ids;
 	union {
 		__be32 a4;
 		struct in6_addr a6;
@@ -48,7 +40,6 @@ struct wgr_route __percpu *wgr_route_alloc(void);
 void wgr_route_free(struct wgr_route __percpu *route);
 struct dst_entry *wgr_route_cached(struct wgr_route __percpu *route,
 				   const struct wgr_endpoint *to);
-void wgr_route_ident(struct wgr_route __percpu *route, struct net *net, struct iphdr *iph);
 int wgr_send(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to,
 	     struct wgr_route __percpu *route, u8 ds, u8 ttl);
 

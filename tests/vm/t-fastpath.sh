@@ -279,13 +279,12 @@ step "the relay's IPv4 identifiers: its own, none repeated, from either path"
 # Both paths clear DF, so that a datagram fragmented on its way can still be
 # reassembled: the receiver (or its NAT) tells fragments apart by identifier,
 # per source and destination, so none it gets from the relay may repeat another,
-# whichever path sent it. The fast path takes blocks of them from the kernel's
-# generator (wgr_route_ident()), the socket path one at a time from it: neither
-# may hand out one of the other's. The kernel skips a random few between its
-# draws a jiffy or more apart, which would hide a block handed out but not
-# reserved: so both paths also send to home at once, the laptop's datagrams on
-# the fast path and the vps's own (over loopback) on the socket path, each many
-# a jiffy.
+# whichever path sent it: both draw from the kernel's generator. The kernel
+# skips a random few between its draws a jiffy or more apart, which hides
+# identifiers drawn some other way (a block of them handed out but not reserved
+# failed only in the second part, session 28): so both paths also send to home
+# at once, the laptop's datagrams on the fast path and the vps's own (over
+# loopback) on the socket path, each many a jiffy.
 bg vps tcpdump -i eth0 -U -n -Z root -w "$TMP/ids.pcap" \
 	"udp and src host $VPS4 and src port $RELAY_PORT and dst host $CGNAT4"
 capture_pid=$BG_PID
