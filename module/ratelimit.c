@@ -37,6 +37,11 @@ enum scope {
 	BY_ENDPOINT,	/* the IP:port */
 	BY_HOST,	/* its address (IPv6: the /64, as WireGuard limits) */
 	/*
+	 * Its address, or an IPv6 /48: a site. Where an IPv6 host has 65,536
+	 * /64s in a home's /48, an attacker pays for each /48 it holds.
+	 */
+	BY_SITE,
+	/*
 	 * Its /24, or an IPv6 /32: what an attacker pays for by the prefix. An
 	 * IPv6 /48 is a home's, and a routed /36 has 4,096 of them (a review of
 	 * the walk budget, F1).
@@ -84,7 +89,8 @@ struct bucket_kind {
 
 enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
-	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK
+	KIND_DISCOVERY_RESERVE, KIND_DISCOVERY_RESERVES, KIND_COOKIE, KIND_COOKIE_ADDRESS,
+	KIND_WALK
 };
 
 static const struct bucket_kind kinds[] = {
@@ -111,18 +117,26 @@ static const struct bucket_kind kinds[] = {
 	 */
 	[KIND_DISCOVERY_SHARE] = { 2, 2, BY_HOST, WGR_BUCKETS_PROVEN },
 	/*
-	 * Past a candidate's cap, what one initiating network (IPv4 /24, IPv6
-	 * /32) may still send it: a copy a second. Shares alone did not keep a
-	 * failing peer's one copy per retry: k addresses at their shares keep the
-	 * cap empty for all but about three asks in k, and an IPv6 /48 holds
-	 * 65,536 addresses (/64s; a review in session 24, t-trust-restart
-	 * share6). A reserve is spent only when the cap refuses, and only by
-	 * asks from its own network: the peer's retry finds its network's full
-	 * however many networks the attacker holds, unless the attacker is in
-	 * the peer's network too (for a peer behind CGNAT that is the carrier's
-	 * pool: one proven address there spends it; open).
+	 * Past a candidate's cap, what one initiating site (an IPv4 address, an
+	 * IPv6 /48) may still send it: a copy a second; and of those, what all
+	 * the sites of one network (IPv4 /24, IPv6 /32) may: four. Shares alone
+	 * did not keep a failing peer's one copy per retry: k addresses at their
+	 * shares keep the cap empty for all but about three asks in k, and an
+	 * IPv6 /48 holds 65,536 addresses (/64s; a review in session 24,
+	 * t-trust-restart share6). A reserve is spent only when the cap refuses,
+	 * the network's only when its site's grants: the peer's retry finds its
+	 * own site's full however many networks the attacker holds, and its
+	 * network's too unless the attacker holds four sites there. Keyed by
+	 * network alone, the reserve fell to one proven address in the peer's
+	 * network, which for a peer behind CGNAT is the carrier's pool (a review
+	 * in session 24, M1; ratelimit_test test_reserve_per_site). A neighbour
+	 * on the peer's own address (or in its /48) shares its site's: that stays
+	 * open, as for the walk's places (source.c). What a candidate receives
+	 * past its cap: a copy a second for each site that asks, four for each
+	 * network, each one the answer to an initiation of the asker's own.
 	 */
-	[KIND_DISCOVERY_RESERVE] = { 1, 1, BY_NETWORK, WGR_BUCKETS_PROVEN },
+	[KIND_DISCOVERY_RESERVE] = { 1, 1, BY_SITE, WGR_BUCKETS_PROVEN },
+	[KIND_DISCOVERY_RESERVES] = { 4, 4, BY_NETWORK, WGR_BUCKETS_PROVEN },
 	/*
 	 * The relay's cookie replies one IP:port may receive (each smaller than its
 	 * cause), and one address (/64) in all: what spoofed initiations can aim at
@@ -268,7 +282,7 @@ void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
 /* What a bucket limits, of one endpoint. */
 struct bucket_ep {
 	u8 addr[16];
-	u64 host;	/* BY_HOST's, or BY_NETWORK's */
+	u64 host;	/* BY_HOST's, BY_SITE's or BY_NETWORK's */
 	__be16 port;
 	u16 family;
 };
@@ -278,6 +292,9 @@ static void bucket_ep(struct bucket_ep *k, const struct wgr_endpoint *ep, enum s
 	k->family = ep->addr.sa_family;
 	if (scope == BY_HOST) {
 		k->host = wgr_endpoint_host(ep);
+	} else if (scope == BY_SITE) {
+		k->host = ep->addr.sa_family == AF_INET ? wgr_endpoint_host(ep) :
+							  wgr_endpoint_host(ep) >> 16;
 	} else if (scope == BY_NETWORK) {
 		k->host = ep->addr.sa_family == AF_INET ? wgr_endpoint_host(ep) >> 8 :
 							  wgr_endpoint_host(ep) >> 32;
@@ -488,10 +505,11 @@ u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl)
  *
  * A candidate address receives a few copies a second in all, and each
  * initiating address a small share of those: one address cannot spend what
- * others' copies need. Past that cap, each initiating network may still send
- * it one a second (KIND_DISCOVERY_RESERVE): many addresses cannot spend a
- * failing peer's copies either. What reaches a candidate stays bounded: ten
- * a second, and one for each network that asks.
+ * others' copies need. Past that cap, each initiating site may still send it
+ * one a second, four for the sites of a network (KIND_DISCOVERY_RESERVE):
+ * many addresses cannot spend a failing peer's copies either. What reaches a
+ * candidate stays bounded: ten a second, and one for each site that asks,
+ * four for each network.
  *
  * Context: softirq; may be called under the sources' lock (lock order: session.h).
  * Return: true if @dst's address (IPv6: /64) may receive another copy, from
@@ -502,11 +520,14 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
 {
 	/*
 	 * The share first: a copy it refuses spends nothing of the candidate's
-	 * cap; the reserve last: it is spent only when the cap is.
+	 * cap; the reserves last: they are spent only when the cap is, and the
+	 * network's only when the site's grants, so that a site that asks more
+	 * than its own spends nothing of its neighbours'.
 	 */
 	return limit(rl, KIND_DISCOVERY_SHARE, dst, BY_HOST, from) &&
 	       (limit(rl, KIND_DISCOVERY, dst, BY_HOST, NULL) ||
-		limit(rl, KIND_DISCOVERY_RESERVE, dst, BY_HOST, from));
+		(limit(rl, KIND_DISCOVERY_RESERVE, dst, BY_HOST, from) &&
+		 limit(rl, KIND_DISCOVERY_RESERVES, dst, BY_HOST, from)));
 }
 
 /**

@@ -252,6 +252,79 @@ static void test_gc_every_table(void **state)
 }
 
 /* No kind's burst takes longer than a second to refill (the gc's premise). */
+/* An endpoint at IPv4 address @a (host order). */
+static struct wgr_endpoint ep4(u32 a)
+{
+	struct wgr_endpoint e;
+
+	memset(&e, 0, sizeof(e));
+	e.addr4.sin_family = AF_INET;
+	e.addr4.sin_addr.s_addr = htonl(a);
+	e.addr4.sin_port = htons(51820);
+	return e;
+}
+
+/*
+ * The budget attack on a failing peer's copies (M1, a review in session 24):
+ * five addresses elsewhere keep a candidate's cap spent at their shares, and
+ * @k attacker sites in the peer's own network ask ten times a second; the
+ * peer retries every 5 s, for a minute. How many of its 12 retries get a copy?
+ */
+static unsigned int peer_copies(const struct wgr_endpoint *peer, const struct wgr_endpoint *attackers,
+				unsigned int k)
+{
+	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
+	struct wgr_ratelimit rl;
+	unsigned int t, i, got = 0;
+
+	wgr_ratelimit_init(&rl);
+	for (t = 0; t < 60000; t += 50) {
+		for (i = 0; i < 5; i++) {
+			struct wgr_endpoint filler = ep4(0x0a000001 + (i << 8));	/* 10.0.i.1 */
+
+			wgr_ratelimit_discovery(&rl, &cand, &filler);
+		}
+		if (t % 100 == 0)
+			for (i = 0; i < k; i++)
+				wgr_ratelimit_discovery(&rl, &cand, &attackers[i]);
+		/* The retry comes at no moment the attacker can count on. */
+		if (t % 5000 == 2550)
+			got += wgr_ratelimit_discovery(&rl, &cand, peer);
+		kshim_now += 50 * 1000 * 1000;
+	}
+	wgr_ratelimit_destroy(&rl);
+	return got;
+}
+
+/*
+ * Keyed by network alone, one proven address in the peer's network (a CGNAT
+ * carrier's pool: the peer's /24) spent the reserve and the peer got nothing.
+ * Each site now has its own, under a ceiling of four for the network: it takes
+ * four sites there (IPv4 addresses, IPv6 /48s), and a neighbour on the peer's
+ * own site still spends it (open; the control below).
+ */
+static void test_reserve_per_site(void **state)
+{
+	struct wgr_endpoint peer = ep4(0xcb007102);	/* 203.0.113.2 */
+	struct wgr_endpoint peer6 = ep6(PEERS, 1, 1);
+	struct wgr_endpoint att[4], att6[3];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		att[i] = ep4(0xcb007142 + i);		/* 203.0.113.66.. */
+	for (i = 0; i < 3; i++)
+		att6[i] = ep6(PEERS, 2 + i, 0);		/* other /48s of the peer's /32 */
+	assert_int_equal(peer_copies(&peer, att, 0), 12);
+	assert_int_equal(peer_copies(&peer, att, 1), 12);
+	assert_int_equal(peer_copies(&peer, att, 3), 12);
+	assert_int_equal(peer_copies(&peer6, att6, 3), 12);
+	/* The limits, as the comment gives them: four sites, or the peer's own. */
+	assert_true(peer_copies(&peer, att, 4) < 12);
+	att6[0] = ep6(PEERS, 1, 2);			/* another /64 of the peer's /48 */
+	assert_int_equal(peer_copies(&peer6, att6, 1), 0);
+}
+
 static void test_init_no_warning(void **state)
 {
 	struct wgr_ratelimit rl;
@@ -271,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_cap_survives_churn),
 		cmocka_unit_test(test_tables_apart),
 		cmocka_unit_test(test_gc_every_table),
+		cmocka_unit_test(test_reserve_per_site),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
