@@ -38,7 +38,9 @@ enum scope {
 	BY_HOST,	/* its address (IPv6: the /64, as WireGuard limits) */
 	/*
 	 * Its address, or an IPv6 /48: a site. Where an IPv6 host has 65,536
-	 * /64s in a home's /48, an attacker pays for each /48 it holds.
+	 * /64s in a /48, an attacker pays for each /48 it holds (a tunnel
+	 * broker hands out a few free). A peer whose ISP gives it a /56 or a
+	 * /64 shares its /48 with other customers.
 	 */
 	BY_SITE,
 	/*
@@ -89,8 +91,8 @@ struct bucket_kind {
 
 enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
-	KIND_DISCOVERY_RESERVE, KIND_DISCOVERY_RESERVES, KIND_COOKIE, KIND_COOKIE_ADDRESS,
-	KIND_WALK
+	KIND_DISCOVERY_RESERVE_SITE, KIND_DISCOVERY_RESERVE_NETWORK, KIND_COOKIE,
+	KIND_COOKIE_ADDRESS, KIND_WALK
 };
 
 static const struct bucket_kind kinds[] = {
@@ -112,7 +114,7 @@ static const struct bucket_kind kinds[] = {
 	 * behind one NAT address that fail toward one candidate at once (eight
 	 * laptops to a home server after a relay restart) retry within
 	 * WireGuard's third of a second of jitter, and two of them, not four,
-	 * get through each round, with one from their network's reserve: the
+	 * get through each round, with one from their address's reserve: the
 	 * last meet a round or two (5-10 s) later (helper-58).
 	 */
 	[KIND_DISCOVERY_SHARE] = { 2, 2, BY_HOST, WGR_BUCKETS_PROVEN },
@@ -124,19 +126,25 @@ static const struct bucket_kind kinds[] = {
 	 * shares keep the cap empty for all but about three asks in k, and an
 	 * IPv6 /48 holds 65,536 addresses (/64s; a review in session 24,
 	 * t-trust-restart share6). A reserve is spent only when the cap refuses,
-	 * the network's only when its site's grants: the peer's retry finds its
+	 * the network's only when the site's grants, so that a site asking past
+	 * its own spends nothing of its neighbours'. Keyed by network alone, the
+	 * reserve fell to one proven address in the peer's network, which for a
+	 * peer behind CGNAT is the carrier's pool (a review in session 24, M1;
+	 * ratelimit_test test_reserve_per_site): the peer's retry now finds its
 	 * own site's full however many networks the attacker holds, and its
-	 * network's too unless the attacker holds four sites there. Keyed by
-	 * network alone, the reserve fell to one proven address in the peer's
-	 * network, which for a peer behind CGNAT is the carrier's pool (a review
-	 * in session 24, M1; ratelimit_test test_reserve_per_site). A neighbour
-	 * on the peer's own address (or in its /48) shares its site's: that stays
-	 * open, as for the walk's places (source.c). What a candidate receives
-	 * past its cap: a copy a second for each site that asks, four for each
-	 * network, each one the answer to an initiation of the asker's own.
+	 * network's too unless the attacker holds four sites there (four that
+	 * time their asks deny every retry; a neighbour on the peer's own site
+	 * shares its reserve: both open). In a table of their own, which only an
+	 * ask the cap refused adds to: in the table of pairs, one /48's walks
+	 * can push a site's reserve out between its asks while the network's,
+	 * touched by every site, stays, and two sites taking turns then took
+	 * most of the network's four (helper-68, session 28; test_reserve_churn:
+	 * the peer had 3 of 12 retries). What a candidate
+	 * receives past its cap: a copy a second for each site that asks, four
+	 * for each network, each the answer to an initiation of the asker's own.
 	 */
-	[KIND_DISCOVERY_RESERVE] = { 1, 1, BY_SITE, WGR_BUCKETS_PROVEN },
-	[KIND_DISCOVERY_RESERVES] = { 4, 4, BY_NETWORK, WGR_BUCKETS_PROVEN },
+	[KIND_DISCOVERY_RESERVE_SITE] = { 1, 1, BY_SITE, WGR_BUCKETS_RESERVES },
+	[KIND_DISCOVERY_RESERVE_NETWORK] = { 4, 4, BY_NETWORK, WGR_BUCKETS_RESERVES },
 	/*
 	 * The relay's cookie replies one IP:port may receive (each smaller than its
 	 * cause), and one address (/64) in all: what spoofed initiations can aim at
@@ -225,8 +233,8 @@ void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
 }
 
 /*
- * Buckets the gc frees in one hold of the lock: the four tables can hold
- * 65,536, and every handshake waits on this lock with bottom halves off.
+ * Buckets the gc frees in one hold of the lock: the five tables can hold
+ * 81,920, and every handshake waits on this lock with bottom halves off.
  */
 #define WGR_BUCKET_GC_BATCH	1024
 
@@ -506,7 +514,8 @@ u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl)
  * A candidate address receives a few copies a second in all, and each
  * initiating address a small share of those: one address cannot spend what
  * others' copies need. Past that cap, each initiating site may still send it
- * one a second, four for the sites of a network (KIND_DISCOVERY_RESERVE):
+ * one a second, four for the sites of a network (KIND_DISCOVERY_RESERVE_SITE
+ * and KIND_DISCOVERY_RESERVE_NETWORK):
  * many addresses cannot spend a failing peer's copies either. What reaches a
  * candidate stays bounded: ten a second, and one for each site that asks,
  * four for each network.
@@ -526,8 +535,8 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
 	 */
 	return limit(rl, KIND_DISCOVERY_SHARE, dst, BY_HOST, from) &&
 	       (limit(rl, KIND_DISCOVERY, dst, BY_HOST, NULL) ||
-		(limit(rl, KIND_DISCOVERY_RESERVE, dst, BY_HOST, from) &&
-		 limit(rl, KIND_DISCOVERY_RESERVES, dst, BY_HOST, from)));
+		(limit(rl, KIND_DISCOVERY_RESERVE_SITE, dst, BY_HOST, from) &&
+		 limit(rl, KIND_DISCOVERY_RESERVE_NETWORK, dst, BY_HOST, from)));
 }
 
 /**

@@ -15,15 +15,16 @@ struct wgr_endpoint;
 /*
  * The tables of buckets (ratelimit.c): those anyone can make, spoofers
  * included (handshakes, cookie replies); those only an initiation with the
- * relay's mac2 makes for a pair (a candidate and an initiating address or
- * network: discovery's shares and reserves), which a spoofer must not push
- * out; a candidate's cap, which only a new candidate adds to; and the walk
- * budgets, which only a new initiating network adds to. Many addresses make
- * pairs cheaply, and must not push out the last two.
+ * relay's mac2 makes for a pair (a candidate and an initiating address:
+ * discovery's shares), which a spoofer must not push out; a candidate's cap,
+ * which only a new candidate adds to; the reserves past a cap, which only an
+ * ask the cap refused adds to; and the walk budgets, which only a new
+ * initiating network adds to. Many addresses make pairs cheaply, and must not
+ * push out the last three.
  */
 enum wgr_bucket_pool {
-	WGR_BUCKETS_OPEN, WGR_BUCKETS_PROVEN, WGR_BUCKETS_CAPS, WGR_BUCKETS_WALKS,
-	WGR_BUCKET_POOLS
+	WGR_BUCKETS_OPEN, WGR_BUCKETS_PROVEN, WGR_BUCKETS_CAPS, WGR_BUCKETS_RESERVES,
+	WGR_BUCKETS_WALKS, WGR_BUCKET_POOLS
 };
 
 /**

@@ -3,12 +3,12 @@
  * module/ratelimit.c in user space: what an attacker with real addresses does
  * to the table of discovery's buckets (a review in session 26). Only an
  * initiation with the relay's mac2 adds to it, but each of its walks adds a
- * share bucket per (candidate /64, initiating /64) pair and a reserve per
- * (candidate, initiating network): an IPv6 /48 has pairs enough, and its walks
- * add them ten thousand times a second. The table forgets its least recently
- * used bucket when full, whatever it holds, and a forgotten bucket comes back
- * full: a network's walk budget, idle (the relay's spare), and a candidate's
- * cap.
+ * share bucket per (candidate /64, initiating /64) pair: an IPv6 /48 has pairs
+ * enough, and its walks add them ten thousand times a second. The table
+ * forgets its least recently used bucket when full, whatever it holds, and a
+ * forgotten bucket comes back full: a network's walk budget, idle (the
+ * relay's spare), a candidate's cap, a site's reserve past it. And what
+ * attackers in a failing peer's own network take of its copies (M1).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,7 +120,7 @@ static void test_cap_survives_churn(void **state)
 
 	(void)state;
 	wgr_ratelimit_init(&rl);
-	/* Ten /64s of one network: ten copies (the cap), one more (its reserve). */
+	/* Ten /64s of one site: ten copies (the cap), one more (its reserve). */
 	for (i = 0; i < 10; i++) {
 		struct wgr_endpoint from = ep6(ELSEWHERE, 3, i);
 
@@ -132,10 +132,9 @@ static void test_cap_survives_churn(void **state)
 	churn(&rl, 2 * 16384);
 	kshim_now += 20 * 1000 * 1000;
 	/*
-	 * Fresh /64s, shares full: a fifth of a copy has refilled. The
-	 * network's reserve is a pair's bucket, and may have been forgotten:
-	 * one copy, no more (a flood of the attacker's own sends, not an
-	 * amplification).
+	 * Fresh /64s, shares full: a fifth of a copy has refilled, and the
+	 * site's reserve is spent: one copy, no more (a flood of the
+	 * attacker's own sends, not an amplification).
 	 */
 	for (i = 10, ok = 0; i < 20; i++) {
 		struct wgr_endpoint from = ep6(ELSEWHERE, 3, i);
@@ -237,7 +236,12 @@ static void test_gc_every_table(void **state)
 	(void)state;
 	wgr_ratelimit_init(&rl);
 	wgr_ratelimit_initiation(&rl, &a);
-	wgr_ratelimit_discovery(&rl, &c, &a);
+	/* Eleven /64s: the cap's ten, and a reserve's. */
+	for (t = 0; t < 11; t++) {
+		struct wgr_endpoint from = ep6(PEERS, 1, t);
+
+		wgr_ratelimit_discovery(&rl, &c, &from);
+	}
 	wgr_walk_reserve(&rl, &a, 1, &b);
 	wgr_walk_refund(&rl, &b, 0);
 	churn_by(&rl, CHURN_SPOOFED, 5000);
@@ -251,7 +255,6 @@ static void test_gc_every_table(void **state)
 	wgr_ratelimit_destroy(&rl);
 }
 
-/* No kind's burst takes longer than a second to refill (the gc's premise). */
 /* An endpoint at IPv4 address @a (host order). */
 static struct wgr_endpoint ep4(u32 a)
 {
@@ -266,52 +269,56 @@ static struct wgr_endpoint ep4(u32 a)
 
 /*
  * The budget attack on a failing peer's copies (M1, a review in session 24):
- * five addresses elsewhere keep a candidate's cap spent at their shares, and
- * @k attacker sites in the peer's own network ask ten times a second; the
- * peer retries every 5 s, for a minute. How many of its 12 retries get a copy?
+ * a thousand /64s of one /48 elsewhere take turns, one ask a millisecond, and
+ * keep a candidate's cap spent (each within its share); @k attacker endpoints
+ * take turns the same way, as fast as their shares let them; the peer retries
+ * every 5 s with WireGuard's jitter (up to 333 ms), for a minute. How many of
+ * the peer's 12 retries get a copy?
  */
-static unsigned int peer_copies(const struct wgr_endpoint *peer, const struct wgr_endpoint *attackers,
-				unsigned int k)
+static unsigned int peer_copies(const struct wgr_endpoint *peer,
+				const struct wgr_endpoint *attackers, unsigned int k)
 {
 	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
+	unsigned int t, got = 0, retry = 2537;
 	struct wgr_ratelimit rl;
-	unsigned int t, i, got = 0;
 
 	wgr_ratelimit_init(&rl);
-	for (t = 0; t < 60000; t += 50) {
-		for (i = 0; i < 5; i++) {
-			struct wgr_endpoint filler = ep4(0x0a000001 + (i << 8));	/* 10.0.i.1 */
+	for (t = 0; t < 60000; t++) {
+		struct wgr_endpoint filler = ep6(ELSEWHERE, 5, t % 1000);
 
-			wgr_ratelimit_discovery(&rl, &cand, &filler);
-		}
-		if (t % 100 == 0)
-			for (i = 0; i < k; i++)
-				wgr_ratelimit_discovery(&rl, &cand, &attackers[i]);
-		/* The retry comes at no moment the attacker can count on. */
-		if (t % 5000 == 2550)
+		wgr_ratelimit_discovery(&rl, &cand, &filler);
+		if (k)
+			wgr_ratelimit_discovery(&rl, &cand, &attackers[t % k]);
+		if (t == retry) {
 			got += wgr_ratelimit_discovery(&rl, &cand, peer);
-		kshim_now += 50 * 1000 * 1000;
+			retry += 5000 + (retry * 7919) % 334;
+		}
+		kshim_now += 1000 * 1000;
 	}
 	wgr_ratelimit_destroy(&rl);
 	return got;
 }
 
+
 /*
  * Keyed by network alone, one proven address in the peer's network (a CGNAT
  * carrier's pool: the peer's /24) spent the reserve and the peer got nothing.
- * Each site now has its own, under a ceiling of four for the network: it takes
- * four sites there (IPv4 addresses, IPv6 /48s), and a neighbour on the peer's
- * own site still spends it (open; the control below).
+ * Each site now has its own, under a ceiling of four for the network: three
+ * sites there, or in other /48s of an IPv6 peer's /32, leave the peer every
+ * retry; sites in other networks spend nothing of its network's ceiling (one
+ * per candidate alone would fall to them); a neighbour on the peer's own site
+ * (another /56 of its /48, with /64s enough to ask past its shares) still
+ * spends its reserve (open).
  */
 static void test_reserve_per_site(void **state)
 {
 	struct wgr_endpoint peer = ep4(0xcb007102);	/* 203.0.113.2 */
 	struct wgr_endpoint peer6 = ep6(PEERS, 1, 1);
-	struct wgr_endpoint att[4], att6[3];
-	unsigned int i;
+	struct wgr_endpoint att[6], att6[3], nb6[64];
+	unsigned int i, n;
 
 	(void)state;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 3; i++)
 		att[i] = ep4(0xcb007142 + i);		/* 203.0.113.66.. */
 	for (i = 0; i < 3; i++)
 		att6[i] = ep6(PEERS, 2 + i, 0);		/* other /48s of the peer's /32 */
@@ -319,12 +326,71 @@ static void test_reserve_per_site(void **state)
 	assert_int_equal(peer_copies(&peer, att, 1), 12);
 	assert_int_equal(peer_copies(&peer, att, 3), 12);
 	assert_int_equal(peer_copies(&peer6, att6, 3), 12);
-	/* The limits, as the comment gives them: four sites, or the peer's own. */
-	assert_true(peer_copies(&peer, att, 4) < 12);
-	att6[0] = ep6(PEERS, 1, 2);			/* another /64 of the peer's /48 */
-	assert_int_equal(peer_copies(&peer6, att6, 1), 0);
+	for (i = 0; i < 6; i++)
+		att[i] = ep4(0xc6120101 + (i << 8));	/* 198.18.(1+i).1 */
+	assert_int_equal(peer_copies(&peer, att, 6), 12);
+	/* 64 /64s of another /56 of the peer's /48: past their shares. */
+	for (i = 0; i < 64; i++)
+		nb6[i] = ep6(PEERS, 1, 0x0200 + i);
+	n = peer_copies(&peer6, nb6, 64);
+	printf("ratelimit: a neighbour in the peer's /48 leaves it %u of 12\n", n);
+	assert_true(n <= 1);
 }
 
+/*
+ * Two sites in the peer's network take turns, each asking every @period ms,
+ * half a period apart, while one /48's walks add @churn new pairs a second to
+ * the table of pairs (a review in session 28, helper-68). How many of the
+ * peer's 12 retries get a copy?
+ */
+static unsigned int peer_copies_churned(unsigned int period, unsigned int churn_per_s)
+{
+	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
+	struct wgr_endpoint peer = ep4(0xcb007102);	/* 203.0.113.2 */
+	struct wgr_endpoint a = ep4(0xcb007142), b = ep4(0xcb007143);
+	unsigned int t, got = 0, retry = 2537;
+	struct wgr_ratelimit rl;
+
+	wgr_ratelimit_init(&rl);
+	for (t = 0; t < 60000; t++) {
+		struct wgr_endpoint filler = ep6(ELSEWHERE, 5, t % 1000);
+
+		wgr_ratelimit_discovery(&rl, &cand, &filler);
+		churn(&rl, churn_per_s / 1000);
+		if (t % period == 0)
+			wgr_ratelimit_discovery(&rl, &cand, &a);
+		if (t % period == period / 2)
+			wgr_ratelimit_discovery(&rl, &cand, &b);
+		if (t % 1000 == 0)
+			wgr_ratelimit_gc(&rl);
+		if (t == retry) {
+			got += wgr_ratelimit_discovery(&rl, &cand, &peer);
+			retry += 5000 + (retry * 7919) % 334;
+		}
+		kshim_now += 1000 * 1000;
+	}
+	wgr_ratelimit_destroy(&rl);
+	return got;
+}
+
+/*
+ * With the reserves in the table of pairs, a site's was pushed out between
+ * its asks and came back full, while the network's, touched by both sites,
+ * stayed: two sites took most of the network's four a second (3 of 12 on
+ * 4f2dcef). In a table of their own, which only an ask the cap refused adds
+ * to, they keep their one each.
+ */
+static void test_reserve_churn(void **state)
+{
+	unsigned int n;
+
+	(void)state;
+	n = peer_copies_churned(500, 40000);
+	printf("ratelimit: two sites and churn leave the peer %u of 12\n", n);
+	assert_int_equal(n, 12);
+}
+
+/* No kind's burst takes longer than a second to refill (the gc's premise). */
 static void test_init_no_warning(void **state)
 {
 	struct wgr_ratelimit rl;
@@ -345,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_tables_apart),
 		cmocka_unit_test(test_gc_every_table),
 		cmocka_unit_test(test_reserve_per_site),
+		cmocka_unit_test(test_reserve_churn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
