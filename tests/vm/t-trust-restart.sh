@@ -99,6 +99,24 @@
 # the lowest number for the walk (pick.c): 19 s. A neighbour with many ports
 # still has most walks (one in its ports + 1 for the peer).
 #
+# Variant "pool": hold, and the budget attack from the peers' own network (a
+# review in session 24, M1). Eight addresses in four /24s of the attacker's,
+# twenty initiations with mac2 a second each for the offline peer, keep every
+# candidate's cap spent at their shares; three more in the peers' own /24 (as
+# a CGNAT carrier's pool holds its subscribers' public addresses) ask the same.
+# Past the cap, the reserve was one copy a second per initiating network: those
+# three spent the peers' network's six times a second, and a peer's retry found
+# it with odds of about one in twelve. Each site (an IPv4 address) now has a
+# reserve of its own, four for the network: three sites leave the peers theirs
+# (session 28; ratelimit_test test_reserve_per_site). **Open**: with that
+# reserve the pair met after 154 s, 153 s (the attack's end) and 21 s in three
+# runs, without it after 154 s and 155 s: the reserve is not all those three
+# addresses take from their network. Likely the walk's places: within a /24
+# they go to its most recent addresses, theirs (not its walk budget:
+# discovery_limited stayed 0). Out of the variants line until that is known
+# and a walk shares a network's places among its addresses
+# (docs/trust/STATUS.md, session 28).
+#
 # variants: hold self confirm evict flood offline budget crowd crowd6 share6 neighbours
 # timeout: 240
 # kernels: one
@@ -184,6 +202,23 @@ elif [[ $variant == share6 ]]; then
 	cat "$TMP"/share6-*
 	(($(grep -ho "^mac2for: 1[0-9][0-9] of 128" "$TMP"/share6-* | wc -l) == 2)) ||
 		fail "under 100 of a network's 128 addresses have the relay's cookie"
+elif [[ $variant == pool ]]; then
+	nets=(198.18.{1..4})
+	elsewhere crowd 2 "${nets[@]}"
+	mac2_crowd "$seconds" 20 1 ghost 2 "${nets[@]}"
+	flooder=("${CROWD[@]}")
+	ns_add pool
+	public pool eth0 203.0.113.67
+	for a in 68 69; do
+		n pool ip addr add "203.0.113.$a/24" dev eth0
+	done
+	for a in 67 68 69; do
+		bg pool wgr-forge mac2for "$VPS4" "$RELAY_PORT" "$seconds" 20 1 "${WG_PUB[ghost]}" \
+			"203.0.113.$a" >"$TMP/pool-$a"
+		flooder+=("$BG_PID")
+	done
+	wait_for 30 eval '(($(cat "$TMP"/pool-* | grep -c "1 of 1 ports have") == 3))'
+	cat "$TMP"/pool-*
 elif [[ $variant == neighbours ]]; then
 	# A neighbour behind each peer's NAT, on its public address, initiating
 	# with mac2 twice a second: more often than a peer retries.
@@ -233,10 +268,10 @@ wait_for 80 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
 took=$((SECONDS - start))
 log "the pair reconnected $took s after it started sending, past both squatted bindings"
 n vps relayctl show relay0
-n vps relayctl show relay0 stats | grep -E 'discovery_fwd|cookies_sent|hs_mac2|bindings_kept|confirms|hs_initiations|hs_no_route|hs_ratelimited|hs_unknown'
+n vps relayctl show relay0 stats | grep -E 'discovery_|cookies_sent|hs_mac2|bindings_kept|confirms|hs_initiations|hs_no_route|hs_ratelimited|hs_unknown'
 assert_stat_ge discovery_fwd 1
 # The attack ran: its walks reached the peers, each a candidate of its own.
-[[ $variant != share6 ]] || assert_stat_ge discovery_fwd 100
+[[ $variant != share6 && $variant != pool ]] || assert_stat_ge discovery_fwd 100
 # WireGuard starts a handshake 15 s after its data goes unanswered, retries every
 # 5 s; the fourth try (after two with mac2) is the one discovery on failure
 # copies: about 31 s.
@@ -255,7 +290,8 @@ if [[ $variant == flood || $variant == offline ]]; then
 	cat "$TMP/flood"
 	grep -Eq "^srcflood: [1-9][0-9]{3,} initiations" "$TMP/flood" ||
 		fail "the spoofer sent under a thousand initiations: the flood did not run"
-elif [[ $variant == budget || $variant == share6 || $variant == neighbours ]]; then
+elif [[ $variant == budget || $variant == share6 || $variant == neighbours ||
+	$variant == pool ]]; then
 	kill "${flooder[@]}" 2>/dev/null || true
 elif [[ $variant == crowd* ]]; then
 	kill "${crowd[@]}" 2>/dev/null || true
