@@ -139,9 +139,9 @@ static const struct bucket_kind kinds[] = {
 	 * can push a site's reserve out between its asks while the network's,
 	 * touched by every site, stays, and two sites taking turns then took
 	 * most of the network's four (helper-68, session 28; test_reserve_churn:
-	 * the peer had 3 of 12 retries). What a candidate
-	 * receives past its cap: a copy a second for each site that asks, four
-	 * for each network, each the answer to an initiation of the asker's own.
+	 * the peer had 3 of 12 retries). What a candidate receives past its
+	 * cap: a copy a second for each site that asks, four for each network,
+	 * each the answer to an initiation of the asker's own.
 	 */
 	[KIND_DISCOVERY_RESERVE_SITE] = { 1, 1, BY_SITE, WGR_BUCKETS_RESERVES },
 	[KIND_DISCOVERY_RESERVE_NETWORK] = { 4, 4, BY_NETWORK, WGR_BUCKETS_RESERVES },
@@ -514,11 +514,10 @@ u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl)
  * A candidate address receives a few copies a second in all, and each
  * initiating address a small share of those: one address cannot spend what
  * others' copies need. Past that cap, each initiating site may still send it
- * one a second, four for the sites of a network (KIND_DISCOVERY_RESERVE_SITE
- * and KIND_DISCOVERY_RESERVE_NETWORK):
- * many addresses cannot spend a failing peer's copies either. What reaches a
- * candidate stays bounded: ten a second, and one for each site that asks,
- * four for each network.
+ * one a second, four for the sites of a network (KIND_DISCOVERY_RESERVE_SITE,
+ * KIND_DISCOVERY_RESERVE_NETWORK): many addresses cannot spend a failing
+ * peer's copies either. What reaches a candidate stays bounded: ten a second,
+ * and one for each site that asks, four for each network.
  *
  * Context: softirq; may be called under the sources' lock (lock order: session.h).
  * Return: true if @dst's address (IPv6: /64) may receive another copy, from

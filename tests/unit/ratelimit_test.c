@@ -299,7 +299,6 @@ static unsigned int peer_copies(const struct wgr_endpoint *peer,
 	return got;
 }
 
-
 /*
  * Keyed by network alone, one proven address in the peer's network (a CGNAT
  * carrier's pool: the peer's /24) spent the reserve and the peer got nothing.
@@ -339,9 +338,10 @@ static void test_reserve_per_site(void **state)
 
 /*
  * Two sites in the peer's network take turns, each asking every @period ms,
- * half a period apart, while one /48's walks add @churn new pairs a second to
- * the table of pairs (a review in session 28, helper-68). How many of the
- * peer's 12 retries get a copy?
+ * half a period apart, while one /48's walks add @churn_per_s new pairs a
+ * second to the table of pairs, and the cap is kept spent as in peer_copies()
+ * (a review in session 28, helper-68). How many of the peer's 12 retries get
+ * a copy?
  */
 static unsigned int peer_copies_churned(unsigned int period, unsigned int churn_per_s)
 {
