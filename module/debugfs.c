@@ -32,8 +32,8 @@
  *                      relay keeps (WGR_MAX_BUCKETS by default), so that a
  *                      test guest's few hundred spoofed sources a second can
  *                      cycle them; discovery's tables keep their sizes
- *   DEV proven-max N   the same for discovery's buckets of pairs (shares and
- *                      reserves), which a guest's few proven addresses cycle
+ *   DEV proven-max N   the same for discovery's buckets of pairs (shares),
+ *                      which a guest's few proven addresses cycle
  *   DEV sources        how many sources it remembers, may, and of those how
  *                      many have proven nothing (loose: forgotten first)
  *

