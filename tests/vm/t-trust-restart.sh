@@ -110,12 +110,13 @@
 # reserve of its own, four for the network: three sites leave the peers theirs
 # (session 28; ratelimit_test test_reserve_per_site). **Open**: with that
 # reserve the pair met after 154 s, 153 s (the attack's end) and 21 s in three
-# runs, without it after 154 s and 155 s: the reserve is not all those three
-# addresses take from their network. Likely the walk's places: within a /24
-# they go to its most recent addresses, theirs (not its walk budget:
-# discovery_limited stayed 0). Out of the variants line until that is known
-# and a walk shares a network's places among its addresses
-# (docs/trust/STATUS.md, session 28).
+# runs, without it after 154 s and 155 s; with the three in another /24 of
+# their own instead, after 16 s and 17 s (6.1, 6.12). So it is their being in
+# the peers' /24, and the reserve is not all they take from it. Likely the
+# walk's places: within a /24 they go to its most recent addresses, theirs
+# (not its walk budget: discovery_limited stayed 0). Out of the variants line
+# until that is known and a walk shares a network's places among its
+# addresses (docs/trust/STATUS.md, session 28).
 #
 # variants: hold self confirm evict flood offline budget crowd crowd6 share6 neighbours
 # timeout: 240
