@@ -271,12 +271,15 @@ static struct wgr_endpoint ep4(u32 a)
  * The budget attack on a failing peer's copies (M1, a review in session 24):
  * a thousand /64s of one /48 elsewhere take turns, one ask a millisecond, and
  * keep a candidate's cap spent (each within its share); @k attacker endpoints
- * take turns the same way, as fast as their shares let them; the peer retries
- * every 5 s with WireGuard's jitter (up to 333 ms), for a minute. How many of
- * the peer's 12 retries get a copy?
+ * take turns the same way, as fast as their shares let them, or, with
+ * @period, the first two ask every @period ms, half a period apart; one /48's
+ * walks add @churn_per_s new pairs a second to the table of pairs; the peer
+ * retries every 5 s with WireGuard's jitter (up to 333 ms), for a minute. How
+ * many of the peer's 12 retries get a copy?
  */
-static unsigned int peer_copies(const struct wgr_endpoint *peer,
-				const struct wgr_endpoint *attackers, unsigned int k)
+static unsigned int peer_copies_in(const struct wgr_endpoint *peer,
+				   const struct wgr_endpoint *attackers, unsigned int k,
+				   unsigned int period, unsigned int churn_per_s)
 {
 	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
 	unsigned int t, got = 0, retry = 2537;
@@ -287,8 +290,15 @@ static unsigned int peer_copies(const struct wgr_endpoint *peer,
 		struct wgr_endpoint filler = ep6(ELSEWHERE, 5, t % 1000);
 
 		wgr_ratelimit_discovery(&rl, &cand, &filler);
-		if (k)
+		churn(&rl, churn_per_s / 1000);
+		if (period && t % period == 0)
+			wgr_ratelimit_discovery(&rl, &cand, &attackers[0]);
+		else if (period && t % period == period / 2)
+			wgr_ratelimit_discovery(&rl, &cand, &attackers[1]);
+		else if (!period && k)
 			wgr_ratelimit_discovery(&rl, &cand, &attackers[t % k]);
+		if (t % 1000 == 0)
+			wgr_ratelimit_gc(&rl);
 		if (t == retry) {
 			got += wgr_ratelimit_discovery(&rl, &cand, peer);
 			retry += 5000 + (retry * 7919) % 334;
@@ -297,6 +307,12 @@ static unsigned int peer_copies(const struct wgr_endpoint *peer,
 	}
 	wgr_ratelimit_destroy(&rl);
 	return got;
+}
+
+static unsigned int peer_copies(const struct wgr_endpoint *peer,
+				const struct wgr_endpoint *attackers, unsigned int k)
+{
+	return peer_copies_in(peer, attackers, k, 0, 0);
 }
 
 /*
@@ -338,43 +354,6 @@ static void test_reserve_per_site(void **state)
 }
 
 /*
- * Two sites in the peer's network take turns, each asking every @period ms,
- * half a period apart, while one /48's walks add @churn_per_s new pairs a
- * second to the table of pairs, and the cap is kept spent as in peer_copies()
- * (a review in session 28, helper-68). How many of the peer's 12 retries get
- * a copy?
- */
-static unsigned int peer_copies_churned(unsigned int period, unsigned int churn_per_s)
-{
-	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
-	struct wgr_endpoint peer = ep4(0xcb007102);	/* 203.0.113.2 */
-	struct wgr_endpoint a = ep4(0xcb007142), b = ep4(0xcb007143);
-	unsigned int t, got = 0, retry = 2537;
-	struct wgr_ratelimit rl;
-
-	wgr_ratelimit_init(&rl);
-	for (t = 0; t < 60000; t++) {
-		struct wgr_endpoint filler = ep6(ELSEWHERE, 5, t % 1000);
-
-		wgr_ratelimit_discovery(&rl, &cand, &filler);
-		churn(&rl, churn_per_s / 1000);
-		if (t % period == 0)
-			wgr_ratelimit_discovery(&rl, &cand, &a);
-		if (t % period == period / 2)
-			wgr_ratelimit_discovery(&rl, &cand, &b);
-		if (t % 1000 == 0)
-			wgr_ratelimit_gc(&rl);
-		if (t == retry) {
-			got += wgr_ratelimit_discovery(&rl, &cand, &peer);
-			retry += 5000 + (retry * 7919) % 334;
-		}
-		kshim_now += 1000 * 1000;
-	}
-	wgr_ratelimit_destroy(&rl);
-	return got;
-}
-
-/*
  * With the reserves in the table of pairs, a site's was pushed out between
  * its asks and came back full, while the network's, touched by both sites,
  * stayed: two sites took most of the network's four a second (3 of 12 on
@@ -383,10 +362,13 @@ static unsigned int peer_copies_churned(unsigned int period, unsigned int churn_
  */
 static void test_reserve_churn(void **state)
 {
+	struct wgr_endpoint peer = ep4(0xcb007102);	/* 203.0.113.2 */
+	struct wgr_endpoint att[2] = { ep4(0xcb007142), ep4(0xcb007143) };
 	unsigned int n;
 
 	(void)state;
-	n = peer_copies_churned(500, 40000);
+	/* Two sites in the peer's /24, each every 500 ms, and 40,000 pairs a second. */
+	n = peer_copies_in(&peer, att, 2, 500, 40000);
 	printf("ratelimit: two sites and churn leave the peer %u of 12\n", n);
 	assert_int_equal(n, 12);
 }
