@@ -16,10 +16,10 @@
 # What must hold: each time the handshake completes within one WireGuard retry:
 # the side that starts it sends two initiations at most (an nftables counter on
 # its way out counts them; a guest the junk keeps busy may take a while).
-# Responses and cookie replies are matched to a forwarded handshake before any limit, and
-# initiations are limited per IP:port, so home's own handshakes are never queued
-# behind the neighbour's junk. Trust model v1 holds every handshake message from
-# one address to 20 a second, and the neighbour spends that budget.
+# Responses and cookie replies are matched to a forwarded handshake before any
+# limit, and initiations are limited per IP:port, so home's own handshakes are
+# never queued behind the neighbour's junk. Trust model v1 holds every handshake
+# message from one address to 20 a second, and the neighbour spends that budget.
 #
 # Usage: t-trust-neighbour.sh [PPS]
 #
