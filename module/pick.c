@@ -6,9 +6,18 @@
  * network that holds candidates has one before any has a second, and so on;
  * within a round the places go to the networks in an order drawn afresh for
  * each walk. A network's own places go round its prefixes (IPv6 /48) the same
- * way, and within a prefix to its most recent addresses, one place each, held
- * by the address's endpoint of the lowest number for the walk.
- * For IPv4 a prefix is its network.
+ * way, and within a prefix to its addresses by their numbers for the walk,
+ * lowest first, one place each, held by the address's endpoint of the lowest
+ * number. For IPv4 a prefix is its network.
+ *
+ * A prefix's places went to its most recent addresses. A peer behind CGNAT
+ * shares its /24 with the carrier's other subscribers, and three of them
+ * that initiated more often than the peer retried (every five seconds) held
+ * its /24's places in every walk: a restarted relay's pair met only when
+ * they stopped (t-trust-restart pool, 154 s; tests/unit/pick_test.c,
+ * test_pool_neighbours: the peer's odds 0). By numbers, how often an
+ * address initiates does not count, and the peer has its share of its
+ * prefix's places in every walk (0.4 there).
  *
  * A round's order is a number per network and prefix, not per candidate: one
  * whose pick was pushed out by better ones cannot come back with its next
@@ -100,7 +109,7 @@ void wgr_picks_init(struct wgr_picks *picks, struct wgr_pick *buf, unsigned int 
 {
 	picks->pick = buf;
 	picks->n = 0;
-	picks->room = room;
+	picks->room = room < WGR_PICKS_MAX ? room : WGR_PICKS_MAX;
 	picks->worst = 0;
 	picks->worst_pick = NULL;
 	forget_seen(picks);
@@ -139,37 +148,62 @@ static bool address_kept(struct wgr_picks *picks, void *item, u16 family, u64 ad
 }
 
 /*
- * Does kept pick @p go before a newcomer of its network, of a prefix with
- * @prefix_same kept picks and number @prefix_number? A network's order is by
- * round among its prefixes, then by prefix number; of one prefix, the more
- * recent first, and the newcomer is the least recent so far.
+ * Does kept pick @p go before place @prefix_place of a prefix of its network
+ * whose number is @prefix_number? A network's order is by place among its
+ * prefix's picks, then by prefix number.
  */
-static bool goes_before(const struct wgr_pick *p, u32 prefix_same, u32 prefix_number)
+static bool goes_before(const struct wgr_pick *p, u32 prefix_place, u32 prefix_number)
 {
-	return p->prefix_same < prefix_same ||
-	       (p->prefix_same == prefix_same && p->prefix_number <= prefix_number);
+	return p->prefix_place < prefix_place ||
+	       (p->prefix_place == prefix_place && p->prefix_number <= prefix_number);
 }
 
 /*
- * Does a newcomer of @network, whose prefix has @prefix_same picks (or at
- * least that many) and number @prefix_number, go after the walk's worst pick
- * in its network's order? Then it is worse, and the walk is full.
+ * Does place @prefix_place of a prefix of @network, whose number is
+ * @prefix_number, go after the walk's worst pick in its network's order? Then
+ * it would be the worst.
  */
-static bool after_worst(const struct wgr_picks *picks, u64 network, u32 prefix_same,
+static bool after_worst(const struct wgr_picks *picks, u64 network, u32 prefix_place,
 			u32 prefix_number)
 {
 	const struct wgr_pick *w = picks->worst_pick;
 
-	return w->network == network && goes_before(w, prefix_same, prefix_number);
+	return w->network == network && goes_before(w, prefix_place, prefix_number);
 }
 
 /*
- * Is kept pick @p one that a newcomer of @network at @round pushes one round
- * down? Rounds within a network are its picks' places in its order, 0 to k - 1.
+ * Is the newcomer turned away before the kept ones are looked at? If it is
+ * worse than the worst even as its network's first, strictly: one that ties
+ * may be the first of the worst's own network, and go before it. If it is of
+ * the worst's prefix: the worst is that prefix's highest number, and the
+ * newcomer goes after it unless its number is lower (one /24's or /48's many
+ * addresses: helper-57 found a walk cost 17 times what it did, every visit
+ * paying all three passes). Or if it is of the worst's network, another
+ * prefix, and after the worst even as its prefix's first.
  */
-static bool pushed(const struct wgr_pick *p, u64 network, u32 round)
+static bool turned_away_early(const struct wgr_picks *picks, u64 network, u64 prefix,
+			      u32 net_number, u32 prefix_number, u32 addr_number)
 {
-	return p->network == network && p->rank / RANK_ROUND >= round;
+	const struct wgr_pick *w = picks->worst_pick;
+
+	if (net_number > picks->worst)
+		return true;
+	if (w->prefix == prefix)
+		return addr_number >= w->addr_number;
+	return after_worst(picks, network, 0, prefix_number);
+}
+
+/* The last of @network's picks, which has one at least. */
+static struct wgr_pick *network_last(struct wgr_picks *picks, u64 network)
+{
+	struct wgr_pick *last = NULL;
+	unsigned int i;
+
+	for (i = 0; i < picks->n; i++)
+		if (picks->pick[i].network == network &&
+		    (!last || picks->pick[i].rank > last->rank))
+			last = &picks->pick[i];
+	return last;
 }
 
 /**
@@ -183,20 +217,27 @@ static bool pushed(const struct wgr_pick *p, u64 network, u32 round)
  * @slot: which of its address's endpoints it is (its port, and an IPv6
  *        address's interface bits)
  *
- * It takes its place in its network's order; the picks of its network after
- * it go one round down. If the walk is full, the worst of all, it included,
- * is turned away: always the last of its network, so each network's rounds
- * stay 0 to k - 1. An address already kept keeps its place, for the endpoint
- * of the lowest number (address_kept()). A candidate that ranks worse than the worst kept is
- * turned away as soon as that is known: before the kept ones are looked at
- * if it is worse even as its network's first, or of the worst's network and
- * after it; else after one pass over them (its prefix's picks counted) or
- * two (its place known). One kept costs a third. With fewer networks than
- * places, a visit may cost two passes over the places (the fanout, 64 at
- * most). A walk weighs each visit twice (wgr_picks_merge()): in user space,
- * 4,096 visits of three /32s in turn cost 70 us at the default fanout and
- * 474 us at 64, about 1.6 times the old one-ranking walk's worst (ratelimit.c's
- * walk budget says what that is).
+ * A network's order is a sequence of places, its prefixes' in turn: each
+ * prefix's first (by the prefix's number), then each's second, and so on; a
+ * prefix's places go to its addresses by their numbers, lowest first. The
+ * newcomer's prefix gains a place, the last of its places (where it falls in
+ * the network's order: the network's places after it go one round down), and
+ * the newcomer takes its place among its prefix's addresses by its number,
+ * those after it moving to their prefix's next place. If the walk is full,
+ * the worst of all, the newcomer included, is turned away: always the last of
+ * its network, whose going moves no other. An address already kept keeps its
+ * place, for the endpoint of the lowest number (address_kept()).
+ *
+ * A candidate that ranks worse than the worst kept is turned away as soon as
+ * that is known: before the kept ones are looked at (turned_away_early()); or
+ * after one pass over them, if its prefix's next place is after the worst, of
+ * its network, and its number after its prefix's highest, or if its
+ * network's picks are all its prefix's; else after two (its place known).
+ * One kept costs one more, two if its network gives up its last. Numbers
+ * keep more than arrival did (a prefix's later addresses can take places:
+ * about k ln(n / k) of n for k places), and so a walk costs more where a
+ * prefix has many addresses: bench/pick-cost measures the worst arrival
+ * orders the reviews found (ratelimit.c's walk budget says what they cost).
  */
 void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefix, u16 family,
 		     u64 addr, u64 slot)
@@ -205,80 +246,109 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
 	u32 slot_number = wgr_pick_number(slot, picks->seed ^ addr);
 	u32 net_number = wgr_pick_number(network, picks->seed);
 	u32 prefix_number = wgr_pick_number(prefix, picks->seed);
-	unsigned int i, prefix_same = 0, round = 0;
+	unsigned int i, in_network = 0, in_prefix = 0, place = 0, round = 0;
+	/* Each place of its prefix's: its round in the network's order. */
+	u8 place_round[WGR_PICKS_MAX + 1];
 	struct wgr_pick *pick = picks->pick;
-	struct wgr_pick *out = NULL;
+	struct wgr_pick *highest = NULL, *out = NULL;
 	bool full = picks->n == picks->room;
-	u64 rank, worst;
+	bool grows = true;
 
 	if (!picks->room || address_kept(picks, item, family, addr, addr_number, slot_number))
 		return;
-	/*
-	 * Turned away unweighed if it is worse than the worst even as its
-	 * network's first, strictly: one that ties may be the first of the
-	 * worst's own network, and go before it. Or if it is of the worst's
-	 * network and after it in the network's order, however many picks its
-	 * prefix has (a walk of one network's many /48s: helper-57 found a walk
-	 * cost 17 times what it did, every visit paying all three passes), or of
-	 * the worst's own prefix, whose picks it follows (one /48's many /64s).
-	 */
-	if (full && (net_number > picks->worst || picks->worst_pick->prefix == prefix ||
-		     after_worst(picks, network, 0, prefix_number)))
+	if (full && turned_away_early(picks, network, prefix, net_number, prefix_number, addr_number))
 		return;
-	for (i = 0; i < picks->n; i++)
-		prefix_same += pick[i].prefix == prefix;
-	/* The same once its prefix's picks are counted (one /48's many /64s). */
-	if (full && after_worst(picks, network, prefix_same, prefix_number))
-		return;
-	for (i = 0; i < picks->n; i++)
-		round += pick[i].network == network &&
-			 goes_before(&pick[i], prefix_same, prefix_number);
-	rank = round * RANK_ROUND + net_number;
-	/* Worse than the worst: its network's last, it pushes none down. */
-	if (full && rank > picks->worst)
-		return;
-	if (full) {
-		/* The worst once the newcomer is in; of equals, the newcomer. */
-		worst = rank;
-		for (i = 0; i < picks->n; i++) {
-			u64 r = pick[i].rank + (pushed(&pick[i], network, round) ? RANK_ROUND : 0);
-
-			if (r > worst) {
-				worst = r;
-				out = &pick[i];
-			}
-		}
-		if (!out)
-			return;
-	}
-	if (!out)
-		out = &pick[picks->n++];
-	picks->worst = rank;
-	picks->worst_pick = out;
-	/* Rebuilt: the address of a pick pushed out may be seen no more. */
-	forget_seen(picks);
-	mark_seen(picks, addr_number);
+	/* Its network's picks, its prefix's, its place among them, their highest. */
 	for (i = 0; i < picks->n; i++) {
-		if (&pick[i] == out)
+		struct wgr_pick *p = &pick[i];
+
+		/* Counted without branches: a walk's networks come in any order. */
+		in_network += p->network == network;
+		if (p->prefix != prefix)
 			continue;
-		mark_seen(picks, pick[i].addr_number);
-		if (pushed(&pick[i], network, round))
-			pick[i].rank += RANK_ROUND;
-		if (pick[i].rank > picks->worst) {
-			picks->worst = pick[i].rank;
-			picks->worst_pick = &pick[i];
+		in_prefix++;
+		/* Of equal numbers, the newcomer after. */
+		place += p->addr_number <= addr_number;
+		place_round[p->prefix_place] = p->rank / RANK_ROUND;
+		if (!highest || p->prefix_place > highest->prefix_place)
+			highest = p;
+	}
+	if (full && after_worst(picks, network, in_prefix, prefix_number)) {
+		/*
+		 * Its prefix's next place is after the worst, of its network:
+		 * the network's new last. Its prefix's highest number takes it,
+		 * and if that is the newcomer's, it is turned away.
+		 */
+		if (!highest || addr_number >= highest->addr_number)
+			return;
+		out = highest;
+		grows = false;
+	} else if (in_network == in_prefix) {
+		/* Its network's picks are all its prefix's: it goes after them. */
+		round = in_network;
+	} else {
+		/* The round of its prefix's next place in its network's order. */
+		for (i = 0; i < picks->n; i++)
+			round += pick[i].network == network &&
+				 goes_before(&pick[i], in_prefix, prefix_number);
+	}
+	if (full && grows) {
+		/* Its network, one longer, loses its last, unless another's is worse. */
+		if ((u64)in_network * RANK_ROUND + net_number < picks->worst) {
+			out = picks->worst_pick;
+		} else if (round < in_network) {
+			out = network_last(picks, network);
+		} else {
+			/* Its prefix's next place is the last: as above. */
+			if (!highest || addr_number >= highest->addr_number)
+				return;
+			out = highest;
+			grows = false;
 		}
+		/* Else the last of its network, whose going moves no other. */
+		if (grows)
+			*out = pick[--picks->n];
+	}
+	if (grows) {
+		/* Its prefix has a place more, at @round; the network's after it move down. */
+		for (i = 0; i < in_prefix; i++)
+			place_round[i] += place_round[i] >= round;
+		place_round[in_prefix] = round;
+		out = &pick[picks->n++];
 	}
 	out->item = item;
 	out->network = network;
 	out->prefix = prefix;
 	out->addr = addr;
-	out->rank = rank;
+	out->rank = place_round[place] * RANK_ROUND + net_number;
 	out->family = family;
-	out->prefix_same = prefix_same;
+	out->prefix_place = place;
 	out->prefix_number = prefix_number;
 	out->addr_number = addr_number;
 	out->slot_number = slot_number;
+	/*
+	 * Its prefix's addresses after it move to their prefix's next place;
+	 * the network's other places go down a round if they are after the
+	 * new one. And the worst, and the addresses seen, rebuilt: the address
+	 * of a pick pushed out may be seen no more.
+	 */
+	forget_seen(picks);
+	picks->worst = 0;
+	for (i = 0; i < picks->n; i++) {
+		struct wgr_pick *p = &pick[i];
+
+		if (p != out && p->network == network) {
+			if (p->prefix == prefix && p->prefix_place >= place)
+				p->rank = place_round[++p->prefix_place] * RANK_ROUND + net_number;
+			else if (grows && p->rank / RANK_ROUND >= round)
+				p->rank += RANK_ROUND;
+		}
+		mark_seen(picks, p->addr_number);
+		if (!i || p->rank > picks->worst) {
+			picks->worst = p->rank;
+			picks->worst_pick = p;
+		}
+	}
 }
 
 /**

@@ -4,6 +4,9 @@
 
 #include <linux/types.h>
 
+/* The most a walk's picks hold (a round fits a u8: wgr_picks_weigh()). */
+#define WGR_PICKS_MAX 64
+
 /* struct wgr_picks's @seen: 256 bits. */
 #define WGR_PICKS_SEEN_WORDS 4
 
@@ -17,10 +20,11 @@
  *        network's order, the high 32 bits), then its network's number for
  *        this walk (wgr_picks_init()'s @seed)
  * @family: AF_INET or AF_INET6
- * @prefix_same: its network's order, first: the picks of its prefix kept
- *               when it came (its round among the network's prefixes)
+ * @prefix_place: its network's order, first: its place among its prefix's
+ *                picks, by @addr_number (its round among the network's prefixes)
  * @prefix_number: its network's order, then: its prefix's number for this walk
- * @addr_number: its address's number for this walk (wgr_picks's @seen)
+ * @addr_number: its address's number for this walk: its place in its prefix,
+ *               and wgr_picks's @seen
  * @slot_number: its endpoint's number among its address's: the lowest holds
  *               the address's place
  */
@@ -31,7 +35,7 @@ struct wgr_pick {
 	u64 addr;
 	u64 rank;
 	u16 family;
-	u32 prefix_same;
+	u32 prefix_place;
 	u32 prefix_number;
 	u32 addr_number;
 	u32 slot_number;
@@ -41,7 +45,7 @@ struct wgr_pick {
  * struct wgr_picks - the best candidates of one walk
  * @pick: the caller's array: best first once wgr_picks_sort() ran
  * @n: how many it holds
- * @room: how many it may hold
+ * @room: how many it may hold, WGR_PICKS_MAX at most
  * @worst: the highest rank it holds
  * @worst_pick: the pick that holds it
  * @seen: a bit for each kept address's number (modulo 256), so that a visit

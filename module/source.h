@@ -2,6 +2,7 @@
 #ifndef _WGR_SOURCE_H
 #define _WGR_SOURCE_H
 
+#include <linux/build_bug.h>
 #include <linux/types.h>
 #include <linux/hashtable.h>
 #include <linux/list.h>
@@ -24,6 +25,8 @@ struct wgr_ratelimit;
  * place: the fanout and spares.
  */
 #define WGR_PICKS (2 * WGRELAY_MAX_FANOUT)
+/* A ranking holds WGR_PICKS_MAX at most: more fanout would be cut short. */
+static_assert(WGRELAY_MAX_FANOUT <= WGR_PICKS_MAX);
 
 /*
  * What a full table forgets first. Loose: proven nothing (what a spoofer
