@@ -93,8 +93,7 @@ struct bucket_kind {
 
 enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
-	KIND_DISCOVERY_RESERVE_SITE, KIND_DISCOVERY_RESERVE_NETWORK, KIND_COOKIE,
-	KIND_COOKIE_ADDRESS, KIND_WALK
+	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK
 };
 
 static const struct bucket_kind kinds[] = {
@@ -121,36 +120,37 @@ static const struct bucket_kind kinds[] = {
 	 */
 	[KIND_DISCOVERY_SHARE] = { 2, 2, BY_HOST, WGR_BUCKETS_PROVEN },
 	/*
-	 * Past a candidate's cap, what one initiating site (an IPv4 address, an
-	 * IPv6 /48) may still send it: a copy a second; and of those, what all
-	 * the sites of one network (IPv4 /24, IPv6 /32) may: four. Shares alone
-	 * did not keep a failing peer's one copy per retry: k addresses at their
-	 * shares keep the cap empty for all but about three asks in k, and an
-	 * IPv6 /48 holds 65,536 addresses (/64s; a review in session 24,
-	 * t-trust-restart share6). A reserve is spent only when the cap refuses,
-	 * the network's only when the site's grants, so that a site asking past
-	 * its own spends nothing of its neighbours'. Keyed by network alone, the
-	 * reserve fell to one proven address in the peer's network, which for a
-	 * peer behind CGNAT is the carrier's pool (a review in session 24, M1;
-	 * ratelimit_test test_reserve_per_site): the peer's retry now finds its
-	 * own site's full however many networks the attacker holds, and its
-	 * network's too unless the attacker holds four sites there (four that
-	 * time their asks deny every retry; a neighbour on the peer's own site
-	 * shares its reserve: both open). In a table of their own, which only an
-	 * ask the cap refused adds to: in the table of pairs, one /48's walks
-	 * can push a site's reserve out between its asks while the network's,
-	 * touched by every site, stays, and two sites taking turns then took
-	 * most of the network's four (helper-68, session 28; test_reserve_churn:
-	 * the peer had 3 of 12 retries). That raises the churn's cost, but does
-	 * not end it: an attacker whose many sites spend the caps of its own
-	 * many candidates adds (candidate, site) buckets here as fast (helper-69;
-	 * open: room made from the network holding the most, as the sources'
-	 * table does, would end it). What a candidate receives past its cap: a
-	 * copy a second for each site that asks, at most four for each network,
-	 * each the answer to an initiation of the asker's own.
+	 * Past a candidate's cap, what the sites of one initiating network (IPv4
+	 * /24, IPv6 /32) may still send it: four copies a second, and one a
+	 * second to each site (an IPv4 address, an IPv6 /48; struct
+	 * wgr_reserve). Shares alone did not keep a failing peer's one copy per
+	 * retry: k addresses at their shares keep the cap empty for all but
+	 * about three asks in k, and an IPv6 /48 holds 65,536 addresses (/64s;
+	 * a review in session 24, t-trust-restart share6). Spent only when the
+	 * cap refuses, and a site that had its copy this second spends nothing
+	 * of its neighbours'. Keyed by network alone, the reserve fell to one
+	 * proven address in the peer's network, which for a peer behind CGNAT
+	 * is the carrier's pool (a review in session 24, M1; ratelimit_test
+	 * test_reserve_per_site): the peer's retry now finds its network's
+	 * unless the attacker holds four sites there (four that time their asks
+	 * deny every retry; a neighbour on the peer's own site shares its
+	 * copy: both open).
+	 *
+	 * A site's second was a bucket of its own (session 28), and a forgotten
+	 * bucket comes back full: an attacker whose many sites spent its own
+	 * candidates' caps made (candidate, site) buckets faster than a table
+	 * turns over, and two sites in the peer's /24 had a full one at every
+	 * ask and took the network's four between them (helper-69;
+	 * test_reserve_table_churn: 3 of 12 retries). The network's bucket
+	 * remembers the sites itself: every ask of the network's touches it, so
+	 * pushing it out between asks takes new (candidate, network) pairs, a
+	 * network each, as fast. In a table of its own, which only an ask the
+	 * cap refused adds to (helper-68, session 28; test_reserve_churn). What
+	 * a candidate receives past its cap: a copy a second for each site that
+	 * asks, at most four for each network, each the answer to an initiation
+	 * of the asker's own.
 	 */
-	[KIND_DISCOVERY_RESERVE_SITE] = { 1, 1, BY_SITE, WGR_BUCKETS_RESERVES },
-	[KIND_DISCOVERY_RESERVE_NETWORK] = { 4, 4, BY_NETWORK, WGR_BUCKETS_RESERVES },
+	[KIND_DISCOVERY_RESERVE] = { 4, 4, BY_NETWORK, WGR_BUCKETS_RESERVES },
 	/*
 	 * The relay's cookie replies one IP:port may receive (each smaller than its
 	 * cause), and one address (/64) in all: what spoofed initiations can aim at
@@ -174,6 +174,28 @@ struct wgr_bucket {
 	u64 key;
 	u64 tokens;
 	u64 last_ns;
+};
+
+/*
+ * Grants a reserve remembers: its burst and a second's refill (eight) is the
+ * most it grants in any second; a ninth grant comes 1.25 s after the first
+ * of eight at the soonest, when that one's site may have another.
+ */
+#define WGR_RESERVE_SITES	8
+
+/**
+ * struct wgr_reserve - a network's reserve past a candidate's cap
+ * @b: its bucket (KIND_DISCOVERY_RESERVE), in the reserves' table
+ * @site: the sites it granted a copy to, a keyed hash of each
+ * @at_ms: when, in milliseconds of boot time (wrapping: a reserve idle for a
+ *         second is forgotten, wgr_ratelimit_gc())
+ * @n: how many of @site are in use
+ */
+struct wgr_reserve {
+	struct wgr_bucket b;
+	u32 site[WGR_RESERVE_SITES];
+	u32 at_ms[WGR_RESERVE_SITES];
+	u8 n;
 };
 
 void wgr_ratelimit_init(struct wgr_ratelimit *rl)
@@ -381,7 +403,11 @@ static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind
 	 */
 	if (t->n >= t->max)
 		bucket_evict(t);
-	b = kmalloc(sizeof(*b), GFP_ATOMIC);
+	/* The reserves' table holds reserves, which are buckets first. */
+	if (kinds[kind].pool == WGR_BUCKETS_RESERVES)
+		b = kzalloc(sizeof(struct wgr_reserve), GFP_ATOMIC);
+	else
+		b = kmalloc(sizeof(*b), GFP_ATOMIC);
 	if (!b)
 		return NULL;
 	b->key = key;
@@ -510,6 +536,67 @@ u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl)
 }
 #endif
 
+/* Did @r grant @site a copy within the last second? Context: the buckets' lock. */
+static bool reserve_granted(const struct wgr_reserve *r, u32 site, u32 now_ms)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->site[i] == site && now_ms - r->at_ms[i] < MSEC_PER_SEC)
+			return true;
+	return false;
+}
+
+/* Remember @site's copy, in place of the oldest. Context: the buckets' lock. */
+static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
+{
+	unsigned int i, oldest = 0;
+
+	if (r->n < WGR_RESERVE_SITES) {
+		oldest = r->n++;
+	} else {
+		for (i = 1; i < WGR_RESERVE_SITES; i++)
+			if (now_ms - r->at_ms[i] > now_ms - r->at_ms[oldest])
+				oldest = i;
+	}
+	r->site[oldest] = site;
+	r->at_ms[oldest] = now_ms;
+}
+
+/*
+ * Past @dst's cap: a copy from @from's network's reserve, unless @from's site
+ * had one from it within the last second. A site refused so spends nothing.
+ * Context: softirq.
+ */
+static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
+			 const struct wgr_endpoint *from)
+{
+	const u64 cost = NSEC_PER_SEC / kinds[KIND_DISCOVERY_RESERVE].per_second;
+	u64 key = bucket_key(rl, KIND_DISCOVERY_RESERVE, dst, BY_HOST, from);
+	/* 32 bits of a keyed hash: an attacker cannot aim at a peer's site. */
+	u32 site = (u32)bucket_key(rl, KIND_DISCOVERY_RESERVE, from, BY_SITE, NULL);
+	struct wgr_reserve *r;
+	struct wgr_bucket *b;
+	bool ok = false;
+	u64 now;
+	u32 now_ms;
+
+	spin_lock_bh(&rl->lock);
+	now = ktime_get_coarse_boottime_ns();
+	now_ms = (u32)div_u64(now, NSEC_PER_MSEC);
+	b = bucket_get(rl, KIND_DISCOVERY_RESERVE, key, now);
+	if (b) {
+		r = container_of(b, struct wgr_reserve, b);
+		ok = b->tokens >= cost && !reserve_granted(r, site, now_ms);
+		if (ok) {
+			b->tokens -= cost;
+			reserve_remember(r, site, now_ms);
+		}
+	}
+	spin_unlock_bh(&rl->lock);
+	return ok;
+}
+
 /**
  * wgr_ratelimit_discovery - may a discovery copy go to @dst?
  * @rl: the buckets
@@ -520,9 +607,8 @@ u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl)
  * A candidate address receives a few copies a second in all, and each
  * initiating address a small share of those: one address cannot spend what
  * others' copies need. Past that cap, each initiating site may still send it
- * one a second, four for the sites of a network (KIND_DISCOVERY_RESERVE_SITE,
- * KIND_DISCOVERY_RESERVE_NETWORK): many addresses cannot spend a failing
- * peer's copies either. What reaches a candidate stays bounded: ten a second,
+ * one a second, four for the sites of a network (KIND_DISCOVERY_RESERVE):
+ * many addresses cannot spend a failing peer's copies either. What reaches a candidate stays bounded: ten a second,
  * and for each network that asks, one for each of its sites, four at most.
  *
  * Context: softirq; may be called under the sources' lock (lock order: session.h).
@@ -534,14 +620,10 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
 {
 	/*
 	 * The share first: a copy it refuses spends nothing of the candidate's
-	 * cap; the reserves last: they are spent only when the cap is, and the
-	 * network's only when the site's grants, so that a site that asks more
-	 * than its own spends nothing of its neighbours'.
+	 * cap; the reserve last: it is spent only when the cap is.
 	 */
 	return limit(rl, KIND_DISCOVERY_SHARE, dst, BY_HOST, from) &&
-	       (limit(rl, KIND_DISCOVERY, dst, BY_HOST, NULL) ||
-		(limit(rl, KIND_DISCOVERY_RESERVE_SITE, dst, BY_HOST, from) &&
-		 limit(rl, KIND_DISCOVERY_RESERVE_NETWORK, dst, BY_HOST, from)));
+	       (limit(rl, KIND_DISCOVERY, dst, BY_HOST, NULL) || reserve_take(rl, dst, from));
 }
 
 /**

@@ -272,14 +272,15 @@ static struct wgr_endpoint ep4(u32 a)
  * a thousand /64s of one /48 elsewhere take turns, one ask a millisecond, and
  * keep a candidate's cap spent (each within its share); @k attacker endpoints
  * take turns the same way, as fast as their shares let them, or, with
- * @period, the first two ask every @period ms, half a period apart; one /48's
- * walks add @churn_per_s new pairs a second to the table of pairs; the peer
+ * @period, the first two ask every @period ms, half a period apart;
+ * @churn_with adds @churn_per_s new buckets a second; the peer
  * retries every 5 s with WireGuard's jitter (up to 333 ms), for a minute. How
  * many of the peer's 12 retries get a copy?
  */
 static unsigned int peer_copies_in(const struct wgr_endpoint *peer,
 				   const struct wgr_endpoint *attackers, unsigned int k,
-				   unsigned int period, unsigned int churn_per_s)
+				   unsigned int period, unsigned int churn_per_s,
+				   void (*churn_with)(struct wgr_ratelimit *, unsigned int))
 {
 	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
 	unsigned int t, got = 0, retry = 2537;
@@ -290,7 +291,7 @@ static unsigned int peer_copies_in(const struct wgr_endpoint *peer,
 		struct wgr_endpoint filler = ep6(ELSEWHERE, 5, t % 1000);
 
 		wgr_ratelimit_discovery(&rl, &cand, &filler);
-		churn(&rl, churn_per_s / 1000);
+		churn_with(&rl, churn_per_s / 1000);
 		if (period && t % period == 0)
 			wgr_ratelimit_discovery(&rl, &cand, &attackers[0]);
 		else if (period && t % period == period / 2)
@@ -312,7 +313,7 @@ static unsigned int peer_copies_in(const struct wgr_endpoint *peer,
 static unsigned int peer_copies(const struct wgr_endpoint *peer,
 				const struct wgr_endpoint *attackers, unsigned int k)
 {
-	return peer_copies_in(peer, attackers, k, 0, 0);
+	return peer_copies_in(peer, attackers, k, 0, 0, churn);
 }
 
 /*
@@ -368,8 +369,46 @@ static void test_reserve_churn(void **state)
 
 	(void)state;
 	/* Two sites in the peer's /24, each every 500 ms, and 40,000 pairs a second. */
-	n = peer_copies_in(&peer, att, 2, 500, 40000);
+	n = peer_copies_in(&peer, att, 2, 500, 40000, churn);
 	printf("ratelimit: two sites and churn leave the peer %u of 12\n", n);
+	assert_int_equal(n, 12);
+}
+
+/*
+ * What the attacker's many sites leave in the reserves' table (helper-69,
+ * session 28): sites (IPv6 /48s of its /32) ask for 64 candidates of its own,
+ * whose caps their asks keep spent, @n asks each a new (candidate, site).
+ */
+static void churn_reserves(struct wgr_ratelimit *rl, unsigned int n)
+{
+	static unsigned int next;
+	unsigned int i;
+
+	for (i = 0; i < n; i++, next++) {
+		struct wgr_endpoint cand = ep6(ATTACKER, 1, next % 64);
+		struct wgr_endpoint from = ep6(ATTACKER, (u16)(16 + next / 64), 0);
+
+		wgr_ratelimit_discovery(rl, &cand, &from);
+	}
+}
+
+/*
+ * The reserves' table churned (helper-69): its buckets are the reserves of
+ * (candidate, site) pairs the cap refused, and an attacker's many sites that
+ * spend its own candidates' caps add them as fast as a /48's walks added
+ * pairs. Two sites in the peer's /24, each every 500 ms, then find theirs
+ * forgotten and full at each ask, and spend the network's four a second
+ * between them.
+ */
+static void test_reserve_table_churn(void **state)
+{
+	struct wgr_endpoint peer = ep4(0xcb007102);	/* 203.0.113.2 */
+	struct wgr_endpoint att[2] = { ep4(0xcb007142), ep4(0xcb007143) };
+	unsigned int n;
+
+	(void)state;
+	n = peer_copies_in(&peer, att, 2, 500, 40000, churn_reserves);
+	printf("ratelimit: two sites and the reserves' table churned leave the peer %u of 12\n", n);
 	assert_int_equal(n, 12);
 }
 
@@ -395,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_gc_every_table),
 		cmocka_unit_test(test_reserve_per_site),
 		cmocka_unit_test(test_reserve_churn),
+		cmocka_unit_test(test_reserve_table_churn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,8 @@
 #include "../kshim.h"
 
 #define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+#define MSEC_PER_SEC 1000UL
 
 extern u64 kshim_now;
 
