@@ -144,7 +144,8 @@ static const struct bucket_kind kinds[] = {
 	 * test_reserve_table_churn: 3 of 12 retries). The network's bucket
 	 * remembers the sites itself: every ask of the network's touches it, so
 	 * pushing it out between asks takes new (candidate, network) pairs, a
-	 * network each, as fast. In a table of its own, which only an ask the
+	 * network each, as fast, and brings it back full for the peer's ask as
+	 * for theirs. In a table of its own, which only an ask the
 	 * cap refused adds to (helper-68, session 28; test_reserve_churn). What
 	 * a candidate receives past its cap: a copy a second for each site that
 	 * asks, at most four for each network, each the answer to an initiation

@@ -71,6 +71,41 @@ static void churn(struct wgr_ratelimit *rl, unsigned int n)
 }
 
 /*
+ * What the attacker's many sites leave in the reserves' table (helper-69,
+ * session 28): sites (IPv6 /48s of its /32) ask for 64 candidates of its own,
+ * whose caps their asks keep spent, @n asks each a new (candidate, site).
+ */
+static void churn_reserve_sites(struct wgr_ratelimit *rl, unsigned int n)
+{
+	static unsigned int next;
+	unsigned int i;
+
+	for (i = 0; i < n; i++, next++) {
+		struct wgr_endpoint cand = ep6(ATTACKER, 1, next % 64);
+		struct wgr_endpoint from = ep6(ATTACKER, (u16)(16 + next / 64), 0);
+
+		wgr_ratelimit_discovery(rl, &cand, &from);
+	}
+}
+
+/*
+ * The same from a new network (IPv6 /32) every 64 asks: each ask a new
+ * (candidate, network), which is what a reserve is kept for.
+ */
+static void churn_reserve_networks(struct wgr_ratelimit *rl, unsigned int n)
+{
+	static unsigned int next;
+	unsigned int i;
+
+	for (i = 0; i < n; i++, next++) {
+		struct wgr_endpoint cand = ep6(ATTACKER, 1, next % 64);
+		struct wgr_endpoint from = ep6(0x40000000 + next / 64, 0, 0);
+
+		wgr_ratelimit_discovery(rl, &cand, &from);
+	}
+}
+
+/*
  * A network's walk 10 ms after its last is not idle: it does not walk on the
  * relay's spare, however many pairs the attacker's other walks added since.
  */
@@ -146,7 +181,9 @@ static void test_cap_survives_churn(void **state)
 }
 
 /* What else adds buckets: each fills one table, and must push out no other's. */
-enum churn_kind { CHURN_SPOOFED, CHURN_PAIRS, CHURN_CANDIDATES, CHURN_NETWORKS, CHURN_KINDS };
+enum churn_kind {
+	CHURN_SPOOFED, CHURN_PAIRS, CHURN_CANDIDATES, CHURN_RESERVES, CHURN_NETWORKS, CHURN_KINDS
+};
 
 static void churn_by(struct wgr_ratelimit *rl, enum churn_kind kind, unsigned int n)
 {
@@ -168,6 +205,9 @@ static void churn_by(struct wgr_ratelimit *rl, enum churn_kind kind, unsigned in
 			break;
 		case CHURN_CANDIDATES:	/* copies to new candidates */
 			wgr_ratelimit_discovery(rl, &e, &from);
+			break;
+		case CHURN_RESERVES:	/* many networks past their own candidates' caps */
+			churn_reserve_networks(rl, 1);
 			break;
 		default:		/* walks from new networks (IPv6 /32s) */
 			e = ep6(0x30000000 + i, 0, 0);
@@ -375,30 +415,15 @@ static void test_reserve_churn(void **state)
 }
 
 /*
- * What the attacker's many sites leave in the reserves' table (helper-69,
- * session 28): sites (IPv6 /48s of its /32) ask for 64 candidates of its own,
- * whose caps their asks keep spent, @n asks each a new (candidate, site).
- */
-static void churn_reserves(struct wgr_ratelimit *rl, unsigned int n)
-{
-	static unsigned int next;
-	unsigned int i;
-
-	for (i = 0; i < n; i++, next++) {
-		struct wgr_endpoint cand = ep6(ATTACKER, 1, next % 64);
-		struct wgr_endpoint from = ep6(ATTACKER, (u16)(16 + next / 64), 0);
-
-		wgr_ratelimit_discovery(rl, &cand, &from);
-	}
-}
-
-/*
- * The reserves' table churned (helper-69): its buckets are the reserves of
+ * The reserves' table churned (helper-69): its buckets were the reserves of
  * (candidate, site) pairs the cap refused, and an attacker's many sites that
- * spend its own candidates' caps add them as fast as a /48's walks added
- * pairs. Two sites in the peer's /24, each every 500 ms, then find theirs
- * forgotten and full at each ask, and spend the network's four a second
- * between them.
+ * spent its own candidates' caps added them as fast as a /48's walks added
+ * pairs. Two sites in the peer's /24, each every 500 ms, then found theirs
+ * forgotten and full at each ask, and spent the network's four a second
+ * between them (3 of 12 on 138f302). The network's reserve remembers its
+ * sites now: sites add nothing to the table, and new networks that push the
+ * peer's network's reserve out between asks (100,000 a second) bring it back
+ * full for the peer too.
  */
 static void test_reserve_table_churn(void **state)
 {
@@ -407,8 +432,11 @@ static void test_reserve_table_churn(void **state)
 	unsigned int n;
 
 	(void)state;
-	n = peer_copies_in(&peer, att, 2, 500, 40000, churn_reserves);
-	printf("ratelimit: two sites and the reserves' table churned leave the peer %u of 12\n", n);
+	n = peer_copies_in(&peer, att, 2, 500, 40000, churn_reserve_sites);
+	printf("ratelimit: two sites and the reserves' table churned by sites leave the peer %u of 12\n", n);
+	assert_int_equal(n, 12);
+	n = peer_copies_in(&peer, att, 2, 500, 100000, churn_reserve_networks);
+	printf("ratelimit: two sites and the reserves' table churned by networks leave the peer %u of 12\n", n);
 	assert_int_equal(n, 12);
 }
 
