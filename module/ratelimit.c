@@ -324,17 +324,21 @@ struct bucket_ep {
 	u16 family;
 };
 
+/*
+ * Of an address's host bits (wgr_endpoint_host(): IPv4's 32, an IPv6 /64's
+ * 64), the low ones a scope drops, for IPv4 and for IPv6.
+ */
+static const u8 scope_shift[][2] = {
+	[BY_HOST] = { 0, 0 },
+	[BY_SITE] = { 0, 16 },		/* the address; a /48 */
+	[BY_NETWORK] = { 8, 32 },	/* a /24; a /32 */
+};
+
 static void bucket_ep(struct bucket_ep *k, const struct wgr_endpoint *ep, enum scope scope)
 {
 	k->family = ep->addr.sa_family;
-	if (scope == BY_HOST) {
-		k->host = wgr_endpoint_host(ep);
-	} else if (scope == BY_SITE) {
-		k->host = ep->addr.sa_family == AF_INET ? wgr_endpoint_host(ep) :
-							  wgr_endpoint_host(ep) >> 16;
-	} else if (scope == BY_NETWORK) {
-		k->host = ep->addr.sa_family == AF_INET ? wgr_endpoint_host(ep) >> 8 :
-							  wgr_endpoint_host(ep) >> 32;
+	if (scope != BY_ENDPOINT) {
+		k->host = wgr_endpoint_host(ep) >> scope_shift[scope][k->family == AF_INET6];
 	} else if (ep->addr.sa_family == AF_INET) {
 		memcpy(k->addr, &ep->addr4.sin_addr, 4);
 		k->port = ep->addr4.sin_port;
