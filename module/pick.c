@@ -16,8 +16,16 @@
  * its /24's places in every walk: a restarted relay's pair met only when
  * they stopped (t-trust-restart pool, 154 s; tests/unit/pick_test.c,
  * test_pool_neighbours: the peer's odds 0). By numbers, how often an
- * address initiates does not count, and the peer has its share of its
- * prefix's places in every walk (0.4 there).
+ * address initiates does not count: the peer has a place in a walk with odds
+ * of its prefix's places over its addresses (0.4 there), and an attacker
+ * needs addresses in the peer's prefix, not a rate. The price: a stale
+ * candidate counts as much as a fresh one (a peer's own old address after
+ * its NAT remapped it within the /24, until its candidacy lapses), where by
+ * recency it came last (helper-70).
+ *
+ * Numbers are 32 bits, and two prefixes' or addresses' may be equal: they
+ * are then ordered by key, not by arrival, which would let a pick turned
+ * away come back (helper-70; test_number_ties).
  *
  * A round's order is a number per network and prefix, not per candidate: one
  * whose pick was pushed out by better ones cannot come back with its next
@@ -51,6 +59,8 @@
  * Pure logic on keys, with no lock: the caller's walk holds its table's lock.
  * Unit-tested in user space (tests/unit/pick_test.c).
  */
+#include <linux/string.h>
+
 #include "pick.h"
 
 /* A rank's round: its high 32 bits, over the network's number for the walk. */
@@ -80,22 +90,20 @@ u32 wgr_pick_number(u64 key, u64 seed)
 	return (u32)x;
 }
 
+/* Might an address of @addr_number be kept? Its count's low byte says. */
 static bool seen(const struct wgr_picks *picks, u32 addr_number)
 {
-	return picks->seen[addr_number / 64 % WGR_PICKS_SEEN_WORDS] & (1ULL << (addr_number & 63));
-}
-
-static void forget_seen(struct wgr_picks *picks)
-{
-	unsigned int i;
-
-	for (i = 0; i < WGR_PICKS_SEEN_WORDS; i++)
-		picks->seen[i] = 0;
+	return picks->seen[addr_number % WGR_PICKS_SEEN];
 }
 
 static void mark_seen(struct wgr_picks *picks, u32 addr_number)
 {
-	picks->seen[addr_number / 64 % WGR_PICKS_SEEN_WORDS] |= 1ULL << (addr_number & 63);
+	picks->seen[addr_number % WGR_PICKS_SEEN]++;
+}
+
+static void unmark_seen(struct wgr_picks *picks, u32 addr_number)
+{
+	picks->seen[addr_number % WGR_PICKS_SEEN]--;
 }
 
 /**
@@ -112,7 +120,7 @@ void wgr_picks_init(struct wgr_picks *picks, struct wgr_pick *buf, unsigned int 
 	picks->room = room < WGR_PICKS_MAX ? room : WGR_PICKS_MAX;
 	picks->worst = 0;
 	picks->worst_pick = NULL;
-	forget_seen(picks);
+	memset(picks->seen, 0, sizeof(picks->seen));
 	picks->seed = seed;
 }
 
@@ -148,27 +156,38 @@ static bool address_kept(struct wgr_picks *picks, void *item, u16 family, u64 ad
 }
 
 /*
- * Does kept pick @p go before place @prefix_place of a prefix of its network
- * whose number is @prefix_number? A network's order is by place among its
- * prefix's picks, then by prefix number.
+ * Does kept pick @p go before the newcomer @nc's prefix's place @prefix_place,
+ * in their network's order? That is by place among a prefix's picks, then by
+ * prefix number, then by prefix: numbers are 32 bits, two prefixes' may be
+ * equal, and their order must not be the order they came in, or a pick
+ * turned away could come back (helper-70).
  */
-static bool goes_before(const struct wgr_pick *p, u32 prefix_place, u32 prefix_number)
+static bool goes_before(const struct wgr_pick *p, u32 prefix_place, const struct wgr_pick *nc)
 {
-	return p->prefix_place < prefix_place ||
-	       (p->prefix_place == prefix_place && p->prefix_number <= prefix_number);
+	u64 a = (u64)p->prefix_place << 32 | p->prefix_number;
+	u64 b = (u64)prefix_place << 32 | nc->prefix_number;
+
+	/* Without branches: a walk counts these over all its picks. */
+	return (a < b) | ((a == b) & (p->prefix < nc->prefix));
+}
+
+/* Does kept pick @p go before the newcomer @nc of its prefix? By number, then address. */
+static bool addr_before(const struct wgr_pick *p, const struct wgr_pick *nc)
+{
+	return p->addr_number < nc->addr_number ||
+	       (p->addr_number == nc->addr_number && p->addr < nc->addr);
 }
 
 /*
- * Does place @prefix_place of a prefix of @network, whose number is
- * @prefix_number, go after the walk's worst pick in its network's order? Then
- * it would be the worst.
+ * Does the newcomer @nc's prefix's place @prefix_place go after the walk's
+ * worst pick in its network's order? Then it would be the worst.
  */
-static bool after_worst(const struct wgr_picks *picks, u64 network, u32 prefix_place,
-			u32 prefix_number)
+static bool after_worst(const struct wgr_picks *picks, const struct wgr_pick *nc,
+			u32 prefix_place)
 {
 	const struct wgr_pick *w = picks->worst_pick;
 
-	return w->network == network && goes_before(w, prefix_place, prefix_number);
+	return w->network == nc->network && goes_before(w, prefix_place, nc);
 }
 
 /*
@@ -176,21 +195,51 @@ static bool after_worst(const struct wgr_picks *picks, u64 network, u32 prefix_p
  * worse than the worst even as its network's first, strictly: one that ties
  * may be the first of the worst's own network, and go before it. If it is of
  * the worst's prefix: the worst is that prefix's highest number, and the
- * newcomer goes after it unless its number is lower (one /24's or /48's many
+ * newcomer goes after it unless its number is lower (or its address, of equal numbers) (one /24's or /48's many
  * addresses: helper-57 found a walk cost 17 times what it did, every visit
  * paying all three passes). Or if it is of the worst's network, another
  * prefix, and after the worst even as its prefix's first.
  */
-static bool turned_away_early(const struct wgr_picks *picks, u64 network, u64 prefix,
-			      u32 net_number, u32 prefix_number, u32 addr_number)
+static bool turned_away_early(const struct wgr_picks *picks, const struct wgr_pick *nc,
+			      u32 net_number)
 {
 	const struct wgr_pick *w = picks->worst_pick;
 
 	if (net_number > picks->worst)
 		return true;
-	if (w->prefix == prefix)
-		return addr_number >= w->addr_number;
-	return after_worst(picks, network, 0, prefix_number);
+	if (w->prefix == nc->prefix)
+		return addr_before(w, nc);
+	return after_worst(picks, nc, 0);
+}
+
+/*
+ * The newcomer @nc, its place and rank set, takes the entry of its prefix's
+ * highest address @highest, which it goes before. The prefix's places stay,
+ * and their rounds: the prefix's picks after the newcomer's place move to
+ * their next. Only those change (@of_prefix, @in_prefix of them, whose
+ * places' rounds are @place_round), and the worst's rank stays; if the worst
+ * was of them, whichever holds its place now is. One pass over the prefix's
+ * picks, not the walk's: a prefix's later addresses take places often.
+ */
+static void replace_highest(struct wgr_picks *picks, struct wgr_pick *highest,
+			    const struct wgr_pick *nc, const u8 *of_prefix, unsigned int in_prefix,
+			    const u8 *place_round, u32 net_number)
+{
+	bool worst_here = picks->worst_pick->prefix == nc->prefix;
+	unsigned int i;
+
+	unmark_seen(picks, highest->addr_number);
+	for (i = 0; i < in_prefix; i++) {
+		struct wgr_pick *p = &picks->pick[of_prefix[i]];
+
+		if (p != highest && p->prefix_place >= nc->prefix_place)
+			p->rank = place_round[++p->prefix_place] * RANK_ROUND + net_number;
+	}
+	*highest = *nc;
+	mark_seen(picks, nc->addr_number);
+	for (i = 0; worst_here && i < in_prefix; i++)
+		if (picks->pick[of_prefix[i]].rank == picks->worst)
+			picks->worst_pick = &picks->pick[of_prefix[i]];
 }
 
 /* The last of @network's picks, which has one at least. */
@@ -204,6 +253,21 @@ static struct wgr_pick *network_last(struct wgr_picks *picks, u64 network)
 		    (!last || picks->pick[i].rank > last->rank))
 			last = &picks->pick[i];
 	return last;
+}
+
+/* The round of the newcomer @nc's prefix's place @prefix_place in its network's order. */
+static unsigned int count_round(const struct wgr_picks *picks, u32 prefix_place,
+				const struct wgr_pick *nc, unsigned int in_network)
+{
+	unsigned int i, round = 0;
+
+	/* Its network's picks are all its prefix's: it goes after them. */
+	if (in_network == prefix_place)
+		return in_network;
+	for (i = 0; i < picks->n; i++)
+		round += (picks->pick[i].network == nc->network) &
+			 goes_before(&picks->pick[i], prefix_place, nc);
+	return round;
 }
 
 /**
@@ -229,34 +293,42 @@ static struct wgr_pick *network_last(struct wgr_picks *picks, u64 network)
  * place, for the endpoint of the lowest number (address_kept()).
  *
  * A candidate that ranks worse than the worst kept is turned away as soon as
- * that is known: before the kept ones are looked at (turned_away_early()); or
- * after one pass over them, if its prefix's next place is after the worst, of
- * its network, and its number after its prefix's highest, or if its
- * network's picks are all its prefix's; else after two (its place known).
- * One kept costs one more, two if its network gives up its last. Numbers
- * keep more than arrival did (a prefix's later addresses can take places:
- * about k ln(n / k) of n for k places), and so a walk costs more where a
- * prefix has many addresses: bench/pick-cost measures the worst arrival
- * orders the reviews found (ratelimit.c's walk budget says what they cost).
+ * that is known: before the kept ones are looked at (turned_away_early()), or
+ * after one pass over them (its prefix's picks and place), or, if its network
+ * ties with the worst's and is of more than one prefix, two (count_round()).
+ * One that takes its prefix's highest address's place costs a pass over its
+ * prefix's picks alone (replace_highest()); one that adds a place, a pass
+ * more, two if its network has more than one prefix. Numbers keep more than
+ * arrival did (a prefix's later addresses can take places: about k ln(n / k)
+ * of n for k places), and so a walk costs more where a prefix has many
+ * addresses: bench/pick-cost measures the worst arrival orders the reviews
+ * found (ratelimit.c's walk budget says what they cost).
  */
 void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefix, u16 family,
 		     u64 addr, u64 slot)
 {
-	u32 addr_number = wgr_pick_number(addr ^ (u64)family << 48, picks->seed);
-	u32 slot_number = wgr_pick_number(slot, picks->seed ^ addr);
+	struct wgr_pick nc = {
+		.item = item,
+		.network = network,
+		.prefix = prefix,
+		.addr = addr,
+		.family = family,
+		.prefix_number = wgr_pick_number(prefix, picks->seed),
+		.addr_number = wgr_pick_number(addr ^ (u64)family << 48, picks->seed),
+		.slot_number = wgr_pick_number(slot, picks->seed ^ addr),
+	};
 	u32 net_number = wgr_pick_number(network, picks->seed);
-	u32 prefix_number = wgr_pick_number(prefix, picks->seed);
-	unsigned int i, in_network = 0, in_prefix = 0, place = 0, round = 0;
-	/* Each place of its prefix's: its round in the network's order. */
-	u8 place_round[WGR_PICKS_MAX + 1];
+	unsigned int i, in_network = 0, in_prefix = 0, place = 0, round;
+	/* Its prefix's picks (their indices), and each place's round in its network's order. */
+	u8 of_prefix[WGR_PICKS_MAX], place_round[WGR_PICKS_MAX + 1];
 	struct wgr_pick *pick = picks->pick;
-	struct wgr_pick *highest = NULL, *out = NULL;
+	struct wgr_pick *highest = NULL, *out;
 	bool full = picks->n == picks->room;
-	bool grows = true;
 
-	if (!picks->room || address_kept(picks, item, family, addr, addr_number, slot_number))
+	if (!picks->room ||
+	    address_kept(picks, item, family, addr, nc.addr_number, nc.slot_number))
 		return;
-	if (full && turned_away_early(picks, network, prefix, net_number, prefix_number, addr_number))
+	if (full && turned_away_early(picks, &nc, net_number))
 		return;
 	/* Its network's picks, its prefix's, its place among them, their highest. */
 	for (i = 0; i < picks->n; i++) {
@@ -266,73 +338,63 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
 		in_network += p->network == network;
 		if (p->prefix != prefix)
 			continue;
-		in_prefix++;
-		/* Of equal numbers, the newcomer after. */
-		place += p->addr_number <= addr_number;
+		of_prefix[in_prefix++] = i;
+		place += addr_before(p, &nc);
 		place_round[p->prefix_place] = p->rank / RANK_ROUND;
 		if (!highest || p->prefix_place > highest->prefix_place)
 			highest = p;
 	}
-	if (full && after_worst(picks, network, in_prefix, prefix_number)) {
+	nc.prefix_place = place;
+	if (full && (u64)in_network * RANK_ROUND + net_number >= picks->worst) {
 		/*
-		 * Its prefix's next place is after the worst, of its network:
-		 * the network's new last. Its prefix's highest number takes it,
-		 * and if that is the newcomer's, it is turned away.
+		 * Its network, one longer, would be the worst: it loses its
+		 * last. If the worst is of it, that is the worst; else its
+		 * places are counted. If its prefix's next place is the last,
+		 * its prefix's highest address takes it, and if that is the
+		 * newcomer's, it is turned away; else the network's last so
+		 * far goes, and moves no other.
 		 */
-		if (!highest || addr_number >= highest->addr_number)
-			return;
-		out = highest;
-		grows = false;
-	} else if (in_network == in_prefix) {
-		/* Its network's picks are all its prefix's: it goes after them. */
-		round = in_network;
-	} else {
-		/* The round of its prefix's next place in its network's order. */
-		for (i = 0; i < picks->n; i++)
-			round += pick[i].network == network &&
-				 goes_before(&pick[i], in_prefix, prefix_number);
-	}
-	if (full && grows) {
-		/* Its network, one longer, loses its last, unless another's is worse. */
-		if ((u64)in_network * RANK_ROUND + net_number < picks->worst) {
-			out = picks->worst_pick;
-		} else if (round < in_network) {
-			out = network_last(picks, network);
+		out = picks->worst_pick;
+		if (out->network == network) {
+			round = goes_before(out, in_prefix, &nc) ? in_network : 0;
 		} else {
-			/* Its prefix's next place is the last: as above. */
-			if (!highest || addr_number >= highest->addr_number)
-				return;
-			out = highest;
-			grows = false;
+			round = count_round(picks, in_prefix, &nc, in_network);
+			out = round < in_network ? network_last(picks, network) : NULL;
 		}
-		/* Else the last of its network, whose going moves no other. */
-		if (grows)
-			*out = pick[--picks->n];
+		if (round == in_network) {
+			if (!highest || addr_before(highest, &nc))
+				return;
+			nc.rank = place_round[place] * RANK_ROUND + net_number;
+			replace_highest(picks, highest, &nc, of_prefix, in_prefix, place_round,
+					net_number);
+			return;
+		}
+	} else if (full) {
+		/* Another network's last is the worst of all: it goes, moving no other. */
+		out = picks->worst_pick;
 	}
-	if (grows) {
-		/* Its prefix has a place more, at @round; the network's after it move down. */
-		for (i = 0; i < in_prefix; i++)
-			place_round[i] += place_round[i] >= round;
-		place_round[in_prefix] = round;
-		out = &pick[picks->n++];
+	if (full) {
+		unmark_seen(picks, out->addr_number);
+		*out = pick[--picks->n];
 	}
-	out->item = item;
-	out->network = network;
-	out->prefix = prefix;
-	out->addr = addr;
-	out->rank = place_round[place] * RANK_ROUND + net_number;
-	out->family = family;
-	out->prefix_place = place;
-	out->prefix_number = prefix_number;
-	out->addr_number = addr_number;
-	out->slot_number = slot_number;
+	/*
+	 * The round of its prefix's next place, counted only for a newcomer
+	 * kept (the last of its network that went was after it).
+	 */
+	round = count_round(picks, in_prefix, &nc, in_network);
+	/* Its prefix has a place more, at @round; the network's after it move down. */
+	for (i = 0; i < in_prefix; i++)
+		place_round[i] += place_round[i] >= round;
+	place_round[in_prefix] = round;
+	nc.rank = place_round[place] * RANK_ROUND + net_number;
+	out = &pick[picks->n++];
+	*out = nc;
+	mark_seen(picks, nc.addr_number);
 	/*
 	 * Its prefix's addresses after it move to their prefix's next place;
 	 * the network's other places go down a round if they are after the
-	 * new one. And the worst, and the addresses seen, rebuilt: the address
-	 * of a pick pushed out may be seen no more.
+	 * new one. And the worst found again.
 	 */
-	forget_seen(picks);
 	picks->worst = 0;
 	for (i = 0; i < picks->n; i++) {
 		struct wgr_pick *p = &pick[i];
@@ -340,10 +402,9 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
 		if (p != out && p->network == network) {
 			if (p->prefix == prefix && p->prefix_place >= place)
 				p->rank = place_round[++p->prefix_place] * RANK_ROUND + net_number;
-			else if (grows && p->rank / RANK_ROUND >= round)
+			else if (p->rank / RANK_ROUND >= round)
 				p->rank += RANK_ROUND;
 		}
-		mark_seen(picks, p->addr_number);
 		if (!i || p->rank > picks->worst) {
 			picks->worst = p->rank;
 			picks->worst_pick = p;

@@ -7,8 +7,8 @@
 /* The most a walk's picks hold (a round fits a u8: wgr_picks_weigh()). */
 #define WGR_PICKS_MAX 64
 
-/* struct wgr_picks's @seen: 256 bits. */
-#define WGR_PICKS_SEEN_WORDS 4
+/* struct wgr_picks's @seen: a count for each low byte of an address's number. */
+#define WGR_PICKS_SEEN 256
 
 /**
  * struct wgr_pick - one candidate a walk weighs
@@ -48,8 +48,9 @@ struct wgr_pick {
  * @room: how many it may hold, WGR_PICKS_MAX at most
  * @worst: the highest rank it holds
  * @worst_pick: the pick that holds it
- * @seen: a bit for each kept address's number (modulo 256), so that a visit
- *        of an address not kept need not look for it
+ * @seen: how many kept addresses have each low byte of their numbers, so that
+ *        a visit of an address not kept need not look for it, and a pick
+ *        that goes takes its own away without a pass over the rest
  * @seed: this walk's secret: which networks and prefixes a round favours
  */
 struct wgr_picks {
@@ -58,7 +59,7 @@ struct wgr_picks {
 	unsigned int room;
 	u64 worst;
 	struct wgr_pick *worst_pick;
-	u64 seen[WGR_PICKS_SEEN_WORDS];
+	u8 seen[WGR_PICKS_SEEN];
 	u64 seed;
 };
 

@@ -899,9 +899,10 @@ static u64 endpoint_slot(const struct wgr_endpoint *ep)
  *
  * The fanout goes round the networks (IPv4 /24, IPv6 /32), in an order drawn
  * for each walk, and a network's places round its prefixes (IPv6 /48); within
- * a prefix the most recent initiators with mac2 come first, one per address
- * (IPv6: /64), so that one host's many ports cannot fill a fanout, nor one
- * network's many /48s (pick.c); an address's place goes to the endpoint there
+ * a prefix its addresses go by their numbers for the walk, one place per
+ * address (IPv6: /64), so that one host's many ports cannot fill a fanout, nor
+ * one network's many /48s, nor a peer's busier neighbours in its /24 its
+ * network's places (pick.c); an address's place goes to the endpoint there
  * of the lowest number for the walk, not the most recent, so that a neighbour
  * on a peer's public address cannot take it by initiating often. The most
  * recent came first across prefixes, and a crowd of the attacker's own addresses, initiating more often than a
