@@ -51,6 +51,21 @@ static void one_network(void)
 	}
 }
 
+static void clumps(void)
+{
+	/*
+	 * Three /32s, 48 /48s each, 32 /64s in each /48, one /48's at a time:
+	 * its later addresses take its places often (helper-70).
+	 */
+	for (u64 i = 0; i < VISITS; i++) {
+		u64 net = i / (48 * 32) % 3, pfx = i / 32 % 48, a = i % 32;
+
+		c[i].network = (0x30000000ULL + net) << 16;
+		c[i].prefix = c[i].network + pfx;
+		c[i].addr = c[i].prefix << 16 | a;
+	}
+}
+
 static void one_prefix(void)
 {
 	/* One /24's (or /48's) addresses: later ones can take its places. */
@@ -106,16 +121,17 @@ int main(void)
 	} orders[] = {
 		{ "three /32s in turn, a /48 each", three_networks },
 		{ "one /32: 16 /48s of 256", one_network },
+		{ "three /32s: a /48's 32 /64s at a time", clumps },
 		{ "one /24 of 4,096 addresses", one_prefix },
 		{ "4,096 /24s", many_networks },
 	};
 	static const unsigned int fanouts[] = { 8, WGR_PICKS_MAX };
 	u64 r = 0x2545f4914f6cdd1dULL;
 
-	printf("%-32s %10s %10s\n", "arrival order", "ns/visit 8", "ns/visit 64");
+	printf("%-40s %10s %10s\n", "arrival order", "ns/visit 8", "ns/visit 64");
 	for (size_t o = 0; o < sizeof(orders) / sizeof(orders[0]); o++) {
 		orders[o].fill();
-		printf("%-32s", orders[o].name);
+		printf("%-40s", orders[o].name);
 		for (size_t f = 0; f < 2; f++)
 			printf(" %10.1f", visit_ns(fanouts[f], &r));
 		printf("\n");

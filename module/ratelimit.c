@@ -84,9 +84,10 @@ struct bucket_kind {
  * (pick.c: the fanout each, 8 by default, 64 at the largest), under the
  * sources' lock with bottom halves off. Measured in user space at the worst
  * arrival orders the reviews found (bench/pick-cost; session 29, a prefix's
- * places by its addresses' numbers), 18 ns a visit at the default fanout and
- * 116 ns at the largest (by arrival they were 15 and 103 on the same host):
- * a million is 20 to 120 ms of one CPU. The relay holds a quarter of a
+ * places by its addresses' numbers, and one /48's addresses at a time, which
+ * take its places often: helper-70), 20 ns a visit at the default fanout and
+ * 158 ns at the largest (by arrival they were 15 and 150 on the same host):
+ * a million is 20 to 160 ms of one CPU. The relay holds a quarter of a
  * second's worth.
  */
 #define WGR_WALK_VISITS_PER_SECOND	1048576
