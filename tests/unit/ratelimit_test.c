@@ -52,6 +52,29 @@ static struct wgr_endpoint ep6(u32 net, u16 sub48, u16 sub64)
 #define ELSEWHERE	0x2b000000	/* another network of the attacker's */
 #define PEERS		0x20010db8
 
+enum churn_from { FROM_PAIRS, FROM_SITES, FROM_NETWORKS };
+
+/*
+ * @n asks for discovery, the @i-th so far of its kind: a candidate of the
+ * attacker's own and where the ask comes from.
+ */
+static void asks(struct wgr_ratelimit *rl, unsigned int n, unsigned int *i, enum churn_from from)
+{
+	for (; n; n--, (*i)++) {
+		struct wgr_endpoint cand, src;
+
+		if (from == FROM_PAIRS) {
+			cand = ep6(ATTACKER, 1, *i % 256);
+			src = ep6(ATTACKER, 2, (*i / 256) % 256);
+		} else {
+			cand = ep6(ATTACKER, 1, *i % 64);
+			src = from == FROM_SITES ? ep6(ATTACKER, (u16)(16 + *i / 64), 0) :
+						   ep6(0x40000000 + *i / 64, 0, 0);
+		}
+		wgr_ratelimit_discovery(rl, &cand, &src);
+	}
+}
+
 /*
  * What the attacker's short walks leave in the table: discovery asks for @n
  * new (candidate, initiator) pairs of its own /48, as wgr_source_candidates()
@@ -60,14 +83,8 @@ static struct wgr_endpoint ep6(u32 net, u16 sub48, u16 sub64)
 static void churn(struct wgr_ratelimit *rl, unsigned int n)
 {
 	static unsigned int next;
-	unsigned int i;
 
-	for (i = 0; i < n; i++, next++) {
-		struct wgr_endpoint cand = ep6(ATTACKER, 1, next % 256);
-		struct wgr_endpoint from = ep6(ATTACKER, 2, (next / 256) % 256);
-
-		wgr_ratelimit_discovery(rl, &cand, &from);
-	}
+	asks(rl, n, &next, FROM_PAIRS);
 }
 
 /*
@@ -78,14 +95,8 @@ static void churn(struct wgr_ratelimit *rl, unsigned int n)
 static void churn_reserve_sites(struct wgr_ratelimit *rl, unsigned int n)
 {
 	static unsigned int next;
-	unsigned int i;
 
-	for (i = 0; i < n; i++, next++) {
-		struct wgr_endpoint cand = ep6(ATTACKER, 1, next % 64);
-		struct wgr_endpoint from = ep6(ATTACKER, (u16)(16 + next / 64), 0);
-
-		wgr_ratelimit_discovery(rl, &cand, &from);
-	}
+	asks(rl, n, &next, FROM_SITES);
 }
 
 /*
@@ -95,14 +106,8 @@ static void churn_reserve_sites(struct wgr_ratelimit *rl, unsigned int n)
 static void churn_reserve_networks(struct wgr_ratelimit *rl, unsigned int n)
 {
 	static unsigned int next;
-	unsigned int i;
 
-	for (i = 0; i < n; i++, next++) {
-		struct wgr_endpoint cand = ep6(ATTACKER, 1, next % 64);
-		struct wgr_endpoint from = ep6(0x40000000 + next / 64, 0, 0);
-
-		wgr_ratelimit_discovery(rl, &cand, &from);
-	}
+	asks(rl, n, &next, FROM_NETWORKS);
 }
 
 /*
@@ -401,17 +406,25 @@ static void test_reserve_per_site(void **state)
  * 4f2dcef). In a table of their own, which only an ask the cap refused adds
  * to, they keep their one each.
  */
+/*
+ * Two sites in the peer's /24 (203.0.113.2), each asking every 500 ms, and
+ * @churn_with adding @per_s buckets a second (@what): the peer's copies.
+ */
+static unsigned int two_sites_and(void (*churn_with)(struct wgr_ratelimit *, unsigned int),
+				  unsigned int per_s, const char *what)
+{
+	struct wgr_endpoint peer = ep4(0xcb007102);
+	struct wgr_endpoint att[2] = { ep4(0xcb007142), ep4(0xcb007143) };
+	unsigned int n = peer_copies_in(&peer, att, 2, 500, per_s, churn_with);
+
+	printf("ratelimit: two sites and %s leave the peer %u of 12\n", what, n);
+	return n;
+}
+
 static void test_reserve_churn(void **state)
 {
-	struct wgr_endpoint peer = ep4(0xcb007102);	/* 203.0.113.2 */
-	struct wgr_endpoint att[2] = { ep4(0xcb007142), ep4(0xcb007143) };
-	unsigned int n;
-
 	(void)state;
-	/* Two sites in the peer's /24, each every 500 ms, and 40,000 pairs a second. */
-	n = peer_copies_in(&peer, att, 2, 500, 40000, churn);
-	printf("ratelimit: two sites and churn leave the peer %u of 12\n", n);
-	assert_int_equal(n, 12);
+	assert_int_equal(two_sites_and(churn, 40000, "40,000 new pairs a second"), 12);
 }
 
 /*
@@ -427,17 +440,11 @@ static void test_reserve_churn(void **state)
  */
 static void test_reserve_table_churn(void **state)
 {
-	struct wgr_endpoint peer = ep4(0xcb007102);	/* 203.0.113.2 */
-	struct wgr_endpoint att[2] = { ep4(0xcb007142), ep4(0xcb007143) };
-	unsigned int n;
-
 	(void)state;
-	n = peer_copies_in(&peer, att, 2, 500, 40000, churn_reserve_sites);
-	printf("ratelimit: two sites and the reserves' table churned by sites leave the peer %u of 12\n", n);
-	assert_int_equal(n, 12);
-	n = peer_copies_in(&peer, att, 2, 500, 100000, churn_reserve_networks);
-	printf("ratelimit: two sites and the reserves' table churned by networks leave the peer %u of 12\n", n);
-	assert_int_equal(n, 12);
+	assert_int_equal(two_sites_and(churn_reserve_sites, 40000,
+				       "40,000 asks a second from new sites"), 12);
+	assert_int_equal(two_sites_and(churn_reserve_networks, 100000,
+				       "100,000 asks a second from new networks"), 12);
 }
 
 /* No kind's burst takes longer than a second to refill (the gc's premise). */
