@@ -16,6 +16,7 @@
  * cannot aim them at a victim from many ports, and each initiating address has
  * a small share of that, so that one cannot spend what others' need.
  */
+#include <linux/build_bug.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/ktime.h>
@@ -199,6 +200,9 @@ struct wgr_reserve {
 	u32 at_ms[WGR_RESERVE_SITES];
 	u8 n;
 };
+
+/* bucket_remove() frees a reserve by its bucket. */
+static_assert(offsetof(struct wgr_reserve, b) == 0);
 
 void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 {
@@ -542,13 +546,17 @@ u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl)
 }
 #endif
 
-/* Did @r grant @site a copy within the last second? Context: the buckets' lock. */
+/*
+ * Did @r grant @site a copy within the last second? A whole second at least:
+ * milliseconds are rounded down, and a grant at 1000 ms past the last could
+ * be 999.000001 ms after it (helper-71). Context: the buckets' lock.
+ */
 static bool reserve_granted(const struct wgr_reserve *r, u32 site, u32 now_ms)
 {
 	unsigned int i;
 
 	for (i = 0; i < r->n; i++)
-		if (r->site[i] == site && now_ms - r->at_ms[i] < MSEC_PER_SEC)
+		if (r->site[i] == site && now_ms - r->at_ms[i] <= MSEC_PER_SEC)
 			return true;
 	return false;
 }
