@@ -354,14 +354,16 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
 		 * newcomer's, it is turned away; else the network's last so
 		 * far goes, and moves no other.
 		 */
+		bool at_end;
+
 		out = picks->worst_pick;
 		if (out->network == network) {
-			round = goes_before(out, in_prefix, &nc) ? in_network : 0;
+			at_end = goes_before(out, in_prefix, &nc);
 		} else {
-			round = count_round(picks, in_prefix, &nc, in_network);
-			out = round < in_network ? network_last(picks, network) : NULL;
+			at_end = count_round(picks, in_prefix, &nc, in_network) == in_network;
+			out = at_end ? NULL : network_last(picks, network);
 		}
-		if (round == in_network) {
+		if (at_end) {
 			if (!highest || addr_before(highest, &nc))
 				return;
 			nc.rank = place_round[place] * RANK_ROUND + net_number;
@@ -374,6 +376,11 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
 		out = picks->worst_pick;
 	}
 	if (full) {
+		/*
+		 * The last of another network, or of its own after the new
+		 * place, never of its prefix: its going moves no other, and
+		 * leaves @in_prefix, @place and @place_round as they are.
+		 */
 		unmark_seen(picks, out->addr_number);
 		*out = pick[--picks->n];
 	}

@@ -938,7 +938,7 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 				   struct wgr_endpoint *out, unsigned int max, bool *limited)
 {
 	unsigned int n = 0, visits = 0, i;
-	struct wgr_picks by_network, by_prefix;
+	struct wgr_picks *by_network = &srcs->rankings[0], *by_prefix = &srcs->rankings[1];
 	struct wgr_walk_budget budget;
 	struct wgr_source *src;
 	unsigned int found;
@@ -949,8 +949,8 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 	wgr_walk_reserve(rl, from, WGR_CANDIDATE_VISITS, &budget);
 	seed = get_random_u64();
 	spin_lock_bh(&srcs->lock);
-	wgr_picks_init(&by_network, srcs->picks[0], max, seed);
-	wgr_picks_init(&by_prefix, srcs->picks[1], max, seed);
+	wgr_picks_init(by_network, srcs->picks[0], max, seed);
+	wgr_picks_init(by_prefix, srcs->picks[1], max, seed);
 	list_for_each_entry_reverse(src, &srcs->candidates, candidate) {
 		u64 host, slot;
 		u16 family;
@@ -968,13 +968,13 @@ unsigned int wgr_source_candidates(struct wgr_sources *srcs, struct wgr_ratelimi
 		family = src->ep.addr.sa_family;
 		host = wgr_endpoint_host(&src->ep);
 		slot = endpoint_slot(&src->ep);
-		wgr_picks_weigh(&by_network, src, wgr_quota_network_key(&src->ep), src->acct->key,
+		wgr_picks_weigh(by_network, src, wgr_quota_network_key(&src->ep), src->acct->key,
 				family, host, slot);
-		wgr_picks_weigh(&by_prefix, src, src->acct->key, src->acct->key, family, host, slot);
+		wgr_picks_weigh(by_prefix, src, src->acct->key, src->acct->key, family, host, slot);
 	}
-	wgr_picks_sort(&by_network);
-	wgr_picks_sort(&by_prefix);
-	found = wgr_picks_merge(&by_network, &by_prefix, srcs->order, WGR_PICKS);
+	wgr_picks_sort(by_network);
+	wgr_picks_sort(by_prefix);
+	found = wgr_picks_merge(by_network, by_prefix, srcs->order, WGR_PICKS);
 	for (i = 0; i < found && n < max; i++) {
 		src = srcs->order[i];
 		if (wgr_ratelimit_discovery(rl, &src->ep, from))

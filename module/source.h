@@ -74,7 +74,10 @@ enum wgr_source_class {
  *         wgr_sources_gc() looks at each again WGR_PENDING_TIMEOUT later
  * @n_class: how many of @n are in each class
  * @seed: keys the endpoint hash
- * @picks: a walk's scratch, under @lock (walks do not nest): its two rankings
+ * @rankings: a walk's scratch, under @lock (walks do not nest): its two
+ *            rankings, by network and by prefix (each with the counts of
+ *            addresses it keeps: 256 bytes, kept off the softirq's stack)
+ * @picks: the same: their picks
  * @order: the same: the two in turn (wgr_picks_merge())
  * @debug_walks: (debug build) candidate walks so far (wgr_source_candidates())
  * @debug_visits: (debug build) sources those walks looked at
@@ -94,6 +97,7 @@ struct wgr_sources {
 	struct list_head tight;
 	u32 n_class[WGR_SOURCE_CLASSES];
 	siphash_key_t seed;
+	struct wgr_picks rankings[2];
 	struct wgr_pick picks[2][WGRELAY_MAX_FANOUT];
 	void *order[WGR_PICKS];
 #ifdef CONFIG_WGRELAY_DEBUG

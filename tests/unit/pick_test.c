@@ -439,6 +439,32 @@ static unsigned int reference(struct cand *c, unsigned int m, unsigned int room,
 }
 
 /*
+ * What a walk keeps beside its picks, exact after each weigh: the worst and
+ * which pick holds it, and how many kept addresses have each low byte of
+ * their numbers (a pick that goes must take its count away, or the counts
+ * drift, and wrap: helper-71).
+ */
+static void assert_books(const struct wgr_picks *p)
+{
+	u64 worst = 0;
+
+	for (unsigned int i = 0; i < p->n; i++)
+		worst = p->pick[i].rank > worst ? p->pick[i].rank : worst;
+	if (p->n) {
+		assert_true(p->worst == worst);
+		assert_true(p->worst_pick >= p->pick && p->worst_pick < p->pick + p->n);
+		assert_true(p->worst_pick->rank == worst);
+	}
+	for (unsigned int b = 0; b < WGR_PICKS_SEEN; b++) {
+		unsigned int kept = 0;
+
+		for (unsigned int i = 0; i < p->n; i++)
+			kept += p->pick[i].addr_number % WGR_PICKS_SEEN == b;
+		assert_int_equal(p->seen[b], kept);
+	}
+}
+
+/*
  * The walk against the rule: random walks of 1 to 64 places over mixes of
  * IPv4 networks and IPv6 /32s of up to five /48s, candidates in turn or in
  * clumps, addresses that come again. Kept the same, in the same order (a
@@ -476,8 +502,11 @@ static void test_reference(void **state)
 			c[i].addr = c[i].prefix << 8 | (rnd(&r) % addrs);
 		}
 		wgr_picks_init(&p, buf, room, seed);
-		for (unsigned int i = 0; i < m; i++)
+		for (unsigned int i = 0; i < m; i++) {
 			wgr_picks_weigh(&p, &c[i], c[i].network, c[i].prefix, AF_INET, c[i].addr, 0);
+			if (w % 16 == 0)
+				assert_books(&p);
+		}
 		wgr_picks_sort(&p);
 		assert_int_equal(p.n, reference(c, m, room, seed, out));
 		for (unsigned int i = 0; i < p.n; i++)
