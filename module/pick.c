@@ -194,11 +194,11 @@ static bool after_worst(const struct wgr_picks *picks, const struct wgr_pick *nc
  * Is the newcomer turned away before the kept ones are looked at? If it is
  * worse than the worst even as its network's first, strictly: one that ties
  * may be the first of the worst's own network, and go before it. If it is of
- * the worst's prefix: the worst is that prefix's highest number, and the
- * newcomer goes after it unless its number is lower (or its address, of equal numbers) (one /24's or /48's many
- * addresses: helper-57 found a walk cost 17 times what it did, every visit
- * paying all three passes). Or if it is of the worst's network, another
- * prefix, and after the worst even as its prefix's first.
+ * the worst's prefix: the worst is that prefix's highest address, and the
+ * newcomer goes after it unless it goes before it (addr_before()): one /24's
+ * or /48's many addresses (helper-57 found a walk cost 17 times what it did,
+ * every visit paying all three passes). Or if it is of the worst's network,
+ * another prefix, and after the worst even as its prefix's first.
  */
 static bool turned_away_early(const struct wgr_picks *picks, const struct wgr_pick *nc,
 			      u32 net_number)
@@ -386,7 +386,9 @@ void wgr_picks_weigh(struct wgr_picks *picks, void *item, u64 network, u64 prefi
 	}
 	/*
 	 * The round of its prefix's next place, counted only for a newcomer
-	 * kept (the last of its network that went was after it).
+	 * kept (the last of its network that went was after it; @in_network
+	 * may still count it, and then count_round() counts what it could
+	 * have known, never wrongly).
 	 */
 	round = count_round(picks, in_prefix, &nc, in_network);
 	/* Its prefix has a place more, at @round; the network's after it move down. */

@@ -147,11 +147,11 @@ static const struct bucket_kind kinds[] = {
 	 * remembers the sites itself: every ask of the network's touches it, so
 	 * pushing it out between asks takes new (candidate, network) pairs, a
 	 * network each, as fast, and brings it back full for the peer's ask as
-	 * for theirs. In a table of its own, which only an ask the
-	 * cap refused adds to (helper-68, session 28; test_reserve_churn). What
-	 * a candidate receives past its cap: a copy a second for each site that
-	 * asks, at most four for each network, each the answer to an initiation
-	 * of the asker's own.
+	 * for theirs. In a table of its own, which only an ask the cap refused
+	 * adds to (helper-68, session 28; test_reserve_churn). What a candidate
+	 * receives past its cap: a copy a second for each site that asks, at
+	 * most four for each network, each the answer to an initiation of the
+	 * asker's own.
 	 */
 	[KIND_DISCOVERY_RESERVE] = { 4, 4, BY_NETWORK, WGR_BUCKETS_RESERVES },
 	/*
@@ -182,7 +182,8 @@ struct wgr_bucket {
 /*
  * Grants a reserve remembers: its burst and a second's refill (eight) is the
  * most it grants in any second; a ninth grant comes 1.25 s after the first
- * of eight at the soonest, when that one's site may have another.
+ * of eight at the soonest, when that one's site may have another (a second
+ * and a millisecond after its last: reserve_granted()).
  */
 #define WGR_RESERVE_SITES	8
 
@@ -622,8 +623,9 @@ static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
  * initiating address a small share of those: one address cannot spend what
  * others' copies need. Past that cap, each initiating site may still send it
  * one a second, four for the sites of a network (KIND_DISCOVERY_RESERVE):
- * many addresses cannot spend a failing peer's copies either. What reaches a candidate stays bounded: ten a second,
- * and for each network that asks, one for each of its sites, four at most.
+ * many addresses cannot spend a failing peer's copies either. What reaches a
+ * candidate stays bounded: ten a second, and for each network that asks, one
+ * for each of its sites, four at most.
  *
  * Context: softirq; may be called under the sources' lock (lock order: session.h).
  * Return: true if @dst's address (IPv6: /64) may receive another copy, from

@@ -4,9 +4,10 @@
  * places. Round robin over prefixes, one place per address, a prefix's by its
  * addresses' numbers for the walk (not by how recent they are: a peer among
  * busier neighbours of its /24 had none), and the odds a crowd of an
- * attacker's prefixes leaves a peer: about as many places as there are in k + 1 prefixes, however many
- * ports each prefix has (a review of e299ad7 measured one walk in 170 for 24
- * prefixes of 170 ports, when each candidate drew its own number).
+ * attacker's prefixes leaves a peer: about as many places as there are in
+ * k + 1 prefixes, however many ports each prefix has (a review of e299ad7
+ * measured one walk in 170 for 24 prefixes of 170 ports, when each candidate
+ * drew its own number).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -480,7 +481,8 @@ static void test_reference(void **state)
 
 	(void)state;
 	for (unsigned int w = 0; w < 20000; w++) {
-		unsigned int room = 1 + rnd(&r) % WGR_PICKS_MAX, m = 1 + rnd(&r) % REF_MAX, nets = 1 + rnd(&r) % 6;
+		unsigned int room = 1 + rnd(&r) % WGR_PICKS_MAX, m = 1 + rnd(&r) % REF_MAX;
+		unsigned int nets = 1 + rnd(&r) % 6;
 		unsigned int prefixes = 1 + rnd(&r) % 5, addrs = rnd(&r) % 2 ? 4 : 30;
 		bool clumps = rnd(&r) % 2;
 		u64 seed = rnd(&r);
