@@ -59,9 +59,13 @@
  * Pure logic on keys, with no lock: the caller's walk holds its table's lock.
  * Unit-tested in user space (tests/unit/pick_test.c).
  */
+#include <linux/build_bug.h>
 #include <linux/string.h>
 
 #include "pick.h"
+
+/* Rounds and counts of the picks are kept in u8s. */
+static_assert(WGR_PICKS_MAX < 256);
 
 /* A rank's round: its high 32 bits, over the network's number for the walk. */
 #define RANK_ROUND	(1ULL << 32)
