@@ -430,16 +430,21 @@ static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind
 	return b;
 }
 
-/* Take a token from one bucket, made full if new. Context: @rl->lock. */
-static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
+/* Spend a token of @kind from @b, if there is one (and @b). Context: @rl->lock. */
+static bool spend(struct wgr_bucket *b, unsigned int kind)
 {
 	const u64 cost = NSEC_PER_SEC / kinds[kind].per_second;
-	struct wgr_bucket *b = bucket_get(rl, kind, key, now);
 
 	if (!b || b->tokens < cost)
 		return false;
 	b->tokens -= cost;
 	return true;
+}
+
+/* Take a token from one bucket, made full if new. Context: @rl->lock. */
+static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
+{
+	return spend(bucket_get(rl, kind, key, now), kind);
 }
 
 /*
@@ -586,7 +591,6 @@ static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
 static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 			 const struct wgr_endpoint *from)
 {
-	const u64 cost = NSEC_PER_SEC / kinds[KIND_DISCOVERY_RESERVE].per_second;
 	u64 key = bucket_key(rl, KIND_DISCOVERY_RESERVE, dst, BY_HOST, from);
 	/* 32 bits of a keyed hash: an attacker cannot aim at a peer's site. */
 	u32 site = (u32)bucket_key(rl, KIND_DISCOVERY_RESERVE, from, BY_SITE, NULL);
@@ -602,11 +606,9 @@ static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	b = bucket_get(rl, KIND_DISCOVERY_RESERVE, key, now);
 	if (b) {
 		r = container_of(b, struct wgr_reserve, b);
-		ok = b->tokens >= cost && !reserve_granted(r, site, now_ms);
-		if (ok) {
-			b->tokens -= cost;
+		ok = !reserve_granted(r, site, now_ms) && spend(b, KIND_DISCOVERY_RESERVE);
+		if (ok)
 			reserve_remember(r, site, now_ms);
-		}
 	}
 	spin_unlock_bh(&rl->lock);
 	return ok;
