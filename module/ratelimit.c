@@ -17,6 +17,7 @@
  * a small share of that, so that one cannot spend what others' need.
  */
 #include <linux/build_bug.h>
+#include <linux/limits.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/ktime.h>
@@ -93,6 +94,16 @@ struct bucket_kind {
  */
 #define WGR_WALK_VISITS_PER_SECOND	1048576
 
+/* A network's reserve past a candidate's cap: its rate and its burst. */
+#define WGR_RESERVE_PER_SECOND	4
+
+/*
+ * A site the reserve granted within this long (under a failing peer's five
+ * seconds between retries, with a second for the network's jitter) takes
+ * only from a full reserve: the last tokens are for sites new to it.
+ */
+#define WGR_RESERVE_RECENT_MS	4000
+
 enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
 	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK
@@ -134,9 +145,7 @@ static const struct bucket_kind kinds[] = {
 	 * proven address in the peer's network, which for a peer behind CGNAT
 	 * is the carrier's pool (a review in session 24, M1; ratelimit_test
 	 * test_reserve_per_site): the peer's retry now finds its network's
-	 * unless the attacker holds four sites there (four that time their asks
-	 * deny every retry; a neighbour on the peer's own site shares its
-	 * copy: both open).
+	 * (a neighbour on the peer's own site shares its copy: open).
 	 *
 	 * A site's second was a bucket of its own (session 28), and a forgotten
 	 * bucket comes back full: an attacker whose many sites spent its own
@@ -152,8 +161,23 @@ static const struct bucket_kind kinds[] = {
 	 * receives past its cap: a copy a second for each site that asks, at
 	 * most four for each network, each the answer to an initiation of the
 	 * asker's own.
+	 *
+	 * First come, first served, six sites that took turns at the moment
+	 * each token was due kept the reserve empty at every retry of the
+	 * peer's (ratelimit_test test_reserve_timed_sites: 0 of 12 on f3e734d).
+	 * A failing peer asks once in five seconds, so the last tokens go to
+	 * sites the reserve has not granted in four (WGR_RESERVE_RECENT_MS): a
+	 * site granted since takes only from a full reserve. To keep it empty,
+	 * the attacker's sites must then be new to it at nearly every token:
+	 * sixteen leave the peer 11 or 12 of its 12 retries, seventeen 3, and
+	 * nineteen one (what the reserve grants in four seconds is twenty).
+	 * Peers behind one address still have a copy a second between them
+	 * while nobody else takes the reserve's last
+	 * (test_reserve_two_peers_one_site).
 	 */
-	[KIND_DISCOVERY_RESERVE] = { 4, 4, BY_NETWORK, WGR_BUCKETS_RESERVES },
+	[KIND_DISCOVERY_RESERVE] = {
+		WGR_RESERVE_PER_SECOND, WGR_RESERVE_PER_SECOND, BY_NETWORK, WGR_BUCKETS_RESERVES
+	},
 	/*
 	 * The relay's cookie replies one IP:port may receive (each smaller than its
 	 * cause), and one address (/64) in all: what spoofed initiations can aim at
@@ -180,19 +204,20 @@ struct wgr_bucket {
 };
 
 /*
- * Grants a reserve remembers: its burst and a second's refill (eight) is the
- * most it grants in any second; a ninth grant comes 1.25 s after the first
- * of eight at the soonest, when that one's site may have another (a second
- * and a millisecond after its last: reserve_granted()).
+ * Grants a reserve remembers: its burst and four seconds' refill (twenty)
+ * is the most it grants in any 4.25 s, so a grant it forgets for a newer one
+ * is more than WGR_RESERVE_RECENT_MS (and a millisecond) old, and no longer
+ * counts (reserve_age()).
  */
-#define WGR_RESERVE_SITES	8
+#define WGR_RESERVE_SITES \
+	(WGR_RESERVE_PER_SECOND * (1 + WGR_RESERVE_RECENT_MS / MSEC_PER_SEC))
 
 /**
  * struct wgr_reserve - a network's reserve past a candidate's cap
  * @b: its bucket (KIND_DISCOVERY_RESERVE), in the reserves' table
  * @site: the sites it granted a copy to, a keyed hash of each
- * @at_ms: when, in milliseconds of boot time (wrapping: a reserve idle for a
- *         second is forgotten, wgr_ratelimit_gc())
+ * @at_ms: when, in milliseconds of boot time (wrapping: a reserve idle for
+ *         longer than WGR_RESERVE_RECENT_MS is forgotten, wgr_ratelimit_gc())
  * @n: how many of @site are in use
  */
 struct wgr_reserve {
@@ -274,11 +299,24 @@ void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
 #define WGR_BUCKET_GC_BATCH	1024
 
 /*
- * Forget up to a batch of @t's buckets idle for a second, least recently used
- * first. Return: true if the batch ran out before they did.
+ * How long a bucket of @t must be idle before it can go: a second, when it is
+ * full again; a reserve, when no grant it remembers counts any more (a reserve
+ * forgotten sooner would make every site new to it again).
+ */
+static u64 gc_idle_ns(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
+{
+	if (t == &rl->tables[WGR_BUCKETS_RESERVES])
+		return (WGR_RESERVE_RECENT_MS + 1) * NSEC_PER_MSEC;
+	return NSEC_PER_SEC;
+}
+
+/*
+ * Forget up to a batch of @t's buckets idle long enough (gc_idle_ns()), least
+ * recently used first. Return: true if the batch ran out before they did.
  */
 static bool gc_batch(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
 {
+	const u64 idle_ns = gc_idle_ns(rl, t);
 	struct wgr_bucket *b, *tmp;
 	unsigned int n = 0;
 	bool more = false;
@@ -291,7 +329,7 @@ static bool gc_batch(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
 	 */
 	now = ktime_get_coarse_boottime_ns();
 	list_for_each_entry_safe(b, tmp, &t->lru, lru) {
-		if (now - b->last_ns <= NSEC_PER_SEC)
+		if (now - b->last_ns <= idle_ns)
 			break;
 		if (n++ == WGR_BUCKET_GC_BATCH) {
 			more = true;
@@ -308,7 +346,8 @@ static bool gc_batch(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
  * @rl: the buckets
  *
  * A bucket idle for a second is full again (every kind refills within a second:
- * wgr_ratelimit_init() checks), the same as a new one: it can go. A batch at a
+ * wgr_ratelimit_init() checks), the same as a new one: it can go; a reserve,
+ * once no site it granted counts as recent (gc_idle_ns()). A batch at a
  * time (a review in session 26: four full tables were a few milliseconds with
  * bottom halves off).
  * Context: process; may sleep.
@@ -388,6 +427,12 @@ static struct wgr_bucket *bucket_find(struct wgr_bucket_table *t, u64 key)
 	return NULL;
 }
 
+/* A full bucket of @kind: its burst, in nanoseconds of refill. */
+static u64 full_tokens(unsigned int kind)
+{
+	return NSEC_PER_SEC / kinds[kind].per_second * kinds[kind].burst;
+}
+
 /*
  * The bucket of @key, refilled to @now; a new one, full, if there is none.
  * Context: @rl->lock.
@@ -396,7 +441,7 @@ static struct wgr_bucket *bucket_find(struct wgr_bucket_table *t, u64 key)
 static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind, u64 key,
 				     u64 now)
 {
-	const u64 max_tokens = NSEC_PER_SEC / kinds[kind].per_second * kinds[kind].burst;
+	const u64 max_tokens = full_tokens(kind);
 	struct wgr_bucket_table *t = kind_table(rl, kind);
 	struct wgr_bucket *b;
 
@@ -553,18 +598,20 @@ u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl)
 #endif
 
 /*
- * Did @r grant @site a copy within the last second? A whole second at least:
- * milliseconds are rounded down, and a grant at 1000 ms past the last could
- * be 999.000001 ms after it (helper-71). Context: the buckets' lock.
+ * How long ago, in milliseconds, @r last granted @site a copy: U32_MAX if it
+ * remembers none. Rounded down, so that a site refused for "1000 ms" waits a
+ * whole second at least: a grant at 1000 ms past the last could be
+ * 999.000001 ms after it (helper-71). Context: the buckets' lock.
  */
-static bool reserve_granted(const struct wgr_reserve *r, u32 site, u32 now_ms)
+static u32 reserve_age(const struct wgr_reserve *r, u32 site, u32 now_ms)
 {
+	u32 age = U32_MAX;
 	unsigned int i;
 
 	for (i = 0; i < r->n; i++)
-		if (r->site[i] == site && now_ms - r->at_ms[i] <= MSEC_PER_SEC)
-			return true;
-	return false;
+		if (r->site[i] == site)
+			age = min(age, now_ms - r->at_ms[i]);
+	return age;
 }
 
 /* Remember @site's copy, in place of the oldest. Context: the buckets' lock. */
@@ -585,8 +632,9 @@ static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
 
 /*
  * Past @dst's cap: a copy from @from's network's reserve, unless @from's site
- * had one from it within the last second. A site refused so spends nothing.
- * Context: softirq.
+ * had one from it within the last second; if it had one within
+ * WGR_RESERVE_RECENT_MS, only from a full reserve. A site refused so spends
+ * nothing. Context: softirq.
  */
 static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 			 const struct wgr_endpoint *from)
@@ -597,8 +645,8 @@ static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	struct wgr_reserve *r;
 	struct wgr_bucket *b;
 	bool ok = false;
+	u32 now_ms, age;
 	u64 now;
-	u32 now_ms;
 
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
@@ -606,7 +654,11 @@ static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	b = bucket_get(rl, KIND_DISCOVERY_RESERVE, key, now);
 	if (b) {
 		r = container_of(b, struct wgr_reserve, b);
-		ok = !reserve_granted(r, site, now_ms) && spend(b, KIND_DISCOVERY_RESERVE);
+		age = reserve_age(r, site, now_ms);
+		ok = age > MSEC_PER_SEC &&
+		     (age > WGR_RESERVE_RECENT_MS ||
+		      b->tokens >= full_tokens(KIND_DISCOVERY_RESERVE)) &&
+		     spend(b, KIND_DISCOVERY_RESERVE);
 		if (ok)
 			reserve_remember(r, site, now_ms);
 	}
