@@ -634,23 +634,20 @@ static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
  * Past @dst's cap: a copy from @from's network's reserve, unless @from's site
  * had one from it within the last second; if it had one within
  * WGR_RESERVE_RECENT_MS, only from a full reserve. A site refused so spends
- * nothing. Context: softirq.
+ * nothing. Context: @rl->lock.
  */
 static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
-			 const struct wgr_endpoint *from)
+			 const struct wgr_endpoint *from, u64 now)
 {
 	u64 key = bucket_key(rl, KIND_DISCOVERY_RESERVE, dst, BY_HOST, from);
 	/* 32 bits of a keyed hash: an attacker cannot aim at a peer's site. */
 	u32 site = (u32)bucket_key(rl, KIND_DISCOVERY_RESERVE, from, BY_SITE, NULL);
+	u32 now_ms = (u32)div_u64(now, NSEC_PER_MSEC);
 	struct wgr_reserve *r;
 	struct wgr_bucket *b;
 	bool ok = false;
-	u32 now_ms, age;
-	u64 now;
+	u32 age;
 
-	spin_lock_bh(&rl->lock);
-	now = ktime_get_coarse_boottime_ns();
-	now_ms = (u32)div_u64(now, NSEC_PER_MSEC);
 	b = bucket_get(rl, KIND_DISCOVERY_RESERVE, key, now);
 	if (b) {
 		r = container_of(b, struct wgr_reserve, b);
@@ -662,7 +659,6 @@ static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 		if (ok)
 			reserve_remember(r, site, now_ms);
 	}
-	spin_unlock_bh(&rl->lock);
 	return ok;
 }
 
@@ -688,12 +684,23 @@ static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 			     const struct wgr_endpoint *from)
 {
+	u64 share = bucket_key(rl, KIND_DISCOVERY_SHARE, dst, BY_HOST, from);
+	u64 cap = bucket_key(rl, KIND_DISCOVERY, dst, BY_HOST, NULL);
+	bool ok;
+	u64 now;
+
 	/*
-	 * The share first: a copy it refuses spends nothing of the candidate's
-	 * cap; the reserve last: it is spent only when the cap is.
+	 * One hold of the lock for the three (a walk asks this for each copy it
+	 * makes, under the sources' lock). The share first: a copy it refuses
+	 * spends nothing of the candidate's cap; the reserve last: it is spent
+	 * only when the cap is, and its keys are made only then.
 	 */
-	return limit(rl, KIND_DISCOVERY_SHARE, dst, BY_HOST, from) &&
-	       (limit(rl, KIND_DISCOVERY, dst, BY_HOST, NULL) || reserve_take(rl, dst, from));
+	spin_lock_bh(&rl->lock);
+	now = ktime_get_coarse_boottime_ns();
+	ok = take(rl, KIND_DISCOVERY_SHARE, share, now) &&
+	     (take(rl, KIND_DISCOVERY, cap, now) || reserve_take(rl, dst, from, now));
+	spin_unlock_bh(&rl->lock);
+	return ok;
 }
 
 /**
