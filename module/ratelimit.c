@@ -230,17 +230,41 @@ struct wgr_reserve {
 /* bucket_remove() frees a reserve by its bucket. */
 static_assert(offsetof(struct wgr_reserve, b) == 0);
 
+/*
+ * What each table's buckets are: their size, and how long one must be idle
+ * before the gc may forget it. A bucket idle for a second is full again, the
+ * same as a new one; a reserve, once no grant it remembers counts (forgotten
+ * sooner, it would make every site new to it again).
+ */
+static const struct {
+	size_t size;
+	u64 idle_ns;
+} pools[WGR_BUCKET_POOLS] = {
+	[WGR_BUCKETS_OPEN] = { sizeof(struct wgr_bucket), NSEC_PER_SEC },
+	[WGR_BUCKETS_PROVEN] = { sizeof(struct wgr_bucket), NSEC_PER_SEC },
+	[WGR_BUCKETS_CAPS] = { sizeof(struct wgr_bucket), NSEC_PER_SEC },
+	[WGR_BUCKETS_RESERVES] = {
+		sizeof(struct wgr_reserve), (WGR_RESERVE_RECENT_MS + 1) * NSEC_PER_MSEC
+	},
+	[WGR_BUCKETS_WALKS] = { sizeof(struct wgr_bucket), NSEC_PER_SEC },
+};
+
 void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 {
 	struct wgr_bucket_table *t;
 	unsigned int i;
 
 	/*
-	 * wgr_ratelimit_gc() forgets a bucket idle for a second as if full: a
-	 * kind whose burst took longer to refill would get it back early.
+	 * wgr_ratelimit_gc() forgets a bucket idle for a second (at least) as if
+	 * full: a kind whose burst took longer to refill would get it back early.
+	 * And every table says what its buckets are (a pool missed in pools[]
+	 * would allocate nothing).
 	 */
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
 		WARN_ON_ONCE(kinds[i].burst > kinds[i].per_second);
+	for (i = 0; i < WGR_BUCKET_POOLS; i++)
+		WARN_ON_ONCE(pools[i].size < sizeof(struct wgr_bucket) ||
+			     pools[i].idle_ns < NSEC_PER_SEC);
 	spin_lock_init(&rl->lock);
 	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++) {
 		hash_init(t->buckets);
@@ -299,24 +323,12 @@ void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
 #define WGR_BUCKET_GC_BATCH	1024
 
 /*
- * How long a bucket of @t must be idle before it can go: a second, when it is
- * full again; a reserve, when no grant it remembers counts any more (a reserve
- * forgotten sooner would make every site new to it again).
- */
-static u64 gc_idle_ns(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
-{
-	if (t == &rl->tables[WGR_BUCKETS_RESERVES])
-		return (WGR_RESERVE_RECENT_MS + 1) * NSEC_PER_MSEC;
-	return NSEC_PER_SEC;
-}
-
-/*
- * Forget up to a batch of @t's buckets idle long enough (gc_idle_ns()), least
+ * Forget up to a batch of @t's buckets idle long enough (pools[]), least
  * recently used first. Return: true if the batch ran out before they did.
  */
 static bool gc_batch(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
 {
-	const u64 idle_ns = gc_idle_ns(rl, t);
+	const u64 idle_ns = pools[t - rl->tables].idle_ns;
 	struct wgr_bucket *b, *tmp;
 	unsigned int n = 0;
 	bool more = false;
@@ -347,7 +359,7 @@ static bool gc_batch(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
  *
  * A bucket idle for a second is full again (every kind refills within a second:
  * wgr_ratelimit_init() checks), the same as a new one: it can go; a reserve,
- * once no site it granted counts as recent (gc_idle_ns()). A batch at a
+ * once no site it granted counts as recent (pools[]). A batch at a
  * time (a review in session 26: four full tables were a few milliseconds with
  * bottom halves off).
  * Context: process; may sleep.
@@ -459,11 +471,8 @@ static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind
 	 */
 	if (t->n >= t->max)
 		bucket_evict(t);
-	/* The reserves' table holds reserves, which are buckets first. */
-	if (kinds[kind].pool == WGR_BUCKETS_RESERVES)
-		b = kzalloc(sizeof(struct wgr_reserve), GFP_ATOMIC);
-	else
-		b = kmalloc(sizeof(*b), GFP_ATOMIC);
+	/* The reserves' table holds reserves, which are buckets first, zeroed. */
+	b = kzalloc(pools[kinds[kind].pool].size, GFP_ATOMIC);
 	if (!b)
 		return NULL;
 	b->key = key;
