@@ -160,11 +160,15 @@ static void test_cap_survives_churn(void **state)
 
 	(void)state;
 	wgr_ratelimit_init(&rl);
-	/* Ten /64s of one site: ten copies (the cap), one more (its reserve). */
+	/*
+	 * Ten /64s of one site, two ports each (a port its share granted takes
+	 * only from a full share): ten copies (the cap), one more (its reserve).
+	 */
 	for (i = 0; i < 10; i++) {
 		struct wgr_endpoint from = ep6(ELSEWHERE, 3, i);
 
 		ok += wgr_ratelimit_discovery(&rl, &q, &from);
+		from.addr6.sin6_port = htons(40000);
 		ok += wgr_ratelimit_discovery(&rl, &q, &from);
 	}
 	assert_int_equal(ok, 11);
@@ -272,7 +276,7 @@ static void test_tables_apart(void **state)
 
 /*
  * The gc empties every table of buckets idle for a second, past its batches;
- * the reserves' once what they remember no longer counts.
+ * the shares' and the reserves' once what they remember no longer counts.
  */
 static void test_gc_every_table(void **state)
 {
@@ -299,13 +303,19 @@ static void test_gc_every_table(void **state)
 	kshim_now += 2 * NSEC_PER_SEC;
 	wgr_ratelimit_gc(&rl);
 	for (t = 0; t < WGR_BUCKET_POOLS; t++)
-		assert_int_equal(rl.tables[t].n, t == WGR_BUCKETS_RESERVES);
-	/* A reserve stays while the grants it remembers count (4 s and 1 ms). */
+		if (t != WGR_BUCKETS_PROVEN && t != WGR_BUCKETS_RESERVES)
+			assert_int_equal(rl.tables[t].n, 0);
+	/*
+	 * Shares and reserves stay while the grants they remember count (4 s
+	 * and 1 ms): the eleven shares, the one reserve.
+	 */
 	kshim_now += 2 * NSEC_PER_SEC;
 	wgr_ratelimit_gc(&rl);
+	assert_int_equal(rl.tables[WGR_BUCKETS_PROVEN].n, 11);
 	assert_int_equal(rl.tables[WGR_BUCKETS_RESERVES].n, 1);
 	kshim_now += 2 * NSEC_PER_MSEC;
 	wgr_ratelimit_gc(&rl);
+	assert_int_equal(rl.tables[WGR_BUCKETS_PROVEN].n, 0);
 	assert_int_equal(rl.tables[WGR_BUCKETS_RESERVES].n, 0);
 	wgr_ratelimit_destroy(&rl);
 }
@@ -488,8 +498,11 @@ static void test_reserve_one_a_site(void **state)
 		}
 		for (i = 0; i < 12; i++) {
 			/* Site i every 499.7 ms from 100 ms + i x 41.7 ms. */
-			if (t < 1000 + i * 417 || (t - 1000 - i * 417) % 4997 ||
-			    !wgr_ratelimit_discovery(&rl, &cand, &site[i]))
+			if (t < 1000 + i * 417 || (t - 1000 - i * 417) % 4997)
+				continue;
+			/* A port of its own for each ask: its share is not what is tried. */
+			site[i].addr4.sin_port = htons((u16)(1024 + t / 4997));
+			if (!wgr_ratelimit_discovery(&rl, &cand, &site[i]))
 				continue;
 			twice += last[i] && kshim_now - last[i] < NSEC_PER_SEC;
 			last[i] = kshim_now;
@@ -542,7 +555,9 @@ static unsigned int timed_sites(unsigned int k, unsigned int hold_ms)
 					pick = i;
 			if (pick == k)
 				break;
-			site = ep4(0xcb007140 + pick);		/* 203.0.113.64.. */
+			/* 203.0.113.64.., a port of its own for each ask (shares) */
+			site = ep4(0xcb007140 + pick);
+			site.addr4.sin_port = htons((u16)(1024 + t / 250));
 			if (!wgr_ratelimit_discovery(&rl, &cand, &site))
 				break;
 			last[pick] = t;
@@ -615,6 +630,64 @@ static void test_reserve_two_peers_one_site(void **state)
 	assert_int_equal(got_b, 12);
 }
 
+/*
+ * A neighbour on the failing peer's own public address (203.0.113.2: a CGNAT
+ * carrier's, shared by its subscribers) asks for copies to the same candidate
+ * from @k ports in turn, every @every_ms in all; the candidate's cap is not
+ * spent. An address's share of a candidate's copies (two a second) is the
+ * peer's and the neighbour's together. The peer retries every 5 s with
+ * WireGuard's jitter, for a minute. Return: its copies of 12.
+ */
+static unsigned int share_neighbour(unsigned int k, unsigned int every_ms)
+{
+	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
+	struct wgr_endpoint peer = ep4(0xcb007102);	/* 203.0.113.2:51820 */
+	unsigned int t, got = 0, retry = 2537, turn = 0;
+	struct wgr_ratelimit rl;
+
+	wgr_ratelimit_init(&rl);
+	for (t = 1; t <= 60000; t++, kshim_now += NSEC_PER_MSEC) {
+		if (t % every_ms == 0) {
+			struct wgr_endpoint nb = ep4(0xcb007102);
+
+			nb.addr4.sin_port = htons((u16)(40000 + turn++ % k));
+			wgr_ratelimit_discovery(&rl, &cand, &nb);
+		}
+		if (t % 1000 == 0)
+			wgr_ratelimit_gc(&rl);
+		if (t == retry) {
+			got += wgr_ratelimit_discovery(&rl, &cand, &peer);
+			retry += 5000 + (retry * 7919) % 334;
+		}
+	}
+	wgr_ratelimit_destroy(&rl);
+	printf("ratelimit: a neighbour on the peer's address, %u port(s), an ask every %u ms, leaves the peer %u of 12\n",
+	       k, every_ms, got);
+	return got;
+}
+
+/*
+ * The share was first come, first served: one port of the neighbour's,
+ * four asks a second, left the peer none (0 of 12 on 0b3116a; twice a
+ * second in step with the refill, 1 of 12). An endpoint the share granted in
+ * the last four seconds takes only from a full share now: one to five ports
+ * leave the peer every retry. Seventeen ports in turn, each new to the share
+ * at every ask, leave it none: asserted as the limit ratelimit.c gives.
+ */
+static void test_share_neighbour(void **state)
+{
+	unsigned int k;
+
+	(void)state;
+	assert_int_equal(share_neighbour(1, 500), 12);
+	assert_int_equal(share_neighbour(1, 333), 12);
+	for (k = 1; k <= 5; k++)
+		assert_int_equal(share_neighbour(k, 250), 12);
+	for (k = 6; k <= 16; k++)
+		share_neighbour(k, 250);
+	assert_int_equal(share_neighbour(17, 250), 0);
+}
+
 /* No kind's burst takes longer than a second to refill (the gc's premise). */
 static void test_init_no_warning(void **state)
 {
@@ -641,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_reserve_one_a_site),
 		cmocka_unit_test(test_reserve_timed_sites),
 		cmocka_unit_test(test_reserve_two_peers_one_site),
+		cmocka_unit_test(test_share_neighbour),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
