@@ -141,12 +141,11 @@ static const struct bucket_kind kinds[] = {
 	 * copies to a candidate (ratelimit_test test_share_neighbour: 0 of 12;
 	 * twice a second, in step with the refill, 1 of 12, which made
 	 * t-trust-restart neighbours flaky). An endpoint (IP:port) the share
-	 * granted within four seconds now takes only from a full share, so a
-	 * failing peer's retry, from an endpoint new to it, finds one left:
-	 * 12 of 12 against one to five ports. Nine or more, asking in turn
-	 * (each new to the share every other time), take most of the peer's
-	 * copies and seventeen all of them: ports with the relay's cookie, which
-	 * a neighbour behind the same NAT has.
+	 * granted two within four seconds now takes only from a full share
+	 * (share_take()), so a failing peer's retry, from an endpoint new to
+	 * it, finds one left: 12 of 12 against one port, 11 against two or
+	 * three. Five, asking in turn, take all but one: ports with the relay's
+	 * cookie, which a neighbour behind the same NAT has.
 	 */
 	[KIND_DISCOVERY_SHARE] = {
 		WGR_SHARE_PER_SECOND, WGR_SHARE_PER_SECOND, BY_HOST, WGR_BUCKETS_PROVEN
@@ -227,7 +226,7 @@ struct wgr_bucket {
  * burst and four seconds' refill is the most it grants in any 4.25 s (twenty
  * for a reserve, ten for a share), so a grant it forgets for a newer one is
  * more than WGR_GRANT_RECENT_MS (and a millisecond) old, and no longer
- * counts (grants_age()).
+ * counts (grants_recent()).
  */
 #define WGR_GRANTS(rate)	((rate) * (1 + WGR_GRANT_RECENT_MS / MSEC_PER_SEC))
 
@@ -645,20 +644,26 @@ u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl)
 #endif
 
 /*
- * How long ago, in milliseconds, @g granted @who a token last: U32_MAX if it
- * remembers none. Rounded down, so that one refused for "1000 ms" waits a
- * whole second at least: a grant at 1000 ms past the last could be
- * 999.000001 ms after it (helper-71). Context: the buckets' lock.
+ * The tokens @g granted @who within WGR_GRANT_RECENT_MS, and in @age how long
+ * ago, in milliseconds, the last (U32_MAX if it remembers none). Rounded
+ * down, so that one refused for "1000 ms" waits a whole second at least: a
+ * grant at 1000 ms past the last could be 999.000001 ms after it
+ * (helper-71). Context: the buckets' lock.
  */
-static u32 grants_age(const struct wgr_grants *g, u32 who, u32 now_ms)
+static unsigned int grants_recent(const struct wgr_grants *g, u32 who, u32 now_ms, u32 *age)
 {
-	u32 age = U32_MAX;
-	unsigned int i;
+	unsigned int i, n = 0;
 
-	for (i = 0; i < g->n; i++)
-		if (g->g[i].who == who)
-			age = min(age, now_ms - g->g[i].at_ms);
-	return age;
+	*age = U32_MAX;
+	for (i = 0; i < g->n; i++) {
+		u32 ago = now_ms - g->g[i].at_ms;
+
+		if (g->g[i].who != who)
+			continue;
+		*age = min(*age, ago);
+		n += ago <= WGR_GRANT_RECENT_MS;
+	}
+	return n;
 }
 
 /*
@@ -682,25 +687,26 @@ static void grants_remember(struct wgr_grants *g, unsigned int max, u32 who, u32
 
 /*
  * Take a token of @kind from the bucket of @key for @who: not if it granted
- * @who one within @once_ms (0: no such limit), and if within
- * WGR_GRANT_RECENT_MS, only from a full bucket. One refused so spends
- * nothing. The kind's table must remember grants (pools[]).
+ * @who one within @once_ms (0: no such limit), and once it granted @who
+ * @fresh within WGR_GRANT_RECENT_MS, only from a full bucket. One refused so
+ * spends nothing. The kind's table must remember grants (pools[]).
  * Context: @rl->lock.
  */
 static bool take_fresh_first(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u32 who,
-			     u32 once_ms, u64 now)
+			     u32 once_ms, unsigned int fresh, u64 now)
 {
 	struct wgr_bucket *b = bucket_get(rl, kind, key, now);
 	u32 now_ms = (u32)div_u64(now, NSEC_PER_MSEC);
 	struct wgr_grants *g;
+	unsigned int recent;
 	u32 age;
 
 	if (!b)
 		return false;
 	g = container_of(b, struct wgr_grants, b);
-	age = grants_age(g, who, now_ms);
+	recent = grants_recent(g, who, now_ms, &age);
 	if ((once_ms && age <= once_ms) ||
-	    (age <= WGR_GRANT_RECENT_MS && b->tokens < full_tokens(kind)) ||
+	    (recent >= fresh && b->tokens < full_tokens(kind)) ||
 	    !spend(b, kind))
 		return false;
 	grants_remember(g, pools[kinds[kind].pool].grants, who, now_ms);
@@ -708,15 +714,19 @@ static bool take_fresh_first(struct wgr_ratelimit *rl, unsigned int kind, u64 ke
 }
 
 /*
- * @from's share of @dst's copies; an endpoint it granted within
- * WGR_GRANT_RECENT_MS takes only from a full share. Context: @rl->lock.
+ * @from's share of @dst's copies; an endpoint it granted two within
+ * WGR_GRANT_RECENT_MS takes only from a full share. Two, its burst: a round
+ * of a failing peer's retries may ask twice, for two partners behind one
+ * address (WireGuard retries each on its own timer, up to 333 ms apart), and
+ * both went before (test_share_two_partners). Context: @rl->lock.
  */
 static bool share_take(struct wgr_ratelimit *rl, u64 key, const struct wgr_endpoint *from,
 		       u64 now)
 {
 	u32 who = (u32)bucket_key(rl, KIND_DISCOVERY_SHARE, from, BY_ENDPOINT, NULL);
 
-	return take_fresh_first(rl, KIND_DISCOVERY_SHARE, key, who, 0, now);
+	return take_fresh_first(rl, KIND_DISCOVERY_SHARE, key, who, 0, WGR_SHARE_PER_SECOND,
+				now);
 }
 
 /*
@@ -730,7 +740,7 @@ static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	u64 key = bucket_key(rl, KIND_DISCOVERY_RESERVE, dst, BY_HOST, from);
 	u32 site = (u32)bucket_key(rl, KIND_DISCOVERY_RESERVE, from, BY_SITE, NULL);
 
-	return take_fresh_first(rl, KIND_DISCOVERY_RESERVE, key, site, MSEC_PER_SEC, now);
+	return take_fresh_first(rl, KIND_DISCOVERY_RESERVE, key, site, MSEC_PER_SEC, 1, now);
 }
 
 /**
