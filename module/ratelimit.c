@@ -94,19 +94,15 @@ struct bucket_kind {
  */
 #define WGR_WALK_VISITS_PER_SECOND	1048576
 
-/*
- * An address's share of a candidate's copies, and a network's reserve past
- * its cap: the rate and the burst of each.
- */
-#define WGR_SHARE_PER_SECOND	2
+/* A network's reserve past a candidate's cap: its rate and its burst. */
 #define WGR_RESERVE_PER_SECOND	4
 
 /*
- * Who a share or a reserve granted within this long (under a failing peer's
- * five seconds between retries, with a second for the network's jitter)
- * takes only from a full bucket: the last tokens are for those new to it.
+ * A site the reserve granted within this long (under a failing peer's five
+ * seconds between retries, with a second for the network's jitter) takes
+ * only from a full reserve: the last tokens are for sites new to it.
  */
-#define WGR_GRANT_RECENT_MS	4000
+#define WGR_RESERVE_RECENT_MS	4000
 
 enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
@@ -134,22 +130,8 @@ static const struct bucket_kind kinds[] = {
 	 * WireGuard's third of a second of jitter, and two of them, not four,
 	 * get through each round, with one from their address's reserve: the
 	 * last meet a round or two (5-10 s) later (helper-58).
-	 *
-	 * An address's share is its subscribers', and a CGNAT carrier's public
-	 * address has many: a neighbour on the failing peer's own address that
-	 * asked four times a second from one port left the peer none of its
-	 * copies to a candidate (ratelimit_test test_share_neighbour: 0 of 12;
-	 * twice a second, in step with the refill, 1 of 12, which made
-	 * t-trust-restart neighbours flaky). An endpoint (IP:port) the share
-	 * granted two within four seconds now takes only from a full share
-	 * (share_take()), so a failing peer's retry, from an endpoint new to
-	 * it, finds one left: 12 of 12 against one port, 11 against two or
-	 * three. Five, asking in turn, take all but one: ports with the relay's
-	 * cookie, which a neighbour behind the same NAT has.
 	 */
-	[KIND_DISCOVERY_SHARE] = {
-		WGR_SHARE_PER_SECOND, WGR_SHARE_PER_SECOND, BY_HOST, WGR_BUCKETS_PROVEN
-	},
+	[KIND_DISCOVERY_SHARE] = { 2, 2, BY_HOST, WGR_BUCKETS_PROVEN },
 	/*
 	 * Past a candidate's cap, what the sites of one initiating network (IPv4
 	 * /24, IPv6 /32) may still send it: four copies a second, and one a
@@ -184,7 +166,7 @@ static const struct bucket_kind kinds[] = {
 	 * each token was due kept the reserve empty at every retry of the
 	 * peer's (ratelimit_test test_reserve_timed_sites: 0 of 12 on f3e734d).
 	 * A failing peer asks once in five seconds, so the last tokens go to
-	 * sites the reserve has not granted in four (WGR_GRANT_RECENT_MS): a
+	 * sites the reserve has not granted in four (WGR_RESERVE_RECENT_MS): a
 	 * site granted since takes only from a full reserve. To keep it empty,
 	 * the attacker's sites must then be new to it at nearly every token:
 	 * sixteen leave the peer 11 or 12 of its 12 retries, seventeen 3, and
@@ -222,68 +204,49 @@ struct wgr_bucket {
 };
 
 /*
- * Grants a bucket of @rate a second (and as many of burst) remembers: its
- * burst and four seconds' refill is the most it grants in any 4.25 s (twenty
- * for a reserve, ten for a share), so a grant it forgets for a newer one is
- * more than WGR_GRANT_RECENT_MS (and a millisecond) old, and no longer
- * counts (grants_recent()).
+ * Grants a reserve remembers: its burst and four seconds' refill (twenty)
+ * is the most it grants in any 4.25 s, so a grant it forgets for a newer one
+ * is more than WGR_RESERVE_RECENT_MS (and a millisecond) old, and no longer
+ * counts (reserve_age()).
  */
-#define WGR_GRANTS(rate)	((rate) * (1 + WGR_GRANT_RECENT_MS / MSEC_PER_SEC))
+#define WGR_RESERVE_SITES \
+	(WGR_RESERVE_PER_SECOND * (1 + WGR_RESERVE_RECENT_MS / MSEC_PER_SEC))
 
 /**
- * struct wgr_grant - one token a bucket granted
- * @who: to whom: a keyed hash of the site (a reserve) or the endpoint (a
- *       share) that asked; 32 bits, which nobody can aim at another's
- * @at_ms: when, in milliseconds of boot time (wrapping: a bucket idle for
- *         longer than WGR_GRANT_RECENT_MS is forgotten, wgr_ratelimit_gc())
+ * struct wgr_reserve - a network's reserve past a candidate's cap
+ * @b: its bucket (KIND_DISCOVERY_RESERVE), in the reserves' table
+ * @site: the sites it granted a copy to, a keyed hash of each
+ * @at_ms: when, in milliseconds of boot time (wrapping: a reserve idle for
+ *         longer than WGR_RESERVE_RECENT_MS is forgotten, wgr_ratelimit_gc())
+ * @n: how many of @site are in use
  */
-struct wgr_grant {
-	u32 who;
-	u32 at_ms;
-};
-
-/**
- * struct wgr_grants - a bucket that remembers whom it granted
- * @b: the bucket: a share (KIND_DISCOVERY_SHARE) or a reserve
- *     (KIND_DISCOVERY_RESERVE), in its table
- * @n: how many of @g are in use
- * @g: its grants, pools[].grants at most
- */
-struct wgr_grants {
+struct wgr_reserve {
 	struct wgr_bucket b;
+	u32 site[WGR_RESERVE_SITES];
+	u32 at_ms[WGR_RESERVE_SITES];
 	u8 n;
-	struct wgr_grant g[];
 };
 
-/* bucket_remove() frees such a bucket by its bucket. */
-static_assert(offsetof(struct wgr_grants, b) == 0);
-
-#define WGR_GRANTS_SIZE(rate) \
-	(sizeof(struct wgr_grants) + WGR_GRANTS(rate) * sizeof(struct wgr_grant))
+/* bucket_remove() frees a reserve by its bucket. */
+static_assert(offsetof(struct wgr_reserve, b) == 0);
 
 /*
- * What each table's buckets are: their size, the grants they remember, and
- * how long one must be idle before the gc may forget it. A bucket idle for a
- * second is full again, the same as a new one; one that remembers its
- * grants, once none of them counts (forgotten sooner, it would make everyone
- * new to it again).
+ * What each table's buckets are: their size, and how long one must be idle
+ * before the gc may forget it. A bucket idle for a second is full again, the
+ * same as a new one; a reserve, once no grant it remembers counts (forgotten
+ * sooner, it would make every site new to it again).
  */
 static const struct {
 	size_t size;
-	u8 grants;
 	u64 idle_ns;
 } pools[WGR_BUCKET_POOLS] = {
-	[WGR_BUCKETS_OPEN] = { sizeof(struct wgr_bucket), 0, NSEC_PER_SEC },
-	[WGR_BUCKETS_PROVEN] = {
-		WGR_GRANTS_SIZE(WGR_SHARE_PER_SECOND), WGR_GRANTS(WGR_SHARE_PER_SECOND),
-		(WGR_GRANT_RECENT_MS + 1) * NSEC_PER_MSEC
-	},
-	[WGR_BUCKETS_CAPS] = { sizeof(struct wgr_bucket), 0, NSEC_PER_SEC },
+	[WGR_BUCKETS_OPEN] = { sizeof(struct wgr_bucket), NSEC_PER_SEC },
+	[WGR_BUCKETS_PROVEN] = { sizeof(struct wgr_bucket), NSEC_PER_SEC },
+	[WGR_BUCKETS_CAPS] = { sizeof(struct wgr_bucket), NSEC_PER_SEC },
 	[WGR_BUCKETS_RESERVES] = {
-		WGR_GRANTS_SIZE(WGR_RESERVE_PER_SECOND), WGR_GRANTS(WGR_RESERVE_PER_SECOND),
-		(WGR_GRANT_RECENT_MS + 1) * NSEC_PER_MSEC
+		sizeof(struct wgr_reserve), (WGR_RESERVE_RECENT_MS + 1) * NSEC_PER_MSEC
 	},
-	[WGR_BUCKETS_WALKS] = { sizeof(struct wgr_bucket), 0, NSEC_PER_SEC },
+	[WGR_BUCKETS_WALKS] = { sizeof(struct wgr_bucket), NSEC_PER_SEC },
 };
 
 void wgr_ratelimit_init(struct wgr_ratelimit *rl)
@@ -644,103 +607,68 @@ u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl)
 #endif
 
 /*
- * The tokens @g granted @who within WGR_GRANT_RECENT_MS, and in @age how long
- * ago, in milliseconds, the last (U32_MAX if it remembers none). Rounded
- * down, so that one refused for "1000 ms" waits a whole second at least: a
- * grant at 1000 ms past the last could be 999.000001 ms after it
- * (helper-71). Context: the buckets' lock.
+ * How long ago, in milliseconds, @r last granted @site a copy: U32_MAX if it
+ * remembers none. Rounded down, so that a site refused for "1000 ms" waits a
+ * whole second at least: a grant at 1000 ms past the last could be
+ * 999.000001 ms after it (helper-71). Context: the buckets' lock.
  */
-static unsigned int grants_recent(const struct wgr_grants *g, u32 who, u32 now_ms, u32 *age)
+static u32 reserve_age(const struct wgr_reserve *r, u32 site, u32 now_ms)
 {
-	unsigned int i, n = 0;
+	u32 age = U32_MAX;
+	unsigned int i;
 
-	*age = U32_MAX;
-	for (i = 0; i < g->n; i++) {
-		u32 ago = now_ms - g->g[i].at_ms;
-
-		if (g->g[i].who != who)
-			continue;
-		*age = min(*age, ago);
-		n += ago <= WGR_GRANT_RECENT_MS;
-	}
-	return n;
+	for (i = 0; i < r->n; i++)
+		if (r->site[i] == site)
+			age = min(age, now_ms - r->at_ms[i]);
+	return age;
 }
 
-/*
- * Remember @who's token, in place of the oldest of @max. Context: the
- * buckets' lock.
- */
-static void grants_remember(struct wgr_grants *g, unsigned int max, u32 who, u32 now_ms)
+/* Remember @site's copy, in place of the oldest. Context: the buckets' lock. */
+static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
 {
 	unsigned int i, oldest = 0;
 
-	if (g->n < max) {
-		oldest = g->n++;
+	if (r->n < WGR_RESERVE_SITES) {
+		oldest = r->n++;
 	} else {
-		for (i = 1; i < max; i++)
-			if (now_ms - g->g[i].at_ms > now_ms - g->g[oldest].at_ms)
+		for (i = 1; i < WGR_RESERVE_SITES; i++)
+			if (now_ms - r->at_ms[i] > now_ms - r->at_ms[oldest])
 				oldest = i;
 	}
-	g->g[oldest].who = who;
-	g->g[oldest].at_ms = now_ms;
-}
-
-/*
- * Take a token of @kind from the bucket of @key for @who: not if it granted
- * @who one within @once_ms (0: no such limit), and once it granted @who
- * @fresh within WGR_GRANT_RECENT_MS, only from a full bucket. One refused so
- * spends nothing. The kind's table must remember grants (pools[]).
- * Context: @rl->lock.
- */
-static bool take_fresh_first(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u32 who,
-			     u32 once_ms, unsigned int fresh, u64 now)
-{
-	struct wgr_bucket *b = bucket_get(rl, kind, key, now);
-	u32 now_ms = (u32)div_u64(now, NSEC_PER_MSEC);
-	struct wgr_grants *g;
-	unsigned int recent;
-	u32 age;
-
-	if (!b)
-		return false;
-	g = container_of(b, struct wgr_grants, b);
-	recent = grants_recent(g, who, now_ms, &age);
-	if ((once_ms && age <= once_ms) ||
-	    (recent >= fresh && b->tokens < full_tokens(kind)) ||
-	    !spend(b, kind))
-		return false;
-	grants_remember(g, pools[kinds[kind].pool].grants, who, now_ms);
-	return true;
-}
-
-/*
- * @from's share of @dst's copies; an endpoint it granted two within
- * WGR_GRANT_RECENT_MS takes only from a full share. Two, its burst: a round
- * of a failing peer's retries may ask twice, for two partners behind one
- * address (WireGuard retries each on its own timer, up to 333 ms apart), and
- * both went before (test_share_two_partners). Context: @rl->lock.
- */
-static bool share_take(struct wgr_ratelimit *rl, u64 key, const struct wgr_endpoint *from,
-		       u64 now)
-{
-	u32 who = (u32)bucket_key(rl, KIND_DISCOVERY_SHARE, from, BY_ENDPOINT, NULL);
-
-	return take_fresh_first(rl, KIND_DISCOVERY_SHARE, key, who, 0, WGR_SHARE_PER_SECOND,
-				now);
+	r->site[oldest] = site;
+	r->at_ms[oldest] = now_ms;
 }
 
 /*
  * Past @dst's cap: a copy from @from's network's reserve, unless @from's site
  * had one from it within the last second; if it had one within
- * WGR_GRANT_RECENT_MS, only from a full reserve. Context: @rl->lock.
+ * WGR_RESERVE_RECENT_MS, only from a full reserve. A site refused so spends
+ * nothing. Context: @rl->lock.
  */
 static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 			 const struct wgr_endpoint *from, u64 now)
 {
 	u64 key = bucket_key(rl, KIND_DISCOVERY_RESERVE, dst, BY_HOST, from);
+	/* 32 bits of a keyed hash: an attacker cannot aim at a peer's site. */
 	u32 site = (u32)bucket_key(rl, KIND_DISCOVERY_RESERVE, from, BY_SITE, NULL);
+	u32 now_ms = (u32)div_u64(now, NSEC_PER_MSEC);
+	struct wgr_reserve *r;
+	struct wgr_bucket *b;
+	bool ok = false;
+	u32 age;
 
-	return take_fresh_first(rl, KIND_DISCOVERY_RESERVE, key, site, MSEC_PER_SEC, 1, now);
+	b = bucket_get(rl, KIND_DISCOVERY_RESERVE, key, now);
+	if (b) {
+		r = container_of(b, struct wgr_reserve, b);
+		age = reserve_age(r, site, now_ms);
+		ok = age > MSEC_PER_SEC &&
+		     (age > WGR_RESERVE_RECENT_MS ||
+		      b->tokens >= full_tokens(KIND_DISCOVERY_RESERVE)) &&
+		     spend(b, KIND_DISCOVERY_RESERVE);
+		if (ok)
+			reserve_remember(r, site, now_ms);
+	}
+	return ok;
 }
 
 /**
@@ -754,11 +682,9 @@ static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
  * initiating address a small share of those: one address cannot spend what
  * others' copies need. Past that cap, each initiating site may still send it
  * one a second, four for the sites of a network (KIND_DISCOVERY_RESERVE):
- * many addresses cannot spend a failing peer's copies either. A share's and
- * a reserve's last tokens go to endpoints and sites they have not granted in
- * four seconds, as a failing peer is: those that ask more often cannot take
- * them. What reaches a candidate stays bounded: ten a second, and for each
- * network that asks, one for each of its sites, four at most.
+ * many addresses cannot spend a failing peer's copies either. What reaches a
+ * candidate stays bounded: ten a second, and for each network that asks, one
+ * for each of its sites, four at most.
  *
  * Context: softirq; may be called under the sources' lock (lock order: session.h).
  * Return: true if @dst's address (IPv6: /64) may receive another copy, from
@@ -780,7 +706,7 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
 	 */
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
-	ok = share_take(rl, share, from, now) &&
+	ok = take(rl, KIND_DISCOVERY_SHARE, share, now) &&
 	     (take(rl, KIND_DISCOVERY, cap, now) || reserve_take(rl, dst, from, now));
 	spin_unlock_bh(&rl->lock);
 	return ok;

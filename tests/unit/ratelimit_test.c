@@ -160,15 +160,11 @@ static void test_cap_survives_churn(void **state)
 
 	(void)state;
 	wgr_ratelimit_init(&rl);
-	/*
-	 * Ten /64s of one site, two ports each (a port its share granted takes
-	 * only from a full share): ten copies (the cap), one more (its reserve).
-	 */
+	/* Ten /64s of one site: ten copies (the cap), one more (its reserve). */
 	for (i = 0; i < 10; i++) {
 		struct wgr_endpoint from = ep6(ELSEWHERE, 3, i);
 
 		ok += wgr_ratelimit_discovery(&rl, &q, &from);
-		from.addr6.sin6_port = htons(40000);
 		ok += wgr_ratelimit_discovery(&rl, &q, &from);
 	}
 	assert_int_equal(ok, 11);
@@ -276,7 +272,7 @@ static void test_tables_apart(void **state)
 
 /*
  * The gc empties every table of buckets idle for a second, past its batches;
- * the shares' and the reserves' once what they remember no longer counts.
+ * the reserves' once what they remember no longer counts.
  */
 static void test_gc_every_table(void **state)
 {
@@ -303,19 +299,13 @@ static void test_gc_every_table(void **state)
 	kshim_now += 2 * NSEC_PER_SEC;
 	wgr_ratelimit_gc(&rl);
 	for (t = 0; t < WGR_BUCKET_POOLS; t++)
-		if (t != WGR_BUCKETS_PROVEN && t != WGR_BUCKETS_RESERVES)
-			assert_int_equal(rl.tables[t].n, 0);
-	/*
-	 * Shares and reserves stay while the grants they remember count (4 s
-	 * and 1 ms): the eleven shares, the one reserve.
-	 */
+		assert_int_equal(rl.tables[t].n, t == WGR_BUCKETS_RESERVES);
+	/* A reserve stays while the grants it remembers count (4 s and 1 ms). */
 	kshim_now += 2 * NSEC_PER_SEC;
 	wgr_ratelimit_gc(&rl);
-	assert_int_equal(rl.tables[WGR_BUCKETS_PROVEN].n, 11);
 	assert_int_equal(rl.tables[WGR_BUCKETS_RESERVES].n, 1);
 	kshim_now += 2 * NSEC_PER_MSEC;
 	wgr_ratelimit_gc(&rl);
-	assert_int_equal(rl.tables[WGR_BUCKETS_PROVEN].n, 0);
 	assert_int_equal(rl.tables[WGR_BUCKETS_RESERVES].n, 0);
 	wgr_ratelimit_destroy(&rl);
 }
@@ -498,11 +488,8 @@ static void test_reserve_one_a_site(void **state)
 		}
 		for (i = 0; i < 12; i++) {
 			/* Site i every 499.7 ms from 100 ms + i x 41.7 ms. */
-			if (t < 1000 + i * 417 || (t - 1000 - i * 417) % 4997)
-				continue;
-			/* A port of its own for each ask: its share is not what is tried. */
-			site[i].addr4.sin_port = htons((u16)(1024 + t / 4997));
-			if (!wgr_ratelimit_discovery(&rl, &cand, &site[i]))
+			if (t < 1000 + i * 417 || (t - 1000 - i * 417) % 4997 ||
+			    !wgr_ratelimit_discovery(&rl, &cand, &site[i]))
 				continue;
 			twice += last[i] && kshim_now - last[i] < NSEC_PER_SEC;
 			last[i] = kshim_now;
@@ -555,9 +542,7 @@ static unsigned int timed_sites(unsigned int k, unsigned int hold_ms)
 					pick = i;
 			if (pick == k)
 				break;
-			/* 203.0.113.64.., a port of its own for each ask (shares) */
-			site = ep4(0xcb007140 + pick);
-			site.addr4.sin_port = htons((u16)(1024 + t / 250));
+			site = ep4(0xcb007140 + pick);		/* 203.0.113.64.. */
 			if (!wgr_ratelimit_discovery(&rl, &cand, &site))
 				break;
 			last[pick] = t;
@@ -705,40 +690,33 @@ static unsigned int two_partners(bool neighbour)
 }
 
 /*
- * Both copies went each round before the share remembered its endpoints;
- * taking only from a full share once it granted an endpoint one, the second
- * went in none (d2ff364). An endpoint counts as recent after two, the
- * share's burst, so both go again; with a neighbour on the address, which
- * took every round's second (0 of 12 on 0b3116a), a third of them.
+ * Both copies go each round (a share's burst is two); with a neighbour on
+ * the address asking four times a second from one port, it takes every
+ * round's second: asserted as the limit STATUS gives (session 30), so that a
+ * fix changes it on purpose.
  */
 static void test_share_two_partners(void **state)
 {
 	(void)state;
 	assert_int_equal(two_partners(false), 12);
-	assert_true(two_partners(true) >= 4);
+	assert_int_equal(two_partners(true), 0);
 }
 
 /*
- * The share was first come, first served: one port of the neighbour's,
- * four asks a second, left the peer none (0 of 12 on 0b3116a; twice a
- * second in step with the refill, 1 of 12). An endpoint the share granted two
- * in the last four seconds takes only from a full share now: one port leaves
- * the peer every retry, two or three all but one. Five ports in turn, each
- * with two asks new to the share every four seconds, leave it one at most:
- * asserted as the limit ratelimit.c gives.
+ * The share is first come, first served: a neighbour on the peer's own
+ * address asking faster than it refills takes it all, from one port (0 of
+ * 12 at four asks a second; 1 of 12 at two, in step with the refill). Two
+ * rules that gave the last tokens to endpoints new to the share were tried
+ * and taken out in session 30 (STATUS): a neighbour's five to nine ports
+ * with the relay's cookie got past them, and a peer failing toward four
+ * partners behind one address lost a fifth of its copies with nobody
+ * attacking. Asserted as the limit, so that a fix changes it on purpose.
  */
 static void test_share_neighbour(void **state)
 {
-	unsigned int k;
-
 	(void)state;
-	assert_int_equal(share_neighbour(1, 500), 12);
-	assert_int_equal(share_neighbour(1, 333), 12);
-	assert_int_equal(share_neighbour(1, 250), 12);
-	for (k = 2; k <= 3; k++)
-		assert_true(share_neighbour(k, 250) >= 11);
-	share_neighbour(4, 250);
-	assert_true(share_neighbour(5, 250) <= 1);
+	assert_true(share_neighbour(1, 500) <= 1);
+	assert_int_equal(share_neighbour(1, 250), 0);
 }
 
 /* No kind's burst takes longer than a second to refill (the gc's premise). */
