@@ -5,9 +5,10 @@
 
 #include "../kshim.h"
 
-#define NSEC_PER_SEC 1000000000ULL
-#define NSEC_PER_MSEC 1000000ULL
-#define MSEC_PER_SEC 1000UL
+/* The kernel's types (vdso/time64.h): a long, 32 bits on a 32-bit kernel. */
+#define NSEC_PER_SEC 1000000000L
+#define NSEC_PER_MSEC 1000000L
+#define MSEC_PER_SEC 1000L
 
 extern u64 kshim_now;
 
