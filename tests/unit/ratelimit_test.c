@@ -590,6 +590,30 @@ static bool site_asks(struct wgr_ratelimit *rl, const struct wgr_endpoint *cand,
 }
 
 /*
+ * The share is taken before the cap (helper-73: spending the cap first passed
+ * every test): address A asks for ten copies to a candidate and has its two,
+ * and its eight refused asks spend nothing of the candidate's cap, so address
+ * B still has its two. A's refused asks still spend A's share, as they did.
+ */
+static void test_share_before_cap(void **state)
+{
+	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
+	struct wgr_endpoint a = ep4(0xcb007141), b = ep4(0xcb007142);
+	unsigned int i, got_a = 0, got_b = 0;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	wgr_ratelimit_init(&rl);
+	for (i = 0; i < 10; i++)
+		got_a += wgr_ratelimit_discovery(&rl, &cand, &a);
+	for (i = 0; i < 2; i++)
+		got_b += wgr_ratelimit_discovery(&rl, &cand, &b);
+	assert_int_equal(got_a, 2);
+	assert_int_equal(got_b, 2);
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
  * The reserve's rule at its edges (helper-72 found wrong rules that passed):
  * past a spent cap, a site's second copy comes 1001 ms after its first, not
  * 1000; a site granted 1001 ms to 4000 ms ago takes only from a full reserve
@@ -612,7 +636,7 @@ static void test_reserve_edges(void **state)
 	assert_false(site_asks(&rl, &cand, 1));			/* a, recent, 3 left */
 	kshim_now += 250 * NSEC_PER_MSEC;
 	assert_true(site_asks(&rl, &cand, 1));			/* a, full: 4 -> 3 */
-	/* a's last copy at 1251 ms; b and c spend the reserve down to one. */
+	/* a's last copy at 1251 ms; c leaves two, sites 4 to 6 one, later. */
 	assert_true(site_asks(&rl, &cand, 3));			/* c: 3 -> 2 */
 	kshim_now += 3999 * NSEC_PER_MSEC;			/* 5250: full */
 	assert_true(site_asks(&rl, &cand, 4));			/* 4 -> 3 */
@@ -650,6 +674,79 @@ static void test_reserve_remembers_all(void **state)
 	assert_false(site_asks(&rl, &cand, 1));
 	assert_true(site_asks(&rl, &cand, 20));
 	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * The reserves' table churned under a network's reserve (helper-72, M2): when
+ * the table is full, a new reserve pushes out the least recently used, memory
+ * and all, and comes back full. Four sites (/48s) of the peer's /32 wait until
+ * the attacker's churn has pushed the peer's network's reserve out, then ask
+ * at once: to a new reserve each is new, and they take all four tokens. Here
+ * the table holds 256 (the relay's, 16,384) and the churn adds 1,024 reserves
+ * a second from @nets networks of the attacker's (none: no churn): each a
+ * new candidate of its own whose cap its eleventh ask finds spent, so a
+ * reserve for it. The peer (another /48 of its /32) retries every 5 s for a
+ * minute. Return: its copies of 12.
+ */
+static unsigned int evicted_reserve(unsigned int nets)
+{
+	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
+	struct wgr_endpoint peer = ep6(PEERS, 1, 1);
+	unsigned int t, i, got = 0, retry = 2537, made = 0, since = 0;
+	static u16 next64;
+	struct wgr_ratelimit rl;
+
+	wgr_ratelimit_init(&rl);
+	rl.tables[WGR_BUCKETS_RESERVES].max = 256;
+	for (t = 1; t <= 60000; t++, kshim_now += NSEC_PER_MSEC) {
+		/* One new (candidate, network) a millisecond: eleven asks. */
+		for (i = 0; nets && i < 11; i++) {
+			struct wgr_endpoint c = ep6(ATTACKER + 1, (u16)(made >> 16), (u16)made);
+			struct wgr_endpoint f = ep6(ATTACKER + 2 + made % nets, (u16)i, (u16)made);
+
+			wgr_ratelimit_discovery(&rl, &c, &f);
+		}
+		made++;
+		/* Once the churn has made the table's worth, the four sites ask. */
+		if (++since >= 300) {
+			u16 site;
+
+			spend_cap(&rl, &cand);
+			for (site = 2; site <= 5; site++) {
+				struct wgr_endpoint from = ep6(PEERS, site, ++next64);
+
+				wgr_ratelimit_discovery(&rl, &cand, &from);
+			}
+			since = 0;
+		}
+		if (t % 1000 == 0)
+			wgr_ratelimit_gc(&rl);
+		if (t == retry) {
+			spend_cap(&rl, &cand);
+			got += wgr_ratelimit_discovery(&rl, &cand, &peer);
+			retry += 5000 + (retry * 7919) % 334;
+		}
+	}
+	wgr_ratelimit_destroy(&rl);
+	printf("ratelimit: four sites of the peer's /32 and the reserves churned from %u network(s) leave the peer %u of 12\n",
+	       nets, got);
+	return got;
+}
+
+/*
+ * Without the churn the four sites, recent to the reserve after their first
+ * copies, leave the peer every retry; with it, from one network of the
+ * attacker's, 2 of 12 (helper-72 found 0 of 57 at the relay's size, three
+ * sets of four sites and 68,000 new reserves a second). Open, and asserted
+ * as the limit STATUS gives, so that a fix changes it on purpose. A bucket
+ * per network for the reserves it may add is not the fix: an attacker's
+ * site in the peer's network would spend the peer's network's.
+ */
+static void test_reserve_evicted(void **state)
+{
+	(void)state;
+	assert_int_equal(evicted_reserve(0), 12);
+	assert_true(evicted_reserve(1) <= 3);
 }
 
 /*
@@ -737,12 +834,14 @@ static void test_reserve_timed_sites(void **state)
 	assert_int_equal(timed_sites(8, 4001), 12);
 	assert_true(timed_sites(16, 1001) >= 11);
 	assert_int_equal(timed_sites(16, 4001), 12);
+	assert_true(timed_sites(19, 1001) <= 1);
 	assert_true(timed_sites(19, 4001) <= 1);
 	/*
 	 * The periodic plan takes a share of the peer's copies that grows with
-	 * its sites, about 250 ms of each four seconds for each: eight leave it
-	 * under 80%, twelve under half (helper-72's blind attacker did better
-	 * still: 69% and 44%, and seventeen none). Asserted as the limit.
+	 * its sites, roughly (k - 3) in 16 of its retries: eight leave it under
+	 * 80%, twelve under half (this plan levels off at about a third past
+	 * fourteen; helper-72's blind attacker did better: 69% and 44%, and
+	 * seventeen none). Asserted as the limit.
 	 */
 	assert_true(periodic_sites(8, 600) < 80);
 	assert_true(periodic_sites(12, 600) < 50);
@@ -911,8 +1010,10 @@ int main(void)
 		cmocka_unit_test(test_reserve_table_churn),
 		cmocka_unit_test(test_reserve_one_a_site),
 		cmocka_unit_test(test_reserve_timed_sites),
+		cmocka_unit_test(test_share_before_cap),
 		cmocka_unit_test(test_reserve_edges),
 		cmocka_unit_test(test_reserve_remembers_all),
+		cmocka_unit_test(test_reserve_evicted),
 		cmocka_unit_test(test_reserve_two_peers_one_site),
 		cmocka_unit_test(test_share_neighbour),
 		cmocka_unit_test(test_share_two_partners),
