@@ -181,8 +181,10 @@ static const struct bucket_kind kinds[] = {
 	 * retries. A plan made for the rule (every four seconds a recent site
 	 * takes a full reserve's first token, new sites the rest and each next
 	 * one as it comes due) denies the peer about a quarter second of every
-	 * four for each site it has: eight take about a third of its copies,
-	 * twelve half, seventeen all (helper-72; periodic_sites()). Peers behind
+	 * four for each site past the first three: eight take about a third of
+	 * its copies, twelve half (periodic_sites()), seventeen all
+	 * (helper-72's blind attacker); sites taking turns, as above, jump from
+	 * 11 of 12 left at sixteen to 3 at seventeen. Peers behind
 	 * one address still have a copy a second between them while nobody
 	 * else takes the reserve's last (test_reserve_two_peers_one_site); when
 	 * other sites of their network do, they have fewer (helper-72: two
@@ -230,8 +232,10 @@ struct wgr_bucket {
  * struct wgr_reserve - a network's reserve past a candidate's cap
  * @b: its bucket (KIND_DISCOVERY_RESERVE), in the reserves' table
  * @site: the sites it granted a copy to, a keyed hash of each
- * @at_ms: when, in milliseconds of boot time (wrapping: a reserve idle for
- *         longer than WGR_RESERVE_RECENT_MS is forgotten, wgr_ratelimit_gc())
+ * @at_ms: when, in milliseconds of boot time (wrapping, after 49 days: an
+ *         idle reserve is forgotten, wgr_ratelimit_gc(), and a busy one
+ *         grants within every four seconds, so its twenty entries turn over
+ *         within minutes)
  * @n: how many of @site are in use
  */
 struct wgr_reserve {
@@ -274,7 +278,8 @@ void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 	 * wgr_ratelimit_gc() forgets a bucket idle for a second (at least) as if
 	 * full: a kind whose burst took longer to refill would get it back early.
 	 * And every table says what its buckets are (a pool missed in pools[]
-	 * would allocate nothing).
+	 * would have buckets of no size, written past at once:
+	 * test_init_no_warning).
 	 */
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
 		WARN_ON_ONCE(kinds[i].burst > kinds[i].per_second);
