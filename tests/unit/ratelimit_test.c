@@ -508,6 +508,25 @@ static void test_reserve_one_a_site(void **state)
 }
 
 /*
+ * Millisecond @t of a simulated minute: the gc once a second, and the failing
+ * peer's ask for a copy to @cand when its retry is due (*@retry: every 5 s
+ * with WireGuard's jitter, up to 333 ms). Return: 1 if it asked and had one.
+ */
+static unsigned int tick(struct wgr_ratelimit *rl, const struct wgr_endpoint *cand,
+			 const struct wgr_endpoint *peer, unsigned int t, unsigned int *retry)
+{
+	unsigned int got = 0;
+
+	if (t % 1000 == 0)
+		wgr_ratelimit_gc(rl);
+	if (t == *retry) {
+		got = wgr_ratelimit_discovery(rl, cand, peer);
+		*retry += 5000 + (*retry * 7919) % 334;
+	}
+	return got;
+}
+
+/*
  * Sites of the peer's network (203.0.113.0/24, a CGNAT carrier's pool) that
  * time their asks (helper-71, session 29), while a thousand /64s elsewhere
  * keep the candidate's cap spent. The attacker is given more than it could
@@ -524,12 +543,10 @@ static unsigned int timed_sites(unsigned int k, unsigned int hold_ms)
 	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
 	struct wgr_endpoint peer = ep4(0xcb007102);	/* 203.0.113.2 */
 	unsigned int i, t, got = 0, retry = 2537;
-	u64 last[32];
+	u64 last[32] = { 0 };
 	struct wgr_ratelimit rl;
 
 	assert_true(k <= 32);
-	for (i = 0; i < k; i++)
-		last[i] = 0;
 	wgr_ratelimit_init(&rl);
 	for (t = 1; t <= 60000; t++, kshim_now += NSEC_PER_MSEC) {
 		struct wgr_endpoint filler = ep6(ELSEWHERE, 5, t % 1000);
@@ -550,12 +567,7 @@ static unsigned int timed_sites(unsigned int k, unsigned int hold_ms)
 				break;
 			last[pick] = t;
 		}
-		if (t % 1000 == 0)
-			wgr_ratelimit_gc(&rl);
-		if (t == retry) {
-			got += wgr_ratelimit_discovery(&rl, &cand, &peer);
-			retry += 5000 + (retry * 7919) % 334;
-		}
+		got += tick(&rl, &cand, &peer, t, &retry);
 	}
 	wgr_ratelimit_destroy(&rl);
 	printf("ratelimit: %u sites of the peer's /24, each again %u ms after its copy, leave the peer %u of 12\n",
@@ -763,12 +775,10 @@ static unsigned int periodic_sites(unsigned int k, unsigned int secs)
 	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
 	struct wgr_endpoint peer = ep4(0xcb007102);	/* 203.0.113.2 */
 	unsigned int i, t, got = 0, tries = 0, retry = 2537;
-	u64 last[32];
+	u64 last[32] = { 0 };
 	struct wgr_ratelimit rl;
 
 	assert_true(k <= 32);
-	for (i = 0; i < k; i++)
-		last[i] = 0;
 	wgr_ratelimit_init(&rl);
 	for (t = 1; t <= secs * 1000; t++, kshim_now += NSEC_PER_MSEC) {
 		struct wgr_endpoint filler = ep6(ELSEWHERE, 5, t % 1000);
@@ -802,13 +812,8 @@ static unsigned int periodic_sites(unsigned int k, unsigned int secs)
 				break;
 			last[i] = t;
 		}
-		if (t % 1000 == 0)
-			wgr_ratelimit_gc(&rl);
-		if (t == retry) {
-			got += wgr_ratelimit_discovery(&rl, &cand, &peer);
-			tries++;
-			retry += 5000 + (retry * 7919) % 334;
-		}
+		tries += t == retry;
+		got += tick(&rl, &cand, &peer, t, &retry);
 	}
 	wgr_ratelimit_destroy(&rl);
 	printf("ratelimit: %u sites of the peer's /24, a cycle of 4,001 ms: the peer had %u of %u retries' copies\n",
@@ -904,12 +909,7 @@ static unsigned int share_neighbour(unsigned int k, unsigned int every_ms)
 			nb.addr4.sin_port = htons((u16)(40000 + turn++ % k));
 			wgr_ratelimit_discovery(&rl, &cand, &nb);
 		}
-		if (t % 1000 == 0)
-			wgr_ratelimit_gc(&rl);
-		if (t == retry) {
-			got += wgr_ratelimit_discovery(&rl, &cand, &peer);
-			retry += 5000 + (retry * 7919) % 334;
-		}
+		got += tick(&rl, &cand, &peer, t, &retry);
 	}
 	wgr_ratelimit_destroy(&rl);
 	printf("ratelimit: a neighbour on the peer's address, %u port(s), an ask every %u ms, leaves the peer %u of 12\n",
