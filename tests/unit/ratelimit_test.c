@@ -326,6 +326,34 @@ static struct wgr_endpoint ep4(u32 a)
 }
 
 /*
+ * A failing peer's next retry after the one at @retry ms: WireGuard's 5 s and
+ * up to 333 ms of jitter (a fixed spread, so runs repeat).
+ */
+static unsigned int next_retry(unsigned int retry)
+{
+	return retry + 5000 + (retry * 7919) % 334;
+}
+
+/*
+ * Millisecond @t of a simulated minute: the gc once a second, and the failing
+ * peer's ask for a copy to @cand when its retry is due (*@retry: every 5 s
+ * with WireGuard's jitter, up to 333 ms). Return: 1 if it asked and had one.
+ */
+static unsigned int tick(struct wgr_ratelimit *rl, const struct wgr_endpoint *cand,
+			 const struct wgr_endpoint *peer, unsigned int t, unsigned int *retry)
+{
+	unsigned int got = 0;
+
+	if (t % 1000 == 0)
+		wgr_ratelimit_gc(rl);
+	if (t == *retry) {
+		got = wgr_ratelimit_discovery(rl, cand, peer);
+		*retry = next_retry(*retry);
+	}
+	return got;
+}
+
+/*
  * The budget attack on a failing peer's copies (M1, a review in session 24):
  * a thousand /64s of one /48 elsewhere take turns, one ask a millisecond, and
  * keep a candidate's cap spent (each within its share); @k attacker endpoints
@@ -356,12 +384,7 @@ static unsigned int peer_copies_in(const struct wgr_endpoint *peer,
 			wgr_ratelimit_discovery(&rl, &cand, &attackers[1]);
 		else if (!period && k)
 			wgr_ratelimit_discovery(&rl, &cand, &attackers[t % k]);
-		if (t % 1000 == 0)
-			wgr_ratelimit_gc(&rl);
-		if (t == retry) {
-			got += wgr_ratelimit_discovery(&rl, &cand, peer);
-			retry += 5000 + (retry * 7919) % 334;
-		}
+		got += tick(&rl, &cand, peer, t, &retry);
 		kshim_now += 1000 * 1000;
 	}
 	wgr_ratelimit_destroy(&rl);
@@ -505,25 +528,6 @@ static void test_reserve_one_a_site(void **state)
 	assert_true(granted <= 4 + 4 * 4);
 	assert_true(granted >= 4 * 3);
 	assert_int_equal(twice, 0);
-}
-
-/*
- * Millisecond @t of a simulated minute: the gc once a second, and the failing
- * peer's ask for a copy to @cand when its retry is due (*@retry: every 5 s
- * with WireGuard's jitter, up to 333 ms). Return: 1 if it asked and had one.
- */
-static unsigned int tick(struct wgr_ratelimit *rl, const struct wgr_endpoint *cand,
-			 const struct wgr_endpoint *peer, unsigned int t, unsigned int *retry)
-{
-	unsigned int got = 0;
-
-	if (t % 1000 == 0)
-		wgr_ratelimit_gc(rl);
-	if (t == *retry) {
-		got = wgr_ratelimit_discovery(rl, cand, peer);
-		*retry += 5000 + (*retry * 7919) % 334;
-	}
-	return got;
 }
 
 /*
@@ -736,7 +740,7 @@ static unsigned int evicted_reserve(unsigned int nets)
 		if (t == retry) {
 			spend_cap(&rl, &cand);
 			got += wgr_ratelimit_discovery(&rl, &cand, &peer);
-			retry += 5000 + (retry * 7919) % 334;
+			retry = next_retry(retry);
 		}
 	}
 	wgr_ratelimit_destroy(&rl);
@@ -878,12 +882,21 @@ static void test_reserve_two_peers_one_site(void **state)
 			got_b += wgr_ratelimit_discovery(&rl, &cand, &b);
 		if (t == retry) {
 			got_a += wgr_ratelimit_discovery(&rl, &cand, &a);
-			retry += 5000 + (retry * 7919) % 334;
+			retry = next_retry(retry);
 		}
 	}
 	wgr_ratelimit_destroy(&rl);
 	assert_int_equal(got_a, 12);
 	assert_int_equal(got_b, 12);
+}
+
+/* A neighbour on the peer's address (203.0.113.2) asks from port @port. */
+static void neighbour_asks(struct wgr_ratelimit *rl, const struct wgr_endpoint *cand, u16 port)
+{
+	struct wgr_endpoint nb = ep4(0xcb007102);
+
+	nb.addr4.sin_port = htons(port);
+	wgr_ratelimit_discovery(rl, cand, &nb);
 }
 
 /*
@@ -903,12 +916,8 @@ static unsigned int share_neighbour(unsigned int k, unsigned int every_ms)
 
 	wgr_ratelimit_init(&rl);
 	for (t = 1; t <= 60000; t++, kshim_now += NSEC_PER_MSEC) {
-		if (t % every_ms == 0) {
-			struct wgr_endpoint nb = ep4(0xcb007102);
-
-			nb.addr4.sin_port = htons((u16)(40000 + turn++ % k));
-			wgr_ratelimit_discovery(&rl, &cand, &nb);
-		}
+		if (t % every_ms == 0)
+			neighbour_asks(&rl, &cand, (u16)(40000 + turn++ % k));
 		got += tick(&rl, &cand, &peer, t, &retry);
 	}
 	wgr_ratelimit_destroy(&rl);
@@ -934,19 +943,15 @@ static unsigned int two_partners(bool neighbour)
 
 	wgr_ratelimit_init(&rl);
 	for (t = 1; t <= 60000; t++, kshim_now += NSEC_PER_MSEC) {
-		if (neighbour && t % 250 == 0) {
-			struct wgr_endpoint nb = ep4(0xcb007102);
-
-			nb.addr4.sin_port = htons(40000);
-			wgr_ratelimit_discovery(&rl, &cand, &nb);
-		}
+		if (neighbour && t % 250 == 0)
+			neighbour_asks(&rl, &cand, 40000);
 		if (t % 1000 == 0)
 			wgr_ratelimit_gc(&rl);
 		if (t == retry)
 			got = wgr_ratelimit_discovery(&rl, &cand, &peer);
 		if (t == retry + 1 + (retry * 31) % 333) {
 			both += got && wgr_ratelimit_discovery(&rl, &cand, &peer);
-			retry += 5000 + (retry * 7919) % 334;
+			retry = next_retry(retry);
 		}
 	}
 	wgr_ratelimit_destroy(&rl);
