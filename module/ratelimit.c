@@ -24,6 +24,7 @@
 #include <net/ipv6.h>
 
 #include "peer.h"
+#include "quota.h"
 #include "ratelimit.h"
 
 #define WGR_MAX_BUCKETS		16384
@@ -237,9 +238,14 @@ struct wgr_bucket {
  *         grants within every four seconds, so its twenty entries turn over
  *         within minutes)
  * @n: how many of @site are in use
+ * @member: in @net's members, least recently used first (reserve_get())
+ * @net: the account of the asking network it is charged to, in
+ *       wgr_ratelimit.reserve_nets
  */
 struct wgr_reserve {
 	struct wgr_bucket b;
+	struct list_head member;
+	struct wgr_account *net;
 	u32 site[WGR_RESERVE_SITES];
 	u32 at_ms[WGR_RESERVE_SITES];
 	u8 n;
@@ -247,45 +253,58 @@ struct wgr_reserve {
 
 /* bucket_remove() frees a reserve by its bucket. */
 static_assert(offsetof(struct wgr_reserve, b) == 0);
+
+/*
+ * The count of reserves past which a network counts as at the top, however
+ * many more it holds (wgr_quota's levels, 16 bytes each): the sites of a
+ * network with a thousand reserves asked a thousand candidates past their
+ * caps within four seconds, which no failing peers do.
+ */
+#define WGR_RESERVE_NET_LEVELS	1024
 /* WGR_RESERVE_SITES counts whole seconds of refill, and fits @n. */
 static_assert(WGR_RESERVE_RECENT_MS % MSEC_PER_SEC == 0 && WGR_RESERVE_SITES <= U8_MAX);
 
 /*
- * What each table's buckets are: their size, and how long one must be idle
- * before the gc may forget it. A bucket idle for a second is full again, the
- * same as a new one; a reserve, once no grant it remembers counts (forgotten
- * sooner, it would make every site new to it again).
+ * How long each table's buckets must be idle before the gc may forget them. A
+ * bucket idle for a second is full again, the same as a new one; a reserve,
+ * once no grant it remembers counts (forgotten sooner, it would make every
+ * site new to it again).
  */
-static const struct {
-	size_t size;
-	u64 idle_ns;
-} pools[WGR_BUCKET_POOLS] = {
-	[WGR_BUCKETS_OPEN] = { sizeof(struct wgr_bucket), NSEC_PER_SEC },
-	[WGR_BUCKETS_PROVEN] = { sizeof(struct wgr_bucket), NSEC_PER_SEC },
-	[WGR_BUCKETS_CAPS] = { sizeof(struct wgr_bucket), NSEC_PER_SEC },
-	[WGR_BUCKETS_RESERVES] = {
-		sizeof(struct wgr_reserve), WGR_RESERVE_IDLE_NS
-	},
-	[WGR_BUCKETS_WALKS] = { sizeof(struct wgr_bucket), NSEC_PER_SEC },
+static const u64 pool_idle_ns[WGR_BUCKET_POOLS] = {
+	[WGR_BUCKETS_OPEN] = NSEC_PER_SEC,
+	[WGR_BUCKETS_PROVEN] = NSEC_PER_SEC,
+	[WGR_BUCKETS_CAPS] = NSEC_PER_SEC,
+	[WGR_BUCKETS_RESERVES] = WGR_RESERVE_IDLE_NS,
+	[WGR_BUCKETS_WALKS] = NSEC_PER_SEC,
 };
 
-void wgr_ratelimit_init(struct wgr_ratelimit *rl)
+/**
+ * wgr_ratelimit_init - a relay's empty tables and full budgets
+ * @rl: the buckets
+ *
+ * Context: process.
+ * Return: 0 or -ENOMEM.
+ */
+int wgr_ratelimit_init(struct wgr_ratelimit *rl)
 {
 	struct wgr_bucket_table *t;
 	unsigned int i;
+	int ret;
 
 	/*
 	 * wgr_ratelimit_gc() forgets a bucket idle for a second (at least) as if
 	 * full: a kind whose burst took longer to refill would get it back early.
-	 * And every table says what its buckets are (a pool missed in pools[]
-	 * would have buckets of no size, written past at once:
+	 * And every table says how long its buckets live (a pool missed in
+	 * pool_idle_ns[] would have its buckets forgotten by every gc:
 	 * test_init_no_warning).
 	 */
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
 		WARN_ON_ONCE(kinds[i].burst > kinds[i].per_second);
 	for (i = 0; i < WGR_BUCKET_POOLS; i++)
-		WARN_ON_ONCE(pools[i].size < sizeof(struct wgr_bucket) ||
-			     pools[i].idle_ns < NSEC_PER_SEC);
+		WARN_ON_ONCE(pool_idle_ns[i] < NSEC_PER_SEC);
+	ret = wgr_quota_init(&rl->reserve_nets, WGR_RESERVE_NET_LEVELS);
+	if (ret)
+		return ret;
 	spin_lock_init(&rl->lock);
 	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++) {
 		hash_init(t->buckets);
@@ -301,21 +320,43 @@ void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 	rl->walk_tokens = rl->walk_rate / 4;
 	rl->spare_tokens = WGR_WALK_VISITS_PER_SECOND / 4;
 	rl->walk_last_ns = rl->scan_last_ns;
+	return 0;
 }
 
-/* Context: the buckets' lock. */
-static void bucket_remove(struct wgr_bucket_table *t, struct wgr_bucket *b)
+/* Forget @b, of @t; a reserve from its network's count too. Context: the lock. */
+static void bucket_remove(struct wgr_ratelimit *rl, struct wgr_bucket_table *t,
+			  struct wgr_bucket *b)
 {
+	struct wgr_reserve *r;
+
+	if (t == &rl->tables[WGR_BUCKETS_RESERVES]) {
+		r = container_of(b, struct wgr_reserve, b);
+		wgr_quota_release(&rl->reserve_nets, r->net, &r->member);
+	}
 	hash_del(&b->node);
 	list_del(&b->lru);
 	t->n--;
 	kfree(b);
 }
 
-/* Forget the table's least recently used bucket. Context: the buckets' lock. */
-static void bucket_evict(struct wgr_bucket_table *t)
+/*
+ * Make room in a full table: forget its least recently used bucket; in the
+ * reserves', the least recently used of the network that holds the most
+ * (reserve_get() says why). Context: the buckets' lock.
+ */
+static void bucket_evict(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
 {
-	bucket_remove(t, list_first_entry(&t->lru, struct wgr_bucket, lru));
+	struct wgr_account *most = NULL;
+	struct wgr_reserve *r;
+
+	if (t == &rl->tables[WGR_BUCKETS_RESERVES])
+		most = wgr_quota_heaviest(&rl->reserve_nets);
+	if (most) {
+		r = list_first_entry(&most->members, struct wgr_reserve, member);
+		bucket_remove(rl, t, &r->b);
+	} else {
+		bucket_remove(rl, t, list_first_entry(&t->lru, struct wgr_bucket, lru));
+	}
 }
 
 /* The table a kind's buckets are kept in. */
@@ -333,8 +374,9 @@ void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
 	spin_lock_bh(&rl->lock);
 	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++)
 		list_for_each_entry_safe(b, tmp, &t->lru, lru)
-			bucket_remove(t, b);
+			bucket_remove(rl, t, b);
 	spin_unlock_bh(&rl->lock);
+	wgr_quota_destroy(&rl->reserve_nets);
 }
 
 /*
@@ -344,12 +386,12 @@ void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
 #define WGR_BUCKET_GC_BATCH	1024
 
 /*
- * Forget up to a batch of @t's buckets idle long enough (pools[]), least
+ * Forget up to a batch of @t's buckets idle long enough (pool_idle_ns[]), least
  * recently used first. Return: true if the batch ran out before they did.
  */
 static bool gc_batch(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
 {
-	const u64 idle_ns = pools[t - rl->tables].idle_ns;
+	const u64 idle_ns = pool_idle_ns[t - rl->tables];
 	struct wgr_bucket *b, *tmp;
 	unsigned int n = 0;
 	bool more = false;
@@ -368,7 +410,7 @@ static bool gc_batch(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
 			more = true;
 			break;
 		}
-		bucket_remove(t, b);
+		bucket_remove(rl, t, b);
 	}
 	spin_unlock_bh(&rl->lock);
 	return more;
@@ -380,7 +422,7 @@ static bool gc_batch(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
  *
  * A bucket idle for a second is full again (every kind refills within a second:
  * wgr_ratelimit_init() checks), the same as a new one: it can go; a reserve,
- * once no site it granted counts as recent (pools[]). A batch at a
+ * once no site it granted counts as recent (pool_idle_ns[]). A batch at a
  * time (a review in session 26: four full tables were a few milliseconds with
  * bottom halves off).
  * Context: process; may sleep.
@@ -466,42 +508,59 @@ static u64 full_tokens(unsigned int kind)
 	return NSEC_PER_SEC / kinds[kind].per_second * kinds[kind].burst;
 }
 
+/* @b, found again: refilled to @now, and the table's most recently used. */
+static void bucket_refill(struct wgr_bucket_table *t, struct wgr_bucket *b, unsigned int kind,
+			  u64 now)
+{
+	b->tokens = min(full_tokens(kind), b->tokens + (now - b->last_ns));
+	b->last_ns = now;
+	list_move_tail(&b->lru, &t->lru);
+}
+
+/*
+ * Room for one more bucket in @t. Full means many sources at once: forget one
+ * rather than grow, or refuse every new source (and so every legitimate peer)
+ * while it lasts. Context: @rl->lock.
+ */
+static void bucket_make_room(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
+{
+	if (t->n >= t->max)
+		bucket_evict(rl, t);
+}
+
+/* @b, new (zeroed), full, into @t as its most recently used. Context: @rl->lock. */
+static void bucket_insert(struct wgr_bucket_table *t, struct wgr_bucket *b, unsigned int kind,
+			  u64 key, u64 now)
+{
+	b->key = key;
+	b->tokens = full_tokens(kind);
+	b->last_ns = now;
+	hash_add(t->buckets, &b->node, key);
+	list_add_tail(&b->lru, &t->lru);
+	t->n++;
+}
+
 /*
  * The bucket of @key, refilled to @now; a new one, full, if there is none.
- * Context: @rl->lock.
+ * Not for reserves, which reserve_get() makes. Context: @rl->lock.
  * Return: the bucket, or NULL without memory.
  */
 static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind, u64 key,
 				     u64 now)
 {
-	const u64 max_tokens = full_tokens(kind);
 	struct wgr_bucket_table *t = kind_table(rl, kind);
 	struct wgr_bucket *b;
 
 	lockdep_assert_held(&rl->lock);
 	b = bucket_find(t, key);
 	if (b) {
-		b->tokens = min(max_tokens, b->tokens + (now - b->last_ns));
-		b->last_ns = now;
-		list_move_tail(&b->lru, &t->lru);
+		bucket_refill(t, b, kind, now);
 		return b;
 	}
-	/*
-	 * Full means many sources at once: forget the longest idle rather than grow,
-	 * or refuse every new source (and so every legitimate peer) while it lasts.
-	 */
-	if (t->n >= t->max)
-		bucket_evict(t);
-	/* The reserves' table holds reserves, which are buckets first, zeroed. */
-	b = kzalloc(pools[kinds[kind].pool].size, GFP_ATOMIC);
-	if (!b)
-		return NULL;
-	b->key = key;
-	b->tokens = max_tokens;
-	b->last_ns = now;
-	hash_add(t->buckets, &b->node, key);
-	list_add_tail(&b->lru, &t->lru);
-	t->n++;
+	bucket_make_room(rl, t);
+	b = kzalloc(sizeof(*b), GFP_ATOMIC);
+	if (b)
+		bucket_insert(t, b, kind, key, now);
 	return b;
 }
 
@@ -605,7 +664,7 @@ void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, enum wgr_bucket_pool pool, 
 	spin_lock_bh(&rl->lock);
 	t->max = max ?: 1;
 	while (t->n > t->max)
-		bucket_evict(t);
+		bucket_evict(rl, t);
 	spin_unlock_bh(&rl->lock);
 }
 
@@ -661,6 +720,59 @@ static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
 }
 
 /*
+ * The reserve of @key, refilled to @now, charged to the asking network @net
+ * (wgr_quota_network_key()); a new one, full, if there is none.
+ *
+ * A reserve's memory of its grants is what keeps its last tokens for sites new
+ * to it, and a reserve forgotten comes back full and with none. When the table
+ * was full it forgot its least recently used reserve: an attacker that made
+ * new reserves elsewhere fast enough (new candidates past their caps, from
+ * networks of its own) pushed out a peer's network's between the peer's
+ * retries, and four of its sites in the peer's network emptied the new one
+ * each time (helper-72, M2: 0 of 57 retries; ratelimit_test
+ * test_reserve_evicted: 2 of 12 on 9e94e3e). So a full table now forgets the
+ * least recently used reserve of the network that holds the most, as the
+ * sources' table makes room (source.c): the churner's, whose reserves are
+ * what fill it. To reach a peer's network that holds c, every other network
+ * must hold no more than c: the table's 16,384 from about 16,384 / c networks
+ * (IPv4 /24s, IPv6 /32s), with a real address in each (only an initiation with
+ * the relay's mac2 asks for discovery). A network of equals goes in the order
+ * it got there (wgr_quota_heaviest()), so the peer's, there first, goes first
+ * among them. The attacker's own sites in the peer's network can still make
+ * it the heaviest, by asking past the caps of more candidates than any other
+ * network does: its churn then comes out of the walk budget of the peer's
+ * network (KIND_WALK), where before any network's would do.
+ * Context: @rl->lock.
+ * Return: the reserve, or NULL without memory.
+ */
+static struct wgr_reserve *reserve_get(struct wgr_ratelimit *rl, u64 key, u64 net, u64 now)
+{
+	struct wgr_bucket_table *t = &rl->tables[WGR_BUCKETS_RESERVES];
+	struct wgr_bucket *b;
+	struct wgr_reserve *r;
+
+	lockdep_assert_held(&rl->lock);
+	b = bucket_find(t, key);
+	if (b) {
+		r = container_of(b, struct wgr_reserve, b);
+		bucket_refill(t, b, KIND_DISCOVERY_RESERVE, now);
+		wgr_account_renew(r->net, &r->member);
+		return r;
+	}
+	bucket_make_room(rl, t);
+	r = kzalloc(sizeof(*r), GFP_ATOMIC);
+	if (!r)
+		return NULL;
+	/* Past WGR_RESERVE_NET_LEVELS the network counts as at the top. */
+	if (wgr_quota_charge(&rl->reserve_nets, net, &r->member, &r->net, true)) {
+		kfree(r);
+		return NULL;
+	}
+	bucket_insert(t, &r->b, KIND_DISCOVERY_RESERVE, key, now);
+	return r;
+}
+
+/*
  * Past @dst's cap: a copy from @from's network's reserve, unless @from's site
  * had one from it within the last second; if it had one within
  * WGR_RESERVE_RECENT_MS, only from a full reserve. A site refused so spends
@@ -674,18 +786,16 @@ static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	u32 site = (u32)bucket_key(rl, KIND_DISCOVERY_RESERVE, from, BY_SITE, NULL);
 	u32 now_ms = (u32)div_u64(now, NSEC_PER_MSEC);
 	struct wgr_reserve *r;
-	struct wgr_bucket *b;
 	bool ok = false;
 	u32 age;
 
-	b = bucket_get(rl, KIND_DISCOVERY_RESERVE, key, now);
-	if (b) {
-		r = container_of(b, struct wgr_reserve, b);
+	r = reserve_get(rl, key, wgr_quota_network_key(from), now);
+	if (r) {
 		age = reserve_age(r, site, now_ms);
 		ok = age > MSEC_PER_SEC &&
 		     (age > WGR_RESERVE_RECENT_MS ||
-		      b->tokens >= full_tokens(KIND_DISCOVERY_RESERVE)) &&
-		     spend(b, KIND_DISCOVERY_RESERVE);
+		      r->b.tokens >= full_tokens(KIND_DISCOVERY_RESERVE)) &&
+		     spend(&r->b, KIND_DISCOVERY_RESERVE);
 		if (ok)
 			reserve_remember(r, site, now_ms);
 	}

@@ -8,6 +8,8 @@
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 
+#include "quota.h"
+
 struct wgr_endpoint;
 
 #define WGR_RATELIMIT_HASH_BITS 12
@@ -45,6 +47,9 @@ struct wgr_bucket_table {
  * struct wgr_ratelimit - a relay's token buckets, its mac1 scan budget and its walk budget
  * @lock: guards everything here; the innermost lock of the relay (see session.h)
  * @tables: its buckets, by enum wgr_bucket_pool
+ * @reserve_nets: the reserves (WGR_BUCKETS_RESERVES) counted by asking network
+ *                (IPv4 /24, IPv6 /32), so that a full table takes room from
+ *                the network that holds the most (ratelimit.c, reserve_get())
  * @seed: keys the bucket hash: an attacker must not be able to aim at a bucket
  * @scan_rate: mac1 computations a second the scan budget refills with
  * @scan_tokens: what is left of it (below zero by at most the scans in flight)
@@ -62,6 +67,7 @@ struct wgr_bucket_table {
 struct wgr_ratelimit {
 	spinlock_t lock;
 	struct wgr_bucket_table tables[WGR_BUCKET_POOLS];
+	struct wgr_quota reserve_nets;
 	siphash_key_t seed;
 	u32 scan_rate;
 	s64 scan_tokens;
@@ -89,7 +95,7 @@ struct wgr_walk_budget {
 	bool spare;
 };
 
-void wgr_ratelimit_init(struct wgr_ratelimit *rl);
+int wgr_ratelimit_init(struct wgr_ratelimit *rl);
 void wgr_ratelimit_destroy(struct wgr_ratelimit *rl);
 void wgr_ratelimit_gc(struct wgr_ratelimit *rl);
 bool wgr_ratelimit_initiation(struct wgr_ratelimit *rl, const struct wgr_endpoint *src);
