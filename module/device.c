@@ -161,7 +161,6 @@ static void wgr_destruct(struct net_device *dev)
 	wgr_scans_destroy(&wgr->scans);
 	wgr_peers_destroy(wgr);
 	wgr_state_destroy(&wgr->state);
-	wgr_ratelimit_destroy(&wgr->ratelimit);
 	wgr_handshakes_destroy(&wgr->handshakes);
 	wgr_sources_destroy(&wgr->sources);
 	wgr_bindings_destroy(&wgr->bindings);
@@ -226,13 +225,11 @@ static int wgr_newlink(WGR_NEWLINK_ARGS(dev, extack))
 	ret = wgr_sources_init(&wgr->sources);
 	if (ret)
 		goto err_handshakes;
-	ret = wgr_ratelimit_init(&wgr->ratelimit);
-	if (ret)
-		goto err_sources;
+	wgr_ratelimit_init(&wgr->ratelimit);
 	wgr_cookies_init(&wgr->cookies);
 	ret = wgr_scans_init(&wgr->scans, wgr_relay_scan_work);
 	if (ret)
-		goto err_ratelimit;
+		goto err_sources;
 	ret = wgr_state_init(&wgr->state);
 	if (ret)
 		goto err_scans;
@@ -257,8 +254,6 @@ err_state:
 	wgr_state_destroy(&wgr->state);
 err_scans:
 	wgr_scans_destroy(&wgr->scans);
-err_ratelimit:
-	wgr_ratelimit_destroy(&wgr->ratelimit);
 err_sources:
 	wgr_sources_destroy(&wgr->sources);
 err_handshakes:

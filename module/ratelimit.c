@@ -24,7 +24,6 @@
 #include <net/ipv6.h>
 
 #include "peer.h"
-#include "quota.h"
 #include "ratelimit.h"
 
 #define WGR_MAX_BUCKETS		16384
@@ -238,14 +237,9 @@ struct wgr_bucket {
  *         grants within every four seconds, so its twenty entries turn over
  *         within minutes)
  * @n: how many of @site are in use
- * @member: in @net's members, least recently used first (reserve_get())
- * @net: the account of the asking network it is charged to, in
- *       wgr_ratelimit.reserve_nets
  */
 struct wgr_reserve {
 	struct wgr_bucket b;
-	struct list_head member;
-	struct wgr_account *net;
 	u32 site[WGR_RESERVE_SITES];
 	u32 at_ms[WGR_RESERVE_SITES];
 	u8 n;
@@ -253,14 +247,6 @@ struct wgr_reserve {
 
 /* bucket_remove() frees a reserve by its bucket. */
 static_assert(offsetof(struct wgr_reserve, b) == 0);
-
-/*
- * The count of reserves past which a network counts as at the top, however
- * many more it holds (wgr_quota's levels, 16 bytes each): the sites of a
- * network with a thousand reserves asked a thousand candidates past their
- * caps within four seconds, which no failing peers do.
- */
-#define WGR_RESERVE_NET_LEVELS	1024
 /* WGR_RESERVE_SITES counts whole seconds of refill, and fits @n. */
 static_assert(WGR_RESERVE_RECENT_MS % MSEC_PER_SEC == 0 && WGR_RESERVE_SITES <= U8_MAX);
 
@@ -281,15 +267,11 @@ static const u64 pool_idle_ns[WGR_BUCKET_POOLS] = {
 /**
  * wgr_ratelimit_init - a relay's empty tables and full budgets
  * @rl: the buckets
- *
- * Context: process.
- * Return: 0 or -ENOMEM.
  */
-int wgr_ratelimit_init(struct wgr_ratelimit *rl)
+void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 {
 	struct wgr_bucket_table *t;
 	unsigned int i;
-	int ret;
 
 	/*
 	 * wgr_ratelimit_gc() forgets a bucket idle for a second (at least) as if
@@ -302,13 +284,11 @@ int wgr_ratelimit_init(struct wgr_ratelimit *rl)
 		WARN_ON_ONCE(kinds[i].burst > kinds[i].per_second);
 	for (i = 0; i < WGR_BUCKET_POOLS; i++)
 		WARN_ON_ONCE(pool_idle_ns[i] < NSEC_PER_SEC);
-	ret = wgr_quota_init(&rl->reserve_nets, WGR_RESERVE_NET_LEVELS);
-	if (ret)
-		return ret;
 	spin_lock_init(&rl->lock);
 	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++) {
 		hash_init(t->buckets);
 		INIT_LIST_HEAD(&t->lru);
+		INIT_LIST_HEAD(&t->once);
 		t->n = 0;
 		t->max = WGR_MAX_BUCKETS;
 	}
@@ -320,19 +300,11 @@ int wgr_ratelimit_init(struct wgr_ratelimit *rl)
 	rl->walk_tokens = rl->walk_rate / 4;
 	rl->spare_tokens = WGR_WALK_VISITS_PER_SECOND / 4;
 	rl->walk_last_ns = rl->scan_last_ns;
-	return 0;
 }
 
-/* Forget @b, of @t; a reserve from its network's count too. Context: the lock. */
-static void bucket_remove(struct wgr_ratelimit *rl, struct wgr_bucket_table *t,
-			  struct wgr_bucket *b)
+/* Context: the buckets' lock. */
+static void bucket_remove(struct wgr_bucket_table *t, struct wgr_bucket *b)
 {
-	struct wgr_reserve *r;
-
-	if (t == &rl->tables[WGR_BUCKETS_RESERVES]) {
-		r = container_of(b, struct wgr_reserve, b);
-		wgr_quota_release(&rl->reserve_nets, r->net, &r->member);
-	}
 	hash_del(&b->node);
 	list_del(&b->lru);
 	t->n--;
@@ -340,23 +312,15 @@ static void bucket_remove(struct wgr_ratelimit *rl, struct wgr_bucket_table *t,
 }
 
 /*
- * Make room in a full table: forget its least recently used bucket; in the
- * reserves', the least recently used of the network that holds the most
- * (reserve_get() says why). Context: the buckets' lock.
+ * Make room in a full table: forget the oldest of the buckets asked for once
+ * only (the reserves' table's: reserve_get() says why), else the least
+ * recently used. Context: the buckets' lock.
  */
-static void bucket_evict(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
+static void bucket_evict(struct wgr_bucket_table *t)
 {
-	struct wgr_account *most = NULL;
-	struct wgr_reserve *r;
+	struct list_head *first = list_empty(&t->once) ? t->lru.next : t->once.next;
 
-	if (t == &rl->tables[WGR_BUCKETS_RESERVES])
-		most = wgr_quota_heaviest(&rl->reserve_nets);
-	if (most) {
-		r = list_first_entry(&most->members, struct wgr_reserve, member);
-		bucket_remove(rl, t, &r->b);
-	} else {
-		bucket_remove(rl, t, list_first_entry(&t->lru, struct wgr_bucket, lru));
-	}
+	bucket_remove(t, list_entry(first, struct wgr_bucket, lru));
 }
 
 /* The table a kind's buckets are kept in. */
@@ -372,11 +336,13 @@ void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
 	struct wgr_bucket *b, *tmp;
 
 	spin_lock_bh(&rl->lock);
-	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++)
+	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++) {
+		list_for_each_entry_safe(b, tmp, &t->once, lru)
+			bucket_remove(t, b);
 		list_for_each_entry_safe(b, tmp, &t->lru, lru)
-			bucket_remove(rl, t, b);
+			bucket_remove(t, b);
+	}
 	spin_unlock_bh(&rl->lock);
-	wgr_quota_destroy(&rl->reserve_nets);
 }
 
 /*
@@ -386,10 +352,12 @@ void wgr_ratelimit_destroy(struct wgr_ratelimit *rl)
 #define WGR_BUCKET_GC_BATCH	1024
 
 /*
- * Forget up to a batch of @t's buckets idle long enough (pool_idle_ns[]), least
- * recently used first. Return: true if the batch ran out before they did.
+ * Forget up to a batch of the buckets on @list, one of @t's, idle long enough
+ * (pool_idle_ns[]): each list is in the order its buckets were last used.
+ * Return: true if the batch ran out before they did.
  */
-static bool gc_batch(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
+static bool gc_batch(struct wgr_ratelimit *rl, struct wgr_bucket_table *t,
+		     struct list_head *list)
 {
 	const u64 idle_ns = pool_idle_ns[t - rl->tables];
 	struct wgr_bucket *b, *tmp;
@@ -403,14 +371,14 @@ static bool gc_batch(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
 	 * earlier read would look a long time idle, and go.
 	 */
 	now = ktime_get_coarse_boottime_ns();
-	list_for_each_entry_safe(b, tmp, &t->lru, lru) {
+	list_for_each_entry_safe(b, tmp, list, lru) {
 		if (now - b->last_ns <= idle_ns)
 			break;
 		if (n++ == WGR_BUCKET_GC_BATCH) {
 			more = true;
 			break;
 		}
-		bucket_remove(rl, t, b);
+		bucket_remove(t, b);
 	}
 	spin_unlock_bh(&rl->lock);
 	return more;
@@ -431,9 +399,12 @@ void wgr_ratelimit_gc(struct wgr_ratelimit *rl)
 {
 	struct wgr_bucket_table *t;
 
-	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++)
-		while (gc_batch(rl, t))
+	for (t = rl->tables; t < rl->tables + WGR_BUCKET_POOLS; t++) {
+		while (gc_batch(rl, t, &t->once))
 			cond_resched();
+		while (gc_batch(rl, t, &t->lru))
+			cond_resched();
+	}
 }
 
 /* What a bucket limits, of one endpoint. */
@@ -508,7 +479,10 @@ static u64 full_tokens(unsigned int kind)
 	return NSEC_PER_SEC / kinds[kind].per_second * kinds[kind].burst;
 }
 
-/* @b, found again: refilled to @now, and the table's most recently used. */
+/*
+ * @b, found again: refilled to @now, and the table's most recently used (off
+ * the list of those asked for once, if it was on it).
+ */
 static void bucket_refill(struct wgr_bucket_table *t, struct wgr_bucket *b, unsigned int kind,
 			  u64 now)
 {
@@ -522,21 +496,24 @@ static void bucket_refill(struct wgr_bucket_table *t, struct wgr_bucket *b, unsi
  * rather than grow, or refuse every new source (and so every legitimate peer)
  * while it lasts. Context: @rl->lock.
  */
-static void bucket_make_room(struct wgr_ratelimit *rl, struct wgr_bucket_table *t)
+static void bucket_make_room(struct wgr_bucket_table *t)
 {
 	if (t->n >= t->max)
-		bucket_evict(rl, t);
+		bucket_evict(t);
 }
 
-/* @b, new (zeroed), full, into @t as its most recently used. Context: @rl->lock. */
-static void bucket_insert(struct wgr_bucket_table *t, struct wgr_bucket *b, unsigned int kind,
-			  u64 key, u64 now)
+/*
+ * @b, new (zeroed), full, into @t as the newest on @list (@t's lru or once).
+ * Context: the buckets' lock.
+ */
+static void bucket_insert(struct wgr_bucket_table *t, struct list_head *list,
+			  struct wgr_bucket *b, unsigned int kind, u64 key, u64 now)
 {
 	b->key = key;
 	b->tokens = full_tokens(kind);
 	b->last_ns = now;
 	hash_add(t->buckets, &b->node, key);
-	list_add_tail(&b->lru, &t->lru);
+	list_add_tail(&b->lru, list);
 	t->n++;
 }
 
@@ -557,10 +534,10 @@ static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind
 		bucket_refill(t, b, kind, now);
 		return b;
 	}
-	bucket_make_room(rl, t);
+	bucket_make_room(t);
 	b = kzalloc(sizeof(*b), GFP_ATOMIC);
 	if (b)
-		bucket_insert(t, b, kind, key, now);
+		bucket_insert(t, &t->lru, b, kind, key, now);
 	return b;
 }
 
@@ -664,7 +641,7 @@ void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, enum wgr_bucket_pool pool, 
 	spin_lock_bh(&rl->lock);
 	t->max = max ?: 1;
 	while (t->n > t->max)
-		bucket_evict(rl, t);
+		bucket_evict(t);
 	spin_unlock_bh(&rl->lock);
 }
 
@@ -720,32 +697,38 @@ static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
 }
 
 /*
- * The reserve of @key, refilled to @now, charged to the asking network @net
- * (wgr_quota_network_key()); a new one, full, if there is none.
+ * The reserve of @key, refilled to @now; a new one, full, if there is none.
  *
  * A reserve's memory of its grants is what keeps its last tokens for sites new
  * to it, and a reserve forgotten comes back full and with none. When the table
  * was full it forgot its least recently used reserve: an attacker that made
- * new reserves elsewhere fast enough (new candidates past their caps, from
- * networks of its own) pushed out a peer's network's between the peer's
- * retries, and four of its sites in the peer's network emptied the new one
- * each time (helper-72, M2: 0 of 57 retries; ratelimit_test
- * test_reserve_evicted: 2 of 12 on 9e94e3e). So a full table now forgets the
- * least recently used reserve of the network that holds the most, as the
- * sources' table makes room (source.c): the churner's, whose reserves are
- * what fill it. To reach a peer's network that holds c, every other network
- * must hold no more than c: the table's 16,384 from about 16,384 / c networks
- * (IPv4 /24s, IPv6 /32s), with a real address in each (only an initiation with
- * the relay's mac2 asks for discovery). A network of equals goes in the order
- * it got there (wgr_quota_heaviest()), so the peer's, there first, goes first
- * among them. The attacker's own sites in the peer's network can still make
- * it the heaviest, by asking past the caps of more candidates than any other
- * network does: its churn then comes out of the walk budget of the peer's
- * network (KIND_WALK), where before any network's would do.
- * Context: @rl->lock.
+ * new reserves fast enough (new candidates of its own past their caps) pushed
+ * a peer's network's reserve out between the peer's retries, and four of its
+ * sites in the peer's network emptied the new one each time (helper-72, M2: 0
+ * of 57 retries; ratelimit_test test_reserve_evicted: 2 of 12 on 9e94e3e).
+ *
+ * So a full table forgets a reserve asked for once only before any other:
+ * new reserves wait on the table's once list, oldest first, and move to its
+ * lru list when asked for again. Emptying a reserve takes four asks, so the
+ * one the attacker's sites emptied is on the lru list, where new reserves,
+ * however many, never reach it; and forgetting one asked for once loses
+ * little, since one ask leaves three of its four tokens. What still pushes
+ * the emptied one out is a table's worth of reserves each asked for again
+ * since it was, within the 250 ms the sites' next drain is due in
+ * (held_reserves(), asserted as the limit): at the relay's size 65,536
+ * reserve asks a second, each past a candidate's spent cap, from any
+ * networks; under LRU alone, new reserves at that rate did it too.
+ *
+ * Making room from the network that holds the most (9e9962f) was tried
+ * first: churn from the attacker's own network went, but its sites in the
+ * peer's network, which M2 needs anyway, made that network the heaviest and
+ * then had to turn over only its reserves, not the table's (helper-74: the
+ * peer 1 of 12 with 1,200 new reserves a second there and the table filled
+ * from 63 /32s elsewhere).
+ * Context: the buckets' lock.
  * Return: the reserve, or NULL without memory.
  */
-static struct wgr_reserve *reserve_get(struct wgr_ratelimit *rl, u64 key, u64 net, u64 now)
+static struct wgr_reserve *reserve_get(struct wgr_ratelimit *rl, u64 key, u64 now)
 {
 	struct wgr_bucket_table *t = &rl->tables[WGR_BUCKETS_RESERVES];
 	struct wgr_bucket *b;
@@ -754,21 +737,13 @@ static struct wgr_reserve *reserve_get(struct wgr_ratelimit *rl, u64 key, u64 ne
 	lockdep_assert_held(&rl->lock);
 	b = bucket_find(t, key);
 	if (b) {
-		r = container_of(b, struct wgr_reserve, b);
 		bucket_refill(t, b, KIND_DISCOVERY_RESERVE, now);
-		wgr_account_renew(r->net, &r->member);
-		return r;
+		return container_of(b, struct wgr_reserve, b);
 	}
-	bucket_make_room(rl, t);
+	bucket_make_room(t);
 	r = kzalloc(sizeof(*r), GFP_ATOMIC);
-	if (!r)
-		return NULL;
-	/* Past WGR_RESERVE_NET_LEVELS the network counts as at the top. */
-	if (wgr_quota_charge(&rl->reserve_nets, net, &r->member, &r->net, true)) {
-		kfree(r);
-		return NULL;
-	}
-	bucket_insert(t, &r->b, KIND_DISCOVERY_RESERVE, key, now);
+	if (r)
+		bucket_insert(t, &t->once, &r->b, KIND_DISCOVERY_RESERVE, key, now);
 	return r;
 }
 
@@ -789,7 +764,7 @@ static bool reserve_take(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	bool ok = false;
 	u32 age;
 
-	r = reserve_get(rl, key, wgr_quota_network_key(from), now);
+	r = reserve_get(rl, key, now);
 	if (r) {
 		age = reserve_age(r, site, now_ms);
 		ok = age > MSEC_PER_SEC &&

@@ -8,8 +8,6 @@
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 
-#include "quota.h"
-
 struct wgr_endpoint;
 
 #define WGR_RATELIMIT_HASH_BITS 12
@@ -32,13 +30,16 @@ enum wgr_bucket_pool {
 /**
  * struct wgr_bucket_table - one table of token buckets
  * @buckets: by key (a keyed hash of what they limit)
- * @lru: the same buckets, least recently used first
+ * @lru: the same buckets, least recently used first; but for those on @once
+ * @once: the buckets asked for once only, oldest first, which a full table
+ *        forgets first (the reserves', WGR_BUCKETS_RESERVES; empty in the others)
  * @n: number of buckets
  * @max: the most it keeps (WGR_MAX_BUCKETS; the debug build's knob)
  */
 struct wgr_bucket_table {
 	DECLARE_HASHTABLE(buckets, WGR_RATELIMIT_HASH_BITS);
 	struct list_head lru;
+	struct list_head once;
 	u32 n;
 	u32 max;
 };
@@ -47,9 +48,6 @@ struct wgr_bucket_table {
  * struct wgr_ratelimit - a relay's token buckets, its mac1 scan budget and its walk budget
  * @lock: guards everything here; the innermost lock of the relay (see session.h)
  * @tables: its buckets, by enum wgr_bucket_pool
- * @reserve_nets: the reserves (WGR_BUCKETS_RESERVES) counted by asking network
- *                (IPv4 /24, IPv6 /32), so that a full table takes room from
- *                the network that holds the most (ratelimit.c, reserve_get())
  * @seed: keys the bucket hash: an attacker must not be able to aim at a bucket
  * @scan_rate: mac1 computations a second the scan budget refills with
  * @scan_tokens: what is left of it (below zero by at most the scans in flight)
@@ -67,7 +65,6 @@ struct wgr_bucket_table {
 struct wgr_ratelimit {
 	spinlock_t lock;
 	struct wgr_bucket_table tables[WGR_BUCKET_POOLS];
-	struct wgr_quota reserve_nets;
 	siphash_key_t seed;
 	u32 scan_rate;
 	s64 scan_tokens;
@@ -95,7 +92,7 @@ struct wgr_walk_budget {
 	bool spare;
 };
 
-int wgr_ratelimit_init(struct wgr_ratelimit *rl);
+void wgr_ratelimit_init(struct wgr_ratelimit *rl);
 void wgr_ratelimit_destroy(struct wgr_ratelimit *rl);
 void wgr_ratelimit_gc(struct wgr_ratelimit *rl);
 bool wgr_ratelimit_initiation(struct wgr_ratelimit *rl, const struct wgr_endpoint *src);

@@ -245,6 +245,7 @@ void wgr_state_destroy(struct wgr_state *state)
 	struct wgr_device *wgr = container_of(state, struct wgr_device, state);
 
 	wgr_state_flush(wgr, WGRELAY_FLUSH_SESSIONS);
+	wgr_ratelimit_destroy(&wgr->ratelimit);
 	wgr_quota_destroy(&state->quota);
 	rhashtable_destroy(&state->routes);
 	rhltable_destroy(&state->sessions);
