@@ -247,6 +247,8 @@ struct wgr_reserve {
 
 /* bucket_remove() frees a reserve by its bucket. */
 static_assert(offsetof(struct wgr_reserve, b) == 0);
+/* A full table of 16,384 is 4 MB in kmalloc-256: a field more is 8 MB (helper-74). */
+static_assert(sizeof(struct wgr_reserve) <= 256);
 /* WGR_RESERVE_SITES counts whole seconds of refill, and fits @n. */
 static_assert(WGR_RESERVE_RECENT_MS % MSEC_PER_SEC == 0 && WGR_RESERVE_SITES <= U8_MAX);
 
