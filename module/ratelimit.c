@@ -217,6 +217,7 @@ struct wgr_bucket {
 	u64 key;
 	u64 tokens;
 	u64 last_ns;
+	bool once;	/* on its table's once list (reserve_get()) */
 };
 
 /*
@@ -292,6 +293,7 @@ void wgr_ratelimit_init(struct wgr_ratelimit *rl)
 		INIT_LIST_HEAD(&t->lru);
 		INIT_LIST_HEAD(&t->once);
 		t->n = 0;
+		t->n_once = 0;
 		t->max = WGR_MAX_BUCKETS;
 	}
 	get_random_bytes(&rl->seed, sizeof(rl->seed));
@@ -310,18 +312,22 @@ static void bucket_remove(struct wgr_bucket_table *t, struct wgr_bucket *b)
 	hash_del(&b->node);
 	list_del(&b->lru);
 	t->n--;
+	t->n_once -= b->once;
 	kfree(b);
 }
 
 /*
  * Make room in a full table: forget the oldest of the buckets asked for once
- * only (the reserves' table's: reserve_get() says why), else the least
- * recently used. Context: the buckets' lock.
+ * only while they are more than a quarter of it (the reserves' table's:
+ * reserve_get() says why), else the least recently used of the others.
+ * Context: the buckets' lock.
  */
 static void bucket_evict(struct wgr_bucket_table *t)
 {
-	struct list_head *first = list_empty(&t->once) ? t->lru.next : t->once.next;
+	struct list_head *first = t->lru.next;
 
+	if (t->n_once > t->max / 4 || list_empty(&t->lru))
+		first = t->once.next;
 	bucket_remove(t, list_entry(first, struct wgr_bucket, lru));
 }
 
@@ -490,6 +496,8 @@ static void bucket_refill(struct wgr_bucket_table *t, struct wgr_bucket *b, unsi
 {
 	b->tokens = min(full_tokens(kind), b->tokens + (now - b->last_ns));
 	b->last_ns = now;
+	t->n_once -= b->once;
+	b->once = false;
 	list_move_tail(&b->lru, &t->lru);
 }
 
@@ -505,18 +513,20 @@ static void bucket_make_room(struct wgr_bucket_table *t)
 }
 
 /*
- * @b, new (zeroed), full, into @t as the newest on @list (@t's lru or once).
- * Context: the buckets' lock.
+ * @b, new (zeroed), full, into @t as the newest on its lru list, or on its
+ * once list if @once. Context: the buckets' lock.
  */
-static void bucket_insert(struct wgr_bucket_table *t, struct list_head *list,
-			  struct wgr_bucket *b, unsigned int kind, u64 key, u64 now)
+static void bucket_insert(struct wgr_bucket_table *t, struct wgr_bucket *b, bool once,
+			  unsigned int kind, u64 key, u64 now)
 {
 	b->key = key;
 	b->tokens = full_tokens(kind);
 	b->last_ns = now;
+	b->once = once;
 	hash_add(t->buckets, &b->node, key);
-	list_add_tail(&b->lru, list);
+	list_add_tail(&b->lru, once ? &t->once : &t->lru);
 	t->n++;
+	t->n_once += once;
 }
 
 /*
@@ -531,6 +541,9 @@ static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind
 	struct wgr_bucket *b;
 
 	lockdep_assert_held(&rl->lock);
+	/* A bucket made here is too small to be a reserve (helper-75). */
+	if (WARN_ON_ONCE(kinds[kind].pool == WGR_BUCKETS_RESERVES))
+		return NULL;
 	b = bucket_find(t, key);
 	if (b) {
 		bucket_refill(t, b, kind, now);
@@ -539,7 +552,7 @@ static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind
 	bucket_make_room(t);
 	b = kzalloc(sizeof(*b), GFP_ATOMIC);
 	if (b)
-		bucket_insert(t, &t->lru, b, kind, key, now);
+		bucket_insert(t, b, false, kind, key, now);
 	return b;
 }
 
@@ -709,17 +722,29 @@ static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
  * sites in the peer's network emptied the new one each time (helper-72, M2: 0
  * of 57 retries; ratelimit_test test_reserve_evicted: 2 of 12 on 9e94e3e).
  *
- * So a full table forgets a reserve asked for once only before any other:
- * new reserves wait on the table's once list, oldest first, and move to its
- * lru list when asked for again. Emptying a reserve takes four asks, so the
- * one the attacker's sites emptied is on the lru list, where new reserves,
- * however many, never reach it; and forgetting one asked for once loses
- * little, since one ask leaves three of its four tokens. What still pushes
- * the emptied one out is a table's worth of reserves each asked for again
- * since it was, within the 250 ms the sites' next drain is due in
- * (held_reserves(), asserted as the limit): at the relay's size 65,536
- * reserve asks a second, each past a candidate's spent cap, from any
- * networks; under LRU alone, new reserves at that rate did it too.
+ * So new reserves wait on the table's once list, oldest first, and move to
+ * its lru list when asked for again, and a full table forgets the oldest
+ * asked for once while those are more than a quarter of it (2Q's first
+ * queue), else the least recently used of the others. Emptying a reserve
+ * takes four asks, so the one the attacker's sites emptied is on the lru
+ * list, where new reserves, however many, do not reach it; and forgetting
+ * one asked for once loses little, since one ask leaves three of its four
+ * tokens. Without the quarter, an attacker that kept the lru list full of
+ * its own reserves left the once list a place or two: each new reserve then
+ * pushed out the one before it, and networks taking turns past a spent cap
+ * met a full, new reserve at every ask (helper-75: 2,000 copies a second,
+ * where the bound is one a site; test_reserve_flood_bounded). Now that takes
+ * a quarter of the table's new reserves for each copy past the bound.
+ *
+ * What still pushes the emptied reserve out is the lru list turned over
+ * since it was last asked for: three quarters of a table's worth of
+ * reserves each asked for again (held_reserves(), asserted as the limit),
+ * within the 250 ms the four sites' next drain is due in: at the relay's
+ * size about 49,000 reserve asks a second, each past a candidate's spent
+ * cap, from any networks. More sites need it less often: with k, the ones
+ * past the fourth take each token as it comes due, and the reserve must go
+ * every 250 (k - 3) ms (helper-75: eight sites, every 1,250 ms). Under LRU
+ * alone new reserves did the same at a table's worth each time.
  *
  * Making room from the network that holds the most (9e9962f) was tried
  * first: churn from the attacker's own network went, but its sites in the
@@ -745,7 +770,7 @@ static struct wgr_reserve *reserve_get(struct wgr_ratelimit *rl, u64 key, u64 no
 	bucket_make_room(t);
 	r = kzalloc(sizeof(*r), GFP_ATOMIC);
 	if (r)
-		bucket_insert(t, &t->once, &r->b, KIND_DISCOVERY_RESERVE, key, now);
+		bucket_insert(t, &r->b, true, KIND_DISCOVERY_RESERVE, key, now);
 	return r;
 }
 

@@ -32,8 +32,10 @@ enum wgr_bucket_pool {
  * @buckets: by key (a keyed hash of what they limit)
  * @lru: the same buckets, least recently used first; but for those on @once
  * @once: the buckets asked for once only, oldest first, which a full table
- *        forgets first (the reserves', WGR_BUCKETS_RESERVES; empty in the others)
+ *        forgets first while they are more than a quarter of it (the
+ *        reserves', WGR_BUCKETS_RESERVES; empty in the others)
  * @n: number of buckets
+ * @n_once: how many of them are on @once
  * @max: the most it keeps (WGR_MAX_BUCKETS; the debug build's knob)
  */
 struct wgr_bucket_table {
@@ -41,6 +43,7 @@ struct wgr_bucket_table {
 	struct list_head lru;
 	struct list_head once;
 	u32 n;
+	u32 n_once;
 	u32 max;
 };
 

@@ -845,6 +845,58 @@ static void test_reserve_evicted(void **state)
 }
 
 /*
+ * The bound past a spent cap, with the reserves' table held (helper-75): the
+ * attacker keeps 240 reserves of its own (16 candidates whose caps it spends,
+ * 15 networks), each asked for again every two seconds, so that the table
+ * has little room but for reserves asked for once; then @nets networks, one
+ * site each, take turns asking for copies to @cand, 2,000 asks a second for
+ * ten seconds. Each new reserve made room by forgetting the one before it,
+ * and a forgotten reserve comes back full and with no memory: every ask had
+ * a copy. Return: the copies from their reserves (the bound: one a second a
+ * site).
+ */
+static unsigned int reserve_flood(unsigned int nets)
+{
+	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
+	unsigned int t, i, got = 0;
+	static u16 next64;
+	struct wgr_ratelimit rl;
+
+	wgr_ratelimit_init(&rl);
+	rl.tables[WGR_BUCKETS_RESERVES].max = 256;
+	for (t = 0; t < 10000; t++, kshim_now += NSEC_PER_MSEC) {
+		for (i = 0; t % 2000 == 0 && i < 2 * 240; i++) {
+			struct wgr_endpoint c = ep6(ATTACKER + 1, 0x7000, (u16)(i % 16));
+			struct wgr_endpoint f = ep6(ATTACKER + 2 + i % 240 / 16, 7, ++next64);
+
+			if (i % 240 < 16)
+				spend_cap(&rl, &c);
+			wgr_ratelimit_discovery(&rl, &c, &f);
+		}
+		if (t % 1000 == 0)
+			wgr_ratelimit_gc(&rl);
+		for (i = 0; i < 2; i++) {
+			struct wgr_endpoint f = ep6(0x32000000 + (2 * t + i) % nets, 1, ++next64);
+
+			spend_cap(&rl, &cand);
+			got += wgr_ratelimit_discovery(&rl, &cand, &f);
+		}
+	}
+	wgr_ratelimit_destroy(&rl);
+	printf("ratelimit: %u networks taking turns past a spent cap, the table held: %u copies in 10 s\n",
+	       nets, got);
+	return got;
+}
+
+static void test_reserve_flood_bounded(void **state)
+{
+	(void)state;
+	/* A site's one a second, and the first second's from full reserves. */
+	assert_true(reserve_flood(2) <= 2 * 11);
+	assert_true(reserve_flood(8) <= 8 * 11);
+}
+
+/*
  * The rule under test_reserve_evicted, alone: a reserve asked for twice stays
  * while any number of new ones, asked for once, come and go; and so does its
  * memory: the site it granted is still refused past its first token.
@@ -1130,6 +1182,7 @@ int main(void)
 		cmocka_unit_test(test_reserve_remembers_all),
 		cmocka_unit_test(test_reserve_evicted),
 		cmocka_unit_test(test_reserve_asked_twice_stays),
+		cmocka_unit_test(test_reserve_flood_bounded),
 		cmocka_unit_test(test_reserve_two_peers_one_site),
 		cmocka_unit_test(test_share_neighbour),
 		cmocka_unit_test(test_share_two_partners),
