@@ -692,6 +692,30 @@ static void test_reserve_remembers_all(void **state)
 	wgr_ratelimit_destroy(&rl);
 }
 
+/* Four sites (/48s) of the peers' /32 ask for copies to @cand past its spent cap. */
+static void four_sites_ask(struct wgr_ratelimit *rl, const struct wgr_endpoint *cand)
+{
+	static u16 next64;
+	u16 site;
+
+	spend_cap(rl, cand);
+	for (site = 2; site <= 5; site++) {
+		struct wgr_endpoint from = ep6(PEERS, site, ++next64);
+
+		wgr_ratelimit_discovery(rl, cand, &from);
+	}
+}
+
+/* tick(), with @cand's cap spent before the peer's retry: the reserve decides. */
+static unsigned int tick_past_cap(struct wgr_ratelimit *rl, const struct wgr_endpoint *cand,
+				  const struct wgr_endpoint *peer, unsigned int t,
+				  unsigned int *retry)
+{
+	if (t == *retry)
+		spend_cap(rl, cand);
+	return tick(rl, cand, peer, t, retry);
+}
+
 /*
  * The reserves' table churned under a network's reserve (helper-72, M2): when
  * the table is full, a new reserve pushes another out, memory and all, and
@@ -710,7 +734,6 @@ static unsigned int evicted_reserve(unsigned int nets, u32 base)
 	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
 	struct wgr_endpoint peer = ep6(PEERS, 1, 1);
 	unsigned int t, i, got = 0, retry = 2537, made = 0, since = 0;
-	static u16 next64;
 	struct wgr_ratelimit rl;
 
 	wgr_ratelimit_init(&rl);
@@ -726,23 +749,10 @@ static unsigned int evicted_reserve(unsigned int nets, u32 base)
 		made++;
 		/* Once the churn has made the table's worth, the four sites ask. */
 		if (++since >= 300) {
-			u16 site;
-
-			spend_cap(&rl, &cand);
-			for (site = 2; site <= 5; site++) {
-				struct wgr_endpoint from = ep6(PEERS, site, ++next64);
-
-				wgr_ratelimit_discovery(&rl, &cand, &from);
-			}
+			four_sites_ask(&rl, &cand);
 			since = 0;
 		}
-		if (t % 1000 == 0)
-			wgr_ratelimit_gc(&rl);
-		if (t == retry) {
-			spend_cap(&rl, &cand);
-			got += wgr_ratelimit_discovery(&rl, &cand, &peer);
-			retry = next_retry(retry);
-		}
+		got += tick_past_cap(&rl, &cand, &peer, t, &retry);
 	}
 	wgr_ratelimit_destroy(&rl);
 	printf("ratelimit: four sites of the peer's /32 and the reserves churned from %u network(s)%s leave the peer %u of 12\n",
@@ -793,23 +803,9 @@ static unsigned int held_reserves(unsigned int fill, unsigned int nets, unsigned
 			spend_cap(&rl, &c);
 			wgr_ratelimit_discovery(&rl, &c, &f);
 		}
-		if (t % 250 == 0) {
-			u16 site;
-
-			spend_cap(&rl, &cand);
-			for (site = 2; site <= 5; site++) {
-				struct wgr_endpoint from = ep6(PEERS, site, ++next64);
-
-				wgr_ratelimit_discovery(&rl, &cand, &from);
-			}
-		}
-		if (t % 1000 == 0)
-			wgr_ratelimit_gc(&rl);
-		if (t == retry) {
-			spend_cap(&rl, &cand);
-			got += wgr_ratelimit_discovery(&rl, &cand, &peer);
-			retry = next_retry(retry);
-		}
+		if (t % 250 == 0)
+			four_sites_ask(&rl, &cand);
+		got += tick_past_cap(&rl, &cand, &peer, t, &retry);
 	}
 	wgr_ratelimit_destroy(&rl);
 	printf("ratelimit: %u reserves from %u network(s) asked for every %u ms, %u new a second from the peer's /32: the peer %u of 12\n",
