@@ -248,7 +248,7 @@ struct wgr_reserve {
 
 /* bucket_remove() frees a reserve by its bucket. */
 static_assert(offsetof(struct wgr_reserve, b) == 0);
-/* A full table of 16,384 is 4 MB in kmalloc-256: a field more is 8 MB (helper-74). */
+/* Two full lists of 16,384 are 8 MB in kmalloc-256: a field more is 16 MB (helper-74). */
 static_assert(sizeof(struct wgr_reserve) <= 256);
 /* WGR_RESERVE_SITES counts whole seconds of refill, and fits @n. */
 static_assert(WGR_RESERVE_RECENT_MS % MSEC_PER_SEC == 0 && WGR_RESERVE_SITES <= U8_MAX);
@@ -317,17 +317,14 @@ static void bucket_remove(struct wgr_bucket_table *t, struct wgr_bucket *b)
 }
 
 /*
- * Make room in a full table: forget the oldest of the buckets asked for once
- * only while they are more than a quarter of it (the reserves' table's:
- * reserve_get() says why), else the least recently used of the others.
- * Context: the buckets' lock.
+ * Make room in a full table: forget its least recently used bucket (the
+ * reserves' table makes its own room, reserve_get(); the debug build's
+ * wgr_ratelimit_set_max() may find only its once list). Context: the lock.
  */
 static void bucket_evict(struct wgr_bucket_table *t)
 {
-	struct list_head *first = t->lru.next;
+	struct list_head *first = list_empty(&t->lru) ? t->once.next : t->lru.next;
 
-	if (t->n_once > t->max / 4 || list_empty(&t->lru))
-		first = t->once.next;
 	bucket_remove(t, list_entry(first, struct wgr_bucket, lru));
 }
 
@@ -504,7 +501,7 @@ static void bucket_refill(struct wgr_bucket_table *t, struct wgr_bucket *b, unsi
 /*
  * Room for one more bucket in @t. Full means many sources at once: forget one
  * rather than grow, or refuse every new source (and so every legitimate peer)
- * while it lasts. Context: @rl->lock.
+ * while it lasts. Context: the buckets' lock.
  */
 static void bucket_make_room(struct wgr_bucket_table *t)
 {
@@ -722,29 +719,35 @@ static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
  * sites in the peer's network emptied the new one each time (helper-72, M2: 0
  * of 57 retries; ratelimit_test test_reserve_evicted: 2 of 12 on 9e94e3e).
  *
- * So new reserves wait on the table's once list, oldest first, and move to
- * its lru list when asked for again, and a full table forgets the oldest
- * asked for once while those are more than a quarter of it (2Q's first
- * queue), else the least recently used of the others. Emptying a reserve
- * takes four asks, so the one the attacker's sites emptied is on the lru
- * list, where new reserves, however many, do not reach it; and forgetting
- * one asked for once loses little, since one ask leaves three of its four
- * tokens. Without the quarter, an attacker that kept the lru list full of
- * its own reserves left the once list a place or two: each new reserve then
- * pushed out the one before it, and networks taking turns past a spent cap
- * met a full, new reserve at every ask (helper-75: 2,000 copies a second,
- * where the bound is one a site; test_reserve_flood_bounded). Now that takes
- * a quarter of the table's new reserves for each copy past the bound.
+ * So the table keeps two lists, as 2Q does, each of up to @t->max
+ * (WGR_MAX_BUCKETS): new reserves wait on the once list, oldest first, and
+ * move to the lru list when asked for again; each makes room from itself.
+ * Emptying a reserve takes four asks, so the one the attacker's sites
+ * emptied is on the lru list, where new reserves, however many, do not reach
+ * it; forgetting one asked for once loses little, since one ask leaves three
+ * of its four tokens. What still pushes the emptied reserve out is a table's
+ * worth of reserves asked for again (or moved up) since it was last, within
+ * the 250 ms the four sites' next drain is due in: 16,383 at the relay's
+ * size, about 65,500 reserve asks a second, each past a candidate's spent
+ * cap, from any networks, as LRU alone needed of new or old reserves
+ * (held_reserves(), asserted as the limit). More sites need it less often:
+ * with k, those past the fourth take each token as it comes due, and the
+ * reserve must go every 250 (k - 3) ms, the table's worth still within the
+ * 250 ms before (helper-75, helper-76). A reserve of a network asking past
+ * a spent cap comes back full only after a table's worth of new ones, as
+ * under LRU: 16,384 / m for each copy past the bound, with m networks taking
+ * turns (test_reserve_flood_bounded).
  *
- * What still pushes the emptied reserve out is the lru list turned over
- * since it was last asked for: three quarters of a table's worth of
- * reserves each asked for again (held_reserves(), asserted as the limit),
- * within the 250 ms the four sites' next drain is due in: at the relay's
- * size about 49,000 reserve asks a second, each past a candidate's spent
- * cap, from any networks. More sites need it less often: with k, the ones
- * past the fourth take each token as it comes due, and the reserve must go
- * every 250 (k - 3) ms (helper-75: eight sites, every 1,250 ms). Under LRU
- * alone new reserves did the same at a table's worth each time.
+ * Two rules were tried before. The once list first while it held more than
+ * a quarter of one shared table (2Q's usual share) let an attacker keep it at
+ * a quarter and turn over only the other three quarters, and forgot the
+ * reserves of networks taking turns after a quarter of the table's new ones
+ * (helper-76: M2 at 50,000 asks a second, the flood four times as cheap as
+ * under LRU); the once list first always, with the lru list held full, let
+ * each new reserve push out the one before it, so that every ask past a
+ * spent cap met a full one (helper-75: 2,000 copies a second, where the bound
+ * was 2). The cost of two lists: up to twice the reserves, 8 MB, when both
+ * are full.
  *
  * Making room from the network that holds the most (9e9962f) was tried
  * first: churn from the attacker's own network went, but its sites in the
@@ -764,10 +767,14 @@ static struct wgr_reserve *reserve_get(struct wgr_ratelimit *rl, u64 key, u64 no
 	lockdep_assert_held(&rl->lock);
 	b = bucket_find(t, key);
 	if (b) {
+		/* Asked for again, onto the lru list: room there, if it is full. */
+		if (b->once && t->n - t->n_once >= t->max)
+			bucket_remove(t, list_first_entry(&t->lru, struct wgr_bucket, lru));
 		bucket_refill(t, b, KIND_DISCOVERY_RESERVE, now);
 		return container_of(b, struct wgr_reserve, b);
 	}
-	bucket_make_room(t);
+	if (t->n_once >= t->max)
+		bucket_remove(t, list_first_entry(&t->once, struct wgr_bucket, lru));
 	r = kzalloc(sizeof(*r), GFP_ATOMIC);
 	if (r)
 		bucket_insert(t, &r->b, true, KIND_DISCOVERY_RESERVE, key, now);

@@ -31,12 +31,13 @@ enum wgr_bucket_pool {
  * struct wgr_bucket_table - one table of token buckets
  * @buckets: by key (a keyed hash of what they limit)
  * @lru: the same buckets, least recently used first; but for those on @once
- * @once: the buckets asked for once only, oldest first, which a full table
- *        forgets first while they are more than a quarter of it (the
- *        reserves', WGR_BUCKETS_RESERVES; empty in the others)
+ * @once: the reserves' table's (WGR_BUCKETS_RESERVES; empty in the others):
+ *        its buckets asked for once only, oldest first (ratelimit.c,
+ *        reserve_get())
  * @n: number of buckets
  * @n_once: how many of them are on @once
- * @max: the most it keeps (WGR_MAX_BUCKETS; the debug build's knob)
+ * @max: the most it keeps (WGR_MAX_BUCKETS; the debug build's knob); the
+ *       reserves' table keeps that many on each of its two lists
  */
 struct wgr_bucket_table {
 	DECLARE_HASHTABLE(buckets, WGR_RATELIMIT_HASH_BITS);

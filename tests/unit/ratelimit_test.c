@@ -806,6 +806,10 @@ static unsigned int held_reserves(unsigned int fill, unsigned int nets, unsigned
 		if (t % 250 == 0)
 			four_sites_ask(&rl, &cand);
 		got += tick_past_cap(&rl, &cand, &peer, t, &retry);
+		/* Each list holds the table's max at most. */
+		assert_true(rl.tables[WGR_BUCKETS_RESERVES].n_once <= 256);
+		assert_true(rl.tables[WGR_BUCKETS_RESERVES].n -
+			    rl.tables[WGR_BUCKETS_RESERVES].n_once <= 256);
 	}
 	wgr_ratelimit_destroy(&rl);
 	printf("ratelimit: %u reserves from %u network(s) asked for every %u ms, %u new a second from the peer's /32: the peer %u of 12\n",
@@ -835,23 +839,28 @@ static void test_reserve_evicted(void **state)
 	assert_int_equal(evicted_reserve(255, ATTACKER), 12);
 	assert_int_equal(evicted_reserve(1, PEERS), 12);
 	assert_int_equal(held_reserves(240, 15, 2500, 1024), 12);
+	/* A quarter asked for once, three quarters asked again (helper-76). */
+	assert_int_equal(held_reserves(191, 1, 250, 256), 12);
 	/* Open: the table's worth asked for again within the drains' 250 ms. */
 	assert_int_equal(held_reserves(256, 1, 500, 0), 12);
 	assert_true(held_reserves(256, 1, 250, 0) <= 3);
 }
 
 /*
- * The bound past a spent cap, with the reserves' table held (helper-75): the
- * attacker keeps 240 reserves of its own (16 candidates whose caps it spends,
- * 15 networks), each asked for again every two seconds, so that the table
- * has little room but for reserves asked for once; then @nets networks, one
- * site each, take turns asking for copies to @cand, 2,000 asks a second for
- * ten seconds. Each new reserve made room by forgetting the one before it,
- * and a forgotten reserve comes back full and with no memory: every ask had
- * a copy. Return: the copies from their reserves (the bound: one a second a
- * site).
+ * The bound past a spent cap, with the reserves' table held (helper-75,
+ * helper-76): the attacker keeps @hold reserves of its own (16 candidates
+ * whose caps it spends, @hold / 16 networks), each asked for again every two
+ * seconds; then @nets networks, one site each, ask in turn for copies to
+ * @cand, all of them every @every ms, for ten seconds. With the once list
+ * always forgotten first and 240 held, each new reserve pushed out the one
+ * before it, and every ask met a full reserve with no memory (edaac92: 20,000
+ * copies from two networks); with the once list first while it held a
+ * quarter of the table and three quarters held, a network's reserve went
+ * after a quarter of a table's new ones (443af78: 5,120 from 128 networks,
+ * four a second each). Return: the copies from their reserves (the bound:
+ * one a second a site).
  */
-static unsigned int reserve_flood(unsigned int nets)
+static unsigned int reserve_flood(unsigned int nets, unsigned int every, unsigned int hold)
 {
 	struct wgr_endpoint cand = ep4(0xc6336407);	/* 198.51.100.7 */
 	unsigned int t, i, got = 0;
@@ -861,26 +870,26 @@ static unsigned int reserve_flood(unsigned int nets)
 	wgr_ratelimit_init(&rl);
 	rl.tables[WGR_BUCKETS_RESERVES].max = 256;
 	for (t = 0; t < 10000; t++, kshim_now += NSEC_PER_MSEC) {
-		for (i = 0; t % 2000 == 0 && i < 2 * 240; i++) {
+		for (i = 0; t % 2000 == 0 && i < 2 * hold; i++) {
 			struct wgr_endpoint c = ep6(ATTACKER + 1, 0x7000, (u16)(i % 16));
-			struct wgr_endpoint f = ep6(ATTACKER + 2 + i % 240 / 16, 7, ++next64);
+			struct wgr_endpoint f = ep6(ATTACKER + 2 + i % hold / 16, 7, ++next64);
 
-			if (i % 240 < 16)
+			if (i % hold < 16)
 				spend_cap(&rl, &c);
 			wgr_ratelimit_discovery(&rl, &c, &f);
 		}
 		if (t % 1000 == 0)
 			wgr_ratelimit_gc(&rl);
-		for (i = 0; i < 2; i++) {
-			struct wgr_endpoint f = ep6(0x32000000 + (2 * t + i) % nets, 1, ++next64);
+		for (i = 0; t % every == 0 && i < nets; i++) {
+			struct wgr_endpoint f = ep6(0x32000000 + i, 1, ++next64);
 
 			spend_cap(&rl, &cand);
 			got += wgr_ratelimit_discovery(&rl, &cand, &f);
 		}
 	}
 	wgr_ratelimit_destroy(&rl);
-	printf("ratelimit: %u networks taking turns past a spent cap, the table held: %u copies in 10 s\n",
-	       nets, got);
+	printf("ratelimit: %u networks asking in turn every %u ms past a spent cap, %u reserves held: %u copies in 10 s\n",
+	       nets, every, hold, got);
 	return got;
 }
 
@@ -888,8 +897,10 @@ static void test_reserve_flood_bounded(void **state)
 {
 	(void)state;
 	/* A site's one a second, and the first second's from full reserves. */
-	assert_true(reserve_flood(2) <= 2 * 11);
-	assert_true(reserve_flood(8) <= 8 * 11);
+	assert_true(reserve_flood(2, 1, 240) <= 2 * 11);
+	assert_true(reserve_flood(8, 4, 240) <= 8 * 11);
+	/* Half the table's networks, three quarters of it held (helper-76). */
+	assert_true(reserve_flood(128, 250, 192) <= 128 * 11);
 }
 
 /*
@@ -916,7 +927,8 @@ static void test_reserve_asked_twice_stays(void **state)
 		assert_true(wgr_ratelimit_discovery(&rl, &c, &f));
 		kshim_now += NSEC_PER_MSEC;
 	}
-	assert_int_equal(rl.tables[WGR_BUCKETS_RESERVES].n, 4);
+	/* The once list full, its own room made from itself. */
+	assert_int_equal(rl.tables[WGR_BUCKETS_RESERVES].n_once, 4);
 	/* Two of four tokens left, and site 2 recent: refused; a new site is not. */
 	assert_false(site_asks(&rl, &cand, 2));
 	assert_true(site_asks(&rl, &cand, 4));
