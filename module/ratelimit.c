@@ -317,15 +317,13 @@ static void bucket_remove(struct wgr_bucket_table *t, struct wgr_bucket *b)
 }
 
 /*
- * Make room in a full table: forget its least recently used bucket (the
- * reserves' table makes its own room, reserve_get(); the debug build's
- * wgr_ratelimit_set_max() may find only its once list). Context: the lock.
+ * Make room in a full table: forget its least recently used bucket. Not for
+ * the reserves' table, whose two lists each make their own (reserve_get()).
+ * Context: the buckets' lock.
  */
 static void bucket_evict(struct wgr_bucket_table *t)
 {
-	struct list_head *first = list_empty(&t->lru) ? t->once.next : t->lru.next;
-
-	bucket_remove(t, list_entry(first, struct wgr_bucket, lru));
+	bucket_remove(t, list_first_entry(&t->lru, struct wgr_bucket, lru));
 }
 
 /* The table a kind's buckets are kept in. */
@@ -652,7 +650,10 @@ void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, enum wgr_bucket_pool pool, 
 
 	spin_lock_bh(&rl->lock);
 	t->max = max ?: 1;
-	while (t->n > t->max)
+	/* Each list from its own front: the reserves' table keeps @max on each. */
+	while (t->n_once > t->max)
+		bucket_remove(t, list_first_entry(&t->once, struct wgr_bucket, lru));
+	while (t->n - t->n_once > t->max)
 		bucket_evict(t);
 	spin_unlock_bh(&rl->lock);
 }
@@ -726,11 +727,12 @@ static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
  * emptied is on the lru list, where new reserves, however many, do not reach
  * it; forgetting one asked for once loses little, since one ask leaves three
  * of its four tokens. What still pushes the emptied reserve out is a table's
- * worth of reserves asked for again (or moved up) since it was last, within
- * the 250 ms the four sites' next drain is due in: 16,383 at the relay's
- * size, about 65,500 reserve asks a second, each past a candidate's spent
- * cap, from any networks, as LRU alone needed of new or old reserves
- * (held_reserves(), asserted as the limit). More sites need it less often:
+ * worth of the lru list's reserves asked for again since it was last, and
+ * one more moved up to make the room, within the 250 ms the four sites' next
+ * drain is due in: 16,385 asks at the relay's size, about 65,500 a second,
+ * each past a candidate's spent cap, from any networks, as LRU alone needed
+ * (held_reserves(), asserted as the limit; moving up new ones alone costs
+ * twice that: helper-77). More sites need it less often:
  * with k, those past the fourth take each token as it comes due, and the
  * reserve must go every 250 (k - 3) ms, the table's worth still within the
  * 250 ms before (helper-75, helper-76). A reserve of a network asking past
