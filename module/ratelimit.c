@@ -731,8 +731,8 @@ static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
  * one more moved up to make the room, within the 250 ms the four sites' next
  * drain is due in: 16,385 asks at the relay's size, about 65,500 a second,
  * each past a candidate's spent cap, from any networks, as LRU alone needed
- * (held_reserves(), asserted as the limit; moving up new ones alone costs
- * twice that: helper-77). More sites need it less often:
+ * (slid_reserves() and held_reserves(), asserted as the limit; moving up new
+ * ones alone costs twice that: helper-77). More sites need it less often:
  * with k, those past the fourth take each token as it comes due, and the
  * reserve must go every 250 (k - 3) ms, the table's worth still within the
  * 250 ms before (helper-75, helper-76). A reserve of a network asking past
@@ -740,7 +740,7 @@ static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
  * under LRU: 16,384 / m for each copy past the bound, with m networks taking
  * turns (test_reserve_flood_bounded).
  *
- * Two rules were tried before. The once list first while it held more than
+ * Three rules were tried before. The once list first while it held more than
  * a quarter of one shared table (2Q's usual share) let an attacker keep it at
  * a quarter and turn over only the other three quarters, and forgot the
  * reserves of networks taking turns after a quarter of the table's new ones
@@ -751,8 +751,8 @@ static void reserve_remember(struct wgr_reserve *r, u32 site, u32 now_ms)
  * was 2). The cost of two lists: up to twice the reserves, 8 MB, when both
  * are full.
  *
- * Making room from the network that holds the most (9e9962f) was tried
- * first: churn from the attacker's own network went, but its sites in the
+ * And, first, making room from the network that holds the most (9e9962f):
+ * churn from the attacker's own network went, but its sites in the
  * peer's network, which M2 needs anyway, made that network the heaviest and
  * then had to turn over only its reserves, not the table's (helper-74: the
  * peer 1 of 12 with 1,200 new reserves a second there and the table filled

@@ -30,7 +30,7 @@ enum wgr_bucket_pool {
 /**
  * struct wgr_bucket_table - one table of token buckets
  * @buckets: by key (a keyed hash of what they limit)
- * @lru: the same buckets, least recently used first; but for those on @once
+ * @lru: the same buckets but those on @once, least recently used first
  * @once: the reserves' table's (WGR_BUCKETS_RESERVES; empty in the others):
  *        its buckets asked for once only, oldest first (ratelimit.c,
  *        reserve_get())
