@@ -317,13 +317,13 @@ static void bucket_remove(struct wgr_bucket_table *t, struct wgr_bucket *b)
 }
 
 /*
- * Make room in a full table: forget its least recently used bucket. Not for
- * the reserves' table, whose two lists each make their own (reserve_get()).
+ * Make room: forget the first bucket on @list, one of @t's (its lru list's
+ * least recently used, or its once list's oldest: reserve_get()).
  * Context: the buckets' lock.
  */
-static void bucket_evict(struct wgr_bucket_table *t)
+static void bucket_evict(struct wgr_bucket_table *t, struct list_head *list)
 {
-	bucket_remove(t, list_first_entry(&t->lru, struct wgr_bucket, lru));
+	bucket_remove(t, list_first_entry(list, struct wgr_bucket, lru));
 }
 
 /* The table a kind's buckets are kept in. */
@@ -497,17 +497,6 @@ static void bucket_refill(struct wgr_bucket_table *t, struct wgr_bucket *b, unsi
 }
 
 /*
- * Room for one more bucket in @t. Full means many sources at once: forget one
- * rather than grow, or refuse every new source (and so every legitimate peer)
- * while it lasts. Context: the buckets' lock.
- */
-static void bucket_make_room(struct wgr_bucket_table *t)
-{
-	if (t->n >= t->max)
-		bucket_evict(t);
-}
-
-/*
  * @b, new (zeroed), full, into @t as the newest on its lru list, or on its
  * once list if @once. Context: the buckets' lock.
  */
@@ -544,7 +533,12 @@ static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind
 		bucket_refill(t, b, kind, now);
 		return b;
 	}
-	bucket_make_room(t);
+	/*
+	 * Full means many sources at once: forget the longest idle rather than grow,
+	 * or refuse every new source (and so every legitimate peer) while it lasts.
+	 */
+	if (t->n >= t->max)
+		bucket_evict(t, &t->lru);
 	b = kzalloc(sizeof(*b), GFP_ATOMIC);
 	if (b)
 		bucket_insert(t, b, false, kind, key, now);
@@ -652,9 +646,9 @@ void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, enum wgr_bucket_pool pool, 
 	t->max = max ?: 1;
 	/* Each list from its own front: the reserves' table keeps @max on each. */
 	while (t->n_once > t->max)
-		bucket_remove(t, list_first_entry(&t->once, struct wgr_bucket, lru));
+		bucket_evict(t, &t->once);
 	while (t->n - t->n_once > t->max)
-		bucket_evict(t);
+		bucket_evict(t, &t->lru);
 	spin_unlock_bh(&rl->lock);
 }
 
@@ -771,12 +765,12 @@ static struct wgr_reserve *reserve_get(struct wgr_ratelimit *rl, u64 key, u64 no
 	if (b) {
 		/* Asked for again, onto the lru list: room there, if it is full. */
 		if (b->once && t->n - t->n_once >= t->max)
-			bucket_remove(t, list_first_entry(&t->lru, struct wgr_bucket, lru));
+			bucket_evict(t, &t->lru);
 		bucket_refill(t, b, KIND_DISCOVERY_RESERVE, now);
 		return container_of(b, struct wgr_reserve, b);
 	}
 	if (t->n_once >= t->max)
-		bucket_remove(t, list_first_entry(&t->once, struct wgr_bucket, lru));
+		bucket_evict(t, &t->once);
 	r = kzalloc(sizeof(*r), GFP_ATOMIC);
 	if (r)
 		bucket_insert(t, &r->b, true, KIND_DISCOVERY_RESERVE, key, now);
