@@ -467,6 +467,34 @@ static int put_settings(struct sk_buff *skb, struct wgr_device *wgr)
 	return 0;
 }
 
+/*
+ * A peer's refusals by reason, those with a count: most peers have none. At most
+ * the five of WGRELAY_REFUSED_OF_PEER (84 bytes), so a peer with the most allowed
+ * peers still fits the smallest dump buffer.
+ */
+static int put_refused(struct sk_buff *skb, const u64 *refused)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	for (i = 1; i < __WGRELAY_REFUSED_MAX && !refused[i]; i++)
+		;
+	if (i == __WGRELAY_REFUSED_MAX)
+		return 0;
+	nest = nla_nest_start(skb, WGRELAY_PEER_A_REFUSED);
+	if (!nest)
+		return -EMSGSIZE;
+	for (; i < __WGRELAY_REFUSED_MAX; i++) {
+		if (refused[i] &&
+		    nla_put_u64_64bit(skb, i, refused[i], WGRELAY_REFUSED_NONE)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int put_peer(struct sk_buff *skb, struct wgr_device *wgr, struct wgr_peer *peer)
 {
 	const struct wgr_allowed *allowed;
@@ -493,6 +521,7 @@ static int put_peer(struct sk_buff *skb, struct wgr_device *wgr, struct wgr_peer
 	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_CONFLICT, info.bind_conflict) ||
 	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_BINDINGS_KEPT, info.bindings_kept,
 			      WGRELAY_PEER_A_PAD) ||
+	    put_refused(skb, info.refused) ||
 	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_LAST_SEEN, info.last_seen,
 			      WGRELAY_PEER_A_PAD) ||
 	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_RX_PACKETS, info.traffic[WGR_RX_PACKETS],

@@ -423,7 +423,32 @@ u64 wgr_jiffies_to_unix(unsigned long then)
  */
 void wgr_peer_read(struct wgr_peer *peer, struct wgr_peer_info *info)
 {
+	unsigned int i;
+
 	memset(info, 0, sizeof(*info));
 	wgr_bind_read(peer->wgr, peer, info);
 	wgr_sessions_peer_read(peer->wgr, peer, info);
+	for (i = 0; i < __WGRELAY_REFUSED_MAX; i++)
+		info->refused[i] = atomic64_read(&peer->refused[i]);
+}
+
+/**
+ * wgr_peer_refused - count a refused handshake that named a peer
+ * @peer: the peer it named, as initiator or as target; NULL: none
+ * @reason: why it was refused
+ *
+ * What `relayctl show` lists per peer. Anyone can name a peer in a handshake, so
+ * this counts what was refused, not what the peer did.
+ *
+ * Context: any; lockless.
+ */
+void wgr_peer_refused(struct wgr_peer *peer, enum wgrelay_refusal reason)
+{
+	BUILD_BUG_ON(__WGRELAY_REFUSED_MAX > 32);
+	if (!peer)
+		return;
+	if (WARN_ON_ONCE(reason >= __WGRELAY_REFUSED_MAX ||
+			 !(WGRELAY_REFUSED_OF_PEER & (1U << reason))))
+		return;
+	atomic64_inc(&peer->refused[reason]);
 }

@@ -10,6 +10,7 @@
 #include <linux/socket.h>
 #include <linux/seqlock.h>
 #include <linux/siphash.h>
+#include <linux/atomic.h>
 #include <linux/wgrelay.h>
 
 struct wgr_device;
@@ -132,6 +133,8 @@ struct wgr_ep_entry {
  * @n_sessions: length of @halves
  * @retired: traffic of its sessions that have gone: rx/tx packets/bytes
  * @handshakes: responses the relay passed on in handshakes it took part in
+ * @refused: handshakes the relay refused that named it, as initiator or target,
+ *           by enum wgrelay_refusal (lockless: any CPU's softirq counts here)
  * @dead: removed; set under wgr_state.lock, so code that found the peer under RCU
  *        and then took the lock knows not to link it anywhere
  * @rcu: frees it after a grace period
@@ -170,6 +173,7 @@ struct wgr_peer {
 	u32 n_sessions;
 	u64 retired[4];
 	u64 handshakes;
+	atomic64_t refused[__WGRELAY_REFUSED_MAX];
 	bool dead;
 	struct rcu_head rcu;
 };
@@ -203,6 +207,7 @@ struct wgr_peer_info {
 	u64 traffic[4];		/* WGR_RX_PACKETS... */
 	u64 handshakes;
 	u64 bindings_kept;
+	u64 refused[__WGRELAY_REFUSED_MAX];	/* enum wgrelay_refusal */
 	u32 n_sessions;
 };
 
@@ -220,6 +225,7 @@ void wgr_peer_set_static_endpoint(struct wgr_peer *peer, const struct wgr_endpoi
 int wgr_peer_set_allowed(struct wgr_peer *peer, const u8 *keys, u32 n);
 
 bool wgr_peers_may_talk(const struct wgr_peer *a, const struct wgr_peer *b);
+void wgr_peer_refused(struct wgr_peer *peer, enum wgrelay_refusal reason);
 void wgr_peer_read(struct wgr_peer *peer, struct wgr_peer_info *info);
 u64 wgr_jiffies_to_unix(unsigned long then);
 

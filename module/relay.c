@@ -453,14 +453,29 @@ static void scan_later(struct wgr_device *wgr, struct sk_buff *skb, const struct
 				    2 * READ_ONCE(wgr->ratelimit.scan_rate) / peers));
 }
 
+/*
+ * A handshake refused: counted against each peer it named, for `relayctl show`,
+ * and told to the events group. @initiator is known only for answers; an
+ * initiation names its target alone (its initiator is encrypted).
+ */
+static void refuse(struct wgr_device *wgr, enum wgrelay_refusal reason,
+		   struct wgr_peer *initiator, struct wgr_peer *target,
+		   const struct wgr_endpoint *src)
+{
+	wgr_peer_refused(initiator, reason);
+	if (target != initiator)
+		wgr_peer_refused(target, reason);
+	wgr_event_refused(wgr, reason, initiator, target, src);
+}
+
 /* Count why no receiver was found: over the scan budget, or nobody's mac1. */
 static void count_no_receiver(struct wgr_device *wgr, struct wgr_peer *peer,
 			      const struct wgr_endpoint *src)
 {
 	wgr_stat_inc(wgr, IS_ERR(peer) ? WGRELAY_STAT_HS_RATELIMITED
 				       : WGRELAY_STAT_HS_UNKNOWN_TARGET);
-	wgr_event_refused(wgr, IS_ERR(peer) ? WGRELAY_REFUSED_SCAN_BUDGET
-					    : WGRELAY_REFUSED_UNKNOWN_PEER, NULL, NULL, src);
+	refuse(wgr, IS_ERR(peer) ? WGRELAY_REFUSED_SCAN_BUDGET : WGRELAY_REFUSED_UNKNOWN_PEER,
+	       NULL, NULL, src);
 }
 
 /* Would this go to the relay's own socket? Only a misconfigured static endpoint can. */
@@ -656,7 +671,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	if (!n) {
 		if (!looped) {
 			wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);
-			wgr_event_refused(wgr, WGRELAY_REFUSED_NO_ROUTE, NULL, target, src);
+			refuse(wgr, WGRELAY_REFUSED_NO_ROUTE, NULL, target, src);
 		}
 		goto free_drop;
 	}
@@ -665,7 +680,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 				  bound)) {
 		/* Nobody could answer it: do not send it. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
-		wgr_event_refused(wgr, WGRELAY_REFUSED_COLLISION, NULL, target, src);
+		refuse(wgr, WGRELAY_REFUSED_COLLISION, NULL, target, src);
 		goto free_drop;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
@@ -711,7 +726,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 
 	if (!wgr_ratelimit_initiation(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
-		wgr_event_refused(wgr, WGRELAY_REFUSED_RATELIMIT, NULL, NULL, src);
+		refuse(wgr, WGRELAY_REFUSED_RATELIMIT, NULL, NULL, src);
 		goto drop;
 	}
 	/* The peers found stay valid under RCU: a peer is freed after a grace period. */
@@ -726,7 +741,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 		  (target && wgr_pair_route(wgr, src, target, &ep));
 	if (!vouched && !wgr_ratelimit_address(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
-		wgr_event_refused(wgr, WGRELAY_REFUSED_CEILING, NULL, target, src);
+		refuse(wgr, WGRELAY_REFUSED_CEILING, NULL, target, src);
 		goto unlock_drop;
 	}
 	if (!target && !scan_inline(wgr)) {
@@ -781,8 +796,7 @@ static void response_from(struct wgr_device *wgr, struct sk_buff *skb, const str
 
 	if (!wgr_peers_may_talk(initiator, hs->target)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_DENIED);
-		wgr_event_refused(wgr, WGRELAY_REFUSED_ALLOWED_PEERS, initiator, hs->target,
-				  &hs->initiator);
+		refuse(wgr, WGRELAY_REFUSED_ALLOWED_PEERS, initiator, hs->target, &hs->initiator);
 		goto drop;
 	}
 	ret = wgr_pair_create(wgr, hs, wgr_response_receiver(skb->data), initiator,
@@ -793,9 +807,8 @@ static void response_from(struct wgr_device *wgr, struct sk_buff *skb, const str
 				  ret == -ENOENT ? WGRELAY_STAT_HS_UNSOLICITED :
 						   WGRELAY_STAT_TX_ERRORS);
 		if (ret == -EEXIST || ret == -ENOSPC)
-			wgr_event_refused(wgr, ret == -EEXIST ? WGRELAY_REFUSED_COLLISION
-							      : WGRELAY_REFUSED_FULL,
-					  initiator, hs->target, &hs->initiator);
+			refuse(wgr, ret == -EEXIST ? WGRELAY_REFUSED_COLLISION : WGRELAY_REFUSED_FULL,
+			       initiator, hs->target, &hs->initiator);
 		goto drop;
 	}
 	wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_CREATED, 2);

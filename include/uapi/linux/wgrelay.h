@@ -199,6 +199,13 @@ enum wgrelay_peer_attr {
 	WGRELAY_PEER_A_BINDING_LOCAL,	/* binary, 4 or 16 bytes: the relay's address
 					 * the peer reached it at, from which it is
 					 * answered (read; RESTORE) */
+	WGRELAY_PEER_A_REFUSED,		/* nest, read only: handshakes the relay
+					 * refused that named this peer (as initiator
+					 * or as target), by reason: each attribute's
+					 * type is an enum wgrelay_refusal, a u64; only
+					 * reasons with a count are sent; padding is
+					 * WGRELAY_REFUSED_NONE
+					 */
 	__WGRELAY_PEER_A_LAST
 };
 #define WGRELAY_PEER_A_MAX (__WGRELAY_PEER_A_LAST - 1)
@@ -298,6 +305,14 @@ enum wgrelay_refusal {
 	WGRELAY_REFUSED_COLLISION,	/* a receiver index already in use */
 	__WGRELAY_REFUSED_MAX
 };
+/*
+ * The reasons that can name a peer, and so appear in WGRELAY_PEER_A_REFUSED: the
+ * others are judged before the relay knows whose handshake it is.
+ */
+#define WGRELAY_REFUSED_OF_PEER						\
+	((1U << WGRELAY_REFUSED_ALLOWED_PEERS) | (1U << WGRELAY_REFUSED_CEILING) |	\
+	 (1U << WGRELAY_REFUSED_NO_ROUTE) | (1U << WGRELAY_REFUSED_FULL) |	\
+	 (1U << WGRELAY_REFUSED_COLLISION))
 
 enum wgrelay_event_attr {
 	WGRELAY_EVENT_A_UNSPEC,
