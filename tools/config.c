@@ -16,6 +16,19 @@
 const char *const stat_names[__WGRELAY_STAT_MAX] = { WGRELAY_STATS(STAT_NAME) };
 #undef STAT_NAME
 
+/* Why the relay refused a handshake (enum wgrelay_refusal), as events and show say it. */
+const char *const refusal_names[__WGRELAY_REFUSED_MAX] = {
+	[WGRELAY_REFUSED_NONE] = NULL,
+	[WGRELAY_REFUSED_ALLOWED_PEERS] = "allowed-peers",
+	[WGRELAY_REFUSED_RATELIMIT] = "rate-limit",
+	[WGRELAY_REFUSED_CEILING] = "address-ceiling",
+	[WGRELAY_REFUSED_SCAN_BUDGET] = "scan-budget",
+	[WGRELAY_REFUSED_UNKNOWN_PEER] = "unknown-peer",
+	[WGRELAY_REFUSED_NO_ROUTE] = "no-route",
+	[WGRELAY_REFUSED_FULL] = "sessions-full",
+	[WGRELAY_REFUSED_COLLISION] = "collision",
+};
+
 /* Every setting, with its config file key and its `set` keyword. */
 enum setting {
 	S_LISTEN_PORT,

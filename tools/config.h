@@ -52,6 +52,7 @@ struct wgr_peer {
 	uint8_t binding_status;		/* enum wgrelay_binding_status */
 	uint8_t binding_conflict;
 	uint64_t bindings_kept;
+	uint64_t refused[__WGRELAY_REFUSED_MAX];	/* enum wgrelay_refusal */
 	union wgr_sockaddr binding;
 	struct wgr_local binding_local;	/* the relay's address it reached */
 	uint64_t last_seen;
@@ -82,6 +83,7 @@ struct wgr_device {
 };
 
 extern const char *const stat_names[__WGRELAY_STAT_MAX];
+extern const char *const refusal_names[__WGRELAY_REFUSED_MAX];
 
 struct wgr_peer *device_add_peer(struct wgr_device *dev);
 void device_free(struct wgr_device *dev);

@@ -168,7 +168,7 @@ static void pair_sessions(struct finding *f, struct ctx *c, const struct wgr_pee
 static void judge_denied(struct finding *f, struct ctx *c, const struct wgr_peer *p,
 			 const struct wgr_peer *q)
 {
-	uint64_t denied = c->dev->stats[WGRELAY_STAT_HS_DENIED];
+	uint64_t denied = p->refused[WGRELAY_REFUSED_ALLOWED_PEERS];
 
 	f->verdict = V_NOT_ALLOWED;
 	if (!peer_allows(q, p))
@@ -177,9 +177,10 @@ static void judge_denied(struct finding *f, struct ctx *c, const struct wgr_peer
 		say(f, "%s's own allowed peers do not list %s", label(c, p, c->a),
 		    label(c, q, c->b));
 	say(f, "; the relay forwards their handshakes but drops the answers");
+	/* Counted per peer, not per pair: p may be refused with others too. */
 	if (denied)
-		say(f, " (it has refused %" PRIu64
-		    " so far, hs_denied; the count is per device, not per pair)", denied);
+		say(f, " (%" PRIu64 " handshake(s) naming %s refused by AllowedPeers so far)",
+		    denied, label(c, p, c->a));
 	say(f, ". Add each to the other's AllowedPeers, or clear them, to let them talk");
 }
 
@@ -187,7 +188,6 @@ static void judge(struct finding *f, struct ctx *c, const struct wgr_peer *p,
 		  const struct wgr_peer *q)
 {
 	uint64_t ratelimited = c->dev->stats[WGRELAY_STAT_HS_RATELIMITED];
-	uint64_t no_route = c->dev->stats[WGRELAY_STAT_HS_NO_ROUTE];
 	const char *pn = label(c, p, c->a), *qn = label(c, q, c->b);
 	char ep[ENDPOINT_STRLEN];
 
@@ -260,9 +260,10 @@ static void judge(struct finding *f, struct ctx *c, const struct wgr_peer *p,
 		say_binding(f, c, p, pn);
 		say(f, "; but ");
 		say_binding(f, c, q, qn);
-		if (q->binding_status == WGRELAY_BINDING_STATUS_NONE && no_route)
-			say(f, ". Initiations for peers with nowhere to send them: %" PRIu64
-			    " (hs_no_route, per device)", no_route);
+		if (q->binding_status == WGRELAY_BINDING_STATUS_NONE &&
+		    q->refused[WGRELAY_REFUSED_NO_ROUTE])
+			say(f, ". Initiations for %s refused with nowhere to send them: %" PRIu64,
+			    qn, q->refused[WGRELAY_REFUSED_NO_ROUTE]);
 		return;
 	}
 	/*

@@ -60,18 +60,6 @@ static const char *const event_names[__WGRELAY_EVENT_MAX] = {
 	[WGRELAY_EVENT_REFUSED] = "refused",
 };
 
-static const char *const reason_names[__WGRELAY_REFUSED_MAX] = {
-	[WGRELAY_REFUSED_NONE] = NULL,
-	[WGRELAY_REFUSED_ALLOWED_PEERS] = "allowed-peers",
-	[WGRELAY_REFUSED_RATELIMIT] = "rate-limit",
-	[WGRELAY_REFUSED_CEILING] = "address-ceiling",
-	[WGRELAY_REFUSED_SCAN_BUDGET] = "scan-budget",
-	[WGRELAY_REFUSED_UNKNOWN_PEER] = "unknown-peer",
-	[WGRELAY_REFUSED_NO_ROUTE] = "no-route",
-	[WGRELAY_REFUSED_FULL] = "sessions-full",
-	[WGRELAY_REFUSED_COLLISION] = "collision",
-};
-
 /* One event, as read from its message; anything absent is zero. */
 struct event {
 	char ifname[IF_NAMESIZE];
@@ -155,7 +143,7 @@ static void json_peer(struct monitor *m, const struct event *e, const char *what
 static void print_event(struct monitor *m, const struct event *e)
 {
 	const char *type = e->type < __WGRELAY_EVENT_MAX ? event_names[e->type] : NULL;
-	const char *reason = e->reason < __WGRELAY_REFUSED_MAX ? reason_names[e->reason] : NULL;
+	const char *reason = e->reason < __WGRELAY_REFUSED_MAX ? refusal_names[e->reason] : NULL;
 	char ep[ENDPOINT_STRLEN], when[32], unknown[32];
 	time_t t = (time_t)e->time;
 	struct tm tm;

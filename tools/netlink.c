@@ -301,6 +301,20 @@ static void get_local(struct nlattr *a, struct wgr_local *local)
 	}
 }
 
+/* A peer's refusals by reason; reasons this tool does not know are skipped. */
+static void get_refused(struct nlattr *nest, uint64_t *refused)
+{
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_nested(a, nest, rem) {
+		int reason = nla_type(a);
+
+		if (reason > WGRELAY_REFUSED_NONE && reason < __WGRELAY_REFUSED_MAX)
+			get_u64(a, &refused[reason]);
+	}
+}
+
 static int parse_peer(struct wgr_device *dev, struct nlattr *nest)
 {
 	struct nlattr *tb[WGRELAY_PEER_A_MAX + 1], *a;
@@ -344,6 +358,8 @@ static int parse_peer(struct wgr_device *dev, struct nlattr *nest)
 	get_u8(tb[WGRELAY_PEER_A_BINDING_STATUS], &p->binding_status);
 	get_u8(tb[WGRELAY_PEER_A_BINDING_CONFLICT], &p->binding_conflict);
 	get_u64(tb[WGRELAY_PEER_A_BINDINGS_KEPT], &p->bindings_kept);
+	if (tb[WGRELAY_PEER_A_REFUSED])
+		get_refused(tb[WGRELAY_PEER_A_REFUSED], p->refused);
 	if (tb[WGRELAY_PEER_A_BINDING_ENDPOINT])
 		get_sockaddr(tb[WGRELAY_PEER_A_BINDING_ENDPOINT], &p->binding);
 	if (tb[WGRELAY_PEER_A_BINDING_LOCAL])

@@ -122,7 +122,8 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 
 /* NAME{device="IFNAME"[,peer="LABEL"][,status="S"]} VALUE */
 static void sample(FILE *f, const char *name, const struct wgr_device *dev,
-		   const struct wgr_peer *peer, const char *status, uint64_t value)
+		   const struct wgr_peer *peer, const char *label, const char *label_value,
+		   uint64_t value)
 {
 	char b64[KEY_B64_LEN + 1];
 
@@ -135,8 +136,8 @@ static void sample(FILE *f, const char *name, const struct wgr_device *dev,
 		fputs("\",peer=\"", f);
 		prom_label_value(f, peer->name[0] ? peer->name : b64);
 	}
-	if (status)
-		fprintf(f, "\",status=\"%s", status);
+	if (label)
+		fprintf(f, "\",%s=\"%s", label, label_value);
 	fprintf(f, "\"} %" PRIu64 "\n", value);
 }
 
@@ -269,7 +270,7 @@ int prom_print(FILE *f, const struct wgr_device *devs, size_t n)
 	for (g = 0; g < G_COUNT; g++) {
 		family(f, dev_gauges[g].name, "gauge", dev_gauges[g].help);
 		for (d = 0; d < n; d++)
-			sample(f, dev_gauges[g].name, &devs[d], NULL, NULL, dev_gauge(&devs[d], g));
+			sample(f, dev_gauges[g].name, &devs[d], NULL, NULL, NULL, dev_gauge(&devs[d], g));
 	}
 	/* How many peers' bindings are worth what, as a state set over status=. */
 	family(f, "wgrelay_bindings", "gauge",
@@ -281,19 +282,20 @@ int prom_print(FILE *f, const struct wgr_device *devs, size_t n)
 			if (devs[d].peers[i].binding_status < N_STATUS)
 				count[devs[d].peers[i].binding_status]++;
 		for (s = 0; s < N_STATUS; s++)
-			sample(f, "wgrelay_bindings", &devs[d], NULL, status_label[s], count[s]);
+			sample(f, "wgrelay_bindings", &devs[d], NULL, "status", status_label[s],
+			       count[s]);
 	}
 	for (i = 0; i < __WGRELAY_STAT_MAX; i++) {
 		snprintf(name, sizeof(name), "wgrelay_%s_total", stat_names[i]);
 		family(f, name, "counter", stat_help[i]);
 		for (d = 0; d < n; d++)
-			sample(f, name, &devs[d], NULL, NULL, devs[d].stats[i]);
+			sample(f, name, &devs[d], NULL, NULL, NULL, devs[d].stats[i]);
 	}
 	for (m = 0; m < P_COUNT; m++) {
 		family(f, peer_metrics[m].name, peer_metrics[m].type, peer_metrics[m].help);
 		for (d = 0; d < n; d++)
 			for (i = 0; i < devs[d].n_peers; i++)
-				sample(f, peer_metrics[m].name, &devs[d], &devs[d].peers[i], NULL,
+				sample(f, peer_metrics[m].name, &devs[d], &devs[d].peers[i], NULL, NULL,
 				       peer_value(&devs[d].peers[i], m));
 	}
 	family(f, "wgrelay_peer_binding", "gauge",
@@ -302,7 +304,17 @@ int prom_print(FILE *f, const struct wgr_device *devs, size_t n)
 		for (i = 0; i < devs[d].n_peers; i++)
 			for (s = 0; s < N_STATUS; s++)
 				sample(f, "wgrelay_peer_binding", &devs[d], &devs[d].peers[i],
-				       status_label[s], devs[d].peers[i].binding_status == s);
+				       "status", status_label[s],
+				       devs[d].peers[i].binding_status == s);
+	family(f, "wgrelay_peer_refused_total", "counter",
+	       "Handshakes the relay refused that named the peer, as initiator or target, by reason.");
+	for (d = 0; d < n; d++)
+		for (i = 0; i < devs[d].n_peers; i++)
+			for (s = 0; s < __WGRELAY_REFUSED_MAX; s++)
+				if (WGRELAY_REFUSED_OF_PEER & (1U << s))
+					sample(f, "wgrelay_peer_refused_total", &devs[d],
+					       &devs[d].peers[i], "reason", refusal_names[s],
+					       devs[d].peers[i].refused[s]);
 	if (fflush(f) || ferror(f)) {
 		set_error("writing the metrics: %s", strerror(errno));
 		return -EIO;

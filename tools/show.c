@@ -104,7 +104,7 @@ static void json_stats(const struct wgr_device *dev)
 
 static void json_peer(const struct wgr_peer *p, bool full)
 {
-	size_t i;
+	size_t i, n;
 
 	putchar('{');
 	json_key_b64("public_key", p->key, false);
@@ -131,9 +131,18 @@ static void json_peer(const struct wgr_peer *p, bool full)
 	json_key_endpoint("binding_endpoint", &p->binding);
 	printf(",\"last_seen\":%" PRIu64 ",\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 	       ",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64 ",\"handshakes\":%" PRIu64
-	       ",\"sessions\":%" PRIu32 "}",
+	       ",\"sessions\":%" PRIu32,
 	       p->last_seen, p->rx_packets, p->rx_bytes, p->tx_packets, p->tx_bytes,
 	       p->handshakes, p->num_sessions);
+	/*
+	 * Every reason that can name a peer, zero or not, so a script needs no
+	 * defaults; last, so the flat fields before it end at the first '}'.
+	 */
+	fputs(",\"refused\":{", stdout);
+	for (i = 0, n = 0; i < __WGRELAY_REFUSED_MAX; i++)
+		if (WGRELAY_REFUSED_OF_PEER & (1U << i))
+			printf("%s\"%s\":%" PRIu64, n++ ? "," : "", refusal_names[i], p->refused[i]);
+	fputs("}}", stdout);
 }
 
 void json_session(const struct wgr_device *dev, const struct wgr_session *s)
@@ -258,6 +267,24 @@ static int cmp_recent(const void *a, const void *b)
 	return memcmp(x->key, y->key, WGRELAY_KEY_LEN);
 }
 
+/* "refused: 3 allowed-peers, 1 no-route": handshakes naming it, only if any were. */
+static void pretty_refused(const struct wgr_peer *p)
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < __WGRELAY_REFUSED_MAX; i++) {
+		if (!p->refused[i] || !refusal_names[i])
+			continue;
+		if (!any)
+			field("refused");
+		printf("%s%" PRIu64 " %s", any ? ", " : "", p->refused[i], refusal_names[i]);
+		any = true;
+	}
+	if (any)
+		puts(" (handshakes naming it)");
+}
+
 static void pretty_peer(const struct wgr_device *dev, const struct wgr_peer *p)
 {
 	char b64[KEY_B64_LEN + 1], ep[ENDPOINT_STRLEN];
@@ -288,6 +315,7 @@ static void pretty_peer(const struct wgr_device *dev, const struct wgr_peer *p)
 		printf("%" PRIu64 " (handshakes or roams elsewhere that did not move it)\n",
 		       p->bindings_kept);
 	}
+	pretty_refused(p);
 	field("last seen");
 	print_ago(p->last_seen);
 	putchar('\n');

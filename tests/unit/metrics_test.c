@@ -51,6 +51,8 @@ static void make_devices(struct wgr_device devs[2])
 	p->binding_status = WGRELAY_BINDING_STATUS_LIVE;
 	p->num_sessions = 2;
 	p->last_seen = 1764626400;
+	p->refused[WGRELAY_REFUSED_ALLOWED_PEERS] = 3;
+	p->refused[WGRELAY_REFUSED_COLLISION] = UINT64_MAX;
 	p = device_add_peer(&devs[0]);
 	memset(p->key, 2, WGRELAY_KEY_LEN);	/* no name: the key is its label */
 	p->rx_packets = 21;
@@ -144,6 +146,12 @@ static void test_output_is_well_formed(void **state)
 	assert_true(has_line(text, "wgrelay_bindings{device=\"re\\\"l\\\\ay\",status=\"none\"} 1"));
 	assert_true(has_line(text, "wgrelay_peer_binding{device=\"relay0\",peer=\"home\",status=\"live\"} 1"));
 	assert_true(has_line(text, "wgrelay_peer_binding{device=\"relay0\",peer=\"home\",status=\"stale\"} 0"));
+	/* Refusals by reason: only those that can name a peer, zero or not. */
+	assert_true(has_line(text, "wgrelay_peer_refused_total{device=\"relay0\",peer=\"home\",reason=\"allowed-peers\"} 3"));
+	assert_true(has_line(text, "wgrelay_peer_refused_total{device=\"relay0\",peer=\"home\",reason=\"collision\"} 18446744073709551615"));
+	assert_true(has_line(text, "wgrelay_peer_refused_total{device=\"relay0\",peer=\"home\",reason=\"no-route\"} 0"));
+	assert_int_equal(count(text, "wgrelay_peer_refused_total{device=\"relay0\",peer=\"home\","), 5);
+	assert_int_equal(count(text, "reason=\"rate-limit\""), 0);
 	assert_true(has_line(text, "wgrelay_peer_last_seen_timestamp_seconds{device=\"relay0\",peer=\"home\"} 1764626400"));
 	assert_true(has_line(text, "# TYPE wgrelay_peer_sessions gauge"));
 	assert_true(has_line(text, "# TYPE wgrelay_hs_denied_total counter"));
