@@ -138,8 +138,12 @@ assert_match '"sessions":\[\{"receiver_index":[0-9]+,"owner":"[^"]+","owner_name
 	"$ENTRY" "home and phone's sessions in diagnose --json"
 assert_match "index [0-9a-f]{8}: to (home|phone) at $CGNAT4:[0-9]+, confirmed" "$(diag home)" \
 	"a session of home and phone in diagnose's words"
+# Home's keepalives try laptop: each initiation, with nowhere to go, is refused.
+wait_for 30 eval '[[ $(peer_json laptop) =~ \"no-route\":[1-9] ]]'
 expect home laptop partner_offline
 has "laptop has never been seen" "why home cannot reach laptop"
+assert_match "Initiations for laptop refused with nowhere to send them: [1-9][0-9]*" "$ENTRY" \
+	"laptop's no-route refusals in diagnose's reason"
 expect laptop home never_seen
 
 step "laptop up while the relay's ceiling refuses what nothing vouches for: rate-limited"
@@ -164,7 +168,8 @@ n laptop ping -c 1 -W 1 "${WG_ADDR[phone]}" >/dev/null || true
 wait_for 20 eval '(( $(relay_stat hs_denied) >= 1 ))'
 assert_fails n laptop ping -c 2 -i 0.5 -W 1 "${WG_ADDR[phone]}"
 expect laptop phone not_allowed
-assert_match "refused [1-9][0-9]* so far, hs_denied" "$ENTRY" "the refusals in diagnose's reason"
+assert_match "[1-9][0-9]* handshake\(s\) naming laptop refused by AllowedPeers so far" "$ENTRY" \
+	"laptop's refusals in diagnose's reason"
 diag laptop
 diag_json laptop
 

@@ -146,6 +146,11 @@ for p in home laptop; do
 		between "${A[$key]-missing}" "$(json_peer_field "$p" "$c" "$json")" "${B[$key]-missing}" \
 			"$p's $c"
 	done
+	for r in allowed-peers address-ceiling no-route sessions-full collision; do
+		key="wgrelay_peer_refused_total{device=\"relay0\",peer=\"$p\",reason=\"$r\"}"
+		between "${A[$key]-missing}" "$(json_peer_field "$p" "$r" "$json")" "${B[$key]-missing}" \
+			"$p's $r refusals"
+	done
 	# The kernel derives it from jiffies at each read (now - age, in whole
 	# seconds: wgr_jiffies_to_unix()), so two reads may round a second apart.
 	key="wgrelay_peer_last_seen_timestamp_seconds{device=\"relay0\",peer=\"$p\"}"

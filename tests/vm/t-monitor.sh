@@ -7,7 +7,10 @@
 # addresses and their session confirmed; the tablet, which AllowedPeers keeps
 # from home, is refused with that reason; a flood of identical initiations from
 # one endpoint is a handful of coalesced events whose counts add up to the
-# relay's own refusal counters; SIGINT ends a listener with status 0.
+# relay's own refusal counters; SIGINT ends a listener with status 0. relayctl
+# show counts each refusal against every peer it named, by reason: the tablet's
+# and home's allowed-peers counts are both hs_denied, the peers' no-route counts
+# add up to hs_no_route, and nobody else has any.
 #
 # cpu: heavy
 # timeout: 240
@@ -92,9 +95,40 @@ assert_match '"event":"refused","peer":"[^"]+","peer_name":"tablet","partner":"[
 	"$(cat "$mon_json")" "the refusal in JSON"
 assert_stat_ge hs_denied 1
 
+step "relayctl show: each refusal counted against the peers it named, by reason"
+n tablet ip link del "${WG_IF[tablet]}"
+# Home may still answer an initiation it had: that answer is the last refusal.
+sleep 2
+json=$(n vps relayctl show relay0 --json | tr -d '\n')
+# refused NAME REASON: peer NAME's count of refusals for REASON in $json.
+refused() {
+	local re="\"name\":\"$1\"[^}]*\"refused\":\\{[^}]*\"$2\":([0-9]+)"
+	[[ $json =~ $re ]] || fail "no $2 count for $1 in show --json"
+	echo "${BASH_REMATCH[1]}"
+}
+denied=$(relay_stat hs_denied) no_route=$(relay_stat hs_no_route)
+log "hs_denied $denied, hs_no_route $no_route"
+for p in home laptop tablet; do
+	log "$p: $(refused "$p" allowed-peers) allowed-peers, $(refused "$p" no-route) no-route," \
+		"$(refused "$p" address-ceiling) address-ceiling, $(refused "$p" sessions-full) sessions-full," \
+		"$(refused "$p" collision) collision"
+done
+((denied >= 1)) || fail "no handshake refused by AllowedPeers"
+assert_eq "$denied" "$(refused tablet allowed-peers)" "the tablet's allowed-peers refusals"
+assert_eq "$denied" "$(refused home allowed-peers)" "home's allowed-peers refusals"
+assert_eq 0 "$(refused laptop allowed-peers)" "the laptop's allowed-peers refusals"
+assert_eq "$no_route" "$(($(refused home no-route) + $(refused laptop no-route) + $(refused tablet no-route)))" \
+	"the peers' no-route refusals, added up"
+for p in home laptop tablet; do
+	for r in address-ceiling sessions-full collision; do
+		assert_eq 0 "$(refused "$p" "$r")" "$p's $r refusals"
+	done
+done
+out=$(n vps relayctl show relay0)
+assert_match "refused: $(refused tablet allowed-peers) allowed-peers" "$out" "the tablet's refusals in show"
+
 step "$FLOOD identical initiations from one endpoint: a few events, counts that add up"
 # Only the flood is refused from here on.
-n tablet ip link del "${WG_IF[tablet]}"
 before=$(($(relay_stat hs_ratelimited) + $(relay_stat hs_unknown_target)))
 lines_before=$(wc -l <"$mon_txt")
 n attacker wgr-forge initiation "$VPS4" "$RELAY_PORT" "$FLOOD" 1000 "$(key 7)"
