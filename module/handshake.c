@@ -241,19 +241,21 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  * A full table makes room at the expense of the prefix that holds the most
  * (make_room()): a flood must not stop every handshake.
  * Context: softirq, under rcu_read_lock() (@target is alive).
- * Return: false if memory is short, @target is being removed, or the sender
- * index already has WGR_MAX_SENDER_SHARERS records from other initiators.
+ * Return: 0; -ENOMEM if memory is short, -ENOENT if @target is being removed,
+ * -EEXIST if the sender index already has WGR_MAX_SENDER_SHARERS records from
+ * other initiators, -ENOSPC if @initiator's prefix holds its share of the table.
  */
-bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
-			  const struct wgr_endpoint *initiator, struct wgr_peer *target,
-			  const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored)
+int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
+			 const struct wgr_endpoint *initiator, struct wgr_peer *target,
+			 const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored)
 {
 	struct wgr_handshake *hs = kzalloc(struct_size(hs, fwd, n_fwd), GFP_ATOMIC);
 	unsigned int i;
+	int ret;
 	u64 key;
 
 	if (!hs)
-		return false;
+		return -ENOMEM;
 	hs->sender = sender;
 	hs->initiator = *initiator;
 	hs->target = target;
@@ -269,24 +271,31 @@ bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1
 	 * wgr_handshakes_forget_peer() runs after the peer is marked dead: checked
 	 * under this lock, no record can point at a peer that is being freed.
 	 */
-	if (READ_ONCE(target->dead) || sharers(hss, sender, initiator) >= WGR_MAX_SENDER_SHARERS) {
-		spin_unlock_bh(&hss->lock);
-		kfree(hs);
-		return false;
+	if (READ_ONCE(target->dead)) {
+		ret = -ENOENT;
+		goto unlock_free;
+	}
+	if (sharers(hss, sender, initiator) >= WGR_MAX_SENDER_SHARERS) {
+		ret = -EEXIST;
+		goto unlock_free;
 	}
 	handshake_drop(hss, sender, initiator);
 	key = wgr_quota_key(initiator);
 	make_room(hss, key);
 	if (wgr_quota_charge(&hss->quota, key, &hs->acct_node, &hs->acct, false)) {
-		spin_unlock_bh(&hss->lock);
-		kfree(hs);
-		return false;
+		ret = -ENOSPC;
+		goto unlock_free;
 	}
 	hash_add(hss->table, &hs->node, hs_hash(hss, sender));
 	list_add_tail(&hs->list, &hss->list);
 	hss->n++;
 	spin_unlock_bh(&hss->lock);
-	return true;
+	return 0;
+
+unlock_free:
+	spin_unlock_bh(&hss->lock);
+	kfree(hs);
+	return ret;
 }
 
 /**

@@ -62,9 +62,9 @@ void wgr_handshakes_flush(struct wgr_handshakes *hss);
 void wgr_handshakes_gc(struct wgr_handshakes *hss);
 void wgr_handshakes_forget_peer(struct wgr_handshakes *hss, struct wgr_peer *peer);
 
-bool wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
-			  const struct wgr_endpoint *initiator, struct wgr_peer *target,
-			  const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored);
+int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
+			 const struct wgr_endpoint *initiator, struct wgr_peer *target,
+			 const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored);
 bool wgr_handshake_index_held(struct wgr_handshakes *hss, u32 index,
 			      const struct wgr_endpoint *initiator);
 int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,

@@ -618,6 +618,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	unsigned int n, fanout = READ_ONCE(wgr->cfg.discovery_fanout);
 	struct wgr_endpoint *to;
 	bool paired, mac2, failing, looped;
+	int ret;
 
 	if (READ_ONCE(target->dead)) {
 		/* Removed since its mac1 was matched: nobody to send it to, as if unknown. */
@@ -675,12 +676,15 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		}
 		goto free_drop;
 	}
-	if (!wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data),
-				  skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n,
-				  bound)) {
+	ret = wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data),
+				   skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n, bound);
+	if (ret) {
 		/* Nobody could answer it: do not send it. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
-		refuse(wgr, WGRELAY_REFUSED_COLLISION, NULL, target, src);
+		/* Memory, or a peer going away, is nobody's refusal. */
+		if (ret == -EEXIST || ret == -ENOSPC)
+			refuse(wgr, ret == -EEXIST ? WGRELAY_REFUSED_COLLISION : WGRELAY_REFUSED_FULL,
+			       NULL, target, src);
 		goto free_drop;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);

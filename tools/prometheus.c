@@ -120,7 +120,7 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "\n# TYPE %s %s\n", name, type);
 }
 
-/* NAME{device="IFNAME"[,peer="LABEL"][,status="S"]} VALUE */
+/* NAME{device="IFNAME"[,peer="LABEL"][,LABEL="VALUE"]} VALUE: @label_value is one of ours. */
 static void sample(FILE *f, const char *name, const struct wgr_device *dev,
 		   const struct wgr_peer *peer, const char *label, const char *label_value,
 		   uint64_t value)

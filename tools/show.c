@@ -102,6 +102,15 @@ static void json_stats(const struct wgr_device *dev)
 	putchar('}');
 }
 
+/* A refusal's name as a JSON key: '_' for '-', as every other key is written. */
+static void json_reason_key(const char *name)
+{
+	putchar('"');
+	for (; *name; name++)
+		putchar(*name == '-' ? '_' : *name);
+	putchar('"');
+}
+
 static void json_peer(const struct wgr_peer *p, bool full)
 {
 	size_t i, n;
@@ -139,9 +148,14 @@ static void json_peer(const struct wgr_peer *p, bool full)
 	 * defaults; last, so the flat fields before it end at the first '}'.
 	 */
 	fputs(",\"refused\":{", stdout);
-	for (i = 0, n = 0; i < __WGRELAY_REFUSED_MAX; i++)
-		if (WGRELAY_REFUSED_OF_PEER & (1U << i))
-			printf("%s\"%s\":%" PRIu64, n++ ? "," : "", refusal_names[i], p->refused[i]);
+	for (i = 0, n = 0; i < __WGRELAY_REFUSED_MAX; i++) {
+		if (!(WGRELAY_REFUSED_OF_PEER & (1U << i)))
+			continue;
+		if (n++)
+			putchar(',');
+		json_reason_key(refusal_names[i]);
+		printf(":%" PRIu64, p->refused[i]);
+	}
 	fputs("}}", stdout);
 }
 

@@ -139,7 +139,7 @@ assert_match '"sessions":\[\{"receiver_index":[0-9]+,"owner":"[^"]+","owner_name
 assert_match "index [0-9a-f]{8}: to (home|phone) at $CGNAT4:[0-9]+, confirmed" "$(diag home)" \
 	"a session of home and phone in diagnose's words"
 # Home's keepalives try laptop: each initiation, with nowhere to go, is refused.
-wait_for 30 eval '[[ $(peer_json laptop) =~ \"no-route\":[1-9] ]]'
+wait_for 30 eval '[[ $(peer_json laptop) =~ \"no_route\":[1-9] ]]'
 expect home laptop partner_offline
 has "laptop has never been seen" "why home cannot reach laptop"
 assert_match "Initiations for laptop refused with nowhere to send them: [1-9][0-9]*" "$ENTRY" \

@@ -148,8 +148,8 @@ for p in home laptop; do
 	done
 	for r in allowed-peers address-ceiling no-route sessions-full collision; do
 		key="wgrelay_peer_refused_total{device=\"relay0\",peer=\"$p\",reason=\"$r\"}"
-		between "${A[$key]-missing}" "$(json_peer_field "$p" "$r" "$json")" "${B[$key]-missing}" \
-			"$p's $r refusals"
+		between "${A[$key]-missing}" "$(json_peer_field "$p" "${r//-/_}" "$json")" \
+			"${B[$key]-missing}" "$p's $r refusals"
 	done
 	# The kernel derives it from jiffies at each read (now - age, in whole
 	# seconds: wgr_jiffies_to_unix()), so two reads may round a second apart.

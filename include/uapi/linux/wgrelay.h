@@ -200,8 +200,9 @@ enum wgrelay_peer_attr {
 					 * the peer reached it at, from which it is
 					 * answered (read; RESTORE) */
 	WGRELAY_PEER_A_REFUSED,		/* nest, read only: handshakes the relay
-					 * refused that named this peer (as initiator
-					 * or as target), by reason: each attribute's
+					 * refused that named this peer (an initiation
+					 * names its target, an answer both), by
+					 * reason: each attribute's
 					 * type is an enum wgrelay_refusal, a u64; only
 					 * reasons with a count are sent; padding is
 					 * WGRELAY_REFUSED_NONE
@@ -301,7 +302,8 @@ enum wgrelay_refusal {
 	WGRELAY_REFUSED_SCAN_BUDGET,	/* over the mac1 scan budget */
 	WGRELAY_REFUSED_UNKNOWN_PEER,	/* mac1 names no provisioned peer */
 	WGRELAY_REFUSED_NO_ROUTE,	/* the target has no endpoint: offline */
-	WGRELAY_REFUSED_FULL,		/* max-sessions (or its prefix's share) reached */
+	WGRELAY_REFUSED_FULL,		/* max-sessions, or its source prefix's share of
+					 * sessions or of handshakes in flight, reached */
 	WGRELAY_REFUSED_COLLISION,	/* a receiver index already in use */
 	__WGRELAY_REFUSED_MAX
 };
