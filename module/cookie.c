@@ -200,30 +200,60 @@ bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *m
 	return true;
 }
 
+/* The target's cookie from @to is fresh. Context: @c->lock. */
+static bool cookie_fresh(const struct wgr_peer *target, const struct wgr_endpoint *to)
+{
+	return target->cookie.birth && wgr_endpoint_eq(&target->cookie.at, to) &&
+	       time_before(jiffies, target->cookie.birth + WGR_TARGET_COOKIE_AGE);
+}
+
+/**
+ * wgr_cookie_wanted - does a target at @to want its own mac2 from the relay?
+ * @c: the relay's cookies
+ * @target: the peer
+ * @to: where the relay would send it an initiation
+ *
+ * It does while its cookie from there is fresh: it was under load then.
+ * Context: softirq.
+ */
+bool wgr_cookie_wanted(struct wgr_cookies *c, struct wgr_peer *target,
+		       const struct wgr_endpoint *to)
+{
+	bool fresh;
+
+	spin_lock_bh(&c->lock);
+	fresh = cookie_fresh(target, to);
+	spin_unlock_bh(&c->lock);
+	return fresh;
+}
+
 /**
  * wgr_cookie_put_mac2 - mac2 for an initiation the relay sends to @to
  * @c: the relay's cookies
  * @target: the peer the initiation is for
  * @to: where it goes
  * @msg: the initiation, writable, WGR_INITIATION_LEN bytes
+ * @vouch: the relay vouches for the initiation's source (relay.c)
  *
- * With the target's own cookie from @to, mac2 made with it; else zeros (the
- * relay's own cookie, which the initiator's mac2 may be made with, is nobody
- * else's business).
+ * If it does, and it has the target's own cookie from @to, mac2 made with it;
+ * else zeros (the relay's own cookie, which the initiator's mac2 may be made
+ * with, is nobody else's business). A loaded target answers zeros with a
+ * cookie reply, and no handshake work.
  * Context: softirq.
  */
 void wgr_cookie_put_mac2(struct wgr_cookies *c, struct wgr_peer *target,
-			 const struct wgr_endpoint *to, u8 *msg)
+			 const struct wgr_endpoint *to, u8 *msg, bool vouch)
 {
 	u8 cookie[WGR_COOKIE_SIZE];
-	bool have;
+	bool have = false;
 
-	spin_lock_bh(&c->lock);
-	have = target->cookie.birth && wgr_endpoint_eq(&target->cookie.at, to) &&
-	       time_before(jiffies, target->cookie.birth + WGR_TARGET_COOKIE_AGE);
-	if (have)
-		memcpy(cookie, target->cookie.value, sizeof(cookie));
-	spin_unlock_bh(&c->lock);
+	if (vouch) {
+		spin_lock_bh(&c->lock);
+		have = cookie_fresh(target, to);
+		if (have)
+			memcpy(cookie, target->cookie.value, sizeof(cookie));
+		spin_unlock_bh(&c->lock);
+	}
 	if (have) {
 		wgr_blake2s(msg + WGR_INITIATION_MAC2_OFF, WGR_MAC1_LEN, msg,
 			    WGR_INITIATION_MAC2_OFF, cookie, sizeof(cookie));

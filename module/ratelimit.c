@@ -114,7 +114,8 @@ static_assert(WGR_RESERVE_IDLE_NS > NSEC_PER_SEC);
 
 enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
-	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK
+	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK,
+	KIND_STAMP_SOURCE, KIND_STAMP_SHARE, KIND_STAMP
 };
 
 static const struct bucket_kind kinds[] = {
@@ -209,6 +210,22 @@ static const struct bucket_kind kinds[] = {
 	 * eight networks to spend the relay's budget.
 	 */
 	[KIND_WALK] = { 131072, 32768, .pool = WGR_BUCKETS_WALKS },
+	/*
+	 * A target's own cookie (a target under load wants mac2 made with it) on
+	 * what the relay sends one destination (IP:port), wgr_ratelimit_stamp().
+	 * Under load, WireGuard takes such an initiation only within 20 a second
+	 * and a burst of 5 from one address, and every initiation the relay sends
+	 * comes from the relay's: put on everything, the cookie made an attacker's
+	 * junk spend that budget, and a talking pair's rekey met it spent (pass
+	 * 4, E2). Each source (IP:port) may have one a second to one
+	 * destination, as a WireGuard peer retries every five; a source nothing
+	 * vouches for, only within a share of its network (IPv4 /24, IPv6 /32)
+	 * and the destination's four a second for all such sources: the rest of
+	 * the twenty is for peers' live bindings and live sessions.
+	 */
+	[KIND_STAMP_SOURCE] = { 1, 1, BY_ENDPOINT, WGR_BUCKETS_PROVEN },
+	[KIND_STAMP_SHARE] = { 1, 1, BY_NETWORK, WGR_BUCKETS_PROVEN },
+	[KIND_STAMP] = { 4, 4, .pool = WGR_BUCKETS_PROVEN },
 };
 
 struct wgr_bucket {
@@ -844,6 +861,40 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
 	now = ktime_get_coarse_boottime_ns();
 	ok = take(rl, KIND_DISCOVERY_SHARE, share, now) &&
 	     (take(rl, KIND_DISCOVERY, cap, now) || reserve_take(rl, dst, from, now));
+	spin_unlock_bh(&rl->lock);
+	return ok;
+}
+
+/**
+ * wgr_ratelimit_stamp - may an initiation carry its target's cookie to @dst?
+ * @rl: the buckets
+ * @dst: where it goes
+ * @src: where it came from
+ * @known: @src is a peer's live binding, or a live session's initiator (the
+ *         caller asks for others only if they carry the relay's mac2)
+ *
+ * A source's own second first, then, for one nothing vouches for, its
+ * network's share and the destination's budget for all such (KIND_STAMP*): a
+ * refusal spends nothing of what comes after it.
+ * Context: softirq.
+ * Return: true if it may.
+ */
+bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
+			 const struct wgr_endpoint *src, bool known)
+{
+	u64 source = bucket_key(rl, KIND_STAMP_SOURCE, dst, BY_ENDPOINT, src);
+	u64 share = 0, total = 0;
+	bool ok;
+	u64 now;
+
+	if (!known) {
+		share = bucket_key(rl, KIND_STAMP_SHARE, dst, BY_ENDPOINT, src);
+		total = bucket_key(rl, KIND_STAMP, dst, BY_ENDPOINT, NULL);
+	}
+	spin_lock_bh(&rl->lock);
+	now = ktime_get_coarse_boottime_ns();
+	ok = take(rl, KIND_STAMP_SOURCE, source, now) &&
+	     (known || (take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now)));
 	spin_unlock_bh(&rl->lock);
 	return ok;
 }

@@ -375,12 +375,35 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
 }
 
 /*
+ * Does the relay vouch for an initiation from @src to a @target at @to that
+ * wants its own mac2 (it is under load)? A loaded WireGuard takes initiations
+ * with mac2 only within 20 a second from one address, and all the relay sends
+ * comes from its own: its cookie on an attacker's junk spent that budget for
+ * a talking pair's rekey (pass 4, E2). So the relay vouches only for what it
+ * knows, @known (@src is a peer's live binding or a live session's
+ * initiator), and for what proved its address with the relay's own mac2
+ * (@mac2), within their budgets (wgr_ratelimit_stamp()); the rest go with no
+ * mac2, which the target answers with a cookie reply and no handshake work.
+ */
+static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
+		      const struct wgr_endpoint *to, const struct wgr_endpoint *src,
+		      bool known, bool mac2)
+{
+	if (!wgr_cookie_wanted(&wgr->cookies, target, to))
+		return false;
+	if ((known || mac2) && wgr_ratelimit_stamp(&wgr->ratelimit, to, src, known))
+		return true;
+	wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIE_WITHHELD);
+	return false;
+}
+
+/*
  * Send an initiation to each of @to, each copy with the mac2 the target wants
- * from there (cookie.c). Consumes @skb.
+ * from there (cookie.c) if the relay vouches for it (vouch_for()). Consumes @skb.
  */
 static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			    const struct wgr_rx *rx, struct wgr_peer *target,
-			    const struct wgr_endpoint *to, unsigned int n)
+			    const struct wgr_endpoint *to, unsigned int n, bool known, bool mac2)
 {
 	unsigned int i;
 
@@ -393,7 +416,8 @@ static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 				kfree_skb(c);
 			continue;
 		}
-		wgr_cookie_put_mac2(&wgr->cookies, target, &to[i], c->data);
+		wgr_cookie_put_mac2(&wgr->cookies, target, &to[i], c->data,
+				    vouch_for(wgr, target, &to[i], &rx->src, known, mac2));
 		send_copies(wgr, c, rx, &to[i], 1);
 	}
 }
@@ -688,7 +712,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
-	send_initiation(wgr, skb, rx, target, to, n);
+	send_initiation(wgr, skb, rx, target, to, n, bound || paired, mac2);
 	kfree(to);
 	return;
 

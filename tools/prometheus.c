@@ -71,6 +71,8 @@ static const char *const stat_help[] = {
 		"Of the datagrams relayed, those the fast path took (confirmed sessions' data).",
 	[WGRELAY_STAT_DISCOVERY_LIMITED] =
 		"Discovery walks refused or cut short: their source network, or the relay, had spent its budget.",
+	[WGRELAY_STAT_HS_COOKIE_WITHHELD] =
+		"Initiations sent to a target under load without its own mac2: the relay does not vouch for their source, or its budget for the destination was spent.",
 };
 _Static_assert(ARRAY_SIZE(stat_help) == __WGRELAY_STAT_MAX,
 	       "every device counter needs its help text in stat_help[]");

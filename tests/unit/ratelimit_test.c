@@ -630,6 +630,99 @@ static void test_share_before_cap(void **state)
 }
 
 /*
+ * A target's own cookie on what the relay sends it (pass 4, E2): a source it
+ * vouches for (a live binding, a live session's initiator) has one a second
+ * to each destination, whatever others take; sources it does not, one a second
+ * from each network and four in all to one destination. A refusal by the
+ * source's own second or by its network's share spends nothing of the
+ * destination's four.
+ */
+static void test_stamp_budgets(void **state)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), other = ep4(0xcb00710b);
+	struct wgr_endpoint laptop = ep4(0x0a000102);
+	struct wgr_ratelimit rl;
+	unsigned int i;
+
+	(void)state;
+	wgr_ratelimit_init(&rl);
+	/* Known: one a second to each destination. */
+	assert_true(wgr_ratelimit_stamp(&rl, &server, &laptop, true));
+	assert_false(wgr_ratelimit_stamp(&rl, &server, &laptop, true));
+	assert_true(wgr_ratelimit_stamp(&rl, &other, &laptop, true));
+	/* Unknown sources: one per network, four in all. */
+	for (i = 0; i < 2; i++) {
+		struct wgr_endpoint a = ep4(0xc6336400 + i);	/* 198.51.100.0/24 */
+
+		assert_int_equal(wgr_ratelimit_stamp(&rl, &server, &a, false), i == 0);
+	}
+	for (i = 1; i <= 3; i++) {
+		struct wgr_endpoint a = ep4(0xc6336401 + (i << 8));
+
+		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, false));
+	}
+	{
+		struct wgr_endpoint e = ep4(0xc6336401 + (4 << 8));
+
+		assert_false(wgr_ratelimit_stamp(&rl, &server, &e, false));
+		/* The four are the destination's: another has its own. */
+		assert_true(wgr_ratelimit_stamp(&rl, &other, &e, false));
+	}
+	/* What unknown sources spent is not a known source's. */
+	kshim_now += NSEC_PER_SEC;
+	for (i = 0; i < 4; i++) {
+		struct wgr_endpoint a = ep4(0xc6340001 + (i << 8));
+
+		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, false));
+	}
+	assert_true(wgr_ratelimit_stamp(&rl, &server, &laptop, true));
+	/* A source refused its own second spends nothing of its network's share. */
+	kshim_now += NSEC_PER_SEC;
+	{
+		struct wgr_endpoint a = ep4(0xc6350001), b = ep4(0xc6350002);
+
+		assert_true(wgr_ratelimit_stamp(&rl, &other, &a, true));
+		assert_false(wgr_ratelimit_stamp(&rl, &other, &a, false));
+		assert_true(wgr_ratelimit_stamp(&rl, &other, &b, false));
+	}
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * E2 as a flood: 255 networks' sources ask for the server's cookie every
+ * millisecond for ten seconds, each a new IP:port; a peer's live binding asks
+ * every five. The peer has all of its stamps, and the flood at most the
+ * destination's four a second (and its burst).
+ */
+static void test_stamp_flood(void **state)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
+	unsigned int ms, flood = 0, peer = 0, asks = 0;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	wgr_ratelimit_init(&rl);
+	for (ms = 0; ms < 10000; ms++) {
+		struct wgr_endpoint a = ep4(0x0b000001 + ((ms % 255) << 8) + (ms / 255 % 200));
+
+		a.addr4.sin_port = htons(1024 + ms);
+		flood += wgr_ratelimit_stamp(&rl, &server, &a, false);
+		if (ms % 5000 == 2500) {
+			asks++;
+			peer += wgr_ratelimit_stamp(&rl, &server, &laptop, true);
+		}
+		kshim_now += NSEC_PER_MSEC;
+		if (ms % 1000 == 999)
+			wgr_ratelimit_gc(&rl);
+	}
+	printf("ratelimit: stamps in a flood of 10,000 from 255 networks: %u; the peer's %u of %u\n",
+	       flood, peer, asks);
+	assert_int_equal(peer, asks);
+	assert_in_range(flood, 36, 4 * 10 + 4);
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
  * The reserve's rule at its edges (helper-72 found wrong rules that passed):
  * past a spent cap, a site's second copy comes 1001 ms after its first, not
  * 1000; a site granted 1001 ms to 4000 ms ago takes only from a full reserve
@@ -1239,6 +1332,8 @@ int main(void)
 		cmocka_unit_test(test_reserve_one_a_site),
 		cmocka_unit_test(test_reserve_timed_sites),
 		cmocka_unit_test(test_share_before_cap),
+		cmocka_unit_test(test_stamp_budgets),
+		cmocka_unit_test(test_stamp_flood),
 		cmocka_unit_test(test_reserve_edges),
 		cmocka_unit_test(test_reserve_remembers_all),
 		cmocka_unit_test(test_reserve_evicted),

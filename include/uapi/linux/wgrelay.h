@@ -414,7 +414,11 @@ enum wgrelay_event_attr {
 	WGRELAY_STAT(FAST_PACKETS, fast_packets, 0)				\
 	/* discovery walks refused or cut short: their initiator's network,	\
 	 * or the relay, had spent its budget of candidates to look at */	\
-	WGRELAY_STAT(DISCOVERY_LIMITED, discovery_limited, 0)
+	WGRELAY_STAT(DISCOVERY_LIMITED, discovery_limited, 0)			\
+	/* initiations sent to a target under load without its own mac2: the	\
+	 * relay does not vouch for their source, or its budget for the	\
+	 * destination is spent (pass 4, E2) */					\
+	WGRELAY_STAT(HS_COOKIE_WITHHELD, hs_cookie_withheld, 0)
 
 #define WGRELAY_STAT_ENUM_(name, lower, drop) WGRELAY_STAT_##name,
 enum wgrelay_stat {
