@@ -221,11 +221,14 @@ static const struct bucket_kind kinds[] = {
 	 * destination, as a WireGuard peer retries every five; a source nothing
 	 * vouches for, only within a share of its network (IPv4 /24, IPv6 /32)
 	 * and the destination's four a second for all such sources: the rest of
-	 * the twenty is for peers' live bindings and live sessions.
+	 * the twenty is for peers' live bindings and live sessions. In a table
+	 * of their own: a source with the relay's mac2 makes one for each
+	 * destination it asks, and must not push out discovery's shares; nor
+	 * they, a destination's four (forgotten, it comes back full).
 	 */
-	[KIND_STAMP_SOURCE] = { 1, 1, BY_ENDPOINT, WGR_BUCKETS_PROVEN },
-	[KIND_STAMP_SHARE] = { 1, 1, BY_NETWORK, WGR_BUCKETS_PROVEN },
-	[KIND_STAMP] = { 4, 4, .pool = WGR_BUCKETS_PROVEN },
+	[KIND_STAMP_SOURCE] = { 1, 1, BY_ENDPOINT, WGR_BUCKETS_STAMPS },
+	[KIND_STAMP_SHARE] = { 1, 1, BY_NETWORK, WGR_BUCKETS_STAMPS },
+	[KIND_STAMP] = { 4, 4, .pool = WGR_BUCKETS_STAMPS },
 };
 
 struct wgr_bucket {
@@ -282,6 +285,7 @@ static const u64 pool_idle_ns[WGR_BUCKET_POOLS] = {
 	[WGR_BUCKETS_CAPS] = NSEC_PER_SEC,
 	[WGR_BUCKETS_RESERVES] = WGR_RESERVE_IDLE_NS,
 	[WGR_BUCKETS_WALKS] = NSEC_PER_SEC,
+	[WGR_BUCKETS_STAMPS] = NSEC_PER_SEC,
 };
 
 /**

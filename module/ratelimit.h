@@ -18,13 +18,14 @@ struct wgr_endpoint;
  * relay's mac2 makes for a pair (a candidate and an initiating address:
  * discovery's shares), which a spoofer must not push out; a candidate's cap,
  * which only a new candidate adds to; the reserves past a cap, which only an
- * ask the cap refused adds to; and the walk budgets, which only a new
- * initiating network adds to. Many addresses make pairs cheaply, and must not
- * push out the last three.
+ * ask the cap refused adds to; the walk budgets, which only a new
+ * initiating network adds to; and a loaded target's cookie budgets, which
+ * only an initiation to a target under load adds to. Many addresses make
+ * pairs cheaply, and must not push out the last four.
  */
 enum wgr_bucket_pool {
 	WGR_BUCKETS_OPEN, WGR_BUCKETS_PROVEN, WGR_BUCKETS_CAPS, WGR_BUCKETS_RESERVES,
-	WGR_BUCKETS_WALKS, WGR_BUCKET_POOLS
+	WGR_BUCKETS_WALKS, WGR_BUCKETS_STAMPS, WGR_BUCKET_POOLS
 };
 
 /**

@@ -292,6 +292,7 @@ static void test_gc_every_table(void **state)
 	}
 	wgr_walk_reserve(&rl, &a, 1, &b);
 	wgr_walk_refund(&rl, &b, 0);
+	wgr_ratelimit_stamp(&rl, &c, &a, false);
 	churn_by(&rl, CHURN_SPOOFED, 5000);
 	assert_true(rl.tables[WGR_BUCKETS_OPEN].n > 3 * 1024);
 	for (t = 0; t < WGR_BUCKET_POOLS; t++)
@@ -719,6 +720,8 @@ static void test_stamp_flood(void **state)
 	       flood, peer, asks);
 	assert_int_equal(peer, asks);
 	assert_in_range(flood, 36, 4 * 10 + 4);
+	/* Its own table: the flood's buckets pushed nobody else's out. */
+	assert_int_equal(rl.tables[WGR_BUCKETS_PROVEN].n, 0);
 	wgr_ratelimit_destroy(&rl);
 }
 
