@@ -19,7 +19,7 @@
 # everything the relay forwards comes from the relay's. The server's cookie,
 # put on every one of them, made the attacker's junk spend that budget: the
 # laptop, starting again from a new port (an endpoint the relay does not
-# know), got through only after 106 s and 194 s in two runs. The relay now puts the target's cookie
+# know), got through only after 31 s, 106 s and 194 s in three runs. The relay now puts the target's cookie
 # only on what it can vouch for, within a budget per destination: initiations
 # from a peer's live binding or along a live session, and, from others, those
 # that proved their address with the relay's own mac2. The rest go with no
@@ -96,16 +96,23 @@ start=$SECONDS
 wait_for 30 n laptop ping -c 1 -W 1 "${WG_ADDR[server]}"
 log "the laptop reached the server $((SECONDS - start)) s after it started again" \
 	"(cookies from the server meanwhile: $(($(relay_stat hs_cookies) - cookies)))"
-# wait_for counts tries, not the wall clock. Within nine of WireGuard's
-# retries (5 s each), and while the flood still ran: with the cookie on the
-# flood too (f2f573a), the laptop got through after 106 s and 194 s.
+# wait_for counts tries, not the wall clock. Its first try gets the relay's
+# cookie, its retry 5 s later carries the relay's mac2 and so the server's:
+# within a few of WireGuard's retries (the first step's laptop, on the same
+# path with no flood through the relay, took 8 to 16 s), while the flood ran.
+# With the server's cookie on the flood too (f2f573a), the laptop got through
+# after 31 s, 106 s and 194 s in three runs.
 took=$((SECONDS - start))
-((took <= 45)) || fail "the laptop reached the server only after $took s, past nine of WireGuard's retries"
+((took <= 30)) || fail "the laptop reached the server only after $took s, past five of WireGuard's retries"
 ((SECONDS - flood_start < 170)) ||
 	fail "the laptop reached the server only $((SECONDS - flood_start)) s into a flood of 180 s"
-# The server was under load (it kept asking for its cookie) and the relay kept
-# it from the flood's initiations.
-(($(relay_stat hs_cookies) > cookies)) || fail "the server asked for no cookie: not under load"
+# The server, under load, answered the flood with cookie replies: it took
+# nothing of it as a handshake, so none of it spent the server's 20 a second
+# for the relay's address. With its cookie on the flood, the server sent 1 to
+# 3 in those runs: the flood's mac2 was good, and the ratelimiter dropped it
+# quietly, the laptop's with it.
+cookies=$(($(relay_stat hs_cookies) - cookies))
+((cookies >= 100)) || fail "the server answered the flood with $cookies cookie replies: it took the rest as handshakes"
 (($(relay_stat hs_cookie_withheld) - withheld >= 100)) ||
 	fail "the relay withheld the server's cookie from only $(($(relay_stat hs_cookie_withheld) - withheld)) initiations"
 n vps relayctl show relay0 stats | grep -E 'hs_cookies|hs_cookie_withheld|cookies_sent|hs_mac2|hs_initiations'
