@@ -33,6 +33,7 @@
 #include <linux/random.h>
 #include <crypto/chacha20poly1305.h>
 
+#include "bind.h"
 #include "cookie.h"
 #include "messages.h"
 #include "peer.h"
@@ -167,6 +168,13 @@ void wgr_cookie_reply(struct wgr_cookies *c, const u8 *msg, const struct wgr_end
 	memzero_explicit(cookie, sizeof(cookie));
 }
 
+/* The target's cookie from @to is fresh. Context: @c->lock. */
+static bool cookie_fresh(const struct wgr_peer *target, const struct wgr_endpoint *to)
+{
+	return target->cookie.birth && wgr_endpoint_eq(&target->cookie.at, to) &&
+	       time_before(jiffies, target->cookie.birth + WGR_TARGET_COOKIE_AGE);
+}
+
 /**
  * wgr_cookie_take - keep a target's cookie reply to a handshake the relay sent it
  * @c: the relay's cookies
@@ -174,17 +182,30 @@ void wgr_cookie_reply(struct wgr_cookies *c, const u8 *msg, const struct wgr_end
  * @msg: the cookie reply, WGR_COOKIE_LEN bytes
  * @mac1: the mac1 of the handshake it answers (its associated data)
  * @from: where it came from: the endpoint the handshake was sent to
+ * @vouched: the handshake came from a peer's live binding or along a live
+ *           session (handshake.c): an off-path attacker does not know its
+ *           sender index, so cannot answer it
  *
  * A reply that does not open under @target's key is dropped. One that does may
- * still come from anyone who saw the handshake (the key is public): it is kept
- * for @from only, so a squatter can spoil only what the relay sends to itself.
+ * still come from anyone who saw the handshake, or made it (the key is
+ * public), and a target has one slot: a cookie that is still fresh is
+ * replaced only by a reply to a vouched handshake, from where it is held or
+ * with it held where the target does not talk. A discovery candidate that
+ * answered a copy of an attacker's handshake pushed the target's own out,
+ * and with it every stamp the relay puts on what it sends the target; a
+ * spoofer answering its own handshake "from" the target planted a wrong one
+ * (helper-79). A target's secret changes every two minutes: its reply to a
+ * vouched handshake (a rekey) brings the new cookie; replies to others wait
+ * for the held one to age out (WGR_TARGET_COOKIE_AGE).
  * Context: softirq.
- * Return: true if it opened and was kept.
+ * Return: true if it opened (kept or not).
  */
 bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *msg,
-		     const u8 *mac1, const struct wgr_endpoint *from)
+		     const u8 *mac1, const struct wgr_endpoint *from, bool vouched)
 {
+	struct wgr_endpoint held;
 	u8 cookie[WGR_COOKIE_SIZE];
+	bool fresh;
 
 	if (!xchacha20poly1305_decrypt(cookie, msg + WGR_COOKIE_SEALED_OFF,
 				       WGR_COOKIE_SIZE + CHACHA20POLY1305_AUTHTAG_SIZE,
@@ -192,19 +213,27 @@ bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *m
 				       target->cookie_key))
 		return false;
 	spin_lock_bh(&c->lock);
+	fresh = cookie_fresh(target, &target->cookie.at);
+	held = target->cookie.at;
+	spin_unlock_bh(&c->lock);
+	/* Where the target talks is the bindings' to say, outside this lock. */
+	if (fresh && !(vouched && (wgr_endpoint_eq(&held, from) ||
+				   !wgr_bind_talks_from(target, &held))))
+		goto out;
+	spin_lock_bh(&c->lock);
+	/*
+	 * The same cookie again keeps its age: it is as old as the target's
+	 * secret, which ages out before the cookie would (WGR_TARGET_COOKIE_AGE).
+	 */
+	if (!cookie_fresh(target, from) ||
+	    crypto_memneq(target->cookie.value, cookie, sizeof(cookie)))
+		target->cookie.birth = jiffies ?: 1;
 	memcpy(target->cookie.value, cookie, sizeof(cookie));
 	target->cookie.at = *from;
-	target->cookie.birth = jiffies ?: 1;
 	spin_unlock_bh(&c->lock);
+out:
 	memzero_explicit(cookie, sizeof(cookie));
 	return true;
-}
-
-/* The target's cookie from @to is fresh. Context: @c->lock. */
-static bool cookie_fresh(const struct wgr_peer *target, const struct wgr_endpoint *to)
-{
-	return target->cookie.birth && wgr_endpoint_eq(&target->cookie.at, to) &&
-	       time_before(jiffies, target->cookie.birth + WGR_TARGET_COOKIE_AGE);
 }
 
 /**

@@ -115,7 +115,7 @@ static_assert(WGR_RESERVE_IDLE_NS > NSEC_PER_SEC);
 enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
 	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK,
-	KIND_STAMP_SOURCE, KIND_STAMP_SHARE, KIND_STAMP
+	KIND_STAMP_PEER, KIND_STAMP_SOURCE, KIND_STAMP_SHARE, KIND_STAMP, KIND_STAMP_ALL
 };
 
 static const struct bucket_kind kinds[] = {
@@ -217,18 +217,24 @@ static const struct bucket_kind kinds[] = {
 	 * and a burst of 5 from one address, and every initiation the relay sends
 	 * comes from the relay's: put on everything, the cookie made an attacker's
 	 * junk spend that budget, and a talking pair's rekey met it spent (pass
-	 * 4, E2). Each source (IP:port) may have one a second to one
-	 * destination, as a WireGuard peer retries every five; a source nothing
-	 * vouches for, only within a share of its network (IPv4 /24, IPv6 /32)
-	 * and the destination's four a second for all such sources: the rest of
-	 * the twenty is for peers' live bindings and live sessions. In a table
-	 * of their own: a source with the relay's mac2 makes one for each
-	 * destination it asks, and must not push out discovery's shares; nor
-	 * they, a destination's four (forgotten, it comes back full).
+	 * 4, E2). An initiation along a live session with the target has one a
+	 * second for the session's initiator (the peer: an insider with
+	 * sessions from many ports has one, helper-79), as a WireGuard peer
+	 * retries every five. One whose source only proved its address (the
+	 * relay's mac2) has one a second for the source (IP:port), within a
+	 * share of its network (IPv4 /24, IPv6 /32) and the destination's four
+	 * a second for all such sources. And all together at most fifteen a
+	 * second, a burst of five: the relay never sends more than the target
+	 * takes. In a table of their own: a source with the relay's mac2 makes
+	 * one for each destination it asks, and must not push out discovery's
+	 * shares; nor they, a destination's budgets (forgotten, one comes back
+	 * full).
 	 */
+	[KIND_STAMP_PEER] = { 1, 1, .pool = WGR_BUCKETS_STAMPS },
 	[KIND_STAMP_SOURCE] = { 1, 1, BY_ENDPOINT, WGR_BUCKETS_STAMPS },
 	[KIND_STAMP_SHARE] = { 1, 1, BY_NETWORK, WGR_BUCKETS_STAMPS },
 	[KIND_STAMP] = { 4, 4, .pool = WGR_BUCKETS_STAMPS },
+	[KIND_STAMP_ALL] = { 15, 5, .pool = WGR_BUCKETS_STAMPS },
 };
 
 struct wgr_bucket {
@@ -869,36 +875,58 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
 	return ok;
 }
 
+/* The key of a peer's bucket for @dst (KIND_STAMP_PEER): by its public key. */
+static u64 peer_key(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst, const u8 *peer)
+{
+	struct {
+		u32 kind;
+		struct bucket_ep ep;
+		u8 peer[WGRELAY_KEY_LEN];
+	} k;
+
+	memset(&k, 0, sizeof(k));
+	k.kind = KIND_STAMP_PEER;
+	bucket_ep(&k.ep, dst, BY_ENDPOINT);
+	memcpy(k.peer, peer, sizeof(k.peer));
+	return siphash(&k, sizeof(k), &rl->seed);
+}
+
 /**
  * wgr_ratelimit_stamp - may an initiation carry its target's cookie to @dst?
  * @rl: the buckets
  * @dst: where it goes
  * @src: where it came from
- * @known: @src is a peer's live binding, or a live session's initiator (the
- *         caller asks for others only if they carry the relay's mac2)
+ * @peer: the public key of the initiator of the live session with the target
+ *        that routed it; NULL if none did (the caller then asks only for one
+ *        that carries the relay's mac2)
  *
- * A source's own second first, then, for one nothing vouches for, its
- * network's share and the destination's budget for all such (KIND_STAMP*): a
- * refusal spends nothing of what comes after it.
+ * The peer's second, or the source's, its network's share and the
+ * destination's budget for such sources; then the destination's budget for
+ * all (KIND_STAMP*). A refusal spends nothing of what comes after it.
  * Context: softirq.
  * Return: true if it may.
  */
 bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
-			 const struct wgr_endpoint *src, bool known)
+			 const struct wgr_endpoint *src, const u8 *peer)
 {
-	u64 source = bucket_key(rl, KIND_STAMP_SOURCE, dst, BY_ENDPOINT, src);
-	u64 share = 0, total = 0;
+	u64 all = bucket_key(rl, KIND_STAMP_ALL, dst, BY_ENDPOINT, NULL);
+	u64 first, share = 0, total = 0;
 	bool ok;
 	u64 now;
 
-	if (!known) {
+	if (peer) {
+		first = peer_key(rl, dst, peer);
+	} else {
+		first = bucket_key(rl, KIND_STAMP_SOURCE, dst, BY_ENDPOINT, src);
 		share = bucket_key(rl, KIND_STAMP_SHARE, dst, BY_ENDPOINT, src);
 		total = bucket_key(rl, KIND_STAMP, dst, BY_ENDPOINT, NULL);
 	}
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
-	ok = take(rl, KIND_STAMP_SOURCE, source, now) &&
-	     (known || (take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now)));
+	ok = (peer ? take(rl, KIND_STAMP_PEER, first, now) :
+		     take(rl, KIND_STAMP_SOURCE, first, now) &&
+		     take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now)) &&
+	     take(rl, KIND_STAMP_ALL, all, now);
 	spin_unlock_bh(&rl->lock);
 	return ok;
 }

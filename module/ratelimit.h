@@ -106,7 +106,7 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
 			     const struct wgr_endpoint *from);
 bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst);
 bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
-			 const struct wgr_endpoint *src, bool known);
+			 const struct wgr_endpoint *src, const u8 *peer);
 void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 		      unsigned int max, struct wgr_walk_budget *budget);
 void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_walk_budget *budget,

@@ -379,19 +379,22 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
  * wants its own mac2 (it is under load)? A loaded WireGuard takes initiations
  * with mac2 only within 20 a second from one address, and all the relay sends
  * comes from its own: its cookie on an attacker's junk spent that budget for
- * a talking pair's rekey (pass 4, E2). So the relay vouches only for what it
- * knows, @known (@src is a peer's live binding or a live session's
- * initiator), and for what proved its address with the relay's own mac2
- * (@mac2), within their budgets (wgr_ratelimit_stamp()); the rest go with no
- * mac2, which the target answers with a cookie reply and no handshake work.
+ * a talking pair's rekey (pass 4, E2). So the relay vouches for an initiation
+ * along a live session with the target, @paired (its initiator: the budget is
+ * the peer's, however many ports it has sessions from), and for one whose
+ * source proved its address with the relay's own mac2 (@mac2), within their
+ * budgets (wgr_ratelimit_stamp()); the rest go with no mac2, which the target
+ * answers with a cookie reply and no handshake work. A peer's live binding
+ * alone is no such word: a squatter holds one (helper-79).
  */
 static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, const struct wgr_endpoint *src,
-		      bool known, bool mac2)
+		      const struct wgr_peer *paired, bool mac2)
 {
 	if (!wgr_cookie_wanted(&wgr->cookies, target, to))
 		return false;
-	if ((known || mac2) && wgr_ratelimit_stamp(&wgr->ratelimit, to, src, known))
+	if ((paired || mac2) &&
+	    wgr_ratelimit_stamp(&wgr->ratelimit, to, src, paired ? paired->public_key : NULL))
 		return true;
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIE_WITHHELD);
 	return false;
@@ -403,7 +406,8 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
  */
 static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			    const struct wgr_rx *rx, struct wgr_peer *target,
-			    const struct wgr_endpoint *to, unsigned int n, bool known, bool mac2)
+			    const struct wgr_endpoint *to, unsigned int n,
+			    const struct wgr_peer *paired, bool mac2)
 {
 	unsigned int i;
 
@@ -417,7 +421,7 @@ static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			continue;
 		}
 		wgr_cookie_put_mac2(&wgr->cookies, target, &to[i], c->data,
-				    vouch_for(wgr, target, &to[i], &rx->src, known, mac2));
+				    vouch_for(wgr, target, &to[i], &rx->src, paired, mac2));
 		send_copies(wgr, c, rx, &to[i], 1);
 	}
 }
@@ -550,20 +554,22 @@ static bool loops(struct wgr_device *wgr, const struct wgr_endpoint *src,
  * name to spend that endpoint's answers (a review of 8ae0eb7, M1). A stolen route
  * costs one retry; a route that leads where the target is costs nothing, since
  * its first try is answered.
- * Return: the number of endpoints in @to (up to 1 + @fanout); *@paired says
- * whether a session routed it.
+ * Return: the number of endpoints in @to (up to 1 + @fanout); *@paired is the
+ * initiator of the session that routed it, NULL if none did.
  */
 static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_endpoint *src,
 				     struct wgr_peer *target, bool mac2, bool failing,
-				     struct wgr_endpoint *to, unsigned int fanout, bool *paired)
+				     struct wgr_endpoint *to, unsigned int fanout,
+				     struct wgr_peer **paired)
 {
 	enum wgrelay_binding_status status = WGRELAY_BINDING_STATUS_NONE;
 	unsigned int n = 0, found;
 	bool limited;
 
 	/* A route back to @src or to the relay leads nowhere: the binding decides. */
-	*paired = wgr_pair_route(wgr, src, target, &to[0]) && !loops(wgr, src, &to[0]) &&
-		  (!mac2 || wgr_bind_live_at(target, &to[0]));
+	if (!wgr_pair_route(wgr, src, target, &to[0], paired) || loops(wgr, src, &to[0]) ||
+	    (mac2 && !wgr_bind_live_at(target, &to[0])))
+		*paired = NULL;
 	if (*paired) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_PAIR_ROUTED);
 		n = 1;
@@ -640,8 +646,9 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 {
 	const struct wgr_endpoint *src = &rx->src;
 	unsigned int n, fanout = READ_ONCE(wgr->cfg.discovery_fanout);
+	struct wgr_peer *paired;
 	struct wgr_endpoint *to;
-	bool paired, mac2, failing, looped;
+	bool mac2, failing, looped;
 	int ret;
 
 	if (READ_ONCE(target->dead)) {
@@ -701,7 +708,8 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	ret = wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data),
-				   skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n, bound);
+				   skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n, bound,
+				   bound || paired);
 	if (ret) {
 		/* Nobody could answer it: do not send it. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
@@ -712,7 +720,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
-	send_initiation(wgr, skb, rx, target, to, n, bound || paired, mac2);
+	send_initiation(wgr, skb, rx, target, to, n, paired, mac2);
 	kfree(to);
 	return;
 
@@ -766,7 +774,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	 * not vouch for pays its address's ceiling before it may cost a scan.
 	 */
 	vouched = (owner && wgr_bind_vouch(owner, at)) ||
-		  (target && wgr_pair_route(wgr, src, target, &ep));
+		  (target && wgr_pair_route(wgr, src, target, &ep, NULL));
 	if (!vouched && !wgr_ratelimit_address(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
 		refuse(wgr, WGRELAY_REFUSED_CEILING, NULL, target, src);
@@ -971,7 +979,8 @@ static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const stru
 	why = answer(wgr, receiver, &rx->src, WGR_ANSWER_COOKIE, &hs);
 	if (!why) {
 		/* A target's cookie for an initiation ends here (cookie.c). */
-		if (!wgr_cookie_take(&wgr->cookies, hs.target, skb->data, hs.mac1, &rx->src))
+		if (!wgr_cookie_take(&wgr->cookies, hs.target, skb->data, hs.mac1, &rx->src,
+				     hs.vouched))
 			why = WGRELAY_STAT_HS_UNSOLICITED;
 		rcu_read_unlock();
 		wgr_stat_inc(wgr, why ?: WGRELAY_STAT_HS_COOKIES);

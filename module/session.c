@@ -1156,6 +1156,7 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
  * @from: the initiation's source
  * @target: the peer its mac1 names
  * @ep: set to @target's endpoint in that session
+ * @initiator: if not NULL, set to the session's initiator (valid under RCU)
  *
  * Pair routing (trust model v2): the peer that initiated a live session keeps
  * reaching its partner wherever either has roamed, whatever sits in the
@@ -1166,7 +1167,8 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
  * Return: true if a live confirmed session routes it.
  */
 bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
-		    struct wgr_peer *target, struct wgr_endpoint *ep)
+		    struct wgr_peer *target, struct wgr_endpoint *ep,
+		    struct wgr_peer **initiator)
 {
 	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
 	struct wgr_state *state = &wgr->state;
@@ -1179,6 +1181,8 @@ bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
 	pair = rhashtable_lookup_fast(&state->routes, &key, route_params);
 	if (pair && !time_after(jiffies, READ_ONCE(pair->last_seen) + timeout)) {
 		half_ep_unpack(ep, &pair->half[1].ep);
+		if (initiator)
+			*initiator = pair->half[0].owner;
 		found = true;
 	}
 	spin_unlock_bh(&state->lock);

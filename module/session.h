@@ -304,7 +304,8 @@ unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
 			       const struct wgr_endpoint *ep, struct wgr_peer **out,
 			       unsigned int n);
 bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
-		    struct wgr_peer *target, struct wgr_endpoint *ep);
+		    struct wgr_peer *target, struct wgr_endpoint *ep,
+		    struct wgr_peer **initiator);
 void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep);
 void wgr_state_local4(struct wgr_device *wgr, __be32 addr);
 void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h,

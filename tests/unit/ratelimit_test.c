@@ -292,7 +292,7 @@ static void test_gc_every_table(void **state)
 	}
 	wgr_walk_reserve(&rl, &a, 1, &b);
 	wgr_walk_refund(&rl, &b, 0);
-	wgr_ratelimit_stamp(&rl, &c, &a, false);
+	wgr_ratelimit_stamp(&rl, &c, &a, NULL);
 	churn_by(&rl, CHURN_SPOOFED, 5000);
 	assert_true(rl.tables[WGR_BUCKETS_OPEN].n > 3 * 1024);
 	for (t = 0; t < WGR_BUCKET_POOLS; t++)
@@ -641,63 +641,123 @@ static void test_share_before_cap(void **state)
 static void test_stamp_budgets(void **state)
 {
 	struct wgr_endpoint server = ep4(0xcb00710a), other = ep4(0xcb00710b);
-	struct wgr_endpoint laptop = ep4(0x0a000102);
+	struct wgr_endpoint laptop = ep4(0x0a000102), port2 = laptop;
+	static const u8 peer[WGRELAY_KEY_LEN] = { 1 }, insider[WGRELAY_KEY_LEN] = { 2 };
 	struct wgr_ratelimit rl;
 	unsigned int i;
 
 	(void)state;
 	wgr_ratelimit_init(&rl);
-	/* Known: one a second to each destination. */
-	assert_true(wgr_ratelimit_stamp(&rl, &server, &laptop, true));
-	assert_false(wgr_ratelimit_stamp(&rl, &server, &laptop, true));
-	assert_true(wgr_ratelimit_stamp(&rl, &other, &laptop, true));
-	/* Unknown sources: one per network, four in all. */
+	port2.addr4.sin_port = htons(40000);
+	/* Along a live session: one a second for its initiator, to each destination. */
+	assert_true(wgr_ratelimit_stamp(&rl, &server, &laptop, peer));
+	assert_false(wgr_ratelimit_stamp(&rl, &server, &laptop, peer));
+	/* The peer's, from whatever port (an insider's sessions from many). */
+	assert_false(wgr_ratelimit_stamp(&rl, &server, &port2, peer));
+	assert_true(wgr_ratelimit_stamp(&rl, &server, &port2, insider));
+	assert_true(wgr_ratelimit_stamp(&rl, &other, &laptop, peer));
+	/*
+	 * Proven sources: one a second each (IP:port), one per network, four in
+	 * all (a second later: the destination's fifteen have a burst of five).
+	 */
+	kshim_now += NSEC_PER_SEC;
 	for (i = 0; i < 2; i++) {
 		struct wgr_endpoint a = ep4(0xc6336400 + i);	/* 198.51.100.0/24 */
 
-		assert_int_equal(wgr_ratelimit_stamp(&rl, &server, &a, false), i == 0);
+		assert_int_equal(wgr_ratelimit_stamp(&rl, &server, &a, NULL), i == 0);
 	}
 	for (i = 1; i <= 3; i++) {
 		struct wgr_endpoint a = ep4(0xc6336401 + (i << 8));
 
-		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, false));
+		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, NULL));
 	}
 	{
 		struct wgr_endpoint e = ep4(0xc6336401 + (4 << 8));
 
-		assert_false(wgr_ratelimit_stamp(&rl, &server, &e, false));
+		assert_false(wgr_ratelimit_stamp(&rl, &server, &e, NULL));
 		/* The four are the destination's: another has its own. */
-		assert_true(wgr_ratelimit_stamp(&rl, &other, &e, false));
+		assert_true(wgr_ratelimit_stamp(&rl, &other, &e, NULL));
 	}
-	/* What unknown sources spent is not a known source's. */
+	/* What proven sources spent is not a session's. */
 	kshim_now += NSEC_PER_SEC;
 	for (i = 0; i < 4; i++) {
 		struct wgr_endpoint a = ep4(0xc6340001 + (i << 8));
 
-		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, false));
+		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, NULL));
 	}
-	assert_true(wgr_ratelimit_stamp(&rl, &server, &laptop, true));
-	/* A source refused its own second spends nothing of its network's share. */
+	assert_true(wgr_ratelimit_stamp(&rl, &server, &laptop, peer));
+	/*
+	 * A proven source's second is its IP:port's: two ports of one address
+	 * (peers behind one CGNAT address) have one each, in different networks'
+	 * shares here so that only the source's own bucket is in the way.
+	 */
 	kshim_now += NSEC_PER_SEC;
 	{
-		struct wgr_endpoint a = ep4(0xc6350001), b = ep4(0xc6350002);
+		struct wgr_endpoint a = ep4(0xc6350001), b = a;
 
-		assert_true(wgr_ratelimit_stamp(&rl, &other, &a, true));
-		assert_false(wgr_ratelimit_stamp(&rl, &other, &a, false));
-		assert_true(wgr_ratelimit_stamp(&rl, &other, &b, false));
+		b.addr4.sin_port = htons(40001);
+		assert_true(wgr_ratelimit_stamp(&rl, &other, &a, NULL));
+		assert_false(wgr_ratelimit_stamp(&rl, &other, &a, NULL));
+		kshim_now += NSEC_PER_SEC;
+		assert_true(wgr_ratelimit_stamp(&rl, &other, &b, NULL));
+	}
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * The relay never sends one destination more than fifteen stamps a second
+ * (a burst of five), whoever asks: 40 peers with live sessions, each asking
+ * once a second, have fifteen a second between them; a refusal by a peer's
+ * own second spends nothing of the fifteen.
+ */
+static void test_stamp_backstop(void **state)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), src = ep4(0x0a000102);
+	unsigned int s, p, got = 0;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	wgr_ratelimit_init(&rl);
+	for (s = 0; s < 10; s++) {
+		for (p = 0; p < 40; p++) {
+			u8 peer[WGRELAY_KEY_LEN] = { 0 };
+
+			peer[0] = (u8)p;
+			got += wgr_ratelimit_stamp(&rl, &server, &src, peer);
+			kshim_now += NSEC_PER_SEC / 40;
+		}
+	}
+	printf("ratelimit: stamps for 40 peers asking once a second for 10 s: %u\n", got);
+	assert_in_range(got, 5 + 15 * 9, 5 + 15 * 10);
+	/* One peer asking a thousand times spends one of the fifteen. */
+	kshim_now += NSEC_PER_SEC;
+	{
+		u8 peer[WGRELAY_KEY_LEN] = { 0xaa };
+
+		for (s = 0, got = 0; s < 1000; s++)
+			got += wgr_ratelimit_stamp(&rl, &server, &src, peer);
+		assert_int_equal(got, 1);
+		for (p = 0, got = 0; p < 10; p++) {
+			u8 other[WGRELAY_KEY_LEN] = { 0xbb };
+
+			other[1] = (u8)p;
+			got += wgr_ratelimit_stamp(&rl, &server, &src, other);
+		}
+		assert_int_equal(got, 4);
 	}
 	wgr_ratelimit_destroy(&rl);
 }
 
 /*
  * E2 as a flood: 255 networks' sources ask for the server's cookie every
- * millisecond for ten seconds, each a new IP:port; a peer's live binding asks
- * every five. The peer has all of its stamps, and the flood at most the
- * destination's four a second (and its burst).
+ * millisecond for ten seconds, each a new IP:port; the initiator of a live
+ * session asks every five. The peer has all of its stamps, and the flood at
+ * most the destination's four a second (and its burst).
  */
 static void test_stamp_flood(void **state)
 {
 	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
+	static const u8 key[WGRELAY_KEY_LEN] = { 1 };
 	unsigned int ms, flood = 0, peer = 0, asks = 0;
 	struct wgr_ratelimit rl;
 
@@ -707,10 +767,10 @@ static void test_stamp_flood(void **state)
 		struct wgr_endpoint a = ep4(0x0b000001 + ((ms % 255) << 8) + (ms / 255 % 200));
 
 		a.addr4.sin_port = htons(1024 + ms);
-		flood += wgr_ratelimit_stamp(&rl, &server, &a, false);
+		flood += wgr_ratelimit_stamp(&rl, &server, &a, NULL);
 		if (ms % 5000 == 2500) {
 			asks++;
-			peer += wgr_ratelimit_stamp(&rl, &server, &laptop, true);
+			peer += wgr_ratelimit_stamp(&rl, &server, &laptop, key);
 		}
 		kshim_now += NSEC_PER_MSEC;
 		if (ms % 1000 == 999)
@@ -1336,6 +1396,7 @@ int main(void)
 		cmocka_unit_test(test_reserve_timed_sites),
 		cmocka_unit_test(test_share_before_cap),
 		cmocka_unit_test(test_stamp_budgets),
+		cmocka_unit_test(test_stamp_backstop),
 		cmocka_unit_test(test_stamp_flood),
 		cmocka_unit_test(test_reserve_edges),
 		cmocka_unit_test(test_reserve_remembers_all),

@@ -116,3 +116,17 @@ cookies=$(($(relay_stat hs_cookies) - cookies))
 (($(relay_stat hs_cookie_withheld) - withheld >= 100)) ||
 	fail "the relay withheld the server's cookie from only $(($(relay_stat hs_cookie_withheld) - withheld)) initiations"
 n vps relayctl show relay0 stats | grep -E 'hs_cookies|hs_cookie_withheld|cookies_sent|hs_mac2|hs_initiations'
+
+step "the flood goes on; the laptop's next handshake goes along its live session"
+# The same port: its first try follows the pair route, and the relay vouches
+# for it in the laptop's name (one a second for the peer).
+routed=$(relay_stat hs_pair_routed)
+n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[server]}" remove
+wg_mesh_peer laptop server "$RELAY_EP"
+start=$SECONDS
+wait_for 30 n laptop ping -c 1 -W 1 "${WG_ADDR[server]}"
+took=$((SECONDS - start))
+log "the laptop reached the server $took s after it started again, along its session"
+((took <= 30)) || fail "the laptop's handshake along its session took $took s, past five of WireGuard's retries"
+((SECONDS - flood_start < 170)) || fail "the flood through the relay ended before the laptop got through"
+(($(relay_stat hs_pair_routed) > routed)) || fail "the laptop's handshake did not follow its session"

@@ -7,6 +7,7 @@
 #define _WGR_PEER_H
 
 #include "kshim.h"
+#include <linux/wgrelay.h>
 
 struct wgr_endpoint {
 	union {
