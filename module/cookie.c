@@ -222,8 +222,10 @@ bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *m
 		goto out;
 	spin_lock_bh(&c->lock);
 	/*
-	 * The same cookie again keeps its age: it is as old as the target's
-	 * secret, which ages out before the cookie would (WGR_TARGET_COOKIE_AGE).
+	 * The same cookie again keeps its age: it comes of the same secret,
+	 * which the target replaces two minutes after it made it. Counted from
+	 * its first arrival, the 115 s the relay uses it stay as near that as
+	 * the relay can tell.
 	 */
 	if (!cookie_fresh(target, from) ||
 	    crypto_memneq(target->cookie.value, cookie, sizeof(cookie)))
