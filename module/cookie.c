@@ -33,7 +33,6 @@
 #include <linux/random.h>
 #include <crypto/chacha20poly1305.h>
 
-#include "bind.h"
 #include "cookie.h"
 #include "messages.h"
 #include "peer.h"
@@ -182,30 +181,22 @@ static bool cookie_fresh(const struct wgr_peer *target, const struct wgr_endpoin
  * @msg: the cookie reply, WGR_COOKIE_LEN bytes
  * @mac1: the mac1 of the handshake it answers (its associated data)
  * @from: where it came from: the endpoint the handshake was sent to
- * @vouched: the handshake came from a peer's live binding or along a live
- *           session (handshake.c): an off-path attacker does not know its
- *           sender index, so cannot answer it
  *
  * A reply that does not open under @target's key is dropped. One that does may
- * still come from anyone who saw the handshake, or made it (the key is
- * public), and a target has one slot: a cookie that is still fresh is
- * replaced only by a reply to a vouched handshake, from where it is held or
- * with it held where the target does not talk. A discovery candidate that
- * answered a copy of an attacker's handshake pushed the target's own out,
- * and with it every stamp the relay puts on what it sends the target; a
- * spoofer answering its own handshake "from" the target planted a wrong one
- * (helper-79). A target's secret changes every two minutes: its reply to a
- * vouched handshake (a rekey) brings the new cookie; replies to others wait
- * for the held one to age out (WGR_TARGET_COOKIE_AGE).
+ * still come from anyone who saw the handshake (the key is public): it is kept
+ * for @from only. But a target has one slot, so a reply from an endpoint of the
+ * attacker's (a discovery candidate, a squatted binding) takes the place of the
+ * target's own, and the relay's stamps to the target stop until the target's
+ * next reply (helper-79, H2; open: docs/trust/STATUS.md, session 32). A rule
+ * that guarded the slot let a squatter of the target's binding hold it for
+ * the cookie's 115 s instead (helper-80), and went.
  * Context: softirq.
- * Return: true if it opened (kept or not).
+ * Return: true if it opened and was kept.
  */
 bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *msg,
-		     const u8 *mac1, const struct wgr_endpoint *from, bool vouched)
+		     const u8 *mac1, const struct wgr_endpoint *from)
 {
-	struct wgr_endpoint held;
 	u8 cookie[WGR_COOKIE_SIZE];
-	bool fresh;
 
 	if (!xchacha20poly1305_decrypt(cookie, msg + WGR_COOKIE_SEALED_OFF,
 				       WGR_COOKIE_SIZE + CHACHA20POLY1305_AUTHTAG_SIZE,
@@ -213,27 +204,10 @@ bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *m
 				       target->cookie_key))
 		return false;
 	spin_lock_bh(&c->lock);
-	fresh = cookie_fresh(target, &target->cookie.at);
-	held = target->cookie.at;
-	spin_unlock_bh(&c->lock);
-	/* Where the target talks is the bindings' to say, outside this lock. */
-	if (fresh && !(vouched && (wgr_endpoint_eq(&held, from) ||
-				   !wgr_bind_talks_from(target, &held))))
-		goto out;
-	spin_lock_bh(&c->lock);
-	/*
-	 * The same cookie again keeps its age: it comes of the same secret,
-	 * which the target replaces two minutes after it made it. Counted from
-	 * its first arrival, the 115 s the relay uses it stay as near that as
-	 * the relay can tell.
-	 */
-	if (!cookie_fresh(target, from) ||
-	    crypto_memneq(target->cookie.value, cookie, sizeof(cookie)))
-		target->cookie.birth = jiffies ?: 1;
 	memcpy(target->cookie.value, cookie, sizeof(cookie));
 	target->cookie.at = *from;
+	target->cookie.birth = jiffies ?: 1;
 	spin_unlock_bh(&c->lock);
-out:
 	memzero_explicit(cookie, sizeof(cookie));
 	return true;
 }

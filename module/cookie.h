@@ -30,7 +30,7 @@ bool wgr_cookie_mac2_valid(struct wgr_cookies *c, const u8 *msg,
 void wgr_cookie_reply(struct wgr_cookies *c, const u8 *msg, const struct wgr_endpoint *src,
 		      const struct wgr_peer *target, u8 *out);
 bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *msg,
-		     const u8 *mac1, const struct wgr_endpoint *from, bool vouched);
+		     const u8 *mac1, const struct wgr_endpoint *from);
 bool wgr_cookie_wanted(struct wgr_cookies *c, struct wgr_peer *target,
 		       const struct wgr_endpoint *to);
 void wgr_cookie_put_mac2(struct wgr_cookies *c, struct wgr_peer *target,

@@ -60,9 +60,6 @@ struct wgr_forward {
  * @time: jiffies when it was forwarded
  * @n_fwd: number of endpoints in @fwd
  * @anchored: it came from a peer's live binding (see make_room())
- * @vouched: it came from a peer's live binding or along a live session: an
- *           off-path attacker does not know its sender index, and cannot
- *           answer it with a cookie reply in the target's name (cookie.c)
  * @fwd: where it was forwarded; only these may answer it
  */
 struct wgr_handshake {
@@ -77,7 +74,6 @@ struct wgr_handshake {
 	unsigned long time;
 	u32 n_fwd;
 	bool anchored;
-	bool vouched;
 	struct wgr_forward fwd[];
 };
 
@@ -239,7 +235,6 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  * @fwd: where it was forwarded
  * @n_fwd: how many endpoints in @fwd
  * @anchored: @initiator is the live binding of the peer last proven there
- * @vouched: @anchored, or it came along a live session with @target
  *
  * Keyed by sender index and initiator endpoint, so that a replay from elsewhere
  * cannot take over a genuine initiation's record. A repeat replaces the old one.
@@ -252,8 +247,7 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  */
 int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 			 const struct wgr_endpoint *initiator, struct wgr_peer *target,
-			 const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored,
-			 bool vouched)
+			 const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored)
 {
 	struct wgr_handshake *hs = kzalloc(struct_size(hs, fwd, n_fwd), GFP_ATOMIC);
 	unsigned int i;
@@ -269,7 +263,6 @@ int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 	hs->time = jiffies;
 	hs->n_fwd = n_fwd;
 	hs->anchored = anchored;
-	hs->vouched = vouched;
 	for (i = 0; i < n_fwd; i++)
 		hs->fwd[i].ep = fwd[i];
 
@@ -348,7 +341,6 @@ static void answer_fill(struct wgr_answer *out, const struct wgr_handshake *hs)
 	out->target = hs->target;
 	out->answers = WGR_MAX_ANSWERS * hs->n_fwd;
 	out->leaked = hs->n_fwd > 1;
-	out->vouched = hs->vouched;
 	memcpy(out->mac1, hs->mac1, sizeof(out->mac1));
 }
 

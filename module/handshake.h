@@ -40,7 +40,6 @@ struct wgr_handshakes {
  * @answers: how many responses it may get in all: WGR_MAX_ANSWERS from each
  *           endpoint it went to (pair_admit() counts the sessions on its index)
  * @leaked: the initiation, and so its sender index, went to more than one endpoint
- * @vouched: the initiation came from a peer's live binding or along a live session
  * @mac1: the initiation's mac1: a cookie reply's associated data
  */
 struct wgr_answer {
@@ -48,7 +47,6 @@ struct wgr_answer {
 	struct wgr_peer *target;
 	unsigned int answers;
 	bool leaked;
-	bool vouched;
 	u8 mac1[16];
 };
 
@@ -66,8 +64,7 @@ void wgr_handshakes_forget_peer(struct wgr_handshakes *hss, struct wgr_peer *pee
 
 int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 			 const struct wgr_endpoint *initiator, struct wgr_peer *target,
-			 const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored,
-			 bool vouched);
+			 const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored);
 bool wgr_handshake_index_held(struct wgr_handshakes *hss, u32 index,
 			      const struct wgr_endpoint *initiator);
 int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,

@@ -708,8 +708,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	ret = wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data),
-				   skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n, bound,
-				   bound || paired);
+				   skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n, bound);
 	if (ret) {
 		/* Nobody could answer it: do not send it. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
@@ -979,8 +978,7 @@ static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const stru
 	why = answer(wgr, receiver, &rx->src, WGR_ANSWER_COOKIE, &hs);
 	if (!why) {
 		/* A target's cookie for an initiation ends here (cookie.c). */
-		if (!wgr_cookie_take(&wgr->cookies, hs.target, skb->data, hs.mac1, &rx->src,
-				     hs.vouched))
+		if (!wgr_cookie_take(&wgr->cookies, hs.target, skb->data, hs.mac1, &rx->src))
 			why = WGRELAY_STAT_HS_UNSOLICITED;
 		rcu_read_unlock();
 		wgr_stat_inc(wgr, why ?: WGRELAY_STAT_HS_COOKIES);
