@@ -19,11 +19,13 @@
 # everything the relay forwards comes from the relay's. The server's cookie,
 # put on every one of them, made the attacker's junk spend that budget: the
 # laptop, starting again from a new port (an endpoint the relay does not
-# know), got through only after 31 s, 53 s, 106 s and 194 s in four runs. The relay now puts the target's cookie
-# only on what it can vouch for, within a budget per destination: initiations
-# from a peer's live binding or along a live session, and, from others, those
-# that proved their address with the relay's own mac2. The rest go with no
-# mac2, which a loaded WireGuard answers with a cookie reply and no work.
+# know), got through only after 31 s, 53 s, 106 s and 194 s in four runs. The
+# relay now puts the target's cookie only on what it can vouch for, within
+# budgets per destination: initiations along a live session with the target,
+# and those that proved their address with the relay's own mac2. The rest go
+# with no mac2, which a loaded WireGuard answers with a cookie reply and no
+# work. Last, the laptop's next handshake, along its live session, during
+# the flood.
 #
 # variants: kernel go
 # cpu: heavy
