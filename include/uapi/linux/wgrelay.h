@@ -202,9 +202,9 @@ enum wgrelay_peer_attr {
 	WGRELAY_PEER_A_REFUSED,		/* nest, read only: handshakes the relay
 					 * refused that named this peer (an initiation
 					 * names its target, an answer both), by
-					 * reason: each attribute's
-					 * type is an enum wgrelay_refusal, a u64; only
-					 * reasons with a count are sent; padding is
+					 * reason: each attribute's type is an enum
+					 * wgrelay_refusal, a u64; only reasons with a
+					 * count are sent; padding is
 					 * WGRELAY_REFUSED_NONE
 					 */
 	__WGRELAY_PEER_A_LAST
