@@ -26,10 +26,11 @@
  * the last): whoever else could forge one (anyone who saw the initiation: a
  * squatter, a discovery candidate) could keep a peer's mac2 wrong for ever. So
  * the relay opens it (its key derives from the target's public key), keeps it
- * for the endpoint it came from, and puts mac2 made with it on what it sends
- * there; everything else it sends leaves with mac2 zeroed: the relay's cookie
+ * for the endpoint it came from, in a slot of that endpoint's own, and puts mac2
+ * made with it on what it sends there; everything else it sends leaves with mac2 zeroed: the relay's cookie
  * is for the relay alone.
  */
+#include <linux/jiffies.h>
 #include <linux/random.h>
 #include <crypto/chacha20poly1305.h>
 
@@ -167,11 +168,52 @@ void wgr_cookie_reply(struct wgr_cookies *c, const u8 *msg, const struct wgr_end
 	memzero_explicit(cookie, sizeof(cookie));
 }
 
-/* The target's cookie from @to is fresh. Context: @c->lock. */
-static bool cookie_fresh(const struct wgr_peer *target, const struct wgr_endpoint *to)
+static bool slot_fresh(const struct wgr_target_cookie *slot)
 {
-	return target->cookie.birth && wgr_endpoint_eq(&target->cookie.at, to) &&
-	       time_before(jiffies, target->cookie.birth + WGR_TARGET_COOKIE_AGE);
+	return slot->birth && time_before(jiffies, slot->birth + WGR_TARGET_COOKIE_AGE);
+}
+
+/* The target's fresh cookie from @to, if it has one. Context: @c->lock. */
+static struct wgr_target_cookie *cookie_at(struct wgr_peer *target,
+					   const struct wgr_endpoint *to)
+{
+	unsigned int i;
+
+	for (i = 0; i < WGR_TARGET_COOKIES; i++)
+		if (slot_fresh(&target->cookie[i]) && wgr_endpoint_eq(&target->cookie[i].at, to))
+			return &target->cookie[i];
+	return NULL;
+}
+
+/*
+ * The slot a reply from @from of @rank goes to: its own endpoint's, else a free
+ * or expired one, else the lowest-ranked, oldest first, if that ranks no higher
+ * than @rank; NULL: every slot holds an endpoint the relay knows better.
+ * Context: @c->lock.
+ */
+static struct wgr_target_cookie *slot_for(struct wgr_peer *target,
+					  const struct wgr_endpoint *from,
+					  enum wgr_cookie_rank rank)
+{
+	struct wgr_target_cookie *victim = NULL, *slot;
+	unsigned int i;
+
+	for (i = 0; i < WGR_TARGET_COOKIES; i++) {
+		slot = &target->cookie[i];
+		if (!slot_fresh(slot))
+			victim = slot;
+		else if (wgr_endpoint_eq(&slot->at, from))
+			return slot;
+	}
+	if (victim)
+		return victim;
+	for (i = 0; i < WGR_TARGET_COOKIES; i++) {
+		slot = &target->cookie[i];
+		if (!victim || slot->rank < victim->rank ||
+		    (slot->rank == victim->rank && time_before(slot->birth, victim->birth)))
+			victim = slot;
+	}
+	return victim->rank <= rank ? victim : NULL;
 }
 
 /**
@@ -181,21 +223,26 @@ static bool cookie_fresh(const struct wgr_peer *target, const struct wgr_endpoin
  * @msg: the cookie reply, WGR_COOKIE_LEN bytes
  * @mac1: the mac1 of the handshake it answers (its associated data)
  * @from: where it came from: the endpoint the handshake was sent to
+ * @rank: what the relay knows of @from as @target's endpoint (relay.c)
  *
  * A reply that does not open under @target's key is dropped. One that does may
  * still come from anyone who saw the handshake (the key is public): it is kept
- * for @from only. But a target has one slot, so a reply from an endpoint of the
- * attacker's (a discovery candidate, a squatted binding) takes the place of the
- * target's own, and the relay's stamps to the target stop until the target's
- * next reply (helper-79, H2; open: docs/trust/STATUS.md, session 32). A rule
- * that guarded the slot let a squatter of the target's binding hold it for
- * the cookie's 115 s instead (helper-80), and went.
+ * for @from only, in @from's own slot. A target has a slot per endpoint its
+ * replies came from, so a forged reply from an endpoint of the attacker's (a
+ * discovery candidate, a squatted binding) never takes the place of the
+ * target's own (helper-79, H2). When the slots are full, the one whose endpoint
+ * the relay knew least of goes, and a reply of lower rank takes none: a
+ * candidate cannot push out the cookie from where the target talks. An
+ * endpoint's next reply always replaces its own cookie, so a secret the target
+ * rotated is mended by the first reply it makes to the stale mac2.
  * Context: softirq.
- * Return: true if it opened and was kept.
+ * Return: true if it opened (kept, or every slot ranked higher).
  */
 bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *msg,
-		     const u8 *mac1, const struct wgr_endpoint *from)
+		     const u8 *mac1, const struct wgr_endpoint *from,
+		     enum wgr_cookie_rank rank)
 {
+	struct wgr_target_cookie *slot;
 	u8 cookie[WGR_COOKIE_SIZE];
 
 	if (!xchacha20poly1305_decrypt(cookie, msg + WGR_COOKIE_SEALED_OFF,
@@ -204,9 +251,13 @@ bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *m
 				       target->cookie_key))
 		return false;
 	spin_lock_bh(&c->lock);
-	memcpy(target->cookie.value, cookie, sizeof(cookie));
-	target->cookie.at = *from;
-	target->cookie.birth = jiffies ?: 1;
+	slot = slot_for(target, from, rank);
+	if (slot) {
+		memcpy(slot->value, cookie, sizeof(cookie));
+		slot->at = *from;
+		slot->birth = jiffies ?: 1;
+		slot->rank = rank;
+	}
 	spin_unlock_bh(&c->lock);
 	memzero_explicit(cookie, sizeof(cookie));
 	return true;
@@ -227,7 +278,7 @@ bool wgr_cookie_wanted(struct wgr_cookies *c, struct wgr_peer *target,
 	bool fresh;
 
 	spin_lock_bh(&c->lock);
-	fresh = cookie_fresh(target, to);
+	fresh = cookie_at(target, to);
 	spin_unlock_bh(&c->lock);
 	return fresh;
 }
@@ -253,10 +304,13 @@ void wgr_cookie_put_mac2(struct wgr_cookies *c, struct wgr_peer *target,
 	bool have = false;
 
 	if (vouch) {
+		struct wgr_target_cookie *slot;
+
 		spin_lock_bh(&c->lock);
-		have = cookie_fresh(target, to);
+		slot = cookie_at(target, to);
+		have = slot;
 		if (have)
-			memcpy(cookie, target->cookie.value, sizeof(cookie));
+			memcpy(cookie, slot->value, sizeof(cookie));
 		spin_unlock_bh(&c->lock);
 	}
 	if (have) {

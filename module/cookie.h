@@ -5,8 +5,9 @@
 #include <linux/types.h>
 #include <linux/spinlock.h>
 
+#include "endpoint.h"
+
 struct wgr_device;
-struct wgr_endpoint;
 struct wgr_peer;
 
 #define WGR_COOKIE_SECRET_LEN 32
@@ -23,6 +24,40 @@ struct wgr_cookies {
 	unsigned long rotated;
 };
 
+/**
+ * struct wgr_target_cookie - a peer's own cookie for the relay (see cookie.c)
+ * @value: the cookie
+ * @at: the endpoint it came from; it is good for handshakes sent there only
+ * @birth: jiffies when it came; 0: none
+ * @rank: enum wgr_cookie_rank of @at when it came: which slot goes first
+ */
+struct wgr_target_cookie {
+	u8 value[16];
+	struct wgr_endpoint at;
+	unsigned long birth;
+	u8 rank;
+};
+
+/*
+ * A peer's cookie slots: one per endpoint its cookie replies came from, so that
+ * a reply from one endpoint never takes another's (cookie.c). Three: its binding,
+ * its sessions' endpoint, and one for the rest (a discovery candidate).
+ */
+#define WGR_TARGET_COOKIES 3
+
+/**
+ * enum wgr_cookie_rank - what the relay knows of the endpoint a target's cookie
+ * reply came from; a slot goes only to a reply of the same rank or higher
+ * @WGR_COOKIE_ELSEWHERE: nothing: a discovery candidate, a stale binding
+ * @WGR_COOKIE_SESSION: the target's endpoint in a live confirmed session
+ * @WGR_COOKIE_BINDING: the target's live binding or static endpoint
+ */
+enum wgr_cookie_rank {
+	WGR_COOKIE_ELSEWHERE,
+	WGR_COOKIE_SESSION,
+	WGR_COOKIE_BINDING,
+};
+
 void wgr_cookies_init(struct wgr_cookies *c);
 void wgr_cookie_key(u8 key[32], const u8 public_key[32]);
 bool wgr_cookie_mac2_valid(struct wgr_cookies *c, const u8 *msg,
@@ -30,7 +65,8 @@ bool wgr_cookie_mac2_valid(struct wgr_cookies *c, const u8 *msg,
 void wgr_cookie_reply(struct wgr_cookies *c, const u8 *msg, const struct wgr_endpoint *src,
 		      const struct wgr_peer *target, u8 *out);
 bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *msg,
-		     const u8 *mac1, const struct wgr_endpoint *from);
+		     const u8 *mac1, const struct wgr_endpoint *from,
+		     enum wgr_cookie_rank rank);
 bool wgr_cookie_wanted(struct wgr_cookies *c, struct wgr_peer *target,
 		       const struct wgr_endpoint *to);
 void wgr_cookie_put_mac2(struct wgr_cookies *c, struct wgr_peer *target,

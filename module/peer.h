@@ -13,49 +13,12 @@
 #include <linux/atomic.h>
 #include <linux/wgrelay.h>
 
+#include "cookie.h"
+#include "endpoint.h"
+
 struct wgr_device;
 
-/**
- * struct wgr_endpoint - a UDP address as seen from the relay
- * @addr: the remote address and port (AF_INET or AF_INET6; AF_UNSPEC: none)
- * @src4: the local address it reached us at, so that we answer from it
- * @src6: likewise for IPv6
- */
-struct wgr_endpoint {
-	union {
-		struct sockaddr addr;
-		struct sockaddr_in addr4;
-		struct sockaddr_in6 addr6;
-	};
-	union {
-		__be32 src4;
-		struct in6_addr src6;
-	};
-};
-
-bool wgr_endpoint_eq(const struct wgr_endpoint *a, const struct wgr_endpoint *b);
-u32 wgr_endpoint_hash(const struct wgr_endpoint *ep, const siphash_key_t *key);
-u64 wgr_endpoint_host(const struct wgr_endpoint *ep);
-bool wgr_endpoint_same_host(const struct wgr_endpoint *a, const struct wgr_endpoint *b);
-
-static inline bool wgr_endpoint_set(const struct wgr_endpoint *ep)
-{
-	return ep->addr.sa_family != AF_UNSPEC;
-}
-
 struct wgr_route;
-
-/**
- * struct wgr_target_cookie - a peer's own cookie for the relay (see cookie.c)
- * @value: the cookie
- * @at: the endpoint it came from; it is good for handshakes sent there only
- * @birth: jiffies when it came; 0: none
- */
-struct wgr_target_cookie {
-	u8 value[16];
-	struct wgr_endpoint at;
-	unsigned long birth;
-};
 
 /* A peer's allow-list: public keys, sorted so that a lookup is a binary search. */
 struct wgr_allowed {
@@ -96,7 +59,8 @@ struct wgr_ep_entry {
  * @mac1_key: BLAKE2s("mac1----" || @public_key): validates mac1 of messages to it
  * @cookie_key: BLAKE2s("cookie--" || @public_key): seals cookie replies on its
  *              behalf, and opens the ones it sends the relay
- * @cookie: the cookie it last gave the relay, while under load (wgr_cookies.lock)
+ * @cookie: the cookies it gave the relay while under load, one per endpoint
+ *          (wgr_cookies.lock)
  * @name: operator's name for it, "" for none (wgr_device.lock)
  * @allowed: peers it may talk to, NULL for any (RCU, wgr_device.lock)
  * @static_ep: operator-given endpoint: its binding, always (wgr_bindings.lock)
@@ -147,7 +111,7 @@ struct wgr_peer {
 	u8 public_key[WGRELAY_KEY_LEN];
 	u8 mac1_key[WGRELAY_KEY_LEN];
 	u8 cookie_key[WGRELAY_KEY_LEN];
-	struct wgr_target_cookie cookie;
+	struct wgr_target_cookie cookie[WGR_TARGET_COOKIES];
 	char name[WGRELAY_NAME_MAXLEN + 1];
 	struct wgr_allowed __rcu *allowed;
 	struct wgr_endpoint static_ep;

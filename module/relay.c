@@ -963,6 +963,24 @@ void wgr_relay_scan_work(struct work_struct *work)
 	}
 }
 
+/*
+ * What the relay knows of @from as @target's endpoint, for the slot its cookie
+ * reply takes (cookie.c): its live binding (a squatter's too: it then holds that
+ * one slot, and only mac2 for what goes to it), where a live session of its
+ * goes, or nothing. Context: softirq, under rcu_read_lock().
+ */
+static enum wgr_cookie_rank cookie_rank(struct wgr_device *wgr, struct wgr_peer *target,
+					const struct wgr_endpoint *from)
+{
+	struct wgr_peer *partner;
+
+	if (wgr_bind_live_at(target, from))
+		return WGR_COOKIE_BINDING;
+	if (wgr_pair_partners(wgr, target, from, &partner, 1))
+		return WGR_COOKIE_SESSION;
+	return WGR_COOKIE_ELSEWHERE;
+}
+
 static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx)
 {
 	struct wgr_answer hs;
@@ -978,7 +996,8 @@ static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const stru
 	why = answer(wgr, receiver, &rx->src, WGR_ANSWER_COOKIE, &hs);
 	if (!why) {
 		/* A target's cookie for an initiation ends here (cookie.c). */
-		if (!wgr_cookie_take(&wgr->cookies, hs.target, skb->data, hs.mac1, &rx->src))
+		if (!wgr_cookie_take(&wgr->cookies, hs.target, skb->data, hs.mac1, &rx->src,
+				     cookie_rank(wgr, hs.target, &rx->src)))
 			why = WGRELAY_STAT_HS_UNSOLICITED;
 		rcu_read_unlock();
 		wgr_stat_inc(wgr, why ?: WGRELAY_STAT_HS_COOKIES);
