@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kshim: a clock the test sets (see ../kshim.h). */
+#ifndef KSHIM_LINUX_JIFFIES_H
+#define KSHIM_LINUX_JIFFIES_H
+
+extern unsigned long jiffies;
+#define HZ 100
+#define time_after(a, b) ((long)((b) - (a)) < 0)
+#define time_before(a, b) time_after(b, a)
+#define time_after_eq(a, b) ((long)((a) - (b)) >= 0)
+
+#endif
