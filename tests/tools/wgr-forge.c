@@ -70,6 +70,17 @@
  * PUBKEY, the others alternately responses with mac1 for PUBKEY and cookie
  * replies, all with random indices (a CGNAT neighbour's junk).
  *
+ *   wgr-forge cookieslot ADDR PORT SECONDS PPS PUB_BAIT PUB_TARGET
+ *
+ * Cookie replies forged in TARGET's name (helper-79, H2): socket B initiates to
+ * BAIT once a second, so that it is a discovery candidate; sockets of its own
+ * initiate to TARGET, each every 2.5 s, PPS (1-3) a second in all (unanswered:
+ * their retries with the relay's mac2 are failing, and copied to candidates),
+ * and B answers each copy naming
+ * TARGET, 30 ms and 300 ms later, with cookie replies sealed under TARGET's
+ * cookie key (the key is public), as only TARGET should. Exits 0 if it forged
+ * any.
+ *
  *   wgr-forge onedata ADDR PORT SPORT INDEX COUNTER [TTL]
  *
  * One type-4 message on receiver INDEX (hex, as /proc/net/wgrelay prints it)
@@ -253,7 +264,7 @@ static size_t make(const char *mode, uint8_t *msg, const uint8_t *pub)
 }
 
 
-/* --- WireGuard cookie replies (whitepaper 5.4.7): XChaCha20 without the tag ---- */
+/* --- WireGuard cookie replies (whitepaper 5.4.7): XChaCha20-Poly1305 --------- */
 
 #define ROTL(v, n) ((v) << (n) | (v) >> (32 - (n)))
 #define QR(a, b, c, d) (a += b, d ^= a, d = ROTL(d, 16), c += d, b ^= c, b = ROTL(b, 12), \
@@ -323,15 +334,169 @@ static void xchacha20_xor(uint8_t *buf, size_t len, const uint8_t key[32], const
  * HASH("cookie--" || pub), as stock WireGuard's (and wgrelay v2's) are. The tag is
  * not checked: a wrong cookie only makes a wrong mac2.
  */
+static void cookie_key(uint8_t key[32], const uint8_t *pub);
+
 static void cookie_open(uint8_t cookie[16], const uint8_t *reply, const uint8_t *pub)
 {
-	uint8_t label[40], key[32];
+	uint8_t key[32];
+
+	cookie_key(key, pub);
+	memcpy(cookie, reply + 32, 16);
+	xchacha20_xor(cookie, 16, key, reply + 8);
+}
+
+/*
+ * Poly1305 (RFC 8439, 2.5) in three limbs: h = h0 + h1 * 2^64 + h2 * 2^128,
+ * reduced modulo 2^130 - 5 after each block. Clamping clears the low two bits
+ * of r's upper half, so h1 * r1 * 2^128 = h1 * (r1 / 4) * 2^130, which is
+ * h1 * (r1 / 4) * 5 modulo p: s1 below.
+ */
+struct poly1305 {
+	uint64_t r0, r1, s1, h0, h1, h2, pad0, pad1;
+};
+
+static uint64_t le64(const uint8_t *p)
+{
+	return le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static void poly1305_init(struct poly1305 *p, const uint8_t key[32])
+{
+	p->r0 = le64(key) & 0x0ffffffc0fffffffULL;
+	p->r1 = le64(key + 8) & 0x0ffffffc0ffffffcULL;
+	p->s1 = p->r1 + (p->r1 >> 2);
+	p->h0 = p->h1 = p->h2 = 0;
+	p->pad0 = le64(key + 16);
+	p->pad1 = le64(key + 24);
+}
+
+/* One block of up to 16 bytes; a short one is padded with 1 then zeros. */
+static void poly1305_block(struct poly1305 *p, const uint8_t *m, size_t len)
+{
+	uint8_t b[16] = { 0 };
+	unsigned __int128 d0, d1, d2;
+	uint64_t c;
+
+	memcpy(b, m, len);
+	if (len < 16)
+		b[len] = 1;
+	d0 = (unsigned __int128)p->h0 + le64(b);
+	d1 = (unsigned __int128)p->h1 + le64(b + 8) + (uint64_t)(d0 >> 64);
+	p->h0 = (uint64_t)d0;
+	p->h1 = (uint64_t)d1;
+	p->h2 += (uint64_t)(d1 >> 64) + (len == 16);
+	/* h *= r, modulo 2^130 - 5 */
+	d0 = (unsigned __int128)p->h0 * p->r0 + (unsigned __int128)p->h1 * p->s1;
+	d1 = (unsigned __int128)p->h0 * p->r1 + (unsigned __int128)p->h1 * p->r0 +
+	     (unsigned __int128)p->h2 * p->s1;
+	d2 = (unsigned __int128)p->h2 * p->r0;
+	d1 += (uint64_t)(d0 >> 64);
+	d2 += (uint64_t)(d1 >> 64);
+	p->h0 = (uint64_t)d0;
+	p->h1 = (uint64_t)d1;
+	p->h2 = (uint64_t)d2 & 3;
+	c = (uint64_t)(d2 >> 2) * 5;	/* 2^130 = 5 */
+	d0 = (unsigned __int128)p->h0 + c;
+	d1 = (unsigned __int128)p->h1 + (uint64_t)(d0 >> 64);
+	p->h0 = (uint64_t)d0;
+	p->h1 = (uint64_t)d1;
+	p->h2 += (uint64_t)(d1 >> 64);
+}
+
+static void poly1305_update(struct poly1305 *p, const uint8_t *m, size_t len)
+{
+	for (; len; m += len < 16 ? len : 16, len -= len < 16 ? len : 16)
+		poly1305_block(p, m, len < 16 ? len : 16);
+}
+
+static void poly1305_final(struct poly1305 *p, uint8_t tag[16])
+{
+	unsigned __int128 g0, g1;
+	uint64_t g2;
+
+	/* h fully reduced: h + 5 reaches 2^130 exactly when h >= p. */
+	g0 = (unsigned __int128)p->h0 + 5;
+	g1 = (unsigned __int128)p->h1 + (uint64_t)(g0 >> 64);
+	g2 = p->h2 + (uint64_t)(g1 >> 64);
+	if (g2 >> 2) {
+		p->h0 = (uint64_t)g0;
+		p->h1 = (uint64_t)g1;
+	}
+	g0 = (unsigned __int128)p->h0 + p->pad0;
+	g1 = (unsigned __int128)p->h1 + p->pad1 + (uint64_t)(g0 >> 64);
+	put_le32(tag, (uint32_t)g0);
+	put_le32(tag + 4, (uint32_t)((uint64_t)g0 >> 32));
+	put_le32(tag + 8, (uint32_t)g1);
+	put_le32(tag + 12, (uint32_t)((uint64_t)g1 >> 32));
+}
+
+/*
+ * XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha): @buf (@len bytes) encrypted in
+ * place, its 16-byte tag after it, over @ad too; each at most SEAL_MAX bytes.
+ * Poly1305's key is the first 32 bytes of block 0 of the keystream that
+ * xchacha20_xor() starts at block 1 of.
+ */
+#define SEAL_MAX 64
+
+static void xchacha20poly1305_seal(uint8_t *buf, size_t len, const uint8_t *ad, size_t ad_len,
+				   const uint8_t nonce[24], const uint8_t key[32])
+{
+	uint8_t sub[32], block0[64], mac_in[2 * SEAL_MAX + 16];
+	size_t n;
+	uint32_t x[16], in[16];
+	struct poly1305 p;
+
+	if (len > SEAL_MAX || ad_len > SEAL_MAX)
+		abort();
+	hchacha20(sub, key, nonce);
+	chacha_init(in, sub);
+	in[12] = 0;
+	in[13] = 0;
+	in[14] = le32(nonce + 16);
+	in[15] = le32(nonce + 20);
+	memcpy(x, in, sizeof(x));
+	chacha_rounds(x);
+	for (int i = 0; i < 16; i++)
+		put_le32(block0 + 4 * i, x[i] + in[i]);
+	xchacha20_xor(buf, len, key, nonce);
+	/* What is authenticated: each part padded with zeros to whole blocks. */
+	memset(mac_in, 0, sizeof(mac_in));
+	memcpy(mac_in, ad, ad_len);
+	n = (ad_len + 15) / 16 * 16;
+	memcpy(mac_in + n, buf, len);
+	n += (len + 15) / 16 * 16;
+	put_le32(mac_in + n, (uint32_t)ad_len);
+	put_le32(mac_in + n + 8, (uint32_t)len);
+	poly1305_init(&p, block0);
+	poly1305_update(&p, mac_in, n + 16);
+	poly1305_final(&p, buf + len);
+}
+
+/* HASH("cookie--" || pub): the key cookie replies in @pub's name are sealed with. */
+static void cookie_key(uint8_t key[32], const uint8_t *pub)
+{
+	uint8_t label[40];
 
 	memcpy(label, "cookie--", 8);
 	memcpy(label + 8, pub, 32);
 	test_blake2s(key, 32, label, sizeof(label), NULL, 0);
-	memcpy(cookie, reply + 32, 16);
-	xchacha20_xor(cookie, 16, key, reply + 8);
+}
+
+/*
+ * A cookie reply in @pub's name to an initiation with sender index @sender and
+ * mac1 @mac1, as only @pub's owner should make it: a random cookie, sealed.
+ */
+static void cookie_forge(uint8_t reply[64], uint32_t sender, const uint8_t mac1[16],
+			 const uint8_t *pub)
+{
+	uint8_t key[32];
+
+	memset(reply, 0, 64);
+	reply[0] = 3;
+	put_le32(reply + 4, sender);
+	fill_random(reply + 8, 24 + 16);	/* nonce, cookie */
+	cookie_key(key, pub);
+	xchacha20poly1305_seal(reply + 32, 16, mac1, 16, reply + 8, key);
 }
 
 /* mac2 over an initiation whose mac1 is set. */
@@ -690,6 +855,104 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 		printf("confirm: %ld forged answers confirmed in their initiator's name, %ld "
 		       "initiations for others spoofed after them\n", confirms, evictions);
 	return 0;
+}
+
+/*
+ * cookieslot: socket B initiates to BAIT once a second, so that it is a
+ * discovery candidate. Sockets A initiate to TARGET, never answered, each every
+ * 2.5 s (the relay counts a try towards failing only 2 s after the one before
+ * it), so many of them that @pps go a second in all: their tries with the
+ * relay's mac2 are failing, and copied to candidates. B answers every copy
+ * naming TARGET with two cookie replies sealed in TARGET's name (as many as the
+ * relay takes), 30 ms and 300 ms later: after TARGET's own reply to the same
+ * initiation, if it is under load, whatever its latency. The queue stays in
+ * order of due time while @pps is at most 3.
+ */
+#define SLOT_QUEUE 64
+#define SLOT_A_MAX 8
+#define SLOT_A_PERIOD 2.5
+
+static int cookieslot(int argc, char **argv)
+{
+	struct { double due; uint32_t sender; uint8_t mac1[16]; } q[SLOT_QUEUE];
+	struct hsock hs[SLOT_A_MAX + 1] = { { 0 } };	/* B, then the As */
+	long seconds = argc == 8 ? strtol(argv[4], NULL, 10) : 0;
+	long pps = argc == 8 ? strtol(argv[5], NULL, 10) : 0;
+	long sent = 0, with_mac2 = 0, copies = 0, forged = 0, cookies = 0;
+	double start, next[SLOT_A_MAX + 1];
+	struct pollfd pfd[SLOT_A_MAX + 1];
+	unsigned int q_head = 0, q_len = 0;
+	struct sockaddr_storage ss = { 0 };
+	uint8_t k[2][32], msg[1600];	/* bait, target */
+	socklen_t sslen;
+	int n_a;
+
+	if (seconds <= 0 || seconds > 3600 || pps <= 0 || pps > 3 ||
+	    !(sslen = parse_ep(&ss, argv[2], argv[3])) || !parse_keys(k, argv + 6, 2)) {
+		fprintf(stderr, "usage: wgr-forge cookieslot ADDR PORT SECONDS(1..3600) PPS(1..3) "
+				"PUB_BAIT PUB_TARGET\n");
+		return 2;
+	}
+	n_a = (int)(pps * SLOT_A_PERIOD + 0.5);
+	if (n_a > SLOT_A_MAX)
+		n_a = SLOT_A_MAX;
+	start = now_s();
+	for (int i = 0; i <= n_a; i++) {
+		hs[i].fd = stage_socket(&ss, sslen);
+		pfd[i] = (struct pollfd){ .fd = hs[i].fd, .events = POLLIN };
+		next[i] = i ? start + (i - 1) * SLOT_A_PERIOD / n_a : start;
+	}
+	while (now_s() - start < seconds) {
+		double t = now_s();
+		uint32_t idx;
+
+		for (int i = 0; i <= n_a; i++) {
+			if (t < next[i])
+				continue;
+			fill_random(&idx, sizeof(idx));
+			hsock_initiate(&hs[i], k[i ? 1 : 0], idx, &with_mac2);
+			sent += !!i;
+			next[i] = t + (i ? SLOT_A_PERIOD : 1);
+		}
+		while (q_len && q[q_head].due <= t) {
+			cookie_forge(msg, q[q_head].sender, q[q_head].mac1, k[1]);
+			if (send(hs[0].fd, msg, 64, 0) >= 0)
+				forged++;
+			q_head = (q_head + 1) % SLOT_QUEUE;
+			q_len--;
+		}
+		if (poll(pfd, n_a + 1, 10) <= 0)
+			continue;
+		for (int i = 0; i <= n_a; i++) {
+			ssize_t n;
+
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			n = recv(hs[i].fd, msg, sizeof(msg), MSG_DONTWAIT);
+			if (!i && n == 148 && msg[0] == 1 && initiation_for(msg, k[1]) &&
+			    q_len + 2 <= SLOT_QUEUE) {
+				/* The relay takes two answers of each kind from an endpoint. */
+				for (int a = 0; a < 2; a++) {
+					unsigned int j = (q_head + q_len++) % SLOT_QUEUE;
+
+					q[j].due = t + (a ? 0.3 : 0.03);
+					q[j].sender = get_le32(msg + 4);
+					memcpy(q[j].mac1, msg + 116, 16);
+				}
+				copies++;
+			} else if (n == 64 && msg[0] == 3 && hs[i].last_pub &&
+				   get_le32(msg + 4) == hs[i].last_sender) {
+				/* The relay's cookie: its key is the target's public key. */
+				cookie_open(hs[i].cookie, msg, hs[i].last_pub);
+				hs[i].cookie_time = now_s();
+				cookies++;
+			}
+		}
+	}
+	printf("cookieslot: %ld initiations for the target from %d sockets (%ld of all with "
+	       "mac2), %ld relay cookies; %ld copies received, %ld cookie replies forged in the "
+	       "target's name\n", sent, n_a, with_mac2, cookies, copies, forged);
+	return forged ? 0 : 1;
 }
 
 static int onedata(int argc, char **argv)
@@ -1369,20 +1632,52 @@ static int mac2junk(int argc, char **argv, bool named)
 	return 0;
 }
 
-/* HChaCha20 against draft-irtf-cfrg-xchacha-03's vector. */
+/* HChaCha20 against draft-irtf-cfrg-xchacha-03's vector; the AEAD against two. */
 static int selftest(void)
 {
 	static const uint8_t hn[16] = { 0, 0, 0, 0x09, 0, 0, 0, 0x4a, 0, 0, 0, 0, 0x31, 0x41, 0x59, 0x27 };
 	static const uint8_t hout[32] = {
 		0x82, 0x41, 0x3b, 0x42, 0x27, 0xb2, 0x7b, 0xfe, 0xd3, 0x0e, 0x42, 0x50, 0x8a, 0x87, 0x7d, 0x73,
 		0xa0, 0xf9, 0xe4, 0xd5, 0x8a, 0x74, 0xa8, 0x53, 0xc1, 0x2e, 0xc4, 0x13, 0x26, 0xd3, 0xec, 0xdc };
-	uint8_t key[32], out[32];
+	static const uint8_t sealed[32] = {
+		0xe1, 0x1d, 0x61, 0xe7, 0x4f, 0xe5, 0xe2, 0x4d, 0xe3, 0x0b, 0x6d, 0xc8, 0xea, 0xb3, 0x83, 0x4a,
+		0xc2, 0xe2, 0x31, 0x1d, 0x9b, 0xc6, 0x45, 0xb7, 0x14, 0x72, 0x0f, 0x94, 0xb7, 0x05, 0x95, 0x1a };
+	static const uint8_t sealed2[53] = {
+		0xc1, 0x3d, 0x41, 0xc7, 0x6f, 0xc5, 0xc2, 0x6d, 0xc3, 0x2b, 0x4d, 0xe8, 0xca, 0x93, 0xa3, 0x6a,
+		0x72, 0x06, 0x30, 0x2d, 0x41, 0x01, 0xda, 0xab, 0x82, 0xf3, 0xbf, 0x47, 0x0e, 0x18, 0x43, 0x87,
+		0x50, 0x6d, 0x42, 0x2e, 0x7f, 0x17, 0x37, 0x2a, 0x68, 0x18, 0xf5, 0xac, 0x44, 0x30, 0x47, 0x01,
+		0x65, 0xb8, 0xb6, 0x70, 0x33 };
+	uint8_t key[32], out[32], nonce[24], ad[16], buf[32], buf2[53];
 
 	for (int i = 0; i < 32; i++)
 		key[i] = (uint8_t)i;
 	hchacha20(out, key, hn);
 	if (memcmp(out, hout, 32)) {
 		fprintf(stderr, "selftest: hchacha20 differs\n");
+		return 1;
+	}
+	/*
+	 * XChaCha20-Poly1305, made with Python's cryptography (its ChaCha20Poly1305
+	 * under the HChaCha20 subkey): a cookie's 16 bytes under 16 of associated
+	 * data, and lengths that end in partial blocks.
+	 */
+	for (int i = 0; i < 32; i++) {
+		key[i] = (uint8_t)(0x80 + i);
+		buf[i] = (uint8_t)(0x40 + i);
+	}
+	memcpy(nonce, buf, 24);
+	for (int i = 0; i < 16; i++) {
+		buf[i] = (uint8_t)(0x10 + i);
+		ad[i] = (uint8_t)(0xa0 + i);
+	}
+	xchacha20poly1305_seal(buf, 16, ad, 16, nonce, key);
+	for (int i = 0; i < 37; i++)
+		buf2[i] = (uint8_t)(0x30 + i);
+	for (int i = 0; i < 7; i++)
+		ad[i] = (uint8_t)(0xc0 + i);
+	xchacha20poly1305_seal(buf2, 37, ad, 7, nonce, key);
+	if (memcmp(buf, sealed, sizeof(sealed)) || memcmp(buf2, sealed2, sizeof(sealed2))) {
+		fprintf(stderr, "selftest: xchacha20poly1305 differs\n");
 		return 1;
 	}
 	printf("selftest: ok\n");
@@ -1444,6 +1739,8 @@ int main(int argc, char *argv[])
 		return cookieprobe(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "onedata"))
 		return onedata(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "cookieslot"))
+		return cookieslot(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "spoof"))
 		return spoof(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "srcflood"))
