@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A loaded target's cookie slot (helper-79, H2; trust model v2: target cookies
+# end at the relay). A server with a public address, provisioned with a static
+# endpoint, is kept under WireGuard's own load by a direct flood, so that it
+# takes an initiation only with its own mac2. The relay keeps the cookie the
+# server gives it and puts mac2 made with it on what it vouches for: here the
+# laptop's handshakes along its live session with the server.
+#
+# The attacker makes itself a discovery candidate (socket B initiates to the
+# laptop) and sends the server initiations from five other sockets, never
+# answered, so that their retries, with the relay's mac2, are copied to
+# candidates: to B. B
+# answers each copy twice with a cookie reply sealed in the server's name (the
+# key derives from the server's public key; tests/tools/wgr-forge.c seals with
+# XChaCha20-Poly1305 as WireGuard does, and checks it against vectors first).
+# Such a reply opens like the server's own. The relay had one slot per target:
+# the forged reply moved it to B, and the laptop's handshake, sent to the
+# server's endpoint with no mac2, met a server that took none without. The
+# relay now keeps a slot per endpoint a target's replies come from, and a reply
+# from an endpoint it knows nothing of (B) never takes the slot of the
+# server's binding. The laptop must complete three handshakes in a row, each
+# within four of WireGuard's tries, while the flood and the forgeries go on.
+#
+# cpu: heavy
+# timeout: 300
+
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cgnat.sh"
+. "$(dirname "$0")/../lib/relay.sh"
+
+SERVER4=203.0.113.10 ATTACKER4=203.0.113.66
+ROUNDS=3
+cgnat_setup
+ns_add server attacker
+public server eth0 "$SERVER4"
+public attacker eth0 "$ATTACKER4"
+WG_ADDR[server]=172.31.0.7
+wg_keys laptop server
+RELAY_PEER_EXTRA[server]="Endpoint = $SERVER4:$WG_PORT"
+relay_up laptop server
+wg_up server "$WG_PORT"
+wg_up laptop
+wg_mesh_peer laptop server "$RELAY_EP"
+wg_peer server laptop "${WG_ADDR[laptop]}/32"
+
+step "the attacker's cookie replies are sealed as WireGuard seals them"
+n attacker wgr-forge selftest
+
+step "the laptop and the server talk"
+wait_for 30 n laptop ping -c 1 -W 1 "${WG_ADDR[server]}"
+
+step "the attacker floods the server's WireGuard directly, and forges cookie replies in its name"
+bg attacker wgr-forge initiation "$SERVER4" "$WG_PORT" 3600000 20000 "${WG_PUB[server]}"
+wait_for 60 n attacker wgr-forge cookieprobe "$SERVER4" "$WG_PORT" "${WG_PUB[server]}"
+log "the server is under load"
+unsolicited=$(relay_stat0 hs_unsolicited) cookies=$(relay_stat0 hs_cookies)
+SLOT_OUT=$TMP/cookieslot.out
+bg attacker wgr-forge cookieslot "$VPS4" "$RELAY_PORT" 75 2 "${WG_PUB[laptop]}" \
+	"${WG_PUB[server]}" > "$SLOT_OUT"
+slot_pid=$BG_PID
+# Each socket's first try earns the relay's cookie; from its fourth (7.5 s on)
+# its tries are failing, and copied to B.
+copies=$(relay_stat0 discovery_fwd)
+copied() { (($(relay_stat0 discovery_fwd) >= copies + 4)); }
+wait_for 30 copied
+sleep 3
+log "cookie replies the relay opened so far: $(($(relay_stat0 hs_cookies) - cookies))"
+
+step "the laptop starts again $ROUNDS times, along its live session"
+counts() {
+	local c
+	for c in hs_initiations hs_responses hs_pair_routed hs_mac2 hs_cookies hs_cookie_withheld; do
+		printf '%s=%s ' "$c" "$(relay_stat0 "$c")"
+	done
+}
+routed=$(relay_stat0 hs_pair_routed)
+for ((round = 1; round <= ROUNDS; round++)); do
+	n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[server]}" remove
+	wg_mesh_peer laptop server "$RELAY_EP"
+	start=$SECONDS before=$(counts)
+	# Twenty pings of a second each: WireGuard's first try and three retries,
+	# five seconds apart. On 5ec4b9c the forged replies held the slot, and the
+	# laptop's tries went to the loaded server with no mac2: twelve failed.
+	tries 20 n laptop ping -c 1 -W 1 "${WG_ADDR[server]}"
+	log "round $round: the laptop reached the server $((SECONDS - start)) s after it started"
+	log "  counters before: $before"
+	log "  counters after:  $(counts)"
+done
+(($(relay_stat0 hs_pair_routed) - routed >= ROUNDS)) ||
+	fail "the laptop's handshakes did not follow its session"
+# The load lasted: otherwise the server took the laptop's handshakes without mac2.
+n attacker wgr-forge cookieprobe "$SERVER4" "$WG_PORT" "${WG_PUB[server]}" ||
+	fail "the server was no longer under load: the rounds prove nothing"
+
+step "the forgeries went on all along, and opened as the server's own"
+wait "$slot_pid" || fail "wgr-forge cookieslot forged nothing: $(cat "$SLOT_OUT")"
+cat "$SLOT_OUT"
+forged=$(sed -n 's/.* \([0-9]*\) cookie replies forged.*/\1/p' "$SLOT_OUT")
+((forged >= 40)) || fail "only ${forged:-no} cookie replies were forged in the server's name"
+# A reply that does not open counts as unsolicited: the forgeries must not.
+bad=$(($(relay_stat0 hs_unsolicited) - unsolicited))
+((bad * 4 < forged)) || fail "$bad of $forged forged cookie replies did not open at the relay"
+opened=$(($(relay_stat0 hs_cookies) - cookies))
+log "the relay opened $opened cookie replies for the server ($forged forged); $bad did not open"
+((opened >= forged / 2)) || fail "the relay opened only $opened cookie replies, $forged forged"
+n vps relayctl show relay0 stats | grep -E 'hs_cookies|hs_cookie_withheld|hs_unsolicited|hs_pair_routed|discovery_fwd'
