@@ -52,6 +52,7 @@
 static_assert(WGR_COOKIE_SEALED_OFF + WGR_COOKIE_SIZE + CHACHA20POLY1305_AUTHTAG_SIZE ==
 	      WGR_COOKIE_LEN);
 static_assert(WGR_INITIATION_MAC2_OFF + WGR_MAC1_LEN == WGR_INITIATION_LEN);
+static_assert(WGR_TARGET_COOKIE_LEN == WGR_COOKIE_SIZE);
 
 void wgr_cookies_init(struct wgr_cookies *c)
 {
@@ -217,50 +218,63 @@ static struct wgr_target_cookie *slot_for(struct wgr_peer *target,
 }
 
 /**
- * wgr_cookie_take - keep a target's cookie reply to a handshake the relay sent it
- * @c: the relay's cookies
+ * wgr_cookie_open - open a target's cookie reply to a handshake the relay sent it
  * @target: the peer the handshake was for
  * @msg: the cookie reply, WGR_COOKIE_LEN bytes
  * @mac1: the mac1 of the handshake it answers (its associated data)
- * @from: where it came from: the endpoint the handshake was sent to
+ * @cookie: filled with the cookie if it opens
+ *
+ * One that opens may still come from anyone who saw the handshake: the key
+ * derives from @target's public key. Opened first, so that junk costs the
+ * caller nothing more (helper-81, K6).
+ * Context: any.
+ * Return: true if it opened under @target's key.
+ */
+bool wgr_cookie_open(const struct wgr_peer *target, const u8 *msg, const u8 *mac1,
+		     u8 cookie[WGR_TARGET_COOKIE_LEN])
+{
+	return xchacha20poly1305_decrypt(cookie, msg + WGR_COOKIE_SEALED_OFF,
+					 WGR_COOKIE_SIZE + CHACHA20POLY1305_AUTHTAG_SIZE,
+					 mac1, WGR_MAC1_LEN, msg + WGR_COOKIE_NONCE_OFF,
+					 target->cookie_key);
+}
+
+/**
+ * wgr_cookie_keep - keep a target's opened cookie for the endpoint it came from
+ * @c: the relay's cookies
+ * @target: the peer
+ * @cookie: the cookie wgr_cookie_open() opened
+ * @from: where the reply came from: the endpoint the handshake was sent to
  * @rank: what the relay knows of @from as @target's endpoint (relay.c)
  *
- * A reply that does not open under @target's key is dropped. One that does may
- * still come from anyone who saw the handshake (the key is public): it is kept
- * for @from only, in @from's own slot. A target has a slot per endpoint its
- * replies came from, so a forged reply from an endpoint of the attacker's (a
- * discovery candidate, a squatted binding) never takes the place of the
- * target's own (helper-79, H2). When the slots are full, the one whose endpoint
- * the relay knew least of goes, and a reply of lower rank takes none: a
- * candidate cannot push out the cookie from where the target talks. An
- * endpoint's next reply always replaces its own cookie, so a secret the target
- * rotated is mended by the first reply it makes to the stale mac2.
+ * It is kept for @from only, in @from's own slot. A target has a slot per
+ * endpoint its replies came from, so a forged reply from an endpoint of the
+ * attacker's (a discovery candidate) never takes the place of the target's own
+ * (helper-79, H2). When the slots are full, the one whose endpoint the relay
+ * knew least of goes, and a reply of lower rank takes none: a candidate cannot
+ * push out the cookie from the target's binding. An endpoint's next reply
+ * always replaces its own cookie, so a secret the target rotated is mended by
+ * the first reply it makes to the stale mac2. Open (docs/trust/STATUS.md,
+ * session 33): a spoofer's reply "from" the target's endpoint takes that
+ * endpoint's slot (K1), and sessions an attacker staged in the target's name
+ * rank as sessions (K2).
  * Context: softirq.
- * Return: true if it opened (kept, or every slot ranked higher).
  */
-bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *msg,
-		     const u8 *mac1, const struct wgr_endpoint *from,
+void wgr_cookie_keep(struct wgr_cookies *c, struct wgr_peer *target,
+		     const u8 cookie[WGR_TARGET_COOKIE_LEN], const struct wgr_endpoint *from,
 		     enum wgr_cookie_rank rank)
 {
 	struct wgr_target_cookie *slot;
-	u8 cookie[WGR_COOKIE_SIZE];
 
-	if (!xchacha20poly1305_decrypt(cookie, msg + WGR_COOKIE_SEALED_OFF,
-				       WGR_COOKIE_SIZE + CHACHA20POLY1305_AUTHTAG_SIZE,
-				       mac1, WGR_MAC1_LEN, msg + WGR_COOKIE_NONCE_OFF,
-				       target->cookie_key))
-		return false;
 	spin_lock_bh(&c->lock);
 	slot = slot_for(target, from, rank);
 	if (slot) {
-		memcpy(slot->value, cookie, sizeof(cookie));
+		memcpy(slot->value, cookie, WGR_TARGET_COOKIE_LEN);
 		slot->at = *from;
 		slot->birth = jiffies ?: 1;
 		slot->rank = rank;
 	}
 	spin_unlock_bh(&c->lock);
-	memzero_explicit(cookie, sizeof(cookie));
-	return true;
 }
 
 /**

@@ -24,18 +24,20 @@ struct wgr_cookies {
 	unsigned long rotated;
 };
 
+#define WGR_TARGET_COOKIE_LEN 16
+
 /**
  * struct wgr_target_cookie - a peer's own cookie for the relay (see cookie.c)
  * @value: the cookie
+ * @rank: enum wgr_cookie_rank of @at when it came: which slot goes first
  * @at: the endpoint it came from; it is good for handshakes sent there only
  * @birth: jiffies when it came; 0: none
- * @rank: enum wgr_cookie_rank of @at when it came: which slot goes first
  */
 struct wgr_target_cookie {
-	u8 value[16];
+	u8 value[WGR_TARGET_COOKIE_LEN];
+	u8 rank;
 	struct wgr_endpoint at;
 	unsigned long birth;
-	u8 rank;
 };
 
 /*
@@ -48,9 +50,9 @@ struct wgr_target_cookie {
 /**
  * enum wgr_cookie_rank - what the relay knows of the endpoint a target's cookie
  * reply came from; a slot goes only to a reply of the same rank or higher
- * @WGR_COOKIE_ELSEWHERE: nothing: a discovery candidate, a stale binding
- * @WGR_COOKIE_SESSION: the target's endpoint in a live confirmed session
- * @WGR_COOKIE_BINDING: the target's live binding or static endpoint
+ * @WGR_COOKIE_ELSEWHERE: nothing: a discovery candidate
+ * @WGR_COOKIE_SESSION: the target's endpoint in a confirmed session
+ * @WGR_COOKIE_BINDING: the target's binding (live or stale) or static endpoint
  */
 enum wgr_cookie_rank {
 	WGR_COOKIE_ELSEWHERE,
@@ -64,8 +66,10 @@ bool wgr_cookie_mac2_valid(struct wgr_cookies *c, const u8 *msg,
 			   const struct wgr_endpoint *src);
 void wgr_cookie_reply(struct wgr_cookies *c, const u8 *msg, const struct wgr_endpoint *src,
 		      const struct wgr_peer *target, u8 *out);
-bool wgr_cookie_take(struct wgr_cookies *c, struct wgr_peer *target, const u8 *msg,
-		     const u8 *mac1, const struct wgr_endpoint *from,
+bool wgr_cookie_open(const struct wgr_peer *target, const u8 *msg, const u8 *mac1,
+		     u8 cookie[WGR_TARGET_COOKIE_LEN]);
+void wgr_cookie_keep(struct wgr_cookies *c, struct wgr_peer *target,
+		     const u8 cookie[WGR_TARGET_COOKIE_LEN], const struct wgr_endpoint *from,
 		     enum wgr_cookie_rank rank);
 bool wgr_cookie_wanted(struct wgr_cookies *c, struct wgr_peer *target,
 		       const struct wgr_endpoint *to);

@@ -965,16 +965,18 @@ void wgr_relay_scan_work(struct work_struct *work)
 
 /*
  * What the relay knows of @from as @target's endpoint, for the slot its cookie
- * reply takes (cookie.c): its live binding (a squatter's too: it then holds that
- * one slot, and only mac2 for what goes to it), where a live session of its
- * goes, or nothing. Context: softirq, under rcu_read_lock().
+ * reply takes (cookie.c): its binding, live or stale (where initiations for it
+ * go; a squatter's too: it then holds that one slot, and only mac2 for what
+ * goes to it), where a confirmed session of its goes, or nothing. A stale
+ * binding ranked as nothing, so that candidates' forgeries turned its slot
+ * over (helper-81, K3). Context: softirq, under rcu_read_lock().
  */
 static enum wgr_cookie_rank cookie_rank(struct wgr_device *wgr, struct wgr_peer *target,
 					const struct wgr_endpoint *from)
 {
 	struct wgr_peer *partner;
 
-	if (wgr_bind_live_at(target, from))
+	if (wgr_peer_bound_at(target, from))
 		return WGR_COOKIE_BINDING;
 	if (wgr_pair_partners(wgr, target, from, &partner, 1))
 		return WGR_COOKIE_SESSION;
@@ -995,10 +997,15 @@ static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const stru
 	rcu_read_lock();
 	why = answer(wgr, receiver, &rx->src, WGR_ANSWER_COOKIE, &hs);
 	if (!why) {
+		u8 cookie[WGR_TARGET_COOKIE_LEN];
+
 		/* A target's cookie for an initiation ends here (cookie.c). */
-		if (!wgr_cookie_take(&wgr->cookies, hs.target, skb->data, hs.mac1, &rx->src,
-				     cookie_rank(wgr, hs.target, &rx->src)))
+		if (wgr_cookie_open(hs.target, skb->data, hs.mac1, cookie))
+			wgr_cookie_keep(&wgr->cookies, hs.target, cookie, &rx->src,
+					cookie_rank(wgr, hs.target, &rx->src));
+		else
 			why = WGRELAY_STAT_HS_UNSOLICITED;
+		memzero_explicit(cookie, sizeof(cookie));
 		rcu_read_unlock();
 		wgr_stat_inc(wgr, why ?: WGRELAY_STAT_HS_COOKIES);
 		kfree_skb(skb);

@@ -96,13 +96,18 @@ static int setup(void **state)
 	return 0;
 }
 
-/* The target's reply from @from, its cookie all @fill. */
+/* The target's reply from @from, its cookie all @fill, opened and kept as relay.c does. */
 static bool take(const struct wgr_endpoint *from, enum wgr_cookie_rank rank, u8 fill)
 {
 	u8 msg[WGR_COOKIE_LEN];
 
+	u8 cookie[WGR_TARGET_COOKIE_LEN];
+
 	reply(msg, target.cookie_key, fill);
-	return wgr_cookie_take(&cookies, &target, msg, mac1, from, rank);
+	if (!wgr_cookie_open(&target, msg, mac1, cookie))
+		return false;
+	wgr_cookie_keep(&cookies, &target, cookie, from, rank);
+	return true;
 }
 
 /* The cookie the relay's mac2 to @to is made with: @fill, or 0 for zeros. */
@@ -225,17 +230,17 @@ static void test_expiry(void **state)
 static void test_unopened(void **state)
 {
 	struct wgr_endpoint home = ep(10, 51820);
-	u8 msg[WGR_COOKIE_LEN], other_key[32], other_mac1[16];
+	u8 msg[WGR_COOKIE_LEN], other_key[32], other_mac1[16], cookie[WGR_TARGET_COOKIE_LEN];
 
 	(void)state;
 	memset(other_key, 0x78, sizeof(other_key));
 	reply(msg, other_key, 0x11);
-	assert_false(wgr_cookie_take(&cookies, &target, msg, mac1, &home, WGR_COOKIE_BINDING));
+	assert_false(wgr_cookie_open(&target, msg, mac1, cookie));
 	reply(msg, target.cookie_key, 0x11);
 	memcpy(other_mac1, mac1, sizeof(other_mac1));
 	other_mac1[0] ^= 1;
-	assert_false(wgr_cookie_take(&cookies, &target, msg, other_mac1, &home,
-				     WGR_COOKIE_BINDING));
+	assert_false(wgr_cookie_open(&target, msg, other_mac1, cookie));
+	assert_true(wgr_cookie_open(&target, msg, mac1, cookie));
 	assert_false(wgr_cookie_wanted(&cookies, &target, &home));
 }
 
