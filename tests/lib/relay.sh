@@ -23,6 +23,19 @@ relay_conf() {
 	} >"$file"
 }
 
+# public_server_up: the laptop (behind the hotel's NAT) and a server at the
+# public address $SERVER4 (in its own namespace, set up by the caller), which
+# the relay has at a static endpoint; the two are peered through the relay.
+public_server_up() {
+	wg_keys laptop server
+	RELAY_PEER_EXTRA[server]="Endpoint = $SERVER4:$WG_PORT"
+	relay_up laptop server
+	wg_up server "$WG_PORT"
+	wg_up laptop
+	wg_mesh_peer laptop server "$RELAY_EP"
+	wg_peer server laptop "${WG_ADDR[laptop]}/32"
+}
+
 # relay_up NAME...: relay0 on the vps, provisioned with the peers NAME... by relayctl.
 relay_up() {
 	wg_keys_missing "$@"

@@ -8,20 +8,21 @@
 # server gives it and puts mac2 made with it on what it vouches for: here the
 # laptop's handshakes along its live session with the server.
 #
-# The attacker makes itself a discovery candidate (socket B initiates to the
-# laptop) and sends the server initiations from five other sockets, never
-# answered, so that their retries, with the relay's mac2, are copied to
-# candidates: to B. B
-# answers each copy twice with a cookie reply sealed in the server's name (the
-# key derives from the server's public key; tests/tools/wgr-forge.c seals with
+# The attacker stages a session of the server's at a socket of its own, B (as
+# hold does: B a discovery candidate, A's failing tries copied to it, B answers
+# them in the laptop's name, A confirms). Then A initiates to the server once a
+# second without mac2, which the session's pair route takes to B alone, and B
+# answers each with cookie replies sealed in the server's name (the key derives
+# from the server's public key; tests/tools/wgr-forge.c seals with
 # XChaCha20-Poly1305 as WireGuard does, and checks it against vectors first).
 # Such a reply opens like the server's own. The relay had one slot per target:
-# the forged reply moved it to B, and the laptop's handshake, sent to the
-# server's endpoint with no mac2, met a server that took none without. The
-# relay now keeps a slot per endpoint a target's replies come from, and a reply
-# from an endpoint it knows nothing of (B) never takes the slot of the
-# server's binding. The laptop must complete three handshakes in a row, each
-# within four of WireGuard's tries, while the flood and the forgeries go on.
+# the forged replies held it at B, the server never answered A's initiations
+# (it never saw them) to take it back, and the laptop's handshakes went to the
+# server with no mac2, to a server that took none without. The relay now keeps
+# a slot per endpoint a target's replies come from, and one from a session's
+# endpoint (B's) never takes the slot of the server's binding. The laptop must
+# complete three handshakes in a row, each within four of WireGuard's tries,
+# while the flood and the forgeries go on.
 #
 # cpu: heavy
 # timeout: 300
@@ -37,13 +38,7 @@ ns_add server attacker
 public server eth0 "$SERVER4"
 public attacker eth0 "$ATTACKER4"
 WG_ADDR[server]=172.31.0.7
-wg_keys laptop server
-RELAY_PEER_EXTRA[server]="Endpoint = $SERVER4:$WG_PORT"
-relay_up laptop server
-wg_up server "$WG_PORT"
-wg_up laptop
-wg_mesh_peer laptop server "$RELAY_EP"
-wg_peer server laptop "${WG_ADDR[laptop]}/32"
+public_server_up
 
 step "the attacker's cookie replies are sealed as WireGuard seals them"
 n attacker wgr-forge selftest
@@ -57,15 +52,12 @@ wait_for 60 n attacker wgr-forge cookieprobe "$SERVER4" "$WG_PORT" "${WG_PUB[ser
 log "the server is under load"
 unsolicited=$(relay_stat0 hs_unsolicited) cookies=$(relay_stat0 hs_cookies)
 SLOT_OUT=$TMP/cookieslot.out
-bg attacker wgr-forge cookieslot "$VPS4" "$RELAY_PORT" 75 2 "${WG_PUB[laptop]}" \
-	"${WG_PUB[server]}" > "$SLOT_OUT"
+bg attacker wgr-forge cookieslot "$VPS4" "$RELAY_PORT" 150 "${WG_PUB[laptop]}" \
+	"${WG_PUB[server]}" "${WG_PUB[laptop]}" > "$SLOT_OUT"
 slot_pid=$BG_PID
-# Each socket's first try earns the relay's cookie; from its fourth (7.5 s on)
-# its tries are failing, and copied to B.
-copies=$(relay_stat0 discovery_fwd)
-copied() { (($(relay_stat0 discovery_fwd) >= copies + 4)); }
-wait_for 30 copied
-sleep 3
+# A's tries are failing from their third, 10 s on; a staging may take a few.
+wait_for 60 grep -q "forging from now on" "$SLOT_OUT"
+sleep 5
 log "cookie replies the relay opened so far: $(($(relay_stat0 hs_cookies) - cookies))"
 
 step "the laptop starts again $ROUNDS times, along its live session"
@@ -75,30 +67,28 @@ counts() {
 		printf '%s=%s ' "$c" "$(relay_stat0 "$c")"
 	done
 }
-routed=$(relay_stat0 hs_pair_routed)
 for ((round = 1; round <= ROUNDS; round++)); do
 	n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[server]}" remove
 	wg_mesh_peer laptop server "$RELAY_EP"
 	start=$SECONDS before=$(counts)
 	# Twenty pings of a second each: WireGuard's first try and three retries,
 	# five seconds apart. On 5ec4b9c the forged replies held the slot, and the
-	# laptop's tries went to the loaded server with no mac2: twelve failed.
+	# laptop's tries went to the loaded server with no mac2.
 	tries 20 n laptop ping -c 1 -W 1 "${WG_ADDR[server]}"
 	log "round $round: the laptop reached the server $((SECONDS - start)) s after it started"
 	log "  counters before: $before"
 	log "  counters after:  $(counts)"
 done
-(($(relay_stat0 hs_pair_routed) - routed >= ROUNDS)) ||
-	fail "the laptop's handshakes did not follow its session"
 # The load lasted: otherwise the server took the laptop's handshakes without mac2.
 n attacker wgr-forge cookieprobe "$SERVER4" "$WG_PORT" "${WG_PUB[server]}" ||
 	fail "the server was no longer under load: the rounds prove nothing"
 
 step "the forgeries went on all along, and opened as the server's own"
+kill -TERM "$slot_pid"
 wait "$slot_pid" || fail "wgr-forge cookieslot forged nothing: $(cat "$SLOT_OUT")"
 cat "$SLOT_OUT"
 forged=$(sed -n 's/.* \([0-9]*\) cookie replies forged.*/\1/p' "$SLOT_OUT")
-((forged >= 40)) || fail "only ${forged:-no} cookie replies were forged in the server's name"
+((forged >= 10)) || fail "only ${forged:-no} cookie replies were forged in the server's name"
 # A reply that does not open counts as unsolicited: the forgeries must not.
 bad=$(($(relay_stat0 hs_unsolicited) - unsolicited))
 ((bad * 4 < forged)) || fail "$bad of $forged forged cookie replies did not open at the relay"

@@ -44,13 +44,7 @@ public server eth0 "$SERVER4"
 public attacker eth0 "$ATTACKER4"
 WG_ADDR[server]=172.31.0.7
 [[ $impl == go ]] && WG_IMPL[laptop]=go
-wg_keys laptop server
-RELAY_PEER_EXTRA[server]="Endpoint = $SERVER4:$WG_PORT"
-relay_up laptop server
-wg_up server "$WG_PORT"
-wg_up laptop
-wg_mesh_peer laptop server "$RELAY_EP"
-wg_peer server laptop "${WG_ADDR[laptop]}/32"
+public_server_up
 
 step "the attacker floods the server's WireGuard directly; then the laptop starts"
 bg attacker wgr-forge initiation "$SERVER4" "$WG_PORT" 400000 20000 "${WG_PUB[server]}"
