@@ -27,8 +27,8 @@
  * squatter, a discovery candidate) could keep a peer's mac2 wrong for ever. So
  * the relay opens it (its key derives from the target's public key), keeps it
  * for the endpoint it came from, in a slot of that endpoint's own, and puts mac2
- * made with it on what it sends there; everything else it sends leaves with mac2 zeroed: the relay's cookie
- * is for the relay alone.
+ * made with it on what it sends there; everything else it sends leaves with
+ * mac2 zeroed: the relay's cookie is for the relay alone.
  */
 #include <linux/jiffies.h>
 #include <linux/random.h>
@@ -169,6 +169,7 @@ void wgr_cookie_reply(struct wgr_cookies *c, const u8 *msg, const struct wgr_end
 	memzero_explicit(cookie, sizeof(cookie));
 }
 
+/* A slot holds a cookie younger than WireGuard's secrets live. */
 static bool slot_fresh(const struct wgr_target_cookie *slot)
 {
 	return slot->birth && time_before(jiffies, slot->birth + WGR_TARGET_COOKIE_AGE);
@@ -322,7 +323,7 @@ void wgr_cookie_put_mac2(struct wgr_cookies *c, struct wgr_peer *target,
 
 		spin_lock_bh(&c->lock);
 		slot = cookie_at(target, to);
-		have = slot;
+		have = slot != NULL;
 		if (have)
 			memcpy(cookie, slot->value, sizeof(cookie));
 		spin_unlock_bh(&c->lock);

@@ -968,7 +968,7 @@ void wgr_relay_scan_work(struct work_struct *work)
  * reply takes (cookie.c): its binding, live or stale (where initiations for it
  * go; a squatter's too: it then holds that one slot, and only mac2 for what
  * goes to it), where a confirmed session of its goes, or nothing. A stale
- * binding ranked as nothing, so that candidates' forgeries turned its slot
+ * binding once ranked as nothing, and candidates' forgeries turned its slot
  * over (helper-81, K3). Context: softirq, under rcu_read_lock().
  */
 static enum wgr_cookie_rank cookie_rank(struct wgr_device *wgr, struct wgr_peer *target,
