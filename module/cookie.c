@@ -42,6 +42,9 @@
 #define WGR_COOKIE_ROTATE	(120 * HZ)
 /* WireGuard's COOKIE_SECRET_MAX_AGE less its latency allowance. */
 #define WGR_TARGET_COOKIE_AGE	(115 * HZ)
+/* One probe a second to each slot; its answer is taken for five. */
+#define WGR_PROBE_EVERY		HZ
+#define WGR_PROBE_WAIT		(5 * HZ)
 #define WGR_COOKIE_LABEL	"cookie--"
 /* mac2 follows mac1 and covers every byte before it. */
 #define WGR_INITIATION_MAC2_OFF	(WGR_INITIATION_MAC1_OFF + WGR_MAC1_LEN)
@@ -175,6 +178,13 @@ static bool slot_fresh(const struct wgr_target_cookie *slot)
 	return slot->birth && time_before(jiffies, slot->birth + WGR_TARGET_COOKIE_AGE);
 }
 
+/* A slot is taken while its cookie is fresh or its probe may still be answered. */
+static bool slot_busy(const struct wgr_target_cookie *slot)
+{
+	return slot_fresh(slot) ||
+	       (slot->probed && time_before(jiffies, slot->probed + WGR_PROBE_WAIT));
+}
+
 /* The target's fresh cookie from @to, if it has one. Context: @c->lock. */
 static struct wgr_target_cookie *cookie_at(struct wgr_peer *target,
 					   const struct wgr_endpoint *to)
@@ -188,13 +198,13 @@ static struct wgr_target_cookie *cookie_at(struct wgr_peer *target,
 }
 
 /*
- * The slot a reply from @from of @rank goes to: its own endpoint's, else a free
- * or expired one, else the lowest-ranked, oldest first, if that ranks no higher
- * than @rank; NULL: every slot holds an endpoint the relay knows better.
+ * The slot a probe of @to, of @rank, goes to: its own endpoint's, else a free
+ * one, else the lowest-ranked, least recently probed first, if that ranks no
+ * higher than @rank; NULL: every slot holds an endpoint the relay knows better.
  * Context: @c->lock.
  */
 static struct wgr_target_cookie *slot_for(struct wgr_peer *target,
-					  const struct wgr_endpoint *from,
+					  const struct wgr_endpoint *to,
 					  enum wgr_cookie_rank rank)
 {
 	struct wgr_target_cookie *victim = NULL, *slot;
@@ -202,9 +212,9 @@ static struct wgr_target_cookie *slot_for(struct wgr_peer *target,
 
 	for (i = 0; i < WGR_TARGET_COOKIES; i++) {
 		slot = &target->cookie[i];
-		if (!slot_fresh(slot))
+		if (!slot_busy(slot))
 			victim = slot;
-		else if (wgr_endpoint_eq(&slot->at, from))
+		else if (wgr_endpoint_eq(&slot->at, to))
 			return slot;
 	}
 	if (victim)
@@ -212,22 +222,23 @@ static struct wgr_target_cookie *slot_for(struct wgr_peer *target,
 	for (i = 0; i < WGR_TARGET_COOKIES; i++) {
 		slot = &target->cookie[i];
 		if (!victim || slot->rank < victim->rank ||
-		    (slot->rank == victim->rank && time_before(slot->birth, victim->birth)))
+		    (slot->rank == victim->rank && time_before(slot->probed, victim->probed)))
 			victim = slot;
 	}
 	return victim->rank <= rank ? victim : NULL;
 }
 
 /**
- * wgr_cookie_open - open a target's cookie reply to a handshake the relay sent it
- * @target: the peer the handshake was for
+ * wgr_cookie_open - open a cookie reply from a target
+ * @target: the peer it is from
  * @msg: the cookie reply, WGR_COOKIE_LEN bytes
- * @mac1: the mac1 of the handshake it answers (its associated data)
+ * @mac1: the mac1 of the initiation it answers (its associated data)
  * @cookie: filled with the cookie if it opens
  *
- * One that opens may still come from anyone who saw the handshake: the key
- * derives from @target's public key. Opened first, so that junk costs the
- * caller nothing more (helper-81, K6).
+ * A reply to an initiation the relay forwarded may come from anyone who saw
+ * that initiation: the key derives from @target's public key, and the mac1 was
+ * on the wire. Opened first, so that junk costs the caller nothing more
+ * (helper-81, K6).
  * Context: any.
  * Return: true if it opened under @target's key.
  */
@@ -240,42 +251,162 @@ bool wgr_cookie_open(const struct wgr_peer *target, const u8 *msg, const u8 *mac
 					 target->cookie_key);
 }
 
+/* @slot probed @to less than a second ago. Context: @c->lock. */
+static bool probed_lately(const struct wgr_target_cookie *slot, const struct wgr_endpoint *to)
+{
+	return slot->probed && wgr_endpoint_eq(&slot->at, to) &&
+	       time_before(jiffies, slot->probed + WGR_PROBE_EVERY);
+}
+
 /**
- * wgr_cookie_keep - keep a target's opened cookie for the endpoint it came from
+ * wgr_cookie_probe_due - may the relay probe @target at @to now?
  * @c: the relay's cookies
  * @target: the peer
- * @cookie: the cookie wgr_cookie_open() opened
- * @from: where the reply came from: the endpoint the handshake was sent to
- * @rank: what the relay knows of @from as @target's endpoint (relay.c)
+ * @to: the endpoint
  *
- * It is kept for @from only, in @from's own slot. A target has a slot per
- * endpoint its replies came from, so a forged reply from an endpoint of the
- * attacker's (a discovery candidate) never takes the place of the target's own
- * (helper-79, H2). When the slots are full, the one whose endpoint the relay
- * knew least of goes, and a reply of lower rank takes none: a candidate cannot
- * push out the cookie from the target's binding. An endpoint's next reply
- * always replaces its own cookie, so a secret the target rotated is mended by
- * the first reply it makes to the stale mac2. Open (docs/trust/STATUS.md,
- * session 33): a spoofer's reply "from" the target's endpoint takes that
- * endpoint's slot (K1), and sessions an attacker staged in the target's name
- * rank as sessions (K2).
+ * Asked before the caller spends anything on a probe (an skb, a look at the
+ * peer's sessions): a reply an attacker forges costs it one datagram.
  * Context: softirq.
+ * Return: false if @to was probed less than a second ago.
  */
-void wgr_cookie_keep(struct wgr_cookies *c, struct wgr_peer *target,
-		     const u8 cookie[WGR_TARGET_COOKIE_LEN], const struct wgr_endpoint *from,
-		     enum wgr_cookie_rank rank)
+bool wgr_cookie_probe_due(struct wgr_cookies *c, struct wgr_peer *target,
+			  const struct wgr_endpoint *to)
 {
-	struct wgr_target_cookie *slot;
+	bool due = true;
+	unsigned int i;
 
 	spin_lock_bh(&c->lock);
-	slot = slot_for(target, from, rank);
-	if (slot) {
-		memcpy(slot->value, cookie, WGR_TARGET_COOKIE_LEN);
-		slot->at = *from;
-		slot->birth = jiffies ?: 1;
+	for (i = 0; i < WGR_TARGET_COOKIES && due; i++)
+		due = !probed_lately(&target->cookie[i], to);
+	spin_unlock_bh(&c->lock);
+	return due;
+}
+
+/**
+ * wgr_cookie_probe - make a probe of a target's own cookie at an endpoint
+ * @c: the relay's cookies
+ * @target: the peer
+ * @to: where a cookie reply in its name, to an initiation the relay forwarded,
+ *      came from: it says the target there is under load, nothing more
+ * @rank: what the relay knows of @to as @target's endpoint (relay.c)
+ * @msg: filled with the probe to send to @to, WGR_INITIATION_LEN bytes
+ *
+ * A probe is an initiation of the relay's own: a random sender index and body,
+ * mac1 for @target, no mac2. A loaded WireGuard answers it with a cookie reply
+ * to the relay's address, sealed with the probe's mac1, which nobody off the
+ * path to @to ever saw: so nobody else can answer it, and that answer is the
+ * only cookie the relay keeps (wgr_cookie_keep()). A reply forged in the
+ * target's name, spoofed "from" its endpoint or sent from an endpoint of the
+ * attacker's, only makes the relay ask (helper-81, K1, K2). One probe a second
+ * to each of a target's slots.
+ * Context: softirq.
+ * Return: true if @msg is to be sent.
+ */
+bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
+		      const struct wgr_endpoint *to, enum wgr_cookie_rank rank, u8 *msg)
+{
+	struct wgr_target_cookie *slot;
+	bool go = false;
+	u32 sender;
+
+	get_random_bytes(msg, WGR_INITIATION_MAC1_OFF);
+	memset(msg + 1, 0, 3);
+	msg[0] = WGR_MSG_INITIATION;
+	wgr_blake2s(msg + WGR_INITIATION_MAC1_OFF, WGR_MAC1_LEN, msg, WGR_INITIATION_MAC1_OFF,
+		    target->mac1_key, WGRELAY_KEY_LEN);
+	memset(msg + WGR_INITIATION_MAC2_OFF, 0, WGR_MAC1_LEN);
+	sender = wgr_initiation_sender(msg);
+	spin_lock_bh(&c->lock);
+	slot = slot_for(target, to, rank);
+	if (slot && !probed_lately(slot, to)) {
+		struct wgr_probe *p = &c->probes[sender & (WGR_PROBES - 1)];
+
+		/* A slot taken from another endpoint drops that one's cookie. */
+		if (!slot_busy(slot) || !wgr_endpoint_eq(&slot->at, to))
+			slot->birth = 0;
+		slot->at = *to;
 		slot->rank = rank;
+		slot->probed = jiffies ?: 1;
+		memcpy(p->target, target->public_key, WGRELAY_KEY_LEN);
+		memcpy(p->mac1, msg + WGR_INITIATION_MAC1_OFF, WGR_MAC1_LEN);
+		p->sender = sender;
+		p->to = *to;
+		p->sent = jiffies ?: 1;
+		go = true;
 	}
 	spin_unlock_bh(&c->lock);
+	return go;
+}
+
+/**
+ * wgr_cookie_probed - is a cookie reply on @receiver, from @from, the answer to
+ * a probe?
+ * @c: the relay's cookies
+ * @receiver: its receiver index
+ * @from: where it came from: it must be where the probe went
+ * @target: filled with the public key of the peer the probe went to
+ * @mac1: filled with the probe's mac1, the answer's associated data
+ *
+ * Whoever receives a probe can answer it with any cookie: taken from anywhere
+ * but the endpoint probed, an attacker's answer to the probe of its own
+ * endpoint, spoofed "from" the target's, went into the target's slot
+ * (helper-82, P1). A probe is answered once; a probe whose bucket a later one
+ * took is forgotten (the next goes a second later).
+ * Context: softirq.
+ * Return: true if a probe with that sender index went to @from and is waiting
+ * for its answer.
+ */
+bool wgr_cookie_probed(struct wgr_cookies *c, u32 receiver, const struct wgr_endpoint *from,
+		       u8 target[WGRELAY_KEY_LEN], u8 mac1[16])
+{
+	struct wgr_probe *p = &c->probes[receiver & (WGR_PROBES - 1)];
+	bool found;
+
+	spin_lock_bh(&c->lock);
+	found = p->sent && p->sender == receiver && wgr_endpoint_eq(&p->to, from) &&
+		time_before(jiffies, p->sent + WGR_PROBE_WAIT);
+	if (found) {
+		memcpy(target, p->target, WGRELAY_KEY_LEN);
+		memcpy(mac1, p->mac1, WGR_MAC1_LEN);
+		p->sent = 0;
+	}
+	spin_unlock_bh(&c->lock);
+	return found;
+}
+
+/**
+ * wgr_cookie_keep - keep the cookie a probe's answer gave
+ * @c: the relay's cookies
+ * @target: the peer probed
+ * @cookie: the cookie wgr_cookie_open() opened with the probe's mac1
+ * @from: where the answer came from
+ *
+ * Kept in the slot of the endpoint probed, if that is @from and the slot has
+ * not gone to another endpoint meanwhile. An endpoint's answer replaces its own
+ * cookie, so a secret the target rotated is mended one probe after the first
+ * reply it makes to the stale mac2.
+ * Context: softirq.
+ * Return: true if kept.
+ */
+bool wgr_cookie_keep(struct wgr_cookies *c, struct wgr_peer *target,
+		     const u8 cookie[WGR_TARGET_COOKIE_LEN], const struct wgr_endpoint *from)
+{
+	bool kept = false;
+	unsigned int i;
+
+	spin_lock_bh(&c->lock);
+	for (i = 0; i < WGR_TARGET_COOKIES && !kept; i++) {
+		struct wgr_target_cookie *slot = &target->cookie[i];
+
+		if (!slot->probed || !time_before(jiffies, slot->probed + WGR_PROBE_WAIT) ||
+		    !wgr_endpoint_eq(&slot->at, from))
+			continue;
+		memcpy(slot->value, cookie, WGR_TARGET_COOKIE_LEN);
+		slot->birth = jiffies ?: 1;
+		kept = true;
+	}
+	spin_unlock_bh(&c->lock);
+	return kept;
 }
 
 /**

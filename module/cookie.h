@@ -5,6 +5,8 @@
 #include <linux/types.h>
 #include <linux/spinlock.h>
 
+#include <linux/wgrelay.h>
+
 #include "endpoint.h"
 
 struct wgr_device;
@@ -12,32 +14,59 @@ struct wgr_peer;
 
 #define WGR_COOKIE_SECRET_LEN 32
 
+/* Probes in flight, found by their sender index's low bits (cookie.c). */
+#define WGR_PROBES_BITS 8
+#define WGR_PROBES (1U << WGR_PROBES_BITS)
+
 /**
- * struct wgr_cookies - the relay's cookie secrets (return routability)
- * @lock: guards the secrets; readers copy them out (lock order: session.h)
+ * struct wgr_probe - one of the relay's own initiations to a loaded target,
+ * whose answer is the only cookie it keeps (cookie.c)
+ * @target: the public key of the peer it went to (the peer is found by it)
+ * @mac1: its mac1: the answer's associated data
+ * @sender: its sender index, as on the wire
+ * @to: where it went: the only endpoint its answer is taken from
+ * @sent: jiffies when it went; 0: free
+ */
+struct wgr_probe {
+	u8 target[WGRELAY_KEY_LEN];
+	u8 mac1[16];
+	u32 sender;
+	struct wgr_endpoint to;
+	unsigned long sent;
+};
+
+/**
+ * struct wgr_cookies - the relay's cookie secrets (return routability), and
+ * its probes of targets' own cookies
+ * @lock: guards the secrets, the probes and every peer's cookie slots; readers
+ *        copy them out (lock order: session.h)
  * @secret: the current secret, then the previous one
  * @rotated: jiffies when @secret[0] was made
+ * @probes: probes in flight, by their sender index's low bits
  */
 struct wgr_cookies {
 	spinlock_t lock;
 	u8 secret[2][WGR_COOKIE_SECRET_LEN];
 	unsigned long rotated;
+	struct wgr_probe probes[WGR_PROBES];
 };
 
 #define WGR_TARGET_COOKIE_LEN 16
 
 /**
  * struct wgr_target_cookie - a peer's own cookie for the relay (see cookie.c)
- * @value: the cookie
- * @rank: enum wgr_cookie_rank of @at when it came: which slot goes first
- * @at: the endpoint it came from; it is good for handshakes sent there only
- * @birth: jiffies when it came; 0: none
+ * @value: the cookie, as the answer to the relay's probe of @at gave it
+ * @rank: enum wgr_cookie_rank of @at when it was probed: which slot goes first
+ * @at: the endpoint probed; the cookie is good for handshakes sent there only
+ * @birth: jiffies when @value came; 0: none
+ * @probed: jiffies when @at was last probed; 0: never
  */
 struct wgr_target_cookie {
 	u8 value[WGR_TARGET_COOKIE_LEN];
 	u8 rank;
 	struct wgr_endpoint at;
 	unsigned long birth;
+	unsigned long probed;
 };
 
 /*
@@ -68,9 +97,14 @@ void wgr_cookie_reply(struct wgr_cookies *c, const u8 *msg, const struct wgr_end
 		      const struct wgr_peer *target, u8 *out);
 bool wgr_cookie_open(const struct wgr_peer *target, const u8 *msg, const u8 *mac1,
 		     u8 cookie[WGR_TARGET_COOKIE_LEN]);
-void wgr_cookie_keep(struct wgr_cookies *c, struct wgr_peer *target,
-		     const u8 cookie[WGR_TARGET_COOKIE_LEN], const struct wgr_endpoint *from,
-		     enum wgr_cookie_rank rank);
+bool wgr_cookie_probe_due(struct wgr_cookies *c, struct wgr_peer *target,
+			  const struct wgr_endpoint *to);
+bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
+		      const struct wgr_endpoint *to, enum wgr_cookie_rank rank, u8 *msg);
+bool wgr_cookie_probed(struct wgr_cookies *c, u32 receiver, const struct wgr_endpoint *from,
+		       u8 target[WGRELAY_KEY_LEN], u8 mac1[16]);
+bool wgr_cookie_keep(struct wgr_cookies *c, struct wgr_peer *target,
+		     const u8 cookie[WGR_TARGET_COOKIE_LEN], const struct wgr_endpoint *from);
 bool wgr_cookie_wanted(struct wgr_cookies *c, struct wgr_peer *target,
 		       const struct wgr_endpoint *to);
 void wgr_cookie_put_mac2(struct wgr_cookies *c, struct wgr_peer *target,

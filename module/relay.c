@@ -983,6 +983,57 @@ static enum wgr_cookie_rank cookie_rank(struct wgr_device *wgr, struct wgr_peer 
 	return WGR_COOKIE_ELSEWHERE;
 }
 
+/*
+ * Probe @target at @to for its own cookie (cookie.c, wgr_cookie_probe()): a
+ * cookie reply in its name came from there, which only says that the target
+ * there is under load. The probe leaves as the relay's cookie replies do.
+ * Context: softirq, under rcu_read_lock().
+ */
+static void probe_cookie(struct wgr_device *wgr, struct wgr_peer *target,
+			 const struct wgr_endpoint *to)
+{
+	unsigned int head = LL_MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr);
+	struct sk_buff *skb;
+
+	if (!wgr_cookie_probe_due(&wgr->cookies, target, to))
+		return;
+	skb = alloc_skb(head + WGR_INITIATION_LEN, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
+		return;
+	}
+	skb_reserve(skb, head);
+	if (!wgr_cookie_probe(&wgr->cookies, target, to, cookie_rank(wgr, target, to),
+			      skb_put(skb, WGR_INITIATION_LEN))) {
+		kfree_skb(skb);
+		return;
+	}
+	if (!wgr_send(wgr, skb, to, NULL, 0, WGR_MAX_TTL))
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIE_PROBES);
+}
+
+/*
+ * Is a cookie reply on @receiver the answer to one of the relay's probes? Its
+ * cookie, if it opens with the probe's mac1, is the one the relay keeps for
+ * the endpoint probed. Context: softirq, under rcu_read_lock().
+ */
+static bool probe_answer(struct wgr_device *wgr, u32 receiver, const u8 *msg,
+			 const struct wgr_endpoint *from)
+{
+	u8 key[WGRELAY_KEY_LEN], mac1[WGR_MAC1_LEN], cookie[WGR_TARGET_COOKIE_LEN];
+	struct wgr_peer *target;
+	bool kept = false;
+
+	if (!wgr_cookie_probed(&wgr->cookies, receiver, from, key, mac1))
+		return false;
+	target = wgr_peer_lookup(wgr, key);
+	if (target && wgr_cookie_open(target, msg, mac1, cookie))
+		kept = wgr_cookie_keep(&wgr->cookies, target, cookie, from);
+	memzero_explicit(cookie, sizeof(cookie));
+	wgr_stat_inc(wgr, kept ? WGRELAY_STAT_HS_COOKIES : WGRELAY_STAT_HS_UNSOLICITED);
+	return true;
+}
+
 static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx)
 {
 	struct wgr_answer hs;
@@ -999,15 +1050,23 @@ static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const stru
 	if (!why) {
 		u8 cookie[WGR_TARGET_COOKIE_LEN];
 
-		/* A target's cookie for an initiation ends here (cookie.c). */
+		/*
+		 * A target's cookie for an initiation ends here (cookie.c). Anyone
+		 * who saw the initiation could have sealed it: it only has the
+		 * relay probe the target there.
+		 */
 		if (wgr_cookie_open(hs.target, skb->data, hs.mac1, cookie))
-			wgr_cookie_keep(&wgr->cookies, hs.target, cookie, &rx->src,
-					cookie_rank(wgr, hs.target, &rx->src));
+			probe_cookie(wgr, hs.target, &rx->src);
 		else
 			why = WGRELAY_STAT_HS_UNSOLICITED;
 		memzero_explicit(cookie, sizeof(cookie));
 		rcu_read_unlock();
 		wgr_stat_inc(wgr, why ?: WGRELAY_STAT_HS_COOKIES);
+		kfree_skb(skb);
+		return;
+	}
+	if (probe_answer(wgr, receiver, skb->data, &rx->src)) {
+		rcu_read_unlock();
 		kfree_skb(skb);
 		return;
 	}

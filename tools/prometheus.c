@@ -73,6 +73,8 @@ static const char *const stat_help[] = {
 		"Discovery walks refused or cut short: their source network, or the relay, had spent its budget.",
 	[WGRELAY_STAT_HS_COOKIE_WITHHELD] =
 		"Initiations sent to a target under load without its own mac2: the relay does not vouch for their source, or its budget for the destination was spent.",
+	[WGRELAY_STAT_HS_COOKIE_PROBES] =
+		"The relay's own initiations to a target under load: their answers are the only cookies of a target's it keeps.",
 };
 _Static_assert(ARRAY_SIZE(stat_help) == __WGRELAY_STAT_MAX,
 	       "every device counter needs its help text in stat_help[]");

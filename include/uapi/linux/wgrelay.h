@@ -418,7 +418,11 @@ enum wgrelay_event_attr {
 	/* initiations sent to a target under load without its own mac2: the	\
 	 * relay does not vouch for their source, or its budget for the	\
 	 * destination is spent (pass 4, E2) */					\
-	WGRELAY_STAT(HS_COOKIE_WITHHELD, hs_cookie_withheld, 0)
+	WGRELAY_STAT(HS_COOKIE_WITHHELD, hs_cookie_withheld, 0)		\
+	/* the relay's own initiations to a target whose cookie reply (to \
+	 * a forwarded initiation) said it is under load: only their	\
+	 * answers give the relay the target's cookie (helper-81, K1) */	\
+	WGRELAY_STAT(HS_COOKIE_PROBES, hs_cookie_probes, 0)
 
 #define WGRELAY_STAT_ENUM_(name, lower, drop) WGRELAY_STAT_##name,
 enum wgrelay_stat {
