@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A target's cookie slots (module/cookie.c): which of a loaded target's cookies
- * the relay keeps, and which one it puts on what it sends where. The AEAD is a
- * stand-in that opens a reply only if its tag names the target's key and the
- * handshake's mac1, as the real one does; the rest of cookie.c is the module's.
+ * A target's cookies at the relay (module/cookie.c): which of a loaded target's
+ * cookies the relay keeps, and which one it puts on what it sends where. The
+ * AEAD is a stand-in that opens a reply only if its tag names the target's key
+ * and the initiation's mac1, as the real one does; the rest of cookie.c is the
+ * module's.
  *
- * The attack (helper-79, H2): a reply opens for whoever saw the handshake it
- * answers, since the key derives from the target's public key. A discovery
- * candidate of the attacker's answered a copy of its own handshake, and the
- * target's one slot went to the candidate's endpoint: what the relay then sent
- * the target went without its mac2, and a loaded target dropped it.
+ * The attacks: a cookie reply opens for whoever saw the initiation it answers,
+ * since the key derives from the target's public key. One slot per target let a
+ * discovery candidate of the attacker's take it (helper-79, H2); a slot per
+ * endpoint still let a spoofer of the target's own endpoint plant a wrong value
+ * there (helper-81, K1). Now a reply only makes the relay probe the endpoint it
+ * came from, and the answer to the probe, which nobody off the path saw, is the
+ * only cookie kept.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -69,45 +72,74 @@ static struct wgr_endpoint ep(u8 host, u16 port)
 	return e;
 }
 
-static const u8 mac1[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
-
-/* A cookie reply to the handshake with @mac1, sealed under @key, cookie @fill. */
-static void reply(u8 msg[WGR_COOKIE_LEN], const u8 key[32], u8 fill)
+/* A cookie reply on @receiver to the initiation with @mac1, sealed under @key, cookie @fill. */
+static void reply(u8 msg[WGR_COOKIE_LEN], u32 receiver, const u8 mac1[16], const u8 key[32],
+		  u8 fill)
 {
 	u8 cookie[16];
 
 	memset(msg, 0, WGR_COOKIE_LEN);
 	msg[0] = WGR_MSG_COOKIE;
+	msg[4] = receiver;
+	msg[5] = receiver >> 8;
+	msg[6] = receiver >> 16;
+	msg[7] = receiver >> 24;
 	memset(cookie, fill, sizeof(cookie));
-	xchacha20poly1305_encrypt(msg + 32, cookie, sizeof(cookie), mac1, sizeof(mac1),
-				  msg + 8, key);
+	xchacha20poly1305_encrypt(msg + 32, cookie, sizeof(cookie), mac1, 16, msg + 8, key);
 }
 
 static struct wgr_cookies cookies;
 static struct wgr_peer target;
 
+/* Random enough for sender indices: a counter through an LCG. */
+void get_random_bytes(void *buf, size_t len)
+{
+	static u32 state = 1;
+	u8 *p = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		state = state * 1103515245 + 12345;
+		p[i] = state >> 16;
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
 	jiffies = 1000;
+	memset(&cookies, 0, sizeof(cookies));
 	wgr_cookies_init(&cookies);
 	memset(&target, 0, sizeof(target));
+	memset(target.public_key, 0x71, sizeof(target.public_key));
+	wgr_mac1_key(target.mac1_key, target.public_key);
 	memset(target.cookie_key, 0x77, sizeof(target.cookie_key));
 	return 0;
 }
 
-/* The target's reply from @from, its cookie all @fill, opened and kept as relay.c does. */
-static bool take(const struct wgr_endpoint *from, enum wgr_cookie_rank rank, u8 fill)
+/*
+ * The relay's side of a cookie reply from @from: it probes there (if it may);
+ * then, if @answer, the target at @from answers the probe with cookie @fill.
+ * Return: 1 if kept, 0 if probed and not answered (or not kept), -1 if no probe.
+ */
+static int probe_and_answer(const struct wgr_endpoint *from, enum wgr_cookie_rank rank,
+			    bool answer, u8 fill)
 {
-	u8 msg[WGR_COOKIE_LEN];
+	u8 probe[WGR_INITIATION_LEN], msg[WGR_COOKIE_LEN], key[32], mac1[16], cookie[16];
+	u32 sender;
 
-	u8 cookie[WGR_TARGET_COOKIE_LEN];
-
-	reply(msg, target.cookie_key, fill);
-	if (!wgr_cookie_open(&target, msg, mac1, cookie))
-		return false;
-	wgr_cookie_keep(&cookies, &target, cookie, from, rank);
-	return true;
+	if (!wgr_cookie_probe(&cookies, &target, from, rank, probe))
+		return -1;
+	/* The probe is a stock initiation for the target: mac1 valid, mac2 zero. */
+	assert_int_equal(probe[0], WGR_MSG_INITIATION);
+	assert_true(wgr_mac1_valid(probe, WGR_INITIATION_MAC1_OFF, target.mac1_key));
+	sender = wgr_initiation_sender(probe);
+	if (!answer)
+		return 0;
+	reply(msg, sender, probe + WGR_INITIATION_MAC1_OFF, target.cookie_key, fill);
+	assert_true(wgr_cookie_probed(&cookies, wgr_cookie_receiver(msg), from, key, mac1));
+	assert_memory_equal(key, target.public_key, 32);
+	assert_true(wgr_cookie_open(&target, msg, mac1, cookie));
+	return wgr_cookie_keep(&cookies, &target, cookie, from);
 }
 
 /* The cookie the relay's mac2 to @to is made with: @fill, or 0 for zeros. */
@@ -129,129 +161,153 @@ static int mac2_fill(const struct wgr_endpoint *to, bool vouch)
 	return -1;
 }
 
-/* H2: a forged reply from a candidate takes a slot of its own, not the target's. */
+/* K1: a reply that opened keeps nothing; only the answer to the probe does. */
+static void test_probe_answer_only(void **state)
+{
+	struct wgr_endpoint home = ep(10, 51820), other = ep(66, 40001);
+	u8 probe[WGR_INITIATION_LEN], msg[WGR_COOKIE_LEN], key[32], mac1[16];
+
+	(void)state;
+	/* Asked, not answered: nothing kept, nothing put on. */
+	assert_int_equal(probe_and_answer(&home, WGR_COOKIE_BINDING, false, 0x11), 0);
+	assert_false(wgr_cookie_wanted(&cookies, &target, &home));
+	assert_int_equal(mac2_fill(&home, true), 0);
+	/* A second reply within the second: no second probe. */
+	assert_false(wgr_cookie_probe_due(&cookies, &target, &home));
+	assert_true(wgr_cookie_probe_due(&cookies, &target, &other));
+	assert_int_equal(probe_and_answer(&home, WGR_COOKIE_BINDING, true, 0x11), -1);
+	/* A reply on any other receiver index is no probe's answer. */
+	memset(mac1, 0, sizeof(mac1));
+	reply(msg, 0x12345678, mac1, target.cookie_key, 0x66);
+	assert_false(wgr_cookie_probed(&cookies, wgr_cookie_receiver(msg), &home, key, mac1));
+	jiffies += HZ;
+	assert_true(wgr_cookie_probe_due(&cookies, &target, &home));
+	assert_int_equal(probe_and_answer(&home, WGR_COOKIE_BINDING, true, 0x11), 1);
+	assert_int_equal(mac2_fill(&home, true), 0x11);
+	assert_int_equal(mac2_fill(&home, false), 0);
+	/* The answer from anywhere but the endpoint probed is no answer. */
+	jiffies += HZ;
+	assert_true(wgr_cookie_probe(&cookies, &target, &home, WGR_COOKIE_BINDING, probe));
+	reply(msg, wgr_initiation_sender(probe), probe + WGR_INITIATION_MAC1_OFF,
+	      target.cookie_key, 0x12);
+	assert_false(wgr_cookie_probed(&cookies, wgr_cookie_receiver(msg), &other, key, mac1));
+	/* Nor is one on a receiver index that only shares the probe's bucket. */
+	assert_false(wgr_cookie_probed(&cookies, wgr_cookie_receiver(msg) ^ 0x100, &home, key,
+				       mac1));
+	assert_true(wgr_cookie_probed(&cookies, wgr_cookie_receiver(msg), &home, key, mac1));
+	assert_true(wgr_cookie_keep(&cookies, &target, msg + 32, &home));
+	assert_int_equal(mac2_fill(&home, true), 0x12);
+	/* A probe is answered once. */
+	assert_false(wgr_cookie_probed(&cookies, wgr_cookie_receiver(msg), &home, key, mac1));
+}
+
+/*
+ * P1 (helper-82): the attacker answers the probe of its own endpoint with a
+ * reply spoofed "from" the target's, while the target's slot waits for the
+ * answer to its own probe. Not an answer: the probe went elsewhere.
+ */
+static void test_answer_from_elsewhere(void **state)
+{
+	struct wgr_endpoint home = ep(10, 51820), cand = ep(66, 40001);
+	u8 probe[WGR_INITIATION_LEN], msg[WGR_COOKIE_LEN], key[32], mac1[16];
+
+	(void)state;
+	assert_int_equal(probe_and_answer(&home, WGR_COOKIE_BINDING, true, 0x11), 1);
+	jiffies += HZ;
+	/* The target's slot waits for an answer; the candidate gets a probe. */
+	assert_true(wgr_cookie_probe(&cookies, &target, &home, WGR_COOKIE_BINDING, probe));
+	assert_true(wgr_cookie_probe(&cookies, &target, &cand, WGR_COOKIE_ELSEWHERE, probe));
+	reply(msg, wgr_initiation_sender(probe), probe + WGR_INITIATION_MAC1_OFF,
+	      target.cookie_key, 0x66);
+	assert_false(wgr_cookie_probed(&cookies, wgr_cookie_receiver(msg), &home, key, mac1));
+	assert_int_equal(mac2_fill(&home, true), 0x11);
+}
+
+/* A probe's answer is taken for five seconds. */
+static void test_probe_wait(void **state)
+{
+	struct wgr_endpoint home = ep(10, 51820);
+	u8 probe[WGR_INITIATION_LEN], msg[WGR_COOKIE_LEN], key[32], mac1[16];
+
+	(void)state;
+	assert_true(wgr_cookie_probe(&cookies, &target, &home, WGR_COOKIE_BINDING, probe));
+	reply(msg, wgr_initiation_sender(probe), probe + WGR_INITIATION_MAC1_OFF,
+	      target.cookie_key, 0x11);
+	jiffies += 5 * HZ;
+	assert_false(wgr_cookie_probed(&cookies, wgr_cookie_receiver(msg), &home, key, mac1));
+}
+
+/* Each endpoint has a slot of its own: a candidate's answer never takes the target's. */
 static void test_candidate_keeps_off(void **state)
 {
 	struct wgr_endpoint home = ep(10, 51820), cand = ep(66, 40001);
 
 	(void)state;
-	assert_true(take(&home, WGR_COOKIE_BINDING, 0x11));
-	assert_true(take(&cand, WGR_COOKIE_ELSEWHERE, 0x66));
-	assert_true(wgr_cookie_wanted(&cookies, &target, &home));
+	assert_int_equal(probe_and_answer(&home, WGR_COOKIE_BINDING, true, 0x11), 1);
+	assert_int_equal(probe_and_answer(&cand, WGR_COOKIE_ELSEWHERE, true, 0x66), 1);
 	assert_int_equal(mac2_fill(&home, true), 0x11);
-	/* The candidate has its own: what goes there gets its mac2, nothing else does. */
 	assert_int_equal(mac2_fill(&cand, true), 0x66);
-	/* More forgeries from more candidates take turns in the one slot left. */
 	for (u16 port = 40002; port < 40010; port++) {
 		struct wgr_endpoint c = ep(66, port);
 
-		assert_true(take(&c, WGR_COOKIE_ELSEWHERE, 0x66));
+			assert_int_equal(probe_and_answer(&c, WGR_COOKIE_ELSEWHERE, true, 0x66), 1);
 	}
 	assert_int_equal(mac2_fill(&home, true), 0x11);
-	/* Nobody's mac2 on what the relay does not vouch for. */
-	assert_int_equal(mac2_fill(&home, false), 0);
 }
 
-/* Full slots: the lowest rank goes first, oldest first; a lower rank takes none. */
+/* Full slots: the lowest rank goes first, least recently probed first; a lower rank takes none. */
 static void test_ranks(void **state)
 {
 	struct wgr_endpoint home = ep(10, 51820), sess = ep(11, 1024), cand = ep(66, 40001);
 	struct wgr_endpoint sq1 = ep(66, 50001), sq2 = ep(66, 50002), late = ep(66, 40002);
 
 	(void)state;
-	assert_true(take(&home, WGR_COOKIE_BINDING, 0x11));
+	assert_int_equal(probe_and_answer(&home, WGR_COOKIE_BINDING, true, 0x11), 1);
 	jiffies += HZ;
-	assert_true(take(&sess, WGR_COOKIE_SESSION, 0x22));
+	assert_int_equal(probe_and_answer(&sess, WGR_COOKIE_SESSION, true, 0x22), 1);
 	jiffies += HZ;
-	assert_true(take(&cand, WGR_COOKIE_ELSEWHERE, 0x33));
-	/* Every slot ranks above a candidate's but one: that one turns over. */
+	assert_int_equal(probe_and_answer(&cand, WGR_COOKIE_ELSEWHERE, true, 0x33), 1);
 	jiffies += HZ;
-	assert_true(take(&late, WGR_COOKIE_ELSEWHERE, 0x44));
+	assert_int_equal(probe_and_answer(&late, WGR_COOKIE_ELSEWHERE, true, 0x44), 1);
 	assert_int_equal(mac2_fill(&cand, true), 0);
 	assert_int_equal(mac2_fill(&late, true), 0x44);
-	/* A session's endpoint (a staged one, say) pushes out the candidate, */
 	jiffies += HZ;
-	assert_true(take(&sq1, WGR_COOKIE_SESSION, 0x55));
+	assert_int_equal(probe_and_answer(&sq1, WGR_COOKIE_SESSION, true, 0x55), 1);
 	assert_int_equal(mac2_fill(&late, true), 0);
-	/* and then, its rank full, a candidate takes nothing: opened, not kept. */
-	assert_true(take(&cand, WGR_COOKIE_ELSEWHERE, 0x66));
-	assert_int_equal(mac2_fill(&cand, true), 0);
-	/* A second session's endpoint pushes out the older of its rank, never the binding. */
+	/* Its rank full, a candidate gets no slot, so no probe. */
+	assert_int_equal(probe_and_answer(&cand, WGR_COOKIE_ELSEWHERE, true, 0x66), -1);
 	jiffies += HZ;
-	assert_true(take(&sq2, WGR_COOKIE_SESSION, 0x77));
+	assert_int_equal(probe_and_answer(&sq2, WGR_COOKIE_SESSION, true, 0x77), 1);
 	assert_int_equal(mac2_fill(&sess, true), 0);
 	assert_int_equal(mac2_fill(&sq1, true), 0x55);
 	assert_int_equal(mac2_fill(&home, true), 0x11);
 }
 
-/* An endpoint's next reply replaces its own cookie: the target rotated its secret. */
-static void test_same_endpoint_replaces(void **state)
-{
-	struct wgr_endpoint home = ep(10, 51820), sess = ep(11, 1024), cand = ep(66, 40001);
-
-	(void)state;
-	assert_true(take(&home, WGR_COOKIE_BINDING, 0x11));
-	assert_true(take(&sess, WGR_COOKIE_SESSION, 0x22));
-	assert_true(take(&cand, WGR_COOKIE_ELSEWHERE, 0x33));
-	jiffies += 100 * HZ;
-	assert_true(take(&home, WGR_COOKIE_BINDING, 0x12));
-	assert_int_equal(mac2_fill(&home, true), 0x12);
-	/* Its age starts again: good for 115 s from the new reply. */
-	jiffies += 100 * HZ;
-	assert_int_equal(mac2_fill(&home, true), 0x12);
-	assert_int_equal(mac2_fill(&sess, true), 0);
-	/* A binding that went stale replies at the rank it has now, in its own slot. */
-	assert_true(take(&home, WGR_COOKIE_ELSEWHERE, 0x13));
-	assert_int_equal(mac2_fill(&home, true), 0x13);
-}
-
-/* Cookies last 115 s; an expired slot is free whatever its rank was. */
-static void test_expiry(void **state)
-{
-	struct wgr_endpoint home = ep(10, 51820), sess = ep(11, 1024), sess2 = ep(12, 1024);
-	struct wgr_endpoint cand = ep(66, 40001);
-
-	(void)state;
-	assert_true(take(&home, WGR_COOKIE_BINDING, 0x11));
-	assert_true(take(&sess, WGR_COOKIE_SESSION, 0x22));
-	assert_true(take(&sess2, WGR_COOKIE_SESSION, 0x23));
-	assert_true(take(&cand, WGR_COOKIE_ELSEWHERE, 0x33));
-	assert_int_equal(mac2_fill(&cand, true), 0);
-	jiffies += 115 * HZ - 1;
-	assert_true(wgr_cookie_wanted(&cookies, &target, &home));
-	jiffies += 1;
-	assert_false(wgr_cookie_wanted(&cookies, &target, &home));
-	assert_int_equal(mac2_fill(&home, true), 0);
-	assert_true(take(&cand, WGR_COOKIE_ELSEWHERE, 0x34));
-	assert_int_equal(mac2_fill(&cand, true), 0x34);
-}
-
-/* A reply that does not open under the target's key, or for another mac1, is dropped. */
-static void test_unopened(void **state)
+/* A rotated secret: the next probe's answer replaces the endpoint's cookie. */
+static void test_rotation(void **state)
 {
 	struct wgr_endpoint home = ep(10, 51820);
-	u8 msg[WGR_COOKIE_LEN], other_key[32], other_mac1[16], cookie[WGR_TARGET_COOKIE_LEN];
 
 	(void)state;
-	memset(other_key, 0x78, sizeof(other_key));
-	reply(msg, other_key, 0x11);
-	assert_false(wgr_cookie_open(&target, msg, mac1, cookie));
-	reply(msg, target.cookie_key, 0x11);
-	memcpy(other_mac1, mac1, sizeof(other_mac1));
-	other_mac1[0] ^= 1;
-	assert_false(wgr_cookie_open(&target, msg, other_mac1, cookie));
-	assert_true(wgr_cookie_open(&target, msg, mac1, cookie));
-	assert_false(wgr_cookie_wanted(&cookies, &target, &home));
+	assert_int_equal(probe_and_answer(&home, WGR_COOKIE_BINDING, true, 0x11), 1);
+	jiffies += 100 * HZ;
+	assert_int_equal(probe_and_answer(&home, WGR_COOKIE_BINDING, true, 0x12), 1);
+	assert_int_equal(mac2_fill(&home, true), 0x12);
+	jiffies += 100 * HZ;
+	assert_int_equal(mac2_fill(&home, true), 0x12);
+	jiffies += 15 * HZ;
+	assert_int_equal(mac2_fill(&home, true), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_probe_answer_only, setup),
+		cmocka_unit_test_setup(test_probe_wait, setup),
+		cmocka_unit_test_setup(test_answer_from_elsewhere, setup),
 		cmocka_unit_test_setup(test_candidate_keeps_off, setup),
 		cmocka_unit_test_setup(test_ranks, setup),
-		cmocka_unit_test_setup(test_same_endpoint_replaces, setup),
-		cmocka_unit_test_setup(test_expiry, setup),
-		cmocka_unit_test_setup(test_unopened, setup),
+		cmocka_unit_test_setup(test_rotation, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,12 +12,18 @@
 #include "../wgr_user.h"
 #include <linux/jiffies.h>
 
+/* Probes need sender indices apart: the test's own, not kshim.h's constant. */
+#undef get_random_bytes
+void get_random_bytes(void *buf, size_t len);
+
 #define crypto_memneq(a, b, n) memcmp(a, b, n)
 #define memzero_explicit(p, n) memset(p, 0, n)
 
 #include "../../../module/cookie.h"
 
 struct wgr_peer {
+	u8 public_key[WGRELAY_KEY_LEN];
+	u8 mac1_key[WGRELAY_KEY_LEN];
 	u8 cookie_key[WGRELAY_KEY_LEN];
 	struct wgr_target_cookie cookie[WGR_TARGET_COOKIES];
 };
