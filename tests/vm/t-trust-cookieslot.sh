@@ -20,10 +20,29 @@
 # (it never saw them) to take it back, and the laptop's handshakes went to the
 # server with no mac2, to a server that took none without. The relay now keeps
 # a slot per endpoint a target's replies come from, and one from a session's
-# endpoint (B's) never takes the slot of the server's binding. The laptop must
-# complete three handshakes in a row, each within four of WireGuard's tries,
-# while the flood and the forgeries go on.
+# endpoint (B's) never takes the slot of the server's binding; and it keeps
+# no reply's cookie at all, only the answers to probes of its own (below). The
+# laptop must complete three handshakes in a row, each within four of
+# WireGuard's tries, while the flood and the forgeries go on.
 #
+# Variant spoof (helper-81, K1): the attacker spoofs its forgeries "from" the
+# server's own endpoint instead. Once a second it sends the server an
+# initiation through the relay, and at once two cookie replies to it "from"
+# the server, which the relay takes before the server's own: with a slot per
+# endpoint, the wrong cookie went into the server's own slot (5cf390f). Now a
+# reply that opens only makes the relay probe the endpoint it came from (an
+# initiation of its own, which nobody off the path sees), and it keeps only
+# the answer to the probe.
+#
+# Variant answer (helper-82, P1): staged, and the attacker answers every probe
+# of the relay's that reaches B 300 ms later with a reply spoofed "from" the
+# server's endpoint, sealed with that probe's mac1, while the relay waits for
+# the server's answer to a probe of the server's endpoint (which a spoofed
+# reply, as in spoof, makes it send). A probe's answer was taken from any
+# endpoint that waited for one, and the wrong cookie went into the server's
+# slot; now only from the endpoint the probe went to.
+#
+# variants: staged spoof answer
 # cpu: heavy
 # timeout: 300
 
@@ -31,6 +50,7 @@
 . "$(dirname "$0")/../lib/cgnat.sh"
 . "$(dirname "$0")/../lib/relay.sh"
 
+mode=${1:-staged}
 SERVER4=203.0.113.10 ATTACKER4=203.0.113.66
 ROUNDS=3
 cgnat_setup
@@ -52,11 +72,19 @@ wait_for 60 n attacker wgr-forge cookieprobe "$SERVER4" "$WG_PORT" "${WG_PUB[ser
 log "the server is under load"
 unsolicited=$(relay_stat0 hs_unsolicited) cookies=$(relay_stat0 hs_cookies)
 SLOT_OUT=$TMP/cookieslot.out
-bg attacker wgr-forge cookieslot "$VPS4" "$RELAY_PORT" 150 "${WG_PUB[laptop]}" \
-	"${WG_PUB[server]}" "${WG_PUB[laptop]}" > "$SLOT_OUT"
+if [[ $mode == spoof ]]; then
+	bg attacker wgr-forge cookieplant "$VPS4" "$RELAY_PORT" 150 "${WG_PUB[server]}" \
+		"$SERVER4" "$WG_PORT" > "$SLOT_OUT"
+elif [[ $mode == answer ]]; then
+	bg attacker wgr-forge cookieslot "$VPS4" "$RELAY_PORT" 150 "${WG_PUB[laptop]}" \
+		"${WG_PUB[server]}" "${WG_PUB[laptop]}" "$SERVER4" "$WG_PORT" > "$SLOT_OUT"
+else
+	bg attacker wgr-forge cookieslot "$VPS4" "$RELAY_PORT" 150 "${WG_PUB[laptop]}" \
+		"${WG_PUB[server]}" "${WG_PUB[laptop]}" > "$SLOT_OUT"
+fi
 slot_pid=$BG_PID
-# A's tries are failing from their third, 10 s on; a staging may take a few.
-wait_for 60 grep -q "forging from now on" "$SLOT_OUT"
+# cookieslot's tries are failing from their third, 10 s on; a staging may take a few.
+[[ $mode == spoof ]] || wait_for 60 grep -q "forging from now on" "$SLOT_OUT"
 sleep 5
 log "cookie replies the relay opened so far: $(($(relay_stat0 hs_cookies) - cookies))"
 
@@ -79,6 +107,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	log "  counters before: $before"
 	log "  counters after:  $(counts)"
 done
+# The relay asked the server for its cookie with probes of its own.
+(($(relay_stat0 hs_cookie_probes) >= 1)) || fail "the relay sent the server no probe"
 # The load lasted: otherwise the server took the laptop's handshakes without mac2.
 n attacker wgr-forge cookieprobe "$SERVER4" "$WG_PORT" "${WG_PUB[server]}" ||
 	fail "the server was no longer under load: the rounds prove nothing"
@@ -87,12 +117,20 @@ step "the forgeries went on all along, and opened as the server's own"
 kill -TERM "$slot_pid"
 wait "$slot_pid" || fail "wgr-forge cookieslot forged nothing: $(cat "$SLOT_OUT")"
 cat "$SLOT_OUT"
-forged=$(sed -n 's/.* \([0-9]*\) cookie replies forged.*/\1/p' "$SLOT_OUT")
+forged=$(sed -n 's/.* \([0-9]*\) cookie replies \(forged\|spoofed\).*/\1/p' "$SLOT_OUT" | head -n 1)
 ((forged >= 10)) || fail "only ${forged:-no} cookie replies were forged in the server's name"
 # A reply that does not open counts as unsolicited: the forgeries must not.
+# (The answers to B's probes spoofed "from" the server answer no probe of the
+# server's: they count as unsolicited.)
 bad=$(($(relay_stat0 hs_unsolicited) - unsolicited))
-((bad * 4 < forged)) || fail "$bad of $forged forged cookie replies did not open at the relay"
+if [[ $mode == answer ]]; then
+	probes=$(sed -n 's/.* \([0-9]*\) probes received at B.*/\1/p' "$SLOT_OUT")
+	((probes >= 5)) || fail "only ${probes:-no} probes of the relay's reached B"
+else
+	((bad * 4 < forged)) || fail "$bad of $forged forged cookie replies did not open at the relay"
+fi
 opened=$(($(relay_stat0 hs_cookies) - cookies))
 log "the relay opened $opened cookie replies for the server ($forged forged); $bad did not open"
 ((opened >= forged / 2)) || fail "the relay opened only $opened cookie replies, $forged forged"
-n vps relayctl show relay0 stats | grep -E 'hs_cookies|hs_cookie_withheld|hs_unsolicited|hs_pair_routed|discovery_fwd'
+n vps relayctl show relay0 stats |
+	grep -E 'hs_cookies|hs_cookie_withheld|hs_cookie_probes|hs_unsolicited|hs_pair_routed|discovery_fwd'
