@@ -588,6 +588,24 @@ static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_en
 }
 
 /*
+ * A datagram of the relay's own, @len bytes of payload with room for the
+ * headers in front; NULL (counted) if there is no memory. Context: softirq.
+ */
+static struct sk_buff *own_datagram(struct wgr_device *wgr, unsigned int len)
+{
+	unsigned int head = LL_MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr);
+	struct sk_buff *skb = alloc_skb(head + len, GFP_ATOMIC);
+
+	if (unlikely(!skb)) {
+		wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
+		return NULL;
+	}
+	skb_reserve(skb, head);
+	skb_put(skb, len);
+	return skb;
+}
+
+/*
  * Answer an initiation with the relay's own cookie reply, on its target's behalf
  * (cookie.c): the initiator's retry, five seconds later, carries mac2 that proves
  * it receives at its address.
@@ -595,18 +613,14 @@ static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_en
 static void send_cookie(struct wgr_device *wgr, const u8 *msg, const struct wgr_rx *rx,
 			const struct wgr_peer *target)
 {
-	unsigned int head = LL_MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr);
 	struct sk_buff *skb;
 
 	if (!wgr_ratelimit_cookie(&wgr->ratelimit, &rx->src))
 		return;
-	skb = alloc_skb(head + WGR_COOKIE_LEN, GFP_ATOMIC);
-	if (unlikely(!skb)) {
-		wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
+	skb = own_datagram(wgr, WGR_COOKIE_LEN);
+	if (!skb)
 		return;
-	}
-	skb_reserve(skb, head);
-	wgr_cookie_reply(&wgr->cookies, msg, &rx->src, target, skb_put(skb, WGR_COOKIE_LEN));
+	wgr_cookie_reply(&wgr->cookies, msg, &rx->src, target, skb->data);
 	/* It starts here: the usual TTL, no DS of its own. */
 	if (!wgr_send(wgr, skb, &rx->src, NULL, 0, WGR_MAX_TTL))
 		wgr_stat_inc(wgr, WGRELAY_STAT_COOKIES_SENT);
@@ -992,19 +1006,15 @@ static enum wgr_cookie_rank cookie_rank(struct wgr_device *wgr, struct wgr_peer 
 static void probe_cookie(struct wgr_device *wgr, struct wgr_peer *target,
 			 const struct wgr_endpoint *to)
 {
-	unsigned int head = LL_MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr);
 	struct sk_buff *skb;
 
 	if (!wgr_cookie_probe_due(&wgr->cookies, target, to))
 		return;
-	skb = alloc_skb(head + WGR_INITIATION_LEN, GFP_ATOMIC);
-	if (unlikely(!skb)) {
-		wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
+	skb = own_datagram(wgr, WGR_INITIATION_LEN);
+	if (!skb)
 		return;
-	}
-	skb_reserve(skb, head);
 	if (!wgr_cookie_probe(&wgr->cookies, target, to, cookie_rank(wgr, target, to),
-			      skb_put(skb, WGR_INITIATION_LEN))) {
+			      skb->data)) {
 		kfree_skb(skb);
 		return;
 	}
