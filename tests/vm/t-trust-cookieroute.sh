@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A loaded target's cookie at the end of a pair route (helper-81, K2; helper-82,
+# P2; trust model v2: target cookies end at the relay). Home, behind its CGNAT,
+# is kept under WireGuard's own load by a flood from its own LAN, so that it
+# takes an initiation only with its own mac2, which the relay makes with the
+# cookie home gave it (the answer to the relay's probe: t-trust-cookieslot).
+#
+# The attacker stages three sessions of home's, each at a socket of its own
+# (three wgr-forge cookieslots: B1, B2, B3), and has the relay probe each once a
+# second (an initiation along the staged route to B, answered with a cookie reply
+# in home's name). Then home's CGNAT forgets it: home's next datagram leaves
+# from a new public port and moves home's half of its live session with the
+# laptop there (a roam), while home's binding stays where it was until it goes
+# stale, 60 s later. The laptop's first try of each new handshake follows its
+# session's pair route to where home is now; its retries, which carry the
+# relay's mac2, go to the binding only, a dead endpoint: so the first try must
+# carry home's mac2, and only the cookie the relay keeps for home's new
+# endpoint gives it that.
+#
+# A target's cookies sat in three slots, one per endpoint, ranked: its binding
+# first, then the endpoint of any confirmed session of its, then the rest. The
+# staged sessions ranked as sessions, as high as home's real one at its new
+# endpoint, and their probes took turns pushing its slot out: the laptop's first
+# tries left with no mac2, and it reached home again only when home's binding
+# followed it. Now the cookie for the end of a pair route is that session's own,
+# handed on to the next session of the route that ends there, and nothing
+# staged elsewhere touches it. The laptop must complete three handshakes in a
+# row, each within four of WireGuard's tries, while home is away from its binding.
+#
+# cpu: heavy
+# timeout: 480
+
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cgnat.sh"
+. "$(dirname "$0")/../lib/relay.sh"
+
+ATTACKER4=203.0.113.66
+ROUNDS=3 STAGINGS=3
+cgnat_setup
+# Home's CGNAT maps ports at random: when it forgets home, home moves.
+n cgnat nft flush chain ip nat postrouting
+n cgnat nft add rule ip nat postrouting oifname wan0 ip saddr 100.64.0.0/10 masquerade random
+ns_add attacker
+public attacker eth0 "$ATTACKER4"
+wg_keys home laptop
+relay_up home laptop
+wg_peers "$RELAY_EP" "$RELAY_EP"
+HOME_PORT=$(n home wg show "${WG_IF[home]}" listen-port)
+
+step "the attacker's cookie replies are sealed as WireGuard seals them"
+n attacker wgr-forge selftest
+
+step "the laptop and home talk"
+wait_for 40 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
+
+step "home's WireGuard is flooded from its own LAN, so that it is under load"
+bg home wgr-forge initiation "$HOME4" "$HOME_PORT" 3600000 20000 "${WG_PUB[home]}"
+wait_for 60 n home wgr-forge cookieprobe "$HOME4" "$HOME_PORT" "${WG_PUB[home]}"
+log "home is under load"
+
+step "the attacker stages $STAGINGS sessions of home's, and has the relay probe each"
+slot_pids=()
+for ((i = 1; i <= STAGINGS; i++)); do
+	out=$TMP/cookieslot.$i.out
+	bg attacker wgr-forge cookieslot "$VPS4" "$RELAY_PORT" 400 "${WG_PUB[laptop]}" \
+		"${WG_PUB[home]}" "${WG_PUB[laptop]}" > "$out"
+	slot_pids+=("$BG_PID")
+	# Tries are failing from their third, 10 s on, and a staging may take a
+	# few; one at a time, since they share the attacker's discovery budgets.
+	wait_for 90 grep -q "forging from now on" "$out"
+done
+sleep 3
+probes=$(relay_stat0 hs_cookie_probes)
+sleep 3
+log "the relay probed $(($(relay_stat0 hs_cookie_probes) - probes)) times in 3 s"
+
+# The laptop starts afresh: its new session is the pair route to home.
+n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
+wg_mesh_peer laptop home "$RELAY_EP"
+tries 20 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
+home_at() { n vps relayctl show relay0 | awk -v k="${WG_PUB[home]}" '
+	$1 == "peer:" { me = ($2 == k) } me && $1 == "binding:" { print $2; exit }'; }
+binding=$(home_at)
+log "home's binding: $binding"
+
+step "home's CGNAT forgets it: home talks from a new port"
+# roamed: home pinged the laptop, and the relay moved home in their session.
+roamed() { n home ping -c 1 -W 1 "${WG_ADDR[laptop]}" && (($(relay_stat0 roams) > roams)); }
+roams=$(relay_stat0 roams)
+n cgnat conntrack -F
+wait_for 20 roamed
+moved_at=$SECONDS
+relay_sessions
+assert_eq "$binding" "$(home_at)" "home's binding, right after it moved"
+
+step "the laptop starts once, so that the relay learns home's cookie where it is now"
+# The try goes with no mac2 (the relay has no cookie from there yet): home
+# answers with a cookie reply, and the relay probes it. The laptop's retries
+# carry the relay's mac2 and go to the binding: they fail.
+probes=$(relay_stat0 hs_cookie_probes)
+n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
+wg_mesh_peer laptop home "$RELAY_EP"
+n laptop ping -c 1 -W 1 "${WG_ADDR[home]}" || true
+sleep 3
+log "the relay probed $(($(relay_stat0 hs_cookie_probes) - probes)) times meanwhile"
+
+step "the laptop starts again $ROUNDS times, along its live session"
+counts() {
+	local c
+	for c in hs_initiations hs_responses hs_pair_routed hs_cookies hs_cookie_withheld \
+		hs_cookie_probes; do
+		printf '%s=%s ' "$c" "$(relay_stat0 "$c")"
+	done
+}
+for ((round = 1; round <= ROUNDS; round++)); do
+	n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
+	wg_mesh_peer laptop home "$RELAY_EP"
+	start=$SECONDS before=$(counts)
+	# Twenty pings of a second each: WireGuard's first try and three retries,
+	# five seconds apart; only the first can get through.
+	tries 20 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
+	log "round $round: the laptop reached home $((SECONDS - start)) s after it started"
+	log "  counters before: $before"
+	log "  counters after:  $(counts)"
+done
+# All that while, home was away from its binding: it follows home only once
+# it is stale, 60 s after home's last datagram from there.
+((SECONDS - moved_at < 60)) || fail "the rounds ended $((SECONDS - moved_at)) s after home moved"
+assert_eq "$binding" "$(home_at)" "home's binding, after the rounds"
+# The load lasted: otherwise home took the laptop's handshakes without mac2.
+tries 5 n home wgr-forge cookieprobe "$HOME4" "$HOME_PORT" "${WG_PUB[home]}"
+
+step "the attacker's stagings forged all along"
+for ((i = 1; i <= STAGINGS; i++)); do
+	out=$TMP/cookieslot.$i.out
+	kill -TERM "${slot_pids[i - 1]}"
+	wait "${slot_pids[i - 1]}" || fail "wgr-forge cookieslot $i forged nothing: $(cat "$out")"
+	cat "$out"
+	forged=$(sed -n 's/.* \([0-9]*\) cookie replies forged.*/\1/p' "$out")
+	((forged >= 10)) || fail "staging $i forged only ${forged:-no} cookie replies"
+done
+n vps relayctl show relay0 stats |
+	grep -E 'hs_cookies|hs_cookie_withheld|hs_cookie_probes|hs_unsolicited|hs_pair_routed|roams'
