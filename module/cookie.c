@@ -25,9 +25,11 @@
  * the relay's own, and a peer keeps only one (the kernel the first, wireguard-go
  * the last): whoever else could forge one (anyone who saw the initiation: a
  * squatter, a discovery candidate) could keep a peer's mac2 wrong for ever. So
- * the relay opens it (its key derives from the target's public key), keeps it
- * for the endpoint it came from, in a slot of that endpoint's own, and puts mac2
- * made with it on what it sends there; everything else it sends leaves with
+ * the relay opens it (its key derives from the target's public key), and keeps
+ * only the answer to a probe of its own that the reply made it send: for the
+ * end of the pair route the initiation took, in that route's own pair; for any
+ * other endpoint, in a slot of that endpoint's own. It puts mac2 made with it
+ * on what it vouches for and sends there; everything else it sends leaves with
  * mac2 zeroed: the relay's cookie is for the relay alone.
  */
 #include <linux/jiffies.h>
@@ -258,6 +260,39 @@ static bool probed_lately(const struct wgr_target_cookie *slot, const struct wgr
 	       time_before(jiffies, slot->probed + WGR_PROBE_EVERY);
 }
 
+/* A probe for @target: a random sender index and body, its mac1, no mac2. */
+static void make_probe(const struct wgr_peer *target, u8 *msg)
+{
+	get_random_bytes(msg, WGR_INITIATION_MAC1_OFF);
+	memset(msg + 1, 0, 3);
+	msg[0] = WGR_MSG_INITIATION;
+	wgr_blake2s(msg + WGR_INITIATION_MAC1_OFF, WGR_MAC1_LEN, msg, WGR_INITIATION_MAC1_OFF,
+		    target->mac1_key, WGRELAY_KEY_LEN);
+	memset(msg + WGR_INITIATION_MAC2_OFF, 0, WGR_MAC1_LEN);
+}
+
+/*
+ * A probe in flight, by its sender index's low bits: it replaces whatever was
+ * there. @via: the pair route whose end it probes, or NULL. Context: @c->lock.
+ */
+static void remember_probe(struct wgr_cookies *c, const struct wgr_peer *target,
+			   const u8 *msg, const struct wgr_endpoint *to,
+			   const struct wgr_endpoint *via)
+{
+	u32 sender = wgr_initiation_sender(msg);
+	struct wgr_probe *p = &c->probes[sender & (WGR_PROBES - 1)];
+
+	memcpy(p->target, target->public_key, WGRELAY_KEY_LEN);
+	memcpy(p->mac1, msg + WGR_INITIATION_MAC1_OFF, WGR_MAC1_LEN);
+	p->sender = sender;
+	p->to = *to;
+	if (via)
+		p->via = *via;
+	else
+		memset(&p->via, 0, sizeof(p->via));
+	p->sent = jiffies ?: 1;
+}
+
 /**
  * wgr_cookie_probe_due - may the relay probe @target at @to now?
  * @c: the relay's cookies
@@ -307,35 +342,47 @@ bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
 {
 	struct wgr_target_cookie *slot;
 	bool go = false;
-	u32 sender;
 
-	get_random_bytes(msg, WGR_INITIATION_MAC1_OFF);
-	memset(msg + 1, 0, 3);
-	msg[0] = WGR_MSG_INITIATION;
-	wgr_blake2s(msg + WGR_INITIATION_MAC1_OFF, WGR_MAC1_LEN, msg, WGR_INITIATION_MAC1_OFF,
-		    target->mac1_key, WGRELAY_KEY_LEN);
-	memset(msg + WGR_INITIATION_MAC2_OFF, 0, WGR_MAC1_LEN);
-	sender = wgr_initiation_sender(msg);
+	make_probe(target, msg);
 	spin_lock_bh(&c->lock);
 	slot = slot_for(target, to, rank);
 	if (slot && !probed_lately(slot, to)) {
-		struct wgr_probe *p = &c->probes[sender & (WGR_PROBES - 1)];
-
 		/* A slot taken from another endpoint drops that one's cookie. */
 		if (!slot_busy(slot) || !wgr_endpoint_eq(&slot->at, to))
 			slot->birth = 0;
 		slot->at = *to;
 		slot->rank = rank;
 		slot->probed = jiffies ?: 1;
-		memcpy(p->target, target->public_key, WGRELAY_KEY_LEN);
-		memcpy(p->mac1, msg + WGR_INITIATION_MAC1_OFF, WGR_MAC1_LEN);
-		p->sender = sender;
-		p->to = *to;
-		p->sent = jiffies ?: 1;
+		remember_probe(c, target, msg, to, NULL);
 		go = true;
 	}
 	spin_unlock_bh(&c->lock);
 	return go;
+}
+
+/**
+ * wgr_cookie_probe_route - make a probe of a target's own cookie at the end of
+ * a pair route
+ * @c: the relay's cookies
+ * @target: the peer
+ * @to: the route's end, where a cookie reply in @target's name to an initiation
+ *      that followed the route came from
+ * @via: the route's initiator endpoint, which with @target names the route
+ * @msg: filled with the probe to send to @to, WGR_INITIATION_LEN bytes
+ *
+ * As wgr_cookie_probe(), but the answer goes to the route's own cookie
+ * (wgr_pair_cookie_keep()), and the route's pair has said that it is due
+ * (wgr_pair_cookie_due()): no slot of the target's is taken.
+ * Context: softirq.
+ */
+void wgr_cookie_probe_route(struct wgr_cookies *c, struct wgr_peer *target,
+			    const struct wgr_endpoint *to, const struct wgr_endpoint *via,
+			    u8 *msg)
+{
+	make_probe(target, msg);
+	spin_lock_bh(&c->lock);
+	remember_probe(c, target, msg, to, via);
+	spin_unlock_bh(&c->lock);
 }
 
 /**
@@ -346,6 +393,8 @@ bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
  * @from: where it came from: it must be where the probe went
  * @target: filled with the public key of the peer the probe went to
  * @mac1: filled with the probe's mac1, the answer's associated data
+ * @via: filled with the initiator endpoint of the pair route whose end it
+ *       probed; AF_UNSPEC: it probed for the target's slots
  *
  * Whoever receives a probe can answer it with any cookie: taken from anywhere
  * but the endpoint probed, an attacker's answer to the probe of its own
@@ -357,7 +406,7 @@ bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
  * for its answer.
  */
 bool wgr_cookie_probed(struct wgr_cookies *c, u32 receiver, const struct wgr_endpoint *from,
-		       u8 target[WGRELAY_KEY_LEN], u8 mac1[16])
+		       u8 target[WGRELAY_KEY_LEN], u8 mac1[16], struct wgr_endpoint *via)
 {
 	struct wgr_probe *p = &c->probes[receiver & (WGR_PROBES - 1)];
 	bool found;
@@ -368,6 +417,7 @@ bool wgr_cookie_probed(struct wgr_cookies *c, u32 receiver, const struct wgr_end
 	if (found) {
 		memcpy(target, p->target, WGRELAY_KEY_LEN);
 		memcpy(mac1, p->mac1, WGR_MAC1_LEN);
+		*via = p->via;
 		p->sent = 0;
 	}
 	spin_unlock_bh(&c->lock);
@@ -410,60 +460,126 @@ bool wgr_cookie_keep(struct wgr_cookies *c, struct wgr_peer *target,
 }
 
 /**
- * wgr_cookie_wanted - does a target at @to want its own mac2 from the relay?
+ * wgr_cookie_get - the target's own cookie from @to, if the relay has a fresh one
  * @c: the relay's cookies
  * @target: the peer
  * @to: where the relay would send it an initiation
+ * @cookie: filled with the cookie
  *
- * It does while its cookie from there is fresh: it was under load then.
+ * A target has one while it was under load there lately: it then wants its own
+ * mac2 on what it takes (the end of a pair route keeps its own: wgr_pair_route()).
  * Context: softirq.
+ * Return: true if @cookie was filled.
  */
-bool wgr_cookie_wanted(struct wgr_cookies *c, struct wgr_peer *target,
-		       const struct wgr_endpoint *to)
+bool wgr_cookie_get(struct wgr_cookies *c, struct wgr_peer *target,
+		    const struct wgr_endpoint *to, u8 cookie[WGR_TARGET_COOKIE_LEN])
 {
-	bool fresh;
+	struct wgr_target_cookie *slot;
 
 	spin_lock_bh(&c->lock);
-	fresh = cookie_at(target, to);
+	slot = cookie_at(target, to);
+	if (slot)
+		memcpy(cookie, slot->value, WGR_TARGET_COOKIE_LEN);
 	spin_unlock_bh(&c->lock);
-	return fresh;
+	return slot != NULL;
 }
 
 /**
- * wgr_cookie_put_mac2 - mac2 for an initiation the relay sends to @to
- * @c: the relay's cookies
- * @target: the peer the initiation is for
- * @to: where it goes
+ * wgr_cookie_put_mac2 - mac2 for an initiation the relay sends on
  * @msg: the initiation, writable, WGR_INITIATION_LEN bytes
- * @vouch: the relay vouches for the initiation's source (relay.c)
+ * @cookie: the target's own cookie where it goes, if the relay vouches for the
+ *          initiation's source (relay.c); NULL: zeros
  *
- * If it does, and it has the target's own cookie from @to, mac2 made with it;
- * else zeros (the relay's own cookie, which the initiator's mac2 may be made
- * with, is nobody else's business). A loaded target answers zeros with a
+ * Zeros otherwise: the relay's own cookie, which the initiator's mac2 may be
+ * made with, is nobody else's business. A loaded target answers zeros with a
  * cookie reply, and no handshake work.
- * Context: softirq.
+ * Context: any.
  */
-void wgr_cookie_put_mac2(struct wgr_cookies *c, struct wgr_peer *target,
-			 const struct wgr_endpoint *to, u8 *msg, bool vouch)
+void wgr_cookie_put_mac2(u8 *msg, const u8 *cookie)
 {
-	u8 cookie[WGR_COOKIE_SIZE];
-	bool have = false;
-
-	if (vouch) {
-		struct wgr_target_cookie *slot;
-
-		spin_lock_bh(&c->lock);
-		slot = cookie_at(target, to);
-		have = slot != NULL;
-		if (have)
-			memcpy(cookie, slot->value, sizeof(cookie));
-		spin_unlock_bh(&c->lock);
-	}
-	if (have) {
+	if (cookie)
 		wgr_blake2s(msg + WGR_INITIATION_MAC2_OFF, WGR_MAC1_LEN, msg,
-			    WGR_INITIATION_MAC2_OFF, cookie, sizeof(cookie));
-		memzero_explicit(cookie, sizeof(cookie));
-	} else {
+			    WGR_INITIATION_MAC2_OFF, cookie, WGR_TARGET_COOKIE_LEN);
+	else
 		memset(msg + WGR_INITIATION_MAC2_OFF, 0, WGR_MAC1_LEN);
+}
+
+/**
+ * wgr_route_cookie_due - may the relay probe the end of a pair route now?
+ * @rc: the route's cookie
+ *
+ * One probe at a time: the next a second after the last one's answer, or once
+ * it can no longer be answered (five seconds). A loaded target answers at
+ * once, so a secret it rotated is mended within the second; an end that never
+ * answers (an attacker can roam the end of a session it staged to any address,
+ * and have the relay probe it: helper-83) costs one probe every five seconds.
+ * A yes counts as the probe.
+ * Context: the lock of the pair that holds @rc (the state lock).
+ */
+bool wgr_route_cookie_due(struct wgr_route_cookie *rc)
+{
+	u32 now = jiffies;
+
+	if (rc->probed) {
+		bool answered = rc->birth && !time_before32(rc->birth, rc->probed);
+
+		if (time_before32(now, rc->probed + (answered ? WGR_PROBE_EVERY : WGR_PROBE_WAIT)))
+			return false;
 	}
+	rc->probed = now ?: 1;
+	return true;
+}
+
+/**
+ * wgr_route_cookie_keep - keep the answer to the probe of a route's end
+ * @rc: the route's cookie
+ * @cookie: the cookie the answer gave
+ *
+ * Within five seconds of the probe, as a target's slot takes one.
+ * Context: the lock of the pair that holds @rc.
+ * Return: true if kept.
+ */
+bool wgr_route_cookie_keep(struct wgr_route_cookie *rc, const u8 cookie[WGR_TARGET_COOKIE_LEN])
+{
+	u32 now = jiffies;
+
+	if (!rc->probed || !time_before32(now, rc->probed + WGR_PROBE_WAIT))
+		return false;
+	memcpy(rc->value, cookie, WGR_TARGET_COOKIE_LEN);
+	rc->birth = now ?: 1;
+	return true;
+}
+
+/**
+ * wgr_route_cookie_get - a route's cookie, if fresh
+ * @rc: the route's cookie
+ * @cookie: filled with it
+ *
+ * Context: the lock of the pair that holds @rc.
+ * Return: true if @cookie was filled.
+ */
+bool wgr_route_cookie_get(const struct wgr_route_cookie *rc, u8 cookie[WGR_TARGET_COOKIE_LEN])
+{
+	if (!rc->birth || !time_before32((u32)jiffies, rc->birth + WGR_TARGET_COOKIE_AGE))
+		return false;
+	memcpy(cookie, rc->value, WGR_TARGET_COOKIE_LEN);
+	return true;
+}
+
+/**
+ * wgr_route_cookie_forget - the end of a route moved: its cookie was for where
+ * it was
+ * @rc: the route's cookie
+ *
+ * Whoever answered there is not known to be where the end is now. A spoofer
+ * that staged a session of its own can roam its end anywhere (pass 6, G6):
+ * to a socket of its own, to answer the probe there with a cookie of its own,
+ * and back onto the target's endpoint, where that cookie would have gone on
+ * everything vouched for along the route (helper-83). A real target that
+ * moved answers the next try with a cookie reply, and the probe mends it.
+ * Context: the lock of the pair that holds @rc.
+ */
+void wgr_route_cookie_forget(struct wgr_route_cookie *rc)
+{
+	rc->birth = 0;
 }

@@ -25,6 +25,9 @@ struct wgr_peer;
  * @mac1: its mac1: the answer's associated data
  * @sender: its sender index, as on the wire
  * @to: where it went: the only endpoint its answer is taken from
+ * @via: for the end of a pair route, the route's initiator endpoint (the
+ *       answer goes to the route's own cookie, wgr_pair_cookie_keep());
+ *       AF_UNSPEC: the answer goes to the target's slots
  * @sent: jiffies when it went; 0: free
  */
 struct wgr_probe {
@@ -32,6 +35,7 @@ struct wgr_probe {
 	u8 mac1[16];
 	u32 sender;
 	struct wgr_endpoint to;
+	struct wgr_endpoint via;
 	unsigned long sent;
 };
 
@@ -72,7 +76,8 @@ struct wgr_target_cookie {
 /*
  * A peer's cookie slots: one per endpoint its cookie replies came from, so that
  * a reply from one endpoint never takes another's (cookie.c). Three: its binding,
- * its sessions' endpoint, and one for the rest (a discovery candidate).
+ * and two for discovery candidates. The end of a pair route keeps its cookie in
+ * the route's own pair instead (struct wgr_route_cookie).
  */
 #define WGR_TARGET_COOKIES 3
 
@@ -80,13 +85,33 @@ struct wgr_target_cookie {
  * enum wgr_cookie_rank - what the relay knows of the endpoint a target's cookie
  * reply came from; a slot goes only to a reply of the same rank or higher
  * @WGR_COOKIE_ELSEWHERE: nothing: a discovery candidate
- * @WGR_COOKIE_SESSION: the target's endpoint in a confirmed session
  * @WGR_COOKIE_BINDING: the target's binding (live or stale) or static endpoint
  */
 enum wgr_cookie_rank {
 	WGR_COOKIE_ELSEWHERE,
-	WGR_COOKIE_SESSION,
 	WGR_COOKIE_BINDING,
+};
+
+/**
+ * struct wgr_route_cookie - a target's own cookie at the end of one pair route
+ * @value: the cookie, as the answer to the relay's probe of the route's end gave it
+ * @birth: jiffies when @value came, their low 32 bits; 0: none
+ * @probed: the same when the route's end was last probed; 0: never
+ *
+ * Each pair route's in its own pair (session.h), under the state lock, and
+ * handed on to the pair that takes the route over at the same end. A session
+ * an attacker staged in the target's name has a route of its own, and so a
+ * cookie of its own: it cannot push the route of a real session out of a slot,
+ * as sessions ranked against each other in the target's slots did (helper-81,
+ * K2; helper-82, P2). 24 bytes: 32-bit times keep a pair in 312 bytes, 13 to a
+ * page. They wrap after 24 days (at HZ=1000), and a real session lives minutes
+ * (its peers rekey every two); one an attacker keeps alive that long can see
+ * its own cookie look fresh again, and hands it only to sessions of its route.
+ */
+struct wgr_route_cookie {
+	u8 value[WGR_TARGET_COOKIE_LEN];
+	u32 birth;
+	u32 probed;
 };
 
 void wgr_cookies_init(struct wgr_cookies *c);
@@ -101,13 +126,19 @@ bool wgr_cookie_probe_due(struct wgr_cookies *c, struct wgr_peer *target,
 			  const struct wgr_endpoint *to);
 bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, enum wgr_cookie_rank rank, u8 *msg);
+void wgr_cookie_probe_route(struct wgr_cookies *c, struct wgr_peer *target,
+			    const struct wgr_endpoint *to, const struct wgr_endpoint *via,
+			    u8 *msg);
 bool wgr_cookie_probed(struct wgr_cookies *c, u32 receiver, const struct wgr_endpoint *from,
-		       u8 target[WGRELAY_KEY_LEN], u8 mac1[16]);
+		       u8 target[WGRELAY_KEY_LEN], u8 mac1[16], struct wgr_endpoint *via);
 bool wgr_cookie_keep(struct wgr_cookies *c, struct wgr_peer *target,
 		     const u8 cookie[WGR_TARGET_COOKIE_LEN], const struct wgr_endpoint *from);
-bool wgr_cookie_wanted(struct wgr_cookies *c, struct wgr_peer *target,
-		       const struct wgr_endpoint *to);
-void wgr_cookie_put_mac2(struct wgr_cookies *c, struct wgr_peer *target,
-			 const struct wgr_endpoint *to, u8 *msg, bool vouch);
+bool wgr_cookie_get(struct wgr_cookies *c, struct wgr_peer *target,
+		    const struct wgr_endpoint *to, u8 cookie[WGR_TARGET_COOKIE_LEN]);
+void wgr_cookie_put_mac2(u8 *msg, const u8 *cookie);
+bool wgr_route_cookie_due(struct wgr_route_cookie *rc);
+bool wgr_route_cookie_keep(struct wgr_route_cookie *rc, const u8 cookie[WGR_TARGET_COOKIE_LEN]);
+bool wgr_route_cookie_get(const struct wgr_route_cookie *rc, u8 cookie[WGR_TARGET_COOKIE_LEN]);
+void wgr_route_cookie_forget(struct wgr_route_cookie *rc);
 
 #endif /* _WGR_COOKIE_H */

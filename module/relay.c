@@ -376,7 +376,8 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
 
 /*
  * Does the relay vouch for an initiation from @src to a @target at @to that
- * wants its own mac2 (it is under load)? A loaded WireGuard takes initiations
+ * wants its own mac2 (the relay has its cookie from there: it is under load)?
+ * A loaded WireGuard takes initiations
  * with mac2 only within 20 a second from one address, and all the relay sends
  * comes from its own: its cookie on an attacker's junk spent that budget for
  * a talking pair's rekey (pass 4, E2). So the relay vouches for an initiation
@@ -391,8 +392,6 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, const struct wgr_endpoint *src,
 		      const struct wgr_peer *paired, bool mac2)
 {
-	if (!wgr_cookie_wanted(&wgr->cookies, target, to))
-		return false;
 	if ((paired || mac2) &&
 	    wgr_ratelimit_stamp(&wgr->ratelimit, to, src, paired ? paired->public_key : NULL))
 		return true;
@@ -402,14 +401,20 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 
 /*
  * Send an initiation to each of @to, each copy with the mac2 the target wants
- * from there (cookie.c) if the relay vouches for it (vouch_for()). Consumes @skb.
+ * from there (cookie.c) if the relay vouches for it (vouch_for()): made with
+ * the route's own cookie for the route's end, else with the one from the
+ * target's slot for that endpoint. The route's end may be where the binding
+ * sends it: a retry with mac2 follows the route only to a live binding, and a
+ * stale one at the route's end has its cookie in the route (helper-83). Consumes @skb.
  */
 static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			    const struct wgr_rx *rx, struct wgr_peer *target,
 			    const struct wgr_endpoint *to, unsigned int n,
-			    const struct wgr_peer *paired, bool mac2)
+			    const struct wgr_route_end *route, bool mac2)
 {
+	u8 cookie[WGR_TARGET_COOKIE_LEN];
 	unsigned int i;
+	bool have;
 
 	for (i = 0; i < n; i++) {
 		struct sk_buff *c = i + 1 < n ? pskb_copy(skb, GFP_ATOMIC) : skb;
@@ -420,10 +425,17 @@ static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 				kfree_skb(c);
 			continue;
 		}
-		wgr_cookie_put_mac2(&wgr->cookies, target, &to[i], c->data,
-				    vouch_for(wgr, target, &to[i], &rx->src, paired, mac2));
+		have = route->has_cookie && wgr_endpoint_eq(&to[i], &route->ep);
+		if (have)
+			memcpy(cookie, route->cookie, sizeof(cookie));
+		else
+			have = wgr_cookie_get(&wgr->cookies, target, &to[i], cookie);
+		wgr_cookie_put_mac2(c->data, have && vouch_for(wgr, target, &to[i], &rx->src,
+							      route->initiator, mac2) ?
+					     cookie : NULL);
 		send_copies(wgr, c, rx, &to[i], 1);
 	}
+	memzero_explicit(cookie, sizeof(cookie));
 }
 
 /* Whose mac1 is this, among the source's recent targets? */
@@ -554,29 +566,31 @@ static bool loops(struct wgr_device *wgr, const struct wgr_endpoint *src,
  * name to spend that endpoint's answers (a review of 8ae0eb7, M1). A stolen route
  * costs one retry; a route that leads where the target is costs nothing, since
  * its first try is answered.
- * Return: the number of endpoints in @to (up to 1 + @fanout); *@paired is the
- * initiator of the session that routed it, NULL if none did.
+ * Return: the number of endpoints in @to (up to 1 + @fanout); @route is filled
+ * as wgr_pair_route() fills it if a route took the initiation to @to[0], and
+ * its initiator is NULL if none did.
  */
 static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_endpoint *src,
 				     struct wgr_peer *target, bool mac2, bool failing,
 				     struct wgr_endpoint *to, unsigned int fanout,
-				     struct wgr_peer **paired)
+				     struct wgr_route_end *route)
 {
 	enum wgrelay_binding_status status = WGRELAY_BINDING_STATUS_NONE;
 	unsigned int n = 0, found;
 	bool limited;
 
 	/* A route back to @src or to the relay leads nowhere: the binding decides. */
-	if (!wgr_pair_route(wgr, src, target, &to[0], paired) || loops(wgr, src, &to[0]) ||
-	    (mac2 && !wgr_bind_live_at(target, &to[0])))
-		*paired = NULL;
-	if (*paired) {
+	if (!wgr_pair_route(wgr, src, target, route) || loops(wgr, src, &route->ep) ||
+	    (mac2 && !wgr_bind_live_at(target, &route->ep)))
+		route->initiator = NULL;
+	if (route->initiator) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_PAIR_ROUTED);
+		to[0] = route->ep;
 		n = 1;
 	} else if (wgr_bind_route(wgr, target, &to[0], &status)) {
 		n = 1;
 	}
-	if (!mac2 || (!failing && (*paired || status == WGRELAY_BINDING_STATUS_LIVE ||
+	if (!mac2 || (!failing && (route->initiator || status == WGRELAY_BINDING_STATUS_LIVE ||
 				   status == WGRELAY_BINDING_STATUS_STATIC)))
 		return n;
 	found = wgr_source_candidates(&wgr->sources, &wgr->ratelimit, src, n ? &to[0] : NULL,
@@ -660,7 +674,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 {
 	const struct wgr_endpoint *src = &rx->src;
 	unsigned int n, fanout = READ_ONCE(wgr->cfg.discovery_fanout);
-	struct wgr_peer *paired;
+	struct wgr_route_end route = { .initiator = NULL };
 	struct wgr_endpoint *to;
 	bool mac2, failing, looped;
 	int ret;
@@ -679,7 +693,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	if (mac2)
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_MAC2);
 	failing = mac2 && wgr_source_failing(&wgr->sources, src, target);
-	n = route_initiation(wgr, src, target, mac2, failing, to, fanout, &paired);
+	n = route_initiation(wgr, src, target, mac2, failing, to, fanout, &route);
 	/*
 	 * Never back to where it came from, never to the relay itself: a binding
 	 * there (squatted at the initiator's own endpoint) is left out, and the
@@ -707,7 +721,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	 * retries, the initiator's own.
 	 */
 	wgr_source_initiated(&wgr->sources, src, target, mac2 && (n > 0 || looped),
-			     mac2 && (!paired || failing));
+			     mac2 && (!route.initiator || failing));
 	/*
 	 * Every source proves itself, a pair-routed one too: the route may have been
 	 * stolen (route_initiation()), and only a retry with mac2 looks past it.
@@ -733,11 +747,13 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
-	send_initiation(wgr, skb, rx, target, to, n, paired, mac2);
+	send_initiation(wgr, skb, rx, target, to, n, &route, mac2);
+	memzero_explicit(route.cookie, sizeof(route.cookie));
 	kfree(to);
 	return;
 
 free_drop:
+	memzero_explicit(route.cookie, sizeof(route.cookie));
 	kfree(to);
 drop:
 	kfree_skb(skb);
@@ -769,7 +785,6 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 {
 	const struct wgr_endpoint *src = &rx->src;
 	struct wgr_peer *owner, *target;
-	struct wgr_endpoint ep;
 	enum wgr_bind_at at;
 	bool vouched;
 
@@ -787,7 +802,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 	 * not vouch for pays its address's ceiling before it may cost a scan.
 	 */
 	vouched = (owner && wgr_bind_vouch(owner, at)) ||
-		  (target && wgr_pair_route(wgr, src, target, &ep, NULL));
+		  (target && wgr_pair_route(wgr, src, target, NULL));
 	if (!vouched && !wgr_ratelimit_address(&wgr->ratelimit, src)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RATELIMITED);
 		refuse(wgr, WGRELAY_REFUSED_CEILING, NULL, target, src);
@@ -978,43 +993,37 @@ void wgr_relay_scan_work(struct work_struct *work)
 }
 
 /*
- * What the relay knows of @from as @target's endpoint, for the slot its cookie
- * reply takes (cookie.c): its binding, live or stale (where initiations for it
- * go; a squatter's too: it then holds that one slot, and only mac2 for what
- * goes to it), where a confirmed session of its goes, or nothing. A stale
- * binding once ranked as nothing, and candidates' forgeries turned its slot
- * over (helper-81, K3). Context: softirq, under rcu_read_lock().
- */
-static enum wgr_cookie_rank cookie_rank(struct wgr_device *wgr, struct wgr_peer *target,
-					const struct wgr_endpoint *from)
-{
-	struct wgr_peer *partner;
-
-	if (wgr_peer_bound_at(target, from))
-		return WGR_COOKIE_BINDING;
-	if (wgr_pair_partners(wgr, target, from, &partner, 1))
-		return WGR_COOKIE_SESSION;
-	return WGR_COOKIE_ELSEWHERE;
-}
-
-/*
- * Probe @target at @to for its own cookie (cookie.c, wgr_cookie_probe()): a
- * cookie reply in its name came from there, which only says that the target
- * there is under load. The probe leaves as the relay's cookie replies do.
+ * Probe @target at @to for its own cookie (cookie.c): a cookie reply in its
+ * name came from there, to an initiation from @via, which only says that the
+ * target there is under load. If that initiation followed a pair route that
+ * ends at @to, the answer is the route's own (wgr_pair_cookie_due()): sessions
+ * an attacker staged in the target's name end elsewhere, each with a route and
+ * a cookie of its own, and rank against nothing; they once pushed the end of a
+ * real session out of the target's slots (helper-81, K2). Else the answer
+ * takes a slot, ranked by whether @to is the target's binding, live or stale
+ * (where initiations for it go; a squatter's too: it then holds that one slot,
+ * and only mac2 for what goes to it): a stale binding once ranked as nothing,
+ * and candidates' forgeries turned its slot over (helper-81, K3). The probe
+ * leaves as the relay's cookie replies do.
  * Context: softirq, under rcu_read_lock().
  */
 static void probe_cookie(struct wgr_device *wgr, struct wgr_peer *target,
-			 const struct wgr_endpoint *to)
+			 const struct wgr_endpoint *via, const struct wgr_endpoint *to)
 {
+	int route = wgr_pair_cookie_due(wgr, via, target, to);
 	struct sk_buff *skb;
 
-	if (!wgr_cookie_probe_due(&wgr->cookies, target, to))
+	if (!route || (route < 0 && !wgr_cookie_probe_due(&wgr->cookies, target, to)))
 		return;
 	skb = own_datagram(wgr, WGR_INITIATION_LEN);
 	if (!skb)
 		return;
-	if (!wgr_cookie_probe(&wgr->cookies, target, to, cookie_rank(wgr, target, to),
-			      skb->data)) {
+	if (route > 0) {
+		wgr_cookie_probe_route(&wgr->cookies, target, to, via, skb->data);
+	} else if (!wgr_cookie_probe(&wgr->cookies, target, to,
+				     wgr_peer_bound_at(target, to) ? WGR_COOKIE_BINDING :
+								     WGR_COOKIE_ELSEWHERE,
+				     skb->data)) {
 		kfree_skb(skb);
 		return;
 	}
@@ -1031,14 +1040,17 @@ static bool probe_answer(struct wgr_device *wgr, u32 receiver, const u8 *msg,
 			 const struct wgr_endpoint *from)
 {
 	u8 key[WGRELAY_KEY_LEN], mac1[WGR_MAC1_LEN], cookie[WGR_TARGET_COOKIE_LEN];
+	struct wgr_endpoint via;
 	struct wgr_peer *target;
 	bool kept = false;
 
-	if (!wgr_cookie_probed(&wgr->cookies, receiver, from, key, mac1))
+	if (!wgr_cookie_probed(&wgr->cookies, receiver, from, key, mac1, &via))
 		return false;
 	target = wgr_peer_lookup(wgr, key);
 	if (target && wgr_cookie_open(target, msg, mac1, cookie))
-		kept = wgr_cookie_keep(&wgr->cookies, target, cookie, from);
+		kept = wgr_endpoint_set(&via) ?
+		       wgr_pair_cookie_keep(wgr, &via, target, from, cookie) :
+		       wgr_cookie_keep(&wgr->cookies, target, cookie, from);
 	memzero_explicit(cookie, sizeof(cookie));
 	wgr_stat_inc(wgr, kept ? WGRELAY_STAT_HS_COOKIES : WGRELAY_STAT_HS_UNSOLICITED);
 	return true;
@@ -1066,7 +1078,7 @@ static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const stru
 		 * relay probe the target there.
 		 */
 		if (wgr_cookie_open(hs.target, skb->data, hs.mac1, cookie))
-			probe_cookie(wgr, hs.target, &rx->src);
+			probe_cookie(wgr, hs.target, &hs.initiator, &rx->src);
 		else
 			why = WGRELAY_STAT_HS_UNSOLICITED;
 		memzero_explicit(cookie, sizeof(cookie));

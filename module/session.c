@@ -33,8 +33,8 @@
 static hsiphash_key_t index_key __read_mostly;
 static siphash_key_t route_key __read_mostly;
 static struct kmem_cache *pair_cache __read_mostly;
-/* 144 bytes a session: keep it so (lockdep makes the seqcount bigger). */
-static_assert(sizeof(struct wgr_pair) <= 288 || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
+/* 156 bytes a session: keep it so (lockdep makes the seqcount bigger). */
+static_assert(sizeof(struct wgr_pair) <= 312 || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
 static atomic64_t removal_stamps = ATOMIC64_INIT(0);
 
 /*
@@ -867,6 +867,13 @@ static void route_add(struct wgr_state *state, struct wgr_pair *pair, bool by_us
 					    route_params))
 			return;
 		old->route = WGR_ROUTE_NOT;
+		/*
+		 * The target's cookie at the route's end goes on with the route if
+		 * the target answered the new session there too: its next rekey
+		 * then carries its mac2 at once, not one retry after a probe.
+		 */
+		if (half_ep_same(&old->half[1].ep, &pair->half[1].ep))
+			pair->cookie = old->cookie;
 	}
 	pair->route = WGR_ROUTE_IN;
 }
@@ -1128,6 +1135,9 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	half_ep_pack(&sender->ep, ep);
 	sender->ep.local = local;
 	write_seqcount_end(&pair->seq);
+	/* Half 1's endpoint is the route's end: its cookie was for where it was. */
+	if (sender->which == 1)
+		wgr_route_cookie_forget(&pair->cookie);
 	/*
 	 * A roam out of the owner's binding is where wgr_bind_roamed() puts it
 	 * next, unless the owner still talks at its roam (or binding) with
@@ -1149,14 +1159,30 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	return true;
 }
 
+/* The pair route from @from to @target, if its session is live. Context: the state lock. */
+static struct wgr_pair *live_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
+				   struct wgr_peer *target)
+{
+	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
+	struct route_lookup key = { .target = target };
+	struct wgr_pair *pair;
+
+	lockdep_assert_held(&wgr->state.lock);
+	half_ep_pack(&key.ep, from);
+	pair = rhashtable_lookup_fast(&wgr->state.routes, &key, route_params);
+	if (pair && time_after(jiffies, READ_ONCE(pair->last_seen) + timeout))
+		return NULL;
+	return pair;
+}
+
 /**
  * wgr_pair_route - where an initiation from @from for @target goes, if a live
  * session says so
  * @wgr: the relay
  * @from: the initiation's source
  * @target: the peer its mac1 names
- * @ep: set to @target's endpoint in that session
- * @initiator: if not NULL, set to the session's initiator (valid under RCU)
+ * @end: if not NULL, filled with @target's endpoint in that session, the
+ *       session's initiator, and @target's own cookie there if the relay has one
  *
  * Pair routing (trust model v2): the peer that initiated a live session keeps
  * reaching its partner wherever either has roamed, whatever sits in the
@@ -1167,26 +1193,93 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
  * Return: true if a live confirmed session routes it.
  */
 bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
-		    struct wgr_peer *target, struct wgr_endpoint *ep,
-		    struct wgr_peer **initiator)
+		    struct wgr_peer *target, struct wgr_route_end *end)
 {
-	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
 	struct wgr_state *state = &wgr->state;
-	struct route_lookup key = { .target = target };
 	struct wgr_pair *pair;
-	bool found = false;
 
-	half_ep_pack(&key.ep, from);
 	spin_lock_bh(&state->lock);
-	pair = rhashtable_lookup_fast(&state->routes, &key, route_params);
-	if (pair && !time_after(jiffies, READ_ONCE(pair->last_seen) + timeout)) {
-		half_ep_unpack(ep, &pair->half[1].ep);
-		if (initiator)
-			*initiator = pair->half[0].owner;
-		found = true;
+	pair = live_route(wgr, from, target);
+	if (pair && end) {
+		half_ep_unpack(&end->ep, &pair->half[1].ep);
+		end->initiator = pair->half[0].owner;
+		end->has_cookie = wgr_route_cookie_get(&pair->cookie, end->cookie);
 	}
 	spin_unlock_bh(&state->lock);
-	return found;
+	return pair != NULL;
+}
+
+/*
+ * The route from @via to @target, if its session is live and it ends at @at.
+ * Context: the state lock.
+ */
+static struct wgr_pair *route_ending_at(struct wgr_device *wgr, const struct wgr_endpoint *via,
+					struct wgr_peer *target, const struct wgr_endpoint *at)
+{
+	struct wgr_pair *pair = live_route(wgr, via, target);
+
+	return pair && half_ep_eq(&pair->half[1].ep, at) ? pair : NULL;
+}
+
+/**
+ * wgr_pair_cookie_due - may the relay probe the end of a pair route for its
+ * target's own cookie?
+ * @wgr: the relay
+ * @via: the route's initiator endpoint: the source of the initiation a cookie
+ *       reply in @target's name answered
+ * @target: the peer
+ * @at: where that reply came from
+ *
+ * A pair route keeps the target's cookie at its end in its own pair, where a
+ * session an attacker staged in the target's name, with a route and an end of
+ * its own, cannot touch it (helper-81, K2). A yes counts as the probe: one at
+ * a time per route (wgr_route_cookie_due()).
+ * Context: softirq; takes the state lock.
+ * Return: 1 if due, 0 if the route's end may not be probed yet, -ENOENT if no
+ * live route from @via to @target ends at @at.
+ */
+int wgr_pair_cookie_due(struct wgr_device *wgr, const struct wgr_endpoint *via,
+			struct wgr_peer *target, const struct wgr_endpoint *at)
+{
+	struct wgr_state *state = &wgr->state;
+	struct wgr_pair *pair;
+	int due = -ENOENT;
+
+	spin_lock_bh(&state->lock);
+	pair = route_ending_at(wgr, via, target, at);
+	if (pair)
+		due = wgr_route_cookie_due(&pair->cookie);
+	spin_unlock_bh(&state->lock);
+	return due;
+}
+
+/**
+ * wgr_pair_cookie_keep - keep the answer to a probe of a pair route's end
+ * @wgr: the relay
+ * @via: the route's initiator endpoint, as the probe recorded it
+ * @target: the peer probed
+ * @at: where the answer came from: where the probe went (wgr_cookie_probed())
+ * @cookie: the cookie it gave
+ *
+ * Kept in the route's pair, or in the pair that has taken the route over since
+ * (route_add()), if the route still ends at @at.
+ * Context: softirq; takes the state lock.
+ * Return: true if kept.
+ */
+bool wgr_pair_cookie_keep(struct wgr_device *wgr, const struct wgr_endpoint *via,
+			  struct wgr_peer *target, const struct wgr_endpoint *at,
+			  const u8 cookie[WGR_TARGET_COOKIE_LEN])
+{
+	struct wgr_state *state = &wgr->state;
+	struct wgr_pair *pair;
+	bool kept = false;
+
+	spin_lock_bh(&state->lock);
+	pair = route_ending_at(wgr, via, target, at);
+	if (pair)
+		kept = wgr_route_cookie_keep(&pair->cookie, cookie);
+	spin_unlock_bh(&state->lock);
+	return kept;
 }
 
 /**

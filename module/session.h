@@ -10,6 +10,7 @@
 #include <linux/seqlock.h>
 #include <linux/siphash.h>
 
+#include "cookie.h"
 #include "peer.h"
 #include "quota.h"
 
@@ -114,9 +115,12 @@ enum wgr_pair_route {
  * @route_node: in wgr_state.routes while @route is WGR_ROUTE_IN
  * @acct_node: in @acct's members, oldest first (wgr_state.lock)
  * @acct: the initiator's prefix, which the pair is counted against
+ * @cookie: half 1's owner's own cookie at half 1's endpoint, for initiations
+ *          that follow the pair route (the state lock; cookie.c)
  *
- * Pairs come from their own slab cache; 288 bytes, i.e. 144 per session (see
- * docs/BENCHMARKS.md, part 3; pair routing added 8, the prefix counts 24).
+ * Pairs come from their own slab cache; 312 bytes, i.e. 156 per session (see
+ * docs/BENCHMARKS.md, part 3; pair routing added 8, the prefix counts 24, the
+ * route's cookie 24).
  */
 struct wgr_pair {
 	struct wgr_half half[2];
@@ -133,6 +137,21 @@ struct wgr_pair {
 	struct rhash_head route_node;
 	struct list_head acct_node;
 	struct wgr_account *acct;
+	struct wgr_route_cookie cookie;
+};
+
+/**
+ * struct wgr_route_end - where a pair route takes an initiation (wgr_pair_route())
+ * @ep: the target's endpoint in the route's session
+ * @initiator: the session's initiator (valid under RCU); NULL: no route
+ * @cookie: the target's own cookie at @ep, if @has_cookie (cookie.c)
+ * @has_cookie: the relay has a fresh one
+ */
+struct wgr_route_end {
+	struct wgr_endpoint ep;
+	struct wgr_peer *initiator;
+	u8 cookie[WGR_TARGET_COOKIE_LEN];
+	bool has_cookie;
 };
 
 static inline struct wgr_pair *wgr_half_pair(struct wgr_half *h)
@@ -304,8 +323,12 @@ unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
 			       const struct wgr_endpoint *ep, struct wgr_peer **out,
 			       unsigned int n);
 bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
-		    struct wgr_peer *target, struct wgr_endpoint *ep,
-		    struct wgr_peer **initiator);
+		    struct wgr_peer *target, struct wgr_route_end *end);
+int wgr_pair_cookie_due(struct wgr_device *wgr, const struct wgr_endpoint *via,
+			struct wgr_peer *target, const struct wgr_endpoint *at);
+bool wgr_pair_cookie_keep(struct wgr_device *wgr, const struct wgr_endpoint *via,
+			  struct wgr_peer *target, const struct wgr_endpoint *at,
+			  const u8 cookie[WGR_TARGET_COOKIE_LEN]);
 void wgr_half_read_ep(struct wgr_half *h, struct wgr_endpoint *ep);
 void wgr_state_local4(struct wgr_device *wgr, __be32 addr);
 void wgr_half_mark_local(struct wgr_device *wgr, struct wgr_half *h,

@@ -23,4 +23,9 @@ struct wgr_endpoint {
 bool wgr_endpoint_eq(const struct wgr_endpoint *a, const struct wgr_endpoint *b);
 u64 wgr_endpoint_host(const struct wgr_endpoint *ep);
 
+static inline bool wgr_endpoint_set(const struct wgr_endpoint *ep)
+{
+	return ep->addr.sa_family != AF_UNSPEC;
+}
+
 #endif
