@@ -1053,6 +1053,8 @@ static bool probe_answer(struct wgr_device *wgr, u32 receiver, const u8 *msg,
 		       wgr_cookie_keep(&wgr->cookies, target, cookie, from);
 	memzero_explicit(cookie, sizeof(cookie));
 	wgr_stat_inc(wgr, kept ? WGRELAY_STAT_HS_COOKIES : WGRELAY_STAT_HS_UNSOLICITED);
+	if (kept)
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIES_KEPT);
 	return true;
 }
 

@@ -36,7 +36,8 @@ static const char *const stat_help[] = {
 		"Data dropped: an unknown receiver index, or from where it may not come.",
 	[WGRELAY_STAT_HS_INITIATIONS] = "Handshake initiations forwarded.",
 	[WGRELAY_STAT_HS_RESPONSES] = "Handshake responses forwarded.",
-	[WGRELAY_STAT_HS_COOKIES] = "Targets' own cookie replies, kept and never forwarded.",
+	[WGRELAY_STAT_HS_COOKIES] =
+		"Targets' own cookie replies that opened, never forwarded: each makes the relay probe, or answers a probe.",
 	[WGRELAY_STAT_DISCOVERY_FWD] = "Copies of initiations sent for discovery.",
 	[WGRELAY_STAT_HS_NO_ROUTE] =
 		"Initiations dropped: no endpoint for their target and no candidate.",
@@ -75,6 +76,8 @@ static const char *const stat_help[] = {
 		"Initiations sent to a target under load without its own mac2: the relay does not vouch for their source, or its budget for the destination was spent.",
 	[WGRELAY_STAT_HS_COOKIE_PROBES] =
 		"The relay's own initiations to a target under load: their answers are the only cookies of a target's it keeps.",
+	[WGRELAY_STAT_HS_COOKIES_KEPT] =
+		"Answers to the relay's probes that it kept: a target's cookie for the endpoint probed.",
 };
 _Static_assert(ARRAY_SIZE(stat_help) == __WGRELAY_STAT_MAX,
 	       "every device counter needs its help text in stat_help[]");

@@ -79,7 +79,7 @@ $(key 2)	laptop" "$(sort "$TMP/peers")" "show relay0 peers"
 r relayctl show all peers | grep -q "^relay0	$(key 1)	home$"
 r relayctl show relay0 stats >"$TMP/stats"
 # One line per counter, and the same names as the files in sysfs.
-assert_eq 38 "$(wc -l <"$TMP/stats")" "counters in show stats"
+assert_eq 39 "$(wc -l <"$TMP/stats")" "counters in show stats"
 assert_eq "$(cut -f1 "$TMP/stats" | sort)" \
 	"$(r ls /sys/class/net/relay0/wgrelay | grep -vxE 'listen_port|session_timeout|binding_timeout|max_sessions|discovery_fanout|roaming|fast_path|peers|sessions' | sort)" \
 	"counter names in show stats and sysfs"
@@ -99,7 +99,7 @@ grep -q '"name":"laptop","endpoint":"192.0.2.2:51820","allowed_peers":\["'"$(key
 # be dropped between the two calls.
 no_xmit_drops() { sed 's/"dev_xmit_drops":[0-9]*//'; }
 r relayctl --json | no_xmit_drops | cmp - <(no_xmit_drops <"$TMP/all.json")
-assert_match '^\{"interface":"relay0","stats":\{"rx_packets":0,.*"sessions_evicted":0,"roams_contested":0,"events_lost":0,"fast_packets":0,"discovery_limited":0,"hs_cookie_withheld":0,"hs_cookie_probes":0\}\}$' \
+assert_match '^\{"interface":"relay0","stats":\{"rx_packets":0,.*"sessions_evicted":0,"roams_contested":0,"events_lost":0,"fast_packets":0,"discovery_limited":0,"hs_cookie_withheld":0,"hs_cookie_probes":0,"hs_cookies_kept":0\}\}$' \
 	"$(r relayctl show relay0 stats --json)" "show relay0 stats --json"
 assert_eq '{"interface":"relay0","sessions":[]}' "$(r relayctl show relay0 sessions --json)" \
 	"show relay0 sessions --json"

@@ -362,7 +362,8 @@ enum wgrelay_event_attr {
 	/* initiations and responses forwarded */				\
 	WGRELAY_STAT(HS_INITIATIONS, hs_initiations, 0)				\
 	WGRELAY_STAT(HS_RESPONSES, hs_responses, 0)				\
-	/* targets' own cookie replies, kept, never forwarded (cookie.c) */	\
+	/* targets' own cookie replies that opened, never forwarded: each	\
+	 * makes the relay probe, or answers a probe (cookie.c) */		\
 	WGRELAY_STAT(HS_COOKIES, hs_cookies, 1)					\
 	/* copies of initiations sent for discovery */				\
 	WGRELAY_STAT(DISCOVERY_FWD, discovery_fwd, 0)				\
@@ -422,7 +423,10 @@ enum wgrelay_event_attr {
 	/* the relay's own initiations to a target whose cookie reply (to \
 	 * a forwarded initiation) said it is under load: only their	\
 	 * answers give the relay the target's cookie (helper-81, K1) */	\
-	WGRELAY_STAT(HS_COOKIE_PROBES, hs_cookie_probes, 0)
+	WGRELAY_STAT(HS_COOKIE_PROBES, hs_cookie_probes, 0)			\
+	/* the answers to those probes that the relay kept: a target's	\
+	 * cookie for the endpoint probed (helper-81, K5) */		\
+	WGRELAY_STAT(HS_COOKIES_KEPT, hs_cookies_kept, 0)
 
 #define WGRELAY_STAT_ENUM_(name, lower, drop) WGRELAY_STAT_##name,
 enum wgrelay_stat {
