@@ -36,6 +36,14 @@ public_server_up() {
 	wg_peer server laptop "${WG_ADDR[laptop]}/32"
 }
 
+# load_wg NS ADDR PORT PEER: from NS, flood PEER's WireGuard at ADDR:PORT with
+# initiations (in the background, 20,000 a second, for an hour at most) until it
+# answers one with a cookie reply: it is then under WireGuard's own load.
+load_wg() {
+	bg "$1" wgr-forge initiation "$2" "$3" 3600000 20000 "${WG_PUB[$4]}"
+	wait_for 60 n "$1" wgr-forge cookieprobe "$2" "$3" "${WG_PUB[$4]}"
+}
+
 # relay_up NAME...: relay0 on the vps, provisioned with the peers NAME... by relayctl.
 relay_up() {
 	wg_keys_missing "$@"
@@ -53,6 +61,14 @@ wg_keys_missing() {
 
 # relay_stat NAME: one of relay0's counters or settings, from sysfs.
 relay_stat() { n vps cat "/sys/class/net/relay0/wgrelay/$1"; }
+
+# relay_counts NAME...: relay0's counters NAME..., as "name=value " each.
+relay_counts() {
+	local c
+	for c; do
+		printf '%s=%s ' "$c" "$(relay_stat0 "$c")"
+	done
+}
 
 # relay_sessions: the session table from procfs, without its header.
 relay_sessions() { n vps tail -n +2 /proc/net/wgrelay; }

@@ -1841,18 +1841,28 @@ static int selftest(void)
 /*
  * cookieprobe: is the WireGuard peer at ADDR:PORT under load? One initiation with
  * a valid mac1 for PUBKEY: a peer under load answers it with a cookie reply.
+ * With SRCPORT, sent from that port, and the cookie printed: it is a keyed hash
+ * of the source address and port under the peer's secret, so the same cookie
+ * from the same port means the same secret, and a new one a renewed secret
+ * (WireGuard renews it every two minutes).
  */
 static int cookieprobe(int argc, char **argv)
 {
 	struct sockaddr_storage ss = { 0 };
-	uint8_t pub[32], msg[1600];
+	uint8_t pub[32], msg[1600], cookie[16];
+	long src_port = argc == 6 ? strtol(argv[5], NULL, 10) : 0;
 	socklen_t sslen;
 	int fd;
 
-	if (argc != 5 || !(sslen = parse_ep(&ss, argv[2], argv[3])) ||
-	    !key_from_base64(pub, argv[4])) {
-		fprintf(stderr, "usage: wgr-forge cookieprobe ADDR PORT PUBKEY\n");
+	if ((argc != 5 && argc != 6) || !(sslen = parse_ep(&ss, argv[2], argv[3])) ||
+	    !key_from_base64(pub, argv[4]) || src_port < 0 || src_port > 65535 ||
+	    (argc == 6 && !src_port)) {
+		fprintf(stderr, "usage: wgr-forge cookieprobe ADDR PORT PUBKEY [SRCPORT(1..65535)]\n");
 		return 2;
+	}
+	if (src_port) {
+		stage_from.ss_family = ss.ss_family;
+		set_port(&stage_from, htons((uint16_t)src_port));
 	}
 	fd = stage_socket(&ss, sslen);
 	if (send(fd, msg, make("initiation", msg, pub), 0) < 0) {
@@ -1864,7 +1874,14 @@ static int cookieprobe(int argc, char **argv)
 		printf("cookieprobe: no cookie reply: not under load\n");
 		return 1;
 	}
-	printf("cookieprobe: a cookie reply: under load\n");
+	printf("cookieprobe: a cookie reply: under load");
+	if (src_port) {
+		cookie_open(cookie, msg, pub);
+		printf("; cookie ");
+		for (size_t i = 0; i < sizeof(cookie); i++)
+			printf("%02x", cookie[i]);
+	}
+	printf("\n");
 	return 0;
 }
 
@@ -1972,7 +1989,7 @@ int main(int argc, char *argv[])
 				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
 				"PUB_VICTIM [SECONDS]\n"
 				"       wgr-forge mac2junk|mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY [FROM [NPREFIXES]]\n"
-				"       wgr-forge cookieprobe ADDR PORT PUBKEY\n");
+				"       wgr-forge cookieprobe ADDR PORT PUBKEY [SRCPORT]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "stage")) {

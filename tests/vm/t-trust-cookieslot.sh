@@ -67,8 +67,7 @@ step "the laptop and the server talk"
 wait_for 30 n laptop ping -c 1 -W 1 "${WG_ADDR[server]}"
 
 step "the attacker floods the server's WireGuard directly, and forges cookie replies in its name"
-bg attacker wgr-forge initiation "$SERVER4" "$WG_PORT" 3600000 20000 "${WG_PUB[server]}"
-wait_for 60 n attacker wgr-forge cookieprobe "$SERVER4" "$WG_PORT" "${WG_PUB[server]}"
+load_wg attacker "$SERVER4" "$WG_PORT" server
 log "the server is under load"
 unsolicited=$(relay_stat0 hs_unsolicited) cookies=$(relay_stat0 hs_cookies)
 SLOT_OUT=$TMP/cookieslot.out
@@ -90,10 +89,8 @@ log "cookie replies the relay opened so far: $(($(relay_stat0 hs_cookies) - cook
 
 step "the laptop starts again $ROUNDS times, along its live session"
 counts() {
-	local c
-	for c in hs_initiations hs_responses hs_pair_routed hs_mac2 hs_cookies hs_cookie_withheld; do
-		printf '%s=%s ' "$c" "$(relay_stat0 "$c")"
-	done
+	relay_counts hs_initiations hs_responses hs_pair_routed hs_mac2 hs_cookies \
+		hs_cookie_withheld
 }
 for ((round = 1; round <= ROUNDS; round++)); do
 	n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[server]}" remove
