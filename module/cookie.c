@@ -583,3 +583,25 @@ void wgr_route_cookie_forget(struct wgr_route_cookie *rc)
 {
 	rc->birth = 0;
 }
+
+/**
+ * wgr_route_cookie_clamp - forget what is too old to mean anything, before the
+ * 32-bit times wrap
+ * @rc: the route's cookie
+ *
+ * A route's cookie goes on from session to session of a pair that keeps
+ * talking (route_add()), so its times could outlive the 24 days they wrap in
+ * (at HZ=1000): a dead cookie would then look fresh again, and its route never
+ * be due for a probe (helper-84). The collector calls this for every pair, far
+ * more often than that, and route_add() before it hands a cookie on.
+ * Context: the lock of the pair that holds @rc.
+ */
+void wgr_route_cookie_clamp(struct wgr_route_cookie *rc)
+{
+	u32 now = jiffies;
+
+	if (rc->birth && !time_before32(now, rc->birth + WGR_TARGET_COOKIE_AGE))
+		rc->birth = 0;
+	if (rc->probed && !time_before32(now, rc->probed + WGR_PROBE_WAIT))
+		rc->probed = 0;
+}

@@ -104,9 +104,9 @@ enum wgr_cookie_rank {
  * cookie of its own: it cannot push the route of a real session out of a slot,
  * as sessions ranked against each other in the target's slots did (helper-81,
  * K2; helper-82, P2). 24 bytes: 32-bit times keep a pair in 312 bytes, 13 to a
- * page. They wrap after 24 days (at HZ=1000), and a real session lives minutes
- * (its peers rekey every two); one an attacker keeps alive that long can see
- * its own cookie look fresh again, and hands it only to sessions of its route.
+ * page. They wrap after 24 days (at HZ=1000), and a cookie is handed on from
+ * session to session: the collector clears them long before that
+ * (wgr_route_cookie_clamp()).
  */
 struct wgr_route_cookie {
 	u8 value[WGR_TARGET_COOKIE_LEN];
@@ -140,5 +140,6 @@ bool wgr_route_cookie_due(struct wgr_route_cookie *rc);
 bool wgr_route_cookie_keep(struct wgr_route_cookie *rc, const u8 cookie[WGR_TARGET_COOKIE_LEN]);
 bool wgr_route_cookie_get(const struct wgr_route_cookie *rc, u8 cookie[WGR_TARGET_COOKIE_LEN]);
 void wgr_route_cookie_forget(struct wgr_route_cookie *rc);
+void wgr_route_cookie_clamp(struct wgr_route_cookie *rc);
 
 #endif /* _WGR_COOKIE_H */

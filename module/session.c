@@ -872,8 +872,10 @@ static void route_add(struct wgr_state *state, struct wgr_pair *pair, bool by_us
 		 * the target answered the new session there too: its next rekey
 		 * then carries its mac2 at once, not one retry after a probe.
 		 */
-		if (half_ep_same(&old->half[1].ep, &pair->half[1].ep))
+		if (half_ep_same(&old->half[1].ep, &pair->half[1].ep)) {
+			wgr_route_cookie_clamp(&old->cookie);
 			pair->cookie = old->cookie;
+		}
 	}
 	pair->route = WGR_ROUTE_IN;
 }
@@ -1394,6 +1396,7 @@ static void gc_pair(struct wgr_device *wgr, struct wgr_pair *pair, void *arg)
 	} else {
 		half_rx_clamp(&pair->half[0]);
 		half_rx_clamp(&pair->half[1]);
+		wgr_route_cookie_clamp(&pair->cookie);
 	}
 }
 

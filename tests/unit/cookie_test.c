@@ -351,6 +351,24 @@ static void test_route_cookie(void **state)
 	assert_false(wgr_route_cookie_due(&rc));
 	jiffies += 1;
 	assert_true(wgr_route_cookie_due(&rc));
+	/*
+	 * The collector clears what is too old, before the 32-bit times could
+	 * wrap and make a dead cookie fresh again (helper-84): the probe's time
+	 * once it can no longer be answered, the cookie once it is no longer fresh.
+	 */
+	assert_true(wgr_route_cookie_keep(&rc, v));
+	jiffies += 5 * HZ - 1;
+	wgr_route_cookie_clamp(&rc);
+	assert_int_not_equal(rc.probed, 0);
+	jiffies += 1;
+	wgr_route_cookie_clamp(&rc);
+	assert_int_equal(rc.probed, 0);
+	assert_true(wgr_route_cookie_get(&rc, out));
+	jiffies += 110 * HZ;
+	wgr_route_cookie_clamp(&rc);
+	assert_int_equal(rc.birth, 0);
+	assert_false(wgr_route_cookie_get(&rc, out));
+	assert_true(wgr_route_cookie_due(&rc));
 	/* The end moved (a roam): its cookie is forgotten. */
 	assert_true(wgr_route_cookie_keep(&rc, v));
 	assert_true(wgr_route_cookie_get(&rc, out));
