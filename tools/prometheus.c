@@ -37,7 +37,7 @@ static const char *const stat_help[] = {
 	[WGRELAY_STAT_HS_INITIATIONS] = "Handshake initiations forwarded.",
 	[WGRELAY_STAT_HS_RESPONSES] = "Handshake responses forwarded.",
 	[WGRELAY_STAT_HS_COOKIES] =
-		"Targets' own cookie replies that opened, never forwarded: each makes the relay probe, or answers a probe.",
+		"Targets' own cookie replies that opened, never forwarded: each makes the relay probe, or is an answer to a probe that it kept.",
 	[WGRELAY_STAT_DISCOVERY_FWD] = "Copies of initiations sent for discovery.",
 	[WGRELAY_STAT_HS_NO_ROUTE] =
 		"Initiations dropped: no endpoint for their target and no candidate.",

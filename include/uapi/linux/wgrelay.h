@@ -363,7 +363,8 @@ enum wgrelay_event_attr {
 	WGRELAY_STAT(HS_INITIATIONS, hs_initiations, 0)				\
 	WGRELAY_STAT(HS_RESPONSES, hs_responses, 0)				\
 	/* targets' own cookie replies that opened, never forwarded: each	\
-	 * makes the relay probe, or answers a probe (cookie.c) */		\
+	 * makes the relay probe, or is an answer to a probe that it kept	\
+	 * (hs_cookies_kept; one it did not keep is unsolicited) */		\
 	WGRELAY_STAT(HS_COOKIES, hs_cookies, 1)					\
 	/* copies of initiations sent for discovery */				\
 	WGRELAY_STAT(DISCOVERY_FWD, discovery_fwd, 0)				\
