@@ -36,6 +36,7 @@
 #
 # cpu: heavy
 # timeout: 480
+# kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"
