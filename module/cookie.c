@@ -504,6 +504,18 @@ void wgr_cookie_put_mac2(u8 *msg, const u8 *cookie)
 		memset(msg + WGR_INITIATION_MAC2_OFF, 0, WGR_MAC1_LEN);
 }
 
+/* A route's cookie younger than WireGuard's secrets live, at @now. */
+static bool route_fresh(const struct wgr_route_cookie *rc, u32 now)
+{
+	return rc->birth && time_before32(now, rc->birth + WGR_TARGET_COOKIE_AGE);
+}
+
+/* A route's last probe may still be answered, at @now. */
+static bool route_waiting(const struct wgr_route_cookie *rc, u32 now)
+{
+	return rc->probed && time_before32(now, rc->probed + WGR_PROBE_WAIT);
+}
+
 /**
  * wgr_route_cookie_due - may the relay probe the end of a pair route now?
  * @rc: the route's cookie
@@ -543,7 +555,7 @@ bool wgr_route_cookie_keep(struct wgr_route_cookie *rc, const u8 cookie[WGR_TARG
 {
 	u32 now = jiffies;
 
-	if (!rc->probed || !time_before32(now, rc->probed + WGR_PROBE_WAIT))
+	if (!route_waiting(rc, now))
 		return false;
 	memcpy(rc->value, cookie, WGR_TARGET_COOKIE_LEN);
 	rc->birth = now ?: 1;
@@ -560,7 +572,7 @@ bool wgr_route_cookie_keep(struct wgr_route_cookie *rc, const u8 cookie[WGR_TARG
  */
 bool wgr_route_cookie_get(const struct wgr_route_cookie *rc, u8 cookie[WGR_TARGET_COOKIE_LEN])
 {
-	if (!rc->birth || !time_before32((u32)jiffies, rc->birth + WGR_TARGET_COOKIE_AGE))
+	if (!route_fresh(rc, jiffies))
 		return false;
 	memcpy(cookie, rc->value, WGR_TARGET_COOKIE_LEN);
 	return true;
@@ -600,8 +612,8 @@ void wgr_route_cookie_clamp(struct wgr_route_cookie *rc)
 {
 	u32 now = jiffies;
 
-	if (rc->birth && !time_before32(now, rc->birth + WGR_TARGET_COOKIE_AGE))
+	if (!route_fresh(rc, now))
 		rc->birth = 0;
-	if (rc->probed && !time_before32(now, rc->probed + WGR_PROBE_WAIT))
+	if (!route_waiting(rc, now))
 		rc->probed = 0;
 }
