@@ -36,7 +36,8 @@
 #     t-relay in the lab on the newest kernel (DEB_KVERS), apt purge leaves nothing
 #  6. the harness's own self-tests (tests/vm/harness/*.sh) on the first kernel (or
 #     the first built with the option on a "# needs: CONFIG_X" line): each must
-#     make run.sh fail, for the reason on its "# expect:" line
+#     make run.sh fail, for the reason on its "# expect:" line; they run among the
+#     VM runs of step 4, as short light ones that fill its end
 #
 # and ends with one line: "N passed, N failed". A failed build step counts as one
 # failure (its tests usually fail too). Exits non-zero if anything failed.
@@ -76,8 +77,10 @@ selected() {
 	done
 	return 1
 }
-heading() { printf '\n======== %s ========\n' "$*"; }
 started=$(date +%s)
+# Each heading says when its step began (seconds since make check started), so
+# that a log shows where the time went.
+heading() { printf '\n======== %s ======== (at %d s)\n' "$*" "$(($(date +%s) - started))"; }
 
 if ! skip deps; then
 	heading "dependencies"
@@ -208,11 +211,17 @@ fi
 # left one idle much of the time. A test marked "# cpu: heavy" (a flood, a
 # fuzzer, churn) counts as two: it keeps its core busy, and its floods were
 # sized for a guest that has one (t-trust-rekey's was too weak to pass the
-# relay's ceiling beside two other guests). Runs start longest first
-# (tests/vm/durations: seconds per test from a CI run; 120 for a test not
-# listed), so that no long one is left to run alone at the end; a run that does
-# not fit yet lets a later one that does go first. A run's console goes to a
-# file and is printed whole when the run ends, in the order the runs end.
+# relay's ceiling beside two other guests). Heavy runs start first, then the
+# others, each kind longest first (tests/vm/durations: seconds per test from a
+# CI run; 120 for a test not listed); a run that does not fit yet lets a later
+# one that does go first. Only one heavy run fits at a time, so heavy runs that
+# sort among the light ones by length were left to the end, one after another
+# beside a single light one: in the CI run of session 34, the last half hour of
+# the VM runs went that way, a third of the cores idle. Heavy first keeps one
+# heavy and one light run going until the heavy ones are done, then three light
+# ones. The harness's self-tests (step 6) join the queue as light runs. A run's
+# console goes to a file and is printed whole when the run ends, in the order the
+# runs end.
 JOBS=${JOBS:-$((3 * $(nproc) / 2))}
 ((JOBS >= 1)) || JOBS=1
 declare -A duration=() weight=()
@@ -248,24 +257,55 @@ for kver in $KVERS; do
 	done
 done
 vm_jobs+=("${extra_jobs[@]}")
-# job_secs JOB: its expected seconds; sets weight[JOB] too.
-job_secs() {
+# Step 6, the harness's self-tests: "KVER vm/harness/NAME.sh", each on the
+# first kernel (or the first built with the option on its "# needs: CONFIG_X"
+# line: KFENCE is in 6.12, not 6.1).
+declare -A expect_of=()
+if ! skip harness && selected harness; then
+	for t in tests/vm/harness/*.sh; do
+		name=vm/harness/$(basename "$t")
+		needs=$(sed -n 's/^# needs: *//p' "$t")
+		kver=
+		for k in $KVERS; do
+			if [[ -z $needs ]] || grep -q "^$needs=y" "$KROOT/boot/config-$k"; then
+				kver=$k
+				break
+			fi
+		done
+		if [[ -z $kver ]]; then
+			heading "${name#vm/}: skipped, no kernel in KVERS has $needs"
+			continue
+		fi
+		expect_of["$kver $name"]=$(sed -n 's/^# expect: *//p' "$t")
+		vm_jobs+=("$kver $name")
+	done
+fi
+# Sort key of a run: weight, then expected seconds (the durations' key is the
+# test's name, or harness/NAME); sets weight[JOB] too.
+job_key() {
 	local t=${1#* }
 	t=${t%% *}
 	weight[$1]=1
 	# With JOBS=1, one at a time, heavy or not.
-	grep -qx '# cpu: heavy' "tests/vm/$t" && ((JOBS >= 2)) && weight[$1]=2
-	echo "${duration[${t%.sh}]:-120}"
+	[[ $t == vm/* ]] || t=vm/$t
+	grep -qx '# cpu: heavy' "tests/$t" && ((JOBS >= 2)) && weight[$1]=2
+	t=${t#vm/}
+	printf '%s\t%s' "${weight[$1]}" "${duration[${t%.sh}]:-120}"
 }
+for j in "${vm_jobs[@]}"; do job_key "$j" >/dev/null; done
 mapfile -t vm_jobs < <(for j in "${vm_jobs[@]}"; do
-	printf '%s\t%s\n' "$(job_secs "$j")" "$j"
-done | sort -t $'\t' -k1,1nr -s | cut -f2)
-for j in "${vm_jobs[@]}"; do job_secs "$j" >/dev/null; done
+	printf '%s\t%s\n' "$(job_key "$j")" "$j"
+done | sort -t $'\t' -k1,1nr -k2,2nr -s | cut -f3)
+printf '%s\n' "${vm_jobs[@]}" >"$OUT/vm-order.txt"
 declare -A job_of=()
 busy=0
 vm_done() { # PID: report a finished run
 	local job=${job_of[$1]} rc why
 	rc=$(cat "$OUT/.vm-$1.rc" 2>/dev/null || echo 1)
+	if [[ -n ${expect_of[$job]:-} ]]; then
+		harness_done "$1" "$rc"
+		return
+	fi
 	heading "$job"
 	cat "$OUT/.vm-$1.out"
 	# CI shows only the end of the output: the summary names why a run failed
@@ -284,6 +324,23 @@ vm_done() { # PID: report a finished run
 	else
 		failure "vm: $job: $why"
 	fi
+}
+# harness_done PID RC: a harness self-test passes when its run failed, for the
+# reason on its "# expect:" line.
+harness_done() {
+	local job=${job_of[$1]}
+	heading "${job%% *}: ${job#*vm/} (must fail: ${expect_of[$job]})"
+	tail -n 1 "$OUT/.vm-$1.out" | sed 's/^FAIL: /as it should: /'
+	if (($2 != 0)) && grep -qF -- "${expect_of[$job]}" "$OUT/.vm-$1.out"; then
+		echo "PASS: the harness caught it"
+		pass "$job"
+	else
+		echo "FAIL: expected run.sh to fail with '${expect_of[$job]}' (exit status $2)"
+		failure "harness: $job"
+	fi
+	rm -f "$OUT/.vm-$1.out" "$OUT/.vm-$1.rc"
+	unset "job_of[$1]"
+	busy=$((busy - weight[$job]))
 }
 # next_fit: the index of the first job not yet started that may start now.
 started_job=()
@@ -352,38 +409,6 @@ if ! skip deb && selected deb; then
 	n_fail=$(grep -c '^FAIL:' "$OUT/deb.log")
 	((n_fail == 0)) || failure "deb: $n_fail failure(s), see tests/out/deb.log" "$n_fail"
 	echo "Debian packages: $(($(date +%s) - step_start)) s"
-fi
-
-if ! skip harness && selected harness; then
-	for t in tests/vm/harness/*.sh; do
-		name=harness/$(basename "$t")
-		expect=$(sed -n 's/^# expect: *//p' "$t")
-		# "# needs: CONFIG_X": the first kernel built with it (KFENCE: 6.12, not 6.1).
-		needs=$(sed -n 's/^# needs: *//p' "$t")
-		kver=
-		for k in $KVERS; do
-			if [[ -z $needs ]] || grep -q "^$needs=y" "$KROOT/boot/config-$k"; then
-				kver=$k
-				break
-			fi
-		done
-		if [[ -z $kver ]]; then
-			heading "$name: skipped, no kernel in KVERS has $needs"
-			continue
-		fi
-		heading "$kver: $name (must fail: $expect)"
-		# A short host timeout: hostkill.sh waits for it.
-		out=$(BOOT_SLACK=30 tests/vm/run.sh "$kver" "vm/$name" 2>&1)
-		rc=$?
-		tail -1 <<<"$out" | sed 's/^FAIL: /as it should: /'
-		if ((rc != 0)) && grep -qF -- "$expect" <<<"$out"; then
-			echo "PASS: the harness caught it"
-			pass "$name"
-		else
-			echo "FAIL: expected run.sh to fail with '$expect' (exit status $rc)"
-			failure "harness: $name"
-		fi
-	done
 fi
 
 heading "summary ($(($(date +%s) - started)) s)"
