@@ -9,15 +9,21 @@
 #   FAIL: fuzz/TARGET (why; the input is saved as tests/out/fuzz/TARGET-...)
 # A crash, sanitizer report, leak, timeout (10 s per input) or failed invariant
 # fails the target. Logs: tests/out/fuzz/TARGET.log. Exits non-zero if any failed.
+# FUZZ_JOBS targets (default: one per CPU) run at a time, each in one process
+# (each has a core of its own: the seconds, not the CPU, bound a run); the lines
+# come in the order of the arguments.
 
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mkdir -p "$HERE/../out/fuzz"
 OUT=$(cd "$HERE/../out/fuzz" && pwd)
 SECONDS_EACH=${FUZZ_SECONDS:-20}
-rc=0
+JOBS=${FUZZ_JOBS:-$(nproc)}
+((JOBS >= 1)) || JOBS=1
 
-for t in "$@"; do
+# fuzz_one TARGET: fuzz it and print its line.
+fuzz_one() {
+	local t=$1 bin log scratch status corpus execs cov edges features artifact why
 	bin=$HERE/build/$t
 	log=$OUT/$t.log
 	# The corpus grows here, not in corpus/ (make coverage reads it afterwards).
@@ -45,7 +51,19 @@ for t in "$@"; do
 		why=$(grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error|invariant failed' "$log" |
 			sed 's/^==[0-9]*==//')
 		echo "FAIL: fuzz/$t (exit status $status: ${why:-see the log}; input: ${artifact:-none}; log: $log)"
-		rc=1
 	fi
+}
+
+for t in "$@"; do
+	while (($(jobs -rp | wc -l) >= JOBS)); do wait -n; done
+	fuzz_one "$t" >"$OUT/.$t.line" &
+done
+wait
+rc=0
+for t in "$@"; do
+	# A target whose line is missing failed too (its shell died).
+	grep -q '^PASS: ' "$OUT/.$t.line" 2>/dev/null || rc=1
+	cat "$OUT/.$t.line" 2>/dev/null || echo "FAIL: fuzz/$t (no result)"
+	rm -f "$OUT/.$t.line"
 done
 exit "$rc"
