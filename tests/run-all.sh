@@ -78,8 +78,8 @@ selected() {
 	return 1
 }
 started=$(date +%s)
-# Each heading says when its step began (seconds since make check started), so
-# that a log shows where the time went.
+# Each heading says when it was printed, in seconds since make check started
+# (a step's start; a VM run's end), so that a log shows where the time went.
 heading() { printf '\n======== %s ======== (at %d s)\n' "$*" "$(($(date +%s) - started))"; }
 
 if ! skip deps; then

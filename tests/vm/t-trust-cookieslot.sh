@@ -44,6 +44,7 @@
 #
 # variants: staged spoof answer
 # cpu: heavy
+# kernels: one
 # timeout: 300
 
 . "$(dirname "$0")/../lib/common.sh"
