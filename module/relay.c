@@ -381,12 +381,13 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
  * with mac2 only within 20 a second from one address, and all the relay sends
  * comes from its own: its cookie on an attacker's junk spent that budget for
  * a talking pair's rekey (pass 4, E2). So the relay vouches for an initiation
- * along a live session with the target, @paired (its initiator: the budget is
- * the peer's, however many ports it has sessions from), and for one whose
- * source proved its address with the relay's own mac2 (@mac2), within their
- * budgets (wgr_ratelimit_stamp()); the rest go with no mac2, which the target
- * answers with a cookie reply and no handshake work. A peer's live binding
- * alone is no such word: a squatter holds one (helper-79).
+ * along a live session with the target from where its initiator talks,
+ * @paired (route_vouches(): the budget is the peer's, however many ports it has
+ * sessions from), and for one whose source proved its address with the
+ * relay's own mac2 (@mac2), within their budgets (wgr_ratelimit_stamp()); the
+ * rest go with no mac2, which the target answers with a cookie reply and no
+ * handshake work. A peer's live binding alone is no such word: a squatter
+ * holds one (helper-79).
  */
 static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, const struct wgr_endpoint *src,
@@ -401,7 +402,8 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 
 /*
  * Send an initiation to each of @to, each copy with the mac2 the target wants
- * from there (cookie.c) if the relay vouches for it (vouch_for()): made with
+ * from there (cookie.c) if the relay vouches for it (vouch_for(), with
+ * @paired as route_vouches() says): made with
  * the route's own cookie for the route's end, else with the one from the
  * target's slot for that endpoint. The route's end may be where the binding
  * sends it: a retry with mac2 follows the route only to a live binding, and a
@@ -410,7 +412,8 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			    const struct wgr_rx *rx, struct wgr_peer *target,
 			    const struct wgr_endpoint *to, unsigned int n,
-			    const struct wgr_route_end *route, bool mac2)
+			    const struct wgr_route_end *route, const struct wgr_peer *paired,
+			    bool mac2)
 {
 	u8 cookie[WGR_TARGET_COOKIE_LEN];
 	unsigned int i;
@@ -431,7 +434,7 @@ static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 		else
 			have = wgr_cookie_get(&wgr->cookies, target, &to[i], cookie);
 		wgr_cookie_put_mac2(c->data, have && vouch_for(wgr, target, &to[i], &rx->src,
-							      route->initiator, mac2) ?
+							      paired, mac2) ?
 					     cookie : NULL);
 		send_copies(wgr, c, rx, &to[i], 1);
 	}
@@ -655,6 +658,26 @@ static bool talks_from(enum wgr_bind_at at)
 	return at == WGR_BOUND_LIVE || at == WGR_BOUND_ROAM;
 }
 
+/*
+ * Whose stamps does the pair route an initiation from @src followed spend: its
+ * initiator's, if @src is where that peer talks (its live binding or static
+ * endpoint, or where it roamed out of it and talks now: talks_from()), else
+ * nobody's. A route's initiator is the peer whose name the response that
+ * confirmed it carried, and anyone can send that: a spoofer stages a route from
+ * a socket of its own to a loaded target's real endpoint with one response
+ * spoofed from there in a real peer's name, and the relay has the target's
+ * real cookie for that endpoint. Its initiations along the route spent the
+ * real peer's stamp second at the target, and the peer's own first tries went
+ * without mac2 (helper-84; t-trust-stampdrain). Now they pay as any source's
+ * do: only with the relay's own mac2, within the budgets of such sources.
+ */
+static const struct wgr_peer *route_vouches(const struct wgr_route_end *route,
+					    const struct wgr_endpoint *src)
+{
+	return route->initiator && wgr_bind_talks_from(route->initiator, src) ?
+	       route->initiator : NULL;
+}
+
 static bool at_live_binding(struct wgr_device *wgr, const struct wgr_endpoint *src)
 {
 	enum wgr_bind_at at;
@@ -747,7 +770,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
-	send_initiation(wgr, skb, rx, target, to, n, &route, mac2);
+	send_initiation(wgr, skb, rx, target, to, n, &route, route_vouches(&route, src), mac2);
 	memzero_explicit(route.cookie, sizeof(route.cookie));
 	kfree(to);
 	return;
