@@ -29,11 +29,21 @@
 # $ROUNDS new handshakes during the attack; the first try of each must reach
 # home stamped: before WireGuard's first retry, five seconds on.
 #
+# Then the attacker stages $ROUTES such routes at once, from as many sockets
+# (helper-83, M2). Home answers each route's initiations with cookie replies,
+# and the relay probes the end of each route for its own cookie, once a second
+# a route: its probes toward home grew with the routes staged to it (about
+# $ROUTES a second here). Now the routes whose initiators do not talk from
+# their starts share home's four a second; a real peer's route has its own.
+# The relay's probes toward home in $PROBE_SECONDS s must stay within that
+# (and one a second for home's binding's slot), and the laptop's first try
+# must still reach home stamped.
+#
 # The laptop runs wireguard-go: a kernel WireGuard counts itself under load for
 # a second after any WireGuard in the same kernel was (t-trust-cookieroute).
 #
 # cpu: heavy
-# timeout: 420
+# timeout: 480
 # kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
@@ -41,7 +51,7 @@
 . "$(dirname "$0")/../lib/relay.sh"
 
 ATTACKER4=203.0.113.66
-ROUNDS=3
+ROUNDS=3 ROUTES=20 PROBE_SECONDS=10
 # The laptop's first try must reach home before its first retry (5 s).
 FIRST_TRY=4.5
 cgnat_setup
@@ -135,6 +145,27 @@ wait "$drain_pid" || true
 cat "$TMP/drain.out"
 log "the attacker's initiations that reached home: $(wc -l <"$TMP/marked"), stamped: $(wc -l <"$TMP/marked_stamped")"
 assert_eq 0 "$(wc -l <"$TMP/marked_stamped")" "the attacker's initiations that reached home with mac2"
+
+step "the attacker stages $ROUTES routes to home's endpoint: the relay's probes for them stay within four a second"
+for ((i = 1; i <= ROUTES; i++)); do
+	bg attacker wgr-forge drain "$VPS4" "$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" \
+		"${WG_PUB[home]}" "${WG_PUB[laptop]}" 120 2 >"$TMP/drain.$i.out"
+done
+# routes: the pairs the attacker's stagings made (its address in one half).
+routes() { n vps cat /proc/net/wgrelay | grep -c "$ATTACKER4:" || true; }
+all_staged() { (($(routes) >= ROUTES)); }
+wait_for 40 all_staged
+sleep 2
+probes=$(relay_stat hs_cookie_probes)
+sleep "$PROBE_SECONDS"
+probes=$(($(relay_stat hs_cookie_probes) - probes))
+# Four a second and a burst of four for the routes, one a second for the slot
+# of home's binding (a try that did not follow a route: each new staging's
+# first), and as many again for anything else.
+bound=$((PROBE_SECONDS * 4 + 4 + 2 * PROBE_SECONDS))
+log "the relay probed home $probes times in $PROBE_SECONDS s, with $(routes) staged routes (at most $bound)"
+((probes <= bound)) || fail "the relay probed home $probes times in $PROBE_SECONDS s (at most $bound)"
+first_try_stamped || fail "the laptop's first try reached home without mac2 while the routes were probed"
 # The load lasted: otherwise home took the laptop's handshakes without mac2.
 tries 5 n home wgr-forge cookieprobe "$HOME4" "$HOME_PORT" "${WG_PUB[home]}"
 assert_eq "$home_ep" "$(binding_ep home)" "home's binding"
