@@ -115,7 +115,8 @@ static_assert(WGR_RESERVE_IDLE_NS > NSEC_PER_SEC);
 enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
 	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK,
-	KIND_STAMP_PEER, KIND_STAMP_SOURCE, KIND_STAMP_SHARE, KIND_STAMP, KIND_STAMP_ALL
+	KIND_STAMP_PEER, KIND_STAMP_SOURCE, KIND_STAMP_SHARE, KIND_STAMP, KIND_STAMP_ALL,
+	KIND_PROBE
 };
 
 static const struct bucket_kind kinds[] = {
@@ -235,6 +236,16 @@ static const struct bucket_kind kinds[] = {
 	[KIND_STAMP_SHARE] = { 1, 1, BY_NETWORK, WGR_BUCKETS_STAMPS },
 	[KIND_STAMP] = { 4, 4, .pool = WGR_BUCKETS_STAMPS },
 	[KIND_STAMP_ALL] = { 15, 5, .pool = WGR_BUCKETS_STAMPS },
+	/*
+	 * The relay's probes of the end of a pair route whose initiator does not
+	 * talk from the route's start (wgr_ratelimit_probe()), to one destination
+	 * (IP:port): four a second. Such routes are anyone's to stage, each ends
+	 * wherever its staged response came from, and each may be probed once a
+	 * second: the relay's probes toward one endpoint grew with the routes
+	 * staged to it (helper-83, M2). In the stamps' table: a destination's
+	 * budgets, forgotten after a second idle.
+	 */
+	[KIND_PROBE] = { 4, 4, .pool = WGR_BUCKETS_STAMPS },
 };
 
 struct wgr_bucket {
@@ -929,6 +940,20 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	     take(rl, KIND_STAMP_ALL, all, now);
 	spin_unlock_bh(&rl->lock);
 	return ok;
+}
+
+/**
+ * wgr_ratelimit_probe - may the relay probe @dst for the route of a peer that
+ * does not talk from the route's start?
+ * @rl: the buckets
+ * @dst: the route's end
+ *
+ * Context: softirq.
+ * Return: true if @dst may receive another such probe now.
+ */
+bool wgr_ratelimit_probe(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst)
+{
+	return limit(rl, KIND_PROBE, dst, BY_ENDPOINT, NULL);
 }
 
 /**

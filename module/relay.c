@@ -1028,15 +1028,27 @@ void wgr_relay_scan_work(struct work_struct *work)
  * and only mac2 for what goes to it): a stale binding once ranked as nothing,
  * and candidates' forgeries turned its slot over (helper-81, K3). The probe
  * leaves as the relay's cookie replies do.
+ *
+ * Each route is probed once a second at most, and a slot once a second; but
+ * routes are anyone's to stage, and each ends where its staged response came
+ * from: the probes toward one endpoint grew with the routes staged to it
+ * (helper-83, M2). A route whose initiator talks from its start (as
+ * route_vouches() asks) is a real peer's, and one per peer; the others share
+ * the destination's four a second (wgr_ratelimit_probe()). A route refused
+ * there waits as one whose probe went unanswered (wgr_route_cookie_due()).
  * Context: softirq, under rcu_read_lock().
  */
 static void probe_cookie(struct wgr_device *wgr, struct wgr_peer *target,
 			 const struct wgr_endpoint *via, const struct wgr_endpoint *to)
 {
-	int route = wgr_pair_cookie_due(wgr, via, target, to);
+	struct wgr_peer *initiator = NULL;
+	int route = wgr_pair_cookie_due(wgr, via, target, to, &initiator);
 	struct sk_buff *skb;
 
 	if (!route || (route < 0 && !wgr_cookie_probe_due(&wgr->cookies, target, to)))
+		return;
+	if (route > 0 && !wgr_bind_talks_from(initiator, via) &&
+	    !wgr_ratelimit_probe(&wgr->ratelimit, to))
 		return;
 	skb = own_datagram(wgr, WGR_INITIATION_LEN);
 	if (!skb)

@@ -1231,17 +1231,20 @@ static struct wgr_pair *route_ending_at(struct wgr_device *wgr, const struct wgr
  *       reply in @target's name answered
  * @target: the peer
  * @at: where that reply came from
+ * @initiator: set to the route's initiator if there is such a route (valid
+ *             for as long as the caller's RCU read-side section)
  *
  * A pair route keeps the target's cookie at its end in its own pair, where a
  * session an attacker staged in the target's name, with a route and an end of
  * its own, cannot touch it (helper-81, K2). A yes counts as the probe: one at
  * a time per route (wgr_route_cookie_due()).
- * Context: softirq; takes the state lock.
+ * Context: softirq, under rcu_read_lock(); takes the state lock.
  * Return: 1 if due, 0 if the route's end may not be probed yet, -ENOENT if no
  * live route from @via to @target ends at @at.
  */
 int wgr_pair_cookie_due(struct wgr_device *wgr, const struct wgr_endpoint *via,
-			struct wgr_peer *target, const struct wgr_endpoint *at)
+			struct wgr_peer *target, const struct wgr_endpoint *at,
+			struct wgr_peer **initiator)
 {
 	struct wgr_state *state = &wgr->state;
 	struct wgr_pair *pair;
@@ -1249,8 +1252,10 @@ int wgr_pair_cookie_due(struct wgr_device *wgr, const struct wgr_endpoint *via,
 
 	spin_lock_bh(&state->lock);
 	pair = route_ending_at(wgr, via, target, at);
-	if (pair)
+	if (pair) {
 		due = wgr_route_cookie_due(&pair->cookie);
+		*initiator = pair->half[0].owner;
+	}
 	spin_unlock_bh(&state->lock);
 	return due;
 }

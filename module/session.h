@@ -325,7 +325,8 @@ unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
 bool wgr_pair_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
 		    struct wgr_peer *target, struct wgr_route_end *end);
 int wgr_pair_cookie_due(struct wgr_device *wgr, const struct wgr_endpoint *via,
-			struct wgr_peer *target, const struct wgr_endpoint *at);
+			struct wgr_peer *target, const struct wgr_endpoint *at,
+			struct wgr_peer **initiator);
 bool wgr_pair_cookie_keep(struct wgr_device *wgr, const struct wgr_endpoint *via,
 			  struct wgr_peer *target, const struct wgr_endpoint *at,
 			  const u8 cookie[WGR_TARGET_COOKIE_LEN]);

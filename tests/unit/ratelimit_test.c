@@ -754,6 +754,44 @@ static void test_stamp_backstop(void **state)
  * session asks every five. The peer has all of its stamps, and the flood at
  * most the destination's four a second (and its burst).
  */
+/*
+ * Probes of the ends of routes whose initiators do not talk from their starts:
+ * four a second to one destination, whatever the routes (helper-83, M2).
+ */
+static void test_probe_budget(void **state)
+{
+	struct wgr_endpoint home = ep4(0xcb00710a), other = ep4(0xcb00710b);
+	unsigned int i, granted;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	wgr_ratelimit_init(&rl);
+	for (i = 0; i < 4; i++)
+		assert_true(wgr_ratelimit_probe(&rl, &home));
+	assert_false(wgr_ratelimit_probe(&rl, &home));
+	/* Another port of the same address is another destination. */
+	home.addr4.sin_port = htons(40000);
+	assert_true(wgr_ratelimit_probe(&rl, &home));
+	home.addr4.sin_port = other.addr4.sin_port;
+	assert_true(wgr_ratelimit_probe(&rl, &other));
+	/* A quarter of a second brings one more, and no more. */
+	kshim_now += NSEC_PER_SEC / 4;
+	assert_true(wgr_ratelimit_probe(&rl, &home));
+	assert_false(wgr_ratelimit_probe(&rl, &home));
+	/* Asked every 50 ms for two seconds: eight, four a second. */
+	for (i = 0, granted = 0; i < 40; i++) {
+		kshim_now += NSEC_PER_SEC / 20;
+		granted += wgr_ratelimit_probe(&rl, &home);
+	}
+	assert_int_equal(granted, 8);
+	/* Over a second and a half idle, it is full again: four, not more. */
+	kshim_now += 3 * NSEC_PER_SEC / 2;
+	for (i = 0; i < 4; i++)
+		assert_true(wgr_ratelimit_probe(&rl, &home));
+	assert_false(wgr_ratelimit_probe(&rl, &home));
+	wgr_ratelimit_destroy(&rl);
+}
+
 static void test_stamp_flood(void **state)
 {
 	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
@@ -1396,6 +1434,7 @@ int main(void)
 		cmocka_unit_test(test_reserve_timed_sites),
 		cmocka_unit_test(test_share_before_cap),
 		cmocka_unit_test(test_stamp_budgets),
+		cmocka_unit_test(test_probe_budget),
 		cmocka_unit_test(test_stamp_backstop),
 		cmocka_unit_test(test_stamp_flood),
 		cmocka_unit_test(test_reserve_edges),
