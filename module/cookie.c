@@ -47,6 +47,17 @@
 /* One probe a second to each slot; its answer is taken for five. */
 #define WGR_PROBE_EVERY		HZ
 #define WGR_PROBE_WAIT		(5 * HZ)
+/*
+ * A probe holds its bucket of the probe table this long: a later one draws
+ * another sender index (WGR_PROBE_DRAWS times at most) rather than take it.
+ * A bucket went to whichever probe came last, and a spoofer that had the relay
+ * probe its own staged routes right after a real route's probe pushed that
+ * one out before its answer came (helper-83 and helper-84, P3). A WireGuard
+ * answers within its round trip; one that answers later than this loses its
+ * bucket only to a probe that found no free one.
+ */
+#define WGR_PROBE_HOLD		HZ
+#define WGR_PROBE_DRAWS		4
 #define WGR_COOKIE_LABEL	"cookie--"
 /* mac2 follows mac1 and covers every byte before it. */
 #define WGR_INITIATION_MAC2_OFF	(WGR_INITIATION_MAC1_OFF + WGR_MAC1_LEN)
@@ -272,16 +283,20 @@ static void make_probe(const struct wgr_peer *target, u8 *msg)
 }
 
 /*
- * A probe in flight, by its sender index's low bits: it replaces whatever was
- * there. @via: the pair route whose end it probes, or NULL. Context: @c->lock.
+ * A probe in flight, by its sender index's low bits, unless a probe of the
+ * last WGR_PROBE_HOLD holds that bucket. @via: the pair route whose end it
+ * probes, or NULL. Context: @c->lock.
+ * Return: true if remembered (the probe may go).
  */
-static void remember_probe(struct wgr_cookies *c, const struct wgr_peer *target,
+static bool remember_probe(struct wgr_cookies *c, const struct wgr_peer *target,
 			   const u8 *msg, const struct wgr_endpoint *to,
 			   const struct wgr_endpoint *via)
 {
 	u32 sender = wgr_initiation_sender(msg);
 	struct wgr_probe *p = &c->probes[sender & (WGR_PROBES - 1)];
 
+	if (p->sent && time_before(jiffies, p->sent + WGR_PROBE_HOLD))
+		return false;
 	memcpy(p->target, target->public_key, WGRELAY_KEY_LEN);
 	memcpy(p->mac1, msg + WGR_INITIATION_MAC1_OFF, WGR_MAC1_LEN);
 	p->sender = sender;
@@ -291,6 +306,7 @@ static void remember_probe(struct wgr_cookies *c, const struct wgr_peer *target,
 	else
 		memset(&p->via, 0, sizeof(p->via));
 	p->sent = jiffies ?: 1;
+	return true;
 }
 
 /**
@@ -333,7 +349,7 @@ bool wgr_cookie_probe_due(struct wgr_cookies *c, struct wgr_peer *target,
  * only cookie the relay keeps (wgr_cookie_keep()). A reply forged in the
  * target's name, spoofed "from" its endpoint or sent from an endpoint of the
  * attacker's, only makes the relay ask (helper-81, K1, K2). One probe a second
- * to each of a target's slots.
+ * to each of a target's slots, if the probe table has room (remember_probe()).
  * Context: softirq.
  * Return: true if @msg is to be sent.
  */
@@ -341,22 +357,29 @@ bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, enum wgr_cookie_rank rank, u8 *msg)
 {
 	struct wgr_target_cookie *slot;
+	unsigned int draw;
 	bool go = false;
 
-	make_probe(target, msg);
-	spin_lock_bh(&c->lock);
-	slot = slot_for(target, to, rank);
-	if (slot && !probed_lately(slot, to)) {
-		/* A slot taken from another endpoint drops that one's cookie. */
-		if (!slot_busy(slot) || !wgr_endpoint_eq(&slot->at, to))
-			slot->birth = 0;
-		slot->at = *to;
-		slot->rank = rank;
-		slot->probed = jiffies ?: 1;
-		remember_probe(c, target, msg, to, NULL);
-		go = true;
+	for (draw = 0; draw < WGR_PROBE_DRAWS && !go; draw++) {
+		/* Made outside the lock: each draw is a new sender index. */
+		make_probe(target, msg);
+		spin_lock_bh(&c->lock);
+		slot = slot_for(target, to, rank);
+		if (!slot || probed_lately(slot, to)) {
+			spin_unlock_bh(&c->lock);
+			break;
+		}
+		go = remember_probe(c, target, msg, to, NULL);
+		if (go) {
+			/* A slot taken from another endpoint drops that one's cookie. */
+			if (!slot_busy(slot) || !wgr_endpoint_eq(&slot->at, to))
+				slot->birth = 0;
+			slot->at = *to;
+			slot->rank = rank;
+			slot->probed = jiffies ?: 1;
+		}
+		spin_unlock_bh(&c->lock);
 	}
-	spin_unlock_bh(&c->lock);
 	return go;
 }
 
@@ -374,15 +397,22 @@ bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
  * (wgr_pair_cookie_keep()), and the route's pair has said that it is due
  * (wgr_pair_cookie_due()): no slot of the target's is taken.
  * Context: softirq.
+ * Return: true if @msg is to be sent; false if the probe table had no room.
  */
-void wgr_cookie_probe_route(struct wgr_cookies *c, struct wgr_peer *target,
+bool wgr_cookie_probe_route(struct wgr_cookies *c, struct wgr_peer *target,
 			    const struct wgr_endpoint *to, const struct wgr_endpoint *via,
 			    u8 *msg)
 {
-	make_probe(target, msg);
-	spin_lock_bh(&c->lock);
-	remember_probe(c, target, msg, to, via);
-	spin_unlock_bh(&c->lock);
+	unsigned int draw;
+	bool go = false;
+
+	for (draw = 0; draw < WGR_PROBE_DRAWS && !go; draw++) {
+		make_probe(target, msg);
+		spin_lock_bh(&c->lock);
+		go = remember_probe(c, target, msg, to, via);
+		spin_unlock_bh(&c->lock);
+	}
+	return go;
 }
 
 /**

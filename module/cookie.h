@@ -126,7 +126,7 @@ bool wgr_cookie_probe_due(struct wgr_cookies *c, struct wgr_peer *target,
 			  const struct wgr_endpoint *to);
 bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, enum wgr_cookie_rank rank, u8 *msg);
-void wgr_cookie_probe_route(struct wgr_cookies *c, struct wgr_peer *target,
+bool wgr_cookie_probe_route(struct wgr_cookies *c, struct wgr_peer *target,
 			    const struct wgr_endpoint *to, const struct wgr_endpoint *via,
 			    u8 *msg);
 bool wgr_cookie_probed(struct wgr_cookies *c, u32 receiver, const struct wgr_endpoint *from,

@@ -1053,12 +1053,11 @@ static void probe_cookie(struct wgr_device *wgr, struct wgr_peer *target,
 	skb = own_datagram(wgr, WGR_INITIATION_LEN);
 	if (!skb)
 		return;
-	if (route > 0) {
-		wgr_cookie_probe_route(&wgr->cookies, target, to, via, skb->data);
-	} else if (!wgr_cookie_probe(&wgr->cookies, target, to,
-				     wgr_peer_bound_at(target, to) ? WGR_COOKIE_BINDING :
-								     WGR_COOKIE_ELSEWHERE,
-				     skb->data)) {
+	if (route > 0 ? !wgr_cookie_probe_route(&wgr->cookies, target, to, via, skb->data) :
+			!wgr_cookie_probe(&wgr->cookies, target, to,
+					  wgr_peer_bound_at(target, to) ? WGR_COOKIE_BINDING :
+									  WGR_COOKIE_ELSEWHERE,
+					  skb->data)) {
 		kfree_skb(skb);
 		return;
 	}

@@ -376,7 +376,7 @@ static void test_route_cookie(void **state)
 	assert_false(wgr_route_cookie_get(&rc, out));
 
 	/* The probe names its route, takes no slot, and is answered from its end alone. */
-	wgr_cookie_probe_route(&cookies, &target, &end, &via, probe);
+	assert_true(wgr_cookie_probe_route(&cookies, &target, &end, &via, probe));
 	assert_true(wgr_mac1_valid(probe, WGR_INITIATION_MAC1_OFF, target.mac1_key));
 	for (unsigned int i = 0; i < WGR_TARGET_COOKIES; i++)
 		assert_int_equal(target.cookie[i].probed, 0);
@@ -398,6 +398,76 @@ static void test_route_cookie(void **state)
 	assert_int_equal(out[0], 0x24);
 	/* Not the target's slots' business. */
 	assert_int_equal(mac2_fill(&end, true), 0);
+}
+
+/*
+ * P3 (helper-83, helper-84): a spoofer has the relay probe its own staged routes
+ * right after a real route's probe, to take that probe's bucket before its
+ * answer comes. Each probe now holds its bucket for a second: later ones draw
+ * other sender indices, and those that find no free bucket are not made.
+ */
+static void test_probe_table_hold(void **state)
+{
+	u8 probe[WGR_INITIATION_LEN], other[WGR_INITIATION_LEN], msg[WGR_COOKIE_LEN];
+	struct wgr_endpoint end = ep(10, 51820), via = ep(20, 51820), from;
+	u8 key[32], mac1[16], out[16];
+	unsigned int i, made = 0;
+
+	(void)state;
+	assert_true(wgr_cookie_probe_route(&cookies, &target, &end, &via, probe));
+	/* A thousand probes of the spoofer's routes, within the same second. */
+	for (i = 0; i < 1000; i++) {
+		struct wgr_endpoint e = ep(66, 40000 + i), v = ep(67, 40000 + i);
+
+		made += wgr_cookie_probe_route(&cookies, &target, &e, &v, other);
+	}
+	/* No more than the table holds beside the real one, and no bucket twice. */
+	assert_true(made <= WGR_PROBES - 1);
+	assert_true(made >= WGR_PROBES / 2);
+	reply(msg, wgr_initiation_sender(probe), probe + WGR_INITIATION_MAC1_OFF,
+	      target.cookie_key, 0x42);
+	assert_true(wgr_cookie_probed(&cookies, wgr_cookie_receiver(msg), &end, key, mac1,
+				      &from));
+	assert_true(wgr_endpoint_eq(&from, &via));
+	assert_true(wgr_cookie_open(&target, msg, mac1, out));
+	assert_int_equal(out[0], 0x42);
+	/*
+	 * Answered, its bucket is free at once; the others', a second after they
+	 * were made: until then a new probe finds few (the table full is what the
+	 * spoofer can still do, at about 256 probes a second of its own routes).
+	 */
+	jiffies += HZ - 1;
+	for (i = 0, made = 0; i < 100; i++) {
+		struct wgr_endpoint e = ep(68, 40000 + i);
+
+		made += wgr_cookie_probe_route(&cookies, &target, &e, &via, other);
+	}
+	assert_true(made < 10);
+	jiffies += 1;
+	assert_true(wgr_cookie_probe_route(&cookies, &target, &end, &via, other));
+	/* A slot's probe finds room as a route's does. */
+	assert_int_equal(probe_and_answer(&end, WGR_COOKIE_BINDING, true, 0x43), 1);
+	/*
+	 * With half the table held, a probe draws until it finds room: of twenty
+	 * (each answered, so that the half stays a half), nearly all go; with one
+	 * draw each, about half would.
+	 */
+	jiffies += HZ;
+	for (i = 0, made = 0; made < WGR_PROBES / 2; i++) {
+		struct wgr_endpoint e = ep(69, 40000 + i);
+
+		made += wgr_cookie_probe_route(&cookies, &target, &e, &via, other);
+	}
+	for (i = 0, made = 0; i < 20; i++) {
+		if (!wgr_cookie_probe_route(&cookies, &target, &end, &via, probe))
+			continue;
+		made++;
+		reply(msg, wgr_initiation_sender(probe), probe + WGR_INITIATION_MAC1_OFF,
+		      target.cookie_key, 0x44);
+		assert_true(wgr_cookie_probed(&cookies, wgr_cookie_receiver(msg), &end, key,
+					      mac1, &from));
+	}
+	assert_true(made >= 16);
 }
 
 /* A rotated secret: the next probe's answer replaces the endpoint's cookie. */
@@ -425,6 +495,7 @@ int main(void)
 		cmocka_unit_test_setup(test_candidate_keeps_off, setup),
 		cmocka_unit_test_setup(test_ranks, setup),
 		cmocka_unit_test_setup(test_route_cookie, setup),
+		cmocka_unit_test_setup(test_probe_table_hold, setup),
 		cmocka_unit_test_setup(test_rotation, setup),
 	};
 
