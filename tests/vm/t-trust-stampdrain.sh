@@ -39,6 +39,16 @@
 # (and one a second for home's binding's slot), and the laptop's first try
 # must still reach home stamped.
 #
+# Last, another attacker, in a network of its own, takes the bindings of
+# $GHOSTS offline peers at as many sockets (each one staging, a response spoofed
+# from home's endpoint in a ghost's name: a ghost has no binding, and its
+# confirmation gives it one there), and initiates along each route five times
+# a second (helper-85, M1). Each initiation is from where its ghost talks now,
+# so it has the ghost's second: $GHOSTS a second in all, more than home's
+# fifteen, and the laptop's first try met them spent. Now the peers' seconds
+# from one network share four a second to a destination, and the laptop's
+# first tries must reach home stamped again.
+#
 # The laptop runs wireguard-go: a kernel WireGuard counts itself under load for
 # a second after any WireGuard in the same kernel was (t-trust-cookieroute).
 #
@@ -51,15 +61,19 @@
 . "$(dirname "$0")/../lib/relay.sh"
 
 ATTACKER4=203.0.113.66
-ROUNDS=3 ROUTES=20 PROBE_SECONDS=10
+ROUNDS=3 ROUTES=20 PROBE_SECONDS=10 GHOSTS=24
+FAR=198.18.5
 # The laptop's first try must reach home before its first retry (5 s).
 FIRST_TRY=4.5
 cgnat_setup
 ns_add attacker
 public attacker eth0 "$ATTACKER4"
+elsewhere far 1 "$FAR"
 WG_IMPL[laptop]=go
-wg_keys home laptop
-relay_up home laptop
+ghosts=()
+for ((i = 1; i <= GHOSTS; i++)); do ghosts+=("ghost$i"); done
+wg_keys home laptop "${ghosts[@]}"
+relay_up home laptop "${ghosts[@]}"
 wg_peers "$RELAY_EP" "$RELAY_EP"
 HOME_PORT=$(n home wg show "${WG_IF[home]}" listen-port)
 
@@ -147,9 +161,11 @@ log "the attacker's initiations that reached home: $(wc -l <"$TMP/marked"), stam
 assert_eq 0 "$(wc -l <"$TMP/marked_stamped")" "the attacker's initiations that reached home with mac2"
 
 step "the attacker stages $ROUTES routes to home's endpoint: the relay's probes for them stay within four a second"
+route_pids=()
 for ((i = 1; i <= ROUTES; i++)); do
 	bg attacker wgr-forge drain "$VPS4" "$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" \
 		"${WG_PUB[home]}" "${WG_PUB[laptop]}" 120 2 >"$TMP/drain.$i.out"
+	route_pids+=("$BG_PID")
 done
 # routes: the pairs the attacker's stagings made (its address in one half).
 routes() { n vps cat /proc/net/wgrelay | grep -c "$ATTACKER4:" || true; }
@@ -170,3 +186,23 @@ first_try_stamped || fail "the laptop's first try reached home without mac2 whil
 tries 5 n home wgr-forge cookieprobe "$HOME4" "$HOME_PORT" "${WG_PUB[home]}"
 assert_eq "$home_ep" "$(binding_ep home)" "home's binding"
 assert_eq "$laptop_ep" "$(binding_ep laptop)" "the laptop's binding"
+kill "${route_pids[@]}"
+
+step "another attacker takes $GHOSTS offline peers' bindings in its own network, and initiates along each"
+for ((i = 1; i <= GHOSTS; i++)); do
+	bg far wgr-forge drain "$VPS4" "$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" \
+		"${WG_PUB[home]}" "${WG_PUB[ghost$i]}" 120 5 >"$TMP/ghost.$i.out"
+done
+# squatted: ghosts bound at the attacker's sockets.
+squatted() { n vps relayctl show relay0 | grep -c "binding: ${FAR//./\\.}\\." || true; }
+all_squatted() { (($(squatted) >= GHOSTS)); }
+wait_for 60 all_squatted
+withheld=$(relay_stat hs_cookie_withheld)
+sleep 3
+log "$(squatted) ghosts bound at the attacker's sockets; home's cookie withheld" \
+	"$(($(relay_stat hs_cookie_withheld) - withheld)) times in 3 s"
+for ((round = 1; round <= ROUNDS; round++)); do
+	first_try_stamped || fail "round $round: the laptop's first try reached home without mac2" \
+		"while $GHOSTS squatted ghosts initiated along their routes"
+	log "round $round: the laptop's first try reached home with mac2"
+done
