@@ -115,8 +115,8 @@ static_assert(WGR_RESERVE_IDLE_NS > NSEC_PER_SEC);
 enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
 	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK,
-	KIND_STAMP_PEER, KIND_STAMP_SOURCE, KIND_STAMP_SHARE, KIND_STAMP, KIND_STAMP_ALL,
-	KIND_PROBE
+	KIND_STAMP_PEER, KIND_STAMP_PEER_SHARE, KIND_STAMP_SOURCE, KIND_STAMP_SHARE, KIND_STAMP,
+	KIND_STAMP_ALL, KIND_PROBE
 };
 
 static const struct bucket_kind kinds[] = {
@@ -232,6 +232,16 @@ static const struct bucket_kind kinds[] = {
 	 * full).
 	 */
 	[KIND_STAMP_PEER] = { 1, 1, .pool = WGR_BUCKETS_STAMPS },
+	/*
+	 * And the peers along whose sessions initiations come from one network
+	 * (IPv4 /24, IPv6 /32), four a second to a destination: a peer's stamps
+	 * go only to initiations from where it talks, but an offline peer's
+	 * binding is anyone's to take, and an attacker that took one at each of
+	 * fifteen sockets of its own had fifteen peers' seconds, every one of the
+	 * destination's (helper-85, M1). Four a second is a rekey every 120 s for
+	 * 480 peers of one network with one target.
+	 */
+	[KIND_STAMP_PEER_SHARE] = { 4, 4, BY_NETWORK, WGR_BUCKETS_STAMPS },
 	[KIND_STAMP_SOURCE] = { 1, 1, BY_ENDPOINT, WGR_BUCKETS_STAMPS },
 	[KIND_STAMP_SHARE] = { 1, 1, BY_NETWORK, WGR_BUCKETS_STAMPS },
 	[KIND_STAMP] = { 4, 4, .pool = WGR_BUCKETS_STAMPS },
@@ -911,9 +921,10 @@ static u64 peer_key(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst, co
  *        that routed it; NULL if none did (the caller then asks only for one
  *        that carries the relay's mac2)
  *
- * The peer's second, or the source's, its network's share and the
- * destination's budget for such sources; then the destination's budget for
- * all (KIND_STAMP*). A refusal spends nothing of what comes after it.
+ * The peer's second and its source network's share of the peers' (@src's
+ * network), or the source's second, its network's share and the destination's
+ * budget for such sources; then the destination's budget for all
+ * (KIND_STAMP*). A refusal spends nothing of what comes after it.
  * Context: softirq.
  * Return: true if it may.
  */
@@ -927,6 +938,7 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 
 	if (peer) {
 		first = peer_key(rl, dst, peer);
+		share = bucket_key(rl, KIND_STAMP_PEER_SHARE, dst, BY_ENDPOINT, src);
 	} else {
 		first = bucket_key(rl, KIND_STAMP_SOURCE, dst, BY_ENDPOINT, src);
 		share = bucket_key(rl, KIND_STAMP_SHARE, dst, BY_ENDPOINT, src);
@@ -934,7 +946,8 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	}
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
-	ok = (peer ? take(rl, KIND_STAMP_PEER, first, now) :
+	ok = (peer ? take(rl, KIND_STAMP_PEER, first, now) &&
+		     take(rl, KIND_STAMP_PEER_SHARE, share, now) :
 		     take(rl, KIND_STAMP_SOURCE, first, now) &&
 		     take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now)) &&
 	     take(rl, KIND_STAMP_ALL, all, now);

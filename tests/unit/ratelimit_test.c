@@ -720,10 +720,12 @@ static void test_stamp_backstop(void **state)
 	wgr_ratelimit_init(&rl);
 	for (s = 0; s < 10; s++) {
 		for (p = 0; p < 40; p++) {
+			/* Each from a network of its own (the networks' shares: below). */
+			struct wgr_endpoint from = ep4(0x0a000002 + (p << 8));
 			u8 peer[WGRELAY_KEY_LEN] = { 0 };
 
 			peer[0] = (u8)p;
-			got += wgr_ratelimit_stamp(&rl, &server, &src, peer);
+			got += wgr_ratelimit_stamp(&rl, &server, &from, peer);
 			kshim_now += NSEC_PER_SEC / 40;
 		}
 	}
@@ -738,13 +740,54 @@ static void test_stamp_backstop(void **state)
 			got += wgr_ratelimit_stamp(&rl, &server, &src, peer);
 		assert_int_equal(got, 1);
 		for (p = 0, got = 0; p < 10; p++) {
+			struct wgr_endpoint from = ep4(0x0b000002 + (p << 8));
 			u8 other[WGRELAY_KEY_LEN] = { 0xbb };
 
 			other[1] = (u8)p;
-			got += wgr_ratelimit_stamp(&rl, &server, &src, other);
+			got += wgr_ratelimit_stamp(&rl, &server, &from, other);
 		}
 		assert_int_equal(got, 4);
 	}
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * helper-85, M1: an attacker that took offline peers' bindings at sockets of
+ * its own has those peers' seconds along routes it staged from there. From one
+ * network, the peers' seconds share four a second to a destination; a peer of
+ * another network keeps its own.
+ */
+static void test_stamp_peer_share(void **state)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0xcb007103);
+	static const u8 real[WGRELAY_KEY_LEN] = { 0xee };
+	unsigned int s, p, got = 0, mine = 0;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	wgr_ratelimit_init(&rl);
+	for (s = 0; s < 10; s++) {
+		/*
+		 * Sixteen squatted peers, each at a port of the attacker's /24,
+		 * asking in turn every 10 ms (each about six times a second), and
+		 * the real peer, in another network, once a second among them.
+		 */
+		for (p = 0; p < 100; p++) {
+			struct wgr_endpoint from = ep4(0xc6120501 + (p & 3));
+			u8 peer[WGRELAY_KEY_LEN] = { 0 };
+
+			from.addr4.sin_port = htons(40000 + p % 16);
+			peer[0] = (u8)(p % 16);
+			got += wgr_ratelimit_stamp(&rl, &server, &from, peer);
+			if (p == 50)
+				mine += wgr_ratelimit_stamp(&rl, &server, &laptop, real);
+			kshim_now += NSEC_PER_SEC / 100;
+		}
+	}
+	printf("ratelimit: sixteen squatted peers of one network got %u stamps in 10 s; the real one %u of 10\n",
+	       got, mine);
+	assert_in_range(got, 4 + 4 * 9, 4 + 4 * 10);
+	assert_int_equal(mine, 10);
 	wgr_ratelimit_destroy(&rl);
 }
 
@@ -1435,6 +1478,7 @@ int main(void)
 		cmocka_unit_test(test_share_before_cap),
 		cmocka_unit_test(test_stamp_budgets),
 		cmocka_unit_test(test_probe_budget),
+		cmocka_unit_test(test_stamp_peer_share),
 		cmocka_unit_test(test_stamp_backstop),
 		cmocka_unit_test(test_stamp_flood),
 		cmocka_unit_test(test_reserve_edges),
