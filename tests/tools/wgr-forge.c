@@ -98,8 +98,7 @@
  * COUNT datagrams of MODE (as above) sent from a raw socket with a forged source
  * SRC_ADDR:SRC_PORT (IPv4 or IPv6), 10 a second. Needs CAP_NET_RAW. MODE may
  * also be data=INDEX:COUNTER: type-4 messages on receiver INDEX (hex) with
- * counters from COUNTER (decimal) up, one more each; or marked: initiations
- * marked as drain's are (below).
+ * counters from COUNTER (decimal) up, one more each.
  *
  *   wgr-forge srcflood ADDR PORT SECONDS PPS SPOOF_BASE NADDR NPORTS PUBKEY
  *
@@ -126,19 +125,15 @@
  * one round). Prints how many rounds the relay passed on; exits 0.
  *
  *   wgr-forge drain ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_VICTIM SECONDS PPS
- *
  * A spoofer spends a real peer's stamps at a loaded target (helper-84): it
  * stages as spoofstage does, the response "from" SPOOF_ADDR:SPOOF_PORT, where
  * TARGET talks, so that its route from socket A ends where VICTIM's real one
- * does; again 30 s after one passed, 5 s after one did not. In between, A
- * initiates to TARGET PPS times a second, without mac2, along that route. Each
- * of A's initiations (its stagings' too) has an ephemeral key that begins with
- * the bytes de ad be ef (udp[16:4] == 0xdeadbeef), so that a capture tells them
- * from a real peer's. VICTIM may be an offline peer: the staging then gives it
- * a binding at A. Needs CAP_NET_RAW. Prints how many stagings the relay passed
- * on and how many initiations A sent; exits 0. SIGTERM ends it early, with its
- * report.
- *
+ * does; again 30 s after one passed, 5 s after one did not. In between, A initiates to TARGET PPS times a second,
+ * without mac2, along that route. Each of A's initiations (its stagings' too)
+ * has an ephemeral key that begins with the bytes de ad be ef (udp[16:4] ==
+ * 0xdeadbeef), so that a capture tells them from a real peer's. Needs
+ * CAP_NET_RAW. Prints how many stagings the relay passed on and how many
+ * initiations A sent; exits 0. SIGTERM ends it early, with its report.
  *   wgr-forge steal ADDR PORT V_ADDR V_PORT Q_ADDR Q_PORT PUB_Q PUB_V SECONDS
  *
  * A spoofer steals the pair route of V (at V_ADDR:V_PORT) to Q (at Q_ADDR:Q_PORT),
@@ -647,20 +642,6 @@ static uint32_t make_initiation(uint8_t *msg, const uint8_t *pub)
 
 	fill_random(&idx, sizeof(idx));
 	initiation_from(msg, pub, idx);
-	return idx;
-}
-
-/*
- * An initiation from a fresh index (returned), mac1 valid for @pub, marked as
- * drain's: its ephemeral key begins with de ad be ef. The marker goes in
- * before mac1, which covers it.
- */
-static uint32_t marked_initiation(uint8_t *msg, const uint8_t *pub)
-{
-	uint32_t idx = make_initiation(msg, pub);
-
-	memcpy(msg + 8, "\xde\xad\xbe\xef", 4);
-	set_mac1(msg, 116, pub);
 	return idx;
 }
 
@@ -1256,7 +1237,6 @@ static int spoof(int argc, char **argv)
 	unsigned long long counter = 0;
 	unsigned long index = 0;
 	int ret, index_mode = 0;
-	bool marked;
 	long count;
 
 	if (argc < 8 || (argc > 8 && !key_from_base64(pub, argv[8]))) {
@@ -1275,9 +1255,8 @@ static int spoof(int argc, char **argv)
 				index_mode = 1;
 		}
 	}
-	marked = !strcmp(argv[6], "marked");
 	if (count <= 0 || count > 100000 || index_mode < 0 ||
-	    (!index_mode && !marked && !make(argv[6], msg, pub) && strcmp(argv[6], "garbage"))) {
+	    (!index_mode && !make(argv[6], msg, pub) && strcmp(argv[6], "garbage"))) {
 		fprintf(stderr, "wgr-forge: spoof: bad MODE or COUNT (1..100000)\n");
 		return 2;
 	}
@@ -1286,9 +1265,6 @@ static int spoof(int argc, char **argv)
 		if (index_mode) {
 			make_data(msg, (uint32_t)index, counter++);
 			ret = spoofer_send(&s, msg, 32);
-		} else if (marked) {
-			marked_initiation(msg, pub);
-			ret = spoofer_send(&s, msg, 148);
 		} else {
 			ret = spoofer_send(&s, msg, make(argv[6], msg, pub));
 		}
@@ -1411,6 +1387,19 @@ static int thinflood(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * An initiation from a fresh index (returned), mac1 valid for @pub, marked as
+ * drain's: its ephemeral key begins with de ad be ef. The marker goes in
+ * before mac1, which covers it.
+ */
+static uint32_t marked_initiation(uint8_t *msg, const uint8_t *pub)
+{
+	uint32_t idx = make_initiation(msg, pub);
+
+	memcpy(msg + 8, "\xde\xad\xbe\xef", 4);
+	set_mac1(msg, 116, pub);
+	return idx;
+}
 
 /*
  * One staging of spoofstage's: socket @a initiates to @k[0] (@marked: with
