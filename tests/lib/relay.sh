@@ -44,6 +44,13 @@ load_wg() {
 	wait_for 60 n "$1" wgr-forge cookieprobe "$2" "$3" "${WG_PUB[$4]}"
 }
 
+# wg_readd NS PEER: NS's WireGuard forgets PEER and learns it again, through the
+# relay: its next packet to PEER starts a new handshake, with no cookie from before.
+wg_readd() {
+	n "$1" wg set "${WG_IF[$1]}" peer "${WG_PUB[$2]}" remove
+	wg_mesh_peer "$1" "$2" "$RELAY_EP"
+}
+
 # relay_up NAME...: relay0 on the vps, provisioned with the peers NAME... by relayctl.
 relay_up() {
 	wg_keys_missing "$@"

@@ -125,15 +125,19 @@
  * one round). Prints how many rounds the relay passed on; exits 0.
  *
  *   wgr-forge drain ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_VICTIM SECONDS PPS
+ *
  * A spoofer spends a real peer's stamps at a loaded target (helper-84): it
  * stages as spoofstage does, the response "from" SPOOF_ADDR:SPOOF_PORT, where
  * TARGET talks, so that its route from socket A ends where VICTIM's real one
- * does; again 30 s after one passed, 5 s after one did not. In between, A initiates to TARGET PPS times a second,
- * without mac2, along that route. Each of A's initiations (its stagings' too)
- * has an ephemeral key that begins with the bytes de ad be ef (udp[16:4] ==
- * 0xdeadbeef), so that a capture tells them from a real peer's. Needs
- * CAP_NET_RAW. Prints how many stagings the relay passed on and how many
- * initiations A sent; exits 0. SIGTERM ends it early, with its report.
+ * does; again 30 s after one passed, 5 s after one did not. In between, A
+ * initiates to TARGET PPS times a second, without mac2, along that route. Each
+ * of A's initiations (its stagings' too) has an ephemeral key that begins with
+ * the bytes de ad be ef (udp[16:4] == 0xdeadbeef), so that a capture tells them
+ * from a real peer's. VICTIM may be an offline peer: the staging then gives it
+ * a binding at A. Needs CAP_NET_RAW. Prints how many stagings the relay passed
+ * on and how many initiations A sent; exits 0. SIGTERM ends it early, with its
+ * report.
+ *
  *   wgr-forge steal ADDR PORT V_ADDR V_PORT Q_ADDR Q_PORT PUB_Q PUB_V SECONDS
  *
  * A spoofer steals the pair route of V (at V_ADDR:V_PORT) to Q (at Q_ADDR:Q_PORT),

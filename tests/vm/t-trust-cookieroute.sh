@@ -67,8 +67,7 @@ step "the laptop and home talk, the laptop's session first"
 wait_for 40 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
 # The laptop initiates a session of its own, whose pair route the rounds below
 # start from (both sides' keepalives may have made the first one home's).
-n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
-wg_mesh_peer laptop home "$RELAY_EP"
+wg_readd laptop home
 tries 20 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
 # Home talks every 2 s until it moves, so that its binding stays live however
 # slowly the flood below lets the guest send its keepalives: a binding gone
@@ -97,8 +96,7 @@ sleep 3
 log "the relay probed $(($(relay_stat0 hs_cookie_probes) - probes)) times in 3 s"
 
 # The laptop starts afresh: its new session is the pair route to home.
-n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
-wg_mesh_peer laptop home "$RELAY_EP"
+wg_readd laptop home
 tries 20 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
 home_at() { n vps relayctl show relay0 | awk -v k="${WG_PUB[home]}" '
 	$1 == "peer:" { me = ($2 == k) } me && $1 == "binding:" { print $2; exit }'; }
@@ -143,8 +141,7 @@ probes=$(relay_stat0 hs_cookie_probes) kept=$(relay_stat0 hs_cookies_kept)
 # the relay kept home's answer to its probe (a build from before
 # hs_cookies_kept, such as 620bdd0 for the attack above, is taken at its word).
 learnt() {
-	n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
-	wg_mesh_peer laptop home "$RELAY_EP"
+	wg_readd laptop home
 	n laptop ping -c 1 -W 1 "${WG_ADDR[home]}" && return 1
 	sleep 1
 	[[ $(n laptop wg show "${WG_IF[laptop]}" latest-handshakes |
@@ -173,8 +170,7 @@ counts() {
 for ((round = 1; round <= ROUNDS; round++)); do
 	# Counted before the laptop starts: its first try leaves at once.
 	stamped=$(wc -l <"$TMP/stamped") before=$(counts)
-	n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
-	wg_mesh_peer laptop home "$RELAY_EP"
+	wg_readd laptop home
 	start=$SECONDS
 	# Twenty pings of a second each: WireGuard's first try and three retries,
 	# five seconds apart. Only the first should get through (discovery can

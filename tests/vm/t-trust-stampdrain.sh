@@ -79,8 +79,7 @@ HOME_PORT=$(n home wg show "${WG_IF[home]}" listen-port)
 
 step "the laptop and home talk, the laptop's session first"
 wait_for 40 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
-n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
-wg_mesh_peer laptop home "$RELAY_EP"
+wg_readd laptop home
 tries 20 n laptop ping -c 1 -W 1 "${WG_ADDR[home]}"
 # Home talks every 2 s, so that its binding stays live however slowly the
 # flood lets the guest send its keepalives.
@@ -111,8 +110,7 @@ capture marked_stamped "udp[16:4] == 0xdeadbeef and $stamped"
 first_try_stamped() {
 	local start i
 	start=$(date +%s.%N)
-	n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
-	wg_mesh_peer laptop home "$RELAY_EP"
+	wg_readd laptop home
 	for ((i = 0; i < 20; i++)); do
 		n laptop ping -c 1 -W 1 "${WG_ADDR[home]}" >/dev/null && break
 	done
@@ -140,9 +138,14 @@ staged() {
 }
 wait_for 30 staged
 relay_sessions
-withheld=$(relay_stat0 hs_cookie_withheld)
+withheld=$(relay_stat0 hs_cookie_withheld) routed=$(relay_stat hs_pair_routed)
 sleep 3
-log "the relay withheld home's cookie $(($(relay_stat0 hs_cookie_withheld) - withheld)) times in 3 s"
+routed=$(($(relay_stat hs_pair_routed) - routed))
+log "the relay withheld home's cookie $(($(relay_stat0 hs_cookie_withheld) - withheld)) times" \
+	"and pair-routed $routed initiations in 3 s"
+# The attack is on: the attacker's initiations follow its staged route (home's
+# endpoint is home's binding too, where they would go without one).
+((routed >= 15)) || fail "only $routed initiations pair-routed in 3 s: the attacker's route is not there"
 
 step "the laptop starts again $ROUNDS times while the attacker drains"
 for ((round = 1; round <= ROUNDS; round++)); do
