@@ -921,8 +921,8 @@ static u64 peer_key(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst, co
  *        that routed it; NULL if none did (the caller then asks only for one
  *        that carries the relay's mac2)
  *
- * The peer's second and its source network's share of the peers' (@src's
- * network), or the source's second, its network's share and the destination's
+ * The share of the peers' seconds of @src's network and the peer's own
+ * second, or the source's second, its network's share and the destination's
  * budget for such sources; then the destination's budget for all
  * (KIND_STAMP*). A refusal spends nothing of what comes after it.
  * Context: softirq.
@@ -946,8 +946,9 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	}
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
-	ok = (peer ? take(rl, KIND_STAMP_PEER, first, now) &&
-		     take(rl, KIND_STAMP_PEER_SHARE, share, now) :
+	/* The network's share before the peer's own: refused there, it keeps its second. */
+	ok = (peer ? take(rl, KIND_STAMP_PEER_SHARE, share, now) &&
+		     take(rl, KIND_STAMP_PEER, first, now) :
 		     take(rl, KIND_STAMP_SOURCE, first, now) &&
 		     take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now)) &&
 	     take(rl, KIND_STAMP_ALL, all, now);

@@ -792,12 +792,6 @@ static void test_stamp_peer_share(void **state)
 }
 
 /*
- * E2 as a flood: 255 networks' sources ask for the server's cookie every
- * millisecond for ten seconds, each a new IP:port; the initiator of a live
- * session asks every five. The peer has all of its stamps, and the flood at
- * most the destination's four a second (and its burst).
- */
-/*
  * Probes of the ends of routes whose initiators do not talk from their starts:
  * four a second to one destination, whatever the routes (helper-83, M2).
  */
@@ -835,6 +829,12 @@ static void test_probe_budget(void **state)
 	wgr_ratelimit_destroy(&rl);
 }
 
+/*
+ * E2 as a flood: 255 networks' sources ask for the server's cookie every
+ * millisecond for ten seconds, each a new IP:port; the initiator of a live
+ * session asks every five. The peer has all of its stamps, and the flood at
+ * most the destination's four a second (and its burst).
+ */
 static void test_stamp_flood(void **state)
 {
 	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
