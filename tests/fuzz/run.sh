@@ -61,9 +61,13 @@ done
 wait
 rc=0
 for t in "$@"; do
-	# A target whose line is missing failed too (its shell died).
+	# A target whose line is missing or empty failed too (its shell died).
 	grep -q '^PASS: ' "$OUT/.$t.line" 2>/dev/null || rc=1
-	cat "$OUT/.$t.line" 2>/dev/null || echo "FAIL: fuzz/$t (no result)"
+	if [[ -s $OUT/.$t.line ]]; then
+		cat "$OUT/.$t.line"
+	else
+		echo "FAIL: fuzz/$t (no result: the run died; log: $OUT/$t.log)"
+	fi
 	rm -f "$OUT/.$t.line"
 done
 exit "$rc"
