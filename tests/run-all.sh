@@ -282,6 +282,8 @@ if ! skip harness && selected harness; then
 			heading "${name#vm/}: skipped, no kernel in KVERS has $needs"
 			continue
 		fi
+		# Each runs with run.sh's own boot slack: hostkill.sh waits for the host's
+		# timeout, its 10 s and that slack (70 s), in a slot that others share.
 		expect_of["$kver $name"]=$(sed -n 's/^# expect: *//p' "$t" | head -n 1)
 		vm_jobs+=("$kver $name")
 	done
