@@ -288,8 +288,10 @@ if ! skip harness && selected harness; then
 		vm_jobs+=("$kver $name")
 	done
 fi
-# Sort key of a run: weight, then expected seconds (the durations' key is the
-# test's name, or harness/NAME); sets weight[JOB] too.
+# job_key JOB: sets weight[JOB] and appends JOB's sort line to keys: weight,
+# expected seconds (the durations' key is the test's name, or harness/NAME) and
+# the job. In this shell, not in a $(...): weight[] must outlive it.
+keys=
 job_key() {
 	local t=${1#* }
 	t=${t%% *}
@@ -298,12 +300,10 @@ job_key() {
 	[[ $t == vm/* ]] || t=vm/$t
 	grep -qx '# cpu: heavy' "tests/$t" && ((JOBS >= 2)) && weight[$1]=2
 	t=${t#vm/}
-	printf '%s\t%s' "${weight[$1]}" "${duration[${t%.sh}]:-120}"
+	keys+=$(printf '%s\t%s\t%s' "${weight[$1]}" "${duration[${t%.sh}]:-120}" "$1")$'\n'
 }
-for j in "${vm_jobs[@]}"; do job_key "$j" >/dev/null; done
-mapfile -t vm_jobs < <(for j in "${vm_jobs[@]}"; do
-	printf '%s\t%s\n' "$(job_key "$j")" "$j"
-done | sort -t $'\t' -k1,1nr -k2,2nr -s | cut -f3)
+for j in "${vm_jobs[@]}"; do job_key "$j"; done
+mapfile -t vm_jobs < <(printf '%s' "$keys" | sort -t $'\t' -k1,1nr -k2,2nr -s | cut -f3)
 printf '%s\n' "${vm_jobs[@]}" >"$OUT/vm-order.txt"
 declare -A job_of=()
 busy=0
