@@ -401,9 +401,27 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 }
 
 /*
+ * Whose stamps does a pair route's initiation from @src spend: the route's
+ * @initiator's, if @src is where that peer talks (its live binding or static
+ * endpoint, or where it roamed out of it and talks now: talks_from()), else
+ * nobody's. A route's initiator is the peer whose name the response that
+ * confirmed it carried, and anyone can send that: a spoofer stages a route from
+ * a socket of its own to a loaded target's real endpoint with one response
+ * spoofed from there in a real peer's name, and the relay has the target's
+ * real cookie for that endpoint. Its initiations along the route spent the
+ * real peer's stamp second at the target, and the peer's own first tries went
+ * without mac2 (helper-84; t-trust-stampdrain). Now they pay as any source's
+ * do: only with the relay's own mac2, within the budgets of such sources.
+ */
+static struct wgr_peer *route_vouches(struct wgr_peer *initiator, const struct wgr_endpoint *src)
+{
+	return initiator && wgr_bind_talks_from(initiator, src) ? initiator : NULL;
+}
+
+/*
  * Send an initiation to each of @to, each copy with the mac2 the target wants
- * from there (cookie.c) if the relay vouches for it (vouch_for(), with
- * @paired as route_vouches() says): made with
+ * from there (cookie.c) if the relay vouches for it (vouch_for(), for the
+ * route's initiator as route_vouches() says): made with
  * the route's own cookie for the route's end, else with the one from the
  * target's slot for that endpoint. The route's end may be where the binding
  * sends it: a retry with mac2 follows the route only to a live binding, and a
@@ -412,9 +430,9 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			    const struct wgr_rx *rx, struct wgr_peer *target,
 			    const struct wgr_endpoint *to, unsigned int n,
-			    const struct wgr_route_end *route, const struct wgr_peer *paired,
-			    bool mac2)
+			    const struct wgr_route_end *route, bool mac2)
 {
+	const struct wgr_peer *paired = route_vouches(route->initiator, &rx->src);
 	u8 cookie[WGR_TARGET_COOKIE_LEN];
 	unsigned int i;
 	bool have;
@@ -658,26 +676,6 @@ static bool talks_from(enum wgr_bind_at at)
 	return at == WGR_BOUND_LIVE || at == WGR_BOUND_ROAM;
 }
 
-/*
- * Whose stamps does the pair route an initiation from @src followed spend: its
- * initiator's, if @src is where that peer talks (its live binding or static
- * endpoint, or where it roamed out of it and talks now: talks_from()), else
- * nobody's. A route's initiator is the peer whose name the response that
- * confirmed it carried, and anyone can send that: a spoofer stages a route from
- * a socket of its own to a loaded target's real endpoint with one response
- * spoofed from there in a real peer's name, and the relay has the target's
- * real cookie for that endpoint. Its initiations along the route spent the
- * real peer's stamp second at the target, and the peer's own first tries went
- * without mac2 (helper-84; t-trust-stampdrain). Now they pay as any source's
- * do: only with the relay's own mac2, within the budgets of such sources.
- */
-static const struct wgr_peer *route_vouches(const struct wgr_route_end *route,
-					    const struct wgr_endpoint *src)
-{
-	return route->initiator && wgr_bind_talks_from(route->initiator, src) ?
-	       route->initiator : NULL;
-}
-
 static bool at_live_binding(struct wgr_device *wgr, const struct wgr_endpoint *src)
 {
 	enum wgr_bind_at at;
@@ -770,7 +768,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
-	send_initiation(wgr, skb, rx, target, to, n, &route, route_vouches(&route, src), mac2);
+	send_initiation(wgr, skb, rx, target, to, n, &route, mac2);
 	memzero_explicit(route.cookie, sizeof(route.cookie));
 	kfree(to);
 	return;
@@ -1032,10 +1030,11 @@ void wgr_relay_scan_work(struct work_struct *work)
  * Each route is probed once a second at most, and a slot once a second; but
  * routes are anyone's to stage, and each ends where its staged response came
  * from: the probes toward one endpoint grew with the routes staged to it
- * (helper-83, M2). A route whose initiator talks from its start (as
- * route_vouches() asks) is a real peer's, and one per peer; the others share
- * the destination's four a second (wgr_ratelimit_probe()). A route refused
- * there waits as one whose probe went unanswered (wgr_route_cookie_due()).
+ * (helper-83, M2). A route whose initiator talks from its start
+ * (route_vouches(), the same word its stamps take) is a real peer's, and one
+ * per peer; the others share the destination's four a second
+ * (wgr_ratelimit_probe()). A route refused there waits as one whose probe went
+ * unanswered (wgr_route_cookie_due()).
  * Context: softirq, under rcu_read_lock().
  */
 static void probe_cookie(struct wgr_device *wgr, struct wgr_peer *target,
@@ -1047,7 +1046,7 @@ static void probe_cookie(struct wgr_device *wgr, struct wgr_peer *target,
 
 	if (!route || (route < 0 && !wgr_cookie_probe_due(&wgr->cookies, target, to)))
 		return;
-	if (route > 0 && !wgr_bind_talks_from(initiator, via) &&
+	if (route > 0 && !route_vouches(initiator, via) &&
 	    !wgr_ratelimit_probe(&wgr->ratelimit, to))
 		return;
 	skb = own_datagram(wgr, WGR_INITIATION_LEN);
