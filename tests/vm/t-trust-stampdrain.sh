@@ -61,7 +61,7 @@
 . "$(dirname "$0")/../lib/relay.sh"
 
 ATTACKER4=203.0.113.66
-ROUNDS=3 ROUTES=20 PROBE_SECONDS=10 GHOSTS=24
+ROUNDS=3 ROUTES=20 PROBE_SECONDS=10 GHOSTS=24 BLIND=8
 FAR=198.18.5
 # The laptop's first try must reach home before its first retry (5 s).
 FIRST_TRY=4.5
@@ -72,6 +72,7 @@ elsewhere far 1 "$FAR"
 WG_IMPL[laptop]=go
 ghosts=()
 for ((i = 1; i <= GHOSTS; i++)); do ghosts+=("ghost$i"); done
+for ((i = 1; i <= BLIND; i++)); do ghosts+=("blind$i"); done
 wg_keys home laptop "${ghosts[@]}"
 relay_up home laptop "${ghosts[@]}"
 wg_peers "$RELAY_EP" "$RELAY_EP"
@@ -191,10 +192,40 @@ assert_eq "$home_ep" "$(binding_ep home)" "home's binding"
 assert_eq "$laptop_ep" "$(binding_ep laptop)" "the laptop's binding"
 kill "${route_pids[@]}"
 
+step "a blind attacker takes $BLIND offline peers' bindings at forged sockets in the laptop's network, and initiates along each"
+near=${laptop_ep%.*}
+blind_pids=()
+for ((i = 1; i <= BLIND; i++)); do
+	bg attacker wgr-forge ghostdrain "$VPS4" "$RELAY_PORT" "$near.$((150 + i))" $((40000 + i)) \
+		"${home_ep%:*}" "${home_ep##*:}" "${WG_PUB[home]}" "${WG_PUB[blind$i]}" 120 5 \
+		>"$TMP/blind.$i.out"
+	blind_pids+=("$BG_PID")
+done
+# blinded: blind ghosts bound at the forged sockets.
+blinded() { n vps relayctl show relay0 | grep -cE "binding: ${near//./\\.}\\.15[0-9]:" || true; }
+all_blinded() { (($(blinded) >= BLIND)); }
+wait_for 60 all_blinded
+withheld=$(relay_stat hs_cookie_withheld)
+sleep 3
+log "$(blinded) blind ghosts bound in the laptop's network; home's cookie withheld" \
+	"$(($(relay_stat hs_cookie_withheld) - withheld)) times in 3 s"
+for ((round = 1; round <= ROUNDS; round++)); do
+	first_try_stamped || fail "round $round: the laptop's first try reached home without mac2" \
+		"while $BLIND blind ghosts in its network initiated along their routes" \
+		"(the attacker's initiations that reached home stamped: $(wc -l <"$TMP/marked_stamped"))"
+	log "round $round: the laptop's first try reached home with mac2"
+done
+kill "${blind_pids[@]}"
+wait "${blind_pids[@]}" || true
+cat "$TMP/blind.1.out"
+assert_eq 0 "$(wc -l <"$TMP/marked_stamped")" "the attacker's initiations that reached home with mac2"
+
 step "another attacker takes $GHOSTS offline peers' bindings in its own network, and initiates along each"
+# Each proves that it receives at its socket (the relay's mac2): so each is
+# where its ghost talks, and has the ghost's second.
 for ((i = 1; i <= GHOSTS; i++)); do
 	bg far wgr-forge drain "$VPS4" "$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" \
-		"${WG_PUB[home]}" "${WG_PUB[ghost$i]}" 120 5 >"$TMP/ghost.$i.out"
+		"${WG_PUB[home]}" "${WG_PUB[ghost$i]}" 120 5 prove >"$TMP/ghost.$i.out"
 done
 # squatted: ghosts bound at the attacker's sockets.
 squatted() { n vps relayctl show relay0 | grep -c "binding: ${FAR//./\\.}\\." || true; }
