@@ -728,6 +728,64 @@ bool wgr_bind_roam_live(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 	return entry_at(&peer->at[WGR_AT_ROAM], ep) == WGR_BOUND_ROAM;
 }
 
+/* Is @ep where @peer last proved that it receives? Lockless, through bind_seq. */
+static bool proven_at(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+{
+	struct wgr_endpoint proven;
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&peer->bind_seq);
+		proven = peer->proven_ep;
+	} while (read_seqcount_retry(&peer->bind_seq, seq));
+	return wgr_endpoint_eq(&proven, ep);
+}
+
+/**
+ * wgr_bind_prove - a peer showed that it receives where it talks from
+ * @peer: the peer
+ * @ep: the source of an initiation of its that carried the relay's mac2,
+ *      where wgr_bind_talks_from() says it talks
+ *
+ * Only whoever receives at @ep had the relay's cookie for it (cookie.c). A
+ * binding alone says nothing of that: an offline peer's is anyone's to take
+ * with a staging, from a forged source too, and a blind spoofer once took
+ * bindings "at" addresses of a real peer's network and spent that network's
+ * share of the peers' stamps (helper-86). Checked again under the lock, so
+ * that a binding that moved meanwhile is not proven at where it was.
+ * Context: softirq; takes wgr_bindings.lock only when the proof is new.
+ */
+void wgr_bind_prove(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+{
+	struct wgr_bindings *b = &peer->wgr->bindings;
+
+	if (proven_at(peer, ep))
+		return;
+	spin_lock_bh(&b->lock);
+	if (!READ_ONCE(peer->dead) && wgr_bind_talks_from(peer, ep))
+		write_ep(peer, &peer->proven_ep, ep);
+	spin_unlock_bh(&b->lock);
+}
+
+/**
+ * wgr_bind_proven - does a peer talk from @ep, and has it proven it receives there?
+ * @peer: the peer
+ * @ep: the endpoint
+ *
+ * Its static endpoint (the operator's word), or where it talks from
+ * (wgr_bind_talks_from()) if its last proof (wgr_bind_prove()) came from
+ * there. A proof is never cleared: it names one endpoint, which counts only
+ * while the peer talks from it, and whoever receives there could prove it.
+ * Context: any.
+ * Return: true if so.
+ */
+bool wgr_bind_proven(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+{
+	if (!wgr_bind_talks_from(peer, ep))
+		return false;
+	return wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_STATIC || proven_at(peer, ep);
+}
+
 /**
  * wgr_bind_owner - the peer an endpoint is, as far as the relay can tell
  * @wgr: the relay

@@ -48,6 +48,8 @@ bool wgr_bind_vouch(struct wgr_peer *peer, enum wgr_bind_at at);
 bool wgr_bind_talks_from(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 bool wgr_bind_live_at(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 bool wgr_bind_roam_live(struct wgr_peer *peer, const struct wgr_endpoint *ep);
+void wgr_bind_prove(struct wgr_peer *peer, const struct wgr_endpoint *ep);
+bool wgr_bind_proven(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 
 enum wgrelay_binding_status wgr_bind_status(const struct wgr_peer *peer);
 bool wgr_bind_route(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_endpoint *ep,

@@ -86,6 +86,10 @@ struct wgr_ep_entry {
  *                partner contested (wgr_bindings.lock; @bind_seq to read): the
  *                vote a real remap is in the middle of (pass 8, I4)
  * @roam_pending_at: jiffies of that roam
+ * @proven_ep: the endpoint it talks from whence an initiation with the relay's
+ *             mac2 last came (wgr_bindings.lock; @bind_seq to read): it
+ *             receives there, so its stamps may go to initiations from there
+ *             (wgr_bind_proven())
  * @at: its entries in wgr_bindings.by_ep: its binding (static or confirmed) and
  *      the endpoint of its roam out of it (wgr_bindings.lock)
  * @vouch_tat: when its binding may next vouch for an initiation, less the burst
@@ -129,6 +133,7 @@ struct wgr_peer {
 	unsigned long roam_rx;
 	struct wgr_endpoint roam_pending;
 	unsigned long roam_pending_at;
+	struct wgr_endpoint proven_ep;
 	struct wgr_ep_entry at[WGR_AT_ENTRIES];
 	unsigned long vouch_tat;
 	unsigned long roam_vouch_tat;

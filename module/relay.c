@@ -403,8 +403,8 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 /*
  * Whose stamps does a pair route's initiation from @src spend: the route's
  * @initiator's, if @src is where that peer talks (its live binding or static
- * endpoint, or where it roamed out of it and talks now: talks_from()), else
- * nobody's. A route's initiator is the peer whose name the response that
+ * endpoint, or where it roamed out of it and talks now: talks_from()) and it
+ * proved there that it receives (wgr_bind_proven()), else nobody's. A route's initiator is the peer whose name the response that
  * confirmed it carried, and anyone can send that: a spoofer stages a route from
  * a socket of its own to a loaded target's real endpoint with one response
  * spoofed from there in a real peer's name, and the relay has the target's
@@ -412,10 +412,15 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
  * real peer's stamp second at the target, and the peer's own first tries went
  * without mac2 (helper-84; t-trust-stampdrain). Now they pay as any source's
  * do: only with the relay's own mac2, within the budgets of such sources.
+ * Where a peer talks is not enough either: an offline peer's binding is
+ * anyone's to take with a staging, blind from a forged source too, and a
+ * spoofer that took bindings at forged sockets in a real peer's network spent
+ * that network's share of the peers' seconds (helper-86). Only whoever
+ * receives at @src can prove it, once, with the relay's mac2.
  */
 static struct wgr_peer *route_vouches(struct wgr_peer *initiator, const struct wgr_endpoint *src)
 {
-	return initiator && wgr_bind_talks_from(initiator, src) ? initiator : NULL;
+	return initiator && wgr_bind_proven(initiator, src) ? initiator : NULL;
 }
 
 /*
@@ -676,22 +681,25 @@ static bool talks_from(enum wgr_bind_at at)
 	return at == WGR_BOUND_LIVE || at == WGR_BOUND_ROAM;
 }
 
-static bool at_live_binding(struct wgr_device *wgr, const struct wgr_endpoint *src)
+/* The peer that talks from @src (talks_from()), or NULL. Under RCU. */
+static struct wgr_peer *talker_at(struct wgr_device *wgr, const struct wgr_endpoint *src)
 {
 	enum wgr_bind_at at;
+	struct wgr_peer *owner = wgr_bind_owner(wgr, src, &at);
 
-	wgr_bind_owner(wgr, src, &at);
-	return talks_from(at);
+	return talks_from(at) ? owner : NULL;
 }
 
 /*
  * An initiation whose target is known: route it, remember it, answer it with a
- * cookie where it must prove its address, and send it on. @bound: its source
- * is a peer's live binding (at_live_binding()), which the caller has looked up.
+ * cookie where it must prove its address, and send it on. @talker: the peer
+ * that talks from its source (talker_at()), which the caller has looked up, or
+ * NULL; with the relay's mac2 the initiation proves that the peer receives
+ * there (wgr_bind_prove()).
  * Context: softirq or BH off, under RCU (@target is alive). Consumes @skb.
  */
 static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx,
-			  struct wgr_peer *target, bool bound)
+			  struct wgr_peer *target, struct wgr_peer *talker)
 {
 	const struct wgr_endpoint *src = &rx->src;
 	unsigned int n, fanout = READ_ONCE(wgr->cfg.discovery_fanout);
@@ -713,6 +721,8 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	mac2 = wgr_cookie_mac2_valid(&wgr->cookies, skb->data, src);
 	if (mac2)
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_MAC2);
+	if (mac2 && talker)
+		wgr_bind_prove(talker, src);
 	failing = mac2 && wgr_source_failing(&wgr->sources, src, target);
 	n = route_initiation(wgr, src, target, mac2, failing, to, fanout, &route);
 	/*
@@ -757,7 +767,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	ret = wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data),
-				   skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n, bound);
+				   skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n, !!talker);
 	if (ret) {
 		/* Nobody could answer it: do not send it. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
@@ -842,7 +852,7 @@ static void relay_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 		count_no_receiver(wgr, target, src);
 		goto unlock_drop;
 	}
-	initiation_to(wgr, skb, rx, target, talks_from(at));
+	initiation_to(wgr, skb, rx, target, talks_from(at) ? owner : NULL);
 	rcu_read_unlock();
 	return;
 
@@ -973,7 +983,7 @@ static bool scan_one(struct wgr_device *wgr, struct sk_buff *skb, const struct w
 	}
 	local_bh_disable();
 	if (init) {
-		initiation_to(wgr, skb, rx, peer, at_live_binding(wgr, &rx->src));
+		initiation_to(wgr, skb, rx, peer, talker_at(wgr, &rx->src));
 	} else if (!wgr_handshake_answer(&wgr->handshakes, wgr_response_receiver(skb->data),
 					 &rx->src, WGR_ANSWER_PEEK, &hs)) {
 		/* Accepted (and counted) before it was queued; still in flight? */
@@ -1030,9 +1040,9 @@ void wgr_relay_scan_work(struct work_struct *work)
  * Each route is probed once a second at most, and a slot once a second; but
  * routes are anyone's to stage, and each ends where its staged response came
  * from: the probes toward one endpoint grew with the routes staged to it
- * (helper-83, M2). A route whose initiator talks from its start
- * (route_vouches(), the same word its stamps take) is a real peer's, and one
- * per peer; the others share the destination's four a second
+ * (helper-83, M2). A route whose initiator talks from its start and proved
+ * there that it receives (route_vouches(), the same word its stamps take) is a
+ * real peer's, and one per peer; the others share the destination's four a second
  * (wgr_ratelimit_probe()). A route refused there waits as one whose probe went
  * unanswered (wgr_route_cookie_due()).
  * Context: softirq, under rcu_read_lock().
