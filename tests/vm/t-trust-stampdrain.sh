@@ -39,15 +39,26 @@
 # (and one a second for home's binding's slot), and the laptop's first try
 # must still reach home stamped.
 #
+# Then a blind attacker takes the bindings of $BLIND offline peers at forged
+# sockets in the laptop's own network (wgr-forge ghostdrain: a staging in a
+# ghost's name gives it a binding there, and needs nothing back), and
+# initiates "from" each along its route five times a second (helper-86). Each
+# was from where its ghost talks, so it had the ghost's second, within the
+# laptop's network's four a second: the laptop's own first tries met that
+# share spent. Now a route vouches for its initiator only where it proved it
+# receives (the relay's mac2 from there), which a blind spoofer cannot; the
+# laptop's first tries must reach home stamped, and none of the ghosts'.
+#
 # Last, another attacker, in a network of its own, takes the bindings of
 # $GHOSTS offline peers at as many sockets (each one staging, a response spoofed
 # from home's endpoint in a ghost's name: a ghost has no binding, and its
-# confirmation gives it one there), and initiates along each route five times
-# a second (helper-85, M1). Each initiation is from where its ghost talks now,
-# so it has the ghost's second: $GHOSTS a second in all, more than home's
-# fifteen, and the laptop's first try met them spent. Now the peers' seconds
-# from one network share four a second to a destination, and the laptop's
-# first tries must reach home stamped again.
+# confirmation gives it one there), proves at each that it receives there,
+# and initiates along each route five times a second (helper-85, M1). Each
+# initiation is from where its ghost talks now, so it has the ghost's second:
+# $GHOSTS a second in all, more than home's fifteen, and the laptop's first
+# try met them spent. Now the peers' seconds from one network share four a
+# second to a destination, and the laptop's first tries must reach home
+# stamped again.
 #
 # The laptop runs wireguard-go: a kernel WireGuard counts itself under load for
 # a second after any WireGuard in the same kernel was (t-trust-cookieroute).
