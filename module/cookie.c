@@ -55,6 +55,16 @@
  * one out before its answer came (helper-83 and helper-84, P3). A WireGuard
  * answers within its round trip; one that answers later than this loses its
  * bucket only to a probe that found no free one.
+ *
+ * Holding made a steady flood of the table stronger than the timed overwrite
+ * had been: a spoofer's few hundred unanswered probes a second (routes it
+ * staged to its own sockets, four a second per socket) held most buckets, and
+ * refused most real probes (helper-86). So a firm probe, of the target's
+ * binding or of a route whose initiator proved where it talks from (relay.c,
+ * route_vouches()), may take a bucket that any other probe holds; one that is
+ * not firm never takes a firm one's. Firm probes are one a second per binding
+ * and per route of a peer that receives where it talks: a spoofer's need peers
+ * of their own, proven at sockets of its own.
  */
 #define WGR_PROBE_HOLD		HZ
 #define WGR_PROBE_DRAWS		4
@@ -284,19 +294,21 @@ static void make_probe(const struct wgr_peer *target, u8 *msg)
 
 /*
  * A probe in flight, by its sender index's low bits, unless a probe of the
- * last WGR_PROBE_HOLD holds that bucket. @via: the pair route whose end it
- * probes, or NULL. Context: @c->lock.
+ * last WGR_PROBE_HOLD holds that bucket, and is firm or @firm is not (see
+ * WGR_PROBE_HOLD). @via: the pair route whose end it probes, or NULL.
+ * Context: @c->lock.
  * Return: true if remembered (the probe may go).
  */
 static bool remember_probe(struct wgr_cookies *c, const struct wgr_peer *target,
 			   const u8 *msg, const struct wgr_endpoint *to,
-			   const struct wgr_endpoint *via)
+			   const struct wgr_endpoint *via, bool firm)
 {
 	u32 sender = wgr_initiation_sender(msg);
 	struct wgr_probe *p = &c->probes[sender & (WGR_PROBES - 1)];
 
-	if (p->sent && time_before(jiffies, p->sent + WGR_PROBE_HOLD))
+	if (p->sent && time_before(jiffies, p->sent + WGR_PROBE_HOLD) && (p->firm || !firm))
 		return false;
+	p->firm = firm;
 	memcpy(p->target, target->public_key, WGRELAY_KEY_LEN);
 	memcpy(p->mac1, msg + WGR_INITIATION_MAC1_OFF, WGR_MAC1_LEN);
 	p->sender = sender;
@@ -369,7 +381,7 @@ bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
 			spin_unlock_bh(&c->lock);
 			break;
 		}
-		go = remember_probe(c, target, msg, to, NULL);
+		go = remember_probe(c, target, msg, to, NULL, rank == WGR_COOKIE_BINDING);
 		if (go) {
 			/* A slot taken from another endpoint drops that one's cookie. */
 			if (!slot_busy(slot) || !wgr_endpoint_eq(&slot->at, to))
@@ -391,6 +403,8 @@ bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
  * @to: the route's end, where a cookie reply in @target's name to an initiation
  *      that followed the route came from
  * @via: the route's initiator endpoint, which with @target names the route
+ * @firm: the route's initiator proved that it receives where it talks from,
+ *        at @via (see WGR_PROBE_HOLD)
  * @msg: filled with the probe to send to @to, WGR_INITIATION_LEN bytes
  *
  * As wgr_cookie_probe(), but the answer goes to the route's own cookie
@@ -401,7 +415,7 @@ bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
  */
 bool wgr_cookie_probe_route(struct wgr_cookies *c, struct wgr_peer *target,
 			    const struct wgr_endpoint *to, const struct wgr_endpoint *via,
-			    u8 *msg)
+			    bool firm, u8 *msg)
 {
 	unsigned int draw;
 	bool go = false;
@@ -409,7 +423,7 @@ bool wgr_cookie_probe_route(struct wgr_cookies *c, struct wgr_peer *target,
 	for (draw = 0; draw < WGR_PROBE_DRAWS && !go; draw++) {
 		make_probe(target, msg);
 		spin_lock_bh(&c->lock);
-		go = remember_probe(c, target, msg, to, via);
+		go = remember_probe(c, target, msg, to, via, firm);
 		spin_unlock_bh(&c->lock);
 	}
 	return go;

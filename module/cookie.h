@@ -29,6 +29,8 @@ struct wgr_peer;
  *       answer goes to the route's own cookie, wgr_pair_cookie_keep());
  *       AF_UNSPEC: the answer goes to the target's slots
  * @sent: jiffies when it went; 0: free
+ * @firm: of a binding or of a proven initiator's route: no probe that is not
+ *        may take its bucket while it is held (cookie.c, WGR_PROBE_HOLD)
  */
 struct wgr_probe {
 	u8 target[WGRELAY_KEY_LEN];
@@ -37,6 +39,7 @@ struct wgr_probe {
 	struct wgr_endpoint to;
 	struct wgr_endpoint via;
 	unsigned long sent;
+	bool firm;
 };
 
 /**
@@ -128,7 +131,7 @@ bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, enum wgr_cookie_rank rank, u8 *msg);
 bool wgr_cookie_probe_route(struct wgr_cookies *c, struct wgr_peer *target,
 			    const struct wgr_endpoint *to, const struct wgr_endpoint *via,
-			    u8 *msg);
+			    bool firm, u8 *msg);
 bool wgr_cookie_probed(struct wgr_cookies *c, u32 receiver, const struct wgr_endpoint *from,
 		       u8 target[WGRELAY_KEY_LEN], u8 mac1[16], struct wgr_endpoint *via);
 bool wgr_cookie_keep(struct wgr_cookies *c, struct wgr_peer *target,

@@ -1044,7 +1044,9 @@ void wgr_relay_scan_work(struct work_struct *work)
  * there that it receives (route_vouches(), the same word its stamps take) is a
  * real peer's, and one per peer; the others share the destination's four a second
  * (wgr_ratelimit_probe()). A route refused there waits as one whose probe went
- * unanswered (wgr_route_cookie_due()).
+ * unanswered (wgr_route_cookie_due()). A real peer's route's probe, and a
+ * binding's, is firm in the probe table: no other probe takes its bucket,
+ * and it may take theirs (cookie.c, WGR_PROBE_HOLD).
  * Context: softirq, under rcu_read_lock().
  */
 static void probe_cookie(struct wgr_device *wgr, struct wgr_peer *target,
@@ -1053,16 +1055,17 @@ static void probe_cookie(struct wgr_device *wgr, struct wgr_peer *target,
 	struct wgr_peer *initiator = NULL;
 	int route = wgr_pair_cookie_due(wgr, via, target, to, &initiator);
 	struct sk_buff *skb;
+	bool firm;
 
 	if (!route || (route < 0 && !wgr_cookie_probe_due(&wgr->cookies, target, to)))
 		return;
-	if (route > 0 && !route_vouches(initiator, via) &&
-	    !wgr_ratelimit_probe(&wgr->ratelimit, to))
+	firm = route > 0 && route_vouches(initiator, via);
+	if (route > 0 && !firm && !wgr_ratelimit_probe(&wgr->ratelimit, to))
 		return;
 	skb = own_datagram(wgr, WGR_INITIATION_LEN);
 	if (!skb)
 		return;
-	if (route > 0 ? !wgr_cookie_probe_route(&wgr->cookies, target, to, via, skb->data) :
+	if (route > 0 ? !wgr_cookie_probe_route(&wgr->cookies, target, to, via, firm, skb->data) :
 			!wgr_cookie_probe(&wgr->cookies, target, to,
 					  wgr_peer_bound_at(target, to) ? WGR_COOKIE_BINDING :
 									  WGR_COOKIE_ELSEWHERE,

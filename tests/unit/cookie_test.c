@@ -376,7 +376,7 @@ static void test_route_cookie(void **state)
 	assert_false(wgr_route_cookie_get(&rc, out));
 
 	/* The probe names its route, takes no slot, and is answered from its end alone. */
-	assert_true(wgr_cookie_probe_route(&cookies, &target, &end, &via, probe));
+	assert_true(wgr_cookie_probe_route(&cookies, &target, &end, &via, false, probe));
 	assert_true(wgr_mac1_valid(probe, WGR_INITIATION_MAC1_OFF, target.mac1_key));
 	for (unsigned int i = 0; i < WGR_TARGET_COOKIES; i++)
 		assert_int_equal(target.cookie[i].probed, 0);
@@ -414,12 +414,12 @@ static void test_probe_table_hold(void **state)
 	unsigned int i, made = 0;
 
 	(void)state;
-	assert_true(wgr_cookie_probe_route(&cookies, &target, &end, &via, probe));
+	assert_true(wgr_cookie_probe_route(&cookies, &target, &end, &via, false, probe));
 	/* A thousand probes of the spoofer's routes, within the same second. */
 	for (i = 0; i < 1000; i++) {
 		struct wgr_endpoint e = ep(66, 40000 + i), v = ep(67, 40000 + i);
 
-		made += wgr_cookie_probe_route(&cookies, &target, &e, &v, other);
+		made += wgr_cookie_probe_route(&cookies, &target, &e, &v, false, other);
 	}
 	/* No more than the table holds beside the real one, and no bucket twice. */
 	assert_true(made <= WGR_PROBES - 1);
@@ -440,11 +440,11 @@ static void test_probe_table_hold(void **state)
 	for (i = 0, made = 0; i < 100; i++) {
 		struct wgr_endpoint e = ep(68, 40000 + i);
 
-		made += wgr_cookie_probe_route(&cookies, &target, &e, &via, other);
+		made += wgr_cookie_probe_route(&cookies, &target, &e, &via, false, other);
 	}
 	assert_true(made < 10);
 	jiffies += 1;
-	assert_true(wgr_cookie_probe_route(&cookies, &target, &end, &via, other));
+	assert_true(wgr_cookie_probe_route(&cookies, &target, &end, &via, false, other));
 	/* A slot's probe finds room as a route's does. */
 	assert_int_equal(probe_and_answer(&end, WGR_COOKIE_BINDING, true, 0x43), 1);
 	/*
@@ -456,10 +456,10 @@ static void test_probe_table_hold(void **state)
 	for (i = 0, made = 0; made < WGR_PROBES / 2; i++) {
 		struct wgr_endpoint e = ep(69, 40000 + i);
 
-		made += wgr_cookie_probe_route(&cookies, &target, &e, &via, other);
+		made += wgr_cookie_probe_route(&cookies, &target, &e, &via, false, other);
 	}
 	for (i = 0, made = 0; i < 20; i++) {
-		if (!wgr_cookie_probe_route(&cookies, &target, &end, &via, probe))
+		if (!wgr_cookie_probe_route(&cookies, &target, &end, &via, false, probe))
 			continue;
 		made++;
 		reply(msg, wgr_initiation_sender(probe), probe + WGR_INITIATION_MAC1_OFF,
@@ -468,6 +468,65 @@ static void test_probe_table_hold(void **state)
 					      mac1, &from));
 	}
 	assert_true(made >= 16);
+}
+
+/* Is @probe's answer, from @end, still matched? (An answer frees its bucket.) */
+static bool answered(const u8 *probe, const struct wgr_endpoint *end)
+{
+	u8 msg[WGR_COOKIE_LEN], key[32], mac1[16];
+	struct wgr_endpoint from;
+
+	reply(msg, wgr_initiation_sender(probe), probe + WGR_INITIATION_MAC1_OFF,
+	      target.cookie_key, 0x45);
+	return wgr_cookie_probed(&cookies, wgr_cookie_receiver(msg), end, key, mac1, &from);
+}
+
+/*
+ * helper-86: a spoofer's flood of its own routes' probes holds most of the
+ * table; a firm probe (a proven initiator's route, a binding's slot) takes a
+ * bucket one of them holds, and none of theirs takes a firm one's.
+ */
+static void test_probe_table_rank(void **state)
+{
+	u8 probe[WGR_INITIATION_LEN], other[WGR_INITIATION_LEN];
+	u8 firm[8][WGR_INITIATION_LEN];
+	struct wgr_endpoint end = ep(10, 51820), via = ep(20, 51820);
+	unsigned int i, made;
+
+	(void)state;
+	/* The spoofer's probes fill the table: a probe that is not firm finds none. */
+	for (i = 0; i < 2000; i++) {
+		struct wgr_endpoint e = ep(66, 40000 + i), v = ep(67, 40000 + i);
+
+		wgr_cookie_probe_route(&cookies, &target, &e, &v, false, other);
+	}
+	for (i = 0, made = 0; i < 20; i++)
+		made += wgr_cookie_probe_route(&cookies, &target, &end, &via, false, probe);
+	assert_true(made < 5);
+	/* A real route's probe and a binding's go, each at the first try. */
+	for (i = 0; i < 8; i++) {
+		struct wgr_endpoint v = ep(30, 50000 + i);
+
+		assert_true(wgr_cookie_probe_route(&cookies, &target, &end, &v, true, firm[i]));
+	}
+	assert_int_equal(probe_and_answer(&end, WGR_COOKIE_BINDING, true, 0x46), 1);
+	/* The spoofer's next thousand take none of the firm ones' buckets. */
+	for (i = 0; i < 1000; i++) {
+		struct wgr_endpoint e = ep(68, 40000 + i), v = ep(69, 40000 + i);
+
+		wgr_cookie_probe_route(&cookies, &target, &e, &v, false, other);
+	}
+	for (i = 0; i < 8; i++)
+		assert_true(answered(firm[i], &end));
+	/* Nor does a firm probe take a firm one's. */
+	assert_true(wgr_cookie_probe_route(&cookies, &target, &end, &via, true, probe));
+	for (i = 0, made = 0; i < 1000; i++) {
+		struct wgr_endpoint v = ep(31, 40000 + i);
+
+		made += wgr_cookie_probe_route(&cookies, &target, &end, &v, true, other);
+	}
+	assert_true(made >= WGR_PROBES / 2);
+	assert_true(answered(probe, &end));
 }
 
 /* A rotated secret: the next probe's answer replaces the endpoint's cookie. */
@@ -496,6 +555,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ranks, setup),
 		cmocka_unit_test_setup(test_route_cookie, setup),
 		cmocka_unit_test_setup(test_probe_table_hold, setup),
+		cmocka_unit_test_setup(test_probe_table_rank, setup),
 		cmocka_unit_test_setup(test_rotation, setup),
 	};
 
