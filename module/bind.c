@@ -193,6 +193,21 @@ static void write_ep(struct wgr_peer *peer, struct wgr_endpoint *dst, const stru
 	write_seqcount_end(&peer->bind_seq);
 }
 
+/*
+ * Mark or clear an entry's proof (wgr_bind_prove()), inside the peer's
+ * seqcount. An endpoint's proof is cleared before the endpoint changes, so
+ * that a lockless reader never sees a new endpoint with the old one's proof.
+ */
+static void set_proof(struct wgr_peer *peer, struct wgr_ep_entry *e, bool proven)
+{
+	lockdep_assert_held(&peer->wgr->bindings.lock);
+	if (e->proven == proven)
+		return;
+	write_seqcount_begin(&peer->bind_seq);
+	WRITE_ONCE(e->proven, proven);
+	write_seqcount_end(&peer->bind_seq);
+}
+
 /* Every change to where a peer roamed out of its binding goes through here. */
 static void set_roam(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 {
@@ -201,6 +216,7 @@ static void set_roam(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 
 	lockdep_assert_held(&b->lock);
 	unhash(b, e);
+	set_proof(peer, e, false);
 	write_ep(peer, &peer->roam_ep, ep);
 	/* The vote is over, whichever way. */
 	write_ep(peer, &peer->roam_pending, NULL);
@@ -224,6 +240,8 @@ static void set_binding(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8
 
 	lockdep_assert_held(&b->lock);
 	unhash(b, e);
+	/* Even at the same endpoint: a stale binding confirmed again is anyone's. */
+	set_proof(peer, e, false);
 	write_ep(peer, &peer->bind_ep, ep);
 	WRITE_ONCE(peer->bind_state, state);
 	peer->bind_time = jiffies;
@@ -270,6 +288,7 @@ void wgr_bind_set_static(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 
 	spin_lock_bh(&b->lock);
 	unhash(b, e);
+	set_proof(peer, e, false);
 	write_seqcount_begin(&peer->bind_seq);
 	memset(&peer->static_ep, 0, sizeof(peer->static_ep));
 	if (ep) {
@@ -337,12 +356,15 @@ static bool follow(struct wgr_device *wgr, struct wgr_peer *peer, bool confirmat
 {
 	unsigned long last = READ_ONCE(peer->last_rx), at;
 	struct wgr_endpoint to;
+	bool proven = false;
 
 	lockdep_assert_held(&wgr->bindings.lock);
 	if (wgr_bind_status(peer) != WGRELAY_BINDING_STATUS_STALE)
 		return false;
 	if (newer(wgr, &peer->roam_ep, peer->roam_at, last)) {
 		to = peer->roam_ep;
+		/* The peer proved it receives there: so it does at its binding now. */
+		proven = peer->at[WGR_AT_ROAM].proven;
 		/*
 		 * Live at once if the peer's data still comes from there: a remapped
 		 * peer that talks is not made to pay its address's ceiling for a
@@ -362,6 +384,7 @@ static bool follow(struct wgr_device *wgr, struct wgr_peer *peer, bool confirmat
 		return false;
 	}
 	set_binding(peer, &to, WGRELAY_BINDING_CONFIRMED);
+	set_proof(peer, &peer->at[WGR_AT_BINDING], proven);
 	/* Else live again as soon as the peer's data comes from there (wgr_bind_seen()). */
 	WRITE_ONCE(peer->last_rx, at);
 	wgr_stat_inc(wgr, WGRELAY_STAT_BINDINGS_FOLLOWED);
@@ -728,17 +751,45 @@ bool wgr_bind_roam_live(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 	return entry_at(&peer->at[WGR_AT_ROAM], ep) == WGR_BOUND_ROAM;
 }
 
-/* Is @ep where @peer last proved that it receives? Lockless, through bind_seq. */
-static bool proven_at(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+/* Did @peer prove at @ep, which entry @e holds? Lockless, through bind_seq. */
+static bool entry_proven(struct wgr_peer *peer, const struct wgr_ep_entry *e,
+			 const struct wgr_endpoint *ep)
 {
-	struct wgr_endpoint proven;
+	struct wgr_endpoint at;
 	unsigned int seq;
+	bool proven;
 
 	do {
 		seq = read_seqcount_begin(&peer->bind_seq);
-		proven = peer->proven_ep;
+		at = *entry_ep(e);
+		proven = READ_ONCE(e->proven);
 	} while (read_seqcount_retry(&peer->bind_seq, seq));
-	return wgr_endpoint_eq(&proven, ep);
+	return proven && wgr_endpoint_eq(&at, ep);
+}
+
+/*
+ * Does a peer other than @peer talk from @ep too? Then a proof there is
+ * nobody's: whoever staged a ghost at a real peer's endpoint once had the real
+ * peer's retries prove the ghost, the peer found first there (helper-87).
+ * Context: under rcu_read_lock(); the walk is bounded as wgr_bind_owner()'s.
+ */
+static bool others_talk_from(struct wgr_device *wgr, struct wgr_peer *peer,
+			     const struct wgr_endpoint *ep)
+{
+	struct rhlist_head *list, *pos;
+	struct wgr_ep_entry *e;
+	unsigned int walked = 0;
+	enum wgr_bind_at at;
+
+	list = rhltable_lookup(&wgr->bindings.by_ep, ep, ep_params);
+	rhl_for_each_entry_rcu(e, pos, list, node) {
+		if (++walked > WGR_OWNER_WALK)
+			return true;
+		at = entry_at(e, ep);
+		if (e->peer != peer && (at == WGR_BOUND_LIVE || at == WGR_BOUND_ROAM))
+			return true;
+	}
+	return false;
 }
 
 /**
@@ -751,20 +802,30 @@ static bool proven_at(struct wgr_peer *peer, const struct wgr_endpoint *ep)
  * binding alone says nothing of that: an offline peer's is anyone's to take
  * with a staging, from a forged source too, and a blind spoofer once took
  * bindings "at" addresses of a real peer's network and spent that network's
- * share of the peers' stamps (helper-86). Checked again under the lock, so
- * that a binding that moved meanwhile is not proven at where it was.
- * Context: softirq; takes wgr_bindings.lock only when the proof is new.
+ * share of the peers' stamps (helper-86). The proof goes to the entry (the
+ * binding or the roam) that holds @ep, checked again under the lock, and only
+ * if no other peer talks from there; it lasts until that entry's endpoint is
+ * set again (a stale binding confirmed anew is a new binding).
+ * Context: softirq or BH off, under rcu_read_lock(); takes wgr_bindings.lock
+ * only when the proof is new.
  */
 void wgr_bind_prove(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 {
-	struct wgr_bindings *b = &peer->wgr->bindings;
+	struct wgr_device *wgr = peer->wgr;
+	struct wgr_ep_entry *e = NULL;
 
-	if (proven_at(peer, ep))
+	if (wgr_bind_proven(peer, ep))
 		return;
-	spin_lock_bh(&b->lock);
-	if (!READ_ONCE(peer->dead) && wgr_bind_talks_from(peer, ep))
-		write_ep(peer, &peer->proven_ep, ep);
-	spin_unlock_bh(&b->lock);
+	spin_lock_bh(&wgr->bindings.lock);
+	if (!READ_ONCE(peer->dead) && !others_talk_from(wgr, peer, ep)) {
+		if (wgr_bind_live_at(peer, ep))
+			e = &peer->at[WGR_AT_BINDING];
+		else if (wgr_bind_roam_live(peer, ep))
+			e = &peer->at[WGR_AT_ROAM];
+		if (e)
+			set_proof(peer, e, true);
+	}
+	spin_unlock_bh(&wgr->bindings.lock);
 }
 
 /**
@@ -772,18 +833,18 @@ void wgr_bind_prove(struct wgr_peer *peer, const struct wgr_endpoint *ep)
  * @peer: the peer
  * @ep: the endpoint
  *
- * Its static endpoint (the operator's word), or where it talks from
- * (wgr_bind_talks_from()) if its last proof (wgr_bind_prove()) came from
- * there. A proof is never cleared: it names one endpoint, which counts only
- * while the peer talks from it, and whoever receives there could prove it.
+ * Its static endpoint (the operator's word), or its live binding or live roam
+ * (wgr_bind_talks_from()) if it proved there (wgr_bind_prove()) since that
+ * endpoint was set.
  * Context: any.
  * Return: true if so.
  */
 bool wgr_bind_proven(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 {
-	if (!wgr_bind_talks_from(peer, ep))
-		return false;
-	return wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_STATIC || proven_at(peer, ep);
+	if (wgr_bind_live_at(peer, ep))
+		return wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_STATIC ||
+		       entry_proven(peer, &peer->at[WGR_AT_BINDING], ep);
+	return wgr_bind_roam_live(peer, ep) && entry_proven(peer, &peer->at[WGR_AT_ROAM], ep);
 }
 
 /**
@@ -907,6 +968,7 @@ void wgr_bind_read(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_pee
 										peer->bind_ep;
 	info->static_ep = peer->static_ep;
 	info->bindings_kept = peer->bindings_kept;
+	info->bind_proven = wgr_bind_proven(peer, entry_ep(&peer->at[WGR_AT_BINDING]));
 	last = READ_ONCE(peer->last_rx);
 	spin_unlock_bh(&wgr->bindings.lock);
 	if (last)

@@ -519,6 +519,7 @@ static int put_peer(struct sk_buff *skb, struct wgr_device *wgr, struct wgr_peer
 	     (put_endpoint(skb, WGRELAY_PEER_A_BINDING_ENDPOINT, &info.bind_ep) ||
 	      put_local(skb, WGRELAY_PEER_A_BINDING_LOCAL, &info.bind_ep))) ||
 	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_CONFLICT, info.bind_conflict) ||
+	    nla_put_u8(skb, WGRELAY_PEER_A_BINDING_PROVEN, info.bind_proven) ||
 	    nla_put_u64_64bit(skb, WGRELAY_PEER_A_BINDINGS_KEPT, info.bindings_kept,
 			      WGRELAY_PEER_A_PAD) ||
 	    put_refused(skb, info.refused) ||

@@ -41,12 +41,16 @@ enum wgr_ep_kind {
  * @kind: enum wgr_ep_kind
  * @hashed: in the index (an insertion can fail for memory: the peer is then
  *          only not found by that endpoint)
+ * @proven: the peer proved here that it receives (bind.c, wgr_bind_prove());
+ *          cleared whenever the endpoint is set (wgr_bindings.lock, inside
+ *          the peer's bind_seq)
  */
 struct wgr_ep_entry {
 	struct rhlist_head node;
 	struct wgr_peer *peer;
 	u8 kind;
 	bool hashed;
+	bool proven;
 };
 
 /**
@@ -86,10 +90,6 @@ struct wgr_ep_entry {
  *                partner contested (wgr_bindings.lock; @bind_seq to read): the
  *                vote a real remap is in the middle of (pass 8, I4)
  * @roam_pending_at: jiffies of that roam
- * @proven_ep: the endpoint it talks from whence an initiation with the relay's
- *             mac2 last came (wgr_bindings.lock; @bind_seq to read): it
- *             receives there, so its stamps may go to initiations from there
- *             (wgr_bind_proven())
  * @at: its entries in wgr_bindings.by_ep: its binding (static or confirmed) and
  *      the endpoint of its roam out of it (wgr_bindings.lock)
  * @vouch_tat: when its binding may next vouch for an initiation, less the burst
@@ -133,7 +133,6 @@ struct wgr_peer {
 	unsigned long roam_rx;
 	struct wgr_endpoint roam_pending;
 	unsigned long roam_pending_at;
-	struct wgr_endpoint proven_ep;
 	struct wgr_ep_entry at[WGR_AT_ENTRIES];
 	unsigned long vouch_tat;
 	unsigned long roam_vouch_tat;
@@ -170,6 +169,7 @@ struct wgr_peer_info {
 	u8 bind_state;
 	u8 bind_status;		/* enum wgrelay_binding_status */
 	bool bind_conflict;	/* a live session reaches it elsewhere */
+	bool bind_proven;	/* it proved it receives where it talks (bind.c) */
 	struct wgr_endpoint bind_ep;
 	struct wgr_endpoint static_ep;
 	u64 last_seen;		/* Unix seconds, 0: never */

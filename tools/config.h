@@ -51,6 +51,7 @@ struct wgr_peer {
 	uint8_t binding_state;
 	uint8_t binding_status;		/* enum wgrelay_binding_status */
 	uint8_t binding_conflict;
+	uint8_t binding_proven;		/* it proved it receives where it talks */
 	uint64_t bindings_kept;
 	uint64_t refused[__WGRELAY_REFUSED_MAX];	/* enum wgrelay_refusal */
 	union wgr_sockaddr binding;

@@ -357,6 +357,7 @@ static int parse_peer(struct wgr_device *dev, struct nlattr *nest)
 	get_u8(tb[WGRELAY_PEER_A_BINDING_STATE], &p->binding_state);
 	get_u8(tb[WGRELAY_PEER_A_BINDING_STATUS], &p->binding_status);
 	get_u8(tb[WGRELAY_PEER_A_BINDING_CONFLICT], &p->binding_conflict);
+	get_u8(tb[WGRELAY_PEER_A_BINDING_PROVEN], &p->binding_proven);
 	get_u64(tb[WGRELAY_PEER_A_BINDINGS_KEPT], &p->bindings_kept);
 	if (tb[WGRELAY_PEER_A_REFUSED])
 		get_refused(tb[WGRELAY_PEER_A_REFUSED], p->refused);

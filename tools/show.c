@@ -135,8 +135,9 @@ static void json_peer(const struct wgr_peer *p, bool full)
 	putchar(']');
 	json_key_string("binding_state", binding_name(p->binding_state), true);
 	json_key_string("binding_status", status_name(p->binding_status), true);
-	printf(",\"binding_conflict\":%s,\"bindings_kept\":%" PRIu64,
-	       p->binding_conflict ? "true" : "false", p->bindings_kept);
+	printf(",\"binding_conflict\":%s,\"binding_proven\":%s,\"bindings_kept\":%" PRIu64,
+	       p->binding_conflict ? "true" : "false", p->binding_proven ? "true" : "false",
+	       p->bindings_kept);
 	json_key_endpoint("binding_endpoint", &p->binding);
 	printf(",\"last_seen\":%" PRIu64 ",\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 	       ",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64 ",\"handshakes\":%" PRIu64
@@ -318,8 +319,13 @@ static void pretty_peer(const struct wgr_device *dev, const struct wgr_peer *p)
 	field("binding");
 	if (p->binding.sa.sa_family) {
 		endpoint_format(ep, sizeof(ep), &p->binding);
-		/* Live, stale, static or tentative; and whether its sessions agree. */
-		printf("%s (%s%s)\n", ep, status_name(p->binding_status),
+		/*
+		 * Live, stale, static or tentative; whether it proved it receives
+		 * where it talks; and whether its sessions agree.
+		 */
+		printf("%s (%s%s%s)\n", ep, status_name(p->binding_status),
+		       p->binding_proven && p->binding_status != WGRELAY_BINDING_STATUS_STATIC ?
+		       ", proven" : "",
 		       p->binding_conflict ? ", a live session reaches it elsewhere" : "");
 	} else {
 		printf("(none)\n");

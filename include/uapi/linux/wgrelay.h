@@ -207,6 +207,13 @@ enum wgrelay_peer_attr {
 					 * count are sent; padding is
 					 * WGRELAY_REFUSED_NONE
 					 */
+	WGRELAY_PEER_A_BINDING_PROVEN,	/* u8, read only: 1 if the peer proved, with
+					 * the relay's own mac2, that it receives
+					 * where it talks from now (or has a static
+					 * endpoint): only then do its initiations
+					 * along its sessions carry a loaded
+					 * target's cookie as its own
+					 */
 	__WGRELAY_PEER_A_LAST
 };
 #define WGRELAY_PEER_A_MAX (__WGRELAY_PEER_A_LAST - 1)
