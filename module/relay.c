@@ -393,8 +393,15 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, const struct wgr_endpoint *src,
 		      const struct wgr_peer *paired, bool mac2)
 {
-	if ((paired || mac2) &&
-	    wgr_ratelimit_stamp(&wgr->ratelimit, to, src, paired ? paired->public_key : NULL))
+	/*
+	 * A peer's second, then a proven source's: a spoofer of the peer's own
+	 * endpoint spends the peer's second with initiations along its route, but
+	 * cannot have the relay's mac2 there, so the peer's retries still go
+	 * (helper-85, L1).
+	 */
+	if (paired && wgr_ratelimit_stamp(&wgr->ratelimit, to, src, paired->public_key))
+		return true;
+	if (mac2 && wgr_ratelimit_stamp(&wgr->ratelimit, to, src, NULL))
 		return true;
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIE_WITHHELD);
 	return false;
