@@ -5,6 +5,9 @@
 
 RELAY_PORT=51820
 RELAY_EP=$VPS4:$RELAY_PORT
+# A tcpdump filter for WireGuard handshake messages of 148 bytes (initiations)
+# that carry mac2 (udp[140..155]): the relay's stamp with a target's cookie.
+MAC2_SET='(udp[140:4] != 0 or udp[144:4] != 0 or udp[148:4] != 0 or udp[152:4] != 0)'
 
 # relay_conf FILE NAME...: a relay config with one [Peer] per NAME (its WG_PUB key).
 # Extra "[Relay]" lines come from RELAY_SETTINGS, extra lines for a peer NAME from
@@ -176,6 +179,10 @@ binding_ep() {
 		sed 's/^[^:]*://; s/"//g')
 	[[ -n $ep && $ep != null ]] && echo "$ep" || echo "(none)"
 }
+
+# binding_proven NAME: true if peer NAME proved, with the relay's mac2, that it
+# receives where it talks from (relayctl's binding_proven).
+binding_proven() { peer_json "$1" | grep -q '"binding_proven":true'; }
 
 # binding_line NAME: the "binding:" line of peer NAME in relayctl show (for logs).
 binding_line() {

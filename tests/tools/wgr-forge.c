@@ -93,12 +93,13 @@
  * with counter COUNTER (decimal), sent from local UDP port SPORT (0: any), with
  * IP TTL (hop limit) TTL if given.
  *
- *   wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]
+ *   wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY [PPS]]
  *
  * COUNT datagrams of MODE (as above) sent from a raw socket with a forged source
- * SRC_ADDR:SRC_PORT (IPv4 or IPv6), 10 a second. Needs CAP_NET_RAW. MODE may
- * also be data=INDEX:COUNTER: type-4 messages on receiver INDEX (hex) with
- * counters from COUNTER (decimal) up, one more each.
+ * SRC_ADDR:SRC_PORT (IPv4 or IPv6), PPS a second (default 10). Needs
+ * CAP_NET_RAW. MODE may also be data=INDEX:COUNTER: type-4 messages on
+ * receiver INDEX (hex) with counters from COUNTER (decimal) up, one more each;
+ * or marked: initiations for PUBKEY marked as drain's are (below).
  *
  *   wgr-forge srcflood ADDR PORT SECONDS PPS SPOOF_BASE NADDR NPORTS PUBKEY
  *
@@ -659,6 +660,20 @@ static uint32_t make_initiation(uint8_t *msg, const uint8_t *pub)
 
 	fill_random(&idx, sizeof(idx));
 	initiation_from(msg, pub, idx);
+	return idx;
+}
+
+/*
+ * An initiation from a fresh index (returned), mac1 valid for @pub, marked as
+ * drain's: its ephemeral key begins with de ad be ef. The marker goes in
+ * before mac1, which covers it.
+ */
+static uint32_t marked_initiation(uint8_t *msg, const uint8_t *pub)
+{
+	uint32_t idx = make_initiation(msg, pub);
+
+	memcpy(msg + 8, "\xde\xad\xbe\xef", 4);
+	set_mac1(msg, 116, pub);
 	return idx;
 }
 
@@ -1254,10 +1269,14 @@ static int spoof(int argc, char **argv)
 	unsigned long long counter = 0;
 	unsigned long index = 0;
 	int ret, index_mode = 0;
-	long count;
+	long count, pps = argc > 9 ? strtol(argv[9], NULL, 10) : 10;
+	struct timespec next;
+	bool marked;
 
-	if (argc < 8 || (argc > 8 && !key_from_base64(pub, argv[8]))) {
-		fprintf(stderr, "usage: wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]\n");
+	if (argc < 8 || argc > 10 || (argc > 8 && !key_from_base64(pub, argv[8])) ||
+	    pps <= 0 || pps > 1000) {
+		fprintf(stderr, "usage: wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT "
+				"[PUBKEY [PPS(1..1000)]]\n");
 		return 2;
 	}
 	count = strtol(argv[7], NULL, 10);
@@ -1272,20 +1291,26 @@ static int spoof(int argc, char **argv)
 				index_mode = 1;
 		}
 	}
+	marked = !strcmp(argv[6], "marked");
 	if (count <= 0 || count > 100000 || index_mode < 0 ||
-	    (!index_mode && !make(argv[6], msg, pub) && strcmp(argv[6], "garbage"))) {
+	    (!index_mode && !marked && !make(argv[6], msg, pub) && strcmp(argv[6], "garbage"))) {
 		fprintf(stderr, "wgr-forge: spoof: bad MODE or COUNT (1..100000)\n");
 		return 2;
 	}
 	ret = spoofer_open(&s, argv[2], argv[3], argv[4], argv[5]);
+	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (long i = 0; !ret && i < count; i++) {
 		if (index_mode) {
 			make_data(msg, (uint32_t)index, counter++);
 			ret = spoofer_send(&s, msg, 32);
+		} else if (marked) {
+			marked_initiation(msg, pub);
+			ret = spoofer_send(&s, msg, 148);
 		} else {
 			ret = spoofer_send(&s, msg, make(argv[6], msg, pub));
 		}
-		usleep(100000);
+		next_tick(&next, pps);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
 	return ret;
 }
@@ -1404,19 +1429,6 @@ static int thinflood(int argc, char **argv)
 	return 0;
 }
 
-/*
- * An initiation from a fresh index (returned), mac1 valid for @pub, marked as
- * drain's: its ephemeral key begins with de ad be ef. The marker goes in
- * before mac1, which covers it.
- */
-static uint32_t marked_initiation(uint8_t *msg, const uint8_t *pub)
-{
-	uint32_t idx = make_initiation(msg, pub);
-
-	memcpy(msg + 8, "\xde\xad\xbe\xef", 4);
-	set_mac1(msg, 116, pub);
-	return idx;
-}
 
 /*
  * One staging of spoofstage's: socket @a initiates to @k[0] (@marked: with
@@ -2193,7 +2205,7 @@ int main(int argc, char *argv[])
 				"       wgr-forge fill|chain ADDR PORT SECONDS PPS BPORT NPORTS "
 				"PUB_TARGET PUB_NAME...\n"
 				"       wgr-forge onedata ADDR PORT SPORT INDEX COUNTER [TTL]\n"
-				"       wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY]\n"
+				"       wgr-forge spoof SRC_ADDR SRC_PORT ADDR PORT MODE COUNT [PUBKEY [PPS]]\n"
 				"       wgr-forge srcflood ADDR PORT SECONDS PPS SPOOF_BASE NADDR NPORTS "
 				"PUBKEY\n"
 				"       wgr-forge thinflood ADDR PORT SECONDS PPS SPOOF_BASE NPREFIXES "

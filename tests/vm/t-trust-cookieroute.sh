@@ -157,8 +157,8 @@ step "the laptop starts again $ROUNDS times, along its live session"
 # cookie it keeps for where home is (udp[140..155] is mac2). A round's ping can
 # get through without it (home's load flickers in a busy guest, and discovery
 # finds home on the third retry): the stamp is what the relay did.
-bg home tcpdump -i eth0 -n -l -tt --immediate-mode -Z root "udp and src host $VPS4 and udp[8] == 1 and
-	(udp[140:4] != 0 or udp[144:4] != 0 or udp[148:4] != 0 or udp[152:4] != 0)" \
+bg home tcpdump -i eth0 -n -l -tt --immediate-mode -Z root \
+	"udp and src host $VPS4 and udp[8] == 1 and $MAC2_SET" \
 	>"$TMP/stamped" 2>"$TMP/stamped.err"
 wait_for 10 grep -q "listening on" "$TMP/stamped.err"
 # mac2_reached_home: one more such initiation since the round started.

@@ -60,6 +60,19 @@
 # second to a destination, and the laptop's first tries must reach home
 # stamped again.
 #
+# Then a proof is checked for its lifetime (helper-87): "gone", a peer that
+# proved where it talked at the start and went quiet, has its stale binding
+# confirmed again at the same endpoint by a blind spoofer's staging. A proof
+# that outlived its binding vouched for the spoofer's initiations there; now a
+# binding set again, even at the same endpoint, is a new one, not proven.
+#
+# Last, a spoofer of the laptop's own endpoint initiates "from" it along the
+# laptop's route (helper-85, L1), which spends the laptop's second at home.
+# The laptop's retries carry the relay's mac2, which the spoofer cannot have
+# there; they met the peer's second spent too, and now take a proven source's
+# budget then. Each round whose first try went unstamped and that had a retry
+# must have that retry reach home stamped.
+#
 # The laptop runs wireguard-go: a kernel WireGuard counts itself under load for
 # a second after any WireGuard in the same kernel was (t-trust-cookieroute).
 #
@@ -84,6 +97,7 @@ WG_IMPL[laptop]=go
 ghosts=()
 for ((i = 1; i <= GHOSTS; i++)); do ghosts+=("ghost$i"); done
 for ((i = 1; i <= BLIND; i++)); do ghosts+=("blind$i"); done
+ghosts+=(gone)
 wg_keys home laptop "${ghosts[@]}"
 relay_up home laptop "${ghosts[@]}"
 wg_peers "$RELAY_EP" "$RELAY_EP"
@@ -100,21 +114,30 @@ home_ep=$(binding_ep home) laptop_ep=$(binding_ep laptop)
 log "home at $home_ep, the laptop at $laptop_ep"
 [[ $home_ep == "$CGNAT4":* ]] || fail "home's binding is not at its CGNAT's address: $home_ep"
 
+step "a peer proves where it talks from, and goes offline"
+# "gone", at a socket of the attacker's for now: bound there by a staging, it
+# proves there with the relay's mac2, then goes quiet. Its binding goes stale
+# while the steps below run.
+n attacker wgr-forge drain "$VPS4" "$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" \
+	"${WG_PUB[home]}" "${WG_PUB[gone]}" 6 2 prove
+gone_ep=$(binding_ep gone)
+log "gone's binding: $(binding_line gone)"
+binding_proven gone || fail "gone's binding is not proven"
+
 step "home's WireGuard is flooded from its own LAN, so that it is under load"
 load_wg home "$HOME4" "$HOME_PORT" home
 
 # What reaches home from the relay: initiations (udp[8] == 1), the attacker's
 # (marked) and the rest (the laptop's, and the relay's own probes, which carry
 # no mac2), those with mac2 (udp[140..155]) apart.
-stamped='(udp[140:4] != 0 or udp[144:4] != 0 or udp[148:4] != 0 or udp[152:4] != 0)'
 capture() {
 	bg home tcpdump -i eth0 -n -l -tt --immediate-mode -Z root \
 		"udp and src host $VPS4 and udp[8] == 1 and $2" >"$TMP/$1" 2>"$TMP/$1.err"
 	wait_for 10 grep -q "listening on" "$TMP/$1.err"
 }
-capture laptop_stamped "udp[16:4] != 0xdeadbeef and $stamped"
+capture laptop_stamped "udp[16:4] != 0xdeadbeef and $MAC2_SET"
 capture marked "udp[16:4] == 0xdeadbeef"
-capture marked_stamped "udp[16:4] == 0xdeadbeef and $stamped"
+capture marked_stamped "udp[16:4] == 0xdeadbeef and $MAC2_SET"
 
 # first_try_stamped: the laptop starts a new handshake with home; true if an
 # initiation of its reached home with mac2 within FIRST_TRY s (before its first
@@ -137,6 +160,10 @@ step "the relay stamps the laptop's first try (it learns home's cookie first)"
 # mac2; home answers it with a cookie reply, and the relay probes home for its own.
 tries 10 first_try_stamped
 log "$(relay_counts hs_cookie_withheld hs_cookie_probes hs_cookies_kept)"
+# Its stamps went on a first try only once it had proved, with a retry that
+# carried the relay's mac2, that it receives where it talks from.
+log "the laptop's binding: $(binding_line laptop)"
+binding_proven laptop || fail "the laptop's first try was stamped, but its binding is not proven"
 
 step "the attacker stages a route in the laptop's name to home's endpoint, and initiates along it"
 bg attacker wgr-forge drain "$VPS4" "$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" \
@@ -216,10 +243,19 @@ done
 blinded() { n vps relayctl show relay0 | grep -cE "binding: ${near//./\\.}\\.15[0-9]:" || true; }
 all_blinded() { (($(blinded) >= BLIND)); }
 wait_for 60 all_blinded
-withheld=$(relay_stat hs_cookie_withheld)
+withheld=$(relay_stat hs_cookie_withheld) routed=$(relay_stat hs_pair_routed)
+marked=$(wc -l <"$TMP/marked")
 sleep 3
+routed=$(($(relay_stat hs_pair_routed) - routed)) marked=$(($(wc -l <"$TMP/marked") - marked))
 log "$(blinded) blind ghosts bound in the laptop's network; home's cookie withheld" \
-	"$(($(relay_stat hs_cookie_withheld) - withheld)) times in 3 s"
+	"$(($(relay_stat hs_cookie_withheld) - withheld)) times in 3 s; $routed initiations" \
+	"pair-routed, $marked of the attacker's reached home"
+# The attack is on: the ghosts' initiations (forty a second) follow their routes to home.
+((routed >= 30 && marked >= 30)) || fail "the blind ghosts' initiations do not reach home along their routes"
+log "blind1's binding: $(binding_line blind1)"
+for ((i = 1; i <= BLIND; i++)); do
+	! binding_proven "blind$i" || fail "blind$i's binding is proven, though nothing reached its socket"
+done
 for ((round = 1; round <= ROUNDS; round++)); do
 	first_try_stamped || fail "round $round: the laptop's first try reached home without mac2" \
 		"while $BLIND blind ghosts in its network initiated along their routes" \
@@ -234,9 +270,11 @@ assert_eq 0 "$(wc -l <"$TMP/marked_stamped")" "the attacker's initiations that r
 step "another attacker takes $GHOSTS offline peers' bindings in its own network, and initiates along each"
 # Each proves that it receives at its socket (the relay's mac2): so each is
 # where its ghost talks, and has the ghost's second.
+ghost_pids=()
 for ((i = 1; i <= GHOSTS; i++)); do
 	bg far wgr-forge drain "$VPS4" "$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" \
 		"${WG_PUB[home]}" "${WG_PUB[ghost$i]}" 120 5 prove >"$TMP/ghost.$i.out"
+	ghost_pids+=("$BG_PID")
 done
 # squatted: ghosts bound at the attacker's sockets.
 squatted() { n vps relayctl show relay0 | grep -c "binding: ${FAR//./\\.}\\." || true; }
@@ -246,8 +284,81 @@ withheld=$(relay_stat hs_cookie_withheld)
 sleep 3
 log "$(squatted) ghosts bound at the attacker's sockets; home's cookie withheld" \
 	"$(($(relay_stat hs_cookie_withheld) - withheld)) times in 3 s"
+log "ghost1's binding: $(binding_line ghost1)"
+binding_proven ghost1 || fail "ghost1's binding is not proven: the share is not what this step tests"
 for ((round = 1; round <= ROUNDS; round++)); do
 	first_try_stamped || fail "round $round: the laptop's first try reached home without mac2" \
 		"while $GHOSTS squatted ghosts initiated along their routes"
 	log "round $round: the laptop's first try reached home with mac2"
 done
+kill "${ghost_pids[@]}"
+
+step "a blind spoofer brings gone's stale binding back to life, where gone once proved"
+# A proof lasts only as long as the binding it was made in: a staging that
+# confirms a stale binding again, even at the same endpoint, makes a new one
+# (helper-87). The blind spoofer stages in gone's name "from" gone's old
+# socket, and initiates from there along its route to home.
+# (The M1 ghosts' initiations are stamped, within the share: they prove.)
+sleep 1
+marked_stamped=$(wc -l <"$TMP/marked_stamped")
+gone_stale() { [[ $(binding_line gone) != *live* ]]; }
+wait_for 70 gone_stale
+log "gone's binding: $(binding_line gone)"
+bg attacker wgr-forge ghostdrain "$VPS4" "$RELAY_PORT" "${gone_ep%:*}" "${gone_ep##*:}" \
+	"${home_ep%:*}" "${home_ep##*:}" "${WG_PUB[home]}" "${WG_PUB[gone]}" 60 5 >"$TMP/gone.out"
+gone_pid=$BG_PID
+revived() { [[ $(binding_line gone) == "$gone_ep (live"* ]]; }
+wait_for 30 revived
+marked=$(wc -l <"$TMP/marked")
+sleep 3
+log "gone's binding: $(binding_line gone); $(($(wc -l <"$TMP/marked") - marked)) of the" \
+	"spoofer's initiations reached home in 3 s"
+(($(wc -l <"$TMP/marked") - marked >= 5)) || fail "the spoofer's initiations do not reach home"
+assert_eq 0 "$(($(wc -l <"$TMP/marked_stamped") - marked_stamped))" \
+	"the spoofer's initiations that reached home with mac2"
+! binding_proven gone || fail "gone's binding, confirmed again by a blind spoofer, is proven"
+kill "$gone_pid"
+
+step "a spoofer of the laptop's own endpoint initiates along its route: the laptop's retries get through"
+# The spoofer's initiations come "from" where the laptop talks (and proved),
+# so they spend the laptop's second at home; the laptop's retries, which carry
+# the relay's mac2 (the spoofer cannot have it there), go on a proven
+# source's budget once the peer's is spent (helper-85, L1). Six a second: at
+# ten the spoofer would spend the relay's cookie replies to the laptop's
+# endpoint too, and the laptop's retry would have no mac2 of the relay's.
+bg attacker wgr-forge spoof "${laptop_ep%:*}" "${laptop_ep##*:}" "$VPS4" "$RELAY_PORT" marked \
+	2000 "${WG_PUB[home]}" 6
+spoof_pid=$BG_PID
+# The laptop's initiations with mac2 (the relay's): its retries.
+bg laptop tcpdump -i eth0 -n -l -tt --immediate-mode -Z root \
+	"udp and dst host $VPS4 and udp[8] == 1 and $MAC2_SET" >"$TMP/retries" 2>"$TMP/retries.err"
+wait_for 10 grep -q "listening on" "$TMP/retries.err"
+sleep 2
+# seen FILE FROM TO: a line in FILE timed FROM to TO seconds after $start.
+seen() { awk -v s="$start" -v a="$2" -v b="$3" '$1 >= s + a && $1 <= s + b { n++ } END { exit !n }' "$TMP/$1"; }
+# A round tells something only if the laptop's first try went unstamped (the
+# spoofer had its second) and the laptop retried: home, whose load flickers in
+# a busy guest, sometimes takes an unstamped first try, and then nothing is
+# left to check. Two such rounds must each have the retry reach home stamped.
+checked=0
+for ((round = 1; round <= 8 && checked < 2; round++)); do
+	start=$(date +%s.%N)
+	wg_readd laptop home
+	for ((i = 0; i < 20; i++)); do
+		n laptop ping -c 1 -W 1 "${WG_ADDR[home]}" >/dev/null && break
+	done
+	((i < 20)) || fail "round $round: the laptop did not reach home in 20 pings"
+	sleep 1
+	if seen laptop_stamped 0 "$FIRST_TRY"; then
+		log "round $round: the first try reached home stamped; nothing to check"
+	elif ! seen retries 0 9.5; then
+		log "round $round: home took the unstamped first try, and the laptop sent no retry"
+	else
+		seen laptop_stamped "$FIRST_TRY" 9.5 || fail "round $round: the laptop's first retry" \
+			"reached home without mac2 while a spoofer of its endpoint initiated"
+		checked=$((checked + 1))
+		log "round $round: the laptop's first retry reached home with mac2"
+	fi
+done
+((checked >= 2)) || fail "only $checked rounds in $((round - 1)) had a retry to check"
+kill "$spoof_pid"
