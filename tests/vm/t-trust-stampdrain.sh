@@ -139,11 +139,10 @@ capture laptop_stamped "udp[16:4] != 0xdeadbeef and $MAC2_SET"
 capture marked "udp[16:4] == 0xdeadbeef"
 capture marked_stamped "udp[16:4] == 0xdeadbeef and $MAC2_SET"
 
-# first_try_stamped: the laptop starts a new handshake with home; true if an
-# initiation of its reached home with mac2 within FIRST_TRY s (before its first
-# retry), and the laptop reached home within 20 pings in any case.
-first_try_stamped() {
-	local start i
+# new_handshake: the laptop starts a new handshake with home at $start (set
+# here), and reaches home within 20 pings.
+new_handshake() {
+	local i
 	start=$(date +%s.%N)
 	wg_readd laptop home
 	for ((i = 0; i < 20; i++)); do
@@ -151,8 +150,15 @@ first_try_stamped() {
 	done
 	((i < 20)) || fail "the laptop did not reach home in 20 pings"
 	sleep 1
-	awk -v s="$start" -v w="$FIRST_TRY" '$1 >= s && $1 <= s + w { n++ } END { exit !n }' \
-		"$TMP/laptop_stamped"
+}
+# seen FILE FROM TO: a line in $TMP/FILE timed FROM to TO seconds after $start.
+seen() { awk -v s="$start" -v a="$2" -v b="$3" '$1 >= s + a && $1 <= s + b { n++ } END { exit !n }' "$TMP/$1"; }
+# first_try_stamped: the laptop starts a new handshake with home; true if an
+# initiation of its reached home with mac2 within FIRST_TRY s (before its first
+# retry).
+first_try_stamped() {
+	new_handshake
+	seen laptop_stamped 0 "$FIRST_TRY"
 }
 
 step "the relay stamps the laptop's first try (it learns home's cookie first)"
@@ -334,21 +340,13 @@ bg laptop tcpdump -i eth0 -n -l -tt --immediate-mode -Z root \
 	"udp and dst host $VPS4 and udp[8] == 1 and $MAC2_SET" >"$TMP/retries" 2>"$TMP/retries.err"
 wait_for 10 grep -q "listening on" "$TMP/retries.err"
 sleep 2
-# seen FILE FROM TO: a line in FILE timed FROM to TO seconds after $start.
-seen() { awk -v s="$start" -v a="$2" -v b="$3" '$1 >= s + a && $1 <= s + b { n++ } END { exit !n }' "$TMP/$1"; }
 # A round tells something only if the laptop's first try went unstamped (the
 # spoofer had its second) and the laptop retried: home, whose load flickers in
 # a busy guest, sometimes takes an unstamped first try, and then nothing is
 # left to check. Two such rounds must each have the retry reach home stamped.
 checked=0
 for ((round = 1; round <= 8 && checked < 2; round++)); do
-	start=$(date +%s.%N)
-	wg_readd laptop home
-	for ((i = 0; i < 20; i++)); do
-		n laptop ping -c 1 -W 1 "${WG_ADDR[home]}" >/dev/null && break
-	done
-	((i < 20)) || fail "round $round: the laptop did not reach home in 20 pings"
-	sleep 1
+	new_handshake
 	if seen laptop_stamped 0 "$FIRST_TRY"; then
 		log "round $round: the first try reached home stamped; nothing to check"
 	elif ! seen retries 0 9.5; then
