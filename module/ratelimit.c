@@ -116,7 +116,7 @@ enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
 	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK,
 	KIND_STAMP_PEER, KIND_STAMP_PEER_SHARE, KIND_STAMP_SOURCE, KIND_STAMP_SHARE, KIND_STAMP,
-	KIND_STAMP_ALL, KIND_PROBE
+	KIND_STAMP_ALL, KIND_PROBE, KIND_PROBE_PEER
 };
 
 static const struct bucket_kind kinds[] = {
@@ -256,6 +256,15 @@ static const struct bucket_kind kinds[] = {
 	 * budgets, forgotten after a second idle.
 	 */
 	[KIND_PROBE] = { 4, 4, .pool = WGR_BUCKETS_STAMPS },
+	/*
+	 * And a route whose initiator proved where it talks from: one a second
+	 * per initiator and destination. A real peer has one route to a target's
+	 * endpoint (across a rekey the new session takes the old one's cookie
+	 * over, session.c); an offline peer's binding, proven at an attacker's
+	 * own socket, had a probe a second for each route the attacker staged
+	 * from there to a victim (helper-87).
+	 */
+	[KIND_PROBE_PEER] = { 1, 1, .pool = WGR_BUCKETS_STAMPS },
 };
 
 struct wgr_bucket {
@@ -897,7 +906,8 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
 }
 
 /* The key of a peer's bucket for @dst (KIND_STAMP_PEER): by its public key. */
-static u64 peer_key(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst, const u8 *peer)
+static u64 peer_key(struct wgr_ratelimit *rl, unsigned int kind, const struct wgr_endpoint *dst,
+		    const u8 *peer)
 {
 	struct {
 		u32 kind;
@@ -906,7 +916,7 @@ static u64 peer_key(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst, co
 	} k;
 
 	memset(&k, 0, sizeof(k));
-	k.kind = KIND_STAMP_PEER;
+	k.kind = kind;
 	bucket_ep(&k.ep, dst, BY_ENDPOINT);
 	memcpy(k.peer, peer, sizeof(k.peer));
 	return siphash(&k, sizeof(k), &rl->seed);
@@ -937,7 +947,7 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	u64 now;
 
 	if (peer) {
-		first = peer_key(rl, dst, peer);
+		first = peer_key(rl, KIND_STAMP_PEER, dst, peer);
 		share = bucket_key(rl, KIND_STAMP_PEER_SHARE, dst, BY_ENDPOINT, src);
 	} else {
 		first = bucket_key(rl, KIND_STAMP_SOURCE, dst, BY_ENDPOINT, src);
@@ -957,17 +967,29 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 }
 
 /**
- * wgr_ratelimit_probe - may the relay probe @dst for the route of a peer that
- * does not talk from the route's start?
+ * wgr_ratelimit_probe - may the relay probe @dst, the end of a pair route?
  * @rl: the buckets
  * @dst: the route's end
+ * @peer: the public key of the route's initiator if it proved where it talks
+ *        from, the route's start (relay.c, route_vouches()); NULL if not
  *
+ * The initiator's second toward @dst (KIND_PROBE_PEER), or, for a route
+ * anyone could have staged, the destination's four a second (KIND_PROBE).
  * Context: softirq.
  * Return: true if @dst may receive another such probe now.
  */
-bool wgr_ratelimit_probe(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst)
+bool wgr_ratelimit_probe(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
+			 const u8 *peer)
 {
-	return limit(rl, KIND_PROBE, dst, BY_ENDPOINT, NULL);
+	bool ok;
+
+	if (!peer)
+		return limit(rl, KIND_PROBE, dst, BY_ENDPOINT, NULL);
+	spin_lock_bh(&rl->lock);
+	ok = take(rl, KIND_PROBE_PEER, peer_key(rl, KIND_PROBE_PEER, dst, peer),
+		  ktime_get_coarse_boottime_ns());
+	spin_unlock_bh(&rl->lock);
+	return ok;
 }
 
 /**

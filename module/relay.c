@@ -1049,7 +1049,9 @@ void wgr_relay_scan_work(struct work_struct *work)
  * from: the probes toward one endpoint grew with the routes staged to it
  * (helper-83, M2). A route whose initiator talks from its start and proved
  * there that it receives (route_vouches(), the same word its stamps take) is a
- * real peer's, and one per peer; the others share the destination's four a second
+ * real peer's: one a second per peer and destination (an offline peer's
+ * binding proven at an attacker's socket had one for each route staged from
+ * there: helper-87); the others share the destination's four a second
  * (wgr_ratelimit_probe()). A route refused there waits as one whose probe went
  * unanswered (wgr_route_cookie_due()). A real peer's route's probe, and a
  * binding's, is firm in the probe table: no other probe takes its bucket,
@@ -1061,13 +1063,16 @@ static void probe_cookie(struct wgr_device *wgr, struct wgr_peer *target,
 {
 	struct wgr_peer *initiator = NULL;
 	int route = wgr_pair_cookie_due(wgr, via, target, to, &initiator);
+	struct wgr_peer *proven;
 	struct sk_buff *skb;
 	bool firm;
 
 	if (!route || (route < 0 && !wgr_cookie_probe_due(&wgr->cookies, target, to)))
 		return;
-	firm = route > 0 && route_vouches(initiator, via);
-	if (route > 0 && !firm && !wgr_ratelimit_probe(&wgr->ratelimit, to))
+	proven = route > 0 ? route_vouches(initiator, via) : NULL;
+	firm = !!proven;
+	if (route > 0 &&
+	    !wgr_ratelimit_probe(&wgr->ratelimit, to, proven ? proven->public_key : NULL))
 		return;
 	skb = own_datagram(wgr, WGR_INITIATION_LEN);
 	if (!skb)

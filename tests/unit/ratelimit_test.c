@@ -804,28 +804,63 @@ static void test_probe_budget(void **state)
 	(void)state;
 	wgr_ratelimit_init(&rl);
 	for (i = 0; i < 4; i++)
-		assert_true(wgr_ratelimit_probe(&rl, &home));
-	assert_false(wgr_ratelimit_probe(&rl, &home));
+		assert_true(wgr_ratelimit_probe(&rl, &home, NULL));
+	assert_false(wgr_ratelimit_probe(&rl, &home, NULL));
 	/* Another port of the same address is another destination. */
 	home.addr4.sin_port = htons(40000);
-	assert_true(wgr_ratelimit_probe(&rl, &home));
+	assert_true(wgr_ratelimit_probe(&rl, &home, NULL));
 	home.addr4.sin_port = other.addr4.sin_port;
-	assert_true(wgr_ratelimit_probe(&rl, &other));
+	assert_true(wgr_ratelimit_probe(&rl, &other, NULL));
 	/* A quarter of a second brings one more, and no more. */
 	kshim_now += NSEC_PER_SEC / 4;
-	assert_true(wgr_ratelimit_probe(&rl, &home));
-	assert_false(wgr_ratelimit_probe(&rl, &home));
+	assert_true(wgr_ratelimit_probe(&rl, &home, NULL));
+	assert_false(wgr_ratelimit_probe(&rl, &home, NULL));
 	/* Asked every 50 ms for two seconds: eight, four a second. */
 	for (i = 0, granted = 0; i < 40; i++) {
 		kshim_now += NSEC_PER_SEC / 20;
-		granted += wgr_ratelimit_probe(&rl, &home);
+		granted += wgr_ratelimit_probe(&rl, &home, NULL);
 	}
 	assert_int_equal(granted, 8);
 	/* Over a second and a half idle, it is full again: four, not more. */
 	kshim_now += 3 * NSEC_PER_SEC / 2;
 	for (i = 0; i < 4; i++)
-		assert_true(wgr_ratelimit_probe(&rl, &home));
-	assert_false(wgr_ratelimit_probe(&rl, &home));
+		assert_true(wgr_ratelimit_probe(&rl, &home, NULL));
+	assert_false(wgr_ratelimit_probe(&rl, &home, NULL));
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * helper-87: a ghost proven at the attacker's own socket, with fifty routes
+ * staged from there to one victim, has one probe a second toward it, not
+ * fifty; another proven peer, or the same one toward
+ * another destination, has its own; the routes nobody proved keep theirs.
+ */
+static void test_probe_peer_budget(void **state)
+{
+	struct wgr_endpoint victim = ep4(0xcb00710a), other = ep4(0xcb00710b);
+	u8 ghost[WGRELAY_KEY_LEN], peer[WGRELAY_KEY_LEN];
+	unsigned int i, granted;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	memset(ghost, 0x66, sizeof(ghost));
+	memset(peer, 0x11, sizeof(peer));
+	wgr_ratelimit_init(&rl);
+	for (i = 0, granted = 0; i < 50; i++)
+		granted += wgr_ratelimit_probe(&rl, &victim, ghost);
+	assert_int_equal(granted, 1);
+	assert_true(wgr_ratelimit_probe(&rl, &victim, peer));
+	assert_true(wgr_ratelimit_probe(&rl, &other, ghost));
+	assert_true(wgr_ratelimit_probe(&rl, &victim, NULL));
+	/* Fifty routes probed as answered, every second for ten: ten probes. */
+	for (i = 0, granted = 0; i < 10; i++) {
+		unsigned int r;
+
+		kshim_now += NSEC_PER_SEC;
+		for (r = 0; r < 50; r++)
+			granted += wgr_ratelimit_probe(&rl, &victim, ghost);
+	}
+	assert_int_equal(granted, 10);
 	wgr_ratelimit_destroy(&rl);
 }
 
@@ -1478,6 +1513,7 @@ int main(void)
 		cmocka_unit_test(test_share_before_cap),
 		cmocka_unit_test(test_stamp_budgets),
 		cmocka_unit_test(test_probe_budget),
+		cmocka_unit_test(test_probe_peer_budget),
 		cmocka_unit_test(test_stamp_peer_share),
 		cmocka_unit_test(test_stamp_backstop),
 		cmocka_unit_test(test_stamp_flood),
