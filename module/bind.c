@@ -55,6 +55,17 @@
  * a live binding is taken the moment it is met.
  */
 #define WGR_OWNER_WALK		16
+/*
+ * A proof (wgr_bind_prove()) lasts this long after the last initiation with
+ * the relay's mac2 from where it was made. A binding kept live says nothing
+ * of who keeps it live: a blind spoofer that stages in a peer's name at the
+ * peer's endpoint before the peer leaves, and again every half minute, keeps
+ * the binding live after the peer has gone, and its proof with it
+ * (helper-88). The spoofer can never prove again; the peer's own retries,
+ * which carry the relay's mac2, do. Cost: a peer's rekey with a loaded target
+ * takes one retry once in this time, at most.
+ */
+#define WGR_PROOF_LIFE		(10 * 60 * HZ)
 
 /*
  * Keys the endpoint hash of every relay's index. One key for the module: the
@@ -116,7 +127,20 @@ static const struct rhashtable_params ep_params = {
 int wgr_bindings_init(struct wgr_bindings *b)
 {
 	spin_lock_init(&b->lock);
+	b->proof_life = WGR_PROOF_LIFE;
 	return rhltable_init(&b->by_ep, &ep_params);
+}
+
+/**
+ * wgr_bind_set_proof_life - how long a proof lasts (a test's knob: debugfs.c)
+ * @b: the relay's bindings
+ * @seconds: the lifetime, at least one second
+ *
+ * Context: process.
+ */
+void wgr_bind_set_proof_life(struct wgr_bindings *b, unsigned int seconds)
+{
+	WRITE_ONCE(b->proof_life, max(seconds, 1U) * HZ);
 }
 
 /**
@@ -201,6 +225,8 @@ static void write_ep(struct wgr_peer *peer, struct wgr_endpoint *dst, const stru
 static void set_proof(struct wgr_peer *peer, struct wgr_ep_entry *e, bool proven)
 {
 	lockdep_assert_held(&peer->wgr->bindings.lock);
+	if (proven)
+		WRITE_ONCE(e->proved_at, jiffies);
 	if (e->proven == proven)
 		return;
 	write_seqcount_begin(&peer->bind_seq);
@@ -751,10 +777,14 @@ bool wgr_bind_roam_live(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 	return entry_at(&peer->at[WGR_AT_ROAM], ep) == WGR_BOUND_ROAM;
 }
 
-/* Did @peer prove at @ep, which entry @e holds? Lockless, through bind_seq. */
+/*
+ * Did @peer prove at @ep, which entry @e holds, less than @life ago? Lockless,
+ * through bind_seq.
+ */
 static bool entry_proven(struct wgr_peer *peer, const struct wgr_ep_entry *e,
-			 const struct wgr_endpoint *ep)
+			 const struct wgr_endpoint *ep, unsigned long life)
 {
+	unsigned long proved_at;
 	struct wgr_endpoint at;
 	unsigned int seq;
 	bool proven;
@@ -763,8 +793,18 @@ static bool entry_proven(struct wgr_peer *peer, const struct wgr_ep_entry *e,
 		seq = read_seqcount_begin(&peer->bind_seq);
 		at = *entry_ep(e);
 		proven = READ_ONCE(e->proven);
+		proved_at = READ_ONCE(e->proved_at);
 	} while (read_seqcount_retry(&peer->bind_seq, seq));
-	return proven && wgr_endpoint_eq(&at, ep);
+	return proven && wgr_endpoint_eq(&at, ep) && time_before(jiffies, proved_at + life);
+}
+
+/* wgr_bind_proven(), with proofs younger than @life only. */
+static bool proven_within(struct wgr_peer *peer, const struct wgr_endpoint *ep, unsigned long life)
+{
+	if (wgr_bind_live_at(peer, ep))
+		return wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_STATIC ||
+		       entry_proven(peer, &peer->at[WGR_AT_BINDING], ep, life);
+	return wgr_bind_roam_live(peer, ep) && entry_proven(peer, &peer->at[WGR_AT_ROAM], ep, life);
 }
 
 /*
@@ -805,16 +845,17 @@ static bool others_talk_from(struct wgr_device *wgr, struct wgr_peer *peer,
  * share of the peers' stamps (helper-86). The proof goes to the entry (the
  * binding or the roam) that holds @ep, checked again under the lock, and only
  * if no other peer talks from there; it lasts until that entry's endpoint is
- * set again (a stale binding confirmed anew is a new binding).
+ * set again (a stale binding confirmed anew is a new binding), and for
+ * WGR_PROOF_LIFE at most.
  * Context: softirq or BH off, under rcu_read_lock(); takes wgr_bindings.lock
- * only when the proof is new.
+ * only when the proof is new or past half its life.
  */
 void wgr_bind_prove(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 {
 	struct wgr_device *wgr = peer->wgr;
 	struct wgr_ep_entry *e = NULL;
 
-	if (wgr_bind_proven(peer, ep))
+	if (proven_within(peer, ep, READ_ONCE(wgr->bindings.proof_life) / 2))
 		return;
 	spin_lock_bh(&wgr->bindings.lock);
 	if (!READ_ONCE(peer->dead) && !others_talk_from(wgr, peer, ep)) {
@@ -835,16 +876,13 @@ void wgr_bind_prove(struct wgr_peer *peer, const struct wgr_endpoint *ep)
  *
  * Its static endpoint (the operator's word), or its live binding or live roam
  * (wgr_bind_talks_from()) if it proved there (wgr_bind_prove()) since that
- * endpoint was set.
+ * endpoint was set, and within the proof's lifetime.
  * Context: any.
  * Return: true if so.
  */
 bool wgr_bind_proven(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 {
-	if (wgr_bind_live_at(peer, ep))
-		return wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_STATIC ||
-		       entry_proven(peer, &peer->at[WGR_AT_BINDING], ep);
-	return wgr_bind_roam_live(peer, ep) && entry_proven(peer, &peer->at[WGR_AT_ROAM], ep);
+	return proven_within(peer, ep, READ_ONCE(peer->wgr->bindings.proof_life));
 }
 
 /**

@@ -20,10 +20,13 @@ struct wgr_device;
  * @by_ep: peers by their static endpoint or confirmed binding, and by where
  *         they roamed out of it (wgr_peer.at): resizable, read under RCU with
  *         no lock (pass 7, H5)
+ * @proof_life: how long a proof lasts, in jiffies (bind.c, WGR_PROOF_LIFE; the
+ *              debug build's knob shortens it)
  */
 struct wgr_bindings {
 	spinlock_t lock;
 	struct rhltable by_ep;
+	unsigned long proof_life;
 };
 
 /* What an endpoint is to the peer wgr_bind_owner() found there; better is greater. */
@@ -50,6 +53,7 @@ bool wgr_bind_live_at(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 bool wgr_bind_roam_live(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 void wgr_bind_prove(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 bool wgr_bind_proven(struct wgr_peer *peer, const struct wgr_endpoint *ep);
+void wgr_bind_set_proof_life(struct wgr_bindings *b, unsigned int seconds);
 
 enum wgrelay_binding_status wgr_bind_status(const struct wgr_peer *peer);
 bool wgr_bind_route(struct wgr_device *wgr, struct wgr_peer *peer, struct wgr_endpoint *ep,

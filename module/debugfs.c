@@ -15,6 +15,8 @@
  *                      as a neighbour's flood at the ceiling would (0: limits
  *                      again): a trust test sees what is vouched for, whatever
  *                      the guest's speed
+ *   DEV proof-life N   a binding's proof (bind.c) lasts N seconds, not ten
+ *                      minutes: a test sees a proof run out
  *   DEV gc             one periodic session sweep, timed: in all, and the longest
  *                      hold of the state lock (nothing expires unless
  *                      session-timeout says so)
@@ -228,6 +230,12 @@ static void do_ceiling_shut(struct wgr_device *wgr, u32 shut)
 	snprintf(result, sizeof(result), "ceiling-shut %u\n", shut);
 }
 
+static void do_proof_life(struct wgr_device *wgr, u32 seconds)
+{
+	wgr_bind_set_proof_life(&wgr->bindings, seconds);
+	snprintf(result, sizeof(result), "proof-life %u\n", seconds);
+}
+
 static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
 {
 	char buf[64], name[IFNAMSIZ], cmd[16];
@@ -272,6 +280,8 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len,
 		do_buckets_max(netdev_priv(dev), WGR_BUCKETS_PROVEN, arg);
 	else if (!strcmp(cmd, "ceiling-shut") && arg <= 1)
 		do_ceiling_shut(netdev_priv(dev), arg);
+	else if (!strcmp(cmd, "proof-life") && arg)
+		do_proof_life(netdev_priv(dev), arg);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&ctl_lock);

@@ -44,6 +44,7 @@ enum wgr_ep_kind {
  * @proven: the peer proved here that it receives (bind.c, wgr_bind_prove());
  *          cleared whenever the endpoint is set (wgr_bindings.lock, inside
  *          the peer's bind_seq)
+ * @proved_at: jiffies of its last proof: one lasts wgr_bindings.proof_life
  */
 struct wgr_ep_entry {
 	struct rhlist_head node;
@@ -51,6 +52,7 @@ struct wgr_ep_entry {
 	u8 kind;
 	bool hashed;
 	bool proven;
+	unsigned long proved_at;
 };
 
 /**
