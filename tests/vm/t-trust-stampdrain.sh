@@ -76,9 +76,17 @@
 # The laptop runs wireguard-go: a kernel WireGuard counts itself under load for
 # a second after any WireGuard in the same kernel was (t-trust-cookieroute).
 #
+# Last of all, a proof runs out (helper-88): "gone2" proves where it talks, and
+# a blind spoofer that staged a session in its name there before it left
+# keeps its binding live with data on that session, "from" there, after gone2
+# has gone. The proof lasts ten minutes after gone2's last proof (the debug
+# build's proof-life knob makes that ten seconds here); once it has run out,
+# none of the spoofer's initiations from there is stamped.
+#
 # cpu: heavy
 # timeout: 480
 # kernels: one
+# module: debug
 
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/cgnat.sh"
@@ -97,7 +105,7 @@ WG_IMPL[laptop]=go
 ghosts=()
 for ((i = 1; i <= GHOSTS; i++)); do ghosts+=("ghost$i"); done
 for ((i = 1; i <= BLIND; i++)); do ghosts+=("blind$i"); done
-ghosts+=(gone)
+ghosts+=(gone gone2)
 wg_keys home laptop "${ghosts[@]}"
 relay_up home laptop "${ghosts[@]}"
 wg_peers "$RELAY_EP" "$RELAY_EP"
@@ -323,6 +331,9 @@ log "gone's binding: $(binding_line gone); $(($(wc -l <"$TMP/marked") - marked))
 assert_eq 0 "$(($(wc -l <"$TMP/marked_stamped") - marked_stamped))" \
 	"the spoofer's initiations that reached home with mac2"
 ! binding_proven gone || fail "gone's binding, confirmed again by a blind spoofer, is proven"
+# And the relay still stamps (home is loaded, the relay has its cookie): the
+# spoofer's initiations went unstamped for the rule, not for want of a cookie.
+tries 5 first_try_stamped
 kill "$gone_pid"
 
 step "a spoofer of the laptop's own endpoint initiates along its route: the laptop's retries get through"
@@ -335,6 +346,7 @@ step "a spoofer of the laptop's own endpoint initiates along its route: the lapt
 bg attacker wgr-forge spoof "${laptop_ep%:*}" "${laptop_ep##*:}" "$VPS4" "$RELAY_PORT" marked \
 	2000 "${WG_PUB[home]}" 6
 spoof_pid=$BG_PID
+spoofed_stamped=$(wc -l <"$TMP/marked_stamped")
 # The laptop's initiations with mac2 (the relay's): its retries.
 bg laptop tcpdump -i eth0 -n -l -tt --immediate-mode -Z root \
 	"udp and dst host $VPS4 and udp[8] == 1 and $MAC2_SET" >"$TMP/retries" 2>"$TMP/retries.err"
@@ -359,4 +371,40 @@ for ((round = 1; round <= 8 && checked < 2; round++)); do
 	fi
 done
 ((checked >= 2)) || fail "only $checked rounds in $((round - 1)) had a retry to check"
+# The attack was on: the spoofer's initiations had the laptop's second (about
+# one a second), as a retry would have had it without the rule.
+spoofed_stamped=$(($(wc -l <"$TMP/marked_stamped") - spoofed_stamped))
+log "the spoofer's initiations that reached home stamped, with the laptop's second: $spoofed_stamped"
+((spoofed_stamped >= 5)) || fail "the spoofer's initiations did not spend the laptop's second"
 kill "$spoof_pid"
+
+step "a blind spoofer keeps gone2's binding live after gone2 has gone: its proof runs out"
+# gone2 proves where it talks (at a socket of the attacker's, as gone did); the
+# session it stages is one the spoofer knows the indices of.
+n attacker wgr-forge drain "$VPS4" "$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" \
+	"${WG_PUB[home]}" "${WG_PUB[gone2]}" 6 2 prove >"$TMP/gone2.drain"
+cat "$TMP/gone2.drain"
+gone2_ep=$(binding_ep gone2)
+index=$(sed -n 's/.*last staged index \([0-9a-f]*\)$/\1/p' "$TMP/gone2.drain")
+[[ -n $index && $index != 00000000 ]] || fail "gone2's staging did not pass"
+binding_proven gone2 || fail "gone2's binding is not proven"
+# gone2 is gone; the spoofer keeps its binding live with data on that session
+# "from" its socket, once a second, and initiates from there five times a second.
+bg attacker wgr-forge spoof "${gone2_ep%:*}" "${gone2_ep##*:}" "$VPS4" "$RELAY_PORT" \
+	"data=$index:10" 120 "${WG_PUB[home]}" 1
+keep_pid=$BG_PID
+bg attacker wgr-forge spoof "${gone2_ep%:*}" "${gone2_ep##*:}" "$VPS4" "$RELAY_PORT" marked \
+	600 "${WG_PUB[home]}" 5
+gone2_pid=$BG_PID
+log "$(debug_ctl vps relay0 proof-life 10)"
+not_proven() { ! binding_proven gone2; }
+wait_for 20 not_proven
+log "gone2's binding: $(binding_line gone2)"
+[[ $(binding_line gone2) == "$gone2_ep (live"* ]] || fail "gone2's binding is not live: the spoofer does not keep it"
+marked=$(wc -l <"$TMP/marked") marked_stamped=$(wc -l <"$TMP/marked_stamped")
+sleep 3
+log "$(($(wc -l <"$TMP/marked") - marked)) of the spoofer's initiations reached home in 3 s"
+(($(wc -l <"$TMP/marked") - marked >= 5)) || fail "the spoofer's initiations do not reach home"
+assert_eq 0 "$(($(wc -l <"$TMP/marked_stamped") - marked_stamped))" \
+	"the spoofer's initiations that reached home with mac2, after gone2's proof ran out"
+kill "$keep_pid" "$gone2_pid"
