@@ -27,7 +27,11 @@ wg_keys home laptop ghost
 relay_up home laptop ghost
 wg_peers "$RELAY_EP" "$RELAY_EP"
 pair_works laptop home
-bindings() { n vps relayctl show relay0 | awk '/binding:/ { print $2, $3 }' | sort; }
+# bindings: each peer's binding and its status (live, stale...; not whether it
+# is proven, which a peer's retry can change meanwhile).
+bindings() {
+	n vps relayctl show relay0 | awk '/binding:/ { s = $3; gsub(/[(),]/, "", s); print $2, s }' | sort
+}
 before=$(bindings)
 echo "$before"
 
