@@ -619,6 +619,17 @@ static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
 	return spend(bucket_get(rl, kind, key, now), kind);
 }
 
+/* Take a token of one kind from the bucket @key names. Context: softirq. */
+static bool limit_key(struct wgr_ratelimit *rl, unsigned int kind, u64 key)
+{
+	bool ok;
+
+	spin_lock_bh(&rl->lock);
+	ok = take(rl, kind, key, ktime_get_coarse_boottime_ns());
+	spin_unlock_bh(&rl->lock);
+	return ok;
+}
+
 /*
  * Take a token of one kind for @ep (sent by @by, if given: counted as the
  * kind says). Context: softirq.
@@ -626,13 +637,7 @@ static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
 static bool limit(struct wgr_ratelimit *rl, unsigned int kind, const struct wgr_endpoint *ep,
 		  enum scope scope, const struct wgr_endpoint *by)
 {
-	u64 key = bucket_key(rl, kind, ep, scope, by);
-	bool ok;
-
-	spin_lock_bh(&rl->lock);
-	ok = take(rl, kind, key, ktime_get_coarse_boottime_ns());
-	spin_unlock_bh(&rl->lock);
-	return ok;
+	return limit_key(rl, kind, bucket_key(rl, kind, ep, scope, by));
 }
 
 /**
@@ -981,15 +986,9 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 bool wgr_ratelimit_probe(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 			 const u8 *peer)
 {
-	bool ok;
-
 	if (!peer)
 		return limit(rl, KIND_PROBE, dst, BY_ENDPOINT, NULL);
-	spin_lock_bh(&rl->lock);
-	ok = take(rl, KIND_PROBE_PEER, peer_key(rl, KIND_PROBE_PEER, dst, peer),
-		  ktime_get_coarse_boottime_ns());
-	spin_unlock_bh(&rl->lock);
-	return ok;
+	return limit_key(rl, KIND_PROBE_PEER, peer_key(rl, KIND_PROBE_PEER, dst, peer));
 }
 
 /**
