@@ -411,8 +411,9 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
  * Whose stamps does a pair route's initiation from @src spend: the route's
  * @initiator's, if @src is where that peer talks (its live binding or static
  * endpoint, or where it roamed out of it and talks now: talks_from()) and it
- * proved there that it receives (wgr_bind_proven()), else nobody's. A route's initiator is the peer whose name the response that
- * confirmed it carried, and anyone can send that: a spoofer stages a route from
+ * proved there that it receives (wgr_bind_proven()), else nobody's. A route's
+ * initiator is the peer whose name the response that confirmed it carried,
+ * and anyone can send that: a spoofer stages a route from
  * a socket of its own to a loaded target's real endpoint with one response
  * spoofed from there in a real peer's name, and the relay has the target's
  * real cookie for that endpoint. Its initiations along the route spent the
@@ -423,7 +424,8 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
  * anyone's to take with a staging, blind from a forged source too, and a
  * spoofer that took bindings at forged sockets in a real peer's network spent
  * that network's share of the peers' seconds (helper-86). Only whoever
- * receives at @src can prove it, once, with the relay's mac2.
+ * receives at @src can prove it, with the relay's mac2, and a proof lasts
+ * ten minutes (bind.c).
  */
 static struct wgr_peer *route_vouches(struct wgr_peer *initiator, const struct wgr_endpoint *src)
 {
@@ -1065,19 +1067,17 @@ static void probe_cookie(struct wgr_device *wgr, struct wgr_peer *target,
 	int route = wgr_pair_cookie_due(wgr, via, target, to, &initiator);
 	struct wgr_peer *proven;
 	struct sk_buff *skb;
-	bool firm;
 
 	if (!route || (route < 0 && !wgr_cookie_probe_due(&wgr->cookies, target, to)))
 		return;
 	proven = route > 0 ? route_vouches(initiator, via) : NULL;
-	firm = !!proven;
 	if (route > 0 &&
 	    !wgr_ratelimit_probe(&wgr->ratelimit, to, proven ? proven->public_key : NULL))
 		return;
 	skb = own_datagram(wgr, WGR_INITIATION_LEN);
 	if (!skb)
 		return;
-	if (route > 0 ? !wgr_cookie_probe_route(&wgr->cookies, target, to, via, firm, skb->data) :
+	if (route > 0 ? !wgr_cookie_probe_route(&wgr->cookies, target, to, via, proven, skb->data) :
 			!wgr_cookie_probe(&wgr->cookies, target, to,
 					  wgr_peer_bound_at(target, to) ? WGR_COOKIE_BINDING :
 									  WGR_COOKIE_ELSEWHERE,
