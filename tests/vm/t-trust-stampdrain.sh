@@ -122,15 +122,21 @@ home_ep=$(binding_ep home) laptop_ep=$(binding_ep laptop)
 log "home at $home_ep, the laptop at $laptop_ep"
 [[ $home_ep == "$CGNAT4":* ]] || fail "home's binding is not at its CGNAT's address: $home_ep"
 
+# prove_and_go NAME: NAME, at a socket of the attacker's for now, is bound there
+# by a staging and proves there with the relay's mac2 for 6 s, then goes quiet;
+# its binding must be proven. wgr-forge's report goes to $TMP/NAME.drain.
+prove_and_go() {
+	n attacker wgr-forge drain "$VPS4" "$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" \
+		"${WG_PUB[home]}" "${WG_PUB[$1]}" 6 2 prove >"$TMP/$1.drain"
+	cat "$TMP/$1.drain"
+	log "$1's binding: $(binding_line "$1")"
+	binding_proven "$1" || fail "$1's binding is not proven"
+}
+
 step "a peer proves where it talks from, and goes offline"
-# "gone", at a socket of the attacker's for now: bound there by a staging, it
-# proves there with the relay's mac2, then goes quiet. Its binding goes stale
-# while the steps below run.
-n attacker wgr-forge drain "$VPS4" "$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" \
-	"${WG_PUB[home]}" "${WG_PUB[gone]}" 6 2 prove
+# "gone": its binding goes stale while the steps below run.
+prove_and_go gone
 gone_ep=$(binding_ep gone)
-log "gone's binding: $(binding_line gone)"
-binding_proven gone || fail "gone's binding is not proven"
 
 step "home's WireGuard is flooded from its own LAN, so that it is under load"
 load_wg home "$HOME4" "$HOME_PORT" home
@@ -379,15 +385,12 @@ log "the spoofer's initiations that reached home stamped, with the laptop's seco
 kill "$spoof_pid"
 
 step "a blind spoofer keeps gone2's binding live after gone2 has gone: its proof runs out"
-# gone2 proves where it talks (at a socket of the attacker's, as gone did); the
-# session it stages is one the spoofer knows the indices of.
-n attacker wgr-forge drain "$VPS4" "$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" \
-	"${WG_PUB[home]}" "${WG_PUB[gone2]}" 6 2 prove >"$TMP/gone2.drain"
-cat "$TMP/gone2.drain"
+# gone2 proves where it talks, as gone did; the session it stages is one the
+# spoofer knows the indices of.
+prove_and_go gone2
 gone2_ep=$(binding_ep gone2)
 index=$(sed -n 's/.*last staged index \([0-9a-f]*\)$/\1/p' "$TMP/gone2.drain")
 [[ -n $index && $index != 00000000 ]] || fail "gone2's staging did not pass"
-binding_proven gone2 || fail "gone2's binding is not proven"
 # gone2 is gone; the spoofer keeps its binding live with data on that session
 # "from" its socket, once a second, and initiates from there five times a second.
 bg attacker wgr-forge spoof "${gone2_ep%:*}" "${gone2_ep##*:}" "$VPS4" "$RELAY_PORT" \
