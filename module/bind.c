@@ -218,20 +218,34 @@ static void write_ep(struct wgr_peer *peer, struct wgr_endpoint *dst, const stru
 }
 
 /*
- * Mark or clear an entry's proof (wgr_bind_prove()), inside the peer's
- * seqcount. An endpoint's proof is cleared before the endpoint changes, so
- * that a lockless reader never sees a new endpoint with the old one's proof.
+ * Clear an entry's proof (wgr_bind_prove()), inside the peer's seqcount. An
+ * endpoint's proof is cleared before the endpoint changes, so that a lockless
+ * reader never sees a new endpoint with the old one's proof.
  */
-static void set_proof(struct wgr_peer *peer, struct wgr_ep_entry *e, bool proven)
+static void clear_proof(struct wgr_peer *peer, struct wgr_ep_entry *e)
 {
 	lockdep_assert_held(&peer->wgr->bindings.lock);
-	if (proven)
-		WRITE_ONCE(e->proved_at, jiffies);
-	if (e->proven == proven)
+	if (!e->proven)
 		return;
 	write_seqcount_begin(&peer->bind_seq);
-	WRITE_ONCE(e->proven, proven);
+	WRITE_ONCE(e->proven, false);
 	write_seqcount_end(&peer->bind_seq);
+}
+
+/* Mark an entry proven at @at (jiffies), inside the peer's seqcount. */
+static void set_proof(struct wgr_peer *peer, struct wgr_ep_entry *e, unsigned long at)
+{
+	lockdep_assert_held(&peer->wgr->bindings.lock);
+	write_seqcount_begin(&peer->bind_seq);
+	WRITE_ONCE(e->proved_at, at);
+	WRITE_ONCE(e->proven, true);
+	write_seqcount_end(&peer->bind_seq);
+}
+
+/* Is an entry's proof younger than @life? Under the lock, or through bind_seq. */
+static bool proof_fresh(const struct wgr_ep_entry *e, unsigned long life)
+{
+	return READ_ONCE(e->proven) && time_before(jiffies, READ_ONCE(e->proved_at) + life);
 }
 
 /* Every change to where a peer roamed out of its binding goes through here. */
@@ -242,7 +256,7 @@ static void set_roam(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 
 	lockdep_assert_held(&b->lock);
 	unhash(b, e);
-	set_proof(peer, e, false);
+	clear_proof(peer, e);
 	write_ep(peer, &peer->roam_ep, ep);
 	/* The vote is over, whichever way. */
 	write_ep(peer, &peer->roam_pending, NULL);
@@ -267,7 +281,7 @@ static void set_binding(struct wgr_peer *peer, const struct wgr_endpoint *ep, u8
 	lockdep_assert_held(&b->lock);
 	unhash(b, e);
 	/* Even at the same endpoint: a stale binding confirmed again is anyone's. */
-	set_proof(peer, e, false);
+	clear_proof(peer, e);
 	write_ep(peer, &peer->bind_ep, ep);
 	WRITE_ONCE(peer->bind_state, state);
 	peer->bind_time = jiffies;
@@ -314,7 +328,7 @@ void wgr_bind_set_static(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 
 	spin_lock_bh(&b->lock);
 	unhash(b, e);
-	set_proof(peer, e, false);
+	clear_proof(peer, e);
 	write_seqcount_begin(&peer->bind_seq);
 	memset(&peer->static_ep, 0, sizeof(peer->static_ep));
 	if (ep) {
@@ -380,7 +394,7 @@ static bool newer(struct wgr_device *wgr, const struct wgr_endpoint *ep, unsigne
  */
 static bool follow(struct wgr_device *wgr, struct wgr_peer *peer, bool confirmations)
 {
-	unsigned long last = READ_ONCE(peer->last_rx), at;
+	unsigned long last = READ_ONCE(peer->last_rx), at, proved_at = 0;
 	struct wgr_endpoint to;
 	bool proven = false;
 
@@ -389,8 +403,14 @@ static bool follow(struct wgr_device *wgr, struct wgr_peer *peer, bool confirmat
 		return false;
 	if (newer(wgr, &peer->roam_ep, peer->roam_at, last)) {
 		to = peer->roam_ep;
-		/* The peer proved it receives there: so it does at its binding now. */
-		proven = peer->at[WGR_AT_ROAM].proven;
+		/*
+		 * The peer proved it receives there: so it does at its binding now,
+		 * for what is left of that proof's life. An older one is not
+		 * made fresh: a roam is kept live by whoever holds a session in
+		 * the peer's name (G6), and the peer may have gone (helper-88).
+		 */
+		proven = proof_fresh(&peer->at[WGR_AT_ROAM], READ_ONCE(wgr->bindings.proof_life));
+		proved_at = peer->at[WGR_AT_ROAM].proved_at;
 		/*
 		 * Live at once if the peer's data still comes from there: a remapped
 		 * peer that talks is not made to pay its address's ceiling for a
@@ -410,7 +430,8 @@ static bool follow(struct wgr_device *wgr, struct wgr_peer *peer, bool confirmat
 		return false;
 	}
 	set_binding(peer, &to, WGRELAY_BINDING_CONFIRMED);
-	set_proof(peer, &peer->at[WGR_AT_BINDING], proven);
+	if (proven)
+		set_proof(peer, &peer->at[WGR_AT_BINDING], proved_at);
 	/* Else live again as soon as the peer's data comes from there (wgr_bind_seen()). */
 	WRITE_ONCE(peer->last_rx, at);
 	wgr_stat_inc(wgr, WGRELAY_STAT_BINDINGS_FOLLOWED);
@@ -784,7 +805,6 @@ bool wgr_bind_roam_live(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 static bool entry_proven(struct wgr_peer *peer, const struct wgr_ep_entry *e,
 			 const struct wgr_endpoint *ep, unsigned long life)
 {
-	unsigned long proved_at;
 	struct wgr_endpoint at;
 	unsigned int seq;
 	bool proven;
@@ -792,10 +812,9 @@ static bool entry_proven(struct wgr_peer *peer, const struct wgr_ep_entry *e,
 	do {
 		seq = read_seqcount_begin(&peer->bind_seq);
 		at = *entry_ep(e);
-		proven = READ_ONCE(e->proven);
-		proved_at = READ_ONCE(e->proved_at);
+		proven = proof_fresh(e, life);
 	} while (read_seqcount_retry(&peer->bind_seq, seq));
-	return proven && wgr_endpoint_eq(&at, ep) && time_before(jiffies, proved_at + life);
+	return proven && wgr_endpoint_eq(&at, ep);
 }
 
 /* wgr_bind_proven(), with proofs younger than @life only. */
@@ -864,7 +883,7 @@ void wgr_bind_prove(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 		else if (wgr_bind_roam_live(peer, ep))
 			e = &peer->at[WGR_AT_ROAM];
 		if (e)
-			set_proof(peer, e, true);
+			set_proof(peer, e, jiffies);
 	}
 	spin_unlock_bh(&wgr->bindings.lock);
 }
@@ -1061,12 +1080,27 @@ static void stale_news(struct wgr_device *wgr, struct wgr_peer *peer)
 	wgr_event(wgr, WGRELAY_EVENT_STALE, peer, NULL, &peer->bind_ep);
 }
 
+/*
+ * A proof past its life is cleared, so that none outlives it by the clock
+ * wrapping: on a 32-bit kernel, time_before() would see a proof 2^31 jiffies
+ * old (25 days at HZ=1000) as made in the future, and so fresh again.
+ */
+static void expire_proofs(struct wgr_device *wgr, struct wgr_peer *peer)
+{
+	unsigned long life = READ_ONCE(wgr->bindings.proof_life);
+	int i;
+
+	for (i = 0; i < WGR_AT_ENTRIES; i++)
+		if (!proof_fresh(&peer->at[i], life))
+			clear_proof(peer, &peer->at[i]);
+}
+
 /**
  * wgr_bindings_gc - move stale bindings after their peers' roams, forget old ones
  * @wgr: the relay
  *
  * A binding is forgotten binding-timeout after the last data from it (or after it
- * was set, for a tentative one).
+ * was set, for a tentative one); a proof, after its life.
  * Context: process.
  */
 void wgr_bindings_gc(struct wgr_device *wgr)
@@ -1081,6 +1115,7 @@ void wgr_bindings_gc(struct wgr_device *wgr)
 		unsigned long seen = peer->bind_time;
 
 		breathe(&wgr->bindings, &n);
+		expire_proofs(wgr, peer);
 		if (peer->bind_state == WGRELAY_BINDING_NONE)
 			continue;
 		follow(wgr, peer, true);
