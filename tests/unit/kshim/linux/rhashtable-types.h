@@ -12,4 +12,17 @@ struct rhashtable {
 	unsigned int nelems;
 };
 
+/*
+ * rhltable: entries with equal keys on one list (@next), newest first, as the
+ * kernel keeps them; the lists themselves chained through rhead.next.
+ */
+struct rhlist_head {
+	struct rhash_head rhead;
+	struct rhlist_head *next;
+};
+
+struct rhltable {
+	struct rhashtable ht;
+};
+
 #endif
