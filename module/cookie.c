@@ -84,7 +84,7 @@ void wgr_cookies_init(struct wgr_cookies *c)
 {
 	spin_lock_init(&c->lock);
 	get_random_bytes(c->secret, sizeof(c->secret));
-	c->rotated = jiffies;
+	c->rotated = get_jiffies_64();
 }
 
 /**
@@ -106,13 +106,13 @@ void wgr_cookie_key(u8 key[32], const u8 public_key[32])
 static void secrets(struct wgr_cookies *c, u8 out[2][WGR_COOKIE_SECRET_LEN])
 {
 	spin_lock_bh(&c->lock);
-	if (time_after_eq(jiffies, c->rotated + WGR_COOKIE_ROTATE)) {
+	if (time_after_eq64(get_jiffies_64(), c->rotated + WGR_COOKIE_ROTATE)) {
 		memcpy(c->secret[1], c->secret[0], WGR_COOKIE_SECRET_LEN);
 		get_random_bytes(c->secret[0], WGR_COOKIE_SECRET_LEN);
 		/* After a long quiet spell the previous secret is stale too. */
-		if (time_after_eq(jiffies, c->rotated + 2 * WGR_COOKIE_ROTATE))
+		if (time_after_eq64(get_jiffies_64(), c->rotated + 2 * WGR_COOKIE_ROTATE))
 			get_random_bytes(c->secret[1], WGR_COOKIE_SECRET_LEN);
-		c->rotated = jiffies;
+		c->rotated = get_jiffies_64();
 	}
 	memcpy(out, c->secret, sizeof(c->secret));
 	spin_unlock_bh(&c->lock);
@@ -198,14 +198,14 @@ void wgr_cookie_reply(struct wgr_cookies *c, const u8 *msg, const struct wgr_end
 /* A slot holds a cookie younger than WireGuard's secrets live. */
 static bool slot_fresh(const struct wgr_target_cookie *slot)
 {
-	return slot->birth && time_before(jiffies, slot->birth + WGR_TARGET_COOKIE_AGE);
+	return slot->birth && time_before64(get_jiffies_64(), slot->birth + WGR_TARGET_COOKIE_AGE);
 }
 
 /* A slot is taken while its cookie is fresh or its probe may still be answered. */
 static bool slot_busy(const struct wgr_target_cookie *slot)
 {
 	return slot_fresh(slot) ||
-	       (slot->probed && time_before(jiffies, slot->probed + WGR_PROBE_WAIT));
+	       (slot->probed && time_before64(get_jiffies_64(), slot->probed + WGR_PROBE_WAIT));
 }
 
 /* The target's fresh cookie from @to, if it has one. Context: @c->lock. */
@@ -245,7 +245,7 @@ static struct wgr_target_cookie *slot_for(struct wgr_peer *target,
 	for (i = 0; i < WGR_TARGET_COOKIES; i++) {
 		slot = &target->cookie[i];
 		if (!victim || slot->rank < victim->rank ||
-		    (slot->rank == victim->rank && time_before(slot->probed, victim->probed)))
+		    (slot->rank == victim->rank && time_before64(slot->probed, victim->probed)))
 			victim = slot;
 	}
 	return victim->rank <= rank ? victim : NULL;
@@ -278,7 +278,7 @@ bool wgr_cookie_open(const struct wgr_peer *target, const u8 *msg, const u8 *mac
 static bool probed_lately(const struct wgr_target_cookie *slot, const struct wgr_endpoint *to)
 {
 	return slot->probed && wgr_endpoint_eq(&slot->at, to) &&
-	       time_before(jiffies, slot->probed + WGR_PROBE_EVERY);
+	       time_before64(get_jiffies_64(), slot->probed + WGR_PROBE_EVERY);
 }
 
 /* A probe for @target: a random sender index and body, its mac1, no mac2. */
@@ -306,7 +306,7 @@ static bool remember_probe(struct wgr_cookies *c, const struct wgr_peer *target,
 	u32 sender = wgr_initiation_sender(msg);
 	struct wgr_probe *p = &c->probes[sender & (WGR_PROBES - 1)];
 
-	if (p->sent && time_before(jiffies, p->sent + WGR_PROBE_HOLD) && (p->firm || !firm))
+	if (p->sent && time_before64(get_jiffies_64(), p->sent + WGR_PROBE_HOLD) && (p->firm || !firm))
 		return false;
 	p->firm = firm;
 	memcpy(p->target, target->public_key, WGRELAY_KEY_LEN);
@@ -317,7 +317,7 @@ static bool remember_probe(struct wgr_cookies *c, const struct wgr_peer *target,
 		p->via = *via;
 	else
 		memset(&p->via, 0, sizeof(p->via));
-	p->sent = jiffies ?: 1;
+	p->sent = get_jiffies_64() ?: 1;
 	return true;
 }
 
@@ -388,7 +388,7 @@ bool wgr_cookie_probe(struct wgr_cookies *c, struct wgr_peer *target,
 				slot->birth = 0;
 			slot->at = *to;
 			slot->rank = rank;
-			slot->probed = jiffies ?: 1;
+			slot->probed = get_jiffies_64() ?: 1;
 		}
 		spin_unlock_bh(&c->lock);
 	}
@@ -457,7 +457,7 @@ bool wgr_cookie_probed(struct wgr_cookies *c, u32 receiver, const struct wgr_end
 
 	spin_lock_bh(&c->lock);
 	found = p->sent && p->sender == receiver && wgr_endpoint_eq(&p->to, from) &&
-		time_before(jiffies, p->sent + WGR_PROBE_WAIT);
+		time_before64(get_jiffies_64(), p->sent + WGR_PROBE_WAIT);
 	if (found) {
 		memcpy(target, p->target, WGRELAY_KEY_LEN);
 		memcpy(mac1, p->mac1, WGR_MAC1_LEN);
@@ -492,11 +492,11 @@ bool wgr_cookie_keep(struct wgr_cookies *c, struct wgr_peer *target,
 	for (i = 0; i < WGR_TARGET_COOKIES && !kept; i++) {
 		struct wgr_target_cookie *slot = &target->cookie[i];
 
-		if (!slot->probed || !time_before(jiffies, slot->probed + WGR_PROBE_WAIT) ||
+		if (!slot->probed || !time_before64(get_jiffies_64(), slot->probed + WGR_PROBE_WAIT) ||
 		    !wgr_endpoint_eq(&slot->at, from))
 			continue;
 		memcpy(slot->value, cookie, WGR_TARGET_COOKIE_LEN);
-		slot->birth = jiffies ?: 1;
+		slot->birth = get_jiffies_64() ?: 1;
 		kept = true;
 	}
 	spin_unlock_bh(&c->lock);

@@ -28,7 +28,7 @@ struct wgr_peer;
  * @via: for the end of a pair route, the route's initiator endpoint (the
  *       answer goes to the route's own cookie, wgr_pair_cookie_keep());
  *       AF_UNSPEC: the answer goes to the target's slots
- * @sent: jiffies when it went; 0: free
+ * @sent: jiffies (64-bit: it never wraps) when it went; 0: free
  * @firm: of a binding or of a proven initiator's route: no probe that is not
  *        may take its bucket while it is held (cookie.c, WGR_PROBE_HOLD)
  */
@@ -38,7 +38,7 @@ struct wgr_probe {
 	u32 sender;
 	struct wgr_endpoint to;
 	struct wgr_endpoint via;
-	unsigned long sent;
+	u64 sent;
 	bool firm;
 };
 
@@ -48,13 +48,13 @@ struct wgr_probe {
  * @lock: guards the secrets, the probes and every peer's cookie slots; readers
  *        copy them out (lock order: session.h)
  * @secret: the current secret, then the previous one
- * @rotated: jiffies when @secret[0] was made
+ * @rotated: jiffies (64-bit: see struct wgr_target_cookie) when @secret[0] was made
  * @probes: probes in flight, by their sender index's low bits
  */
 struct wgr_cookies {
 	spinlock_t lock;
 	u8 secret[2][WGR_COOKIE_SECRET_LEN];
-	unsigned long rotated;
+	u64 rotated;
 	struct wgr_probe probes[WGR_PROBES];
 };
 
@@ -65,15 +65,17 @@ struct wgr_cookies {
  * @value: the cookie, as the answer to the relay's probe of @at gave it
  * @rank: enum wgr_cookie_rank of @at when it was probed: which slot goes first
  * @at: the endpoint probed; the cookie is good for handshakes sent there only
- * @birth: jiffies when @value came; 0: none
- * @probed: jiffies when @at was last probed; 0: never
+ * @birth: jiffies (64-bit, as below) when @value came; 0: none
+ * @probed: jiffies when @at was last probed; 0: never. 64-bit: on a 32-bit
+ *          kernel an old stamp would read as recent again 2^31 jiffies on,
+ *          and hold a probe's bucket or a dead cookie for as long
  */
 struct wgr_target_cookie {
 	u8 value[WGR_TARGET_COOKIE_LEN];
 	u8 rank;
 	struct wgr_endpoint at;
-	unsigned long birth;
-	unsigned long probed;
+	u64 birth;
+	u64 probed;
 };
 
 /*
