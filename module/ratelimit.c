@@ -199,7 +199,9 @@ static const struct bucket_kind kinds[] = {
 	/*
 	 * The relay's cookie replies one IP:port may receive (each smaller than its
 	 * cause), and one address (/64) in all: what spoofed initiations can aim at
-	 * a victim is 6.4 kB/s of them, whatever the rate or the ports.
+	 * a victim is 6.4 kB/s of them, whatever the rate or the ports, and 640
+	 * bytes a second more at each endpoint where a peer talks (those skip the
+	 * address's share: wgr_ratelimit_cookie()).
 	 */
 	[KIND_COOKIE] = { 10, 5 },
 	[KIND_COOKIE_ADDRESS] = { 100, 20 },
@@ -995,14 +997,25 @@ bool wgr_ratelimit_probe(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
  * wgr_ratelimit_cookie - may the relay send a cookie reply to @dst?
  * @rl: the buckets
  * @dst: the initiation's source
+ * @talks: a peer talks from @dst (its live binding or static endpoint, or its
+ *         live roam): only @dst's own budget applies
  *
+ * A peer's retry proves where it receives only with the relay's mac2, on the
+ * cookie the relay answered its first try with. The address's budget is
+ * anyone's there: a neighbour behind the same carrier NAT spent it with 160
+ * initiations a second (the address's ceiling) from eight ports of its own,
+ * and the peer's first tries got a reply one time in three (helper-89). The
+ * initiations of a peer that talks skip that ceiling (relay.c), and their
+ * replies skip this one: a spoofer of its endpoint has it sent ten a second,
+ * each smaller than the initiation that asked for it.
  * Context: softirq.
- * Return: true if @dst, and its address, may receive another one now.
+ * Return: true if @dst, and its address unless @talks, may receive another
+ * one now.
  */
-bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst)
+bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst, bool talks)
 {
 	return limit(rl, KIND_COOKIE, dst, BY_ENDPOINT, NULL) &&
-	       limit(rl, KIND_COOKIE_ADDRESS, dst, BY_HOST, NULL);
+	       (talks || limit(rl, KIND_COOKIE_ADDRESS, dst, BY_HOST, NULL));
 }
 
 /*

@@ -657,14 +657,15 @@ static struct sk_buff *own_datagram(struct wgr_device *wgr, unsigned int len)
 /*
  * Answer an initiation with the relay's own cookie reply, on its target's behalf
  * (cookie.c): the initiator's retry, five seconds later, carries mac2 that proves
- * it receives at its address.
+ * it receives at its address. @talks: a peer talks from the initiation's source
+ * (talker_at()): its address's neighbours cannot spend its replies.
  */
 static void send_cookie(struct wgr_device *wgr, const u8 *msg, const struct wgr_rx *rx,
-			const struct wgr_peer *target)
+			const struct wgr_peer *target, bool talks)
 {
 	struct sk_buff *skb;
 
-	if (!wgr_ratelimit_cookie(&wgr->ratelimit, &rx->src))
+	if (!wgr_ratelimit_cookie(&wgr->ratelimit, &rx->src, talks))
 		return;
 	skb = own_datagram(wgr, WGR_COOKIE_LEN);
 	if (!skb)
@@ -767,7 +768,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	 * stolen (route_initiation()), and only a retry with mac2 looks past it.
 	 */
 	if (!mac2)
-		send_cookie(wgr, skb->data, rx, target);
+		send_cookie(wgr, skb->data, rx, target, !!talker);
 	if (!n) {
 		if (!looped) {
 			wgr_stat_inc(wgr, WGRELAY_STAT_HS_NO_ROUTE);

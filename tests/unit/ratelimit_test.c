@@ -203,7 +203,7 @@ static void churn_by(struct wgr_ratelimit *rl, enum churn_kind kind, unsigned in
 		switch (kind) {
 		case CHURN_SPOOFED:	/* initiations without mac2, and their cookie replies */
 			wgr_ratelimit_initiation(rl, &e);
-			wgr_ratelimit_cookie(rl, &e);
+			wgr_ratelimit_cookie(rl, &e, false);
 			break;
 		case CHURN_PAIRS:	/* one /48's walks: pairs of /64s */
 			churn(rl, 1);
@@ -788,6 +788,38 @@ static void test_stamp_peer_share(void **state)
 	       got, mine);
 	assert_in_range(got, 4 + 4 * 9, 4 + 4 * 10);
 	assert_int_equal(mine, 10);
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * The relay's cookie replies to one address (helper-89): a neighbour behind
+ * the same carrier NAT spends the address's hundred a second from ports of its
+ * own; the endpoint a peer talks from still gets its own ten, and no more.
+ */
+static void test_cookie_talker(void **state)
+{
+	struct wgr_endpoint peer = ep4(0xcb007102), other = ep4(0xcb007102);
+	unsigned int i, sent;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	wgr_ratelimit_init(&rl);
+	/* Twenty ports, five replies each at once: the address's twenty at once. */
+	for (i = 0, sent = 0; i < 100; i++) {
+		other.addr4.sin_port = htons(40000 + i % 20);
+		sent += wgr_ratelimit_cookie(&rl, &other, false);
+	}
+	assert_int_equal(sent, 20);
+	/* Another port of the address, where no peer talks: refused. */
+	other.addr4.sin_port = htons(41000);
+	assert_false(wgr_ratelimit_cookie(&rl, &other, false));
+	/* The peer that talks from there: its own budget, five at once. */
+	for (i = 0; i < 5; i++)
+		assert_true(wgr_ratelimit_cookie(&rl, &peer, true));
+	assert_false(wgr_ratelimit_cookie(&rl, &peer, true));
+	kshim_now += NSEC_PER_SEC / 10;
+	assert_true(wgr_ratelimit_cookie(&rl, &peer, true));
+	assert_false(wgr_ratelimit_cookie(&rl, &peer, true));
 	wgr_ratelimit_destroy(&rl);
 }
 
@@ -1513,6 +1545,7 @@ int main(void)
 		cmocka_unit_test(test_share_before_cap),
 		cmocka_unit_test(test_stamp_budgets),
 		cmocka_unit_test(test_probe_budget),
+		cmocka_unit_test(test_cookie_talker),
 		cmocka_unit_test(test_probe_peer_budget),
 		cmocka_unit_test(test_stamp_peer_share),
 		cmocka_unit_test(test_stamp_backstop),
