@@ -15,6 +15,7 @@
 
 #include "cookie.h"
 #include "endpoint.h"
+#include "ratelimit.h"
 
 struct wgr_device;
 
@@ -97,6 +98,8 @@ struct wgr_ep_entry {
  * @vouch_tat: when its binding may next vouch for an initiation, less the burst
  *             (wgr_bind_vouch(); lockless)
  * @roam_vouch_tat: the same for @roam_ep, which has a budget of its own
+ * @stamp_claims: its claims on its network's share of loaded targets' stamps
+ *                (ratelimit.c; wgr_ratelimit.lock)
  * @bindings_kept: confirmations and roams that would have moved its live or
  *                 static binding (wgr_bindings.lock)
  * @halves: session halves it owns (wgr_state.lock)
@@ -138,6 +141,7 @@ struct wgr_peer {
 	struct wgr_ep_entry at[WGR_AT_ENTRIES];
 	unsigned long vouch_tat;
 	unsigned long roam_vouch_tat;
+	struct wgr_stamp_claims stamp_claims;
 	u64 bindings_kept;
 	struct list_head halves;
 	u32 n_sessions;

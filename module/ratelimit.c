@@ -241,7 +241,9 @@ static const struct bucket_kind kinds[] = {
 	 * binding is anyone's to take, and an attacker that took one at each of
 	 * fifteen sockets of its own had fifteen peers' seconds, every one of the
 	 * destination's (helper-85, M1). Four a second is a rekey every 120 s for
-	 * 480 peers of one network with one target.
+	 * 480 peers of one network with one target. Below full, only for a peer
+	 * with a claim (share_claimable()): a neighbour behind a peer's own NAT
+	 * proves ghosts in that network too.
 	 */
 	[KIND_STAMP_PEER_SHARE] = { 4, 4, BY_NETWORK, WGR_BUCKETS_STAMPS },
 	[KIND_STAMP_SOURCE] = { 1, 1, BY_ENDPOINT, WGR_BUCKETS_STAMPS },
@@ -615,6 +617,14 @@ static bool spend(struct wgr_bucket *b, unsigned int kind)
 	return true;
 }
 
+/* Has one bucket a token (made full if new)? Nothing spent. Context: @rl->lock. */
+static bool has_token(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
+{
+	struct wgr_bucket *b = bucket_get(rl, kind, key, now);
+
+	return b && b->tokens >= NSEC_PER_SEC / kinds[kind].per_second;
+}
+
 /* Take a token from one bucket, made full if new. Context: @rl->lock. */
 static bool take(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 now)
 {
@@ -929,6 +939,72 @@ static u64 peer_key(struct wgr_ratelimit *rl, unsigned int kind, const struct wg
 	return siphash(&k, sizeof(k), &rl->seed);
 }
 
+/*
+ * A peer's claims on its network's share of one destination's stamps: one
+ * per WGR_CLAIM_INTERVAL, WGR_CLAIM_BURST at once. A WireGuard peer rekeys
+ * every 120 s, and its retries, five seconds apart, have the relay's mac2
+ * (the sources' budgets: relay.c, vouch_for()).
+ */
+#define WGR_CLAIM_INTERVAL	(120 * NSEC_PER_SEC)
+#define WGR_CLAIM_BURST		2
+
+/*
+ * @claims' entry for the destination @key, if it has a claim there now: its
+ * own, or a free one (all its claims there; no other destination's) taken
+ * for it. NULL if none: spent, or all WGR_STAMP_CLAIMS entries in use, so
+ * that asking at destinations in turn mints no claims. Context: @rl->lock.
+ */
+static u64 *claim_find(struct wgr_stamp_claims *claims, u64 key, u64 now)
+{
+	u64 *free = NULL;
+	unsigned int i;
+
+	for (i = 0; i < WGR_STAMP_CLAIMS; i++) {
+		if (claims->dst[i] == key)
+			return claims->tat[i] <= now + (WGR_CLAIM_BURST - 1) * WGR_CLAIM_INTERVAL ?
+			       &claims->tat[i] : NULL;
+		if (!free && claims->tat[i] <= now)
+			free = &claims->tat[i];
+	}
+	if (free) {
+		claims->dst[free - claims->tat] = key;
+		*free = now;
+	}
+	return free;
+}
+
+/* Spend the claim claim_find() found. Context: @rl->lock. */
+static void claim_spend(u64 *tat, u64 now)
+{
+	*tat = max(*tat, now) + WGR_CLAIM_INTERVAL;
+}
+
+/*
+ * May a peer take a token of its network's share (@share) of @dst's stamps?
+ * Its last token is anyone's; the rest only a peer's with a claim there
+ * (@claim set to it, to spend if the stamp is granted). A neighbour behind a
+ * peer's own carrier NAT, where the address is the peer's too, proved
+ * offline peers ("ghosts") at ports of its own, and their initiations along
+ * routes staged to a loaded target took the share as fast as it came: the
+ * peer's first tries went without (helper-87, helper-89). The ghosts'
+ * claims are spent within a second; then they keep the share one token
+ * below full, and it takes about 480 of them, one per 120 s each, to spend
+ * what is left. Context: @rl->lock.
+ */
+static bool share_claimable(struct wgr_ratelimit *rl, u64 share, u64 key,
+			    struct wgr_stamp_claims *claims, u64 now, u64 **claim)
+{
+	struct wgr_bucket *b = bucket_get(rl, KIND_STAMP_PEER_SHARE, share, now);
+
+	*claim = NULL;
+	if (!b)
+		return false;
+	if (b->tokens >= full_tokens(KIND_STAMP_PEER_SHARE))
+		return true;
+	*claim = claim_find(claims, key, now);
+	return *claim;
+}
+
 /**
  * wgr_ratelimit_stamp - may an initiation carry its target's cookie to @dst?
  * @rl: the buckets
@@ -937,19 +1013,22 @@ static u64 peer_key(struct wgr_ratelimit *rl, unsigned int kind, const struct wg
  * @peer: the public key of the initiator of the live session with the target
  *        that routed it; NULL if none did (the caller then asks only for one
  *        that carries the relay's mac2)
+ * @claims: @peer's claims (share_claimable()), NULL with @peer
  *
- * The share of the peers' seconds of @src's network and the peer's own
- * second, or the source's second, its network's share and the destination's
- * budget for such sources; then the destination's budget for all
- * (KIND_STAMP*). A refusal spends nothing of what comes after it.
+ * The share of the peers' seconds of @src's network (below full, with a
+ * claim) and the peer's own second, or the source's second, its network's
+ * share and the destination's budget for such sources; then the
+ * destination's budget for all (KIND_STAMP*). A refusal spends nothing of
+ * what comes after it, nor a claim.
  * Context: softirq.
  * Return: true if it may.
  */
 bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
-			 const struct wgr_endpoint *src, const u8 *peer)
+			 const struct wgr_endpoint *src, const u8 *peer,
+			 struct wgr_stamp_claims *claims)
 {
 	u64 all = bucket_key(rl, KIND_STAMP_ALL, dst, BY_ENDPOINT, NULL);
-	u64 first, share = 0, total = 0;
+	u64 first, share = 0, total = 0, *claim = NULL;
 	bool ok;
 	u64 now;
 
@@ -963,12 +1042,24 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	}
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
-	/* The network's share before the peer's own: refused there, it keeps its second. */
-	ok = (peer ? take(rl, KIND_STAMP_PEER_SHARE, share, now) &&
-		     take(rl, KIND_STAMP_PEER, first, now) :
-		     take(rl, KIND_STAMP_SOURCE, first, now) &&
-		     take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now)) &&
-	     take(rl, KIND_STAMP_ALL, all, now);
+	if (peer) {
+		/*
+		 * All three asked before any is spent: a token of the share
+		 * taken for a peer whose own second was spent would be lost to
+		 * the peers with claims.
+		 */
+		ok = share_claimable(rl, share, all, claims, now, &claim) &&
+		     has_token(rl, KIND_STAMP_PEER, first, now) &&
+		     has_token(rl, KIND_STAMP_ALL, all, now) &&
+		     take(rl, KIND_STAMP_PEER_SHARE, share, now) &&
+		     take(rl, KIND_STAMP_PEER, first, now) && take(rl, KIND_STAMP_ALL, all, now);
+		if (ok && claim)
+			claim_spend(claim, now);
+	} else {
+		ok = take(rl, KIND_STAMP_SOURCE, first, now) &&
+		     take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now) &&
+		     take(rl, KIND_STAMP_ALL, all, now);
+	}
 	spin_unlock_bh(&rl->lock);
 	return ok;
 }

@@ -12,6 +12,25 @@ struct wgr_endpoint;
 
 #define WGR_RATELIMIT_HASH_BITS 12
 
+/* Destinations a peer holds claims at (struct wgr_stamp_claims). */
+#define WGR_STAMP_CLAIMS 4
+
+/**
+ * struct wgr_stamp_claims - a peer's claims on its network's share of a loaded
+ * target's cookie stamps (ratelimit.c, wgr_ratelimit_stamp())
+ * @dst: the destination each is for (a keyed hash of its IP:port)
+ * @tat: when each destination's next claim is due, less the burst, in
+ *       ktime_get_coarse_boottime_ns(); at or before now: all there, and the
+ *       entry free for another destination
+ *
+ * In the peer, not in a table of buckets: a table forgets, and a forgotten
+ * bucket comes back full. Guarded by wgr_ratelimit.lock.
+ */
+struct wgr_stamp_claims {
+	u64 dst[WGR_STAMP_CLAIMS];
+	u64 tat[WGR_STAMP_CLAIMS];
+};
+
 /*
  * The tables of buckets (ratelimit.c): those anyone can make, spoofers
  * included (handshakes, cookie replies); those only an initiation with the
@@ -108,7 +127,8 @@ bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *d
 bool wgr_ratelimit_probe(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 			 const u8 *peer);
 bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
-			 const struct wgr_endpoint *src, const u8 *peer);
+			 const struct wgr_endpoint *src, const u8 *peer,
+			 struct wgr_stamp_claims *claims);
 void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 		      unsigned int max, struct wgr_walk_budget *budget);
 void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_walk_budget *budget,

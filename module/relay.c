@@ -391,7 +391,7 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
  */
 static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, const struct wgr_endpoint *src,
-		      const struct wgr_peer *paired, bool mac2)
+		      struct wgr_peer *paired, bool mac2)
 {
 	/*
 	 * A peer's second, then a proven source's: a spoofer of the peer's own
@@ -399,9 +399,10 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 	 * cannot have the relay's mac2 there, so the peer's retries still go
 	 * (helper-85, L1).
 	 */
-	if (paired && wgr_ratelimit_stamp(&wgr->ratelimit, to, src, paired->public_key))
+	if (paired && wgr_ratelimit_stamp(&wgr->ratelimit, to, src, paired->public_key,
+					   &paired->stamp_claims))
 		return true;
-	if (mac2 && wgr_ratelimit_stamp(&wgr->ratelimit, to, src, NULL))
+	if (mac2 && wgr_ratelimit_stamp(&wgr->ratelimit, to, src, NULL, NULL))
 		return true;
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIE_WITHHELD);
 	return false;
@@ -446,7 +447,7 @@ static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			    const struct wgr_endpoint *to, unsigned int n,
 			    const struct wgr_route_end *route, bool mac2)
 {
-	const struct wgr_peer *paired = route_vouches(route->initiator, &rx->src);
+	struct wgr_peer *paired = route_vouches(route->initiator, &rx->src);
 	u8 cookie[WGR_TARGET_COOKIE_LEN];
 	unsigned int i;
 	bool have;

@@ -48,6 +48,18 @@ static struct wgr_endpoint ep6(u32 net, u16 sub48, u16 sub64)
 	return e;
 }
 
+/*
+ * Each peer's claims on its network's share of a target's stamps, by its key
+ * (in the module, in its struct wgr_peer).
+ */
+static struct wgr_stamp_claims claims_of[256];
+
+static bool stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
+		  const struct wgr_endpoint *src, const u8 *peer)
+{
+	return wgr_ratelimit_stamp(rl, dst, src, peer, &claims_of[(u8)(peer[0] + 31 * peer[1])]);
+}
+
 #define ATTACKER	0x2a000000	/* the attacker's /32 (one /48 of it is used) */
 #define ELSEWHERE	0x2b000000	/* another network of the attacker's */
 #define PEERS		0x20010db8
@@ -292,7 +304,7 @@ static void test_gc_every_table(void **state)
 	}
 	wgr_walk_reserve(&rl, &a, 1, &b);
 	wgr_walk_refund(&rl, &b, 0);
-	wgr_ratelimit_stamp(&rl, &c, &a, NULL);
+	wgr_ratelimit_stamp(&rl, &c, &a, NULL, NULL);
 	churn_by(&rl, CHURN_SPOOFED, 5000);
 	assert_true(rl.tables[WGR_BUCKETS_OPEN].n > 3 * 1024);
 	for (t = 0; t < WGR_BUCKET_POOLS; t++)
@@ -650,12 +662,12 @@ static void test_stamp_budgets(void **state)
 	wgr_ratelimit_init(&rl);
 	port2.addr4.sin_port = htons(40000);
 	/* Along a live session: one a second for its initiator, to each destination. */
-	assert_true(wgr_ratelimit_stamp(&rl, &server, &laptop, peer));
-	assert_false(wgr_ratelimit_stamp(&rl, &server, &laptop, peer));
+	assert_true(stamp(&rl, &server, &laptop, peer));
+	assert_false(stamp(&rl, &server, &laptop, peer));
 	/* The peer's, from whatever port (an insider's sessions from many). */
-	assert_false(wgr_ratelimit_stamp(&rl, &server, &port2, peer));
-	assert_true(wgr_ratelimit_stamp(&rl, &server, &port2, insider));
-	assert_true(wgr_ratelimit_stamp(&rl, &other, &laptop, peer));
+	assert_false(stamp(&rl, &server, &port2, peer));
+	assert_true(stamp(&rl, &server, &port2, insider));
+	assert_true(stamp(&rl, &other, &laptop, peer));
 	/*
 	 * Proven sources: one a second each (IP:port), one per network, four in
 	 * all (a second later: the destination's fifteen have a burst of five).
@@ -664,28 +676,28 @@ static void test_stamp_budgets(void **state)
 	for (i = 0; i < 2; i++) {
 		struct wgr_endpoint a = ep4(0xc6336400 + i);	/* 198.51.100.0/24 */
 
-		assert_int_equal(wgr_ratelimit_stamp(&rl, &server, &a, NULL), i == 0);
+		assert_int_equal(wgr_ratelimit_stamp(&rl, &server, &a, NULL, NULL), i == 0);
 	}
 	for (i = 1; i <= 3; i++) {
 		struct wgr_endpoint a = ep4(0xc6336401 + (i << 8));
 
-		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, NULL));
+		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, NULL, NULL));
 	}
 	{
 		struct wgr_endpoint e = ep4(0xc6336401 + (4 << 8));
 
-		assert_false(wgr_ratelimit_stamp(&rl, &server, &e, NULL));
+		assert_false(wgr_ratelimit_stamp(&rl, &server, &e, NULL, NULL));
 		/* The four are the destination's: another has its own. */
-		assert_true(wgr_ratelimit_stamp(&rl, &other, &e, NULL));
+		assert_true(wgr_ratelimit_stamp(&rl, &other, &e, NULL, NULL));
 	}
 	/* What proven sources spent is not a session's. */
 	kshim_now += NSEC_PER_SEC;
 	for (i = 0; i < 4; i++) {
 		struct wgr_endpoint a = ep4(0xc6340001 + (i << 8));
 
-		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, NULL));
+		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, NULL, NULL));
 	}
-	assert_true(wgr_ratelimit_stamp(&rl, &server, &laptop, peer));
+	assert_true(stamp(&rl, &server, &laptop, peer));
 	/*
 	 * A proven source's second is its IP:port's: two ports of one address
 	 * (peers behind one CGNAT address) have one each, in different networks'
@@ -696,10 +708,10 @@ static void test_stamp_budgets(void **state)
 		struct wgr_endpoint a = ep4(0xc6350001), b = a;
 
 		b.addr4.sin_port = htons(40001);
-		assert_true(wgr_ratelimit_stamp(&rl, &other, &a, NULL));
-		assert_false(wgr_ratelimit_stamp(&rl, &other, &a, NULL));
+		assert_true(wgr_ratelimit_stamp(&rl, &other, &a, NULL, NULL));
+		assert_false(wgr_ratelimit_stamp(&rl, &other, &a, NULL, NULL));
 		kshim_now += NSEC_PER_SEC;
-		assert_true(wgr_ratelimit_stamp(&rl, &other, &b, NULL));
+		assert_true(wgr_ratelimit_stamp(&rl, &other, &b, NULL, NULL));
 	}
 	wgr_ratelimit_destroy(&rl);
 }
@@ -725,7 +737,7 @@ static void test_stamp_backstop(void **state)
 			u8 peer[WGRELAY_KEY_LEN] = { 0 };
 
 			peer[0] = (u8)p;
-			got += wgr_ratelimit_stamp(&rl, &server, &from, peer);
+			got += stamp(&rl, &server, &from, peer);
 			kshim_now += NSEC_PER_SEC / 40;
 		}
 	}
@@ -737,14 +749,14 @@ static void test_stamp_backstop(void **state)
 		u8 peer[WGRELAY_KEY_LEN] = { 0xaa };
 
 		for (s = 0, got = 0; s < 1000; s++)
-			got += wgr_ratelimit_stamp(&rl, &server, &src, peer);
+			got += stamp(&rl, &server, &src, peer);
 		assert_int_equal(got, 1);
 		for (p = 0, got = 0; p < 10; p++) {
 			struct wgr_endpoint from = ep4(0x0b000002 + (p << 8));
 			u8 other[WGRELAY_KEY_LEN] = { 0xbb };
 
 			other[1] = (u8)p;
-			got += wgr_ratelimit_stamp(&rl, &server, &from, other);
+			got += stamp(&rl, &server, &from, other);
 		}
 		assert_int_equal(got, 4);
 	}
@@ -778,9 +790,9 @@ static void test_stamp_peer_share(void **state)
 
 			from.addr4.sin_port = htons(40000 + p % 16);
 			peer[0] = (u8)(p % 16);
-			got += wgr_ratelimit_stamp(&rl, &server, &from, peer);
+			got += stamp(&rl, &server, &from, peer);
 			if (p == 50)
-				mine += wgr_ratelimit_stamp(&rl, &server, &laptop, real);
+				mine += stamp(&rl, &server, &laptop, real);
 			kshim_now += NSEC_PER_SEC / 100;
 		}
 	}
@@ -820,6 +832,116 @@ static void test_cookie_talker(void **state)
 	kshim_now += NSEC_PER_SEC / 10;
 	assert_true(wgr_ratelimit_cookie(&rl, &peer, true));
 	assert_false(wgr_ratelimit_cookie(&rl, &peer, true));
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * helper-87's sixth finding: a neighbour behind the laptop's own carrier NAT
+ * (its /24, its address) proves offline peers ("ghosts") at ports of its own
+ * and initiates along routes staged from each to the loaded target, as fast
+ * as each ghost's second allows: eight ghosts ask for the network's four
+ * stamps a second, each every 10 ms. The laptop, at a port of the same
+ * address, rekeys every 120 s, and tries again five seconds after a try that
+ * went without (WireGuard's retry). Without claims the ghosts took the share
+ * and the laptop's tries went without while they ran; now the share's last
+ * token is anyone's and the rest are for peers with a claim (two at once, one
+ * per 120 s to a destination): the ghosts' own claims are spent within a
+ * second, and the laptop is stamped on its first try every time.
+ */
+static void test_stamp_claims(void **state)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
+	static const u8 real[WGRELAY_KEY_LEN] = { 0xe0 };
+	unsigned int ms, p, got = 0, first = 0, rekeys = 0, tries = 0;
+	unsigned long long retry_at = 0;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	memset(claims_of, 0, sizeof(claims_of));
+	wgr_ratelimit_init(&rl);
+	for (ms = 0; ms < 600 * 1000; ms += 10) {
+		for (p = 0; p < 8; p++) {
+			struct wgr_endpoint from = laptop;
+			u8 ghost[WGRELAY_KEY_LEN] = { 0x40 };
+
+			ghost[0] += (u8)p;
+			from.addr4.sin_port = htons(40000 + p);
+			got += stamp(&rl, &server, &from, ghost);
+		}
+		/* Not in step with the share's tokens, a quarter of a second each. */
+		if (ms % 120000 == 60130) {
+			rekeys++;
+			tries++;
+			if (stamp(&rl, &server, &laptop, real))
+				first++;
+			else
+				retry_at = ms + 5000;
+		} else if (retry_at && ms == retry_at) {
+			tries++;
+			retry_at = stamp(&rl, &server, &laptop, real) ? 0 : ms + 5000;
+		}
+		kshim_now += 10 * NSEC_PER_MSEC;
+	}
+	printf("ratelimit: eight ghosts in the laptop's network got %u stamps in 600 s; "
+	       "the laptop's first try was stamped %u times of %u (%u tries)\n",
+	       got, first, rekeys, tries);
+	/* The attack is on: the ghosts take the share's top token as it comes. */
+	assert_in_range(got, 4 * 590, 4 * 600 + 4 + 16);
+	assert_int_equal(first, rekeys);
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * A peer's claims are at four destinations at most: a fifth, while the four
+ * are in use (a claim spent in the last 120 s), has none, and asks in vain
+ * while its network's share is below full. Else an attacker's ghost would
+ * mint claims by asking at destinations in turn.
+ */
+static void test_stamp_claims_destinations(void **state)
+{
+	struct wgr_endpoint laptop = ep4(0x0a000102);
+	static const u8 ghost[WGRELAY_KEY_LEN] = { 0x41 }, other[WGRELAY_KEY_LEN] = { 0x42 };
+	struct wgr_ratelimit rl;
+	unsigned int d;
+
+	(void)state;
+	memset(claims_of, 0, sizeof(claims_of));
+	wgr_ratelimit_init(&rl);
+	for (d = 0; d < 5; d++) {
+		struct wgr_endpoint dst = ep4(0xcb007110 + d), from = laptop;
+
+		/* Another peer of the network takes the full share's top token. */
+		from.addr4.sin_port = htons(40000);
+		assert_true(stamp(&rl, &dst, &from, other));
+		/* Below full: the claim pays, at four destinations. */
+		assert_int_equal(stamp(&rl, &dst, &laptop, ghost), d < 4);
+		kshim_now += NSEC_PER_SEC;
+	}
+	/*
+	 * A full share's top token spends no claim: a peer that takes it three
+	 * times (two seconds apart, for its own second) owes nothing after.
+	 */
+	{
+		static const u8 quiet[WGRELAY_KEY_LEN] = { 0x43 };
+		struct wgr_stamp_claims *c = &claims_of[0x43];
+		struct wgr_endpoint dst = ep4(0xcb007130);
+
+		for (d = 0; d < 3; d++) {
+			kshim_now += 2 * NSEC_PER_SEC;
+			assert_true(stamp(&rl, &dst, &laptop, quiet));
+		}
+		for (d = 0; d < WGR_STAMP_CLAIMS; d++)
+			assert_true(c->tat[d] <= kshim_now);
+	}
+	/* 120 s on, the first destination's claim is back: a fifth finds a free entry. */
+	kshim_now += 120 * NSEC_PER_SEC;
+	{
+		struct wgr_endpoint dst = ep4(0xcb007120), from = laptop;
+
+		from.addr4.sin_port = htons(40000);
+		assert_true(stamp(&rl, &dst, &from, other));
+		assert_true(stamp(&rl, &dst, &laptop, ghost));
+	}
 	wgr_ratelimit_destroy(&rl);
 }
 
@@ -915,10 +1037,10 @@ static void test_stamp_flood(void **state)
 		struct wgr_endpoint a = ep4(0x0b000001 + ((ms % 255) << 8) + (ms / 255 % 200));
 
 		a.addr4.sin_port = htons(1024 + ms);
-		flood += wgr_ratelimit_stamp(&rl, &server, &a, NULL);
+		flood += wgr_ratelimit_stamp(&rl, &server, &a, NULL, NULL);
 		if (ms % 5000 == 2500) {
 			asks++;
-			peer += wgr_ratelimit_stamp(&rl, &server, &laptop, key);
+			peer += stamp(&rl, &server, &laptop, key);
 		}
 		kshim_now += NSEC_PER_MSEC;
 		if (ms % 1000 == 999)
@@ -1548,6 +1670,8 @@ int main(void)
 		cmocka_unit_test(test_cookie_talker),
 		cmocka_unit_test(test_probe_peer_budget),
 		cmocka_unit_test(test_stamp_peer_share),
+		cmocka_unit_test(test_stamp_claims),
+		cmocka_unit_test(test_stamp_claims_destinations),
 		cmocka_unit_test(test_stamp_backstop),
 		cmocka_unit_test(test_stamp_flood),
 		cmocka_unit_test(test_reserve_edges),
