@@ -138,6 +138,11 @@
  * a binding at A. With "prove", A keeps the relay's cookie from its cookie
  * replies and puts the relay's mac2 on its initiations (renewed after 60 s):
  * it shows the relay that it receives at its address. Needs CAP_NET_RAW.
+ * With WGR_FORGE_SPOOF_NETNS set to a network namespace's path, A is made
+ * where wgr-forge runs and the forged response leaves from that namespace: a
+ * neighbour behind a peer's carrier NAT (whose own source the NAT rewrites)
+ * receives at A, and a forger elsewhere spoofs the target's endpoint (a split
+ * attacker, helper-87's sixth finding). Needs CAP_SYS_ADMIN for that.
  * Prints how many stagings the relay passed on, how many initiations A sent
  * and how many with mac2, and the receiver index of the last staged session
  * that A confirmed (hex, as /proc/net/wgrelay prints it: data on it from A
@@ -237,6 +242,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
@@ -1605,6 +1612,28 @@ static int drain_run(struct drainer *d, struct spoofer *s, uint8_t k[2][32], lon
 	return 0;
 }
 
+/*
+ * Enter the namespace WGR_FORGE_SPOOF_NETNS names, if set: sockets made
+ * before stay where they were made. Return: 0, or 1 (reported).
+ */
+static int spoof_netns(void)
+{
+	const char *path = getenv("WGR_FORGE_SPOOF_NETNS");
+	int fd;
+
+	if (!path || !*path)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+		fprintf(stderr, "wgr-forge: WGR_FORGE_SPOOF_NETNS %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
 /* wgr-forge drain and ghostdrain: see the top of this file. */
 static int drain(int argc, char **argv, bool blind)
 {
@@ -1630,7 +1659,9 @@ static int drain(int argc, char **argv, bool blind)
 					"PUB_TARGET PUB_VICTIM SECONDS(1..3600) PPS(1..1000) [prove]\n");
 		return 2;
 	}
-	ret = spoofer_open(&s, argv[base], argv[base + 1], argv[2], argv[3]);
+	if (!blind)
+		d.a = stage_socket(&to, len);
+	ret = spoof_netns() ?: spoofer_open(&s, argv[base], argv[base + 1], argv[2], argv[3]);
 	if (ret)
 		return ret;
 	if (blind) {
@@ -1639,7 +1670,6 @@ static int drain(int argc, char **argv, bool blind)
 			return ret;
 		d.ghost = &ghost;
 	} else {
-		d.a = stage_socket(&to, len);
 		d.prove = argc == nargs + 1;
 	}
 	ret = drain_run(&d, &s, k, seconds, pps);

@@ -60,6 +60,16 @@
 # second to a destination, and the laptop's first tries must reach home
 # stamped again.
 #
+# Then a neighbour behind the laptop's own NAT (its address, so its /24) does
+# the same with $NGHOSTS ghosts at ports of its own (helper-87's sixth
+# finding), with a forger elsewhere for the response spoofed from home's
+# endpoint, which the neighbour's NAT would not let it send (a split attacker:
+# WGR_FORGE_SPOOF_NETNS). Its ghosts are proven, and their initiations take
+# the laptop's network's share as fast as it comes. Now the share's last token
+# is anyone's and the rest go only to a peer with a claim at home (two at
+# once, one per 120 s): the ghosts spend theirs in a second, and the laptop's
+# first tries (two rounds: a claim each) must reach home stamped.
+#
 # Then a proof is checked for its lifetime (helper-87): "gone", a peer that
 # proved where it talked at the start and went quiet, has its stale binding
 # confirmed again at the same endpoint by a blind spoofer's staging. A proof
@@ -93,7 +103,7 @@
 . "$(dirname "$0")/../lib/relay.sh"
 
 ATTACKER4=203.0.113.66
-ROUNDS=3 ROUTES=20 PROBE_SECONDS=10 GHOSTS=24 BLIND=8
+ROUNDS=3 ROUTES=20 PROBE_SECONDS=10 GHOSTS=24 BLIND=8 NGHOSTS=8
 FAR=198.18.5
 # The laptop's first try must reach home before its first retry (5 s).
 FIRST_TRY=4.5
@@ -101,10 +111,12 @@ cgnat_setup
 ns_add attacker
 public attacker eth0 "$ATTACKER4"
 elsewhere far 1 "$FAR"
+behind_nat hotelnat neighbour 10.0.9
 WG_IMPL[laptop]=go
 ghosts=()
 for ((i = 1; i <= GHOSTS; i++)); do ghosts+=("ghost$i"); done
 for ((i = 1; i <= BLIND; i++)); do ghosts+=("blind$i"); done
+for ((i = 1; i <= NGHOSTS; i++)); do ghosts+=("nghost$i"); done
 ghosts+=(gone gone2)
 wg_keys home laptop "${ghosts[@]}"
 relay_up home laptop "${ghosts[@]}"
@@ -312,6 +324,38 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	log "round $round: the laptop's first try reached home with mac2"
 done
 kill "${ghost_pids[@]}"
+
+step "a neighbour behind the laptop's NAT proves $NGHOSTS offline peers at its own ports, and initiates along each"
+# The response of each staging is spoofed from the attacker's namespace;
+# socket A, where the ghost is bound and proves, is the neighbour's.
+nghost_pids=()
+for ((i = 1; i <= NGHOSTS; i++)); do
+	bg neighbour env WGR_FORGE_SPOOF_NETNS=/run/netns/attacker wgr-forge drain "$VPS4" \
+		"$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" "${WG_PUB[home]}" "${WG_PUB[nghost$i]}" \
+		120 5 prove >"$TMP/nghost.$i.out"
+	nghost_pids+=("$BG_PID")
+done
+# neighboured: ghosts bound at the laptop's address (the laptop is there too).
+neighboured() { n vps relayctl show relay0 | grep -c "binding: ${HOTEL4//./\\.}:" || true; }
+all_neighboured() { (($(neighboured) >= NGHOSTS + 1)); }
+wait_for 60 all_neighboured
+nproven() { binding_proven nghost1 && binding_proven "nghost$NGHOSTS"; }
+wait_for 20 nproven
+stamped=$(wc -l <"$TMP/marked_stamped")
+sleep 3
+stamped=$(($(wc -l <"$TMP/marked_stamped") - stamped))
+log "$(($(neighboured) - 1)) ghosts bound at the laptop's address, nghost1 $(binding_line nghost1);" \
+	"$stamped of their initiations reached home stamped in 3 s"
+# The attack is on: the ghosts take the share's tokens (about four a second).
+((stamped >= 6)) || fail "only $stamped of the neighbour's ghosts' initiations reached home stamped in 3 s"
+for ((round = 1; round <= 2; round++)); do
+	first_try_stamped || fail "round $round: the laptop's first try reached home without mac2" \
+		"while $NGHOSTS ghosts proven at its address initiated along their routes"
+	log "round $round: the laptop's first try reached home with mac2"
+done
+kill "${nghost_pids[@]}"
+wait "${nghost_pids[@]}" || true
+cat "$TMP/nghost.1.out"
 
 step "a blind spoofer brings gone's stale binding back to life, where gone once proved"
 # A proof lasts only as long as the binding it was made in: a staging that
