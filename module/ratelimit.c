@@ -945,7 +945,9 @@ static u64 peer_key(struct wgr_ratelimit *rl, unsigned int kind, const struct wg
  * every 120 s, and its retries, five seconds apart, have the relay's mac2
  * (the sources' budgets: relay.c, vouch_for()).
  */
-#define WGR_CLAIM_INTERVAL	(120 * NSEC_PER_SEC)
+/* In u64: NSEC_PER_SEC is a long, and 120 of them overflow a 32-bit one (helper-90). */
+#define WGR_CLAIM_INTERVAL	(120ULL * NSEC_PER_SEC)
+static_assert(WGR_CLAIM_INTERVAL == 120000000000ULL);
 #define WGR_CLAIM_BURST		2
 
 /*
