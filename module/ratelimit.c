@@ -116,7 +116,7 @@ enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
 	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK,
 	KIND_STAMP_PEER, KIND_STAMP_PEER_SHARE, KIND_STAMP_SOURCE, KIND_STAMP_SHARE, KIND_STAMP,
-	KIND_STAMP_ALL, KIND_PROBE, KIND_PROBE_PEER
+	KIND_STAMP_ALL, KIND_PROBE, KIND_PROBE_PEER, KIND_STAMP_PEER_MAC2
 };
 
 static const struct bucket_kind kinds[] = {
@@ -269,6 +269,12 @@ static const struct bucket_kind kinds[] = {
 	 * from there to a victim (helper-87).
 	 */
 	[KIND_PROBE_PEER] = { 1, 1, .pool = WGR_BUCKETS_STAMPS },
+	/*
+	 * A peer's second for its initiations with the relay's mac2 from where
+	 * it proved (its retries): a blind spoofer of its endpoint spends the
+	 * other one (helper-85, L1; helper-90), and cannot have this one.
+	 */
+	[KIND_STAMP_PEER_MAC2] = { 1, 1, .pool = WGR_BUCKETS_STAMPS },
 };
 
 struct wgr_bucket {
@@ -951,28 +957,30 @@ static_assert(WGR_CLAIM_INTERVAL == 120000000000ULL);
 #define WGR_CLAIM_BURST		2
 
 /*
- * @claims' entry for the destination @key, if it has a claim there now: its
- * own, or a free one (all its claims there; no other destination's) taken
- * for it. NULL if none: spent, or all WGR_STAMP_CLAIMS entries in use, so
- * that asking at destinations in turn mints no claims. Context: @rl->lock.
+ * @claims' entry for the destination @key, if it has a claim there now (of
+ * those only the relay's mac2 may spend, if @mac2): its own, or a free one
+ * (all its claims there, of both kinds; no other destination's) taken for it.
+ * NULL if none: spent, or all WGR_STAMP_CLAIMS entries in use, so that asking
+ * at destinations in turn mints no claims. Context: @rl->lock.
  */
-static u64 *claim_find(struct wgr_stamp_claims *claims, u64 key, u64 now)
+static u64 *claim_find(struct wgr_stamp_claims *claims, u64 key, u64 now, bool mac2)
 {
-	u64 *free = NULL;
-	unsigned int i;
+	u64 *tats = mac2 ? claims->tat_mac2 : claims->tat;
+	unsigned int i, free = WGR_STAMP_CLAIMS;
 
 	for (i = 0; i < WGR_STAMP_CLAIMS; i++) {
 		if (claims->dst[i] == key)
-			return claims->tat[i] <= now + (WGR_CLAIM_BURST - 1) * WGR_CLAIM_INTERVAL ?
-			       &claims->tat[i] : NULL;
-		if (!free && claims->tat[i] <= now)
-			free = &claims->tat[i];
+			return tats[i] <= now + (WGR_CLAIM_BURST - 1) * WGR_CLAIM_INTERVAL ?
+			       &tats[i] : NULL;
+		if (free == WGR_STAMP_CLAIMS && claims->tat[i] <= now && claims->tat_mac2[i] <= now)
+			free = i;
 	}
-	if (free) {
-		claims->dst[free - claims->tat] = key;
-		*free = now;
-	}
-	return free;
+	if (free == WGR_STAMP_CLAIMS)
+		return NULL;
+	claims->dst[free] = key;
+	claims->tat[free] = now;
+	claims->tat_mac2[free] = now;
+	return &tats[free];
 }
 
 /* Spend the claim claim_find() found. Context: @rl->lock. */
@@ -994,7 +1002,7 @@ static void claim_spend(u64 *tat, u64 now)
  * what is left. Context: @rl->lock.
  */
 static bool share_claimable(struct wgr_ratelimit *rl, u64 share, u64 key,
-			    struct wgr_stamp_claims *claims, u64 now, u64 **claim)
+			    struct wgr_stamp_claims *claims, bool mac2, u64 now, u64 **claim)
 {
 	struct wgr_bucket *b = bucket_get(rl, KIND_STAMP_PEER_SHARE, share, now);
 
@@ -1003,8 +1011,31 @@ static bool share_claimable(struct wgr_ratelimit *rl, u64 share, u64 key,
 		return false;
 	if (b->tokens >= full_tokens(KIND_STAMP_PEER_SHARE))
 		return true;
-	*claim = claim_find(claims, key, now);
+	*claim = claim_find(claims, key, now, mac2);
 	return *claim;
+}
+
+/*
+ * The peer path: @peer's share of its network's (with a claim below full),
+ * its second (@first, of @kind) and the destination's budget for all, asked
+ * before any is spent: a token of the share taken for a peer whose second was
+ * spent would be lost to the peers with claims. @mac2: its retry's budgets,
+ * which only an initiation with the relay's mac2 from where it proved may
+ * spend. Context: @rl->lock.
+ */
+static bool peer_stamp(struct wgr_ratelimit *rl, u64 share, unsigned int kind, u64 first,
+		       u64 all, struct wgr_stamp_claims *claims, bool mac2, u64 now)
+{
+	u64 *claim;
+
+	if (!share_claimable(rl, share, all, claims, mac2, now, &claim) ||
+	    !has_token(rl, kind, first, now) || !has_token(rl, KIND_STAMP_ALL, all, now) ||
+	    !take(rl, KIND_STAMP_PEER_SHARE, share, now) || !take(rl, kind, first, now) ||
+	    !take(rl, KIND_STAMP_ALL, all, now))
+		return false;
+	if (claim)
+		claim_spend(claim, now);
+	return true;
 }
 
 /**
@@ -1013,13 +1044,16 @@ static bool share_claimable(struct wgr_ratelimit *rl, u64 share, u64 key,
  * @dst: where it goes
  * @src: where it came from
  * @peer: the public key of the initiator of the live session with the target
- *        that routed it; NULL if none did (the caller then asks only for one
- *        that carries the relay's mac2)
+ *        that routed it, where that peer proved it receives (relay.c,
+ *        route_vouches()); NULL if none
  * @claims: @peer's claims (share_claimable()), NULL with @peer
+ * @mac2: it carries the relay's mac2 from @src
  *
- * The share of the peers' seconds of @src's network (below full, with a
- * claim) and the peer's own second, or the source's second, its network's
- * share and the destination's budget for such sources; then the
+ * The peer's: its network's share of the peers' seconds (below full, with a
+ * claim) and its own second; then, with @mac2, the same from the budgets only
+ * its retries may spend (a blind spoofer of its endpoint spends the first:
+ * helper-90); then, with @mac2, a proven source's: its second, its network's
+ * share and the destination's budget for such sources. Each with the
  * destination's budget for all (KIND_STAMP*). A refusal spends nothing of
  * what comes after it, nor a claim.
  * Context: softirq.
@@ -1027,41 +1061,29 @@ static bool share_claimable(struct wgr_ratelimit *rl, u64 share, u64 key,
  */
 bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 			 const struct wgr_endpoint *src, const u8 *peer,
-			 struct wgr_stamp_claims *claims)
+			 struct wgr_stamp_claims *claims, bool mac2)
 {
 	u64 all = bucket_key(rl, KIND_STAMP_ALL, dst, BY_ENDPOINT, NULL);
-	u64 first, share = 0, total = 0, *claim = NULL;
+	u64 source = bucket_key(rl, KIND_STAMP_SOURCE, dst, BY_ENDPOINT, src);
+	u64 share = bucket_key(rl, KIND_STAMP_SHARE, dst, BY_ENDPOINT, src);
+	u64 total = bucket_key(rl, KIND_STAMP, dst, BY_ENDPOINT, NULL);
+	u64 peer_share = 0, first = 0, retry = 0;
 	bool ok;
 	u64 now;
 
 	if (peer) {
+		peer_share = bucket_key(rl, KIND_STAMP_PEER_SHARE, dst, BY_ENDPOINT, src);
 		first = peer_key(rl, KIND_STAMP_PEER, dst, peer);
-		share = bucket_key(rl, KIND_STAMP_PEER_SHARE, dst, BY_ENDPOINT, src);
-	} else {
-		first = bucket_key(rl, KIND_STAMP_SOURCE, dst, BY_ENDPOINT, src);
-		share = bucket_key(rl, KIND_STAMP_SHARE, dst, BY_ENDPOINT, src);
-		total = bucket_key(rl, KIND_STAMP, dst, BY_ENDPOINT, NULL);
+		retry = peer_key(rl, KIND_STAMP_PEER_MAC2, dst, peer);
 	}
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
-	if (peer) {
-		/*
-		 * All three asked before any is spent: a token of the share
-		 * taken for a peer whose own second was spent would be lost to
-		 * the peers with claims.
-		 */
-		ok = share_claimable(rl, share, all, claims, now, &claim) &&
-		     has_token(rl, KIND_STAMP_PEER, first, now) &&
-		     has_token(rl, KIND_STAMP_ALL, all, now) &&
-		     take(rl, KIND_STAMP_PEER_SHARE, share, now) &&
-		     take(rl, KIND_STAMP_PEER, first, now) && take(rl, KIND_STAMP_ALL, all, now);
-		if (ok && claim)
-			claim_spend(claim, now);
-	} else {
-		ok = take(rl, KIND_STAMP_SOURCE, first, now) &&
-		     take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now) &&
-		     take(rl, KIND_STAMP_ALL, all, now);
-	}
+	ok = (peer && peer_stamp(rl, peer_share, KIND_STAMP_PEER, first, all, claims, false, now)) ||
+	     (peer && mac2 &&
+	      peer_stamp(rl, peer_share, KIND_STAMP_PEER_MAC2, retry, all, claims, true, now)) ||
+	     (mac2 && take(rl, KIND_STAMP_SOURCE, source, now) &&
+	      take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now) &&
+	      take(rl, KIND_STAMP_ALL, all, now));
 	spin_unlock_bh(&rl->lock);
 	return ok;
 }

@@ -20,8 +20,10 @@ struct wgr_endpoint;
  * target's cookie stamps (ratelimit.c, wgr_ratelimit_stamp())
  * @dst: the destination each is for (a keyed hash of its IP:port)
  * @tat: when each destination's next claim is due, less the burst, in
- *       ktime_get_coarse_boottime_ns(); at or before now: all there, and the
- *       entry free for another destination
+ *       ktime_get_coarse_boottime_ns(); at or before now: all there
+ * @tat_mac2: the same for the claims only an initiation with the relay's
+ *            mac2 from where the peer proved may spend; with @tat at or
+ *            before now, the entry is free for another destination
  *
  * In the peer, not in a table of buckets: a table forgets, and a forgotten
  * bucket comes back full. Guarded by wgr_ratelimit.lock.
@@ -29,6 +31,7 @@ struct wgr_endpoint;
 struct wgr_stamp_claims {
 	u64 dst[WGR_STAMP_CLAIMS];
 	u64 tat[WGR_STAMP_CLAIMS];
+	u64 tat_mac2[WGR_STAMP_CLAIMS];
 };
 
 /*
@@ -128,7 +131,7 @@ bool wgr_ratelimit_probe(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 			 const u8 *peer);
 bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 			 const struct wgr_endpoint *src, const u8 *peer,
-			 struct wgr_stamp_claims *claims);
+			 struct wgr_stamp_claims *claims, bool mac2);
 void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 		      unsigned int max, struct wgr_walk_budget *budget);
 void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_walk_budget *budget,

@@ -394,15 +394,14 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 		      struct wgr_peer *paired, bool mac2)
 {
 	/*
-	 * A peer's second, then a proven source's: a spoofer of the peer's own
-	 * endpoint spends the peer's second with initiations along its route, but
+	 * A peer's second, then its retries' (with the relay's mac2), then a
+	 * proven source's: a spoofer of the peer's own endpoint spends the
+	 * peer's second and its claims with initiations along its route, but
 	 * cannot have the relay's mac2 there, so the peer's retries still go
-	 * (helper-85, L1).
+	 * (helper-85, L1; helper-90).
 	 */
-	if (paired && wgr_ratelimit_stamp(&wgr->ratelimit, to, src, paired->public_key,
-					   &paired->stamp_claims))
-		return true;
-	if (mac2 && wgr_ratelimit_stamp(&wgr->ratelimit, to, src, NULL, NULL))
+	if (wgr_ratelimit_stamp(&wgr->ratelimit, to, src, paired ? paired->public_key : NULL,
+				paired ? &paired->stamp_claims : NULL, mac2))
 		return true;
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIE_WITHHELD);
 	return false;

@@ -57,7 +57,8 @@ static struct wgr_stamp_claims claims_of[256];
 static bool stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 		  const struct wgr_endpoint *src, const u8 *peer)
 {
-	return wgr_ratelimit_stamp(rl, dst, src, peer, &claims_of[(u8)(peer[0] + 31 * peer[1])]);
+	return wgr_ratelimit_stamp(rl, dst, src, peer, &claims_of[(u8)(peer[0] + 31 * peer[1])],
+				   false);
 }
 
 #define ATTACKER	0x2a000000	/* the attacker's /32 (one /48 of it is used) */
@@ -304,7 +305,7 @@ static void test_gc_every_table(void **state)
 	}
 	wgr_walk_reserve(&rl, &a, 1, &b);
 	wgr_walk_refund(&rl, &b, 0);
-	wgr_ratelimit_stamp(&rl, &c, &a, NULL, NULL);
+	wgr_ratelimit_stamp(&rl, &c, &a, NULL, NULL, true);
 	churn_by(&rl, CHURN_SPOOFED, 5000);
 	assert_true(rl.tables[WGR_BUCKETS_OPEN].n > 3 * 1024);
 	for (t = 0; t < WGR_BUCKET_POOLS; t++)
@@ -676,26 +677,26 @@ static void test_stamp_budgets(void **state)
 	for (i = 0; i < 2; i++) {
 		struct wgr_endpoint a = ep4(0xc6336400 + i);	/* 198.51.100.0/24 */
 
-		assert_int_equal(wgr_ratelimit_stamp(&rl, &server, &a, NULL, NULL), i == 0);
+		assert_int_equal(wgr_ratelimit_stamp(&rl, &server, &a, NULL, NULL, true), i == 0);
 	}
 	for (i = 1; i <= 3; i++) {
 		struct wgr_endpoint a = ep4(0xc6336401 + (i << 8));
 
-		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, NULL, NULL));
+		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, NULL, NULL, true));
 	}
 	{
 		struct wgr_endpoint e = ep4(0xc6336401 + (4 << 8));
 
-		assert_false(wgr_ratelimit_stamp(&rl, &server, &e, NULL, NULL));
+		assert_false(wgr_ratelimit_stamp(&rl, &server, &e, NULL, NULL, true));
 		/* The four are the destination's: another has its own. */
-		assert_true(wgr_ratelimit_stamp(&rl, &other, &e, NULL, NULL));
+		assert_true(wgr_ratelimit_stamp(&rl, &other, &e, NULL, NULL, true));
 	}
 	/* What proven sources spent is not a session's. */
 	kshim_now += NSEC_PER_SEC;
 	for (i = 0; i < 4; i++) {
 		struct wgr_endpoint a = ep4(0xc6340001 + (i << 8));
 
-		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, NULL, NULL));
+		assert_true(wgr_ratelimit_stamp(&rl, &server, &a, NULL, NULL, true));
 	}
 	assert_true(stamp(&rl, &server, &laptop, peer));
 	/*
@@ -708,10 +709,10 @@ static void test_stamp_budgets(void **state)
 		struct wgr_endpoint a = ep4(0xc6350001), b = a;
 
 		b.addr4.sin_port = htons(40001);
-		assert_true(wgr_ratelimit_stamp(&rl, &other, &a, NULL, NULL));
-		assert_false(wgr_ratelimit_stamp(&rl, &other, &a, NULL, NULL));
+		assert_true(wgr_ratelimit_stamp(&rl, &other, &a, NULL, NULL, true));
+		assert_false(wgr_ratelimit_stamp(&rl, &other, &a, NULL, NULL, true));
 		kshim_now += NSEC_PER_SEC;
-		assert_true(wgr_ratelimit_stamp(&rl, &other, &b, NULL, NULL));
+		assert_true(wgr_ratelimit_stamp(&rl, &other, &b, NULL, NULL, true));
 	}
 	wgr_ratelimit_destroy(&rl);
 }
@@ -892,6 +893,104 @@ static void test_stamp_claims(void **state)
 }
 
 /*
+ * What relay.c's vouch_for() asks of the buckets for an initiation along a
+ * live session of @peer's from @src, with the relay's mac2 or not.
+ */
+static bool vouch(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
+		  const struct wgr_endpoint *src, const u8 *peer, bool mac2)
+{
+	return wgr_ratelimit_stamp(rl, dst, src, peer,
+				   peer ? &claims_of[(u8)(peer[0] + 31 * peer[1])] : NULL, mac2);
+}
+
+/*
+ * helper-90's first finding: test_stamp_claims's ghosts, and a forger that
+ * spoofs the laptop's own endpoint along its route once a second (no mac2:
+ * it cannot have the relay's cookie there), which spends the laptop's claim
+ * and its second; and a socket of the neighbour's, proven, that spends the
+ * laptop's network's share of the proven sources' stamps. The laptop's first
+ * try goes without; its retry, five seconds later with the relay's mac2
+ * from where it is proven, must be stamped at every rekey.
+ */
+static void test_stamp_claims_spoofed(void **state)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
+	struct wgr_endpoint proven = laptop;
+	static const u8 real[WGRELAY_KEY_LEN] = { 0xe1 };
+	unsigned int ms, p, rekeys = 0, retried = 0;
+	unsigned long long retry_at = 0;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	memset(claims_of, 0, sizeof(claims_of));
+	wgr_ratelimit_init(&rl);
+	proven.addr4.sin_port = htons(41000);
+	for (ms = 0; ms < 600 * 1000; ms += 10) {
+		for (p = 0; p < 8; p++) {
+			struct wgr_endpoint from = laptop;
+			u8 ghost[WGRELAY_KEY_LEN] = { 0x50 };
+
+			ghost[0] += (u8)p;
+			from.addr4.sin_port = htons(40000 + p);
+			vouch(&rl, &server, &from, ghost, true);
+		}
+		if (ms % 1000 == 500)
+			vouch(&rl, &server, &laptop, real, false);
+		vouch(&rl, &server, &proven, NULL, true);
+		if (ms % 120000 == 60130) {
+			rekeys++;
+			if (!vouch(&rl, &server, &laptop, real, false))
+				retry_at = ms + 5000;
+		} else if (retry_at && ms == retry_at) {
+			retried += vouch(&rl, &server, &laptop, real, true);
+			retry_at = 0;
+		}
+		kshim_now += 10 * NSEC_PER_MSEC;
+	}
+	printf("ratelimit: with the laptop's endpoint spoofed too, %u of its %u rekeys' "
+	       "retries were stamped\n", retried, rekeys);
+	assert_int_equal(retried, rekeys);
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * The same spoofer of the laptop's endpoint, every 10 ms and with no ghosts:
+ * the share stays full, and the spoofer takes the laptop's second as it comes
+ * (L1). The neighbour's proven socket spends the network's share of the
+ * proven sources' stamps. The laptop's retry, with the relay's mac2, has a
+ * second of its own.
+ */
+static void test_stamp_retry_second(void **state)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
+	struct wgr_endpoint proven = laptop;
+	static const u8 real[WGRELAY_KEY_LEN] = { 0xe2 };
+	unsigned int ms, first = 0, retried = 0, rekeys = 0;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	memset(claims_of, 0, sizeof(claims_of));
+	wgr_ratelimit_init(&rl);
+	proven.addr4.sin_port = htons(41000);
+	for (ms = 0; ms < 600 * 1000; ms += 10) {
+		vouch(&rl, &server, &laptop, real, false);
+		vouch(&rl, &server, &proven, NULL, true);
+		if (ms % 120000 == 60130) {
+			rekeys++;
+			first += vouch(&rl, &server, &laptop, real, false);
+		} else if (ms % 120000 == 65130) {
+			retried += vouch(&rl, &server, &laptop, real, true);
+		}
+		kshim_now += 10 * NSEC_PER_MSEC;
+	}
+	printf("ratelimit: the laptop's endpoint spoofed every 10 ms: %u first tries and %u "
+	       "retries of %u stamped\n", first, retried, rekeys);
+	assert_int_equal(first, 0);
+	assert_int_equal(retried, rekeys);
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
  * A peer's claims are at four destinations at most: a fifth, while the four
  * are in use (a claim spent in the last 120 s), has none, and asks in vain
  * while its network's share is below full. Else an attacker's ghost would
@@ -1037,7 +1136,7 @@ static void test_stamp_flood(void **state)
 		struct wgr_endpoint a = ep4(0x0b000001 + ((ms % 255) << 8) + (ms / 255 % 200));
 
 		a.addr4.sin_port = htons(1024 + ms);
-		flood += wgr_ratelimit_stamp(&rl, &server, &a, NULL, NULL);
+		flood += wgr_ratelimit_stamp(&rl, &server, &a, NULL, NULL, true);
 		if (ms % 5000 == 2500) {
 			asks++;
 			peer += stamp(&rl, &server, &laptop, key);
@@ -1672,6 +1771,8 @@ int main(void)
 		cmocka_unit_test(test_stamp_peer_share),
 		cmocka_unit_test(test_stamp_claims),
 		cmocka_unit_test(test_stamp_claims_destinations),
+		cmocka_unit_test(test_stamp_claims_spoofed),
+		cmocka_unit_test(test_stamp_retry_second),
 		cmocka_unit_test(test_stamp_backstop),
 		cmocka_unit_test(test_stamp_flood),
 		cmocka_unit_test(test_reserve_edges),
