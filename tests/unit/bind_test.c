@@ -118,6 +118,27 @@ static void data_from(struct wgr_peer *peer, const struct wgr_endpoint *at, unsi
 	}
 }
 
+/* A second on, @peer's data in one of its sessions comes from @to, not @from. */
+static void roam(struct wgr_peer *peer, const struct wgr_endpoint *from,
+		 const struct wgr_endpoint *to)
+{
+	advance(1);
+	wgr_bind_roamed(&relay, peer, from, to, NULL);
+	assert_true(wgr_bind_roam_live(peer, to));
+}
+
+/* @peer's stale binding follows it to @to, and its data from there makes it live. */
+static void follows_to(struct wgr_peer *peer, const struct wgr_endpoint *to)
+{
+	enum wgrelay_binding_status status;
+	struct wgr_endpoint at;
+
+	assert_true(wgr_bind_route(&relay, peer, &at, &status));
+	assert_true(wgr_endpoint_eq(&at, to));
+	wgr_bind_seen(peer, to);
+	assert_true(wgr_bind_live_at(peer, to));
+}
+
 /* The rule the rest stand on: a live binding does not move; a stale one follows. */
 static void test_live_binding_stays(void **state)
 {
@@ -264,9 +285,7 @@ static void test_roam_proof_is_its_own(void **state)
 	(void)state;
 	bind_live(laptop, &a);
 	wgr_bind_prove(laptop, &a);
-	advance(1);
-	wgr_bind_roamed(&relay, laptop, &a, &r, NULL);
-	assert_true(wgr_bind_roam_live(laptop, &r));
+	roam(laptop, &a, &r);
 	assert_false(wgr_bind_proven(laptop, &r));
 	wgr_bind_prove(laptop, &r);
 	assert_true(wgr_bind_proven(laptop, &r));
@@ -274,9 +293,7 @@ static void test_roam_proof_is_its_own(void **state)
 	assert_true(wgr_bind_proven(laptop, &a));
 
 	/* The roam moves on: its new endpoint is not proven. */
-	advance(1);
-	wgr_bind_roamed(&relay, laptop, &r, &r2, NULL);
-	assert_true(wgr_bind_roam_live(laptop, &r2));
+	roam(laptop, &r, &r2);
 	assert_false(wgr_bind_proven(laptop, &r2));
 	assert_false(wgr_bind_proven(laptop, &r));
 }
@@ -308,22 +325,16 @@ static void test_follow_carries_proof(void **state)
 {
 	struct wgr_endpoint a = ep(1, 51820), r = ep(1, 40001);
 	struct wgr_peer *laptop = &peers[0];
-	enum wgrelay_binding_status status;
-	struct wgr_endpoint to;
 
 	(void)state;
 	wgr_bind_set_proof_life(&relay.bindings, 60);
 	bind_live(laptop, &a);
-	advance(1);
-	wgr_bind_roamed(&relay, laptop, &a, &r, NULL);
+	roam(laptop, &a, &r);
 	data_from(laptop, &r, 20);
 	wgr_bind_prove(laptop, &r);
 	/* Its binding goes stale; the roam follows, forty seconds into its proof. */
 	data_from(laptop, &r, WGRELAY_BINDING_STALE - 20);
-	assert_true(wgr_bind_route(&relay, laptop, &to, &status));
-	assert_true(wgr_endpoint_eq(&to, &r));
-	wgr_bind_seen(laptop, &r);
-	assert_true(wgr_bind_live_at(laptop, &r));
+	follows_to(laptop, &r);
 	assert_true(wgr_bind_proven(laptop, &r));
 	data_from(laptop, &r, 19);
 	assert_true(wgr_bind_proven(laptop, &r));
@@ -335,14 +346,11 @@ static void test_follow_drops_expired_proof(void **state)
 {
 	struct wgr_endpoint a = ep(1, 51820), r = ep(1, 40001);
 	struct wgr_peer *laptop = &peers[0];
-	enum wgrelay_binding_status status;
-	struct wgr_endpoint to;
 
 	(void)state;
 	wgr_bind_set_proof_life(&relay.bindings, 10);
 	bind_live(laptop, &a);
-	advance(1);
-	wgr_bind_roamed(&relay, laptop, &a, &r, NULL);
+	roam(laptop, &a, &r);
 	wgr_bind_prove(laptop, &r);
 	assert_true(wgr_bind_proven(laptop, &r));
 	/*
@@ -351,10 +359,7 @@ static void test_follow_drops_expired_proof(void **state)
 	 */
 	data_from(laptop, &r, WGRELAY_BINDING_STALE);
 	assert_false(wgr_bind_proven(laptop, &r));
-	assert_true(wgr_bind_route(&relay, laptop, &to, &status));
-	assert_true(wgr_endpoint_eq(&to, &r));
-	wgr_bind_seen(laptop, &r);
-	assert_true(wgr_bind_live_at(laptop, &r));
+	follows_to(laptop, &r);
 	assert_false(wgr_bind_proven(laptop, &r));
 }
 
@@ -363,19 +368,13 @@ static void test_follow_unproven_roam(void **state)
 {
 	struct wgr_endpoint a = ep(1, 51820), r = ep(1, 40001);
 	struct wgr_peer *laptop = &peers[0];
-	enum wgrelay_binding_status status;
-	struct wgr_endpoint to;
 
 	(void)state;
 	bind_live(laptop, &a);
 	wgr_bind_prove(laptop, &a);
-	advance(1);
-	wgr_bind_roamed(&relay, laptop, &a, &r, NULL);
+	roam(laptop, &a, &r);
 	data_from(laptop, &r, WGRELAY_BINDING_STALE);
-	assert_true(wgr_bind_route(&relay, laptop, &to, &status));
-	assert_true(wgr_endpoint_eq(&to, &r));
-	wgr_bind_seen(laptop, &r);
-	assert_true(wgr_bind_live_at(laptop, &r));
+	follows_to(laptop, &r);
 	assert_false(wgr_bind_proven(laptop, &r));
 }
 
@@ -387,22 +386,15 @@ static void test_follow_moved_roam(void **state)
 {
 	struct wgr_endpoint a = ep(1, 51820), r = ep(1, 40001), r2 = ep(1, 40002);
 	struct wgr_peer *laptop = &peers[0];
-	enum wgrelay_binding_status status;
-	struct wgr_endpoint to;
 
 	(void)state;
 	bind_live(laptop, &a);
-	advance(1);
-	wgr_bind_roamed(&relay, laptop, &a, &r, NULL);
+	roam(laptop, &a, &r);
 	wgr_bind_prove(laptop, &r);
 	assert_true(wgr_bind_proven(laptop, &r));
-	advance(1);
-	wgr_bind_roamed(&relay, laptop, &r, &r2, NULL);
+	roam(laptop, &r, &r2);
 	data_from(laptop, &r2, WGRELAY_BINDING_STALE);
-	assert_true(wgr_bind_route(&relay, laptop, &to, &status));
-	assert_true(wgr_endpoint_eq(&to, &r2));
-	wgr_bind_seen(laptop, &r2);
-	assert_true(wgr_bind_live_at(laptop, &r2));
+	follows_to(laptop, &r2);
 	assert_false(wgr_bind_proven(laptop, &r2));
 }
 
