@@ -18,6 +18,13 @@
 #include "messages.h"
 #include "socket.h"
 #include "bind.h"
+
+/*
+ * A peer is one of the kernel's 1 KiB allocations: a million of them is a
+ * gigabyte (docs/SCALING.md), and one byte more makes each 2 KiB. Lockdep's
+ * maps in the seqcount are the exception a debug kernel pays.
+ */
+static_assert(sizeof(struct wgr_peer) <= 1024 || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
 #include "cookie.h"
 #include <linux/timekeeping.h>
 

@@ -951,10 +951,16 @@ static u64 peer_key(struct wgr_ratelimit *rl, unsigned int kind, const struct wg
  * every 120 s, and its retries, five seconds apart, have the relay's mac2
  * (the sources' budgets: relay.c, vouch_for()).
  */
-/* In u64: NSEC_PER_SEC is a long, and 120 of them overflow a 32-bit one (helper-90). */
-#define WGR_CLAIM_INTERVAL	(120ULL * NSEC_PER_SEC)
-static_assert(WGR_CLAIM_INTERVAL == 120000000000ULL);
-#define WGR_CLAIM_BURST		2
+#define WGR_CLAIM_SHIFT		30
+/* 112 ticks of 2^30 ns: 120.3 s. */
+#define WGR_CLAIM_INTERVAL	112U
+#define WGR_CLAIM_BURST		2U
+
+/* The claims' clock: ticks of 2^30 ns, about a second. */
+static u32 claim_tick(u64 now)
+{
+	return (u32)(now >> WGR_CLAIM_SHIFT);
+}
 
 /*
  * @claims' entry for the destination @key, if it has a claim there now (of
@@ -963,13 +969,13 @@ static_assert(WGR_CLAIM_INTERVAL == 120000000000ULL);
  * NULL if none: spent, or all WGR_STAMP_CLAIMS entries in use, so that asking
  * at destinations in turn mints no claims. Context: @rl->lock.
  */
-static u64 *claim_find(struct wgr_stamp_claims *claims, u64 key, u64 now, bool mac2)
+static u32 *claim_find(struct wgr_stamp_claims *claims, u64 key, u64 now_ns, bool mac2)
 {
-	u64 *tats = mac2 ? claims->tat_mac2 : claims->tat;
+	u32 *tats = mac2 ? claims->tat_mac2 : claims->tat, now = claim_tick(now_ns), dst = (u32)key;
 	unsigned int i, free = WGR_STAMP_CLAIMS;
 
 	for (i = 0; i < WGR_STAMP_CLAIMS; i++) {
-		if (claims->dst[i] == key)
+		if (claims->dst[i] == dst)
 			return tats[i] <= now + (WGR_CLAIM_BURST - 1) * WGR_CLAIM_INTERVAL ?
 			       &tats[i] : NULL;
 		if (free == WGR_STAMP_CLAIMS && claims->tat[i] <= now && claims->tat_mac2[i] <= now)
@@ -977,16 +983,16 @@ static u64 *claim_find(struct wgr_stamp_claims *claims, u64 key, u64 now, bool m
 	}
 	if (free == WGR_STAMP_CLAIMS)
 		return NULL;
-	claims->dst[free] = key;
+	claims->dst[free] = dst;
 	claims->tat[free] = now;
 	claims->tat_mac2[free] = now;
 	return &tats[free];
 }
 
 /* Spend the claim claim_find() found. Context: @rl->lock. */
-static void claim_spend(u64 *tat, u64 now)
+static void claim_spend(u32 *tat, u64 now)
 {
-	*tat = max(*tat, now) + WGR_CLAIM_INTERVAL;
+	*tat = max(*tat, claim_tick(now)) + WGR_CLAIM_INTERVAL;
 }
 
 /*
@@ -1002,7 +1008,7 @@ static void claim_spend(u64 *tat, u64 now)
  * what is left. Context: @rl->lock.
  */
 static bool share_claimable(struct wgr_ratelimit *rl, u64 share, u64 key,
-			    struct wgr_stamp_claims *claims, bool mac2, u64 now, u64 **claim)
+			    struct wgr_stamp_claims *claims, bool mac2, u64 now, u32 **claim)
 {
 	struct wgr_bucket *b = bucket_get(rl, KIND_STAMP_PEER_SHARE, share, now);
 
@@ -1026,7 +1032,7 @@ static bool share_claimable(struct wgr_ratelimit *rl, u64 share, u64 key,
 static bool peer_stamp(struct wgr_ratelimit *rl, u64 share, unsigned int kind, u64 first,
 		       u64 all, struct wgr_stamp_claims *claims, bool mac2, u64 now)
 {
-	u64 *claim;
+	u32 *claim;
 
 	if (!share_claimable(rl, share, all, claims, mac2, now, &claim) ||
 	    !has_token(rl, kind, first, now) || !has_token(rl, KIND_STAMP_ALL, all, now) ||

@@ -12,15 +12,19 @@ struct wgr_endpoint;
 
 #define WGR_RATELIMIT_HASH_BITS 12
 
-/* Destinations a peer holds claims at (struct wgr_stamp_claims). */
-#define WGR_STAMP_CLAIMS 4
+/*
+ * Destinations a peer holds claims at (struct wgr_stamp_claims): two keep
+ * struct wgr_peer within the kernel's 1 KiB allocations.
+ */
+#define WGR_STAMP_CLAIMS 2
 
 /**
  * struct wgr_stamp_claims - a peer's claims on its network's share of a loaded
  * target's cookie stamps (ratelimit.c, wgr_ratelimit_stamp())
- * @dst: the destination each is for (a keyed hash of its IP:port)
- * @tat: when each destination's next claim is due, less the burst, in
- *       ktime_get_coarse_boottime_ns(); at or before now: all there
+ * @dst: the destination each is for (a keyed hash of its IP:port, 32 bits)
+ * @tat: when each destination's next claim is due, less the burst, in ticks
+ *       of 2^30 ns of ktime_get_coarse_boottime_ns() (146 years to wrap);
+ *       at or before now: all there
  * @tat_mac2: the same for the claims only an initiation with the relay's
  *            mac2 from where the peer proved may spend; with @tat at or
  *            before now, the entry is free for another destination
@@ -29,9 +33,9 @@ struct wgr_endpoint;
  * bucket comes back full. Guarded by wgr_ratelimit.lock.
  */
 struct wgr_stamp_claims {
-	u64 dst[WGR_STAMP_CLAIMS];
-	u64 tat[WGR_STAMP_CLAIMS];
-	u64 tat_mac2[WGR_STAMP_CLAIMS];
+	u32 dst[WGR_STAMP_CLAIMS];
+	u32 tat[WGR_STAMP_CLAIMS];
+	u32 tat_mac2[WGR_STAMP_CLAIMS];
 };
 
 /*
