@@ -18,6 +18,8 @@
 #include "messages.h"
 #include "socket.h"
 #include "bind.h"
+#include "cookie.h"
+#include <linux/timekeeping.h>
 
 /*
  * A peer is one of the kernel's 1 KiB allocations: a million of them is a
@@ -25,8 +27,6 @@
  * maps in the seqcount are the exception a debug kernel pays.
  */
 static_assert(sizeof(struct wgr_peer) <= 1024 || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
-#include "cookie.h"
-#include <linux/timekeeping.h>
 
 static const struct rhashtable_params key_params = {
 	.key_len = WGRELAY_KEY_LEN,
