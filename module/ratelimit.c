@@ -1055,13 +1055,14 @@ static bool peer_stamp(struct wgr_ratelimit *rl, u64 share, unsigned int kind, u
  * @claims: @peer's claims (share_claimable()), NULL with @peer
  * @mac2: it carries the relay's mac2 from @src
  *
- * The peer's: its network's share of the peers' seconds (below full, with a
- * claim) and its own second; then, with @mac2, the same from the budgets only
- * its retries may spend (a blind spoofer of its endpoint spends the first:
- * helper-90); then, with @mac2, a proven source's: its second, its network's
- * share and the destination's budget for such sources. Each with the
- * destination's budget for all (KIND_STAMP*). A refusal spends nothing of
- * what comes after it, nor a claim.
+ * The peer's, with @mac2 first from the budgets only its retries may spend
+ * (a blind spoofer of its endpoint spends the others: helper-90; and a retry
+ * that took a first try's claim left the next rekey without): its network's
+ * share of the peers' seconds (below full, with a claim) and a second of its
+ * own; then its first tries' share, claim and second; then, with @mac2, a
+ * proven source's: its second, its network's share and the destination's
+ * budget for such sources. Each with the destination's budget for all
+ * (KIND_STAMP*). A refusal spends nothing of what comes after it, nor a claim.
  * Context: softirq.
  * Return: true if it may.
  */
@@ -1084,9 +1085,9 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	}
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
-	ok = (peer && peer_stamp(rl, peer_share, KIND_STAMP_PEER, first, all, claims, false, now)) ||
-	     (peer && mac2 &&
+	ok = (peer && mac2 &&
 	      peer_stamp(rl, peer_share, KIND_STAMP_PEER_MAC2, retry, all, claims, true, now)) ||
+	     (peer && peer_stamp(rl, peer_share, KIND_STAMP_PEER, first, all, claims, false, now)) ||
 	     (mac2 && take(rl, KIND_STAMP_SOURCE, source, now) &&
 	      take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now) &&
 	      take(rl, KIND_STAMP_ALL, all, now));

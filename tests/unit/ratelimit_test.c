@@ -1001,6 +1001,33 @@ static void test_stamp_retry_second(void **state)
 }
 
 /*
+ * A retry spends its own claims, not a first try's: under test_stamp_claims's
+ * ghosts, the laptop's first try, a retry with the relay's mac2 five seconds
+ * later (home's answer was lost), then another first try: the first tries'
+ * second claim must still be there for it.
+ */
+static void test_stamp_retry_keeps_claims(void **state)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
+	static const u8 real[WGRELAY_KEY_LEN] = { 0xe3 };
+	unsigned int ms;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	memset(claims_of, 0, sizeof(claims_of));
+	wgr_ratelimit_init(&rl);
+	for (ms = 0; ms <= 20000; ms += 10) {
+		ghosts_ask(&rl, &server, &laptop, 0x60);
+		if (ms == 10000 || ms == 20000)
+			assert_true(vouch(&rl, &server, &laptop, real, false));
+		else if (ms == 15000)
+			assert_true(vouch(&rl, &server, &laptop, real, true));
+		kshim_now += 10 * NSEC_PER_MSEC;
+	}
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
  * A peer's claims are at WGR_STAMP_CLAIMS destinations at most: one more,
  * while those are in use (a claim spent in the last 120 s), has none, and
  * asks in vain while its network's share is below full. Else an attacker's ghost would
@@ -1783,6 +1810,7 @@ int main(void)
 		cmocka_unit_test(test_stamp_claims_destinations),
 		cmocka_unit_test(test_stamp_claims_spoofed),
 		cmocka_unit_test(test_stamp_retry_second),
+		cmocka_unit_test(test_stamp_retry_keeps_claims),
 		cmocka_unit_test(test_stamp_backstop),
 		cmocka_unit_test(test_stamp_flood),
 		cmocka_unit_test(test_reserve_edges),

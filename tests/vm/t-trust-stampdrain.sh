@@ -349,8 +349,10 @@ log "$(($(neighboured) - 1)) ghosts bound at the laptop's address, nghost1 $(bin
 # The attack is on: the ghosts take the share's tokens (about four a second).
 ((stamped >= 6)) || fail "only $stamped of the neighbour's ghosts' initiations reached home stamped in 3 s"
 for ((round = 1; round <= 2; round++)); do
+	before=$(relay_counts hs_initiations hs_cookie_withheld hs_cookies hs_mac2)
 	first_try_stamped || fail "round $round: the laptop's first try reached home without mac2" \
-		"while $NGHOSTS ghosts proven at its address initiated along their routes"
+		"while $NGHOSTS ghosts proven at its address initiated along their routes" \
+		"(counters before: $before; after: $(relay_counts hs_initiations hs_cookie_withheld hs_cookies hs_mac2))"
 	log "round $round: the laptop's first try reached home with mac2"
 done
 kill "${nghost_pids[@]}"
