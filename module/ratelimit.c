@@ -543,10 +543,16 @@ static struct wgr_bucket *bucket_find(struct wgr_bucket_table *t, u64 key)
 	return NULL;
 }
 
+/* One token of @kind, in nanoseconds of refill. */
+static u64 token_cost(unsigned int kind)
+{
+	return NSEC_PER_SEC / kinds[kind].per_second;
+}
+
 /* A full bucket of @kind: its burst, in nanoseconds of refill. */
 static u64 full_tokens(unsigned int kind)
 {
-	return NSEC_PER_SEC / kinds[kind].per_second * kinds[kind].burst;
+	return token_cost(kind) * kinds[kind].burst;
 }
 
 /*
@@ -615,7 +621,7 @@ static struct wgr_bucket *bucket_get(struct wgr_ratelimit *rl, unsigned int kind
 /* Spend a token of @kind from @b, if there is one (and @b). Context: @rl->lock. */
 static bool spend(struct wgr_bucket *b, unsigned int kind)
 {
-	const u64 cost = NSEC_PER_SEC / kinds[kind].per_second;
+	const u64 cost = token_cost(kind);
 
 	if (!b || b->tokens < cost)
 		return false;
@@ -628,7 +634,7 @@ static bool has_token(struct wgr_ratelimit *rl, unsigned int kind, u64 key, u64 
 {
 	struct wgr_bucket *b = bucket_get(rl, kind, key, now);
 
-	return b && b->tokens >= NSEC_PER_SEC / kinds[kind].per_second;
+	return b && b->tokens >= token_cost(kind);
 }
 
 /* Take a token from one bucket, made full if new. Context: @rl->lock. */
@@ -1070,18 +1076,25 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 			 const struct wgr_endpoint *src, const u8 *peer,
 			 struct wgr_stamp_claims *claims, bool mac2)
 {
-	u64 all = bucket_key(rl, KIND_STAMP_ALL, dst, BY_ENDPOINT, NULL);
-	u64 source = bucket_key(rl, KIND_STAMP_SOURCE, dst, BY_ENDPOINT, src);
-	u64 share = bucket_key(rl, KIND_STAMP_SHARE, dst, BY_ENDPOINT, src);
-	u64 total = bucket_key(rl, KIND_STAMP, dst, BY_ENDPOINT, NULL);
-	u64 peer_share = 0, first = 0, retry = 0;
+	u64 all, peer_share = 0, first = 0, retry = 0, source = 0, share = 0, total = 0;
 	bool ok;
 	u64 now;
 
+	/* Junk along no live session, without mac2: no path, no lock, no hash. */
+	if (!peer && !mac2)
+		return false;
+	/* Only the keys of the paths this initiation may take: each is a SipHash. */
+	all = bucket_key(rl, KIND_STAMP_ALL, dst, BY_ENDPOINT, NULL);
 	if (peer) {
 		peer_share = bucket_key(rl, KIND_STAMP_PEER_SHARE, dst, BY_ENDPOINT, src);
 		first = peer_key(rl, KIND_STAMP_PEER, dst, peer);
-		retry = peer_key(rl, KIND_STAMP_PEER_MAC2, dst, peer);
+		if (mac2)
+			retry = peer_key(rl, KIND_STAMP_PEER_MAC2, dst, peer);
+	}
+	if (mac2) {
+		source = bucket_key(rl, KIND_STAMP_SOURCE, dst, BY_ENDPOINT, src);
+		share = bucket_key(rl, KIND_STAMP_SHARE, dst, BY_ENDPOINT, src);
+		total = bucket_key(rl, KIND_STAMP, dst, BY_ENDPOINT, NULL);
 	}
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
@@ -1125,8 +1138,9 @@ bool wgr_ratelimit_probe(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
  * A peer's retry proves where it receives only with the relay's mac2, on the
  * cookie the relay answered its first try with. The address's budget is
  * anyone's there: a neighbour behind the same carrier NAT spent it with 160
- * initiations a second (the address's ceiling) from eight ports of its own,
- * and the peer's first tries got a reply one time in three (helper-89). The
+ * initiations a second (the address's ceiling) from sixteen ports of its
+ * own, and about one of the peer's first tries in five got no reply, its
+ * retry then no mac2 (helper-89; t-trust-neighbour: 14 of 20). The
  * initiations of a peer that talks skip that ceiling (relay.c), and their
  * replies skip this one: a spoofer of its endpoint has it sent ten a second,
  * each smaller than the initiation that asked for it.
