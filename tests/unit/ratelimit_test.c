@@ -54,11 +54,26 @@ static struct wgr_endpoint ep6(u32 net, u16 sub48, u16 sub64)
  */
 static struct wgr_stamp_claims claims_of[256];
 
+static struct wgr_stamp_claims *claims_for(const u8 *peer)
+{
+	return peer ? &claims_of[(u8)(peer[0] + 31 * peer[1])] : NULL;
+}
+
+/*
+ * What relay.c's vouch_for() asks of the buckets for an initiation along a
+ * live session of @peer's from @src (NULL: none), with the relay's mac2 or not.
+ */
+static bool vouch(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
+		  const struct wgr_endpoint *src, const u8 *peer, bool mac2)
+{
+	return wgr_ratelimit_stamp(rl, dst, src, peer, claims_for(peer), mac2);
+}
+
+/* A first try along @peer's live session, from @src. */
 static bool stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 		  const struct wgr_endpoint *src, const u8 *peer)
 {
-	return wgr_ratelimit_stamp(rl, dst, src, peer, &claims_of[(u8)(peer[0] + 31 * peer[1])],
-				   false);
+	return vouch(rl, dst, src, peer, false);
 }
 
 #define ATTACKER	0x2a000000	/* the attacker's /32 (one /48 of it is used) */
@@ -852,7 +867,7 @@ static unsigned int ghosts_ask(struct wgr_ratelimit *rl, const struct wgr_endpoi
 
 		ghost[0] = (u8)(base + p);
 		from.addr4.sin_port = htons(40000 + p);
-		got += wgr_ratelimit_stamp(rl, server, &from, ghost, &claims_of[ghost[0]], true);
+		got += vouch(rl, server, &from, ghost, true);
 	}
 	return got;
 }
@@ -907,17 +922,6 @@ static void test_stamp_claims(void **state)
 	assert_in_range(got, 5 * 590, 5 * 600 + 5 + 32);
 	assert_int_equal(first, rekeys);
 	wgr_ratelimit_destroy(&rl);
-}
-
-/*
- * What relay.c's vouch_for() asks of the buckets for an initiation along a
- * live session of @peer's from @src, with the relay's mac2 or not.
- */
-static bool vouch(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
-		  const struct wgr_endpoint *src, const u8 *peer, bool mac2)
-{
-	return wgr_ratelimit_stamp(rl, dst, src, peer,
-				   peer ? &claims_of[(u8)(peer[0] + 31 * peer[1])] : NULL, mac2);
 }
 
 /*
@@ -1059,7 +1063,7 @@ static void test_stamp_claims_destinations(void **state)
 	 */
 	{
 		static const u8 quiet[WGRELAY_KEY_LEN] = { 0x43 };
-		struct wgr_stamp_claims *c = &claims_of[0x43];
+		struct wgr_stamp_claims *c = claims_for(quiet);
 		struct wgr_endpoint dst = ep4(0xcb007130);
 
 		for (d = 0; d < 3; d++) {
