@@ -70,18 +70,21 @@
 # once, one per 120 s): the ghosts spend theirs in a second, and the laptop's
 # first tries (two rounds: a claim each) must reach home stamped.
 #
+# While the neighbour's ghosts go on, a spoofer of the laptop's own endpoint
+# initiates "from" it along the laptop's route (helper-85, L1), which spends
+# the laptop's second and claims at home; the ghosts' initiations, with the
+# relay's mac2 from where they proved, spend their network's share of a
+# proven source's budget (helper-90's combined attack). The laptop's retries
+# carry the relay's mac2 from where it proved, which the spoofer cannot have
+# there; they met every budget they could take spent, and now have a second
+# and claims of their own. Each round whose first try went unstamped and that
+# had a retry must have that retry reach home stamped.
+#
 # Then a proof is checked for its lifetime (helper-87): "gone", a peer that
 # proved where it talked at the start and went quiet, has its stale binding
 # confirmed again at the same endpoint by a blind spoofer's staging. A proof
 # that outlived its binding vouched for the spoofer's initiations there; now a
 # binding set again, even at the same endpoint, is a new one, not proven.
-#
-# Last, a spoofer of the laptop's own endpoint initiates "from" it along the
-# laptop's route (helper-85, L1), which spends the laptop's second at home.
-# The laptop's retries carry the relay's mac2, which the spoofer cannot have
-# there; they met the peer's second spent too, and now take a proven source's
-# budget then. Each round whose first try went unstamped and that had a retry
-# must have that retry reach home stamped.
 #
 # The laptop runs wireguard-go: a kernel WireGuard counts itself under load for
 # a second after any WireGuard in the same kernel was (t-trust-cookieroute).
@@ -179,6 +182,10 @@ new_handshake() {
 }
 # seen FILE FROM TO: a line in $TMP/FILE timed FROM to TO seconds after $start.
 seen() { awk -v s="$start" -v a="$2" -v b="$3" '$1 >= s + a && $1 <= s + b { n++ } END { exit !n }' "$TMP/$1"; }
+# offsets FILE: when, in seconds after $start, $TMP/FILE's lines of the round came.
+offsets() {
+	awk -v s="$start" '$1 >= s && $1 <= s + 20 { printf "%s%.1f", n++ ? " " : "", $1 - s }' "$TMP/$1"
+}
 # first_try_stamped: the laptop starts a new handshake with home; true if an
 # initiation of its reached home with mac2 within FIRST_TRY s (before its first
 # retry).
@@ -332,7 +339,7 @@ nghost_pids=()
 for ((i = 1; i <= NGHOSTS; i++)); do
 	bg neighbour env WGR_FORGE_SPOOF_NETNS=/run/netns/attacker wgr-forge drain "$VPS4" \
 		"$RELAY_PORT" "${home_ep%:*}" "${home_ep##*:}" "${WG_PUB[home]}" "${WG_PUB[nghost$i]}" \
-		120 5 prove >"$TMP/nghost.$i.out"
+		300 5 prove >"$TMP/nghost.$i.out"
 	nghost_pids+=("$BG_PID")
 done
 # neighboured: ghosts bound at the laptop's address (the laptop is there too).
@@ -355,7 +362,61 @@ for ((round = 1; round <= 2; round++)); do
 		"(counters before: $before; after: $(relay_counts hs_initiations hs_cookie_withheld hs_cookies hs_mac2))"
 	log "round $round: the laptop's first try reached home with mac2"
 done
-kill "${nghost_pids[@]}"
+
+step "while the neighbour's ghosts go on, a spoofer of the laptop's own endpoint initiates along its route: the laptop's retries get through"
+# The spoofer's initiations come "from" where the laptop talks (and proved),
+# so they spend the laptop's second and first-try claims at home (helper-85,
+# L1). The neighbour's ghosts go on: they keep the network's share of the
+# peers' seconds below full, and their initiations, which carry the relay's
+# mac2 from where they proved, spend the network's share of a proven
+# source's too (helper-90's combined attack). The laptop's retries carry the
+# relay's mac2 from where it proved, which the spoofer cannot have: before
+# 8dbe543 they took the first tries' path and then a proven source's, both
+# spent, and the laptop could not handshake with home; now they have a
+# second and claims of their own. Six a second: at ten the spoofer would
+# spend the relay's cookie replies to the laptop's endpoint too, and the
+# laptop's retry would have no mac2 of the relay's.
+bg attacker wgr-forge spoof "${laptop_ep%:*}" "${laptop_ep##*:}" "$VPS4" "$RELAY_PORT" marked \
+	2000 "${WG_PUB[home]}" 6
+spoof_pid=$BG_PID
+spoofed_stamped=$(wc -l <"$TMP/marked_stamped")
+# The laptop's initiations with mac2 (the relay's): its retries.
+bg laptop tcpdump -i eth0 -n -l -tt --immediate-mode -Z root \
+	"udp and dst host $VPS4 and udp[8] == 1 and $MAC2_SET" >"$TMP/retries" 2>"$TMP/retries.err"
+wait_for 10 grep -q "listening on" "$TMP/retries.err"
+sleep 2
+# A round tells something only if the laptop's first try went unstamped (the
+# spoofer had its second) and the laptop retried: home, whose load flickers in
+# a busy guest, sometimes takes an unstamped first try, and then nothing is
+# left to check. Two such rounds must each have the retry reach home stamped.
+checked=0
+for ((round = 1; round <= 8 && checked < 2; round++)); do
+	before=$(relay_counts hs_initiations hs_cookie_withheld hs_mac2 cookies_sent)
+	new_handshake
+	if seen laptop_stamped 0 "$FIRST_TRY"; then
+		log "round $round: the first try reached home stamped; nothing to check"
+	elif ! seen retries 0 9.5; then
+		log "round $round: home took the unstamped first try, and the laptop sent no retry"
+	else
+		seen laptop_stamped "$FIRST_TRY" 9.5 || fail "round $round: the laptop's first retry" \
+			"reached home without mac2 while a spoofer of its endpoint initiated" \
+			"and $NGHOSTS ghosts proven at its address initiated along their routes" \
+			"(the laptop's retries sent at $(offsets retries) s, its initiations stamped at" \
+			"home at $(offsets laptop_stamped) s; counters before: $before; after:" \
+			"$(relay_counts hs_initiations hs_cookie_withheld hs_mac2 cookies_sent))"
+		checked=$((checked + 1))
+		log "round $round: the laptop's first retry reached home with mac2 (its retries sent at" \
+			"$(offsets retries) s, its initiations stamped at home at $(offsets laptop_stamped) s)"
+	fi
+done
+((checked >= 2)) || fail "only $checked rounds in $((round - 1)) had a retry to check"
+# The attack was on: the checked rounds' first tries went without, and the
+# attackers' initiations (the spoofer's and the ghosts') took what a retry
+# would have had without its own budgets.
+spoofed_stamped=$(($(wc -l <"$TMP/marked_stamped") - spoofed_stamped))
+log "the attackers' initiations that reached home stamped: $spoofed_stamped"
+((spoofed_stamped >= 5)) || fail "only $spoofed_stamped of the attackers' initiations reached home stamped"
+kill "$spoof_pid" "${nghost_pids[@]}"
 wait "${nghost_pids[@]}" || true
 cat "$TMP/nghost.1.out"
 
@@ -388,47 +449,6 @@ assert_eq 0 "$(($(wc -l <"$TMP/marked_stamped") - marked_stamped))" \
 tries 5 first_try_stamped
 kill "$gone_pid"
 
-step "a spoofer of the laptop's own endpoint initiates along its route: the laptop's retries get through"
-# The spoofer's initiations come "from" where the laptop talks (and proved),
-# so they spend the laptop's second at home; the laptop's retries, which carry
-# the relay's mac2 (the spoofer cannot have it there), go on a proven
-# source's budget once the peer's is spent (helper-85, L1). Six a second: at
-# ten the spoofer would spend the relay's cookie replies to the laptop's
-# endpoint too, and the laptop's retry would have no mac2 of the relay's.
-bg attacker wgr-forge spoof "${laptop_ep%:*}" "${laptop_ep##*:}" "$VPS4" "$RELAY_PORT" marked \
-	2000 "${WG_PUB[home]}" 6
-spoof_pid=$BG_PID
-spoofed_stamped=$(wc -l <"$TMP/marked_stamped")
-# The laptop's initiations with mac2 (the relay's): its retries.
-bg laptop tcpdump -i eth0 -n -l -tt --immediate-mode -Z root \
-	"udp and dst host $VPS4 and udp[8] == 1 and $MAC2_SET" >"$TMP/retries" 2>"$TMP/retries.err"
-wait_for 10 grep -q "listening on" "$TMP/retries.err"
-sleep 2
-# A round tells something only if the laptop's first try went unstamped (the
-# spoofer had its second) and the laptop retried: home, whose load flickers in
-# a busy guest, sometimes takes an unstamped first try, and then nothing is
-# left to check. Two such rounds must each have the retry reach home stamped.
-checked=0
-for ((round = 1; round <= 8 && checked < 2; round++)); do
-	new_handshake
-	if seen laptop_stamped 0 "$FIRST_TRY"; then
-		log "round $round: the first try reached home stamped; nothing to check"
-	elif ! seen retries 0 9.5; then
-		log "round $round: home took the unstamped first try, and the laptop sent no retry"
-	else
-		seen laptop_stamped "$FIRST_TRY" 9.5 || fail "round $round: the laptop's first retry" \
-			"reached home without mac2 while a spoofer of its endpoint initiated"
-		checked=$((checked + 1))
-		log "round $round: the laptop's first retry reached home with mac2"
-	fi
-done
-((checked >= 2)) || fail "only $checked rounds in $((round - 1)) had a retry to check"
-# The attack was on: the spoofer's initiations had the laptop's second (about
-# one a second), as a retry would have had it without the rule.
-spoofed_stamped=$(($(wc -l <"$TMP/marked_stamped") - spoofed_stamped))
-log "the spoofer's initiations that reached home stamped, with the laptop's second: $spoofed_stamped"
-((spoofed_stamped >= 5)) || fail "the spoofer's initiations did not spend the laptop's second"
-kill "$spoof_pid"
 
 step "a blind spoofer keeps gone2's binding live after gone2 has gone: its proof runs out"
 # gone2 proves where it talks, as gone did; the session it stages is one the
