@@ -958,8 +958,12 @@ static u64 peer_key(struct wgr_ratelimit *rl, unsigned int kind, const struct wg
  * (the sources' budgets: relay.c, vouch_for()).
  */
 #define WGR_CLAIM_SHIFT		30
-/* 112 ticks of 2^30 ns: 120.3 s. */
-#define WGR_CLAIM_INTERVAL	112U
+/*
+ * 111 ticks of 2^30 ns: 119.2 s. Not more than 120 s: a peer that sends all
+ * the time rekeys every 120 s and a little, and at 120.3 s its claims ran
+ * dry after some 570 rekeys under the ghosts' attack (helper-91).
+ */
+#define WGR_CLAIM_INTERVAL	111U
 #define WGR_CLAIM_BURST		2U
 
 /* The claims' clock: ticks of 2^30 ns, about a second. */
@@ -970,29 +974,29 @@ static u32 claim_tick(u64 now)
 
 /*
  * @claims' entry for the destination @key, if it has a claim there now (of
- * those only the relay's mac2 may spend, if @mac2): its own, or a free one
- * (all its claims there, of both kinds; no other destination's) taken for it.
- * NULL if none: spent, or all WGR_STAMP_CLAIMS entries in use, so that asking
- * at destinations in turn mints no claims. Context: @rl->lock.
+ * its retries', if @mac2): its own, or a free one (all its claims there; no
+ * other destination's) taken for it. NULL if none: spent, or all
+ * WGR_STAMP_CLAIMS entries in use, so that asking at destinations in turn
+ * mints no claims. Context: @rl->lock.
  */
 static u32 *claim_find(struct wgr_stamp_claims *claims, u64 key, u64 now_ns, bool mac2)
 {
-	u32 *tats = mac2 ? claims->tat_mac2 : claims->tat, now = claim_tick(now_ns), dst = (u32)key;
+	struct wgr_claim_set *set = mac2 ? &claims->retry : &claims->first;
+	u32 now = claim_tick(now_ns), dst = (u32)key;
 	unsigned int i, free = WGR_STAMP_CLAIMS;
 
 	for (i = 0; i < WGR_STAMP_CLAIMS; i++) {
-		if (claims->dst[i] == dst)
-			return tats[i] <= now + (WGR_CLAIM_BURST - 1) * WGR_CLAIM_INTERVAL ?
-			       &tats[i] : NULL;
-		if (free == WGR_STAMP_CLAIMS && claims->tat[i] <= now && claims->tat_mac2[i] <= now)
+		if (set->dst[i] == dst)
+			return set->tat[i] <= now + (WGR_CLAIM_BURST - 1) * WGR_CLAIM_INTERVAL ?
+			       &set->tat[i] : NULL;
+		if (free == WGR_STAMP_CLAIMS && set->tat[i] <= now)
 			free = i;
 	}
 	if (free == WGR_STAMP_CLAIMS)
 		return NULL;
-	claims->dst[free] = dst;
-	claims->tat[free] = now;
-	claims->tat_mac2[free] = now;
-	return &tats[free];
+	set->dst[free] = dst;
+	set->tat[free] = now;
+	return &set->tat[free];
 }
 
 /* Spend the claim claim_find() found. Context: @rl->lock. */

@@ -19,23 +19,36 @@ struct wgr_endpoint;
 #define WGR_STAMP_CLAIMS 2
 
 /**
- * struct wgr_stamp_claims - a peer's claims on its network's share of a loaded
- * target's cookie stamps (ratelimit.c, wgr_ratelimit_stamp())
- * @dst: the destination each is for (a keyed hash of its IP:port, 32 bits)
- * @tat: when each destination's next claim is due, less the burst, in ticks
- *       of 2^30 ns of ktime_get_coarse_boottime_ns() (146 years to wrap);
- *       at or before now: all there
- * @tat_mac2: the same for the claims only an initiation with the relay's
- *            mac2 from where the peer proved may spend; with @tat at or
- *            before now, the entry is free for another destination
- *
- * In the peer, not in a table of buckets: a table forgets, and a forgotten
- * bucket comes back full. Guarded by wgr_ratelimit.lock.
+ * struct wgr_claim_set - claims of one kind at up to WGR_STAMP_CLAIMS
+ * destinations
+ * @dst: the destination each entry is for (a keyed hash of its IP:port, 32
+ *       bits)
+ * @tat: when the entry's next claim is due, less the burst, in ticks of
+ *       2^30 ns of ktime_get_coarse_boottime_ns() (146 years to wrap); at or
+ *       before now: all there, and the entry is free for another destination
  */
-struct wgr_stamp_claims {
+struct wgr_claim_set {
 	u32 dst[WGR_STAMP_CLAIMS];
 	u32 tat[WGR_STAMP_CLAIMS];
-	u32 tat_mac2[WGR_STAMP_CLAIMS];
+};
+
+/**
+ * struct wgr_stamp_claims - a peer's claims on its network's share of a loaded
+ * target's cookie stamps (ratelimit.c, wgr_ratelimit_stamp())
+ * @first: its first tries'
+ * @retry: those only an initiation with the relay's mac2 from where the peer
+ *         proved may spend (its retries)
+ *
+ * Each kind at destinations of its own: with one entry for both, free only
+ * once both kinds' claims were back, a blind spoofer of the peer's endpoint
+ * that spent its first tries' claims at two destinations of its choosing
+ * held the entries there, and the peer's retries had none at the target
+ * (helper-91). In the peer, not in a table of buckets: a table forgets, and
+ * a forgotten bucket comes back full. Guarded by wgr_ratelimit.lock.
+ */
+struct wgr_stamp_claims {
+	struct wgr_claim_set first;
+	struct wgr_claim_set retry;
 };
 
 /*

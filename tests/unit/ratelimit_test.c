@@ -1071,7 +1071,7 @@ static void test_stamp_claims_destinations(void **state)
 			assert_true(stamp(&rl, &dst, &laptop, quiet));
 		}
 		for (d = 0; d < WGR_STAMP_CLAIMS; d++)
-			assert_true(c->tat[d] <= kshim_now >> 30);
+			assert_true(c->first.tat[d] <= kshim_now >> 30);
 	}
 	/* 121 s on, the first destination's claim is back: another finds a free entry. */
 	kshim_now += 121 * NSEC_PER_SEC;
@@ -1779,6 +1779,127 @@ static void test_share_neighbour(void **state)
 	assert_int_equal(share_neighbour(1, 250), 0);
 }
 
+/*
+ * One rekey of the laptop's at each 120 s (offset 60.13 s), WireGuard's
+ * retries every 5 s for 90 s until one is stamped. *@one: rekeys stamped by
+ * the first try or the first retry; *@late: stamped later; *@never: not in 90 s.
+ */
+struct laptop_run {
+	unsigned int rekeys, one, late, never;
+	int tries;	/* -1: idle */
+	unsigned int next_ms;
+};
+
+static void laptop_step(struct laptop_run *r, struct wgr_ratelimit *rl, unsigned int ms,
+			const struct wgr_endpoint *server, const struct wgr_endpoint *laptop,
+			const u8 *real)
+{
+	if (ms % 120000 == 60130) {
+		if (r->tries >= 0)
+			r->never++;
+		r->rekeys++;
+		if (vouch(rl, server, laptop, real, false)) {
+			r->one++;
+			r->tries = -1;
+		} else {
+			r->tries = 0;
+			r->next_ms = ms + 5000;
+		}
+	} else if (r->tries >= 0 && ms == r->next_ms) {
+		r->tries++;
+		if (vouch(rl, server, laptop, real, true)) {
+			if (r->tries == 1)
+				r->one++;
+			else
+				r->late++;
+			r->tries = -1;
+		} else if (r->tries == 18) {
+			r->never++;
+			r->tries = -1;
+		} else {
+			r->next_ms = ms + 5000;
+		}
+	}
+}
+
+/*
+ * helper-91 (2): the laptop's two claim entries held at two destinations of
+ * the attacker's (routes staged from the laptop's own endpoint by a blind
+ * forger, to sockets of the neighbour's where the relay keeps a cookie):
+ * every 120 s a ghost takes the top token of the laptop network's share
+ * there, and the forger's initiation "from" the laptop, without mac2, spends
+ * a first try's claim there. The entries are then in use, and the laptop has
+ * no claim of either kind at the server, where the ghosts keep the share
+ * below full; the neighbour's proven socket spends the proven sources' share.
+ */
+static void test_stamp_claims_squatted(void **state)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
+	struct wgr_endpoint proven = laptop, g = laptop;
+	struct wgr_endpoint decoy[2] = { ep4(0x0a000102), ep4(0x0a000102) };
+	static const u8 real[WGRELAY_KEY_LEN] = { 0xe5 }, ghost[WGRELAY_KEY_LEN] = { 0x7f };
+	struct laptop_run r = { .tries = -1 };
+	struct wgr_ratelimit rl;
+	unsigned int ms, d;
+
+	(void)state;
+	memset(claims_of, 0, sizeof(claims_of));
+	wgr_ratelimit_init(&rl);
+	proven.addr4.sin_port = htons(41000);
+	g.addr4.sin_port = htons(42000);
+	decoy[0].addr4.sin_port = htons(43000);
+	decoy[1].addr4.sin_port = htons(43001);
+	for (ms = 0; ms < 1200 * 1000; ms += 10) {
+		if (ms % 120000 == 1000)
+			for (d = 0; d < 2; d++) {
+				stamp(&rl, &decoy[d], &g, ghost);
+				stamp(&rl, &decoy[d], &laptop, real);
+			}
+		ghosts_ask(&rl, &server, &laptop, 0x80);
+		vouch(&rl, &server, &proven, NULL, true);
+		laptop_step(&r, &rl, ms, &server, &laptop, real);
+		kshim_now += 10 * NSEC_PER_MSEC;
+	}
+	printf("ratelimit: the laptop's claim entries held elsewhere: of %u rekeys, %u stamped "
+	       "within one retry, %u later, %u not in 90 s\n", r.rekeys, r.one, r.late, r.never);
+	assert_int_equal(r.one, r.rekeys);
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * helper-91 (4): WireGuard rekeys 120 s after a session's keys, at the next
+ * packet: a peer that sends all the time rekeys every 120.05 s or so. Its
+ * claims come one per WGR_CLAIM_INTERVAL: 112 ticks of 2^30 ns, 120.26 s.
+ * With the share below full at every rekey (a ghost takes its top token just
+ * before), every first try must have its claim, for a day.
+ */
+static void test_stamp_claim_rekey_period(void **state)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102), g = laptop;
+	static const u8 real[WGRELAY_KEY_LEN] = { 0xe7 }, ghost[WGRELAY_KEY_LEN] = { 0x90 };
+	unsigned int k, missed = 0, first_miss = 0;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	memset(claims_of, 0, sizeof(claims_of));
+	wgr_ratelimit_init(&rl);
+	g.addr4.sin_port = htons(40000);
+	for (k = 0; k < 24 * 30; k++) {
+		kshim_now += 120050 * NSEC_PER_MSEC;
+		assert_true(stamp(&rl, &server, &g, ghost));
+		if (!stamp(&rl, &server, &laptop, real)) {
+			missed++;
+			if (!first_miss)
+				first_miss = k + 1;
+		}
+	}
+	printf("ratelimit: rekeys every 120.05 s for a day: %u of %u first tries without a "
+	       "claim, the first at rekey %u\n", missed, k, first_miss);
+	assert_int_equal(missed, 0);
+	wgr_ratelimit_destroy(&rl);
+}
+
+
 /* No kind's burst takes longer than a second to refill (the gc's premise). */
 static void test_init_no_warning(void **state)
 {
@@ -1813,6 +1934,8 @@ int main(void)
 		cmocka_unit_test(test_stamp_claims),
 		cmocka_unit_test(test_stamp_claims_destinations),
 		cmocka_unit_test(test_stamp_claims_spoofed),
+		cmocka_unit_test(test_stamp_claims_squatted),
+		cmocka_unit_test(test_stamp_claim_rekey_period),
 		cmocka_unit_test(test_stamp_retry_second),
 		cmocka_unit_test(test_stamp_retry_keeps_claims),
 		cmocka_unit_test(test_stamp_backstop),
