@@ -817,12 +817,20 @@ static bool entry_proven(struct wgr_peer *peer, const struct wgr_ep_entry *e,
 	return proven && wgr_endpoint_eq(&at, ep);
 }
 
+/* At @peer's static endpoint or live binding @ep, proven within @life. */
+static bool bound_proven_within(struct wgr_peer *peer, const struct wgr_endpoint *ep,
+				unsigned long life)
+{
+	return wgr_bind_live_at(peer, ep) &&
+	       (wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_STATIC ||
+		entry_proven(peer, &peer->at[WGR_AT_BINDING], ep, life));
+}
+
 /* wgr_bind_proven(), with proofs younger than @life only. */
 static bool proven_within(struct wgr_peer *peer, const struct wgr_endpoint *ep, unsigned long life)
 {
 	if (wgr_bind_live_at(peer, ep))
-		return wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_STATIC ||
-		       entry_proven(peer, &peer->at[WGR_AT_BINDING], ep, life);
+		return bound_proven_within(peer, ep, life);
 	return wgr_bind_roam_live(peer, ep) && entry_proven(peer, &peer->at[WGR_AT_ROAM], ep, life);
 }
 
@@ -902,6 +910,23 @@ void wgr_bind_prove(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 bool wgr_bind_proven(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 {
 	return proven_within(peer, ep, READ_ONCE(peer->wgr->bindings.proof_life));
+}
+
+/**
+ * wgr_bind_proven_bound - is @ep a peer's static endpoint, or its live binding
+ * where it proved it receives?
+ * @peer: the peer
+ * @ep: the endpoint
+ *
+ * wgr_bind_proven() without the roam: a roam's record is anyone's to stage
+ * (G6) to a socket of the attacker's, where it proves as well as the peer
+ * does at its own (helper-91).
+ * Context: any.
+ * Return: true if so.
+ */
+bool wgr_bind_proven_bound(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+{
+	return bound_proven_within(peer, ep, READ_ONCE(peer->wgr->bindings.proof_life));
 }
 
 /**

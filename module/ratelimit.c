@@ -1059,42 +1059,47 @@ static bool peer_stamp(struct wgr_ratelimit *rl, u64 share, unsigned int kind, u
  * @rl: the buckets
  * @dst: where it goes
  * @src: where it came from
- * @peer: the public key of the initiator of the live session with the target
- *        that routed it, where that peer proved it receives (relay.c,
- *        route_vouches()); NULL if none
- * @claims: @peer's claims (share_claimable()), NULL with @peer
+ * @first: the initiator of the live session with the target that routed it,
+ *         where that peer proved it receives (relay.c, route_vouches()); NULL
+ *         if none
+ * @retry: with @mac2, the peer whose live binding or static endpoint @src is,
+ *         proven there, with a live session with the target at @dst (relay.c,
+ *         retrier()); NULL if none
  * @mac2: it carries the relay's mac2 from @src
  *
- * The peer's, with @mac2 first from the budgets only its retries may spend
- * (a blind spoofer of its endpoint spends the others: helper-90; and a retry
- * that took a first try's claim left the next rekey without): its network's
- * share of the peers' seconds (below full, with a claim) and a second of its
- * own; then its first tries' share, claim and second; then, with @mac2, a
- * proven source's: its second, its network's share and the destination's
- * budget for such sources. Each with the destination's budget for all
- * (KIND_STAMP*). A refusal spends nothing of what comes after it, nor a claim.
+ * @retry's first, from the budgets only its retries may spend (a blind
+ * spoofer of its endpoint spends the others: helper-90; a retry that took a
+ * first try's claim left the next rekey without; and a route is anyone's to
+ * steal or end, and a roam anyone's to stage: helper-91): its network's share
+ * of the peers' seconds (below full, with a claim) and a second of its own;
+ * then @first's share, claim and second; then, with @mac2, a proven
+ * source's: its second, its network's share and the destination's budget
+ * for such sources. Each with the destination's budget for all (KIND_STAMP*).
+ * A refusal spends nothing of what comes after it, nor a claim.
  * Context: softirq.
  * Return: true if it may.
  */
 bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
-			 const struct wgr_endpoint *src, const u8 *peer,
-			 struct wgr_stamp_claims *claims, bool mac2)
+			 const struct wgr_endpoint *src, const struct wgr_stamper *first,
+			 const struct wgr_stamper *retry, bool mac2)
 {
-	u64 all, peer_share = 0, first = 0, retry = 0, source = 0, share = 0, total = 0;
+	u64 all, peer_share = 0, first_key = 0, retry_key = 0, source = 0, share = 0, total = 0;
 	bool ok;
 	u64 now;
 
+	if (!mac2)
+		retry = NULL;
 	/* Junk along no live session, without mac2: no path, no lock, no hash. */
-	if (!peer && !mac2)
+	if (!first && !mac2)
 		return false;
 	/* Only the keys of the paths this initiation may take: each is a SipHash. */
 	all = bucket_key(rl, KIND_STAMP_ALL, dst, BY_ENDPOINT, NULL);
-	if (peer) {
+	if (first || retry)
 		peer_share = bucket_key(rl, KIND_STAMP_PEER_SHARE, dst, BY_ENDPOINT, src);
-		first = peer_key(rl, KIND_STAMP_PEER, dst, peer);
-		if (mac2)
-			retry = peer_key(rl, KIND_STAMP_PEER_MAC2, dst, peer);
-	}
+	if (first)
+		first_key = peer_key(rl, KIND_STAMP_PEER, dst, first->key);
+	if (retry)
+		retry_key = peer_key(rl, KIND_STAMP_PEER_MAC2, dst, retry->key);
 	if (mac2) {
 		source = bucket_key(rl, KIND_STAMP_SOURCE, dst, BY_ENDPOINT, src);
 		share = bucket_key(rl, KIND_STAMP_SHARE, dst, BY_ENDPOINT, src);
@@ -1102,9 +1107,10 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	}
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
-	ok = (peer && mac2 &&
-	      peer_stamp(rl, peer_share, KIND_STAMP_PEER_MAC2, retry, all, claims, true, now)) ||
-	     (peer && peer_stamp(rl, peer_share, KIND_STAMP_PEER, first, all, claims, false, now)) ||
+	ok = (retry && peer_stamp(rl, peer_share, KIND_STAMP_PEER_MAC2, retry_key, all,
+				  retry->claims, true, now)) ||
+	     (first && peer_stamp(rl, peer_share, KIND_STAMP_PEER, first_key, all, first->claims,
+				  false, now)) ||
 	     (mac2 && take(rl, KIND_STAMP_SOURCE, source, now) &&
 	      take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now) &&
 	      take(rl, KIND_STAMP_ALL, all, now));

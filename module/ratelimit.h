@@ -51,6 +51,17 @@ struct wgr_stamp_claims {
 	struct wgr_claim_set retry;
 };
 
+/**
+ * struct wgr_stamper - a peer whose budgets of a loaded target's stamps an
+ * initiation may spend (wgr_ratelimit_stamp())
+ * @key: its public key
+ * @claims: its claims
+ */
+struct wgr_stamper {
+	const u8 *key;
+	struct wgr_stamp_claims *claims;
+};
+
 /*
  * The tables of buckets (ratelimit.c): those anyone can make, spoofers
  * included (handshakes, cookie replies); those only an initiation with the
@@ -147,8 +158,8 @@ bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *d
 bool wgr_ratelimit_probe(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 			 const u8 *peer);
 bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
-			 const struct wgr_endpoint *src, const u8 *peer,
-			 struct wgr_stamp_claims *claims, bool mac2);
+			 const struct wgr_endpoint *src, const struct wgr_stamper *first,
+			 const struct wgr_stamper *retry, bool mac2);
 void wgr_walk_reserve(struct wgr_ratelimit *rl, const struct wgr_endpoint *from,
 		      unsigned int max, struct wgr_walk_budget *budget);
 void wgr_walk_refund(struct wgr_ratelimit *rl, const struct wgr_walk_budget *budget,

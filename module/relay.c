@@ -375,6 +375,27 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
 }
 
 /*
+ * Whose retries' budgets an initiation with the relay's mac2 from @src to
+ * @target at @to spends (wgr_ratelimit_stamp()): @talker's, the peer that
+ * talks from @src (talker_at()), if @src is its live binding or static
+ * endpoint and it proved there (only whoever receives at @src has that mac2),
+ * and it has a live session with @target at @to; else nobody's. Not the pair
+ * route's initiator: a forger's staging in the peer's name takes its route
+ * over, and a roam of the staged session ends it (G6), and the peer's retries
+ * then had only the proven sources' budget, which four networks of an
+ * attacker's spend. Nor a roam's: a roam is anyone's to stage to a socket of
+ * a neighbour's behind the peer's NAT, who proves there and spent the peer's
+ * retries' second from there (helper-91).
+ */
+static struct wgr_peer *retrier(struct wgr_device *wgr, struct wgr_peer *talker,
+				const struct wgr_endpoint *src, struct wgr_peer *target,
+				const struct wgr_endpoint *to)
+{
+	return talker && wgr_bind_proven_bound(talker, src) &&
+	       wgr_pair_live_between(wgr, talker, src, target, to) ? talker : NULL;
+}
+
+/*
  * Does the relay vouch for an initiation from @src to a @target at @to that
  * wants its own mac2 (the relay has its cookie from there: it is under load)?
  * A loaded WireGuard takes initiations
@@ -391,17 +412,28 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
  */
 static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, const struct wgr_endpoint *src,
-		      struct wgr_peer *paired, bool mac2)
+		      struct wgr_peer *paired, struct wgr_peer *talker, bool mac2)
 {
+	struct wgr_peer *again = mac2 ? retrier(wgr, talker, src, target, to) : NULL;
+	struct wgr_stamper first = {}, retry = {};
+
 	/*
-	 * A peer's second, then its retries' (with the relay's mac2), then a
-	 * proven source's: a spoofer of the peer's own endpoint spends the
-	 * peer's second and its claims with initiations along its route, but
-	 * cannot have the relay's mac2 there, so the peer's retries still go
-	 * (helper-85, L1; helper-90).
+	 * A peer's retries' budgets (with the relay's mac2), then its second,
+	 * then a proven source's: a spoofer of the peer's own endpoint spends
+	 * the peer's second and its claims with initiations along its route,
+	 * but cannot have the relay's mac2 there, so the peer's retries still
+	 * go (helper-85, L1; helper-90).
 	 */
-	if (wgr_ratelimit_stamp(&wgr->ratelimit, to, src, paired ? paired->public_key : NULL,
-				paired ? &paired->stamp_claims : NULL, mac2))
+	if (paired) {
+		first.key = paired->public_key;
+		first.claims = &paired->stamp_claims;
+	}
+	if (again) {
+		retry.key = again->public_key;
+		retry.claims = &again->stamp_claims;
+	}
+	if (wgr_ratelimit_stamp(&wgr->ratelimit, to, src, paired ? &first : NULL,
+				again ? &retry : NULL, mac2))
 		return true;
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIE_WITHHELD);
 	return false;
@@ -444,7 +476,7 @@ static struct wgr_peer *route_vouches(struct wgr_peer *initiator, const struct w
 static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			    const struct wgr_rx *rx, struct wgr_peer *target,
 			    const struct wgr_endpoint *to, unsigned int n,
-			    const struct wgr_route_end *route, bool mac2)
+			    const struct wgr_route_end *route, struct wgr_peer *talker, bool mac2)
 {
 	struct wgr_peer *paired = route_vouches(route->initiator, &rx->src);
 	u8 cookie[WGR_TARGET_COOKIE_LEN];
@@ -466,7 +498,7 @@ static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 		else
 			have = wgr_cookie_get(&wgr->cookies, target, &to[i], cookie);
 		wgr_cookie_put_mac2(c->data, have && vouch_for(wgr, target, &to[i], &rx->src,
-							      paired, mac2) ?
+							      paired, talker, mac2) ?
 					     cookie : NULL);
 		send_copies(wgr, c, rx, &to[i], 1);
 	}
@@ -788,7 +820,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
-	send_initiation(wgr, skb, rx, target, to, n, &route, mac2);
+	send_initiation(wgr, skb, rx, target, to, n, &route, talker, mac2);
 	memzero_explicit(route.cookie, sizeof(route.cookie));
 	kfree(to);
 	return;

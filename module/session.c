@@ -1332,6 +1332,55 @@ unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
 	return found;
 }
 
+/**
+ * wgr_pair_live_between - does a peer have a live confirmed session with
+ * @partner, its own half at @ep and the partner's at @at?
+ * @wgr: the relay
+ * @peer: the peer
+ * @ep: the peer's endpoint in it
+ * @partner: the other peer
+ * @at: the partner's endpoint in it
+ *
+ * What a peer's retry to @partner at @at must have to spend the retries'
+ * budgets of a loaded target's stamps (relay.c, vouch_for()), whatever pair
+ * route its source has: a forger's staging in the peer's name took the route
+ * over and a roam ended it (G6), and the peer's retries had only the proven
+ * sources' budget, which four networks of an attacker's spend (helper-91). A
+ * session is what an attacker needs a response from @at for: without it, any
+ * offline peer bound and proven at a socket of its own had a retry budget at
+ * every loaded target. At most WGR_PARTNER_WALK halves are looked at, those at
+ * the peer's binding first (half_prefer()).
+ * Context: softirq, under rcu_read_lock(); takes the state lock.
+ * Return: true if so.
+ */
+bool wgr_pair_live_between(struct wgr_device *wgr, struct wgr_peer *peer,
+			   const struct wgr_endpoint *ep, struct wgr_peer *partner,
+			   const struct wgr_endpoint *at)
+{
+	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
+	struct wgr_state *state = &wgr->state;
+	unsigned int walked = 0;
+	struct wgr_half *h;
+	bool live = false;
+
+	spin_lock_bh(&state->lock);
+	list_for_each_entry(h, &peer->halves, peer_node) {
+		struct wgr_half *other = wgr_half_other(h);
+		struct wgr_pair *pair = wgr_half_pair(h);
+
+		if (++walked > WGR_PARTNER_WALK)
+			break;
+		if (other->owner != partner || !pair->confirmed ||
+		    time_after(jiffies, READ_ONCE(pair->last_seen) + timeout) ||
+		    !half_ep_eq(&h->ep, ep) || !half_ep_eq(&other->ep, at))
+			continue;
+		live = true;
+		break;
+	}
+	spin_unlock_bh(&state->lock);
+	return live;
+}
+
 /* Under the state lock, which keeps the pair and its peers. */
 static void expired(struct wgr_device *wgr, struct wgr_pair *pair)
 {

@@ -319,6 +319,9 @@ void wgr_pair_confirm(struct wgr_device *wgr, struct wgr_pair *pair);
 int wgr_pair_restore(struct wgr_device *wgr, const struct wgr_pair_saved *saved);
 bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_endpoint *ep,
 		   u64 counter);
+bool wgr_pair_live_between(struct wgr_device *wgr, struct wgr_peer *peer,
+			   const struct wgr_endpoint *ep, struct wgr_peer *partner,
+			   const struct wgr_endpoint *at);
 unsigned int wgr_pair_partners(struct wgr_device *wgr, struct wgr_peer *peer,
 			       const struct wgr_endpoint *ep, struct wgr_peer **out,
 			       unsigned int n);

@@ -60,13 +60,25 @@ static struct wgr_stamp_claims *claims_for(const u8 *peer)
 }
 
 /*
- * What relay.c's vouch_for() asks of the buckets for an initiation along a
- * live session of @peer's from @src (NULL: none), with the relay's mac2 or not.
+ * What relay.c's vouch_for() asks of the buckets for an initiation from @src
+ * along a live session of @first's (the route's initiator, proven at @src;
+ * NULL: none), with the relay's mac2 or not, whose retries' budgets are
+ * @retry's (@src is its proven binding, with a live session at @dst; NULL:
+ * none).
  */
+static bool vouch_as(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
+		     const struct wgr_endpoint *src, const u8 *first, const u8 *retry, bool mac2)
+{
+	struct wgr_stamper f = { first, claims_for(first) }, r = { retry, claims_for(retry) };
+
+	return wgr_ratelimit_stamp(rl, dst, src, first ? &f : NULL, retry ? &r : NULL, mac2);
+}
+
+/* The usual case: @peer's route from its own proven binding @src. */
 static bool vouch(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 		  const struct wgr_endpoint *src, const u8 *peer, bool mac2)
 {
-	return wgr_ratelimit_stamp(rl, dst, src, peer, claims_for(peer), mac2);
+	return vouch_as(rl, dst, src, peer, peer, mac2);
 }
 
 /* A first try along @peer's live session, from @src. */
@@ -1823,7 +1835,44 @@ static void laptop_step(struct laptop_run *r, struct wgr_ratelimit *rl, unsigned
 }
 
 /*
- * helper-91 (2): the laptop's two claim entries held at two destinations of
+ * helper-91, M-B: a staged roam of the laptop (G6) to a port of the
+ * neighbour's, proven there (the neighbour receives there, so it has the
+ * relay's mac2), and a route staged from that port to the server in the
+ * laptop's name: route_vouches() names the laptop for the neighbour's
+ * initiations from there, with mac2, but retrier() does not (a roam). The
+ * ghosts keep the peers' share below full. The laptop's retries from its
+ * binding must still be stamped: they were not when a route's initiator
+ * proven at a roam had its retries' budgets.
+ */
+static void test_stamp_retry_roam(void **state)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
+	struct wgr_endpoint roam = laptop;
+	static const u8 real[WGRELAY_KEY_LEN] = { 0xe4 };
+	struct laptop_run r = { .tries = -1 };
+	struct wgr_ratelimit rl;
+	unsigned int ms;
+
+	(void)state;
+	memset(claims_of, 0, sizeof(claims_of));
+	wgr_ratelimit_init(&rl);
+	roam.addr4.sin_port = htons(41000);
+	for (ms = 0; ms < 1200 * 1000; ms += 10) {
+		ghosts_ask(&rl, &server, &laptop, 0x70);
+		/* The neighbour at the proven roam: 20 a second, its IP:port's limit. */
+		if (ms % 50 == 0)
+			vouch_as(&rl, &server, &roam, real, NULL, true);
+		laptop_step(&r, &rl, ms, &server, &laptop, real);
+		kshim_now += 10 * NSEC_PER_MSEC;
+	}
+	printf("ratelimit: a proven staged roam of the laptop's: of %u rekeys, %u stamped "
+	       "within one retry, %u later, %u not in 90 s\n", r.rekeys, r.one, r.late, r.never);
+	assert_int_equal(r.one, r.rekeys);
+	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * helper-91, M-C: the laptop's two claim entries held at two destinations of
  * the attacker's (routes staged from the laptop's own endpoint by a blind
  * forger, to sockets of the neighbour's where the relay keeps a cookie):
  * every 120 s a ghost takes the top token of the laptop network's share
@@ -1867,7 +1916,73 @@ static void test_stamp_claims_squatted(void **state)
 }
 
 /*
- * helper-91 (4): WireGuard rekeys 120 s after a session's keys, at the next
+ * helper-91, M-A: a forger stole the laptop's pair route to the server (G6: a
+ * session staged "from" the laptop's endpoint, its initiator half then
+ * roamed away, or its server half roamed off the server's live binding): the
+ * laptop's first tries and retries have no route, so relay.c asks for no
+ * peer's budgets (@peer NULL). Sockets of the attacker's own in @nets /24s
+ * elsewhere, each with the relay's mac2 (they receive there), ask for stamps
+ * at the server every 50 ms: the destination's four a second for proven
+ * sources. The laptop's retries, with the relay's mac2 from its proven
+ * binding, must still be stamped within one retry: retrier() names the
+ * laptop, whose binding @src is, with its live session with the server.
+ */
+static unsigned int route_stolen(unsigned int nets, bool retrier)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
+	static const u8 real[WGRELAY_KEY_LEN] = { 0xe6 };
+	struct laptop_run r = { .tries = -1 };
+	struct wgr_ratelimit rl;
+	unsigned int ms, n;
+
+	memset(claims_of, 0, sizeof(claims_of));
+	wgr_ratelimit_init(&rl);
+	for (ms = 0; ms < 1200 * 1000; ms += 10) {
+		for (n = 0; n < nets; n++) {
+			struct wgr_endpoint a = ep4(0x05000001 + (n << 8));
+
+			if ((ms / 10 + n * 3) % 5 == 0)
+				vouch_as(&rl, &server, &a, NULL, NULL, true);
+		}
+		/* No route: a first try asks nothing; a retry, the proven sources'. */
+		if (ms % 120000 == 60130) {
+			r.rekeys++;
+			r.tries = 0;
+			r.next_ms = ms + 5000;
+		} else if (r.tries >= 0 && ms == r.next_ms) {
+			r.tries++;
+			if (vouch_as(&rl, &server, &laptop, NULL, retrier ? real : NULL, true)) {
+				if (r.tries == 1)
+					r.one++;
+				else
+					r.late++;
+				r.tries = -1;
+			} else if (r.tries == 18) {
+				r.never++;
+				r.tries = -1;
+			} else {
+				r.next_ms = ms + 5000;
+			}
+		}
+		kshim_now += 10 * NSEC_PER_MSEC;
+	}
+	printf("ratelimit: the laptop's route stolen, %u proven networks draining: of %u rekeys, "
+	       "%u stamped at the first retry, %u later, %u not in 90 s\n",
+	       nets, r.rekeys, r.one, r.late, r.never);
+	wgr_ratelimit_destroy(&rl);
+	return r.one;
+}
+
+static void test_stamp_route_stolen(void **state)
+{
+	(void)state;
+	/* The attack is on: with the route's initiator's budgets alone, none. */
+	assert_int_equal(route_stolen(8, false), 0);
+	assert_int_equal(route_stolen(8, true), 10);
+}
+
+/*
+ * helper-91, L-1: WireGuard rekeys 120 s after a session's keys, at the next
  * packet: a peer that sends all the time rekeys every 120.05 s or so. Its
  * claims come one per WGR_CLAIM_INTERVAL: 112 ticks of 2^30 ns, 120.26 s.
  * With the share below full at every rekey (a ghost takes its top token just
@@ -1935,6 +2050,8 @@ int main(void)
 		cmocka_unit_test(test_stamp_claims_destinations),
 		cmocka_unit_test(test_stamp_claims_spoofed),
 		cmocka_unit_test(test_stamp_claims_squatted),
+		cmocka_unit_test(test_stamp_retry_roam),
+		cmocka_unit_test(test_stamp_route_stolen),
 		cmocka_unit_test(test_stamp_claim_rekey_period),
 		cmocka_unit_test(test_stamp_retry_second),
 		cmocka_unit_test(test_stamp_retry_keeps_claims),
