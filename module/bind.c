@@ -817,20 +817,12 @@ static bool entry_proven(struct wgr_peer *peer, const struct wgr_ep_entry *e,
 	return proven && wgr_endpoint_eq(&at, ep);
 }
 
-/* At @peer's static endpoint or live binding @ep, proven within @life. */
-static bool bound_proven_within(struct wgr_peer *peer, const struct wgr_endpoint *ep,
-				unsigned long life)
-{
-	return wgr_bind_live_at(peer, ep) &&
-	       (wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_STATIC ||
-		entry_proven(peer, &peer->at[WGR_AT_BINDING], ep, life));
-}
-
 /* wgr_bind_proven(), with proofs younger than @life only. */
 static bool proven_within(struct wgr_peer *peer, const struct wgr_endpoint *ep, unsigned long life)
 {
 	if (wgr_bind_live_at(peer, ep))
-		return bound_proven_within(peer, ep, life);
+		return wgr_bind_status(peer) == WGRELAY_BINDING_STATUS_STATIC ||
+		       entry_proven(peer, &peer->at[WGR_AT_BINDING], ep, life);
 	return wgr_bind_roam_live(peer, ep) && entry_proven(peer, &peer->at[WGR_AT_ROAM], ep, life);
 }
 
@@ -913,20 +905,33 @@ bool wgr_bind_proven(struct wgr_peer *peer, const struct wgr_endpoint *ep)
 }
 
 /**
- * wgr_bind_proven_bound - is @ep a peer's static endpoint, or its live binding
- * where it proved it receives?
- * @peer: the peer
+ * wgr_bind_bound_at - the peers whose live binding or static endpoint is @ep
+ * @wgr: the relay
  * @ep: the endpoint
+ * @out: filled with them, newest binding first
+ * @n: room in @out
  *
- * wgr_bind_proven() without the roam: a roam's record is anyone's to stage
- * (G6) to a socket of the attacker's, where it proves as well as the peer
- * does at its own (helper-91).
- * Context: any.
- * Return: true if so.
+ * All of them, not wgr_bind_owner()'s one: a ghost staged at a peer's
+ * endpoint after it is the newest there, and hid the peer (helper-93). At
+ * most WGR_OWNER_WALK entries are looked at.
+ * Context: under rcu_read_lock(): the peers may be used until it ends.
+ * Return: the number of peers in @out.
  */
-bool wgr_bind_proven_bound(struct wgr_peer *peer, const struct wgr_endpoint *ep)
+unsigned int wgr_bind_bound_at(struct wgr_device *wgr, const struct wgr_endpoint *ep,
+			       struct wgr_peer **out, unsigned int n)
 {
-	return bound_proven_within(peer, ep, READ_ONCE(peer->wgr->bindings.proof_life));
+	struct rhlist_head *list, *pos;
+	unsigned int walked = 0, found = 0;
+	struct wgr_ep_entry *e;
+
+	list = rhltable_lookup(&wgr->bindings.by_ep, ep, ep_params);
+	rhl_for_each_entry_rcu(e, pos, list, node) {
+		if (found == n || ++walked > WGR_OWNER_WALK)
+			break;
+		if (entry_at(e, ep) == WGR_BOUND_LIVE)
+			out[found++] = e->peer;
+	}
+	return found;
 }
 
 /**

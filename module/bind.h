@@ -53,7 +53,8 @@ bool wgr_bind_live_at(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 bool wgr_bind_roam_live(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 void wgr_bind_prove(struct wgr_peer *peer, const struct wgr_endpoint *ep);
 bool wgr_bind_proven(struct wgr_peer *peer, const struct wgr_endpoint *ep);
-bool wgr_bind_proven_bound(struct wgr_peer *peer, const struct wgr_endpoint *ep);
+unsigned int wgr_bind_bound_at(struct wgr_device *wgr, const struct wgr_endpoint *ep,
+			       struct wgr_peer **out, unsigned int n);
 void wgr_bind_set_proof_life(struct wgr_bindings *b, unsigned int seconds);
 
 enum wgrelay_binding_status wgr_bind_status(const struct wgr_peer *peer);

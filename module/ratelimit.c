@@ -1062,9 +1062,9 @@ static bool peer_stamp(struct wgr_ratelimit *rl, u64 share, unsigned int kind, u
  * @first: the initiator of the live session with the target that routed it,
  *         where that peer proved it receives (relay.c, route_vouches()); NULL
  *         if none
- * @retry: with @mac2, the peer whose live binding or static endpoint @src is,
- *         proven there, with a live session with the target at @dst (relay.c,
- *         retrier()); NULL if none
+ * @retry: with @mac2, a peer whose live binding or static endpoint @src is,
+ *         the route's initiator or one with a live session with the target
+ *         at @dst (relay.c, retrier()); NULL if none
  * @mac2: it carries the relay's mac2 from @src
  *
  * @retry's first, from the budgets only its retries may spend (a blind

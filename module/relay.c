@@ -375,24 +375,46 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
 }
 
 /*
- * Whose retries' budgets an initiation with the relay's mac2 from @src to
- * @target at @to spends (wgr_ratelimit_stamp()): @talker's, the peer that
- * talks from @src (talker_at()), if @src is its live binding or static
- * endpoint and it proved there (only whoever receives at @src has that mac2),
- * and it has a live session with @target at @to; else nobody's. Not the pair
- * route's initiator: a forger's staging in the peer's name takes its route
- * over, and a roam of the staged session ends it (G6), and the peer's retries
- * then had only the proven sources' budget, which four networks of an
- * attacker's spend. Nor a roam's: a roam is anyone's to stage to a socket of
- * a neighbour's behind the peer's NAT, who proves there and spent the peer's
- * retries' second from there (helper-91).
+ * The most peers bound at one endpoint that retrier() looks at (bind.c looks
+ * at no more entries than that), and of those, the newest it asks about a
+ * session: each such ask walks up to WGR_PARTNER_WALK halves under the state
+ * lock.
  */
-static struct wgr_peer *retrier(struct wgr_device *wgr, struct wgr_peer *talker,
+#define WGR_RETRY_BOUND		16
+#define WGR_RETRY_SESSIONS	4
+
+/*
+ * Whose retries' budgets an initiation with the relay's mac2 from @src to
+ * @target at @to spends (wgr_ratelimit_stamp()): a peer whose live binding or
+ * static endpoint @src is, the pair route's @initiator first, else the first
+ * with a live session with @target at @to; else nobody's. The mac2 says that
+ * whoever sent it receives at @src, which is all a proof there says. Not the
+ * route's initiator alone: a forger's staging in the peer's name takes its
+ * route over, and a roam of the staged session ends it (G6), and the peer's
+ * retries then had only the proven sources' budget, which networks of an
+ * attacker's spend (helper-91, M-A); and not where the initiator roamed: a
+ * roam is anyone's to stage to a socket of a neighbour's behind the peer's
+ * NAT, who receives there and spent the peer's retries' budgets from there
+ * (M-B). Nor only the newest peer bound there: a ghost staged at the peer's
+ * endpoint after it hid the peer (helper-93). The session is what keeps an
+ * offline peer bound at an attacker's socket, with no response from the
+ * target, from having a retry budget at every loaded target.
+ * Context: softirq, under RCU.
+ */
+static struct wgr_peer *retrier(struct wgr_device *wgr, struct wgr_peer *initiator,
 				const struct wgr_endpoint *src, struct wgr_peer *target,
 				const struct wgr_endpoint *to)
 {
-	return talker && wgr_bind_proven_bound(talker, src) &&
-	       wgr_pair_live_between(wgr, talker, src, target, to) ? talker : NULL;
+	struct wgr_peer *bound[WGR_RETRY_BOUND];
+	unsigned int n = wgr_bind_bound_at(wgr, src, bound, ARRAY_SIZE(bound)), i;
+
+	for (i = 0; i < n; i++)
+		if (bound[i] == initiator)
+			return initiator;
+	for (i = 0; i < min(n, WGR_RETRY_SESSIONS); i++)
+		if (wgr_pair_live_between(wgr, bound[i], src, target, to))
+			return bound[i];
+	return NULL;
 }
 
 /*
@@ -412,9 +434,9 @@ static struct wgr_peer *retrier(struct wgr_device *wgr, struct wgr_peer *talker,
  */
 static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, const struct wgr_endpoint *src,
-		      struct wgr_peer *paired, struct wgr_peer *talker, bool mac2)
+		      struct wgr_peer *initiator, struct wgr_peer *paired, bool mac2)
 {
-	struct wgr_peer *again = mac2 ? retrier(wgr, talker, src, target, to) : NULL;
+	struct wgr_peer *again = mac2 ? retrier(wgr, initiator, src, target, to) : NULL;
 	struct wgr_stamper first = {}, retry = {};
 
 	/*
@@ -476,7 +498,7 @@ static struct wgr_peer *route_vouches(struct wgr_peer *initiator, const struct w
 static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			    const struct wgr_rx *rx, struct wgr_peer *target,
 			    const struct wgr_endpoint *to, unsigned int n,
-			    const struct wgr_route_end *route, struct wgr_peer *talker, bool mac2)
+			    const struct wgr_route_end *route, bool mac2)
 {
 	struct wgr_peer *paired = route_vouches(route->initiator, &rx->src);
 	u8 cookie[WGR_TARGET_COOKIE_LEN];
@@ -498,7 +520,7 @@ static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 		else
 			have = wgr_cookie_get(&wgr->cookies, target, &to[i], cookie);
 		wgr_cookie_put_mac2(c->data, have && vouch_for(wgr, target, &to[i], &rx->src,
-							      paired, talker, mac2) ?
+							      route->initiator, paired, mac2) ?
 					     cookie : NULL);
 		send_copies(wgr, c, rx, &to[i], 1);
 	}
@@ -820,7 +842,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATIONS);
-	send_initiation(wgr, skb, rx, target, to, n, &route, talker, mac2);
+	send_initiation(wgr, skb, rx, target, to, n, &route, mac2);
 	memzero_explicit(route.cookie, sizeof(route.cookie));
 	kfree(to);
 	return;

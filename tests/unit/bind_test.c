@@ -422,6 +422,36 @@ static void test_gc_clears_old_proofs(void **state)
 	assert_false(wgr_bind_proven(laptop, &a));
 }
 
+/*
+ * The peers bound at an endpoint, for a retry's budgets (relay.c, retrier()):
+ * all of them, a ghost staged there after the laptop as well as the laptop,
+ * which wgr_bind_owner()'s newest one hid (helper-93); and not a peer that
+ * only roamed there (a roam is anyone's to stage: helper-91, M-B).
+ */
+static void test_bound_at_all(void **state)
+{
+	struct wgr_endpoint a = ep(1, 51820), b = ep(1, 40001);
+	struct wgr_peer *laptop = &peers[0], *ghost = &peers[1], *roamer = &peers[2];
+	struct wgr_peer *out[4];
+	enum wgr_bind_at at;
+	unsigned int n;
+
+	(void)state;
+	bind_live(laptop, &a);
+	advance(1);
+	bind_live(ghost, &a);		/* staged: spoofed initiation and data "from" a */
+	bind_live(roamer, &b);
+	roam(roamer, &b, &a);
+	assert_ptr_equal(wgr_bind_owner(&relay, &a, &at), ghost);
+	n = wgr_bind_bound_at(&relay, &a, out, ARRAY_SIZE(out));
+	assert_int_equal(n, 2);
+	assert_true(out[0] == laptop || out[1] == laptop);
+	assert_true(out[0] == ghost || out[1] == ghost);
+	/* Room for one: the newest. */
+	assert_int_equal(wgr_bind_bound_at(&relay, &a, out, 1), 1);
+	assert_ptr_equal(out[0], ghost);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +467,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_follow_unproven_roam, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_follow_moved_roam, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc_clears_old_proofs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bound_at_all, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
