@@ -60,7 +60,20 @@
 # spoofer learnt its sender index after all and spent home's answers, every
 # retry. Now only tries with mac2, which a spoofer cannot make, count.
 #
-# variants: roam back twice forge prime
+# Variant "loaded" (helper-91, M-A): roam, with home under WireGuard's own load
+# (a flood from its LAN), so that it takes an initiation only with its cookie,
+# which the relay puts on what it vouches for, and sockets of an attacker's in
+# $NETS /24s elsewhere, each with the relay's mac2, initiating to home ten
+# times a second: they spend the destination's four stamps a second for proven
+# sources. The laptop's retry had only those left: its route, stolen and then
+# ended by the roam, named no peer whose retries' budgets it could spend, and
+# its retries went without mac2 for as long as the attack lasted. Now a retry
+# from where a peer is bound and proven, with a live session with home at
+# home's endpoint, spends that peer's own, whatever became of the route. The
+# laptop runs wireguard-go: a kernel WireGuard counts itself under load for a
+# second after any WireGuard in the same kernel was (t-trust-cookieroute).
+#
+# variants: roam back twice forge prime loaded
 # timeout: 200
 # kernels: one
 
@@ -70,6 +83,10 @@
 
 variant=${1:-roam}
 ATTACKER4=203.0.113.66
+# loaded: the attacker's networks. Each spends a proven source's stamp a second
+# at home (its network's share), and home has four a second for all of them:
+# with N networks a stamp waits for a retry about 4/N of the time.
+NETS=40
 mode=steal answers=1
 case $variant in
 back) mode=stealback ;;
@@ -80,6 +97,7 @@ esac
 cgnat_setup
 ns_add attacker
 public attacker eth0 "$ATTACKER4"
+[[ $variant != loaded ]] || WG_IMPL[laptop]=go
 wg_keys home laptop
 relay_up home laptop
 
@@ -98,6 +116,23 @@ done
 # Home is far away (50 ms more each way through its CGNAT), the spoofer near the
 # relay: its forged answers come first, as a real attacker's would.
 [[ $variant != forge && $variant != prime ]] || n cgnat tc qdisc add dev wan0 root netem delay 50ms
+if [[ $variant == loaded ]]; then
+	step "home is flooded from its own LAN, and proven sources in six networks initiate to it"
+	load_wg home "$HOME4" "$(n home wg show "${WG_IF[home]}" listen-port)" home
+	nets=()
+	for ((i = 1; i <= NETS; i++)); do nets+=("198.18.$i"); done
+	elsewhere far 1 "${nets[@]}"
+	bg far wgr-forge mac2for "$VPS4" "$RELAY_PORT" 150 $((NETS * 10)) "$NETS" "${WG_PUB[home]}" \
+		198.18.1.1 "$NETS" >"$TMP/drain"
+	drain=$BG_PID
+	wait_for 60 grep -q "$NETS of $NETS ports have" "$TMP/drain"
+	withheld=$(relay_stat hs_cookie_withheld)
+	sleep 2
+	# The attack is on: the relay has home's cookie, and withholds it from most.
+	log "home's cookie withheld $(($(relay_stat hs_cookie_withheld) - withheld)) times in 2 s"
+	(($(relay_stat hs_cookie_withheld) - withheld >= 20)) ||
+		fail "the relay withheld home's cookie from fewer than 20 initiations in 2 s"
+fi
 step "a spoofer stages a session between them and roams home's half of it ($variant)"
 loops=$(relay_stat loop_drops) roams=$(relay_stat roams)
 bg attacker wgr-forge "$mode" "$VPS4" "$RELAY_PORT" "${before[laptop]%:*}" "${before[laptop]##*:}" \
@@ -118,7 +153,7 @@ log "counters: $(trust_counters)"
 
 step "the laptop handshakes anew with home, and pings it"
 mac2=$(relay_stat hs_mac2) routed=$(relay_stat hs_pair_routed) cookies=$(relay_stat cookies_sent)
-n laptop wg set wg0 peer "${WG_PUB[home]}" remove
+n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
 wg_mesh_peer laptop home "$RELAY_EP"
 since=$(now)
 ping_dated laptop "${WG_ADDR[home]}" "$TMP/ping"
@@ -136,6 +171,7 @@ log "cookies_sent +$(($(relay_stat cookies_sent) - cookies))," \
 	"hs_mac2 +$(($(relay_stat hs_mac2) - mac2))"
 wait "$steal" || true
 cat "$TMP/steal"
+[[ $variant != loaded ]] || kill "$drain" 2>/dev/null || true
 
 step "what must hold"
 [[ -n $answered ]] || fail "the laptop's pings to home went unanswered for 30 s: the route was stolen"
