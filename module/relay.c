@@ -375,12 +375,10 @@ static unsigned int send_copies(struct wgr_device *wgr, struct sk_buff *skb,
 }
 
 /*
- * The most peers bound at one endpoint that retrier() looks at (bind.c looks
- * at no more entries than that), and of those, the newest it asks about a
- * session: each such ask walks up to WGR_PARTNER_WALK halves under the state
+ * The most peers bound at one endpoint, the newest, that retrier() asks about
+ * a session: each ask walks up to WGR_PARTNER_WALK halves under the state
  * lock.
  */
-#define WGR_RETRY_BOUND		16
 #define WGR_RETRY_SESSIONS	4
 
 /*
@@ -405,13 +403,18 @@ static struct wgr_peer *retrier(struct wgr_device *wgr, struct wgr_peer *initiat
 				const struct wgr_endpoint *src, struct wgr_peer *target,
 				const struct wgr_endpoint *to)
 {
-	struct wgr_peer *bound[WGR_RETRY_BOUND];
-	unsigned int n = wgr_bind_bound_at(wgr, src, bound, ARRAY_SIZE(bound)), i;
+	struct wgr_peer *bound[WGR_RETRY_SESSIONS];
+	unsigned int n, i;
 
+	/*
+	 * The route's initiator by its own binding, not among the entries at
+	 * @src: sixteen stale bindings or roams staged there after it would
+	 * have hidden it (helper-94).
+	 */
+	if (initiator && wgr_bind_live_at(initiator, src))
+		return initiator;
+	n = wgr_bind_bound_at(wgr, src, bound, ARRAY_SIZE(bound));
 	for (i = 0; i < n; i++)
-		if (bound[i] == initiator)
-			return initiator;
-	for (i = 0; i < min(n, WGR_RETRY_SESSIONS); i++)
 		if (wgr_pair_live_between(wgr, bound[i], src, target, to))
 			return bound[i];
 	return NULL;
