@@ -74,7 +74,7 @@
 # second after any WireGuard in the same kernel was (t-trust-cookieroute).
 #
 # variants: roam back twice forge prime loaded
-# timeout: 200
+# timeout: 300
 # kernels: one
 
 . "$(dirname "$0")/../lib/common.sh"
