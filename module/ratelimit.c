@@ -1014,8 +1014,9 @@ static void claim_spend(u32 *tat, u64 now)
  * routes staged to a loaded target took the share as fast as it came: the
  * peer's first tries went without (helper-87, helper-89). The ghosts'
  * claims are spent within a second; then they keep the share one token
- * below full, and it takes about 480 of them, one per 120 s each, to spend
- * what is left. Context: @rl->lock.
+ * below full, and it takes about 240 of them, with a claim of each kind per
+ * 119 s each (their retries have claims too), to spend what is left.
+ * Context: @rl->lock.
  */
 static bool share_claimable(struct wgr_ratelimit *rl, u64 share, u64 key,
 			    struct wgr_stamp_claims *claims, bool mac2, u64 now, u32 **claim)
