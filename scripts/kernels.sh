@@ -97,9 +97,13 @@ runnable() {
 	kbuild=$(readlink -f "$hdrs/scripts/..")
 	libc=$DIR/libc-$(basename "$hdrs")
 	# Every kbuild program that asks for more of the C library than this one has.
+	# (Their output in a variable, not piped to grep -q: with pipefail, a grep
+	# that quits at its first match kills ldd with SIGPIPE, the pipe fails,
+	# and a program that needs patching was skipped: modpost.real-lsb-64,
+	# whose first line of ldd is the one that says so.)
 	find "$kbuild" -type f -perm -u+x -print0 | while IFS= read -r -d '' f; do
-		file -b "$f" | grep -q '^ELF.*dynamically linked' || continue
-		ldd "$f" 2>&1 | grep -q 'not found' || continue
+		[[ $(file -b "$f") == ELF*dynamically\ linked* ]] || continue
+		[[ $(ldd "$f" 2>&1 || true) == *"not found"* ]] || continue
 		if [[ ! -d $libc ]]; then
 			download "$DIR/debs" "$@" -- libc6
 			dpkg-deb -x "$DIR"/debs/libc6_*.deb "$libc"
@@ -109,9 +113,11 @@ runnable() {
 			--set-rpath "$libc/usr/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu" "$f"
 	done
 	# (ldd would still judge them by this machine's loader: run them instead.)
-	for f in scripts/mod/modpost tools/objtool/objtool; do
-		if "$kbuild/$f" --help 2>&1 | grep -q 'GLIBC_'; then
-			die "$hdrs: $f cannot run here, even with its suite's libc6"
+	# Debian's modpost is a wrapper that runs modpost.real-*: each of those too.
+	for f in "$kbuild"/scripts/mod/modpost* "$kbuild"/tools/objtool/objtool; do
+		[[ -x $f ]] || continue
+		if [[ $("$f" --help 2>&1 || true) == *GLIBC_* ]]; then
+			die "$hdrs: ${f#"$kbuild"/} cannot run here, even with its suite's libc6"
 		fi
 	done
 	# A pahole older than the kernel's cannot make the module's BTF against the
