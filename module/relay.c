@@ -435,12 +435,22 @@ static struct wgr_peer *retrier(struct wgr_device *wgr, struct wgr_peer *initiat
  * handshake work. A peer's live binding alone is no such word: a squatter
  * holds one (helper-79).
  */
+/* @peer's budgets of a loaded target's stamps, in @s: @s, or NULL without @peer. */
+static const struct wgr_stamper *stamper(struct wgr_peer *peer, struct wgr_stamper *s)
+{
+	if (!peer)
+		return NULL;
+	s->key = peer->public_key;
+	s->claims = &peer->stamp_claims;
+	return s;
+}
+
 static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, const struct wgr_endpoint *src,
 		      struct wgr_peer *initiator, struct wgr_peer *paired, bool mac2)
 {
 	struct wgr_peer *again = mac2 ? retrier(wgr, initiator, src, target, to) : NULL;
-	struct wgr_stamper first = {}, retry = {};
+	struct wgr_stamper first, retry;
 
 	/*
 	 * A peer's retries' budgets (with the relay's mac2), then its second,
@@ -449,16 +459,8 @@ static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 	 * but cannot have the relay's mac2 there, so the peer's retries still
 	 * go (helper-85, L1; helper-90).
 	 */
-	if (paired) {
-		first.key = paired->public_key;
-		first.claims = &paired->stamp_claims;
-	}
-	if (again) {
-		retry.key = again->public_key;
-		retry.claims = &again->stamp_claims;
-	}
-	if (wgr_ratelimit_stamp(&wgr->ratelimit, to, src, paired ? &first : NULL,
-				again ? &retry : NULL, mac2))
+	if (wgr_ratelimit_stamp(&wgr->ratelimit, to, src, stamper(paired, &first),
+				stamper(again, &retry), mac2))
 		return true;
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIE_WITHHELD);
 	return false;
