@@ -1034,20 +1034,20 @@ static bool share_claimable(struct wgr_ratelimit *rl, u64 share, u64 key,
 
 /*
  * The peer path: @peer's share of its network's (with a claim below full),
- * its second (@first, of @kind) and the destination's budget for all, asked
+ * its second (@key, of @kind) and the destination's budget for all, asked
  * before any is spent: a token of the share taken for a peer whose second was
- * spent would be lost to the peers with claims. @mac2: its retry's budgets,
- * which only an initiation with the relay's mac2 from where it proved may
- * spend. Context: @rl->lock.
+ * spent would be lost to the peers with claims. @kind KIND_STAMP_PEER_MAC2:
+ * its retries' second and claims, which only an initiation with the relay's
+ * mac2 from where it is bound may spend. Context: @rl->lock.
  */
-static bool peer_stamp(struct wgr_ratelimit *rl, u64 share, unsigned int kind, u64 first,
-		       u64 all, struct wgr_stamp_claims *claims, bool mac2, u64 now)
+static bool peer_stamp(struct wgr_ratelimit *rl, u64 share, unsigned int kind, u64 key,
+		       u64 all, struct wgr_stamp_claims *claims, u64 now)
 {
 	u32 *claim;
 
-	if (!share_claimable(rl, share, all, claims, mac2, now, &claim) ||
-	    !has_token(rl, kind, first, now) || !has_token(rl, KIND_STAMP_ALL, all, now) ||
-	    !take(rl, KIND_STAMP_PEER_SHARE, share, now) || !take(rl, kind, first, now) ||
+	if (!share_claimable(rl, share, all, claims, kind == KIND_STAMP_PEER_MAC2, now, &claim) ||
+	    !has_token(rl, kind, key, now) || !has_token(rl, KIND_STAMP_ALL, all, now) ||
+	    !take(rl, KIND_STAMP_PEER_SHARE, share, now) || !take(rl, kind, key, now) ||
 	    !take(rl, KIND_STAMP_ALL, all, now))
 		return false;
 	if (claim)
@@ -1109,9 +1109,9 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
 	ok = (retry && peer_stamp(rl, peer_share, KIND_STAMP_PEER_MAC2, retry_key, all,
-				  retry->claims, true, now)) ||
+				  retry->claims, now)) ||
 	     (first && peer_stamp(rl, peer_share, KIND_STAMP_PEER, first_key, all, first->claims,
-				  false, now)) ||
+				  now)) ||
 	     (mac2 && take(rl, KIND_STAMP_SOURCE, source, now) &&
 	      take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now) &&
 	      take(rl, KIND_STAMP_ALL, all, now));
