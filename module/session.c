@@ -1161,20 +1161,25 @@ bool wgr_pair_roam(struct wgr_device *wgr, struct wgr_half *h, const struct wgr_
 	return true;
 }
 
+/* Has a confirmed @pair relayed within the session timeout? */
+static bool pair_live(struct wgr_device *wgr, struct wgr_pair *pair)
+{
+	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
+
+	return !time_after(jiffies, READ_ONCE(pair->last_seen) + timeout);
+}
+
 /* The pair route from @from to @target, if its session is live. Context: the state lock. */
 static struct wgr_pair *live_route(struct wgr_device *wgr, const struct wgr_endpoint *from,
 				   struct wgr_peer *target)
 {
-	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
 	struct route_lookup key = { .target = target };
 	struct wgr_pair *pair;
 
 	lockdep_assert_held(&wgr->state.lock);
 	half_ep_pack(&key.ep, from);
 	pair = rhashtable_lookup_fast(&wgr->state.routes, &key, route_params);
-	if (pair && time_after(jiffies, READ_ONCE(pair->last_seen) + timeout))
-		return NULL;
-	return pair;
+	return pair && pair_live(wgr, pair) ? pair : NULL;
 }
 
 /**
@@ -1357,7 +1362,6 @@ bool wgr_pair_live_between(struct wgr_device *wgr, struct wgr_peer *peer,
 			   const struct wgr_endpoint *ep, struct wgr_peer *partner,
 			   const struct wgr_endpoint *at)
 {
-	unsigned long timeout = READ_ONCE(wgr->cfg.session_timeout) * HZ;
 	struct wgr_state *state = &wgr->state;
 	unsigned int walked = 0;
 	struct wgr_half *h;
@@ -1370,8 +1374,7 @@ bool wgr_pair_live_between(struct wgr_device *wgr, struct wgr_peer *peer,
 
 		if (++walked > WGR_PARTNER_WALK)
 			break;
-		if (other->owner != partner || !pair->confirmed ||
-		    time_after(jiffies, READ_ONCE(pair->last_seen) + timeout) ||
+		if (other->owner != partner || !pair->confirmed || !pair_live(wgr, pair) ||
 		    !half_ep_eq(&h->ep, ep) || !half_ep_eq(&other->ep, at))
 			continue;
 		live = true;
