@@ -1793,24 +1793,27 @@ static void test_share_neighbour(void **state)
 
 /*
  * One rekey of the laptop's at each 120 s (offset 60.13 s), WireGuard's
- * retries every 5 s for 90 s until one is stamped. *@one: rekeys stamped by
- * the first try or the first retry; *@late: stamped later; *@never: not in 90 s.
+ * retries every 5 s for 90 s until one is stamped, each asking as relay.c
+ * would for @first (the route's initiator) and @retry (the retrier): both the
+ * laptop where its route stands, NULL where there is none. *@one: rekeys
+ * stamped by the first try or the first retry; *@late: stamped later;
+ * *@never: not in 90 s.
  */
 struct laptop_run {
+	const u8 *first, *retry;
 	unsigned int rekeys, one, late, never;
 	int tries;	/* -1: idle */
 	unsigned int next_ms;
 };
 
 static void laptop_step(struct laptop_run *r, struct wgr_ratelimit *rl, unsigned int ms,
-			const struct wgr_endpoint *server, const struct wgr_endpoint *laptop,
-			const u8 *real)
+			const struct wgr_endpoint *server, const struct wgr_endpoint *laptop)
 {
 	if (ms % 120000 == 60130) {
 		if (r->tries >= 0)
 			r->never++;
 		r->rekeys++;
-		if (vouch(rl, server, laptop, real, false)) {
+		if (vouch_as(rl, server, laptop, r->first, r->retry, false)) {
 			r->one++;
 			r->tries = -1;
 		} else {
@@ -1819,7 +1822,7 @@ static void laptop_step(struct laptop_run *r, struct wgr_ratelimit *rl, unsigned
 		}
 	} else if (r->tries >= 0 && ms == r->next_ms) {
 		r->tries++;
-		if (vouch(rl, server, laptop, real, true)) {
+		if (vouch_as(rl, server, laptop, r->first, r->retry, true)) {
 			if (r->tries == 1)
 				r->one++;
 			else
@@ -1849,7 +1852,7 @@ static void test_stamp_retry_roam(void **state)
 	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
 	struct wgr_endpoint roam = laptop;
 	static const u8 real[WGRELAY_KEY_LEN] = { 0xe4 };
-	struct laptop_run r = { .tries = -1 };
+	struct laptop_run r = { .first = real, .retry = real, .tries = -1 };
 	struct wgr_ratelimit rl;
 	unsigned int ms;
 
@@ -1862,7 +1865,7 @@ static void test_stamp_retry_roam(void **state)
 		/* The neighbour at the proven roam: 20 a second, its IP:port's limit. */
 		if (ms % 50 == 0)
 			vouch_as(&rl, &server, &roam, real, NULL, true);
-		laptop_step(&r, &rl, ms, &server, &laptop, real);
+		laptop_step(&r, &rl, ms, &server, &laptop);
 		kshim_now += 10 * NSEC_PER_MSEC;
 	}
 	printf("ratelimit: a proven staged roam of the laptop's: of %u rekeys, %u stamped "
@@ -1887,7 +1890,7 @@ static void test_stamp_claims_squatted(void **state)
 	struct wgr_endpoint proven = laptop, g = laptop;
 	struct wgr_endpoint decoy[2] = { ep4(0x0a000102), ep4(0x0a000102) };
 	static const u8 real[WGRELAY_KEY_LEN] = { 0xe5 }, ghost[WGRELAY_KEY_LEN] = { 0x7f };
-	struct laptop_run r = { .tries = -1 };
+	struct laptop_run r = { .first = real, .retry = real, .tries = -1 };
 	struct wgr_ratelimit rl;
 	unsigned int ms, d;
 
@@ -1906,7 +1909,7 @@ static void test_stamp_claims_squatted(void **state)
 			}
 		ghosts_ask(&rl, &server, &laptop, 0x80);
 		vouch(&rl, &server, &proven, NULL, true);
-		laptop_step(&r, &rl, ms, &server, &laptop, real);
+		laptop_step(&r, &rl, ms, &server, &laptop);
 		kshim_now += 10 * NSEC_PER_MSEC;
 	}
 	printf("ratelimit: the laptop's claim entries held elsewhere: of %u rekeys, %u stamped "
@@ -1931,7 +1934,7 @@ static unsigned int route_stolen(unsigned int nets, bool retrier)
 {
 	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
 	static const u8 real[WGRELAY_KEY_LEN] = { 0xe6 };
-	struct laptop_run r = { .tries = -1 };
+	struct laptop_run r = { .first = NULL, .retry = retrier ? real : NULL, .tries = -1 };
 	struct wgr_ratelimit rl;
 	unsigned int ms, n;
 
@@ -1944,26 +1947,8 @@ static unsigned int route_stolen(unsigned int nets, bool retrier)
 			if ((ms / 10 + n * 3) % 5 == 0)
 				vouch_as(&rl, &server, &a, NULL, NULL, true);
 		}
-		/* No route: a first try asks nothing; a retry, the proven sources'. */
-		if (ms % 120000 == 60130) {
-			r.rekeys++;
-			r.tries = 0;
-			r.next_ms = ms + 5000;
-		} else if (r.tries >= 0 && ms == r.next_ms) {
-			r.tries++;
-			if (vouch_as(&rl, &server, &laptop, NULL, retrier ? real : NULL, true)) {
-				if (r.tries == 1)
-					r.one++;
-				else
-					r.late++;
-				r.tries = -1;
-			} else if (r.tries == 18) {
-				r.never++;
-				r.tries = -1;
-			} else {
-				r.next_ms = ms + 5000;
-			}
-		}
+		/* No route: a first try asks nothing; a retry, the retrier's or proven sources'. */
+		laptop_step(&r, &rl, ms, &server, &laptop);
 		kshim_now += 10 * NSEC_PER_MSEC;
 	}
 	printf("ratelimit: the laptop's route stolen, %u proven networks draining: of %u rekeys, "
