@@ -68,10 +68,11 @@
 # sources. The laptop's retry had only those left: its route, stolen and then
 # ended by the roam, named no peer whose retries' budgets it could spend, and
 # its retries went without mac2 for as long as the attack lasted. Now a retry
-# from where a peer is bound and proven, with a live session with home at
-# home's endpoint, spends that peer's own, whatever became of the route. The
-# laptop runs wireguard-go: a kernel WireGuard counts itself under load for a
-# second after any WireGuard in the same kernel was (t-trust-cookieroute).
+# with the relay's mac2 from where a peer is bound, with a live session with
+# home at home's endpoint, spends that peer's own, whatever became of the
+# route. The laptop runs wireguard-go: a kernel WireGuard counts itself under
+# load for a second after any WireGuard in the same kernel was
+# (t-trust-cookieroute).
 #
 # variants: roam back twice forge prime loaded
 # timeout: 300
@@ -117,7 +118,7 @@ done
 # relay: its forged answers come first, as a real attacker's would.
 [[ $variant != forge && $variant != prime ]] || n cgnat tc qdisc add dev wan0 root netem delay 50ms
 if [[ $variant == loaded ]]; then
-	step "home is flooded from its own LAN, and proven sources in six networks initiate to it"
+	step "home is flooded from its own LAN, and proven sources in $NETS networks initiate to it"
 	load_wg home "$HOME4" "$(n home wg show "${WG_IF[home]}" listen-port)" home
 	nets=()
 	for ((i = 1; i <= NETS; i++)); do nets+=("198.18.$i"); done
@@ -153,8 +154,7 @@ log "counters: $(trust_counters)"
 
 step "the laptop handshakes anew with home, and pings it"
 mac2=$(relay_stat hs_mac2) routed=$(relay_stat hs_pair_routed) cookies=$(relay_stat cookies_sent)
-n laptop wg set "${WG_IF[laptop]}" peer "${WG_PUB[home]}" remove
-wg_mesh_peer laptop home "$RELAY_EP"
+wg_readd laptop home
 since=$(now)
 ping_dated laptop "${WG_ADDR[home]}" "$TMP/ping"
 ping=$BG_PID
