@@ -38,6 +38,11 @@
  *                      which a guest's few proven addresses cycle
  *   DEV sources        how many sources it remembers, may, and of those how
  *                      many have proven nothing (loose: forgotten first)
+ *   DEV stamps         what the peer paths of a loaded target's stamps came
+ *                      to so far (ratelimit.c): granted, or refused for want
+ *                      of a claim, a second, the destination's budget or a
+ *                      token of the share; and how many initiations with the
+ *                      relay's mac2 had no peer's retry budgets
  *
  * /sys/kernel/debug/wgrelay/fault makes a memory error on purpose, so that the
  * harness can show that the memory-safety nets every VM test boots with
@@ -70,7 +75,7 @@
 
 static struct dentry *dir;
 static DEFINE_MUTEX(ctl_lock);
-static char result[160];
+static char result[256];
 static u32 filled;	/* synthetic pairs made so far (one relay at a time) */
 
 /* Distinct indices for every synthetic half: multiplying by an odd constant is a bijection. */
@@ -230,6 +235,11 @@ static void do_ceiling_shut(struct wgr_device *wgr, u32 shut)
 	snprintf(result, sizeof(result), "ceiling-shut %u\n", shut);
 }
 
+static void do_stamps(struct wgr_device *wgr)
+{
+	wgr_debug_stamps(&wgr->ratelimit, result, sizeof(result));
+}
+
 static void do_proof_life(struct wgr_device *wgr, u32 seconds)
 {
 	wgr_bind_set_proof_life(&wgr->bindings, seconds);
@@ -272,6 +282,8 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len,
 		do_walk_rate(netdev_priv(dev), arg);
 	else if (!strcmp(cmd, "sources"))
 		do_sources(netdev_priv(dev));
+	else if (!strcmp(cmd, "stamps"))
+		do_stamps(netdev_priv(dev));
 	else if (!strcmp(cmd, "sources-max") && arg)
 		do_sources_max(netdev_priv(dev), arg);
 	else if (!strcmp(cmd, "buckets-max") && arg)

@@ -739,6 +739,31 @@ void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, enum wgr_bucket_pool pool, 
 }
 
 /**
+ * wgr_debug_stamps - test-only: what the peer paths of wgr_ratelimit_stamp()
+ * came to so far
+ * @rl: the buckets
+ * @buf: filled with one line
+ * @len: its size
+ */
+void wgr_debug_stamps(struct wgr_ratelimit *rl, char *buf, size_t len)
+{
+	static const char *const path[] = { "retry", "first" };
+	size_t n = 0;
+	unsigned int p;
+
+	spin_lock_bh(&rl->lock);
+	for (p = 0; p < WGR_STAMP_PATHS; p++) {
+		const u32 *o = rl->debug_stamps[p];
+
+		n += scnprintf(buf + n, len - n, "%s granted %u claim %u second %u all %u share %u; ",
+			       path[p], o[WGR_STAMP_GRANTED], o[WGR_STAMP_NO_CLAIM],
+			       o[WGR_STAMP_NO_SECOND], o[WGR_STAMP_NO_ALL], o[WGR_STAMP_NO_SHARE]);
+	}
+	scnprintf(buf + n, len - n, "no retrier %u\n", READ_ONCE(rl->debug_no_retrier));
+	spin_unlock_bh(&rl->lock);
+}
+
+/**
  * wgr_debug_spare_walks - test-only: how many walks ran on the relay's spare
  * @rl: the budgets
  *
@@ -1039,20 +1064,41 @@ static bool share_claimable(struct wgr_ratelimit *rl, u64 share, u64 key,
  * spent would be lost to the peers with claims. @kind KIND_STAMP_PEER_MAC2:
  * its retries' second and claims, which only an initiation with the relay's
  * mac2 from where it is bound may spend. Context: @rl->lock.
+ * Return: WGR_STAMP_GRANTED, or the first budget that refused.
  */
-static bool peer_stamp(struct wgr_ratelimit *rl, u64 share, unsigned int kind, u64 key,
-		       u64 all, struct wgr_stamp_claims *claims, u64 now)
+static enum wgr_stamp_outcome peer_stamp(struct wgr_ratelimit *rl, u64 share, unsigned int kind,
+					 u64 key, u64 all, struct wgr_stamp_claims *claims,
+					 u64 now)
 {
 	u32 *claim;
 
-	if (!share_claimable(rl, share, all, claims, kind == KIND_STAMP_PEER_MAC2, now, &claim) ||
-	    !has_token(rl, kind, key, now) || !has_token(rl, KIND_STAMP_ALL, all, now) ||
-	    !take(rl, KIND_STAMP_PEER_SHARE, share, now) || !take(rl, kind, key, now) ||
+	if (!share_claimable(rl, share, all, claims, kind == KIND_STAMP_PEER_MAC2, now, &claim))
+		return WGR_STAMP_NO_CLAIM;
+	if (!has_token(rl, kind, key, now))
+		return WGR_STAMP_NO_SECOND;
+	if (!has_token(rl, KIND_STAMP_ALL, all, now))
+		return WGR_STAMP_NO_ALL;
+	if (!take(rl, KIND_STAMP_PEER_SHARE, share, now) || !take(rl, kind, key, now) ||
 	    !take(rl, KIND_STAMP_ALL, all, now))
-		return false;
+		return WGR_STAMP_NO_SHARE;
 	if (claim)
 		claim_spend(claim, now);
-	return true;
+	return WGR_STAMP_GRANTED;
+}
+
+/* The peer path for @s, counted by outcome in the debug build. Context: @rl->lock. */
+static bool stamper_stamp(struct wgr_ratelimit *rl, enum wgr_stamp_path path, u64 share,
+			  unsigned int kind, u64 key, u64 all, const struct wgr_stamper *s, u64 now)
+{
+	enum wgr_stamp_outcome o;
+
+	if (!s)
+		return false;
+	o = peer_stamp(rl, share, kind, key, all, s->claims, now);
+#ifdef CONFIG_WGRELAY_DEBUG
+	rl->debug_stamps[path][o]++;
+#endif
+	return o == WGR_STAMP_GRANTED;
 }
 
 /**
@@ -1090,6 +1136,10 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 
 	if (!mac2)
 		retry = NULL;
+#ifdef CONFIG_WGRELAY_DEBUG
+	else if (!retry)
+		WRITE_ONCE(rl->debug_no_retrier, rl->debug_no_retrier + 1);
+#endif
 	/* Junk along no live session, without mac2: no path, no lock, no hash. */
 	if (!first && !mac2)
 		return false;
@@ -1108,10 +1158,10 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	}
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
-	ok = (retry && peer_stamp(rl, peer_share, KIND_STAMP_PEER_MAC2, retry_key, all,
-				  retry->claims, now)) ||
-	     (first && peer_stamp(rl, peer_share, KIND_STAMP_PEER, first_key, all, first->claims,
-				  now)) ||
+	ok = stamper_stamp(rl, WGR_STAMP_RETRY, peer_share, KIND_STAMP_PEER_MAC2, retry_key, all,
+			   retry, now) ||
+	     stamper_stamp(rl, WGR_STAMP_FIRST, peer_share, KIND_STAMP_PEER, first_key, all,
+			   first, now) ||
 	     (mac2 && take(rl, KIND_STAMP_SOURCE, source, now) &&
 	      take(rl, KIND_STAMP_SHARE, share, now) && take(rl, KIND_STAMP, total, now) &&
 	      take(rl, KIND_STAMP_ALL, all, now));

@@ -62,6 +62,15 @@ struct wgr_stamper {
 	struct wgr_stamp_claims *claims;
 };
 
+/* What a peer path of wgr_ratelimit_stamp() came to (counted in the debug build). */
+enum wgr_stamp_outcome {
+	WGR_STAMP_GRANTED, WGR_STAMP_NO_CLAIM, WGR_STAMP_NO_SECOND, WGR_STAMP_NO_ALL,
+	WGR_STAMP_NO_SHARE, WGR_STAMP_OUTCOMES
+};
+
+/* Its peer paths: the retries' budgets, and the first tries'. */
+enum wgr_stamp_path { WGR_STAMP_RETRY, WGR_STAMP_FIRST, WGR_STAMP_PATHS };
+
 /*
  * The tables of buckets (ratelimit.c): those anyone can make, spoofers
  * included (handshakes, cookie replies); those only an initiation with the
@@ -116,6 +125,10 @@ struct wgr_bucket_table {
  * @ceiling_shut: test-only (debugfs.c): the address ceiling refuses everything,
  *                as a neighbour's flood that spends its every token would
  * @debug_spare_walks: the debug build's count of walks on the spare
+ * @debug_stamps: the debug build's count of the peer paths' outcomes, by
+ *                enum wgr_stamp_path and enum wgr_stamp_outcome
+ * @debug_no_retrier: the same of initiations with the relay's mac2 that had
+ *                    no peer's retry budgets to spend
  */
 struct wgr_ratelimit {
 	spinlock_t lock;
@@ -131,6 +144,8 @@ struct wgr_ratelimit {
 #ifdef CONFIG_WGRELAY_DEBUG
 	bool ceiling_shut;
 	u64 debug_spare_walks;
+	u32 debug_stamps[WGR_STAMP_PATHS][WGR_STAMP_OUTCOMES];
+	u32 debug_no_retrier;
 #endif
 };
 
@@ -172,6 +187,7 @@ void wgr_scan_set_rate(struct wgr_ratelimit *rl, u32 rate);
 void wgr_ratelimit_shut_ceiling(struct wgr_ratelimit *rl, bool shut);
 void wgr_ratelimit_set_max(struct wgr_ratelimit *rl, enum wgr_bucket_pool pool, u32 max);
 u64 wgr_debug_spare_walks(struct wgr_ratelimit *rl);
+void wgr_debug_stamps(struct wgr_ratelimit *rl, char *buf, size_t len);
 #endif
 
 #endif /* _WGR_RATELIMIT_H */
