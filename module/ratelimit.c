@@ -1038,9 +1038,12 @@ static void claim_spend(u32 *tat, u64 now)
  * offline peers ("ghosts") at ports of its own, and their initiations along
  * routes staged to a loaded target took the share as fast as it came: the
  * peer's first tries went without (helper-87, helper-89). The ghosts'
- * claims are spent within a second; then they keep the share one token
- * below full, and it takes about 240 of them, with a claim of each kind per
- * 119 s each (their retries have claims too), to spend what is left.
+ * claims, two of each kind each, are spent in about a second a ghost (a
+ * first try then waits for its retry: the opening an attacker can save its
+ * claims up for; ratelimit_test test_stamp_claims_opening); then they keep
+ * the share one token below full, and it takes about 240 of them, with a
+ * claim of each kind per 119 s each (their retries have claims too), to
+ * spend what is left.
  * Context: @rl->lock.
  */
 static bool share_claimable(struct wgr_ratelimit *rl, u64 share, u64 key,

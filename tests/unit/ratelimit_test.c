@@ -894,8 +894,9 @@ static unsigned int ghosts_ask(struct wgr_ratelimit *rl, const struct wgr_endpoi
  * went without (WireGuard's retry). Without claims the ghosts took the share
  * and the laptop's tries went without while they ran; now the share's last
  * token is anyone's and the rest are for peers with a claim (two at once, one
- * per 120 s to a destination): the ghosts' own claims are spent within a
- * second, and the laptop is stamped on its first try every time.
+ * per 119 s to a destination): once the ghosts' own claims are spent
+ * (test_stamp_claims_opening), the laptop is stamped on its first try every
+ * time.
  */
 static void test_stamp_claims(void **state)
 {
@@ -934,6 +935,44 @@ static void test_stamp_claims(void **state)
 	assert_in_range(got, 5 * 590, 5 * 600 + 5 + 32);
 	assert_int_equal(first, rekeys);
 	wgr_ratelimit_destroy(&rl);
+}
+
+/*
+ * test_stamp_claims's ghosts from the moment they start: each has two claims of
+ * each kind at the server (its first tries' and its retries'), and while they
+ * last the share is spent as it comes and the laptop's first try goes without.
+ * Thirty-two claims at the share's four a second: the opening lasts about a
+ * second per ghost, and no longer (the attacker's whole gain from saving its
+ * claims up; on average its ghosts' claims are eight per 119 s, a fifteenth of
+ * the share). The laptop's first try at each offset, in a relay of its own.
+ */
+static void test_stamp_claims_opening(void **state)
+{
+	struct wgr_endpoint server = ep4(0xcb00710a), laptop = ep4(0x0a000102);
+	static const u8 real[WGRELAY_KEY_LEN] = { 0xe4 };
+	unsigned int ms, at, last_refused = 0;
+
+	(void)state;
+	for (at = 130; at <= 15130; at += 250) {
+		struct wgr_ratelimit rl;
+		bool stamped = false;
+
+		memset(claims_of, 0, sizeof(claims_of));
+		wgr_ratelimit_init(&rl);
+		for (ms = 0; ms <= at; ms += 10) {
+			ghosts_ask(&rl, &server, &laptop, 0x70);
+			if (ms == at)
+				stamped = stamp(&rl, &server, &laptop, real);
+			kshim_now += 10 * NSEC_PER_MSEC;
+		}
+		if (!stamped)
+			last_refused = at;
+		wgr_ratelimit_destroy(&rl);
+	}
+	printf("ratelimit: eight ghosts' opening: the laptop's first try went without "
+	       "until %u ms after they started\n", last_refused);
+	/* The opening is there (the test sees it), and it ends with the claims. */
+	assert_in_range(last_refused, 6000, 9000);
 }
 
 /*
@@ -2032,6 +2071,7 @@ int main(void)
 		cmocka_unit_test(test_probe_peer_budget),
 		cmocka_unit_test(test_stamp_peer_share),
 		cmocka_unit_test(test_stamp_claims),
+		cmocka_unit_test(test_stamp_claims_opening),
 		cmocka_unit_test(test_stamp_claims_destinations),
 		cmocka_unit_test(test_stamp_claims_spoofed),
 		cmocka_unit_test(test_stamp_claims_squatted),
