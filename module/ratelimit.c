@@ -116,7 +116,8 @@ enum {
 	KIND_HS_ENDPOINT, KIND_HS_ADDRESS, KIND_DISCOVERY, KIND_DISCOVERY_SHARE,
 	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK,
 	KIND_STAMP_PEER, KIND_STAMP_PEER_SHARE, KIND_STAMP_SOURCE, KIND_STAMP_SHARE, KIND_STAMP,
-	KIND_STAMP_ALL, KIND_PROBE, KIND_PROBE_PEER, KIND_STAMP_PEER_MAC2
+	KIND_STAMP_ALL, KIND_PROBE, KIND_PROBE_PEER, KIND_STAMP_PEER_MAC2, KIND_RESP_STAMP,
+	KIND_RESP_STAMP_OPEN
 };
 
 static const struct bucket_kind kinds[] = {
@@ -275,6 +276,21 @@ static const struct bucket_kind kinds[] = {
 	 * other one (helper-85, L1; helper-90), and cannot have this one.
 	 */
 	[KIND_STAMP_PEER_MAC2] = { 1, 1, .pool = WGR_BUCKETS_STAMPS },
+	/*
+	 * An initiator's own cookie on the responses the relay sends it
+	 * (wgr_ratelimit_response()), to one destination (IP:port): a loaded
+	 * WireGuard takes handshake messages with mac2 only within 20 a second
+	 * from one address, the relay's, which the targets' stamps (fifteen at
+	 * most) share. Four a second for the answers to initiations that
+	 * carried the relay's mac2 from there, which only whoever receives
+	 * there can send (the initiator's retries: each answered twice at most
+	 * from each endpoint it went to); one a second for the rest, which a
+	 * spoofer of the initiator's endpoint has answered as often as it
+	 * likes (R1). Neither falls back on the other, nor on the targets'
+	 * budgets, which proven sources spend.
+	 */
+	[KIND_RESP_STAMP] = { 4, 4, .pool = WGR_BUCKETS_STAMPS },
+	[KIND_RESP_STAMP_OPEN] = { 1, 1, .pool = WGR_BUCKETS_STAMPS },
 };
 
 struct wgr_bucket {
@@ -1190,6 +1206,24 @@ bool wgr_ratelimit_probe(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	if (!peer)
 		return limit(rl, KIND_PROBE, dst, BY_ENDPOINT, NULL);
 	return limit_key(rl, KIND_PROBE_PEER, peer_key(rl, KIND_PROBE_PEER, dst, peer));
+}
+
+/**
+ * wgr_ratelimit_response - may a response the relay sends to @dst carry the
+ * initiator's own cookie there?
+ * @rl: the buckets
+ * @dst: the initiator's endpoint, where the initiation came from
+ * @vouched: the initiation it answers carried the relay's mac2 from @dst
+ *
+ * Within @dst's budget for such answers, or for the others (KIND_RESP_STAMP*).
+ * Context: softirq.
+ * Return: true if it may.
+ */
+bool wgr_ratelimit_response(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
+			    bool vouched)
+{
+	return limit(rl, vouched ? KIND_RESP_STAMP : KIND_RESP_STAMP_OPEN, dst, BY_ENDPOINT,
+		     NULL);
 }
 
 /**

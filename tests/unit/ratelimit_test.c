@@ -832,6 +832,130 @@ static void test_stamp_peer_share(void **state)
 }
 
 /*
+ * R1: responses toward a loaded initiator's endpoint with its own cookie on
+ * them (wgr_ratelimit_response()). A squatter answers a spoofer's initiations
+ * "from" the laptop thirty times a second (none carried the relay's mac2):
+ * one a second of those, and a burst of one. The laptop's own retries, every
+ * five seconds with the relay's mac2 from there, have their answers stamped
+ * in the middle of that; eighteen answers at once to one of them (copies to
+ * candidates) have four, then four a second. Another port of the laptop's
+ * address is another destination, and a flood of proven sources' initiation
+ * stamps toward the laptop spends none of it.
+ */
+static void test_response_stamps(void **state)
+{
+	struct wgr_endpoint laptop = ep4(0x0a000102), other = ep4(0x0a000102);
+	unsigned int ms, open = 0, vouched = 0, asks = 0, i, burst = 0;
+	struct wgr_ratelimit rl;
+
+	(void)state;
+	wgr_ratelimit_init(&rl);
+	other.addr4.sin_port = htons(40000);
+	for (ms = 0; ms < 10000; ms++) {
+		struct wgr_endpoint a = ep4(0x0b000001 + ((ms % 255) << 8) + (ms / 255 % 200));
+
+		a.addr4.sin_port = htons(1024 + ms);
+		wgr_ratelimit_stamp(&rl, &laptop, &a, NULL, NULL, true);
+		if (ms % 33 == 0)
+			open += wgr_ratelimit_response(&rl, &laptop, false);
+		if (ms % 5000 == 2500) {
+			asks++;
+			vouched += wgr_ratelimit_response(&rl, &laptop, true);
+		}
+		kshim_now += NSEC_PER_MSEC;
+	}
+	printf("ratelimit: a spoofer's answers to the laptop, 30 a second for 10 s: %u stamped; "
+	       "the laptop's retries' answers %u of %u\n", open, vouched, asks);
+	assert_in_range(open, 10, 11);
+	assert_int_equal(vouched, asks);
+	/* Another port: its own budgets, both. */
+	assert_true(wgr_ratelimit_response(&rl, &other, false));
+	assert_true(wgr_ratelimit_response(&rl, &other, true));
+	/* Eighteen answers at once to one retry: four, then four a second. */
+	kshim_now += NSEC_PER_SEC;
+	for (i = 0; i < 18; i++)
+		burst += wgr_ratelimit_response(&rl, &laptop, true);
+	assert_int_equal(burst, 4);
+	kshim_now += NSEC_PER_SEC / 4;
+	assert_true(wgr_ratelimit_response(&rl, &laptop, true));
+	assert_false(wgr_ratelimit_response(&rl, &laptop, true));
+	wgr_ratelimit_destroy(&rl);
+}
+
+/* WireGuard's handshake ratelimiter for one source address: 20 a second, a burst of 5. */
+struct wg_limiter {
+	s64 tokens;
+	u64 last;
+};
+
+static bool wg_allow(struct wg_limiter *l)
+{
+	const s64 cost = NSEC_PER_SEC / 20, max = 5 * cost;
+
+	l->tokens = min_t(s64, max, l->tokens + (s64)(kshim_now - l->last));
+	l->last = kshim_now;
+	if (l->tokens < cost)
+		return false;
+	l->tokens -= cost;
+	return true;
+}
+
+/*
+ * R1 end to end, with the laptop's WireGuard modelled: under load it takes
+ * handshake messages with a valid mac2 from the relay's address within 20 a
+ * second. For 60 s the relay's initiation stamps toward it run at their most
+ * (a flood of proven sources), a squatter's answers to a spoofer's
+ * initiations come forty a second, and home answers each of the laptop's
+ * twelve retries. All twelve answers must pass the laptop's limiter. The two
+ * ways to get it wrong are run too, and printed: the squatter's answers
+ * stamped as the responder made them (what the relay did before: the
+ * squatter had the laptop's cookie from its cookie reply), and one budget for
+ * both kinds of answer.
+ */
+static unsigned int r1_run(int mode)
+{
+	struct wgr_endpoint laptop = ep4(0x0a000102);
+	struct wg_limiter wg = { 5 * NSEC_PER_SEC / 20, kshim_now };
+	unsigned int ms, passed = 0;
+	struct wgr_ratelimit rl;
+
+	wgr_ratelimit_init(&rl);
+	for (ms = 0; ms < 60000; ms++) {
+		struct wgr_endpoint a = ep4(0x0b000001 + ((ms % 255) << 8) + (ms / 255 % 200));
+
+		a.addr4.sin_port = htons(1024 + ms);
+		if (wgr_ratelimit_stamp(&rl, &laptop, &a, NULL, NULL, true))
+			wg_allow(&wg);
+		/* mode 0: the rule; 1: every response stamped; 2: one budget for both. */
+		if (ms % 25 == 0 && (mode == 1 || wgr_ratelimit_response(&rl, &laptop, mode == 2)))
+			wg_allow(&wg);
+		if (ms % 5000 == 2130 &&
+		    (mode == 1 || wgr_ratelimit_response(&rl, &laptop, true)) && wg_allow(&wg))
+			passed++;
+		kshim_now += NSEC_PER_MSEC;
+		if (ms % 1000 == 999)
+			wgr_ratelimit_gc(&rl);
+	}
+	wgr_ratelimit_destroy(&rl);
+	return passed;
+}
+
+static void test_response_stamps_wg_limit(void **state)
+{
+	unsigned int rule, all, one;
+
+	(void)state;
+	rule = r1_run(0);
+	all = r1_run(1);
+	one = r1_run(2);
+	printf("ratelimit: home's answers to the laptop's 12 retries past its WireGuard's limit: "
+	       "%u; with every response stamped %u; with one budget for both %u\n", rule, all, one);
+	assert_int_equal(rule, 12);
+	assert_in_range(all, 0, 2);
+	assert_in_range(one, 0, 2);
+}
+
+/*
  * The relay's cookie replies to one address (helper-89): a neighbour behind
  * the same carrier NAT spends the address's hundred a second from ports of its
  * own; the endpoint a peer talks from still gets its own ten, and no more.
@@ -2072,6 +2196,8 @@ int main(void)
 		cmocka_unit_test(test_stamp_peer_share),
 		cmocka_unit_test(test_stamp_claims),
 		cmocka_unit_test(test_stamp_claims_opening),
+		cmocka_unit_test(test_response_stamps),
+		cmocka_unit_test(test_response_stamps_wg_limit),
 		cmocka_unit_test(test_stamp_claims_destinations),
 		cmocka_unit_test(test_stamp_claims_spoofed),
 		cmocka_unit_test(test_stamp_claims_squatted),
