@@ -60,6 +60,8 @@ struct wgr_forward {
  * @time: jiffies when it was forwarded
  * @n_fwd: number of endpoints in @fwd
  * @anchored: it came from a peer's live binding (see make_room())
+ * @mac2: it carried the relay's mac2 from @initiator: whoever sent it
+ *        receives there (its answers' stamps: relay.c, response_stamp())
  * @fwd: where it was forwarded; only these may answer it
  */
 struct wgr_handshake {
@@ -74,6 +76,7 @@ struct wgr_handshake {
 	unsigned long time;
 	u32 n_fwd;
 	bool anchored;
+	bool mac2;
 	struct wgr_forward fwd[];
 };
 
@@ -235,6 +238,7 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  * @fwd: where it was forwarded
  * @n_fwd: how many endpoints in @fwd
  * @anchored: @initiator is the live binding of the peer last proven there
+ * @mac2: it carried the relay's mac2 from @initiator
  *
  * Keyed by sender index and initiator endpoint, so that a replay from elsewhere
  * cannot take over a genuine initiation's record. A repeat replaces the old one.
@@ -247,7 +251,7 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  */
 int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 			 const struct wgr_endpoint *initiator, struct wgr_peer *target,
-			 const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored)
+			 const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored, bool mac2)
 {
 	struct wgr_handshake *hs = kzalloc(struct_size(hs, fwd, n_fwd), GFP_ATOMIC);
 	unsigned int i;
@@ -263,6 +267,7 @@ int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 	hs->time = jiffies;
 	hs->n_fwd = n_fwd;
 	hs->anchored = anchored;
+	hs->mac2 = mac2;
 	for (i = 0; i < n_fwd; i++)
 		hs->fwd[i].ep = fwd[i];
 
@@ -341,6 +346,7 @@ static void answer_fill(struct wgr_answer *out, const struct wgr_handshake *hs)
 	out->target = hs->target;
 	out->answers = WGR_MAX_ANSWERS * hs->n_fwd;
 	out->leaked = hs->n_fwd > 1;
+	out->mac2 = hs->mac2;
 	memcpy(out->mac1, hs->mac1, sizeof(out->mac1));
 }
 

@@ -40,6 +40,7 @@ struct wgr_handshakes {
  * @answers: how many responses it may get in all: WGR_MAX_ANSWERS from each
  *           endpoint it went to (pair_admit() counts the sessions on its index)
  * @leaked: the initiation, and so its sender index, went to more than one endpoint
+ * @mac2: the initiation carried the relay's mac2 from @initiator
  * @mac1: the initiation's mac1: a cookie reply's associated data
  */
 struct wgr_answer {
@@ -47,6 +48,7 @@ struct wgr_answer {
 	struct wgr_peer *target;
 	unsigned int answers;
 	bool leaked;
+	bool mac2;
 	u8 mac1[16];
 };
 
@@ -64,7 +66,7 @@ void wgr_handshakes_forget_peer(struct wgr_handshakes *hss, struct wgr_peer *pee
 
 int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 			 const struct wgr_endpoint *initiator, struct wgr_peer *target,
-			 const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored);
+			 const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored, bool mac2);
 bool wgr_handshake_index_held(struct wgr_handshakes *hss, u32 index,
 			      const struct wgr_endpoint *initiator);
 int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,

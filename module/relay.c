@@ -836,7 +836,8 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	ret = wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data),
-				   skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n, !!talker);
+				   skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n, !!talker,
+				   mac2);
 	if (ret) {
 		/* Nobody could answer it: do not send it. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
