@@ -78,6 +78,7 @@
 static_assert(WGR_COOKIE_SEALED_OFF + WGR_COOKIE_SIZE + CHACHA20POLY1305_AUTHTAG_SIZE ==
 	      WGR_COOKIE_LEN);
 static_assert(WGR_INITIATION_MAC2_OFF + WGR_MAC1_LEN == WGR_INITIATION_LEN);
+static_assert(WGR_RESPONSE_MAC1_OFF + 2 * WGR_MAC1_LEN == WGR_RESPONSE_LEN);
 static_assert(WGR_TARGET_COOKIE_LEN == WGR_COOKIE_SIZE);
 
 void wgr_cookies_init(struct wgr_cookies *c)
@@ -529,23 +530,27 @@ bool wgr_cookie_get(struct wgr_cookies *c, struct wgr_peer *target,
 }
 
 /**
- * wgr_cookie_put_mac2 - mac2 for an initiation the relay sends on
- * @msg: the initiation, writable, WGR_INITIATION_LEN bytes
- * @cookie: the target's own cookie where it goes, if the relay vouches for the
- *          initiation's source (relay.c); NULL: zeros
+ * wgr_cookie_put_mac2 - mac2 for a handshake message the relay sends on
+ * @msg: an initiation or a response, writable, @len bytes
+ * @len: WGR_INITIATION_LEN or WGR_RESPONSE_LEN: mac2 is the last sixteen
+ *       bytes, and covers every byte before it
+ * @cookie: the receiver's own cookie where it goes, if the relay vouches for
+ *          what it sends (relay.c); NULL: zeros
  *
- * Zeros otherwise: the relay's own cookie, which the initiator's mac2 may be
- * made with, is nobody else's business. A loaded target answers zeros with a
- * cookie reply, and no handshake work.
+ * Zeros otherwise: the relay's own cookie, which an initiator's mac2 may be
+ * made with, is nobody else's business, and a responder's mac2 was made with
+ * a cookie the relay does not let it have (relay_cookie()). A loaded peer
+ * answers zeros with a cookie reply, and no handshake work.
  * Context: any.
  */
-void wgr_cookie_put_mac2(u8 *msg, const u8 *cookie)
+void wgr_cookie_put_mac2(u8 *msg, unsigned int len, const u8 *cookie)
 {
+	unsigned int off = len - WGR_MAC1_LEN;
+
 	if (cookie)
-		wgr_blake2s(msg + WGR_INITIATION_MAC2_OFF, WGR_MAC1_LEN, msg,
-			    WGR_INITIATION_MAC2_OFF, cookie, WGR_TARGET_COOKIE_LEN);
+		wgr_blake2s(msg + off, WGR_MAC1_LEN, msg, off, cookie, WGR_TARGET_COOKIE_LEN);
 	else
-		memset(msg + WGR_INITIATION_MAC2_OFF, 0, WGR_MAC1_LEN);
+		memset(msg + off, 0, WGR_MAC1_LEN);
 }
 
 /* A route's cookie younger than WireGuard's secrets live, at @now. */

@@ -140,7 +140,7 @@ bool wgr_cookie_keep(struct wgr_cookies *c, struct wgr_peer *target,
 		     const u8 cookie[WGR_TARGET_COOKIE_LEN], const struct wgr_endpoint *from);
 bool wgr_cookie_get(struct wgr_cookies *c, struct wgr_peer *target,
 		    const struct wgr_endpoint *to, u8 cookie[WGR_TARGET_COOKIE_LEN]);
-void wgr_cookie_put_mac2(u8 *msg, const u8 *cookie);
+void wgr_cookie_put_mac2(u8 *msg, unsigned int len, const u8 *cookie);
 bool wgr_route_cookie_due(struct wgr_route_cookie *rc);
 bool wgr_route_cookie_keep(struct wgr_route_cookie *rc, const u8 cookie[WGR_TARGET_COOKIE_LEN]);
 bool wgr_route_cookie_get(const struct wgr_route_cookie *rc, u8 cookie[WGR_TARGET_COOKIE_LEN]);

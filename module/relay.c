@@ -524,7 +524,7 @@ static void send_initiation(struct wgr_device *wgr, struct sk_buff *skb,
 			memcpy(cookie, route->cookie, sizeof(cookie));
 		else
 			have = wgr_cookie_get(&wgr->cookies, target, &to[i], cookie);
-		wgr_cookie_put_mac2(c->data, have && vouch_for(wgr, target, &to[i], &rx->src,
+		wgr_cookie_put_mac2(c->data, WGR_INITIATION_LEN, have && vouch_for(wgr, target, &to[i], &rx->src,
 							      route->initiator, paired, mac2) ?
 					     cookie : NULL);
 		send_copies(wgr, c, rx, &to[i], 1);

@@ -154,7 +154,7 @@ static int mac2_fill(const struct wgr_endpoint *to, bool vouch)
 
 	bool have = wgr_cookie_get(&cookies, &target, to, cookie);
 
-	wgr_cookie_put_mac2(msg, vouch && have ? cookie : NULL);
+	wgr_cookie_put_mac2(msg, WGR_INITIATION_LEN, vouch && have ? cookie : NULL);
 	if (!memcmp(msg + WGR_INITIATION_LEN - 16, zeros, 16))
 		return 0;
 	for (fill = 1; fill < 256; fill++) {
@@ -164,6 +164,31 @@ static int mac2_fill(const struct wgr_endpoint *to, bool vouch)
 			return fill;
 	}
 	return -1;
+}
+
+/*
+ * R1: a response's mac2 (its last sixteen bytes) is the initiator's cookie's
+ * keyed hash of everything before it, or zeros; nothing before it changes, a
+ * responder's own mac2 never stays.
+ */
+static void test_response_mac2(void **state)
+{
+	u8 msg[WGR_RESPONSE_LEN], was[WGR_RESPONSE_LEN], want[16], cookie[16];
+	static const u8 zeros[16];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (u8)(i * 7 + 1);
+	memcpy(was, msg, sizeof(msg));
+	memset(cookie, 0x5a, sizeof(cookie));
+	wgr_cookie_put_mac2(msg, WGR_RESPONSE_LEN, cookie);
+	assert_memory_equal(msg, was, WGR_RESPONSE_MAC1_OFF + 16);
+	wgr_blake2s(want, 16, was, WGR_RESPONSE_MAC1_OFF + 16, cookie, sizeof(cookie));
+	assert_memory_equal(msg + WGR_RESPONSE_MAC1_OFF + 16, want, 16);
+	wgr_cookie_put_mac2(msg, WGR_RESPONSE_LEN, NULL);
+	assert_memory_equal(msg, was, WGR_RESPONSE_MAC1_OFF + 16);
+	assert_memory_equal(msg + WGR_RESPONSE_MAC1_OFF + 16, zeros, 16);
 }
 
 /* K1: a reply that opened keeps nothing; only the answer to the probe does. */
@@ -548,6 +573,7 @@ static void test_rotation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_response_mac2),
 		cmocka_unit_test_setup(test_probe_answer_only, setup),
 		cmocka_unit_test_setup(test_probe_wait, setup),
 		cmocka_unit_test_setup(test_answer_from_elsewhere, setup),
