@@ -31,6 +31,16 @@
  * other endpoint, in a slot of that endpoint's own. It puts mac2 made with it
  * on what it vouches for and sends there; everything else it sends leaves with
  * mac2 zeroed: the relay's cookie is for the relay alone.
+ *
+ * An initiator's cookie replies end here too (R1). A loaded initiator answers
+ * a response without its mac2 with one sealed for the responder, and a
+ * responder is whoever answers a forwarded initiation: a squatter that
+ * answered initiations spoofed "from" the initiator opened it, and its
+ * responses with that mac2 spent the twenty a second the initiator takes from
+ * the relay's address. The relay probes the initiator instead, and keeps the
+ * answer in the initiator's slot for its endpoint, which the relay's
+ * initiations to it use too; every response it sends on carries mac2 made
+ * with that, or zeros.
  */
 #include <linux/jiffies.h>
 #include <linux/random.h>

@@ -951,14 +951,47 @@ static int answer(struct wgr_device *wgr, u32 receiver, const struct wgr_endpoin
 }
 
 /*
+ * mac2 on a response the relay sends @initiator, writable in @skb: made with
+ * @initiator's own cookie for where it goes (its slot there: cookie.c), within
+ * that destination's budgets (wgr_ratelimit_response()), else zeros. Never
+ * the responder's own: it had it from a cookie reply the relay no longer
+ * passes on (probe_initiator(), R1), and anyone who answers a forwarded
+ * initiation is a responder. Four a second for the answers to an initiation
+ * that carried the relay's mac2 from there (@hs->mac2: a retry of the
+ * initiator's own, whatever a spoofer of its endpoint has answered), one a
+ * second for the rest. Context: softirq or BH off, under RCU.
+ */
+static void response_stamp(struct wgr_device *wgr, struct sk_buff *skb,
+			   const struct wgr_answer *hs, struct wgr_peer *initiator)
+{
+	u8 cookie[WGR_TARGET_COOKIE_LEN];
+	bool have, ok;
+
+	have = wgr_cookie_get(&wgr->cookies, initiator, &hs->initiator, cookie);
+	ok = have && wgr_ratelimit_response(&wgr->ratelimit, &hs->initiator, hs->mac2);
+	wgr_cookie_put_mac2(skb->data, WGR_RESPONSE_LEN, ok ? cookie : NULL);
+	memzero_explicit(cookie, sizeof(cookie));
+	if (ok)
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RESPONSE_STAMPS);
+	else if (have)
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_RESPONSE_STAMP_WITHHELD);
+}
+
+/*
  * A response to a forwarded initiation whose initiator is known: make the pair's
- * sessions and send it on. Context: softirq or BH off, under RCU. Consumes @skb.
+ * sessions and send it on, with mac2 of the relay's making (response_stamp()).
+ * Context: softirq or BH off, under RCU. Consumes @skb.
  */
 static void response_from(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_rx *rx,
 			  const struct wgr_answer *hs, struct wgr_peer *initiator)
 {
 	int ret;
 
+	/* Never sent on with the responder's mac2: writable first, or not at all. */
+	if (unlikely(skb_ensure_writable(skb, WGR_RESPONSE_LEN))) {
+		wgr_stat_inc(wgr, WGRELAY_STAT_TX_ERRORS);
+		goto drop;
+	}
 	if (!wgr_peers_may_talk(initiator, hs->target)) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_DENIED);
 		refuse(wgr, WGRELAY_REFUSED_ALLOWED_PEERS, initiator, hs->target, &hs->initiator);
@@ -978,6 +1011,7 @@ static void response_from(struct wgr_device *wgr, struct sk_buff *skb, const str
 	}
 	wgr_stat_add(wgr, WGRELAY_STAT_SESSIONS_CREATED, 2);
 	wgr_stat_inc(wgr, WGRELAY_STAT_HS_RESPONSES);
+	response_stamp(wgr, skb, hs, initiator);
 	send_copies(wgr, skb, rx, &hs->initiator, 1);
 	return;
 
@@ -1093,6 +1127,33 @@ void wgr_relay_scan_work(struct work_struct *work)
 	}
 }
 
+/* Send one of the relay's probes (cookie.c), made in @skb, to @to. Consumes @skb. */
+static void send_probe(struct wgr_device *wgr, struct sk_buff *skb, const struct wgr_endpoint *to)
+{
+	/* It starts here, as the relay's cookie replies do. */
+	if (!wgr_send(wgr, skb, to, NULL, 0, WGR_MAX_TTL))
+		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIE_PROBES);
+}
+
+/*
+ * Probe @peer at @to for the cookie in its slot there, ranked by whether @to
+ * is its binding, live or stale (cookie.c). Context: softirq, under RCU.
+ */
+static void probe_slot(struct wgr_device *wgr, struct wgr_peer *peer, const struct wgr_endpoint *to)
+{
+	struct sk_buff *skb = own_datagram(wgr, WGR_INITIATION_LEN);
+
+	if (!skb)
+		return;
+	if (!wgr_cookie_probe(&wgr->cookies, peer, to,
+			      wgr_peer_bound_at(peer, to) ? WGR_COOKIE_BINDING : WGR_COOKIE_ELSEWHERE,
+			      skb->data)) {
+		kfree_skb(skb);
+		return;
+	}
+	send_probe(wgr, skb, to);
+}
+
 /*
  * Probe @target at @to for its own cookie (cookie.c): a cookie reply in its
  * name came from there, to an initiation from @via, which only says that the
@@ -1129,25 +1190,51 @@ static void probe_cookie(struct wgr_device *wgr, struct wgr_peer *target,
 	struct wgr_peer *proven;
 	struct sk_buff *skb;
 
-	if (!route || (route < 0 && !wgr_cookie_probe_due(&wgr->cookies, target, to)))
+	if (route < 0 && wgr_cookie_probe_due(&wgr->cookies, target, to))
+		probe_slot(wgr, target, to);
+	if (route <= 0)
 		return;
-	proven = route > 0 ? route_vouches(initiator, via) : NULL;
-	if (route > 0 &&
-	    !wgr_ratelimit_probe(&wgr->ratelimit, to, proven ? proven->public_key : NULL))
+	proven = route_vouches(initiator, via);
+	if (!wgr_ratelimit_probe(&wgr->ratelimit, to, proven ? proven->public_key : NULL))
 		return;
 	skb = own_datagram(wgr, WGR_INITIATION_LEN);
 	if (!skb)
 		return;
-	if (route > 0 ? !wgr_cookie_probe_route(&wgr->cookies, target, to, via, proven, skb->data) :
-			!wgr_cookie_probe(&wgr->cookies, target, to,
-					  wgr_peer_bound_at(target, to) ? WGR_COOKIE_BINDING :
-									  WGR_COOKIE_ELSEWHERE,
-					  skb->data)) {
+	if (!wgr_cookie_probe_route(&wgr->cookies, target, to, via, proven, skb->data)) {
 		kfree_skb(skb);
 		return;
 	}
-	if (!wgr_send(wgr, skb, to, NULL, 0, WGR_MAX_TTL))
-		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COOKIE_PROBES);
+	send_probe(wgr, skb, to);
+}
+
+/*
+ * Probe @initiator at @to for its own cookie (R1): a cookie reply came from
+ * there on the responder's index of an unconfirmed session that @initiator
+ * started from @to, so it is under load, and wants mac2 on the responses sent
+ * to it. The reply is sealed for the responder, with the response's mac1,
+ * and whoever made the response can open it: a squatter that answered a
+ * spoofer's initiations "from" @to in another peer's name had it relayed,
+ * opened it, and put @initiator's own mac2 on its answers, which spent the 20
+ * handshake messages a second that a loaded WireGuard takes from the relay's
+ * address; the real responder's went unheard. So the reply ends here,
+ * unopened, and the relay keeps only the answer to a probe of its own, in
+ * @initiator's slot for @to (cookie.c), which its initiations to @initiator
+ * use too: WireGuard's cookie is for the source it sees, the relay's either
+ * way. It puts mac2 made with it on the responses it vouches for
+ * (response_stamp()). One probe a second for a slot; and to one destination,
+ * one a second for @initiator at its live binding, or the four a second that
+ * probes of a route anyone staged share (wgr_ratelimit_probe()): sessions
+ * staged "from" @to in many peers' names would each have one.
+ * Context: softirq, under rcu_read_lock().
+ */
+static void probe_initiator(struct wgr_device *wgr, struct wgr_peer *initiator,
+			    const struct wgr_endpoint *to)
+{
+	if (READ_ONCE(initiator->dead) || !wgr_cookie_probe_due(&wgr->cookies, initiator, to) ||
+	    !wgr_ratelimit_probe(&wgr->ratelimit, to,
+				 wgr_bind_live_at(initiator, to) ? initiator->public_key : NULL))
+		return;
+	probe_slot(wgr, initiator, to);
 }
 
 /*
@@ -1183,7 +1270,6 @@ static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const stru
 	int why;
 
 	u32 receiver = wgr_cookie_receiver(skb->data);
-	struct wgr_endpoint to;
 	struct wgr_half *h;
 	bool elsewhere;
 
@@ -1214,11 +1300,10 @@ static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const stru
 		return;
 	}
 	/*
-	 * An initiator under load answers a response without its mac2 with a cookie
-	 * reply on the responder's index: it goes to the responder, the only one
-	 * that can use it, and only from where the response went, and only while the
-	 * pair is unconfirmed (the initiator retries; the responder's next response
-	 * then carries mac2 made with it).
+	 * An initiator under load answers a response without its mac2 with a
+	 * cookie reply on the responder's index, from where the response went,
+	 * while the pair is unconfirmed (it retries). It ends here: the relay
+	 * probes the initiator for a cookie of its own (probe_initiator(), R1).
 	 */
 	h = wgr_half_lookup(wgr, receiver, &rx->src, &elsewhere);
 	if (!h || elsewhere || h->which != 1 || READ_ONCE(wgr_half_pair(h)->confirmed)) {
@@ -1227,9 +1312,10 @@ static void relay_cookie(struct wgr_device *wgr, struct sk_buff *skb, const stru
 		kfree_skb(skb);
 		return;
 	}
-	wgr_half_read_ep(h, &to);
+	wgr_stat_inc(wgr, WGRELAY_STAT_HS_INITIATOR_COOKIES);
+	probe_initiator(wgr, wgr_half_other(h)->owner, &rx->src);
 	rcu_read_unlock();
-	send_copies(wgr, skb, rx, &to, 1);
+	kfree_skb(skb);
 }
 
 /**

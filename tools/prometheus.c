@@ -78,6 +78,12 @@ static const char *const stat_help[] = {
 		"The relay's own initiations to a target under load: their answers are the only cookies of a target's it keeps.",
 	[WGRELAY_STAT_HS_COOKIES_KEPT] =
 		"Answers to the relay's probes that it kept: a target's cookie for the endpoint probed.",
+	[WGRELAY_STAT_HS_INITIATOR_COOKIES] =
+		"Initiators' cookie replies to a response: never forwarded, each makes the relay probe the initiator for its own cookie.",
+	[WGRELAY_STAT_HS_RESPONSE_STAMPS] =
+		"Responses sent with the initiator's own mac2, of the relay's making.",
+	[WGRELAY_STAT_HS_RESPONSE_STAMP_WITHHELD] =
+		"Responses sent to an initiator under load without its own mac2: the destination's budget for them was spent.",
 };
 _Static_assert(ARRAY_SIZE(stat_help) == __WGRELAY_STAT_MAX,
 	       "every device counter needs its help text in stat_help[]");

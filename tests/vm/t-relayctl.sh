@@ -99,7 +99,7 @@ grep -q '"name":"laptop","endpoint":"192.0.2.2:51820","allowed_peers":\["'"$(key
 # be dropped between the two calls.
 no_xmit_drops() { sed 's/"dev_xmit_drops":[0-9]*//'; }
 r relayctl --json | no_xmit_drops | cmp - <(no_xmit_drops <"$TMP/all.json")
-assert_match '^\{"interface":"relay0","stats":\{"rx_packets":0,.*"sessions_evicted":0,"roams_contested":0,"events_lost":0,"fast_packets":0,"discovery_limited":0,"hs_cookie_withheld":0,"hs_cookie_probes":0,"hs_cookies_kept":0\}\}$' \
+assert_match '^\{"interface":"relay0","stats":\{"rx_packets":0,.*"sessions_evicted":0,"roams_contested":0,"events_lost":0,"fast_packets":0,"discovery_limited":0,"hs_cookie_withheld":0,"hs_cookie_probes":0,"hs_cookies_kept":0,"hs_initiator_cookies":0,"hs_response_stamps":0,"hs_response_stamp_withheld":0\}\}$' \
 	"$(r relayctl show relay0 stats --json)" "show relay0 stats --json"
 assert_eq '{"interface":"relay0","sessions":[]}' "$(r relayctl show relay0 sessions --json)" \
 	"show relay0 sessions --json"

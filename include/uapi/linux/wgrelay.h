@@ -434,7 +434,16 @@ enum wgrelay_event_attr {
 	WGRELAY_STAT(HS_COOKIE_PROBES, hs_cookie_probes, 0)			\
 	/* the answers to those probes that the relay kept: a target's	\
 	 * cookie for the endpoint probed (helper-81, K5) */		\
-	WGRELAY_STAT(HS_COOKIES_KEPT, hs_cookies_kept, 0)
+	WGRELAY_STAT(HS_COOKIES_KEPT, hs_cookies_kept, 0)			\
+	/* initiators' cookie replies to a response, never forwarded: each	\
+	 * makes the relay probe the initiator for its own cookie (R1) */	\
+	WGRELAY_STAT(HS_INITIATOR_COOKIES, hs_initiator_cookies, 0)		\
+	/* responses sent with the initiator's own mac2, of the relay's	\
+	 * making (a responder's own never goes on) */				\
+	WGRELAY_STAT(HS_RESPONSE_STAMPS, hs_response_stamps, 0)		\
+	/* responses sent to an initiator under load without its mac2: the	\
+	 * destination's budget for them was spent (R1) */			\
+	WGRELAY_STAT(HS_RESPONSE_STAMP_WITHHELD, hs_response_stamp_withheld, 0)
 
 #define WGRELAY_STAT_ENUM_(name, lower, drop) WGRELAY_STAT_##name,
 enum wgrelay_stat {
