@@ -39,7 +39,7 @@ r relayctl set relay0 listen-port 4100 session-timeout 61 binding-timeout 62 max
 r ls "$SYS" | tee "$TMP/files"
 # Nine settings and sizes, and one file per counter of the uapi's list.
 assert_eq $((9 + $(r relayctl show relay0 stats | wc -l))) "$(wc -l <"$TMP/files")" "files in $SYS"
-assert_eq 48 "$(wc -l <"$TMP/files")" "files in $SYS (39 counters)"
+assert_eq 51 "$(wc -l <"$TMP/files")" "files in $SYS (42 counters)"
 for f in $(cat "$TMP/files"); do
 	v=$(sys "$f")
 	assert_match '^[0-9]+$' "$v" "$SYS/$f"

@@ -79,7 +79,7 @@ $(key 2)	laptop" "$(sort "$TMP/peers")" "show relay0 peers"
 r relayctl show all peers | grep -q "^relay0	$(key 1)	home$"
 r relayctl show relay0 stats >"$TMP/stats"
 # One line per counter, and the same names as the files in sysfs.
-assert_eq 39 "$(wc -l <"$TMP/stats")" "counters in show stats"
+assert_eq 42 "$(wc -l <"$TMP/stats")" "counters in show stats"
 assert_eq "$(cut -f1 "$TMP/stats" | sort)" \
 	"$(r ls /sys/class/net/relay0/wgrelay | grep -vxE 'listen_port|session_timeout|binding_timeout|max_sessions|discovery_fanout|roaming|fast_path|peers|sessions' | sort)" \
 	"counter names in show stats and sysfs"
