@@ -62,6 +62,8 @@ struct wgr_forward {
  * @anchored: it came from a peer's live binding (see make_room())
  * @mac2: it carried the relay's mac2 from @initiator: whoever sent it
  *        receives there (its answers' stamps: relay.c, response_stamp())
+ * @direct: @fwd[0] is the target's binding or the end of the pair route it
+ *          took; the rest, discovery candidates, saw its sender index
  * @fwd: where it was forwarded; only these may answer it
  */
 struct wgr_handshake {
@@ -77,6 +79,7 @@ struct wgr_handshake {
 	u32 n_fwd;
 	bool anchored;
 	bool mac2;
+	bool direct;
 	struct wgr_forward fwd[];
 };
 
@@ -237,8 +240,10 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  * @target: the peer its mac1 names
  * @fwd: where it was forwarded
  * @n_fwd: how many endpoints in @fwd
- * @anchored: @initiator is the live binding of the peer last proven there
- * @mac2: it carried the relay's mac2 from @initiator
+ * @flags: WGR_HS_ANCHORED: @initiator is the live binding of the peer last
+ *         proven there; WGR_HS_MAC2: it carried the relay's mac2 from
+ *         @initiator; WGR_HS_DIRECT: @fwd[0] is the target's binding or the
+ *         end of its pair route
  *
  * Keyed by sender index and initiator endpoint, so that a replay from elsewhere
  * cannot take over a genuine initiation's record. A repeat replaces the old one.
@@ -251,7 +256,7 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  */
 int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 			 const struct wgr_endpoint *initiator, struct wgr_peer *target,
-			 const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored, bool mac2)
+			 const struct wgr_endpoint *fwd, unsigned int n_fwd, unsigned int flags)
 {
 	struct wgr_handshake *hs = kzalloc(struct_size(hs, fwd, n_fwd), GFP_ATOMIC);
 	unsigned int i;
@@ -266,8 +271,9 @@ int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 	memcpy(hs->mac1, mac1, sizeof(hs->mac1));
 	hs->time = jiffies;
 	hs->n_fwd = n_fwd;
-	hs->anchored = anchored;
-	hs->mac2 = mac2;
+	hs->anchored = flags & WGR_HS_ANCHORED;
+	hs->mac2 = flags & WGR_HS_MAC2;
+	hs->direct = n_fwd && (flags & WGR_HS_DIRECT);
 	for (i = 0; i < n_fwd; i++)
 		hs->fwd[i].ep = fwd[i];
 
@@ -340,13 +346,15 @@ bool wgr_handshake_index_held(struct wgr_handshakes *hss, u32 index,
 }
 
 /* What the caller of wgr_handshake_answer() needs of the handshake @hs. */
-static void answer_fill(struct wgr_answer *out, const struct wgr_handshake *hs)
+static void answer_fill(struct wgr_answer *out, const struct wgr_handshake *hs,
+			const struct wgr_forward *match)
 {
 	out->initiator = hs->initiator;
 	out->target = hs->target;
 	out->answers = WGR_MAX_ANSWERS * hs->n_fwd;
 	out->leaked = hs->n_fwd > 1;
 	out->mac2 = hs->mac2;
+	out->direct = hs->direct && match == &hs->fwd[0];
 	memcpy(out->mac1, hs->mac1, sizeof(out->mac1));
 }
 
@@ -398,13 +406,13 @@ int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,
 		}
 	}
 	if (best && kind == WGR_ANSWER_PEEK) {
-		answer_fill(out, best);
+		answer_fill(out, best, match);
 		ret = 0;
 	} else if (best) {
 		ret = -EDQUOT;
 		if (match->strays < WGR_MAX_STRAYS && match->answers[kind] < WGR_MAX_ANSWERS) {
 			match->answers[kind]++;
-			answer_fill(out, best);
+			answer_fill(out, best, match);
 			ret = 0;
 		}
 	}

@@ -41,6 +41,8 @@ struct wgr_handshakes {
  *           endpoint it went to (pair_admit() counts the sessions on its index)
  * @leaked: the initiation, and so its sender index, went to more than one endpoint
  * @mac2: the initiation carried the relay's mac2 from @initiator
+ * @direct: the answer came from the target's binding or the end of the pair
+ *          route the initiation took, not from a discovery candidate
  * @mac1: the initiation's mac1: a cookie reply's associated data
  */
 struct wgr_answer {
@@ -49,6 +51,7 @@ struct wgr_answer {
 	unsigned int answers;
 	bool leaked;
 	bool mac2;
+	bool direct;
 	u8 mac1[16];
 };
 
@@ -58,6 +61,16 @@ struct wgr_answer {
  */
 enum wgr_answer_kind { WGR_ANSWER_RESPONSE, WGR_ANSWER_COOKIE, WGR_ANSWER_PEEK };
 
+/*
+ * What the relay knows of a forwarded initiation (wgr_handshake_record()):
+ * its source is the live binding of the peer last proven there (make_room());
+ * it carried the relay's mac2 from there; its first forward is the target's
+ * binding or the end of its pair route, the rest discovery candidates.
+ */
+#define WGR_HS_ANCHORED	0x1U
+#define WGR_HS_MAC2	0x2U
+#define WGR_HS_DIRECT	0x4U
+
 int wgr_handshakes_init(struct wgr_handshakes *hss);
 void wgr_handshakes_destroy(struct wgr_handshakes *hss);
 void wgr_handshakes_flush(struct wgr_handshakes *hss);
@@ -66,7 +79,7 @@ void wgr_handshakes_forget_peer(struct wgr_handshakes *hss, struct wgr_peer *pee
 
 int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 			 const struct wgr_endpoint *initiator, struct wgr_peer *target,
-			 const struct wgr_endpoint *fwd, unsigned int n_fwd, bool anchored, bool mac2);
+			 const struct wgr_endpoint *fwd, unsigned int n_fwd, unsigned int flags);
 bool wgr_handshake_index_held(struct wgr_handshakes *hss, u32 index,
 			      const struct wgr_endpoint *initiator);
 int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,

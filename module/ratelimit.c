@@ -117,7 +117,7 @@ enum {
 	KIND_DISCOVERY_RESERVE, KIND_COOKIE, KIND_COOKIE_ADDRESS, KIND_WALK,
 	KIND_STAMP_PEER, KIND_STAMP_PEER_SHARE, KIND_STAMP_SOURCE, KIND_STAMP_SHARE, KIND_STAMP,
 	KIND_STAMP_ALL, KIND_PROBE, KIND_PROBE_PEER, KIND_STAMP_PEER_MAC2, KIND_RESP_STAMP,
-	KIND_RESP_STAMP_OPEN
+	KIND_RESP_STAMP_COPY, KIND_RESP_STAMP_OPEN
 };
 
 static const struct bucket_kind kinds[] = {
@@ -281,15 +281,21 @@ static const struct bucket_kind kinds[] = {
 	 * (wgr_ratelimit_response()), to one destination (IP:port): a loaded
 	 * WireGuard takes handshake messages with mac2 only within 20 a second
 	 * from one address, the relay's, which the targets' stamps (fifteen at
-	 * most) share. Four a second for the answers to initiations that
+	 * most) share. Three a second for the answers to initiations that
 	 * carried the relay's mac2 from there, which only whoever receives
-	 * there can send (the initiator's retries: each answered twice at most
-	 * from each endpoint it went to); one a second for the rest, which a
-	 * spoofer of the initiator's endpoint has answered as often as it
-	 * likes (R1). Neither falls back on the other, nor on the targets'
+	 * there can send (the initiator's retries), from the target's binding
+	 * or the route's end: each answered twice at most from there, where
+	 * only the target and whoever saw the initiation can answer (a
+	 * candidate that spoofs its answers from there: two, and the target's
+	 * third gets through). One a second for the same from discovery
+	 * candidates, which may be an attacker's: two of its answers to each
+	 * copy spent a budget for all (helper-97). One a second for the rest,
+	 * which a spoofer of the initiator's endpoint has answered as often as
+	 * it likes (R1). None falls back on another, nor on the targets'
 	 * budgets, which proven sources spend.
 	 */
-	[KIND_RESP_STAMP] = { 4, 4, .pool = WGR_BUCKETS_STAMPS },
+	[KIND_RESP_STAMP] = { 3, 3, .pool = WGR_BUCKETS_STAMPS },
+	[KIND_RESP_STAMP_COPY] = { 1, 1, .pool = WGR_BUCKETS_STAMPS },
 	[KIND_RESP_STAMP_OPEN] = { 1, 1, .pool = WGR_BUCKETS_STAMPS },
 };
 
@@ -1213,17 +1219,22 @@ bool wgr_ratelimit_probe(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
  * initiator's own cookie there?
  * @rl: the buckets
  * @dst: the initiator's endpoint, where the initiation came from
- * @vouched: the initiation it answers carried the relay's mac2 from @dst
+ * @kind: what answer it is (enum wgr_response_kind)
  *
- * Within @dst's budget for such answers, or for the others (KIND_RESP_STAMP*).
+ * Within @dst's budget for that kind (KIND_RESP_STAMP*).
  * Context: softirq.
  * Return: true if it may.
  */
 bool wgr_ratelimit_response(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
-			    bool vouched)
+			    enum wgr_response_kind kind)
 {
-	return limit(rl, vouched ? KIND_RESP_STAMP : KIND_RESP_STAMP_OPEN, dst, BY_ENDPOINT,
-		     NULL);
+	static const u8 bucket[] = {
+		[WGR_RESPONSE_DIRECT] = KIND_RESP_STAMP,
+		[WGR_RESPONSE_COPY] = KIND_RESP_STAMP_COPY,
+		[WGR_RESPONSE_OPEN] = KIND_RESP_STAMP_OPEN,
+	};
+
+	return limit(rl, bucket[kind], dst, BY_ENDPOINT, NULL);
 }
 
 /**

@@ -68,6 +68,14 @@ enum wgr_stamp_outcome {
 	WGR_STAMP_NO_SHARE, WGR_STAMP_OUTCOMES
 };
 
+/*
+ * A response the relay stamps (wgr_ratelimit_response()): an answer to an
+ * initiation that carried the relay's mac2 from where the response goes, from
+ * the target's binding or the route's end, or from a discovery candidate; or
+ * any other.
+ */
+enum wgr_response_kind { WGR_RESPONSE_DIRECT, WGR_RESPONSE_COPY, WGR_RESPONSE_OPEN };
+
 /* Its peer paths: the retries' budgets, and the first tries'. */
 enum wgr_stamp_path { WGR_STAMP_RETRY, WGR_STAMP_FIRST, WGR_STAMP_PATHS };
 
@@ -171,7 +179,7 @@ bool wgr_ratelimit_discovery(struct wgr_ratelimit *rl, const struct wgr_endpoint
 			     const struct wgr_endpoint *from);
 bool wgr_ratelimit_cookie(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst, bool talks);
 bool wgr_ratelimit_response(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
-			    bool vouched);
+			    enum wgr_response_kind kind);
 bool wgr_ratelimit_probe(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,
 			 const u8 *peer);
 bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *dst,

@@ -667,7 +667,7 @@ static bool loops(struct wgr_device *wgr, const struct wgr_endpoint *src,
 static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_endpoint *src,
 				     struct wgr_peer *target, bool mac2, bool failing,
 				     struct wgr_endpoint *to, unsigned int fanout,
-				     struct wgr_route_end *route)
+				     struct wgr_route_end *route, bool *direct)
 {
 	enum wgrelay_binding_status status = WGRELAY_BINDING_STATUS_NONE;
 	unsigned int n = 0, found;
@@ -684,6 +684,7 @@ static unsigned int route_initiation(struct wgr_device *wgr, const struct wgr_en
 	} else if (wgr_bind_route(wgr, target, &to[0], &status)) {
 		n = 1;
 	}
+	*direct = n;
 	if (!mac2 || (!failing && (route->initiator || status == WGRELAY_BINDING_STATUS_LIVE ||
 				   status == WGRELAY_BINDING_STATUS_STATIC)))
 		return n;
@@ -774,7 +775,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	unsigned int n, fanout = READ_ONCE(wgr->cfg.discovery_fanout);
 	struct wgr_route_end route = { .initiator = NULL };
 	struct wgr_endpoint *to;
-	bool mac2, failing, looped;
+	bool mac2, failing, looped, direct;
 	int ret;
 
 	if (READ_ONCE(target->dead)) {
@@ -793,7 +794,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	if (mac2 && talker)
 		wgr_bind_prove(talker, src);
 	failing = mac2 && wgr_source_failing(&wgr->sources, src, target);
-	n = route_initiation(wgr, src, target, mac2, failing, to, fanout, &route);
+	n = route_initiation(wgr, src, target, mac2, failing, to, fanout, &route, &direct);
 	/*
 	 * Never back to where it came from, never to the relay itself: a binding
 	 * there (squatted at the initiator's own endpoint) is left out, and the
@@ -805,6 +806,7 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 	if (looped) {
 		wgr_stat_inc(wgr, WGRELAY_STAT_LOOP_DROPS);
 		memmove(&to[0], &to[1], --n * sizeof(*to));
+		direct = false;
 	}
 	/*
 	 * Only now that mac1 named a peer is the source worth remembering; only a
@@ -836,8 +838,9 @@ static void initiation_to(struct wgr_device *wgr, struct sk_buff *skb, const str
 		goto free_drop;
 	}
 	ret = wgr_handshake_record(&wgr->handshakes, wgr_initiation_sender(skb->data),
-				   skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n, !!talker,
-				   mac2);
+				   skb->data + WGR_INITIATION_MAC1_OFF, src, target, to, n,
+				   (talker ? WGR_HS_ANCHORED : 0) | (mac2 ? WGR_HS_MAC2 : 0) |
+				   (direct ? WGR_HS_DIRECT : 0));
 	if (ret) {
 		/* Nobody could answer it: do not send it. */
 		wgr_stat_inc(wgr, WGRELAY_STAT_HS_COLLISIONS);
@@ -956,19 +959,25 @@ static int answer(struct wgr_device *wgr, u32 receiver, const struct wgr_endpoin
  * that destination's budgets (wgr_ratelimit_response()), else zeros. Never
  * the responder's own: it had it from a cookie reply the relay no longer
  * passes on (probe_initiator(), R1), and anyone who answers a forwarded
- * initiation is a responder. Four a second for the answers to an initiation
- * that carried the relay's mac2 from there (@hs->mac2: a retry of the
- * initiator's own, whatever a spoofer of its endpoint has answered), one a
- * second for the rest. Context: softirq or BH off, under RCU.
+ * initiation is a responder. An initiation that carried the relay's mac2
+ * from there (@hs->mac2: a retry of the initiator's own, which a spoofer of
+ * its endpoint cannot send) has its answers stamped within a budget of their
+ * own: three a second for those from the target's binding or the route's end,
+ * one for those from discovery candidates, which see the initiation and may
+ * be an attacker's: a candidate's answers, two to each copy, spent one budget
+ * for all and left the target's answer without (helper-97). The rest, one a
+ * second. Context: softirq or BH off, under RCU.
  */
 static void response_stamp(struct wgr_device *wgr, struct sk_buff *skb,
 			   const struct wgr_answer *hs, struct wgr_peer *initiator)
 {
+	enum wgr_response_kind kind = !hs->mac2 ? WGR_RESPONSE_OPEN :
+				      hs->direct ? WGR_RESPONSE_DIRECT : WGR_RESPONSE_COPY;
 	u8 cookie[WGR_TARGET_COOKIE_LEN];
 	bool have, ok;
 
 	have = wgr_cookie_get(&wgr->cookies, initiator, &hs->initiator, cookie);
-	ok = have && wgr_ratelimit_response(&wgr->ratelimit, &hs->initiator, hs->mac2);
+	ok = have && wgr_ratelimit_response(&wgr->ratelimit, &hs->initiator, kind);
 	wgr_cookie_put_mac2(skb->data, WGR_RESPONSE_LEN, ok ? cookie : NULL);
 	memzero_explicit(cookie, sizeof(cookie));
 	if (ok)

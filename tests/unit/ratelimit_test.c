@@ -837,10 +837,11 @@ static void test_stamp_peer_share(void **state)
  * "from" the laptop thirty times a second (none carried the relay's mac2):
  * one a second of those, and a burst of one. The laptop's own retries, every
  * five seconds with the relay's mac2 from there, have their answers stamped
- * in the middle of that; eighteen answers at once to one of them (copies to
- * candidates) have four, then four a second. Another port of the laptop's
- * address is another destination, and a flood of proven sources' initiation
- * stamps toward the laptop spends none of it.
+ * in the middle of that; eighteen answers at once to one of them from
+ * discovery candidates (two to each of nine copies, an attacker's) have one,
+ * and leave the target's own three a second; those, three at once. Another
+ * port of the laptop's address is another destination, and a flood of proven
+ * sources' initiation stamps toward the laptop spends none of it.
  */
 static void test_response_stamps(void **state)
 {
@@ -857,10 +858,10 @@ static void test_response_stamps(void **state)
 		a.addr4.sin_port = htons(1024 + ms);
 		wgr_ratelimit_stamp(&rl, &laptop, &a, NULL, NULL, true);
 		if (ms % 33 == 0)
-			open += wgr_ratelimit_response(&rl, &laptop, false);
+			open += wgr_ratelimit_response(&rl, &laptop, WGR_RESPONSE_OPEN);
 		if (ms % 5000 == 2500) {
 			asks++;
-			vouched += wgr_ratelimit_response(&rl, &laptop, true);
+			vouched += wgr_ratelimit_response(&rl, &laptop, WGR_RESPONSE_DIRECT);
 		}
 		kshim_now += NSEC_PER_MSEC;
 	}
@@ -868,17 +869,22 @@ static void test_response_stamps(void **state)
 	       "the laptop's retries' answers %u of %u\n", open, vouched, asks);
 	assert_in_range(open, 10, 11);
 	assert_int_equal(vouched, asks);
-	/* Another port: its own budgets, both. */
-	assert_true(wgr_ratelimit_response(&rl, &other, false));
-	assert_true(wgr_ratelimit_response(&rl, &other, true));
-	/* Eighteen answers at once to one retry: four, then four a second. */
+	/* Another port: its own budgets, all. */
+	assert_true(wgr_ratelimit_response(&rl, &other, WGR_RESPONSE_OPEN));
+	assert_true(wgr_ratelimit_response(&rl, &other, WGR_RESPONSE_COPY));
+	assert_true(wgr_ratelimit_response(&rl, &other, WGR_RESPONSE_DIRECT));
+	/* Eighteen candidates' answers at once to one retry: one. */
 	kshim_now += NSEC_PER_SEC;
 	for (i = 0; i < 18; i++)
-		burst += wgr_ratelimit_response(&rl, &laptop, true);
-	assert_int_equal(burst, 4);
-	kshim_now += NSEC_PER_SEC / 4;
-	assert_true(wgr_ratelimit_response(&rl, &laptop, true));
-	assert_false(wgr_ratelimit_response(&rl, &laptop, true));
+		burst += wgr_ratelimit_response(&rl, &laptop, WGR_RESPONSE_COPY);
+	assert_int_equal(burst, 1);
+	/* The target's own, three at once, then three a second. */
+	for (i = 0, burst = 0; i < 6; i++)
+		burst += wgr_ratelimit_response(&rl, &laptop, WGR_RESPONSE_DIRECT);
+	assert_int_equal(burst, 3);
+	kshim_now += NSEC_PER_SEC / 3;
+	assert_true(wgr_ratelimit_response(&rl, &laptop, WGR_RESPONSE_DIRECT));
+	assert_false(wgr_ratelimit_response(&rl, &laptop, WGR_RESPONSE_DIRECT));
 	wgr_ratelimit_destroy(&rl);
 }
 
@@ -906,11 +912,13 @@ static bool wg_allow(struct wg_limiter *l)
  * second. For 60 s the relay's initiation stamps toward it run at their most
  * (a flood of proven sources), a squatter's answers to a spoofer's
  * initiations come forty a second, and home answers each of the laptop's
- * twelve retries. All twelve answers must pass the laptop's limiter. The two
- * ways to get it wrong are run too, and printed: the squatter's answers
- * stamped as the responder made them (what the relay did before: the
- * squatter had the laptop's cookie from its cookie reply), and one budget for
- * both kinds of answer.
+ * twelve retries. All twelve answers must pass the laptop's limiter, and
+ * again when the squatter, a discovery candidate too, answers copies of the
+ * laptop's retries forty times a second. The ways to get it wrong are run
+ * too, and printed: the squatter's answers stamped as the responder made them
+ * (what the relay did before: the squatter had the laptop's cookie from its
+ * cookie reply); one budget for the answers to the retries and the rest; and
+ * one for the target's and the candidates' answers to the retries.
  */
 static unsigned int r1_run(int mode)
 {
@@ -926,11 +934,22 @@ static unsigned int r1_run(int mode)
 		a.addr4.sin_port = htons(1024 + ms);
 		if (wgr_ratelimit_stamp(&rl, &laptop, &a, NULL, NULL, true))
 			wg_allow(&wg);
-		/* mode 0: the rule; 1: every response stamped; 2: one budget for both. */
-		if (ms % 25 == 0 && (mode == 1 || wgr_ratelimit_response(&rl, &laptop, mode == 2)))
+		/*
+		 * Mode 0: the rule; 1: every response stamped; 2: one budget for
+		 * the retries' answers and the rest; 3: the squatter answers
+		 * copies; 4: and one budget for the target's and the copies'.
+		 */
+		static const enum wgr_response_kind squat[] = {
+			WGR_RESPONSE_OPEN, WGR_RESPONSE_OPEN, WGR_RESPONSE_DIRECT, WGR_RESPONSE_COPY,
+			WGR_RESPONSE_DIRECT
+		};
+
+		if (ms % 25 == 0 &&
+		    (mode == 1 || wgr_ratelimit_response(&rl, &laptop, squat[mode])))
 			wg_allow(&wg);
 		if (ms % 5000 == 2130 &&
-		    (mode == 1 || wgr_ratelimit_response(&rl, &laptop, true)) && wg_allow(&wg))
+		    (mode == 1 || wgr_ratelimit_response(&rl, &laptop, WGR_RESPONSE_DIRECT)) &&
+		    wg_allow(&wg))
 			passed++;
 		kshim_now += NSEC_PER_MSEC;
 		if (ms % 1000 == 999)
@@ -942,17 +961,23 @@ static unsigned int r1_run(int mode)
 
 static void test_response_stamps_wg_limit(void **state)
 {
-	unsigned int rule, all, one;
+	unsigned int rule, all, one, copies, one_copies;
 
 	(void)state;
 	rule = r1_run(0);
 	all = r1_run(1);
 	one = r1_run(2);
+	copies = r1_run(3);
+	one_copies = r1_run(4);
 	printf("ratelimit: home's answers to the laptop's 12 retries past its WireGuard's limit: "
-	       "%u; with every response stamped %u; with one budget for both %u\n", rule, all, one);
+	       "%u; with every response stamped %u; with one budget for the retries' answers and "
+	       "the rest %u; the squatter answering copies %u, with one budget for the target's "
+	       "and the copies' %u\n", rule, all, one, copies, one_copies);
 	assert_int_equal(rule, 12);
 	assert_in_range(all, 0, 2);
 	assert_in_range(one, 0, 2);
+	assert_int_equal(copies, 12);
+	assert_in_range(one_copies, 0, 2);
 }
 
 /*
