@@ -75,7 +75,7 @@ static const char *const stat_help[] = {
 	[WGRELAY_STAT_HS_COOKIE_WITHHELD] =
 		"Initiations sent to a target under load without its own mac2: the relay does not vouch for their source, or its budget for the destination was spent.",
 	[WGRELAY_STAT_HS_COOKIE_PROBES] =
-		"The relay's own initiations to a target under load: their answers are the only cookies of a target's it keeps.",
+		"The relay's own initiations to a peer under load (a target, or an initiator): their answers are the only cookies of a peer's it keeps.",
 	[WGRELAY_STAT_HS_COOKIES_KEPT] =
 		"Answers to the relay's probes that it kept: a target's cookie for the endpoint probed.",
 	[WGRELAY_STAT_HS_INITIATOR_COOKIES] =

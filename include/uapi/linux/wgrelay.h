@@ -428,9 +428,10 @@ enum wgrelay_event_attr {
 	 * relay does not vouch for their source, or its budget for the	\
 	 * destination is spent (pass 4, E2) */					\
 	WGRELAY_STAT(HS_COOKIE_WITHHELD, hs_cookie_withheld, 0)		\
-	/* the relay's own initiations to a target whose cookie reply (to \
-	 * a forwarded initiation) said it is under load: only their	\
-	 * answers give the relay the target's cookie (helper-81, K1) */	\
+	/* the relay's own initiations to a peer whose cookie reply (to a	\
+	 * forwarded initiation, or to a response: R1) said it is under	\
+	 * load: only their answers give the relay the peer's cookie	\
+	 * (helper-81, K1) */							\
 	WGRELAY_STAT(HS_COOKIE_PROBES, hs_cookie_probes, 0)			\
 	/* the answers to those probes that the relay kept: a target's	\
 	 * cookie for the endpoint probed (helper-81, K5) */		\
