@@ -212,6 +212,28 @@ static void handshake_drop(struct wgr_handshakes *hss, u32 sender,
 }
 
 /*
+ * Is a live record of @sender from @initiator there? WireGuard draws a new
+ * sender index for every initiation, retries too, so a repeat is the network's
+ * duplicate or a replay: a discovery candidate that saw a copy sent it back
+ * "from" the initiator, without the relay's mac2 (the relay writes its own
+ * over every copy), and the record it replaced lost its mac2 and its
+ * candidates: the target's answer met the budget for anyone's answers, or was
+ * refused where it came from a candidate's place (helper-98).
+ */
+static bool handshake_live(struct wgr_handshakes *hss, u32 sender,
+			   const struct wgr_endpoint *initiator)
+{
+	struct wgr_handshake *hs;
+
+	lockdep_assert_held(&hss->lock);
+	hash_for_each_possible(hss->table, hs, node, hs_hash(hss, sender))
+		if (hs->sender == sender && wgr_endpoint_eq(&hs->initiator, initiator) &&
+		    !time_after(jiffies, hs->time + WGR_HANDSHAKE_TIMEOUT))
+			return true;
+	return false;
+}
+
+/*
  * Live records with this sender index from other initiators. Answers carry only
  * the index, so each walks all of them: an attacker that learnt a real index (a
  * discovery copy) must not be able to make that walk long, or to drown the
@@ -246,13 +268,16 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  *         end of its pair route
  *
  * Keyed by sender index and initiator endpoint, so that a replay from elsewhere
- * cannot take over a genuine initiation's record. A repeat replaces the old one.
+ * cannot take over a genuine initiation's record; nor can a repeat from the
+ * same endpoint while the record lives (handshake_live()), and one after that
+ * replaces it.
  * A full table makes room at the expense of the prefix that holds the most
  * (make_room()): a flood must not stop every handshake.
  * Context: softirq, under rcu_read_lock() (@target is alive).
  * Return: 0; -ENOMEM if memory is short, -ENOENT if @target is being removed,
- * -EEXIST if the sender index already has WGR_MAX_SENDER_SHARERS records from
- * other initiators, -ENOSPC if @initiator's prefix holds its share of the table.
+ * -EEXIST if the sender index already has a live record from @initiator, or
+ * WGR_MAX_SENDER_SHARERS from other initiators, -ENOSPC if @initiator's prefix
+ * holds its share of the table.
  */
 int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 			 const struct wgr_endpoint *initiator, struct wgr_peer *target,
@@ -286,7 +311,8 @@ int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 		ret = -ENOENT;
 		goto unlock_free;
 	}
-	if (sharers(hss, sender, initiator) >= WGR_MAX_SENDER_SHARERS) {
+	if (handshake_live(hss, sender, initiator) ||
+	    sharers(hss, sender, initiator) >= WGR_MAX_SENDER_SHARERS) {
 		ret = -EEXIST;
 		goto unlock_free;
 	}

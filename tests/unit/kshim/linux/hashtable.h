@@ -37,5 +37,10 @@ static inline void hash_del(struct hlist_node *n)
 #define hash_for_each_possible(table, obj, member, key)					\
 	for (struct hlist_node *__n = kshim_bucket(table, key)->first;			\
 	     __n && ((obj = container_of(__n, __typeof__(*obj), member)), 1); __n = __n->next)
+/* The same, @tmp holding the next node, so that @obj may be deleted on the way. */
+#define hash_for_each_possible_safe(table, obj, tmp, member, key)			\
+	for (struct hlist_node *__n = kshim_bucket(table, key)->first;			\
+	     __n && ((tmp = __n->next), (obj = container_of(__n, __typeof__(*obj), member)), 1); \
+	     __n = tmp)
 
 #endif

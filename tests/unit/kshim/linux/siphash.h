@@ -9,6 +9,11 @@ typedef struct {
 	u64 key[2];
 } siphash_key_t;
 
+static inline u64 siphash_1u32(u32 a, const siphash_key_t *key)
+{
+	return ((u64)a * 0x9e3779b97f4a7c15ull) ^ key->key[0];
+}
+
 static inline u64 siphash_2u64(u64 a, u64 b, const siphash_key_t *key)
 {
 	return (a * 0x9e3779b97f4a7c15ull) ^ b ^ key->key[0];
