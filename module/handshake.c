@@ -380,7 +380,13 @@ static void answer_fill(struct wgr_answer *out, const struct wgr_handshake *hs,
 	out->answers = WGR_MAX_ANSWERS * hs->n_fwd;
 	out->leaked = hs->n_fwd > 1;
 	out->mac2 = hs->mac2;
-	out->direct = hs->direct && match == &hs->fwd[0];
+	/*
+	 * The first response from there: the target answers an initiation once,
+	 * and a squatter of a stale binding had the two it may send stamped
+	 * from the budget for the target's answers (helper-98).
+	 */
+	out->direct = hs->direct && match == &hs->fwd[0] &&
+		      match->answers[WGR_ANSWER_RESPONSE] <= 1;
 	memcpy(out->mac1, hs->mac1, sizeof(out->mac1));
 }
 

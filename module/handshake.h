@@ -41,8 +41,9 @@ struct wgr_handshakes {
  *           endpoint it went to (pair_admit() counts the sessions on its index)
  * @leaked: the initiation, and so its sender index, went to more than one endpoint
  * @mac2: the initiation carried the relay's mac2 from @initiator
- * @direct: the answer came from the target's binding or the end of the pair
- *          route the initiation took, not from a discovery candidate
+ * @direct: the answer is the first response from the target's binding or the
+ *          end of the pair route the initiation took, not from a discovery
+ *          candidate
  * @mac1: the initiation's mac1: a cookie reply's associated data
  */
 struct wgr_answer {

@@ -283,16 +283,17 @@ static const struct bucket_kind kinds[] = {
 	 * from one address, the relay's, which the targets' stamps (fifteen at
 	 * most) share. Three a second for the answers to initiations that
 	 * carried the relay's mac2 from there, which only whoever receives
-	 * there can send (the initiator's retries), from the target's binding
-	 * or the route's end: each answered twice at most from there, where
-	 * only the target and whoever saw the initiation can answer (a
-	 * candidate that spoofs its answers from there: two, and the target's
-	 * third gets through). One a second for the same from discovery
-	 * candidates, which may be an attacker's: two of its answers to each
-	 * copy spent a budget for all (helper-97). One a second for the rest,
-	 * which a spoofer of the initiator's endpoint has answered as often as
-	 * it likes (R1). None falls back on another, nor on the targets'
-	 * budgets, which proven sources spend.
+	 * there can send (the initiator's retries): the first response to each
+	 * from the target's binding or the route's end (handshake.c,
+	 * answer_fill()), where only the target answers unless someone saw the
+	 * initiation's index (a candidate, which can as well spend the two
+	 * answers that endpoint may give: pass 9's indices close that). One a
+	 * second for the same from discovery candidates, which may be an
+	 * attacker's: two of its answers to each copy spent a budget for all
+	 * (helper-97). One a second for the rest, which a spoofer of the
+	 * initiator's endpoint has answered as often as it likes (R1). None
+	 * falls back on another, nor on the targets' budgets, which proven
+	 * sources spend.
 	 */
 	[KIND_RESP_STAMP] = { 3, 3, .pool = WGR_BUCKETS_STAMPS },
 	[KIND_RESP_STAMP_COPY] = { 1, 1, .pool = WGR_BUCKETS_STAMPS },

@@ -70,7 +70,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* An answer knows the relay's mac2 on the initiation, and where it came from. */
+/*
+ * An answer knows the relay's mac2 on the initiation, and whether it is the
+ * first response from the target's binding or the route's end.
+ */
 static void test_answer_flags(void **state)
 {
 	struct wgr_handshakes *hss = *state;
@@ -81,6 +84,16 @@ static void test_answer_flags(void **state)
 	assert_int_equal(wgr_handshake_answer(hss, 7, &fwd[0], WGR_ANSWER_RESPONSE, &a), 0);
 	assert_true(a.mac2);
 	assert_true(a.direct);
+	/* The scan worker's look again at it: still the first. */
+	assert_int_equal(wgr_handshake_answer(hss, 7, &fwd[0], WGR_ANSWER_PEEK, &a), 0);
+	assert_true(a.direct);
+	/*
+	 * A second response from there is not the target's answer: a squatter
+	 * of a stale binding sends two (helper-98).
+	 */
+	assert_int_equal(wgr_handshake_answer(hss, 7, &fwd[0], WGR_ANSWER_RESPONSE, &a), 0);
+	assert_true(a.mac2);
+	assert_false(a.direct);
 	assert_int_equal(wgr_handshake_answer(hss, 7, &fwd[1], WGR_ANSWER_RESPONSE, &a), 0);
 	assert_true(a.mac2);
 	assert_false(a.direct);
