@@ -59,14 +59,15 @@ ns_add server attacker
 public server eth0 "$SERVER4"
 public attacker eth0 "$ATTACKER4"
 WG_ADDR[server]=172.31.0.7
-# The laptop runs wireguard-go: a kernel WireGuard counts itself under load for
-# a second after any WireGuard in the same kernel was (t-trust-cookieroute),
-# and beside the flooded server it refused the server's responses, which carry
-# no mac2 of its own. Since a route's stamps wait for its initiator's proof
-# (session 36), a round's first try goes unstamped and its first retry proves
-# the laptop; a kernel laptop's round then needed its flickering load to let a
-# later response through, and once in a make check none did in 20 s (6.1, spoof).
-WG_IMPL[laptop]=go
+# The laptop runs the kernel's WireGuard, which counts itself under load for a
+# second after any WireGuard in the same kernel was (t-trust-cookieroute):
+# beside the flooded server it refuses responses without its own mac2. It ran
+# wireguard-go from session 36 to 38: the server's responses reached it with
+# the server's mac2, made with the cookie the laptop's reply gave the server,
+# and a round needed the laptop's flickering load to let one through (once in
+# a make check none did in 20 s, 6.1, spoof). Now the relay puts the laptop's
+# own cookie on the responses it sends it, from a probe of its own (R1,
+# 6faa72d): a round's retries prove the laptop and have their answers stamped.
 public_server_up
 
 step "the attacker's cookie replies are sealed as WireGuard seals them"
