@@ -212,22 +212,27 @@ static void handshake_drop(struct wgr_handshakes *hss, u32 sender,
 }
 
 /*
- * Is a live record of @sender from @initiator there? WireGuard draws a new
- * sender index for every initiation, retries too, so a repeat is the network's
- * duplicate or a replay: a discovery candidate that saw a copy sent it back
- * "from" the initiator, without the relay's mac2 (the relay writes its own
- * over every copy), and the record it replaced lost its mac2 and its
- * candidates: the target's answer met the budget for anyone's answers, or was
- * refused where it came from a candidate's place (helper-98).
+ * Would a repeat of @sender from @initiator, with the relay's mac2 or not
+ * (@mac2), take a live record's mac2 away? A discovery candidate that saw a
+ * copy of a retry (the relay's mac2 on it) sends it, or one of its own on the
+ * same index, back "from" the initiator, without the relay's mac2 (the relay
+ * writes its own over every copy): the record it replaced lost its mac2 and
+ * its candidates, and the target's answer met the budget for anyone's
+ * answers, or was refused where it came from a candidate's place
+ * (helper-98). Any other repeat replaces the record, as before: a client that
+ * counts its indices up (boringtun) would otherwise find the indices an
+ * attacker spoofed ahead of it held (helper-99).
  */
-static bool handshake_live(struct wgr_handshakes *hss, u32 sender,
-			   const struct wgr_endpoint *initiator)
+static bool handshake_demotes(struct wgr_handshakes *hss, u32 sender,
+			      const struct wgr_endpoint *initiator, bool mac2)
 {
 	struct wgr_handshake *hs;
 
 	lockdep_assert_held(&hss->lock);
+	if (mac2)
+		return false;
 	hash_for_each_possible(hss->table, hs, node, hs_hash(hss, sender))
-		if (hs->sender == sender && wgr_endpoint_eq(&hs->initiator, initiator) &&
+		if (hs->sender == sender && hs->mac2 && wgr_endpoint_eq(&hs->initiator, initiator) &&
 		    !time_after(jiffies, hs->time + WGR_HANDSHAKE_TIMEOUT))
 			return true;
 	return false;
@@ -268,15 +273,16 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  *         end of its pair route
  *
  * Keyed by sender index and initiator endpoint, so that a replay from elsewhere
- * cannot take over a genuine initiation's record; nor can a repeat from the
- * same endpoint while the record lives (handshake_live()), and one after that
- * replaces it.
+ * cannot take over a genuine initiation's record. A repeat from the same
+ * endpoint replaces it, unless it would take its mac2 away while it lives
+ * (handshake_demotes()).
  * A full table makes room at the expense of the prefix that holds the most
  * (make_room()): a flood must not stop every handshake.
  * Context: softirq, under rcu_read_lock() (@target is alive).
  * Return: 0; -ENOMEM if memory is short, -ENOENT if @target is being removed,
- * -EEXIST if the sender index already has a live record from @initiator, or
- * WGR_MAX_SENDER_SHARERS from other initiators, -ENOSPC if @initiator's prefix
+ * -EEXIST if the sender index already has a live record from @initiator with
+ * the relay's mac2 and this one has none, or WGR_MAX_SENDER_SHARERS records
+ * from other initiators, -ENOSPC if @initiator's prefix
  * holds its share of the table.
  */
 int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
@@ -311,7 +317,7 @@ int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 		ret = -ENOENT;
 		goto unlock_free;
 	}
-	if (handshake_live(hss, sender, initiator) ||
+	if (handshake_demotes(hss, sender, initiator, flags & WGR_HS_MAC2) ||
 	    sharers(hss, sender, initiator) >= WGR_MAX_SENDER_SHARERS) {
 		ret = -EEXIST;
 		goto unlock_free;
@@ -432,7 +438,11 @@ int wgr_handshake_answer(struct wgr_handshakes *hss, u32 sender,
 			    f->strays < U8_MAX)
 				f->strays++;
 		}
-		if (found && (!best || time_before(hs->time, best->time))) {
+		/*
+		 * The oldest: the chain is newest first, and a replay from
+		 * elsewhere in the same jiffy took the answer (helper-99).
+		 */
+		if (found && (!best || !time_after(hs->time, best->time))) {
 			best = hs;
 			match = found;
 		}

@@ -111,13 +111,16 @@ static void test_answer_flags(void **state)
 }
 
 /*
- * helper-98: a candidate that saw a copy of the laptop's retry sends it back
- * "from" the laptop's endpoint. It cannot carry the relay's mac2 (the relay
- * wrote its own over the copy), and the relay sends it to home's binding
- * alone. It replaced the retry's record: home's answer then met the budget for
- * anyone's answers, and a candidate's answer (home, moved there) was refused.
- * Now the live record stays, with its mac2 and its forwards; a repeat after
- * the record's lifetime starts a new one.
+ * helper-98: a candidate that saw a copy of the laptop's retry sends it, or an
+ * initiation of its own on the same index, back "from" the laptop's endpoint.
+ * It cannot carry the relay's mac2 (the relay wrote its own over the copy),
+ * and the relay sends it to home's binding alone. It replaced the retry's
+ * record: home's answer then met the budget for anyone's answers, and a
+ * candidate's answer (home, moved there) was refused. Now a repeat that would
+ * take a live record's mac2 away is refused; any other replaces the record as
+ * before (helper-99: a client that counts its indices up would otherwise find
+ * the indices an attacker spoofed ahead of it held). After the record's
+ * lifetime, a repeat is a record of its own.
  */
 static void test_repeat_keeps_record(void **state)
 {
@@ -134,6 +137,18 @@ static void test_repeat_keeps_record(void **state)
 	assert_true(a.mac2);
 	/* The same index from elsewhere is another initiator's record. */
 	assert_int_equal(wgr_handshake_record(hss, 21, mac1, &fwd[1], &home, fwd, 1, 0), 0);
+	/* A repeat with the relay's mac2 (the network's duplicate) replaces it. */
+	assert_int_equal(wgr_handshake_record(hss, 21, mac1, &laptop, &home, fwd, 3,
+					      WGR_HS_MAC2 | WGR_HS_DIRECT), 0);
+	/*
+	 * Without mac2 on either, the later one replaces the earlier: a spoof on
+	 * an index a client will use next, then the client's own try.
+	 */
+	assert_int_equal(wgr_handshake_record(hss, 22, mac1, &laptop, &home, fwd, 1, 0), 0);
+	assert_int_equal(wgr_handshake_record(hss, 22, mac1, &laptop, &home, fwd, 1, WGR_HS_DIRECT),
+			 0);
+	assert_int_equal(wgr_handshake_answer(hss, 22, &fwd[0], WGR_ANSWER_RESPONSE, &a), 0);
+	assert_true(a.direct);
 	/* After the record's lifetime, a repeat is a record of its own. */
 	jiffies += WGR_HANDSHAKE_TIMEOUT + 1;
 	assert_int_equal(wgr_handshake_record(hss, 21, mac1, &laptop, &home, fwd, 1, 0), 0);
@@ -142,11 +157,30 @@ static void test_repeat_keeps_record(void **state)
 	assert_int_equal(wgr_handshake_answer(hss, 21, &fwd[2], WGR_ANSWER_RESPONSE, &a), -ENOENT);
 }
 
+/*
+ * helper-99: records that share a sender index, from two initiators in the
+ * same jiffy (a candidate's replay of a copy, from a socket of its own): the
+ * target's answer goes to the oldest, the genuine one.
+ */
+static void test_oldest_same_jiffy(void **state)
+{
+	struct wgr_handshakes *hss = *state;
+	struct wgr_answer a;
+
+	assert_int_equal(wgr_handshake_record(hss, 40, mac1, &laptop, &home, fwd, 2,
+					      WGR_HS_MAC2 | WGR_HS_DIRECT), 0);
+	assert_int_equal(wgr_handshake_record(hss, 40, mac1, &fwd[1], &home, fwd, 1, 0), 0);
+	assert_int_equal(wgr_handshake_answer(hss, 40, &fwd[0], WGR_ANSWER_RESPONSE, &a), 0);
+	assert_true(wgr_endpoint_eq(&a.initiator, &laptop));
+	assert_true(a.mac2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_answer_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_keeps_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oldest_same_jiffy, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
