@@ -212,50 +212,40 @@ static void handshake_drop(struct wgr_handshakes *hss, u32 sender,
 }
 
 /*
- * Would a repeat of @sender from @initiator, with the relay's mac2 or not
- * (@mac2), take a live record's mac2 away? A discovery candidate that saw a
- * copy of a retry (the relay's mac2 on it) sends it, or one of its own on the
- * same index, back "from" the initiator, without the relay's mac2 (the relay
- * writes its own over every copy): the record it replaced lost its mac2 and
- * its candidates, and the target's answer met the budget for anyone's
- * answers, or was refused where it came from a candidate's place
- * (helper-98). Any other repeat replaces the record, as before: a client that
- * counts its indices up (boringtun) would otherwise find the indices an
+ * Must a record of @sender from @initiator, with the relay's mac2 or not
+ * (@mac2), be refused? One walk of the index's live records, for two reasons.
+ *
+ * Those from other initiators (sharers): answers carry only the index, so each
+ * walks all of them: an attacker that learnt a real index (a discovery copy)
+ * must not be able to make that walk long, or to drown the genuine record,
+ * which is the oldest and wins (wgr_handshake_answer()).
+ *
+ * One from @initiator with the relay's mac2, when this one has none: a
+ * discovery candidate that saw a copy of a retry (the relay's mac2 on it)
+ * sends it, or one of its own on the same index, back "from" the initiator,
+ * without the relay's mac2 (the relay writes its own over every copy): the
+ * record it replaced lost its mac2 and its candidates, and the target's answer
+ * met the budget for anyone's answers, or was refused where it came from a
+ * candidate's place (helper-98). Any other repeat replaces the record: a client
+ * that counts its indices up (boringtun) would otherwise find the indices an
  * attacker spoofed ahead of it held (helper-99).
  */
-static bool handshake_demotes(struct wgr_handshakes *hss, u32 sender,
-			      const struct wgr_endpoint *initiator, bool mac2)
+static bool record_refused(struct wgr_handshakes *hss, u32 sender,
+			   const struct wgr_endpoint *initiator, bool mac2)
 {
 	struct wgr_handshake *hs;
+	unsigned int sharers = 0;
 
 	lockdep_assert_held(&hss->lock);
-	if (mac2)
-		return false;
-	hash_for_each_possible(hss->table, hs, node, hs_hash(hss, sender))
-		if (hs->sender == sender && hs->mac2 && wgr_endpoint_eq(&hs->initiator, initiator) &&
-		    !time_after(jiffies, hs->time + WGR_HANDSHAKE_TIMEOUT))
+	hash_for_each_possible(hss->table, hs, node, hs_hash(hss, sender)) {
+		if (hs->sender != sender || time_after(jiffies, hs->time + WGR_HANDSHAKE_TIMEOUT))
+			continue;
+		if (!wgr_endpoint_eq(&hs->initiator, initiator))
+			sharers++;
+		else if (hs->mac2 && !mac2)
 			return true;
-	return false;
-}
-
-/*
- * Live records with this sender index from other initiators. Answers carry only
- * the index, so each walks all of them: an attacker that learnt a real index (a
- * discovery copy) must not be able to make that walk long, or to drown the
- * genuine record, which is the oldest and wins (wgr_handshake_answer()).
- */
-static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
-			    const struct wgr_endpoint *initiator)
-{
-	struct wgr_handshake *hs;
-	unsigned int n = 0;
-
-	lockdep_assert_held(&hss->lock);
-	hash_for_each_possible(hss->table, hs, node, hs_hash(hss, sender))
-		if (hs->sender == sender && !wgr_endpoint_eq(&hs->initiator, initiator) &&
-		    !time_after(jiffies, hs->time + WGR_HANDSHAKE_TIMEOUT))
-			n++;
-	return n;
+	}
+	return sharers >= WGR_MAX_SENDER_SHARERS;
 }
 
 /**
@@ -275,7 +265,7 @@ static unsigned int sharers(struct wgr_handshakes *hss, u32 sender,
  * Keyed by sender index and initiator endpoint, so that a replay from elsewhere
  * cannot take over a genuine initiation's record. A repeat from the same
  * endpoint replaces it, unless it would take its mac2 away while it lives
- * (handshake_demotes()).
+ * (record_refused()).
  * A full table makes room at the expense of the prefix that holds the most
  * (make_room()): a flood must not stop every handshake.
  * Context: softirq, under rcu_read_lock() (@target is alive).
@@ -317,8 +307,7 @@ int wgr_handshake_record(struct wgr_handshakes *hss, u32 sender, const u8 *mac1,
 		ret = -ENOENT;
 		goto unlock_free;
 	}
-	if (handshake_demotes(hss, sender, initiator, flags & WGR_HS_MAC2) ||
-	    sharers(hss, sender, initiator) >= WGR_MAX_SENDER_SHARERS) {
+	if (record_refused(hss, sender, initiator, flags & WGR_HS_MAC2)) {
 		ret = -EEXIST;
 		goto unlock_free;
 	}
