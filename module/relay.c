@@ -420,6 +420,16 @@ static struct wgr_peer *retrier(struct wgr_device *wgr, struct wgr_peer *initiat
 	return NULL;
 }
 
+/* @peer's budgets of a loaded target's stamps, in @s: @s, or NULL without @peer. */
+static const struct wgr_stamper *stamper(struct wgr_peer *peer, struct wgr_stamper *s)
+{
+	if (!peer)
+		return NULL;
+	s->key = peer->public_key;
+	s->claims = &peer->stamp_claims;
+	return s;
+}
+
 /*
  * Does the relay vouch for an initiation from @src to a @target at @to that
  * wants its own mac2 (the relay has its cookie from there: it is under load)?
@@ -435,16 +445,6 @@ static struct wgr_peer *retrier(struct wgr_device *wgr, struct wgr_peer *initiat
  * handshake work. A peer's live binding alone is no such word: a squatter
  * holds one (helper-79).
  */
-/* @peer's budgets of a loaded target's stamps, in @s: @s, or NULL without @peer. */
-static const struct wgr_stamper *stamper(struct wgr_peer *peer, struct wgr_stamper *s)
-{
-	if (!peer)
-		return NULL;
-	s->key = peer->public_key;
-	s->claims = &peer->stamp_claims;
-	return s;
-}
-
 static bool vouch_for(struct wgr_device *wgr, struct wgr_peer *target,
 		      const struct wgr_endpoint *to, const struct wgr_endpoint *src,
 		      struct wgr_peer *initiator, struct wgr_peer *paired, bool mac2)
