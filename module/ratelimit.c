@@ -782,7 +782,7 @@ void wgr_debug_stamps(struct wgr_ratelimit *rl, char *buf, size_t len)
 			       path[p], o[WGR_STAMP_GRANTED], o[WGR_STAMP_NO_CLAIM],
 			       o[WGR_STAMP_NO_SECOND], o[WGR_STAMP_NO_ALL], o[WGR_STAMP_NO_SHARE]);
 	}
-	scnprintf(buf + n, len - n, "no retrier %u\n", READ_ONCE(rl->debug_no_retrier));
+	scnprintf(buf + n, len - n, "no retrier %u\n", rl->debug_no_retrier);
 	spin_unlock_bh(&rl->lock);
 }
 
@@ -1162,10 +1162,6 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 
 	if (!mac2)
 		retry = NULL;
-#ifdef CONFIG_WGRELAY_DEBUG
-	else if (!retry)
-		WRITE_ONCE(rl->debug_no_retrier, rl->debug_no_retrier + 1);
-#endif
 	/* Junk along no live session, without mac2: no path, no lock, no hash. */
 	if (!first && !mac2)
 		return false;
@@ -1184,6 +1180,9 @@ bool wgr_ratelimit_stamp(struct wgr_ratelimit *rl, const struct wgr_endpoint *ds
 	}
 	spin_lock_bh(&rl->lock);
 	now = ktime_get_coarse_boottime_ns();
+#ifdef CONFIG_WGRELAY_DEBUG
+	rl->debug_no_retrier += mac2 && !retry;
+#endif
 	ok = stamper_stamp(rl, WGR_STAMP_RETRY, peer_share, KIND_STAMP_PEER_MAC2, retry_key, all,
 			   retry, now) ||
 	     stamper_stamp(rl, WGR_STAMP_FIRST, peer_share, KIND_STAMP_PEER, first_key, all,
