@@ -559,16 +559,10 @@ static void cookie_forge(uint8_t reply[64], uint32_t sender, const uint8_t mac1[
 	xchacha20poly1305_seal(reply + 32, 16, mac1, 16, reply + 8, key);
 }
 
-/* mac2 over an initiation whose mac1 is set. */
-static void set_mac2(uint8_t *msg, const uint8_t cookie[16])
+/* mac2 over a handshake message of @len bytes whose mac1 is set: its last 16 bytes. */
+static void set_mac2(uint8_t *msg, size_t len, const uint8_t cookie[16])
 {
-	test_blake2s(msg + 132, 16, msg, 132, cookie, 16);
-}
-
-/* mac2 over a response whose mac1 is set: [76,92) over [0,76). */
-static void set_resp_mac2(uint8_t *msg, const uint8_t cookie[16])
-{
-	test_blake2s(msg + 76, 16, msg, 76, cookie, 16);
+	test_blake2s(msg + len - 16, 16, msg, len - 16, cookie, 16);
 }
 
 /*
@@ -779,7 +773,7 @@ static void hsock_initiate(struct hsock *hs, const uint8_t *pub, uint32_t sender
 	initiation_from(msg, pub, sender);
 	memset(msg + 132, 0, 16);
 	if (hs->cookie_time && now_s() - hs->cookie_time < 110) {
-		set_mac2(msg, hs->cookie);
+		set_mac2(msg, 148, hs->cookie);
 		(*mac2)++;
 	}
 	hs->last_sender = sender;
@@ -884,7 +878,7 @@ static void rd_respond(struct respdrain *rd, int fd, uint32_t receiver)
 
 	memset(msg + 76, 0, 16);
 	if (stamp)
-		set_resp_mac2(msg, rd->cookie);
+		set_mac2(msg, sizeof(msg), rd->cookie);
 	if (send(fd, msg, sizeof(msg), 0) < 0)
 		return;
 	rd->responses++;
@@ -1781,7 +1775,7 @@ static int drain_run(struct drainer *d, struct spoofer *s, uint8_t k[2][32], lon
 		marked_initiation(msg, k[0]);
 		/* A cookie older than 60 s is renewed: one without mac2 asks for it. */
 		if (d->cookie_time && now_s() - d->cookie_time < 60) {
-			set_mac2(msg, d->cookie);
+			set_mac2(msg, 148, d->cookie);
 			d->with_mac2++;
 		}
 		if (drain_send(d, msg, 148))
@@ -2246,7 +2240,7 @@ static int mac2junk(int argc, char **argv, bool named)
 		make("initiation", msg, pub);
 		if (!named)
 			fill_random(msg + 116, 16);	/* nobody's mac1 */
-		set_mac2(msg, cookies[i]);
+		set_mac2(msg, 148, cookies[i]);
 		if (send(fds[i], msg, 148, 0) >= 0)
 			sent++;
 		next_tick(&next, pps);
